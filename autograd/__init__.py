@@ -1,0 +1,31 @@
+"""gradgraph's autograd: a numpy Tensor that records a graph, and reverse-mode AD on it.
+
+    import autograd as ag
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()          # x.grad == [2., 4.]
+"""
+from .tensor import Tensor, get_default_dtype, set_default_dtype
+from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
+from .functions import (abs, add, allclose, amax, amin, argmax, argmin, cat, chunk, clamp,
+                        cos, div, eq, exp, expand, flatten, ge, gt, le, log, log_softmax,
+                        logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg,
+                        norm, outer, permute, pow, reciprocal, relu, reshape, rsqrt,
+                        sigmoid, sign, sin, softmax, softplus, split, sqrt, square, squeeze,
+                        stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
+from .creation import (arange, default_generator, empty, eye, from_numpy, full, full_like,
+                       linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
+                       randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .backprop import backward, grad
+from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
+                        no_grad, set_detect_anomaly, set_grad_enabled)
+from .graph import RemovableHandle, is_grad_enabled
+from .function import Function, FunctionCtx
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
+from .errors import (AnomalyError, CheckpointError, DtypeError, GradgraphError, GraphError,
+                     ShapeError)
+from . import functional
+
+clip = clamp
+concat = cat
+float32, float64, int64, int32, bool_ = "float32", "float64", "int64", "int32", "bool"

@@ -1,0 +1,168 @@
+"""Reverse-mode backpropagation over the recorded graph.
+
+Two iterative passes, no recursion: count for each node how many consumers it has
+(its dependencies), then walk from the roots, handing a node's gradient to its
+parents and processing a parent once all its consumers are done. That visits nodes in
+topological order in time linear in the graph's size, whatever its depth.
+"""
+import sys
+
+import numpy as np
+
+from . import graph
+from .errors import AnomalyError, GraphError, ShapeError
+from .graph import AccumulateGrad, _wrap
+from .ops import Cast, Sum, Reshape
+
+_refcount = sys.getrefcount
+
+
+def sum_to_shape(g, shape):
+    """Sum the broadcast dimensions of gradient `g` away so that it has `shape`.
+
+    This is the one place where broadcasting is undone."""
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and g.shape[i + lead] != 1)
+    if lead < 0 or any(g.shape[i + lead] not in (n, 1) for i, n in enumerate(shape) if n != 1):
+        raise ShapeError(f"backward: a gradient of shape {g.shape} cannot be reduced to the "
+                         f"input's shape {shape}")
+    out = g._apply1(Sum, axes, False) if axes else g
+    return out if out.shape == shape else out._apply1(Reshape, shape)
+
+
+def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None,
+                 accumulate=True):
+    """Backpropagate `grads` (Tensors) from the nodes `roots`.
+
+    With ``accumulate=True`` leaf gradients are added into ``.grad`` (only those of
+    `inputs` if given). Returns {node: gradient} for the nodes in `inputs`."""
+    deps = {}
+    stack = []
+    for r in roots:
+        if r not in deps:
+            deps[r] = 0
+            stack.append(r)
+    while stack:
+        node = stack.pop()
+        for p in node.parents:
+            if p is not None:
+                if p in deps:
+                    deps[p] += 1
+                else:
+                    deps[p] = 1
+                    stack.append(p)
+
+    pending = {}
+    for r, g in zip(roots, grads):
+        pending[r] = pending[r] + g if r in pending else g
+    captured = {} if inputs is not None else None
+    wanted = set(inputs) if inputs is not None else None
+    ready = [r for r in dict.fromkeys(roots) if deps[r] == 0]
+    stats = graph._hook_stats
+    anomaly = graph._anomaly
+    epoch = graph._epoch
+    prev_mode = graph._set_grad_enabled(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            g = pending.pop(node, None)
+            parents = node.parents
+            if g is not None:
+                if node.meta is not None:
+                    g = _run_tensor_hooks(node, g)
+                if stats is not None:
+                    stats(node, g)
+                if wanted is not None and node in wanted:
+                    captured[node] = g
+                if type(node) is AccumulateGrad:
+                    if accumulate and (wanted is None or node in wanted):
+                        _accumulate(node, g, create_graph)
+                elif parents:
+                    if node.saved is None:
+                        raise GraphError(
+                            f"{node.name}: trying to backward through this op a second time, "
+                            f"but the buffers it saved were freed by the first backward. Pass "
+                            f"retain_graph=True to the first backward() if you need to "
+                            f"backward twice{node._created()}.")
+                    if node.epoch < epoch:
+                        node.check_versions()
+                    grads = node.backward(g)
+                    if not retain_graph:
+                        node.release()
+                    if anomaly:
+                        _check_anomaly(node, grads)
+                    for p, gp in zip(parents, grads):
+                        if p is None or gp is None:
+                            continue
+                        if gp.data.shape != p.shape:
+                            gp = sum_to_shape(gp, p.shape)
+                        if gp.data.dtype != p.dtype:
+                            gp = gp._apply1(Cast, p.dtype)
+                        old = pending.get(p)
+                        if old is None:
+                            pending[p] = gp
+                        elif create_graph:
+                            pending[p] = old + gp
+                        else:
+                            pending[p] = _wrap(old.data + gp.data, None)
+            for p in parents:
+                if p is not None:
+                    n = deps[p] - 1
+                    deps[p] = n
+                    if n == 0:
+                        ready.append(p)
+    finally:
+        graph._set_grad_enabled(prev_mode)
+    return captured
+
+
+def _accumulate(node, g, create_graph):
+    """Add gradient `g` into the leaf's .grad: in place where that is provably safe."""
+    leaf = node.leaf()
+    if leaf is not None:
+        old = leaf.grad
+        if old is None:
+            if create_graph:
+                leaf.grad = g
+            else:
+                arr = g.data
+                # Keep the array itself only if nothing else can see it: no other
+                # reference to it (views count, they hold their base) or to its Tensor.
+                owned = (_refcount(arr) <= 3 and _refcount(g) <= 3 and arr.base is None
+                         and arr.flags.writeable and arr.flags.c_contiguous)
+                leaf.grad = _wrap(arr if owned else np.array(arr, copy=True), None)
+        elif create_graph or old._node is not None:
+            leaf.grad = old + g
+        else:
+            np.add(old.data, g.data, out=old.data)
+    meta = node.meta
+    if meta is not None and "post_hooks" in meta and leaf is not None:
+        for hook in list(meta["post_hooks"].values()):
+            hook(leaf)
+
+
+def _run_tensor_hooks(node, g):
+    meta = node.meta
+    for hook in list(meta.get("hooks", {}).values()):
+        out = hook(g)
+        if out is not None:
+            g = out
+    retain = meta.get("retain")
+    if retain is not None:
+        t = retain()
+        if t is not None:
+            t.grad = g if t.grad is None else t.grad + g
+    return g
+
+
+def _check_anomaly(node, grads):
+    for i, gp in enumerate(grads):
+        if gp is not None and gp.data.dtype.kind == "f" and not np.isfinite(gp.data).all():
+            line = node.meta.get("line", "?") if node.meta else "?"
+            raise AnomalyError(
+                f"{node.name}Backward produced {graph._describe_nonfinite(gp.data)} in the "
+                f"gradient of its input {i} (shape {gp.shape}, {gp.dtype}); the forward op "
+                f"was created at {line}")

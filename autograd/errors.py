@@ -1,0 +1,36 @@
+"""The errors gradgraph raises for bad input. Each names the op, shapes and dtypes.
+
+All derive from ``GradgraphError``; each also derives from the builtin exception a
+Python user would expect (``ValueError``, ``TypeError``, ``RuntimeError``), so
+existing ``except`` clauses keep working.
+"""
+
+
+class GradgraphError(Exception):
+    """Base class of every error gradgraph raises on purpose."""
+
+
+class ShapeError(GradgraphError, ValueError):
+    """Shapes that do not fit the op (broadcasting, matmul, reshape, indexing...)."""
+
+
+class DtypeError(GradgraphError, TypeError):
+    """A dtype the op cannot take (e.g. requires_grad on an integer tensor)."""
+
+
+class GraphError(GradgraphError, RuntimeError):
+    """The graph is not in a state that allows the call (released, modified in place...)."""
+
+
+class AnomalyError(GradgraphError, FloatingPointError):
+    """NaN or Inf met by an op while ``detect_anomaly()`` is on."""
+
+
+class CheckpointError(GradgraphError, ValueError):
+    """A checkpoint file that is corrupt, truncated, of another format or unsafe."""
+
+
+def describe(*arrays):
+    """'(3, 4) float32 and (5,) float64' for error messages."""
+    return " and ".join(f"{tuple(getattr(a, 'shape', ()))} {getattr(a, 'dtype', type(a).__name__)}"
+                        for a in arrays)

@@ -1,0 +1,113 @@
+"""Custom differentiable ops: subclass ``Function`` with static ``forward(ctx, ...)``
+and ``backward(ctx, *grad_outputs)``, then call ``MyOp.apply(...)`` (as in PyTorch)."""
+import numpy as np
+
+from . import graph
+from .errors import GraphError, ShapeError
+from .graph import Node, _wrap
+from .tensor import Tensor
+
+
+class FunctionCtx:
+    """The `ctx` a custom Function's forward and backward share."""
+
+    def __init__(self, needs_input_grad):
+        self.needs_input_grad = needs_input_grad
+        self.to_save = ()
+
+    def save_for_backward(self, *tensors):
+        self.to_save = tensors
+
+    def mark_non_differentiable(self, *tensors):
+        pass
+
+
+class _FunctionNode(Node):
+    """The graph node of one call of a custom Function."""
+    __slots__ = ("fn", "ctx", "n_inputs", "tensor_positions")
+
+    @property
+    def name(self):
+        return self.fn.__name__
+
+    def backward(self, g):
+        ctx = self.ctx
+        ctx.saved_tensors = self.saved
+        with graph_mode(graph._grad_enabled):
+            grads = self.fn.backward(ctx, g)
+        if not isinstance(grads, tuple):
+            grads = (grads,)
+        if len(grads) != self.n_inputs:
+            raise GraphError(f"{self.name}.backward returned {len(grads)} gradients, but "
+                             f"forward took {self.n_inputs} inputs; return one per input "
+                             f"(None for inputs that need none)")
+        out = []
+        for pos, parent in zip(self.tensor_positions, self.parents):
+            gi = grads[pos]
+            if gi is not None and not isinstance(gi, Tensor):
+                gi = _wrap(np.asarray(gi), None)
+            if gi is not None and parent is not None and gi.shape != parent.shape:
+                try:
+                    np.broadcast_shapes(gi.shape, parent.shape)
+                    ok = len(gi.shape) >= len(parent.shape)
+                except ValueError:
+                    ok = False
+                if not ok:
+                    raise ShapeError(f"{self.name}.backward returned a gradient of shape "
+                                     f"{gi.shape} for input {pos}, whose shape is {parent.shape}")
+            out.append(gi)
+        return tuple(out)
+
+    def release(self):
+        self.saved = None
+        self.ctx = None
+
+
+class graph_mode:
+    def __init__(self, mode):
+        self.mode = mode
+
+    def __enter__(self):
+        self.prev = graph._set_grad_enabled(self.mode)
+
+    def __exit__(self, *exc):
+        graph._set_grad_enabled(self.prev)
+
+
+class Function:
+    """Base class of user-defined ops. ``forward`` gets the inputs as passed (Tensors
+    unwrapped to Tensors without history) and returns a Tensor; ``backward`` gets
+    the output's gradient and returns one gradient (or None) per forward input."""
+
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError
+
+    @classmethod
+    def apply(cls, *args):
+        positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+        parents = tuple(args[i]._node for i in positions)
+        record = graph._grad_enabled and any(p is not None for p in parents)
+        ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a._node is not None for a in args))
+        detached = [a.detach() if isinstance(a, Tensor) else a for a in args]
+        prev = graph._set_grad_enabled(False)
+        try:
+            out = cls.forward(ctx, *detached)
+        finally:
+            graph._set_grad_enabled(prev)
+        if not isinstance(out, Tensor):
+            out = Tensor(np.asarray(out))
+        if not record:
+            return out
+        node = _FunctionNode.__new__(_FunctionNode)
+        node.fn, node.ctx, node.n_inputs = cls, ctx, len(args)
+        node.tensor_positions = positions
+        # saved tensors keep their history, so a backward that uses them records
+        # correctly under create_graph; inputs are re-attached to their nodes.
+        originals = {id(d): a for d, a in zip(detached, args) if isinstance(a, Tensor)}
+        node.saved = tuple(originals.get(id(t), t) for t in ctx.to_save)
+        return graph._record(node, out.data, parents)

@@ -1,0 +1,467 @@
+"""Tensor ops as functions and methods: thin wrappers over the primitives in ops.py,
+and the composite ops built from them (their gradients come for free).
+
+Every function here is also a Tensor method (``x.exp()``, ``x.sum(dim=1)``) and a
+module-level function (``autograd.exp(x)``), with PyTorch's names and ``dim`` /
+``keepdim`` semantics.
+"""
+import builtins
+from collections import namedtuple
+
+import numpy as np
+
+from . import ops
+from .errors import ShapeError, describe
+from .graph import _wrap, applyn
+from .tensor import Tensor, _operand, as_array
+
+_MinMax = namedtuple("_MinMax", ["values", "indices"])
+
+
+def _t(x, like=None):
+    """`x` as a Tensor (constants get `like`'s float dtype)."""
+    if isinstance(x, Tensor):
+        return x
+    if like is not None:
+        return _operand(x, like, force=True)
+    return Tensor(x)
+
+
+def _axes(x, dim, op):
+    """Normalise `dim` (None, int or sequence) to what numpy takes, checking its range."""
+    if dim is None:
+        return None
+    nd = x.data.ndim
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    for d in dims:
+        if not -builtins.max(nd, 1) <= d < builtins.max(nd, 1):
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape "
+                             f"{x.data.shape} ({nd} dims)")
+    if nd == 0:
+        return None
+    out = tuple(d % nd for d in dims)
+    return out[0] if isinstance(dim, int) else out
+
+
+# --- elementwise -----------------------------------------------------------------------
+def add(a, b):
+    return _t(a, b)._binary(ops.Add, b) if not isinstance(a, Tensor) else a._binary(ops.Add, b)
+
+
+def sub(a, b):
+    return a._binary(ops.Sub, b) if isinstance(a, Tensor) else _t(a, b)._binary(ops.Sub, b)
+
+
+def mul(a, b):
+    return a._binary(ops.Mul, b) if isinstance(a, Tensor) else _t(a, b)._binary(ops.Mul, b)
+
+
+def div(a, b):
+    return a._binary(ops.Div, b) if isinstance(a, Tensor) else _t(a, b)._binary(ops.Div, b)
+
+
+def pow(x, exponent):
+    """x ** exponent; a Tensor exponent (or base) goes through exp and log."""
+    if isinstance(x, Tensor) and not isinstance(exponent, Tensor):
+        if isinstance(exponent, (np.ndarray, list)):
+            exponent = _t(exponent, x)
+        else:
+            return x._apply1(ops.Pow, float(exponent) if not isinstance(exponent, int)
+                             else exponent)
+    if not isinstance(x, Tensor):
+        x = _t(x, exponent)
+    return exp(exponent * log(x))
+
+
+def neg(x):
+    return x._binary(ops.Mul, -1)
+
+
+def exp(x):
+    return x._apply1(ops.Exp)
+
+
+def log(x):
+    return x._apply1(ops.Log)
+
+
+def sqrt(x):
+    return x._apply1(ops.Pow, 0.5)
+
+
+def rsqrt(x):
+    return x._apply1(ops.Pow, -0.5)
+
+
+def square(x):
+    return x._apply1(ops.Pow, 2)
+
+
+def reciprocal(x):
+    return x._apply1(ops.Pow, -1)
+
+
+def sin(x):
+    return x._apply1(ops.Sin)
+
+
+def cos(x):
+    return x._apply1(ops.Cos)
+
+
+def tanh(x):
+    return x._apply1(ops.Tanh)
+
+
+def sigmoid(x):
+    return x._apply1(ops.Sigmoid)
+
+
+def relu(x):
+    return x._apply1(ops.Relu)
+
+
+def abs(x):
+    return x._apply1(ops.Abs)
+
+
+def sign(x):
+    return _wrap(np.sign(x.data), None)
+
+
+def softplus(x):
+    """log(1 + e^x), stable for any x: relu(x) + log(1 + e^-|x|)."""
+    return relu(x) + log(exp(-abs(x)) + 1.0)
+
+
+def maximum(a, b):
+    return _t(a, b)._binary(ops.Maximum, b)
+
+
+def minimum(a, b):
+    return _t(a, b)._binary(ops.Minimum, b)
+
+
+def clamp(x, min=None, max=None):
+    """Clip to [min, max]; the gradient passes where min <= x <= max (as PyTorch)."""
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    out = x
+    if min is not None:
+        out = where(x.data >= min, out, min)
+    if max is not None:
+        out = where(x.data <= max, out, max)
+    return out
+
+
+def where(condition, x, y):
+    """Elements of x where condition holds, else of y; the unselected side gets zero
+    gradient (see README on NaN in unselected branches)."""
+    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    if not isinstance(x, Tensor):
+        if not isinstance(y, Tensor):
+            return Tensor(np.where(cond, x, y))
+        return y._binary_where(x, ~cond)
+    return x._binary_where(y, cond)
+
+
+def _binary_where(self, other, cond):
+    other = _operand(other, self)
+    try:
+        from .graph import apply2
+        return apply2(ops.Where, self, other, cond)
+    except ValueError:
+        raise ShapeError(f"where: condition {cond.shape}, x {self.data.shape} and y "
+                         f"{np.shape(getattr(other, 'data', other))} do not broadcast") from None
+
+
+# --- reductions ----------------------------------------------------------------------
+def sum(x, dim=None, keepdim=False, dtype=None):
+    if dtype is not None:
+        x = x.to(dtype)
+    return x._apply1(ops.Sum, _axes(x, dim, "sum"), keepdim)
+
+
+def mean(x, dim=None, keepdim=False):
+    axes = _axes(x, dim, "mean")
+    n = _count(x, axes)
+    return x._apply1(ops.Sum, axes, keepdim) * (1.0 / n if n else float("nan"))
+
+
+def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    axes = _axes(x, dim, "var")
+    centred = x - mean(x, dim, keepdim=True)
+    return sum(centred * centred, dim, keepdim) * (1.0 / builtins.max(_count(x, axes) - correction, 0))
+
+
+def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
+    return sqrt(var(x, dim, unbiased, keepdim, correction))
+
+
+def amax(x, dim=None, keepdim=False):
+    return x._apply1(ops.Amax, _axes(x, dim, "amax"), keepdim)
+
+
+def amin(x, dim=None, keepdim=False):
+    return x._apply1(ops.Amin, _axes(x, dim, "amin"), keepdim)
+
+
+def max(x, dim=None, keepdim=False):
+    """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
+    if dim is None:
+        return amax(x)
+    return _MinMax(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+
+
+def min(x, dim=None, keepdim=False):
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
+    if dim is None:
+        return amin(x)
+    return _MinMax(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+
+
+def argmax(x, dim=None, keepdim=False):
+    axis = _axes(x, dim, "argmax")
+    return _wrap(np.argmax(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
+
+
+def argmin(x, dim=None, keepdim=False):
+    axis = _axes(x, dim, "argmin")
+    return _wrap(np.argmin(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
+
+
+def logsumexp(x, dim, keepdim=False):
+    """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
+    axes = _axes(x, dim, "logsumexp")
+    m = np.amax(x.data, axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0).astype(x.data.dtype)
+    out = log(sum(exp(x - m), dim, keepdim=True)) + m
+    return out if keepdim else out.squeeze(dim)
+
+
+def log_softmax(x, dim=-1):
+    return x._apply1(ops.LogSoftmax, _axes(x, dim, "log_softmax"))
+
+
+def softmax(x, dim=-1):
+    return exp(log_softmax(x, dim))
+
+
+def norm(x, p=2, dim=None, keepdim=False):
+    if p == 2:
+        return sqrt(sum(x * x, dim, keepdim))
+    if p == 1:
+        return sum(abs(x), dim, keepdim)
+    return sum(abs(x) ** p, dim, keepdim) ** (1.0 / p)
+
+
+def _count(x, axes):
+    if axes is None:
+        return x.data.size
+    axes = (axes,) if isinstance(axes, int) else axes
+    return int(np.prod([x.data.shape[a] for a in axes]))
+
+
+# --- shapes --------------------------------------------------------------------------
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x, *shape):
+    shape = _shape_arg(shape)
+    try:
+        return x._apply1(ops.Reshape, shape)
+    except ShapeError:
+        raise ShapeError(f"reshape: cannot reshape a tensor of shape {x.data.shape} "
+                         f"({x.data.size} elements) to {shape}") from None
+
+
+view = reshape
+
+
+def flatten(x, start_dim=0, end_dim=-1):
+    nd = x.data.ndim
+    if nd == 0:
+        return reshape(x, 1)
+    s, e = start_dim % nd, end_dim % nd
+    shape = x.data.shape
+    return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+
+def squeeze(x, dim=None):
+    shape = x.data.shape
+    if dim is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        dims = {d % builtins.max(len(shape), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    return x if new == shape else reshape(x, new)
+
+
+def unsqueeze(x, dim):
+    shape = x.data.shape
+    dim = dim % (len(shape) + 1)
+    return reshape(x, shape[:dim] + (1,) + shape[dim:])
+
+
+def permute(x, *dims):
+    dims = _shape_arg(dims)
+    if sorted(d % builtins.max(x.data.ndim, 1) for d in dims) != list(range(x.data.ndim)):
+        raise ShapeError(f"permute: dims {dims} are not a permutation of the {x.data.ndim} "
+                         f"dims of a tensor of shape {x.data.shape}")
+    return x._apply1(ops.Permute, tuple(d % x.data.ndim for d in dims))
+
+
+def transpose(x, dim0, dim1):
+    nd = x.data.ndim
+    if nd < 2:
+        return x
+    dims = list(range(nd))
+    dims[dim0 % nd], dims[dim1 % nd] = dims[dim1 % nd], dims[dim0 % nd]
+    return x._apply1(ops.Permute, tuple(dims))
+
+
+def expand(x, *sizes):
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.data.ndim
+    if lead < 0:
+        raise ShapeError(f"expand: cannot expand a tensor of shape {x.data.shape} to {sizes}")
+    shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    if shape == x.data.shape:
+        return x
+    return x._apply1(ops.Expand, shape)
+
+
+def expand_as(x, other):
+    return expand(x, other.shape)
+
+
+def cat(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty sequence of tensors")
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    tensors = [_t(t, like) for t in tensors]
+    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    tensors = [t.to(dtype) if t.data.dtype != dtype else t for t in tensors]
+    nd = tensors[0].data.ndim
+    if nd == 0:
+        raise ShapeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    try:
+        return applyn(ops.Cat, tensors, dim % nd)
+    except ValueError:
+        raise ShapeError(f"cat: tensors of shapes {[t.data.shape for t in tensors]} cannot be "
+                         f"joined along dim {dim}") from None
+
+
+def stack(tensors, dim=0):
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+def split(x, split_size, dim=0):
+    n = x.data.shape[dim]
+    sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
+        if isinstance(split_size, int) else list(split_size)
+    lead = (slice(None),) * (dim % x.data.ndim)
+    out, start = [], 0
+    for s in sizes:
+        out.append(x[lead + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+def chunk(x, chunks, dim=0):
+    n = x.data.shape[dim]
+    return split(x, -(-n // chunks), dim)
+
+
+def getitem(x, index):
+    index = _index(index)
+    try:
+        return x._apply1(ops.GetItem, index)
+    except IndexError as e:
+        raise IndexError(f"getitem: index {_show_index(index)} is out of range for a tensor "
+                         f"of shape {x.data.shape}: {e}") from None
+
+
+def _index(index):
+    """Tensors and lists in an index become arrays, so numpy indexes as PyTorch does."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = np.asarray(i)
+        if isinstance(i, np.ndarray) and i.dtype.kind == "f":
+            raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {i.dtype}")
+        out.append(i)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _show_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return ", ".join(f"array{i.shape}" if isinstance(i, np.ndarray) else repr(i) for i in items)
+
+
+def matmul(a, b):
+    """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
+    a, b = _t(a, b if isinstance(b, Tensor) else None), _t(b, a)
+    if a.data.ndim == 0 or b.data.ndim == 0:
+        raise ShapeError(f"matmul: both operands need at least 1 dim, got {describe(a.data, b.data)}")
+    k_a = a.data.shape[-1]
+    k_b = b.data.shape[-2] if b.data.ndim > 1 else b.data.shape[0]
+    if k_a != k_b:
+        raise ShapeError(f"matmul: inner dimensions differ: {a.data.shape} @ {b.data.shape} "
+                         f"({k_a} != {k_b}); operands {describe(a.data, b.data)}")
+    if a.data.dtype != b.data.dtype:
+        from .tensor import _promote
+        a, b = _promote(a, b)
+    va, vb = a.data.ndim == 1, b.data.ndim == 1
+    if va:
+        a = a.reshape(1, k_a)
+    if vb:
+        b = b.reshape(k_b, 1)
+    try:
+        out = a._binary(ops.MatMul, b)
+    except ShapeError:
+        raise ShapeError(f"matmul: batch dimensions do not broadcast: {a.data.shape} @ "
+                         f"{b.data.shape}") from None
+    if va or vb:
+        shape = out.data.shape
+        out = out.reshape(shape[:-2] + (() if va else shape[-2:-1]) + (() if vb else shape[-1:]))
+    return out
+
+
+def outer(a, b):
+    return a.reshape(-1, 1) * b.reshape(1, -1)
+
+
+# --- comparisons (no gradient) ----------------------------------------------------------
+def _compare(fn):
+    def compare(a, b):
+        b = b.data if isinstance(b, Tensor) else b
+        return _wrap(fn(a.data, b), None)
+    return compare
+
+
+eq, ne, lt, le, gt, ge = (_compare(f) for f in (np.equal, np.not_equal, np.less, np.less_equal,
+                                                  np.greater, np.greater_equal))
+
+
+def allclose(a, b, rtol=1e-5, atol=1e-8):
+    return bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))

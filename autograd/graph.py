@@ -1,0 +1,255 @@
+"""Graph nodes, grad mode and the recording of ops.
+
+A ``Node`` is one recorded op. It holds its parents' nodes (never its own output
+tensor, so graphs are freed by reference counting alone), whatever its op saved for
+backward in ``saved``, and a little structure that survives ``release()`` for
+pictures and error messages: output ``shape``/``dtype``, module ``scope`` and the
+in-place ``epoch`` it was created in. A leaf that requires grad owns an
+``AccumulateGrad`` node that points back to it weakly.
+"""
+import sys
+import weakref
+
+import numpy as np
+
+from .errors import GraphError
+
+# Mutable global state, read on every op: plain module globals are the cheapest lookup.
+_grad_enabled = True
+_scope = None            # qualified name of the module whose forward is running
+_epoch = 0               # bumped by every in-place write; see check_versions()
+_modified = {}           # id(base buffer) -> epoch of the last in-place write to it
+_anomaly = False         # detect_anomaly(): check values and record creation lines
+_hook_stats = None       # callable(node, grad) set by gradient-flow recording
+
+
+def is_grad_enabled():
+    return _grad_enabled
+
+
+def _set_grad_enabled(mode):
+    global _grad_enabled
+    prev, _grad_enabled = _grad_enabled, bool(mode)
+    return prev
+
+
+def base_of(array):
+    """The array that owns the memory `array` views (numpy collapses view chains)."""
+    base = array.base
+    return array if base is None or not isinstance(base, np.ndarray) else base
+
+
+def mark_modified(array):
+    """Record an in-place write to `array` (and so to every view of its buffer)."""
+    global _epoch
+    _epoch += 1
+    _modified[id(base_of(array))] = _epoch
+
+
+def user_frame():
+    """'file.py:LINE' of the innermost caller outside gradgraph's own packages."""
+    f = sys._getframe(1)
+    while f is not None:
+        name = f.f_code.co_filename
+        if not any(part in name for part in _OWN_DIRS):
+            return f"{name.rsplit('/', 1)[-1]}:{f.f_lineno}"
+        f = f.f_back
+    return "?"
+
+
+_OWN_DIRS = ("/autograd/", "/nn/", "/viz/", "\\autograd\\", "\\nn\\", "\\viz\\")
+
+
+class Node:
+    """One recorded op: subclasses define ``forward`` (arrays in, array out) and
+    ``backward`` (the output's gradient Tensor in, one gradient Tensor or None per
+    input out), written with differentiable Tensor ops so that
+    ``create_graph=True`` gives higher-order gradients from the same rule."""
+
+    __slots__ = ("parents", "saved", "shape", "dtype", "scope", "epoch", "meta")
+    # What apply() keeps in `saved`: False nothing (forward may set it), True the input
+    # Tensors, CROSS (binary ops) each input only if the other one needs a gradient.
+    saves_inputs = False
+
+    @property
+    def name(self):
+        return type(self).__name__
+
+    def output(self, array):
+        """The op's output as a Tensor attached to this node, for rules that use it."""
+        return _wrap(array, self)
+
+    @property
+    def next_functions(self):
+        return tuple((p, 0) for p in self.parents)
+
+    def release(self):
+        self.saved = None
+
+    def check_versions(self):
+        """Raise if a buffer this node saved was written in place after it was saved."""
+        saved = self.saved
+        if saved is None:
+            return
+        items = saved if isinstance(saved, tuple) else (saved,)
+        for item in items:
+            arr = item.data if isinstance(item, _Tensor) else item
+            if isinstance(arr, np.ndarray):
+                when = _modified.get(id(base_of(arr)), -1)
+                if when > self.epoch:
+                    raise GraphError(
+                        f"{self.name}: a tensor of shape {arr.shape} ({arr.dtype}) that this op "
+                        f"saved for backward was modified by an in-place operation after it was "
+                        f"saved (saved at version {self.epoch}, modified at version {when})"
+                        f"{self._created()}. Use an out-of-place op (e.g. `x = x * 2` instead of "
+                        f"`x *= 2`), or .clone() the tensor before modifying it.")
+
+    def _created(self):
+        meta = self.meta
+        line = meta.get("line") if meta else None
+        return f"; the op was created at {line}" if line else ""
+
+    def register_hook(self, fn):
+        hooks = self._meta().setdefault("hooks", {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = fn
+        return handle
+
+    def _meta(self):
+        if self.meta is None:
+            self.meta = {}
+        return self.meta
+
+    def __repr__(self):
+        return f"<{self.name}Backward>"
+
+
+class AccumulateGrad(Node):
+    """The node of a leaf that requires grad: backward adds into ``leaf.grad``."""
+
+    __slots__ = ("leaf",)
+
+    def __init__(self, tensor):
+        self.parents = ()
+        self.saved = ()
+        self.shape = tensor.data.shape
+        self.dtype = tensor.data.dtype
+        self.scope = None
+        self.epoch = 0
+        self.meta = None
+        self.leaf = weakref.ref(tensor)
+
+    def release(self):
+        pass
+
+    def check_versions(self):
+        pass
+
+    def __repr__(self):
+        return "<AccumulateGrad>"
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
+
+    _next_id = 0
+
+    def __init__(self, hooks):
+        self.hooks = hooks
+        RemovableHandle._next_id += 1
+        self.id = RemovableHandle._next_id
+
+    def remove(self):
+        self.hooks.pop(self.id, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+CROSS = "cross"
+
+# --- recording -----------------------------------------------------------------------
+# The Tensor class is bound here by tensor.py at import time (no import cycle).
+_Tensor = None
+_new = object.__new__
+
+
+def _wrap(data, node):
+    t = _new(_Tensor)
+    t.data = data
+    t.grad = None
+    t._node = node
+    return t
+
+
+def _record(node, out, parents):
+    node.parents = parents
+    node.shape = out.shape
+    node.dtype = out.dtype
+    node.scope = _scope
+    node.epoch = _epoch
+    node.meta = None
+    if _anomaly:
+        _anomaly_forward(node, out)
+    return _wrap(out, node)
+
+
+def apply1(cls, x, *args):
+    """Run op `cls` on Tensor `x` (plus non-tensor args); record it if needed."""
+    node = _new(cls)
+    node.saved = (x,) if cls.saves_inputs else ()
+    out = node.forward(x.data, *args)
+    if x._node is None or not _grad_enabled:
+        return _wrap(out, None)
+    return _record(node, out, (x._node,))
+
+
+def apply2(cls, a, b, *args):
+    """Run binary op `cls`; `b` may be a Tensor, an ndarray or a Python number."""
+    node = _new(cls)
+    node.saved = ()
+    an = a._node
+    if isinstance(b, _Tensor):
+        bn = b._node
+        out = node.forward(a.data, b.data, *args)
+    else:
+        bn = None
+        out = node.forward(a.data, b, *args)
+    save = cls.saves_inputs
+    if save:
+        # CROSS: the gradient of each input needs only the other input (mul, matmul),
+        # so keep an input only if the other one needs a gradient.
+        node.saved = ((a if bn is not None else None, b if an is not None else None)
+                      if save is CROSS else (a, b))
+    if (an is None and bn is None) or not _grad_enabled:
+        return _wrap(out, None)
+    return _record(node, out, (an, bn))
+
+
+def applyn(cls, tensors, *args):
+    """Run an op over a sequence of Tensors (cat, where's operands, ...)."""
+    node = _new(cls)
+    node.saved = tuple(tensors) if cls.saves_inputs else ()
+    out = node.forward([t.data for t in tensors], *args)
+    parents = tuple(t._node for t in tensors)
+    if not _grad_enabled or all(p is None for p in parents):
+        return _wrap(out, None)
+    return _record(node, out, parents)
+
+
+def _anomaly_forward(node, out):
+    node._meta()["line"] = user_frame()
+    if out.dtype.kind == "f" and not np.isfinite(out).all():
+        from .errors import AnomalyError
+        raise AnomalyError(
+            f"{node.name}: forward produced {_describe_nonfinite(out)} in an output of shape "
+            f"{out.shape} ({out.dtype}) at {node.meta['line']}")
+
+
+def _describe_nonfinite(arr):
+    n_nan = int(np.isnan(arr).sum())
+    n_inf = int(np.isinf(arr).sum())
+    return f"{n_nan} NaN and {n_inf} Inf values"

@@ -1,0 +1,167 @@
+"""Binds the functions of functions.py to Tensor as methods and operators, and
+defines the in-place ops (``+=``, ``x[i] = v``, ``zero_()``, ...)."""
+import numpy as np
+
+from . import functions as F
+from . import graph, ops
+from .errors import GraphError, ShapeError
+from .graph import AccumulateGrad
+from .tensor import Tensor
+
+_METHODS = """exp log sqrt rsqrt square reciprocal sin cos tanh sigmoid relu abs sign softplus
+clamp sum mean var std amax amin max min argmax argmin logsumexp log_softmax softmax norm
+reshape view flatten squeeze unsqueeze permute transpose expand expand_as split chunk matmul
+maximum minimum neg pow eq ne lt le gt ge""".split()
+for _name in _METHODS:
+    setattr(Tensor, _name, getattr(F, _name))
+Tensor.clip = F.clamp
+Tensor._binary_where = F._binary_where
+
+
+def _where_method(self, condition, other):
+    return F.where(condition, self, other)
+
+
+Tensor.where = _where_method
+Tensor.__getitem__ = F.getitem
+Tensor.T = property(lambda self: F.permute(self, *range(self.data.ndim - 1, -1, -1)))
+Tensor.mT = property(lambda self: F.transpose(self, -2, -1))
+
+
+def _rsub(self, other):
+    if type(other) is float or type(other) is int:
+        return graph.apply1(ops.RSub, self, other)
+    return self._rbinary(ops.Sub, other)
+
+
+def _rdiv(self, other):
+    if type(other) is float or type(other) is int:
+        return self._apply1(ops.Pow, -1) * other
+    return self._rbinary(ops.Div, other)
+
+
+Tensor.__add__ = lambda self, other: self._binary(ops.Add, other)
+Tensor.__radd__ = Tensor.__add__
+Tensor.__sub__ = lambda self, other: self._binary(ops.Sub, other)
+Tensor.__rsub__ = _rsub
+Tensor.__mul__ = lambda self, other: self._binary(ops.Mul, other)
+Tensor.__rmul__ = Tensor.__mul__
+Tensor.__truediv__ = lambda self, other: self._binary(ops.Div, other)
+Tensor.__rtruediv__ = _rdiv
+Tensor.__pow__ = F.pow
+Tensor.__rpow__ = lambda self, other: F.pow(other, self)
+Tensor.__matmul__ = F.matmul
+Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
+Tensor.__neg__ = lambda self: self._binary(ops.Mul, -1)
+Tensor.__abs__ = F.abs
+Tensor.__eq__ = F.eq
+Tensor.__ne__ = F.ne
+Tensor.__lt__ = F.lt
+Tensor.__le__ = F.le
+Tensor.__gt__ = F.gt
+Tensor.__ge__ = F.ge
+Tensor.add = lambda self, other, alpha=1: self + (other * alpha if alpha != 1 else other)
+Tensor.sub = lambda self, other, alpha=1: self - (other * alpha if alpha != 1 else other)
+Tensor.mul = Tensor.__mul__
+Tensor.div = Tensor.__truediv__
+
+
+# --- in-place ops -----------------------------------------------------------------------
+def _inplace(self, op_name, compute):
+    """Write the result of `compute()` (an out-of-place Tensor op) into self's buffer.
+
+    Views of the buffer see the change. When self is part of a graph, self takes the new
+    op's node, so backward goes through it; any op that saved the old values will find
+    them modified and say so at backward time (the version check)."""
+    node = self._node
+    if node is not None and graph._grad_enabled:
+        if type(node) is AccumulateGrad:
+            raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "
+                             f"{self.data.shape}) cannot be modified in place, since its "
+                             f"gradient would be lost. Do it inside `with no_grad():` (as an "
+                             f"optimizer does), or work on a copy: x = x.clone()")
+        result = compute()
+    else:
+        with _NoGrad():
+            result = compute()
+    if result.data.shape != self.data.shape:
+        raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
+                         f"written into a tensor of shape {self.data.shape} in place")
+    if not self.data.flags.writeable:
+        raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a read-only "
+                         f"buffer (e.g. from expand()); .clone() it before writing in place")
+    if result.data is not self.data:
+        np.copyto(self.data, result.data, casting="same_kind")
+    graph.mark_modified(self.data)
+    if node is not None and graph._grad_enabled:
+        self._node = result._node
+    return self
+
+
+class _NoGrad:
+    def __enter__(self):
+        self.prev = graph._set_grad_enabled(False)
+
+    def __exit__(self, *exc):
+        graph._set_grad_enabled(self.prev)
+
+
+def _inplace_op(name, fn):
+    def method(self, other):
+        return _inplace(self, name, lambda: fn(self._alias(), other))
+    method.__name__ = name
+    return method
+
+
+def _alias(self):
+    """A second Tensor on the same buffer and node, so a graph saving `self` keeps the
+    pre-write identity while `self` itself moves to the new node."""
+    return graph._wrap(self.data, self._node)
+
+
+Tensor._alias = _alias
+Tensor.__iadd__ = _inplace_op("__iadd__", lambda a, b: a + b)
+Tensor.__isub__ = _inplace_op("__isub__", lambda a, b: a - b)
+Tensor.__imul__ = _inplace_op("__imul__", lambda a, b: a * b)
+Tensor.__itruediv__ = _inplace_op("__itruediv__", lambda a, b: a / b)
+Tensor.add_ = lambda self, other, alpha=1: _inplace(
+    self, "add_", lambda: self._alias() + (other * alpha if alpha != 1 else other))
+Tensor.sub_ = lambda self, other, alpha=1: _inplace(
+    self, "sub_", lambda: self._alias() - (other * alpha if alpha != 1 else other))
+Tensor.mul_ = _inplace_op("mul_", lambda a, b: a * b)
+Tensor.div_ = _inplace_op("div_", lambda a, b: a / b)
+Tensor.clamp_ = lambda self, min=None, max=None: _inplace(
+    self, "clamp_", lambda: F.clamp(self._alias(), min, max))
+Tensor.copy_ = lambda self, src: _inplace(
+    self, "copy_", lambda: self._alias() * 0 + (src if isinstance(src, Tensor) else
+                                              Tensor(np.asarray(src, self.data.dtype))))
+Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: self._alias() * 0)
+Tensor.fill_ = lambda self, value: _inplace(self, "fill_", lambda: self._alias() * 0 + value)
+
+
+def _setitem(self, index, value):
+    index = F._index(index)
+
+    def compute():
+        return _SetItem.run(self._alias(), index, value)
+    return _inplace(self, "__setitem__", compute)
+
+
+class _SetItem:
+    @staticmethod
+    def run(x, index, value):
+        """x with `value` (broadcast) at `index`: where(mask, x, value spread to x's shape)."""
+        v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.data.dtype))
+        target = x.data[index].shape
+        try:
+            v = F.expand(v, target) if v.data.shape != target else v
+        except ShapeError:
+            raise ShapeError(f"__setitem__: a value of shape {v.data.shape} cannot be assigned "
+                             f"to index {F._show_index(index)} of a tensor of shape "
+                             f"{x.data.shape} (the indexed part has shape {target})") from None
+        mask = np.ones(x.data.shape, dtype=bool)
+        mask[index] = False
+        return F.where(mask, x, v._apply1(ops.IndexAdd, index, x.data.shape))
+
+
+Tensor.__setitem__ = _setitem

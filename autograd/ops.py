@@ -1,0 +1,404 @@
+"""The primitive ops: each op's forward (numpy) and its gradient, side by side.
+
+These are the only ops that know a derivative. Everything else in gradgraph
+(``mean``, ``var``, ``softmax``, ``cross_entropy``, ``layer_norm``...) is written
+from them, so its gradient comes for free, to any order: every ``backward`` below is
+written with differentiable Tensor ops and runs with recording on when
+``create_graph=True``.
+
+Contract: ``forward`` takes arrays (and constants) and returns an array; it may put
+what backward needs in ``self.saved``. ``backward(g)`` gets the output's gradient as
+a Tensor of the output's shape and returns one gradient (or None) per input, each of
+the *output's* shape or the input's: the engine sums broadcast dimensions away in one
+place (``engine.sum_to_shape``). ``self.parents[i] is None`` means input i needs none.
+Sub and Div are primitives although they could be composites: one recorded op
+instead of two halves the overhead of ``a - b`` and ``a / b`` (benchmarks/op_overhead.py).
+"""
+import numpy as np
+
+from .graph import CROSS, Node
+
+
+class Add(Node):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Node):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.parents[1] is not None else None)
+
+
+class RSub(Node):
+    """``c - x`` for a constant c: one op instead of ``(-x) + c``."""
+    __slots__ = ()
+
+    def forward(self, x, c):
+        return c - x
+
+    def backward(self, g):
+        return -g, None
+
+
+class Mul(Node):
+    __slots__ = ()
+    saves_inputs = CROSS
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        pa, pb = self.parents
+        return (g * b if pa is not None else None), (g * a if pb is not None else None)
+
+
+class Div(Node):
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.saved
+        ga = g / b
+        return ga, (-ga * a / b if self.parents[1] is not None else None)
+
+
+class Pow(Node):
+    """x ** c for a constant exponent c (a Python number)."""
+    __slots__ = ("c",)
+    saves_inputs = True
+
+    def forward(self, x, c):
+        self.c = c
+        return x ** c
+
+    def backward(self, g):
+        x, c = self.saved[0], self.c
+        return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
+
+
+class Exp(Node):
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = y = np.exp(x)
+        return y
+
+    def backward(self, g):
+        return g * self.output(self.saved),
+
+
+class Log(Node):
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.saved[0],
+
+
+class Sin(Node):
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g):
+        return g * self.saved[0].cos(),
+
+
+class Cos(Node):
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g):
+        return -(g * self.saved[0].sin()),
+
+
+class Tanh(Node):
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = y = np.tanh(x)
+        return y
+
+    def backward(self, g):
+        y = self.output(self.saved)
+        return g * (1.0 - y * y),
+
+
+class Sigmoid(Node):
+    """1 / (1 + e^-x), computed without overflow for any x."""
+    __slots__ = ()
+
+    def forward(self, x):
+        z = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)).astype(x.dtype, copy=False)
+        self.saved = y
+        return y
+
+    def backward(self, g):
+        y = self.output(self.saved)
+        return g * (y * (1.0 - y)),
+
+
+class Relu(Node):
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = mask = x > 0
+        return x * mask
+
+    def backward(self, g):
+        return g * self.saved,
+
+
+class Abs(Node):
+    __slots__ = ()
+
+    def forward(self, x):
+        self.saved = np.sign(x)
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * self.saved,
+
+
+class Maximum(Node):
+    """Elementwise max; at ties each input gets half the gradient (as PyTorch)."""
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return np.maximum(a, b)
+
+    def _weights(self, g):
+        a, b = self.saved
+        w = (a > b).astype(g.dtype)
+        w += (a == b) * np.asarray(0.5, g.dtype)
+        return w
+
+    def backward(self, g):
+        w = self._weights(g)
+        pa, pb = self.parents
+        return (g * w if pa is not None else None), (g * (1.0 - w) if pb is not None else None)
+
+
+class Minimum(Maximum):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (b, a)        # min(a, b) picks a where b > a: Maximum's weights, swapped
+        return np.minimum(a, b)
+
+
+class Where(Node):
+    """where(cond, a, b); the unselected input gets exact zeros."""
+    __slots__ = ("cond",)
+
+    def forward(self, a, b, cond):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, g):
+        pa, pb = self.parents
+        zero = g.data.dtype.type(0)
+        return (g.where(self.cond, zero) if pa is not None else None,
+                g.where(~self.cond, zero) if pb is not None else None)
+
+
+class Sum(Node):
+    __slots__ = ("axes", "keepdim")
+
+    def forward(self, x, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+        return np.sum(x, axis=axes, keepdims=keepdim)
+
+    def backward(self, g):
+        shape = self.parents[0].shape
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(shape, self.axes))
+        return g.expand(shape),
+
+
+class Amax(Node):
+    """Max over axes; ties share the gradient equally (as torch.amax)."""
+    __slots__ = ("axes", "keepdim")
+
+    def forward(self, x, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+        y = np.amax(x, axis=axes, keepdims=True)
+        self.saved = (x, y)
+        return y if keepdim else np.squeeze(y, axis=axes)
+
+    def backward(self, g):
+        x, y = self.saved
+        mask = x == y
+        w = mask / mask.sum(axis=self.axes, keepdims=True).astype(x.dtype)
+        shape = self.parents[0].shape
+        if not self.keepdim:
+            g = g.reshape(_keepdim_shape(shape, self.axes))
+        return g.expand(shape) * w.astype(x.dtype, copy=False),
+
+
+class Amin(Amax):
+    __slots__ = ()
+
+    def forward(self, x, axes, keepdim):
+        self.axes, self.keepdim = axes, keepdim
+        y = np.amin(x, axis=axes, keepdims=True)
+        self.saved = (x, y)
+        return y if keepdim else np.squeeze(y, axis=axes)
+
+
+class Reshape(Node):
+    __slots__ = ()
+
+    def forward(self, x, shape):
+        return np.reshape(x, shape)
+
+    def backward(self, g):
+        return g.reshape(self.parents[0].shape),
+
+
+class Permute(Node):
+    __slots__ = ("dims",)
+
+    def forward(self, x, dims):
+        self.dims = dims
+        return np.transpose(x, dims)
+
+    def backward(self, g):
+        return g.permute(*np.argsort(self.dims).tolist()),
+
+
+class Expand(Node):
+    """Broadcast to a larger shape; the engine's sum_to_shape is its whole backward."""
+    __slots__ = ()
+
+    def forward(self, x, shape):
+        return np.broadcast_to(x, shape)
+
+    def backward(self, g):
+        return g,
+
+
+class GetItem(Node):
+    __slots__ = ("index",)
+
+    def forward(self, x, index):
+        self.index = index
+        return x[index]
+
+    def backward(self, g):
+        return g._apply1(IndexAdd, self.index, self.parents[0].shape),
+
+
+class IndexAdd(Node):
+    """zeros(shape) with g added at `index` (repeated indices accumulate): getitem's
+    backward, and getitem is its backward, so both are differentiable to any order."""
+    __slots__ = ("index",)
+
+    def forward(self, g, index, shape):
+        self.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        if _is_basic(index):
+            out[index] = g
+        else:
+            np.add.at(out, index, g)
+        return out
+
+    def backward(self, gg):
+        return gg[self.index],
+
+
+class Cat(Node):
+    __slots__ = ("axis", "sizes")
+
+    def forward(self, arrays, axis):
+        self.axis = axis
+        self.sizes = [a.shape[axis] for a in arrays]
+        return np.concatenate(arrays, axis=axis)
+
+    def backward(self, g):
+        grads, start = [], 0
+        lead = (slice(None),) * (self.axis % g.ndim)
+        for parent, size in zip(self.parents, self.sizes):
+            grads.append(g[lead + (slice(start, start + size),)] if parent is not None else None)
+            start += size
+        return tuple(grads)
+
+
+class MatMul(Node):
+    """a @ b for inputs of 2 or more dims (1-d inputs are reshaped by the caller)."""
+    __slots__ = ()
+    saves_inputs = CROSS
+
+    def forward(self, a, b):
+        return a @ b
+
+    def backward(self, g):
+        a, b = self.saved
+        pa, pb = self.parents
+        return (g @ b.mT if pa is not None else None), (a.mT @ g if pb is not None else None)
+
+
+class LogSoftmax(Node):
+    """x - logsumexp(x): fused, since it is stable at |x| ~ 1e3 and saves 5 recorded ops."""
+    __slots__ = ("axis",)
+
+    def forward(self, x, axis):
+        self.axis = axis
+        shifted = x - np.amax(x, axis=axis, keepdims=True)
+        y = shifted - np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+        self.saved = y
+        return y
+
+    def backward(self, g):
+        p = self.output(self.saved).exp()
+        return g - p * g.sum(self.axis, keepdim=True),
+
+
+class Cast(Node):
+    __slots__ = ()
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return g.to(self.parents[0].dtype),
+
+
+def _keepdim_shape(shape, axes):
+    """The shape a reduction over `axes` gives with keepdim=True."""
+    if axes is None:
+        return (1,) * len(shape)
+    axes = (axes,) if isinstance(axes, int) else axes
+    axes = {a % len(shape) for a in axes}
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _is_basic(index):
+    """True if `index` uses only basic indexing (no element can be hit twice)."""
+    items = index if isinstance(index, tuple) else (index,)
+    return all(i is None or i is Ellipsis or isinstance(i, (int, slice, np.integer))
+               or (isinstance(i, np.ndarray) and i.dtype == bool) for i in items)

@@ -1,0 +1,310 @@
+"""The Tensor: a numpy array plus the node of the op that made it."""
+import numbers
+
+import numpy as np
+
+from . import graph, ops
+from .errors import DtypeError, GraphError, ShapeError, describe
+from .graph import AccumulateGrad, apply1, apply2, _wrap
+
+_default_dtype = np.dtype(np.float32)
+_FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def set_default_dtype(dtype):
+    """Dtype of tensors made from Python floats (float32 unless changed)."""
+    global _default_dtype
+    dtype = np.dtype(dtype)
+    if dtype not in _FLOATS:
+        raise DtypeError(f"set_default_dtype: only float32 and float64 are supported, got {dtype}")
+    _default_dtype = dtype
+
+
+def get_default_dtype():
+    return _default_dtype
+
+
+def as_array(data, dtype=None):
+    """Convert `data` to an ndarray with PyTorch's dtype inference."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if dtype is not None:
+        dtype = _dtype(dtype)
+        return np.array(data, dtype=dtype)
+    if isinstance(data, np.ndarray):
+        arr = data
+    elif isinstance(data, np.generic):
+        arr = np.asarray(data)
+    else:
+        arr = np.array(data)
+        if arr.dtype.kind == "f":
+            return arr.astype(_default_dtype, copy=False)
+        if arr.dtype.kind in "iu":
+            return arr.astype(np.int64, copy=False)
+    if arr.dtype.kind == "f" and arr.dtype not in _FLOATS:
+        arr = arr.astype(np.float32)       # float16 / longdouble: not supported by the ops
+    if arr.dtype.kind not in "fiub":
+        raise DtypeError(f"tensor: cannot make a tensor from data of dtype {arr.dtype}")
+    return arr
+
+
+def _dtype(dtype):
+    if dtype is float:
+        return _default_dtype
+    return np.dtype(dtype)
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    ``Tensor(data, dtype=None, requires_grad=False)``: `data` is a number, a nested
+    list or an ndarray. Python floats become the default dtype (float32), Python ints
+    int64, as in PyTorch; an ndarray keeps its dtype (and its memory is shared)."""
+
+    __slots__ = ("data", "grad", "_node", "__weakref__")
+    __array_ufunc__ = None          # make `ndarray op Tensor` call our reflected op
+    __array_priority__ = 1000
+
+    def __init__(self, data, dtype=None, requires_grad=False):
+        self.data = as_array(data, dtype)
+        self.grad = None
+        self._node = None
+        if requires_grad:
+            self.requires_grad_(True)
+
+    # --- graph attributes ------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._node is not None
+
+    @requires_grad.setter
+    def requires_grad(self, flag):
+        self.requires_grad_(flag)
+
+    def requires_grad_(self, requires_grad=True):
+        if not requires_grad:
+            if self._node is not None and type(self._node) is not AccumulateGrad:
+                raise GraphError("requires_grad_(False): only leaf tensors can stop requiring "
+                                 "grad; use .detach() for a non-leaf")
+            self._node = None
+        elif self._node is None:
+            if self.data.dtype.kind != "f":
+                raise DtypeError(f"requires_grad: only floating-point tensors can require "
+                                 f"gradients, got a tensor of shape {self.data.shape} and dtype "
+                                 f"{self.data.dtype}; convert it with .float() or .double()")
+            self._node = AccumulateGrad(self)
+        return self
+
+    @property
+    def is_leaf(self):
+        return self._node is None or type(self._node) is AccumulateGrad
+
+    @property
+    def grad_fn(self):
+        node = self._node
+        return None if node is None or type(node) is AccumulateGrad else node
+
+    def detach(self):
+        return _wrap(self.data, None)
+
+    def detach_(self):
+        self._node = None
+        return self
+
+    def retain_grad(self):
+        if self._node is None:
+            raise GraphError("retain_grad: the tensor does not require grad")
+        if type(self._node) is not AccumulateGrad:
+            import weakref
+            self._node._meta()["retain"] = weakref.ref(self)
+
+    def register_hook(self, hook):
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None
+        return replaces the gradient. Returns a handle with ``.remove()``."""
+        if self._node is None:
+            raise GraphError("register_hook: cannot register a hook on a tensor that does "
+                             "not require grad")
+        return self._node.register_hook(hook)
+
+    def register_post_accumulate_grad_hook(self, hook):
+        """Call ``hook(tensor)`` after a leaf's ``.grad`` has been accumulated."""
+        if not self.is_leaf or self._node is None:
+            raise GraphError("register_post_accumulate_grad_hook: only leaf tensors that "
+                             "require grad take this hook")
+        from .graph import RemovableHandle
+        hooks = self._node._meta().setdefault("post_hooks", {})
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        from .backprop import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    # --- array attributes --------------------------------------------------------------
+    @property
+    def shape(self):
+        return self.data.shape
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def device(self):
+        return "cpu"
+
+    def size(self, dim=None):
+        return self.data.shape if dim is None else self.data.shape[dim]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return self.data.size
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return len(self.data)
+
+    def item(self):
+        if self.data.size != 1:
+            raise ShapeError(f"item: only one-element tensors can be converted to Python "
+                             f"scalars, got shape {self.data.shape}")
+        return self.data.item()
+
+    def numpy(self):
+        if self._node is not None:
+            raise GraphError("numpy: call .detach().numpy() on a tensor that requires grad")
+        return self.data
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __bool__(self):
+        return bool(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iu":
+            raise TypeError("only integer tensors can be used as an index")
+        return int(self.item())
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self)))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        extra = ""
+        if self.data.dtype != _default_dtype and self.data.dtype.kind == "f" or \
+                self.data.dtype.kind == "b" or (self.data.dtype.kind in "iu" and
+                                                 self.data.dtype != np.int64):
+            extra += f", dtype={self.data.dtype}"
+        node = self._node
+        if node is not None:
+            extra += (", requires_grad=True" if type(node) is AccumulateGrad
+                      else f", grad_fn=<{node.name}Backward>")
+        return f"tensor({body}{extra})"
+
+    # --- conversions -----------------------------------------------------------------
+    def to(self, dtype):
+        dtype = _dtype(dtype)
+        if self.data.dtype == dtype:
+            return self
+        return self._apply1(ops.Cast, dtype) if dtype.kind == "f" else _wrap(self.data.astype(dtype), None)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def long(self):
+        return _wrap(self.data.astype(np.int64), None)
+
+    def int(self):
+        return _wrap(self.data.astype(np.int32), None)
+
+    def bool(self):
+        return _wrap(self.data.astype(bool), None)
+
+    type = to
+
+    def clone(self):
+        return self * 1 if self.data.dtype.kind == "f" else _wrap(self.data.copy(), None)
+
+    def contiguous(self):
+        return self
+
+    def cpu(self):
+        return self
+
+    # --- recording helpers -------------------------------------------------------------
+    def _apply1(self, cls, *args):
+        try:
+            return apply1(cls, self, *args)
+        except ShapeError:
+            raise
+        except ValueError as e:
+            raise ShapeError(f"{cls.__name__}: {e} (input {describe(self.data)})") from None
+
+    def _binary(self, cls, other):
+        if type(other) is float or type(other) is int:
+            return apply2(cls, self, other)
+        other = _operand(other, self)
+        if isinstance(other, Tensor) and other.data.dtype != self.data.dtype:
+            a, other = _promote(self, other)
+            return a._binary(cls, other)
+        try:
+            return apply2(cls, self, other)
+        except ValueError:
+            raise ShapeError(
+                f"{cls.__name__}: shapes {self.data.shape} and {np.shape(getattr(other, 'data', other))} "
+                f"do not broadcast (operands {describe(self.data, getattr(other, 'data', other))})"
+            ) from None
+
+    def _rbinary(self, cls, other):
+        return _operand(other, self, force=True)._binary(cls, self)
+
+
+def _operand(x, like, force=False):
+    """A non-Tensor operand as the constant numpy understands, or a Tensor."""
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, bool):
+        x = int(x)
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic):
+        return _wrap(np.asarray(x, like.data.dtype), None) if force else x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "iub" and like.data.dtype.kind == "f":
+        arr = arr.astype(like.data.dtype)
+    elif arr.dtype.kind == "f" and arr.ndim == 0:
+        arr = arr.astype(like.data.dtype)   # a numpy scalar never promotes, as a Python one
+    return _wrap(arr, None) if force or arr.dtype != like.data.dtype else arr
+
+
+def _promote(a, b):
+    """Result dtype of a binary op as PyTorch: floats win over ints, wider float wins."""
+    da, db = a.data.dtype, b.data.dtype
+    if da.kind == "f" and db.kind != "f":
+        return a, _wrap(b.data.astype(da), None)
+    if db.kind == "f" and da.kind != "f":
+        return _wrap(a.data.astype(db), None), b
+    dt = np.promote_types(da, db)
+    return a.to(dt) if da != dt else a, b.to(dt) if db != dt else b
+
+
+graph._Tensor = Tensor
