@@ -1,0 +1,130 @@
+"""The table of differentiable ops that drives the gradient, dtype and fuzz tests.
+
+Each entry: a name, a function of Tensors, and the input specs: a shape and a domain
+("real", "positive" or "unit" = (-0.9, 0.9)). Binary ops are listed once per
+broadcasting shape pair; reductions once per dim/keepdim variant.
+"""
+import numpy as np
+
+import autograd as ag
+
+BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 5), (3, 1)), ((), (2, 3)),
+                   ((4, 1), ())]
+REDUCE_DIMS = [dict(), dict(dim=0), dict(dim=1, keepdim=True), dict(dim=(0, 2)),
+               dict(dim=-1, keepdim=False)]
+
+
+class OpInfo:
+    def __init__(self, name, fn, shapes, domains=None, second_order=True):
+        self.name = name
+        self.fn = fn
+        self.shapes = shapes
+        self.domains = domains or ["real"] * len(shapes)
+        self.second_order = second_order
+
+    def inputs(self, dtype=np.float64, seed=0):
+        rng = np.random.default_rng(seed)
+        out = []
+        for shape, dom in zip(self.shapes, self.domains):
+            if dom == "positive":
+                a = rng.uniform(0.5, 2.0, shape)
+            elif dom == "unit":
+                a = rng.uniform(-0.9, 0.9, shape)
+            elif dom == "distinct":   # no ties, away from kinks
+                a = rng.permutation(np.arange(int(np.prod(shape)))).reshape(shape) * 0.37 - 1.3
+                a = a + rng.uniform(-0.05, 0.05, shape)
+            else:
+                a = rng.standard_normal(shape)
+                a = np.where(np.abs(a) < 0.1, a + 0.3, a)   # keep away from kinks at 0
+            out.append(ag.tensor(np.asarray(a, dtype=dtype), requires_grad=True))
+        return out
+
+    def __repr__(self):
+        return f"{self.name}{self.shapes}"
+
+
+def _binary(name, fn, domains=("real", "real"), pairs=BROADCAST_PAIRS, **kw):
+    return [OpInfo(name, fn, list(p), list(domains), **kw) for p in pairs]
+
+
+def _reduce(name, fn, shape=(2, 3, 4), domain="real", **kw):
+    return [OpInfo(f"{name}{d}", lambda x, d=d: fn(x, **d), [shape], [domain], **kw)
+            for d in REDUCE_DIMS]
+
+
+OPS = [
+    *_binary("add", lambda a, b: a + b),
+    *_binary("sub", lambda a, b: a - b),
+    *_binary("mul", lambda a, b: a * b),
+    *_binary("div", lambda a, b: a / b, ("real", "positive")),
+    *_binary("pow_tensor", lambda a, b: a ** b, ("positive", "real")),
+    *_binary("maximum", ag.maximum, ("distinct", "distinct")),
+    *_binary("minimum", ag.minimum, ("distinct", "distinct")),
+    *_binary("where", lambda a, b: ag.where(a.data > 0, a, b)),
+    OpInfo("add_scalar", lambda a: a + 2.5, [(3, 4)]),
+    OpInfo("rsub_scalar", lambda a: 2.5 - a, [(3, 4)]),
+    OpInfo("mul_scalar", lambda a: 3.0 * a, [(3, 4)]),
+    OpInfo("div_scalar", lambda a: a / 3.0, [(3, 4)]),
+    OpInfo("rdiv_scalar", lambda a: 2.0 / a, [(3, 4)], ["positive"]),
+    OpInfo("rpow_scalar", lambda a: 2.0 ** a, [(3, 4)]),
+    OpInfo("neg", lambda a: -a, [(3, 4)]),
+    OpInfo("pow2", lambda a: a ** 2, [(3, 4)]),
+    OpInfo("pow3", lambda a: a ** 3, [(3, 4)]),
+    OpInfo("pow_frac", lambda a: a ** 1.5, [(3, 4)], ["positive"]),
+    OpInfo("pow_neg", lambda a: a ** -2, [(3, 4)], ["positive"]),
+    OpInfo("abs", ag.abs, [(3, 4)]),
+    OpInfo("exp", ag.exp, [(3, 4)]),
+    OpInfo("log", ag.log, [(3, 4)], ["positive"]),
+    OpInfo("sqrt", ag.sqrt, [(3, 4)], ["positive"]),
+    OpInfo("rsqrt", ag.rsqrt, [(3, 4)], ["positive"]),
+    OpInfo("sin", ag.sin, [(3, 4)]),
+    OpInfo("cos", ag.cos, [(3, 4)]),
+    OpInfo("tanh", ag.tanh, [(3, 4)]),
+    OpInfo("sigmoid", ag.sigmoid, [(3, 4)]),
+    OpInfo("relu", ag.relu, [(3, 4)]),
+    OpInfo("softplus", ag.softplus, [(3, 4)]),
+    OpInfo("clamp", lambda a: ag.clamp(a, -0.5, 0.5), [(3, 4)], ["distinct"]),
+    OpInfo("clamp_min", lambda a: a.clamp(min=0.0), [(3, 4)]),
+    *_reduce("sum", ag.sum),
+    *_reduce("mean", ag.mean),
+    *_reduce("var", ag.var),
+    *_reduce("std", ag.std),
+    *_reduce("amax", ag.amax, domain="distinct"),
+    *_reduce("amin", ag.amin, domain="distinct"),
+    OpInfo("max_all", lambda a: a.max(), [(3, 4)], ["distinct"]),
+    OpInfo("min_all", lambda a: a.min(), [(3, 4)], ["distinct"]),
+    OpInfo("max_dim", lambda a: a.max(dim=1).values, [(3, 4)], ["distinct"]),
+    OpInfo("var_biased", lambda a: a.var(dim=1, unbiased=False), [(3, 4)]),
+    OpInfo("logsumexp", lambda a: ag.logsumexp(a, dim=1), [(3, 4)]),
+    OpInfo("logsumexp_keep", lambda a: ag.logsumexp(a, dim=(0, 2), keepdim=True), [(2, 3, 4)]),
+    OpInfo("softmax", lambda a: ag.softmax(a, dim=1), [(3, 4)]),
+    OpInfo("softmax0", lambda a: ag.softmax(a, dim=0), [(2, 3, 4)]),
+    OpInfo("log_softmax", lambda a: ag.log_softmax(a, dim=-1), [(3, 4)]),
+    OpInfo("norm", lambda a: a.norm(), [(3, 4)]),
+    OpInfo("reshape", lambda a: a.reshape(4, 3) * a.reshape(4, 3), [(3, 4)]),
+    OpInfo("view_neg1", lambda a: a.view(-1, 2).exp(), [(3, 4)]),
+    OpInfo("flatten", lambda a: a.flatten(1).sin(), [(2, 3, 4)]),
+    OpInfo("squeeze", lambda a: a.squeeze().sin(), [(3, 1, 4)]),
+    OpInfo("unsqueeze", lambda a: a.unsqueeze(1).sin(), [(3, 4)]),
+    OpInfo("transpose", lambda a: a.transpose(0, 2) * 2.0, [(2, 3, 4)]),
+    OpInfo("permute", lambda a: a.permute(1, 2, 0).sin(), [(2, 3, 4)]),
+    OpInfo("T", lambda a: a.T.exp(), [(3, 4)]),
+    OpInfo("expand", lambda a: a.expand(2, 3, 4).sin(), [(3, 1)]),
+    OpInfo("getitem_basic", lambda a: a[1:, ::2].sin(), [(3, 4)]),
+    OpInfo("getitem_none_ellipsis", lambda a: a[None, ..., 1].exp(), [(2, 3, 4)]),
+    OpInfo("getitem_int", lambda a: a[1] * a[2], [(3, 4)]),
+    OpInfo("getitem_array_repeat", lambda a: a[[0, 2, 0, 0]].sin(), [(3, 4)]),
+    OpInfo("getitem_pairs", lambda a: a[np.array([0, 1, 1]), np.array([3, 0, 0])].exp(),
+           [(3, 4)]),
+    OpInfo("getitem_mask", lambda a: a[a.data > 0].exp(), [(3, 4)]),
+    OpInfo("cat", lambda a, b: ag.cat([a, b, a], dim=1).sin(), [(3, 2), (3, 4)]),
+    OpInfo("stack", lambda a, b: ag.stack([a, b], dim=1).sin(), [(3, 4), (3, 4)]),
+    OpInfo("split", lambda a: a.split(2, dim=1)[1].exp(), [(3, 5)]),
+    OpInfo("matmul_2d", ag.matmul, [(3, 4), (4, 5)]),
+    OpInfo("matmul_vec_mat", ag.matmul, [(4,), (4, 5)]),
+    OpInfo("matmul_mat_vec", ag.matmul, [(3, 4), (4,)]),
+    OpInfo("matmul_vec_vec", ag.matmul, [(4,), (4,)]),
+    OpInfo("matmul_batched", ag.matmul, [(2, 3, 4), (2, 4, 5)]),
+    OpInfo("matmul_broadcast_batch", ag.matmul, [(2, 1, 3, 4), (3, 4, 2)]),
+    OpInfo("matmul_batch_mat", ag.matmul, [(2, 3, 4), (4, 2)]),
+]

@@ -1,0 +1,45 @@
+"""Numerical first- and second-order gradient checks, float64, over the op table;
+and float32 preservation of every output and gradient."""
+import numpy as np
+import pytest
+
+import autograd as ag
+from op_table import OPS
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+def test_gradcheck(op):
+    assert ag.gradcheck(op.fn, op.inputs())
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.second_order], ids=repr)
+def test_gradgradcheck(op):
+    assert ag.gradgradcheck(op.fn, op.inputs())
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+def test_float32_stays_float32(op):
+    xs = op.inputs(dtype=np.float32)
+    out = op.fn(*xs)
+    assert out.dtype == np.float32, op.name
+    out.sum().backward()
+    for x in xs:
+        assert x.grad is None or x.grad.dtype == np.float32, op.name
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+def test_float32_close_to_float64(op):
+    x64 = op.inputs(dtype=np.float64)
+    x32 = op.inputs(dtype=np.float32)
+    np.testing.assert_allclose(op.fn(*x32).data, op.fn(*x64).data, rtol=2e-4, atol=2e-5)
+
+
+@pytest.mark.parametrize("op", [o for o in OPS if o.second_order][::7], ids=repr)
+def test_second_order_float32(op):
+    xs = op.inputs(dtype=np.float32)
+    gs = ag.grad(op.fn(*xs).sum(), xs, create_graph=True, allow_unused=True)
+    total = sum((g * g).sum() for g in gs if g is not None and g.requires_grad)
+    if isinstance(total, ag.Tensor):
+        assert total.dtype == np.float32
+        for g2 in ag.grad(total, xs, allow_unused=True):
+            assert g2 is None or g2.dtype == np.float32
