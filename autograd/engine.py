@@ -80,7 +80,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 if type(node) is AccumulateGrad:
                     if accumulate and (wanted is None or node in wanted):
                         _accumulate(node, g, create_graph)
-                elif parents:
+                else:       # every op node runs, also one without inputs (an MPI receive)
                     if node.saved is None:
                         raise GraphError(
                             f"{node.name}: trying to backward through this op a second time, "

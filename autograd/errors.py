@@ -7,7 +7,16 @@ existing ``except`` clauses keep working.
 
 
 class GradgraphError(Exception):
-    """Base class of every error gradgraph raises on purpose."""
+    """Base class of every error gradgraph raises on purpose.
+
+    The message ends with the line of user code that made the failing call
+    ("(at train.py:42)"), found by walking the stack past gradgraph's own frames."""
+
+    def __init__(self, message="", *args):
+        if isinstance(message, str) and "(at " not in message:
+            from .graph import user_frame
+            message = f"{message} (at {user_frame()})"
+        super().__init__(message, *args)
 
 
 class ShapeError(GradgraphError, ValueError):
@@ -20,6 +29,10 @@ class DtypeError(GradgraphError, TypeError):
 
 class GraphError(GradgraphError, RuntimeError):
     """The graph is not in a state that allows the call (released, modified in place...)."""
+
+
+class OutOfRangeError(GradgraphError, IndexError):
+    """An index or a dim outside a tensor's shape."""
 
 
 class AnomalyError(GradgraphError, FloatingPointError):

@@ -11,7 +11,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import ops
-from .errors import ShapeError, describe
+from .errors import DtypeError, OutOfRangeError, ShapeError, describe
 from .graph import _wrap, applyn
 from .tensor import Tensor, _operand, as_array
 
@@ -35,7 +35,7 @@ def _axes(x, dim, op):
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     for d in dims:
         if not -builtins.max(nd, 1) <= d < builtins.max(nd, 1):
-            raise IndexError(f"{op}: dim {d} is out of range for a tensor of shape "
+            raise OutOfRangeError(f"{op}: dim {d} is out of range for a tensor of shape "
                              f"{x.data.shape} ({nd} dims)")
     if nd == 0:
         return None
@@ -394,7 +394,7 @@ def getitem(x, index):
     try:
         return x._apply1(ops.GetItem, index)
     except IndexError as e:
-        raise IndexError(f"getitem: index {_show_index(index)} is out of range for a tensor "
+        raise OutOfRangeError(f"getitem: index {_show_index(index)} is out of range for a tensor "
                          f"of shape {x.data.shape}: {e}") from None
 
 
@@ -408,7 +408,8 @@ def _index(index):
         elif isinstance(i, list):
             i = np.asarray(i)
         if isinstance(i, np.ndarray) and i.dtype.kind == "f":
-            raise IndexError(f"getitem: tensors used as indices must be integer or bool, got {i.dtype}")
+            raise DtypeError(f"getitem: tensors used as indices must be integer or bool, got "
+                             f"{i.dtype} of shape {i.shape}")
         out.append(i)
     return tuple(out) if isinstance(index, tuple) else out[0]
 

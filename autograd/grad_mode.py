@@ -64,16 +64,28 @@ def is_anomaly_enabled():
 
 
 def set_detect_anomaly(mode):
-    graph._anomaly = bool(mode)
+    graph.set_debug(anomaly=mode)
 
 
 class detect_anomaly(_Mode):
     """Raise at the first op whose forward or backward produces NaN or Inf, naming the op,
-    its inputs' statistics and the line of user code that created it."""
+    its inputs' statistics and the line of user code that created it. Slows every op
+    (a NaN check and a stack walk): use it to find a bug, not to train."""
 
     def __enter__(self):
-        self.prev = graph._anomaly
-        graph._anomaly = True
+        self.prev = graph.set_debug(anomaly=True)
 
     def __exit__(self, *exc):
-        graph._anomaly = self.prev
+        graph.set_debug(*self.prev)
+
+
+class record_creation_lines(_Mode):
+    """Make every recorded op keep the 'file.py:LINE' of the user code that created it,
+    so that backward-time errors (in-place modification, released graph) can name it.
+    Off by default: the stack walk costs about a microsecond per op."""
+
+    def __enter__(self):
+        self.prev = graph.set_debug(lines=True)
+
+    def __exit__(self, *exc):
+        graph.set_debug(*self.prev)

@@ -18,8 +18,10 @@ from .errors import GraphError
 _grad_enabled = True
 _scope = None            # qualified name of the module whose forward is running
 _epoch = 0               # bumped by every in-place write; see check_versions()
-_modified = {}           # id(base buffer) -> epoch of the last in-place write to it
-_anomaly = False         # detect_anomaly(): check values and record creation lines
+_modified = {}           # id(base buffer) -> (epoch, op name) of the last in-place write
+_anomaly = False         # detect_anomaly(): check values for NaN/Inf
+_debug = False           # anomaly or record_creation_lines: the slow recording path
+_lines = False           # record_creation_lines(): each node keeps its user code line
 _hook_stats = None       # callable(node, grad) set by gradient-flow recording
 
 
@@ -39,11 +41,23 @@ def base_of(array):
     return array if base is None or not isinstance(base, np.ndarray) else base
 
 
-def mark_modified(array):
+def mark_modified(array, op="an in-place op"):
     """Record an in-place write to `array` (and so to every view of its buffer)."""
     global _epoch
     _epoch += 1
-    _modified[id(base_of(array))] = _epoch
+    _modified[id(base_of(array))] = (_epoch, op)
+
+
+def set_debug(anomaly=None, lines=None):
+    """Switch anomaly checks and/or creation-line recording; returns the previous pair."""
+    global _anomaly, _lines, _debug
+    prev = (_anomaly, _lines)
+    if anomaly is not None:
+        _anomaly = bool(anomaly)
+    if lines is not None:
+        _lines = bool(lines)
+    _debug = _anomaly or _lines
+    return prev
 
 
 def user_frame():
@@ -95,19 +109,22 @@ class Node:
         for item in items:
             arr = item.data if isinstance(item, _Tensor) else item
             if isinstance(arr, np.ndarray):
-                when = _modified.get(id(base_of(arr)), -1)
+                when, op = _modified.get(id(base_of(arr)), (-1, None))
                 if when > self.epoch:
                     raise GraphError(
                         f"{self.name}: a tensor of shape {arr.shape} ({arr.dtype}) that this op "
-                        f"saved for backward was modified by an in-place operation after it was "
-                        f"saved (saved at version {self.epoch}, modified at version {when})"
-                        f"{self._created()}. Use an out-of-place op (e.g. `x = x * 2` instead of "
-                        f"`x *= 2`), or .clone() the tensor before modifying it.")
+                        f"saved for backward was modified by {op} after it was saved (saved at "
+                        f"version {self.epoch}, modified at version {when}){self._created()}. "
+                        f"Use an out-of-place op (e.g. `x = x * 2` instead of `x *= 2`), or "
+                        f".clone() the tensor before modifying it.")
 
     def _created(self):
         meta = self.meta
         line = meta.get("line") if meta else None
-        return f"; the op was created at {line}" if line else ""
+        if line:
+            return f"; the {self.name} op was created at {line}"
+        return ("; call autograd.record_creation_lines() (or use detect_anomaly()) to see the "
+                "line that created the op")
 
     def register_hook(self, fn):
         hooks = self._meta().setdefault("hooks", {})
@@ -192,8 +209,6 @@ def _record(node, out, parents):
     node.scope = _scope
     node.epoch = _epoch
     node.meta = None
-    if _anomaly:
-        _anomaly_forward(node, out)
     return _wrap(out, node)
 
 
@@ -204,6 +219,8 @@ def apply1(cls, x, *args):
     out = node.forward(x.data, *args)
     if x._node is None or not _grad_enabled:
         return _wrap(out, None)
+    if _debug:
+        return _record_debug(node, out, (x._node,), (x,))
     return _record(node, out, (x._node,))
 
 
@@ -226,6 +243,8 @@ def apply2(cls, a, b, *args):
                       if save is CROSS else (a, b))
     if (an is None and bn is None) or not _grad_enabled:
         return _wrap(out, None)
+    if _debug:
+        return _record_debug(node, out, (an, bn), (a, b))
     return _record(node, out, (an, bn))
 
 
@@ -237,16 +256,36 @@ def applyn(cls, tensors, *args):
     parents = tuple(t._node for t in tensors)
     if not _grad_enabled or all(p is None for p in parents):
         return _wrap(out, None)
+    if _debug:
+        return _record_debug(node, out, parents, tuple(tensors))
     return _record(node, out, parents)
 
 
-def _anomaly_forward(node, out):
-    node._meta()["line"] = user_frame()
-    if out.dtype.kind == "f" and not np.isfinite(out).all():
+def _record_debug(node, out, parents, inputs):
+    """_record's slow path: keep the user's line; under anomaly mode check the values."""
+    tensor = _record(node, out, parents)
+    line = node._meta()["line"] = user_frame()
+    if _anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
         from .errors import AnomalyError
         raise AnomalyError(
             f"{node.name}: forward produced {_describe_nonfinite(out)} in an output of shape "
-            f"{out.shape} ({out.dtype}) at {node.meta['line']}")
+            f"{out.shape} ({out.dtype}); inputs: {_input_stats(inputs)} (at {line})")
+    return tensor
+
+
+def _input_stats(items):
+    """Summaries of arrays: shape, dtype, min, max, NaN/Inf counts."""
+    parts = []
+    for item in items:
+        arr = item.data if isinstance(item, _Tensor) else item
+        if isinstance(arr, np.ndarray) and arr.dtype.kind == "f" and arr.size:
+            finite = arr[np.isfinite(arr)]
+            rng = (f"min {finite.min():.4g}, max {finite.max():.4g}" if finite.size
+                   else "no finite values")
+            parts.append(f"{arr.shape} {arr.dtype} [{rng}; {_describe_nonfinite(arr)}]")
+        elif isinstance(arr, (int, float)):
+            parts.append(repr(arr))
+    return "; ".join(parts) if parts else "(none)"
 
 
 def _describe_nonfinite(arr):

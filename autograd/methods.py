@@ -92,7 +92,7 @@ def _inplace(self, op_name, compute):
                          f"buffer (e.g. from expand()); .clone() it before writing in place")
     if result.data is not self.data:
         np.copyto(self.data, result.data, casting="same_kind")
-    graph.mark_modified(self.data)
+    graph.mark_modified(self.data, op_name)
     if node is not None and graph._grad_enabled:
         self._node = result._node
     return self
