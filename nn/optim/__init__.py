@@ -1,0 +1,17 @@
+"""Optimizers and learning-rate schedulers with PyTorch's names and update rules.
+
+    opt = nn.optim.Adam(model.parameters(), lr=1e-3)
+    sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=100)
+    for x, y in loader:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+    sched.step()
+"""
+from .optimizer import Optimizer, required
+from .sgd import SGD
+from .adam import Adam, AdamW
+from .rmsprop import RMSprop
+from . import lr_scheduler
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler", "required"]

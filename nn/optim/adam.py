@@ -1,0 +1,77 @@
+"""Adam and AdamW, with PyTorch's update rules (bias correction, AMSGrad)."""
+import numpy as np
+
+from .optimizer import Optimizer, check_hyperparameters, state_buffer
+
+
+class Adam(Optimizer):
+    r"""Adam; with ``amsgrad=True`` the AMSGrad variant. Per step t, g the gradient
+    (negated if `maximize`), m and v the moment estimates:
+
+        g <- g + weight_decay * p                  (Adam: L2 penalty in the gradient)
+        p <- p * (1 - lr * weight_decay)           (AdamW: decoupled decay, instead)
+        m <- m + (1 - beta1) * (g - m)
+        v <- beta2 * v + (1 - beta2) * g^2
+        v_max <- max(v_max, v)                     (amsgrad; then v_max replaces v below)
+        p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
+    """
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 amsgrad=False, *, maximize=False):
+        name = type(self).__name__
+        check_hyperparameters(name, lr=lr, eps=eps, weight_decay=weight_decay)
+        if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
+            raise ValueError(f"{name}: invalid betas {betas!r}; each must be in [0, 1)")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize))
+
+    def _update(self, group, params):
+        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
+        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        for p in params:
+            x, d = p.data, p.grad.data
+            t1, t2 = self.scratch(p)
+            state = self.state.get(p)
+            if state is None:
+                state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(x),
+                                         "exp_avg_sq": np.zeros_like(x)}
+            step = state["step"] = state["step"] + 1
+            m, v = state["exp_avg"], state["exp_avg_sq"]
+            if maximize:
+                d = np.negative(d, out=t1)
+            if weight_decay:
+                if self.decoupled_weight_decay:
+                    x *= 1 - lr * weight_decay
+                else:
+                    np.multiply(x, weight_decay, out=t2)
+                    d = np.add(d, t2, out=t1)
+            np.subtract(d, m, out=t2)
+            t2 *= 1 - beta1
+            m += t2
+            v *= beta2
+            np.multiply(d, 1 - beta2, out=t2)
+            t2 *= d
+            v += t2
+            if amsgrad:
+                v_max = state_buffer(state, "max_exp_avg_sq", x)
+                v = np.maximum(v_max, v, out=v_max)
+            denom = np.sqrt(v, out=t2)
+            denom /= (1 - beta2 ** step) ** 0.5
+            denom += eps
+            np.multiply(m, -lr / (1 - beta1 ** step), out=t1)
+            t1 /= denom
+            x += t1
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay: ``p <- p * (1 - lr * weight_decay)`` before the
+    Adam step, instead of adding ``weight_decay * p`` to the gradient."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
+                 amsgrad=False, *, maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)

@@ -1,0 +1,220 @@
+"""The ``Optimizer`` base: parameter groups, per-parameter state, state dicts.
+
+Subclasses implement ``_update(group, params)``, which updates the parameters of one
+group that have a gradient, in place on ``p.data`` with numpy ``out=`` arguments.
+State buffers are plain ndarrays of the parameter's shape and dtype, made on the
+first step; the temporaries an update needs come from a per-dtype workspace
+(``scratch(p)``), so after the first step a step allocates no arrays.
+"""
+import numpy as np
+
+from autograd import Tensor, enable_grad, no_grad
+from autograd.graph import mark_modified
+
+class _Required:
+    """Marks a hyperparameter that has no default (PyTorch's ``required``)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _Required()
+
+
+class Optimizer:
+    """Base class: ``Optimizer(params, defaults)``.
+
+    `params` is an iterable of Tensors, or of dicts each with a ``'params'`` list and
+    hyperparameters that override `defaults` for that group. ``state[p]`` is a dict per
+    parameter; ``state_dict()`` has PyTorch's layout (state keyed by integer parameter
+    index, ``param_groups`` with ``'params'`` as index lists)."""
+
+    def __init__(self, params, defaults):
+        self.defaults = dict(defaults)
+        self.state = {}
+        self.param_groups = []
+        self._work = _Workspace()
+        if isinstance(params, Tensor):
+            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or "
+                            f"dicts, but got a single Tensor of shape {params.shape}; pass "
+                            f"[tensor] or model.parameters()")
+        groups = list(params)
+        if not groups:
+            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+        if not isinstance(groups[0], dict):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, param_group):
+        """Add a group (a dict with ``'params'``); missing hyperparameters take the
+        optimizer's defaults."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"add_param_group: a param group must be a dict, got "
+                            f"{type(param_group).__name__}")
+        group = dict(param_group)
+        params = group.get("params")
+        if isinstance(params, Tensor):
+            params = [params]
+        elif isinstance(params, (set, frozenset)):
+            raise TypeError("add_param_group: parameters must be an ordered collection (list "
+                            "or tuple), not a set, so that the order is the same on every run")
+        params = list(params) if params is not None else []
+        for i, p in enumerate(params):
+            if not isinstance(p, Tensor):
+                raise TypeError(f"add_param_group: parameter {i} is a {type(p).__name__}, "
+                                f"not a Tensor")
+            if not p.is_leaf:
+                raise ValueError(f"add_param_group: parameter {i} (shape {p.shape}) is not a "
+                                 f"leaf tensor; optimize the tensors you created, not results "
+                                 f"of ops on them")
+        group["params"] = params
+        for name, default in self.defaults.items():
+            if default is required and name not in group:
+                raise ValueError(f"add_param_group: the group does not specify a value of "
+                                 f"required hyperparameter '{name}'")
+            group.setdefault(name, default)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
+            raise ValueError("add_param_group: some parameters appear more than once (in this "
+                             "group or in another group)")
+        self.param_groups.append(group)
+
+    def zero_grad(self, set_to_none=True):
+        """Reset the gradients: drop them (default) or zero them in place."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                g = p.grad
+                if g is None:
+                    continue
+                if set_to_none:
+                    p.grad = None
+                else:
+                    g._node = None
+                    g.data.fill(0)
+
+    def step(self, closure=None):
+        """Update every parameter that has a gradient. `closure`, if given, re-evaluates
+        the model with gradients enabled and returns the loss, which step returns."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        with no_grad():
+            for group in self.param_groups:
+                params = [p for p in group["params"] if p.grad is not None]
+                if params:
+                    self._update(group, params)
+                    for p in params:
+                        mark_modified(p.data)
+        return loss
+
+    def _update(self, group, params):
+        raise NotImplementedError
+
+    def scratch(self, p):
+        """Two temporaries of `p`'s shape and dtype (contents undefined)."""
+        return self._work.get(p.data)
+
+    # --- state dicts -----------------------------------------------------------------
+    def state_dict(self):
+        """``{'state': {index: {name: value}}, 'param_groups': [{..., 'params': [index]}]}``.
+
+        Arrays are the optimizer's own buffers (not copies), as in PyTorch; save them
+        or deep-copy them before stepping again if you need a snapshot."""
+        index = {}
+        groups = []
+        for group in self.param_groups:
+            ids = []
+            for p in group["params"]:
+                index.setdefault(id(p), len(index))
+                ids.append(index[id(p)])
+            packed = {k: v for k, v in group.items() if k != "params"}
+            packed["params"] = ids
+            groups.append(packed)
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict):
+        """Load a ``state_dict()`` of an optimizer over parameters of the same shapes,
+        in the same groups. Buffers are copied (and cast to each parameter's dtype)."""
+        name = type(self).__name__
+        saved_groups = state_dict["param_groups"]
+        if len(saved_groups) != len(self.param_groups):
+            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
+                             f"parameter groups, the optimizer {len(self.param_groups)}")
+        by_index = {}
+        for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
+            if len(saved["params"]) != len(group["params"]):
+                raise ValueError(f"{name}.load_state_dict: parameter group {i} has "
+                                 f"{len(saved['params'])} parameters in the state dict and "
+                                 f"{len(group['params'])} in the optimizer")
+            by_index.update(zip(saved["params"], group["params"]))
+        state = {}
+        for key, values in state_dict["state"].items():
+            p = by_index.get(int(key))
+            if p is None:
+                continue
+            state[p] = {k: _restore(v, p, k, name) for k, v in values.items()}
+        self.state = state
+        self.param_groups = [{**{k: v for k, v in saved.items() if k != "params"},
+                              "params": group["params"]}
+                             for saved, group in zip(saved_groups, self.param_groups)]
+
+    def __repr__(self):
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+def _restore(value, p, key, name):
+    """A state value from a state dict, as the optimizer keeps it: an int step, or an
+    owned C-contiguous array of the parameter's dtype."""
+    if key == "step":
+        return int(value.data if isinstance(value, Tensor) else value)
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.ndarray):
+        if value.shape != p.data.shape:
+            raise ValueError(f"{name}.load_state_dict: state '{key}' has shape {value.shape} but "
+                             f"its parameter has shape {p.data.shape}")
+        return np.array(value, dtype=p.data.dtype, order="C", copy=True)
+    return value
+
+
+class _Workspace:
+    """Scratch arrays for updates: per dtype, one flat buffer holding two halves, each
+    as large as the largest parameter seen; views of it are cached per shape."""
+
+    def __init__(self):
+        self.flat = {}
+        self.views = {}
+
+    def get(self, a):
+        key = (a.shape, a.dtype)
+        views = self.views.get(key)
+        if views is None:
+            n = a.size
+            flat = self.flat.get(a.dtype)
+            if flat is None or flat.size < 2 * n:
+                flat = self.flat[a.dtype] = np.empty(2 * n, a.dtype)
+                self.views = {k: v for k, v in self.views.items() if k[1] != a.dtype}
+            views = self.views[key] = (flat[:n].reshape(a.shape), flat[n:2 * n].reshape(a.shape))
+        return views
+
+
+def check_hyperparameters(opt, **values):
+    """Raise a ValueError naming the optimizer and value unless every value is >= 0."""
+    for name, value in values.items():
+        if not value >= 0.0:
+            raise ValueError(f"{opt}: invalid {name} {value!r}; it must be >= 0")
+
+
+def state_buffer(state, name, like):
+    """``state[name]``, made as zeros shaped like `like` if absent."""
+    buf = state.get(name)
+    if buf is None:
+        buf = state[name] = np.zeros_like(like)
+    return buf

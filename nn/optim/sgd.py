@@ -1,0 +1,54 @@
+"""Stochastic gradient descent, with PyTorch's update rule."""
+import numpy as np
+
+from .optimizer import Optimizer, check_hyperparameters
+
+
+class SGD(Optimizer):
+    r"""SGD with momentum, dampening, Nesterov momentum and L2 weight decay.
+
+    Per step, with g the gradient (negated if `maximize`), b the momentum buffer:
+
+        g <- g + weight_decay * p
+        b <- g on the first step, else momentum * b + (1 - dampening) * g
+        g <- g + momentum * b  if nesterov, else b       (only when momentum != 0)
+        p <- p - lr * g
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False):
+        check_hyperparameters("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov,
+                                      maximize=maximize))
+
+    def _update(self, group, params):
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        for p in params:
+            x, d = p.data, p.grad.data
+            t1, t2 = self.scratch(p)
+            if maximize:
+                d = np.negative(d, out=t1)
+            if weight_decay:
+                np.multiply(x, weight_decay, out=t2)
+                d = np.add(d, t2, out=t1)
+            if momentum:
+                state = self.state.setdefault(p, {})
+                buf = state.get("momentum_buffer")
+                if buf is None:
+                    buf = state["momentum_buffer"] = np.array(d, order="C", copy=True)
+                else:
+                    buf *= momentum
+                    if dampening:
+                        buf += np.multiply(d, 1 - dampening, out=t2)
+                    else:
+                        buf += d
+                if nesterov:
+                    np.multiply(buf, momentum, out=t2)
+                    d = np.add(d, t2, out=t1)
+                else:
+                    d = buf
+            x += np.multiply(d, -lr, out=t1)
