@@ -5,6 +5,8 @@
     y = (x * x).sum()
     y.backward()          # x.grad == [2., 4.]
 """
+import numpy as np
+
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
 from .functions import (abs, add, allclose, amax, amin, argmax, argmin, cat, chunk, clamp,
@@ -29,4 +31,4 @@ from . import functional
 
 clip = clamp
 concat = cat
-float32, float64, int64, int32, bool_ = "float32", "float64", "int64", "int32", "bool"
+float32, float64, int64, int32, bool_ = (np.dtype(n) for n in ("float32", "float64", "int64", "int32", "bool"))
