@@ -1,0 +1,19 @@
+"""Data- and model-parallel training over MPI (mpi4py; ``pip install 'gradgraph[mpi]'``).
+
+Run a script on N processes with ``mpiexec -n N python script.py``. Every rank runs
+the same script; ``rank()`` and ``world_size()`` tell them apart.
+
+- ``DistributedDataParallel``: each rank trains a replica on its shard of every batch
+  (``DistributedSampler``); gradients are averaged in buckets with non-blocking
+  allreduces that overlap backward.
+- ``Pipeline``: consecutive stages of a model on consecutive ranks, a GPipe schedule
+  over micro-batches, activations and gradients sent point to point by autograd ops.
+- ``ColumnParallelLinear`` / ``RowParallelLinear``: one layer's weight split across
+  ranks (Megatron), with the collectives as autograd ops.
+
+An uncaught exception on any rank aborts the whole job (``abort_on_exception``).
+"""
+from .comm import (abort_on_exception, barrier, broadcast_object, get_comm,
+                   is_main_process, rank, save_on_main, world_size)
+from .sampler import DistributedSampler
+from . import ops

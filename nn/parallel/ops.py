@@ -1,0 +1,181 @@
+"""Differentiable communication: MPI calls as nodes of the autograd graph.
+
+Same contract as ``autograd/ops.py`` (forward on arrays, backward on the output's
+gradient Tensor). Point to point, for the pipeline: ``send`` is a node whose
+backward *receives* the gradient of what it sent; ``recv`` is a source node whose
+backward *sends* the gradient back. So ``backward()`` on the last rank feeds
+backward on the rank before it, and so on to rank 0. Collectives, for tensor
+parallelism (Megatron's f/g), come in dual pairs, each one's backward being the
+other, so they differentiate to any order:
+
+    copy_to_parallel       identity      | allreduce-sum
+    reduce_from_parallel   allreduce-sum | identity
+    gather_from_parallel   allgather     | own slice          (along the last dim)
+    scatter_to_parallel    own slice     | allgather
+"""
+import numpy as np
+
+from autograd import graph
+from autograd.graph import Node, _wrap, apply1
+from autograd.tensor import Tensor
+
+from .comm import contiguous, mpi
+
+_HEADER = 16          # int64 words: extra, dtype char, ndim, shape (up to 13 dims)
+
+
+def _header(array, extra):
+    if array.ndim > _HEADER - 3:
+        raise ValueError(f"send: at most {_HEADER - 3} dims, got shape {array.shape}")
+    head = np.zeros(_HEADER, np.int64)
+    head[:3] = extra, ord(array.dtype.char), array.ndim
+    head[3:3 + array.ndim] = array.shape
+    return head
+
+
+class Send(Node):
+    """Send `x` to rank `peer`; the output is a 0-d zero token that carries the
+    dependency. Backward receives d(loss)/dx from `peer` (its value is what the
+    gradient of `x` is: the token's own gradient is ignored)."""
+    __slots__ = ("comm", "peer", "tag")
+
+    def forward(self, x, comm, peer, tag, extra, pending):
+        self.comm, self.peer, self.tag = comm, peer, tag
+        x = contiguous(x)
+        pending.append((comm.Isend(_header(x, extra), dest=peer, tag=2 * tag), None))
+        pending.append((comm.Isend(x, dest=peer, tag=2 * tag + 1), x))
+        self.saved = ()
+        return np.zeros((), x.dtype)
+
+    def backward(self, g):
+        parent = self.parents[0]
+        grad = np.empty(parent.shape, parent.dtype)
+        self.comm.Recv(grad, source=self.peer, tag=2 * self.tag + 1)
+        return _wrap(grad, None),
+
+
+class Recv(Node):
+    """The array sent by ``send`` on rank `peer` with the same tag; a source node
+    whose backward sends the gradient back to `peer`."""
+    __slots__ = ("comm", "peer", "tag", "pending")
+
+    def backward(self, g):
+        buf = contiguous(g.data)
+        self.pending.append((self.comm.Isend(buf, dest=self.peer, tag=2 * self.tag + 1), buf))
+        return ()
+
+
+def send(x, comm, peer, tag, extra=0, pending=None):
+    """Send Tensor `x` to `peer` without blocking; returns the token (a 0-d Tensor
+    that requires grad if `x` does). Requests go to `pending` as (request, buffer)
+    pairs: wait them (``wait_all``) before reusing or freeing the buffers. `extra` is
+    an integer delivered to the receiver with the header."""
+    pending = [] if pending is None else pending
+    return apply1(Send, x, comm, peer, tag, extra, pending)
+
+
+def recv(comm, peer, tag, pending, requires_grad=True):
+    """Receive the Tensor sent by ``send(.., tag)`` on rank `peer`; returns
+    ``(tensor, extra)``. With grad mode on and `requires_grad`, the tensor records a
+    ``Recv`` node, so backward sends its gradient back to `peer`."""
+    head = np.empty(_HEADER, np.int64)
+    comm.Recv(head, source=peer, tag=2 * tag)
+    extra, code, ndim = (int(v) for v in head[:3])
+    data = np.empty(tuple(int(n) for n in head[3:3 + ndim]), np.dtype(chr(code)))
+    comm.Recv(data, source=peer, tag=2 * tag + 1)
+    if not (requires_grad and graph._grad_enabled and data.dtype.kind == "f"):
+        return _wrap(data, None), extra
+    node = Node.__new__(Recv)
+    node.comm, node.peer, node.tag, node.pending = comm, peer, tag, pending
+    node.saved = ()
+    return graph._record(node, data, ()), extra
+
+
+def wait_all(pending):
+    """Complete the non-blocking sends in `pending` and empty it."""
+    if pending:
+        mpi().Request.Waitall([req for req, _ in pending])
+        pending.clear()
+
+
+# --- collectives for tensor parallelism --------------------------------------------
+
+def _allreduce(x, comm):
+    out = np.array(x, order="C", copy=True)
+    comm.Allreduce(mpi().IN_PLACE, out, op=mpi().SUM)
+    return out
+
+
+def _allgather_last(x, comm):
+    """Concatenate every rank's `x` along the last dim (ranks in order)."""
+    parts = np.empty((comm.Get_size(),) + x.shape, x.dtype)
+    comm.Allgather(contiguous(x), parts)
+    return np.concatenate(list(parts), axis=-1)
+
+
+def _own_slice(x, comm):
+    n, size = x.shape[-1], comm.Get_size()
+    if n % size:
+        raise ValueError(f"the last dim ({n}) must be divisible by the number of ranks "
+                         f"({size}) to split it")
+    part = n // size
+    r = comm.Get_rank()
+    return np.ascontiguousarray(x[..., r * part:(r + 1) * part])
+
+
+class CopyToParallel(Node):
+    __slots__ = ("comm",)
+
+    def forward(self, x, comm):
+        self.comm = comm
+        return x
+
+    def backward(self, g):
+        return g._apply1(ReduceFromParallel, self.comm),
+
+
+class ReduceFromParallel(Node):
+    __slots__ = ("comm",)
+
+    def forward(self, x, comm):
+        self.comm = comm
+        return _allreduce(x, comm)
+
+    def backward(self, g):
+        return g._apply1(CopyToParallel, self.comm),
+
+
+class GatherFromParallel(Node):
+    __slots__ = ("comm",)
+
+    def forward(self, x, comm):
+        self.comm = comm
+        return _allgather_last(x, comm)
+
+    def backward(self, g):
+        return g._apply1(ScatterToParallel, self.comm),
+
+
+class ScatterToParallel(Node):
+    __slots__ = ("comm",)
+
+    def forward(self, x, comm):
+        self.comm = comm
+        return _own_slice(x, comm)
+
+    def backward(self, g):
+        return g._apply1(GatherFromParallel, self.comm),
+
+
+def _collective(cls):
+    def op(x, comm):
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        return x._apply1(cls, comm)
+    op.__name__ = cls.__name__
+    return op
+
+
+copy_to_parallel = _collective(CopyToParallel)
+reduce_from_parallel = _collective(ReduceFromParallel)
+gather_from_parallel = _collective(GatherFromParallel)
+scatter_to_parallel = _collective(ScatterToParallel)
