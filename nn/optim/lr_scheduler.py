@@ -5,7 +5,9 @@ A scheduler sets ``group['lr']`` of its optimizer's groups. Construction records
 each ``step()`` advances ``last_epoch`` by one. ``get_lr()`` is PyTorch's chainable
 (recursive) rule, which updates the current lr, so schedulers can be stacked and the
 numbers match PyTorch's; ``step(epoch)`` uses the closed form. ``state_dict()`` holds
-everything but the optimizer (and LambdaLR's functions).
+everything but the optimizer (and LambdaLR's functions). To resume, build the
+optimizer and the scheduler, then load both state dicts (the constructor's first
+step changes the lr, which loading the optimizer's state dict restores).
 """
 import math
 from bisect import bisect_right
