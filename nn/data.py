@@ -3,9 +3,10 @@ as ``nn.utils.data``).
 
 Shuffling and ``random_split`` draw from a numpy Generator: the one passed as
 `generator`, one made from `seed`, or else autograd's default generator (seeded by
-``autograd.manual_seed``), so the order is a function of the seed. A loader with its
-own generator draws one permutation per epoch from it, and ``state_dict()`` holds
-that generator's state, so a run resumed at an epoch boundary sees the same batches.
+``autograd.manual_seed``), so the order is a function of the seed. A loader draws one
+permutation per epoch; its ``state_dict()`` holds its own generator's state and, in
+the middle of an epoch, that epoch's order and position, so a resumed run sees the
+same batches (save autograd's generator state too if the loader uses it).
 
 Batches come from the main process (``num_workers`` and ``pin_memory`` are accepted for
 portability and ignored). A ``TensorDataset`` (or a ``Subset`` of one) with the default
@@ -124,6 +125,9 @@ class DataLoader:
                           else _generator(generator, seed))
         self.num_workers = num_workers
         self.pin_memory = pin_memory
+        self._epoch_order = None      # the order of the epoch being iterated
+        self._batches_done = 0
+        self._resume = None           # (order, batches done) from load_state_dict
 
     def _order(self):
         if self.sampler is not None:
@@ -135,12 +139,18 @@ class DataLoader:
         return np.arange(n)
 
     def __iter__(self):
-        order = self._order()
+        if self._resume is not None:
+            (order, start), self._resume = self._resume, None
+        else:
+            order, start = self._order(), 0
         bs = self.batch_size
         stop = len(order) - len(order) % bs if self.drop_last else len(order)
         fetch = self._fetcher()
-        for start in range(0, stop, bs):
-            yield fetch(order[start:start + bs])
+        self._epoch_order = order
+        for begin in range(start * bs, stop, bs):
+            self._batches_done = begin // bs + 1
+            yield fetch(order[begin:begin + bs])
+        self._epoch_order = None
 
     def _fetcher(self):
         """indices -> batch: one fancy index per tensor for a TensorDataset (or a Subset
@@ -165,15 +175,27 @@ class DataLoader:
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def state_dict(self):
-        """The state of the loader's own generator (empty if it uses the default one)."""
-        return {} if self.generator is None else {"generator": self.generator.bit_generator.state}
+        """Where the loader is: its own generator's state (if it has one) and, in the
+        middle of an epoch, that epoch's order and the number of batches yielded."""
+        state = {}
+        if self.generator is not None:
+            state["generator"] = self.generator.bit_generator.state
+        if self._epoch_order is not None and self._batches_done < len(self):
+            state["order"] = self._epoch_order
+            state["batches_done"] = self._batches_done
+        return state
 
     def load_state_dict(self, state_dict):
+        """Continue from a ``state_dict()``: the next iteration finishes the interrupted
+        epoch (if any), and later epochs draw the same orders as the saved loader."""
         if "generator" in state_dict:
             if self.generator is None:
                 raise ValueError("DataLoader.load_state_dict: this loader has no generator of "
                                  "its own; create it with seed= or generator=")
             self.generator.bit_generator.state = state_dict["generator"]
+        if "order" in state_dict:
+            self._resume = (np.asarray(state_dict["order"], dtype=np.int64),
+                            int(state_dict["batches_done"]))
 
 
 def default_collate(batch):

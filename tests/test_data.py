@@ -139,3 +139,35 @@ def test_stacking_keeps_the_graph():
 def test_utils_data_reexports():
     import nn.utils.data as ud
     assert ud.DataLoader is DataLoader and ud.random_split is random_split
+
+
+@pytest.mark.parametrize("own_generator", [True, False])
+def test_loader_resumes_mid_epoch(own_generator):
+    def make():
+        return DataLoader(_dataset(22), batch_size=4, shuffle=True,
+                          seed=7 if own_generator else None)
+
+    ag.manual_seed(0)
+    straight = [y.data for _, y in make_iter(make(), 3)]
+    ag.manual_seed(0)
+    loader, got = make(), []
+    it = iter(loader)
+    for _ in range(4):                   # stop inside the first epoch
+        got.append(next(it)[1].data)
+    state = loader.state_dict()
+    rng_state = ag.default_generator().bit_generator.state
+    assert state["batches_done"] == 4 and len(state["order"]) == 22
+
+    ag.manual_seed(123)
+    ag.default_generator().bit_generator.state = rng_state
+    resumed = make()
+    resumed.load_state_dict(state)
+    got += [y.data for _, y in make_iter(resumed, 3)][:len(straight) - 4]
+    assert len(got) == len(straight) == 18
+    for a, b in zip(got, straight):
+        np.testing.assert_array_equal(a, b)
+
+
+def make_iter(loader, epochs):
+    for _ in range(epochs):
+        yield from loader
