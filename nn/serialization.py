@@ -126,7 +126,7 @@ def _encode(obj, arrays, where):
             raise CheckpointError(f"save: {where} is an array of dtype {arr.dtype}, which a "
                                   f"checkpoint cannot hold (bool, int, uint, float and "
                                   f"complex only)")
-        arrays.append(np.ascontiguousarray(arr, dtype=arr.dtype.newbyteorder("<")))
+        arrays.append(np.asarray(arr, dtype=arr.dtype.newbyteorder("<"), order="C"))
         return {"$scalar" if isinstance(obj, np.generic) else "$array": len(arrays) - 1}
     if isinstance(obj, dict):
         return {"$dict": [[_encode(k, arrays, f"{where} key {k!r}"),
