@@ -80,7 +80,9 @@ class Node:
     input out), written with differentiable Tensor ops so that
     ``create_graph=True`` gives higher-order gradients from the same rule."""
 
-    __slots__ = ("parents", "saved", "shape", "dtype", "scope", "epoch", "meta")
+    __slots__ = ("parents", "saved", "shape", "dtype", "scope", "epoch", "meta", "grad_stats")
+    # `grad_stats` is left unset (free to record) until gradient-flow recording writes a
+    # few numbers about the gradient that reached the node; read it with getattr(n, ..., None).
     # What apply() keeps in `saved`: False nothing (forward may set it), True the input
     # Tensors, CROSS (binary ops) each input only if the other one needs a gradient.
     saves_inputs = False
