@@ -1,0 +1,156 @@
+"""Primitives that nn needs beyond ops.py: forward and gradient side by side, as there.
+
+- ``Linear``: x @ w.T + b fused into one node (see its docstring for the measurement).
+- ``Unfold`` / ``Fold``: sliding windows of an image and their adjoint. Unfold is the
+  strided window view (no copy), Fold adds windows back; each is the other's backward,
+  so convolutions and pools built on them are differentiable to any order.
+- ``Erf``: the error function (exact GELU), W. J. Cody's rational approximations.
+"""
+import math
+
+import numpy as np
+
+from .graph import Node
+
+
+class Linear(Node):
+    """x @ w.T (+ b) for x of shape (B, in), w (out, in), b (out,).
+
+    Fused: one node instead of permute + matmul + add, and the weight's gradient comes
+    out contiguous. Measured 1.6x faster forward+backward at (B=16, 64->64) and 1.2x at
+    (B=128, 256->256) (benchmarks/nn_layers.py)."""
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, arrays):
+        x, w = arrays[0], arrays[1]
+        y = x @ w.T
+        if len(arrays) == 3:
+            y += arrays[2]
+        return y
+
+    def backward(self, g):
+        x, w = self.saved[0], self.saved[1]
+        parents = self.parents
+        gx = g @ w if parents[0] is not None else None
+        gw = g.mT @ x if parents[1] is not None else None
+        return (gx, gw) if len(parents) == 2 else (gx, gw, g)
+
+
+class Unfold(Node):
+    """Windows of x (N, C, H, W): out[n, c, i, j, ki, kj] =
+    xpad[n, c, i*sh + ki*dh, j*sw + kj*dw], where xpad is x padded by `padding` on each
+    side with `value` (0 for convolutions, -inf for max pooling). A read-only view."""
+    __slots__ = ("args",)
+
+    def forward(self, x, kernel, stride, padding, dilation, value=0.0):
+        self.args = (x.shape, kernel, stride, padding, dilation)
+        (ph, pw) = padding
+        if ph or pw:
+            x = np.pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)), constant_values=value)
+        (kh, kw), (sh, sw), (dh, dw) = kernel, stride, dilation
+        n, c, h, w = x.shape
+        oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
+        if oh <= 0 or ow <= 0:
+            raise ValueError(f"the kernel {kernel} with dilation {dilation} does not fit in "
+                             f"the padded input of size {(h, w)}")
+        s = x.strides
+        return np.lib.stride_tricks.as_strided(
+            x, (n, c, oh, ow, kh, kw), (s[0], s[1], s[2] * sh, s[3] * sw, s[2] * dh, s[3] * dw),
+            writeable=False)
+
+    def backward(self, g):
+        return g._apply1(Fold, *self.args),
+
+
+class Fold(Node):
+    """The adjoint of Unfold: sums windows g (N, C, OH, OW, kh, kw) back into an image of
+    `shape` (N, C, H, W), dropping the padding."""
+    __slots__ = ("args",)
+
+    def forward(self, g, shape, kernel, stride, padding, dilation):
+        self.args = (kernel, stride, padding, dilation)
+        (kh, kw), (sh, sw), (dh, dw), (ph, pw) = kernel, stride, dilation, padding
+        n, c, oh, ow = g.shape[:4]
+        out = np.zeros((n, c, shape[2] + 2 * ph, shape[3] + 2 * pw), g.dtype)
+        for i in range(kh):
+            rows = slice(i * dh, i * dh + sh * (oh - 1) + 1, sh)
+            for j in range(kw):
+                out[:, :, rows, j * dw:j * dw + sw * (ow - 1) + 1:sw] += g[..., i, j]
+        return out[:, :, ph:ph + shape[2], pw:pw + shape[3]]
+
+    def backward(self, gg):
+        return gg._apply1(Unfold, *self.args),
+
+
+class Erf(Node):
+    """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt;  d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, x):
+        return erf(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        x = self.saved[0]
+        return g * ((x * x) * -1.0).exp() * _TWO_OVER_SQRT_PI,
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_ONE_OVER_SQRT_PI = 1.0 / math.sqrt(math.pi)
+
+# W. J. Cody, "Rational Chebyshev approximations for the error function", Math. Comp. 23
+# (1969) 631-638: near-minimax rationals, coefficients listed highest power first.
+# |x| <= 0.46875: erf(x) = x * P(x^2) / Q(x^2)
+_ERF_P = (1.85777706184603153e-1, 3.16112374387056560e0, 1.13864154151050156e2,
+          3.77485237685302021e2, 3.20937758913846947e3)
+_ERF_Q = (1.0, 2.36012909523441209e1, 2.44024637934444173e2, 1.28261652607737228e3,
+          2.84423683343917062e3)
+# 0.46875 < |x| <= 4: erfc(x) = exp(-x^2) * P(|x|) / Q(|x|)
+_ERFC_P = (2.15311535474403846e-8, 5.64188496988670089e-1, 8.88314979438837594e0,
+           6.61191906371416295e1, 2.98635138197400131e2, 8.81952221241769090e2,
+           1.71204761263407058e3, 2.05107837782607147e3, 1.23033935479799725e3)
+_ERFC_Q = (1.0, 1.57449261107098347e1, 1.17693950891312499e2, 5.37181101862009858e2,
+           1.62138957456669019e3, 3.29079923573345963e3, 4.36261909014324716e3,
+           3.43936767414372164e3, 1.23033935480374942e3)
+# |x| > 4: erfc(x) = exp(-x^2) / |x| * (1/sqrt(pi) - z P(z) / Q(z)),  z = 1/x^2
+_TAIL_P = (1.63153871373020978e-2, 3.05326634961232344e-1, 3.60344899949804439e-1,
+           1.25781726111229246e-1, 1.60837851487422766e-2, 6.58749161529837803e-4)
+_TAIL_Q = (1.0, 2.56852019228982242e0, 1.87295284992346047e0, 5.27905102951428412e-1,
+           6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
+def _ratio(p, q, t):
+    num, den = np.full_like(t, p[0]), np.full_like(t, q[0])
+    for a, b in zip(p[1:], q[1:]):
+        num = num * t + a
+        den = den * t + b
+    return num / den
+
+
+def erf(x):
+    """erf of a float64 array, within a few ulps (~1e-16 relative) everywhere."""
+    x = np.asarray(x, np.float64)
+    out = np.array(x, copy=True)               # NaN stays NaN
+    y = np.abs(x)
+    small = y <= 0.46875
+    if small.any():
+        xs = x[small]
+        out[small] = xs * _ratio(_ERF_P, _ERF_Q, xs * xs)
+    mid = (y > 0.46875) & (y <= 4.0)
+    tail = y > 4.0
+    for mask in (mid, tail):
+        if not mask.any():
+            continue
+        ym = np.minimum(y[mask], 27.0)       # erfc(27) < 1e-318: erf is +-1 beyond
+        if mask is mid:
+            r = _ratio(_ERFC_P, _ERFC_Q, ym)
+        else:
+            z = 1.0 / (ym * ym)
+            r = (_ONE_OVER_SQRT_PI - z * _ratio(_TAIL_P, _TAIL_Q, z)) / ym
+        # exp(-y^2) as exp(-a^2) exp(-(y-a)(y+a)) with a = y rounded down to 1/16:
+        # a^2 is exact, so no rounding error of y*y is amplified by the exponential.
+        a = np.trunc(ym * 16.0) / 16.0
+        erfc = np.exp(-a * a) * np.exp(-(ym - a) * (ym + a)) * r
+        out[mask] = np.copysign((0.5 - erfc) + 0.5, x[mask])
+    return out

@@ -1,0 +1,24 @@
+"""gradgraph's neural-network library, with PyTorch's names: modules and layers, losses,
+``nn.functional`` (as ``F``) and ``nn.init``.
+
+    import nn
+    import nn.functional as F
+    model = nn.Sequential(nn.Linear(64, 32), nn.ReLU(), nn.Linear(32, 10))
+    loss = F.cross_entropy(model(x), y)
+"""
+from .module import IncompatibleKeys, Module, Parameter, StateDictError
+from .containers import MLP, ModuleDict, ModuleList, Sequential
+from .linear import Flatten, Identity, Linear, Unflatten
+from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Tanh
+from .dropout import Dropout
+from .embedding import Embedding
+from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from . import functional, init
+
+# --- optimisation, data, utilities, checkpoints ---------------------------------------------
+from . import optim, data, utils
+from .serialization import load, save
+
+# --- parallel training ------------------------------------------------------------------------

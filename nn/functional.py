@@ -1,0 +1,364 @@
+"""``nn.functional`` (import as ``F``): layers as functions, with PyTorch's names and
+arguments. Everything here is a composite of autograd primitives (``Linear``, ``Unfold``
+and ``Erf`` are in ``autograd/ops_nn.py``), so gradients of every order come from them.
+"""
+import math
+
+import numpy as np
+
+from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  # noqa: F401
+from autograd.creation import default_generator
+from autograd.errors import ShapeError
+from autograd.graph import _wrap, applyn
+from autograd.ops_nn import Erf, Fold, Linear, Unfold
+from autograd.tensor import Tensor
+
+from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
+                     cross_entropy, l1_loss, mse_loss, nll_loss)
+
+
+def _pair(v, name="argument"):
+    if isinstance(v, int):
+        return (v, v)
+    v = tuple(int(i) for i in v)
+    if len(v) != 2:
+        raise ValueError(f"{name} must be an int or a pair of ints, got {v}")
+    return v
+
+
+def _as_4d(input, op):
+    if input.ndim == 4:
+        return input, True
+    if input.ndim == 3:
+        return input.reshape((1,) + input.shape), False
+    raise ShapeError(f"{op}: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got shape "
+                     f"{input.shape}")
+
+
+# --- linear and convolution --------------------------------------------------------------
+def linear(input, weight, bias=None):
+    """input @ weight.T + bias: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    shape = input.data.shape
+    if not shape or shape[-1] != weight.data.shape[-1]:
+        raise ShapeError(f"linear: input of shape {shape} does not match weight of shape "
+                         f"{weight.data.shape} (expected input (*, {weight.data.shape[-1]}))")
+    x = input if len(shape) == 2 else input.reshape(-1, shape[-1])
+    out = applyn(Linear, (x, weight) if bias is None else (x, weight, bias))
+    return out if len(shape) == 2 else out.reshape(shape[:-1] + (weight.data.shape[0],))
+
+
+def _conv_padding(input, padding, kernel, dilation, stride):
+    """Resolve 'valid' / 'same' / int / pair padding to a symmetric pair, padding the
+    input first where 'same' needs one more on the bottom/right (even kernels)."""
+    if padding == "valid":
+        return input, (0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+        total = [d * (k - 1) for k, d in zip(kernel, dilation)]
+        lo = [t // 2 for t in total]
+        if any(t % 2 for t in total):
+            input = pad(input, (lo[1], total[1] - lo[1], lo[0], total[0] - lo[0]))
+            return input, (0, 0)
+        return input, tuple(lo)
+    return input, _pair(padding, "padding")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-d cross-correlation as PyTorch: input (N, C, H, W), weight (O, C/groups, kh, kw),
+    bias (O,) -> (N, O, OH, OW). Windows come from Unfold (im2col as a strided view) and
+    meet the weight in one matrix product per group."""
+    x, batched = _as_4d(input, "conv2d")
+    n, c = x.shape[:2]
+    o, cg, kh, kw = weight.shape
+    if c != cg * groups or o % groups:
+        raise ShapeError(f"conv2d: input of shape {x.shape} with groups={groups} does not match "
+                         f"weight of shape {weight.shape} (expected {cg * groups} input channels "
+                         f"and out_channels divisible by groups)")
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    x, padding = _conv_padding(x, padding, (kh, kw), dilation, stride)
+    win = _unfold(x, (kh, kw), stride, padding, dilation, "conv2d")   # (N, C, OH, OW, kh, kw)
+    oh, ow = win.shape[2:4]
+    k = cg * kh * kw
+    cols = win.permute(0, 2, 3, 1, 4, 5)
+    if groups == 1:
+        out = linear(cols.reshape(n * oh * ow, k), weight.reshape(o, k), bias)
+    else:
+        cols = cols.reshape(n * oh * ow, groups, k).permute(1, 0, 2)
+        out = cols @ weight.reshape(groups, o // groups, k).permute(0, 2, 1)
+        out = out.permute(1, 0, 2).reshape(n * oh * ow, o)
+        if bias is not None:
+            out = out + bias
+    out = out.reshape(n, oh, ow, o).permute(0, 3, 1, 2)
+    return out if batched else out.reshape(out.shape[1:])
+
+
+def _unfold(x, kernel, stride, padding, dilation, op, value=0.0):
+    try:
+        return x._apply1(Unfold, kernel, stride, padding, dilation, value)
+    except ShapeError as e:
+        raise ShapeError(f"{op}: input of shape {x.shape}: {e}") from None
+
+
+def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
+    """Sliding blocks as columns (PyTorch's ``F.unfold``): (N, C, H, W) ->
+    (N, C * kh * kw, L), L the number of window positions."""
+    k = _pair(kernel_size, "kernel_size")
+    win = _unfold(input, k, _pair(stride), _pair(padding), _pair(dilation), "unfold")
+    n, c, oh, ow = win.shape[:4]
+    return win.permute(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], oh * ow)
+
+
+def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
+    """The adjoint of ``unfold``: sums columns (N, C * kh * kw, L) into (N, C, H, W)."""
+    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
+    (ph, pw), (dh, dw), (h, w) = _pair(padding), _pair(dilation), _pair(output_size)
+    oh, ow = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    n, ck, length = input.shape
+    if ck % (kh * kw) or length != oh * ow:
+        raise ShapeError(f"fold: input of shape {input.shape} does not match kernel "
+                         f"{(kh, kw)} and {oh * ow} blocks for output size {(h, w)}")
+    c = ck // (kh * kw)
+    cols = input.reshape(n, c, kh, kw, oh, ow).permute(0, 1, 4, 5, 2, 3)
+    return cols._apply1(Fold, (n, c, h, w), (kh, kw), (sh, sw), (ph, pw), (dh, dw))
+
+
+# --- pooling -----------------------------------------------------------------------------
+def _pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, value):
+    """(x, windows, reduced axes, batched): a reshape view for non-overlapping windows,
+    else Unfold."""
+    if ceil_mode:
+        raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
+    x, batched = _as_4d(input, op)
+    k = _pair(kernel_size, "kernel_size")
+    s = _pair(stride, "stride") if stride not in (None, ()) else k
+    p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
+    if p[0] > k[0] // 2 or p[1] > k[1] // 2:
+        raise ValueError(f"{op}: padding {p} should be at most half the kernel size {k}")
+    if p == (0, 0) and d == (1, 1) and s == k:
+        n, c, h, w = x.shape
+        oh, ow = h // k[0], w // k[1]
+        if oh == 0 or ow == 0:
+            raise ShapeError(f"{op}: kernel {k} is larger than the input of shape {x.shape}")
+        if h % k[0] or w % k[1]:
+            x = x[:, :, :oh * k[0], :ow * k[1]]
+        return x.reshape(n, c, oh, k[0], ow, k[1]), (3, 5), batched, None
+    return _unfold(x, k, s, p, d, op, value), (4, 5), batched, (x.shape, k, s, p, d)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over windows (padding counts as -inf). Gradient: to the maximum of each window;
+    exact ties share it equally."""
+    if return_indices:
+        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
+    win, axes, batched, _ = _pool_windows(input, kernel_size, stride, padding, dilation,
+                                          ceil_mode, "max_pool2d", -np.inf)
+    out = win.amax(axes)
+    return out if batched else out.reshape(out.shape[1:])
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """Mean over windows; padding counts as zeros in the divisor unless
+    ``count_include_pad=False``; ``divisor_override`` replaces the divisor."""
+    win, axes, batched, spec = _pool_windows(input, kernel_size, stride, padding, 1,
+                                             ceil_mode, "avg_pool2d", 0.0)
+    if divisor_override:
+        out = win.sum(axes) * (1.0 / divisor_override)
+    elif count_include_pad or spec is None or spec[3] == (0, 0):
+        out = win.mean(axes)
+    else:
+        shape, k, s, p, d = spec
+        ones = _wrap(np.ones((1, 1) + shape[2:], win.dtype), None)
+        counts = _unfold(ones, k, s, p, d, "avg_pool2d").data.sum(axis=axes)
+        out = win.sum(axes) * (1.0 / counts)
+    return out if batched else out.reshape(out.shape[1:])
+
+
+# --- activations ---------------------------------------------------------------------------
+def relu(input, inplace=False):
+    """max(x, 0). `inplace` is accepted for compatibility; the result is always new."""
+    return input.relu()
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x where x > 0, else negative_slope * x."""
+    return (input * negative_slope).where(input.data <= 0, input)
+
+
+def erf(input):
+    return input._apply1(Erf)
+
+
+_SQRT_HALF = math.sqrt(0.5)
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) with Phi the normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
+    ``approximate='tanh'``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    if approximate == "none":
+        return input * (erf(input * _SQRT_HALF) + 1.0) * 0.5
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
+        return input * (inner.tanh() + 1.0) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    return input * input.sigmoid()
+
+
+def _softmax_dim(input, dim):
+    if dim is not None:
+        return dim
+    return 0 if input.ndim in (0, 1, 3) else 1      # PyTorch's legacy implicit choice
+
+
+def softmax(input, dim=None, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return _log_softmax(input, _softmax_dim(input, dim)).exp()
+
+
+def log_softmax(input, dim=None, dtype=None):
+    if dtype is not None:
+        input = input.to(dtype)
+    return _log_softmax(input, _softmax_dim(input, dim))
+
+
+# --- regularisation and normalisation ---------------------------------------------------------
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Zero each element with probability p and scale the rest by 1/(1-p) (in training);
+    the mask comes from autograd's seeded generator."""
+    if not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    dtype = input.data.dtype
+    if p == 1.0:
+        return input * np.zeros(input.shape, dtype)
+    mask = (default_generator().random(input.shape) >= p).astype(dtype)
+    mask *= dtype.type(1.0 / (1.0 - p))
+    return input * mask
+
+
+def _normalize(x, axes, eps):
+    """(x - mean) / sqrt(var + eps) over `axes`, with the biased variance, and that var."""
+    centred = x - x.mean(axes, keepdim=True)
+    var = (centred * centred).mean(axes, keepdim=True)
+    return centred * (var + eps).rsqrt(), var
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the trailing dims `normalized_shape`, then scale and shift."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.shape[input.ndim - len(shape):] != shape:
+        raise ShapeError(f"layer_norm: input of shape {input.shape} does not end with the "
+                         f"normalized_shape {shape}")
+    y, _ = _normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    if weight is not None:
+        y = y * weight
+    if bias is not None:
+        y = y + bias
+    return y
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise each channel (dim 1) over the batch and spatial dims. In training, use
+    the batch statistics and update the running ones in place:
+    ``running = (1 - momentum) * running + momentum * batch`` (unbiased variance for
+    running_var, as PyTorch); in eval, use the running statistics."""
+    c = input.shape[1] if input.ndim > 1 else 0
+    shape = (c,) + (1,) * (input.ndim - 2)
+    axes = (0,) + tuple(range(2, input.ndim))
+    if training:
+        count = input.data.size // max(c, 1)
+        if count <= 1:
+            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+                             f"training, got input of shape {input.shape}")
+        y, var = _normalize(input, axes, eps)
+        if running_mean is not None:
+            mean = input.data.mean(axis=axes)
+            running_mean.data *= 1.0 - momentum
+            running_mean.data += (momentum * mean).astype(running_mean.dtype, copy=False)
+        if running_var is not None:
+            unbiased = var.data.reshape(c) * (count / (count - 1))
+            running_var.data *= 1.0 - momentum
+            running_var.data += (momentum * unbiased).astype(running_var.dtype, copy=False)
+    else:
+        rm, rv = running_mean.data, running_var.data
+        invstd = (1.0 / np.sqrt(rv + eps)).astype(input.dtype, copy=False)
+        y = (input - rm.reshape(shape).astype(input.dtype, copy=False)) * invstd.reshape(shape)
+    if weight is not None:
+        y = y * weight.reshape(shape)
+    if bias is not None:
+        y = y + bias.reshape(shape)
+    return y
+
+
+# --- embeddings and shapes -------------------------------------------------------------------
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of `weight` at the integer indices `input`: (*) -> (*, embedding_dim). Rows
+    looked up at `padding_idx` get no gradient."""
+    if max_norm is not None or scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are "
+                                  "not supported")
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
+    n = weight.shape[0]
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"embedding: index out of range: indices in [{idx.min()}, "
+                         f"{idx.max()}] for a table of {n} rows")
+    out = weight[idx]
+    if padding_idx is not None:
+        keep = (idx != padding_idx % n)[..., None]
+        out = out.where(keep, out.detach())
+    return out
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 one-hot encoding: (*) -> (*, num_classes)."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot: expected an integer tensor, got {idx.dtype}")
+    if num_classes < 0:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
+                         f"[{idx.min()}, {idx.max()}]")
+    return _wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64), None)
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Constant padding; `pad` gives (left, right) amounts from the last dim backwards,
+    e.g. (1, 1, 2, 0) pads the last dim by 1 on each side and the one before by 2 on top.
+    Negative amounts crop."""
+    if mode != "constant":
+        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    nd = input.ndim
+    if len(pad) % 2 or len(pad) // 2 > nd:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice "
+                         f"the number of dims ({nd})")
+    crop, inner, shape = [slice(None)] * nd, [slice(None)] * nd, list(input.shape)
+    for i in range(len(pad) // 2):
+        d, lo, hi = nd - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+        kept = shape[d] - max(-lo, 0) - max(-hi, 0)
+        if kept < 0:
+            raise ShapeError(f"pad: padding {tuple(pad)} crops more than dim {d} of size "
+                             f"{shape[d]} of input shape {input.shape}")
+        crop[d] = slice(max(-lo, 0), max(-lo, 0) + kept)
+        inner[d] = slice(max(lo, 0), max(lo, 0) + kept)
+        shape[d] = kept + max(lo, 0) + max(hi, 0)
+    x = input if all(s == slice(None) for s in crop) else input[tuple(crop)]
+    out = x._apply1(ops.IndexAdd, tuple(inner), tuple(shape))
+    if value:
+        border = np.full(shape, value, input.dtype)
+        border[tuple(inner)] = 0
+        out = out + border
+    return out

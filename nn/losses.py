@@ -1,0 +1,275 @@
+"""Losses, as functions (re-exported by ``nn.functional``) and as modules.
+
+All are composites of autograd primitives: cross-entropy is the fused ``log_softmax``,
+an integer-index gather and a sum; the logits version of binary cross-entropy goes
+through ``softplus``; so their gradients come from the primitives' rules and stay finite
+for logits of any size.
+"""
+import warnings
+
+import numpy as np
+
+from autograd import log_softmax, softplus
+from autograd.errors import ShapeError
+from autograd.tensor import Tensor, _operand
+
+from .module import Module
+
+
+def _reduce(loss, reduction, op):
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    """PyTorch's deprecated size_average / reduce flags, mapped onto `reduction`."""
+    if size_average is None and reduce is None:
+        return reduction
+    if reduce is False:
+        return "none"
+    return "sum" if size_average is False else "mean"
+
+
+def _target(target, input, op, same_shape=True):
+    target = target if isinstance(target, Tensor) else _operand(target, input, force=True)
+    if same_shape and target.shape != input.shape:
+        warnings.warn(f"{op}: using a target size {target.shape} that is different to the "
+                      f"input size {input.shape}; this will likely lead to incorrect results "
+                      f"due to broadcasting", stacklevel=3)
+    return target
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """(input - target)^2, reduced."""
+    diff = input - _target(target, input, "mse_loss")
+    return _reduce(diff * diff, _legacy_reduction(size_average, reduce, reduction), "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target|, reduced."""
+    diff = input - _target(target, input, "l1_loss")
+    return _reduce(diff.abs(), _legacy_reduction(size_average, reduce, reduction), "l1_loss")
+
+
+def _class_targets(input, target, op):
+    """(log-probs as (M, C), int targets (M,), shape of the per-sample loss)."""
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{op}: class-index targets must be integers, got {t.dtype}; for "
+                        f"class probabilities pass a float target of the input's shape")
+    if input.ndim == 1:                          # unbatched (C,) with a scalar target
+        input, t = input.reshape(1, -1), t.reshape(1)
+    expected = input.shape[:1] + input.shape[2:]
+    if t.shape != expected:
+        raise ShapeError(f"{op}: input of shape {input.shape} needs a target of shape "
+                         f"{expected}, got {t.shape}")
+    if input.ndim > 2:                           # (N, C, d1, ...): classes last, then flatten
+        input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, input.shape[1])
+        t = t.reshape(-1)
+    return input, t, expected if target.ndim else ()
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """-input[n, target[n]] (input holds log-probabilities), weighted by weight[target];
+    'mean' divides by the summed weights of the non-ignored targets."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    logp, t, shape = _class_targets(input, target, "nll_loss")
+    return _nll(logp, t, shape, weight, ignore_index, reduction, "nll_loss")[0]
+
+
+def _nll(logp, t, shape, weight, ignore_index, reduction, op):
+    """The NLL loss of (M, C) log-probs, the mask of non-ignored targets (None if none is
+    ignored) and the divisor of 'mean'; the label-smoothing term reuses the last two."""
+    m, c = logp.shape
+    keep = t != ignore_index
+    ignoring = not keep.all()
+    safe = np.where(keep, t, 0) if ignoring else t
+    if safe.size and (safe.min() < 0 or safe.max() >= c):
+        bad = safe[(safe < 0) | (safe >= c)][0]
+        raise IndexError(f"{op}: target {bad} is out of bounds for {c} classes")
+    picked = logp[np.arange(m), safe]
+    w = None
+    if weight is not None:
+        wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        w = wdata[safe].astype(logp.dtype, copy=False)
+    if ignoring:
+        w = keep.astype(logp.dtype) if w is None else w * keep
+    if w is None:
+        if reduction == "mean":
+            return picked.sum() * (-1.0 / m if m else float("nan")), None, m
+        loss = -picked
+    else:
+        loss = picked * -w
+    total = float(w.sum()) if w is not None else m
+    keep = keep if ignoring else None
+    if reduction == "mean":
+        return loss.sum() * (1.0 / total if total else float("nan")), keep, total
+    if reduction == "sum":
+        return loss.sum(), keep, total
+    if reduction == "none":
+        return loss.reshape(shape), keep, total
+    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
+                  reduce=None, reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits `input` (N, C) or (N, C, d1, ...) against class indices
+    (N,) / (N, d1, ...), or against class probabilities of the input's shape.
+
+    With label_smoothing e the target mixes (1 - e) of the class with e/C uniform, as
+    PyTorch: loss = (1 - e) * nll + e/C * sum_c w_c * (-log p_c)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+                         f"{label_smoothing}")
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if t.dtype.kind == "f":
+        return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
+    logp, t, shape = _class_targets(log_softmax(input, 1 if input.ndim > 1 else 0), t,
+                                    "cross_entropy")
+    loss, keep, total = _nll(logp, t, shape, weight, ignore_index, reduction, "cross_entropy")
+    if not label_smoothing:
+        return loss
+    c = logp.shape[1]
+    if weight is not None:
+        wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        logp = logp * wdata.astype(logp.dtype, copy=False)
+    smooth = -logp.sum(1)
+    if keep is not None:
+        smooth = smooth * keep
+    if reduction == "mean":
+        smooth = smooth.sum() * (1.0 / total if total else float("nan"))
+    elif reduction == "sum":
+        smooth = smooth.sum()
+    else:
+        smooth = smooth.reshape(shape)
+    return loss * (1.0 - label_smoothing) + smooth * (label_smoothing / c)
+
+
+def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
+    """-sum_c w_c * target_c * log softmax(input)_c per sample; 'mean' divides by N."""
+    dim = 1 if input.ndim > 1 else 0
+    target = _target(target, input, "cross_entropy")
+    if target.shape != input.shape:
+        raise ShapeError(f"cross_entropy: probability targets must have the input's shape "
+                         f"{input.shape}, got {target.shape}")
+    c = input.shape[dim]
+    if label_smoothing:
+        target = target * (1.0 - label_smoothing) + label_smoothing / c
+    prod = log_softmax(input, dim) * target
+    if weight is not None:
+        wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        prod = prod * wdata.astype(input.dtype).reshape((c,) + (1,) * (input.ndim - 2))
+    loss = -prod.sum(dim)
+    if reduction == "mean" and input.ndim > 1:
+        return loss.sum() * (1.0 / input.shape[0])
+    return _reduce(loss, reduction, "cross_entropy")
+
+
+_LOG_TINY = float(np.exp(-100.0))       # log clamps at -100, as PyTorch's BCE
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-(t log p + (1 - t) log(1 - p)) for probabilities p = `input`, with each log
+    clamped at -100 so that p = 0 or 1 give a finite loss and gradient."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    target = _target(target, input, "binary_cross_entropy")
+    p = input.data
+    if p.size and (p.min() < 0 or p.max() > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 "
+                         "and 1; for logits use binary_cross_entropy_with_logits")
+    log_p = input.clamp(min=_LOG_TINY).log()
+    log_q = (1.0 - input).clamp(min=_LOG_TINY).log()
+    loss = -(target * log_p + (1.0 - target) * log_q)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
+                                     reduce=None, reduction="mean", pos_weight=None):
+    """Sigmoid and binary cross-entropy in one stable expression:
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), finite for any logit x."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    target = _target(target, input, "binary_cross_entropy_with_logits")
+    if pos_weight is None:
+        loss = softplus(input) - target * input             # = (1 - t) x + softplus(-x)
+    else:
+        lw = (target * (pos_weight - 1.0)) + 1.0
+        loss = (1.0 - target) * input + lw * softplus(-input)
+    if weight is not None:
+        loss = loss * weight
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+# --- modules ---------------------------------------------------------------------------
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction="mean"):
+        super().__init__()
+        self.reduction = _legacy_reduction(size_average, reduce, reduction)
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight if weight is None or isinstance(weight, Tensor)
+                             else Tensor(np.asarray(weight)))
+
+
+class MSELoss(_Loss):
+    def forward(self, input, target):
+        return mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    def forward(self, input, target):
+        return l1_loss(input, target, reduction=self.reduction)
+
+
+class NLLLoss(_WeightedLoss):
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input, target):
+        return nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                        reduction=self.reduction)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                 reduction="mean", label_smoothing=0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+        self.label_smoothing = label_smoothing
+
+    def forward(self, input, target):
+        return cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                             reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class BCELoss(_WeightedLoss):
+    def forward(self, input, target):
+        return binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction="mean",
+                 pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        for name, value in (("weight", weight), ("pos_weight", pos_weight)):
+            self.register_buffer(name, value if value is None or isinstance(value, Tensor)
+                                 else Tensor(np.asarray(value)))
+
+    def forward(self, input, target):
+        return binary_cross_entropy_with_logits(input, target, self.weight,
+                                                reduction=self.reduction,
+                                                pos_weight=self.pos_weight)

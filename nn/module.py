@@ -1,0 +1,484 @@
+"""``Module`` and ``Parameter``: the bookkeeping behind every layer.
+
+A Module registers what it is given in ``__setattr__``: a ``Parameter`` goes to
+``_parameters``, a Module to ``_modules``, a tensor given to ``register_buffer`` to
+``_buffers``. Each is also kept as a plain instance attribute, so ``self.weight`` in a
+forward is an ordinary attribute read. ``named_parameters()``, ``state_dict()`` and the
+module scopes that the graph records all use the same dotted names (``encoder.layers.1``).
+
+Module scopes: while a module's forward runs, ``autograd.graph._scope`` holds its
+qualified name and every recorded node stores it (``node.scope``). The module called at
+top level is the root and its scope is ``""``, as in ``named_modules()``; its
+descendants get the names ``named_modules()`` gives them from that root, so
+``dict(model.named_modules())[node.scope]`` is the module that made a node. Names are
+assigned once per root (again only when the module tree changes or another root is
+called); a module called from a forward without being registered under the root is
+scoped as ``<caller scope>.<ClassName>``.
+"""
+import copy
+from collections import namedtuple
+
+import numpy as np
+
+from autograd import graph
+from autograd.errors import GradgraphError
+from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
+from autograd.tensor import Tensor, _dtype, get_default_dtype
+
+
+class StateDictError(GradgraphError, RuntimeError):
+    """``load_state_dict``: a shape mismatch, or missing/unexpected keys in strict mode."""
+
+
+IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
+
+
+class Parameter(Tensor):
+    """A Tensor that a Module registers as a parameter; requires grad by default.
+
+    ``Parameter(data)`` shares `data`'s memory (an ndarray or a Tensor, detached)."""
+    __slots__ = ()
+
+    def __init__(self, data=None, requires_grad=True):
+        if data is None:
+            data = np.empty((0,), np.float32)
+        Tensor.__init__(self, data.data if isinstance(data, Tensor) else data,
+                        requires_grad=requires_grad)
+
+    def __repr__(self):
+        return "Parameter containing:\n" + Tensor.__repr__(self)
+
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = Parameter(self.data.copy(), self.requires_grad)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return Parameter, (self.data, self.requires_grad)
+
+
+def float_dtype(dtype=None, device=None):
+    """`dtype` (or the default dtype) for a layer's parameters. `device` is accepted for
+    PyTorch compatibility: "cpu" only."""
+    if device not in (None, "cpu") and getattr(device, "type", None) != "cpu":
+        raise ValueError(f"device {device!r} is not supported: gradgraph runs on the CPU")
+    return _dtype(dtype) if dtype is not None else get_default_dtype()
+
+
+def empty_parameter(shape, dtype=None, device=None):
+    """An uninitialised Parameter for a layer's constructor to fill (nn.init)."""
+    return Parameter(np.empty(shape, float_dtype(dtype, device)))
+
+
+# Scope naming state (see the module docstring). Module globals: the cheapest lookups.
+_tree_version = 0      # bumped whenever any module gains, loses or replaces a submodule
+_named_version = -1    # _tree_version when the last root named its tree
+_token = 0             # id of the last naming pass; a module named by it carries it
+
+
+def _tree_changed():
+    global _tree_version
+    _tree_version += 1
+
+
+def _name_tree(root):
+    global _token, _named_version
+    _token += 1
+    for name, m in root.named_modules():
+        m.__dict__["_scope"] = name
+        m.__dict__["_scope_token"] = _token
+    _named_version = _tree_version
+
+
+class Module:
+    """Base class of all layers and models (PyTorch's ``nn.Module``)."""
+
+    def __init__(self):
+        d = self.__dict__
+        d["training"] = True
+        d["_parameters"] = {}
+        d["_buffers"] = {}
+        d["_non_persistent_buffers"] = set()
+        d["_modules"] = {}
+        d["_forward_pre_hooks"] = {}
+        d["_forward_hooks"] = {}
+        d["_scope"] = None
+        d["_scope_token"] = -1
+
+    def forward(self, *args, **kwargs):
+        raise NotImplementedError(f"{type(self).__name__} has no forward(); define it in "
+                                  f"the subclass")
+
+    def __call__(self, *args, **kwargs):
+        outer = graph._scope
+        if outer is None:                       # top-level call: this module is the root
+            if (self._scope_token != _token or self._scope != ""
+                    or _named_version != _tree_version):
+                _name_tree(self)
+            scope = ""
+        elif self._scope_token == _token:
+            scope = self._scope
+        else:
+            scope = f"{outer}.{type(self).__name__}" if outer else type(self).__name__
+        graph._scope = scope
+        try:
+            if self._forward_pre_hooks:
+                for hook in list(self._forward_pre_hooks.values()):
+                    result = hook(self, args)
+                    if result is not None:
+                        args = result if isinstance(result, tuple) else (result,)
+            out = self.forward(*args, **kwargs)
+            if self._forward_hooks:
+                for hook in list(self._forward_hooks.values()):
+                    result = hook(self, args, out)
+                    if result is not None:
+                        out = result
+        finally:
+            graph._scope = outer
+        return out
+
+    # --- registration ----------------------------------------------------------------
+    def __setattr__(self, name, value):
+        d = self.__dict__
+        params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
+        if isinstance(value, (Parameter, Module)) and params is None:
+            raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before "
+                                 f"Module.__init__() is called; call super().__init__() first")
+        if isinstance(value, Parameter):
+            self._forget(name)
+            params[name] = value
+        elif params is not None and name in params:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
+                                f"'{name}' (nn.Parameter or None expected)")
+            params[name] = None
+        elif isinstance(value, Module):
+            self._forget(name)
+            modules[name] = value
+            _tree_changed()
+        elif modules is not None and name in modules:
+            if value is not None:
+                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                                f"'{name}' (nn.Module or None expected)")
+            modules[name] = None
+            _tree_changed()
+        elif buffers is not None and name in buffers:
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                                f"(Tensor or None expected)")
+            buffers[name] = value
+        d[name] = value
+
+    def __getattr__(self, name):
+        # Only reached when `name` is not an instance attribute: registries edited directly.
+        d = self.__dict__
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if name in d.get(registry, ()):
+                return d[registry][name]
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
+
+    def __delattr__(self, name):
+        if self._forget(name):
+            self.__dict__.pop(name, None)
+        else:
+            object.__delattr__(self, name)
+
+    def _forget(self, name):
+        """Remove `name` from the registries; True if it was registered."""
+        d = self.__dict__
+        found = False
+        for registry in ("_parameters", "_buffers", "_modules"):
+            if name in d[registry]:
+                del d[registry][name]
+                found = True
+                if registry == "_modules":
+                    _tree_changed()
+        d["_non_persistent_buffers"].discard(name)
+        return found
+
+    def _check_name(self, name, kind):
+        if not isinstance(name, str):
+            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+        if not name or "." in name:
+            raise KeyError(f"{kind} name can't be empty or contain \".\", got {name!r}")
+        registries = (self._parameters, self._buffers, self._modules)
+        if hasattr(self, name) and not any(name in r for r in registries):
+            raise KeyError(f"attribute '{name}' already exists")
+
+    def register_parameter(self, name, param):
+        """Add a Parameter (or None: a declared but absent parameter, e.g. no bias)."""
+        if "_parameters" not in self.__dict__:
+            raise AttributeError("cannot assign parameter before Module.__init__() call")
+        self._check_name(name, "parameter")
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (nn.Parameter or None required)")
+        self._forget(name)
+        self._parameters[name] = param
+        self.__dict__[name] = param
+
+    def register_buffer(self, name, tensor, persistent=True):
+        """Add a tensor that is state but not a parameter (e.g. BatchNorm's
+        ``running_mean``); it is in ``state_dict()`` unless ``persistent=False``."""
+        if "_buffers" not in self.__dict__:
+            raise AttributeError("cannot assign buffer before Module.__init__() call")
+        self._check_name(name, "buffer")
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (Tensor or None required)")
+        self._forget(name)
+        self._buffers[name] = tensor
+        if not persistent:
+            self._non_persistent_buffers.add(name)
+        self.__dict__[name] = tensor
+
+    def add_module(self, name, module):
+        """Add a child module (or None) under `name`."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        self._check_name(name, "module")
+        self._forget(name)
+        self._modules[name] = module
+        self.__dict__[name] = module
+        _tree_changed()
+
+    register_module = add_module
+
+    # --- traversal -------------------------------------------------------------------
+    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+        """(name, module) for this module and all below it, depth first, each once."""
+        seen = set() if memo is None else memo
+        stack = [(prefix, self)]
+        while stack:
+            name, m = stack.pop()
+            if remove_duplicate:
+                if id(m) in seen:
+                    continue
+                seen.add(id(m))
+            yield name, m
+            stack.extend(reversed([(f"{name}.{k}" if name else k, c)
+                                   for k, c in m._modules.items() if c is not None]))
+
+    def modules(self):
+        for _, m in self.named_modules():
+            yield m
+
+    def named_children(self):
+        seen = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
+
+    def children(self):
+        for _, m in self.named_children():
+            yield m
+
+    def _named_members(self, registry, prefix, recurse, remove_duplicate):
+        seen = set()
+        mods = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                if recurse else [(prefix, self)])
+        for mod_prefix, m in mods:
+            for k, v in m.__dict__[registry].items():
+                if v is None or (remove_duplicate and id(v) in seen):
+                    continue
+                seen.add(id(v))
+                yield (f"{mod_prefix}.{k}" if mod_prefix else k), v
+
+    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+        """(dotted name, Parameter) pairs; a parameter shared by two modules comes once."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse=True):
+        for _, p in self.named_parameters(recurse=recurse):
+            yield p
+
+    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse=True):
+        for _, b in self.named_buffers(recurse=recurse):
+            yield b
+
+    def get_submodule(self, target):
+        """The module at dotted path `target` ("" is self)."""
+        m = self
+        for part in target.split(".") if target else ():
+            if part not in m._modules or m._modules[part] is None:
+                raise AttributeError(f"{type(m).__name__} has no submodule '{part}' "
+                                     f"(looking up '{target}')")
+            m = m._modules[part]
+        return m
+
+    def apply(self, fn):
+        """Call ``fn(module)`` on every submodule (children first), then on self."""
+        for m in self.children():
+            m.apply(fn)
+        fn(self)
+        return self
+
+    # --- modes and gradients -----------------------------------------------------------
+    def train(self, mode=True):
+        if not isinstance(mode, bool):
+            raise ValueError("train(mode): mode is expected to be a bool")
+        for m in self.modules():
+            m.__dict__["training"] = mode
+        return self
+
+    def eval(self):
+        return self.train(False)
+
+    def requires_grad_(self, requires_grad=True):
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def zero_grad(self, set_to_none=True):
+        for p in self.parameters():
+            if p.grad is None:
+                continue
+            if set_to_none:
+                p.grad = None
+            else:
+                p.grad = p.grad.detach()
+                p.grad.data[...] = 0
+
+    def to(self, *args, dtype=None, **kwargs):
+        """``to(dtype)`` casts floating parameters and buffers in place (the Parameter
+        objects stay the same, so optimizers keep them); devices other than "cpu" are
+        not supported."""
+        for a in args:
+            if a in (None, "cpu") or getattr(a, "type", None) == "cpu":
+                continue
+            dtype = a
+        if dtype is None:
+            return self
+        dtype = _dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
+        for m in self.modules():
+            for t in list(m._parameters.values()) + list(m._buffers.values()):
+                if t is None or t.data.dtype.kind != "f" or t.data.dtype == dtype:
+                    continue
+                t.data = t.data.astype(dtype)
+                if t.grad is not None:
+                    t.grad = _wrap(t.grad.data.astype(dtype), None)
+                if t._node is not None:
+                    t._node = AccumulateGrad(t)
+        return self
+
+    def double(self):
+        return self.to(np.float64)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def cpu(self):
+        return self
+
+    # --- hooks -----------------------------------------------------------------------
+    def register_forward_pre_hook(self, hook):
+        """``hook(module, args)`` before forward; a non-None return replaces the args."""
+        return _add_hook(self._forward_pre_hooks, hook)
+
+    def register_forward_hook(self, hook):
+        """``hook(module, args, output)`` after forward; a non-None return replaces the
+        output."""
+        return _add_hook(self._forward_hooks, hook)
+
+    # --- state -----------------------------------------------------------------------
+    def _state_entries(self, prefix=""):
+        """(key, tensor) for every parameter and persistent buffer, with PyTorch's keys;
+        a module reachable by two paths is listed under both, as in PyTorch."""
+        for mod_prefix, m in self.named_modules(prefix=prefix, remove_duplicate=False):
+            dot = f"{mod_prefix}." if mod_prefix else ""
+            for k, p in m._parameters.items():
+                if p is not None:
+                    yield dot + k, p
+            for k, b in m._buffers.items():
+                if b is not None and k not in m._non_persistent_buffers:
+                    yield dot + k, b
+
+    def state_dict(self, destination=None, prefix="", keep_vars=False):
+        """{dotted key: tensor} of parameters and persistent buffers. The tensors share
+        memory with the module (detached unless `keep_vars`)."""
+        out = {} if destination is None else destination
+        for key, t in self._state_entries(prefix):
+            out[key] = t if keep_vars else _wrap(t.data, None)
+        return out
+
+    def load_state_dict(self, state_dict, strict=True):
+        """Copy values (ndarrays or Tensors) into the parameters and buffers in place.
+
+        Raises StateDictError naming the key and both shapes on a shape mismatch, and,
+        if `strict`, listing missing and unexpected keys; nothing is copied then.
+        Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``."""
+        entries = dict(self._state_entries())
+        missing = [k for k in entries if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in entries]
+        errors, copies = [], []
+        for key, target in entries.items():
+            if key not in state_dict:
+                continue
+            value = state_dict[key]
+            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if arr.shape != target.data.shape:
+                errors.append(f"size mismatch for {key}: copying a param with shape "
+                              f"{arr.shape} from checkpoint, the shape in current model is "
+                              f"{target.data.shape}.")
+            elif not np.can_cast(arr.dtype, target.data.dtype, "same_kind"):
+                errors.append(f"dtype mismatch for {key}: cannot copy {arr.dtype} from "
+                              f"checkpoint into {target.data.dtype}.")
+            else:
+                copies.append((target, arr))
+        if strict:
+            if missing:
+                errors.append("Missing key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in missing) + ".")
+            if unexpected:
+                errors.append("Unexpected key(s) in state_dict: "
+                              + ", ".join(f'"{k}"' for k in unexpected) + ".")
+        if errors:
+            raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:"
+                                 + "".join("\n\t" + e for e in errors))
+        for target, arr in copies:
+            if arr is not target.data:
+                np.copyto(target.data, arr, casting="same_kind")
+                graph.mark_modified(target.data)
+        return IncompatibleKeys(missing, unexpected)
+
+    # --- printing --------------------------------------------------------------------
+    def extra_repr(self):
+        """The text inside this module's parentheses in repr (set by subclasses)."""
+        return ""
+
+    def _get_name(self):
+        return type(self).__name__
+
+    def __repr__(self):
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = [f"({k}): " + _indent(repr(m), 2) for k, m in self._modules.items()]
+        if not children and len(lines) <= 1:
+            return f"{self._get_name()}({''.join(lines)})"
+        body = "\n  ".join(lines + children)
+        return f"{self._get_name()}(\n  {body}\n)"
+
+    def __deepcopy__(self, memo):
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for k, v in self.__dict__.items():
+            new.__dict__[k] = copy.deepcopy(v, memo)
+        new.__dict__["_scope_token"] = -1
+        return new
+
+
+def _add_hook(hooks, hook):
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
+def _indent(text, spaces):
+    lines = text.split("\n")
+    return "\n".join([lines[0]] + [" " * spaces + line for line in lines[1:]])
