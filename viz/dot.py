@@ -1,0 +1,293 @@
+"""Plain graph data to DOT: labels, colours, clusters, legend.
+
+Every string that can come from a user (parameter, module and custom op names) goes
+through ``html`` (labels) or ``quoted`` (attributes), so no name can break or inject
+into the DOT. Node names in the DOT are ``n<id>`` from graph order, so the same graph
+always gives byte-identical text.
+"""
+import math
+
+import graphviz
+import numpy as np
+
+from .walk import ELIDED, INPUT, MODULE, OP, PARAM, truncate_scope
+
+FONT = "Helvetica"
+
+# (fill, border) per role; the output is an op (or leaf) drawn with OUTPUT's colours.
+COLOURS = {
+    OP: ("#f2f2f2", "#9e9e9e"),
+    PARAM: ("#cfe3f7", "#4a7fb5"),
+    INPUT: ("#fbf0c0", "#c9a227"),
+    MODULE: ("#e6e0f3", "#7a68a6"),
+    ELIDED: ("#ffffff", "#9e9e9e"),
+    "output": ("#d4edc9", "#4f9a3a"),
+    "saved": ("#fde0c5", "#d9822b"),
+}
+LEGEND_TEXT = {
+    OP: "op (output shape, dtype)",
+    PARAM: "parameter",
+    INPUT: "input that requires grad",
+    MODULE: "module (ops inside)",
+    ELIDED: "elided nodes",
+    "output": "output",
+    "saved": "buffer saved for backward",
+}
+SUBTLE = "#555555"
+
+
+# --- escaping ---------------------------------------------------------------------------
+_CONTROL = {i: f"\\x{i:02x}" for i in range(32)} | {10: "\\n", 13: "\\r", 9: "\\t", 127: "\\x7f"}
+
+
+def visible(s):
+    """`s` with control characters shown as escapes (a newline becomes the two
+    characters backslash-n), so a hostile name stays on one line and readable."""
+    return str(s).translate(_CONTROL)
+
+
+def html(s):
+    """`s` escaped for the inside of a Graphviz HTML-like label."""
+    return (visible(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("]", "&#93;").replace("[", "&#91;"))
+
+
+def quoted(s):
+    """`s` as a double-quoted DOT string (for attributes such as tooltip)."""
+    return '"' + visible(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+# --- numbers and shapes -------------------------------------------------------------------
+_DTYPES = {"float32": "f32", "float64": "f64", "int64": "i64", "int32": "i32", "bool": "bool"}
+
+
+def fmt_shape(shape):
+    if shape is None:
+        return "?"
+    return "scalar" if shape == () else "×".join(str(n) for n in shape)
+
+
+def fmt_dtype(dtype):
+    return _DTYPES.get(dtype, dtype or "")
+
+
+def fmt_num(x):
+    """A norm or statistic in two significant digits: 0.042, 3.1e-9, 1.2e5."""
+    x = float(x)
+    if x == 0 or not math.isfinite(x):
+        return str(x).replace("inf", "Inf").replace("nan", "NaN")
+    if 1e-3 <= abs(x) < 1e3:
+        return f"{x:.2g}"
+    mantissa, exponent = f"{x:.1e}".split("e")
+    return f"{mantissa.removesuffix('.0')}e{int(exponent)}"
+
+
+def fmt_values(arr):
+    """Values of a tiny array: '2.0000' for a scalar (micrograd's style), else a list."""
+    a = np.asarray(arr)
+    if a.size == 1:
+        return f"{float(a.reshape(())):.4f}"
+    return "[" + ", ".join(f"{float(v):.3g}" for v in a.ravel()) + "]"
+
+
+# --- labels -------------------------------------------------------------------------------
+def table(rows, fill, border, width=1, dashed=False):
+    """An HTML-like table: a rounded box of rows (each a string of <td> cells)."""
+    style = "rounded,dashed" if dashed else "rounded"
+    body = "".join(f"<tr>{r}</tr>" for r in rows)
+    return (f'<table border="{width}" cellborder="0" cellspacing="0" cellpadding="3" '
+            f'bgcolor="{fill}" color="{border}" style="{style}">{body}</table>')
+
+
+def cell(text, size=None, colour=None, bold=False, colspan=1, align=None, bgcolor=None,
+         sides=None):
+    """One <td>; `text` must already be escaped."""
+    if bold and text:
+        text = f"<b>{text}</b>"
+    if (size or colour) and text:
+        attrs = (f' point-size="{size}"' if size else "") + (f' color="{colour}"' if colour else "")
+        text = f"<font{attrs}>{text}</font>"
+    attrs = (f' colspan="{colspan}"' if colspan > 1 else "") + (f' align="{align}"' if align else "")
+    attrs += f' bgcolor="{bgcolor}"' if bgcolor else ""
+    attrs += f' border="1" sides="{sides}"' if sides else ""
+    return f"<td{attrs}>{text}</td>"
+
+
+def title_of(n, modules=None):
+    """The bold first line of a node, escaped."""
+    if n.kind == OP:
+        return f"{html(n.name)} = {html(n.op)}" if n.name else html(n.op)
+    if n.kind == PARAM:
+        return html(n.name)
+    if n.kind == INPUT:
+        return html(n.name) if n.name else "input"
+    if n.kind == MODULE:
+        return html(n.name) + (f" ({html(n.op)})" if n.op else "")
+    return f"… {n.count:,} nodes elided …"
+
+
+def subtitle_of(n):
+    """The small second line: shape and dtype, or a module's contents."""
+    if n.kind == ELIDED:
+        return "max_nodes hides the middle of the graph"
+    text = f"{fmt_shape(n.shape)} {fmt_dtype(n.dtype)}"
+    if n.kind == MODULE:
+        parts = [f"{n.count} op{'s' if n.count != 1 else ''}"]
+        if n.members:
+            parts.append(", ".join(html(member_name(n, m)) for m in n.members))
+        return " · ".join(parts) + f"<br/>out {text}"
+    return text
+
+
+def member_name(module, param):
+    """A parameter's name relative to its module ("fc1.weight" in "fc1" -> "weight")."""
+    prefix = module.name + "."
+    return param.name[len(prefix):] if param.name.startswith(prefix) else param.name
+
+
+def tooltip_of(n):
+    parts = [n.name or "", n.op or "", f"shape {n.shape}", n.dtype or ""]
+    if n.scope:
+        parts.append(f"module {n.scope}")
+    if n.line:
+        parts.append(f"created at {n.line}")
+    return " | ".join(p for p in parts if p)
+
+
+class GraphStyle:
+    """How nodes and edges look in the plain graph picture; ``flow.FlowStyle`` overrides
+    it to colour by gradient."""
+
+    def __init__(self, values=False):
+        self.values = values
+
+    def colours(self, n):
+        """(fill, border, border width, dashed)"""
+        role = "output" if n.output else n.kind
+        fill, border = COLOURS[role]
+        return fill, border, 2 if n.output else 1, n.kind == ELIDED
+
+    def rows(self, n):
+        rows = [cell(title_of(n), bold=True)]
+        if n.kind != ELIDED or n.count:
+            rows.append(cell(subtitle_of(n), size=8, colour=SUBTLE))
+        if self.values and (n.value is not None or n.grad is not None):
+            rows += self.value_rows(n)
+        return rows
+
+    def value_rows(self, n):
+        """micrograd's data and grad, each on its own line (those that are known)."""
+        rows = [f"{what} {fmt_values(v)}" for what, v in (("data", n.value), ("grad", n.grad))
+                if v is not None]
+        return [cell(r, size=9, sides="T" if i == 0 else None) for i, r in enumerate(rows)]
+
+    def node(self, n):
+        fill, border, width, dashed = self.colours(n)
+        label = table(self.rows(n), fill, border, width, dashed)
+        return f"n{n.id} [label=<{label}> tooltip={quoted(tooltip_of(n))}]"
+
+    def edge(self, src, dst, carried, labelled):
+        attrs = f" [label=<{fmt_shape(carried.shape)}>]" if labelled else ""
+        return f"n{src} -> n{dst}{attrs}"
+
+    def legend_rows(self, data):
+        roles = {("output" if n.output else n.kind) for n in data.nodes}
+        if data.saved:
+            roles.add("saved")
+        rows = [cell("legend", bold=True, colspan=2)]
+        for role in COLOURS:
+            if role in roles:
+                rows.append(cell("", bgcolor=COLOURS[role][0]) +
+                            cell(LEGEND_TEXT[role], size=9, align="left"))
+        return rows
+
+
+# --- the whole picture --------------------------------------------------------------------
+def dot_lines(data, style=None, group_by=None, depth=None, legend=True, extra=(), title=None):
+    """The body lines of the DOT for GraphData `data`.
+
+    group_by="module": nodes inside one cluster per module (nested, cut to `depth`
+    levels). The title, the legend and `extra` (HTML tables, e.g. the parameter table)
+    form the graph's label above the drawing, so they never disturb its layout."""
+    style = style or GraphStyle()
+    lines = []
+    if group_by == "module":
+        _clusters(data, style, depth, lines)
+    elif group_by is not None:
+        raise ValueError(f"draw_graph: group_by must be None or 'module', got {group_by!r}")
+    else:
+        lines.extend(style.node(n) for n in data.nodes)
+    for i, (owner, shape, dtype) in enumerate(data.saved):
+        fill, border = COLOURS["saved"]
+        label = table([cell("saved", bold=True, size=9),
+                       cell(f"{fmt_shape(shape)} {fmt_dtype(dtype)}", size=8, colour=SUBTLE)],
+                      fill, border, dashed=True)
+        lines.append(f"s{i} [label=<{label}>]")
+        lines.append(f's{i} -> n{owner} [style=dashed color="{border}" arrowhead=odot]')
+    labelled = any(n.kind == MODULE for n in data.nodes)
+    for src, dst in data.edges:
+        lines.append(style.edge(src, dst, data.carried(src, dst), labelled))
+    side = list(extra)
+    if legend:
+        side.insert(0, table(style.legend_rows(data), "#ffffff", "#bbbbbb"))
+    rows = [cell(html(title), size=14, bold=True, colspan=max(len(side), 1))] if title else []
+    if side:
+        rows.append("".join(f'<td valign="top">{t}</td>' for t in side))
+    if rows:
+        body = "".join(f"<tr>{r}</tr>" for r in rows)
+        lines.append(f'label=<<table border="0" cellspacing="8">{body}</table>> labelloc=t')
+    return lines
+
+
+def _clusters(data, style, depth, lines):
+    """Node lines nested in `subgraph cluster_k` blocks, one per module, in order of
+    first appearance; an explicit stack walks the module tree."""
+    children = {None: []}
+    members = {None: []}
+    for n in data.nodes:
+        key = truncate_scope(n.scope, depth)
+        if n.kind == MODULE:                   # a collapsed module sits in its parents
+            key = key.rsplit(".", 1)[0] if "." in key else None
+        path = [None]
+        if key:
+            parts = key.split(".")
+            path += [".".join(parts[:i + 1]) for i in range(len(parts))]
+        for parent, child in zip(path, path[1:]):
+            if child not in children:
+                children[child] = []
+                members[child] = []
+                children[parent].append(child)
+        members[path[-1]].append(n)
+    count = 0
+    stack = [("close", None), ("open", None)]
+    while stack:
+        what, key = stack.pop()
+        if what == "close":
+            if key is not None:
+                lines.append("}")
+            continue
+        if key is not None:
+            kind = data.modules.get(key, "")
+            label = f"<b>{html(key)}</b>" + (f" ({html(kind)})" if kind else "")
+            lines.append(f"subgraph cluster_{count} {{")
+            lines.append(f'label=<{label}> style="rounded,dashed" color="#9a8fc0" '
+                         f'fontcolor="#4b3f72" fontsize=10 labeljust=l')
+            count += 1
+        lines.extend(style.node(n) for n in members[key])
+        stack.append(("close", key))
+        stack.extend(("open", c) for c in reversed(children[key]))
+
+
+def digraph(lines, rankdir="TB"):
+    """A graphviz.Digraph with our defaults and the given body lines."""
+    if rankdir not in ("TB", "BT", "LR", "RL"):
+        raise ValueError(f"draw_graph: rankdir must be one of TB, BT, LR, RL, got {rankdir!r}")
+    g = graphviz.Digraph(
+        graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "11",
+                    "nodesep": "0.25", "ranksep": "0.35", "newrank": "true"},
+        node_attr={"shape": "plaintext", "fontname": FONT, "fontsize": "10", "margin": "0"},
+        edge_attr={"color": "#777777", "arrowsize": "0.6", "fontname": FONT,
+                   "fontsize": "8", "fontcolor": SUBTLE})
+    g.body.extend(line + "\n" if line.startswith("\t") else "\t" + line + "\n"
+                  for line in lines)
+    return g

@@ -1,0 +1,116 @@
+"""Gradient statistics: what backward records on each node, and the flags read from them.
+
+Recording is opt-in (``record_gradient_flow``): a backward under it stores a ``GradStats``
+on every node it passes, the few numbers a picture needs about the gradient of that
+node's output. They live on the node (``node.grad_stats``), so they outlive the release
+of saved buffers and a plain ``loss.backward()`` can be drawn afterwards. It costs four
+numpy reductions per node, about a third of a small MLP's training step
+(``benchmarks/viz_overhead.py``), which is why it is not always on. Leaves need no
+recording: their gradient is ``.grad``.
+"""
+from collections import namedtuple
+from dataclasses import dataclass
+
+import numpy as np
+
+from autograd import graph
+
+# zero_fraction: of the entries. dead_fraction: of the units (last axis) whose gradient
+# is zero for every sample (every index of the other axes): dead ReLU units show here,
+# sparsity by construction (a gradient through indexing) mostly does not.
+# values: a copy of the gradient itself when it has at most VALUE_LIMIT elements.
+GradStats = namedtuple("GradStats",
+                       "norm max_abs zero_fraction dead_fraction nonfinite size values")
+
+VALUE_LIMIT = 8
+
+
+def grad_stats(array, units=True):
+    """``GradStats`` of a gradient array: L2 norm and max |g| over its finite values, the
+    fractions of zero entries and of dead units, the count of NaN/Inf, its size and (if
+    tiny) its values. units=False (for parameters, whose axes are not samples x units)
+    takes each entry as a unit."""
+    a = np.asarray(array)
+    n = a.size
+    values = a.copy() if n <= VALUE_LIMIT else None
+    if n == 0 or a.dtype.kind not in "fc":
+        return GradStats(0.0, 0.0, 0.0, 0.0, 0, n, values)
+    zero = 1.0 - np.count_nonzero(a) / n
+    dead = zero
+    if zero and units and a.ndim >= 2:
+        per_unit = np.count_nonzero(a.reshape(-1, a.shape[-1]), axis=0)
+        dead = float(np.mean(per_unit == 0))
+    ss = float(np.vdot(a, a))
+    if np.isfinite(ss):
+        return GradStats(ss ** 0.5, float(max(a.max(), -a.min())), zero, dead, 0, n, values)
+    finite = a[np.isfinite(a)].astype(np.float64)      # NaN/Inf, or float32 overflow
+    norm = float(np.sqrt(np.vdot(finite, finite))) if finite.size else 0.0
+    big = float(np.abs(finite).max()) if finite.size else 0.0
+    return GradStats(norm, big, zero, dead, n - finite.size, n, values)
+
+
+def _record(node, g):
+    node.grad_stats = grad_stats(g.data)
+
+
+class record_gradient_flow:
+    """Record gradient statistics on every node during backward.
+
+    As a context manager it records inside its block; called plainly it switches
+    recording on (``record_gradient_flow(False)`` switches it off)::
+
+        with viz.record_gradient_flow():
+            loss.backward()
+        viz.draw_gradient_flow(loss)
+    """
+
+    def __init__(self, enabled=True):
+        self.prev = graph._hook_stats
+        graph._hook_stats = _record if enabled else None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        graph._hook_stats = self.prev
+
+
+def is_recording():
+    return graph._hook_stats is _record
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a gradient is flagged. Norms are taken relative to the gradient at the root
+    (1 for a scalar loss), so scaling the loss does not change the flags.
+
+    vanishing: relative norm below this (and not exactly zero).
+    exploding: relative norm above this.
+    zero: fraction of dead units (``GradStats.dead_fraction``) at or above this.
+    """
+    vanishing: float = 1e-7
+    exploding: float = 1e3
+    zero: float = 0.5
+
+
+# Flags, most serious first: a node shows all of its flags and is coloured by the first.
+NONFINITE, EXPLODING, ZERO, VANISHING = "NaN/Inf", "exploding", "zero", "vanishing"
+FLAG_ORDER = (NONFINITE, EXPLODING, ZERO, VANISHING)
+
+
+def flags(stats, reference, thresholds):
+    """The flags of `stats` (a GradStats) given the root's gradient norm `reference`."""
+    if stats is None:
+        return ()
+    out = []
+    if stats.nonfinite:
+        out.append(NONFINITE)
+    ref = reference if reference and np.isfinite(reference) else 1.0
+    rel = stats.norm / ref
+    if rel > thresholds.exploding:
+        out.append(EXPLODING)
+    if stats.size and (stats.dead_fraction >= thresholds.zero or stats.norm == 0):
+        out.append(ZERO)
+    elif 0 < rel < thresholds.vanishing:
+        out.append(VANISHING)
+    return tuple(out)
