@@ -22,3 +22,4 @@ from . import optim, data, utils
 from .serialization import load, save
 
 # --- parallel training ------------------------------------------------------------------------
+from . import parallel

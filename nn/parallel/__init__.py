@@ -16,4 +16,7 @@ An uncaught exception on any rank aborts the whole job (``abort_on_exception``).
 from .comm import (abort_on_exception, barrier, broadcast_object, get_comm,
                    is_main_process, rank, save_on_main, world_size)
 from .sampler import DistributedSampler
+from .ddp import DistributedDataParallel
+from .pipeline import Pipeline
+from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
 from . import ops
