@@ -172,7 +172,10 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
     return _reduce(loss, reduction, "cross_entropy")
 
 
-_LOG_TINY = float(np.exp(-100.0))       # log clamps at -100, as PyTorch's BCE
+def _clamped_log(x):
+    """log x clamped at -100 (as PyTorch's BCE), with a finite gradient at x = 0."""
+    positive = x.data > 0
+    return x.where(positive, 1.0).log().clamp(min=-100.0).where(positive, -100.0)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
@@ -185,9 +188,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 "
                          "and 1; for logits use binary_cross_entropy_with_logits")
-    log_p = input.clamp(min=_LOG_TINY).log()
-    log_q = (1.0 - input).clamp(min=_LOG_TINY).log()
-    loss = -(target * log_p + (1.0 - target) * log_q)
+    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")
