@@ -47,14 +47,18 @@ def visible(s):
 
 
 def html(s):
-    """`s` escaped for the inside of a Graphviz HTML-like label."""
-    return (visible(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("]", "&#93;").replace("[", "&#91;"))
+    """`s` escaped for the inside of a Graphviz HTML-like label. Backslashes are doubled,
+    or Graphviz would expand ``\\N`` and friends."""
+    return (visible(s).replace("\\", "\\\\").replace("&", "&amp;").replace("<", "&lt;")
+            .replace(">", "&gt;").replace('"', "&quot;").replace("]", "&#93;")
+            .replace("[", "&#91;"))
 
 
 def quoted(s):
-    """`s` as a double-quoted DOT string (for attributes such as tooltip)."""
-    return '"' + visible(s).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """`s` as a double-quoted DOT string (for attributes such as tooltip). A user's
+    backslash becomes '∖': DOT has no escape for a backslash before a quote, and
+    Graphviz expands backslash sequences in attributes."""
+    return '"' + visible(str(s).replace("\\", "∖")).replace('"', '\\"') + '"'
 
 
 # --- numbers and shapes -------------------------------------------------------------------

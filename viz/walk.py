@@ -218,7 +218,7 @@ def _saved_buffers(order):
     out = []
     for i, node in enumerate(order):
         buffers = node.saved
-        if not buffers or type(node) is AccumulateGrad:
+        if buffers is None or type(node) is AccumulateGrad:
             continue
         for item in buffers if isinstance(buffers, tuple) else (buffers,):
             arr = item.data if isinstance(item, Tensor) else item
