@@ -35,8 +35,8 @@ class DistributedDataParallel(Module):
         named = [(n, p) for n, p in module.named_parameters() if p.requires_grad]
         buffers = [(n, b) for n, b in module.named_buffers() if b is not None]
         layout = [(n, t.shape, str(t.dtype)) for n, t in named + buffers]
-        check_same(comm, layout, "DistributedDataParallel: the parameters and buffers "
-                                 "(name, shape, dtype)")
+        check_same(comm, layout, "DistributedDataParallel: the layout of the parameters "
+                                 "and buffers (name, shape, dtype)")
         self._buffers_to_sync = buffers if broadcast_buffers else []
         _broadcast([t for _, t in named + buffers], comm)
         self.reducer = Reducer(named, comm, int(bucket_cap_mb * 2 ** 20))

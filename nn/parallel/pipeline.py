@@ -5,6 +5,7 @@ import operator
 import numpy as np
 
 from autograd import cat, chunk
+from autograd.errors import ShapeError
 
 from ..containers import Sequential
 from ..module import Module
@@ -74,7 +75,7 @@ class Pipeline(Module):
                 h = micro[k]
             else:
                 h, n = recv(comm, r - 1, k, pending)
-            y = self.stage(h)
+            y = self._run_stage(h)
             if self.is_last:
                 outs.append(y)
             else:
@@ -83,6 +84,16 @@ class Pipeline(Module):
         if self.is_last:
             return outs[0] if len(outs) == 1 else cat(outs, 0)
         return functools.reduce(operator.add, tokens)
+
+    def _run_stage(self, h):
+        try:
+            return self.stage(h)
+        except ShapeError as e:
+            if self.is_first:
+                raise
+            raise ShapeError(f"Pipeline: the stages on rank {self.rank} cannot take the "
+                             f"activation of shape {h.shape} ({h.dtype}) received from rank "
+                             f"{self.rank - 1}: {e}") from e
 
     def synchronize(self):
         """Wait for this rank's sends in flight (done by the next call anyway)."""

