@@ -236,7 +236,14 @@ def dot_lines(data, style=None, group_by=None, depth=None, legend=True, extra=()
         side.insert(0, table(style.legend_rows(data), "#ffffff", "#bbbbbb"))
     rows = [cell(html(title), size=14, bold=True, colspan=max(len(side), 1))] if title else []
     if side:
-        rows.append("".join(f'<td valign="top">{t}</td>' for t in side))
+        # Graphviz stretches a nested table to its cell's height: the tallest table spans
+        # two rows and the others stand on an empty cell that takes up the rest.
+        tallest = max(range(len(side)), key=lambda i: side[i].count("<tr>"))
+        span = ' rowspan="2"'
+        rows.append("".join(f'<td valign="top"{span if i == tallest else ""}>{t}</td>'
+                            for i, t in enumerate(side)))
+        if len(side) > 1:
+            rows.append("<td></td>" * (len(side) - 1))
     if rows:
         body = "".join(f"<tr>{r}</tr>" for r in rows)
         lines.append(f'label=<<table border="0" cellspacing="8">{body}</table>> labelloc=t')
