@@ -35,15 +35,16 @@ needs_mpi = pytest.mark.skipif(_mpi_missing() is not None, reason=str(_mpi_missi
 
 
 def launch(script, *args, timeout=60):
+    """Run `script` (a path relative to the repository) on 2 ranks."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    return run(2, os.path.join(HERE, "mpi", script), *args, timeout=timeout, env=env)
+    return run(2, os.path.join(ROOT, script), *args, timeout=timeout, env=env)
 
 
 # --- 2 ranks: exactness and bucketing ---------------------------------------------------
 @pytest.fixture(scope="module")
 def checks():
-    proc = launch("parallel_checks.py")
+    proc = launch("tests/mpi/parallel_checks.py")
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")]
     assert proc.returncode == 0 and lines, \
         f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
@@ -52,7 +53,8 @@ def checks():
 
 CHECKS = ["ddp_matches_single_process", "ddp_bucketing", "ddp_no_sync_accumulates",
           "ddp_unused_parameters", "ddp_buffers_broadcast", "helpers",
-          "pipeline_matches_single_process", "tensor_parallel_matches_single_process"]
+          "pipeline_matches_single_process", "pipeline_picture",
+          "tensor_parallel_matches_single_process"]
 
 
 @needs_mpi
@@ -74,7 +76,7 @@ def test_on_two_ranks(checks, name):
 def test_failure_ends_the_job(scenario, message):
     start = time.perf_counter()
     try:
-        proc = launch("faults.py", scenario, timeout=30)
+        proc = launch("tests/mpi/faults.py", scenario, timeout=30)
     except subprocess.TimeoutExpired:
         pytest.fail(f"{scenario}: the job hung for 30 s instead of ending")
     elapsed = time.perf_counter() - start
@@ -82,6 +84,18 @@ def test_failure_ends_the_job(scenario, message):
     assert proc.returncode != 0, f"{scenario}: exit status 0\n{output[-3000:]}"
     assert message in output, f"{scenario}: message missing\n{output[-3000:]}"
     assert elapsed < 30
+
+
+@needs_mpi
+def test_examples_run_on_two_ranks(tmp_path):
+    ckpt = tmp_path / "ddp.ckpt"
+    proc = launch("examples/ddp_digits.py", "--epochs", "1", "--checkpoint", ckpt)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 process(es)" in proc.stdout and "epoch  1" in proc.stdout and ckpt.exists()
+    dot = tmp_path / "pipeline.dot"
+    proc = launch("examples/pipeline_digits.py", "--epochs", "1", "--graph", dot)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "epoch  1" in proc.stdout and "rank1" in dot.read_text()
 
 
 # --- in process (no MPI) ---------------------------------------------------------------

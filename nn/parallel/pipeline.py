@@ -1,6 +1,7 @@
 """Pipeline (model) parallelism: consecutive stages on consecutive ranks, GPipe schedule."""
 import functools
 import operator
+from collections import OrderedDict
 
 import numpy as np
 
@@ -25,7 +26,8 @@ def partition(n_stages, n_ranks):
 class Pipeline(Module):
     """Run `stages` (a list of modules, or a ``Sequential``) as a pipeline over the
     ranks of `comm`: rank r holds the r-th consecutive group of stages and only their
-    parameters (``pipe.parameters()`` is the local share: give it to the optimizer).
+    parameters (``pipe.parameters()`` is the local share: give it to the optimizer),
+    as ``pipe.stages``, named by their index in the whole model (``stages.2.weight``).
 
     ``pipe(x)`` splits the batch `x` (read on rank 0, ignored elsewhere) into
     `chunks` micro-batches and runs a GPipe schedule: each rank computes micro-batch
@@ -53,8 +55,8 @@ class Pipeline(Module):
         self.comm = get_comm(comm)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         start, stop = partition(len(stages), self.size)[self.rank]
-        local = stages[start:stop]
-        self.stage = local[0] if len(local) == 1 else Sequential(*local)
+        # named by their index in the whole model: parameters are "stages.2.weight"
+        self.stages = Sequential(OrderedDict((str(i), stages[i]) for i in range(start, stop)))
         self.stage_range = (start, stop)
         self.chunks = chunks
         self.is_first = self.rank == 0
@@ -87,7 +89,7 @@ class Pipeline(Module):
 
     def _run_stage(self, h):
         try:
-            return self.stage(h)
+            return self.stages(h)
         except ShapeError as e:
             if self.is_first:
                 raise

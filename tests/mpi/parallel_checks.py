@@ -250,6 +250,32 @@ def pipeline_matches_single_process(comm):
     pipe.synchronize()
 
 
+@check
+def pipeline_picture(comm):
+    """Rank 0 gets one graph: every node in a rank's cluster, each Send linked to the
+    Recv of the same micro-batch on the next rank, the DOT with one cluster per rank."""
+    from nn.parallel.picture import draw_pipeline, pipeline_graph_data
+    xs, ys = batches(1, 6, seed=5)
+    pipe = Pipeline(stages(11), chunks=3, comm=comm)
+    out = pipe(xs[0])
+    root = F.cross_entropy(out, ys[0]) if pipe.is_last else out
+    data = pipeline_graph_data(pipe, root)
+    dot = draw_pipeline(pipe, root)
+    root.backward()
+    pipe.synchronize()
+    if comm.Get_rank() != 0:
+        assert data is None and dot is None
+        return
+    by_id = {n.id: n for n in data.nodes}
+    assert {n.scope.split(".")[0] for n in data.nodes} == {"rank0", "rank1"}
+    links = [(by_id[s], by_id[d]) for s, d in data.edges
+             if by_id[s].scope.split(".")[0] != by_id[d].scope.split(".")[0]]
+    assert len(links) == 3 and all(s.op == "Send" and d.op == "Recv" for s, d in links), links
+    assert all(data.carried(s.id, d.id).shape == (2, 10) for s, d in links)
+    assert data.modules["rank1"] == "rank 1" and data.modules["rank1.stages.2"] == "Linear"
+    assert dot.source.count("<b>rank0</b>") == 1 and dot.source.count("<b>rank1</b>") == 1
+
+
 # --- tensor parallel -------------------------------------------------------------------
 @check
 def tensor_parallel_matches_single_process(comm):
