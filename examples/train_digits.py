@@ -30,8 +30,8 @@ from nn.datasets import load_digits  # noqa: E402
 from nn.optim.lr_scheduler import CosineAnnealingLR  # noqa: E402
 
 # epochs, Adam's learning rate, batch size; epochs with --quick
-CONFIGS = {"mlp": dict(epochs=20, lr=3e-3, batch_size=32, quick_epochs=6),
-           "cnn": dict(epochs=15, lr=1e-2, batch_size=64, quick_epochs=5)}
+CONFIGS = {"mlp": dict(epochs=20, lr=3e-3, batch_size=32, quick_epochs=10),
+           "cnn": dict(epochs=15, lr=1e-2, batch_size=64, quick_epochs=7)}
 
 
 def build(kind):

@@ -244,3 +244,85 @@ def test_save_writes_through_a_temporary_file_in_the_same_directory(tmp_path, mo
     monkeypatch.setattr(os, "replace", spy)
     save({"a": 1}, tmp_path / "x.ckpt")
     assert seen == [(str(tmp_path), True, str(tmp_path / "x.ckpt"))]
+
+
+# --- exact resumption in a fresh process --------------------------------------------------
+TRAIN_SCRIPT = r'''
+import sys
+sys.path.insert(0, REPO)
+import numpy as np
+import autograd as ag
+import nn
+
+mode, k, n, path = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+ag.manual_seed(0)
+rng = np.random.default_rng(0)
+x = rng.standard_normal((50, 4)).astype(np.float32)
+y = (x[:, 0] + x[:, 1] * x[:, 2] > 0).astype(np.int64) + (x[:, 3] > 1)
+model = nn.Sequential(nn.Linear(4, 16), nn.BatchNorm1d(16), nn.ReLU(), nn.Dropout(0.2),
+                      nn.Linear(16, 3))
+loader = nn.data.DataLoader(nn.data.TensorDataset(x, y), batch_size=8, shuffle=True)
+opt = nn.optim.AdamW(model.parameters(), lr=0.05, amsgrad=True)
+sched = nn.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=n)
+step = 0
+if mode == "resume":
+    state = nn.load(path)
+    model.load_state_dict(state["model"])
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    loader.load_state_dict(state["loader"])
+    if state["rng"] is not None:
+        ag.default_generator().bit_generator.state = state["rng"]
+    step = state["step"]
+while step < n:
+    for xb, yb in loader:
+        loss = nn.functional.cross_entropy(model(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        sched.step()
+        step += 1
+        if mode == "first" and step == k:
+            rng_state = None if "--forget-rng" in sys.argv else ag.default_generator().bit_generator.state
+            nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
+                     "scheduler": sched.state_dict(), "loader": loader.state_dict(),
+                     "rng": rng_state, "step": step}, path)
+            sys.exit(0)
+        if step == n:
+            break
+nn.save({"model": model.state_dict(), "optimizer": opt.state_dict()}, path)
+'''
+
+
+def _run(script, *args):
+    import subprocess
+    import sys
+    proc = subprocess.run([sys.executable, str(script), *map(str, args)], capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_resuming_in_a_fresh_process_is_exact(tmp_path):
+    repo = pathlib.Path(__file__).resolve().parents[1]
+    script = tmp_path / "train.py"
+    script.write_text(f"REPO = {str(repo)!r}\n" + TRAIN_SCRIPT)
+    n, k = 20, 9                                      # k falls inside the second epoch
+    _run(script, "straight", k, n, tmp_path / "straight.ckpt")
+    _run(script, "first", k, n, tmp_path / "part.ckpt")
+    _run(script, "resume", k, n, tmp_path / "part.ckpt")
+    straight, resumed = load(tmp_path / "straight.ckpt"), load(tmp_path / "part.ckpt")
+    assert straight["model"].keys() == resumed["model"].keys()
+    assert "1.running_mean" in straight["model"]
+    for key in straight["model"]:
+        np.testing.assert_array_equal(straight["model"][key], resumed["model"][key], key)
+    for i, state in straight["optimizer"]["state"].items():
+        for name, value in state.items():
+            np.testing.assert_array_equal(value, resumed["optimizer"]["state"][i][name])
+
+    # the check has teeth: resuming without the generator state (dropout and shuffling
+    # draw from it) gives other weights
+    _run(script, "first", k, n, tmp_path / "forgot.ckpt", "--forget-rng")
+    _run(script, "resume", k, n, tmp_path / "forgot.ckpt")
+    forgot = load(tmp_path / "forgot.ckpt")
+    assert not np.array_equal(forgot["model"]["0.weight"], straight["model"]["0.weight"])
