@@ -123,48 +123,40 @@ def _own_slice(x, comm):
     return np.ascontiguousarray(x[..., r * part:(r + 1) * part])
 
 
-class CopyToParallel(Node):
+class _Collective(Node):
+    """forward: ``run(x, comm)``; backward: the `dual` collective on the gradient."""
     __slots__ = ("comm",)
 
     def forward(self, x, comm):
         self.comm = comm
-        return x
+        return self.run(x, comm)
 
     def backward(self, g):
-        return g._apply1(ReduceFromParallel, self.comm),
+        return g._apply1(self.dual, self.comm),
 
 
-class ReduceFromParallel(Node):
-    __slots__ = ("comm",)
-
-    def forward(self, x, comm):
-        self.comm = comm
-        return _allreduce(x, comm)
-
-    def backward(self, g):
-        return g._apply1(CopyToParallel, self.comm),
+class CopyToParallel(_Collective):
+    __slots__ = ()
+    run = staticmethod(lambda x, comm: x)
 
 
-class GatherFromParallel(Node):
-    __slots__ = ("comm",)
-
-    def forward(self, x, comm):
-        self.comm = comm
-        return _allgather_last(x, comm)
-
-    def backward(self, g):
-        return g._apply1(ScatterToParallel, self.comm),
+class ReduceFromParallel(_Collective):
+    __slots__ = ()
+    run = staticmethod(_allreduce)
 
 
-class ScatterToParallel(Node):
-    __slots__ = ("comm",)
+class GatherFromParallel(_Collective):
+    __slots__ = ()
+    run = staticmethod(_allgather_last)
 
-    def forward(self, x, comm):
-        self.comm = comm
-        return _own_slice(x, comm)
 
-    def backward(self, g):
-        return g._apply1(GatherFromParallel, self.comm),
+class ScatterToParallel(_Collective):
+    __slots__ = ()
+    run = staticmethod(_own_slice)
+
+
+CopyToParallel.dual, ReduceFromParallel.dual = ReduceFromParallel, CopyToParallel
+GatherFromParallel.dual, ScatterToParallel.dual = ScatterToParallel, GatherFromParallel
 
 
 def _collective(cls):
