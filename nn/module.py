@@ -145,7 +145,7 @@ class Module:
             raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before "
                                  f"Module.__init__() is called; call super().__init__() first")
         if isinstance(value, Parameter):
-            self._forget(name)
+            self._forget(name, keep="_parameters")
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
@@ -153,7 +153,7 @@ class Module:
                                 f"'{name}' (nn.Parameter or None expected)")
             params[name] = None
         elif isinstance(value, Module):
-            self._forget(name)
+            self._forget(name, keep="_modules")
             modules[name] = value
             _tree_changed()
         elif modules is not None and name in modules:
@@ -183,12 +183,13 @@ class Module:
         else:
             object.__delattr__(self, name)
 
-    def _forget(self, name):
-        """Remove `name` from the registries; True if it was registered."""
+    def _forget(self, name, keep=None):
+        """Remove `name` from the registries (but `keep`, so that re-assigning keeps its
+        place in order); True if it was registered."""
         d = self.__dict__
         found = False
         for registry in ("_parameters", "_buffers", "_modules"):
-            if name in d[registry]:
+            if registry != keep and name in d[registry]:
                 del d[registry][name]
                 found = True
                 if registry == "_modules":
@@ -213,7 +214,7 @@ class Module:
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
                             f"'{name}' (nn.Parameter or None required)")
-        self._forget(name)
+        self._forget(name, keep="_parameters")
         self._parameters[name] = param
         self.__dict__[name] = param
 
@@ -226,7 +227,7 @@ class Module:
         if tensor is not None and not isinstance(tensor, Tensor):
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (Tensor or None required)")
-        self._forget(name)
+        self._forget(name, keep="_buffers")
         self._buffers[name] = tensor
         if not persistent:
             self._non_persistent_buffers.add(name)
@@ -237,7 +238,7 @@ class Module:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         self._check_name(name, "module")
-        self._forget(name)
+        self._forget(name, keep="_modules")
         self._modules[name] = module
         self.__dict__[name] = module
         _tree_changed()
