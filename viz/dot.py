@@ -130,17 +130,27 @@ def title_of(n, modules=None):
     return f"… {n.count:,} nodes elided …"
 
 
+MEMBERS_SHOWN = 4      # a module lists its parameters by name up to this many
+
+
 def subtitle_of(n):
     """The small second line: shape and dtype, or a module's contents."""
     if n.kind == ELIDED:
         return "max_nodes hides the middle of the graph"
     text = f"{fmt_shape(n.shape)} {fmt_dtype(n.dtype)}"
     if n.kind == MODULE:
-        parts = [f"{n.count} op{'s' if n.count != 1 else ''}"]
-        if n.members:
+        parts = [plural(n.count, "op")]
+        if 0 < len(n.members) <= MEMBERS_SHOWN:
             parts.append(", ".join(html(member_name(n, m)) for m in n.members))
+        elif n.members:
+            weights = sum(math.prod(m.shape) for m in n.members)
+            parts.append(f"{plural(len(n.members), 'parameter')} ({weights:,} weights)")
         return " · ".join(parts) + f"<br/>out {text}"
     return text
+
+
+def plural(k, word):
+    return f"{k:,} {word}{'s' if k != 1 else ''}"
 
 
 def member_name(module, param):

@@ -31,7 +31,7 @@ def draw_graph(root, params=None, *, rankdir="TB", show_saved=False, show_values
         intermediate tensors may be named too, and show their name and value.
     rankdir: "TB" (inputs at the top), "LR", "BT" or "RL".
     show_saved: draw the buffers ops saved for backward (before backward frees them).
-    show_values: data and grad on tensors of at most 8 elements (micrograd's
+    show_values: data and grad on tensors of at most 4 elements (micrograd's
         ``data | grad``); None shows them in graphs of at most 60 nodes.
     max_nodes: draw the first and last max_nodes/2 nodes and one node saying how many
         were elided in between; None draws everything.

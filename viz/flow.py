@@ -11,8 +11,10 @@ import math
 
 import numpy as np
 
-from .dot import (GraphStyle, SUBTLE, cell, fmt_num, fmt_shape, html, member_name, table)
-from .stats import EXPLODING, NONFINITE, VANISHING, ZERO, Thresholds, flags, grad_stats
+from .dot import (MEMBERS_SHOWN, GraphStyle, cell, fmt_num, fmt_shape, html, member_name,
+                  table)
+from .stats import (EXPLODING, FLAG_ORDER, NONFINITE, VANISHING, ZERO, Thresholds, flags,
+                    grad_stats)
 from .walk import ELIDED, MODULE
 
 # viridis at ten points, reversed: index 0 is the smallest gradient.
@@ -83,27 +85,57 @@ class FlowStyle(GraphStyle):
     def colours(self, n):
         if n.kind == ELIDED:
             return super().colours(n)
-        if n.stats is None:
+        if n.stats is None and not n.members:
             return "#ffffff", UNRECORDED, 1, True
-        f = self.flags(n.stats)
+        f = self.node_flags(n)
         if f:
             colour = FLAG_COLOURS[f[0]]
             return tint(colour, 0.8), colour, 3 if f[0] != VANISHING else 2, f[0] == ZERO
+        if n.stats is None:
+            return "#ffffff", UNRECORDED, 1, True
         t = self.position(n.stats)
         return tint(scale_colour(t)), scale_colour(t), 1 + round(2 * t), False
+
+    def node_flags(self, n):
+        """A node's flags; a module's include those of its parameters."""
+        found = set(self.flags(n.stats))
+        for m in n.members:
+            found.update(self.flags(m.stats))
+        return tuple(f for f in FLAG_ORDER if f in found)
 
     def rows(self, n):
         rows = super().rows(n)
         if n.kind == ELIDED:
             return rows
         rows += self.stat_rows(n.stats, "at output " if n.kind == MODULE else "")
-        for m in n.members:
-            text = f"{html(member_name(n, m))}: " + (
-                f"‖g‖ {fmt_num(m.stats.norm)}" if m.stats else "no grad")
-            f = self.flags(m.stats)
-            colour = FLAG_COLOURS[f[0]] if f else None
-            rows.append(cell(text + (f" {', '.join(f).upper()}" if f else ""), size=9,
-                             colour=colour, align="left"))
+        if len(n.members) <= MEMBERS_SHOWN:
+            for m in n.members:
+                text = f"{html(member_name(n, m))}: " + (
+                    f"‖g‖ {fmt_num(m.stats.norm)}" if m.stats else "no grad")
+                f = self.flags(m.stats)
+                colour = FLAG_COLOURS[f[0]] if f else None
+                rows.append(cell(text + (f" {', '.join(f).upper()}" if f else ""), size=9,
+                                 colour=colour, align="left"))
+        else:
+            rows += self.member_summary(n.members)
+        return rows
+
+    def member_summary(self, members):
+        """Rows for a module with many parameters: the range of their norms, and how
+        many carry each flag."""
+        norms = [m.stats.norm for m in members if m.stats is not None]
+        rows = []
+        if norms:
+            rows.append(cell(f"parameters: ‖g‖ {fmt_num(min(norms))} … {fmt_num(max(norms))}",
+                             size=9))
+        counts = {}
+        for m in members:
+            for f in self.flags(m.stats):
+                counts[f] = counts.get(f, 0) + 1
+        for f in FLAG_ORDER:
+            if f in counts:
+                rows.append(cell(f"{counts[f]} of {len(members)} {f.upper()}", size=9,
+                                 bold=True, colour=FLAG_COLOURS[f]))
         return rows
 
     def stat_rows(self, s, where=""):

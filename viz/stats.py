@@ -22,7 +22,7 @@ from autograd import graph
 GradStats = namedtuple("GradStats",
                        "norm max_abs zero_fraction dead_fraction nonfinite size values")
 
-VALUE_LIMIT = 8
+VALUE_LIMIT = 4
 
 
 def grad_stats(array, units=True):

@@ -38,7 +38,7 @@ class NodeData:
     value: np.ndarray | None = None   # data, for tensors of at most VALUE_LIMIT elements
     grad: np.ndarray | None = None
     count: int = 0           # ops inside a module / nodes in an elided range
-    members: tuple = ()      # NodeData of the parameters inside a module
+    members: list = field(default_factory=list)   # NodeData of a module's parameters
 
 
 @dataclass
@@ -256,7 +256,7 @@ def collapse_modules(data, depth=None):
         if n.kind == OP:
             g.count += 1
         elif n.kind == PARAM:
-            g.members += (n,)
+            g.members.append(n)
         g.output = g.output or n.output
         _carry(g, n)                # until a tensor leaving the module is found
     leaving = {}
