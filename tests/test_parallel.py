@@ -53,7 +53,8 @@ def checks():
 
 CHECKS = ["ddp_matches_single_process", "ddp_bucketing", "ddp_no_sync_accumulates",
           "ddp_unused_parameters", "ddp_buffers_broadcast", "helpers",
-          "pipeline_matches_single_process", "pipeline_picture",
+          "pipeline_matches_single_process", "pipeline_stage_without_parameters",
+          "pipeline_picture",
           "tensor_parallel_matches_single_process"]
 
 

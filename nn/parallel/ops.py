@@ -21,15 +21,15 @@ from autograd.tensor import Tensor
 
 from .comm import contiguous, mpi
 
-_HEADER = 16          # int64 words: extra, dtype char, ndim, shape (up to 13 dims)
+_HEADER = 16          # int64 words: extra, requires grad, dtype char, ndim, shape (<= 12)
 
 
-def _header(array, extra):
-    if array.ndim > _HEADER - 3:
-        raise ValueError(f"send: at most {_HEADER - 3} dims, got shape {array.shape}")
+def _header(array, extra, requires_grad):
+    if array.ndim > _HEADER - 4:
+        raise ValueError(f"send: at most {_HEADER - 4} dims, got shape {array.shape}")
     head = np.zeros(_HEADER, np.int64)
-    head[:3] = extra, ord(array.dtype.char), array.ndim
-    head[3:3 + array.ndim] = array.shape
+    head[:4] = extra, requires_grad, ord(array.dtype.char), array.ndim
+    head[4:4 + array.ndim] = array.shape
     return head
 
 
@@ -39,10 +39,11 @@ class Send(Node):
     gradient of `x` is: the token's own gradient is ignored)."""
     __slots__ = ("comm", "peer", "tag")
 
-    def forward(self, x, comm, peer, tag, extra, pending):
+    def forward(self, x, comm, peer, tag, extra, pending, requires_grad):
         self.comm, self.peer, self.tag = comm, peer, tag
         x = contiguous(x)
-        pending.append((comm.Isend(_header(x, extra), dest=peer, tag=2 * tag), None))
+        head = _header(x, extra, requires_grad)
+        pending.append((comm.Isend(head, dest=peer, tag=2 * tag), head))
         pending.append((comm.Isend(x, dest=peer, tag=2 * tag + 1), x))
         self.saved = ()
         return np.zeros((), x.dtype)
@@ -71,19 +72,20 @@ def send(x, comm, peer, tag, extra=0, pending=None):
     pairs: wait them (``wait_all``) before reusing or freeing the buffers. `extra` is
     an integer delivered to the receiver with the header."""
     pending = [] if pending is None else pending
-    return apply1(Send, x, comm, peer, tag, extra, pending)
+    requires_grad = x._node is not None and graph._grad_enabled
+    return apply1(Send, x, comm, peer, tag, extra, pending, requires_grad)
 
 
-def recv(comm, peer, tag, pending, requires_grad=True):
+def recv(comm, peer, tag, pending):
     """Receive the Tensor sent by ``send(.., tag)`` on rank `peer`; returns
-    ``(tensor, extra)``. With grad mode on and `requires_grad`, the tensor records a
-    ``Recv`` node, so backward sends its gradient back to `peer`."""
+    ``(tensor, extra)``. If the sent tensor required grad (and grad mode is on here),
+    the tensor records a ``Recv`` node, so backward sends its gradient back to `peer`."""
     head = np.empty(_HEADER, np.int64)
     comm.Recv(head, source=peer, tag=2 * tag)
-    extra, code, ndim = (int(v) for v in head[:3])
-    data = np.empty(tuple(int(n) for n in head[3:3 + ndim]), np.dtype(chr(code)))
+    extra, requires_grad, code, ndim = (int(v) for v in head[:4])
+    data = np.empty(tuple(int(n) for n in head[4:4 + ndim]), np.dtype(chr(code)))
     comm.Recv(data, source=peer, tag=2 * tag + 1)
-    if not (requires_grad and graph._grad_enabled and data.dtype.kind == "f"):
+    if not (requires_grad and graph._grad_enabled):
         return _wrap(data, None), extra
     node = Node.__new__(Recv)
     node.comm, node.peer, node.tag, node.pending = comm, peer, tag, pending

@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from autograd import cat, chunk
+from autograd import cat, chunk, graph
 from autograd.errors import ShapeError
 
 from ..containers import Sequential
@@ -85,7 +85,12 @@ class Pipeline(Module):
             k += 1
         if self.is_last:
             return outs[0] if len(outs) == 1 else cat(outs, 0)
-        return functools.reduce(operator.add, tokens)
+        token = functools.reduce(operator.add, tokens)
+        if not token.requires_grad and graph._grad_enabled:
+            # nothing here needs a gradient (no parameters before this point): a leaf
+            # token, so that backward() on it is a no-op as on the other ranks
+            token = token.detach().requires_grad_()
+        return token
 
     def _run_stage(self, h):
         try:

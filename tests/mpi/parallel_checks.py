@@ -251,6 +251,28 @@ def pipeline_matches_single_process(comm):
 
 
 @check
+def pipeline_stage_without_parameters(comm):
+    """A first stage with nothing to train (Flatten): rank 0's token is a leaf whose
+    backward is a no-op, the next rank sends no gradient back, nothing hangs."""
+    xs, ys = batches(2, 4, seed=6)
+    ag.manual_seed(8)
+    pipe = Pipeline([nn.Flatten(), nn.Linear(8, 3, dtype="float64")], chunks=2, comm=comm)
+    ag.manual_seed(8)
+    ref = nn.Sequential(nn.Flatten(), nn.Linear(8, 3, dtype="float64"))
+    for k in range(2):
+        out = pipe(xs[k])
+        (F.cross_entropy(out, ys[k]) if pipe.is_last else out).backward()
+    pipe.synchronize()
+    for k in range(2):
+        F.cross_entropy(ref(xs[k]), ys[k]).backward()
+    if pipe.is_last:
+        for p, q in zip(pipe.parameters(), ref.parameters()):
+            assert_close(p.grad.data, q.grad.data, "gradient after two backward calls")
+    else:
+        assert not list(pipe.parameters())
+
+
+@check
 def pipeline_picture(comm):
     """Rank 0 gets one graph: every node in a rank's cluster, each Send linked to the
     Recv of the same micro-batch on the next rank, the DOT with one cluster per rank."""
