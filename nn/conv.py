@@ -1,10 +1,10 @@
 """``Conv2d``, ``MaxPool2d`` and ``AvgPool2d``."""
 from . import functional as F
-from . import init
-from .module import Module, empty_parameter
+from .linear import WeightAndBias
+from .module import Module
 
 
-class Conv2d(Module):
+class Conv2d(WeightAndBias):
     """2-d convolution (cross-correlation) with PyTorch's arguments and layouts:
     weight (out_channels, in_channels / groups, kh, kw), bias (out_channels,); padding
     is an int, a pair, 'valid' or 'same'."""
@@ -24,16 +24,8 @@ class Conv2d(Module):
         self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
         self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding")
         self.padding_mode = padding_mode
-        self.weight = empty_parameter((out_channels, in_channels // groups) + self.kernel_size,
-                                      dtype, device)
-        if bias:
-            self.bias = empty_parameter((out_channels,), dtype, device)
-        else:
-            self.register_parameter("bias", None)
-        self.reset_parameters()
-
-    def reset_parameters(self):
-        init.default_init_(self.weight, self.bias)
+        self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
+                                dtype, device)
 
     def forward(self, input):
         return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
@@ -54,14 +46,19 @@ class Conv2d(Module):
         return s
 
 
-class MaxPool2d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
+class _Pool2d(Module):
+    def __init__(self, kernel_size, stride, padding, ceil_mode):
         super().__init__()
         self.kernel_size = kernel_size
         self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+        self.padding, self.ceil_mode = padding, ceil_mode
+
+
+class MaxPool2d(_Pool2d):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__(kernel_size, stride, padding, ceil_mode)
+        self.dilation, self.return_indices = dilation, return_indices
 
     def forward(self, input):
         return F.max_pool2d(input, self.kernel_size, self.stride, self.padding, self.dilation,
@@ -72,13 +69,10 @@ class MaxPool2d(Module):
                 f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
-class AvgPool2d(Module):
+class AvgPool2d(_Pool2d):
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
                  count_include_pad=True, divisor_override=None):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.ceil_mode = padding, ceil_mode
+        super().__init__(kernel_size, stride, padding, ceil_mode)
         self.count_include_pad, self.divisor_override = count_include_pad, divisor_override
 
     def forward(self, input):

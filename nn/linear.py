@@ -14,22 +14,30 @@ class Identity(Module):
         return input
 
 
-class Linear(Module):
-    """y = x @ weight.T + bias, with weight (out_features, in_features) and bias
-    (out_features,), both initialised U(-1/sqrt(in), 1/sqrt(in)) as PyTorch."""
+class WeightAndBias(Module):
+    """Base of Linear and Conv2d: a `weight` whose dim 0 is the output features and an
+    optional `bias` of that size, initialised as PyTorch's (``init.default_init_``)."""
 
-    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
-        super().__init__()
-        self.in_features, self.out_features = in_features, out_features
-        self.weight = empty_parameter((out_features, in_features), dtype, device)
+    def _create_parameters(self, weight_shape, bias, dtype, device):
+        self.weight = empty_parameter(weight_shape, dtype, device)
         if bias:
-            self.bias = empty_parameter((out_features,), dtype, device)
+            self.bias = empty_parameter(weight_shape[:1], dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()
 
     def reset_parameters(self):
         init.default_init_(self.weight, self.bias)
+
+
+class Linear(WeightAndBias):
+    """y = x @ weight.T + bias, with weight (out_features, in_features) and bias
+    (out_features,), both initialised U(-1/sqrt(in), 1/sqrt(in)) as PyTorch."""
+
+    def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        self._create_parameters((out_features, in_features), bias, dtype, device)
 
     def forward(self, input):
         return F.linear(input, self.weight, self.bias)

@@ -206,41 +206,31 @@ class Module:
         if hasattr(self, name) and not any(name in r for r in registries):
             raise KeyError(f"attribute '{name}' already exists")
 
+    def _register(self, registry, kind, expected, name, value):
+        if registry not in self.__dict__:
+            raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
+        self._check_name(name, kind)
+        if value is not None and not isinstance(value, expected):
+            raise TypeError(f"cannot assign '{type(value).__name__}' object to {kind} "
+                            f"'{name}' ({expected.__name__} or None required)")
+        self._forget(name, keep=registry)
+        self.__dict__[registry][name] = value
+        self.__dict__[name] = value
+
     def register_parameter(self, name, param):
         """Add a Parameter (or None: a declared but absent parameter, e.g. no bias)."""
-        if "_parameters" not in self.__dict__:
-            raise AttributeError("cannot assign parameter before Module.__init__() call")
-        self._check_name(name, "parameter")
-        if param is not None and not isinstance(param, Parameter):
-            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
-                            f"'{name}' (nn.Parameter or None required)")
-        self._forget(name, keep="_parameters")
-        self._parameters[name] = param
-        self.__dict__[name] = param
+        self._register("_parameters", "parameter", Parameter, name, param)
 
     def register_buffer(self, name, tensor, persistent=True):
         """Add a tensor that is state but not a parameter (e.g. BatchNorm's
         ``running_mean``); it is in ``state_dict()`` unless ``persistent=False``."""
-        if "_buffers" not in self.__dict__:
-            raise AttributeError("cannot assign buffer before Module.__init__() call")
-        self._check_name(name, "buffer")
-        if tensor is not None and not isinstance(tensor, Tensor):
-            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
-                            f"'{name}' (Tensor or None required)")
-        self._forget(name, keep="_buffers")
-        self._buffers[name] = tensor
+        self._register("_buffers", "buffer", Tensor, name, tensor)
         if not persistent:
             self._non_persistent_buffers.add(name)
-        self.__dict__[name] = tensor
 
     def add_module(self, name, module):
         """Add a child module (or None) under `name`."""
-        if module is not None and not isinstance(module, Module):
-            raise TypeError(f"{type(module).__name__} is not a Module subclass")
-        self._check_name(name, "module")
-        self._forget(name, keep="_modules")
-        self._modules[name] = module
-        self.__dict__[name] = module
+        self._register("_modules", "module", Module, name, module)
         _tree_changed()
 
     register_module = add_module
