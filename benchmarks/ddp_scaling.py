@@ -105,9 +105,11 @@ def _stats(samples):
 
 def launch(n, args):
     from nn.parallel.launch import run
+    env = dict(os.environ)
+    env.setdefault("PRTE_MCA_rmaps_default_mapping_policy", "core")   # one rank per core
     proc = run(n, os.path.abspath(__file__), "--worker", "--batch", args.batch,
                "--steps", args.steps, "--rounds", args.rounds, "--warmup", args.warmup,
-               timeout=600)
+               timeout=600, env=env)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         sys.exit(f"mpiexec -n {n} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")

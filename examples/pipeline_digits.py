@@ -61,20 +61,23 @@ def main(argv=None):
     # Every rank iterates the same batches (same seed): rank 0 feeds the inputs, the
     # last rank the labels.
     loader = DataLoader(train_set, batch_size=args.batch_size, shuffle=True, seed=args.seed)
-    opt = nn.optim.Adam(pipe.parameters(), lr=args.lr)
+    params = list(pipe.parameters())
+    opt = nn.optim.Adam(params, lr=args.lr) if params else None    # a ReLU-only rank
     print(f"rank {pipe.rank}: stages {pipe.stage_range[0]}..{pipe.stage_range[1] - 1} "
-          f"({sum(p.numel() for p in pipe.parameters())} parameters)", flush=True)
+          f"({sum(p.numel() for p in params)} parameters)", flush=True)
 
     for epoch in range(args.epochs):
         total, count, start = 0.0, 0, time.perf_counter()
         for x, y in loader:
-            opt.zero_grad()
+            if opt:
+                opt.zero_grad()
             out = pipe(x)
             # The last rank has the output; the others a token whose backward waits for
             # the gradients of what they sent.
             loss = F.cross_entropy(out, y) if pipe.is_last else out
             loss.backward()
-            opt.step()
+            if opt:
+                opt.step()
             total += loss.item() * len(y)
             count += len(y)
         acc = accuracy(pipe, test_set)

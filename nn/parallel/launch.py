@@ -14,7 +14,7 @@ def launch_env(env=None):
     env = dict(os.environ if env is None else env)
     for key, value in (("OMPI_ALLOW_RUN_AS_ROOT", "1"),
                        ("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1"),
-                       ("OMPI_MCA_rmaps_base_oversubscribe", "1"),
+                       ("PRTE_MCA_rmaps_default_mapping_policy", ":oversubscribe"),
                        ("OMPI_MCA_btl", "^ofi"),
                        ("OPENBLAS_NUM_THREADS", "1"), ("OMP_NUM_THREADS", "1"),
                        ("MKL_NUM_THREADS", "1")):
