@@ -1,7 +1,8 @@
 """Adam and AdamW, with PyTorch's update rules (bias correction, AMSGrad)."""
 import numpy as np
 
-from .optimizer import Optimizer, check_hyperparameters, state_buffer
+from .optimizer import (Optimizer, check_hyperparameters, lerp_, square_average_, state_buffer,
+                        update_direction)
 
 
 class Adam(Optimizer):
@@ -32,7 +33,7 @@ class Adam(Optimizer):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
         for p in params:
-            x, d = p.data, p.grad.data
+            x = p.data
             t1, t2 = self.scratch(p)
             state = self.state.get(p)
             if state is None:
@@ -40,21 +41,12 @@ class Adam(Optimizer):
                                          "exp_avg_sq": np.zeros_like(x)}
             step = state["step"] = state["step"] + 1
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            if maximize:
-                d = np.negative(d, out=t1)
-            if weight_decay:
-                if self.decoupled_weight_decay:
-                    x *= 1 - lr * weight_decay
-                else:
-                    np.multiply(x, weight_decay, out=t2)
-                    d = np.add(d, t2, out=t1)
-            np.subtract(d, m, out=t2)
-            t2 *= 1 - beta1
-            m += t2
-            v *= beta2
-            np.multiply(d, 1 - beta2, out=t2)
-            t2 *= d
-            v += t2
+            decoupled = self.decoupled_weight_decay
+            if weight_decay and decoupled:
+                x *= 1 - lr * weight_decay
+            d = update_direction(p, t1, t2, maximize, 0 if decoupled else weight_decay)
+            lerp_(m, d, 1 - beta1, t2)
+            square_average_(v, d, beta2, t2)
             if amsgrad:
                 v_max = state_buffer(state, "max_exp_avg_sq", x)
                 v = np.maximum(v_max, v, out=v_max)

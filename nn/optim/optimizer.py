@@ -212,6 +212,33 @@ def check_hyperparameters(opt, **values):
             raise ValueError(f"{opt}: invalid {name} {value!r}; it must be >= 0")
 
 
+def update_direction(p, t1, t2, maximize, weight_decay):
+    """The gradient an update rule starts from: ``-grad`` if `maximize`, plus
+    ``weight_decay * p`` (L2). Written into `t1` when it differs from ``p.grad``."""
+    d = p.grad.data
+    if maximize:
+        d = np.negative(d, out=t1)
+    if weight_decay:
+        np.multiply(p.data, weight_decay, out=t2)
+        d = np.add(d, t2, out=t1)
+    return d
+
+
+def lerp_(avg, x, weight, tmp):
+    """``avg <- avg + weight * (x - avg)`` in place (PyTorch's ``lerp_``)."""
+    np.subtract(x, avg, out=tmp)
+    tmp *= weight
+    avg += tmp
+
+
+def square_average_(avg, x, decay, tmp):
+    """``avg <- decay * avg + (1 - decay) * x^2`` in place."""
+    avg *= decay
+    np.multiply(x, 1 - decay, out=tmp)
+    tmp *= x
+    avg += tmp
+
+
 def state_buffer(state, name, like):
     """``state[name]``, made as zeros shaped like `like` if absent."""
     buf = state.get(name)

@@ -1,7 +1,8 @@
 """RMSprop, with PyTorch's update rule."""
 import numpy as np
 
-from .optimizer import Optimizer, check_hyperparameters, state_buffer
+from .optimizer import (Optimizer, check_hyperparameters, lerp_, square_average_, state_buffer,
+                        update_direction)
 
 
 class RMSprop(Optimizer):
@@ -27,38 +28,28 @@ class RMSprop(Optimizer):
         lr, alpha, eps, weight_decay = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
         momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
         for p in params:
-            x, d = p.data, p.grad.data
             t1, t2 = self.scratch(p)
             state = self.state.get(p)
             if state is None:
-                state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(x)}
+                state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(p.data)}
             state["step"] += 1
-            if maximize:
-                d = np.negative(d, out=t1)
-            if weight_decay:
-                np.multiply(x, weight_decay, out=t2)
-                d = np.add(d, t2, out=t1)
+            d = update_direction(p, t1, t2, maximize, weight_decay)
             v = state["square_avg"]
-            v *= alpha
-            np.multiply(d, 1 - alpha, out=t2)
-            t2 *= d
-            v += t2
+            square_average_(v, d, alpha, t2)
             if centered:
-                a = state_buffer(state, "grad_avg", x)
-                np.subtract(d, a, out=t2)
-                t2 *= 1 - alpha
-                a += t2
+                a = state_buffer(state, "grad_avg", p.data)
+                lerp_(a, d, 1 - alpha, t2)
                 np.multiply(a, a, out=t2)
                 avg = np.sqrt(np.subtract(v, t2, out=t2), out=t2)
             else:
                 avg = np.sqrt(v, out=t2)
             avg += eps
             if momentum > 0:
-                buf = state_buffer(state, "momentum_buffer", x)
+                buf = state_buffer(state, "momentum_buffer", p.data)
                 buf *= momentum
                 buf += np.divide(d, avg, out=t2)
-                x += np.multiply(buf, -lr, out=t2)
+                p.data += np.multiply(buf, -lr, out=t2)
             else:
                 np.multiply(d, -lr, out=t1)
                 t1 /= avg
-                x += t1
+                p.data += t1

@@ -1,7 +1,7 @@
 """Stochastic gradient descent, with PyTorch's update rule."""
 import numpy as np
 
-from .optimizer import Optimizer, check_hyperparameters
+from .optimizer import Optimizer, check_hyperparameters, update_direction
 
 
 class SGD(Optimizer):
@@ -28,13 +28,8 @@ class SGD(Optimizer):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
         weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
         for p in params:
-            x, d = p.data, p.grad.data
             t1, t2 = self.scratch(p)
-            if maximize:
-                d = np.negative(d, out=t1)
-            if weight_decay:
-                np.multiply(x, weight_decay, out=t2)
-                d = np.add(d, t2, out=t1)
+            d = update_direction(p, t1, t2, maximize, weight_decay)
             if momentum:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
@@ -51,4 +46,4 @@ class SGD(Optimizer):
                     d = np.add(d, t2, out=t1)
                 else:
                     d = buf
-            x += np.multiply(d, -lr, out=t1)
+            p.data += np.multiply(d, -lr, out=t1)
