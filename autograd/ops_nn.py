@@ -10,7 +10,8 @@ import math
 
 import numpy as np
 
-from .graph import Node
+from .graph import Node, apply1, apply2
+from .ops import MatMul, Permute, Sum
 
 
 class Linear(Node):
@@ -30,11 +31,15 @@ class Linear(Node):
         return y
 
     def backward(self, g):
+        # dx = g w, dw = g^T x, db = sum_batch g; primitives applied directly (they
+        # record under create_graph) since the shapes are known to fit.
         x, w = self.saved[0], self.saved[1]
         parents = self.parents
-        gx = g @ w if parents[0] is not None else None
-        gw = g.mT @ x if parents[1] is not None else None
-        return (gx, gw) if len(parents) == 2 else (gx, gw, g)
+        gx = apply2(MatMul, g, w) if parents[0] is not None else None
+        gw = apply2(MatMul, apply1(Permute, g, (1, 0)), x) if parents[1] is not None else None
+        if len(parents) == 2:
+            return gx, gw
+        return gx, gw, (apply1(Sum, g, 0, False) if parents[2] is not None else None)
 
 
 class Unfold(Node):

@@ -87,10 +87,15 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     """The NLL loss of (M, C) log-probs, the mask of non-ignored targets (None if none is
     ignored) and the divisor of 'mean'; the label-smoothing term reuses the last two."""
     m, c = logp.shape
-    keep = t != ignore_index
-    ignoring = not keep.all()
-    safe = np.where(keep, t, 0) if ignoring else t
-    if safe.size and (safe.min() < 0 or safe.max() >= c):
+    lo, hi = (t.min(), t.max()) if t.size else (0, 0)
+    keep = None
+    if lo <= ignore_index <= hi:           # never for the default -100: skip the mask
+        keep = t != ignore_index
+        safe = np.where(keep, t, 0)
+        lo, hi = safe.min(), safe.max()
+    else:
+        safe = t
+    if lo < 0 or hi >= c:
         bad = safe[(safe < 0) | (safe >= c)][0]
         raise IndexError(f"{op}: target {bad} is out of bounds for {c} classes")
     picked = logp[np.arange(m), safe]
@@ -98,7 +103,7 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     if weight is not None:
         wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
         w = wdata[safe].astype(logp.dtype, copy=False)
-    if ignoring:
+    if keep is not None:
         w = keep.astype(logp.dtype) if w is None else w * keep
     if w is None:
         if reduction == "mean":
@@ -107,7 +112,6 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     else:
         loss = picked * -w
     total = float(w.sum()) if w is not None else m
-    keep = keep if ignoring else None
     if reduction == "mean":
         return loss.sum() * (1.0 / total if total else float("nan")), keep, total
     if reduction == "sum":
