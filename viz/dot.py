@@ -168,6 +168,11 @@ def tooltip_of(n):
     return " | ".join(p for p in parts if p)
 
 
+def swatch(colour):
+    """A legend's colour sample."""
+    return f'<td bgcolor="{colour}" width="20"></td>'
+
+
 class GraphStyle:
     """How nodes and edges look in the plain graph picture; ``flow.FlowStyle`` overrides
     it to colour by gradient."""
@@ -211,7 +216,7 @@ class GraphStyle:
         rows = [cell("legend", bold=True, colspan=2)]
         for role in COLOURS:
             if role in roles:
-                rows.append(cell("", bgcolor=COLOURS[role][0]) +
+                rows.append(swatch(COLOURS[role][0]) +
                             cell(LEGEND_TEXT[role], size=9, align="left"))
         return rows
 
@@ -244,14 +249,16 @@ def dot_lines(data, style=None, group_by=None, depth=None, legend=True, extra=()
     side = list(extra)
     if legend:
         side.insert(0, table(style.legend_rows(data), "#ffffff", "#bbbbbb"))
-    rows = [cell(html(title), size=14, bold=True, colspan=max(len(side), 1))] if title else []
+    # Graphviz stretches a nested table to fill its cell: empty cells take up the slack,
+    # left and right of the tables (under a wide title) and under all but the tallest.
+    rows = [cell(html(title), size=14, bold=True, colspan=len(side) + 2)] if title else []
     if side:
-        # Graphviz stretches a nested table to its cell's height: the tallest table spans
-        # two rows and the others stand on an empty cell that takes up the rest.
         tallest = max(range(len(side)), key=lambda i: side[i].count("<tr>"))
         span = ' rowspan="2"'
-        rows.append("".join(f'<td valign="top"{span if i == tallest else ""}>{t}</td>'
-                            for i, t in enumerate(side)))
+        rows.append(f"<td{span}></td>"
+                    + "".join(f'<td valign="top"{span if i == tallest else ""}>{t}</td>'
+                              for i, t in enumerate(side))
+                    + f"<td{span}></td>")
         if len(side) > 1:
             rows.append("<td></td>" * (len(side) - 1))
     if rows:

@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from .dot import (MEMBERS_SHOWN, GraphStyle, cell, fmt_num, fmt_shape, html, member_name,
-                  table)
+                  swatch, table)
 from .stats import (EXPLODING, FLAG_ORDER, NONFINITE, VANISHING, ZERO, Thresholds, flags,
                     grad_stats)
 from .walk import ELIDED, MODULE
@@ -21,7 +21,7 @@ from .walk import ELIDED, MODULE
 SCALE = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89",
          "#26828e", "#31688e", "#3e4989", "#482878", "#440154")
 FLAG_COLOURS = {NONFINITE: "#d62728", EXPLODING: "#ff7f0e", ZERO: "#7f7f7f",
-                VANISHING: "#9467bd"}
+                VANISHING: "#a6761d"}
 FLAG_TEXT = {
     NONFINITE: "NaN/Inf: the gradient holds NaN or Inf",
     EXPLODING: "exploding: ‖g‖ > {exploding} × ‖g‖ at the root",
@@ -88,12 +88,14 @@ class FlowStyle(GraphStyle):
         if n.stats is None and not n.members:
             return "#ffffff", UNRECORDED, 1, True
         f = self.node_flags(n)
+        t = self.position(n.stats) if n.stats is not None else 0.0
+        if f and f[0] == VANISHING:         # pale as the scale says, with a flag's border
+            return tint(scale_colour(t)), FLAG_COLOURS[VANISHING], 2, False
         if f:
             colour = FLAG_COLOURS[f[0]]
-            return tint(colour, 0.8), colour, 3 if f[0] != VANISHING else 2, f[0] == ZERO
+            return tint(colour, 0.8), colour, 3, f[0] == ZERO
         if n.stats is None:
             return "#ffffff", UNRECORDED, 1, True
-        t = self.position(n.stats)
         return tint(scale_colour(t)), scale_colour(t), 1 + round(2 * t), False
 
     def node_flags(self, n):
@@ -181,14 +183,14 @@ class FlowStyle(GraphStyle):
                     f'<tr>{bar}</tr></table></td>')
         t = self.thresholds
         for flag, text in FLAG_TEXT.items():
-            rows.append(cell("", bgcolor=tint(FLAG_COLOURS[flag], 0.5)) +
+            rows.append(swatch(tint(FLAG_COLOURS[flag], 0.5)) +
                         cell(html(text.format(vanishing=fmt_num(t.vanishing),
                                               exploding=fmt_num(t.exploding), zero=t.zero)),
                              size=9, align="left"))
         rows.append(cell(f"‖g‖ at the root: {fmt_num(self.reference)}", size=9, colspan=2,
                          align="left"))
         if not self.recorded:
-            rows.append(cell("", bgcolor="#ffffff") + cell(
+            rows.append(swatch("#ffffff") + cell(
                 "dashed grey: gradient not recorded; run the backward inside "
                 "viz.record_gradient_flow() to see it", size=9, align="left",
                 colour="#777777"))

@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape
 import numpy as np
 
 from .dot import fmt_num
-from .flow import FLAG_COLOURS, scale_colour
+from .flow import FLAG_COLOURS, SCALE, scale_colour
 from .stats import NONFINITE
 from .walk import named_tensors
 
@@ -85,8 +85,9 @@ class GradientRecorder:
         lo, hi = (math.floor(min(logs)), math.ceil(max(logs))) if logs else (-1, 0)
         return (lo, hi) if hi > lo else (lo - 1, hi)
 
-    def to_svg(self, title="gradient norm per layer"):
+    def to_svg(self, title=None):
         """The chart as SVG text."""
+        title = title or f"gradient norm per layer, every {self.every} steps"
         layers, steps = list(self.history), self.steps
         lo, hi = self._range()
         label_w = 8 + 7 * max(len(layer) for layer in layers)
@@ -94,7 +95,7 @@ class GradientRecorder:
         ch = 20
         left, top = label_w + 10, 40
         grid_w, grid_h = cw * max(len(steps), 1), ch * len(layers)
-        plot_top, plot_h = top + grid_h + 50, 180
+        plot_top, plot_h = top + grid_h + 50, max(180, 12 * len(layers))
         width = int(left + grid_w + 110)
         height = int(plot_top + plot_h + 50)
         out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -121,14 +122,17 @@ class GradientRecorder:
                            f'height="{ch}" fill="{colour}"><title>{escape(layer)}, step '
                            f'{steps[c]}: {fmt_num(v)}</title></rect>')
         out += self._step_axis(left, top + grid_h, cw, "step")
-        # colour bar
+        # colour bar: the scale as a gradient, a label at each decade
         bx = left + grid_w + 20
-        for k in range(hi - lo + 1):
-            y = top + (hi - lo - k) * (grid_h / (hi - lo + 1))
-            h = grid_h / (hi - lo + 1)
-            out.append(f'<rect x="{bx}" y="{y:.1f}" width="14" height="{h:.1f}" '
-                       f'fill="{scale_colour(k / (hi - lo))}"/>')
-            out.append(f'<text x="{bx + 18}" y="{y + h / 2 + 4:.1f}">1e{lo + k}</text>')
+        stops = "".join(f'<stop offset="{k / (len(SCALE) - 1):.3f}" stop-color="{c}"/>'
+                        for k, c in enumerate(SCALE))
+        out.append(f'<defs><linearGradient id="scale" x1="0" y1="1" x2="0" y2="0">{stops}'
+                   f'</linearGradient></defs>')
+        out.append(f'<rect x="{bx}" y="{top}" width="14" height="{grid_h}" fill="url(#scale)"/>')
+        every = max(1, math.ceil((hi - lo + 1) / 12))
+        for k in range(lo, hi + 1, every):
+            y = top + grid_h - (k - lo) / (hi - lo) * grid_h
+            out.append(f'<text x="{bx + 18}" y="{y + 4:.1f}">1e{k}</text>')
         out += self._lines(left, plot_top, grid_w, plot_h, lo, hi, cw)
         out.append("</svg>")
         return "\n".join(out) + "\n"
@@ -157,17 +161,23 @@ class GradientRecorder:
                        f'stroke="#eeeeee"/>')
             out.append(f'<text x="{left - 4}" y="{y + 4:.1f}" text-anchor="end" '
                        f'font-size="9">1e{k}</text>')
+        labels = []
         for i, (layer, norms) in enumerate(self.history.items()):
             colour = LINE_COLOURS[i % len(LINE_COLOURS)]
-            points = [f"{left + (c + 0.5) * cw:.1f},"
-                      f"{top + h - (math.log10(v) - lo) / (hi - lo) * h:.1f}"
+            points = [(left + (c + 0.5) * cw, top + h - (math.log10(v) - lo) / (hi - lo) * h)
                       for c, v in enumerate(norms) if v > 0 and math.isfinite(v)]
             if points:
                 out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
-                           f'points="{" ".join(points)}"><title>{escape(layer)}</title>'
-                           f'</polyline>')
-            out.append(f'<text x="{left + w + 20:.1f}" y="{top + 12 + 13 * i}" '
-                       f'fill="{colour}">{escape(layer)}</text>')
+                           f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}">'
+                           f'<title>{escape(layer)}</title></polyline>')
+                labels.append([points[-1][1], layer, colour])
+        # each line named at its right end, labels pushed apart to stay legible
+        labels.sort()
+        for k in range(1, len(labels)):
+            labels[k][0] = max(labels[k][0], labels[k - 1][0] + 11)
+        for y, layer, colour in labels:
+            out.append(f'<text x="{left + w + 6:.1f}" y="{y + 4:.1f}" fill="{colour}">'
+                       f'{escape(layer)}</text>')
         out += self._step_axis(left, top + h, cw, "step")
         return out
 
