@@ -15,7 +15,6 @@ assigned once per root (again only when the module tree changes or another root 
 called); a module called from a forward without being registered under the root is
 scoped as ``<caller scope>.<ClassName>``.
 """
-import copy
 from collections import namedtuple
 
 import numpy as np
@@ -455,13 +454,10 @@ class Module:
         body = "\n  ".join(lines + children)
         return f"{self._get_name()}(\n  {body}\n)"
 
-    def __deepcopy__(self, memo):
-        new = object.__new__(type(self))
-        memo[id(self)] = new
-        for k, v in self.__dict__.items():
-            new.__dict__[k] = copy.deepcopy(v, memo)
-        new.__dict__["_scope_token"] = -1
-        return new
+    def __setstate__(self, state):
+        # copies and unpickled modules get fresh scope names at their next call
+        self.__dict__.update(state)
+        self.__dict__["_scope_token"] = -1
 
 
 def _add_hook(hooks, hook):
