@@ -78,7 +78,9 @@ def fmt_dtype(dtype):
 def fmt_num(x):
     """A norm or statistic in two significant digits: 0.042, 3.1e-9, 1.2e5."""
     x = float(x)
-    if x == 0 or not math.isfinite(x):
+    if x == 0:
+        return "0"
+    if not math.isfinite(x):
         return str(x).replace("inf", "Inf").replace("nan", "NaN")
     if 1e-3 <= abs(x) < 1e3:
         return f"{x:.2g}"
@@ -312,7 +314,8 @@ def digraph(lines, rankdir="TB"):
         raise ValueError(f"draw_graph: rankdir must be one of TB, BT, LR, RL, got {rankdir!r}")
     g = graphviz.Digraph(
         graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "11",
-                    "nodesep": "0.25", "ranksep": "0.35", "newrank": "true"},
+                    "nodesep": "0.25", "ranksep": "0.35", "newrank": "true",
+                    "ordering": "in"},
         node_attr={"shape": "plaintext", "fontname": FONT, "fontsize": "10", "margin": "0"},
         edge_attr={"color": "#777777", "arrowsize": "0.6", "fontname": FONT,
                    "fontsize": "8", "fontcolor": SUBTLE})
