@@ -10,7 +10,7 @@ from autograd.errors import ShapeError
 
 from ..containers import Sequential
 from ..module import Module
-from .comm import get_comm
+from .comm import check_same, get_comm
 from .ops import recv, send, wait_all
 
 
@@ -54,6 +54,7 @@ class Pipeline(Module):
             raise ValueError(f"Pipeline: chunks must be >= 1, got {chunks}")
         self.comm = get_comm(comm)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
+        check_same(self.comm, [len(stages)], "Pipeline: the number of stages")
         start, stop = partition(len(stages), self.size)[self.rank]
         # named by their index in the whole model: parameters are "stages.2.weight"
         self.stages = Sequential(OrderedDict((str(i), stages[i]) for i in range(start, stop)))

@@ -14,7 +14,7 @@ import numpy as np
 from .. import functional as F
 from ..linear import Linear
 from ..module import Module, Parameter
-from .comm import get_comm
+from .comm import check_same, get_comm
 from .ops import copy_to_parallel, gather_from_parallel, reduce_from_parallel, \
     scatter_to_parallel
 
@@ -41,6 +41,8 @@ class _ParallelLinear(Module):
         super().__init__()
         self.comm = get_comm(comm)
         self.in_features, self.out_features = in_features, out_features
+        check_same(self.comm, [in_features, out_features, bool(bias)],
+                   f"{type(self).__name__}: (in_features, out_features, bias)")
         if weight is None:
             weight, bias_value = _full_init(out_features, in_features, bias, dtype, self.comm)
         self.weight = Parameter(np.ascontiguousarray(self._shard(weight)))
