@@ -29,7 +29,7 @@ def get_comm(comm=None):
     if comm is None:
         comm = mpi().COMM_WORLD
     if comm.Get_size() > 1:
-        abort_on_exception(comm)
+        abort_on_exception()
     return comm
 
 
@@ -87,14 +87,16 @@ def save_on_main(save_fn, *args, comm=None, **kwargs):
 _abort_installed = False
 
 
-def abort_on_exception(comm):
+def abort_on_exception():
     """Make an uncaught exception on this rank print its traceback and end the whole
-    job (``comm.Abort``) instead of leaving the other ranks blocked in a collective."""
+    job (``MPI.COMM_WORLD.Abort``) instead of leaving the other ranks blocked in a
+    collective or a receive. Installed by the first ``get_comm`` with several ranks."""
     global _abort_installed
     if _abort_installed:
         return
     _abort_installed = True
     previous = sys.excepthook
+    comm = mpi().COMM_WORLD
 
     def hook(kind, value, tb):
         try:

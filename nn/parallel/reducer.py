@@ -85,7 +85,8 @@ class Reducer:
         self.next = 0                # index of the next bucket to start
         self.enabled = True          # False inside no_sync()
         self.stats = {"allreduce_calls": 0, "wait_seconds": 0.0, "steps": 0}
-        self.handles = [p.register_post_accumulate_grad_hook(self._ready) for p in params]
+        for p in params:
+            p.register_post_accumulate_grad_hook(self._ready)
 
     def _ready(self, param):
         if self.enabled and self._count(param):
@@ -148,7 +149,3 @@ class Reducer:
             f"{len(missing)} parameter(s) ({', '.join(missing[:5])}), so no gradient was "
             f"averaged across ranks. Pass find_unused_parameters=True if some parameters "
             f"are not used in forward.")
-
-    def remove(self):
-        for h in self.handles:
-            h.remove()
