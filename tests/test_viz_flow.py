@@ -145,6 +145,17 @@ def test_dead_units_are_told_apart_from_sparse_gradients():
     mul = next(n for n in viz.walk(z).nodes if n.op == "Mul")
     assert mul.stats.zero_fraction == 0.75 and mul.stats.dead_fraction == 0.0
     assert ZERO not in viz.stats.flags(mul.stats, 1.0, viz.Thresholds())
+    # cross-entropy on a batch of 4 with 10 classes: 6 classes get no gradient at all,
+    # but only because indexing picked the other 4: not flagged
+    logits = ag.tensor(np.zeros((4, 10)), requires_grad=True)
+    loss = nn.functional.cross_entropy(logits * 1.0, ag.tensor([0, 1, 2, 3]))
+    with viz.record_gradient_flow():
+        loss.backward()
+    data = viz.walk(loss)
+    log_softmax = next(n for n in data.nodes if n.op == "LogSoftmax")
+    assert log_softmax.indexed and log_softmax.stats.dead_fraction == 0.6
+    assert ZERO not in viz.stats.flags(log_softmax.stats, 1.0, viz.Thresholds(), indexed=True)
+    assert "ZERO" not in viz.draw_gradient_flow(loss).source
 
 
 def test_gradient_flow_after_a_plain_backward_shows_leaves_and_says_what_is_missing():

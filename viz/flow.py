@@ -79,8 +79,9 @@ class FlowStyle(GraphStyle):
             return 0.0
         return (math.log10(stats.norm) - self.lo) / (self.hi - self.lo)
 
-    def flags(self, stats):
-        return flags(stats, self.reference, self.thresholds)
+    def flags(self, n):
+        """The flags of NodeData `n`'s gradient."""
+        return flags(n.stats, self.reference, self.thresholds, n.indexed)
 
     def colours(self, n):
         if n.kind == ELIDED:
@@ -100,21 +101,21 @@ class FlowStyle(GraphStyle):
 
     def node_flags(self, n):
         """A node's flags; a module's include those of its parameters."""
-        found = set(self.flags(n.stats))
+        found = set(self.flags(n))
         for m in n.members:
-            found.update(self.flags(m.stats))
+            found.update(self.flags(m))
         return tuple(f for f in FLAG_ORDER if f in found)
 
     def rows(self, n):
         rows = super().rows(n)
         if n.kind == ELIDED:
             return rows
-        rows += self.stat_rows(n.stats, "at output " if n.kind == MODULE else "")
+        rows += self.stat_rows(n, "at output " if n.kind == MODULE else "")
         if len(n.members) <= MEMBERS_SHOWN:
             for m in n.members:
                 text = f"{html(member_name(n, m))}: " + (
                     f"‖g‖ {fmt_num(m.stats.norm)}" if m.stats else "no grad")
-                f = self.flags(m.stats)
+                f = self.flags(m)
                 colour = FLAG_COLOURS[f[0]] if f else None
                 rows.append(cell(text + (f" {', '.join(f).upper()}" if f else ""), size=9,
                                  colour=colour, align="left"))
@@ -132,7 +133,7 @@ class FlowStyle(GraphStyle):
                              size=9))
         counts = {}
         for m in members:
-            for f in self.flags(m.stats):
+            for f in self.flags(m):
                 counts[f] = counts.get(f, 0) + 1
         for f in FLAG_ORDER:
             if f in counts:
@@ -140,7 +141,8 @@ class FlowStyle(GraphStyle):
                                  bold=True, colour=FLAG_COLOURS[f]))
         return rows
 
-    def stat_rows(self, s, where=""):
+    def stat_rows(self, n, where=""):
+        s = n.stats
         if s is None:
             return [cell("gradient not recorded", size=8, colour=UNRECORDED)]
         text = f"‖g‖ {where}{fmt_num(s.norm)}"
@@ -149,7 +151,7 @@ class FlowStyle(GraphStyle):
             if s.dead_fraction > 0 and s.dead_fraction != s.zero_fraction:
                 text += f" · {s.dead_fraction:.0%} dead"
         rows = [cell(text, size=9)]
-        f = self.flags(s)
+        f = self.flags(n)
         if f:
             label = ", ".join(x.upper() if x != NONFINITE else f"{s.nonfinite} NaN/Inf"
                               for x in f)
@@ -161,7 +163,7 @@ class FlowStyle(GraphStyle):
         label = f" label=<{fmt_shape(carried.shape)}>" if labelled else ""
         if s is None:
             return f'n{src} -> n{dst} [color="{UNRECORDED}" style=dashed{label}]'
-        f = self.flags(s)
+        f = self.flags(carried)
         t = self.position(s)
         colour = FLAG_COLOURS[f[0]] if f and f[0] != VANISHING else scale_colour(t)
         width = 3 if f and f[0] in (NONFINITE, EXPLODING) else 0.6 + 4.4 * t

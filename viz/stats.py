@@ -16,9 +16,10 @@ import numpy as np
 from autograd import graph
 from autograd.graph import AccumulateGrad
 
-# zero_fraction: of the entries. dead_fraction: of the units (last axis) whose gradient
-# is zero for every sample (every index of the other axes): dead ReLU units show here,
-# sparsity by construction (a gradient through indexing) mostly does not.
+# zero_fraction: of the entries. dead_fraction: of the units (every position but the first,
+# batch, axis: a feature, or a channel's pixel) whose gradient is zero for every sample:
+# dead ReLU units show here, scattered zeros (max-pooling, a ReLU off for some samples)
+# mostly do not.
 # values: a copy of the gradient itself when it has at most VALUE_LIMIT elements.
 GradStats = namedtuple("GradStats",
                        "norm max_abs zero_fraction dead_fraction nonfinite size values")
@@ -36,11 +37,11 @@ def grad_stats(array, units=True):
     values = a.copy() if n <= VALUE_LIMIT else None
     if n == 0 or a.dtype.kind not in "fc":
         return GradStats(0.0, 0.0, 0.0, 0.0, 0, n, values)
-    zero = 1.0 - np.count_nonzero(a) / n
+    zero = 1.0 - int(np.count_nonzero(a)) / n
     dead = zero
     if zero and units and a.ndim >= 2:
-        alive = (a != 0).reshape(-1, a.shape[-1]).any(axis=0)
-        dead = 1.0 - np.count_nonzero(alive) / alive.size
+        alive = (a != 0).any(axis=0)
+        dead = 1.0 - int(np.count_nonzero(alive)) / alive.size
     ss = float(np.vdot(a, a))
     if np.isfinite(ss):
         return GradStats(ss ** 0.5, float(np.abs(a).max()), zero, dead, 0, n, values)
@@ -100,8 +101,11 @@ NONFINITE, EXPLODING, ZERO, VANISHING = "NaN/Inf", "exploding", "zero", "vanishi
 FLAG_ORDER = (NONFINITE, EXPLODING, ZERO, VANISHING)
 
 
-def flags(stats, reference, thresholds):
-    """The flags of `stats` (a GradStats) given the root's gradient norm `reference`."""
+def flags(stats, reference, thresholds, indexed=False):
+    """The flags of `stats` (a GradStats) given the root's gradient norm `reference`.
+
+    indexed: the gradient arrived only through indexing (``x[idx]``), so entries
+    that were not picked are zero by construction: only an all-zero one is flagged."""
     if stats is None:
         return ()
     out = []
@@ -111,7 +115,8 @@ def flags(stats, reference, thresholds):
     rel = stats.norm / ref
     if rel > thresholds.exploding:
         out.append(EXPLODING)
-    if stats.size and (stats.dead_fraction >= thresholds.zero or stats.norm == 0):
+    if stats.size and (stats.norm == 0 or
+                       stats.dead_fraction >= thresholds.zero and not indexed):
         out.append(ZERO)
     elif 0 < rel < thresholds.vanishing:
         out.append(VANISHING)

@@ -37,6 +37,7 @@ class NodeData:
     stats: object = None     # GradStats of the gradient of this node's output
     value: np.ndarray | None = None   # data, for tensors of at most VALUE_LIMIT elements
     grad: np.ndarray | None = None
+    indexed: bool = False    # its output is read only by indexing ops (sparse gradient)
     count: int = 0           # ops inside a module / nodes in an elided range
     members: list = field(default_factory=list)   # NodeData of a module's parameters
 
@@ -176,6 +177,7 @@ def _walk(roots, params, values, saved, leaf_grads):
             if n.grad is None and n.stats is not None and n.stats.values is not None:
                 n.grad = n.stats.values
     _scope_leaves(nodes, edges)
+    _mark_indexed(nodes, edges)
     return GraphData(nodes, edges, [index[r] for r in dict.fromkeys(root_nodes)], {},
                      module_types(params), _saved_buffers(order) if saved else [],
                      recorded=recorded)
@@ -196,6 +198,17 @@ def _values(nd, tensor):
         nd.value = tensor.data
         if tensor.grad is not None:
             nd.grad = tensor.grad.data
+
+
+INDEXING_OPS = ("GetItem",)
+
+
+def _mark_indexed(nodes, edges):
+    readers = {}
+    for src, dst in edges:
+        readers.setdefault(src, set()).add(nodes[dst].op)
+    for src, ops in readers.items():
+        nodes[src].indexed = all(op in INDEXING_OPS for op in ops)
 
 
 def _scope_leaves(nodes, edges):
@@ -272,7 +285,7 @@ def collapse_modules(data, depth=None):
 
 
 def _carry(group, n):
-    group.shape, group.dtype, group.stats = n.shape, n.dtype, n.stats
+    group.shape, group.dtype, group.stats, group.indexed = n.shape, n.dtype, n.stats, n.indexed
 
 
 def _merge(data, merged, extra, elided=0):
