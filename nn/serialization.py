@@ -113,13 +113,9 @@ def _encode(obj, arrays, where):
     """`obj` as a JSON-able tree; arrays are appended to `arrays` and referenced."""
     if obj is None or isinstance(obj, (bool, str)):
         return obj
-    if isinstance(obj, int) and not isinstance(obj, np.integer):
-        return int(obj)
-    if isinstance(obj, float):
-        return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
     if isinstance(obj, Tensor):
         obj = obj.data
-    if isinstance(obj, (np.ndarray, np.generic)):
+    if isinstance(obj, (np.ndarray, np.generic)):       # before float: np.float64 is one
         arr = np.asarray(obj)
         code = f"{arr.dtype.kind}{arr.dtype.itemsize}"
         if code not in _DTYPES or arr.dtype.fields is not None:
@@ -128,6 +124,10 @@ def _encode(obj, arrays, where):
                                   f"complex only)")
         arrays.append(np.asarray(arr, dtype=arr.dtype.newbyteorder("<"), order="C"))
         return {"$scalar" if isinstance(obj, np.generic) else "$array": len(arrays) - 1}
+    if isinstance(obj, int):
+        return int(obj)
+    if isinstance(obj, float):
+        return float(obj) if math.isfinite(obj) else {"$float": repr(float(obj))}
     if isinstance(obj, dict):
         return {"$dict": [[_encode(k, arrays, f"{where} key {k!r}"),
                            _encode(v, arrays, f"{where}[{k!r}]")] for k, v in obj.items()]}

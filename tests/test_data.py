@@ -171,3 +171,19 @@ def test_loader_resumes_mid_epoch(own_generator):
 def make_iter(loader, epochs):
     for _ in range(epochs):
         yield from loader
+
+
+def test_getitems_protocol():
+    class Batched(data.Dataset):
+        calls = []
+
+        def __len__(self):
+            return 5
+
+        def __getitems__(self, indices):
+            self.calls.append(list(indices))
+            return [(np.full(2, i, np.float32), i) for i in indices]
+
+    batches = list(DataLoader(Batched(), batch_size=2))
+    assert Batched.calls == [[0, 1], [2, 3], [4]]
+    np.testing.assert_array_equal(batches[1][0].data, [[2, 2], [3, 3]])
