@@ -304,18 +304,19 @@ def _opt(lrs=(0.1, 0.02)):
                       for lr in lrs], lr=lrs[0])
 
 
+# (name, make(scheduler module, optimizer), closed form lr(base_lr, epoch))
 SCHEDULES = [
-    ("StepLR", lambda o: sched.StepLR(o, step_size=3, gamma=0.5),
+    ("StepLR", lambda S, o: S.StepLR(o, step_size=3, gamma=0.5),
      lambda b, e: b * 0.5 ** (e // 3)),
-    ("MultiStepLR", lambda o: sched.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.1),
+    ("MultiStepLR", lambda S, o: S.MultiStepLR(o, milestones=[2, 5, 5, 9], gamma=0.1),
      lambda b, e: b * 0.1 ** sum(m <= e for m in [2, 5, 5, 9])),
-    ("ExponentialLR", lambda o: sched.ExponentialLR(o, gamma=0.9),
+    ("ExponentialLR", lambda S, o: S.ExponentialLR(o, gamma=0.9),
      lambda b, e: b * 0.9 ** e),
-    ("CosineAnnealingLR", lambda o: sched.CosineAnnealingLR(o, T_max=7, eta_min=0.001),
+    ("CosineAnnealingLR", lambda S, o: S.CosineAnnealingLR(o, T_max=7, eta_min=0.001),
      lambda b, e: 0.001 + (b - 0.001) * (1 + math.cos(math.pi * e / 7)) / 2),
-    ("LambdaLR", lambda o: sched.LambdaLR(o, lambda e: 1 / (1 + e)),
+    ("LambdaLR", lambda S, o: S.LambdaLR(o, lambda e: 1 / (1 + e)),
      lambda b, e: b / (1 + e)),
-    ("LinearLR", lambda o: sched.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=4),
+    ("LinearLR", lambda S, o: S.LinearLR(o, start_factor=0.25, end_factor=0.75, total_iters=4),
      lambda b, e: b * (0.25 + 0.5 * min(e, 4) / 4)),
 ]
 
@@ -323,7 +324,7 @@ SCHEDULES = [
 @pytest.mark.parametrize("name, make, formula", SCHEDULES, ids=[s[0] for s in SCHEDULES])
 def test_scheduler_matches_closed_form(name, make, formula):
     opt = _opt()
-    s = make(opt)
+    s = make(sched, opt)
     for epoch in range(25):
         want = [formula(b, epoch) for b in (0.1, 0.02)]
         assert s.last_epoch == epoch
@@ -337,13 +338,13 @@ def test_scheduler_matches_closed_form(name, make, formula):
 @pytest.mark.parametrize("name, make, formula", SCHEDULES, ids=[s[0] for s in SCHEDULES])
 def test_scheduler_resume_and_explicit_epoch(name, make, formula):
     opt = _opt()
-    s = make(opt)
+    s = make(sched, opt)
     for _ in range(6):
         s.step()
     opt_sd, s_sd = opt.state_dict(), s.state_dict()
     assert "optimizer" not in s_sd and s_sd["last_epoch"] == 6
     opt2 = _opt(lrs=(5.0, 5.0))
-    s2 = make(opt2)              # as PyTorch: build both, then load both
+    s2 = make(sched, opt2)       # as PyTorch: build both, then load both
     opt2.load_state_dict(opt_sd)
     s2.load_state_dict(s_sd)
     for _ in range(9):
@@ -429,3 +430,18 @@ def test_matches_torch(cls, ref, kwargs):
         topt.step()
     got, _ = run_optimizer(cls, kwargs, steps=12)
     np.testing.assert_allclose(got, w.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+@pytest.mark.parametrize("name, make, formula", SCHEDULES, ids=[s[0] for s in SCHEDULES])
+def test_scheduler_matches_torch(name, make, formula):
+    torch = pytest.importorskip("torch")
+    params = [torch.zeros(1, requires_grad=True) for _ in range(2)]
+    topt = torch.optim.SGD([{"params": [p], "lr": lr} for p, lr in zip(params, (0.1, 0.02))])
+    tsched = make(torch.optim.lr_scheduler, topt)
+    opt = _opt()
+    s = make(sched, opt)
+    for _ in range(25):
+        assert s.get_last_lr() == tsched.get_last_lr()     # same formulas: identical floats
+        topt.step()
+        tsched.step()
+        s.step()
