@@ -284,7 +284,9 @@ while step < n:
         sched.step()
         step += 1
         if mode == "first" and step == k:
-            rng_state = None if "--forget-rng" in sys.argv else ag.default_generator().bit_generator.state
+            rng_state = ag.default_generator().bit_generator.state
+            if "--forget-rng" in sys.argv:
+                rng_state = None
             nn.save({"model": model.state_dict(), "optimizer": opt.state_dict(),
                      "scheduler": sched.state_dict(), "loader": loader.state_dict(),
                      "rng": rng_state, "step": step}, path)

@@ -11,6 +11,7 @@ import numpy as np
 from autograd import Tensor, enable_grad, no_grad
 from autograd.graph import mark_modified
 
+
 class _Required:
     """Marks a hyperparameter that has no default (PyTorch's ``required``)."""
 

@@ -25,8 +25,9 @@ class RMSprop(Optimizer):
                                       momentum=momentum, centered=centered, maximize=maximize))
 
     def _update(self, group, params):
-        lr, alpha, eps, weight_decay = group["lr"], group["alpha"], group["eps"], group["weight_decay"]
-        momentum, centered, maximize = group["momentum"], group["centered"], group["maximize"]
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        weight_decay, momentum = group["weight_decay"], group["momentum"]
+        centered, maximize = group["centered"], group["maximize"]
         for p in params:
             t1, t2 = self.scratch(p)
             state = self.state.get(p)

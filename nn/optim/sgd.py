@@ -26,7 +26,8 @@ class SGD(Optimizer):
 
     def _update(self, group, params):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], group["maximize"]
+        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+        maximize = group["maximize"]
         for p in params:
             t1, t2 = self.scratch(p)
             d = update_direction(p, t1, t2, maximize, weight_decay)
