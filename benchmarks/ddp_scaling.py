@@ -9,12 +9,14 @@ Weak scaling: every rank trains on `--batch` samples per step (Adam, float32), s
 DistributedDataParallel. Scaling efficiency = samples/s at 2 ranks / (2 x samples/s at
 1 rank); target >= 85%.
 
+Each round launches 1 rank then 2 (alternating which goes first) and takes the
+ratio within the round, so drift in the machine's load cancels (benchmarks/common.py).
 Overlap, per bucket size: `allreduce` is the time of the same buckets reduced with
 blocking Allreduce and nothing else running; `exposed` the time backward spends
 waiting for the non-blocking ones at its end (that includes any imbalance between the
 ranks); hidden = 1 - exposed / allreduce. One bucket (the default cap) can hide
 nothing: it starts when the last gradient is in. Small buckets start while backward
-is still running. Each figure is the median over rounds (IQR in brackets).
+is still running. Figures: median over rounds (IQR in brackets).
 """
 import argparse
 import json
@@ -46,61 +48,58 @@ def model_and_data(batch, rank):
 
 
 def worker(args):
-    """Runs on every rank; rank 0 prints one JSON line of medians."""
+    """Runs on every rank; rank 0 prints one JSON line: per configuration, samples/s
+    (median of the sub-rounds), and with DDP the buckets, the seconds per step of the
+    blocking allreduces alone and the seconds per step backward waited (max over ranks)."""
     import nn
     import nn.functional as F
     from mpi4py import MPI
     from nn.parallel import DistributedDataParallel, get_comm
     comm = get_comm()
     rank, size = comm.Get_rank(), comm.Get_size()
-    result = {"ranks": size}
-    configs = {"plain": None} if size == 1 else CAPS
-    for name, cap in configs.items():
+    result = {}
+    for name, cap in ({"plain": None} if size == 1 else CAPS).items():
         model, xs, ys = model_and_data(args.batch, rank)
         net = model if cap is None else DistributedDataParallel(model, bucket_cap_mb=cap)
         opt = nn.optim.Adam(net.parameters(), lr=1e-3)
-        state = {"k": 0}
 
-        def step():
-            k = state["k"] = (state["k"] + 1) % len(xs)
+        def step(k):
             opt.zero_grad()
-            F.cross_entropy(net(xs[k]), ys[k]).backward()
+            F.cross_entropy(net(xs[k % len(xs)]), ys[k % len(xs)]).backward()
             opt.step()
 
-        for _ in range(args.warmup):
-            step()
-        rates, exposed = [], []
-        for _ in range(args.rounds):
+        for k in range(args.warmup):
+            step(k)
+        rates, exposed, alone = [], [], []
+        for _ in range(3):
             waited = net.reducer.stats["wait_seconds"] if cap else 0.0
             comm.Barrier()
             t0 = time.perf_counter()
-            for _ in range(args.steps):
-                step()
+            for k in range(args.steps):
+                step(k)
             elapsed = comm.allreduce(time.perf_counter() - t0, op=MPI.MAX)
             rates.append(size * args.batch * args.steps / elapsed)
             if cap:
-                exposed.append((net.reducer.stats["wait_seconds"] - waited) / args.steps)
-        entry = {"samples_per_s": _stats(rates)}
+                own = (net.reducer.stats["wait_seconds"] - waited) / args.steps
+                exposed.append(comm.allreduce(own, op=MPI.MAX))
+                alone.append(_allreduce_alone(comm, net.reducer.buckets, args.steps))
+        entry = result[name] = {"samples_per_s": float(np.median(rates))}
         if cap:
-            buffers = [b.buffer for b in net.reducer.buckets]
-            alone = []
-            for _ in range(args.rounds):
-                comm.Barrier()
-                t0 = time.perf_counter()
-                for _ in range(args.steps):
-                    for buf in buffers:
-                        comm.Allreduce(MPI.IN_PLACE, buf, op=MPI.SUM)
-                alone.append((time.perf_counter() - t0) / args.steps)
-            entry.update(buckets=len(buffers), allreduce_s=_stats(alone),
-                         exposed_s=_stats([comm.allreduce(e, op=MPI.MAX) for e in exposed]))
-        result[name] = entry
+            entry.update(buckets=len(net.reducer.buckets), allreduce_s=float(np.median(alone)),
+                         exposed_s=float(np.median(exposed)))
     if rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
 
 
-def _stats(samples):
-    s = Stats(samples)
-    return [s.median, s.spread]
+def _allreduce_alone(comm, buckets, steps):
+    """Seconds per step of the buckets' allreduces, blocking, with nothing else running."""
+    from mpi4py import MPI
+    comm.Barrier()
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        for b in buckets:
+            comm.Allreduce(MPI.IN_PLACE, b.buffer, op=MPI.SUM)
+    return comm.allreduce(time.perf_counter() - t0, op=MPI.MAX) / steps
 
 
 def launch(n, args):
@@ -108,8 +107,7 @@ def launch(n, args):
     env = dict(os.environ)
     env.setdefault("PRTE_MCA_rmaps_default_mapping_policy", "core")   # one rank per core
     proc = run(n, os.path.abspath(__file__), "--worker", "--batch", args.batch,
-               "--steps", args.steps, "--rounds", args.rounds, "--warmup", args.warmup,
-               timeout=600, env=env)
+               "--steps", args.steps, "--warmup", args.warmup, timeout=600, env=env)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         sys.exit(f"mpiexec -n {n} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -119,37 +117,43 @@ def launch(n, args):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--batch", type=int, default=64, help="samples per rank per step")
-    ap.add_argument("--steps", type=int, default=100, help="steps per round")
-    ap.add_argument("--rounds", type=int, default=9)
+    ap.add_argument("--steps", type=int, default=100, help="steps per timed sub-round")
+    ap.add_argument("--rounds", type=int, default=7, help="launches of 1 and of 2 ranks")
     ap.add_argument("--warmup", type=int, default=30)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
         return worker(args)
 
-    one, two = launch(1, args), launch(2, args)
-    base = one["plain"]["samples_per_s"][0]
+    runs = []
+    for r in range(args.rounds):     # interleaved, order alternating: drift in the
+        order = (1, 2) if r % 2 == 0 else (2, 1)    # machine's load hits both alike
+        got = {n: launch(n, args) for n in order}
+        runs.append((got[1], got[2]))
+    base = Stats([one["plain"]["samples_per_s"] for one, _ in runs])
     print(f"digits MLP 64-128-64-10, float32, Adam, {args.batch} samples per rank per step, "
-          f"one BLAS thread per rank; {os.cpu_count()} cores\n")
+          f"one BLAS thread per rank, {os.cpu_count()} cores; median (IQR) of "
+          f"{args.rounds} launches each\n")
     header = ("ranks", "buckets", "samples/s", "efficiency", "allreduce ms", "exposed ms",
               "hidden")
-    rows = [("1", "-", _fmt(one["plain"]["samples_per_s"], "{:,.0f}"), "(base)", "", "", "")]
+    rows = [("1", "-", f"{base.median:,.0f} ({100 * base.spread:.0f}%)", "(base)", "", "", "")]
     for name in CAPS:
-        e = two[name]
-        rate, alone, exposed = e["samples_per_s"], e["allreduce_s"][0], e["exposed_s"][0]
-        rows.append(("2", f"{e['buckets']} ({name})", _fmt(rate, "{:,.0f}"),
-                     f"{100 * rate[0] / (2 * base):.0f}%",
-                     f"{1e3 * alone:.3f}", f"{1e3 * exposed:.3f}",
-                     f"{100 * max(0.0, 1 - exposed / alone):.0f}%" if alone else ""))
+        entries = [two[name] for _, two in runs]
+        rate = Stats([e["samples_per_s"] for e in entries])
+        eff = Stats([two[name]["samples_per_s"] / (2 * one["plain"]["samples_per_s"])
+                     for one, two in runs])
+        alone = Stats([e["allreduce_s"] for e in entries]).median
+        exposed = Stats([e["exposed_s"] for e in entries]).median
+        hidden = Stats([max(0.0, 1 - e["exposed_s"] / e["allreduce_s"]) for e in entries])
+        rows.append(("2", f"{entries[0]['buckets']} ({name})",
+                     f"{rate.median:,.0f} ({100 * rate.spread:.0f}%)",
+                     f"{100 * eff.median:.0f}% ({100 * eff.spread:.0f}%)",
+                     f"{1e3 * alone:.3f}", f"{1e3 * exposed:.3f}", f"{100 * hidden.median:.0f}%"))
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for i, r in enumerate([header] + rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
         if i == 0:
             print("  ".join("-" * w for w in widths))
-
-
-def _fmt(stat, pattern):
-    return f"{pattern.format(stat[0])} ({100 * stat[1]:.0f}%)"
 
 
 if __name__ == "__main__":
