@@ -8,15 +8,9 @@
     print(viz.parameter_table(model))
 """
 from .draw import draw_gradient_flow, draw_graph, graph_data
-from .flow import format_table, parameter_stats
+from .flow import format_table, parameter_stats, parameter_table
 from .recorder import GradientRecorder
 from .render import GraphvizMissingWarning, save
 from .stats import GradStats, Thresholds, grad_stats, is_recording, record_gradient_flow
 from .walk import GraphData, NodeData, collapse_modules, elide, walk
 
-
-def parameter_table(params, thresholds=None):
-    """The per-parameter table as text: name, shape, ‖w‖, ‖grad‖, ‖grad‖/‖w‖, fraction of
-    zero gradient entries, flags. `params`: a Module or {name: Tensor}."""
-    from .walk import named_tensors
-    return format_table(parameter_stats(named_tensors(params).items(), thresholds))

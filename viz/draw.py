@@ -1,20 +1,27 @@
 """The two pictures: ``draw_graph`` (what produced a tensor) and ``draw_gradient_flow``
 (how the gradient flowed back through it). Each walks the graph into plain data
 (``walk``), reshapes it (``collapse_modules``, ``elide``) and writes DOT (``dot``)."""
+import math
+
 from autograd.tensor import Tensor
 
 from .dot import GraphStyle, digraph, dot_lines
 from .flow import FlowStyle, parameter_stats, table_html
-from .stats import Thresholds
-from .stats import grad_stats
-from .walk import (PARAM, GraphData, NodeData, collapse_modules, elide, module_types,
+from .stats import VALUE_LIMIT, Thresholds, grad_stats
+from .walk import (INPUT, OP, PARAM, GraphData, NodeData, collapse_modules, elide, module_types,
                    named_tensors, walk)
 
-AUTO_VALUES = 60      # show_values=None shows values in graphs of at most this many nodes
+AUTO_VALUES = 60      # show_values=None: values in graphs of at most this many nodes...
 
 
-def graph_data(root, params=None, *, show_saved=False, max_nodes=2000, group_by=None,
-               collapse=False, depth=None, values=True):
+def _tiny(data):
+    """...where every tensor is tiny: micrograd's scalar graphs, not a network's."""
+    return len(data.nodes) <= AUTO_VALUES and all(
+        math.prod(n.shape) <= VALUE_LIMIT for n in data.nodes if n.kind in (OP, PARAM, INPUT))
+
+
+def graph_data(root, params=None, *, show_saved=False, max_nodes=2000, collapse=False,
+               depth=None, values=True):
     """The GraphData that draw_graph draws (for tests and custom drawing)."""
     data = walk(root, params, values=values, saved=show_saved)
     if collapse:
@@ -32,7 +39,8 @@ def draw_graph(root, params=None, *, rankdir="TB", show_saved=False, show_values
     rankdir: "TB" (inputs at the top), "LR", "BT" or "RL".
     show_saved: draw the buffers ops saved for backward (before backward frees them).
     show_values: data and grad on tensors of at most 4 elements (micrograd's
-        ``data | grad``); None shows them in graphs of at most 60 nodes.
+        ``data | grad``); None shows them in graphs of at most 60 nodes where every
+        tensor is that small.
     max_nodes: draw the first and last max_nodes/2 nodes and one node saying how many
         were elided in between; None draws everything.
     group_by="module": one cluster per module (from the scopes nn records).
@@ -41,7 +49,7 @@ def draw_graph(root, params=None, *, rankdir="TB", show_saved=False, show_values
     """
     data = graph_data(root, params, show_saved=show_saved, max_nodes=max_nodes,
                       collapse=collapse, depth=depth)
-    values = len(data.nodes) <= AUTO_VALUES if show_values is None else show_values
+    values = _tiny(data) if show_values is None else show_values
     lines = dot_lines(data, GraphStyle(values), "module" if collapse else group_by, depth,
                       legend, title=title)
     return digraph(lines, rankdir)
@@ -59,7 +67,7 @@ def draw_gradient_flow(root, params=None, *, thresholds=None, table=True, rankdi
     table: add the per-parameter table (name, shape, ‖w‖, ‖grad‖, ratio, zeros).
     Other options as ``draw_graph``."""
     thresholds = thresholds or Thresholds()
-    if isinstance(root, Tensor) or isinstance(root, (list, tuple)):
+    if isinstance(root, (Tensor, list, tuple)):
         data = graph_data(root, params, max_nodes=max_nodes, collapse=collapse, depth=depth,
                           values=show_values)
     elif hasattr(root, "named_parameters"):

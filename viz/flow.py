@@ -15,7 +15,7 @@ from .dot import (MEMBERS_SHOWN, GraphStyle, cell, fmt_num, fmt_shape, html, mem
                   swatch, table)
 from .stats import (EXPLODING, FLAG_ORDER, NONFINITE, VANISHING, ZERO, Thresholds, flags,
                     grad_stats)
-from .walk import ELIDED, MODULE
+from .walk import ELIDED, MODULE, named_tensors
 
 # viridis at ten points, reversed: index 0 is the smallest gradient.
 SCALE = ("#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89",
@@ -229,6 +229,12 @@ def _cells(r):
             fmt_num(r["ratio"]) if r["ratio"] is not None else none,
             f"{r['zero_fraction']:.0%}" if r["zero_fraction"] is not None else none,
             ", ".join(r["flags"]))
+
+
+def parameter_table(params, thresholds=None):
+    """The per-parameter table as text: name, shape, ‖w‖, ‖grad‖, ‖grad‖/‖w‖, fraction of
+    zero gradient entries, flags. `params`: a Module or {name: Tensor}."""
+    return format_table(parameter_stats(named_tensors(params).items(), thresholds))
 
 
 def format_table(rows):
