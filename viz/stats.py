@@ -4,7 +4,7 @@ Recording is opt-in (``record_gradient_flow``): a backward under it stores a ``G
 on every node it passes, the few numbers a picture needs about the gradient of that
 node's output. They live on the node (``node.grad_stats``), so they outlive the release
 of saved buffers and a plain ``loss.backward()`` can be drawn afterwards. It costs a few
-numpy reductions per node: +26% on a 784-128-128-10 MLP training step at batch 16, +87%
+numpy reductions per node: +22% on a 784-128-128-10 MLP training step at batch 16, +86%
 on a chain of small ops (``benchmarks/viz_overhead.py``), so it is not always on. Leaves
 are skipped: their gradient is ``.grad``.
 """
