@@ -138,7 +138,7 @@ def draw_pictures(kind, model, loss_fn, test_set, out):
         x, y = next(iter(DataLoader(test_set, batch_size=4)))
         model.train()
         loss = loss_fn(model(x), y)
-        written = viz.save(viz.draw_graph(loss, params=model, group_by="module"),
+        written = viz.save(viz.draw_graph(loss, params=model, group_by="module", collapse=True),
                            os.path.join(out, f"{kind}-graph.svg"))
         model.zero_grad()
         with viz.record_gradient_flow():
