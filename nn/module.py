@@ -166,6 +166,9 @@ class Module:
                 raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 f"(Tensor or None expected)")
             buffers[name] = value
+        else:
+            object.__setattr__(self, name, value)     # plain attribute (properties work)
+            return
         d[name] = value
 
     def __getattr__(self, name):

@@ -113,6 +113,13 @@ def test_setattr_registration_rules():
     with pytest.raises(KeyError, match="already exists"):
         m.register_buffer("forward", ag.zeros(1))
 
+    class WithProperty(nn.Module):
+        scale = property(lambda self: self._scale * 2,
+                         lambda self, v: object.__setattr__(self, "_scale", v))
+    wp = WithProperty()
+    wp.scale = 3
+    assert wp.scale == 6
+
     class Bad(nn.Module):
         def __init__(self):
             self.w = nn.Parameter(ag.ones(1))
