@@ -49,10 +49,10 @@ class Pipeline(Module):
 
     def __init__(self, stages, chunks=1, comm=None):
         super().__init__()
+        self.comm = get_comm(comm)
         stages = list(stages)
         if chunks < 1:
             raise ValueError(f"Pipeline: chunks must be >= 1, got {chunks}")
-        self.comm = get_comm(comm)
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         check_same(self.comm, [len(stages)], "Pipeline: the number of stages")
         start, stop = partition(len(stages), self.size)[self.rank]
