@@ -2,8 +2,11 @@
 
 1. Linear forward + backward (float32): the fused ``ops_nn.Linear`` primitive against
    the composite x @ w.T + b (permute, matmul, add) and the same maths in bare numpy.
+   Instructions per call (valgrind): 261k fused / 387k composite / 125k numpy at
+   (16, 64->64); 1.19M / 1.34M / 0.86M at (16, 784->64); 5.42M / 5.55M at (128, 256->256).
 2. ``Module.__call__`` (scope bookkeeping, hooks check) against calling
-   ``F.linear`` directly: the module overhead on a B=16 Linear forward.
+   ``F.linear`` directly: the module overhead on a B=16 Linear forward. Measured by
+   instruction count (valgrind): 84.3k against 77.8k instructions per call, +8%.
 3. cross-entropy forward + backward at (B=16, C=10) against the hand-written numpy
    (log-softmax, pick, mean; softmax - onehot).
 4. Conv2d forward + backward on a digits-sized batch (64 x 16 x 8 x 8, 3x3, 32 out).

@@ -109,6 +109,8 @@ class Module:
                                   f"the subclass")
 
     def __call__(self, *args, **kwargs):
+        # Costs ~6.5k instructions, 8% of a Linear forward at B=16, 64->64
+        # (benchmarks/nn_layers.py): the scope bookkeeping below and two hook checks.
         outer = graph._scope
         if outer is None:                       # top-level call: this module is the root
             if (self._scope_token != _token or self._scope != ""
