@@ -217,13 +217,13 @@ def _softmax_dim(input, dim):
     return 0 if input.ndim in (0, 1, 3) else 1      # PyTorch's legacy implicit choice
 
 
-def softmax(input, dim=None, dtype=None):
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return _log_softmax(input, _softmax_dim(input, dim)).exp()
 
 
-def log_softmax(input, dim=None, dtype=None):
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     return _log_softmax(input, _softmax_dim(input, dim))
