@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import autograd as ag
 import nn
@@ -321,6 +322,73 @@ def test_max_pool_gradient_goes_to_the_maximum():
     x = ag.tensor([[[[1.0, 5.0], [2.0, 3.0]]]], requires_grad=True)
     F.max_pool2d(x, 2).sum().backward()
     assert x.grad.tolist() == [[[[0, 1], [0, 0]]]]
+
+
+# --- convolution and pooling against direct loops (property-based) ------------------------
+def _windows(x, k, s, p, d, fill):
+    """Yield (i, j, window (N, C, kh, kw)) by direct indexing of the padded input."""
+    n, c, h, w = x.shape
+    xp = np.full((n, c, h + 2 * p[0], w + 2 * p[1]), fill)
+    xp[:, :, p[0]:p[0] + h, p[1]:p[1] + w] = x
+    oh = (h + 2 * p[0] - d[0] * (k[0] - 1) - 1) // s[0] + 1
+    ow = (w + 2 * p[1] - d[1] * (k[1] - 1) - 1) // s[1] + 1
+    for i in range(oh):
+        for j in range(ow):
+            rows = i * s[0] + d[0] * np.arange(k[0])
+            cols = j * s[1] + d[1] * np.arange(k[1])
+            yield i, j, oh, ow, xp[:, :, rows][:, :, :, cols]
+
+
+def _direct_conv(x, w, b, s, p, d, groups):
+    o, cg = w.shape[:2]
+    out = None
+    for i, j, oh, ow, win in _windows(x, w.shape[2:], s, p, d, 0.0):
+        if out is None:
+            out = np.zeros((x.shape[0], o, oh, ow))
+        for oc in range(o):
+            g = oc // (o // groups)
+            out[:, oc, i, j] = (win[:, g * cg:(g + 1) * cg] * w[oc]).sum((1, 2, 3)) + b[oc]
+    return out
+
+
+conv_configs = st.fixed_dictionaries({
+    "n": st.integers(1, 2), "groups": st.sampled_from([1, 2]), "cg": st.integers(1, 2),
+    "og": st.integers(1, 2), "k": st.tuples(st.integers(1, 3), st.integers(1, 3)),
+    "s": st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    "p": st.tuples(st.integers(0, 2), st.integers(0, 2)),
+    "d": st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    "hw": st.tuples(st.integers(5, 7), st.integers(5, 7)), "seed": st.integers(0, 2 ** 16)})
+
+
+@settings(max_examples=30, deadline=None)
+@given(cfg=conv_configs)
+def test_conv2d_matches_direct_loops(cfg):
+    rng = np.random.default_rng(cfg["seed"])
+    c, o = cfg["cg"] * cfg["groups"], cfg["og"] * cfg["groups"]
+    x = rng.standard_normal((cfg["n"], c) + cfg["hw"])
+    w = rng.standard_normal((o, cfg["cg"]) + cfg["k"])
+    b = rng.standard_normal(o)
+    got = F.conv2d(ag.tensor(x), ag.tensor(w), ag.tensor(b), cfg["s"], cfg["p"], cfg["d"],
+                   cfg["groups"])
+    ref = _direct_conv(x, w, b, cfg["s"], cfg["p"], cfg["d"], cfg["groups"])
+    assert got.shape == ref.shape
+    np.testing.assert_allclose(got.data, ref, atol=1e-12)
+
+
+@settings(max_examples=30, deadline=None)
+@given(cfg=conv_configs, include_pad=st.booleans())
+def test_pooling_matches_direct_loops(cfg, include_pad):
+    k, p = cfg["k"], tuple(min(pi, ki // 2) for pi, ki in zip(cfg["p"], cfg["k"]))
+    x = np.random.default_rng(cfg["seed"]).standard_normal((cfg["n"], 2) + cfg["hw"])
+    maxed = F.max_pool2d(ag.tensor(x), k, cfg["s"], p, cfg["d"]).data
+    avg = F.avg_pool2d(ag.tensor(x), k, cfg["s"], p, count_include_pad=include_pad).data
+    ones = np.ones_like(x)
+    for i, j, _, _, win in _windows(x, k, cfg["s"], p, cfg["d"], -np.inf):
+        np.testing.assert_array_equal(maxed[:, :, i, j], win.max((2, 3)))
+    for (i, j, _, _, win), (*_, count) in zip(_windows(x, k, cfg["s"], p, (1, 1), 0.0),
+                                            _windows(ones, k, cfg["s"], p, (1, 1), 0.0)):
+        n = k[0] * k[1] if include_pad else count.sum((2, 3))
+        np.testing.assert_allclose(avg[:, :, i, j], win.sum((2, 3)) / n, atol=1e-12)
 
 
 # --- PyTorch parity (optional) -------------------------------------------------------------------
