@@ -5,7 +5,8 @@ from autograd.graph import mark_modified
 
 from . import functional as F
 from . import init
-from .module import Module, Parameter, empty_parameter
+from .module import Module
+from .parameter import Parameter, empty_parameter
 
 
 class Embedding(Module):

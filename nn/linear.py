@@ -1,7 +1,8 @@
 """``Linear``, ``Identity``, ``Flatten`` and ``Unflatten``."""
 from . import functional as F
 from . import init
-from .module import Module, empty_parameter
+from .module import Module
+from .parameter import empty_parameter
 
 
 class Identity(Module):

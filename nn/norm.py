@@ -5,7 +5,8 @@ from autograd.graph import _wrap
 
 from . import functional as F
 from . import init
-from .module import Module, empty_parameter, float_dtype
+from .module import Module
+from .parameter import empty_parameter, float_dtype
 
 
 class _BatchNorm(Module):
