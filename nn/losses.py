@@ -63,7 +63,10 @@ def _class_targets(input, target, op):
         raise TypeError(f"{op}: class-index targets must be integers, got {t.dtype}; for "
                         f"class probabilities pass a float target of the input's shape")
     if input.ndim == 1:                          # unbatched (C,) with a scalar target
-        input, t = input.reshape(1, -1), t.reshape(1)
+        if t.shape != ():
+            raise ShapeError(f"{op}: an unbatched input of shape {input.shape} needs a scalar "
+                             f"target, got shape {t.shape}")
+        return input.reshape(1, -1), t.reshape(1), ()
     expected = input.shape[:1] + input.shape[2:]
     if t.shape != expected:
         raise ShapeError(f"{op}: input of shape {input.shape} needs a target of shape "
@@ -71,7 +74,7 @@ def _class_targets(input, target, op):
     if input.ndim > 2:                           # (N, C, d1, ...): classes last, then flatten
         input = input.permute(0, *range(2, input.ndim), 1).reshape(-1, input.shape[1])
         t = t.reshape(-1)
-    return input, t, expected if target.ndim else ()
+    return input, t, expected
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,

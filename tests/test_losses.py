@@ -160,6 +160,10 @@ def test_errors():
 def test_unbatched_and_legacy_arguments():
     x = ag.tensor(LOGITS[0])
     assert F.cross_entropy(x, ag.tensor(2)).item() == pytest.approx(-_log_softmax(LOGITS[:1])[0, 2])
+    assert F.cross_entropy(ag.tensor(LOGITS), list(TARGET)).item() == \
+        F.cross_entropy(ag.tensor(LOGITS), ag.tensor(TARGET)).item()      # a plain list
+    with pytest.raises(ag.ShapeError, match="needs a scalar target"):
+        F.cross_entropy(x, ag.tensor([2]))
     assert F.mse_loss(ag.ones(2), ag.zeros(2), reduce=False).shape == (2,)
     assert F.mse_loss(ag.ones(2), ag.zeros(2), size_average=False).item() == 2.0
 
