@@ -39,38 +39,42 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
     With ``accumulate=True`` leaf gradients are added into ``.grad`` (only those of
     `inputs` if given). Returns {node: gradient} for the nodes in `inputs`."""
-    deps = {}
+    deps = {}                # node -> consumers not yet processed
     stack = []
+    push = stack.append
     for r in roots:
         if r not in deps:
             deps[r] = 0
-            stack.append(r)
+            push(r)
+    pop = stack.pop
     while stack:
-        node = stack.pop()
-        for p in node.parents:
+        for p in pop().parents:
             if p is not None:
                 if p in deps:
                     deps[p] += 1
                 else:
                     deps[p] = 1
-                    stack.append(p)
+                    push(p)
 
-    pending = {}
+    pending = {}             # node -> gradient so far, while some consumers are pending
     for r, g in zip(roots, grads):
         pending[r] = pending[r] + g if r in pending else g
     captured = {} if inputs is not None else None
     wanted = set(inputs) if inputs is not None else None
-    ready = [r for r in dict.fromkeys(roots) if deps[r] == 0]
+    # `ready` holds (node, its complete gradient or None) for nodes whose consumers are done.
+    ready = [(r, pending.pop(r, None)) for r in dict.fromkeys(roots) if deps[r] == 0]
+    push = ready.append
     stats = graph._hook_stats
     anomaly = graph._anomaly
     epoch = graph._epoch
     prev_mode = graph._set_grad_enabled(create_graph)
     try:
         while ready:
-            node = ready.pop()
-            g = pending.pop(node, None)
+            node, g = ready.pop()
             parents = node.parents
-            if g is not None:
+            if g is None:                          # no gradient reached it: pass on nothing
+                grads = (None,) * len(parents)
+            else:
                 if node.meta is not None:
                     g = _run_tensor_hooks(node, g)
                 if stats is not None:
@@ -80,43 +84,66 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 if type(node) is AccumulateGrad:
                     if accumulate and (wanted is None or node in wanted):
                         _accumulate(node, g, create_graph)
-                else:       # every op node runs, also one without inputs (an MPI receive)
-                    if node.saved is None:
-                        raise GraphError(
-                            f"{node.name}: trying to backward through this op a second time, "
-                            f"but the buffers it saved were freed by the first backward. Pass "
-                            f"retain_graph=True to the first backward() if you need to "
-                            f"backward twice{node._created()}.")
-                    if node.epoch < epoch:
-                        node.check_versions()
-                    grads = node.backward(g)
-                    if not retain_graph:
-                        node.release()
-                    if anomaly:
-                        _check_anomaly(node, grads)
-                    for p, gp in zip(parents, grads):
-                        if p is None or gp is None:
-                            continue
-                        if gp.data.shape != p.shape:
-                            gp = sum_to_shape(gp, p.shape)
-                        if gp.data.dtype != p.dtype:
-                            gp = gp._apply1(Cast, p.dtype)
-                        old = pending.get(p)
-                        if old is None:
-                            pending[p] = gp
-                        elif create_graph:
-                            pending[p] = old + gp
-                        else:
-                            pending[p] = _wrap(old.data + gp.data, None)
-            for p in parents:
-                if p is not None:
-                    n = deps[p] - 1
+                    continue
+                # every op node runs, also one without inputs (an MPI receive)
+                if node.saved is None:
+                    raise GraphError(
+                        f"{node.name}: trying to backward through this op a second time, "
+                        f"but the buffers it saved were freed by the first backward. Pass "
+                        f"retain_graph=True to the first backward() if you need to "
+                        f"backward twice{node._created()}.")
+                if node.epoch < epoch:
+                    node.check_versions()
+                grads = node.backward(g)
+                del g
+                if not retain_graph:
+                    node.release()
+                if anomaly:
+                    _check_anomaly(node, grads)
+            for p, gp in zip(parents, grads):
+                if p is None:
+                    continue
+                n = deps[p] - 1
+                if gp is not None:
+                    data = gp.data
+                    if data.shape != p.shape or data.dtype is not p.dtype:
+                        gp = _to_input(gp, p)
+                    old = pending.get(p)
+                    if old is not None:
+                        gp = _add(old, gp, create_graph)
+                    elif n == 0:                   # its last consumer: skip the dict
+                        push((p, gp))
+                        continue
+                    if n:
+                        pending[p] = gp
+                        deps[p] = n
+                    else:
+                        del pending[p]
+                        push((p, gp))
+                elif n:
                     deps[p] = n
-                    if n == 0:
-                        ready.append(p)
+                else:
+                    push((p, pending.pop(p, None)))
+        del grads
     finally:
         graph._set_grad_enabled(prev_mode)
     return captured
+
+
+def _to_input(gp, p):
+    """Gradient `gp` reduced to the shape and cast to the dtype of input node `p`."""
+    if gp.data.shape != p.shape:
+        gp = sum_to_shape(gp, p.shape)
+    if gp.data.dtype != p.dtype:
+        gp = gp._apply1(Cast, p.dtype)
+    return gp
+
+
+def _add(old, gp, create_graph):
+    """The sum of two gradients for the same node."""
+    if create_graph:
+        return old + gp
+    return _wrap(old.data + gp.data, None)
 
 
 def _accumulate(node, g, create_graph):

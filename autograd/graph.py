@@ -216,38 +216,63 @@ def _record(node, out, parents):
 
 def apply1(cls, x, *args):
     """Run op `cls` on Tensor `x` (plus non-tensor args); record it if needed."""
-    node = _new(cls)
+    node = cls()
+    xn = x._node
+    out = _new(_Tensor)
+    out.grad = None
+    if xn is None or not _grad_enabled:
+        out.data = node.forward(x.data, *args)
+        out._node = None
+        return out
     node.saved = (x,) if cls.saves_inputs else ()
-    out = node.forward(x.data, *args)
-    if x._node is None or not _grad_enabled:
-        return _wrap(out, None)
+    out.data = data = node.forward(x.data, *args)
     if _debug:
-        return _record_debug(node, out, (x._node,), (x,))
-    return _record(node, out, (x._node,))
+        return _record_debug(node, data, (xn,), (x,))
+    # _record, inlined: apply1 and apply2 are the hottest lines of the package.
+    node.parents = (xn,)
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.scope = _scope
+    node.epoch = _epoch
+    node.meta = None
+    out._node = node
+    return out
 
 
 def apply2(cls, a, b, *args):
     """Run binary op `cls`; `b` may be a Tensor, an ndarray or a Python number."""
-    node = _new(cls)
-    node.saved = ()
+    node = cls()
     an = a._node
-    if isinstance(b, _Tensor):
+    if type(b) is _Tensor or isinstance(b, _Tensor):
         bn = b._node
-        out = node.forward(a.data, b.data, *args)
+        bd = b.data
     else:
         bn = None
-        out = node.forward(a.data, b, *args)
+        bd = b
+    out = _new(_Tensor)
+    out.grad = None
+    if (an is None and bn is None) or not _grad_enabled:
+        out.data = node.forward(a.data, bd, *args)
+        out._node = None
+        return out
+    node.saved = ()
+    out.data = data = node.forward(a.data, bd, *args)
     save = cls.saves_inputs
     if save:
         # CROSS: the gradient of each input needs only the other input (mul, matmul),
         # so keep an input only if the other one needs a gradient.
         node.saved = ((a if bn is not None else None, b if an is not None else None)
                       if save is CROSS else (a, b))
-    if (an is None and bn is None) or not _grad_enabled:
-        return _wrap(out, None)
     if _debug:
-        return _record_debug(node, out, (an, bn), (a, b))
-    return _record(node, out, (an, bn))
+        return _record_debug(node, data, (an, bn), (a, b))
+    node.parents = (an, bn)
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.scope = _scope
+    node.epoch = _epoch
+    node.meta = None
+    out._node = node
+    return out
 
 
 def applyn(cls, tensors, *args):

@@ -6,7 +6,7 @@ from . import functions as F
 from . import graph, ops
 from .errors import GraphError, ShapeError
 from .graph import AccumulateGrad
-from .tensor import Tensor
+from .tensor import Tensor, _binary_method
 
 _METHODS = """exp log sqrt rsqrt square reciprocal sin cos tanh sigmoid relu abs sign softplus
 clamp sum mean var std amax amin max min argmax argmin logsumexp log_softmax softmax norm
@@ -40,13 +40,13 @@ def _rdiv(self, other):
     return self._rbinary(ops.Div, other)
 
 
-Tensor.__add__ = lambda self, other: self._binary(ops.Add, other)
+Tensor.__add__ = _binary_method(ops.Add)
 Tensor.__radd__ = Tensor.__add__
-Tensor.__sub__ = lambda self, other: self._binary(ops.Sub, other)
+Tensor.__sub__ = _binary_method(ops.Sub)
 Tensor.__rsub__ = _rsub
-Tensor.__mul__ = lambda self, other: self._binary(ops.Mul, other)
+Tensor.__mul__ = _binary_method(ops.Mul)
 Tensor.__rmul__ = Tensor.__mul__
-Tensor.__truediv__ = lambda self, other: self._binary(ops.Div, other)
+Tensor.__truediv__ = _binary_method(ops.Div)
 Tensor.__rtruediv__ = _rdiv
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = lambda self, other: F.pow(other, self)

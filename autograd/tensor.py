@@ -280,6 +280,22 @@ class Tensor:
         return _operand(other, self, force=True)._binary(cls, self)
 
 
+def _binary_method(cls):
+    """`Tensor.__add__` and friends: Tensor._binary with its commonest cases first
+    (a Python number, a Tensor of the same dtype), one call shallower."""
+    def method(self, other):
+        t = type(other)
+        if t is float or t is int:
+            return apply2(cls, self, other)
+        if t is Tensor and other.data.dtype is self.data.dtype:
+            try:
+                return apply2(cls, self, other)
+            except ValueError:
+                pass                   # _binary raises the error that names the shapes
+        return self._binary(cls, other)
+    return method
+
+
 def _operand(x, like, force=False):
     """A non-Tensor operand as the constant numpy understands, or a Tensor."""
     if isinstance(x, Tensor):
