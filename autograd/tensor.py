@@ -65,6 +65,11 @@ class Tensor:
     __array_ufunc__ = None          # make `ndarray op Tensor` call our reflected op
     __array_priority__ = 1000
 
+    def __array__(self, dtype=None, copy=None):
+        """np.asarray(tensor) gives the data (shared, as torch.Tensor.numpy())."""
+        arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return arr.copy() if copy else arr
+
     def __init__(self, data, dtype=None, requires_grad=False):
         self.data = as_array(data, dtype)
         self.grad = None
