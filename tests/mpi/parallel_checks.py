@@ -60,9 +60,12 @@ class CountingComm:
     def __init__(self, comm):
         self.comm = comm
         self.calls = {"Iallreduce": 0, "Allreduce": 0}
+        self.grads_in = [0]          # gradients accumulated so far in this backward
+        self.started = []            # grads_in when each Iallreduce started
 
     def Iallreduce(self, *args, **kwargs):
         self.calls["Iallreduce"] += 1
+        self.started.append(self.grads_in[0])
         return self.comm.Iallreduce(*args, **kwargs)
 
     def Allreduce(self, *args, **kwargs):
@@ -107,11 +110,16 @@ def ddp_matches_single_process(comm):
 
 @check
 def ddp_bucketing(comm):
-    """One Iallreduce per bucket per step, no other allreduce; buckets respect the cap."""
+    """One Iallreduce per bucket per step, no other allreduce; buckets respect the cap;
+    the first bucket starts while backward still has gradients to produce."""
     counting = CountingComm(comm)
     model = mlp(3, hidden=12)
     cap_mb = 1500 / 2 ** 20                   # 1500 bytes: several buckets
     ddp = DistributedDataParallel(model, comm=counting, bucket_cap_mb=cap_mb)
+    n_params = len(list(model.parameters()))
+    for p in model.parameters():              # runs after DDP's hook on each parameter
+        p.register_post_accumulate_grad_hook(
+            lambda _: counting.grads_in.__setitem__(0, counting.grads_in[0] + 1))
     assert ddp.num_buckets > 1, f"expected several buckets, got {ddp.num_buckets}"
     for b in ddp.reducer.buckets:
         assert len(b.params) == 1 or b.buffer.nbytes <= 1500, "a bucket exceeds the cap"
@@ -120,7 +128,11 @@ def ddp_bucketing(comm):
     xs, ys = batches(2, 4)
     for k in range(2):
         before = dict(counting.calls)
+        counting.grads_in[0], counting.started = 0, []
         F.cross_entropy(ddp(xs[k]), ys[k]).backward()
+        assert counting.started[0] < n_params - 1 and counting.started == sorted(
+            counting.started), f"buckets started after {counting.started} of {n_params} " \
+            f"gradients: not overlapped with backward"
         assert counting.calls["Iallreduce"] - before["Iallreduce"] == ddp.num_buckets, \
             f"{counting.calls['Iallreduce'] - before['Iallreduce']} Iallreduce calls in a " \
             f"step, {ddp.num_buckets} buckets"
