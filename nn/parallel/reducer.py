@@ -22,29 +22,28 @@ from .comm import mpi
 
 
 class Bucket:
-    __slots__ = ("params", "offsets", "buffer", "waiting", "request")
+    __slots__ = ("params", "buffer", "views", "waiting", "request")
 
     def __init__(self, params):
         self.params = params
-        self.offsets = np.cumsum([0] + [p.data.size for p in params]).tolist()
-        self.buffer = np.empty(self.offsets[-1], params[0].data.dtype)
+        offsets = np.cumsum([0] + [p.data.size for p in params]).tolist()
+        self.buffer = np.empty(offsets[-1], params[0].data.dtype)
+        # each parameter's slice of the buffer, in its shape
+        self.views = [self.buffer[a:b].reshape(p.data.shape)
+                      for p, a, b in zip(params, offsets, offsets[1:])]
         self.waiting = len(params)
         self.request = None
 
     def pack(self, scale):
         """Copy the parameters' gradients (zeros for a missing one) times `scale`."""
-        buf, offsets = self.buffer, self.offsets
-        for i, p in enumerate(self.params):
-            view = buf[offsets[i]:offsets[i + 1]].reshape(p.data.shape)
+        for p, view in zip(self.params, self.views):
             if p.grad is None:
                 view.fill(0)
             else:
                 np.multiply(p.grad.data, scale, out=view)
 
     def unpack(self):
-        buf, offsets = self.buffer, self.offsets
-        for i, p in enumerate(self.params):
-            view = buf[offsets[i]:offsets[i + 1]].reshape(p.data.shape)
+        for p, view in zip(self.params, self.views):
             g = p.grad
             if g is not None and g._node is None and g.data.flags.writeable:
                 np.copyto(g.data, view)
@@ -75,6 +74,7 @@ class Reducer:
         params = [p for _, p in named_params]
         self.names = {id(p): name for name, p in named_params}
         self.comm = comm
+        self.MPI = mpi()
         self.scale = 1.0 / comm.Get_size()
         self.buckets = make_buckets(list(reversed(params)), cap_bytes)
         self.seen = set()            # ids of the parameters counted in this backward
@@ -89,17 +89,21 @@ class Reducer:
             p.register_post_accumulate_grad_hook(self._ready)
 
     def _ready(self, param):
-        if self.enabled and self._count(param):
-            self._progress()
+        if not self.enabled:
+            return
+        if self._count(param) == 0:          # its bucket is complete
             self._start_ready_buckets()
+        elif self.next:                      # some bucket is in flight
+            self._progress()
 
     def _count(self, param):
+        """Count `param` in (once per backward); returns what its bucket still awaits."""
         key = id(param)
-        if key in self.seen:
-            return False
-        self.seen.add(key)
-        self.where[key].waiting -= 1
-        return True
+        bucket = self.where[key]
+        if key not in self.seen:
+            self.seen.add(key)
+            bucket.waiting -= 1
+        return bucket.waiting
 
     def mark_unused(self, params):
         """Count `params` as ready although backward will not reach them (their
@@ -113,7 +117,7 @@ class Reducer:
         while self.next < len(buckets) and buckets[self.next].waiting == 0:
             b = buckets[self.next]
             b.pack(self.scale)
-            MPI = mpi()
+            MPI = self.MPI
             b.request = self.comm.Iallreduce(MPI.IN_PLACE, b.buffer, op=MPI.SUM)
             self.stats["allreduce_calls"] += 1
             self.next += 1
@@ -122,12 +126,11 @@ class Reducer:
 
     def _progress(self):
         """Let MPI advance the collectives in flight (no progress thread in MPI)."""
-        if 0 < self.next < len(self.buckets):
-            mpi().Request.Testall([b.request for b in self.buckets[:self.next]])
+        self.MPI.Request.Testall([b.request for b in self.buckets[:self.next]])
 
     def _finish(self):
         t0 = time.perf_counter()
-        mpi().Request.Waitall([b.request for b in self.buckets])
+        self.MPI.Request.Waitall([b.request for b in self.buckets])
         self.stats["wait_seconds"] += time.perf_counter() - t0
         self.stats["steps"] += 1
         for b in self.buckets:
