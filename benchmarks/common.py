@@ -6,7 +6,6 @@ every round, so a burst of noise from another process hits all of them alike. A
 ratio is taken per round (variant time / baseline time in that same round) and its
 median reported, which cancels slow drift far better than a ratio of two medians.
 """
-import gc
 import os
 import platform
 import statistics
@@ -22,6 +21,14 @@ if _ROOT not in sys.path and not os.environ.get("_BENCH_FOREIGN"):
     sys.path.insert(0, _ROOT)
 
 QUICK = bool(os.environ.get("BENCH_QUICK"))
+# BENCH_THREADS=n limits BLAS (and PyTorch) to n threads, for every variant alike.
+THREADS = int(os.environ.get("BENCH_THREADS") or 0) or None
+if THREADS:
+    try:
+        from threadpoolctl import threadpool_limits
+        _limits = threadpool_limits(THREADS)
+    except ImportError:
+        raise SystemExit("BENCH_THREADS needs threadpoolctl (pip install threadpoolctl)")
 
 
 class Stats:
@@ -44,17 +51,12 @@ class Stats:
 
 
 def time_calls(fn, number):
-    """Seconds per call of `fn()` over `number` calls, with the collector paused."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        t0 = time.perf_counter()
-        for _ in range(number):
-            fn()
-        return (time.perf_counter() - t0) / number
-    finally:
-        if enabled:
-            gc.enable()
+    """Seconds per call of `fn()` over `number` calls. The cycle collector stays on, as
+    in a user's loop: what it costs (gradgraph's graphs have no cycles) is counted."""
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
 
 
 def calibrate(fn, target=0.02):
@@ -164,9 +166,16 @@ def optional(module):
 
 
 def torch_or_none():
+    """PyTorch, if installed, with its OpenMP threads told to sleep when idle.
+
+    By default they spin for a while after each parallel region; interleaved with numpy
+    on a 2-core machine, the spinning threads starve OpenBLAS's threads and a numpy
+    step right after a PyTorch one runs up to 40x slower. Passive waiting costs PyTorch
+    a wake-up per parallel region instead (it must be set before torch is imported)."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     torch = optional("torch")
     if torch is not None:
-        torch.set_num_threads(os.cpu_count() or 1)
+        torch.set_num_threads(THREADS or os.cpu_count() or 1)
     return torch
 
 
@@ -236,7 +245,7 @@ def machine_info():
     if mg is not None:
         lines.append("micrograd installed")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
-                "OPENBLAS_NUM_THREADS"):
+                "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "BENCH_THREADS"):
         if os.environ.get(var):
             lines.append(f"{var}={os.environ[var]}")
     return lines
