@@ -9,6 +9,8 @@ import numpy as np
 
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
+from .extras import (all, any, bmm, cumsum, flip, gather, logical_and, logical_not, logical_or,
+                     logical_xor, masked_fill, mm, repeat, t)
 from .functions import (abs, add, allclose, amax, amin, argmax, argmin, cat, chunk, clamp,
                         cos, div, eq, exp, expand, flatten, ge, gt, le, log, log_softmax,
                         logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg,

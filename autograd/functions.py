@@ -12,7 +12,7 @@ import numpy as np
 
 from . import ops
 from .errors import DtypeError, OutOfRangeError, ShapeError, describe
-from .graph import _wrap, applyn
+from .graph import _wrap, applyn, register_view
 from .tensor import Tensor, _operand, as_array
 
 _MinMax = namedtuple("_MinMax", ["values", "indices"])
@@ -61,7 +61,7 @@ def div(a, b):
 
 
 def pow(x, exponent):
-    """x ** exponent; a Tensor exponent (or base) goes through exp and log."""
+    """x ** exponent; with a Tensor exponent (or base) the PowT primitive."""
     if isinstance(x, Tensor) and not isinstance(exponent, Tensor):
         if isinstance(exponent, (np.ndarray, list)):
             exponent = _t(exponent, x)
@@ -70,7 +70,7 @@ def pow(x, exponent):
                              else exponent)
     if not isinstance(x, Tensor):
         x = _t(x, exponent)
-    return exp(exponent * log(x))
+    return x._binary(ops.PowT, exponent)
 
 
 def neg(x):
@@ -126,7 +126,9 @@ def abs(x):
 
 
 def sign(x):
-    return _wrap(np.sign(x.data), None)
+    """sign(x); its gradient is zero (where x requires grad, so does the result)."""
+    s = np.sign(x.data)
+    return _wrap(s, None) if x._node is None else x * 0.0 + s
 
 
 def softplus(x):
@@ -183,6 +185,8 @@ def sum(x, dim=None, keepdim=False, dtype=None):
 
 
 def mean(x, dim=None, keepdim=False):
+    if x.data.dtype.kind != "f":
+        x = x.to(float)
     axes = _axes(x, dim, "mean")
     n = _count(x, axes)
     return x._apply1(ops.Sum, axes, keepdim) * (1.0 / n if n else float("nan"))
@@ -194,7 +198,8 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
         correction = 0 if unbiased is False else 1
     axes = _axes(x, dim, "var")
     centred = x - mean(x, dim, keepdim=True)
-    return sum(centred * centred, dim, keepdim) * (1.0 / builtins.max(_count(x, axes) - correction, 0))
+    dof = _count(x, axes) - correction
+    return sum(centred * centred, dim, keepdim) * (1.0 / dof if dof > 0 else float("nan"))
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -215,7 +220,7 @@ def max(x, dim=None, keepdim=False):
         return maximum(x, dim)
     if dim is None:
         return amax(x)
-    return _MinMax(amax(x, dim, keepdim), argmax(x, dim, keepdim))
+    return _select_at(x, argmax(x, dim, keepdim=True), dim, keepdim)
 
 
 def min(x, dim=None, keepdim=False):
@@ -223,7 +228,17 @@ def min(x, dim=None, keepdim=False):
         return minimum(x, dim)
     if dim is None:
         return amin(x)
-    return _MinMax(amin(x, dim, keepdim), argmin(x, dim, keepdim))
+    return _select_at(x, argmin(x, dim, keepdim=True), dim, keepdim)
+
+
+def _select_at(x, indices, dim, keepdim):
+    """(values, indices) of max/min over dim: the gradient goes to the one selected
+    element, as in PyTorch (amax/amin share it among ties instead)."""
+    from .extras import gather
+    values = gather(x, dim, indices)
+    if not keepdim:
+        values, indices = squeeze(values, dim), squeeze(indices, dim)
+    return _MinMax(values, indices)
 
 
 def argmax(x, dim=None, keepdim=False):
@@ -254,8 +269,11 @@ def softmax(x, dim=-1):
 
 
 def norm(x, p=2, dim=None, keepdim=False):
+    """p-norm; the 2-norm's gradient at 0 is 0 (double where), not NaN."""
     if p == 2:
-        return sqrt(sum(x * x, dim, keepdim))
+        sq = sum(x * x, dim, keepdim)
+        pos = sq.data > 0
+        return where(pos, sqrt(where(pos, sq, 1.0)), 0.0)
     if p == 1:
         return sum(abs(x), dim, keepdim)
     return sum(abs(x) ** p, dim, keepdim) ** (1.0 / p)
@@ -268,7 +286,16 @@ def _count(x, axes):
     return int(np.prod([x.data.shape[a] for a in axes]))
 
 
-# --- shapes --------------------------------------------------------------------------
+# --- shapes ---
+def _view(x, cls, *args):
+    """Run a view op; a recorded result that shares memory is registered, so that an
+    in-place write to the buffer it sees can be refused (methods._inplace)."""
+    out = x._apply1(cls, *args)
+    if out._node is not None:
+        register_view(out)
+    return out
+
+
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
@@ -278,13 +305,25 @@ def _shape_arg(shape):
 def reshape(x, *shape):
     shape = _shape_arg(shape)
     try:
-        return x._apply1(ops.Reshape, shape)
+        return _view(x, ops.Reshape, shape)
     except ShapeError:
         raise ShapeError(f"reshape: cannot reshape a tensor of shape {x.data.shape} "
                          f"({x.data.size} elements) to {shape}") from None
 
 
-view = reshape
+def view(x, *shape):
+    """reshape that refuses to copy: the result always shares memory with x."""
+    shape = _shape_arg(shape)
+    probe = x.data.view()
+    try:
+        probe.shape = shape
+    except AttributeError:
+        raise ShapeError(f"view: a tensor of shape {x.data.shape} and strides "
+                         f"{x.data.strides} cannot be viewed as {shape} without copying; "
+                         f"use .reshape(...) (or .contiguous().view(...))") from None
+    except ValueError:
+        pass                        # reshape raises the error that names the sizes
+    return reshape(x, *shape)
 
 
 def flatten(x, start_dim=0, end_dim=-1):
@@ -301,6 +340,7 @@ def squeeze(x, dim=None):
     if dim is None:
         new = tuple(n for n in shape if n != 1)
     else:
+        _axes(x, dim, "squeeze")
         dims = {d % builtins.max(len(shape), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
         new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
     return x if new == shape else reshape(x, new)
@@ -308,6 +348,9 @@ def squeeze(x, dim=None):
 
 def unsqueeze(x, dim):
     shape = x.data.shape
+    if not -len(shape) - 1 <= dim <= len(shape):
+        raise OutOfRangeError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
+                              f"{shape} (expected -{len(shape) + 1}..{len(shape)})")
     dim = dim % (len(shape) + 1)
     return reshape(x, shape[:dim] + (1,) + shape[dim:])
 
@@ -317,16 +360,17 @@ def permute(x, *dims):
     if sorted(d % builtins.max(x.data.ndim, 1) for d in dims) != list(range(x.data.ndim)):
         raise ShapeError(f"permute: dims {dims} are not a permutation of the {x.data.ndim} "
                          f"dims of a tensor of shape {x.data.shape}")
-    return x._apply1(ops.Permute, tuple(d % x.data.ndim for d in dims))
+    return _view(x, ops.Permute, tuple(d % x.data.ndim for d in dims))
 
 
 def transpose(x, dim0, dim1):
     nd = x.data.ndim
+    _axes(x, (dim0, dim1), "transpose")
     if nd < 2:
         return x
     dims = list(range(nd))
     dims[dim0 % nd], dims[dim1 % nd] = dims[dim1 % nd], dims[dim0 % nd]
-    return x._apply1(ops.Permute, tuple(dims))
+    return _view(x, ops.Permute, tuple(dims))
 
 
 def expand(x, *sizes):
@@ -337,7 +381,7 @@ def expand(x, *sizes):
     shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     if shape == x.data.shape:
         return x
-    return x._apply1(ops.Expand, shape)
+    return _view(x, ops.Expand, shape)
 
 
 def expand_as(x, other):
@@ -376,6 +420,9 @@ def split(x, split_size, dim=0):
     n = x.data.shape[dim]
     sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
         if isinstance(split_size, int) else list(split_size)
+    if builtins.sum(sizes) != n:
+        raise ShapeError(f"split: sizes {sizes} do not add up to {n}, the size of dim {dim} "
+                         f"of a tensor of shape {x.data.shape}")
     lead = (slice(None),) * (dim % x.data.ndim)
     out, start = [], 0
     for s in sizes:
@@ -392,7 +439,7 @@ def chunk(x, chunks, dim=0):
 def getitem(x, index):
     index = _index(index)
     try:
-        return x._apply1(ops.GetItem, index)
+        return _view(x, ops.GetItem, index)
     except IndexError as e:
         raise OutOfRangeError(f"getitem: index {_show_index(index)} is out of range for a tensor "
                          f"of shape {x.data.shape}: {e}") from None

@@ -48,6 +48,31 @@ def mark_modified(array, op="an in-place op"):
     _modified[id(base_of(array))] = (_epoch, op)
 
 
+_views = {}              # id(base buffer) -> WeakSet of live graph tensors viewing it
+_views_limit = [4096]
+
+
+def register_view(t):
+    """Note that Tensor `t` (made by a recorded view op) sees another array's memory."""
+    arr = t.data
+    if isinstance(arr, np.ndarray) and arr.base is not None:
+        key = id(base_of(arr))
+        views = _views.get(key)
+        if views is None:
+            if len(_views) > _views_limit[0]:     # forget buffers whose views all died;
+                for k in [k for k, v in _views.items() if not v]:
+                    del _views[k]
+                _views_limit[0] = max(4096, 2 * len(_views))   # amortised O(1) per view
+            views = _views[key] = weakref.WeakSet()
+        views.add(t)
+
+
+def other_views(arr, tensor):
+    """The live graph tensors other than `tensor` that view `arr`'s buffer."""
+    views = _views.get(id(base_of(arr))) if isinstance(arr, np.ndarray) else None
+    return [v for v in views if v is not tensor] if views else []
+
+
 def set_debug(anomaly=None, lines=None):
     """Switch anomaly checks and/or creation-line recording; returns the previous pair."""
     global _anomaly, _lines, _debug

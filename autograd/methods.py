@@ -1,5 +1,7 @@
 """Binds the functions of functions.py to Tensor as methods and operators, and
 defines the in-place ops (``+=``, ``x[i] = v``, ``zero_()``, ...)."""
+import sys
+
 import numpy as np
 
 from . import functions as F
@@ -70,16 +72,27 @@ Tensor.div = Tensor.__truediv__
 def _inplace(self, op_name, compute):
     """Write the result of `compute()` (an out-of-place Tensor op) into self's buffer.
 
-    Views of the buffer see the change. When self is part of a graph, self takes the new
-    op's node, so backward goes through it; any op that saved the old values will find
-    them modified and say so at backward time (the version check)."""
+    Views of the buffer see the change. With grad mode on, self takes the new op's node
+    (so `y = zeros(2); y.copy_(x * 2)` joins x's graph); any op that saved the old values
+    finds them modified and says so at backward time (the version check). A tensor in a
+    graph must own its buffer alone: writing through a view, or into a buffer that a view
+    still sees, would change values behind the graph's back, so it is refused."""
     node = self._node
-    if node is not None and graph._grad_enabled:
+    recording = graph._grad_enabled
+    if recording and node is not None:
         if type(node) is AccumulateGrad:
             raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "
                              f"{self.data.shape}) cannot be modified in place, since its "
                              f"gradient would be lost. Do it inside `with no_grad():` (as an "
                              f"optimizer does), or work on a copy: x = x.clone()")
+        if _shares_buffer(self):
+            raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} is part of a "
+                             f"graph and shares its memory with another tensor of the graph "
+                             f"(it is a view, or a view of it is alive), so an in-place write "
+                             f"would change values the graph has recorded. Write out of place, "
+                             f"e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
+        result = compute()
+    elif recording:
         result = compute()
     else:
         with _NoGrad():
@@ -87,15 +100,30 @@ def _inplace(self, op_name, compute):
     if result.data.shape != self.data.shape:
         raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
                          f"written into a tensor of shape {self.data.shape} in place")
-    if not self.data.flags.writeable:
+    if not isinstance(self.data, np.ndarray):          # a numpy scalar: nothing can view it
+        self.data = np.asarray(result.data, dtype=self.data.dtype)
+    elif not self.data.flags.writeable:
         raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a read-only "
                          f"buffer (e.g. from expand()); .clone() it before writing in place")
-    if result.data is not self.data:
+    elif result.data is not self.data:
         np.copyto(self.data, result.data, casting="same_kind")
     graph.mark_modified(self.data, op_name)
-    if node is not None and graph._grad_enabled:
+    if recording and (node is not None or result._node is not None):
         self._node = result._node
     return self
+
+
+def _shares_buffer(t):
+    """True if another tensor of a graph can see t's memory: t is a view of an array that
+    something else still holds, or a recorded view of t's buffer is alive."""
+    arr = t.data
+    if not isinstance(arr, np.ndarray):
+        return False
+    base = arr.base
+    if base is not None and not (isinstance(base, np.ndarray) and base.base is None
+                                 and sys.getrefcount(base) <= 3):   # .base, name, argument
+        return True
+    return bool(graph.other_views(arr, t))
 
 
 class _NoGrad:

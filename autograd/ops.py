@@ -71,7 +71,10 @@ class Div(Node):
     saves_inputs = True
 
     def forward(self, a, b):
-        return a / b
+        out = a / b
+        if out.dtype.kind == "f" and getattr(a, "dtype", out.dtype).kind != "f":
+            out = out.astype(_default_float(), copy=False)   # int / int: as PyTorch
+        return out
 
     def backward(self, g):
         a, b = self.saved
@@ -91,6 +94,25 @@ class Pow(Node):
     def backward(self, g):
         x, c = self.saved[0], self.c
         return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
+
+
+class PowT(Node):
+    """a ** b with a Tensor exponent. d/db = a^b log a is taken as 0 where a == 0
+    (the limit PyTorch also uses), and is NaN for a < 0 as log a is."""
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return np.power(a, b)
+
+    def backward(self, g):
+        a, b = self.saved
+        pa, pb = self.parents
+        ga = g * b * a ** (b - 1.0) if pa is not None else None
+        if pb is None:
+            return ga, None
+        nonzero = a.data != 0
+        return ga, g * (a ** b) * a.where(nonzero, 1.0).log().where(nonzero, 0.0)
 
 
 class Exp(Node):
@@ -351,6 +373,29 @@ class Cat(Node):
         return tuple(grads)
 
 
+class Cumsum(Node):
+    __slots__ = ("axis",)
+
+    def forward(self, x, axis):
+        self.axis = axis
+        return np.cumsum(x, axis=axis)
+
+    def backward(self, g):
+        flip = (slice(None),) * self.axis + (slice(None, None, -1),)
+        return g[flip]._apply1(Cumsum, self.axis)[flip],
+
+
+class Copy(Node):
+    """A C-contiguous copy (clone, contiguous): the gradient passes unchanged."""
+    __slots__ = ()
+
+    def forward(self, x):
+        return np.array(x, order="C", copy=True)
+
+    def backward(self, g):
+        return g,
+
+
 class MatMul(Node):
     """a @ b for inputs of 2 or more dims (1-d inputs are reshaped by the caller)."""
     __slots__ = ()
@@ -390,6 +435,11 @@ class Cast(Node):
 
     def backward(self, g):
         return g.to(self.parents[0].dtype),
+
+
+def _default_float():
+    from .tensor import get_default_dtype
+    return get_default_dtype()
 
 
 def _keepdim_shape(shape, axes):

@@ -249,10 +249,10 @@ class Tensor:
     type = to
 
     def clone(self):
-        return self * 1 if self.data.dtype.kind == "f" else _wrap(self.data.copy(), None)
+        return self._apply1(ops.Copy)
 
     def contiguous(self):
-        return self
+        return self if self.data.flags.c_contiguous else self._apply1(ops.Copy)
 
     def cpu(self):
         return self
@@ -267,6 +267,8 @@ class Tensor:
             raise ShapeError(f"{cls.__name__}: {e} (input {describe(self.data)})") from None
 
     def _binary(self, cls, other):
+        if type(other) is float and self.data.dtype.kind != "f":
+            return self.to(_default_dtype)._binary(cls, other)    # int tensor * 0.5: float32
         if type(other) is float or type(other) is int:
             return apply2(cls, self, other)
         other = _operand(other, self)
@@ -290,7 +292,7 @@ def _binary_method(cls):
     (a Python number, a Tensor of the same dtype), one call shallower."""
     def method(self, other):
         t = type(other)
-        if t is float or t is int:
+        if t is int or (t is float and self.data.dtype.kind == "f"):
             return apply2(cls, self, other)
         if t is Tensor and other.data.dtype is self.data.dtype:
             try:
@@ -324,7 +326,10 @@ def _promote(a, b):
         return a, _wrap(b.data.astype(da), None)
     if db.kind == "f" and da.kind != "f":
         return _wrap(a.data.astype(db), None), b
-    dt = np.promote_types(da, db)
+    if da.kind == db.kind == "f" and (a.data.ndim == 0) != (b.data.ndim == 0):
+        dt = db if a.data.ndim == 0 else da      # a 0-d tensor does not promote (PyTorch)
+    else:
+        dt = np.promote_types(da, db)
     return a.to(dt) if da != dt else a, b.to(dt) if db != dt else b
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  # noqa: F401
 from autograd.creation import default_generator
-from autograd.errors import ShapeError
+from autograd.errors import DtypeError, ShapeError
 from autograd.graph import _wrap, applyn
 from autograd.ops_nn import Erf, Fold, Linear, Unfold
 from autograd.tensor import Tensor
@@ -42,6 +42,10 @@ def linear(input, weight, bias=None):
     if not shape or shape[-1] != weight.data.shape[-1]:
         raise ShapeError(f"linear: input of shape {shape} does not match weight of shape "
                          f"{weight.data.shape} (expected input (*, {weight.data.shape[-1]}))")
+    if input.data.dtype != weight.data.dtype:
+        raise DtypeError(f"linear: input of dtype {input.data.dtype} (shape {shape}) does not "
+                         f"match weight of dtype {weight.data.dtype}; convert the input with "
+                         f".to({str(weight.data.dtype)!r}) (or the model with .to(...))")
     x = input if len(shape) == 2 else input.reshape(-1, shape[-1])
     out = applyn(Linear, (x, weight) if bias is None else (x, weight, bias))
     return out if len(shape) == 2 else out.reshape(shape[:-1] + (weight.data.shape[0],))

@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from autograd import log_softmax, softplus
-from autograd.errors import ShapeError
+from autograd.errors import OutOfRangeError, ShapeError
 from autograd.tensor import Tensor, _operand
 
 from .module import Module
@@ -100,7 +100,8 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         safe = t
     if lo < 0 or hi >= c:
         bad = safe[(safe < 0) | (safe >= c)][0]
-        raise IndexError(f"{op}: target {bad} is out of bounds for {c} classes")
+        raise OutOfRangeError(f"{op}: target {bad} is out of bounds for {c} classes (targets "
+                              f"must lie in [0, {c}) or equal ignore_index={ignore_index})")
     picked = logp[np.arange(m), safe]
     w = None
     if weight is not None:
@@ -110,13 +111,13 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         w = keep.astype(logp.dtype) if w is None else w * keep
     if w is None:
         if reduction == "mean":
-            return picked.sum() * (-1.0 / m if m else float("nan")), None, m
+            return _mean(picked.sum(), -m), None, m
         loss = -picked
     else:
         loss = picked * -w
     total = float(w.sum()) if w is not None else m
     if reduction == "mean":
-        return loss.sum() * (1.0 / total if total else float("nan")), keep, total
+        return _mean(loss.sum(), total), keep, total
     if reduction == "sum":
         return loss.sum(), keep, total
     if reduction == "none":
@@ -151,7 +152,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if keep is not None:
         smooth = smooth * keep
     if reduction == "mean":
-        smooth = smooth.sum() * (1.0 / total if total else float("nan"))
+        smooth = _mean(smooth.sum(), total)
     elif reduction == "sum":
         smooth = smooth.sum()
     else:
@@ -180,9 +181,21 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
 
 
 def _clamped_log(x):
-    """log x clamped at -100 (as PyTorch's BCE), with a finite gradient at x = 0."""
-    positive = x.data > 0
-    return x.where(positive, 1.0).log().clamp(min=-100.0).where(positive, -100.0)
+    """log x clamped at -100 (PyTorch's BCE value), with PyTorch's gradient 1/max(x, 1e-12),
+    so a prediction of exactly 0 or 1 on the wrong side still gets a learning signal:
+    the value comes from a constant correction, the gradient from log(max(x, eps))."""
+    d = x.data
+    safe = x + (np.maximum(d, 1e-12) - d).astype(d.dtype, copy=False)
+    log = safe.log()
+    positive = d > 0
+    clamped = np.where(positive, np.maximum(np.log(np.where(positive, d, 1)), -100.0), -100.0)
+    return log + (clamped - log.data).astype(d.dtype, copy=False)
+
+
+def _mean(total, count):
+    """total / count; for count 0 (every target ignored) NaN with zero gradients, as
+    PyTorch, rather than NaN gradients that would poison every parameter."""
+    return total * (1.0 / count) if count else total * 0.0 + float("nan")
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,

@@ -53,13 +53,36 @@ def test_modified_saved_tensor_raises_naming_both_ops_and_versions():
         z.backward()
 
 
-def test_modifying_through_a_view_is_detected():
-    a = leaf([[1.0, 2.0], [3.0, 4.0]])
+def test_writes_through_views_of_graph_tensors_are_refused_never_silently_wrong():
+    a = leaf([1.0, 2.0, 3.0, 4.0])
+    for write in (lambda h: h.view(2, 2).__setitem__(0, 5.0),   # through a view
+                  lambda h: h[1:].mul_(3),
+                  lambda h: h.T.__setitem__(0, 0.0)):
+        h = a * 1
+        with pytest.raises(GraphError, match="shares its memory with another tensor"):
+            write(h)
     h = a * 1
-    y = (h * h).sum()                # Mul saved h
-    h.view(-1)[0] = 5.0              # write through a view of h's buffer
-    with pytest.raises(GraphError, match="modified by __setitem__"):
-        y.backward()
+    v = h[:2]                        # a live view of h...
+    with pytest.raises(GraphError, match="a view of it is alive"):
+        h.mul_(2)                    # ...would silently keep its old graph
+    del v
+    h.mul_(2)                        # fine once the view is gone
+    y = (a * 1).reshape(2, 2)        # a view of a buffer nothing else holds
+    y[0] = 0.0
+    (y * 2).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.0, 0.0, 2.0, 2.0])
+
+
+def test_item_inplace_idiom_and_copy_into_a_plain_tensor():
+    counts = ag.zeros(4)
+    counts[0] += 1
+    counts[1:3] += 1
+    np.testing.assert_allclose(counts.data, [1.0, 1.0, 1.0, 0.0])
+    x = leaf([1.0, 2.0])
+    y = ag.zeros(2, dtype="float64")
+    y.copy_(x * 2)                   # y joins x's graph, as in PyTorch
+    (y * y).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [8.0, 16.0])
 
 
 def test_inplace_on_leaf_requiring_grad_is_an_error_outside_no_grad():

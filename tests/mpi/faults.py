@@ -15,7 +15,7 @@ from nn.parallel import DistributedDataParallel, Pipeline, rank
 
 def data(steps=4, batch=6):
     rng = np.random.default_rng(0)
-    return (ag.tensor(rng.standard_normal((steps, batch, 8))),
+    return (ag.tensor(rng.standard_normal((steps, batch, 8)), dtype="float32"),
             ag.tensor(rng.integers(0, 3, (steps, batch))))
 
 

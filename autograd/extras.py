@@ -1,0 +1,123 @@
+"""More PyTorch tensor functions, as composites of the primitives (their gradients
+come for free): gather, masked_fill, flip, repeat, cumsum, mm/bmm, t, any/all, and
+the logical operators on bool tensors."""
+import numpy as np
+
+from . import ops
+from .errors import DtypeError, OutOfRangeError, ShapeError
+from .functions import _axes, matmul, transpose, where
+from .graph import _wrap
+from .tensor import Tensor
+
+
+def gather(x, dim, index):
+    """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise DtypeError(f"gather: index must be an integer tensor, got {idx.dtype}")
+    if idx.ndim != x.data.ndim:
+        raise ShapeError(f"gather: index of shape {idx.shape} must have as many dims as the "
+                         f"input of shape {x.data.shape}")
+    axis = _axes(x, dim, "gather")
+    n = x.data.shape[axis] if x.data.ndim else 1
+    if idx.size and (idx.max() >= n or idx.min() < -n):
+        raise OutOfRangeError(f"gather: index values must lie in [-{n}, {n}) for dim {dim} of "
+                              f"a tensor of shape {x.data.shape}")
+    grid = list(np.indices(idx.shape, sparse=True))
+    grid[axis] = idx
+    return x[tuple(grid)]
+
+
+def masked_fill(x, mask, value):
+    """x with `value` where mask is True (mask broadcasts)."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    return where(m, value, x)
+
+
+def flip(x, dims):
+    dims = (dims,) if isinstance(dims, int) else dims
+    axes = _axes(x, tuple(dims), "flip") or ()
+    index = tuple(slice(None, None, -1) if i in axes else slice(None)
+                  for i in range(x.data.ndim))
+    return x[index]
+
+
+def repeat(x, *sizes):
+    """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
+    sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
+    if len(sizes) < x.data.ndim:
+        raise ShapeError(f"repeat: {len(sizes)} repeat counts for a tensor of {x.data.ndim} dims")
+    shape = (1,) * (len(sizes) - x.data.ndim) + x.data.shape
+    inter = []
+    for r, n in zip(sizes, shape):
+        inter += [r, n]
+    y = x.reshape(*[v for n in shape for v in (1, n)]).expand(*inter)
+    return y.reshape(*[r * n for r, n in zip(sizes, shape)])
+
+
+def cumsum(x, dim):
+    return x._apply1(ops.Cumsum, _axes(x, dim, "cumsum"))
+
+
+def mm(a, b):
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError(f"mm: both operands must be 2-d, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def bmm(a, b):
+    if a.ndim != 3 or b.ndim != 3:
+        raise ShapeError(f"bmm: both operands must be 3-d, got {a.shape} and {b.shape}")
+    return matmul(a, b)
+
+
+def t(x):
+    if x.ndim > 2:
+        raise ShapeError(f"t: expects a tensor of at most 2 dims, got shape {x.shape}")
+    return transpose(x, 0, 1) if x.ndim == 2 else x
+
+
+def any(x, dim=None, keepdim=False):
+    axis = _axes(x, dim, "any")
+    return _wrap(np.asarray(np.any(x.data, axis=axis, keepdims=keepdim)), None)
+
+
+def all(x, dim=None, keepdim=False):
+    axis = _axes(x, dim, "all")
+    return _wrap(np.asarray(np.all(x.data, axis=axis, keepdims=keepdim)), None)
+
+
+def _logical(fn, name):
+    def op(a, b):
+        bd = b.data if isinstance(b, Tensor) else b
+        if a.data.dtype.kind not in "biu" or np.asarray(bd).dtype.kind not in "biu":
+            raise DtypeError(f"{name}: only bool and integer tensors, got {a.data.dtype}")
+        return _wrap(fn(a.data, bd), None)
+    return op
+
+
+logical_and = _logical(np.bitwise_and, "&")
+logical_or = _logical(np.bitwise_or, "|")
+logical_xor = _logical(np.bitwise_xor, "^")
+
+
+def logical_not(x):
+    if x.data.dtype.kind not in "biu":
+        raise DtypeError(f"~: only bool and integer tensors, got {x.data.dtype}")
+    return _wrap(np.invert(x.data), None)
+
+
+Tensor.gather = gather
+Tensor.masked_fill = masked_fill
+Tensor.flip = flip
+Tensor.repeat = repeat
+Tensor.cumsum = cumsum
+Tensor.mm = mm
+Tensor.bmm = bmm
+Tensor.t = t
+Tensor.any = any
+Tensor.all = all
+Tensor.__and__ = Tensor.__rand__ = logical_and
+Tensor.__or__ = Tensor.__ror__ = logical_or
+Tensor.__xor__ = Tensor.__rxor__ = logical_xor
+Tensor.__invert__ = logical_not
