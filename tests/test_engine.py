@@ -325,3 +325,55 @@ def test_comparisons_return_bool_without_grad():
     m = x > 1.5
     assert m.dtype == np.bool_ and not m.requires_grad
     assert (x == x).data.all()
+
+
+def test_no_nan_gradients_at_harmless_points():
+    z = leaf([0.0, 0.0, 0.0])
+    z.norm().backward()
+    np.testing.assert_array_equal(z.grad.data, 0.0)
+    a, b = leaf([0.0, 2.0]), leaf([2.0, 3.0])
+    (a ** b).sum().backward()
+    np.testing.assert_allclose(a.grad.data, [0.0, 12.0])
+    np.testing.assert_allclose(b.grad.data, [0.0, 8 * np.log(2.0)])
+    assert np.isnan(leaf([1.0]).var().item())          # one element, unbiased: NaN
+
+
+def test_max_with_dim_sends_the_gradient_to_one_element():
+    x = leaf([[1.0, 3.0, 3.0]])
+    x.max(dim=1).values.sum().backward()
+    np.testing.assert_allclose(x.grad.data, [[0.0, 1.0, 0.0]])   # as torch.max(dim)
+    y = leaf([[1.0, 3.0, 3.0]])
+    ag.amax(y, dim=1).sum().backward()
+    np.testing.assert_allclose(y.grad.data, [[0.0, 0.5, 0.5]])   # as torch.amax
+
+
+def test_dims_sizes_and_views_are_checked():
+    x = ag.ones(2, 3)
+    with pytest.raises(ag.OutOfRangeError, match="transpose: dim 5"):
+        x.transpose(0, 5)
+    with pytest.raises(ag.OutOfRangeError, match="squeeze: dim 4"):
+        x.squeeze(4)
+    with pytest.raises(ShapeError, match=r"split: sizes \[1, 2\] do not add up to 4"):
+        ag.ones(4).split([1, 2])
+    with pytest.raises(ShapeError, match="cannot be viewed as.*without copying.*reshape"):
+        ag.ones(3, 4).T.view(12)
+    assert ag.ones(3, 4).T.reshape(12).shape == (12,)
+
+
+def test_integer_and_zero_dim_promotion_follow_pytorch():
+    assert (ag.tensor([1, 2]) / ag.tensor([2, 2])).dtype == np.float32
+    assert (ag.tensor([1, 2]) + 0.5).dtype == np.float32
+    assert ag.tensor([1, 2]).mean().dtype == np.float32
+    assert (ag.ones(3) * ag.tensor(2.0, dtype="float64")).dtype == np.float32
+    assert (ag.ones(3) * ag.ones(3, dtype="float64")).dtype == np.float64
+
+
+def test_logical_operators_on_bool_tensors():
+    m = ag.tensor([True, False, True])
+    n = ag.tensor([True, True, False])
+    assert (m & n).tolist() == [True, False, False]
+    assert (m | n).tolist() == [True, True, True]
+    assert (m ^ n).tolist() == [False, True, True]
+    assert (~m).tolist() == [False, True, False]
+    with pytest.raises(ag.DtypeError):
+        ag.ones(2) & ag.ones(2)
