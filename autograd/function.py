@@ -23,8 +23,10 @@ class FunctionCtx:
 
 
 class _FunctionNode(Node):
-    """The graph node of one call of a custom Function."""
-    __slots__ = ("fn", "ctx", "n_inputs", "tensor_positions")
+    """The graph node of one call of a custom Function. With several outputs, each
+    output tensor gets an _OutputSelect node whose parent is this one, and the
+    gradients reaching this node are a _GradList, one slot per output."""
+    __slots__ = ("fn", "ctx", "n_inputs", "tensor_positions", "outputs")
 
     @property
     def name(self):
@@ -33,8 +35,14 @@ class _FunctionNode(Node):
     def backward(self, g):
         ctx = self.ctx
         ctx.saved_tensors = self.saved
+        if self.outputs is None:
+            grad_outputs = (g,)
+        else:                            # unused outputs get zeros, as in PyTorch
+            items = (g.data if isinstance(g, Tensor) else g).items
+            grad_outputs = tuple(_wrap(np.zeros(shape, dtype), None) if gi is None else gi
+                                 for gi, (shape, dtype) in zip(items, self.outputs))
         with graph_mode(graph._grad_enabled):
-            grads = self.fn.backward(ctx, g)
+            grads = self.fn.backward(ctx, *grad_outputs)
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != self.n_inputs:
@@ -61,6 +69,37 @@ class _FunctionNode(Node):
     def release(self):
         self.saved = None
         self.ctx = None
+
+
+class _GradList:
+    """The gradients of a multi-output Function's outputs, merged slot by slot."""
+    __slots__ = ("items",)
+    shape, dtype = (), None           # so the engine's shape and dtype checks pass it through
+
+    def __init__(self, items):
+        self.items = items
+
+    @property
+    def data(self):
+        return self
+
+    def __add__(self, other):
+        return _GradList([a if b is None else b if a is None else a + b
+                          for a, b in zip(self.items, other.items)])
+
+
+class _OutputSelect(Node):
+    """Output k of a multi-output Function: hands its gradient to slot k."""
+    __slots__ = ("index", "count")
+
+    @property
+    def name(self):
+        return "Output"
+
+    def backward(self, g):
+        items = [None] * self.count
+        items[self.index] = g
+        return (_GradList(items),)
 
 
 class graph_mode:
@@ -99,15 +138,26 @@ class Function:
             out = cls.forward(ctx, *detached)
         finally:
             graph._set_grad_enabled(prev)
-        if not isinstance(out, Tensor):
-            out = Tensor(np.asarray(out))
+        multi = isinstance(out, (tuple, list))
+        outs = [o if isinstance(o, Tensor) else Tensor(np.asarray(o))
+                for o in (out if multi else (out,))]
         if not record:
-            return out
+            return tuple(outs) if multi else outs[0]
         node = _FunctionNode.__new__(_FunctionNode)
         node.fn, node.ctx, node.n_inputs = cls, ctx, len(args)
         node.tensor_positions = positions
+        node.outputs = [(o.shape, o.dtype) for o in outs] if multi else None
         # saved tensors keep their history, so a backward that uses them records
         # correctly under create_graph; inputs are re-attached to their nodes.
         originals = {id(d): a for d, a in zip(detached, args) if isinstance(a, Tensor)}
         node.saved = tuple(originals.get(id(t), t) for t in ctx.to_save)
-        return graph._record(node, out.data, parents)
+        if not multi:
+            return graph._record(node, outs[0].data, parents)
+        graph._record(node, np.empty(0), parents)
+        node.shape, node.dtype = (), None  # a tuple of outputs: see _GradList
+        results = []
+        for k, o in enumerate(outs):
+            select = _OutputSelect.__new__(_OutputSelect)
+            select.index, select.count, select.saved = k, len(outs), ()
+            results.append(graph._record(select, o.data, (node,)))
+        return tuple(results)

@@ -51,6 +51,9 @@ def jacobian(func, inputs, create_graph=False):
     xs, multi = _tuple(inputs)
     xs = _prepare(xs)
     out = func(*xs)
+    if out._node is None:                # out does not depend on the inputs
+        zeros = tuple(_wrap(np.zeros(out.shape + x.shape, out.dtype), None) for x in xs)
+        return zeros if multi else zeros[0]
     rows = [[] for _ in xs]
     for k in range(out.data.size):
         e = np.zeros(out.data.size, out.data.dtype)

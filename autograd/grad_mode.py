@@ -8,6 +8,12 @@ from . import graph
 class _Mode:
     """Base: subclasses set `_enter()` / `_exit()`; instances also decorate functions."""
 
+    def __new__(cls, *args):
+        self = super().__new__(cls)
+        if len(args) == 1 and callable(args[0]) and cls is not set_grad_enabled:
+            return self(args[0])         # used as @no_grad, without parentheses
+        return self
+
     def __call__(self, fn):
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):

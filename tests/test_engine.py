@@ -377,3 +377,35 @@ def test_logical_operators_on_bool_tensors():
     assert (~m).tolist() == [False, True, False]
     with pytest.raises(ag.DtypeError):
         ag.ones(2) & ag.ones(2)
+
+
+class SinCos(ag.Function):
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x.sin(), x.cos()
+
+    @staticmethod
+    def backward(ctx, grad_sin, grad_cos):
+        (x,) = ctx.saved_tensors
+        return grad_sin * x.cos() - grad_cos * x.sin()
+
+
+def test_custom_function_with_several_outputs():
+    x = leaf([0.3, 1.2])
+    s, c = SinCos.apply(x)
+    (s * 2 + c * c).sum().backward()
+    np.testing.assert_allclose(x.grad.data, 2 * np.cos(x.data) - 2 * np.cos(x.data) * np.sin(x.data))
+    x.grad = None
+    SinCos.apply(x)[0].sum().backward()           # the unused output gets zeros
+    np.testing.assert_allclose(x.grad.data, np.cos(x.data))
+    assert ag.gradgradcheck(lambda x: SinCos.apply(x)[0] * SinCos.apply(x)[1], (x,))
+
+
+def test_decorators_without_parentheses_and_jacobian_of_a_constant():
+    @ag.no_grad
+    def f(t):
+        return t * 2
+    assert not f(leaf([1.0])).requires_grad
+    J = ag.functional.jacobian(lambda x: ag.ones(2, dtype="float64"), leaf([1.0, 2.0, 3.0]))
+    assert J.shape == (2, 3) and not J.data.any()
