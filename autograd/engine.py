@@ -124,7 +124,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     deps[p] = n
                 else:
                     push((p, pending.pop(p, None)))
-        del grads
+            # Drop this node's gradients now: _accumulate and _add take a gradient's
+            # buffer over only when no other reference to it exists (sys.getrefcount).
+            grads = gp = data = old = None
     finally:
         graph._set_grad_enabled(prev_mode)
     return captured
@@ -140,10 +142,17 @@ def _to_input(gp, p):
 
 
 def _add(old, gp, create_graph):
-    """The sum of two gradients for the same node."""
+    """The sum of two gradients for the same node (same shape and dtype): into `old`'s
+    buffer when only the pending dict holds `old` and its array is its own."""
     if create_graph:
         return old + gp
-    return _wrap(old.data + gp.data, None)
+    arr = old.data
+    # References: pending, run_backward's `old`, our `old`/`arr`, getrefcount's argument.
+    if (_refcount(old) <= 4 and _refcount(arr) <= 3 and arr.base is None
+            and arr.flags.writeable and old._node is None):
+        np.add(arr, gp.data, out=arr)
+        return old
+    return _wrap(arr + gp.data, None)
 
 
 def _accumulate(node, g, create_graph):

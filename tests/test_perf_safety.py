@@ -1,0 +1,147 @@
+"""The engine reuses gradient buffers in place only where no one else can see them.
+
+_accumulate keeps a leaf's first gradient array instead of copying it, and _add sums
+two gradients of one node into the first one's buffer, each only when sys.getrefcount
+shows that nothing but the engine holds the Tensor and its array (a view would hold
+its base). These tests build the graphs where a buffer *is* shared (the same gradient
+handed to two inputs, a user's gradient, a view) and check that no value leaks from
+one gradient into another; each fails if the ownership check is dropped.
+"""
+import weakref
+
+import numpy as np
+
+import autograd as ag
+from autograd import Function
+
+
+class FreshGrad(Function):
+    """Identity whose backward returns a new array, remembered by a weak reference."""
+    last = None
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1.0
+
+    @staticmethod
+    def backward(ctx, g):
+        arr = np.array(g.data, copy=True)
+        FreshGrad.last = weakref.ref(arr)
+        return ag.Tensor(arr)
+
+
+def test_leaf_takes_over_a_fresh_gradient_buffer():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    FreshGrad.apply(x).sum().backward()
+    assert FreshGrad.last() is not None and x.grad.data is FreshGrad.last()
+    np.testing.assert_array_equal(x.grad.data, [1.0, 1.0, 1.0])
+
+
+def test_one_gradient_handed_to_two_leaves_is_not_shared():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([3.0, 4.0], requires_grad=True)
+    ((a + b) * 3.0).sum().backward()          # Add's backward returns the same g twice
+    assert a.grad.data is not b.grad.data
+    (a * 2.0).sum().backward()                # accumulates into a.grad in place
+    np.testing.assert_array_equal(a.grad.data, [5.0, 5.0])
+    np.testing.assert_array_equal(b.grad.data, [3.0, 3.0])
+
+
+def test_users_gradient_is_copied_not_taken():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    gout = ag.tensor([10.0, 20.0])
+    (x * 1.0).backward(gout * 1.0)            # a fresh array the user still holds
+    given = ag.tensor([5.0, 5.0])
+    y = x.reshape(2)
+    y.backward(given)                         # Reshape hands on a view of `given`
+    x2 = ag.tensor([1.0, 2.0], requires_grad=True)
+    x2.backward(given)                        # a leaf root: the user's own Tensor
+    (x2 * 1.0).backward(ag.tensor([1.0, 1.0]))
+    np.testing.assert_array_equal(given.data, [5.0, 5.0])
+    np.testing.assert_array_equal(x2.grad.data, [6.0, 6.0])
+    np.testing.assert_array_equal(x.grad.data, [15.0, 25.0])
+
+
+def test_view_of_a_gradient_is_copied():
+    x = ag.tensor(np.zeros((2, 3)), requires_grad=True)
+    base = ag.tensor(np.arange(6.0))
+    x.reshape(6).backward(base)               # x.grad would be a view of base's array
+    assert x.grad.data.base is None or x.grad.data.base is not base.data
+    x.reshape(6).backward(ag.tensor(np.ones(6)))
+    np.testing.assert_array_equal(base.data, np.arange(6.0))
+
+
+def test_pending_sum_never_writes_into_a_shared_gradient():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    (((a + b) + a) * 1.0).sum().backward()    # a's two gradients are the same Tensor,
+    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0])   # also b's gradient
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_pending_sum_in_place_gives_the_right_values():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    (a * 2.0 + a * 3.0 + a.exp()).sum().backward()
+    np.testing.assert_allclose(a.grad.data, 5.0 + np.exp([1.0, 2.0]))
+
+
+def test_retained_intermediate_gradient_is_not_overwritten():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    h = a * 2.0
+    h.retain_grad()
+    (h * 3.0 + h * 4.0).sum().backward()
+    np.testing.assert_array_equal(h.grad.data, [7.0, 7.0])
+    np.testing.assert_array_equal(a.grad.data, [14.0, 14.0])
+
+
+def test_pending_sum_never_writes_into_a_gradient_pending_elsewhere():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    u, v = a * 1.0, b * 1.0
+    # (u + v) runs first and leaves the same fresh Tensor pending for both u and v;
+    # the gradient that reaches v next must not be added into that shared buffer.
+    ((u * 2.0 + v * 3.0 + (u + v)) * 1.0).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
+    np.testing.assert_array_equal(b.grad.data, [4.0, 4.0])
+
+
+class ShareGrad(Function):
+    """Identity whose backward returns a new Tensor on the incoming gradient's array."""
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1.0
+
+    @staticmethod
+    def backward(ctx, g):
+        return ag.Tensor(g.data)
+
+
+def test_leaf_does_not_take_an_array_another_gradient_uses():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    ((b + ShareGrad.apply(a)) * 1.0).sum().backward()   # a's first, b's array alive
+    (a * 5.0).sum().backward()                # in place into a.grad
+    np.testing.assert_array_equal(a.grad.data, [6.0, 6.0])
+    np.testing.assert_array_equal(b.grad.data, [1.0, 1.0])
+
+
+def test_pending_sum_never_writes_into_an_array_a_retained_gradient_shares():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    b = ag.tensor([1.0, 2.0], requires_grad=True)
+    u = a * 1.0
+    s = b + ShareGrad.apply(u)                # u's first gradient: s.grad's very array
+    s.retain_grad()
+    ((u * 2.0 + s) * 1.0).sum().backward()
+    np.testing.assert_array_equal(s.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
+
+
+def test_pending_sum_never_writes_into_a_view():
+    a = ag.tensor([1.0, 2.0], requires_grad=True)
+    u = a * 1.0
+    r = u.reshape(1, 2)                       # u's first gradient: a view of r.grad
+    r.retain_grad()
+    ((u * 2.0).sum() + (r * 1.0).sum()).backward()
+    np.testing.assert_array_equal(r.grad.data, [[1.0, 1.0]])
+    np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
