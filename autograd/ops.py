@@ -19,7 +19,7 @@ instructions of the methods on small arrays (valgrind, 16x10 float32).
 """
 import numpy as np
 
-from .graph import CROSS, Node
+from .graph import CROSS, Node, apply2
 
 
 class Add(Node):
@@ -187,14 +187,18 @@ class Sigmoid(Node):
 
 
 class Relu(Node):
+    """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
+    a mask: one pass and no bool array in forward, the mask made only in backward."""
     __slots__ = ()
 
     def forward(self, x):
-        self.saved = mask = x > 0
-        return x * mask
+        self.saved = y = np.maximum(x, 0)
+        return y
 
     def backward(self, g):
-        return g * self.saved,
+        # The mask is a constant (relu'' = 0): multiply by the bool array directly,
+        # not through Tensor.__mul__, which would first cast it to g's dtype.
+        return apply2(Mul, g, self.saved > 0),
 
 
 class Abs(Node):
