@@ -14,7 +14,8 @@ from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Tanh
 from .dropout import Dropout
 from .embedding import Embedding
-from .losses import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, L1Loss, MSELoss, NLLLoss
+from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
+                     MSELoss, NLLLoss, SmoothL1Loss)
 from . import functional, init
 
 # --- optimisation, data, utilities, checkpoints ---------------------------------------------

@@ -106,6 +106,19 @@ class ModuleList(_IndexedModules):
     def __add__(self, other):
         return ModuleList(list(self) + list(other))
 
+    def _child_reprs(self):
+        """As PyTorch 2.x: a run of children with the same repr is one line,
+        "(0-2): 3 x Linear(...)"."""
+        runs = []                        # [first index, last index, repr]
+        for i, m in enumerate(self._modules.values()):
+            text = repr(m)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        return [f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}"
+                for a, b, text in runs]
+
 
 class ModuleDict(Module):
     """A dict of modules whose parameters belong to the owner (insertion order kept)."""

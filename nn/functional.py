@@ -14,7 +14,8 @@ from autograd.ops_nn import Erf, Fold, Linear, Unfold
 from autograd.tensor import Tensor
 
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
-                     cross_entropy, l1_loss, mse_loss, nll_loss)
+                     cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
+                     smooth_l1_loss)
 
 
 def _pair(v, name="argument"):

@@ -131,6 +131,29 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
     return normal_(tensor, 0.0, calculate_gain(nonlinearity, a) / math.sqrt(fan), generator)
 
 
+def orthogonal_(tensor, gain=1, generator=None):
+    """Fill with a (semi-)orthogonal matrix times `gain` (Saxe et al., 2013): the Q of a QR
+    decomposition of a standard normal (rows, cols) matrix, cols = the product of the
+    trailing dims, transposed first when rows < cols so that Q is the tall factor; each
+    column of Q is multiplied by the sign of R's diagonal, which makes the result
+    uniformly (Haar) distributed. Needs at least 2 dims."""
+    if tensor.ndim < 2:
+        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are "
+                         f"supported, got shape {tensor.shape}")
+    if tensor.data.size == 0:
+        return tensor
+    rows = tensor.shape[0]
+    cols = tensor.data.size // rows
+    flat = _rng(generator).normal(0.0, 1.0, (rows, cols))
+    if rows < cols:
+        flat = flat.T
+    q, r = np.linalg.qr(flat)
+    q *= np.sign(np.diag(r))
+    if rows < cols:
+        q = q.T
+    return _fill(tensor, (q * gain).reshape(tensor.shape))
+
+
 def default_init_(weight, bias):
     """PyTorch's default for Linear and Conv: weight kaiming_uniform_(a=sqrt(5)), i.e.
     U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and bias U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""

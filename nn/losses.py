@@ -2,14 +2,15 @@
 
 All are composites of autograd primitives: cross-entropy is the fused ``log_softmax``,
 an integer-index gather and a sum; the logits version of binary cross-entropy goes
-through ``softplus``; so their gradients come from the primitives' rules and stay finite
-for logits of any size.
+through ``softplus``; the Huber family and KL divergence are ``where``/``abs``/``log``
+compositions; so their gradients come from the primitives' rules and stay finite for
+logits of any size.
 """
 import warnings
 
 import numpy as np
 
-from autograd import log_softmax, softplus
+from autograd import log_softmax, softplus, where
 from autograd.errors import OutOfRangeError, ShapeError
 from autograd.tensor import Tensor, _operand
 
@@ -54,6 +55,68 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|input - target|, reduced."""
     diff = input - _target(target, input, "l1_loss")
     return _reduce(diff.abs(), _legacy_reduction(size_average, reduce, reduction), "l1_loss")
+
+
+def _quadratic_then_linear(input, target, cut, quad_scale, lin_scale, op):
+    """Elementwise, with d = input - target: quad_scale * d^2 / 2 where |d| < cut, else
+    lin_scale * (|d| - cut / 2): the Huber shape, scaled as each loss defines it."""
+    diff = input - _target(target, input, op)
+    size = diff.abs()
+    return where(size.data < cut, diff * diff * (0.5 * quad_scale),
+                 (size - 0.5 * cut) * lin_scale)
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    """d^2 / 2 where |d| < delta, else delta * (|d| - delta / 2), with d = input - target;
+    `weight` (the input's shape) scales each element before the reduction."""
+    if not delta > 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    loss = _quadratic_then_linear(input, target, delta, 1.0, delta, "huber_loss")
+    if weight is not None:
+        if tuple(weight.shape) != input.shape:
+            raise ShapeError(f"huber_loss: weight of shape {tuple(weight.shape)} must have "
+                             f"the input's shape {input.shape}")
+        loss = loss * weight
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean",
+                   beta=1.0):
+    """d^2 / (2 beta) where |d| < beta, else |d| - beta / 2, with d = input - target
+    (Huber loss divided by beta); beta = 0 is the L1 loss."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    if beta == 0:
+        return l1_loss(input, target, reduction=reduction)
+    loss = _quadratic_then_linear(input, target, beta, 1.0 / beta, 1.0, "smooth_l1_loss")
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean",
+           log_target=False):
+    """Pointwise KL divergence of `target` from the distribution whose log-probabilities
+    are `input`: target * (log target - input), taken as 0 where target = 0 (with
+    `log_target`, target holds log-probabilities: exp(target) * (target - input)).
+    'batchmean' divides the sum by input.shape[0], which is the KL divergence per sample;
+    'mean' divides by the number of elements (with PyTorch's warning)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, reduction)
+    elif reduction == "mean":
+        warnings.warn("kl_div: reduction='mean' divides the total loss by both the batch "
+                      "size and the support size; 'batchmean' divides only by the batch "
+                      "size, which is the KL divergence", stacklevel=2)
+    target = _target(target, input, "kl_div", same_shape=False)
+    if log_target:
+        loss = target.exp() * (target - input)
+    else:
+        positive = target.data > 0
+        safe = where(positive, target, 1.0)
+        loss = where(positive, target * safe.log(), 0.0) - target * input
+    if reduction == "batchmean":
+        total = loss.sum()
+        return total * (1.0 / input.shape[0]) if input.ndim else total
+    return _reduce(loss, reduction, "kl_div")
 
 
 def _class_targets(input, target, op):
@@ -294,3 +357,30 @@ class BCEWithLogitsLoss(_Loss):
         return binary_cross_entropy_with_logits(input, target, self.weight,
                                                 reduction=self.reduction,
                                                 pos_weight=self.pos_weight)
+
+
+class HuberLoss(_Loss):
+    def __init__(self, reduction="mean", delta=1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input, target):
+        return huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class SmoothL1Loss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", beta=1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input, target):
+        return smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class KLDivLoss(_Loss):
+    def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
+        super().__init__(size_average, reduce, reduction)
+        self.log_target = log_target
+
+    def forward(self, input, target):
+        return kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

@@ -270,6 +270,28 @@ class Module:
             m = m._modules[part]
         return m
 
+    def _owner_and_name(self, target):
+        module_path, _, name = target.rpartition(".")
+        return self.get_submodule(module_path), name
+
+    def get_parameter(self, target):
+        """The Parameter at dotted path `target` (``"encoder.0.weight"``); AttributeError
+        if a module on the path is missing or the attribute is not a Parameter."""
+        m, name = self._owner_and_name(target)
+        if not isinstance(m._parameters.get(name), Parameter):
+            raise AttributeError(f"{type(m).__name__} has no parameter '{name}' (looking up "
+                                 f"'{target}')")
+        return m._parameters[name]
+
+    def get_buffer(self, target):
+        """The buffer at dotted path `target` (``"bn.running_mean"``; None for a buffer
+        registered as None); AttributeError if it is not a registered buffer."""
+        m, name = self._owner_and_name(target)
+        if name not in m._buffers:
+            raise AttributeError(f"{type(m).__name__} has no buffer '{name}' (looking up "
+                                 f"'{target}')")
+        return m._buffers[name]
+
     def apply(self, fn):
         """Call ``fn(module)`` on every submodule (children first), then on self."""
         for m in self.children():
@@ -418,11 +440,15 @@ class Module:
     def __repr__(self):
         extra = self.extra_repr()
         lines = extra.split("\n") if extra else []
-        children = [f"({k}): " + _indent(repr(m), 2) for k, m in self._modules.items()]
+        children = [_indent(line, 2) for line in self._child_reprs()]
         if not children and len(lines) <= 1:
             return f"{self._get_name()}({''.join(lines)})"
         body = "\n  ".join(lines + children)
         return f"{self._get_name()}(\n  {body}\n)"
+
+    def _child_reprs(self):
+        """The line "(name): repr" of each child, which ``__repr__`` puts after extra_repr."""
+        return [f"({k}): {m!r}" for k, m in self._modules.items()]
 
     def __setstate__(self, state):
         # copies and unpickled modules get fresh scope names at their next call

@@ -18,6 +18,12 @@ PROBS = RNG.uniform(0.05, 0.95, (3, 4))
 BITS = (RNG.random((3, 4)) > 0.5).astype(np.float64)
 SPATIAL_TARGET = RNG.integers(0, 3, (2, 2, 3))
 REDUCTIONS = ["mean", "sum", "none"]
+# input - target for the Huber family: both sides of every kink used (0.5, 0.7, 1, 1.5), none near
+DIFFS = np.array([[-1.9, -0.9, -0.6, -0.3], [-0.15, 0.2, 0.35, 0.62], [0.8, 1.1, 1.4, 2.2]])
+LOGQ = LOGITS[:3] - np.log(np.exp(LOGITS[:3]).sum(1, keepdims=True))     # log-probabilities
+P = PROBS / PROBS.sum(1, keepdims=True)
+P_ZERO = P.copy()
+P_ZERO[1, 2] = 0.0                      # 0 log 0 = 0
 
 
 def _leaf(a):
@@ -46,6 +52,20 @@ LOSSES = {
     "bce_with_logits_pos_weight": (lambda x, r: F.binary_cross_entropy_with_logits(
         x, ag.tensor(BITS), pos_weight=ag.tensor([1.0, 2.0, 0.5, 3.0]), reduction=r),
         LOGITS[:3] * 2),
+    "huber": (lambda x, r: F.huber_loss(x, ag.tensor(BITS), reduction=r, delta=0.7),
+              BITS + DIFFS),
+    "huber_weighted_target_grad": (lambda x, r: F.huber_loss(
+        ag.tensor(BITS + DIFFS), x, reduction=r, delta=1.5, weight=ag.tensor(PROBS)), BITS),
+    "smooth_l1": (lambda x, r: F.smooth_l1_loss(x, ag.tensor(BITS), reduction=r, beta=0.5),
+                  BITS + DIFFS),
+    "smooth_l1_beta_0": (lambda x, r: F.smooth_l1_loss(x, ag.tensor(BITS), reduction=r, beta=0.0),
+                         BITS + DIFFS),
+    "kl_div": (lambda x, r: F.kl_div(x, ag.tensor(P_ZERO), reduction=r), LOGQ),
+    "kl_div_target_grad": (lambda x, r: F.kl_div(ag.tensor(LOGQ), x, reduction=r), P),
+    "kl_div_log_target": (lambda x, r: F.kl_div(x, ag.tensor(np.log(P)), reduction=r,
+                                                log_target=True), LOGQ),
+    "kl_div_log_target_grad": (lambda x, r: F.kl_div(ag.tensor(LOGQ), x, reduction=r,
+                                                     log_target=True), np.log(P)),
 }
 CASES = [(name, r) for name in LOSSES for r in REDUCTIONS]
 
@@ -63,7 +83,7 @@ def test_reductions_agree(name):
     fn, data = LOSSES[name]
     none = fn(_leaf(data), "none").data
     assert fn(_leaf(data), "sum").item() == pytest.approx(none.sum())
-    if name.startswith(("mse", "l1", "bce")):
+    if name.startswith(("mse", "l1", "bce", "huber", "smooth_l1", "kl_div")):
         assert fn(_leaf(data), "mean").item() == pytest.approx(none.mean())
 
 
@@ -200,6 +220,12 @@ TORCH_LOSSES = [
                                               weight=PROBS), LOGITS[:3] * 4, BITS),
     ("mse_loss", {}, LOGITS, LOGITS[::-1].copy()),
     ("l1_loss", {}, LOGITS, LOGITS[::-1].copy()),
+    ("huber_loss", dict(delta=0.7), BITS + DIFFS, BITS),
+    ("huber_loss", dict(delta=1.5, weight=PROBS), BITS + DIFFS, BITS),
+    ("smooth_l1_loss", dict(beta=0.5), BITS + DIFFS, BITS),
+    ("smooth_l1_loss", dict(beta=0.0), BITS + DIFFS, BITS),
+    ("kl_div", {}, LOGQ, P_ZERO),
+    ("kl_div", dict(log_target=True), LOGQ, np.log(P)),
 ]
 
 
@@ -218,3 +244,76 @@ def test_matches_pytorch(name, kw, x, t, reduction):
     (yb * torch.tensor(g)).sum().backward()
     np.testing.assert_allclose(ya.data, yb.detach().numpy(), rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(xa.grad.data, xb.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# --- Huber, smooth L1, KL divergence --------------------------------------------------------
+def test_huber_smooth_l1_kl_values_by_hand():
+    x, t = ag.tensor(BITS + DIFFS), ag.tensor(BITS)
+    d = np.abs(DIFFS)
+    huber = np.where(d < 0.7, 0.5 * d ** 2, 0.7 * (d - 0.35))
+    np.testing.assert_allclose(F.huber_loss(x, t, reduction="none", delta=0.7).data, huber)
+    smooth = np.where(d < 0.5, d ** 2, d - 0.25)
+    np.testing.assert_allclose(F.smooth_l1_loss(x, t, reduction="none", beta=0.5).data, smooth)
+    # Huber with delta b is b times smooth L1 with beta b; beta 0 is L1; delta 1 is both
+    np.testing.assert_allclose(F.huber_loss(x, t, delta=1.5).item(),
+                               1.5 * F.smooth_l1_loss(x, t, beta=1.5).item())
+    assert F.smooth_l1_loss(x, t, beta=0.0).item() == F.l1_loss(x, t).item()
+    assert F.huber_loss(x, t).item() == pytest.approx(F.smooth_l1_loss(x, t).item())
+    assert F.huber_loss(x, t, weight=ag.tensor(PROBS), reduction="sum").item() == \
+        pytest.approx((np.where(d < 1, 0.5 * d ** 2, d - 0.5) * PROBS).sum())
+    # KL: sum p (log p - log q) per row, with 0 log 0 = 0
+    kl_rows = np.where(P_ZERO > 0, P_ZERO * np.log(np.where(P_ZERO > 0, P_ZERO, 1)), 0).sum(1) \
+        - (P_ZERO * LOGQ).sum(1)
+    q = ag.tensor(LOGQ)
+    assert F.kl_div(q, ag.tensor(P_ZERO), reduction="batchmean").item() == \
+        pytest.approx(kl_rows.mean())
+    assert F.kl_div(q, ag.tensor(P_ZERO), reduction="sum").item() == pytest.approx(kl_rows.sum())
+    with pytest.warns(UserWarning, match="batchmean"):
+        assert F.kl_div(q, ag.tensor(P_ZERO)).item() == pytest.approx(kl_rows.sum() / 12)
+    assert F.kl_div(q, ag.tensor(np.log(P)), reduction="batchmean", log_target=True).item() == \
+        pytest.approx(F.kl_div(q, ag.tensor(P), reduction="batchmean").item())
+    assert F.kl_div(ag.tensor(-1.0), ag.tensor(0.5), reduction="batchmean").item() == \
+        pytest.approx(0.5 * (math.log(0.5) + 1))                  # 0-d: batchmean is the sum
+
+
+def test_kl_div_batchmean_gradients_and_errors():
+    for log_target, target in ((False, P_ZERO), (True, np.log(P))):
+        fn = lambda q: F.kl_div(q, ag.tensor(target), reduction="batchmean",  # noqa: E731
+                                log_target=log_target)
+        assert ag.gradcheck(fn, [_leaf(LOGQ)]) and ag.gradgradcheck(fn, [_leaf(LOGQ)])
+    x, t = ag.tensor(BITS), ag.tensor(BITS)
+    with pytest.raises(ValueError, match="delta must be positive"):
+        F.huber_loss(x, t, delta=0.0)
+    with pytest.raises(ValueError, match="beta must be non-negative"):
+        F.smooth_l1_loss(x, t, beta=-1.0)
+    with pytest.raises(ag.ShapeError, match="weight"):
+        F.huber_loss(x, t, weight=ag.ones(4))
+    with pytest.raises(ValueError, match="reduction must be"):
+        F.kl_div(x, t, reduction="batch")
+
+
+def test_huber_smooth_l1_kl_modules():
+    x, t = ag.tensor(BITS + DIFFS), ag.tensor(BITS)
+    assert nn.HuberLoss(reduction="sum", delta=0.7)(x, t).item() == \
+        F.huber_loss(x, t, reduction="sum", delta=0.7).item()
+    assert nn.SmoothL1Loss(beta=0.5)(x, t).item() == F.smooth_l1_loss(x, t, beta=0.5).item()
+    assert nn.SmoothL1Loss(reduce=False)(x, t).shape == (3, 4)
+    crit = nn.KLDivLoss(reduction="batchmean", log_target=True)
+    q, lp = ag.tensor(LOGQ), ag.tensor(np.log(P))
+    assert crit(q, lp).item() == F.kl_div(q, lp, reduction="batchmean", log_target=True).item()
+    assert [repr(m) for m in (nn.HuberLoss(delta=2.0), nn.SmoothL1Loss(), nn.KLDivLoss())] == \
+        ["HuberLoss()", "SmoothL1Loss()", "KLDivLoss()"]                 # as PyTorch prints
+
+
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_batchmean_matches_pytorch(log_target):
+    torch = pytest.importorskip("torch")
+    t = np.log(P) if log_target else P_ZERO
+    xa, xb = _leaf(LOGQ), torch.tensor(LOGQ, requires_grad=True)
+    ya = F.kl_div(xa, ag.tensor(t), reduction="batchmean", log_target=log_target)
+    yb = torch.nn.functional.kl_div(xb, torch.tensor(t), reduction="batchmean",
+                                    log_target=log_target)
+    ya.backward()
+    yb.backward()
+    assert ya.item() == pytest.approx(yb.item(), rel=1e-12)
+    np.testing.assert_allclose(xa.grad.data, xb.grad.numpy(), rtol=1e-12)

@@ -181,7 +181,7 @@ def test_repr_tree():
                           nn.Linear(64, 10, bias=False))
     assert repr(model) == """Sequential(
   (0): Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1))
-  (1): BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True)
+  (1): BatchNorm2d(4, eps=1e-05, momentum=0.1, affine=True, bias=True, track_running_stats=True)
   (2): ReLU()
   (3): MaxPool2d(kernel_size=2, stride=2, padding=0, dilation=1, ceil_mode=False)
   (4): Flatten(start_dim=1, end_dim=-1)
@@ -189,10 +189,96 @@ def test_repr_tree():
   (6): Linear(in_features=64, out_features=10, bias=False)
 )"""
     assert repr(Net()).startswith("Net(\n  (encoder): Block(\n    (layers): ModuleList(\n"
-                                  "      (0): Linear(in_features=4, out_features=4, bias=True)")
+                                  "      (0-1): 2 x Linear(in_features=4, out_features=4, "
+                                  "bias=True)\n    )\n")
     assert repr(nn.Embedding(10, 3, padding_idx=0)) == "Embedding(10, 3, padding_idx=0)"
-    assert repr(nn.LayerNorm(5)) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True)"
+    assert repr(nn.LayerNorm(5)) == "LayerNorm((5,), eps=1e-05, elementwise_affine=True, bias=True)"
     assert repr(nn.GELU("tanh")) == "GELU(approximate='tanh')"
+
+
+def test_get_parameter_buffer_submodule():
+    net = Net()
+    assert net.get_parameter("encoder.layers.1.weight") is net.encoder.layers[1].weight
+    assert net.get_parameter("head.bias") is net.head.bias
+    assert net.get_buffer("encoder.norm.running_mean") is net.encoder.norm.running_mean
+    assert net.get_buffer("scratch") is net.scratch              # non-persistent too
+    assert net.get_submodule("") is net
+    bn = nn.BatchNorm1d(3, affine=False, track_running_stats=False)
+    assert bn.get_buffer("running_var") is None                  # registered as None
+    for getter, target, message in [
+            (net.get_parameter, "encoder.norm.running_mean", "no parameter 'running_mean'"),
+            (net.get_parameter, "encoder.layers", "no parameter 'layers'"),
+            (net.get_parameter, "encoder.nope.weight", "no submodule 'nope'"),
+            (net.get_buffer, "head.weight", "no buffer 'weight'"),
+            (net.get_buffer, "encoder.layers.2.x", "no submodule '2'"),
+            (bn.get_parameter, "weight", "no parameter 'weight'")]:
+        with pytest.raises(AttributeError, match=message):
+            getter(target)
+
+
+def test_get_accessors_match_pytorch():
+    torch = pytest.importorskip("torch")
+    ours = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    theirs = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.BatchNorm1d(3))
+    for target in ("0.weight", "1.bias"):
+        assert ours.get_parameter(target).shape == tuple(theirs.get_parameter(target).shape)
+    for target in ("1.running_mean", "1.num_batches_tracked"):
+        assert ours.get_buffer(target).shape == tuple(theirs.get_buffer(target).shape)
+    for get, target in (("get_parameter", "1.running_mean"), ("get_buffer", "0.weight"),
+                        ("get_submodule", "2")):
+        with pytest.raises(AttributeError):
+            getattr(theirs, get)(target)
+        with pytest.raises(AttributeError):
+            getattr(ours, get)(target)
+
+
+def _repr_cases(n):
+    """Modules whose repr PyTorch 2.x prints specially, built from `n` (nn or torch.nn)."""
+    class B(n.Module):
+        def __init__(self):
+            super().__init__()
+            self.l = n.ModuleList([n.Sequential(n.Linear(2, 2), n.ReLU()) for _ in range(2)])
+    return [n.BatchNorm1d(4), n.BatchNorm2d(3, momentum=None, affine=False),
+            n.BatchNorm1d(3, bias=False), n.LayerNorm(5), n.LayerNorm((2, 3), bias=False),
+            n.LayerNorm(4, elementwise_affine=False),
+            n.ModuleList([B(), B(), n.Linear(2, 2), n.ReLU(), n.ReLU(), n.ReLU(), n.Linear(2, 2)]),
+            n.ModuleList([n.Linear(2, 2)] * 3), n.ModuleList(),
+            n.Sequential(n.ReLU(), n.ReLU()),          # Sequential does not compress
+            n.ModuleDict({"a": n.ReLU(), "b": n.ReLU()})]
+
+
+def test_reprs_of_repeats_and_norms():
+    ours = [repr(m) for m in _repr_cases(nn)]
+    assert ours[6] == """ModuleList(
+  (0-1): 2 x B(
+    (l): ModuleList(
+      (0-1): 2 x Sequential(
+        (0): Linear(in_features=2, out_features=2, bias=True)
+        (1): ReLU()
+      )
+    )
+  )
+  (2): Linear(in_features=2, out_features=2, bias=True)
+  (3-5): 3 x ReLU()
+  (6): Linear(in_features=2, out_features=2, bias=True)
+)"""
+    assert ours[2] == ("BatchNorm1d(3, eps=1e-05, momentum=0.1, affine=True, bias=False, "
+                       "track_running_stats=True)")
+    assert ours[8] == "ModuleList()"
+    assert ours[9] == "Sequential(\n  (0): ReLU()\n  (1): ReLU()\n)"
+
+
+def test_reprs_match_pytorch():
+    torch = pytest.importorskip("torch")
+    assert [repr(m) for m in _repr_cases(nn)] == [repr(m) for m in _repr_cases(torch.nn)]
+
+
+def test_batch_norm_without_bias():
+    bn = nn.BatchNorm1d(3, bias=False)
+    assert [k for k, _ in bn.named_parameters()] == ["weight"] and bn.bias is None
+    x = ag.randn(4, 3, dtype="float64")
+    want = (x.data - x.data.mean(0)) / np.sqrt(x.data.var(0) + 1e-5)
+    np.testing.assert_allclose(bn(x).data, want)
 
 
 # --- state dicts -------------------------------------------------------------------------------
@@ -429,3 +515,30 @@ def test_deepcopy_is_independent():
     twin(ag.randn(2, 4)).sum().backward()
     assert twin.head.weight.grad is not None and net.head.weight.grad is None
     assert [n for n, _ in twin.named_parameters()] == [n for n, _ in net.named_parameters()]
+
+
+# --- nn.init.orthogonal_ -------------------------------------------------------------------------
+@pytest.mark.parametrize("shape", [(3, 5), (5, 3), (4, 2, 3), (4, 4)])
+def test_orthogonal_init(shape):
+    w = ag.zeros(*shape, dtype="float64")
+    assert nn.init.orthogonal_(w, gain=2.0, generator=np.random.default_rng(3)) is w
+    m = w.data.reshape(shape[0], -1) / 2.0
+    rows, cols = m.shape
+    gram = m @ m.T if rows <= cols else m.T @ m            # orthonormal rows or columns
+    np.testing.assert_allclose(gram, np.eye(min(rows, cols)), atol=1e-12)
+    # Q of the QR of the seeded normal draw (transposed when wide), with R's diagonal > 0
+    a = np.random.default_rng(3).normal(0.0, 1.0, (rows, cols))
+    q, a = (m.T, a.T) if rows < cols else (m, a)
+    r = q.T @ a
+    np.testing.assert_allclose(q @ r, a, atol=1e-12)
+    assert (np.diag(r) > 0).all() and np.allclose(np.tril(r, -1), 0, atol=1e-12)
+    ag.manual_seed(7)
+    first = nn.init.orthogonal_(ag.zeros(*shape)).data
+    ag.manual_seed(7)
+    np.testing.assert_array_equal(nn.init.orthogonal_(ag.zeros(*shape)).data, first)
+
+
+def test_orthogonal_init_errors_and_empty():
+    with pytest.raises(ValueError, match="2 or more dimensions"):
+        nn.init.orthogonal_(ag.zeros(3))
+    assert nn.init.orthogonal_(ag.zeros(0, 3)).shape == (0, 3)

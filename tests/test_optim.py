@@ -445,3 +445,197 @@ def test_scheduler_matches_torch(name, make, formula):
         topt.step()
         tsched.step()
         s.step()
+
+
+# --- ReduceLROnPlateau, OneCycleLR, SequentialLR --------------------------------------------
+PLATEAU_CASES = [      # (kwargs, metrics, lr of group 0 after each step), traced by hand
+    (dict(factor=0.5, patience=2), [1.0, 0.9, 0.95, 0.95, 0.95, 0.8, 0.8, 0.8, 0.8],
+     [0.1, 0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.05, 0.025]),
+    (dict(factor=0.5, patience=0, cooldown=1), [1.0] * 6, [0.1, 0.05, 0.05, 0.025, 0.025, 0.0125]),
+    (dict(factor=0.5, patience=0, cooldown=1, min_lr=[0.03, 0.0]), [1.0] * 6,
+     [0.1, 0.05, 0.05, 0.03, 0.03, 0.03]),
+    (dict(mode="max", factor=0.5, patience=0, threshold=0.5, threshold_mode="abs"),
+     [1.0, 1.4, 1.6, 2.2, 2.6], [0.1, 0.05, 0.05, 0.05, 0.025]),
+    (dict(factor=0.5, patience=0, threshold=0.1), [1.0, 0.95, 0.85], [0.1, 0.05, 0.05]),
+    (dict(factor=0.5, patience=0, eps=0.06), [1.0, 1.0, 1.0], [0.1, 0.1, 0.1]),
+]
+
+
+@pytest.mark.parametrize("kwargs, metrics, lrs", PLATEAU_CASES)
+def test_reduce_lr_on_plateau_by_hand(kwargs, metrics, lrs):
+    opt = _opt()
+    s = sched.ReduceLROnPlateau(opt, **kwargs)
+    assert s.get_last_lr() == [0.1, 0.02]                   # construction leaves the lr alone
+    for epoch, (m, want) in enumerate(zip(metrics, lrs), 1):
+        s.step(ag.tensor(m))                                # a 0-d tensor or a float
+        assert s.last_epoch == epoch
+        assert s.get_last_lr()[0] == pytest.approx(want, rel=1e-12)
+        assert opt.param_groups[0]["lr"] == s.get_last_lr()[0]
+
+
+def test_reduce_lr_on_plateau_errors():
+    with pytest.raises(ValueError, match="factor"):
+        sched.ReduceLROnPlateau(_opt(), factor=1.0)
+    with pytest.raises(ValueError, match="mode"):
+        sched.ReduceLROnPlateau(_opt(), mode="lowest")
+    with pytest.raises(ValueError, match="threshold_mode"):
+        sched.ReduceLROnPlateau(_opt(), threshold_mode="relative")
+    with pytest.raises(ValueError, match="expected 2 values for min_lr"):
+        sched.ReduceLROnPlateau(_opt(), min_lr=[0.1])
+    with pytest.raises(TypeError, match="not an Optimizer"):
+        sched.ReduceLROnPlateau([ag.tensor([1.0])])
+
+
+def _one_cycle_cos(k, top=1.0, total=20, pct=0.3):
+    lo, end = top / 25, top / 25 / 1e4
+    up = pct * total - 1
+    if k <= up:
+        return top + (lo - top) / 2 * (1 + math.cos(math.pi * k / up))
+    return end + (top - end) / 2 * (1 + math.cos(math.pi * (k - up) / (total - 1 - up)))
+
+
+def _one_cycle_three_phase_linear(k, top=1.0):      # total 20, pct_start 0.25, div 10, final 100
+    lo, end = top / 10, top / 10 / 100
+    if k <= 4:
+        return lo + (top - lo) * k / 4
+    if k <= 8:
+        return top + (lo - top) * (k - 4) / 4
+    return lo + (end - lo) * (k - 8) / 11
+
+
+def test_one_cycle_closed_forms_and_momentum():
+    opt = _opt()
+    s = sched.OneCycleLR(opt, max_lr=[1.0, 0.5], total_steps=20)
+    for k in range(20):
+        np.testing.assert_allclose(s.get_last_lr(), [_one_cycle_cos(k), _one_cycle_cos(k, 0.5)],
+                                   rtol=1e-12)
+        pct = k / 5 if k <= 5 else (k - 5) / 14           # momentum runs against the lr
+        lo, hi = (0.95, 0.85) if k <= 5 else (0.85, 0.95)
+        assert opt.param_groups[0]["momentum"] == pytest.approx(
+            hi + (lo - hi) / 2 * (1 + math.cos(math.pi * pct)))
+        opt.step()
+        s.step()
+    with pytest.raises(ValueError, match="total_steps is 20"):
+        s.step()
+    opt = _opt()
+    s = sched.OneCycleLR(opt, max_lr=1.0, epochs=4, steps_per_epoch=5, pct_start=0.25,
+                         anneal_strategy="linear", three_phase=True, div_factor=10.0,
+                         final_div_factor=100.0, cycle_momentum=False)
+    for k in range(20):
+        assert s.get_last_lr()[0] == pytest.approx(_one_cycle_three_phase_linear(k), rel=1e-12)
+        assert opt.param_groups[0]["momentum"] == 0
+        s.step()
+    adam = optim.Adam([ag.tensor([0.0], requires_grad=True)], betas=(0.9, 0.99))
+    sched.OneCycleLR(adam, max_lr=0.1, total_steps=10)
+    assert adam.param_groups[0]["betas"] == (0.95, 0.99)
+
+
+def test_one_cycle_errors():
+    with pytest.raises(ValueError, match="total_steps, or epochs and steps_per_epoch"):
+        sched.OneCycleLR(_opt(), max_lr=1.0)
+    with pytest.raises(ValueError, match="total_steps must be a positive int"):
+        sched.OneCycleLR(_opt(), max_lr=1.0, total_steps=0)
+    with pytest.raises(ValueError, match="anneal_strategy"):
+        sched.OneCycleLR(_opt(), max_lr=1.0, total_steps=5, anneal_strategy="exp")
+    with pytest.raises(ValueError, match="pct_start"):
+        sched.OneCycleLR(_opt(), max_lr=1.0, total_steps=5, pct_start=1.5)
+
+
+def _warmup_then_decay(S, o):
+    return S.SequentialLR(o, [S.LinearLR(o, start_factor=0.1, total_iters=4),
+                              S.ExponentialLR(o, gamma=0.9)], milestones=[5])
+
+
+def test_sequential_lr_closed_form_and_errors():
+    opt = _opt()
+    s = _warmup_then_decay(sched, opt)
+    for e in range(15):
+        f = 0.1 + 0.9 * min(e, 4) / 4 if e < 5 else 0.9 ** (e - 5)
+        np.testing.assert_allclose(s.get_last_lr(), [0.1 * f, 0.02 * f], rtol=1e-12)
+        assert s.last_epoch == e
+        s.step()
+    opt = _opt()
+    other = _opt()
+    with pytest.raises(ValueError, match="one fewer than the schedulers"):
+        sched.SequentialLR(opt, [sched.StepLR(opt, 2), sched.StepLR(opt, 3)], milestones=[])
+    with pytest.raises(ValueError, match="another optimizer"):
+        sched.SequentialLR(opt, [sched.StepLR(opt, 2), sched.StepLR(other, 3)], milestones=[2])
+    with pytest.raises(ValueError, match="ReduceLROnPlateau"):
+        sched.SequentialLR(opt, [sched.ReduceLROnPlateau(opt)], milestones=[])
+
+
+PLATEAU_METRICS = [5, 4, 4.5, 4.2, 4.1, 4, 4, 3.99999, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2] * 2
+# (name, make(scheduler module, optimizer), optimizer class, metric per step or None)
+NEW_SCHEDULES = [
+    ("ReduceLROnPlateau", lambda S, o: S.ReduceLROnPlateau(o, patience=2, factor=0.5),
+     "SGD", PLATEAU_METRICS),
+    ("ReduceLROnPlateau-abs-cooldown", lambda S, o: S.ReduceLROnPlateau(
+        o, patience=1, cooldown=2, threshold_mode="abs", threshold=0.5, min_lr=[0.01, 0.001]),
+     "SGD", PLATEAU_METRICS),
+    ("ReduceLROnPlateau-max", lambda S, o: S.ReduceLROnPlateau(o, mode="max", patience=0),
+     "SGD", [-m for m in PLATEAU_METRICS]),
+    ("OneCycleLR", lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=40), "SGD", None),
+    ("OneCycleLR-three-phase-linear", lambda S, o: S.OneCycleLR(
+        o, max_lr=[1.0, 0.5], epochs=5, steps_per_epoch=8, anneal_strategy="linear",
+        three_phase=True), "SGD", None),
+    ("OneCycleLR-Adam", lambda S, o: S.OneCycleLR(o, max_lr=1.0, total_steps=40,
+                                                  pct_start=0.25), "Adam", None),
+    ("SequentialLR", _warmup_then_decay, "SGD", None),
+    ("SequentialLR-three", lambda S, o: S.SequentialLR(
+        o, [S.StepLR(o, 2, 0.5), S.LambdaLR(o, lambda e: 1 / (1 + e)),
+            S.CosineAnnealingLR(o, T_max=6)], milestones=[3, 7]), "SGD", None),
+]
+
+
+def _group_momentum(opt):
+    return [g["betas"][0] if "betas" in g else g["momentum"] for g in opt.param_groups]
+
+
+def _step(s, metrics, i):
+    if metrics is None:
+        s.step()
+    else:
+        s.step(metrics[i])
+
+
+@pytest.mark.parametrize("name, make, opt_name, metrics", NEW_SCHEDULES,
+                         ids=[c[0] for c in NEW_SCHEDULES])
+def test_new_scheduler_resumes_from_state_dict(name, make, opt_name, metrics):
+    def build():
+        params = [ag.tensor([0.0], requires_grad=True) for _ in range(2)]
+        opt = getattr(optim, opt_name)([{"params": [p], "lr": lr}
+                                        for p, lr in zip(params, (0.1, 0.02))])
+        return opt, make(sched, opt)
+    opt, s = build()
+    for i in range(13):
+        _step(s, metrics, i)
+    opt_sd, s_sd = opt.state_dict(), s.state_dict()
+    assert "optimizer" not in s_sd
+    opt2, s2 = build()
+    opt2.load_state_dict(opt_sd)
+    s2.load_state_dict(s_sd)
+    for i in range(13, 39):
+        _step(s, metrics, i)
+        _step(s2, metrics, i)
+        assert s2.get_last_lr() == s.get_last_lr()
+        assert _group_momentum(opt2) == _group_momentum(opt)
+
+
+@pytest.mark.parametrize("name, make, opt_name, metrics", NEW_SCHEDULES,
+                         ids=[c[0] for c in NEW_SCHEDULES])
+def test_new_scheduler_matches_torch(name, make, opt_name, metrics):
+    torch = pytest.importorskip("torch")
+    tparams = [torch.zeros(1, requires_grad=True) for _ in range(2)]
+    topt = getattr(torch.optim, opt_name)([{"params": [p], "lr": lr}
+                                           for p, lr in zip(tparams, (0.1, 0.02))])
+    tsched = make(torch.optim.lr_scheduler, topt)
+    params = [ag.tensor([0.0], requires_grad=True) for _ in range(2)]
+    opt = getattr(optim, opt_name)([{"params": [p], "lr": lr}
+                                    for p, lr in zip(params, (0.1, 0.02))])
+    s = make(sched, opt)
+    for i in range(39):
+        np.testing.assert_allclose(s.get_last_lr(), tsched.get_last_lr(), rtol=1e-13, atol=0)
+        np.testing.assert_allclose(_group_momentum(opt), _group_momentum(topt), rtol=1e-13)
+        topt.step()
+        _step(tsched, metrics, i)
+        _step(s, metrics, i)

@@ -8,6 +8,10 @@ numbers match PyTorch's; ``step(epoch)`` uses the closed form. ``state_dict()`` 
 everything but the optimizer (and LambdaLR's functions). To resume, build the
 optimizer and the scheduler, then load both state dicts (the constructor's first
 step changes the lr, which loading the optimizer's state dict restores).
+
+``ReduceLROnPlateau`` steps on a metric (``step(val_loss)``) and its constructor leaves
+the lr alone; ``OneCycleLR`` is stepped per batch; ``SequentialLR`` hands over from one
+scheduler to the next at milestones.
 """
 import math
 from bisect import bisect_right
@@ -15,13 +19,17 @@ from bisect import bisect_right
 from .optimizer import Optimizer
 
 
+def _check_optimizer(scheduler, optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(scheduler).__name__}: {type(optimizer).__name__} is not an "
+                        f"Optimizer")
+
+
 class LRScheduler:
     """Base class: subclasses define ``get_lr()`` and optionally ``_closed_form(base_lr)``."""
 
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(self).__name__}: {type(optimizer).__name__} is not an "
-                            f"Optimizer")
+        _check_optimizer(self, optimizer)
         self.optimizer = optimizer
         for i, group in enumerate(optimizer.param_groups):
             if last_epoch == -1:
@@ -204,3 +212,231 @@ class LinearLR(LRScheduler):
     def _closed_form(self, base_lr):
         s, f, n = self.start_factor, self.end_factor, self.total_iters
         return base_lr * (s + (f - s) * min(n, self.last_epoch) / n)
+
+
+def _per_group(name, optimizer, value):
+    """A scalar repeated for each param group, or a list/tuple with one value per group."""
+    n = len(optimizer.param_groups)
+    if isinstance(value, (list, tuple)):
+        if len(value) != n:
+            raise ValueError(f"expected {n} values for {name} (one per param group), got "
+                             f"{len(value)}")
+        return list(value)
+    return [value] * n
+
+
+class ReduceLROnPlateau(LRScheduler):
+    """Multiply each group's lr by `factor` (not below its `min_lr`) once `metric`, passed
+    to ``step(metric)``, has not improved for more than `patience` steps; then wait
+    `cooldown` steps before counting again. Improving means, for mode 'min', falling
+    below best * (1 - threshold) ('rel') or best - threshold ('abs'); for 'max', rising
+    above best * (1 + threshold) or best + threshold. A reduction smaller than `eps` is
+    skipped. Unlike the other schedulers, construction does not change the lr."""
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
+                 threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
+        if factor >= 1.0:
+            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+        if mode not in ("min", "max"):
+            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
+                             f"got {threshold_mode!r}")
+        _check_optimizer(self, optimizer)
+        self.optimizer = optimizer
+        self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.mode, self.factor, self.patience = mode, factor, patience
+        self.threshold, self.threshold_mode = threshold, threshold_mode
+        self.cooldown, self.eps = cooldown, eps
+        self.mode_worse = math.inf if mode == "min" else -math.inf
+        self.best = self.mode_worse
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.last_epoch = 0
+        self._last_lr = self._lrs()
+
+    def is_better(self, a, best):
+        rel = self.threshold_mode == "rel"
+        if self.mode == "min":
+            return a < (best * (1.0 - self.threshold) if rel else best - self.threshold)
+        return a > (best * (1.0 + self.threshold) if rel else best + self.threshold)
+
+    @property
+    def in_cooldown(self):
+        return self.cooldown_counter > 0
+
+    def step(self, metrics, epoch=None):
+        current = float(metrics)
+        self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
+        if self.is_better(current, self.best):
+            self.best = current
+            self.num_bad_epochs = 0
+        else:
+            self.num_bad_epochs += 1
+        if self.in_cooldown:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+                old = float(group["lr"])
+                new = max(old * self.factor, min_lr)
+                if old - new > self.eps:
+                    group["lr"] = new
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+        self._last_lr = self._lrs()
+
+
+class OneCycleLR(LRScheduler):
+    """The 1cycle policy (Smith & Topin, 2017), stepped once per batch for `total_steps`
+    (or epochs * steps_per_epoch) steps: lr rises from max_lr / div_factor to `max_lr`
+    over the first pct_start of the steps, then anneals ('cos' or 'linear') to
+    max_lr / (div_factor * final_div_factor). With `three_phase`, it first comes back
+    down to max_lr / div_factor symmetrically, and only anneals to the minimum in the
+    last phase. With `cycle_momentum`, the optimizer's momentum (or Adam's beta1) moves
+    inversely between `max_momentum` and `base_momentum`. Stepping past total_steps
+    raises ValueError."""
+
+    def __init__(self, optimizer, max_lr, total_steps=None, epochs=None, steps_per_epoch=None,
+                 pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
+                 base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
+                 final_div_factor=1e4, three_phase=False, last_epoch=-1):
+        _check_optimizer(self, optimizer)
+        if total_steps is None:
+            if epochs is None or steps_per_epoch is None:
+                raise ValueError("OneCycleLR: pass total_steps, or epochs and steps_per_epoch")
+            for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
+                if not isinstance(value, int) or value <= 0:
+                    raise ValueError(f"OneCycleLR: {name} must be a positive int, got {value!r}")
+            total_steps = epochs * steps_per_epoch
+        elif not isinstance(total_steps, int) or total_steps <= 0:
+            raise ValueError(f"OneCycleLR: total_steps must be a positive int, got "
+                             f"{total_steps!r}")
+        if not 0 <= pct_start <= 1:
+            raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
+        if anneal_strategy not in ("cos", "linear"):
+            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
+                             f"{anneal_strategy!r}")
+        self.total_steps = total_steps
+        self.anneal_strategy = anneal_strategy
+        up = float(pct_start * total_steps) - 1
+        # (last step of the phase, lr key at its start, at its end, momentum keys alike)
+        if three_phase:
+            self._phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (2 * up, "max_lr", "initial_lr", "base_momentum", "max_momentum"),
+                            (total_steps - 1, "initial_lr", "min_lr", "max_momentum",
+                             "max_momentum")]
+        else:
+            self._phases = [(up, "initial_lr", "max_lr", "max_momentum", "base_momentum"),
+                            (total_steps - 1, "max_lr", "min_lr", "base_momentum",
+                             "max_momentum")]
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
+                                 f"or betas; {type(optimizer).__name__} has neither (pass "
+                                 f"cycle_momentum=False)")
+            self.use_beta1 = "betas" in optimizer.defaults
+        if last_epoch == -1:
+            groups = optimizer.param_groups
+            for group, top in zip(groups, _per_group("max_lr", optimizer, max_lr)):
+                group["initial_lr"] = top / div_factor
+                group["max_lr"] = top
+                group["min_lr"] = group["initial_lr"] / final_div_factor
+            if cycle_momentum:
+                for group, hi, lo in zip(groups,
+                                         _per_group("max_momentum", optimizer, max_momentum),
+                                         _per_group("base_momentum", optimizer, base_momentum)):
+                    self._set_momentum(group, hi)
+                    group["max_momentum"], group["base_momentum"] = hi, lo
+        super().__init__(optimizer, last_epoch)
+
+    def _set_momentum(self, group, value):
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _anneal(self, start, end, pct):
+        if self.anneal_strategy == "cos":
+            return end + (start - end) / 2.0 * (math.cos(math.pi * pct) + 1)
+        return (end - start) * pct + start
+
+    def get_lr(self):
+        step = self.last_epoch
+        if step > self.total_steps:
+            raise ValueError(f"OneCycleLR: tried to step {step} times; total_steps is "
+                             f"{self.total_steps}")
+        lrs = []
+        for group in self.optimizer.param_groups:
+            start = 0.0
+            for i, (end, lr0, lr1, m0, m1) in enumerate(self._phases):
+                if step <= end or i == len(self._phases) - 1:
+                    pct = (step - start) / (end - start)
+                    lrs.append(self._anneal(group[lr0], group[lr1], pct))
+                    if self.cycle_momentum:
+                        self._set_momentum(group, self._anneal(group[m0], group[m1], pct))
+                    break
+                start = end
+        return lrs
+
+
+class SequentialLR(LRScheduler):
+    """Hand over from one scheduler to the next at each milestone: ``schedulers[i]`` runs
+    from milestones[i - 1] (restarted at its epoch 0 there) until milestones[i]. All
+    must drive `optimizer`; ReduceLROnPlateau is not accepted (its step needs a metric).
+    ``state_dict()`` holds the schedulers' state dicts."""
+
+    def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
+        if len(schedulers) < 1:
+            raise ValueError("SequentialLR: expected at least one scheduler")
+        for i, s in enumerate(schedulers):
+            if isinstance(s, ReduceLROnPlateau):
+                raise ValueError(f"SequentialLR: schedulers[{i}] is a ReduceLROnPlateau, "
+                                 f"whose step needs a metric; it cannot be sequenced")
+            if getattr(s, "optimizer", None) is not optimizer:
+                raise ValueError(f"SequentialLR: schedulers[{i}] ({type(s).__name__}) drives "
+                                 f"another optimizer; all must drive the one given")
+        if len(milestones) != len(schedulers) - 1:
+            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones (one "
+                             f"fewer than the schedulers), got {len(milestones)}")
+        self.optimizer = optimizer
+        self._schedulers = list(schedulers)
+        self._milestones = list(milestones)
+        self.last_epoch = last_epoch + 1
+        for group in optimizer.param_groups:      # undo the schedulers' first steps
+            group["lr"] = group["initial_lr"]
+        self._undo_first_steps(self)
+        first = self._schedulers[bisect_right(self._milestones, 0)]
+        first._step_count = 0
+        first.step()
+        self._last_lr = first.get_last_lr()
+
+    @classmethod
+    def _undo_first_steps(cls, scheduler):
+        if isinstance(scheduler, SequentialLR):
+            for s in scheduler._schedulers:
+                cls._undo_first_steps(s)
+        else:
+            scheduler.last_epoch -= 1
+
+    def step(self):
+        self.last_epoch += 1
+        i = bisect_right(self._milestones, self.last_epoch)
+        scheduler = self._schedulers[i]
+        if i > 0 and self._milestones[i - 1] == self.last_epoch:
+            scheduler.step(0)
+        else:
+            scheduler.step()
+        self._last_lr = scheduler.get_last_lr()
+
+    def state_dict(self):
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict):
+        state = dict(state_dict)
+        for s, sd in zip(self._schedulers, state.pop("_schedulers")):
+            s.load_state_dict(sd)
+        self.__dict__.update(state)
