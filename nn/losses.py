@@ -13,6 +13,8 @@ import numpy as np
 from autograd import log_softmax, softplus, where
 from autograd.errors import OutOfRangeError, ShapeError
 from autograd.tensor import Tensor, _operand
+from autograd.graph import apply1
+from autograd.ops import NegLogLikelihood
 
 from .module import Module
 
@@ -165,13 +167,18 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         bad = safe[(safe < 0) | (safe >= c)][0]
         raise OutOfRangeError(f"{op}: target {bad} is out of bounds for {c} classes (targets "
                               f"must lie in [0, {c}) or equal ignore_index={ignore_index})")
-    picked = logp[np.arange(m), safe]
     w = None
     if weight is not None:
         wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
         w = wdata[safe].astype(logp.dtype, copy=False)
     if keep is not None:
         w = keep.astype(logp.dtype) if w is None else w * keep
+    total = float(w.sum()) if w is not None else m
+    if reduction == "sum" or (reduction == "mean" and total):
+        # One fused node for the pick, weights and reduction (autograd/ops.py NegLogLikelihood).
+        scale = -1.0 / total if reduction == "mean" else -1.0
+        return apply1(NegLogLikelihood, logp, safe, w, scale), keep, total
+    picked = logp[np.arange(m), safe]
     if w is None:
         if reduction == "mean":
             return _mean(picked.sum(), -m), None, m

@@ -94,7 +94,7 @@ def test_save_renders_svg_png_pdf(tmp_path):
         with open(written[1], "rb") as f:
             assert f.read(5).startswith(magic)
     svg = open(tmp_path / "flow.svg", encoding="utf-8").read()
-    assert svg.count('class="node"') == 7 + 4            # ops + parameters
+    assert svg.count('class="node"') == 5 + 4            # ops + parameters
     assert svg.count('class="cluster"') == 3
     assert "0.weight" in svg and "gradient flow" in svg
 

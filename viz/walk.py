@@ -200,7 +200,7 @@ def _values(nd, tensor):
             nd.grad = tensor.grad.data
 
 
-INDEXING_OPS = ("GetItem",)
+INDEXING_OPS = ("GetItem", "NegLogLikelihood")
 
 
 def _mark_indexed(nodes, edges):
