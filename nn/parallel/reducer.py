@@ -84,7 +84,10 @@ class Reducer:
                 self.where[id(p)] = b
         self.next = 0                # index of the next bucket to start
         self.enabled = True          # False inside no_sync()
-        self.stats = {"allreduce_calls": 0, "wait_seconds": 0.0, "steps": 0}
+        # wait_seconds: time backward waited at its end; done_early_bytes: bytes of the
+        # buckets whose allreduce had already completed by then (hidden behind backward)
+        self.stats = {"allreduce_calls": 0, "steps": 0, "wait_seconds": 0.0,
+                      "done_early_bytes": 0, "bytes": 0}
         for p in params:
             p.register_post_accumulate_grad_hook(self._ready)
 
@@ -129,10 +132,15 @@ class Reducer:
         self.MPI.Request.Testall([b.request for b in self.buckets[:self.next]])
 
     def _finish(self):
+        stats = self.stats
         t0 = time.perf_counter()
+        for b in self.buckets:
+            stats["bytes"] += b.buffer.nbytes
+            if b.request.Test():
+                stats["done_early_bytes"] += b.buffer.nbytes
         self.MPI.Request.Waitall([b.request for b in self.buckets])
-        self.stats["wait_seconds"] += time.perf_counter() - t0
-        self.stats["steps"] += 1
+        stats["wait_seconds"] += time.perf_counter() - t0
+        stats["steps"] += 1
         for b in self.buckets:
             b.unpack()
             b.request = None
