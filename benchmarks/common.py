@@ -113,8 +113,8 @@ class Row:
         return "ok" if self.ratio <= self.target else "MISS"
 
     def cells(self):
-        return [self.workload, self.variant,
-                f"{self.value:.4g} {self.unit}",
+        value = f"{self.value:,.0f}" if abs(self.value) >= 1e4 else f"{self.value:.4g}"
+        return [self.workload, self.variant, f"{value} {self.unit}",
                 f"{100 * self.spread:.0f}%" if self.spread is not None else "",
                 f"{self.ratio:.2f}x {self.vs}" if self.ratio is not None else "",
                 f"<= {self.target}x" if self.target is not None else "",
@@ -205,6 +205,8 @@ def hips_rows(workload, source_name, bench_file, base, scale, unit, rounds=None)
     import subprocess
     rounds = rounds or (5 if QUICK else 11)
     env = dict(os.environ, _BENCH_FOREIGN="1")
+    if env.pop("BENCH_THREADS", None):       # threadpoolctl may not be installed there
+        env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = str(THREADS)
     proc = subprocess.run([python, "-c", _HIPS_DRIVER, os.path.abspath(bench_file),
                            source_name, str(rounds)],
                           cwd=os.path.dirname(os.path.abspath(__file__)), env=env,
