@@ -66,7 +66,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     push = ready.append
     stats = graph._hook_stats
     anomaly = graph._anomaly
+    observed = stats is not None or wanted is not None      # per-node extras, usually off
     epoch = graph._epoch
+    leaf_type = AccumulateGrad
     prev_mode = graph._set_grad_enabled(create_graph)
     try:
         while ready:
@@ -77,11 +79,12 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             else:
                 if node.meta is not None:
                     g = _run_tensor_hooks(node, g)
-                if stats is not None:
-                    stats(node, g)
-                if wanted is not None and node in wanted:
-                    captured[node] = g
-                if type(node) is AccumulateGrad:
+                if observed:
+                    if stats is not None:
+                        stats(node, g)
+                    if wanted is not None and node in wanted:
+                        captured[node] = g
+                if type(node) is leaf_type:
                     if accumulate and (wanted is None or node in wanted):
                         _accumulate(node, g, create_graph)
                     continue
@@ -95,7 +98,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 if node.epoch < epoch:
                     node.check_versions()
                 grads = node.backward(g)
-                del g
+                g = None
                 if not retain_graph:
                     node.release()
                 if anomaly:
