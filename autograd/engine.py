@@ -47,14 +47,16 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             deps[r] = 0
             push(r)
     pop = stack.pop
+    count = deps.get
     while stack:
         for p in pop().parents:
             if p is not None:
-                if p in deps:
-                    deps[p] += 1
-                else:
+                n = count(p)
+                if n is None:
                     deps[p] = 1
                     push(p)
+                else:
+                    deps[p] = n + 1
 
     pending = {}             # node -> gradient so far, while some consumers are pending
     for r, g in zip(roots, grads):
@@ -111,7 +113,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     data = gp.data
                     if data.shape != p.shape or data.dtype is not p.dtype:
                         gp = _to_input(gp, p)
-                    old = pending.get(p)
+                    old = pending.get(p) if pending else None
                     if old is not None:
                         gp = _add(old, gp, create_graph)
                     elif n == 0:                   # its last consumer: skip the dict
