@@ -229,13 +229,18 @@ def _wrap(data, node):
     return t
 
 
-def _record(node, out, parents):
+def _stamp(node, data, parents):
+    """Fill in a recorded node's structure: its parents and what survives release()."""
     node.parents = parents
-    node.shape = out.shape
-    node.dtype = out.dtype
+    node.shape = data.shape
+    node.dtype = data.dtype
     node.scope = _scope
     node.epoch = _epoch
     node.meta = None
+
+
+def _record(node, out, parents):
+    _stamp(node, out, parents)
     return _wrap(out, node)
 
 
@@ -253,13 +258,7 @@ def apply1(cls, x, *args):
     out.data = data = node.forward(x.data, *args)
     if _debug:
         return _record_debug(node, data, (xn,), (x,))
-    # _record, inlined: apply1 and apply2 are the hottest lines of the package.
-    node.parents = (xn,)
-    node.shape = data.shape
-    node.dtype = data.dtype
-    node.scope = _scope
-    node.epoch = _epoch
-    node.meta = None
+    _stamp(node, data, (xn,))
     out._node = node
     return out
 
@@ -290,12 +289,7 @@ def apply2(cls, a, b, *args):
                       if save is CROSS else (a, b))
     if _debug:
         return _record_debug(node, data, (an, bn), (a, b))
-    node.parents = (an, bn)
-    node.shape = data.shape
-    node.dtype = data.dtype
-    node.scope = _scope
-    node.epoch = _epoch
-    node.meta = None
+    _stamp(node, data, (an, bn))
     out._node = node
     return out
 

@@ -7,40 +7,20 @@ micrograd's recursive topological sort fails at about a thousand ops deep, so it
 no row here.
 """
 try:
-    from . import common
+    from . import common, op_overhead
 except ImportError:
     import common
+    import op_overhead
 
 import numpy as np
 
 DEPTHS = (10 ** 4, 10 ** 5, 10 ** 6)
 
 
-def chain(n):
-    import autograd as ag
-    x0 = np.linspace(-1.0, 1.0, 16)
-    seed = ag.tensor(np.ones(16))
-
-    def step():
-        x = ag.tensor(x0, requires_grad=True)
-        y = x
-        for i in range(n):
-            k = i % 3
-            if k == 0:
-                y = y * 1.001
-            elif k == 1:
-                y = y + 0.01
-            else:
-                y = y.tanh()
-        y.backward(seed)
-        del y                     # the whole graph is freed here, and timed
-        return x.grad
-    return step
-
-
 def run():
     depths = DEPTHS[:2] if common.QUICK else DEPTHS
-    variants = {n: chain(n) for n in depths}
+    x0 = np.linspace(-1.0, 1.0, 16)
+    variants = {n: op_overhead.gradgraph_chain(x0, n) for n in depths}
     # One call per sample, the depths interleaved round by round.
     samples = common.interleaved(variants, rounds=3 if common.QUICK else 5, number=1)
     per_op = {n: [t / n for t in samples[n]] for n in depths}

@@ -15,22 +15,22 @@ N_OPS = 1000
 SIZE = 16
 
 
+KINDS = [i % 3 for i in range(N_OPS)]       # 0: * 1.001, 1: + 0.01, 2: tanh
+
+
 def numpy_floor(x0):
+    """The chain's forward and its hand-written backward in bare numpy."""
     def step():
         y = x0
         saved = []
-        for i in range(N_OPS):
-            k = i % 3
-            if k == 0:
-                y = y * 1.001
-            elif k == 1:
-                y = y + 0.01
-            else:
+        for k in KINDS:
+            if k == 2:
                 y = np.tanh(y)
                 saved.append(y)
+            else:
+                y = y * 1.001 if k == 0 else y + 0.01
         g = np.ones_like(y)
-        for i in reversed(range(N_OPS)):
-            k = i % 3
+        for k in reversed(KINDS):
             if k == 0:
                 g = g * 1.001
             elif k == 2:
@@ -40,43 +40,39 @@ def numpy_floor(x0):
     return step
 
 
-def gradgraph_chain(x0):
-    import autograd as ag
-    seed = ag.tensor(np.ones(SIZE))
+def chain(y, n=N_OPS, tanh=None):
+    """The op chain on `y`, for any library whose tensors have * and + (and .tanh(),
+    unless `tanh` is given)."""
+    for i in range(n):
+        k = i % 3
+        if k == 0:
+            y = y * 1.001
+        elif k == 1:
+            y = y + 0.01
+        else:
+            y = tanh(y) if tanh else y.tanh()
+    return y
 
+
+def autodiff_chain(leaf, seed, n=N_OPS):
+    """A step: a fresh leaf `leaf()`, the chain, backward from `seed`; the graph dies at
+    the step's end, so freeing it is timed too."""
     def step():
-        x = ag.tensor(x0, requires_grad=True)
-        y = x
-        for i in range(N_OPS):
-            k = i % 3
-            if k == 0:
-                y = y * 1.001
-            elif k == 1:
-                y = y + 0.01
-            else:
-                y = y.tanh()
-        y.backward(seed)
+        x = leaf()
+        chain(x, n).backward(seed)
         return x.grad
     return step
+
+
+def gradgraph_chain(x0, n=N_OPS):
+    import autograd as ag
+    return autodiff_chain(lambda: ag.tensor(x0, requires_grad=True),
+                          ag.tensor(np.ones_like(x0)), n)
 
 
 def torch_chain(torch, x0):
-    seed = torch.ones(SIZE, dtype=torch.float64)
-
-    def step():
-        x = torch.tensor(x0, requires_grad=True)
-        y = x
-        for i in range(N_OPS):
-            k = i % 3
-            if k == 0:
-                y = y * 1.001
-            elif k == 1:
-                y = y + 0.01
-            else:
-                y = y.tanh()
-        y.backward(seed)
-        return x.grad
-    return step
+    return autodiff_chain(lambda: torch.tensor(x0, requires_grad=True),
+                          torch.ones(len(x0), dtype=torch.float64))
 
 
 # Run by HIPS autograd's interpreter (its package is also named `autograd`).
@@ -84,19 +80,10 @@ HIPS_SOURCE = '''
 import autograd.numpy as anp
 from autograd import grad
 
-def chain(x):
-    y = x
-    for i in range(N_OPS):
-        k = i % 3
-        if k == 0:
-            y = y * 1.001
-        elif k == 1:
-            y = y + 0.01
-        else:
-            y = anp.tanh(y)
-    return anp.sum(y)
+def chain_sum(x):
+    return anp.sum(chain(x, tanh=anp.tanh))
 
-gchain = grad(chain)
+gchain = grad(chain_sum)
 x0 = np.linspace(-1.0, 1.0, SIZE)
 VARIANTS = {"numpy floor": numpy_floor(x0), "HIPS autograd": lambda: gchain(x0)}
 '''
