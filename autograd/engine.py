@@ -99,8 +99,12 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                         f"backward twice{node._created()}.")
                 if node.epoch < epoch:
                     node.check_versions()
+                # Nothing but this loop holds g (references: `g`, getrefcount's argument):
+                # the rule may reuse its buffer (graph.owns_buffer). Never while recording.
+                if not create_graph and _refcount(g) <= 2:
+                    graph._donated = g
                 grads = node.backward(g)
-                g = None
+                graph._donated = g = None
                 if not retain_graph:
                     node.release()
                 if anomaly:
@@ -133,6 +137,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             # buffer over only when no other reference to it exists (sys.getrefcount).
             grads = gp = data = old = None
     finally:
+        graph._donated = None
         graph._set_grad_enabled(prev_mode)
     return captured
 

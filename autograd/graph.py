@@ -23,6 +23,18 @@ _anomaly = False         # detect_anomaly(): check values for NaN/Inf
 _debug = False           # anomaly or record_creation_lines: the slow recording path
 _lines = False           # record_creation_lines(): each node keeps its user code line
 _hook_stats = None       # callable(node, grad) set by gradient-flow recording
+_donated = None          # the gradient the engine hands a backward rule as its only holder
+
+
+def owns_buffer(g):
+    """True if a backward rule may write into `g.data` in place: the engine handed it `g`
+    as the only holder (see engine.run_backward) and no other object uses its array."""
+    if g is not _donated:
+        return False
+    arr = g.data
+    # References to arr: g's slot, `arr`, getrefcount's argument (a view would add one).
+    return (sys.getrefcount(arr) <= 3 and isinstance(arr, np.ndarray) and arr.base is None
+            and arr.flags.writeable)
 
 
 def is_grad_enabled():

@@ -19,7 +19,7 @@ instructions of the methods on small arrays (valgrind, 16x10 float32).
 """
 import numpy as np
 
-from .graph import CROSS, Node, apply1, apply2
+from .graph import CROSS, Node, apply1, apply2, owns_buffer
 
 
 class Add(Node):
@@ -197,7 +197,12 @@ class Relu(Node):
 
     def backward(self, g):
         # The mask is a constant (relu'' = 0): multiply by the bool array directly,
-        # not through Tensor.__mul__, which would first cast it to g's dtype.
+        # not through Tensor.__mul__, which would first cast it to g's dtype; into g's
+        # own buffer when the engine says no one else sees it (-4% of an MLP step at
+        # B=512, H=1024: one B x H array less to allocate and fill).
+        if owns_buffer(g):
+            np.multiply(g.data, self.saved > 0, out=g.data)
+            return g,
         return apply2(Mul, g, self.saved > 0),
 
 

@@ -145,3 +145,65 @@ def test_pending_sum_never_writes_into_a_view():
     ((u * 2.0).sum() + (r * 1.0).sum()).backward()
     np.testing.assert_array_equal(r.grad.data, [[1.0, 1.0]])
     np.testing.assert_array_equal(a.grad.data, [3.0, 3.0])
+
+
+# --- backward rules writing into the incoming gradient (graph.owns_buffer) -------------
+
+def test_relu_backward_reuses_an_unshared_gradient_buffer():
+    x = ag.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    FreshGrad.apply(x.relu()).sum().backward()        # relu gets FreshGrad's new array
+    assert FreshGrad.last() is not None and x.grad.data is FreshGrad.last()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 1.0])
+
+
+def test_relu_backward_leaves_a_retained_gradient_alone():
+    x = ag.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    y = x.relu()
+    y.retain_grad()
+    (y * 2.0).sum().backward()
+    np.testing.assert_array_equal(y.grad.data, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0])
+
+
+def test_relu_backward_leaves_a_gradient_shared_with_another_input_alone():
+    x = ag.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    u = x * 1.0
+    ((u + u.relu()) * 1.0).sum().backward()           # Add hands the same g to u and relu
+    np.testing.assert_array_equal(x.grad.data, [1.0, 2.0, 2.0])
+
+
+def test_relu_backward_leaves_a_view_of_a_retained_gradient_alone():
+    x = ag.tensor([-1.0, 2.0, 3.0, -4.0], requires_grad=True)
+    y = x.relu()
+    r = y.reshape(2, 2)                               # relu's g: a view of r.grad
+    r.retain_grad()
+    (r * 3.0).sum().backward()
+    np.testing.assert_array_equal(r.grad.data, [[3.0, 3.0], [3.0, 3.0]])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 3.0, 3.0, 0.0])
+
+
+def test_backward_rule_called_by_hand_never_writes_into_the_callers_gradient():
+    x = ag.tensor([-1.0, 2.0], requires_grad=True)
+    y = x.relu()
+    g = ag.tensor([5.0, 5.0])
+    with ag.no_grad():
+        (gx,) = y.grad_fn.backward(g)
+    np.testing.assert_array_equal(g.data, [5.0, 5.0])
+    np.testing.assert_array_equal(gx.data, [0.0, 5.0])
+
+
+def test_relu_backward_under_create_graph_stays_out_of_place():
+    x = ag.tensor([-1.0, 2.0], dtype="float64", requires_grad=True)
+    (gx,) = ag.grad((x.relu() * x).sum(), x, create_graph=True)   # d/dx = 2x for x > 0
+    np.testing.assert_array_equal(gx.data, [0.0, 4.0])
+    (ggx,) = ag.grad(gx.sum(), x)
+    np.testing.assert_array_equal(ggx.data, [0.0, 2.0])
+
+
+def test_relu_backward_leaves_an_array_another_gradient_uses_alone():
+    x = ag.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+    z = ShareGrad.apply(x.relu())                     # relu's g: a new Tensor on z.grad's array
+    z.retain_grad()
+    (z * 2.0).sum().backward()
+    np.testing.assert_array_equal(z.grad.data, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0])
