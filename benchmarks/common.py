@@ -70,12 +70,24 @@ def calibrate(fn, target=0.02):
         n *= 4
 
 
+def settle():
+    """Let the previous variant's idle threads go to sleep before the next one runs.
+
+    OpenBLAS's and PyTorch's (OpenMP) worker threads spin for up to ~0.1 s after each
+    call before they sleep. On a 2-core machine, a PyTorch step started while OpenBLAS's
+    threads still spin runs 2x slower (and a numpy step after PyTorch's, up to 40x),
+    which would measure the interleaving rather than the libraries. Forcing passive
+    waits instead (OMP_WAIT_POLICY=PASSIVE) slows PyTorch's own step by 1.3-1.7x."""
+    if (THREADS or os.cpu_count() or 1) > 1:
+        time.sleep(0.3)
+
+
 def interleaved(variants, rounds=15, number=None, target=0.02, setup=None):
     """Time each of `variants` ({name: fn}) `rounds` times, interleaved.
 
     `number` calls per sample (calibrated from the slowest variant to about `target`
-    seconds if None). `setup(name)` (optional) runs untimed before each sample.
-    Returns {name: [seconds per call, one per round]}."""
+    seconds if None). `setup(name)` (optional) runs untimed before each sample, after
+    settle(). Returns {name: [seconds per call, one per round]}."""
     names = list(variants)
     for name in names:               # warm up caches, allocators, BLAS threads
         if setup:
@@ -87,8 +99,10 @@ def interleaved(variants, rounds=15, number=None, target=0.02, setup=None):
     for r in range(rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
+            settle()
             if setup:
                 setup(name)
+            variants[name]()         # wake the thread pools: the sample times steady state
             samples[name].append(time_calls(variants[name], number))
     return samples
 
@@ -166,13 +180,7 @@ def optional(module):
 
 
 def torch_or_none():
-    """PyTorch, if installed, with its OpenMP threads told to sleep when idle.
-
-    By default they spin for a while after each parallel region; interleaved with numpy
-    on a 2-core machine, the spinning threads starve OpenBLAS's threads and a numpy
-    step right after a PyTorch one runs up to 40x slower. Passive waiting costs PyTorch
-    a wake-up per parallel region instead (it must be set before torch is imported)."""
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    """PyTorch if installed, on as many threads as BLAS gets."""
     torch = optional("torch")
     if torch is not None:
         torch.set_num_threads(THREADS or os.cpu_count() or 1)
@@ -240,14 +248,15 @@ def machine_info():
                 lines.append(f"BLAS: {info.get('internal_api')} {info.get('version')} "
                              f"({info.get('architecture')} kernels, {info.get('num_threads')} "
                              f"threads)")
-    torch = optional("torch")
+    torch = torch_or_none()
     if torch is not None:
         lines.append(f"torch {torch.__version__} ({torch.get_num_threads()} threads)")
     mg = optional("micrograd")
     if mg is not None:
         lines.append("micrograd installed")
     for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OMP_NUM_THREADS",
-                "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "BENCH_THREADS"):
+                "OPENBLAS_NUM_THREADS", "OMP_WAIT_POLICY", "OPENBLAS_THREAD_TIMEOUT",
+                "BENCH_THREADS"):
         if os.environ.get(var):
             lines.append(f"{var}={os.environ[var]}")
     return lines
