@@ -11,12 +11,13 @@ from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
 from .extras import (all, any, bmm, cumsum, flip, gather, logical_and, logical_not, logical_or,
                      logical_xor, masked_fill, mm, repeat, t)
-from .functions import (abs, add, allclose, amax, amin, argmax, argmin, cat, chunk, clamp,
-                        cos, div, eq, exp, expand, flatten, ge, gt, le, log, log_softmax,
-                        logsumexp, lt, matmul, max, maximum, mean, min, minimum, mul, ne, neg,
-                        norm, outer, permute, pow, reciprocal, relu, reshape, rsqrt,
-                        sigmoid, sign, sin, softmax, softplus, split, sqrt, square, squeeze,
-                        stack, std, sub, sum, tanh, transpose, unsqueeze, var, where)
+from .functions import (abs, add, allclose, cat, chunk, clamp, cos, div, eq, exp, expand,
+                        flatten, ge, gt, le, log, lt, matmul, maximum, minimum, mul, ne,
+                        neg, outer, permute, pow, reciprocal, relu, reshape, rsqrt, sigmoid,
+                        sign, sin, softplus, split, sqrt, square, squeeze, stack, sub, tanh,
+                        transpose, unsqueeze, where)
+from .reductions import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min,
+                         norm, softmax, std, sum, var)
 from .creation import (arange, default_generator, empty, eye, from_numpy, full, full_like,
                        linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
                        randn, randn_like, randperm, tensor, zeros, zeros_like)

@@ -1,7 +1,6 @@
 """``backward`` and ``grad``: the public entry points to the engine."""
 import numpy as np
 
-from . import graph
 from .engine import run_backward
 from .errors import GraphError, ShapeError
 from .graph import _wrap
@@ -68,7 +67,6 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
          allow_unused=False, materialize_grads=False):
     """Return d(outputs)/d(inputs) as a tuple, without touching any ``.grad``."""
     outputs = _as_list(outputs)
-    single = isinstance(inputs, Tensor)
     inputs = _as_list(inputs)
     for i, t in enumerate(inputs):
         if not isinstance(t, Tensor) or t._node is None:

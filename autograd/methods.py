@@ -5,6 +5,7 @@ import sys
 import numpy as np
 
 from . import functions as F
+from . import reductions as R
 from . import graph, ops
 from .errors import GraphError, ShapeError
 from .graph import AccumulateGrad
@@ -15,7 +16,7 @@ clamp sum mean var std amax amin max min argmax argmin logsumexp log_softmax sof
 reshape view flatten squeeze unsqueeze permute transpose expand expand_as split chunk matmul
 maximum minimum neg pow eq ne lt le gt ge""".split()
 for _name in _METHODS:
-    setattr(Tensor, _name, getattr(F, _name))
+    setattr(Tensor, _name, getattr(R, _name, None) or getattr(F, _name))
 Tensor.clip = F.clamp
 Tensor._binary_where = F._binary_where
 
