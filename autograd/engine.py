@@ -100,11 +100,15 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 if node.epoch < epoch:
                     node.check_versions()
                 # Nothing but this loop holds g (references: `g`, getrefcount's argument):
-                # the rule may reuse its buffer (graph.owns_buffer). Never while recording.
-                if not create_graph and _refcount(g) <= 2:
+                # a rule that asks may reuse its buffer (graph.owns_buffer); never while
+                # recording.
+                if node.reuses_grad_buffer and not create_graph and _refcount(g) <= 2:
                     graph._donated = g
-                grads = node.backward(g)
-                graph._donated = g = None
+                    grads = node.backward(g)
+                    graph._donated = None
+                else:
+                    grads = node.backward(g)
+                g = None
                 if not retain_graph:
                     node.release()
                 if anomaly:

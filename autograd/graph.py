@@ -123,6 +123,8 @@ class Node:
     # What apply() keeps in `saved`: False nothing (forward may set it), True the input
     # Tensors, CROSS (binary ops) each input only if the other one needs a gradient.
     saves_inputs = False
+    # True for ops whose backward may write into its gradient's buffer (owns_buffer).
+    reuses_grad_buffer = False
 
     @property
     def name(self):

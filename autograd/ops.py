@@ -190,6 +190,7 @@ class Relu(Node):
     """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
     a mask: one pass and no bool array in forward, the mask made only in backward."""
     __slots__ = ()
+    reuses_grad_buffer = True
 
     def forward(self, x):
         self.saved = y = np.maximum(x, 0)

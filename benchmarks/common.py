@@ -82,12 +82,13 @@ def settle():
         time.sleep(0.3)
 
 
-def interleaved(variants, rounds=15, number=None, target=0.02, setup=None):
+def interleaved(variants, rounds=15, number=None, target=0.02, setup=None, threaded=True):
     """Time each of `variants` ({name: fn}) `rounds` times, interleaved.
 
     `number` calls per sample (calibrated from the slowest variant to about `target`
     seconds if None). `setup(name)` (optional) runs untimed before each sample, after
-    settle(). Returns {name: [seconds per call, one per round]}."""
+    settle() unless the variants start no threads (`threaded=False`).
+    Returns {name: [seconds per call, one per round]}."""
     names = list(variants)
     for name in names:               # warm up caches, allocators, BLAS threads
         if setup:
@@ -99,10 +100,12 @@ def interleaved(variants, rounds=15, number=None, target=0.02, setup=None):
     for r in range(rounds):
         order = names[r % len(names):] + names[:r % len(names)]
         for name in order:
-            settle()
+            if threaded:
+                settle()
             if setup:
                 setup(name)
-            variants[name]()         # wake the thread pools: the sample times steady state
+            if threaded:
+                variants[name]()     # wake the thread pools: the sample times steady state
             samples[name].append(time_calls(variants[name], number))
     return samples
 

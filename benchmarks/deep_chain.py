@@ -22,7 +22,8 @@ def run():
     x0 = np.linspace(-1.0, 1.0, 16)
     variants = {n: op_overhead.gradgraph_chain(x0, n) for n in depths}
     # One call per sample, the depths interleaved round by round.
-    samples = common.interleaved(variants, rounds=3 if common.QUICK else 5, number=1)
+    samples = common.interleaved(variants, rounds=3 if common.QUICK else 5, number=1,
+                                  threaded=False)
     per_op = {n: [t / n for t in samples[n]] for n in depths}
     first = depths[0]
     rows = []

@@ -97,7 +97,7 @@ def run():
     torch = common.torch_or_none()
     if torch is not None:
         variants["PyTorch"] = torch_chain(torch, x0)
-    samples = common.interleaved(variants, rounds=7 if common.QUICK else 21)
+    samples = common.interleaved(variants, rounds=7 if common.QUICK else 21, threaded=False)
     scale = 1e6 / N_OPS
     rows = common.rows_from("op chain (1000 ops, 16 x f64)", samples, "numpy floor", scale,
                             "us/op", targets={"gradgraph": [("numpy floor", 2.0)]})

@@ -72,7 +72,8 @@ def variants():
 
 def run():
     vs = variants()
-    samples = common.interleaved(vs, rounds=5 if common.QUICK else 15, target=0.05)
+    samples = common.interleaved(vs, rounds=5 if common.QUICK else 15, target=0.05,
+                                  threaded=False)
     base = "micrograd" if "micrograd" in vs else "gradgraph"
     rows = common.rows_from("scalar MLP 2-16-16-1 (per sample)", samples, base, 1e3, "ms",
                             targets={"gradgraph": [("micrograd", 2.0)]})
