@@ -28,8 +28,8 @@ from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_
 from .graph import RemovableHandle, is_grad_enabled
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
-from .errors import (AnomalyError, CheckpointError, DtypeError, GradgraphError, GraphError,
-                     OutOfRangeError, ShapeError)
+from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, GradgraphError,
+                     GraphError, OutOfRangeError, ShapeError)
 from . import functional
 
 clip = clamp

@@ -2,7 +2,7 @@
 import numpy as np
 
 from .engine import run_backward
-from .errors import GraphError, ShapeError
+from .errors import ArgumentError, GraphError, ShapeError
 from .graph import _wrap
 from .tensor import Tensor
 
@@ -15,7 +15,7 @@ def _root_grads(outputs, grad_outputs, op):
     roots, grads = [], []
     grad_outputs = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise ValueError(f"{op}: got {len(outputs)} outputs but {len(grad_outputs)} gradients")
+        raise ArgumentError(f"{op}: got {len(outputs)} outputs but {len(grad_outputs)} gradients")
     for out, g in zip(outputs, grad_outputs):
         if out._node is None:
             raise GraphError(f"{op}: element of shape {out.shape} does not require grad and "

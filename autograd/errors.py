@@ -31,6 +31,11 @@ class GraphError(GradgraphError, RuntimeError):
     """The graph is not in a state that allows the call (released, modified in place...)."""
 
 
+class ArgumentError(GradgraphError, ValueError, TypeError):
+    """An argument of the wrong kind or value (an empty list to cat, an unknown
+    reduction, a negative learning rate...): both a ValueError and a TypeError."""
+
+
 class OutOfRangeError(GradgraphError, IndexError):
     """An index or a dim outside a tensor's shape."""
 

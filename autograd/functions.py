@@ -11,7 +11,7 @@ import builtins
 import numpy as np
 
 from . import ops
-from .errors import DtypeError, OutOfRangeError, ShapeError, describe
+from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
 from .graph import _wrap, apply1, applyn, register_view
 from .tensor import Tensor, _operand, as_array
 
@@ -146,7 +146,7 @@ def minimum(a, b):
 def clamp(x, min=None, max=None):
     """Clip to [min, max]; the gradient passes where min <= x <= max (as PyTorch)."""
     if min is None and max is None:
-        raise ValueError("clamp: at least one of min and max must be given")
+        raise ArgumentError("clamp: at least one of min and max must be given")
     out = x
     if min is not None:
         out = where(x.data >= min, out, min)
@@ -281,7 +281,7 @@ def expand_as(x, other):
 def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("cat: expected a non-empty sequence of tensors")
+        raise ArgumentError("cat: expected a non-empty sequence of tensors")
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     tensors = [_t(t, like) for t in tensors]
     dtype = np.result_type(*[t.data.dtype for t in tensors])
@@ -299,7 +299,7 @@ def cat(tensors, dim=0):
 def stack(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("stack: expected a non-empty sequence of tensors")
+        raise ArgumentError("stack: expected a non-empty sequence of tensors")
     shapes = {t.shape for t in tensors}
     if len(shapes) > 1:
         raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")

@@ -12,6 +12,7 @@ import numpy as np
 
 from .graph import Node, apply1, apply2
 from .ops import MatMul, Permute, Sum
+from .errors import ArgumentError
 
 
 class Linear(Node):
@@ -62,7 +63,7 @@ class Unfold(Node):
         n, c, h, w = x.shape
         oh, ow = (h - dh * (kh - 1) - 1) // sh + 1, (w - dw * (kw - 1) - 1) // sw + 1
         if oh <= 0 or ow <= 0:
-            raise ValueError(f"the kernel {kernel} with dilation {dilation} does not fit in "
+            raise ArgumentError(f"the kernel {kernel} with dilation {dilation} does not fit in "
                              f"the padded input of size {(h, w)}")
         s = x.strides
         return np.lib.stride_tricks.as_strided(

@@ -4,7 +4,7 @@ import numbers
 import numpy as np
 
 from . import graph, ops
-from .errors import DtypeError, GraphError, ShapeError, describe
+from .errors import ArgumentError, DtypeError, GraphError, ShapeError, describe
 from .graph import AccumulateGrad, apply1, apply2, _wrap
 
 _default_dtype = np.dtype(np.float32)
@@ -174,7 +174,7 @@ class Tensor:
 
     def __len__(self):
         if self.data.ndim == 0:
-            raise TypeError("len() of a 0-d tensor")
+            raise ArgumentError("len() of a 0-d tensor")
         return len(self.data)
 
     def item(self):
@@ -202,7 +202,7 @@ class Tensor:
 
     def __index__(self):
         if self.data.dtype.kind not in "iu":
-            raise TypeError("only integer tensors can be used as an index")
+            raise ArgumentError("only integer tensors can be used as an index")
         return int(self.item())
 
     def __iter__(self):

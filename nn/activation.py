@@ -1,4 +1,6 @@
 """Activation modules: each forwards to its function in ``nn.functional``."""
+from autograd.errors import ArgumentError
+
 from . import functional as F
 from .module import Module
 
@@ -52,7 +54,7 @@ class GELU(Module):
     def __init__(self, approximate="none"):
         super().__init__()
         if approximate not in ("none", "tanh"):
-            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+            raise ArgumentError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
         self.approximate = approximate
 
     def forward(self, input):

@@ -2,6 +2,8 @@
 import operator
 from collections import OrderedDict
 
+from autograd.errors import OutOfRangeError
+
 from .activation import ReLU
 from .dropout import Dropout
 from .linear import Linear
@@ -21,7 +23,7 @@ class _IndexedModules(Module):
         keys = list(self._modules)
         idx = operator.index(idx)
         if not -len(keys) <= idx < len(keys):
-            raise IndexError(f"index {idx} is out of range for {type(self).__name__} of "
+            raise OutOfRangeError(f"index {idx} is out of range for {type(self).__name__} of "
                              f"length {len(keys)}")
         return keys[idx]
 

@@ -1,4 +1,6 @@
 """``Conv2d``, ``MaxPool2d`` and ``AvgPool2d``."""
+from autograd.errors import ArgumentError
+
 from . import functional as F
 from .linear import WeightAndBias
 from .module import Module
@@ -14,7 +16,7 @@ class Conv2d(WeightAndBias):
                  dtype=None):
         super().__init__()
         if in_channels % groups or out_channels % groups:
-            raise ValueError(f"Conv2d: in_channels ({in_channels}) and out_channels "
+            raise ArgumentError(f"Conv2d: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
         if padding_mode != "zeros":
             raise NotImplementedError(f"Conv2d: padding_mode {padding_mode!r} is not "

@@ -20,7 +20,7 @@ import numpy as np
 
 from autograd import Tensor, stack
 from autograd.creation import default_generator
-from autograd.errors import ShapeError
+from autograd.errors import ArgumentError, ShapeError
 
 
 class Dataset:
@@ -72,7 +72,7 @@ class Subset(Dataset):
 
 def _generator(generator=None, seed=None):
     if generator is not None and seed is not None:
-        raise ValueError("pass either a generator or a seed, not both")
+        raise ArgumentError("pass either a generator or a seed, not both")
     if generator is not None:
         return generator
     return np.random.default_rng(seed) if seed is not None else default_generator()
@@ -91,7 +91,7 @@ def random_split(dataset, lengths, generator=None, seed=None):
             counts[i % len(counts)] += 1
         lengths = counts
     if sum(lengths) != n or any(x < 0 for x in lengths):
-        raise ValueError(f"random_split: the lengths {lengths} must be non-negative and sum to "
+        raise ArgumentError(f"random_split: the lengths {lengths} must be non-negative and sum to "
                          f"the dataset's length {n} (or be fractions summing to 1)")
     perm = _generator(generator, seed).permutation(n)
     out, start = [], 0
@@ -112,9 +112,9 @@ class DataLoader:
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, drop_last=False,
                  collate_fn=None, generator=None, seed=None, num_workers=0, pin_memory=False):
         if not isinstance(batch_size, numbers.Integral) or batch_size < 1:
-            raise ValueError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
+            raise ArgumentError(f"DataLoader: batch_size must be a positive int, got {batch_size!r}")
         if sampler is not None and shuffle:
-            raise ValueError("DataLoader: sampler and shuffle=True are mutually exclusive")
+            raise ArgumentError("DataLoader: sampler and shuffle=True are mutually exclusive")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
@@ -190,7 +190,7 @@ class DataLoader:
         epoch (if any), and later epochs draw the same orders as the saved loader."""
         if "generator" in state_dict:
             if self.generator is None:
-                raise ValueError("DataLoader.load_state_dict: this loader has no generator of "
+                raise ArgumentError("DataLoader.load_state_dict: this loader has no generator of "
                                  "its own; create it with seed= or generator=")
             self.generator.bit_generator.state = state_dict["generator"]
         if "order" in state_dict:
@@ -222,5 +222,5 @@ def default_collate(batch):
             raise ShapeError("default_collate: each sample in the batch must have the same "
                              "number of fields")
         return [default_collate(list(s)) for s in zip(*batch)]
-    raise TypeError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
+    raise ArgumentError(f"default_collate: cannot batch samples of type {type(elem).__name__}; "
                     f"pass a collate_fn")

@@ -1,4 +1,6 @@
 """``Dropout``: active in training mode only."""
+from autograd.errors import ArgumentError
+
 from . import functional as F
 from .module import Module
 
@@ -10,7 +12,7 @@ class Dropout(Module):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+            raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
         self.p, self.inplace = p, inplace
 
     def forward(self, input):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from autograd.graph import mark_modified
+from autograd.errors import ArgumentError
 
 from . import functional as F
 from . import init
@@ -22,7 +23,7 @@ class Embedding(Module):
                                       "are not supported")
         if padding_idx is not None:
             if not -num_embeddings <= padding_idx < num_embeddings:
-                raise ValueError(f"Embedding: padding_idx {padding_idx} must be within "
+                raise ArgumentError(f"Embedding: padding_idx {padding_idx} must be within "
                                  f"num_embeddings ({num_embeddings})")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
@@ -32,7 +33,7 @@ class Embedding(Module):
             self.reset_parameters()
         else:
             if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise ValueError(f"Embedding: _weight of shape {tuple(_weight.shape)} does "
+                raise ArgumentError(f"Embedding: _weight of shape {tuple(_weight.shape)} does "
                                  f"not match ({num_embeddings}, {embedding_dim})")
             self.weight = Parameter(_weight, requires_grad=not _freeze)
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  # noqa: F401
 from autograd.creation import default_generator
-from autograd.errors import DtypeError, ShapeError
+from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn
 from autograd.ops_nn import Erf, Fold, Linear, Unfold
 from autograd.tensor import Tensor
@@ -23,7 +23,7 @@ def _pair(v, name="argument"):
         return (v, v)
     v = tuple(int(i) for i in v)
     if len(v) != 2:
-        raise ValueError(f"{name} must be an int or a pair of ints, got {v}")
+        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v}")
     return v
 
 
@@ -59,7 +59,7 @@ def _conv_padding(input, padding, kernel, dilation, stride):
         return input, (0, 0)
     if padding == "same":
         if stride != (1, 1):
-            raise ValueError("conv2d: padding='same' is not supported for strided convolutions")
+            raise ArgumentError("conv2d: padding='same' is not supported for strided convolutions")
         total = [d * (k - 1) for k, d in zip(kernel, dilation)]
         lo = [t // 2 for t in total]
         if any(t % 2 for t in total):
@@ -139,7 +139,7 @@ def _pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, 
     s = _pair(stride, "stride") if stride not in (None, ()) else k
     p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
-        raise ValueError(f"{op}: padding {p} should be at most half the kernel size {k}")
+        raise ArgumentError(f"{op}: padding {p} should be at most half the kernel size {k}")
     if p == (0, 0) and d == (1, 1) and s == k:
         n, c, h, w = x.shape
         oh, ow = h // k[0], w // k[1]
@@ -208,7 +208,7 @@ def gelu(input, approximate="none"):
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
         return input * (inner.tanh() + 1.0) * 0.5
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(input, inplace=False):
@@ -239,7 +239,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (in training);
     the mask comes from autograd's seeded generator."""
     if not 0.0 <= p <= 1.0:
-        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     dtype = input.data.dtype
@@ -283,7 +283,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if training:
         count = input.data.size // max(c, 1)
         if count <= 1:
-            raise ValueError(f"batch_norm: expected more than 1 value per channel when "
+            raise ArgumentError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {input.shape}")
         y, var = _normalize(input, axes, eps)
         if running_mean is not None:
@@ -315,10 +315,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
                                   "not supported")
     idx = input.data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"embedding: indices must be integers, got {idx.dtype}")
+        raise ArgumentError(f"embedding: indices must be integers, got {idx.dtype}")
     n = weight.shape[0]
     if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"embedding: index out of range: indices in [{idx.min()}, "
+        raise OutOfRangeError(f"embedding: index out of range: indices in [{idx.min()}, "
                          f"{idx.max()}] for a table of {n} rows")
     out = weight[idx]
     if padding_idx is not None:
@@ -331,11 +331,11 @@ def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding: (*) -> (*, num_classes)."""
     idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
-        raise TypeError(f"one_hot: expected an integer tensor, got {idx.dtype}")
+        raise ArgumentError(f"one_hot: expected an integer tensor, got {idx.dtype}")
     if num_classes < 0:
         num_classes = int(idx.max()) + 1 if idx.size else 0
     if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
-        raise ValueError(f"one_hot: class values must be in [0, {num_classes}), got "
+        raise ArgumentError(f"one_hot: class values must be in [0, {num_classes}), got "
                          f"[{idx.min()}, {idx.max()}]")
     return _wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64), None)
 
@@ -348,7 +348,7 @@ def pad(input, pad, mode="constant", value=None):
         raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
     nd = input.ndim
     if len(pad) % 2 or len(pad) // 2 > nd:
-        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice "
+        raise ArgumentError(f"pad: padding length {len(pad)} must be even and at most twice "
                          f"the number of dims ({nd})")
     crop, inner, shape = [slice(None)] * nd, [slice(None)] * nd, list(input.shape)
     for i in range(len(pad) // 2):

@@ -11,6 +11,7 @@ import numpy as np
 
 from autograd import graph
 from autograd.creation import default_generator
+from autograd.errors import ArgumentError
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
@@ -32,16 +33,16 @@ def calculate_gain(nonlinearity, param=None):
         elif isinstance(param, (int, float)) and not isinstance(param, bool):
             slope = param
         else:
-            raise ValueError(f"calculate_gain: negative_slope {param!r} is not a valid number")
+            raise ArgumentError(f"calculate_gain: negative_slope {param!r} is not a valid number")
         return math.sqrt(2.0 / (1 + slope ** 2))
     if nonlinearity == "selu":
         return 3.0 / 4
-    raise ValueError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
+    raise ArgumentError(f"calculate_gain: unsupported nonlinearity {nonlinearity!r}")
 
 
 def _calculate_fan_in_and_fan_out(tensor):
     if tensor.ndim < 2:
-        raise ValueError(f"fan in and fan out can not be computed for a tensor with fewer "
+        raise ArgumentError(f"fan in and fan out can not be computed for a tensor with fewer "
                          f"than 2 dimensions (shape {tensor.shape})")
     receptive = int(np.prod(tensor.shape[2:])) if tensor.ndim > 2 else 1
     return tensor.shape[1] * receptive, tensor.shape[0] * receptive
@@ -49,7 +50,7 @@ def _calculate_fan_in_and_fan_out(tensor):
 
 def _fan(tensor, mode):
     if mode not in ("fan_in", "fan_out"):
-        raise ValueError(f"mode {mode!r} not supported, please use one of fan_in, fan_out")
+        raise ArgumentError(f"mode {mode!r} not supported, please use one of fan_in, fan_out")
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)
     return fan_in if mode == "fan_in" else fan_out
 
@@ -79,7 +80,7 @@ def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
     """Fill with N(mean, std^2) conditioned on [a, b] (rejection: out-of-range draws are
     drawn again)."""
     if not a < b:
-        raise ValueError(f"trunc_normal_: need a < b, got a={a}, b={b}")
+        raise ArgumentError(f"trunc_normal_: need a < b, got a={a}, b={b}")
     rng = _rng(generator)
     values = rng.normal(mean, std, tensor.shape)
     bad = (values < a) | (values > b)
@@ -138,7 +139,7 @@ def orthogonal_(tensor, gain=1, generator=None):
     column of Q is multiplied by the sign of R's diagonal, which makes the result
     uniformly (Haar) distributed. Needs at least 2 dims."""
     if tensor.ndim < 2:
-        raise ValueError(f"orthogonal_: only tensors with 2 or more dimensions are "
+        raise ArgumentError(f"orthogonal_: only tensors with 2 or more dimensions are "
                          f"supported, got shape {tensor.shape}")
     if tensor.data.size == 0:
         return tensor

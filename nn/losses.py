@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 
 from autograd import log_softmax, softplus, where
-from autograd.errors import OutOfRangeError, ShapeError
+from autograd.errors import ArgumentError, OutOfRangeError, ShapeError
 from autograd.tensor import Tensor, _operand
 from autograd.graph import apply1
 from autograd.ops import NegLogLikelihood
@@ -26,7 +26,7 @@ def _reduce(loss, reduction, op):
         return loss.sum()
     if reduction == "none":
         return loss
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise ArgumentError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def _legacy_reduction(size_average, reduce, reduction):
@@ -72,7 +72,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
     """d^2 / 2 where |d| < delta, else delta * (|d| - delta / 2), with d = input - target;
     `weight` (the input's shape) scales each element before the reduction."""
     if not delta > 0:
-        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+        raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     loss = _quadratic_then_linear(input, target, delta, 1.0, delta, "huber_loss")
     if weight is not None:
         if tuple(weight.shape) != input.shape:
@@ -88,7 +88,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     (Huber loss divided by beta); beta = 0 is the L1 loss."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if beta < 0:
-        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+        raise ArgumentError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
     loss = _quadratic_then_linear(input, target, beta, 1.0 / beta, 1.0, "smooth_l1_loss")
@@ -125,7 +125,7 @@ def _class_targets(input, target, op):
     """(log-probs as (M, C), int targets (M,), shape of the per-sample loss)."""
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{op}: class-index targets must be integers, got {t.dtype}; for "
+        raise ArgumentError(f"{op}: class-index targets must be integers, got {t.dtype}; for "
                         f"class probabilities pass a float target of the input's shape")
     if input.ndim == 1:                          # unbatched (C,) with a scalar target
         if t.shape != ():
@@ -192,7 +192,7 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         return loss.sum(), keep, total
     if reduction == "none":
         return loss.reshape(shape), keep, total
-    raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+    raise ArgumentError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
@@ -204,7 +204,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     PyTorch: loss = (1 - e) * nll + e/C * sum_c w_c * (-log p_c)."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
     if not 0.0 <= label_smoothing <= 1.0:
-        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got "
+        raise ArgumentError(f"cross_entropy: label_smoothing must be in [0, 1], got "
                          f"{label_smoothing}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f":
@@ -276,7 +276,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     target = _target(target, input, "binary_cross_entropy")
     p = input.data
     if p.size and (p.min() < 0 or p.max() > 1):
-        raise ValueError("binary_cross_entropy: all elements of input should be between 0 "
+        raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 "
                          "and 1; for logits use binary_cross_entropy_with_logits")
     loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
     if weight is not None:

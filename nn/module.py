@@ -20,7 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import graph
-from autograd.errors import GradgraphError
+from autograd.errors import ArgumentError, GradgraphError
 from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
 from autograd.tensor import Tensor, _dtype
 
@@ -115,7 +115,7 @@ class Module:
             params[name] = value
         elif params is not None and name in params:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as parameter "
+                raise ArgumentError(f"cannot assign '{type(value).__name__}' as parameter "
                                 f"'{name}' (nn.Parameter or None expected)")
             params[name] = None
         elif isinstance(value, Module):
@@ -124,13 +124,13 @@ class Module:
             _tree_changed()
         elif modules is not None and name in modules:
             if value is not None:
-                raise TypeError(f"cannot assign '{type(value).__name__}' as child module "
+                raise ArgumentError(f"cannot assign '{type(value).__name__}' as child module "
                                 f"'{name}' (nn.Module or None expected)")
             modules[name] = None
             _tree_changed()
         elif buffers is not None and name in buffers:
             if value is not None and not isinstance(value, Tensor):
-                raise TypeError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
+                raise ArgumentError(f"cannot assign '{type(value).__name__}' as buffer '{name}' "
                                 f"(Tensor or None expected)")
             buffers[name] = value
         else:
@@ -168,7 +168,7 @@ class Module:
 
     def _check_name(self, name, kind):
         if not isinstance(name, str):
-            raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+            raise ArgumentError(f"{kind} name should be a string, got {type(name).__name__}")
         if not name or "." in name:
             raise KeyError(f"{kind} name can't be empty or contain \".\", got {name!r}")
         registries = (self._parameters, self._buffers, self._modules)
@@ -180,7 +180,7 @@ class Module:
             raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
         self._check_name(name, kind)
         if value is not None and not isinstance(value, expected):
-            raise TypeError(f"cannot assign '{type(value).__name__}' object to {kind} "
+            raise ArgumentError(f"cannot assign '{type(value).__name__}' object to {kind} "
                             f"'{name}' ({expected.__name__} or None required)")
         self._forget(name, keep=registry)
         self.__dict__[registry][name] = value
@@ -302,7 +302,7 @@ class Module:
     # --- modes and gradients -----------------------------------------------------------
     def train(self, mode=True):
         if not isinstance(mode, bool):
-            raise ValueError("train(mode): mode is expected to be a bool")
+            raise ArgumentError("train(mode): mode is expected to be a bool")
         for m in self.modules():
             m.__dict__["training"] = mode
         return self
@@ -337,7 +337,7 @@ class Module:
             return self
         dtype = _dtype(dtype)
         if dtype.kind != "f":
-            raise TypeError(f"Module.to only accepts floating point dtypes, got {dtype}")
+            raise ArgumentError(f"Module.to only accepts floating point dtypes, got {dtype}")
         for m in self.modules():
             for t in list(m._parameters.values()) + list(m._buffers.values()):
                 if t is None or t.data.dtype.kind != "f" or t.data.dtype == dtype:

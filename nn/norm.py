@@ -2,6 +2,7 @@
 import numpy as np
 
 from autograd.graph import _wrap
+from autograd.errors import ArgumentError
 
 from . import functional as F
 from . import init
@@ -54,10 +55,10 @@ class _BatchNorm(Module):
 
     def forward(self, input):
         if input.ndim not in self._dims:
-            raise ValueError(f"{type(self).__name__}: expected {' or '.join(map(str, self._dims))}"
+            raise ArgumentError(f"{type(self).__name__}: expected {' or '.join(map(str, self._dims))}"
                              f"-d input, got shape {input.shape}")
         if input.shape[1] != self.num_features:
-            raise ValueError(f"{type(self).__name__}: expected {self.num_features} channels "
+            raise ArgumentError(f"{type(self).__name__}: expected {self.num_features} channels "
                              f"in dim 1, got input of shape {input.shape}")
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:

@@ -3,6 +3,7 @@ use to create theirs."""
 import numpy as np
 
 from autograd.tensor import Tensor, _dtype, get_default_dtype
+from autograd.errors import ArgumentError
 
 
 class Parameter(Tensor):
@@ -33,7 +34,7 @@ def float_dtype(dtype=None, device=None):
     """`dtype` (or the default dtype) for a layer's parameters. `device` is accepted for
     PyTorch compatibility: "cpu" only."""
     if device not in (None, "cpu") and getattr(device, "type", None) != "cpu":
-        raise ValueError(f"device {device!r} is not supported: gradgraph runs on the CPU")
+        raise ArgumentError(f"device {device!r} is not supported: gradgraph runs on the CPU")
     return _dtype(dtype) if dtype is not None else get_default_dtype()
 
 

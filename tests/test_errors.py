@@ -15,8 +15,28 @@ def leaf(*shape):
 
 def test_error_hierarchy_is_importable_and_builtin_compatible():
     for cls, builtin in [(ShapeError, ValueError), (DtypeError, TypeError),
-                         (GraphError, RuntimeError), (OutOfRangeError, IndexError)]:
+                         (GraphError, RuntimeError), (OutOfRangeError, IndexError),
+                         (ag.ArgumentError, ValueError), (ag.ArgumentError, TypeError)]:
         assert issubclass(cls, GradgraphError) and issubclass(cls, builtin)
+
+
+def test_every_error_raised_on_purpose_is_a_gradgraph_error():
+    """No bare builtin exception is raised for bad input anywhere in the packages."""
+    import pathlib
+    import re
+    root = pathlib.Path(ag.__file__).parent.parent
+    bare = re.compile(r"raise (ValueError|TypeError|IndexError|RuntimeError)\(")
+    offenders = [f"{f.relative_to(root)}:{i}" for pkg in ("autograd", "nn", "viz")
+                 for f in (root / pkg).rglob("*.py")
+                 for i, line in enumerate(f.read_text().splitlines(), 1) if bare.search(line)]
+    assert offenders == []
+
+
+def test_bad_arguments_raise_argument_error():
+    with pytest.raises(ag.ArgumentError, match="cat: expected a non-empty sequence"):
+        ag.cat([])
+    with pytest.raises(ag.ArgumentError, match="clamp: at least one of min and max"):
+        ag.clamp(leaf(2))
 
 
 def test_shapes_that_do_not_broadcast():

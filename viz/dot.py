@@ -10,6 +10,8 @@ import math
 import graphviz
 import numpy as np
 
+from autograd.errors import ArgumentError
+
 from .walk import ELIDED, INPUT, MODULE, OP, PARAM, truncate_scope
 
 FONT = "Helvetica"
@@ -235,7 +237,7 @@ def dot_lines(data, style=None, group_by=None, depth=None, legend=True, extra=()
     if group_by == "module":
         _clusters(data, style, depth, lines)
     elif group_by is not None:
-        raise ValueError(f"draw_graph: group_by must be None or 'module', got {group_by!r}")
+        raise ArgumentError(f"draw_graph: group_by must be None or 'module', got {group_by!r}")
     else:
         lines.extend(style.node(n) for n in data.nodes)
     for i, (owner, shape, dtype) in enumerate(data.saved):
@@ -311,7 +313,7 @@ def _clusters(data, style, depth, lines):
 def digraph(lines, rankdir="TB"):
     """A graphviz.Digraph with our defaults and the given body lines."""
     if rankdir not in ("TB", "BT", "LR", "RL"):
-        raise ValueError(f"draw_graph: rankdir must be one of TB, BT, LR, RL, got {rankdir!r}")
+        raise ArgumentError(f"draw_graph: rankdir must be one of TB, BT, LR, RL, got {rankdir!r}")
     g = graphviz.Digraph(
         graph_attr={"rankdir": rankdir, "fontname": FONT, "fontsize": "11",
                     "nodesep": "0.25", "ranksep": "0.35", "newrank": "true",

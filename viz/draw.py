@@ -4,6 +4,7 @@
 import math
 
 from autograd.tensor import Tensor
+from autograd.errors import ArgumentError
 
 from .dot import GraphStyle, digraph, dot_lines
 from .flow import FlowStyle, parameter_stats, table_html
@@ -75,10 +76,10 @@ def draw_gradient_flow(root, params=None, *, thresholds=None, table=True, rankdi
         data = _parameter_data(params)
         group_by = "module"
     else:
-        raise TypeError(f"draw_gradient_flow: expected a Tensor (the loss) or a Module, got "
+        raise ArgumentError(f"draw_gradient_flow: expected a Tensor (the loss) or a Module, got "
                         f"{type(root).__name__}")
     if not any(n.stats is not None for n in data.nodes):
-        raise ValueError("draw_gradient_flow: no gradients to draw; call loss.backward() "
+        raise ArgumentError("draw_gradient_flow: no gradients to draw; call loss.backward() "
                          "first (inside viz.record_gradient_flow() to see the gradients of "
                          "every op, not only of the parameters)")
     style = FlowStyle(data, thresholds, show_values)

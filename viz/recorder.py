@@ -16,6 +16,8 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from autograd.errors import ArgumentError
+
 from .dot import fmt_num
 from .flow import FLAG_COLOURS, SCALE, scale_colour
 from .stats import NONFINITE
@@ -36,12 +38,12 @@ class GradientRecorder:
 
     def __init__(self, params, every=1, by="module"):
         if every < 1:
-            raise ValueError(f"GradientRecorder: every must be >= 1, got {every}")
+            raise ArgumentError(f"GradientRecorder: every must be >= 1, got {every}")
         if by not in ("module", "parameter"):
-            raise ValueError(f"GradientRecorder: by must be 'module' or 'parameter', got {by!r}")
+            raise ArgumentError(f"GradientRecorder: by must be 'module' or 'parameter', got {by!r}")
         self.params = named_tensors(params)
         if not self.params:
-            raise ValueError("GradientRecorder: no parameters to record")
+            raise ArgumentError("GradientRecorder: no parameters to record")
         self.every = every
         self.layers = {}
         for name in self.params:
@@ -191,7 +193,7 @@ class GradientRecorder:
         elif ext == ".png":
             self._save_png(path)
         else:
-            raise ValueError(f"GradientRecorder.save: use a .svg or .png path, got {path!r}")
+            raise ArgumentError(f"GradientRecorder.save: use a .svg or .png path, got {path!r}")
         return path
 
     def _save_png(self, path):
@@ -200,7 +202,7 @@ class GradientRecorder:
             matplotlib.use("Agg")
             import matplotlib.pyplot as plt
         except ImportError:
-            raise RuntimeError("GradientRecorder.save: a .png needs matplotlib, which is not "
+            raise ArgumentError("GradientRecorder.save: a .png needs matplotlib, which is not "
                                "installed (pip install matplotlib), or save as .svg") from None
         grid = np.log10(np.array([self.history[k] for k in self.history], dtype=float))
         fig, ax = plt.subplots(figsize=(8, 1 + 0.35 * len(self.history)))

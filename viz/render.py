@@ -4,7 +4,13 @@ import shutil
 import subprocess
 import warnings
 
+from autograd.errors import ArgumentError, GradgraphError
+
 FORMATS = ("svg", "png", "pdf")
+
+
+class GraphvizError(GradgraphError, RuntimeError):
+    """Graphviz's `dot` program failed on a graph."""
 
 
 class GraphvizMissingWarning(UserWarning):
@@ -26,7 +32,7 @@ def save(graph, path, timeout=300):
     root, ext = os.path.splitext(os.fspath(path))
     fmt = ext[1:].lower()
     if fmt not in FORMATS + ("dot", "gv"):
-        raise ValueError(f"viz.save: cannot write {path!r}: use an extension among .dot, "
+        raise ArgumentError(f"viz.save: cannot write {path!r}: use an extension among .dot, "
                          f"{', '.join('.' + f for f in FORMATS)}")
     dot_path = root + ".dot" if fmt != "gv" else os.fspath(path)
     os.makedirs(os.path.dirname(os.path.abspath(dot_path)), exist_ok=True)
@@ -45,7 +51,7 @@ def save(graph, path, timeout=300):
         proc = subprocess.run([program, f"-T{fmt}", "-o", os.fspath(path), dot_path],
                               capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
-            raise RuntimeError(f"viz.save: `dot -T{fmt}` failed on {dot_path}: "
+            raise GraphvizError(f"viz.save: `dot -T{fmt}` failed on {dot_path}: "
                                f"{proc.stderr.strip()[:2000]}")
         written.append(os.fspath(path))
     return written

@@ -15,6 +15,7 @@ import numpy as np
 
 from autograd.graph import AccumulateGrad
 from autograd.tensor import Tensor
+from autograd.errors import ArgumentError
 
 from .stats import VALUE_LIMIT, grad_stats
 
@@ -136,7 +137,7 @@ def _walk(roots, params, values, saved, leaf_grads):
     root_nodes = []
     for t in tensors:
         if t._node is None:
-            raise ValueError(f"viz: a tensor of shape {t.shape} has no graph: it does not "
+            raise ArgumentError(f"viz: a tensor of shape {t.shape} has no graph: it does not "
                              f"require grad (was it computed under no_grad(), or from "
                              f"tensors without requires_grad=True?)")
         root_nodes.append(t._node)

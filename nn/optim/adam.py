@@ -1,6 +1,8 @@
 """Adam and AdamW, with PyTorch's update rules (bias correction, AMSGrad)."""
 import numpy as np
 
+from autograd.errors import ArgumentError
+
 from .optimizer import (Optimizer, check_hyperparameters, lerp_, square_average_, state_buffer,
                         update_direction)
 
@@ -24,7 +26,7 @@ class Adam(Optimizer):
         name = type(self).__name__
         check_hyperparameters(name, lr=lr, eps=eps, weight_decay=weight_decay)
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
-            raise ValueError(f"{name}: invalid betas {betas!r}; each must be in [0, 1)")
+            raise ArgumentError(f"{name}: invalid betas {betas!r}; each must be in [0, 1)")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize))

@@ -16,12 +16,14 @@ scheduler to the next at milestones.
 import math
 from bisect import bisect_right
 
+from autograd.errors import ArgumentError
+
 from .optimizer import Optimizer
 
 
 def _check_optimizer(scheduler, optimizer):
     if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"{type(scheduler).__name__}: {type(optimizer).__name__} is not an "
+        raise ArgumentError(f"{type(scheduler).__name__}: {type(optimizer).__name__} is not an "
                         f"Optimizer")
 
 
@@ -166,7 +168,7 @@ class LambdaLR(LRScheduler):
         n = len(optimizer.param_groups)
         if isinstance(lr_lambda, (list, tuple)):
             if len(lr_lambda) != n:
-                raise ValueError(f"LambdaLR: expected {n} lr_lambdas (one per param group), "
+                raise ArgumentError(f"LambdaLR: expected {n} lr_lambdas (one per param group), "
                                  f"got {len(lr_lambda)}")
             self.lr_lambdas = list(lr_lambda)
         else:
@@ -194,7 +196,7 @@ class LinearLR(LRScheduler):
     def __init__(self, optimizer, start_factor=1.0 / 3, end_factor=1.0, total_iters=5,
                  last_epoch=-1):
         if not 0 < start_factor <= 1 or not 0 <= end_factor <= 1:
-            raise ValueError(f"LinearLR: start_factor must be in (0, 1] and end_factor in "
+            raise ArgumentError(f"LinearLR: start_factor must be in (0, 1] and end_factor in "
                              f"[0, 1], got {start_factor} and {end_factor}")
         self.start_factor = start_factor
         self.end_factor = end_factor
@@ -219,7 +221,7 @@ def _per_group(name, optimizer, value):
     n = len(optimizer.param_groups)
     if isinstance(value, (list, tuple)):
         if len(value) != n:
-            raise ValueError(f"expected {n} values for {name} (one per param group), got "
+            raise ArgumentError(f"expected {n} values for {name} (one per param group), got "
                              f"{len(value)}")
         return list(value)
     return [value] * n
@@ -236,11 +238,11 @@ class ReduceLROnPlateau(LRScheduler):
     def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4,
                  threshold_mode="rel", cooldown=0, min_lr=0, eps=1e-8):
         if factor >= 1.0:
-            raise ValueError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
+            raise ArgumentError(f"ReduceLROnPlateau: factor must be < 1.0, got {factor}")
         if mode not in ("min", "max"):
-            raise ValueError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
+            raise ArgumentError(f"ReduceLROnPlateau: mode must be 'min' or 'max', got {mode!r}")
         if threshold_mode not in ("rel", "abs"):
-            raise ValueError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
+            raise ArgumentError(f"ReduceLROnPlateau: threshold_mode must be 'rel' or 'abs', "
                              f"got {threshold_mode!r}")
         _check_optimizer(self, optimizer)
         self.optimizer = optimizer
@@ -304,18 +306,18 @@ class OneCycleLR(LRScheduler):
         _check_optimizer(self, optimizer)
         if total_steps is None:
             if epochs is None or steps_per_epoch is None:
-                raise ValueError("OneCycleLR: pass total_steps, or epochs and steps_per_epoch")
+                raise ArgumentError("OneCycleLR: pass total_steps, or epochs and steps_per_epoch")
             for name, value in (("epochs", epochs), ("steps_per_epoch", steps_per_epoch)):
                 if not isinstance(value, int) or value <= 0:
-                    raise ValueError(f"OneCycleLR: {name} must be a positive int, got {value!r}")
+                    raise ArgumentError(f"OneCycleLR: {name} must be a positive int, got {value!r}")
             total_steps = epochs * steps_per_epoch
         elif not isinstance(total_steps, int) or total_steps <= 0:
-            raise ValueError(f"OneCycleLR: total_steps must be a positive int, got "
+            raise ArgumentError(f"OneCycleLR: total_steps must be a positive int, got "
                              f"{total_steps!r}")
         if not 0 <= pct_start <= 1:
-            raise ValueError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
+            raise ArgumentError(f"OneCycleLR: pct_start must be in [0, 1], got {pct_start}")
         if anneal_strategy not in ("cos", "linear"):
-            raise ValueError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
+            raise ArgumentError(f"OneCycleLR: anneal_strategy must be 'cos' or 'linear', got "
                              f"{anneal_strategy!r}")
         self.total_steps = total_steps
         self.anneal_strategy = anneal_strategy
@@ -333,7 +335,7 @@ class OneCycleLR(LRScheduler):
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
             if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ValueError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
+                raise ArgumentError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
                                  f"or betas; {type(optimizer).__name__} has neither (pass "
                                  f"cycle_momentum=False)")
             self.use_beta1 = "betas" in optimizer.defaults
@@ -365,7 +367,7 @@ class OneCycleLR(LRScheduler):
     def get_lr(self):
         step = self.last_epoch
         if step > self.total_steps:
-            raise ValueError(f"OneCycleLR: tried to step {step} times; total_steps is "
+            raise ArgumentError(f"OneCycleLR: tried to step {step} times; total_steps is "
                              f"{self.total_steps}")
         lrs = []
         for group in self.optimizer.param_groups:
@@ -389,16 +391,16 @@ class SequentialLR(LRScheduler):
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
         if len(schedulers) < 1:
-            raise ValueError("SequentialLR: expected at least one scheduler")
+            raise ArgumentError("SequentialLR: expected at least one scheduler")
         for i, s in enumerate(schedulers):
             if isinstance(s, ReduceLROnPlateau):
-                raise ValueError(f"SequentialLR: schedulers[{i}] is a ReduceLROnPlateau, "
+                raise ArgumentError(f"SequentialLR: schedulers[{i}] is a ReduceLROnPlateau, "
                                  f"whose step needs a metric; it cannot be sequenced")
             if getattr(s, "optimizer", None) is not optimizer:
-                raise ValueError(f"SequentialLR: schedulers[{i}] ({type(s).__name__}) drives "
+                raise ArgumentError(f"SequentialLR: schedulers[{i}] ({type(s).__name__}) drives "
                                  f"another optimizer; all must drive the one given")
         if len(milestones) != len(schedulers) - 1:
-            raise ValueError(f"SequentialLR: expected {len(schedulers) - 1} milestones (one "
+            raise ArgumentError(f"SequentialLR: expected {len(schedulers) - 1} milestones (one "
                              f"fewer than the schedulers), got {len(milestones)}")
         self.optimizer = optimizer
         self._schedulers = list(schedulers)

@@ -10,6 +10,7 @@ import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
 from autograd.graph import mark_modified
+from autograd.errors import ArgumentError
 
 
 class _Required:
@@ -36,12 +37,12 @@ class Optimizer:
         self.param_groups = []
         self._work = _Workspace()
         if isinstance(params, Tensor):
-            raise TypeError(f"{type(self).__name__}: params must be an iterable of Tensors or "
+            raise ArgumentError(f"{type(self).__name__}: params must be an iterable of Tensors or "
                             f"dicts, but got a single Tensor of shape {params.shape}; pass "
                             f"[tensor] or model.parameters()")
         groups = list(params)
         if not groups:
-            raise ValueError(f"{type(self).__name__} got an empty parameter list")
+            raise ArgumentError(f"{type(self).__name__} got an empty parameter list")
         if not isinstance(groups[0], dict):
             groups = [{"params": groups}]
         for group in groups:
@@ -51,33 +52,33 @@ class Optimizer:
         """Add a group (a dict with ``'params'``); missing hyperparameters take the
         optimizer's defaults."""
         if not isinstance(param_group, dict):
-            raise TypeError(f"add_param_group: a param group must be a dict, got "
+            raise ArgumentError(f"add_param_group: a param group must be a dict, got "
                             f"{type(param_group).__name__}")
         group = dict(param_group)
         params = group.get("params")
         if isinstance(params, Tensor):
             params = [params]
         elif isinstance(params, (set, frozenset)):
-            raise TypeError("add_param_group: parameters must be an ordered collection (list "
+            raise ArgumentError("add_param_group: parameters must be an ordered collection (list "
                             "or tuple), not a set, so that the order is the same on every run")
         params = list(params) if params is not None else []
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
-                raise TypeError(f"add_param_group: parameter {i} is a {type(p).__name__}, "
+                raise ArgumentError(f"add_param_group: parameter {i} is a {type(p).__name__}, "
                                 f"not a Tensor")
             if not p.is_leaf:
-                raise ValueError(f"add_param_group: parameter {i} (shape {p.shape}) is not a "
+                raise ArgumentError(f"add_param_group: parameter {i} (shape {p.shape}) is not a "
                                  f"leaf tensor; optimize the tensors you created, not results "
                                  f"of ops on them")
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
-                raise ValueError(f"add_param_group: the group does not specify a value of "
+                raise ArgumentError(f"add_param_group: the group does not specify a value of "
                                  f"required hyperparameter '{name}'")
             group.setdefault(name, default)
         seen = {id(p) for g in self.param_groups for p in g["params"]}
         if len({id(p) for p in params}) != len(params) or any(id(p) in seen for p in params):
-            raise ValueError("add_param_group: some parameters appear more than once (in this "
+            raise ArgumentError("add_param_group: some parameters appear more than once (in this "
                              "group or in another group)")
         self.param_groups.append(group)
 
@@ -142,12 +143,12 @@ class Optimizer:
         name = type(self).__name__
         saved_groups = state_dict["param_groups"]
         if len(saved_groups) != len(self.param_groups):
-            raise ValueError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
+            raise ArgumentError(f"{name}.load_state_dict: the state dict has {len(saved_groups)} "
                              f"parameter groups, the optimizer {len(self.param_groups)}")
         by_index = {}
         for i, (saved, group) in enumerate(zip(saved_groups, self.param_groups)):
             if len(saved["params"]) != len(group["params"]):
-                raise ValueError(f"{name}.load_state_dict: parameter group {i} has "
+                raise ArgumentError(f"{name}.load_state_dict: parameter group {i} has "
                                  f"{len(saved['params'])} parameters in the state dict and "
                                  f"{len(group['params'])} in the optimizer")
             by_index.update(zip(saved["params"], group["params"]))
@@ -179,7 +180,7 @@ def _restore(value, p, key, name):
         value = value.data
     if isinstance(value, np.ndarray):
         if value.shape != p.data.shape:
-            raise ValueError(f"{name}.load_state_dict: state '{key}' has shape {value.shape} but "
+            raise ArgumentError(f"{name}.load_state_dict: state '{key}' has shape {value.shape} but "
                              f"its parameter has shape {p.data.shape}")
         return np.array(value, dtype=p.data.dtype, order="C", copy=True)
     return value
@@ -210,7 +211,7 @@ def check_hyperparameters(opt, **values):
     """Raise a ValueError naming the optimizer and value unless every value is >= 0."""
     for name, value in values.items():
         if not value >= 0.0:
-            raise ValueError(f"{opt}: invalid {name} {value!r}; it must be >= 0")
+            raise ArgumentError(f"{opt}: invalid {name} {value!r}; it must be >= 0")
 
 
 def update_direction(p, t1, t2, maximize, weight_decay):

@@ -1,6 +1,8 @@
 """Stochastic gradient descent, with PyTorch's update rule."""
 import numpy as np
 
+from autograd.errors import ArgumentError
+
 from .optimizer import Optimizer, check_hyperparameters, update_direction
 
 
@@ -19,7 +21,7 @@ class SGD(Optimizer):
                  nesterov=False, *, maximize=False):
         check_hyperparameters("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
-            raise ValueError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
+            raise ArgumentError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize))

@@ -18,6 +18,7 @@ import numpy as np
 from autograd import graph
 from autograd.graph import Node, _wrap, apply1
 from autograd.tensor import Tensor
+from autograd.errors import ArgumentError
 
 from .comm import contiguous, mpi
 
@@ -26,7 +27,7 @@ _HEADER = 16          # int64 words: extra, requires grad, dtype char, ndim, sha
 
 def _header(array, extra, requires_grad):
     if array.ndim > _HEADER - 4:
-        raise ValueError(f"send: at most {_HEADER - 4} dims, got shape {array.shape}")
+        raise ArgumentError(f"send: at most {_HEADER - 4} dims, got shape {array.shape}")
     head = np.zeros(_HEADER, np.int64)
     head[:4] = extra, requires_grad, ord(array.dtype.char), array.ndim
     head[4:4 + array.ndim] = array.shape
@@ -118,7 +119,7 @@ def _allgather_last(x, comm):
 def _own_slice(x, comm):
     n, size = x.shape[-1], comm.Get_size()
     if n % size:
-        raise ValueError(f"the last dim ({n}) must be divisible by the number of ranks "
+        raise ArgumentError(f"the last dim ({n}) must be divisible by the number of ranks "
                          f"({size}) to split it")
     part = n // size
     r = comm.Get_rank()

@@ -6,7 +6,7 @@ from collections import OrderedDict
 import numpy as np
 
 from autograd import cat, chunk, graph
-from autograd.errors import ShapeError
+from autograd.errors import ArgumentError, ShapeError
 
 from ..containers import Sequential
 from ..module import Module
@@ -17,7 +17,7 @@ from .ops import recv, send, wait_all
 def partition(n_stages, n_ranks):
     """[start, stop) stage ranges of each rank: consecutive, sizes differing by <= 1."""
     if n_stages < n_ranks:
-        raise ValueError(f"Pipeline: {n_stages} stages cannot be spread over {n_ranks} ranks; "
+        raise ArgumentError(f"Pipeline: {n_stages} stages cannot be spread over {n_ranks} ranks; "
                          f"give at least one stage per rank (or run on fewer ranks)")
     bounds = np.linspace(0, n_stages, n_ranks + 1).round().astype(int)
     return list(zip(bounds[:-1].tolist(), bounds[1:].tolist()))
@@ -52,7 +52,7 @@ class Pipeline(Module):
         self.comm = get_comm(comm)
         stages = list(stages)
         if chunks < 1:
-            raise ValueError(f"Pipeline: chunks must be >= 1, got {chunks}")
+            raise ArgumentError(f"Pipeline: chunks must be >= 1, got {chunks}")
         self.rank, self.size = self.comm.Get_rank(), self.comm.Get_size()
         check_same(self.comm, [len(stages)], "Pipeline: the number of stages")
         start, stop = partition(len(stages), self.size)[self.rank]
@@ -69,7 +69,7 @@ class Pipeline(Module):
         comm, r, pending = self.comm, self.rank, self._pending
         if self.is_first:
             if x is None:
-                raise ValueError("Pipeline: rank 0 needs the input batch")
+                raise ArgumentError("Pipeline: rank 0 needs the input batch")
             micro = chunk(x, self.chunks, dim=0)
             n = len(micro)
         outs, tokens, k = [], [], 0

@@ -3,6 +3,8 @@ import math
 
 import numpy as np
 
+from autograd.errors import ArgumentError
+
 from .comm import rank as _rank, world_size as _world_size
 
 
@@ -22,7 +24,7 @@ class DistributedSampler:
         self.num_replicas = _world_size(comm) if num_replicas is None else int(num_replicas)
         self.rank = _rank(comm) if rank is None else int(rank)
         if not 0 <= self.rank < self.num_replicas:
-            raise ValueError(f"DistributedSampler: rank {self.rank} is outside "
+            raise ArgumentError(f"DistributedSampler: rank {self.rank} is outside "
                              f"[0, {self.num_replicas})")
         self.dataset_len = dataset if isinstance(dataset, int) else len(dataset)
         self.shuffle, self.seed, self.drop_last = shuffle, seed, drop_last

@@ -11,6 +11,8 @@ backward, whatever the elementwise op between them. The collectives are autograd
 """
 import numpy as np
 
+from autograd.errors import ArgumentError
+
 from .. import functional as F
 from ..linear import Linear
 from ..module import Module, Parameter
@@ -21,7 +23,7 @@ from .ops import copy_to_parallel, gather_from_parallel, reduce_from_parallel, \
 
 def _split(n, parts, what):
     if n % parts:
-        raise ValueError(f"{what} ({n}) must be divisible by the number of ranks ({parts})")
+        raise ArgumentError(f"{what} ({n}) must be divisible by the number of ranks ({parts})")
     return n // parts
 
 
