@@ -55,7 +55,7 @@ def ones(*size, dtype=None, requires_grad=False):
 
 
 def full(size, fill_value, dtype=None, requires_grad=False):
-    if dtype is None and isinstance(fill_value, (bool, int)) and not isinstance(fill_value, float):
+    if dtype is None and isinstance(fill_value, (bool, int)):
         dtype = bool if isinstance(fill_value, bool) else np.int64
     return _make(np.full(tuple(size) if not isinstance(size, int) else (size,), fill_value,
                          _float(dtype)), requires_grad)

@@ -41,8 +41,7 @@ class _FunctionNode(Node):
             items = (g.data if isinstance(g, Tensor) else g).items
             grad_outputs = tuple(_wrap(np.zeros(shape, dtype), None) if gi is None else gi
                                  for gi, (shape, dtype) in zip(items, self.outputs))
-        with graph_mode(graph._grad_enabled):
-            grads = self.fn.backward(ctx, *grad_outputs)
+        grads = self.fn.backward(ctx, *grad_outputs)   # grad mode as the engine set it
         if not isinstance(grads, tuple):
             grads = (grads,)
         if len(grads) != self.n_inputs:
@@ -100,17 +99,6 @@ class _OutputSelect(Node):
         items = [None] * self.count
         items[self.index] = g
         return (_GradList(items),)
-
-
-class graph_mode:
-    def __init__(self, mode):
-        self.mode = mode
-
-    def __enter__(self):
-        self.prev = graph._set_grad_enabled(self.mode)
-
-    def __exit__(self, *exc):
-        graph._set_grad_enabled(self.prev)
 
 
 class Function:

@@ -3,8 +3,8 @@ vjp, jvp (by the double-vjp trick) and hvp. All are built on ``grad``."""
 import numpy as np
 
 from .backprop import grad
+from .functions import cat, stack
 from .graph import _wrap
-
 
 
 def _tuple(x):
@@ -15,17 +15,12 @@ def _prepare(inputs):
     return tuple(x.detach().requires_grad_(True) for x in inputs)
 
 
-def _zeros_for(gs, xs):
-    return tuple(_wrap(np.zeros_like(x.data), None) if g is None else g for g, x in zip(gs, xs))
-
-
 def vjp(func, inputs, v=None, create_graph=False):
     """(func(inputs), v^T J): the vector-Jacobian product at `inputs`."""
     xs, multi = _tuple(inputs)
     xs = _prepare(xs)
     out = func(*xs)
-    gs = grad(out, xs, v, create_graph=create_graph, allow_unused=True)
-    gs = _zeros_for(gs, xs)
+    gs = grad(out, xs, v, create_graph=create_graph, materialize_grads=True)
     return (out if create_graph else out.detach()), (gs if multi else gs[0])
 
 
@@ -41,8 +36,7 @@ def jvp(func, inputs, v=None, create_graph=False):
     if not pairs:
         return out.detach(), _wrap(np.zeros_like(out.data), None)
     (jv,) = grad([g for g, _ in pairs], [u], [vv for _, vv in pairs],
-                 create_graph=create_graph, allow_unused=True)
-    jv = _wrap(np.zeros_like(out.data), None) if jv is None else jv
+                 create_graph=create_graph, materialize_grads=True)
     return out.detach(), jv
 
 
@@ -59,10 +53,9 @@ def jacobian(func, inputs, create_graph=False):
         e = np.zeros(out.data.size, out.data.dtype)
         e[k] = 1.0
         gs = grad(out, xs, _wrap(e.reshape(out.shape), None), retain_graph=True,
-                  create_graph=create_graph, allow_unused=True)
-        for r, g in zip(rows, _zeros_for(gs, xs)):
+                  create_graph=create_graph, materialize_grads=True)
+        for r, g in zip(rows, gs):
             r.append(g)
-    from .functions import stack
     jac = tuple(stack(r).reshape(out.shape + x.shape) for r, x in zip(rows, xs))
     return jac if multi else jac[0]
 
@@ -72,9 +65,8 @@ def hessian(func, inputs, create_graph=False):
     xs, multi = _tuple(inputs)
 
     def gradient(*ys):
-        gs = grad(func(*ys), ys, create_graph=True, allow_unused=True)
-        from .functions import cat
-        return cat([g.reshape(-1) for g in _zeros_for(gs, ys)])
+        gs = grad(func(*ys), ys, create_graph=True, materialize_grads=True)
+        return cat([g.reshape(-1) for g in gs])
 
     flat = jacobian(gradient, xs, create_graph)
     sizes = [x.data.size for x in xs]
@@ -90,13 +82,14 @@ def hvp(func, inputs, v, create_graph=False):
     vs, _ = _tuple(v)
     xs = _prepare(xs)
     out = func(*xs)
-    gs = _zeros_for(grad(out, xs, create_graph=True, allow_unused=True), xs)
+    gs = grad(out, xs, create_graph=True, materialize_grads=True)
     dot = None
     for g, vv in zip(gs, vs):
         term = (g * vv).sum()
         dot = term if dot is None else dot + term
-    hv = grad(dot, xs, create_graph=create_graph, allow_unused=True) if dot.requires_grad \
-        else (None,) * len(xs)
-    hv = _zeros_for(hv, xs)
+    if dot.requires_grad:
+        hv = grad(dot, xs, create_graph=create_graph, materialize_grads=True)
+    else:                                 # func is linear: the Hessian is zero
+        hv = tuple(_wrap(np.zeros_like(x.data), None) for x in xs)
     return out.detach(), (hv if multi else hv[0])
 

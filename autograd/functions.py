@@ -12,7 +12,7 @@ import numpy as np
 
 from . import ops
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
-from .graph import _wrap, apply1, applyn, register_view
+from .graph import _wrap, apply1, apply2, applyn, register_view
 from .tensor import Tensor, _operand, as_array
 
 def _t(x, like=None):
@@ -162,14 +162,13 @@ def where(condition, x, y):
     if not isinstance(x, Tensor):
         if not isinstance(y, Tensor):
             return Tensor(np.where(cond, x, y))
-        return y._binary_where(x, ~cond)
-    return x._binary_where(y, cond)
+        return _where(y, x, ~cond)
+    return _where(x, y, cond)
 
 
-def _binary_where(self, other, cond):
+def _where(self, other, cond):
     other = _operand(other, self)
     try:
-        from .graph import apply2
         return apply2(ops.Where, self, other, cond)
     except ValueError:
         raise ShapeError(f"where: condition {cond.shape}, x {self.data.shape} and y "

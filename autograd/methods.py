@@ -8,6 +8,7 @@ from . import functions as F
 from . import reductions as R
 from . import graph, ops
 from .errors import GraphError, ShapeError
+from .grad_mode import no_grad
 from .graph import AccumulateGrad
 from .tensor import Tensor, _binary_method
 
@@ -18,7 +19,6 @@ maximum minimum neg pow eq ne lt le gt ge""".split()
 for _name in _METHODS:
     setattr(Tensor, _name, getattr(R, _name, None) or getattr(F, _name))
 Tensor.clip = F.clamp
-Tensor._binary_where = F._binary_where
 
 
 def _where_method(self, condition, other):
@@ -96,7 +96,7 @@ def _inplace(self, op_name, compute):
     elif recording:
         result = compute()
     else:
-        with _NoGrad():
+        with no_grad():
             result = compute()
     if result.data.shape != self.data.shape:
         raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
@@ -125,14 +125,6 @@ def _shares_buffer(t):
                                  and sys.getrefcount(base) <= 3):   # .base, name, argument
         return True
     return bool(graph.other_views(arr, t))
-
-
-class _NoGrad:
-    def __enter__(self):
-        self.prev = graph._set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        graph._set_grad_enabled(self.prev)
 
 
 def _inplace_op(name, fn):
@@ -171,26 +163,22 @@ Tensor.fill_ = lambda self, value: _inplace(self, "fill_", lambda: self._alias()
 def _setitem(self, index, value):
     index = F._index(index)
 
-    def compute():
-        return _SetItem.run(self._alias(), index, value)
-    return _inplace(self, "__setitem__", compute)
+    return _inplace(self, "__setitem__", lambda: _set_values(self._alias(), index, value))
 
 
-class _SetItem:
-    @staticmethod
-    def run(x, index, value):
-        """x with `value` (broadcast) at `index`: where(mask, x, value spread to x's shape)."""
-        v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.data.dtype))
-        target = x.data[index].shape
-        try:
-            v = F.expand(v, target) if v.data.shape != target else v
-        except ShapeError:
-            raise ShapeError(f"__setitem__: a value of shape {v.data.shape} cannot be assigned "
-                             f"to index {F._show_index(index)} of a tensor of shape "
-                             f"{x.data.shape} (the indexed part has shape {target})") from None
-        mask = np.ones(x.data.shape, dtype=bool)
-        mask[index] = False
-        return F.where(mask, x, v._apply1(ops.IndexAdd, index, x.data.shape))
+def _set_values(x, index, value):
+    """x with `value` (broadcast) at `index`: where(mask, x, value spread to x's shape)."""
+    v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.data.dtype))
+    target = x.data[index].shape
+    try:
+        v = F.expand(v, target) if v.data.shape != target else v
+    except ShapeError:
+        raise ShapeError(f"__setitem__: a value of shape {v.data.shape} cannot be assigned "
+                         f"to index {F._show_index(index)} of a tensor of shape "
+                         f"{x.data.shape} (the indexed part has shape {target})") from None
+    mask = np.ones(x.data.shape, dtype=bool)
+    mask[index] = False
+    return F.where(mask, x, v._apply1(ops.IndexAdd, index, x.data.shape))
 
 
 Tensor.__setitem__ = _setitem
