@@ -11,16 +11,15 @@ import numpy as np
 
 from . import graph
 from .errors import AnomalyError, GraphError, ShapeError
-from .graph import AccumulateGrad, _wrap
+from .graph import AccumulateGrad, _wrap, apply1
 from .ops import Cast, Sum, Reshape
 
 _refcount = sys.getrefcount
 
 
 def sum_to_shape(g, shape):
-    """Sum the broadcast dimensions of gradient `g` away so that it has `shape`.
-
-    This is the one place where broadcasting is undone."""
+    """Sum the broadcast dimensions of gradient `g` (an array or a Tensor) away so that
+    it has `shape`. This is the one place where broadcasting is undone."""
     if g.shape == shape:
         return g
     lead = g.ndim - len(shape)
@@ -29,8 +28,8 @@ def sum_to_shape(g, shape):
     if lead < 0 or any(g.shape[i + lead] not in (n, 1) for i, n in enumerate(shape) if n != 1):
         raise ShapeError(f"backward: a gradient of shape {g.shape} cannot be reduced to the "
                          f"input's shape {shape}")
-    out = g._apply1(Sum, axes, False) if axes else g
-    return out if out.shape == shape else out._apply1(Reshape, shape)
+    out = apply1(Sum, g, axes, False) if axes else g
+    return out if out.shape == shape else apply1(Reshape, out, shape)
 
 
 def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=None,
@@ -38,7 +37,10 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     """Backpropagate `grads` (Tensors) from the nodes `roots`.
 
     With ``accumulate=True`` leaf gradients are added into ``.grad`` (only those of
-    `inputs` if given). Returns {node: gradient} for the nodes in `inputs`."""
+    `inputs` if given). Returns {node: gradient Tensor} for the nodes in `inputs`.
+
+    A first-order backward passes bare arrays from rule to rule (see graph.Node);
+    with `create_graph` the gradients are Tensors and the rules' ops are recorded."""
     deps = {}                # node -> consumers not yet processed
     stack = []
     push = stack.append
@@ -58,8 +60,11 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 else:
                     deps[p] = n + 1
 
+    arrays = not create_graph
     pending = {}             # node -> gradient so far, while some consumers are pending
     for r, g in zip(roots, grads):
+        if arrays:
+            g = g.data
         pending[r] = pending[r] + g if r in pending else g
     captured = {} if inputs is not None else None
     wanted = set(inputs) if inputs is not None else None
@@ -80,15 +85,15 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 grads = (None,) * len(parents)
             else:
                 if node.meta is not None:
-                    g = _run_tensor_hooks(node, g)
+                    g = _run_tensor_hooks(node, g, arrays)
                 if observed:
                     if stats is not None:
-                        stats(node, g)
+                        stats(node, g if arrays else g.data)
                     if wanted is not None and node in wanted:
-                        captured[node] = g
+                        captured[node] = _wrap(g, None) if arrays else g
                 if type(node) is leaf_type:
                     if accumulate and (wanted is None or node in wanted):
-                        _accumulate(node, g, create_graph)
+                        _accumulate(node, g, arrays)
                     continue
                 # every op node runs, also one without inputs (an MPI receive)
                 if node.saved is None:
@@ -99,10 +104,13 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                         f"backward twice{node._created()}.")
                 if node.epoch < epoch:
                     node.check_versions()
-                # Nothing but this loop holds g (references: `g`, getrefcount's argument):
-                # a rule that asks may reuse its buffer (graph.owns_buffer); never while
-                # recording.
-                if node.reuses_grad_buffer and not create_graph and _refcount(g) <= 2:
+                if not arrays:
+                    grads = node.backward(g)
+                elif not node.arrays:
+                    grads = _tensor_backward(node, g)
+                elif node.reuses_grad_buffer and _refcount(g) <= 2:
+                    # Nothing but this loop holds g (references: `g`, getrefcount's
+                    # argument): the rule may write into it (graph.owns_buffer).
                     graph._donated = g
                     grads = node.backward(g)
                     graph._donated = None
@@ -118,12 +126,14 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     continue
                 n = deps[p] - 1
                 if gp is not None:
-                    data = gp.data
-                    if data.shape != p.shape or data.dtype is not p.dtype:
+                    if arrays:
+                        if gp.shape != p.shape or gp.dtype is not p.dtype:
+                            gp = _to_input(gp, p)
+                    elif gp.data.shape != p.shape or gp.data.dtype is not p.dtype:
                         gp = _to_input(gp, p)
                     old = pending.get(p) if pending else None
                     if old is not None:
-                        gp = _add(old, gp, create_graph)
+                        gp = _add(old, gp) if arrays else old + gp
                     elif n == 0:                   # its last consumer: skip the dict
                         push((p, gp))
                         continue
@@ -139,63 +149,72 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     push((p, pending.pop(p, None)))
             # Drop this node's gradients now: _accumulate and _add take a gradient's
             # buffer over only when no other reference to it exists (sys.getrefcount).
-            grads = gp = data = old = None
+            grads = gp = old = None
     finally:
         graph._donated = None
         graph._set_grad_enabled(prev_mode)
     return captured
 
 
+def _tensor_backward(node, g):
+    """Run a rule that takes and returns Tensors (a custom Function's) in a first-order
+    backward: g wrapped, the gradients unwrapped (a _GradList passes as it is)."""
+    if type(g) is np.ndarray or isinstance(g, np.generic):
+        g = _wrap(g, None)
+    return tuple(gp if gp is None or type(gp) is np.ndarray else gp.data
+                 for gp in node.backward(g))
+
+
 def _to_input(gp, p):
     """Gradient `gp` reduced to the shape and cast to the dtype of input node `p`."""
-    if gp.data.shape != p.shape:
+    if gp.shape != p.shape:
         gp = sum_to_shape(gp, p.shape)
-    if gp.data.dtype != p.dtype:
-        gp = gp._apply1(Cast, p.dtype)
+    if gp.dtype != p.dtype:
+        gp = apply1(Cast, gp, p.dtype)
     return gp
 
 
-def _add(old, gp, create_graph):
-    """The sum of two gradients for the same node (same shape and dtype): into `old`'s
-    buffer when only the pending dict holds `old` and its array is its own."""
-    if create_graph:
-        return old + gp
-    arr = old.data
-    # References: pending, run_backward's `old`, our `old`/`arr`, getrefcount's argument.
-    if (_refcount(old) <= 4 and _refcount(arr) <= 3 and arr.base is None
-            and arr.flags.writeable and old._node is None):
-        np.add(arr, gp.data, out=arr)
+def _add(old, gp):
+    """The sum of two gradient arrays for the same node (same shape and dtype): into
+    `old`'s buffer when only the pending dict holds it and the memory is its own."""
+    # References to old: pending, run_backward's `old`, ours, getrefcount's argument.
+    if (type(old) is np.ndarray and _refcount(old) <= 4 and old.base is None
+            and old.flags.writeable):
+        np.add(old, gp, out=old)
         return old
-    return _wrap(arr + gp.data, None)
+    return old + gp
 
 
-def _accumulate(node, g, create_graph):
+def _accumulate(node, g, arrays):
     """Add gradient `g` into the leaf's .grad: in place where that is provably safe."""
     leaf = node.leaf()
     if leaf is not None:
         old = leaf.grad
         if old is None:
-            if create_graph:
+            if not arrays:
                 leaf.grad = g
             else:
-                arr = g.data
                 # Keep the array itself only if nothing else can see it: no other
-                # reference to it (views count, they hold their base) or to its Tensor.
-                owned = (_refcount(arr) <= 3 and _refcount(g) <= 3 and arr.base is None
-                         and arr.flags.writeable and arr.flags.c_contiguous)
-                leaf.grad = _wrap(arr if owned else np.array(arr, copy=True), None)
-        elif create_graph or old._node is not None:
+                # reference to it (a view holds its base; a Tensor its array). References:
+                # run_backward's `g`, ours, getrefcount's argument.
+                owned = (type(g) is np.ndarray and _refcount(g) <= 3 and g.base is None
+                         and g.flags.writeable and g.flags.c_contiguous)
+                leaf.grad = _wrap(g if owned else np.array(g, copy=True), None)
+        elif not arrays or old._node is not None:
             leaf.grad = old + g
         else:
-            np.add(old.data, g.data, out=old.data)
+            np.add(old.data, g, out=old.data)
     meta = node.meta
     if meta is not None and "post_hooks" in meta and leaf is not None:
         for hook in list(meta["post_hooks"].values()):
             hook(leaf)
 
 
-def _run_tensor_hooks(node, g):
+def _run_tensor_hooks(node, g, arrays):
+    """A node's tensor hooks and retain_grad; they see the gradient as a Tensor."""
     meta = node.meta
+    if arrays:
+        g = _wrap(g, None)
     for hook in list(meta.get("hooks", {}).values()):
         out = hook(g)
         if out is not None:
@@ -205,14 +224,16 @@ def _run_tensor_hooks(node, g):
         t = retain()
         if t is not None:
             t.grad = g if t.grad is None else t.grad + g
-    return g
+    return g.data if arrays else g
 
 
 def _check_anomaly(node, grads):
     for i, gp in enumerate(grads):
-        if gp is not None and gp.data.dtype.kind == "f" and not np.isfinite(gp.data).all():
+        arr = gp.data if isinstance(gp, graph._Tensor) else gp
+        if (isinstance(arr, (np.ndarray, np.generic)) and arr.dtype.kind == "f"
+                and not np.isfinite(arr).all()):
             line = node.meta.get("line", "?") if node.meta else "?"
             raise AnomalyError(
-                f"{node.name}Backward produced {graph._describe_nonfinite(gp.data)} in the "
-                f"gradient of its input {i} (shape {gp.shape}, {gp.dtype}); the forward op "
+                f"{node.name}Backward produced {graph._describe_nonfinite(arr)} in the "
+                f"gradient of its input {i} (shape {arr.shape}, {arr.dtype}); the forward op "
                 f"was created at {line}")

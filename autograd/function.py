@@ -27,6 +27,7 @@ class _FunctionNode(Node):
     output tensor gets an _OutputSelect node whose parent is this one, and the
     gradients reaching this node are a _GradList, one slot per output."""
     __slots__ = ("fn", "ctx", "n_inputs", "tensor_positions", "outputs")
+    arrays = False                   # the user's backward takes and returns Tensors
 
     @property
     def name(self):
@@ -90,6 +91,7 @@ class _GradList:
 class _OutputSelect(Node):
     """Output k of a multi-output Function: hands its gradient to slot k."""
     __slots__ = ("index", "count")
+    arrays = False
 
     @property
     def name(self):

@@ -27,14 +27,12 @@ _donated = None          # the gradient the engine hands a backward rule as its 
 
 
 def owns_buffer(g):
-    """True if a backward rule may write into `g.data` in place: the engine handed it `g`
-    as the only holder (see engine.run_backward) and no other object uses its array."""
-    if g is not _donated:
-        return False
-    arr = g.data
-    # References to arr: g's slot, `arr`, getrefcount's argument (a view would add one).
-    return (sys.getrefcount(arr) <= 3 and isinstance(arr, np.ndarray) and arr.base is None
-            and arr.flags.writeable)
+    """True if a backward rule may write into the gradient array `g` in place: the
+    engine handed it `g` as the only holder (see engine.run_backward)."""
+    # References to g: the engine's local, _donated, the rule's and our argument, and
+    # getrefcount's own: any other holder (a hook, a retained .grad, a view) adds one.
+    return (g is _donated and sys.getrefcount(g) <= 5 and type(g) is np.ndarray
+            and g.base is None and g.flags.writeable)
 
 
 def is_grad_enabled():
@@ -113,16 +111,25 @@ _OWN_DIRS = ("/autograd/", "/nn/", "/viz/", "\\autograd\\", "\\nn\\", "\\viz\\")
 
 class Node:
     """One recorded op: subclasses define ``forward`` (arrays in, array out) and
-    ``backward`` (the output's gradient Tensor in, one gradient Tensor or None per
-    input out), written with differentiable Tensor ops so that
-    ``create_graph=True`` gives higher-order gradients from the same rule."""
+    ``backward`` (the output's gradient in, one gradient or None per input out).
+
+    A rule is written once and runs in two modes. In a first-order backward it gets
+    and returns bare arrays: no Tensor is made, nothing is recorded, and each numpy
+    call costs what it costs in numpy. Under ``create_graph=True`` the same rule gets
+    and returns Tensors, so its ops are recorded and give higher-order gradients. So a
+    rule uses only what both kinds share (operators, ``.reshape``, ``.T``, ``.mT``,
+    indexing), ``apply1``/``apply2`` for any other primitive (they run the bare
+    forward on arrays), and ``inputs()``/``output()`` for what its op saved."""
 
     __slots__ = ("parents", "saved", "shape", "dtype", "scope", "epoch", "meta", "grad_stats")
     # `grad_stats` is left unset (free to record) until gradient-flow recording writes a
     # few numbers about the gradient that reached the node; read it with getattr(n, ..., None).
     # What apply() keeps in `saved`: False nothing (forward may set it), True the input
-    # Tensors, CROSS (binary ops) each input only if the other one needs a gradient.
+    # arrays, CROSS (binary ops) each input only if the other one needs a gradient.
     saves_inputs = False
+    # False for nodes whose backward takes and returns Tensors in every mode (custom
+    # Functions): the engine wraps and unwraps around them in a first-order backward.
+    arrays = True
     # True for ops whose backward may write into its gradient's buffer (owns_buffer).
     reuses_grad_buffer = False
 
@@ -131,8 +138,19 @@ class Node:
         return type(self).__name__
 
     def output(self, array):
-        """The op's output as a Tensor attached to this node, for rules that use it."""
-        return _wrap(array, self)
+        """The op's output `array` as a backward rule needs it: the array itself in a
+        first-order backward, a Tensor attached to this node under create_graph."""
+        return _wrap(array, self) if _grad_enabled else array
+
+    def inputs(self):
+        """The inputs saved by apply (``saves_inputs``) as a backward rule needs them:
+        the arrays in a first-order backward, under create_graph Tensors attached to the
+        inputs' nodes (so the rule's own ops are recorded against them)."""
+        saved = self.saved
+        if not _grad_enabled:
+            return saved
+        return tuple(s if p is None or s is None else _wrap(s, p)
+                     for s, p in zip(saved, self.parents))
 
     @property
     def next_functions(self):
@@ -259,8 +277,11 @@ def _record(node, out, parents):
 
 
 def apply1(cls, x, *args):
-    """Run op `cls` on Tensor `x` (plus non-tensor args); record it if needed."""
+    """Run op `cls` on Tensor `x` (plus non-tensor args); record it if needed. On an
+    array (a first-order backward rule, see Node) it runs the bare forward."""
     node = cls()
+    if type(x) is not _Tensor and not isinstance(x, _Tensor):
+        return node.forward(x, *args)
     xn = x._node
     out = _new(_Tensor)
     out.grad = None
@@ -268,7 +289,7 @@ def apply1(cls, x, *args):
         out.data = node.forward(x.data, *args)
         out._node = None
         return out
-    node.saved = (x,) if cls.saves_inputs else ()
+    node.saved = (x.data,) if cls.saves_inputs else ()
     out.data = data = node.forward(x.data, *args)
     if _debug:
         return _record_debug(node, data, (xn,), (x,))
@@ -278,8 +299,11 @@ def apply1(cls, x, *args):
 
 
 def apply2(cls, a, b, *args):
-    """Run binary op `cls`; `b` may be a Tensor, an ndarray or a Python number."""
+    """Run binary op `cls`; `b` may be a Tensor, an ndarray or a Python number. With an
+    array `a` (a first-order backward rule) it runs the bare forward."""
     node = cls()
+    if type(a) is not _Tensor and not isinstance(a, _Tensor):
+        return node.forward(a, b, *args)
     an = a._node
     if type(b) is _Tensor or isinstance(b, _Tensor):
         bn = b._node
@@ -299,8 +323,8 @@ def apply2(cls, a, b, *args):
     if save:
         # CROSS: the gradient of each input needs only the other input (mul, matmul),
         # so keep an input only if the other one needs a gradient.
-        node.saved = ((a if bn is not None else None, b if an is not None else None)
-                      if save is CROSS else (a, b))
+        node.saved = ((a.data if bn is not None else None, bd if an is not None else None)
+                      if save is CROSS else (a.data, bd))
     if _debug:
         return _record_debug(node, data, (an, bn), (a, b))
     _stamp(node, data, (an, bn))
@@ -311,7 +335,7 @@ def apply2(cls, a, b, *args):
 def applyn(cls, tensors, *args):
     """Run an op over a sequence of Tensors (cat, where's operands, ...)."""
     node = _new(cls)
-    node.saved = tuple(tensors) if cls.saves_inputs else ()
+    node.saved = tuple(t.data for t in tensors) if cls.saves_inputs else ()
     out = node.forward([t.data for t in tensors], *args)
     parents = tuple(t._node for t in tensors)
     if not _grad_enabled or all(p is None for p in parents):

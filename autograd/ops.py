@@ -3,14 +3,14 @@
 These are the only ops that know a derivative. Everything else in gradgraph
 (``mean``, ``var``, ``softmax``, ``cross_entropy``, ``layer_norm``...) is written
 from them, so its gradient comes for free, to any order: every ``backward`` below is
-written with differentiable Tensor ops and runs with recording on when
-``create_graph=True``.
+written with ops that record when ``create_graph=True``.
 
 Contract: ``forward`` takes arrays (and constants) and returns an array; it may put
-what backward needs in ``self.saved``. ``backward(g)`` gets the output's gradient as
-a Tensor of the output's shape and returns one gradient (or None) per input, each of
-the *output's* shape or the input's: the engine sums broadcast dimensions away in one
-place (``engine.sum_to_shape``). ``self.parents[i] is None`` means input i needs none.
+what backward needs in ``self.saved``. ``backward(g)`` gets the output's gradient, of
+the output's shape, and returns one gradient (or None) per input, each of the
+*output's* shape or the input's: the engine sums broadcast dimensions away in one
+place (``engine.sum_to_shape``). The gradients are bare arrays in a first-order
+backward and Tensors under create_graph, one rule for both (see ``graph.Node``). ``self.parents[i] is None`` means input i needs none.
 Sub and Div are primitives although they could be composites: one recorded op
 instead of two halves the overhead of ``a - b`` and ``a / b`` (benchmarks/op_overhead.py).
 Forwards call ndarray methods (``x.sum``, ``x.max``, ``x.reshape``, ``x.transpose``)
@@ -61,7 +61,7 @@ class Mul(Node):
         return a * b
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.inputs()
         pa, pb = self.parents
         return (g * b if pa is not None else None), (g * a if pb is not None else None)
 
@@ -77,7 +77,7 @@ class Div(Node):
         return out
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.inputs()
         ga = g / b
         return ga, (-ga * a / b if self.parents[1] is not None else None)
 
@@ -92,7 +92,7 @@ class Pow(Node):
         return x ** c
 
     def backward(self, g):
-        x, c = self.saved[0], self.c
+        x, c = self.inputs()[0], self.c
         return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
 
 
@@ -106,13 +106,14 @@ class PowT(Node):
         return np.power(a, b)
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.inputs()
         pa, pb = self.parents
         ga = g * b * a ** (b - 1.0) if pa is not None else None
         if pb is None:
             return ga, None
-        nonzero = a.data != 0
-        return ga, g * (a ** b) * a.where(nonzero, 1.0).log().where(nonzero, 0.0)
+        nonzero = self.saved[0] != 0
+        log_a = apply1(Log, apply2(Where, a, 1.0, nonzero))
+        return ga, g * (a ** b) * apply2(Where, log_a, 0.0, nonzero)
 
 
 class Exp(Node):
@@ -134,7 +135,7 @@ class Log(Node):
         return np.log(x)
 
     def backward(self, g):
-        return g / self.saved[0],
+        return g / self.inputs()[0],
 
 
 class Sin(Node):
@@ -145,7 +146,7 @@ class Sin(Node):
         return np.sin(x)
 
     def backward(self, g):
-        return g * self.saved[0].cos(),
+        return g * apply1(Cos, self.inputs()[0]),
 
 
 class Cos(Node):
@@ -156,7 +157,7 @@ class Cos(Node):
         return np.cos(x)
 
     def backward(self, g):
-        return -(g * self.saved[0].sin()),
+        return -(g * apply1(Sin, self.inputs()[0])),
 
 
 class Tanh(Node):
@@ -202,7 +203,7 @@ class Relu(Node):
         # own buffer when the engine says no one else sees it (-4% of an MLP step at
         # B=512, H=1024: one B x H array less to allocate and fill).
         if owns_buffer(g):
-            np.multiply(g.data, self.saved > 0, out=g.data)
+            np.multiply(g, self.saved > 0, out=g)
             return g,
         return apply2(Mul, g, self.saved > 0),
 
@@ -256,9 +257,9 @@ class Where(Node):
 
     def backward(self, g):
         pa, pb = self.parents
-        zero = g.data.dtype.type(0)
-        return (g.where(self.cond, zero) if pa is not None else None,
-                g.where(~self.cond, zero) if pb is not None else None)
+        zero = g.dtype.type(0)
+        return (apply2(Where, g, zero, self.cond) if pa is not None else None,
+                apply2(Where, g, zero, ~self.cond) if pb is not None else None)
 
 
 class Sum(Node):
@@ -272,7 +273,7 @@ class Sum(Node):
         shape = self.parents[0].shape
         if not self.keepdim:
             g = g.reshape(_keepdim_shape(shape, self.axes))
-        return g.expand(shape),
+        return apply1(Expand, g, shape),
 
 
 class Amax(Node):
@@ -292,7 +293,7 @@ class Amax(Node):
         shape = self.parents[0].shape
         if not self.keepdim:
             g = g.reshape(_keepdim_shape(shape, self.axes))
-        return g.expand(shape) * w.astype(x.dtype, copy=False),
+        return apply1(Expand, g, shape) * w.astype(x.dtype, copy=False),
 
 
 class Amin(Amax):
@@ -323,7 +324,7 @@ class Permute(Node):
         return x.transpose(dims)
 
     def backward(self, g):
-        return g.permute(*np.argsort(self.dims).tolist()),
+        return apply1(Permute, g, tuple(np.argsort(self.dims).tolist())),
 
 
 class Expand(Node):
@@ -345,7 +346,7 @@ class GetItem(Node):
         return x[index]
 
     def backward(self, g):
-        return g._apply1(IndexAdd, self.index, self.parents[0].shape),
+        return apply1(IndexAdd, g, self.index, self.parents[0].shape),
 
 
 class IndexAdd(Node):
@@ -412,7 +413,7 @@ class Cumsum(Node):
 
     def backward(self, g):
         flip = (slice(None),) * self.axis + (slice(None, None, -1),)
-        return g[flip]._apply1(Cumsum, self.axis)[flip],
+        return apply1(Cumsum, g[flip], self.axis)[flip],
 
 
 class Copy(Node):
@@ -435,7 +436,7 @@ class MatMul(Node):
         return a @ b
 
     def backward(self, g):
-        a, b = self.saved
+        a, b = self.inputs()
         pa, pb = self.parents
         return (g @ b.mT if pa is not None else None), (a.mT @ g if pb is not None else None)
 
@@ -464,7 +465,7 @@ class Cast(Node):
         return x.astype(dtype)
 
     def backward(self, g):
-        return g.to(self.parents[0].dtype),
+        return apply1(Cast, g, self.parents[0].dtype),
 
 
 def _default_float():

@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .graph import Node, apply1, apply2
-from .ops import MatMul, Permute, Sum
+from .ops import Exp, MatMul, Permute, Sum
 from .errors import ArgumentError
 
 
@@ -39,7 +39,7 @@ class Linear(Node):
     def backward(self, g):
         # dx = g w, dw = g^T x, db = sum_batch g; primitives applied directly (they
         # record under create_graph) since the shapes are known to fit.
-        x, w = self.saved[0], self.saved[1]
+        x, w = self.inputs()[:2]
         parents = self.parents
         gx = apply2(MatMul, g, w) if parents[0] is not None else None
         gw = apply2(MatMul, apply1(Permute, g, (1, 0)), x) if parents[1] is not None else None
@@ -71,7 +71,7 @@ class Unfold(Node):
             writeable=False)
 
     def backward(self, g):
-        return g._apply1(Fold, *self.args),
+        return apply1(Fold, g, *self.args),
 
 
 class Fold(Node):
@@ -91,7 +91,7 @@ class Fold(Node):
         return out[:, :, ph:ph + shape[2], pw:pw + shape[3]]
 
     def backward(self, gg):
-        return gg._apply1(Unfold, *self.args),
+        return apply1(Unfold, gg, *self.args),
 
 
 class Erf(Node):
@@ -103,8 +103,8 @@ class Erf(Node):
         return erf(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
 
     def backward(self, g):
-        x = self.saved[0]
-        return g * ((x * x) * -1.0).exp() * _TWO_OVER_SQRT_PI,
+        x = self.inputs()[0]
+        return g * apply1(Exp, (x * x) * -1.0) * _TWO_OVER_SQRT_PI,
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)

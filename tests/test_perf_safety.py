@@ -2,8 +2,8 @@
 
 _accumulate keeps a leaf's first gradient array instead of copying it, and _add sums
 two gradients of one node into the first one's buffer, each only when sys.getrefcount
-shows that nothing but the engine holds the Tensor and its array (a view would hold
-its base). These tests build the graphs where a buffer *is* shared (the same gradient
+shows that nothing but the engine holds the array (a Tensor or a view would hold
+it). These tests build the graphs where a buffer *is* shared (the same gradient
 handed to two inputs, a user's gradient, a view) and check that no value leaks from
 one gradient into another; each fails if the ownership check is dropped.
 """

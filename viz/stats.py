@@ -53,7 +53,7 @@ def grad_stats(array, units=True):
 
 def _record(node, g):
     if type(node) is not AccumulateGrad:      # a leaf's gradient is its .grad
-        node.grad_stats = grad_stats(g.data)
+        node.grad_stats = grad_stats(g)      # the engine hands over the array
 
 
 class record_gradient_flow:

@@ -1,7 +1,7 @@
 """Differentiable communication: MPI calls as nodes of the autograd graph.
 
 Same contract as ``autograd/ops.py`` (forward on arrays, backward on the output's
-gradient Tensor). Point to point, for the pipeline: ``send`` is a node whose
+gradient; send and recv take it as a Tensor, ``arrays = False``). Point to point, for the pipeline: ``send`` is a node whose
 backward *receives* the gradient of what it sent; ``recv`` is a source node whose
 backward *sends* the gradient back. So ``backward()`` on the last rank feeds
 backward on the rank before it, and so on to rank 0. Collectives, for tensor
@@ -39,6 +39,7 @@ class Send(Node):
     dependency. Backward receives d(loss)/dx from `peer` (its value is what the
     gradient of `x` is: the token's own gradient is ignored)."""
     __slots__ = ("comm", "peer", "tag")
+    arrays = False
 
     def forward(self, x, comm, peer, tag, extra, pending, requires_grad):
         self.comm, self.peer, self.tag = comm, peer, tag
@@ -60,6 +61,7 @@ class Recv(Node):
     """The array sent by ``send`` on rank `peer` with the same tag; a source node
     whose backward sends the gradient back to `peer`."""
     __slots__ = ("comm", "peer", "tag", "pending")
+    arrays = False
 
     def backward(self, g):
         buf = contiguous(g.data)
@@ -135,7 +137,7 @@ class _Collective(Node):
         return self.run(x, comm)
 
     def backward(self, g):
-        return g._apply1(self.dual, self.comm),
+        return apply1(self.dual, g, self.comm),
 
 
 class CopyToParallel(_Collective):
