@@ -27,7 +27,8 @@ def _root_grads(outputs, grad_outputs, op):
                                  f"outputs, but the output has shape {out.shape}; pass a "
                                  f"`gradient` of that shape (e.g. torch-style "
                                  f"out.backward(ones_like(out)))")
-            g = _wrap(np.ones(out.data.shape, out.data.dtype), None)
+            shape, dtype = out.data.shape, out.data.dtype
+            g = _wrap(np.array(1, dtype) if shape == () else np.ones(shape, dtype), None)
         else:
             g = g if isinstance(g, Tensor) else Tensor(np.asarray(g, out.data.dtype))
             if g.shape != out.shape:

@@ -118,7 +118,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     grads = node.backward(g)
                 g = None
                 if not retain_graph:
-                    node.release()
+                    node.saved = None              # Node.release(), inlined
                 if anomaly:
                     _check_anomaly(node, grads)
             for p, gp in zip(parents, grads):
@@ -197,9 +197,13 @@ def _accumulate(node, g, arrays):
                 # Keep the array itself only if nothing else can see it: no other
                 # reference to it (a view holds its base; a Tensor its array). References:
                 # run_backward's `g`, ours, getrefcount's argument.
-                owned = (type(g) is np.ndarray and _refcount(g) <= 3 and g.base is None
-                         and g.flags.writeable and g.flags.c_contiguous)
-                leaf.grad = _wrap(g if owned else np.array(g, copy=True), None)
+                if type(g) is np.ndarray and _refcount(g) <= 3 and g.base is None:
+                    flags = g.flags
+                    if not (flags.writeable and flags.c_contiguous):
+                        g = np.array(g, copy=True)
+                else:
+                    g = np.array(g, copy=True)
+                leaf.grad = _wrap(g, None)
         elif not arrays or old._node is not None:
             leaf.grad = old + g
         else:

@@ -26,7 +26,8 @@ class _FunctionNode(Node):
     """The graph node of one call of a custom Function. With several outputs, each
     output tensor gets an _OutputSelect node whose parent is this one, and the
     gradients reaching this node are a _GradList, one slot per output."""
-    __slots__ = ("fn", "ctx", "n_inputs", "tensor_positions", "outputs")
+    # `saved` is (ctx, *saved tensors): the engine's release (saved = None) frees both.
+    __slots__ = ("fn", "n_inputs", "tensor_positions", "outputs")
     arrays = False                   # the user's backward takes and returns Tensors
 
     @property
@@ -34,8 +35,8 @@ class _FunctionNode(Node):
         return self.fn.__name__
 
     def backward(self, g):
-        ctx = self.ctx
-        ctx.saved_tensors = self.saved
+        ctx = self.saved[0]
+        ctx.saved_tensors = self.saved[1:]
         if self.outputs is None:
             grad_outputs = (g,)
         else:                            # unused outputs get zeros, as in PyTorch
@@ -65,10 +66,6 @@ class _FunctionNode(Node):
                                      f"{gi.shape} for input {pos}, whose shape is {parent.shape}")
             out.append(gi)
         return tuple(out)
-
-    def release(self):
-        self.saved = None
-        self.ctx = None
 
 
 class _GradList:
@@ -134,13 +131,13 @@ class Function:
         if not record:
             return tuple(outs) if multi else outs[0]
         node = _FunctionNode.__new__(_FunctionNode)
-        node.fn, node.ctx, node.n_inputs = cls, ctx, len(args)
+        node.fn, node.n_inputs = cls, len(args)
         node.tensor_positions = positions
         node.outputs = [(o.shape, o.dtype) for o in outs] if multi else None
         # saved tensors keep their history, so a backward that uses them records
         # correctly under create_graph; inputs are re-attached to their nodes.
         originals = {id(d): a for d, a in zip(detached, args) if isinstance(a, Tensor)}
-        node.saved = tuple(originals.get(id(t), t) for t in ctx.to_save)
+        node.saved = (ctx,) + tuple(originals.get(id(t), t) for t in ctx.to_save)
         if not multi:
             return graph._record(node, outs[0].data, parents)
         graph._record(node, np.empty(0), parents)

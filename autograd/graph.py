@@ -293,7 +293,12 @@ def apply1(cls, x, *args):
     out.data = data = node.forward(x.data, *args)
     if _debug:
         return _record_debug(node, data, (xn,), (x,))
-    _stamp(node, data, (xn,))
+    node.parents = (xn,)                   # _stamp, inlined on this hot path
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.scope = _scope
+    node.epoch = _epoch
+    node.meta = None
     out._node = node
     return out
 
@@ -327,7 +332,12 @@ def apply2(cls, a, b, *args):
                       if save is CROSS else (a.data, bd))
     if _debug:
         return _record_debug(node, data, (an, bn), (a, b))
-    _stamp(node, data, (an, bn))
+    node.parents = (an, bn)                # _stamp, inlined on this hot path
+    node.shape = data.shape
+    node.dtype = data.dtype
+    node.scope = _scope
+    node.epoch = _epoch
+    node.meta = None
     out._node = node
     return out
 

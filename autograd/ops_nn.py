@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from .graph import Node, apply1, apply2
-from .ops import Exp, MatMul, Permute, Sum
+from .ops import Exp
 from .errors import ArgumentError
 
 
@@ -37,15 +37,15 @@ class Linear(Node):
         return y
 
     def backward(self, g):
-        # dx = g w, dw = g^T x, db = sum_batch g; primitives applied directly (they
-        # record under create_graph) since the shapes are known to fit.
+        # dx = g w, dw = g^T x, db = sum_batch g: the same expressions on arrays and
+        # on Tensors (g.sum(0) is numpy's and the Tensor's sum over axis 0).
         x, w = self.inputs()[:2]
         parents = self.parents
-        gx = apply2(MatMul, g, w) if parents[0] is not None else None
-        gw = apply2(MatMul, apply1(Permute, g, (1, 0)), x) if parents[1] is not None else None
+        gx = g @ w if parents[0] is not None else None
+        gw = g.T @ x if parents[1] is not None else None
         if len(parents) == 2:
             return gx, gw
-        return gx, gw, (apply1(Sum, g, 0, False) if parents[2] is not None else None)
+        return gx, gw, (g.sum(0) if parents[2] is not None else None)
 
 
 class Unfold(Node):

@@ -143,8 +143,7 @@ class Tensor:
         return handle
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .backprop import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        backprop.backward(self, gradient, retain_graph, create_graph, inputs)
 
     # --- array attributes --------------------------------------------------------------
     @property
@@ -334,3 +333,4 @@ def _promote(a, b):
 
 
 graph._Tensor = Tensor
+from . import backprop  # noqa: E402  (it needs Tensor; Tensor.backward needs it)
