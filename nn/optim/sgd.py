@@ -32,7 +32,8 @@ class SGD(Optimizer):
         maximize = group["maximize"]
         for p in params:
             t1, t2 = self.scratch(p)
-            d = update_direction(p, t1, t2, maximize, weight_decay)
+            d = (update_direction(p, t1, t2, maximize, weight_decay)
+                 if maximize or weight_decay else p.grad.data)
             if momentum:
                 state = self.state.setdefault(p, {})
                 buf = state.get("momentum_buffer")
