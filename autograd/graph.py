@@ -344,11 +344,12 @@ def apply2(cls, a, b, *args):
 
 def applyn(cls, tensors, *args):
     """Run an op over a sequence of Tensors (cat, where's operands, ...)."""
-    node = _new(cls)
-    node.saved = tuple(t.data for t in tensors) if cls.saves_inputs else ()
-    out = node.forward([t.data for t in tensors], *args)
-    parents = tuple(t._node for t in tensors)
-    if not _grad_enabled or all(p is None for p in parents):
+    node = cls()
+    arrays = [t.data for t in tensors]
+    node.saved = tuple(arrays) if cls.saves_inputs else ()
+    out = node.forward(arrays, *args)
+    parents = tuple([t._node for t in tensors])
+    if not _grad_enabled or parents.count(None) == len(parents):
         return _wrap(out, None)
     if _debug:
         return _record_debug(node, out, parents, tuple(tensors))
