@@ -5,7 +5,15 @@ op_overhead.py). The engine's topological sort and backward walk are iterative a
 linear, so the time per op should stay flat: target time/op at 10^6 <= 1.3x at 10^4.
 micrograd's recursive topological sort fails at about a thousand ops deep, so it has
 no row here.
+
+The target rows run with the cycle collector on, as a user's program does. A second
+set runs each sample with it off: the difference is CPython's collector, whose full
+collections scan every live node and start only once the graph outgrows the rest of
+the heap (none in a 10^4-op step, several in a 10^6-op one); the engine's own work is
+what the collector-off rows show.
 """
+import gc
+
 try:
     from . import common, op_overhead
 except ImportError:
@@ -17,22 +25,39 @@ import numpy as np
 DEPTHS = (10 ** 4, 10 ** 5, 10 ** 6)
 
 
+def collector_off(step):
+    def run():
+        gc.disable()
+        try:
+            return step()
+        finally:
+            gc.enable()
+    return run
+
+
 def run():
     depths = DEPTHS[:2] if common.QUICK else DEPTHS
     x0 = np.linspace(-1.0, 1.0, 16)
-    variants = {n: op_overhead.gradgraph_chain(x0, n) for n in depths}
+    variants = {}
+    for n in depths:
+        variants[n] = op_overhead.gradgraph_chain(x0, n)
+        variants[(n, "off")] = collector_off(op_overhead.gradgraph_chain(x0, n))
     # One call per sample, the depths interleaved round by round.
     samples = common.interleaved(variants, rounds=3 if common.QUICK else 5, number=1,
                                   threaded=False)
-    per_op = {n: [t / n for t in samples[n]] for n in depths}
+    per_op = {k: [t / (k if isinstance(k, int) else k[0]) for t in v]
+              for k, v in samples.items()}
     first = depths[0]
     rows = []
-    for n in depths:
-        st = common.Stats(per_op[n])
-        ratio = common.ratios(per_op, n, first).median if n != first else None
-        rows.append(common.Row(f"deep chain {_power(n)} ops", "gradgraph", st.median * 1e6,
-                               "us/op", st.spread, ratio, _power(first),
-                               1.3 if n == 10 ** 6 else None))
+    for off in (False, True):
+        for n in depths:
+            key, base = ((n, "off"), (first, "off")) if off else (n, first)
+            st = common.Stats(per_op[key])
+            ratio = common.ratios(per_op, key, base).median if n != first else None
+            rows.append(common.Row(f"deep chain {_power(n)} ops", "gradgraph" +
+                                   (" (gc off)" if off else ""), st.median * 1e6, "us/op",
+                                   st.spread, ratio, _power(first),
+                                   1.3 if n == 10 ** 6 and not off else None))
     return rows
 
 
