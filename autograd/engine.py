@@ -104,6 +104,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                         f"backward twice{node._created()}.")
                 if node.epoch < epoch:
                     node.check_versions()
+                same = node.same_shape
                 if not arrays:
                     grads = node.backward(g)
                 elif not node.arrays:
@@ -127,7 +128,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 n = deps[p] - 1
                 if gp is not None:
                     if arrays:
-                        if gp.shape != p.shape or gp.dtype is not p.dtype:
+                        if not same and (gp.shape != p.shape or gp.dtype is not p.dtype):
                             gp = _to_input(gp, p)
                     elif gp.data.shape != p.shape or gp.data.dtype is not p.dtype:
                         gp = _to_input(gp, p)

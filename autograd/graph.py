@@ -132,6 +132,10 @@ class Node:
     arrays = True
     # True for ops whose backward may write into its gradient's buffer (owns_buffer).
     reuses_grad_buffer = False
+    # True for one-input ops whose output has the input's shape and dtype, and whose
+    # rule returns a gradient of the output's: the engine skips its shape/dtype check
+    # (test_op_gradients checks the claim for every such op).
+    same_shape = False
 
     @property
     def name(self):

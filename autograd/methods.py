@@ -43,13 +43,13 @@ def _rdiv(self, other):
     return self._rbinary(ops.Div, other)
 
 
-Tensor.__add__ = _binary_method(ops.Add)
+Tensor.__add__ = _binary_method(ops.Add, ops.AddScalar)
 Tensor.__radd__ = Tensor.__add__
-Tensor.__sub__ = _binary_method(ops.Sub)
+Tensor.__sub__ = _binary_method(ops.Sub, ops.SubScalar)
 Tensor.__rsub__ = _rsub
-Tensor.__mul__ = _binary_method(ops.Mul)
+Tensor.__mul__ = _binary_method(ops.Mul, ops.MulScalar)
 Tensor.__rmul__ = Tensor.__mul__
-Tensor.__truediv__ = _binary_method(ops.Div)
+Tensor.__truediv__ = _binary_method(ops.Div, ops.DivScalar)
 Tensor.__rtruediv__ = _rdiv
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = lambda self, other: F.pow(other, self)

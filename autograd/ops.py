@@ -45,12 +45,64 @@ class Sub(Node):
 class RSub(Node):
     """``c - x`` for a constant c: one op instead of ``(-x) + c``."""
     __slots__ = ()
+    same_shape = True
 
     def forward(self, x, c):
         return c - x
 
     def backward(self, g):
         return -g, None
+
+
+class AddScalar(Node):
+    """x + c (and c + x) for a Python number c and a float x: one input, nothing saved,
+    the input's shape: cheaper to record and to run backward than Add with a constant."""
+    __slots__ = ()
+    same_shape = True
+    name = "Add"
+
+    def forward(self, x, c):
+        return x + c
+
+    def backward(self, g):
+        return g,
+
+
+class SubScalar(AddScalar):
+    """x - c for a Python number c and a float x."""
+    __slots__ = ()
+    name = "Sub"
+
+    def forward(self, x, c):
+        return x - c
+
+
+class MulScalar(Node):
+    """x * c (and c * x) for a Python number c and a float x."""
+    __slots__ = ("c",)
+    same_shape = True
+    name = "Mul"
+
+    def forward(self, x, c):
+        self.c = c
+        return x * c
+
+    def backward(self, g):
+        return g * self.c,
+
+
+class DivScalar(Node):
+    """x / c for a Python number c and a float x."""
+    __slots__ = ("c",)
+    same_shape = True
+    name = "Div"
+
+    def forward(self, x, c):
+        self.c = c
+        return x / c
+
+    def backward(self, g):
+        return g / self.c,
 
 
 class Mul(Node):
@@ -85,6 +137,7 @@ class Div(Node):
 class Pow(Node):
     """x ** c for a constant exponent c (a Python number)."""
     __slots__ = ("c",)
+    same_shape = True
     saves_inputs = True
 
     def forward(self, x, c):
@@ -118,6 +171,7 @@ class PowT(Node):
 
 class Exp(Node):
     __slots__ = ()
+    same_shape = True
 
     def forward(self, x):
         self.saved = y = np.exp(x)
@@ -129,6 +183,7 @@ class Exp(Node):
 
 class Log(Node):
     __slots__ = ()
+    same_shape = True
     saves_inputs = True
 
     def forward(self, x):
@@ -140,6 +195,7 @@ class Log(Node):
 
 class Sin(Node):
     __slots__ = ()
+    same_shape = True
     saves_inputs = True
 
     def forward(self, x):
@@ -151,6 +207,7 @@ class Sin(Node):
 
 class Cos(Node):
     __slots__ = ()
+    same_shape = True
     saves_inputs = True
 
     def forward(self, x):
@@ -162,6 +219,7 @@ class Cos(Node):
 
 class Tanh(Node):
     __slots__ = ()
+    same_shape = True
 
     def forward(self, x):
         self.saved = y = np.tanh(x)
@@ -175,6 +233,7 @@ class Tanh(Node):
 class Sigmoid(Node):
     """1 / (1 + e^-x), computed without overflow for any x."""
     __slots__ = ()
+    same_shape = True
 
     def forward(self, x):
         z = np.exp(-np.abs(x))
@@ -191,6 +250,7 @@ class Relu(Node):
     """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
     a mask: one pass and no bool array in forward, the mask made only in backward."""
     __slots__ = ()
+    same_shape = True
     reuses_grad_buffer = True
 
     def forward(self, x):
@@ -210,6 +270,7 @@ class Relu(Node):
 
 class Abs(Node):
     __slots__ = ()
+    same_shape = True
 
     def forward(self, x):
         self.saved = np.sign(x)
@@ -406,6 +467,7 @@ class Cat(Node):
 
 class Cumsum(Node):
     __slots__ = ("axis",)
+    same_shape = True
 
     def forward(self, x, axis):
         self.axis = axis
@@ -419,6 +481,7 @@ class Cumsum(Node):
 class Copy(Node):
     """A C-contiguous copy (clone, contiguous): the gradient passes unchanged."""
     __slots__ = ()
+    same_shape = True
 
     def forward(self, x):
         return np.array(x, order="C", copy=True)
@@ -444,6 +507,7 @@ class MatMul(Node):
 class LogSoftmax(Node):
     """x - logsumexp(x): fused, since it is stable at |x| ~ 1e3 and saves 5 recorded ops."""
     __slots__ = ("axis",)
+    same_shape = True
 
     def forward(self, x, axis):
         self.axis = axis

@@ -97,6 +97,7 @@ class Fold(Node):
 class Erf(Node):
     """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt;  d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
     __slots__ = ()
+    same_shape = True
     saves_inputs = True
 
     def forward(self, x):

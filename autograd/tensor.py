@@ -286,13 +286,17 @@ class Tensor:
         return _operand(other, self, force=True)._binary(cls, self)
 
 
-def _binary_method(cls):
+def _binary_method(cls, scalar_cls):
     """`Tensor.__add__` and friends: Tensor._binary with its commonest cases first
-    (a Python number, a Tensor of the same dtype), one call shallower."""
+    (a Python number, a Tensor of the same dtype), one call shallower. A float tensor
+    and a Python number record `scalar_cls`, the one-input form of the op."""
     def method(self, other):
         t = type(other)
-        if t is int or (t is float and self.data.dtype.kind == "f"):
-            return apply2(cls, self, other)
+        if t is float or t is int:
+            if self.data.dtype.kind == "f":
+                return apply1(scalar_cls, self, other)
+            if t is int:
+                return apply2(cls, self, other)
         if t is Tensor and other.data.dtype is self.data.dtype:
             try:
                 return apply2(cls, self, other)
