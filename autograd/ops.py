@@ -51,7 +51,7 @@ class RSub(Node):
         return c - x
 
     def backward(self, g):
-        return -g, None
+        return -g,
 
 
 class AddScalar(Node):

@@ -33,6 +33,27 @@ def test_array_and_tensor_modes_of_each_rule_agree(op):
 
 
 @pytest.mark.parametrize("op", OPS, ids=repr)
+def test_same_shape_ops_return_their_inputs_shape_and_dtype(op):
+    """The engine skips its shape/dtype check after ops flagged `same_shape`: check the
+    flag's claim on every such node of every op-table graph, both dtypes."""
+    for dtype in (np.float64, np.float32):
+        out = op.fn(*op.inputs(dtype=dtype))
+        stack, seen = [out.grad_fn], set()
+        while stack:
+            node = stack.pop()
+            if node is None or id(node) in seen:
+                continue
+            seen.add(id(node))
+            stack.extend(node.parents)
+            if node.same_shape:
+                (parent,) = node.parents
+                g = np.ones(node.shape, node.dtype)
+                with ag.no_grad():
+                    (gx,) = node.backward(g)
+                assert (gx.shape, gx.dtype) == (parent.shape, parent.dtype), node.name
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
 def test_float32_stays_float32(op):
     xs = op.inputs(dtype=np.float32)
     out = op.fn(*xs)
