@@ -3,6 +3,9 @@
 The ops cycle mul-by-scalar, add-scalar, tanh on a 16-element float64 vector (as in
 op_overhead.py). The engine's topological sort and backward walk are iterative and
 linear, so the time per op should stay flat: target time/op at 10^6 <= 1.3x at 10^4.
+Every sample runs the same number of ops (one 10^6 chain, ten 10^5 chains or a hundred
+10^4 chains), so each depth gets the same work and the same exposure to the machine's
+noise; samples of the depths are interleaved.
 micrograd's recursive topological sort fails at about a thousand ops deep, so it has
 no row here.
 
@@ -25,6 +28,14 @@ import numpy as np
 DEPTHS = (10 ** 4, 10 ** 5, 10 ** 6)
 
 
+def repeated(step, times):
+    """`step` (one chain: forward, backward, graph freed) `times` times in a row."""
+    def run():
+        for _ in range(times):
+            step()
+    return run
+
+
 def collector_off(step):
     def run():
         gc.disable()
@@ -38,15 +49,14 @@ def collector_off(step):
 def run():
     depths = DEPTHS[:2] if common.QUICK else DEPTHS
     x0 = np.linspace(-1.0, 1.0, 16)
+    total = depths[-1]          # ops per sample at every depth: equal work, equal exposure
     variants = {}
     for n in depths:
-        variants[n] = op_overhead.gradgraph_chain(x0, n)
-        variants[(n, "off")] = collector_off(op_overhead.gradgraph_chain(x0, n))
+        variants[n] = repeated(op_overhead.gradgraph_chain(x0, n), total // n)
+        variants[(n, "off")] = collector_off(variants[n])
     # One call per sample, the depths interleaved round by round.
-    samples = common.interleaved(variants, rounds=3 if common.QUICK else 5, number=1,
-                                  threaded=False)
-    per_op = {k: [t / (k if isinstance(k, int) else k[0]) for t in v]
-              for k, v in samples.items()}
+    samples = common.interleaved(variants, rounds=3, number=1, threaded=False)
+    per_op = {k: [t / total for t in v] for k, v in samples.items()}
     first = depths[0]
     rows = []
     for off in (False, True):
