@@ -62,14 +62,17 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 
     arrays = not create_graph
     pending = {}             # node -> gradient so far, while some consumers are pending
-    for r, g in zip(roots, grads):
-        if arrays:
-            g = g.data
-        pending[r] = pending[r] + g if r in pending else g
+    # `ready` holds (node, its complete gradient or None) for nodes whose consumers are done.
+    if len(roots) == 1:      # the usual case: a root has no consumer in its own graph
+        ready = [(roots[0], grads[0].data if arrays else grads[0])]
+    else:
+        for r, g in zip(roots, grads):
+            if arrays:
+                g = g.data
+            pending[r] = pending[r] + g if r in pending else g
+        ready = [(r, pending.pop(r, None)) for r in dict.fromkeys(roots) if deps[r] == 0]
     captured = {} if inputs is not None else None
     wanted = set(inputs) if inputs is not None else None
-    # `ready` holds (node, its complete gradient or None) for nodes whose consumers are done.
-    ready = [(r, pending.pop(r, None)) for r in dict.fromkeys(roots) if deps[r] == 0]
     push = ready.append
     stats = graph._hook_stats
     anomaly = graph._anomaly
