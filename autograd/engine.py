@@ -5,16 +5,15 @@ Two iterative passes, no recursion: count for each node how many consumers it ha
 parents and processing a parent once all its consumers are done. That visits nodes in
 topological order in time linear in the graph's size, whatever its depth.
 """
-import sys
 
 import numpy as np
 
 from . import graph
 from .errors import AnomalyError, GraphError, ShapeError
 from .graph import AccumulateGrad, _wrap, apply1
-from .ops import Cast, Sum, Reshape
+from .ops import Cast, Copy, Sum, Reshape
 
-_refcount = sys.getrefcount
+_refcount = graph.refcount
 
 
 def sum_to_shape(g, shape):
@@ -196,7 +195,7 @@ def _accumulate(node, g, arrays):
         old = leaf.grad
         if old is None:
             if not arrays:
-                leaf.grad = g
+                leaf.grad = apply1(Copy, g)        # its own buffer (PyTorch clones too)
             else:
                 # Keep the array itself only if nothing else can see it: no other
                 # reference to it (a view holds its base; a Tensor its array). References:
@@ -211,7 +210,15 @@ def _accumulate(node, g, arrays):
         elif not arrays or old._node is not None:
             leaf.grad = old + g
         else:
-            np.add(old.data, g, out=old.data)
+            arr = old.data
+            if type(arr) is np.ndarray and arr.flags.writeable:
+                np.add(arr, g, out=arr)
+                # References: .grad's slot, `arr`, getrefcount's argument. Another holder
+                # (a graph that saved the array, a view) must see the write as one.
+                if _refcount(arr) > 3:
+                    graph.mark_modified(arr, "gradient accumulation into .grad")
+            else:                                  # a numpy scalar or read-only buffer
+                leaf.grad = _wrap(arr + g, None)
     meta = node.meta
     if meta is not None and "post_hooks" in meta and leaf is not None:
         for hook in list(meta["post_hooks"].values()):
@@ -226,6 +233,14 @@ def _run_tensor_hooks(node, g, arrays):
     for hook in list(meta.get("hooks", {}).values()):
         out = hook(g)
         if out is not None:
+            if not isinstance(out, graph._Tensor):
+                out = _wrap(np.asarray(out), None)
+            if out.data.shape != node.shape or out.data.dtype != node.dtype:
+                raise GraphError(
+                    f"{node.name}: a tensor hook changed its gradient from shape "
+                    f"{node.shape} ({node.dtype}) to shape {out.data.shape} "
+                    f"({out.data.dtype}); a hook must return a gradient of the tensor's "
+                    f"own shape and dtype (or None)")
             g = out
     retain = meta.get("retain")
     if retain is not None:

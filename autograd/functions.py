@@ -72,16 +72,23 @@ def pow(x, exponent):
     return x._binary(ops.PowT, exponent)
 
 
+def _not_a_tensor(op, x):
+    # apply1 runs the bare numpy forward on an array (for backward rules): a user's
+    # array must not get that silently.
+    raise ArgumentError(f"{op}: expected a Tensor, got {type(x).__name__}; make one with "
+                        f"autograd.tensor(...)")
+
+
 def neg(x):
     return x._binary(ops.Mul, -1)
 
 
 def exp(x):
-    return apply1(ops.Exp, x)
+    return apply1(ops.Exp, x) if isinstance(x, Tensor) else _not_a_tensor("exp", x)
 
 
 def log(x):
-    return apply1(ops.Log, x)
+    return apply1(ops.Log, x) if isinstance(x, Tensor) else _not_a_tensor("log", x)
 
 
 def sqrt(x):
@@ -101,27 +108,27 @@ def reciprocal(x):
 
 
 def sin(x):
-    return apply1(ops.Sin, x)
+    return apply1(ops.Sin, x) if isinstance(x, Tensor) else _not_a_tensor("sin", x)
 
 
 def cos(x):
-    return apply1(ops.Cos, x)
+    return apply1(ops.Cos, x) if isinstance(x, Tensor) else _not_a_tensor("cos", x)
 
 
 def tanh(x):
-    return apply1(ops.Tanh, x)
+    return apply1(ops.Tanh, x) if isinstance(x, Tensor) else _not_a_tensor("tanh", x)
 
 
 def sigmoid(x):
-    return apply1(ops.Sigmoid, x)
+    return apply1(ops.Sigmoid, x) if isinstance(x, Tensor) else _not_a_tensor("sigmoid", x)
 
 
 def relu(x):
-    return apply1(ops.Relu, x)
+    return apply1(ops.Relu, x) if isinstance(x, Tensor) else _not_a_tensor("relu", x)
 
 
 def abs(x):
-    return apply1(ops.Abs, x)
+    return apply1(ops.Abs, x) if isinstance(x, Tensor) else _not_a_tensor("abs", x)
 
 
 def sign(x):

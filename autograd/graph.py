@@ -26,12 +26,23 @@ _hook_stats = None       # callable(node, grad) set by gradient-flow recording
 _donated = None          # the gradient the engine hands a backward rule as its only holder
 
 
+def _never_sole(obj):
+    return 1 << 30
+
+
+# Buffer reuse proves sole ownership by counting references (sys.getrefcount). The
+# counts assume CPython <= 3.13, where every local variable holding an object counts;
+# 3.14 can load locals without a reference (borrowed), so there the proofs are off and
+# every gradient takes the out-of-place path: slower, never wrong.
+refcount = sys.getrefcount if sys.version_info < (3, 14) else _never_sole
+
+
 def owns_buffer(g):
     """True if a backward rule may write into the gradient array `g` in place: the
     engine handed it `g` as the only holder (see engine.run_backward)."""
     # References to g: the engine's local, _donated, the rule's and our argument, and
     # getrefcount's own: any other holder (a hook, a retained .grad, a view) adds one.
-    return (g is _donated and sys.getrefcount(g) <= 5 and type(g) is np.ndarray
+    return (g is _donated and refcount(g) <= 5 and type(g) is np.ndarray
             and g.base is None and g.flags.writeable)
 
 

@@ -1,7 +1,5 @@
 """Binds the functions of functions.py to Tensor as methods and operators, and
 defines the in-place ops (``+=``, ``x[i] = v``, ``zero_()``, ...)."""
-import sys
-
 import numpy as np
 
 from . import functions as F
@@ -33,12 +31,16 @@ Tensor.mT = property(lambda self: F.transpose(self, -2, -1))
 
 def _rsub(self, other):
     if type(other) is float or type(other) is int:
+        if type(other) is float and self.data.dtype.kind != "f":
+            self = self.to(float)           # 2.5 - int tensor: the default float, as PyTorch
         return graph.apply1(ops.RSub, self, other)
     return self._rbinary(ops.Sub, other)
 
 
 def _rdiv(self, other):
     if type(other) is float or type(other) is int:
+        if self.data.dtype.kind != "f":
+            self = self.to(float)           # true division of numbers by an int tensor
         return self._apply1(ops.Pow, -1) * other
     return self._rbinary(ops.Div, other)
 
@@ -122,7 +124,7 @@ def _shares_buffer(t):
         return False
     base = arr.base
     if base is not None and not (isinstance(base, np.ndarray) and base.base is None
-                                 and sys.getrefcount(base) <= 3):   # .base, name, argument
+                                 and graph.refcount(base) <= 3):    # .base, name, argument
         return True
     return bool(graph.other_views(arr, t))
 
@@ -153,11 +155,14 @@ Tensor.mul_ = _inplace_op("mul_", lambda a, b: a * b)
 Tensor.div_ = _inplace_op("div_", lambda a, b: a / b)
 Tensor.clamp_ = lambda self, min=None, max=None: _inplace(
     self, "clamp_", lambda: F.clamp(self._alias(), min, max))
+# The new values replace the old ones through where(False, old, new): the old values get
+# an exact zero gradient (x * 0 would turn an Inf or NaN in x into NaN).
 Tensor.copy_ = lambda self, src: _inplace(
-    self, "copy_", lambda: self._alias() * 0 + (src if isinstance(src, Tensor) else
-                                              Tensor(np.asarray(src, self.data.dtype))))
-Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: self._alias() * 0)
-Tensor.fill_ = lambda self, value: _inplace(self, "fill_", lambda: self._alias() * 0 + value)
+    self, "copy_", lambda: F.where(False, self._alias(), src if isinstance(src, Tensor) else
+                                   Tensor(np.asarray(src, self.data.dtype))))
+Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), 0))
+Tensor.fill_ = lambda self, value: _inplace(
+    self, "fill_", lambda: F.where(False, self._alias(), value))
 
 
 def _setitem(self, index, value):

@@ -324,6 +324,7 @@ class Module:
             else:
                 p.grad = p.grad.detach()
                 p.grad.data[...] = 0
+                graph.mark_modified(p.grad.data, "zero_grad")   # a graph may have saved it
 
     def to(self, *args, dtype=None, **kwargs):
         """``to(dtype)`` casts floating parameters and buffers in place (the Parameter

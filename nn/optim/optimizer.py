@@ -94,6 +94,7 @@ class Optimizer:
                 else:
                     g._node = None
                     g.data.fill(0)
+                    mark_modified(g.data, "zero_grad")   # a graph may have saved it
 
     def step(self, closure=None):
         """Update every parameter that has a gradient. `closure`, if given, re-evaluates
