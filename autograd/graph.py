@@ -309,8 +309,12 @@ def apply1(cls, x, *args):
     if _debug:
         return _record_debug(node, data, (xn,), (x,))
     node.parents = (xn,)                   # _stamp, inlined on this hot path
-    node.shape = data.shape
-    node.dtype = data.dtype
+    if cls.same_shape:                     # the input's shape tuple: no new object
+        node.shape = xn.shape
+        node.dtype = xn.dtype
+    else:
+        node.shape = data.shape
+        node.dtype = data.dtype
     node.scope = _scope
     node.epoch = _epoch
     node.meta = None

@@ -38,6 +38,8 @@ def test_same_shape_ops_return_their_inputs_shape_and_dtype(op):
     flag's claim on every such node of every op-table graph, both dtypes."""
     for dtype in (np.float64, np.float32):
         out = op.fn(*op.inputs(dtype=dtype))
+        # a same_shape node takes its shape and dtype from its input's node
+        assert (out.grad_fn.shape, out.grad_fn.dtype) == (out.data.shape, out.data.dtype)
         stack, seen = [out.grad_fn], set()
         while stack:
             node = stack.pop()
