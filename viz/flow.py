@@ -148,7 +148,8 @@ class FlowStyle(GraphStyle):
         text = f"‖g‖ {where}{fmt_num(s.norm)}"
         if s.zero_fraction > 0:
             text += f" · {s.zero_fraction:.0%} zero"
-            if s.dead_fraction > 0 and s.dead_fraction != s.zero_fraction:
+            # read only by indexing (a loss's pick): zeros by construction, no dead units
+            if s.dead_fraction > 0 and s.dead_fraction != s.zero_fraction and not n.indexed:
                 text += f" · {s.dead_fraction:.0%} dead"
         rows = [cell(text, size=9)]
         f = self.flags(n)
