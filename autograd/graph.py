@@ -69,6 +69,15 @@ def mark_modified(array, op="an in-place op"):
     _modified[id(base_of(array))] = (_epoch, op)
 
 
+def mark_all_modified(arrays, op="an in-place op"):
+    """mark_modified for several arrays written together (an optimizer step)."""
+    global _epoch
+    _epoch += 1
+    stamp = (_epoch, op)
+    for array in arrays:
+        _modified[id(base_of(array))] = stamp
+
+
 _views = {}              # id(base buffer) -> WeakSet of live graph tensors viewing it
 _views_limit = [4096]
 

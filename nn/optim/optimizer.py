@@ -9,7 +9,7 @@ first step; the temporaries an update needs come from a per-dtype workspace
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
-from autograd.graph import mark_modified
+from autograd.graph import mark_all_modified, mark_modified
 from autograd.errors import ArgumentError
 
 
@@ -108,8 +108,7 @@ class Optimizer:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
                     self._update(group, params)
-                    for p in params:
-                        mark_modified(p.data)
+                    mark_all_modified([p.data for p in params], f"{type(self).__name__}.step")
         return loss
 
     def _update(self, group, params):
