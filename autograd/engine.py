@@ -124,7 +124,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     node.saved = None              # Node.release(), inlined
                 if anomaly:
                     _check_anomaly(node, grads)
-            for p, gp in zip(parents, grads):
+            # one-input nodes (most of them): a literal pair is cheaper than a zip
+            edges = ((parents[0], grads[0]),) if len(parents) == 1 else zip(parents, grads)
+            for p, gp in edges:
                 if p is None:
                     continue
                 n = deps[p] - 1
@@ -152,7 +154,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     push((p, pending.pop(p, None)))
             # Drop this node's gradients now: _accumulate and _add take a gradient's
             # buffer over only when no other reference to it exists (sys.getrefcount).
-            grads = gp = old = None
+            grads = edges = gp = old = None
     finally:
         graph._donated = None
         graph._set_grad_enabled(prev_mode)
