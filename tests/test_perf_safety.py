@@ -207,3 +207,23 @@ def test_relu_backward_leaves_an_array_another_gradient_uses_alone():
     (z * 2.0).sum().backward()
     np.testing.assert_array_equal(z.grad.data, [2.0, 2.0, 2.0])
     np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 2.0])
+
+
+def test_with_the_ownership_proofs_off_nothing_is_reused_and_results_agree(monkeypatch):
+    """On CPython >= 3.14 graph.refcount says "shared" for everything (see graph.py):
+    every gradient then takes the out-of-place path, with the same values."""
+    from autograd import engine, graph
+
+    def run():
+        x = ag.tensor([-1.0, 2.0, 3.0], requires_grad=True)
+        u = x * 2.0
+        FreshGrad.apply((u + u.relu() + x).relu()).sum().backward()
+        return x.grad.data.copy(), x.grad.data is FreshGrad.last()
+
+    expected, reused = run()
+    assert reused                     # with the proofs on, x.grad is FreshGrad's array
+    monkeypatch.setattr(graph, "refcount", graph._never_sole)
+    monkeypatch.setattr(engine, "_refcount", graph._never_sole)
+    got, reused = run()
+    assert not reused
+    np.testing.assert_array_equal(got, expected)
