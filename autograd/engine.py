@@ -121,7 +121,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     grads = node.backward(g)
                 g = None
                 if not retain_graph:
-                    node.saved = None              # Node.release(), inlined
+                    node.saved = None              # free what the op saved
                 if anomaly:
                     _check_anomaly(node, grads)
             # one-input nodes (most of them): a literal pair is cheaper than a zip

@@ -26,7 +26,7 @@ class _FunctionNode(Node):
     """The graph node of one call of a custom Function. With several outputs, each
     output tensor gets an _OutputSelect node whose parent is this one, and the
     gradients reaching this node are a _GradList, one slot per output."""
-    # `saved` is (ctx, *saved tensors): the engine's release (saved = None) frees both.
+    # `saved` is (ctx, *saved tensors): the engine's `saved = None` frees both.
     __slots__ = ("fn", "n_inputs", "tensor_positions", "outputs")
     arrays = False                   # the user's backward takes and returns Tensors
 
