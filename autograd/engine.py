@@ -202,13 +202,11 @@ def _accumulate(node, g, arrays):
                 # Keep the array itself only if nothing else can see it: no other
                 # reference to it (a view holds its base; a Tensor its array). References:
                 # run_backward's `g`, ours, getrefcount's argument.
-                if type(g) is np.ndarray and _refcount(g) <= 3 and g.base is None:
+                owned = type(g) is np.ndarray and _refcount(g) <= 3 and g.base is None
+                if owned:
                     flags = g.flags
-                    if not (flags.writeable and flags.c_contiguous):
-                        g = np.array(g, copy=True)
-                else:
-                    g = np.array(g, copy=True)
-                leaf.grad = _wrap(g, None)
+                    owned = flags.writeable and flags.c_contiguous
+                leaf.grad = _wrap(g if owned else np.array(g, copy=True), None)
         elif not arrays or old._node is not None:
             leaf.grad = old + g
         else:
