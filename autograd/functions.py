@@ -72,23 +72,27 @@ def pow(x, exponent):
     return x._binary(ops.PowT, exponent)
 
 
-def _not_a_tensor(op, x):
-    # apply1 runs the bare numpy forward on an array (for backward rules): a user's
-    # array must not get that silently.
-    raise ArgumentError(f"{op}: expected a Tensor, got {type(x).__name__}; make one with "
-                        f"autograd.tensor(...)")
+def _elementwise(cls):
+    """The public function of one-input primitive `cls` (exp for Exp, ...). It refuses
+    a non-Tensor: apply1 runs the bare numpy forward on an array (for backward rules),
+    which a user's array must not get silently."""
+    name = cls.__name__.lower()
+
+    def fn(x):
+        if isinstance(x, Tensor):
+            return apply1(cls, x)
+        raise ArgumentError(f"{name}: expected a Tensor, got {type(x).__name__}; make one "
+                            f"with autograd.tensor(...)")
+    fn.__name__ = fn.__qualname__ = name
+    return fn
+
+
+exp, log, sin, cos, tanh, sigmoid, relu, abs = map(
+    _elementwise, (ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs))
 
 
 def neg(x):
     return x._binary(ops.Mul, -1)
-
-
-def exp(x):
-    return apply1(ops.Exp, x) if isinstance(x, Tensor) else _not_a_tensor("exp", x)
-
-
-def log(x):
-    return apply1(ops.Log, x) if isinstance(x, Tensor) else _not_a_tensor("log", x)
 
 
 def sqrt(x):
@@ -105,30 +109,6 @@ def square(x):
 
 def reciprocal(x):
     return x._apply1(ops.Pow, -1)
-
-
-def sin(x):
-    return apply1(ops.Sin, x) if isinstance(x, Tensor) else _not_a_tensor("sin", x)
-
-
-def cos(x):
-    return apply1(ops.Cos, x) if isinstance(x, Tensor) else _not_a_tensor("cos", x)
-
-
-def tanh(x):
-    return apply1(ops.Tanh, x) if isinstance(x, Tensor) else _not_a_tensor("tanh", x)
-
-
-def sigmoid(x):
-    return apply1(ops.Sigmoid, x) if isinstance(x, Tensor) else _not_a_tensor("sigmoid", x)
-
-
-def relu(x):
-    return apply1(ops.Relu, x) if isinstance(x, Tensor) else _not_a_tensor("relu", x)
-
-
-def abs(x):
-    return apply1(ops.Abs, x) if isinstance(x, Tensor) else _not_a_tensor("abs", x)
 
 
 def sign(x):
