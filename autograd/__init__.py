@@ -31,7 +31,13 @@ from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, GradgraphError,
                      GraphError, OutOfRangeError, ShapeError)
 from . import functional
+from .masking import masked_fill_, tril, triu
+from .devices import device, finfo, get_num_threads, iinfo, set_num_threads
+from . import cuda
 
 clip = clamp
 concat = cat
 float32, float64, int64, int32, bool_ = (np.dtype(n) for n in ("float32", "float64", "int64", "int32", "bool"))
+# PyTorch's dtype names (they shadow the builtins only inside this namespace: ag.float)
+int8, int16, uint8 = (np.dtype(n) for n in ("int8", "int16", "uint8"))
+float, double, long, int, bool = float32, float64, int64, int32, bool_

@@ -1,6 +1,8 @@
 """Tensor constructors with PyTorch's names, and the seeded random generator."""
 import numpy as np
 
+from .devices import check_device
+from .errors import ArgumentError, DtypeError
 from .graph import _wrap
 from .tensor import Tensor, _dtype, get_default_dtype
 
@@ -33,8 +35,9 @@ def _float(dtype):
     return _dtype(dtype) if dtype is not None else get_default_dtype()
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def tensor(data, dtype=None, requires_grad=False, device=None):
     """A new tensor holding a copy of `data` (number, nested list, ndarray or Tensor)."""
+    check_device(device, "tensor")
     data = data.data if isinstance(data, Tensor) else data
     t = Tensor(np.array(data, dtype=_dtype(dtype) if dtype is not None else None, copy=True)
                if isinstance(data, np.ndarray) else data, dtype)
@@ -46,38 +49,46 @@ def from_numpy(array):
     return Tensor(np.asarray(array))
 
 
-def zeros(*size, dtype=None, requires_grad=False):
+def zeros(*size, dtype=None, requires_grad=False, device=None):
+    check_device(device, "zeros")
     return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False):
+def ones(*size, dtype=None, requires_grad=False, device=None):
+    check_device(device, "ones")
     return _make(np.ones(_shape(size), _float(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+    check_device(device, "full")
     if dtype is None and isinstance(fill_value, (bool, int)):
         dtype = bool if isinstance(fill_value, bool) else np.int64
     return _make(np.full(tuple(size) if not isinstance(size, int) else (size,), fill_value,
                          _float(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False):
+def empty(*size, dtype=None, requires_grad=False, device=None):
+    check_device(device, "empty")
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def zeros_like(x, dtype=None, requires_grad=False):
+def zeros_like(x, dtype=None, requires_grad=False, device=None):
+    check_device(device, "zeros_like")
     return _make(np.zeros(x.shape, _dtype(dtype) if dtype else x.dtype), requires_grad)
 
 
-def ones_like(x, dtype=None, requires_grad=False):
+def ones_like(x, dtype=None, requires_grad=False, device=None):
+    check_device(device, "ones_like")
     return _make(np.ones(x.shape, _dtype(dtype) if dtype else x.dtype), requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, requires_grad=False):
+def full_like(x, fill_value, dtype=None, requires_grad=False, device=None):
+    check_device(device, "full_like")
     return _make(np.full(x.shape, fill_value, _dtype(dtype) if dtype else x.dtype), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+    check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if dtype is None:
@@ -86,35 +97,84 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
     return _make(np.arange(start, end, step, dtype=_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+    check_device(device, "linspace")
     return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
+def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+    check_device(device, "eye")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False):
+def rand(*size, dtype=None, requires_grad=False, device=None):
+    check_device(device, "rand")
     return _make(_rng.random(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*size, dtype=None, requires_grad=False, device=None):
+    check_device(device, "randn")
     return _make(_rng.standard_normal(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
-def randint(low, high=None, size=(), dtype=np.int64):
-    if high is None:
-        low, high = 0, low
-    return _wrap(_rng.integers(low, high, size=tuple(size), dtype=dtype), None)
+def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+    """Integers drawn uniformly from [low, high): ``randint(high, size)`` or
+    ``randint(low, high, size)`` as PyTorch (`size` is required); int64 unless `dtype`."""
+    if size is None and args and isinstance(args[-1], (tuple, list)):
+        *args, size = args
+    if size is None or len(args) not in (1, 2):
+        raise ArgumentError(f"randint: expected randint(high, size) or randint(low, high, "
+                            f"size) with size a tuple, got {len(args)} bounds and size={size!r}")
+    low, high = (0, args[0]) if len(args) == 1 else args
+    if not high > low:
+        raise ArgumentError(f"randint: expected low < high, got low={low}, high={high}")
+    check_device(device, "randint")
+    if requires_grad:
+        raise DtypeError("randint: integer tensors cannot require gradients")
+    rng = _rng if generator is None else generator
+    dt = np.dtype(np.int64) if dtype is None else _dtype(dtype)
+    return _wrap(rng.integers(low, high, size=_shape((size,)), dtype=np.int64).astype(dt, copy=False), None)
 
 
-def randperm(n):
-    return _wrap(_rng.permutation(n).astype(np.int64), None)
+def randperm(n, generator=None, dtype=None, device=None):
+    check_device(device, "randperm")
+    rng = _rng if generator is None else generator
+    return _wrap(rng.permutation(n).astype(np.int64 if dtype is None else _dtype(dtype)), None)
 
 
-def rand_like(x, requires_grad=False):
+def rand_like(x, requires_grad=False, device=None):
+    check_device(device, "rand_like")
     return _make(_rng.random(x.shape, dtype=x.dtype), requires_grad)
 
 
-def randn_like(x, requires_grad=False):
+def randn_like(x, requires_grad=False, device=None):
+    check_device(device, "randn_like")
     return _make(_rng.standard_normal(x.shape, dtype=x.dtype), requires_grad)
+
+
+# --- Tensor methods that make tensors like self ------------------------------------------
+def _new(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        check_device(device, "new_" + fill.__name__)
+        arr = fill(_shape(size), self.data.dtype if dtype is None else _dtype(dtype))
+        return _make(arr, requires_grad)
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    check_device(device, "new_full")
+    arr = np.full(_shape((size,)) if not isinstance(size, int) else (size,), fill_value,
+                  self.data.dtype if dtype is None else _dtype(dtype))
+    return _make(arr, requires_grad)
+
+
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
+    return tensor(data, self.data.dtype if dtype is None else dtype, requires_grad, device)
+
+
+Tensor.new_zeros = _new(np.zeros)
+Tensor.new_ones = _new(np.ones)
+Tensor.new_empty = _new(np.empty)
+Tensor.new_full = _new_full
+Tensor.new_tensor = _new_tensor
+Tensor.type_as = lambda self, other: self.to(other.data.dtype)

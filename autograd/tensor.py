@@ -3,7 +3,7 @@ import numbers
 
 import numpy as np
 
-from . import graph, ops
+from . import devices as _device, graph, ops
 from .errors import ArgumentError, DtypeError, GraphError, ShapeError, describe
 from .graph import AccumulateGrad, apply1, apply2, _wrap
 
@@ -160,7 +160,9 @@ class Tensor:
 
     @property
     def device(self):
-        return "cpu"
+        return _device.CPU
+
+    is_cuda = False
 
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -224,10 +226,21 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     # --- conversions -----------------------------------------------------------------
-    def to(self, dtype):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype),
+        as PyTorch. The device must be the CPU (a no-op); a cast to a float dtype is
+        differentiable; `copy=True` always returns a new tensor."""
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype
+            elif _device.is_device(a):
+                device = a
+            elif a is not None:
+                dtype = a
+        _device.check_device(device, "Tensor.to")
+        if dtype is None or _dtype(dtype) == self.data.dtype:
+            return self.clone() if copy else self
         dtype = _dtype(dtype)
-        if self.data.dtype == dtype:
-            return self
         return self._apply1(ops.Cast, dtype) if dtype.kind == "f" else _wrap(self.data.astype(dtype), None)
 
     def float(self):
@@ -255,6 +268,9 @@ class Tensor:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None, non_blocking=False):
+        _device.check_device("cuda" if device is None else device, "Tensor.cuda")
 
     # --- recording helpers -------------------------------------------------------------
     def _apply1(self, cls, *args):

@@ -271,6 +271,20 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     return y
 
 
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """x / sqrt(mean(x^2) + eps) over the trailing dims `normalized_shape`, times
+    `weight`; eps defaults to the input dtype's machine epsilon, as PyTorch."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
+    if input.shape[input.ndim - len(shape):] != shape:
+        raise ShapeError(f"rms_norm: input of shape {input.shape} does not end with the "
+                         f"normalized_shape {shape}")
+    if eps is None:
+        eps = float(np.finfo(input.dtype).eps)
+    axes = tuple(range(input.ndim - len(shape), input.ndim))
+    y = input * ((input * input).mean(axes, keepdim=True) + eps).rsqrt()
+    return y * weight if weight is not None else y
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """Normalise each channel (dim 1) over the batch and spatial dims. In training, use
@@ -367,3 +381,6 @@ def pad(input, pad, mode="constant", value=None):
         border[tuple(inner)] = 0
         out = out + border
     return out
+
+
+from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401

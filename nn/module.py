@@ -19,7 +19,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from autograd import graph
+from autograd import devices as _device, graph
 from autograd.errors import ArgumentError, GradgraphError
 from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
 from autograd.tensor import Tensor, _dtype
@@ -326,14 +326,19 @@ class Module:
                 p.grad.data[...] = 0
                 graph.mark_modified(p.grad.data, "zero_grad")   # a graph may have saved it
 
-    def to(self, *args, dtype=None, **kwargs):
-        """``to(dtype)`` casts floating parameters and buffers in place (the Parameter
-        objects stay the same, so optimizers keep them); devices other than "cpu" are
-        not supported."""
+    def to(self, *args, dtype=None, device=None, non_blocking=False, **kwargs):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` as PyTorch:
+        casts floating parameters and buffers in place (the Parameter objects stay the
+        same, so optimizers keep them). The device must be the CPU (a no-op); another
+        device raises ArgumentError."""
         for a in args:
-            if a in (None, "cpu") or getattr(a, "type", None) == "cpu":
-                continue
-            dtype = a
+            if isinstance(a, Tensor):
+                dtype = a.data.dtype
+            elif _device.is_device(a):
+                device = a
+            elif a is not None:
+                dtype = a
+        _device.check_device(device, f"{type(self).__name__}.to")
         if dtype is None:
             return self
         dtype = _dtype(dtype)
@@ -358,6 +363,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        _device.check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda")
 
     # --- hooks -----------------------------------------------------------------------
     def register_forward_pre_hook(self, hook):

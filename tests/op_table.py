@@ -7,11 +7,15 @@ broadcasting shape pair; reductions once per dim/keepdim variant.
 import numpy as np
 
 import autograd as ag
+import nn.functional as F
 
 BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 5), (3, 1)), ((), (2, 3)),
                    ((4, 1), ())]
 REDUCE_DIMS = [dict(), dict(dim=0), dict(dim=1, keepdim=True), dict(dim=(0, 2)),
                dict(dim=-1, keepdim=False)]
+
+
+_SDPA_KEEP = np.array([[True, False, True, True, False], [False] * 5, [True] * 5])
 
 
 class OpInfo:
@@ -141,4 +145,17 @@ OPS = [
     OpInfo("matmul_batched", ag.matmul, [(2, 3, 4), (2, 4, 5)]),
     OpInfo("matmul_broadcast_batch", ag.matmul, [(2, 1, 3, 4), (3, 4, 2)]),
     OpInfo("matmul_batch_mat", ag.matmul, [(2, 3, 4), (4, 2)]),
+    # --- transformer building blocks (issue 12) ---
+    OpInfo("tril", lambda a: a.tril().sin(), [(2, 3, 4)]),
+    OpInfo("triu_diag", lambda a: ag.triu(a, 1) * a + a.tril(-1), [(4, 3)]),
+    OpInfo("masked_fill_", lambda a: (a * 2).masked_fill_(a.data > 0.5, -1.0).sin(), [(3, 4)]),
+    OpInfo("sdpa", F.scaled_dot_product_attention, [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
+    OpInfo("sdpa_causal_scale", lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, is_causal=True, scale=0.3), [(2, 4, 3), (2, 4, 3), (2, 4, 2)]),
+    OpInfo("sdpa_bool_mask_dead_row", lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=_SDPA_KEEP), [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
+    OpInfo("sdpa_float_mask_broadcast", lambda q, k, v, m: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=m), [(2, 3, 4), (5, 4), (5, 3), (5,)]),
+    OpInfo("rms_norm", lambda x, w: F.rms_norm(x, (4,), w, eps=1e-6), [(3, 4), (4,)]),
+    OpInfo("rms_norm_2d", lambda x: F.rms_norm(x, (3, 4)), [(2, 3, 4)]),
 ]

@@ -1,0 +1,44 @@
+"""Triangular masks and masked writes: ``tril``, ``triu``, ``masked_fill_``, as
+composites of ``where`` (the entries masked out get an exact zero gradient)."""
+import numpy as np
+
+from .errors import ShapeError
+from .extras import masked_fill
+from .functions import where
+from .tensor import Tensor
+
+
+def _triangle(x, diagonal, lower, op):
+    if x.data.ndim < 2:
+        raise ShapeError(f"{op}: expected a tensor of at least 2 dims, got shape {x.data.shape}")
+    n, m = x.data.shape[-2:]
+    keep = np.tri(n, m, diagonal, dtype=bool) if lower else ~np.tri(n, m, diagonal - 1, dtype=bool)
+    return where(keep, x, x.data.dtype.type(0))
+
+
+def tril(x, diagonal=0):
+    """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""
+    return _triangle(x, diagonal, True, "tril")
+
+
+def triu(x, diagonal=0):
+    """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
+    return _triangle(x, diagonal, False, "triu")
+
+
+def masked_fill_(x, mask, value):
+    """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
+    from .methods import _inplace
+    return _inplace(x, "masked_fill_", lambda: masked_fill(x._alias(), mask, value))
+
+
+Tensor.tril = tril
+Tensor.triu = triu
+Tensor.tril_ = lambda self, diagonal=0: _inplace_triangle(self, diagonal, tril, "tril_")
+Tensor.triu_ = lambda self, diagonal=0: _inplace_triangle(self, diagonal, triu, "triu_")
+Tensor.masked_fill_ = masked_fill_
+
+
+def _inplace_triangle(x, diagonal, fn, name):
+    from .methods import _inplace
+    return _inplace(x, name, lambda: fn(x._alias(), diagonal))

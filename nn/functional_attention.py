@@ -1,0 +1,107 @@
+"""``F.scaled_dot_product_attention`` and the attention core that
+``nn.MultiheadAttention`` shares with it, as composites of autograd ops (so gradients of
+every order come from the primitives).
+
+softmax(q k^T * scale + mask) v over the last two dims; masks follow PyTorch: a bool mask
+says which positions *take part* (True = attend), a float mask is added to the scores,
+``is_causal`` keeps key j <= query i (top-left aligned). A query row whose keys are all
+masked out attends to nothing: its output and weights are 0 and it passes no gradient
+(PyTorch's SDPA does the same; its MultiheadAttention with need_weights=True gives NaN).
+"""
+import math
+
+import numpy as np
+
+from autograd.errors import ArgumentError, DtypeError, ShapeError
+from autograd.tensor import Tensor
+
+
+def _mask_array(mask, op):
+    arr = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if arr.dtype.kind not in "bf":
+        raise DtypeError(f"{op}: attn_mask must be bool or floating, got {arr.dtype} of shape "
+                         f"{arr.shape}")
+    return arr
+
+
+def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weights=False):
+    """(softmax(q k^T * scale + bias, masked to `keep`) v, weights or None).
+
+    `keep`: a bool ndarray broadcastable to (..., L, S), True where a query may attend;
+    `bias`: a float Tensor or ndarray added to the scores. Rows with no key left give 0."""
+    from . import functional as F
+    if scale is None:
+        scale = 1.0 / math.sqrt(q.shape[-1])
+    scores = (q * scale) @ k.mT
+    if bias is not None:
+        scores = scores + bias
+    if keep is not None:
+        scores = scores.where(keep, -np.inf)
+    dead = None
+    if keep is not None or bias is not None:
+        dead = np.isneginf(scores.data).all(axis=-1, keepdims=True)
+        if dead.any():
+            scores = scores.where(~dead, 0.0)
+        else:
+            dead = None
+    weights = scores.softmax(-1)
+    if dead is not None:
+        weights = weights.where(~dead, 0.0)
+    if dropout_p > 0.0:
+        weights = F.dropout(weights, dropout_p, True)
+    return weights @ v, (weights if need_weights else None)
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """Attention as ``torch.nn.functional.scaled_dot_product_attention``: query
+    (..., L, E), key (..., S, E), value (..., S, Ev) -> (..., L, Ev).
+
+    attn_mask: bool (True = take part) or float (added), broadcastable to (..., L, S);
+    is_causal: a lower-triangular mask (not together with attn_mask); scale: defaults to
+    1/sqrt(E); dropout_p: dropout on the weights (always applied when > 0, as PyTorch);
+    enable_gqa: key/value with fewer heads (dim -3) than the query are shared by groups
+    of query heads."""
+    op = "scaled_dot_product_attention"
+    if query.ndim < 2 or key.ndim < 2 or value.ndim < 2:
+        raise ShapeError(f"{op}: query, key and value need at least 2 dims, got shapes "
+                         f"{query.shape}, {key.shape} and {value.shape}")
+    if query.shape[-1] != key.shape[-1] or key.shape[-2] != value.shape[-2]:
+        raise ShapeError(f"{op}: query (..., L, E) {query.shape}, key (..., S, E) {key.shape} "
+                         f"and value (..., S, Ev) {value.shape} do not fit")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise ArgumentError(f"{op}: dropout_p must be in [0, 1], got {dropout_p}")
+    if enable_gqa:
+        key, value = _share_heads(key, query.shape, op), _share_heads(value, query.shape, op)
+    L, S = query.shape[-2], key.shape[-2]
+    keep = bias = None
+    if is_causal:
+        if attn_mask is not None:
+            raise ArgumentError(f"{op}: pass either attn_mask or is_causal=True, not both")
+        keep = np.tri(L, S, dtype=bool)
+    elif attn_mask is not None:
+        arr = _mask_array(attn_mask, op)
+        try:
+            np.broadcast_shapes(arr.shape, query.shape[:-2] + (L, S))
+        except ValueError:
+            raise ShapeError(f"{op}: attn_mask of shape {arr.shape} does not broadcast to the "
+                             f"scores' shape {query.shape[:-2] + (L, S)}") from None
+        if arr.dtype == bool:
+            keep = arr
+        elif isinstance(attn_mask, Tensor) and attn_mask.requires_grad:
+            bias = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
+        else:
+            bias = arr.astype(query.dtype, copy=False)
+    return attend(query, key, value, keep, bias, dropout_p, scale)[0]
+
+
+def _share_heads(x, qshape, op):
+    """Repeat each of x's heads (dim -3) so that it has as many as the query."""
+    if x.ndim < 3 or len(qshape) < 3 or qshape[-3] % x.shape[-3]:
+        raise ShapeError(f"{op}: enable_gqa needs the query's heads (dim -3 of {qshape}) to be "
+                         f"a multiple of the key/value heads (dim -3 of {x.shape})")
+    groups = qshape[-3] // x.shape[-3]
+    if groups == 1:
+        return x
+    lead, (h, s, e) = x.shape[:-3], x.shape[-3:]
+    return x.unsqueeze(-3).expand(*lead, h, groups, s, e).reshape(*lead, h * groups, s, e)

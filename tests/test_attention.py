@@ -1,0 +1,130 @@
+"""Attention and the transformer's norms against PyTorch (float64: values and every
+gradient), and their masks, dropout and errors."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+
+def _pair(arrays, grad=True):
+    ours = [ag.tensor(a, dtype=ag.double, requires_grad=grad) for a in arrays]
+    ref = [torch.tensor(a, dtype=torch.float64, requires_grad=grad) for a in arrays]
+    return ours, ref
+
+
+def _compare(out, ref_out, ours, ref, tol=1e-12):
+    """Values equal; then the gradients of sum(out * w) for a fixed w."""
+    np.testing.assert_allclose(out.data, ref_out.detach().numpy(), rtol=tol, atol=tol)
+    w = np.random.default_rng(5).standard_normal(out.shape)
+    (out * ag.tensor(w)).sum().backward()
+    (ref_out * torch.tensor(w)).sum().backward()
+    for a, b in zip(ours, ref):
+        if b.grad is None:
+            assert a.grad is None or not a.grad.data.any()
+        else:
+            np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=tol, atol=tol)
+
+
+SDPA_MASKS = {
+    "none": lambda L, S: {},
+    "causal": lambda L, S: {"is_causal": True},
+    "bool_2d": lambda L, S: {"attn_mask": np.random.default_rng(1).random((L, S)) > 0.3},
+    "bool_4d_broadcast": lambda L, S: {"attn_mask": np.random.default_rng(2).random((2, 1, L, S)) > 0.4},
+    "float_2d": lambda L, S: {"attn_mask": np.random.default_rng(3).standard_normal((L, S))},
+    "float_neg_inf": lambda L, S: {"attn_mask": np.where(np.tri(L, S, dtype=bool), 0.0, -np.inf)},
+    "fully_masked_row": lambda L, S: {"attn_mask": np.array([[True] * S, [False] * S] * (L // 2))},
+    "scale": lambda L, S: {"scale": 0.2, "is_causal": True},
+}
+
+
+@pytest.mark.parametrize("kind", list(SDPA_MASKS))
+def test_sdpa_matches_pytorch(kind):
+    rng = np.random.default_rng(0)
+    L, S = 4, 6 if kind not in ("causal", "scale", "float_neg_inf") else 4
+    arrays = [rng.standard_normal(s) for s in [(2, 3, L, 5), (2, 3, S, 5), (2, 3, S, 7)]]
+    kw = SDPA_MASKS[kind](L, S)
+    ours, ref = _pair(arrays)
+    tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+    _compare(F.scaled_dot_product_attention(*ours, **kw), TF.scaled_dot_product_attention(*ref, **tkw),
+             ours, ref)
+
+
+def test_sdpa_float_mask_gets_gradient_and_gqa_matches_pytorch():
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in [(2, 4, 3, 5), (2, 2, 6, 5), (2, 2, 6, 3), (3, 6)]]
+    ours, ref = _pair(arrays)
+    out = F.scaled_dot_product_attention(*ours[:3], attn_mask=ours[3], enable_gqa=True)
+    _compare(out, TF.scaled_dot_product_attention(*ref[:3], attn_mask=ref[3], enable_gqa=True),
+             ours, ref)
+
+
+def test_sdpa_dropout_uses_the_default_generator():
+    rng = np.random.default_rng(2)
+    q, k, v = (ag.tensor(rng.standard_normal((2, 3, 4)), dtype=ag.double) for _ in range(3))
+    ag.manual_seed(11)
+    out = F.scaled_dot_product_attention(q, k, v, dropout_p=0.4)
+    ag.manual_seed(11)
+    keep = ag.default_generator().random((2, 3, 3)) >= 0.4
+    weights = F.softmax(q @ k.mT / 2.0, dim=-1).data * keep / 0.6
+    np.testing.assert_allclose(out.data, weights @ v.data, rtol=1e-12)
+    ag.manual_seed(11)
+    np.testing.assert_array_equal(F.scaled_dot_product_attention(q, k, v, dropout_p=0.4).data,
+                                  out.data)
+
+
+def test_sdpa_errors_name_the_shapes():
+    q = ag.randn(2, 3, 4)
+    with pytest.raises(ag.ShapeError, match=r"scaled_dot_product_attention: query .*\(2, 3, 4\)"):
+        F.scaled_dot_product_attention(q, ag.randn(2, 3, 5), ag.randn(2, 3, 4))
+    with pytest.raises(ag.ShapeError, match=r"attn_mask of shape \(4, 4\)"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((4, 4), bool))
+    with pytest.raises(ag.ArgumentError, match="not both"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((3, 3), bool), is_causal=True)
+    with pytest.raises(ag.DtypeError, match="bool or floating"):
+        F.scaled_dot_product_attention(q, q, q, attn_mask=np.ones((3, 3), np.int64))
+
+
+@pytest.mark.parametrize("shape,eps,affine", [((4,), None, True), ((3, 4), 1e-3, True),
+                                              ((4,), 1e-6, False)])
+def test_rms_norm_matches_pytorch(shape, eps, affine):
+    rng = np.random.default_rng(0)
+    ours_m = nn.RMSNorm(shape, eps=eps, elementwise_affine=affine).double()
+    ref_m = torch.nn.RMSNorm(shape, eps=eps, elementwise_affine=affine).double()
+    if affine:
+        w = rng.standard_normal(shape)
+        ours_m.weight.data[...] = w
+        with torch.no_grad():
+            ref_m.weight.copy_(torch.tensor(w))
+    ours, ref = _pair([rng.standard_normal((2, 5) + shape)])
+    _compare(ours_m(ours[0]), ref_m(ref[0]), ours, ref)
+    if affine:
+        np.testing.assert_allclose(ours_m.weight.grad.data, ref_m.weight.grad.numpy(), rtol=1e-12)
+    assert ours_m.state_dict().keys() == ref_m.state_dict().keys()
+    assert repr(ours_m).startswith("RMSNorm(")
+
+
+def test_rms_norm_default_eps_is_the_dtypes_epsilon():
+    x = ag.tensor(np.zeros((2, 3)), dtype=ag.float)        # mean(x^2) = 0: eps decides
+    y = F.rms_norm(x + 1e-4, (3,))
+    np.testing.assert_allclose(y.data, 1e-4 / np.sqrt(1e-8 + np.finfo(np.float32).eps), rtol=1e-5)
+
+
+def test_tril_triu_masked_fill_match_pytorch():
+    rng = np.random.default_rng(0)
+    ours, ref = _pair([rng.standard_normal((2, 4, 5))])
+    m = rng.random((4, 5)) > 0.5
+    out = ours[0].tril(1) + ag.triu(ours[0], -1) * 2 + (ours[0] * 1).masked_fill_(m, 0.5)
+    r = ref[0].tril(1) + torch.triu(ref[0], -1) * 2 + (ref[0] * 1).masked_fill_(torch.tensor(m), 0.5)
+    _compare(out, r, ours, ref)
+    x = ag.ones(3, 3, dtype=ag.long)
+    assert x.tril().dtype == np.int64 and x.tril().tolist() == torch.ones(3, 3).tril().long().tolist()
+    y = ag.zeros(2, 2)
+    assert y.masked_fill_(ag.tensor([[True, False], [False, True]]), 3.0) is y
+    assert y.tolist() == [[3.0, 0.0], [0.0, 3.0]]
+    with pytest.raises(ag.ShapeError, match="tril: expected a tensor of at least 2 dims"):
+        ag.tril(ag.ones(3))

@@ -1,0 +1,117 @@
+"""The small PyTorch habits a transformer codebase relies on: devices, dtype names,
+randint's two forms, new_* / type_as, finfo / iinfo, BLAS threads."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+
+def test_dtype_aliases_are_pytorchs_names():
+    assert (ag.long, ag.int, ag.float, ag.double, ag.bool) == (
+        np.int64, np.int32, np.float32, np.float64, np.bool_)
+    assert ag.zeros(2, dtype=ag.long).dtype == np.int64
+    assert ag.arange(3).to(ag.double).dtype == np.float64
+    assert ag.tensor([1, 0]).to(ag.bool).dtype == np.bool_
+
+
+def test_randint_takes_high_size_and_low_high_size():
+    ag.manual_seed(0)
+    a = ag.randint(3, (10,))
+    assert a.shape == (10,) and a.dtype == np.int64 and 0 <= a.data.min() and a.data.max() < 3
+    b = ag.randint(5, 8, (4, 2))
+    assert b.shape == (4, 2) and b.data.min() >= 5 and b.data.max() < 8
+    assert ag.randint(2, 4, size=(3,)).shape == (3,) and ag.randint(4, size=[2]).shape == (2,)
+    assert ag.randint(10, (3,), dtype=ag.int).dtype == np.int32
+    ag.manual_seed(7)
+    first = ag.randint(0, 100, (20,)).tolist()
+    ag.manual_seed(7)
+    assert ag.randint(0, 100, (20,)).tolist() == first
+    gen = np.random.default_rng(1)
+    assert ag.randint(100, (5,), generator=gen).tolist() == \
+        np.random.default_rng(1).integers(0, 100, 5).tolist()
+    # every value of the range comes up, none outside it
+    assert set(ag.randint(-2, 3, (2000,)).tolist()) == {-2, -1, 0, 1, 2}
+    for bad in [(3,), (3, 5), (5, 3, (2,))]:
+        with pytest.raises(ag.ArgumentError, match="randint"):
+            ag.randint(*bad)
+
+
+def test_device_is_cpu_and_other_devices_are_a_clear_error():
+    x = ag.randn(2, 3, requires_grad=True)
+    assert x.device == "cpu" and x.device.type == "cpu" and str(x.device) == "cpu"
+    assert x.device == ag.device("cpu") and repr(ag.device("cuda:1")) == \
+        "device(type='cuda', index=1)"
+    assert not x.is_cuda and not ag.cuda.is_available() and ag.cuda.device_count() == 0
+    assert x.to("cpu") is x and x.to(ag.device("cpu")) is x and x.cpu() is x
+    y = x.to("cpu", ag.double)
+    assert y.dtype == np.float64 and y.requires_grad
+    assert x.to(device="cpu", dtype=ag.float) is x
+    assert x.to(ag.zeros(1, dtype=ag.double)).dtype == np.float64
+    c = x.to("cpu", copy=True)
+    assert c is not x and c.data is not x.data and c.requires_grad
+    assert ag.zeros(2, device="cpu").shape == (2,) and ag.arange(3, device="cpu").shape == (3,)
+    for call in (lambda: x.to("cuda"), lambda: x.to("cuda:0", ag.float), lambda: x.cuda(),
+                 lambda: ag.zeros(2, device="cuda"), lambda: ag.tensor([1.0], device="mps"),
+                 lambda: ag.randint(3, (2,), device="cuda")):
+        with pytest.raises(ag.ArgumentError, match="CPU only"):
+            call()
+    with pytest.raises(ag.ArgumentError, match="unknown device"):
+        ag.device("gpu")
+
+
+def test_module_to_cpu_is_a_no_op_and_other_devices_raise():
+    m = nn.Linear(3, 2)
+    w = m.weight
+    assert m.to("cpu") is m and m.to(ag.device("cpu")) is m and m.weight is w
+    assert m.weight.dtype == np.float32
+    m.to("cpu", ag.double)
+    assert m.weight is w and w.dtype == np.float64
+    m.to(device="cpu", dtype=ag.float)
+    assert w.dtype == np.float32
+    with pytest.raises(ag.ArgumentError, match="Linear.to: device 'cuda'"):
+        m.to("cuda")
+    with pytest.raises(ag.ArgumentError, match="CPU only"):
+        m.cuda()
+
+
+def test_new_tensors_take_dtype_from_self():
+    x = ag.randn(2, dtype=ag.double)
+    for t, shape, value in [(x.new_zeros(2, 3), (2, 3), 0.0), (x.new_ones((4,)), (4,), 1.0),
+                            (x.new_full((2, 2), 7.5), (2, 2), 7.5)]:
+        assert t.shape == shape and t.dtype == np.float64 and (t.data == value).all()
+        assert not t.requires_grad
+    assert x.new_zeros(3, dtype=ag.long).dtype == np.int64
+    assert x.new_ones(2, requires_grad=True).requires_grad
+    assert x.new_empty(5).shape == (5,) and x.new_tensor([1, 2]).dtype == np.float64
+    i = ag.tensor([1, 2])
+    assert i.type_as(x).dtype == np.float64 and x.type_as(i).dtype == np.int64
+    f = ag.randn(3, requires_grad=True)
+    (f.type_as(x) * 2).sum().backward()          # a float cast stays differentiable
+    np.testing.assert_array_equal(f.grad.data, [2, 2, 2])
+
+
+def test_finfo_iinfo():
+    assert ag.finfo(ag.float).eps == np.finfo(np.float32).eps
+    assert ag.finfo(ag.double).tiny == np.finfo(np.float64).tiny
+    assert ag.finfo().bits == 32 and ag.finfo(ag.float64).max == np.finfo(np.float64).max
+    assert ag.iinfo(ag.long).max == 2 ** 63 - 1 and ag.iinfo(ag.int).min == -2 ** 31
+    with pytest.raises(ag.ArgumentError, match="iinfo"):
+        ag.finfo(ag.long)
+    with pytest.raises(ag.ArgumentError, match="finfo"):
+        ag.iinfo(ag.float)
+
+
+def test_set_num_threads_sets_blas_threads():
+    pytest.importorskip("threadpoolctl")
+    before = ag.get_num_threads()
+    try:
+        ag.set_num_threads(1)
+        assert ag.get_num_threads() == 1
+        a = ag.randn(64, 64)
+        np.testing.assert_allclose((a @ a).data, a.data @ a.data, rtol=1e-5)
+    finally:
+        ag.set_num_threads(before)
+    assert ag.get_num_threads() == before
+    with pytest.raises(ag.ArgumentError, match="set_num_threads"):
+        ag.set_num_threads(0)
