@@ -52,6 +52,7 @@ def checks():
 
 
 CHECKS = ["ddp_matches_single_process", "ddp_bucketing", "ddp_no_sync_accumulates",
+          "ddp_join_uneven_inputs",
           "ddp_unused_parameters", "ddp_buffers_broadcast", "helpers",
           "pipeline_matches_single_process", "pipeline_stage_without_parameters",
           "pipeline_picture",
@@ -73,6 +74,12 @@ def test_on_two_ranks(checks, name):
     ("ddp_mismatch", "differs across ranks (entry 0: rank 0 has ('0.weight', (16, 8)"),
     ("pipeline_mismatch", "Pipeline: the stages on rank 1 cannot take the activation of "
                           "shape (3, 16)"),
+    ("raise_before_ddp", "[rank 1/2] uncaught KeyError"),
+    ("exit_mid_step", "[rank 0/2] aborting the job: rank 1 ended (end of the script or "
+                      "sys.exit())"),
+    ("uneven_without_join", "train inside `with ddp.join():`"),
+    ("collective_timeout", "[rank 0/2] aborting the job: waited 2 s in "
+                           "DistributedDataParallel: the gradient allreduce of step 2"),
 ])
 def test_failure_ends_the_job(scenario, message):
     start = time.perf_counter()

@@ -11,7 +11,11 @@ the same script; ``rank()`` and ``world_size()`` tell them apart.
 - ``ColumnParallelLinear`` / ``RowParallelLinear``: one layer's weight split across
   ranks (Megatron), with the collectives as autograd ops.
 
-An uncaught exception on any rank aborts the whole job (``abort_on_exception``).
+No hangs (``watchdog``): under ``mpiexec``, importing this package makes an uncaught
+exception on any rank abort the whole job, a rank that ends (``sys.exit()``, fewer
+batches) while others wait for it end the job with both ranks named, and a wait longer
+than ``set_timeout(seconds)`` abort it; ``DistributedDataParallel.join()`` lets ranks
+with fewer batches shadow the collectives of the others.
 """
 from .comm import (abort_on_exception, barrier, broadcast_object, get_comm,
                    is_main_process, rank, save_on_main, world_size)
@@ -19,4 +23,8 @@ from .sampler import DistributedSampler
 from .ddp import DistributedDataParallel
 from .pipeline import Pipeline
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
-from . import ops
+from . import ops, watchdog
+from .watchdog import get_timeout, set_timeout
+
+if watchdog.launched_with_several_ranks():    # under mpiexec: no hangs from the start
+    watchdog.install()

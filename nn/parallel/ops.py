@@ -20,7 +20,8 @@ from autograd.graph import Node, _wrap, apply1
 from autograd.tensor import Tensor
 from autograd.errors import ArgumentError
 
-from .comm import contiguous, mpi
+from . import watchdog
+from .comm import allgather_array, allreduce_sum, contiguous, recv_array
 
 _HEADER = 16          # int64 words: extra, requires grad, dtype char, ndim, shape (<= 12)
 
@@ -53,7 +54,9 @@ class Send(Node):
     def backward(self, g):
         parent = self.parents[0]
         grad = np.empty(parent.shape, parent.dtype)
-        self.comm.Recv(grad, source=self.peer, tag=2 * self.tag + 1)
+        recv_array(grad, self.peer, 2 * self.tag + 1, self.comm,
+                   f"backward of send: the gradient of micro-batch {self.tag} from rank "
+                   f"{self.peer}")
         return _wrap(grad, None),
 
 
@@ -84,10 +87,11 @@ def recv(comm, peer, tag, pending):
     ``(tensor, extra)``. If the sent tensor required grad (and grad mode is on here),
     the tensor records a ``Recv`` node, so backward sends its gradient back to `peer`."""
     head = np.empty(_HEADER, np.int64)
-    comm.Recv(head, source=peer, tag=2 * tag)
+    what = f"recv: micro-batch {tag} from rank {peer}"
+    recv_array(head, peer, 2 * tag, comm, what)
     extra, requires_grad, code, ndim = (int(v) for v in head[:4])
     data = np.empty(tuple(int(n) for n in head[4:4 + ndim]), np.dtype(chr(code)))
-    comm.Recv(data, source=peer, tag=2 * tag + 1)
+    recv_array(data, peer, 2 * tag + 1, comm, what)
     if not (requires_grad and graph._grad_enabled):
         return _wrap(data, None), extra
     node = Node.__new__(Recv)
@@ -99,7 +103,7 @@ def recv(comm, peer, tag, pending):
 def wait_all(pending):
     """Complete the non-blocking sends in `pending` and empty it."""
     if pending:
-        mpi().Request.Waitall([req for req, _ in pending])
+        watchdog.wait([req for req, _ in pending], "the sends of the previous step", None)
         pending.clear()
 
 
@@ -107,14 +111,12 @@ def wait_all(pending):
 
 def _allreduce(x, comm):
     out = np.array(x, order="C", copy=True)
-    comm.Allreduce(mpi().IN_PLACE, out, op=mpi().SUM)
-    return out
+    return allreduce_sum(out, comm, f"tensor-parallel allreduce of {x.shape} {x.dtype}")
 
 
 def _allgather_last(x, comm):
     """Concatenate every rank's `x` along the last dim (ranks in order)."""
-    parts = np.empty((comm.Get_size(),) + x.shape, x.dtype)
-    comm.Allgather(contiguous(x), parts)
+    parts = allgather_array(x, comm, f"tensor-parallel allgather of {x.shape} {x.dtype}")
     return np.concatenate(list(parts), axis=-1)
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from autograd.errors import GradgraphError
 from autograd.graph import _wrap
 
+from . import watchdog
 from .comm import mpi
 
 
@@ -138,7 +139,9 @@ class Reducer:
             stats["bytes"] += b.buffer.nbytes
             if b.request.Test():
                 stats["done_early_bytes"] += b.buffer.nbytes
-        self.MPI.Request.Waitall([b.request for b in self.buckets])
+        watchdog.wait([b.request for b in self.buckets],
+                      f"DistributedDataParallel: the gradient allreduce of step "
+                      f"{stats['steps'] + 1}", self.comm)
         stats["wait_seconds"] += time.perf_counter() - t0
         stats["steps"] += 1
         for b in self.buckets:

@@ -16,7 +16,7 @@ from autograd.errors import ArgumentError
 from .. import functional as F
 from ..linear import Linear
 from ..module import Module, Parameter
-from .comm import check_same, get_comm
+from .comm import broadcast_array, check_same, get_comm
 from .ops import copy_to_parallel, gather_from_parallel, reduce_from_parallel, \
     scatter_to_parallel
 
@@ -32,8 +32,9 @@ def _full_init(out_features, in_features, bias, dtype, comm):
     every rank: the split layer holds one Linear's worth of parameters, initialised
     as Linear, whatever the number of ranks."""
     full = Linear(in_features, out_features, bias=bias, dtype=dtype)
-    w = comm.bcast(full.weight.data, root=0)
-    b = comm.bcast(full.bias.data if bias else None, root=0)
+    what = "tensor-parallel layer: broadcast of rank 0's initial weights"
+    w = broadcast_array(full.weight.data, comm, what)
+    b = broadcast_array(full.bias.data, comm, what) if bias else None
     return w, b
 
 

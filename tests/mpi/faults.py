@@ -56,5 +56,50 @@ def pipeline_mismatch():
     pipe(xs[0])
 
 
+def raise_before_ddp():
+    """Rank 1 fails before any DistributedDataParallel exists; rank 0 builds one."""
+    if rank() == 1:
+        raise KeyError("injected failure on rank 1 before the model is built")
+    DistributedDataParallel(nn.MLP(8, [16], 3))
+
+
+def _train(steps):
+    ddp = DistributedDataParallel(nn.MLP(8, [16], 3))
+    opt = nn.optim.SGD(ddp.parameters(), lr=0.1)
+    xs, ys = data()
+    for k in range(steps):
+        opt.zero_grad()
+        F.cross_entropy(ddp(xs[k]), ys[k]).backward()
+        opt.step()
+        yield k
+
+
+def exit_mid_step():
+    """Rank 1 calls sys.exit() between forward and backward of step 1."""
+    ddp = DistributedDataParallel(nn.MLP(8, [16], 3))
+    xs, ys = data()
+    for k in range(3):
+        loss = F.cross_entropy(ddp(xs[k]), ys[k])
+        if k == 1 and rank() == 1:
+            sys.exit(0)
+        loss.backward()
+
+
+def uneven_without_join():
+    """Rank 1 has 3 batches, rank 0 has 4, and no join(): rank 1 ends, rank 0 waits."""
+    for _ in _train(4 - rank()):
+        pass
+
+
+def collective_timeout():
+    """Rank 1 does not end but never reaches the allreduce rank 0 waits in."""
+    import time
+    from nn.parallel import set_timeout
+    set_timeout(2)
+    for k in _train(2):
+        if k == 0 and rank() == 1:
+            time.sleep(20)
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]]()

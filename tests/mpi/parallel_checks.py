@@ -20,7 +20,7 @@ import nn.functional as F
 from autograd.errors import GradgraphError
 from nn.parallel import (ColumnParallelLinear, DistributedDataParallel, Pipeline,
                          RowParallelLinear, barrier, broadcast_object, rank, save_on_main,
-                         world_size)
+                         set_timeout, world_size)
 
 CHECKS = []
 TOL = 1e-12
@@ -159,6 +159,46 @@ def ddp_no_sync_accumulates(comm):
         (F.cross_entropy(ref(xs[1][part]), ys[1][part]) / n).backward()
     for (name, p), q in zip(model.named_parameters(), ref.parameters()):
         assert_close(p.grad.data, q.grad.data, f"accumulated gradient of {name}")
+
+
+@check
+def ddp_join_uneven_inputs(comm):
+    """Rank s runs 2 + s steps inside join(): equal to one process that averages, at
+    each step, the shards of the ranks still training (over the initial world size,
+    or over those ranks); every rank ends with the same parameters.
+    throw_on_early_termination raises on every rank instead."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    local, steps = 3, [2 + s for s in range(n)]
+    xs, ys = batches(max(steps), local * n, seed=7)
+    shard = [slice(s * local, (s + 1) * local) for s in range(n)]
+    for divide in (True, False):
+        model, ref = mlp(20), mlp(20)
+        ddp = DistributedDataParallel(model, comm=comm)
+        opt = nn.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
+        ref_opt = nn.optim.SGD(ref.parameters(), lr=0.1, momentum=0.9)
+        with ddp.join(divide_by_initial_world_size=divide):
+            for k in range(steps[r]):
+                opt.zero_grad()
+                F.cross_entropy(ddp(xs[k][shard[r]]), ys[k][shard[r]]).backward()
+                opt.step()
+        for k in range(max(steps)):
+            active = [s for s in range(n) if steps[s] > k]
+            ref_opt.zero_grad()
+            for s in active:
+                (F.cross_entropy(ref(xs[k][shard[s]]), ys[k][shard[s]])
+                 / (n if divide else len(active))).backward()
+            ref_opt.step()
+        for (name, p), q in zip(model.named_parameters(), ref.parameters()):
+            assert_close(p.data, q.data, f"divide_by_initial_world_size={divide}: {name}")
+    ddp = DistributedDataParallel(mlp(21), comm=comm)
+    try:
+        with ddp.join(throw_on_early_termination=True):
+            for k in range(steps[r]):
+                F.cross_entropy(ddp(xs[k][shard[r]]), ys[k][shard[r]]).backward()
+    except GradgraphError as e:
+        assert "rank(s) [0] ran out of inputs" in str(e), str(e)
+    else:
+        raise AssertionError("throw_on_early_termination did not raise")
 
 
 class TwoHeads(nn.Module):
@@ -352,6 +392,7 @@ def tensor_parallel_matches_single_process(comm):
 def main():
     comm = MPI.COMM_WORLD
     ag.set_default_dtype("float64")
+    set_timeout(20)        # a check that fails on one rank only ends the job, named
     only = set(sys.argv[1:])
     results = {}
     for fn in CHECKS:
