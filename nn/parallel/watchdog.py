@@ -22,6 +22,7 @@ import os
 import sys
 import time
 
+from autograd.errors import ArgumentError
 
 TAG = 32767                  # reserved on COMM_WORLD for "this rank has ended"
 GRACE = 3.0                  # seconds a wait may go on after a peer has ended
@@ -48,7 +49,7 @@ def set_timeout(seconds):
     """Set the wait limit (seconds > 0) for every later collective and receive."""
     seconds = float(seconds)
     if not seconds > 0:
-        raise ValueError(f"set_timeout: seconds must be > 0, got {seconds}")
+        raise ArgumentError(f"set_timeout: seconds must be > 0, got {seconds}")
     _state["timeout"] = seconds
 
 
