@@ -88,6 +88,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             else:
                 if node.meta is not None:
                     g = _run_tensor_hooks(node, g, arrays)
+                    rule = node.meta.get("backward")       # override_backward()
+                else:
+                    rule = None
                 if observed:
                     if stats is not None:
                         stats(node, g if arrays else g.data)
@@ -107,7 +110,10 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 if node.epoch < epoch:
                     node.check_versions()
                 same = node.same_shape
-                if not arrays:
+                if rule is not None:
+                    grads = rule(node, g, *node.meta["forward"])
+                    same = False                   # a rule's gradients get checked
+                elif not arrays:
                     grads = node.backward(g)
                 elif not node.arrays:
                     grads = _tensor_backward(node, g)

@@ -95,3 +95,38 @@ class record_creation_lines(_Mode):
 
     def __exit__(self, *exc):
         graph.set_debug(*self.prev)
+
+
+class override_backward(_Mode):
+    """Replace the backward rule of some primitive ops, for the ops recorded inside the
+    block on this thread (other threads are unaffected)::
+
+        def rule(node, grad, inputs, output):   # -> one gradient (or None) per input
+            ...
+        with autograd.override_backward({autograd.ops.Relu: rule}):
+            y = model(x)                         # Relu nodes recorded here use `rule`
+        y.backward()                             # ... also when backward runs later
+
+    Keys are op classes from ``autograd.ops`` / ``autograd.ops_nn`` (the exact class:
+    overriding ``Amax`` does not override ``Amin``). `inputs` are the op's forward inputs
+    (arrays, or the constants it was given) and `output` its output array. `grad` and the
+    returned gradients are arrays in a first-order backward and Tensors under
+    ``create_graph=True``, as for ``Node.backward`` (which the rule may call for the
+    default gradient). A returned gradient may have the output's shape (broadcasting is
+    undone by the engine); its shape and dtype are checked. Nested blocks add to the
+    outer block's table. Recording inside the block takes the slower debug path (the
+    forward arrays are kept), so use it for one computation, not for training. Used by
+    ``viz.explain.DeepLift``."""
+
+    def __init__(self, rules):
+        self.rules = dict(rules)
+
+    def __enter__(self):
+        graph.push_backward_rules(self.rules)
+        return self
+
+    def __exit__(self, *exc):
+        graph.pop_backward_rules()
+
+    def _args(self):
+        return (self.rules,)

@@ -8,6 +8,7 @@ module ``scope`` and the in-place ``epoch`` it was created in. A leaf that requi
 grad owns an ``AccumulateGrad`` node that points back to it weakly.
 """
 import sys
+import threading
 import weakref
 
 import numpy as np
@@ -24,6 +25,11 @@ _debug = False           # anomaly or record_creation_lines: the slow recording 
 _lines = False           # record_creation_lines(): each node keeps its user code line
 _hook_stats = None       # callable(node, grad) set by gradient-flow recording
 _donated = None          # the gradient the engine hands a backward rule as its only holder
+# override_backward(): each thread's stack of {op class: rule}; while any thread has one,
+# _debug is on so that ops record through _record_debug, which attaches the rules.
+_rule_tables = threading.local()
+_rule_users = 0
+_rule_lock = threading.Lock()
 
 
 def _never_sole(obj):
@@ -111,8 +117,41 @@ def set_debug(anomaly=None, lines=None):
         _anomaly = bool(anomaly)
     if lines is not None:
         _lines = bool(lines)
-    _debug = _anomaly or _lines
+    _debug = _anomaly or _lines or _rule_users > 0
     return prev
+
+
+def push_backward_rules(rules):
+    """Start overriding backward rules on this thread (see grad_mode.override_backward)."""
+    global _rule_users, _debug
+    stack = getattr(_rule_tables, "stack", None)
+    if stack is None:
+        stack = _rule_tables.stack = []
+    merged = dict(stack[-1]) if stack else {}
+    merged.update(rules)
+    stack.append(merged)
+    with _rule_lock:
+        _rule_users += 1
+        _debug = True
+
+
+def pop_backward_rules():
+    global _rule_users, _debug
+    _rule_tables.stack.pop()
+    with _rule_lock:
+        _rule_users -= 1
+        _debug = _anomaly or _lines or _rule_users > 0
+
+
+def _attach_rule(node, out, inputs):
+    """Give `node` this thread's override of its op's backward rule, if there is one,
+    with the forward's input and output arrays that the rule may need."""
+    stack = getattr(_rule_tables, "stack", None)
+    rule = stack[-1].get(type(node)) if stack else None
+    if rule is not None:
+        meta = node._meta()
+        meta["backward"] = rule
+        meta["forward"] = (tuple(i.data if isinstance(i, _Tensor) else i for i in inputs), out)
 
 
 def user_frame():
@@ -379,8 +418,13 @@ def applyn(cls, tensors, *args):
 
 
 def _record_debug(node, out, parents, inputs):
-    """_record's slow path: keep the user's line; under anomaly mode check the values."""
+    """_record's slow path: attach overridden backward rules; keep the user's line; under
+    anomaly mode check the values."""
     tensor = _record(node, out, parents)
+    if _rule_users:
+        _attach_rule(node, out, inputs)
+        if not (_lines or _anomaly):
+            return tensor
     line = node._meta()["line"] = user_frame()
     if _anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
         from .errors import AnomalyError
