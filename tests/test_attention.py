@@ -8,6 +8,7 @@ import nn
 import nn.functional as F
 
 torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore:Support for mismatched")
 TF = torch.nn.functional
 
 
@@ -128,3 +129,128 @@ def test_tril_triu_masked_fill_match_pytorch():
     assert y.tolist() == [[3.0, 0.0], [0.0, 3.0]]
     with pytest.raises(ag.ShapeError, match="tril: expected a tensor of at least 2 dims"):
         ag.tril(ag.ones(3))
+
+
+# --- nn.MultiheadAttention --------------------------------------------------------------
+def _twin(torch_module, ours):
+    """Our module with the torch module's weights, loaded from its state_dict."""
+    ours.load_state_dict({k: v.detach().numpy() for k, v in torch_module.state_dict().items()})
+    return ours.double()
+
+
+def _mha_pair(**kw):
+    torch.manual_seed(0)
+    ref = torch.nn.MultiheadAttention(**kw).double()
+    ours = _twin(ref, nn.MultiheadAttention(**kw))
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    return ours, ref
+
+
+def _loss(lib, out, weights):
+    w = np.random.default_rng(9).standard_normal(out.shape)
+    loss = (out * lib.tensor(w)).sum()
+    if weights is not None:
+        w2 = np.random.default_rng(10).standard_normal(weights.shape)
+        loss = loss + (weights * lib.tensor(w2)).sum()
+    return loss
+
+
+def _check_mha(kw, shapes, call_kw=None, self_attention=False, tol=1e-12):
+    ours_m, ref_m = _mha_pair(**kw)
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    ours, ref = _pair(arrays)
+    if self_attention:
+        ours, ref = ours * 3, ref * 3
+    call_kw = call_kw or {}
+    tkw = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in call_kw.items()}
+    out, weights = ours_m(*ours[:3], **call_kw)
+    r_out, r_weights = ref_m(*ref[:3], **tkw)
+    np.testing.assert_allclose(out.data, r_out.detach().numpy(), rtol=tol, atol=tol)
+    assert (weights is None) == (r_weights is None)
+    if weights is not None:
+        assert weights.shape == tuple(r_weights.shape)
+        np.testing.assert_allclose(weights.data, r_weights.detach().numpy(), rtol=tol, atol=tol)
+    _loss(ag, out, weights).backward()
+    _loss(torch, r_out, r_weights).backward()
+    grads = [(a.grad, b.grad) for a, b in zip(ours, ref)]
+    named = dict(ref_m.named_parameters())
+    grads += [(p.grad, named[n].grad) for n, p in ours_m.named_parameters()]
+    for a, b in grads:
+        np.testing.assert_allclose(a.data, b.numpy(), rtol=tol, atol=tol)
+    return np.max([np.abs(a.data - b.numpy()).max() for a, b in grads])
+
+
+L_, S_, N_, E_ = 4, 5, 3, 8
+_pad_mask = np.array([[False] * 5, [False, False, False, True, True], [True, False] * 2 + [False]])
+MHA_CASES = {
+    "self_seq_first": (dict(embed_dim=E_, num_heads=2), [(L_, N_, E_)] * 3, {}, True),
+    "cross_batch_first_bool_masks": (
+        dict(embed_dim=E_, num_heads=4, batch_first=True), [(N_, L_, E_), (N_, S_, E_), (N_, S_, E_)],
+        dict(attn_mask=np.random.default_rng(4).random((L_, S_)) < 0.3, key_padding_mask=_pad_mask),
+        False),
+    "float_3d_mask_no_weights": (
+        dict(embed_dim=E_, num_heads=2), [(L_, N_, E_), (S_, N_, E_), (S_, N_, E_)],
+        dict(attn_mask=np.random.default_rng(5).standard_normal((N_ * 2, L_, S_)),
+             need_weights=False), False),
+    "bool_3d_mask_per_head_weights": (
+        dict(embed_dim=E_, num_heads=2), [(L_, N_, E_), (S_, N_, E_), (S_, N_, E_)],
+        dict(attn_mask=np.random.default_rng(6).random((N_ * 2, L_, S_)) < 0.3,
+             average_attn_weights=False), False),
+    "kdim_vdim": (dict(embed_dim=E_, num_heads=2, kdim=6, vdim=3, batch_first=True),
+                  [(N_, L_, E_), (N_, S_, 6), (N_, S_, 3)],
+                  dict(key_padding_mask=_pad_mask, average_attn_weights=False), False),
+    "bias_kv_zero_attn": (dict(embed_dim=E_, num_heads=2, add_bias_kv=True, add_zero_attn=True),
+                          [(L_, N_, E_), (S_, N_, E_), (S_, N_, E_)],
+                          dict(key_padding_mask=_pad_mask,
+                               attn_mask=np.random.default_rng(7).standard_normal((L_, S_))), False),
+    "no_bias_float_padding": (dict(embed_dim=E_, num_heads=4, bias=False),
+                              [(L_, N_, E_), (S_, N_, E_), (S_, N_, E_)],
+                              dict(key_padding_mask=np.where(_pad_mask, -np.inf, 0.0)), False),
+    "unbatched": (dict(embed_dim=E_, num_heads=2), [(L_, E_), (S_, E_), (S_, E_)],
+                  dict(key_padding_mask=_pad_mask[1]), False),
+    "causal_hint": (dict(embed_dim=E_, num_heads=2, batch_first=True), [(N_, L_, E_)] * 3,
+                    dict(attn_mask=~np.tri(L_, dtype=bool), is_causal=True, need_weights=False),
+                    True),
+}
+
+
+@pytest.mark.parametrize("case", list(MHA_CASES))
+def test_multihead_attention_matches_pytorch(case):
+    kw, shapes, call_kw, self_attention = MHA_CASES[case]
+    _check_mha(kw, shapes, call_kw, self_attention)
+
+
+def test_multihead_attention_fully_masked_query_gives_zeros():
+    m = nn.MultiheadAttention(4, 2).double()
+    x = ag.randn(3, 1, 4, dtype=ag.double, requires_grad=True)
+    mask = np.array([[False, True, True], [True, True, True], [False, False, True]])
+    out, w = m(x, x, x, attn_mask=mask)
+    assert np.isfinite(out.data).all() and (w.data[0, 1] == 0).all()
+    np.testing.assert_allclose(out.data[1], np.broadcast_to(m.out_proj.bias.data, (1, 4)))
+    out.sum().backward()
+    assert np.isfinite(x.grad.data).all()
+
+
+def test_multihead_attention_dropout_only_in_training_and_errors():
+    m = nn.MultiheadAttention(4, 2, dropout=0.5).double()
+    x = ag.randn(3, 2, 4, dtype=ag.double)
+    m.eval()
+    a, b = m(x, x, x)[0], m(x, x, x)[0]
+    np.testing.assert_array_equal(a.data, b.data)
+    m.train()
+    ag.manual_seed(1)
+    c = m(x, x, x)[0]
+    ag.manual_seed(1)
+    np.testing.assert_array_equal(m(x, x, x)[0].data, c.data)
+    assert not np.allclose(c.data, a.data)
+    with pytest.raises(ag.ArgumentError, match="divisible by num_heads"):
+        nn.MultiheadAttention(6, 4)
+    with pytest.raises(ag.ShapeError, match=r"key_padding_mask must be \(N, S\) = \(2, 3\)"):
+        m(x, x, x, key_padding_mask=np.zeros((2, 4), bool))
+    with pytest.raises(ag.ShapeError, match="attn_mask must be"):
+        m(x, x, x, attn_mask=np.zeros((4, 3), bool))
+    with pytest.raises(ag.ArgumentError, match="needs attn_mask"):
+        m(x, x, x, is_causal=True)
+    with pytest.raises(ag.ShapeError, match="sizes 4, 4 and 4"):
+        m(ag.randn(3, 2, 5, dtype=ag.double), x, x)
