@@ -4,13 +4,14 @@
 - ``Unfold`` / ``Fold``: sliding windows of an image and their adjoint. Unfold is the
   strided window view (no copy), Fold adds windows back; each is the other's backward,
   so convolutions and pools built on them are differentiable to any order.
-- ``Erf``: the error function (exact GELU), W. J. Cody's rational approximations.
+- ``Erf``: the error function, W. J. Cody's rational approximations.
+- ``Gelu`` / ``GeluSlope``: exact GELU x Phi(x) and its derivative, fused (see Gelu).
 """
 import math
 
 import numpy as np
 
-from .graph import Node, apply1, apply2
+from .graph import Node, apply1, apply2, owns_buffer
 from .ops import Exp
 from .errors import ArgumentError
 
@@ -166,3 +167,110 @@ def erf(x):
         erfc = np.exp(-a * a) * np.exp(-(ym - a) * (ym + a)) * r
         out[mask] = np.copysign((0.5 - erfc) + 0.5, x[mask])
     return out
+
+
+class Gelu(Node):
+    """x Phi(x), Phi the standard normal CDF (exact GELU); d/dx = Phi(x) + x phi(x).
+
+    Fused: one node whose forward computes the value and the slope together, block by
+    block (cache-sized blocks: a pass over a block in L2 costs ~1/10 of a pass over a
+    2 MB array here), and whose backward is one multiplication by the saved slope. The
+    composite x * (erf(x / sqrt 2) + 1) / 2 it replaces made ~10 recorded ops and ~25
+    passes over float64 copies. float32 uses Abramowitz & Stegun 7.1.26 for erf
+    (absolute error <= 1.5e-7: PyTorch's own vectorised CPU erf), float64 Cody's erf."""
+    __slots__ = ()
+    same_shape = True
+    reuses_grad_buffer = True
+
+    def forward(self, x):
+        y, slope = gelu_and_slope(x)
+        self.saved = (x, slope)
+        return y
+
+    def backward(self, g):
+        slope = apply1(GeluSlope, self.inputs()[0], self.saved[1])
+        if owns_buffer(g):
+            g *= slope
+            return g,
+        return g * slope,
+
+
+class GeluSlope(Node):
+    """d/dx GELU = Phi(x) + x phi(x); its own derivative phi(x) (2 - x^2) is written
+    with primitives, so GELU is differentiable to any order. `slope` is the value
+    already computed by Gelu's forward (a first-order backward then makes no pass)."""
+    __slots__ = ()
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x, slope=None):
+        return gelu_and_slope(x)[1] if slope is None else slope
+
+    def backward(self, gg):
+        x = self.inputs()[0]
+        x2 = x * x
+        return gg * (apply1(Exp, x2 * -0.5) * (2.0 - x2)) * _ONE_OVER_SQRT_2PI,
+
+
+_ONE_OVER_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT_HALF = math.sqrt(0.5)
+# Abramowitz & Stegun 7.1.26: erfc(z) ~= t (a1 + t (a2 + ... + t a5)) exp(-z^2),
+# t = 1 / (1 + p z), z >= 0: |error| <= 1.5e-7.
+_AS_P = 0.3275911
+_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
+_BLOCK = 1 << 14     # elements per block: 64 KB of float32, a few arrays stay in L2
+
+
+def gelu_and_slope(x):
+    """GELU(x) and its derivative, arrays of x's shape and dtype (float32 or float64;
+    other inputs are computed in the default float64 and cast back)."""
+    if x.dtype == np.float32:
+        return _gelu_f32(x)
+    xd = x.astype(np.float64, copy=False)
+    phi = erf(xd * _SQRT_HALF)
+    phi += 1.0
+    phi *= 0.5
+    pdf = np.exp(xd * xd * -0.5)
+    pdf *= _ONE_OVER_SQRT_2PI
+    slope = xd * pdf
+    slope += phi
+    return (xd * phi).astype(x.dtype, copy=False), slope.astype(x.dtype, copy=False)
+
+
+def _gelu_f32(x):
+    xf = np.ascontiguousarray(x).reshape(-1)
+    y, slope = np.empty_like(xf), np.empty_like(xf)
+    n = min(_BLOCK, xf.size)
+    t, e = np.empty(n, np.float32), np.empty(n, np.float32)
+    with np.errstate(invalid="ignore"):     # x = -inf gives NaN (0 * inf), as PyTorch
+        for start in range(0, xf.size, _BLOCK):
+            stop = start + _BLOCK
+            _gelu_block(xf[start:stop], y[start:stop], slope[start:stop], t, e)
+    return y.reshape(x.shape), slope.reshape(x.shape)
+
+
+def _gelu_block(x, y, slope, t, e):
+    """y = GELU(x), slope = its derivative, for a float32 block; t, e: scratch."""
+    f = np.float32
+    t, e = t[:len(x)], e[:len(x)]
+    np.abs(x, out=t)                          # t = 1 / (1 + p |x| / sqrt 2)
+    t *= f(_AS_P * _SQRT_HALF)
+    t += f(1.0)
+    np.reciprocal(t, out=t)
+    np.multiply(t, f(_AS_A[0]), out=y)        # Horner, in the output's block
+    for a in _AS_A[1:]:
+        y += f(a)
+        y *= t
+    np.multiply(x, x, out=e)                  # e = exp(-x^2 / 2)
+    e *= f(-0.5)
+    np.exp(e, out=e)
+    y *= e                                    # erfc(|x| / sqrt 2)
+    y *= f(-0.5)                              # Phi = 1/2 + sign(x) (1 - erfc) / 2
+    y += f(0.5)
+    np.sign(x, out=t)
+    y *= t
+    y += f(0.5)
+    np.multiply(x, e, out=slope)              # slope = Phi + x phi(x)
+    slope *= f(_ONE_OVER_SQRT_2PI)
+    slope += y
+    y *= x                                    # y = x Phi

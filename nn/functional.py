@@ -1,6 +1,6 @@
 """``nn.functional`` (import as ``F``): layers as functions, with PyTorch's names and
 arguments. Everything here is a composite of autograd primitives (``Linear``, ``Unfold``
-and ``Erf`` are in ``autograd/ops_nn.py``), so gradients of every order come from them.
+``Erf`` and ``Gelu`` are in ``autograd/ops_nn.py``), so gradients of every order come from them.
 """
 import math
 
@@ -10,7 +10,7 @@ from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  #
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn
-from autograd.ops_nn import Erf, Fold, Linear, Unfold
+from autograd.ops_nn import Erf, Fold, Gelu, Linear, Unfold
 from autograd.tensor import Tensor
 
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
@@ -202,9 +202,11 @@ _SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
 
 def gelu(input, approximate="none"):
     """x * Phi(x) with Phi the normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
-    ``approximate='tanh'``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    ``approximate='tanh'``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
+    The exact form is one fused node (autograd/ops_nn.py's Gelu); in float32 it is
+    within 1.5e-7 |x| of the true value, as PyTorch's CPU kernel."""
     if approximate == "none":
-        return input * (erf(input * _SQRT_HALF) + 1.0) * 0.5
+        return input._apply1(Gelu)
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * _SQRT_2_OVER_PI
         return input * (inner.tanh() + 1.0) * 0.5

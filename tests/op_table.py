@@ -92,6 +92,8 @@ OPS = [
     OpInfo("softplus", ag.softplus, [(3, 4)]),
     OpInfo("clamp", lambda a: ag.clamp(a, -0.5, 0.5), [(3, 4)], ["distinct"]),
     OpInfo("clamp_min", lambda a: a.clamp(min=0.0), [(3, 4)]),
+    OpInfo("gelu", F.gelu, [(3, 4)]),
+    OpInfo("gelu_3d_wide", lambda a: F.gelu(a * 3.0), [(2, 3, 5)]),
     *_reduce("sum", ag.sum),
     *_reduce("mean", ag.mean),
     *_reduce("var", ag.var),

@@ -1,0 +1,188 @@
+"""One training step of a GPT, float32: zero_grad + forward + backward + AdamW.
+
+B=16, T=64, C=128, 4 layers, 4 heads, vocabulary 100, exact GELU, no dropout; the model
+is `examples/gpt.py`'s (pre-LayerNorm blocks, fused q/k/v projection, tied head).
+Variants, timed interleaved in one process: gradgraph, and PyTorch CPU with the same
+architecture, weights and batch (nanoGPT's code: `F.scaled_dot_product_attention(...,
+is_causal=True)`, `nn.GELU()`, `torch.optim.AdamW`). Each thread count (1 and 2, or
+BENCH_THREADS) is its own set of interleaved rounds.
+Targets: gradgraph <= 1.2x PyTorch at 1 thread, <= 1.5x at 2 threads.
+
+`python benchmarks/transformer_step.py --parts` times the pieces instead (erf, GELU,
+LayerNorm, softmax, attention's batched matmuls), forward + backward, against PyTorch.
+"""
+try:
+    from . import common
+except ImportError:
+    import common
+
+import os
+import sys
+
+import numpy as np
+
+B, T, C, LAYERS, HEADS, VOCAB = 16, 64, 128, 4, 4, 100
+TARGETS = {1: 1.2, 2: 1.5}
+LR, WD = 1e-3, 0.1
+
+
+def _gpt():
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if os.path.join(root, "examples") not in sys.path:
+        sys.path.insert(0, os.path.join(root, "examples"))
+    import gpt
+    return gpt
+
+
+def problem(seed=0):
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, VOCAB, (B, T))
+    targets = rng.integers(0, VOCAB, (B, T))
+    return idx, targets
+
+
+def gradgraph_step(idx, targets, seed=0):
+    import autograd as ag
+    gpt = _gpt()
+    ag.manual_seed(seed)
+    model = gpt.GPT(gpt.GPTConfig(block_size=T, vocab_size=VOCAB, n_layer=LAYERS,
+                                  n_head=HEADS, n_embd=C))
+    opt = model.configure_optimizers(WD, LR)
+    x, y = ag.tensor(idx), ag.tensor(targets)
+
+    def step():
+        opt.zero_grad()
+        _, loss = model(x, y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step, model
+
+
+def torch_model(torch, model):
+    """The same GPT in PyTorch, with `model`'s (gradgraph) weights."""
+    tnn, tF = torch.nn, torch.nn.functional
+
+    class Attention(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_attn, self.c_proj = tnn.Linear(C, 3 * C), tnn.Linear(C, C)
+
+        def forward(self, x):
+            b, t, c = x.shape
+            q, k, v = self.c_attn(x).split(C, dim=2)
+            q, k, v = (z.view(b, t, HEADS, c // HEADS).transpose(1, 2) for z in (q, k, v))
+            y = tF.scaled_dot_product_attention(q, k, v, is_causal=True)
+            return self.c_proj(y.transpose(1, 2).contiguous().view(b, t, c))
+
+    class Mlp(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c_fc, self.gelu, self.c_proj = tnn.Linear(C, 4 * C), tnn.GELU(), tnn.Linear(4 * C, C)
+
+        def forward(self, x):
+            return self.c_proj(self.gelu(self.c_fc(x)))
+
+    class Block(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.ln_1, self.attn = tnn.LayerNorm(C), Attention()
+            self.ln_2, self.mlp = tnn.LayerNorm(C), Mlp()
+
+        def forward(self, x):
+            x = x + self.attn(self.ln_1(x))
+            return x + self.mlp(self.ln_2(x))
+
+    class GPT(tnn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = tnn.ModuleDict(dict(
+                wte=tnn.Embedding(VOCAB, C), wpe=tnn.Embedding(T, C),
+                h=tnn.ModuleList([Block() for _ in range(LAYERS)]), ln_f=tnn.LayerNorm(C)))
+            self.lm_head = tnn.Linear(C, VOCAB, bias=False)
+            self.lm_head.weight = self.transformer.wte.weight
+
+        def forward(self, idx, targets):
+            tr = self.transformer
+            x = tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1]))
+            for block in tr.h:
+                x = block(x)
+            logits = self.lm_head(tr.ln_f(x))
+            return logits, tF.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
+
+    tm = GPT().to(torch.float64 if model.lm_head.weight.dtype == np.float64 else torch.float32)
+    state = {k: torch.from_numpy(np.array(v.data)) for k, v in model.state_dict().items()}
+    tm.load_state_dict(state)
+    return tm
+
+
+def torch_optimizer(torch, tm):
+    decay = [p for p in tm.parameters() if p.dim() >= 2]
+    no_decay = [p for p in tm.parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": WD},
+                              {"params": no_decay, "weight_decay": 0.0}],
+                             lr=LR, betas=(0.9, 0.95), eps=1e-8)
+
+
+def torch_step(torch, model, idx, targets):
+    tm = torch_model(torch, model)
+    opt = torch_optimizer(torch, tm)
+    x, y = torch.from_numpy(idx), torch.from_numpy(targets)
+
+    def step():
+        opt.zero_grad()
+        _, loss = tm(x, y)
+        loss.backward()
+        opt.step()
+        return loss.item()
+    return step
+
+
+def check(torch, steps=2):
+    """gradgraph's and PyTorch's losses agree over a few steps (float32)."""
+    idx, targets = problem(1)
+    gg, model = gradgraph_step(idx, targets)
+    ts = torch_step(torch, model, idx, targets)
+    for _ in range(steps):
+        a, b = gg(), ts()
+        if not abs(a - b) <= 1e-4 * abs(b):
+            raise AssertionError(f"transformer step: gradgraph loss {a} != PyTorch {b}")
+
+
+def variants(torch):
+    idx, targets = problem()
+    gg, model = gradgraph_step(idx, targets)
+    out = {"gradgraph": gg}
+    if torch is not None:
+        out["PyTorch"] = torch_step(torch, gradgraph_step(idx, targets)[1], idx, targets)
+    return out
+
+
+def _thread_counts():
+    return [common.THREADS] if common.THREADS else [1, 2]
+
+
+def run():
+    torch = common.torch_or_none()
+    from threadpoolctl import threadpool_limits
+    if torch is not None:
+        check(torch)
+    rows = []
+    for n in _thread_counts():
+        with threadpool_limits(n):
+            if torch is not None:
+                torch.set_num_threads(n)
+            samples = common.interleaved(variants(torch), rounds=5 if common.QUICK else 11,
+                                         target=0.2)
+        rows += common.rows_from(f"GPT step, {n} thread{'s' * (n > 1)}", samples, "PyTorch",
+                                 1e3, "ms", targets={"gradgraph": [("PyTorch", TARGETS[n])]})
+    return rows
+
+
+if __name__ == "__main__":
+    if "--parts" in sys.argv:
+        sys.argv.remove("--parts")
+        import transformer_parts
+        common.main_with(transformer_parts.run)
+    else:
+        common.main_with(run)
