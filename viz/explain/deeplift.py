@@ -5,7 +5,7 @@ The inputs and baselines run as one batch [x; baseline]; inside
 replaces its derivative by a multiplier m with Σ m Δinput = Δoutput between the two
 halves (Δ = input half - baseline half):
 
-- one-input elementwise ops (relu, tanh, sigmoid, exp, log, sin, cos, abs, erf, x**c):
+- one-input elementwise ops (relu, tanh, sigmoid, exp, log, sin, cos, abs, erf, gelu, x**c):
   m = Δy / Δx (the gradient where |Δx| < eps), Captum's `nonlinear`;
 - a * b and a / b: m_a = mean of b over the halves, m_b = mean of a (a / b: m_a =
   mean of 1/b, m_b = -mean(a) / (b b')), exact since Δ(ab) = b̄ Δa + ā Δb;
@@ -29,7 +29,7 @@ from . import _common as C
 from .gradient import Attribution
 
 ELEMENTWISE = (ops.Relu, ops.Tanh, ops.Sigmoid, ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Abs,
-               ops.Pow, ops_nn.Erf)
+               ops.Pow, ops_nn.Erf, ops_nn.Gelu)
 
 
 def _halves(a, out_shape, n):
