@@ -377,6 +377,26 @@ class Module:
         output."""
         return _add_hook(self._forward_hooks, hook)
 
+    def register_state_dict_post_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()``
+        has filled this module's entries (keys ``prefix + name``); it may replace them
+        (a split layer writes its whole weight, as ``nn.parallel``'s do)."""
+        return _add_hook(self.__dict__.setdefault("_state_dict_hooks", {}), hook)
+
+    def register_load_state_dict_pre_hook(self, hook):
+        """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)`` before ``load_state_dict()`` checks and copies;
+        `state_dict` is a copy the hook may change (a split layer takes its part of the
+        whole weight); messages appended to `error_msgs` make the load fail."""
+        return _add_hook(self.__dict__.setdefault("_load_state_dict_pre_hooks", {}), hook)
+
+    def _hooked_modules(self, kind, prefix=""):
+        """(key prefix, module, hooks) of the modules below with hooks of `kind`."""
+        for mod_prefix, m in self.named_modules(prefix=prefix, remove_duplicate=False):
+            hooks = m.__dict__.get(kind)
+            if hooks:
+                yield (f"{mod_prefix}." if mod_prefix else ""), m, list(hooks.values())
+
     # --- state -----------------------------------------------------------------------
     def _state_entries(self, prefix=""):
         """(key, tensor) for every parameter and persistent buffer, with PyTorch's keys;
@@ -396,6 +416,9 @@ class Module:
         out = {} if destination is None else destination
         for key, t in self._state_entries(prefix):
             out[key] = t if keep_vars else _wrap(t.data, None)
+        for dot, m, hooks in self._hooked_modules("_state_dict_hooks", prefix):
+            for hook in hooks:
+                hook(m, out, dot, {})
         return out
 
     def load_state_dict(self, state_dict, strict=True):
@@ -404,10 +427,17 @@ class Module:
         Raises StateDictError naming the key and both shapes on a shape mismatch, and,
         if `strict`, listing missing and unexpected keys; nothing is copied then.
         Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``."""
+        errors = []
+        pre_hooked = list(self._hooked_modules("_load_state_dict_pre_hooks"))
+        if pre_hooked:
+            state_dict = dict(state_dict)
+            for dot, m, hooks in pre_hooked:
+                for hook in hooks:
+                    hook(m, state_dict, dot, {}, strict, [], [], errors)
         entries = dict(self._state_entries())
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
-        errors, copies = [], []
+        copies = []
         for key, target in entries.items():
             if key not in state_dict:
                 continue

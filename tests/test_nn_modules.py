@@ -542,3 +542,37 @@ def test_orthogonal_init_errors_and_empty():
     with pytest.raises(ValueError, match="2 or more dimensions"):
         nn.init.orthogonal_(ag.zeros(3))
     assert nn.init.orthogonal_(ag.zeros(0, 3)).shape == (0, 3)
+
+
+def test_state_dict_hooks_rewrite_entries_on_save_and_load():
+    """A post hook may replace its module's entries (keys with the module's prefix);
+    a load pre hook sees a copy it may change, and its error messages fail the load."""
+    import numpy as np
+    import nn
+    outer = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    seen = []
+
+    def double_on_save(module, sd, prefix, _):
+        seen.append(prefix)
+        sd[prefix + "weight"] = sd[prefix + "weight"] * 2
+
+    def halve_on_load(module, sd, prefix, _meta, strict, missing, unexpected, errors):
+        if sd[prefix + "weight"].shape != (3, 2):
+            errors.append(f"{prefix}weight: wrong shape")
+            return
+        sd[prefix + "weight"] = sd[prefix + "weight"] / 2
+
+    handle = outer[0].register_state_dict_post_hook(double_on_save)
+    outer[0].register_load_state_dict_pre_hook(halve_on_load)
+    w = outer[0].weight.data.copy()
+    sd = outer.state_dict()
+    assert seen == ["0."] and np.array_equal(sd["0.weight"].data, 2 * w)
+    assert np.array_equal(outer[0].weight.data, w)           # the module is untouched
+    outer[0].weight.data[...] = 0
+    outer.load_state_dict(sd)
+    assert np.array_equal(outer[0].weight.data, w) and sd["0.weight"].shape == (3, 2)
+    handle.remove()
+    assert np.array_equal(outer.state_dict()["0.weight"].data, w)
+    sd["0.weight"] = np.zeros((2, 2))
+    with pytest.raises(nn.StateDictError, match="0.weight: wrong shape"):
+        outer.load_state_dict(sd)

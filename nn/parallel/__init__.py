@@ -23,6 +23,7 @@ from .sampler import DistributedSampler
 from .ddp import DistributedDataParallel
 from .pipeline import Pipeline
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
+from .tp_transformer import ParallelCausalSelfAttention, ParallelMLP, parallelize_transformer
 from . import ops, watchdog
 from .watchdog import get_timeout, set_timeout
 

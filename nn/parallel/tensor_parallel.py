@@ -8,15 +8,20 @@ summed by an allreduce. A column layer followed by a row layer (``gather_output=
 False``, ``input_is_parallel=True``) needs one allreduce in forward and one in
 backward, whatever the elementwise op between them. The collectives are autograd ops
 (``nn.parallel.ops``), so gradients equal those of the unsplit layer.
+
+``state_dict()`` holds the whole (unsplit) weight and bias, gathered from the ranks,
+and ``load_state_dict()`` takes this rank's part of a whole one: a checkpoint is the
+unsplit layer's, whatever the number of ranks that wrote or reads it.
 """
 import numpy as np
 
 from autograd.errors import ArgumentError
+from autograd.tensor import Tensor
 
 from .. import functional as F
 from ..linear import Linear
 from ..module import Module, Parameter
-from .comm import broadcast_array, check_same, get_comm
+from .comm import allgather_array, broadcast_array, check_same, get_comm
 from .ops import copy_to_parallel, gather_from_parallel, reduce_from_parallel, \
     scatter_to_parallel
 
@@ -50,6 +55,36 @@ class _ParallelLinear(Module):
             weight, bias_value = _full_init(out_features, in_features, bias, dtype, self.comm)
         self.weight = Parameter(np.ascontiguousarray(self._shard(weight)))
         self.bias = Parameter(np.array(self._bias_shard(bias_value))) if bias else None
+        self.register_state_dict_post_hook(_gather_on_save)
+        self.register_load_state_dict_pre_hook(_split_on_load)
+
+    def _full_shapes(self):
+        return {"weight": (self.out_features, self.in_features), "bias": (self.out_features,)}
+
+    def full(self, name):
+        """The whole (unsplit) ``weight`` or ``bias`` as an array, gathered from every
+        rank (a collective: call it on all ranks)."""
+        local = getattr(self, name).data
+        axis = self._split_axis(name)
+        if axis is None:
+            return local.copy()
+        parts = allgather_array(local, self.comm, f"{type(self).__name__}: gathering the "
+                                                   f"whole {name}")
+        full = np.empty(self._full_shapes()[name], local.dtype)
+        for r, part in enumerate(parts):
+            index = [slice(None)] * full.ndim
+            index[axis] = self._index(r)
+            full[tuple(index)] = part
+        return full
+
+    def part(self, name, full):
+        """This rank's part of the whole array `full` of ``weight`` or ``bias``."""
+        axis = self._split_axis(name)
+        if axis is None:
+            return full
+        index = [slice(None)] * full.ndim
+        index[axis] = self._index(self.comm.Get_rank())
+        return np.ascontiguousarray(full[tuple(index)])
 
     @classmethod
     def from_linear(cls, linear, comm=None, **kwargs):
@@ -61,10 +96,29 @@ class _ParallelLinear(Module):
                    weight=linear.weight.data,
                    bias_value=None if bias is None else bias.data, **kwargs)
 
-    def _slice(self, n, what):
-        part = _split(n, self.comm.Get_size(), what)
-        r = self.comm.Get_rank()
-        return slice(r * part, (r + 1) * part)
+    def _split_index(self, n, rank, stride, what):
+        """The indices along the split dim (of size `n`) that `rank` holds: in each of
+        `stride` equal chunks, its 1/p part (stride 3: q, k and v of a fused projection)."""
+        chunk = _split(n, stride, what + " / stride")
+        part = _split(chunk, self.comm.Get_size(), what + " / stride" if stride > 1 else what)
+        return np.concatenate([np.arange(g * chunk + rank * part, g * chunk + (rank + 1) * part)
+                               for g in range(stride)])
+
+
+def _gather_on_save(module, state_dict, prefix, _):
+    for name in ("weight", "bias"):
+        if prefix + name in state_dict and getattr(module, name) is not None:
+            state_dict[prefix + name] = Tensor(module.full(name))
+
+
+def _split_on_load(module, state_dict, prefix, *_):
+    for name in ("weight", "bias"):
+        key = prefix + name
+        if key in state_dict and getattr(module, name) is not None:
+            value = state_dict[key]
+            arr = value.data if isinstance(value, Tensor) else np.asarray(value)
+            if arr.shape == module._full_shapes()[name]:
+                state_dict[key] = module.part(name, arr)
 
 
 class ColumnParallelLinear(_ParallelLinear):
@@ -72,18 +126,28 @@ class ColumnParallelLinear(_ParallelLinear):
     the ranks of `comm` (`out_features` divisible by their number). The input is the
     full x on every rank. With `gather_output` the full output is returned on every
     rank (an allgather), else this rank's slice (feed it to a RowParallelLinear with
-    ``input_is_parallel=True``)."""
+    ``input_is_parallel=True``). With `stride` s, the output features are s equal
+    chunks each split across the ranks (Megatron's ``stride``): for a fused q/k/v
+    projection (``stride=3``) every rank holds the q, k and v of its heads."""
 
     def __init__(self, in_features, out_features, bias=True, gather_output=True, comm=None,
-                 dtype=None, weight=None, bias_value=None):
+                 dtype=None, weight=None, bias_value=None, stride=1):
         self.gather_output = gather_output
+        self.stride = stride
         super().__init__(in_features, out_features, bias, comm, dtype, weight, bias_value)
 
+    def _index(self, rank):
+        return self._split_index(self.out_features, rank, self.stride,
+                                 "ColumnParallelLinear: out_features")
+
+    def _split_axis(self, name):
+        return 0
+
     def _shard(self, weight):
-        return weight[self._slice(self.out_features, "ColumnParallelLinear: out_features")]
+        return weight[self._index(self.comm.Get_rank())]
 
     def _bias_shard(self, bias):
-        return bias[self._slice(self.out_features, "ColumnParallelLinear: out_features")]
+        return bias[self._index(self.comm.Get_rank())]
 
     def forward(self, x):
         y = F.linear(copy_to_parallel(x, self.comm), self.weight, self.bias)
@@ -108,8 +172,14 @@ class RowParallelLinear(_ParallelLinear):
         self.input_is_parallel = input_is_parallel
         super().__init__(in_features, out_features, bias, comm, dtype, weight, bias_value)
 
+    def _index(self, rank):
+        return self._split_index(self.in_features, rank, 1, "RowParallelLinear: in_features")
+
+    def _split_axis(self, name):
+        return 1 if name == "weight" else None      # the bias is whole on every rank
+
     def _shard(self, weight):
-        return weight[:, self._slice(self.in_features, "RowParallelLinear: in_features")]
+        return weight[:, self._index(self.comm.Get_rank())]
 
     def _bias_shard(self, bias):
         return bias

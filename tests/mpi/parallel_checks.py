@@ -24,6 +24,8 @@ from nn.parallel import (ColumnParallelLinear, DistributedDataParallel, Pipeline
 
 CHECKS = []
 TOL = 1e-12
+WORST = {}                   # check name -> the largest relative error it measured
+CURRENT = [None]             # the check running
 
 
 def check(fn):
@@ -36,6 +38,7 @@ def assert_close(actual, expected, what, tol=TOL):
     assert actual.shape == expected.shape, f"{what}: shape {actual.shape} != {expected.shape}"
     scale = max(np.abs(expected).max(initial=0.0), 1e-300)
     err = np.abs(actual - expected).max(initial=0.0) / scale
+    WORST[CURRENT[0]] = max(WORST.get(CURRENT[0], 0.0), float(err))
     assert err <= tol, f"{what}: relative error {err:.3g} > {tol:g}"
 
 
@@ -389,22 +392,26 @@ def tensor_parallel_matches_single_process(comm):
         "ColumnParallelLinear's init is not a slice of rank 0's Linear"
 
 
-def main():
+def main(checks=CHECKS):
     comm = MPI.COMM_WORLD
     ag.set_default_dtype("float64")
     set_timeout(20)        # a check that fails on one rank only ends the job, named
     only = set(sys.argv[1:])
     results = {}
-    for fn in CHECKS:
+    for fn in checks:
         if only and fn.__name__ not in only:
             continue
+        CURRENT[0] = fn.__name__
         try:
             fn(comm)
             outcome = "ok"
         except Exception:
             outcome = f"rank {comm.Get_rank()}: {traceback.format_exc()}"
         results[fn.__name__] = next((o for o in comm.allgather(outcome) if o != "ok"), "ok")
+    worst = comm.gather(WORST, root=0)
     if comm.Get_rank() == 0:
+        print("WORST " + json.dumps({k: max(w.get(k, 0.0) for w in worst)
+                                     for k in set().union(*worst)}), flush=True)
         print("RESULTS " + json.dumps(results), flush=True)
 
 

@@ -1,0 +1,185 @@
+"""Tensor-parallel transformer checks, run on 2 and on 4 MPI ranks by
+tests/test_parallel_transformer.py (harness: parallel_checks.main).
+
+The model is a small GPT with nanoGPT's module names (the layout of examples/gpt.py),
+float64; references are the same model trained in one process on every rank.
+"""
+import math
+import os
+import tempfile
+
+import numpy as np
+from mpi4py import MPI
+
+import autograd as ag
+import nn
+import nn.functional as F
+from nn.parallel import parallelize_transformer
+from parallel_checks import CountingComm, assert_close, main
+
+CHECKS = []
+
+
+def check(fn):
+    CHECKS.append(fn)
+    return fn
+
+
+class Attention(nn.Module):
+    def __init__(self, c, h):
+        super().__init__()
+        self.c_attn, self.c_proj = nn.Linear(c, 3 * c), nn.Linear(c, c)
+        self.n_head, self.n_embd = h, c
+
+    def forward(self, x):
+        b, t, c = x.shape
+        qkv = self.c_attn(x).reshape(b, t, 3, self.n_head, c // self.n_head)
+        qkv = qkv.permute(2, 0, 3, 1, 4)
+        y = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_causal=True)
+        return self.c_proj(y.transpose(1, 2).reshape(b, t, c))
+
+
+class MLP(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.c_fc, self.gelu, self.c_proj = nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c)
+
+    def forward(self, x):
+        return self.c_proj(self.gelu(self.c_fc(x)))
+
+
+class Block(nn.Module):
+    def __init__(self, c, h):
+        super().__init__()
+        self.ln_1, self.attn = nn.LayerNorm(c), Attention(c, h)
+        self.ln_2, self.mlp = nn.LayerNorm(c), MLP(c)
+
+    def forward(self, x):
+        x = x + self.attn(self.ln_1(x))
+        return x + self.mlp(self.ln_2(x))
+
+
+class TinyGPT(nn.Module):
+    def __init__(self, vocab=11, block=8, c=8, h=4, layers=2):
+        super().__init__()
+        self.wte, self.wpe = nn.Embedding(vocab, c), nn.Embedding(block, c)
+        self.h = nn.ModuleList([Block(c, h) for _ in range(layers)])
+        self.ln_f = nn.LayerNorm(c)
+        self.lm_head = nn.Linear(c, vocab, bias=False)
+        self.lm_head.weight = self.wte.weight
+
+    def forward(self, idx, targets):
+        b, t = idx.shape
+        x = self.wte(idx) + self.wpe(ag.tensor(np.arange(t)))
+        for block in self.h:
+            x = block(x)
+        logits = self.lm_head(self.ln_f(x))
+        return F.cross_entropy(logits.reshape(b * t, -1), targets.reshape(b * t))
+
+
+def gpt(seed):
+    ag.manual_seed(seed)
+    model = TinyGPT()
+    with ag.no_grad():                       # larger weights than the default init, so
+        for p in model.parameters():         # that every path carries signal
+            p.data[...] = np.random.default_rng(seed + p.data.size).normal(
+                0, 1 / math.sqrt(p.shape[-1]), p.shape)
+    return model
+
+
+def tokens(steps, batch=3, t=6, vocab=11, seed=0):
+    rng = np.random.default_rng(seed)
+    return (ag.tensor(rng.integers(0, vocab, (steps, batch, t))),
+            ag.tensor(rng.integers(0, vocab, (steps, batch, t))))
+
+
+def full_state(model):
+    return {k: v.data.copy() for k, v in model.state_dict().items()}
+
+
+def compare_states(actual, expected, what):
+    assert sorted(actual) == sorted(expected), f"{what}: keys differ"
+    for k in expected:
+        assert_close(actual[k], expected[k], f"{what}: {k}")
+
+
+def train(model, opt, xs, ys, steps):
+    losses = []
+    for k in range(steps):
+        opt.zero_grad()
+        loss = model(xs[k], ys[k])
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+@check
+def tp_gpt_matches_single_process(comm):
+    """AdamW steps of the tensor-parallel GPT equal one process's (losses and every
+    weight, gathered by state_dict); two allreduces per block in forward, two in
+    backward, nothing else."""
+    counting = CountingComm(comm)
+    tp = parallelize_transformer(gpt(1), counting)
+    ref = gpt(1)
+    n_tp = sum(p.data.size for p in tp.parameters())
+    n_ref = sum(p.data.size for p in ref.parameters())
+    assert n_tp < n_ref or comm.Get_size() == 1, "the blocks were not split"
+    compare_states(full_state(tp), full_state(ref), "after splitting")
+    xs, ys = tokens(3)
+    before = counting.calls["Iallreduce"]
+    loss = tp(xs[0], ys[0])
+    forward_calls = counting.calls["Iallreduce"] - before
+    loss.backward()
+    backward_calls = counting.calls["Iallreduce"] - before - forward_calls
+    assert (forward_calls, backward_calls) == (4, 4), \
+        f"{forward_calls} allreduces in forward, {backward_calls} in backward (expected 4, 4)"
+    tp.zero_grad()
+    # eps=1e-6: the key bias's gradient is 0 in exact arithmetic (softmax ignores a
+    # shift common to all keys); Adam divides its rounding noise (~1e-18) by eps,
+    # which at the default 1e-8 alone moves it by ~1e-12 in either run.
+    opt = nn.optim.AdamW(tp.parameters(), lr=0.01, eps=1e-6)
+    ref_opt = nn.optim.AdamW(ref.parameters(), lr=0.01, eps=1e-6)
+    losses, ref_losses = train(tp, opt, xs, ys, 3), train(ref, ref_opt, xs, ys, 3)
+    assert_close(losses, ref_losses, "losses")
+    compare_states(full_state(tp), full_state(ref), "after 3 AdamW steps")
+
+
+@check
+def tp_checkpoint_moves_between_world_sizes(comm):
+    """A checkpoint written by the tensor-parallel model on all ranks loads into one
+    process, and one written by one process loads into tensor-parallel models on all
+    ranks and on half of them; training resumed from it equals one process's."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    xs, ys = tokens(4, seed=2)
+    ref = gpt(3)
+    ref_opt = nn.optim.SGD(ref.parameters(), lr=0.1)
+    tp = parallelize_transformer(gpt(3), comm)
+    train(tp, nn.optim.SGD(tp.parameters(), lr=0.1), xs, ys, 2)
+    train(ref, ref_opt, xs, ys, 2)
+    folder = comm.bcast(tempfile.mkdtemp() if r == 0 else None)
+    path = os.path.join(folder, "tp.ckpt")
+    state = tp.state_dict()                     # a collective: on every rank
+    if r == 0:
+        nn.save(state, path)
+    comm.Barrier()
+    one = gpt(99)                               # other weights, then the checkpoint
+    one.load_state_dict(nn.load(path))
+    compare_states(full_state(one), full_state(ref), f"{n} ranks -> 1")
+    half = comm.Split(r * 2 // n)               # two groups of n/2 ranks (1 rank if n=2)
+    for sub, what in ((comm, f"1 -> {n} ranks"), (half, f"1 -> {half.Get_size()} ranks")):
+        model = parallelize_transformer(gpt(98), sub) if sub.Get_size() > 1 else gpt(98)
+        model.load_state_dict(one.state_dict())
+        resumed = train(model, nn.optim.SGD(model.parameters(), lr=0.1), xs[2:], ys[2:], 2)
+        expected = train(one, nn.optim.SGD(one.parameters(), lr=0.1), xs[2:], ys[2:], 2)
+        one.load_state_dict(nn.load(path))      # back to the checkpoint
+        assert_close(resumed, expected, f"{what}: losses after resuming")
+    half.Free()
+    comm.Barrier()
+    if r == 0:
+        os.remove(path)
+        os.rmdir(folder)
+
+
+if __name__ == "__main__":
+    main(CHECKS)
