@@ -30,7 +30,7 @@ from .graph import RemovableHandle, is_grad_enabled
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, GradgraphError,
-                     GraphError, OutOfRangeError, ShapeError)
+                     GraphError, IntegerOverflowError, OutOfRangeError, ShapeError)
 from . import functional
 from .masking import masked_fill_, tril, triu
 from .devices import device, finfo, get_num_threads, iinfo, set_num_threads

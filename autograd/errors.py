@@ -40,6 +40,11 @@ class OutOfRangeError(GradgraphError, IndexError):
     """An index or a dim outside a tensor's shape."""
 
 
+class IntegerOverflowError(GradgraphError, OverflowError, ValueError):
+    """A Python integer that does not fit the tensor's integer dtype (int64 by default):
+    an OverflowError (what Python raises) and a ValueError (what PyTorch raises)."""
+
+
 class AnomalyError(GradgraphError, FloatingPointError):
     """NaN or Inf met by an op while ``detect_anomaly()`` is on."""
 

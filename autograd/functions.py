@@ -30,6 +30,8 @@ def _axes(x, dim, op):
         return None
     nd = x.data.ndim
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None                 # dim=() reduces over every dim, as PyTorch
     for d in dims:
         if not -builtins.max(nd, 1) <= d < builtins.max(nd, 1):
             raise OutOfRangeError(f"{op}: dim {d} is out of range for a tensor of shape "
@@ -87,8 +89,9 @@ def _elementwise(cls):
     return fn
 
 
-exp, log, sin, cos, tanh, sigmoid, relu, abs = map(
-    _elementwise, (ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs))
+exp, log, sin, cos, tanh, sigmoid, relu, abs, softplus = map(
+    _elementwise, (ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs,
+                   ops.Softplus))
 
 
 def neg(x):
@@ -112,14 +115,12 @@ def reciprocal(x):
 
 
 def sign(x):
-    """sign(x); its gradient is zero (where x requires grad, so does the result)."""
+    """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch). Its gradient is zero
+    (where x requires grad, so does the result)."""
     s = np.sign(x.data)
+    if s.dtype.kind == "f":
+        s = np.nan_to_num(s, nan=0.0)
     return _wrap(s, None) if x._node is None else x * 0.0 + s
-
-
-def softplus(x):
-    """log(1 + e^x), stable for any x: relu(x) + log(1 + e^-|x|)."""
-    return relu(x) + log(exp(-abs(x)) + 1.0)
 
 
 def maximum(a, b):
@@ -131,14 +132,24 @@ def minimum(a, b):
 
 
 def clamp(x, min=None, max=None):
-    """Clip to [min, max]; the gradient passes where min <= x <= max (as PyTorch)."""
+    """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN. The
+    gradient passes where min <= x <= max (bounds included), else goes to the bound
+    that was picked, if it is a Tensor; a NaN input gets a zero gradient."""
     if min is None and max is None:
         raise ArgumentError("clamp: at least one of min and max must be given")
-    out = x
-    if min is not None:
-        out = where(x.data >= min, out, min)
-    if max is not None:
-        out = where(x.data <= max, out, max)
+    xd = x.data
+    lo = min.data if isinstance(min, Tensor) else min
+    hi = max.data if isinstance(max, Tensor) else max
+    keep = (xd >= lo) if lo is not None else True
+    if hi is not None:
+        keep = keep & (xd <= hi)
+    value = np.maximum(xd, lo) if lo is not None else xd
+    if hi is not None:
+        value = np.minimum(value, hi)
+    out = where(keep, x, value.astype(xd.dtype, copy=False) if xd.dtype.kind == "f" else value)
+    for bound, picked in ((min, value == lo), (max, value == hi)):
+        if isinstance(bound, Tensor) and bound._node is not None:
+            out = where(~keep & picked & ~np.isnan(xd), bound, out)
     return out
 
 

@@ -5,7 +5,7 @@ import numpy as np
 from . import functions as F
 from . import reductions as R
 from . import graph, ops
-from .errors import GraphError, ShapeError
+from .errors import GraphError, OutOfRangeError, ShapeError
 from .grad_mode import no_grad
 from .graph import AccumulateGrad
 from .tensor import Tensor, _binary_method
@@ -172,9 +172,15 @@ def _setitem(self, index, value):
 
 
 def _set_values(x, index, value):
-    """x with `value` (broadcast) at `index`: where(mask, x, value spread to x's shape)."""
+    """x with `value` (broadcast) assigned at `index`: where(mask, x, value scattered to
+    x's shape). Where an index repeats (also as a negative alias) the last value wins and
+    the overwritten elements of x get a zero gradient, as in numpy and PyTorch."""
     v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.data.dtype))
-    target = x.data[index].shape
+    try:
+        target = x.data[index].shape
+    except IndexError as e:
+        raise OutOfRangeError(f"__setitem__: index {F._show_index(index)} is out of range for "
+                              f"a tensor of shape {x.data.shape} ({x.data.dtype}): {e}") from None
     try:
         v = F.expand(v, target) if v.data.shape != target else v
     except ShapeError:
@@ -183,7 +189,7 @@ def _set_values(x, index, value):
                          f"{x.data.shape} (the indexed part has shape {target})") from None
     mask = np.ones(x.data.shape, dtype=bool)
     mask[index] = False
-    return F.where(mask, x, v._apply1(ops.IndexAdd, index, x.data.shape))
+    return F.where(mask, x, v._apply1(ops.IndexPut, index, x.data.shape))
 
 
 Tensor.__setitem__ = _setitem

@@ -146,6 +146,8 @@ class Pow(Node):
 
     def backward(self, g):
         x, c = self.inputs()[0], self.c
+        if c == 0:      # d/dx x^0 = 0 everywhere, also at x = 0 (not 0 * x^-1 = NaN)
+            return apply2(Where, g, g.dtype.type(0), np.zeros(g.shape, bool)),
         return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
 
 
@@ -246,6 +248,21 @@ class Sigmoid(Node):
         return g * (y * (1.0 - y)),
 
 
+class Softplus(Node):
+    """log(1 + e^x), stable for any x; d/dx = sigmoid(x) (0.5 at 0, as PyTorch: a
+    composite of relu and abs would give their kinks' 0 there, and 0 as its second
+    derivative)."""
+    __slots__ = ()
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.logaddexp(x, x.dtype.type(0))
+
+    def backward(self, g):
+        return g * apply1(Sigmoid, self.inputs()[0]),
+
+
 class Relu(Node):
     """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
     a mask: one pass and no bool array in forward, the mask made only in backward."""
@@ -269,11 +286,12 @@ class Relu(Node):
 
 
 class Abs(Node):
+    """|x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
     __slots__ = ()
     same_shape = True
 
     def forward(self, x):
-        self.saved = np.sign(x)
+        self.saved = np.nan_to_num(np.sign(x), nan=0.0)
         return np.abs(x)
 
     def backward(self, g):
@@ -426,6 +444,31 @@ class IndexAdd(Node):
 
     def backward(self, gg):
         return gg[self.index],
+
+
+class IndexPut(IndexAdd):
+    """zeros(shape) with g *assigned* at `index` (x[index] = v): where an index repeats,
+    the last value wins, as in numpy and PyTorch, and the values it overwrote get a zero
+    gradient (their exact derivative; PyTorch's index_put gives them the winner's)."""
+    __slots__ = ("winners",)
+
+    def forward(self, g, index, shape):
+        self.index = index
+        out = np.zeros(shape, dtype=g.dtype)
+        out[index] = g
+        self.winners = None
+        if not _is_basic(index):
+            writer = np.full(shape, -1, dtype=np.intp)
+            ids = np.arange(g.size).reshape(g.shape)
+            writer[index] = ids
+            winners = writer[index] == ids
+            if not winners.all():
+                self.winners = winners
+        return out
+
+    def backward(self, gg):
+        g = gg[self.index]
+        return (g if self.winners is None else apply2(Where, g, g.dtype.type(0), self.winners)),
 
 
 class NegLogLikelihood(Node):

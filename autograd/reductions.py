@@ -6,6 +6,7 @@ import numpy as np
 
 from . import ops
 from .functions import _axes, abs, exp, log, maximum, minimum, sqrt, squeeze, where
+from .errors import ArgumentError
 from .graph import _wrap
 from .tensor import Tensor
 
@@ -37,7 +38,11 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
 
 
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    return sqrt(var(x, dim, unbiased, keepdim, correction))
+    """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch,
+    not 0 * inf = NaN (double where: sqrt never sees the zero)."""
+    v = var(x, dim, unbiased, keepdim, correction)
+    nz = v.data != 0
+    return where(nz, sqrt(where(nz, v, 1.0)), 0.0)
 
 
 def amax(x, dim=None, keepdim=False):
@@ -91,7 +96,10 @@ def logsumexp(x, dim, keepdim=False):
     m = np.amax(x.data, axis=axes, keepdims=True)
     m = np.where(np.isfinite(m), m, 0).astype(x.data.dtype)
     out = log(sum(exp(x - m), dim, keepdim=True)) + m
-    return out if keepdim else out.squeeze(dim)
+    if keepdim:
+        return out
+    axes = range(x.data.ndim) if axes is None else (axes,) if isinstance(axes, int) else axes
+    return out.reshape(tuple(n for i, n in enumerate(x.data.shape) if i not in axes))
 
 
 def log_softmax(x, dim=-1):
@@ -103,14 +111,40 @@ def softmax(x, dim=-1):
 
 
 def norm(x, p=2, dim=None, keepdim=False):
-    """p-norm; the 2-norm's gradient at 0 is 0 (double where), not NaN."""
-    if p == 2:
-        sq = sum(x * x, dim, keepdim)
-        pos = sq.data > 0
-        return where(pos, sqrt(where(pos, sq, 1.0)), 0.0)
+    """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the
+    largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2. NaN
+    in the input gives NaN. The gradient at a zero norm is 0 (double where), not NaN."""
+    if p == "fro":
+        p = 2
+    if isinstance(p, str) or not isinstance(p, (int, float, np.integer, np.floating)):
+        raise ArgumentError(f"norm: p must be a number, inf or 'fro', got {p!r}")
+    if x.data.dtype.kind != "f":
+        x = x.to(float)
+    if p == np.inf or p == -np.inf:
+        # A NaN makes the norm NaN with a zero gradient (PyTorch); amax alone would send
+        # NaN gradients (0 / 0 ties): such slices reduce a zero instead, then become NaN.
+        nan_at = np.isnan(x.data)
+        if nan_at.any():
+            bad = np.isnan(x.data).any(axis=_axes(x, dim, "norm"), keepdims=True)
+            x = where(bad, 0.0, x)
+        reduce = amax if p > 0 else amin
+        out = reduce(abs(x), dim, keepdim)
+        if nan_at.any():
+            out = where(bad if keepdim else bad.reshape(out.data.shape), np.nan, out)
+        return out
+    if p == 0:
+        dead = np.zeros(x.data.shape, bool)     # where(False, x, c): exact zero gradient
+        return sum(where(dead, x, (x.data != 0).astype(x.data.dtype)), dim, keepdim)
     if p == 1:
         return sum(abs(x), dim, keepdim)
-    return sum(abs(x) ** p, dim, keepdim) ** (1.0 / p)
+    if p < 1:                                   # |x|^p has an infinite slope at 0
+        nz = x.data != 0
+        powered = where(nz, abs(where(nz, x, 1.0)) ** p, 0.0)
+    else:
+        powered = x * x if p == 2 else abs(x) ** p
+    s = sum(powered, dim, keepdim)
+    nz = s.data != 0                            # NaN counts as non-zero: it stays NaN
+    return where(nz, where(nz, s, 1.0) ** (1.0 / p), 0.0)
 
 
 def _count(x, axes):

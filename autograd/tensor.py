@@ -4,7 +4,8 @@ import numbers
 import numpy as np
 
 from . import devices as _device, graph, ops
-from .errors import ArgumentError, DtypeError, GraphError, ShapeError, describe
+from .errors import (ArgumentError, DtypeError, GraphError, IntegerOverflowError, ShapeError,
+                     describe)
 from .graph import AccumulateGrad, apply1, apply2, _wrap
 
 _default_dtype = np.dtype(np.float32)
@@ -37,15 +38,40 @@ def as_array(data, dtype=None):
         arr = np.asarray(data)
     else:
         arr = np.array(data)
-        if arr.dtype.kind == "f":
-            return arr.astype(_default_dtype, copy=False)
-        if arr.dtype.kind in "iu":
+        kind = arr.dtype.kind
+        if kind == "i":
             return arr.astype(np.int64, copy=False)
+        if kind in "uO" or (kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63):
+            _check_int_range(data)      # numpy would wrap, or turn all into floats
+            if kind == "O":             # [1.5, 2**64]: floats, as PyTorch
+                arr = np.array(data, dtype=np.float64)
+                kind = "f"
+        if kind == "f":
+            return arr.astype(_default_dtype, copy=False)
     if arr.dtype.kind == "f" and arr.dtype not in _FLOATS:
         arr = arr.astype(np.float32)       # float16 / longdouble: not supported by the ops
     if arr.dtype.kind not in "fiub":
         raise DtypeError(f"tensor: cannot make a tensor from data of dtype {arr.dtype}")
     return arr
+
+
+def _check_int_range(data):
+    """Raise if `data` (a number or nested sequences) holds a Python int outside int64
+    and no float (with a float, PyTorch makes a float tensor, and so do we)."""
+    # Only called when numpy's inference was off the int64 path: not on the hot path.
+    stack, bad = [data], None
+    while stack:
+        item = stack.pop()
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (float, np.floating)):
+            return
+        elif isinstance(item, int) and not isinstance(item, bool) and \
+                not -2 ** 63 <= item < 2 ** 63:
+            bad = item
+    if bad is not None:
+        raise IntegerOverflowError(f"tensor: the integer {bad} does not fit in int64 (range "
+                                   f"-2**63 .. 2**63 - 1); pass floats, or dtype=float")
 
 
 def _dtype(dtype):

@@ -56,6 +56,12 @@ def _reduce(name, fn, shape=(2, 3, 4), domain="real", **kw):
             for d in REDUCE_DIMS]
 
 
+def _setitem(a, index, value):
+    y = a * 1.0
+    y[index] = value
+    return y
+
+
 OPS = [
     *_binary("add", lambda a, b: a + b),
     *_binary("sub", lambda a, b: a - b),
@@ -110,6 +116,10 @@ OPS = [
     OpInfo("softmax0", lambda a: ag.softmax(a, dim=0), [(2, 3, 4)]),
     OpInfo("log_softmax", lambda a: ag.log_softmax(a, dim=-1), [(3, 4)]),
     OpInfo("norm", lambda a: a.norm(), [(3, 4)]),
+    OpInfo("norm_p3_dim", lambda a: a.norm(p=3, dim=1), [(3, 4)]),
+    OpInfo("norm_inf", lambda a: a.norm(p=float("inf"), dim=0, keepdim=True), [(3, 4)],
+           ["distinct"]),
+    OpInfo("norm_p_half", lambda a: a.norm(p=0.5), [(3, 4)]),
     OpInfo("reshape", lambda a: a.reshape(4, 3) * a.reshape(4, 3), [(3, 4)]),
     OpInfo("view_neg1", lambda a: a.view(-1, 2).exp(), [(3, 4)]),
     OpInfo("flatten", lambda a: a.flatten(1).sin(), [(2, 3, 4)]),
@@ -126,6 +136,8 @@ OPS = [
     OpInfo("getitem_pairs", lambda a: a[np.array([0, 1, 1]), np.array([3, 0, 0])].exp(),
            [(3, 4)]),
     OpInfo("getitem_mask", lambda a: a[a.data > 0].exp(), [(3, 4)]),
+    OpInfo("setitem_repeat", lambda a, b: _setitem(a, ([2, 0, -2, 0],), b), [(4, 3), (4, 3)]),
+    OpInfo("setitem_pairs", lambda a, b: _setitem(a, ([0, 1, 0], [2, 2, 2]), b), [(3, 4), (3,)]),
     OpInfo("cat", lambda a, b: ag.cat([a, b, a], dim=1).sin(), [(3, 2), (3, 4)]),
     OpInfo("stack", lambda a, b: ag.stack([a, b], dim=1).sin(), [(3, 4), (3, 4)]),
     OpInfo("split", lambda a: a.split(2, dim=1)[1].exp(), [(3, 5)]),

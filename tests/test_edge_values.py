@@ -1,0 +1,263 @@
+"""Edge cases that once gave a wrong number without an error: index assignment with
+repeated indices, derivatives at kinks, norm / clamp / sign at NaN and Inf, finite
+gradients at constants, dim=(), integer overflow. Expected values are numpy's where it
+decides, PyTorch's where it is installed."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn.functional as F
+
+inf, nan = np.inf, np.nan
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+def _grad(fn, x, create_graph=False):
+    x = ag.tensor(np.asarray(x, np.float64), requires_grad=True)
+    y = fn(x)
+    (g,) = ag.grad(y.sum(), x, create_graph=create_graph)
+    return y, g, x
+
+
+def _same(ours, ref, **kw):
+    """Equal up to rounding; NaN equals NaN, Inf must match Inf."""
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-300, **kw)
+
+
+def _torch_grad(torch, fn, x):
+    x = torch.tensor(np.asarray(x, np.float64), requires_grad=True)
+    y = fn(x)
+    (g,) = torch.autograd.grad(y.sum(), x, allow_unused=True)
+    return y.detach().numpy(), None if g is None else g.numpy()
+
+
+# --- item 2: index assignment assigns ------------------------------------------------
+SET_INDICES = [[0, 0, 2], [-1, 2], [3, -1, 3, 0], (np.array([0, 1, 1]), np.array([2, 0, 0])),
+               np.array([[1, 1], [-4, 0]]), (slice(None), [1, 1])]
+
+
+@pytest.mark.parametrize("index", SET_INDICES, ids=range(len(SET_INDICES)))
+def test_setitem_assigns_like_numpy(index):
+    shape = (4, 3) if isinstance(index, tuple) else (4,)
+    base = np.arange(np.prod(shape), dtype=np.float64).reshape(shape) - 5.0
+    target = base[index].shape
+    values = np.arange(1, 1 + int(np.prod(target)), dtype=np.float64).reshape(target) * 10
+    expected = base.copy()
+    expected[index] = values
+    x = ag.tensor(base)                        # out of a graph
+    x[index] = ag.tensor(values)
+    np.testing.assert_array_equal(x.data, expected)
+    x = ag.tensor(base)
+    x[index] = 7.5                             # a number, broadcast
+    ref = base.copy()
+    ref[index] = 7.5
+    np.testing.assert_array_equal(x.data, ref)
+    # in a graph: overwritten elements of x get zero gradient, each value its slot's
+    leaf = ag.tensor(base, requires_grad=True)
+    v = ag.tensor(values, requires_grad=True)
+    y = leaf * 1.0
+    y[index] = v
+    w = np.linspace(1.0, 2.0, base.size).reshape(shape)
+    (y * ag.tensor(w)).sum().backward()
+    np.testing.assert_array_equal(y.data, expected)
+    written = np.zeros(shape, bool)
+    written[index] = True
+    np.testing.assert_array_equal(leaf.grad.data, np.where(written, 0.0, w))
+    # each value gets its slot's gradient if it won (the last write), else zero
+    writer = np.full(shape, -1)
+    writer[index] = np.arange(values.size).reshape(target)
+    won = writer[index] == np.arange(values.size).reshape(target)
+    np.testing.assert_array_equal(v.grad.data, np.where(won, w[index], 0.0))
+
+
+def test_setitem_matches_pytorch_gradients():
+    """As PyTorch, but for the values overwritten by a repeat: PyTorch's index_put gives
+    them the winner's gradient, gradgraph their exact derivative, zero."""
+    torch = _torch()
+    for index in ([0, 0, 2], [-1, 3, -1]):
+        out = []
+        for lib in (ag, torch):
+            x = lib.tensor(np.arange(4.0), dtype=lib.float64, requires_grad=True)
+            v = lib.tensor([1.0, 2.0, 3.0], dtype=lib.float64, requires_grad=True)
+            y = x * 2.0
+            y[index] = v
+            (y * lib.tensor(np.arange(1.0, 5.0), dtype=lib.float64)).sum().backward()
+            get = (lambda t: t.detach().numpy()) if lib is torch else (lambda t: t.data)
+            out.append([get(y), get(x.grad), get(v.grad)])
+        slots = [i % 4 for i in index]
+        losers = [p for p, i in enumerate(slots) if i in slots[p + 1:]]
+        assert losers
+        out[1][2][losers] = 0.0
+        for ours, ref in zip(*out):
+            np.testing.assert_array_equal(ours, ref)
+
+
+def test_setitem_out_of_range_names_the_shape():
+    x = ag.zeros(3)
+    with pytest.raises(ag.OutOfRangeError, match=r"__setitem__.*\(3,\).*float32"):
+        x[5] = 1.0
+    with pytest.raises(IndexError):
+        x[[0, -4]] = 1.0
+
+
+# --- item 3: derivatives at kinks ----------------------------------------------------
+def test_softplus_derivatives_at_zero_and_far_out():
+    points = [-1000.0, -30.0, -1.0, -0.0, 0.0, 1e-8, 2.0, 40.0, 1000.0]
+    y, g, x = _grad(ag.softplus, points, create_graph=True)
+    (h,) = ag.grad(g.sum(), x)
+    sig = 1.0 / (1.0 + np.exp(-np.asarray(points)))
+    np.testing.assert_allclose(y.data, np.logaddexp(0.0, points), rtol=1e-15)
+    np.testing.assert_allclose(g.data, sig, rtol=1e-15)
+    np.testing.assert_allclose(h.data, sig * (1 - sig), rtol=1e-12, atol=1e-300)
+    assert g.data[4] == 0.5 and h.data[4] == 0.25
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_bce_with_logits_at_zero_logits(n):
+    z = ag.zeros(2, n, requires_grad=True)
+    target = ag.tensor(np.tile([[1.0], [0.0]], (1, n)))
+    F.binary_cross_entropy_with_logits(z, target, reduction="sum").backward()
+    np.testing.assert_array_equal(z.grad.data, np.tile([[-0.5], [0.5]], (1, n)))
+
+
+# --- item 7: norm ---------------------------------------------------------------------
+NORM_INPUTS = [[0.0, 0.0], [3.0, -4.0], [nan, 1.0], [inf, 1.0], [-inf, 2.0], [2.0, -2.0],
+               [0.0, 1.5]]
+NORM_PS = [2, 1, 3, 0.5, inf, -inf, 0, "fro"]
+
+
+@pytest.mark.parametrize("p", NORM_PS, ids=str)
+def test_norm_special_values_match_pytorch(p):
+    torch = _torch()
+    for v in NORM_INPUTS:
+        y, g, _ = _grad(lambda x: x.norm(p=p), v)
+        ty, tg = _torch_grad(torch, lambda x: x.norm(p=p), v)
+        _same(y.data, ty, err_msg=f"norm({v}, p={p})")
+        if p != 0:                            # torch gives no gradient at all for p = 0
+            _same(g.data, tg, err_msg=f"norm'({v}, p={p})")
+
+
+def test_norm_without_torch():
+    assert ag.tensor([nan, 1.0]).norm().item() != ag.tensor([nan, 1.0]).norm().item()
+    assert ag.tensor([[3.0, -4.0], [0.0, 0.0]]).norm(p=inf).item() == 4.0
+    assert ag.tensor([3.0, 0.0, -4.0, 0.0]).norm(p=0).item() == 2.0
+    np.testing.assert_array_equal(ag.tensor([[1.0, 0.0], [0.0, 0.0]]).norm(p=0, dim=1).data,
+                                  [1.0, 0.0])
+    _, g, _ = _grad(lambda x: x.norm(p=0), [1.0, 0.0, -2.0])
+    np.testing.assert_array_equal(g.data, [0.0, 0.0, 0.0])
+    with pytest.raises(ag.ArgumentError, match="norm"):
+        ag.ones(2).norm(p="nuc")
+
+
+# --- item 8: sign and clamp at NaN and Inf ---------------------------------------------
+def test_sign_special_values():
+    x = ag.tensor([inf, -inf, nan, 0.0, -0.0, 2.0, -1e-300], dtype=ag.float64)
+    np.testing.assert_array_equal(x.sign().data, [1, -1, 0, 0, 0, 1, -1])
+    y, g, _ = _grad(ag.sign, [inf, nan, 0.0])
+    np.testing.assert_array_equal(g.data, [0.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("lo,hi", [(0.0, 1.0), (2.0, 1.0), (None, 1.0), (0.5, None), (1.0, 1.0)])
+def test_clamp_nan_and_crossed_bounds_match_pytorch(lo, hi):
+    points = [nan, -inf, -1.0, 0.0, 0.5, 1.0, 1.5, 2.0, inf]
+    y, g, _ = _grad(lambda x: x.clamp(lo, hi), points)
+    expected = np.asarray(points)
+    if lo is not None:
+        expected = np.maximum(expected, lo)
+    if hi is not None:
+        expected = np.minimum(expected, hi)     # max wins when lo > hi
+    np.testing.assert_array_equal(y.data, expected)
+    torch = _torch()
+    ty, tg = _torch_grad(torch, lambda x: x.clamp(lo, hi), points)
+    _same(y.data, ty)
+    _same(g.data, tg)
+
+
+def test_clamp_with_tensor_bounds_sends_gradient_to_the_picked_bound():
+    torch = _torch()
+    xs = [nan, -2.0, 0.0, 0.5, 3.0, 1.0]
+    los = [0.0, -1.0, 0.0, 0.7, 2.0, 2.0]
+    his = [1.0, 1.0, 1.0, 0.6, 2.5, 0.0]
+    out = []
+    for lib in (ag, torch):
+        x, lo, hi = (lib.tensor(v, dtype=lib.float64, requires_grad=True) for v in (xs, los, his))
+        y = lib.clamp(x, lo, hi)
+        (y * lib.tensor(np.arange(1.0, 7.0), dtype=lib.float64)).sum().backward()
+        get = (lambda t: t.detach().numpy()) if lib is torch else (lambda t: t.data)
+        out.append([get(y), get(x.grad), get(lo.grad), get(hi.grad)])
+    for ours, ref in zip(*out):
+        _same(ours, ref)
+
+
+# --- item 9: finite gradients where PyTorch has them ----------------------------------
+@pytest.mark.parametrize("kw", [dict(), dict(dim=0), dict(dim=1, keepdim=True),
+                                dict(dim=(0, 1), unbiased=False)], ids=str)
+def test_std_var_of_equal_values_have_zero_gradient(kw):
+    for fn in (ag.std, ag.var):
+        x = ag.tensor(np.full((3, 2), 1.25), requires_grad=True)
+        fn(x, **kw).sum().backward()
+        np.testing.assert_array_equal(x.grad.data, np.zeros((3, 2)))
+    x = ag.tensor([[1.0, 1.0], [2.0, 3.0]], requires_grad=True)
+    ag.std(x, dim=1).sum().backward()          # one constant row, one not
+    np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [-0.5 ** 0.5, 0.5 ** 0.5]])
+
+
+@pytest.mark.parametrize("c", [0, 1, 2, 3, 0.0, 1.0])
+def test_pow_at_zero_first_and_second_order(c):
+    y, g, x = _grad(lambda x: x ** c, [0.0, -0.0, 2.0], create_graph=True)
+    (h,) = ag.grad(g.sum(), x, allow_unused=True) if g.requires_grad else (None,)
+    torch = _torch()
+    tx = torch.tensor([0.0, -0.0, 2.0], dtype=torch.float64, requires_grad=True)
+    (tg,) = torch.autograd.grad((tx ** c).sum(), tx, create_graph=True)
+    (th,) = torch.autograd.grad(tg.sum(), tx, allow_unused=True) if tg.requires_grad else (None,)
+    _same(g.data, tg.detach().numpy())
+    _same(np.zeros(3) if h is None else h.data, np.zeros(3) if th is None else th.numpy())
+
+
+def test_pow_zero_gradient_is_zero_even_at_inf():
+    _, g, _ = _grad(lambda x: x ** 0, [0.0, inf, nan, -3.0])
+    np.testing.assert_array_equal(g.data, np.zeros(4))
+
+
+# --- item 10: dim=() reduces over every dim --------------------------------------------
+@pytest.mark.parametrize("name", ["sum", "mean", "var", "std", "amax", "amin", "norm",
+                                  "logsumexp"])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_empty_dim_tuple_reduces_everything(name, keepdim):
+    data = np.array([[1.0, 2.0, 7.0], [3.0, 4.0, -1.0]])
+    x = ag.tensor(data, requires_grad=True)
+    kw = dict(dim=(), keepdim=keepdim) if name != "norm" else dict(dim=(), keepdim=keepdim)
+    y = getattr(ag, name)(x, **kw)
+    y.sum().backward()
+    assert y.shape == ((1, 1) if keepdim else ())
+    full = getattr(ag, name)(ag.tensor(data), dim=(0, 1))
+    np.testing.assert_allclose(y.data.reshape(()), full.data, rtol=1e-6)
+    assert np.isfinite(x.grad.data).all()
+    if name == "logsumexp":
+        return                                  # torch 2.13's logsumexp fails on dim=()
+    torch = _torch()
+    ty = getattr(torch, name)(torch.tensor(data), dim=(), keepdim=keepdim) if name != "norm" \
+        else torch.tensor(data).norm(dim=(), keepdim=keepdim)
+    np.testing.assert_allclose(y.data, ty.numpy(), rtol=1e-6)
+
+
+# --- item 11: integer overflow ---------------------------------------------------------
+@pytest.mark.parametrize("data", [2 ** 63, [2 ** 64 - 1], [1, 2 ** 63], [-2 ** 63 - 1],
+                                  [[1, 2], [3, 2 ** 70]], (5, -2 ** 64)])
+def test_int_overflow_raises(data):
+    with pytest.raises(OverflowError, match="does not fit in int64"):
+        ag.tensor(data)
+    with pytest.raises(ValueError):            # PyTorch raises a ValueError
+        ag.tensor(data)
+
+
+def test_int_extremes_and_big_floats_are_fine():
+    assert ag.tensor(2 ** 63 - 1).item() == 2 ** 63 - 1
+    assert ag.tensor([-2 ** 63]).dtype == np.int64
+    assert ag.tensor([True, 2]).dtype == np.int64
+    big = ag.tensor([1.5, 2 ** 64])              # a float among them: a float tensor
+    assert big.dtype == np.float32 and big.data[1] == np.float32(2.0 ** 64)
+    assert ag.tensor([2 ** 63, 1.0], dtype=ag.float64).data[0] == 2.0 ** 63
