@@ -29,7 +29,7 @@ from . import _common as C
 from .gradient import Attribution
 
 ELEMENTWISE = (ops.Relu, ops.Tanh, ops.Sigmoid, ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Abs,
-               ops.Pow, ops_nn.Erf, ops_nn.Gelu)
+               ops.Pow, ops.Softplus, ops_nn.Erf, ops_nn.Gelu)
 
 
 def _halves(a, out_shape, n):
