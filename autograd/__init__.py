@@ -33,6 +33,11 @@ from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, G
                      GraphError, IntegerOverflowError, OutOfRangeError, ShapeError)
 from . import functional
 from .masking import masked_fill_, tril, triu
+from .sorting import argsort, sort, topk
+from .indexing import (index_select, is_contiguous, narrow, repeat_interleave, select, unbind,
+                       unflatten)
+from .einsum import baddbmm, einsum
+from .sampling import multinomial
 from .devices import device, finfo, get_num_threads, iinfo, set_num_threads
 from . import cuda
 

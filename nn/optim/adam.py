@@ -3,8 +3,8 @@ import numpy as np
 
 from autograd.errors import ArgumentError
 
-from .optimizer import (Optimizer, check_hyperparameters, lerp_, square_average_, state_buffer,
-                        update_direction)
+from .optimizer import (Optimizer, check_hyperparameters, cpu_options, lerp_, square_average_,
+                        state_buffer, update_direction)
 
 
 class Adam(Optimizer):
@@ -22,14 +22,16 @@ class Adam(Optimizer):
     decoupled_weight_decay = False
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         name = type(self).__name__
         check_hyperparameters(name, lr=lr, eps=eps, weight_decay=weight_decay)
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
             raise ArgumentError(f"{name}: invalid betas {betas!r}; each must be in [0, 1)")
         super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
                                       weight_decay=weight_decay, amsgrad=amsgrad,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **cpu_options(name, foreach, fused, capturable,
+                                                    differentiable)))
 
     def _update(self, group, params):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
@@ -67,5 +69,7 @@ class AdamW(Adam):
     decoupled_weight_decay = True
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize)
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         foreach=foreach, capturable=capturable, differentiable=differentiable,
+                         fused=fused)

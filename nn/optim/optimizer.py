@@ -207,6 +207,25 @@ class _Workspace:
         return views
 
 
+def cpu_options(opt, foreach=None, fused=None, capturable=False, differentiable=False):
+    """PyTorch's implementation switches, for its param groups. `foreach` and `fused`
+    choose how PyTorch batches the update over tensors: gradgraph's step is the same
+    maths whatever they say, so any value is accepted and kept. `capturable` (CUDA-graph
+    capture) and `differentiable` (an update recorded by autograd) change what the step
+    is, and gradgraph has neither: True is an error."""
+    for name, value in (("foreach", foreach), ("fused", fused)):
+        if value not in (None, True, False):
+            raise ArgumentError(f"{opt}: {name} must be None, True or False, got {value!r}")
+    if capturable:
+        raise ArgumentError(f"{opt}: capturable=True is for capturing the step in a CUDA graph; "
+                            f"gradgraph runs on the CPU and has no graph capture: leave it False")
+    if differentiable:
+        raise ArgumentError(f"{opt}: differentiable=True (an update autograd can differentiate "
+                            f"through) is not supported: gradgraph's step writes the parameters "
+                            f"in place without recording; leave it False")
+    return dict(foreach=foreach, fused=fused, capturable=False, differentiable=False)
+
+
 def check_hyperparameters(opt, **values):
     """Raise a ValueError naming the optimizer and value unless every value is >= 0."""
     for name, value in values.items():

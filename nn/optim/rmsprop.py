@@ -1,8 +1,8 @@
 """RMSprop, with PyTorch's update rule."""
 import numpy as np
 
-from .optimizer import (Optimizer, check_hyperparameters, lerp_, square_average_, state_buffer,
-                        update_direction)
+from .optimizer import (Optimizer, check_hyperparameters, cpu_options, lerp_, square_average_,
+                        state_buffer, update_direction)
 
 
 class RMSprop(Optimizer):
@@ -18,11 +18,14 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False):
+                 centered=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False):
         check_hyperparameters("RMSprop", lr=lr, alpha=alpha, eps=eps,
                               weight_decay=weight_decay, momentum=momentum)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
-                                      momentum=momentum, centered=centered, maximize=maximize))
+                                      momentum=momentum, centered=centered, maximize=maximize,
+                                      **cpu_options("RMSprop", foreach, None, capturable,
+                                                    differentiable)))
 
     def _update(self, group, params):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]

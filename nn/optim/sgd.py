@@ -3,7 +3,7 @@ import numpy as np
 
 from autograd.errors import ArgumentError
 
-from .optimizer import Optimizer, check_hyperparameters, update_direction
+from .optimizer import Optimizer, check_hyperparameters, cpu_options, update_direction
 
 
 class SGD(Optimizer):
@@ -18,13 +18,15 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
         check_hyperparameters("SGD", lr=lr, momentum=momentum, weight_decay=weight_decay)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ArgumentError("SGD: Nesterov momentum requires momentum > 0 and dampening = 0")
         super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
                                       weight_decay=weight_decay, nesterov=nesterov,
-                                      maximize=maximize))
+                                      maximize=maximize,
+                                      **cpu_options("SGD", foreach, fused, capturable,
+                                                    differentiable)))
 
     def _update(self, group, params):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]

@@ -1,0 +1,62 @@
+"""``multinomial``: category indices drawn from rows of non-negative weights, on
+autograd's default generator (so ``manual_seed`` reproduces them) or a given numpy
+Generator. No gradient: the result is integers."""
+import numpy as np
+
+from .errors import ArgumentError, ShapeError
+from .graph import _wrap
+from .tensor import Tensor
+
+
+def multinomial(input, num_samples, replacement=False, generator=None):
+    """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability
+    proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``.
+
+    With replacement each draw is independent (inverse CDF of one uniform). Without,
+    the draws are those of sampling one at a time and removing what was drawn: the
+    indices of the `num_samples` smallest of E_i / w_i with E_i exponential (the
+    exponential race, exact and vectorised); a row then needs that many non-zero weights."""
+    from .creation import default_generator
+    w = np.asarray(input.data if isinstance(input, Tensor) else input)
+    if w.ndim not in (1, 2) or w.shape[-1] == 0:
+        raise ShapeError(f"multinomial: expected a 1-d or 2-d tensor of weights with at least "
+                         f"one category, got shape {w.shape}")
+    if w.dtype.kind not in "fiu":
+        raise ArgumentError(f"multinomial: weights must be numbers, got {w.dtype}")
+    w = w.astype(np.float64).reshape(-1, w.shape[-1])
+    if not np.isfinite(w).all() or (w < 0).any():
+        raise ArgumentError("multinomial: weights must be finite and non-negative")
+    total = w.sum(axis=1)
+    if (total <= 0).any():
+        raise ArgumentError(f"multinomial: every row needs a positive total weight; row(s) "
+                            f"{np.flatnonzero(total <= 0).tolist()} sum to 0")
+    if isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer)) \
+            or num_samples < 1:
+        raise ArgumentError(f"multinomial: num_samples must be a positive int, got "
+                            f"{num_samples!r}")
+    rng = default_generator() if generator is None else generator
+    if replacement:
+        out = _with_replacement(w, total, num_samples, rng)
+    else:
+        nonzero = (w > 0).sum(axis=1)
+        if num_samples > nonzero.min():
+            raise ArgumentError(f"multinomial: cannot draw {num_samples} samples without "
+                                f"replacement from a row with only {nonzero.min()} categories "
+                                f"of non-zero weight")
+        with np.errstate(divide="ignore"):
+            keys = rng.standard_exponential(w.shape) / w       # weight 0: +inf, never drawn
+        out = np.argsort(keys, axis=1, kind="stable")[:, :num_samples]
+    out = out.astype(np.int64, copy=False)
+    return _wrap(out if input.ndim == 2 else out[0], None)
+
+
+def _with_replacement(w, total, num_samples, rng):
+    cdf = np.cumsum(w, axis=1)
+    u = rng.random((w.shape[0], num_samples)) * total[:, None]
+    idx = np.stack([np.searchsorted(c, row, side="right") for c, row in zip(cdf, u)])
+    # u * total can round up to the total: fall back on the last category of non-zero weight
+    last = w.shape[1] - 1 - np.argmax(w[:, ::-1] > 0, axis=1)
+    return np.minimum(idx, last[:, None])
+
+
+Tensor.multinomial = multinomial
