@@ -30,7 +30,8 @@ from .graph import RemovableHandle, is_grad_enabled
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, GradgraphError,
-                     GraphError, IntegerOverflowError, OutOfRangeError, ShapeError)
+                     GraphError, IntegerOverflowError, NotDifferentiableError, OutOfRangeError,
+                     ShapeError)
 from . import functional
 from .masking import masked_fill_, tril, triu
 from .sorting import argsort, sort, topk

@@ -57,3 +57,9 @@ def describe(*arrays):
     """'(3, 4) float32 and (5,) float64' for error messages."""
     return " and ".join(f"{tuple(getattr(a, 'shape', ()))} {getattr(a, 'dtype', type(a).__name__)}"
                         for a in arrays)
+
+
+class NotDifferentiableError(GradgraphError, TypeError):
+    """A numpy function gradgraph cannot differentiate, called on a tensor that requires
+    grad: its result would silently lose the gradient, so it is refused (a TypeError, as
+    numpy's own error for a function an array type does not implement)."""

@@ -88,13 +88,25 @@ class Tensor:
     int64, as in PyTorch; an ndarray keeps its dtype (and its memory is shared)."""
 
     __slots__ = ("data", "grad", "_node", "__weakref__")
-    __array_ufunc__ = None          # make `ndarray op Tensor` call our reflected op
     __array_priority__ = 1000
 
     def __array__(self, dtype=None, copy=None):
-        """np.asarray(tensor) gives the data (shared, as torch.Tensor.numpy())."""
+        """np.asarray(tensor) gives the data (shared, as torch.Tensor.numpy()); refused
+        for a tensor that requires grad, whose gradient the array would lose."""
+        if self._node is not None:
+            raise GraphError(f"numpy: cannot convert a tensor that requires grad "
+                             f"({describe(self.data)}) to a numpy array: its gradient "
+                             f"would be lost. Use t.detach() (np.asarray(t.detach()), "
+                             f"t.detach().numpy()) if no gradient should flow")
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return arr.copy() if copy else arr
+
+    # numpy functions and ufuncs on Tensors record (autograd/numpy_dispatch.py)
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        return _numpy_dispatch.array_ufunc(ufunc, method, inputs, kwargs)
+
+    def __array_function__(self, func, types, args, kwargs):
+        return _numpy_dispatch.array_function(func, types, args, kwargs)
 
     def __init__(self, data, dtype=None, requires_grad=False):
         self.data = as_array(data, dtype)
@@ -212,7 +224,9 @@ class Tensor:
 
     def numpy(self):
         if self._node is not None:
-            raise GraphError("numpy: call .detach().numpy() on a tensor that requires grad")
+            raise GraphError(f"numpy: cannot call .numpy() on a tensor that requires grad "
+                             f"({describe(self.data)}): its gradient would be lost. Use "
+                             f"t.detach().numpy()")
         return self.data
 
     def tolist(self):
@@ -380,3 +394,4 @@ def _promote(a, b):
 
 graph._Tensor = Tensor
 from . import backprop  # noqa: E402  (it needs Tensor; Tensor.backward needs it)
+from . import numpy_dispatch as _numpy_dispatch  # noqa: E402  (the same)

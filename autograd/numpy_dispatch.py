@@ -1,0 +1,257 @@
+"""numpy's dispatch protocols for Tensor: numpy code differentiates as written.
+
+``np.exp(t)``, ``np.dot(t, w)``, ``np.sum(t, axis=0)``, ``arr * t``... on Tensors call
+gradgraph's own ops (``Tensor.__array_ufunc__`` and ``Tensor.__array_function__`` land
+here), so they record into the graph and return Tensors. Three kinds of numpy function:
+
+- those with a gradgraph counterpart (the tables ``UFUNCS`` here and
+  ``numpy_functions.FUNCTIONS``): recorded, with gradients of any order;
+- those whose result carries no gradient (shapes, indices, comparisons, predicates):
+  run on the data, so they work on any tensor;
+- all others: on tensors that do not require grad they run on the data and return what
+  numpy returns; given a tensor that requires grad they raise ``NotDifferentiableError``
+  naming the function, never a silently detached result.
+
+``out=`` writes follow gradgraph's in-place rules (as ``t.copy_(result)``: refused for
+a leaf that requires grad, version-checked at backward); an ndarray ``out`` cannot take
+a result that requires grad.
+"""
+import math
+
+import numpy as np
+
+from . import functions as F
+from . import graph
+from .errors import ArgumentError, NotDifferentiableError, describe
+from .graph import _wrap
+from .tensor import Tensor
+
+
+def _name(func):
+    module = getattr(func, "__module__", None) or "numpy"
+    return f"{module}.{func.__name__}" if module.startswith("numpy") else f"numpy.{func.__name__}"
+
+
+def _tensors(obj):
+    """The Tensors in `obj`, looking into lists and tuples (np.concatenate's argument)."""
+    if isinstance(obj, Tensor):
+        yield obj
+    elif isinstance(obj, (list, tuple)):
+        for item in obj:
+            yield from _tensors(item)
+
+
+def _data(obj):
+    """`obj` with every Tensor replaced by its array (lists and tuples looked into)."""
+    if isinstance(obj, Tensor):
+        return obj.data
+    if isinstance(obj, (list, tuple)) and any(True for _ in _tensors(obj)):
+        return type(obj)(_data(item) for item in obj)
+    return obj
+
+
+class Unsupported(Exception):
+    """Raised by an implementation for arguments it does not handle (numpy's where=,
+    a matrix norm...): the call is then treated as an unsupported function."""
+
+
+def refuse(name, args, why="gradgraph has no gradient for it"):
+    """Raise NotDifferentiableError for numpy function `name` called on `args`."""
+    ts = [t for t in _tensors(list(args)) if t._node is not None]
+    got = describe(*[t.data for t in ts]) if ts else "tensors"
+    raise NotDifferentiableError(
+        f"{name}: cannot differentiate this numpy function ({why}); it was called on a "
+        f"tensor that requires grad ({got}), so its result would silently lose the "
+        f"gradient. Call it on t.detach() if no gradient should flow, or write it with "
+        f"gradgraph's ops (or a custom autograd.Function)")
+
+
+def run_on_data(fn, name, args, kwargs, needs_grad_free=True,
+                why="gradgraph has no gradient for it"):
+    """Run numpy's own `fn` on the tensors' arrays. With `needs_grad_free`, refuse if a
+    tensor requires grad (the result could not carry its gradient)."""
+    if needs_grad_free and any(t._node is not None
+                               for t in _tensors(list(args) + list(kwargs.values()))):
+        refuse(name, list(args) + list(kwargs.values()), why)
+    out = kwargs.get("out")
+    result = fn(*_data(list(args)), **{k: _data(v) for k, v in kwargs.items()})
+    for t in _tensors(out):
+        graph.mark_modified(t.data, f"{name}(out=...)")
+    if isinstance(out, Tensor):
+        return out
+    if isinstance(out, tuple) and len(out) == 1 and isinstance(out[0], Tensor):
+        return out[0]
+    return result
+
+
+def write_out(name, out, compute):
+    """Write `compute()`'s result into `out` (a Tensor: gradgraph's in-place rules; an
+    ndarray: only a result that needs no gradient) and return `out`."""
+    if isinstance(out, tuple):
+        if len(out) != 1:
+            raise ArgumentError(f"{name}: expected one out= array, got {len(out)}")
+        out = out[0]
+    if isinstance(out, Tensor):
+        from .methods import _inplace
+        return _inplace(out, f"{name}(out=...)", compute)
+    result = compute()
+    if isinstance(result, Tensor):
+        if result._node is not None:
+            raise NotDifferentiableError(
+                f"{name}: out= is a numpy array (shape {np.shape(out)}), which cannot hold a "
+                f"result that requires grad ({describe(result.data)}); pass a Tensor as out=, "
+                f"or drop out=")
+        result = result.data
+    np.copyto(out, result, casting="same_kind")
+    return out
+
+
+# --- ufuncs -------------------------------------------------------------------------------
+def _operator(method, reflected):
+    """np.add(a, b) as `a + b` (or `b.__radd__(a)`): the operators' dtype rules exactly."""
+    def fn(a, b):
+        if isinstance(a, Tensor):
+            return getattr(Tensor, method)(a, b)
+        return getattr(Tensor, reflected)(b, a)
+    return fn
+
+
+def _zero_gradient(np_fn):
+    """A piecewise-constant function (floor, ceil...): its gradient is zero, and its
+    result requires grad when its input does (as in PyTorch)."""
+    def fn(x, *args):
+        value = np_fn(x.data, *args)
+        return _wrap(value, None) if x._node is None else F.where(False, x, value)
+    return fn
+
+
+def _no_gradient(ufunc):
+    """A comparison or predicate: a bool Tensor without gradient, as gradgraph's own."""
+    def fn(*args):
+        return _wrap(np.asarray(ufunc(*[_data(a) for a in args])), None)
+    return fn
+
+
+def _logaddexp(a, b):
+    """log(e^a + e^b), shifted by the (constant) larger value so that it never overflows."""
+    a, b = F._t(a, b if isinstance(b, Tensor) else None), F._t(b, a)
+    m = np.maximum(a.data, b.data)
+    m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
+    return F.log(F.exp(a - m) + F.exp(b - m)) + m
+
+
+def _positive(x):
+    return x.clone()
+
+
+UFUNCS = {
+    np.add: _operator("__add__", "__radd__"),
+    np.subtract: _operator("__sub__", "__rsub__"),
+    np.multiply: _operator("__mul__", "__rmul__"),
+    np.true_divide: _operator("__truediv__", "__rtruediv__"),
+    np.power: _operator("__pow__", "__rpow__"),
+    np.matmul: _operator("__matmul__", "__rmatmul__"),
+    np.maximum: F.maximum,
+    np.minimum: F.minimum,
+    np.logaddexp: _logaddexp,
+    np.negative: lambda x: -x,
+    np.positive: _positive,
+    np.conjugate: _positive,           # real tensors: a copy
+    np.exp: F.exp,
+    np.exp2: lambda x: 2.0 ** x,
+    np.log: F.log,
+    np.log2: lambda x: F.log(x) * (1.0 / math.log(2.0)),
+    np.log10: lambda x: F.log(x) * (1.0 / math.log(10.0)),
+    np.sqrt: F.sqrt,
+    np.square: F.square,
+    np.reciprocal: F.reciprocal,
+    np.sin: F.sin,
+    np.cos: F.cos,
+    np.tan: lambda x: F.sin(x) / F.cos(x),
+    np.tanh: F.tanh,
+    np.absolute: F.abs,
+    np.fabs: F.abs,
+    np.sign: F.sign,
+    np.floor: _zero_gradient(np.floor),
+    np.ceil: _zero_gradient(np.ceil),
+    np.trunc: _zero_gradient(np.trunc),
+    np.rint: _zero_gradient(np.rint),
+}
+NO_GRADIENT_UFUNCS = (np.greater, np.greater_equal, np.less, np.less_equal, np.equal,
+                      np.not_equal, np.isnan, np.isinf, np.isfinite, np.signbit,
+                      np.logical_and, np.logical_or, np.logical_xor, np.logical_not)
+UFUNCS.update((u, _no_gradient(u)) for u in NO_GRADIENT_UFUNCS)
+
+_REDUCE = {np.add: "sum", np.maximum: "amax", np.minimum: "amin"}
+_NO_VALUE = np._NoValue
+_METHOD_ARGS = {"reduce": ("axis", "keepdims", "initial"), "accumulate": ("axis",),
+                "outer": ()}
+
+
+def _ufunc_method(ufunc, method, inputs, kw):
+    """ufunc.reduce / .accumulate / .outer for the ufuncs that map onto gradgraph ops,
+    or None."""
+    from . import numpy_functions as NF
+    if method == "reduce" and ufunc in _REDUCE:
+        x, = inputs
+        axis = kw.get("axis", 0)
+        fn = {np.add: NF.np_sum, np.maximum: NF.np_amax, np.minimum: NF.np_amin}[ufunc]
+        return fn(x, axis, keepdims=kw.get("keepdims", False),
+                  initial=kw.get("initial", _NO_VALUE))
+    if method == "accumulate" and ufunc is np.add:
+        x, = inputs
+        return NF.np_cumsum(x, kw.get("axis", 0))
+    if method == "outer" and ufunc in UFUNCS and ufunc.nin == 2 and ufunc is not np.matmul:
+        a, b = inputs
+        nb = np.ndim(b.data if isinstance(b, Tensor) else b)
+        a = a.reshape(a.shape + (1,) * nb) if isinstance(a, Tensor) else \
+            np.reshape(a, np.shape(a) + (1,) * nb)
+        return UFUNCS[ufunc](a, b)
+    return None
+
+
+def _defaults_only(kwargs, allowed=()):
+    """True if every keyword is one gradgraph implements (`allowed`) or numpy's default."""
+    return all(k in allowed or k == "casting" and v == "same_kind" or
+               k == "order" and v in ("K", "C") or k == "subok" and v is True or
+               k == "where" and v is True or k == "dtype" and v is None
+               for k, v in kwargs.items())
+
+
+def array_ufunc(ufunc, method, inputs, kwargs):
+    """Tensor.__array_ufunc__: run `ufunc` (or its `method`) with gradgraph's ops."""
+    name = _name(ufunc) + ("" if method == "__call__" else f".{method}")
+    out = kwargs.get("out")
+    result = None
+    if method == "__call__":
+        impl = UFUNCS.get(ufunc)
+        dtype = kwargs.get("dtype")
+        if impl is not None and _defaults_only(kwargs, ("out", "dtype")):
+            def compute():
+                r = impl(*inputs)
+                return r.to(dtype) if dtype is not None and isinstance(r, Tensor) else r
+            return compute() if out is None else write_out(name, out, compute)
+    elif out is None and _defaults_only(kwargs, _METHOD_ARGS.get(method, ())):
+        result = _ufunc_method(ufunc, method, inputs, kwargs)
+    if result is not None:
+        return result
+    return run_on_data(getattr(ufunc, method), name, inputs, kwargs)
+
+
+def array_function(func, types, args, kwargs):
+    """Tensor.__array_function__: run numpy function `func` with gradgraph's ops."""
+    from . import numpy_functions as NF
+    name = _name(func)
+    impl = NF.FUNCTIONS.get(func)
+    if impl is not None:
+        out = kwargs.get("out")
+        kw = {k: v for k, v in kwargs.items() if k != "out"}
+        try:
+            if out is None:
+                return impl(*args, **kw)
+            return write_out(name, out, lambda: impl(*args, **kw))
+        except Unsupported as e:
+            return run_on_data(func, name, args, kwargs, why=str(e))
+    if func in NF.NO_GRADIENT:
+        return run_on_data(func, name, args, kwargs, needs_grad_free=False)
+    return run_on_data(func, name, args, kwargs)
