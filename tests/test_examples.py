@@ -60,3 +60,40 @@ def test_micrograd_style_quick():
     assert "337 scalar parameters" in out
     acc = float(re.search(r"final accuracy ([\d.]+)%", out).group(1))
     assert acc >= 90.0, out
+
+
+def test_char_gpt_quick_learns_and_draws(tmp_path):
+    out = _run("char_gpt.py", "--quick", "--iters", "60", "--eval-interval", "30",
+               "--sample-len", "40", "--out", tmp_path)
+    assert "text: pydoc_data.topics" in out or "standard library" in out
+    base = float(re.search(r"unigram baseline: val loss ([\d.]+)", out).group(1))
+    steps = re.findall(r"step +(\d+)/60 +loss ([\d.]+) +lr ([\d.e+-]+) +([\d,]+) tokens/s +ETA",
+                       out)
+    assert [int(s[0]) for s in steps] == [1, 10, 20, 30, 40, 50, 60]
+    lrs = [float(s[2]) for s in steps]
+    assert lrs[0] < lrs[1] and lrs[-1] < lrs[2]               # warmup, then cosine decay
+    final = re.search(r"final: train loss ([\d.]+) +val loss ([\d.]+)", out)
+    assert float(final.group(2)) < base < float(steps[0][1]), out
+    sample = out.split("top-k 20):\n", 1)[1].split("\npictures")[0]
+    assert sample.startswith("The ") and len(sample) >= 44
+    state = load(tmp_path / "ckpt.gg")
+    assert state["step"] == 60 and state["optimizer"]["state"][0]["step"] == 60
+    assert state["model"]["lm_head.weight"] is not None
+    dot = (tmp_path / "gpt-graph.dot").read_text()
+    assert dot.startswith("digraph") and "transformer.h.1" in dot
+    assert (tmp_path / "gpt-gradient-flow.dot").read_text().startswith("digraph")
+
+
+def test_char_gpt_resume_equals_uninterrupted_run(tmp_path):
+    common = ("--quick", "--iters", "30", "--eval-interval", "10", "--sample-len", "5",
+              "--no-pictures")
+    _run("char_gpt.py", *common, "--out", tmp_path / "a")
+    _run("char_gpt.py", *common, "--stop-after", "20", "--out", tmp_path / "b")
+    assert load(tmp_path / "b" / "ckpt.gg")["step"] == 20
+    out = _run("char_gpt.py", *common, "--resume", "--out", tmp_path / "b")
+    assert "resumed from" in out and "at step 20" in out
+    assert re.findall(r"step +(\d+)/30", out)[0] == "21"
+    a, b = load(tmp_path / "a" / "ckpt.gg"), load(tmp_path / "b" / "ckpt.gg")
+    assert a["step"] == b["step"] == 30
+    for name, value in a["model"].items():                    # dropout, batches, AdamW
+        np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
