@@ -100,3 +100,90 @@ def test_feature_ablation_occlusion(pair):
           captum_attr.Occlusion(theirs).attribute(T(x), sliding_window_shapes=(1, 3, 2),
                                                   strides=(1, 2, 2), baselines=0.5, target=2),
           1e-6)                                   # Captum accumulates occlusion in float32
+
+
+def test_layer_methods(pair):
+    ours, theirs, x, b = pair
+    ca = captum_attr
+    close(gx.LayerActivation(ours, ours[1]).attribute(ag.tensor(x)),
+          ca.LayerActivation(theirs, theirs[1]).attribute(T(x)))
+    for relu in (False, True):
+        close(gx.LayerGradCam(ours, ours[0]).attribute(ag.tensor(x), target=[0, 2, 1],
+                                                       relu_attributions=relu),
+              ca.LayerGradCam(theirs, theirs[0]).attribute(T(x), target=[0, 2, 1],
+                                                           relu_attributions=relu))
+    a, d = gx.LayerConductance(ours, ours[4]).attribute(
+        ag.tensor(x), baselines=ag.tensor(b), target=1, n_steps=15, return_convergence_delta=True)
+    c, cd = ca.LayerConductance(theirs, theirs[4]).attribute(
+        T(x), baselines=T(b), target=1, n_steps=15, return_convergence_delta=True)
+    close(a, c)
+    close(d, cd)
+    a, d = gx.LayerIntegratedGradients(ours, ours[0]).attribute(
+        ag.tensor(x), baselines=ag.tensor(b), target=2, n_steps=12, return_convergence_delta=True)
+    c, cd = ca.LayerIntegratedGradients(theirs, theirs[0]).attribute(
+        T(x), baselines=T(b), target=2, n_steps=12, return_convergence_delta=True)
+    close(a, c)
+    close(d, cd)
+
+
+def test_gradcam_interpolation_matches():
+    rng = np.random.default_rng(1)
+    m = rng.normal(size=(2, 1, 3, 4))
+    for mode in ("nearest", "bilinear"):
+        close(gx.LayerGradCam.interpolate(ag.tensor(m), (7, 9), mode),
+              captum_attr.LayerAttribution.interpolate(T(m), (7, 9), mode))
+
+
+def test_layer_integrated_gradients_on_an_embedding():
+    ag.manual_seed(2)
+    emb, head = nn.Embedding(12, 5).double(), nn.Linear(5, 3).double()
+    temb, thead = torch.nn.Embedding(12, 5).double(), torch.nn.Linear(5, 3).double()
+    with torch.no_grad():
+        temb.weight.copy_(torch.from_numpy(emb.weight.data))
+        thead.weight.copy_(torch.from_numpy(head.weight.data))
+        thead.bias.copy_(torch.from_numpy(head.bias.data))
+    ids = np.array([[1, 4, 7, 0], [3, 11, 2, 5]])
+    ours = gx.LayerIntegratedGradients(lambda i: head(emb(i).tanh().mean(dim=1)), emb)
+    theirs = captum_attr.LayerIntegratedGradients(lambda i: thead(temb(i).tanh().mean(dim=1)), temb)
+    close(ours.attribute(ag.tensor(ids), baselines=ag.zeros(2, 4, dtype=ag.int64), target=[0, 2]),
+          theirs.attribute(torch.from_numpy(ids), baselines=torch.zeros(2, 4, dtype=torch.long),
+                           target=[0, 2]))
+
+
+def test_infidelity_and_deterministic_sensitivity():
+    from captum.metrics import infidelity, sensitivity_max
+    from viz.explain import infidelity as our_infidelity, sensitivity_max as our_sensitivity
+    ours, theirs = models()
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 1, 6, 6))
+    noise = 0.05 * rng.normal(size=(2 * 4, 1, 6, 6))
+    attr = rng.normal(size=(2, 1, 6, 6))
+
+    def our_perturb(inputs):
+        return ag.tensor(noise), inputs - ag.tensor(noise)
+
+    def their_perturb(inputs):
+        return T(noise), inputs - T(noise)
+
+    close(our_infidelity(ours, our_perturb, ag.tensor(x), ag.tensor(attr), target=1,
+                         n_perturb_samples=4),
+          infidelity(theirs, their_perturb, T(x), T(attr), target=1, n_perturb_samples=4))
+    close(our_infidelity(ours, our_perturb, ag.tensor(x), ag.tensor(attr), target=1,
+                         n_perturb_samples=4, normalize=True),
+          infidelity(theirs, their_perturb, T(x), T(attr), target=1, n_perturb_samples=4,
+                     normalize=True))
+    fixed = [0.01 * rng.normal(size=(2, 1, 6, 6)) for _ in range(3)]   # the same draws in both
+    k = iter(range(100))
+    their_k = iter(range(100))
+
+    def our_shift(inputs):
+        return ag.tensor(inputs.data + fixed[next(k) % 3])
+
+    def their_shift(inputs, radius):
+        return inputs + T(fixed[next(their_k) % 3])
+
+    s = our_sensitivity(gx.Saliency(ours).attribute, ag.tensor(x), perturb_func=our_shift,
+                        n_perturb_samples=3, target=0)
+    c = sensitivity_max(captum_attr.Saliency(theirs).attribute, T(x), perturb_func=their_shift,
+                        n_perturb_samples=3, max_examples_per_batch=2, target=0, abs=False)
+    close(s, c)

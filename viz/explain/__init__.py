@@ -14,3 +14,11 @@ from .deeplift import DeepLift
 from .gradient import (Attribution, GradientShap, InputXGradient, IntegratedGradients,
                        NoiseTunnel, Saliency)
 from .perturbation import FeatureAblation, Occlusion, ShapleyValueSampling
+from .layer import (LayerActivation, LayerAttribution, LayerConductance, LayerGradCam,
+                    LayerIntegratedGradients)
+from .capture import ActivationCache, capture
+from .maximise import maximize_activation
+from .metrics import Curve, auc, deletion_curve, infidelity, insertion_curve, sensitivity_max
+from .graph import conductance_shares, draw_attribution_graph
+
+# The pictures need matplotlib (an optional extra): `from viz.explain import plot, text`.

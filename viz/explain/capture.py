@@ -1,0 +1,107 @@
+"""``capture``: every named module's output (and gradient) for one forward (+backward),
+like TransformerLens's ``run_with_cache``."""
+import fnmatch
+
+import numpy as np
+
+import autograd as ag
+from autograd.errors import ArgumentError
+
+from . import _common as C
+
+
+class ActivationCache(dict):
+    """``name -> Tensor`` (the module's output; a tuple of Tensors where the module
+    returns a tuple, e.g. attention output and weights), and ``grads``: ``name ->``
+    d(explained output)/d(module output) when a gradient was asked for. The Tensors are
+    detached copies: the cache keeps no graph alive."""
+
+    def __init__(self):
+        super().__init__()
+        self.grads = {}
+
+    def __repr__(self):
+        items = ", ".join(f"{k}: {_shape(v)}" for k, v in self.items())
+        return f"ActivationCache({items}; grads for {len(self.grads)})"
+
+
+def _shape(v):
+    return tuple(_shape(x) for x in v) if isinstance(v, tuple) else tuple(v.shape)
+
+
+def _selected(model, names):
+    mods = [(n, m) for n, m in model.named_modules() if n]
+    if names is None:
+        return mods
+    if callable(names):
+        return [(n, m) for n, m in mods if names(n)]
+    if isinstance(names, str):
+        names = [names]
+    picked = [(n, m) for n, m in mods if any(fnmatch.fnmatchcase(n, p) for p in names)]
+    missing = [p for p in names if not any(fnmatch.fnmatchcase(n, p) for n, _ in mods)]
+    if missing:
+        raise ArgumentError(f"capture: no module matches {missing}; the model has "
+                            f"{[n for n, _ in mods][:20]}")
+    return picked
+
+
+def capture(model, *inputs, names=None, target=None, additional_forward_args=None):
+    """Run ``model(*inputs, *additional_forward_args)`` once and return ``(output, cache)``.
+
+    `names`: which submodules to record: None (all), a list of names or glob patterns
+    ("blocks.*.attn"), or a callable ``name -> bool``. With a `target` (an index, one per
+    sample, a tuple index or a callable, as the attribution methods take it) the
+    explained output is backpropagated and ``cache.grads[name]`` holds the gradient of
+    each recorded output; parameter ``.grad`` stays untouched. A module that runs several
+    times in the forward is recorded as ``name``, ``name#1``, ``name#2``..."""
+    if not hasattr(model, "named_modules"):
+        raise ArgumentError(f"capture: the model must be a Module, got {type(model).__name__}")
+    mods = _selected(model, names)
+    live = {}
+    handles = []
+
+    def hook_for(name):
+        def hook(module, args, output):
+            key, i = name, 1
+            while key in live:
+                key, i = f"{name}#{i}", i + 1
+            live[key] = output
+        return hook
+
+    cache = ActivationCache()
+    args = C.format_args(additional_forward_args)
+    with C.model_guard(model), C.hooks_removed(handles):
+        for name, m in mods:
+            handles.append(m.register_forward_hook(hook_for(name)))
+        if target is None:
+            with ag.no_grad():
+                out = model(*inputs, *args)
+        else:
+            # float inputs become leaves that require grad, so that every module output
+            # (an Identity's too) is in the graph
+            inputs = [ag.from_numpy(x.data).requires_grad_()
+                      if isinstance(x, ag.Tensor) and x.dtype.kind == "f" else x for x in inputs]
+            with ag.enable_grad():
+                out = model(*inputs, *args)
+                n = out.shape[0]
+                sel = C.Target(target, n, "capture").select(out, "capture")
+                wanted = [(k, t) for k, v in live.items()
+                          for t in (v if isinstance(v, tuple) else (v,))
+                          if isinstance(t, ag.Tensor) and t.requires_grad]
+                grads = ag.grad(sel.sum(), [t for _, t in wanted], allow_unused=True,
+                                materialize_grads=True) if wanted else ()
+                for (k, t), g in zip(wanted, grads):
+                    g = ag.from_numpy(np.array(g.data))
+                    prev = cache.grads.get(k)
+                    cache.grads[k] = g if prev is None else (*_as_tuple(prev), g)
+    for k, v in live.items():
+        cache[k] = (tuple(_detached(t) for t in v) if isinstance(v, tuple) else _detached(v))
+    return _detached(out), cache
+
+
+def _as_tuple(v):
+    return v if isinstance(v, tuple) else (v,)
+
+
+def _detached(t):
+    return ag.from_numpy(np.array(t.data)) if isinstance(t, ag.Tensor) else t
