@@ -4,6 +4,8 @@ import html as _html
 
 import numpy as np
 
+from autograd.errors import ShapeError
+
 from .plot import _array, _axes
 
 _GREEN, _RED = (46, 160, 67), (215, 48, 39)
@@ -29,7 +31,7 @@ def token_html(tokens, attributions, prediction=None, probability=None, delta=No
     Whitespace tokens are shown visibly (␣, ⏎). Write it with ``open(p, "w").write``."""
     a = _array(attributions).reshape(-1)
     if len(a) != len(tokens):
-        raise ValueError(f"token_html: {len(tokens)} tokens but {len(a)} attributions")
+        raise ShapeError(f"token_html: {len(tokens)} tokens but {len(a)} attributions")
     s = _scaled(a)
     spans = []
     for tok, v, raw in zip(tokens, s, a):
