@@ -28,7 +28,8 @@ def checks(request):
     return _launch(request.param)
 
 
-CHECKS = ["tp_gpt_matches_single_process", "tp_checkpoint_moves_between_world_sizes"]
+CHECKS = ["tp_gpt_matches_single_process", "tp_checkpoint_moves_between_world_sizes",
+          "zero_matches_single_process"]
 
 
 @needs_mpi

@@ -22,6 +22,7 @@ from .comm import (abort_on_exception, barrier, broadcast_object, get_comm,
 from .sampler import DistributedSampler
 from .ddp import DistributedDataParallel
 from .pipeline import Pipeline
+from .zero import ZeroRedundancyOptimizer
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
 from .tp_transformer import ParallelCausalSelfAttention, ParallelMLP, parallelize_transformer
 from . import ops, watchdog

@@ -14,7 +14,8 @@ from mpi4py import MPI
 import autograd as ag
 import nn
 import nn.functional as F
-from nn.parallel import parallelize_transformer
+from nn.parallel import (DistributedDataParallel, ZeroRedundancyOptimizer,
+                         parallelize_transformer)
 from parallel_checks import CountingComm, assert_close, main
 
 CHECKS = []
@@ -179,6 +180,69 @@ def tp_checkpoint_moves_between_world_sizes(comm):
     if r == 0:
         os.remove(path)
         os.rmdir(folder)
+
+
+@check
+def zero_matches_single_process(comm):
+    """DDP + ZeroRedundancyOptimizer(AdamW) on every rank's shard equals AdamW on the
+    whole batch in one process; each rank keeps about 1/N of the state; the state,
+    consolidated on rank 0, is the plain optimizer's and resumes on one process and on
+    ZeRO over half of the ranks."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    local = 2
+    xs, ys = tokens(4, batch=local * n, seed=4)
+    mine = slice(r * local, (r + 1) * local)
+    model, ref = gpt(5), gpt(5)
+    ddp = DistributedDataParallel(model, comm=comm)
+    kw = dict(lr=0.01, eps=1e-6, weight_decay=0.1)
+    zero = ZeroRedundancyOptimizer(ddp.parameters(), nn.optim.AdamW, comm=comm, **kw)
+    ref_opt = nn.optim.AdamW(ref.parameters(), **kw)
+    for k in range(2):
+        zero.zero_grad()
+        ddp(xs[k][mine], ys[k][mine]).backward()
+        zero.step()
+    train(ref, ref_opt, xs, ys, 2)
+    compare_states(full_state(model), full_state(ref), "after 2 steps")
+    sizes = comm.allgather(sum(a.nbytes for s in zero.state.values() for a in s.values()
+                               if isinstance(a, np.ndarray)))
+    whole = sum(a.nbytes for s in ref_opt.state.values() for a in s.values()
+                if isinstance(a, np.ndarray))
+    assert sum(sizes) == whole and max(sizes) < whole / n * 1.5 + 1e3, \
+        f"state bytes per rank {sizes}, plain optimizer {whole}"
+    zero.consolidate_state_dict(to=0)
+    saved = comm.bcast(zero.state_dict() if r == 0 else None)
+    expected_sd = ref_opt.state_dict()
+    assert sorted(saved["state"]) == sorted(expected_sd["state"])
+    for i, st in expected_sd["state"].items():
+        for key, value in st.items():
+            assert_close(np.asarray(saved["state"][i][key]), np.asarray(value),
+                         f"consolidated state {i}.{key}")
+    checkpoint = {k: v.data.copy() for k, v in model.state_dict().items()}
+    expected = train(ref, ref_opt, xs[2:], ys[2:], 2)
+    plain = gpt(97)
+    plain.load_state_dict(checkpoint)
+    plain_opt = nn.optim.AdamW(plain.parameters(), **kw)
+    plain_opt.load_state_dict(saved)
+    assert_close(train(plain, plain_opt, xs[2:], ys[2:], 2), expected,
+                 f"ZeRO on {n} ranks -> plain AdamW: losses after resuming")
+    half = comm.Split(r * 2 // n)
+    h, hn = half.Get_rank(), half.Get_size()
+    model = gpt(96)
+    model.load_state_dict(checkpoint)
+    ddp = DistributedDataParallel(model, comm=half)
+    zero = ZeroRedundancyOptimizer(ddp.parameters(), nn.optim.AdamW, comm=half, **kw)
+    zero.load_state_dict(saved)
+    part = slice(h * (local * n // hn), (h + 1) * (local * n // hn))
+    losses = []
+    for k in range(2, 4):
+        zero.zero_grad()
+        loss = ddp(xs[k][part], ys[k][part])
+        loss.backward()
+        zero.step()
+        losses.append(half.allreduce(loss.item()) / hn)
+    assert_close(losses, expected, f"ZeRO on {n} ranks -> ZeRO on {hn}: losses")
+    compare_states(full_state(model), full_state(ref), f"ZeRO on {hn} ranks after resuming")
+    half.Free()
 
 
 if __name__ == "__main__":
