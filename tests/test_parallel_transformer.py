@@ -29,7 +29,7 @@ def checks(request):
 
 
 CHECKS = ["tp_gpt_matches_single_process", "tp_checkpoint_moves_between_world_sizes",
-          "zero_matches_single_process"]
+          "zero_matches_single_process", "pipeline_schedules_match_single_process"]
 
 
 @needs_mpi

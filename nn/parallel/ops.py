@@ -100,6 +100,12 @@ def recv(comm, peer, tag, pending):
     return graph._record(node, data, ()), extra
 
 
+def release_done(pending):
+    """Drop from `pending` the sends that have completed (their buffers can go)."""
+    if pending:
+        pending[:] = [(req, buf) for req, buf in pending if not req.Test()]
+
+
 def wait_all(pending):
     """Complete the non-blocking sends in `pending` and empty it."""
     if pending:

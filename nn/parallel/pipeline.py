@@ -11,7 +11,7 @@ from autograd.errors import ArgumentError, ShapeError
 from ..containers import Sequential
 from ..module import Module
 from .comm import check_same, get_comm
-from .ops import recv, send, wait_all
+from .ops import recv, release_done, send, wait_all
 
 
 def partition(n_stages, n_ranks):
@@ -45,9 +45,23 @@ class Pipeline(Module):
 
     Send and receive are nodes of the autograd graph (``nn.parallel.ops``), so the
     gradients equal those of the unsplit model. Tags are micro-batch indices: do not
-    use `comm` for other point-to-point traffic meanwhile (pass ``comm.Dup()``)."""
+    use `comm` for other point-to-point traffic meanwhile (pass ``comm.Dup()``).
 
-    def __init__(self, stages, chunks=1, comm=None):
+    ``pipe.step(x, target)`` runs forward and backward of a whole batch with
+    `loss_fn` (``loss_fn(output, target)``, a mean over the micro-batch) and the
+    `schedule`: ``"gpipe"`` (every forward, then every backward) or ``"1f1b"`` (after
+    a warm-up of ``world_size - rank - 1`` forwards, one forward then one backward:
+    rank r keeps the activations of at most ``world_size - r`` micro-batches instead
+    of all `chunks`). Gradients accumulate into ``.grad`` as for the whole batch's
+    mean loss; it returns that loss (a 0-d Tensor without graph) on the last rank,
+    None elsewhere. `x` is read on rank 0, `target` on the last rank::
+
+        pipe = Pipeline(stages, chunks=8, schedule="1f1b", loss_fn=F.cross_entropy)
+        opt.zero_grad()
+        loss = pipe.step(x, y)
+        opt.step()"""
+
+    def __init__(self, stages, chunks=1, comm=None, schedule="gpipe", loss_fn=None):
         super().__init__()
         self.comm = get_comm(comm)
         stages = list(stages)
@@ -60,6 +74,10 @@ class Pipeline(Module):
         self.stages = Sequential(OrderedDict((str(i), stages[i]) for i in range(start, stop)))
         self.stage_range = (start, stop)
         self.chunks = chunks
+        if schedule not in ("gpipe", "1f1b"):
+            raise ArgumentError(f"Pipeline: schedule must be 'gpipe' or '1f1b', got "
+                                f"{schedule!r}")
+        self.schedule, self.loss_fn = schedule, loss_fn
         self.is_first = self.rank == 0
         self.is_last = self.rank == self.size - 1
         self._pending = []                 # (request, buffer) of sends in flight
@@ -93,6 +111,28 @@ class Pipeline(Module):
             token = token.detach().requires_grad_()
         return token
 
+    def step(self, x=None, target=None):
+        """Forward and backward of the batch `x` with `loss_fn` and the schedule (see
+        the class doc); returns the batch's mean loss on the last rank, else None."""
+        if self.loss_fn is None:
+            raise ArgumentError("Pipeline.step needs a loss_fn: Pipeline(..., loss_fn=...)")
+        if self.is_first and x is None:
+            raise ArgumentError("Pipeline.step: rank 0 needs the input batch")
+        if self.is_last and target is None:
+            raise ArgumentError(f"Pipeline.step: the last rank ({self.rank}) needs the target")
+        wait_all(self._pending)
+        run = _Run(self, x, target)
+        run.forward(0)
+        n, warmup = run.n, min(self.size - self.rank - 1, run.n)
+        if self.schedule == "gpipe":
+            order = ["F"] * n + ["B"] * n
+        else:
+            order = ["F"] * warmup + ["F", "B"] * (n - warmup) + ["B"] * warmup
+        for op in order[1:]:                  # the first forward is done
+            run.forward(run.next_f) if op == "F" else run.backward(run.next_b)
+            release_done(self._pending)       # sent activations need not stay alive
+        return run.loss()
+
     def _run_stage(self, h):
         try:
             return self.stages(h)
@@ -110,3 +150,47 @@ class Pipeline(Module):
     def extra_repr(self):
         return (f"rank={self.rank}/{self.size}, stages={self.stage_range[0]}..."
                 f"{self.stage_range[1] - 1}, chunks={self.chunks}")
+
+
+class _Run:
+    """The micro-batches of one ``Pipeline.step`` on this rank: forward(k) keeps what
+    backward(k) needs (the last rank's loss, or the token of what was sent), and
+    backward(k) drops it, so the activations held are those of the micro-batches
+    between them."""
+
+    def __init__(self, pipe, x, target):
+        self.pipe = pipe
+        self.micro = chunk(x, pipe.chunks, dim=0) if pipe.is_first else None
+        self.targets = chunk(target, pipe.chunks, dim=0) if pipe.is_last else None
+        self.total = target.shape[0] if pipe.is_last else None
+        self.n = len(self.micro) if pipe.is_first else None
+        self.held = {}                    # micro-batch -> loss or token awaiting backward
+        self.next_f = self.next_b = 0
+        self.losses = []
+
+    def forward(self, k):
+        pipe = self.pipe
+        if pipe.is_first:
+            h = self.micro[k]
+        else:
+            h, self.n = recv(pipe.comm, pipe.rank - 1, k, pipe._pending)
+        y = pipe._run_stage(h)
+        if pipe.is_last:
+            loss = pipe.loss_fn(y, self.targets[k]) * (y.shape[0] / self.total)
+            self.losses.append(loss.detach())
+            self.held[k] = loss
+        else:
+            self.held[k] = send(y, pipe.comm, pipe.rank + 1, k, extra=self.n,
+                                pending=pipe._pending)
+        self.next_f = k + 1
+
+    def backward(self, k):
+        out = self.held.pop(k)
+        if out.requires_grad:             # else nothing before here needs a gradient
+            out.backward()
+        self.next_b = k + 1
+
+    def loss(self):
+        if not self.pipe.is_last:
+            return None
+        return functools.reduce(operator.add, self.losses)
