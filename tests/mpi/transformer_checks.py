@@ -16,7 +16,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 from nn.parallel import (DistributedDataParallel, Pipeline, ZeroRedundancyOptimizer,
-                         parallelize_transformer)
+                         init_device_mesh, parallelize_transformer)
 from parallel_checks import CountingComm, assert_close, main
 
 CHECKS = []
@@ -244,6 +244,42 @@ def zero_matches_single_process(comm):
     assert_close(losses, expected, f"ZeRO on {n} ranks -> ZeRO on {hn}: losses")
     compare_states(full_state(model), full_state(ref), f"ZeRO on {hn} ranks after resuming")
     half.Free()
+
+
+@check
+def dp_tp_mesh_with_no_sync(comm):
+    """Data x tensor parallel on a DeviceMesh (2 x 1 and 1 x 2 on 2 ranks, 2 x 2 on 4):
+    DDP over the "dp" communicator around the GPT split over "tp", gradients
+    accumulated over two micro-batches (the first under no_sync), AdamW: equal to one
+    process on the whole batch."""
+    n = comm.Get_size()
+    for shape in ([(2, 1), (1, 2)] if n == 2 else [(n // 2, 2)]):
+        mesh = init_device_mesh("cpu", shape, ("dp", "tp"), comm=comm)
+        dp, tp = mesh["dp"], mesh["tp"]
+        model = parallelize_transformer(gpt(6), tp) if tp.Get_size() > 1 else gpt(6)
+        ddp = DistributedDataParallel(model, comm=dp)
+        ref = gpt(6)
+        opt = nn.optim.AdamW(ddp.parameters(), lr=0.01, eps=1e-6)
+        ref_opt = nn.optim.AdamW(ref.parameters(), lr=0.01, eps=1e-6)
+        local, d = 2, dp.Get_rank()
+        xs, ys = tokens(4, batch=local * dp.Get_size(), seed=9)
+        mine = slice(d * local, (d + 1) * local)
+        for step in range(2):
+            opt.zero_grad()
+            ref_opt.zero_grad()
+            for micro in (0, 1):
+                k = 2 * step + micro
+                if micro == 0:
+                    with ddp.no_sync():
+                        (ddp(xs[k][mine], ys[k][mine]) / 2).backward()
+                else:
+                    (ddp(xs[k][mine], ys[k][mine]) / 2).backward()
+                (ref(xs[k], ys[k]) / 2).backward()
+            opt.step()
+            ref_opt.step()
+        compare_states(full_state(model), full_state(ref), f"mesh {shape} after 2 steps")
+        dp.Free()
+        tp.Free()
 
 
 def pipeline_stages(seed):
