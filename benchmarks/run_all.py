@@ -14,7 +14,8 @@ import os
 import sys
 import time
 
-BENCHMARKS = ["op_overhead", "mlp_step", "scalar_mlp", "deep_chain", "memory", "digits_e2e"]
+BENCHMARKS = ["op_overhead", "mlp_step", "scalar_mlp", "deep_chain", "memory", "digits_e2e",
+              "checkpoint_memory"]
 
 
 def main(argv=None):
