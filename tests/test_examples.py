@@ -97,3 +97,21 @@ def test_char_gpt_resume_equals_uninterrupted_run(tmp_path):
     assert a["step"] == b["step"] == 30
     for name, value in a["model"].items():                    # dropout, batches, AdamW
         np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
+
+
+def test_explain_digits_quick(tmp_path):
+    out = _run("explain_digits.py", "--quick", "--out", tmp_path)
+    acc = float(re.search(r"test accuracy ([\d.]+)%", out).group(1))
+    assert acc >= 90.0, out
+    assert float(re.search(r"DeepLift \(Rescale\) +([\d.e+-]+)", out).group(1)) < 1e-10, out
+    aucs = dict((m, (float(d), float(i))) for m, d, i in
+                re.findall(r"^  (\S+) +([\d.]+) +([\d.]+)", out, flags=re.M))
+    assert set(aucs) >= {"Saliency", "IntegratedGradients", "SmoothGrad", "DeepLift",
+                         "Occlusion", "Grad-CAM", "random"}, out
+    for method in ("IntegratedGradients", "DeepLift", "Occlusion"):
+        assert aucs[method][0] < aucs["random"][0] and aucs[method][1] > aucs["random"][1], out
+    rhos = dict(re.findall(r"^  (\S+) +([+-][\d.]+) +(?:passes|FAILS)", out, flags=re.M))
+    assert len(rhos) == 6 and "FAILS" in out and "passes" in out, out
+    for name in ("explain_grid.png", "explain_deletion.png", "explain_graph.dot"):
+        assert (tmp_path / name).stat().st_size > 1000, name
+    assert "conductance share" in (tmp_path / "explain_graph.dot").read_text()

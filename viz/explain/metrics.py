@@ -111,7 +111,10 @@ def _curve(kind, forward_func, inputs, attributions, target, baselines, n_steps,
             raise ShapeError(f"{name}: attributions of shape {a.shape} for inputs of shape "
                              f"{x.shape}")
         score = a.reshape(n, -1).astype(np.float64)
-    order = np.argsort(-score, axis=1, kind="stable")      # most important first
+    # most important first; equal scores (e.g. the zeros of a clipped map) in random
+    # order, so that ties are not broken by raster position
+    tie = ag.default_generator().random(score.shape)
+    order = np.lexsort((tie, -score), axis=-1)
     m = order.shape[1]
     counts = np.round(np.linspace(0, m, n_steps + 1)).astype(np.int64)
     flat_x, flat_b = x.reshape(n, -1), bs.reshape(n, -1)
@@ -144,8 +147,9 @@ def auc(fractions, scores):
 def deletion_curve(forward_func, inputs, attributions, target=None, baselines=None,
                    n_steps=20, additional_forward_args=None, internal_batch_size=None):
     """Set input elements to the baseline in order of decreasing attribution ("random":
-    a random order from autograd's generator), in `n_steps` equal steps, and record the
-    explained output. A faithful explanation makes it fall fast: a low area."""
+    a random order; ties are broken at random too, from autograd's generator), in
+    `n_steps` equal steps, and record the explained output. A faithful explanation
+    makes it fall fast: a low area."""
     return _curve("deletion", forward_func, inputs, attributions, target, baselines, n_steps,
                   additional_forward_args, internal_batch_size)
 

@@ -125,7 +125,7 @@ def image_attr(attr, image=None, method="heat_map", sign="all", layout=None, out
 
 
 def image_grid(images, attributions, method="blended_heat_map", sign="all", layout=None,
-               outlier_perc=2, titles=None, cell=1.7):
+               outlier_perc=2, titles=None, cell=1.7, alpha_overlay=0.7):
     """A grid: the images in the first row, then one row per method (`attributions`:
     {method name: (N, ...) maps}) with one signed colour bar per row. Returns
     (fig, axes) with axes of shape (1 + methods, N)."""
@@ -144,7 +144,7 @@ def image_grid(images, attributions, method="blended_heat_map", sign="all", layo
             raise ShapeError(f"image_grid: {name!r} has {maps.shape[0]} maps for {n} images")
         for j in range(n):
             image_attr(maps[j], imgs[j], method, sign, layout, outlier_perc,
-                       colorbar=False, ax=axes[i, j])
+                       alpha_overlay=alpha_overlay, colorbar=False, ax=axes[i, j])
         axes[i, 0].set_ylabel(name, fontsize=9)
         norm = axes[i, -1].images[-1] if axes[i, -1].images else None
         if norm is not None and method != "masked_image":
