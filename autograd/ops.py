@@ -438,6 +438,8 @@ class IndexAdd(Node):
         out = np.zeros(shape, dtype=g.dtype)
         if _is_basic(index):
             out[index] = g
+        elif type(index) is np.ndarray and index.dtype.kind in "iu" and index.size >= 32:
+            _add_rows(out, index, g)
         else:
             np.add.at(out, index, g)
         return out
@@ -565,6 +567,26 @@ class LogSoftmax(Node):
         return g - p * apply1(Sum, g, self.axis, True),
 
 
+class Softmax(Node):
+    """exp(x - max) / sum exp(x - max): fused, one node instead of exp(log_softmax(x))'s
+    two (forward 4 passes instead of 7, backward 4 instead of 5; see
+    benchmarks/transformer_parts.py for the figures). d/dx: y * (g - sum(g * y))."""
+    __slots__ = ("axis",)
+    same_shape = True
+
+    def forward(self, x, axis):
+        self.axis = axis
+        y = np.exp(x - x.max(axis=axis, keepdims=True))
+        y /= y.sum(axis=axis, keepdims=True)
+        self.saved = y
+        return y
+
+    def backward(self, g):
+        y = self.output(self.saved)
+        gy = g * y
+        return gy - y * apply1(Sum, gy, self.axis, True),
+
+
 class Cast(Node):
     __slots__ = ()
 
@@ -587,6 +609,21 @@ def _keepdim_shape(shape, axes):
     axes = (axes,) if isinstance(axes, int) else axes
     axes = {a % len(shape) for a in axes}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _add_rows(out, index, g):
+    """np.add.at(out, index, g) for one integer array indexing rows (an embedding's
+    backward): sort the rows by index and sum each run with one reduceat (equal to add.at
+    up to rounding). 1024 rows of 128 into 100: 0.17 ms against add.at's 2.0 ms."""
+    n = out.shape[0]
+    flat = index.reshape(-1)
+    flat = np.where(flat < 0, flat + n, flat) if flat.dtype.kind == "i" else flat
+    order = np.argsort(flat, kind="stable")
+    rows = flat[order]
+    starts = np.flatnonzero(np.concatenate(([True], rows[1:] != rows[:-1])))
+    width = out.size // n if n else 0
+    out.reshape(n, width)[rows[starts]] = np.add.reduceat(
+        g.reshape(flat.size, width)[order], starts, axis=0)
 
 
 def _is_basic(index):

@@ -107,7 +107,7 @@ def log_softmax(x, dim=-1):
 
 
 def softmax(x, dim=-1):
-    return exp(log_softmax(x, dim))
+    return x._apply1(ops.Softmax, _axes(x, dim, "softmax"))
 
 
 def norm(x, p=2, dim=None, keepdim=False):

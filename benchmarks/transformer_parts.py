@@ -8,7 +8,7 @@ Rows: exact GELU on (16, 64, 512); erf alone (forward: gradgraph's float64 Cody 
 SciPy's C ufunc, PyTorch); LayerNorm on (16, 64, 128); softmax over the last axis of
 the attention scores (16, 4, 64, 64); causal attention (B=16, H=4, T=64, d=32); the
 attention's batched matmuls: numpy's stacked matmul, one BLAS call per (batch, head)
-and PyTorch's.
+and PyTorch's; the token embedding's lookup and gradient.
 """
 try:
     from . import common
@@ -20,6 +20,17 @@ import math
 import numpy as np
 
 B, T, C, H = 16, 64, 128, 4
+
+
+def embedding_variants(torch, rng):
+    import nn.functional as F
+    idx = rng.integers(0, 100, (B, T))
+    w = rng.standard_normal((100, C)).astype(np.float32)
+    out = {"gradgraph": _fwd_bwd(lambda w: F.embedding(idx, w), w)}
+    if torch is not None:
+        ti = torch.from_numpy(idx)
+        out["PyTorch"] = _torch_fwd_bwd(torch, lambda w: torch.nn.functional.embedding(ti, w), w)
+    return out
 
 
 def _fwd_bwd(fn, *arrays):
@@ -83,7 +94,9 @@ def layer_norm_variants(torch, rng):
     import nn.functional as F
     x = rng.standard_normal((B, T, C), np.float32)
     w, b = np.ones(C, np.float32), np.zeros(C, np.float32)
-    out = {"gradgraph": _fwd_bwd(lambda a, w, b: F.layer_norm(a, (C,), w, b), x, w, b)}
+    out = {"gradgraph": _fwd_bwd(lambda a, w, b: F.layer_norm(a, (C,), w, b), x, w, b),
+           "composite": _fwd_bwd(lambda a, w, b: F._normalize(a, (2,), 1e-5)[0] * w + b,
+                                 x, w, b)}
     if torch is not None:
         out["PyTorch"] = _torch_fwd_bwd(
             torch, lambda a, w, b: torch.nn.functional.layer_norm(a, (C,), w, b), x, w, b)
@@ -93,7 +106,8 @@ def layer_norm_variants(torch, rng):
 def softmax_variants(torch, rng):
     import nn.functional as F
     x = rng.standard_normal((B, H, T, T), np.float32)
-    out = {"gradgraph": _fwd_bwd(lambda a: F.softmax(a, dim=-1), x)}
+    out = {"gradgraph": _fwd_bwd(lambda a: F.softmax(a, dim=-1), x),
+           "composite exp(log_softmax)": _fwd_bwd(lambda a: F.log_softmax(a, dim=-1).exp(), x)}
     if torch is not None:
         out["PyTorch"] = _torch_fwd_bwd(torch, lambda a: torch.softmax(a, -1), x)
     return out
@@ -134,7 +148,8 @@ PARTS = [("GELU (16,64,512) fwd+bwd", gelu_variants, "PyTorch"),
          ("LayerNorm (16,64,128) fwd+bwd", layer_norm_variants, "PyTorch"),
          ("softmax (16,4,64,64) fwd+bwd", softmax_variants, "PyTorch"),
          ("causal attention fwd+bwd", attention_variants, "PyTorch"),
-         ("q @ k^T (16,4,64,32)", bmm_variants, "PyTorch")]
+         ("q @ k^T (16,4,64,32)", bmm_variants, "PyTorch"),
+         ("embedding (16,64) of 100x128 fwd+bwd", embedding_variants, "PyTorch")]
 
 
 def run():

@@ -1,16 +1,17 @@
 """``nn.functional`` (import as ``F``): layers as functions, with PyTorch's names and
 arguments. Everything here is a composite of autograd primitives (``Linear``, ``Unfold``
-``Erf`` and ``Gelu`` are in ``autograd/ops_nn.py``), so gradients of every order come from them.
+``Erf``, ``Gelu`` and ``Normalize`` are in ``autograd/ops_nn.py``), so gradients of every order come from them.
 """
 import math
 
 import numpy as np
 
 from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  # noqa: F401
+from autograd import softmax as _softmax
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn
-from autograd.ops_nn import Erf, Fold, Gelu, Linear, Unfold
+from autograd.ops_nn import Erf, Fold, Gelu, Linear, Normalize, Unfold
 from autograd.tensor import Tensor
 
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
@@ -227,7 +228,7 @@ def _softmax_dim(input, dim):
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
-    return _log_softmax(input, _softmax_dim(input, dim)).exp()
+    return _softmax(input, _softmax_dim(input, dim))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -265,7 +266,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.shape[input.ndim - len(shape):] != shape:
         raise ShapeError(f"layer_norm: input of shape {input.shape} does not end with the "
                          f"normalized_shape {shape}")
-    y, _ = _normalize(input, tuple(range(input.ndim - len(shape), input.ndim)), eps)
+    y = input._apply1(Normalize, tuple(range(input.ndim - len(shape), input.ndim)), float(eps))
     if weight is not None:
         y = y * weight
     if bias is not None:

@@ -18,6 +18,9 @@ REDUCE_DIMS = [dict(), dict(dim=0), dict(dim=1, keepdim=True), dict(dim=(0, 2)),
 _SDPA_KEEP = np.array([[True, False, True, True, False], [False] * 5, [True] * 5])
 
 
+_ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
+
+
 class OpInfo:
     def __init__(self, name, fn, shapes, domains=None, second_order=True):
         self.name = name
@@ -100,6 +103,8 @@ OPS = [
     OpInfo("clamp_min", lambda a: a.clamp(min=0.0), [(3, 4)]),
     OpInfo("gelu", F.gelu, [(3, 4)]),
     OpInfo("gelu_3d_wide", lambda a: F.gelu(a * 3.0), [(2, 3, 5)]),
+    OpInfo("layer_norm", lambda a, w, b: F.layer_norm(a, (4,), w, b), [(2, 3, 4), (4,), (4,)]),
+    OpInfo("layer_norm_2d", lambda a: F.layer_norm(a, (3, 4), eps=0.1), [(2, 3, 4)]),
     *_reduce("sum", ag.sum),
     *_reduce("mean", ag.mean),
     *_reduce("var", ag.var),
@@ -133,6 +138,7 @@ OPS = [
     OpInfo("getitem_none_ellipsis", lambda a: a[None, ..., 1].exp(), [(2, 3, 4)]),
     OpInfo("getitem_int", lambda a: a[1] * a[2], [(3, 4)]),
     OpInfo("getitem_array_repeat", lambda a: a[[0, 2, 0, 0]].sin(), [(3, 4)]),
+    OpInfo("getitem_many_rows", lambda a: a[_ROWS].sin(), [(5, 3)]),  # sorted-sum backward
     OpInfo("getitem_pairs", lambda a: a[np.array([0, 1, 1]), np.array([3, 0, 0])].exp(),
            [(3, 4)]),
     OpInfo("getitem_mask", lambda a: a[a.data > 0].exp(), [(3, 4)]),

@@ -71,3 +71,17 @@ def test_gelu_against_torch_float32_and_third_order():
     for mine, theirs in ((ga, gt), (gga, ggt), (ggga, gggt)):
         np.testing.assert_allclose(mine.detach().numpy(), theirs.detach().numpy(), rtol=1e-12,
                                    atol=1e-14)
+
+
+def test_many_row_index_add_equals_add_at():
+    from autograd.ops import IndexAdd
+    rng = np.random.default_rng(5)
+    for shape, ishape in [((100, 16), (16, 64)), ((7, 3, 2), (40,)), ((5,), (33,))]:
+        idx = rng.integers(-shape[0], shape[0], ishape)
+        g = rng.standard_normal(ishape + shape[1:])
+        ref = np.zeros(shape)
+        np.add.at(ref, idx, g)
+        np.testing.assert_allclose(IndexAdd().forward(g, idx, shape), ref, rtol=1e-13,
+                                   atol=1e-13)
+    idx = np.arange(40, dtype=np.uint8) % 3
+    np.testing.assert_array_equal(IndexAdd().forward(np.ones(40), idx, (4,)), [14, 13, 13, 0])
