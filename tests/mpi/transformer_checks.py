@@ -1,12 +1,12 @@
 """Tensor-parallel transformer checks, run on 2 and on 4 MPI ranks by
 tests/test_parallel_transformer.py (harness: parallel_checks.main).
 
-The model is a small GPT with nanoGPT's module names (the layout of examples/gpt.py),
-float64; references are the same model trained in one process on every rank.
+The model is examples/gpt.py's GPT in a small configuration, float64; references are the same model trained in one process on every rank.
 """
 import json
 import math
 import os
+import sys
 import tempfile
 
 import numpy as np
@@ -19,6 +19,9 @@ from nn.parallel import (DistributedDataParallel, Pipeline, ZeroRedundancyOptimi
                          init_device_mesh, parallelize_transformer)
 from parallel_checks import CountingComm, assert_close, main
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+from examples.gpt import GPT, GPTConfig  # noqa: E402
+
 CHECKS = []
 
 
@@ -27,56 +30,16 @@ def check(fn):
     return fn
 
 
-class Attention(nn.Module):
-    def __init__(self, c, h):
-        super().__init__()
-        self.c_attn, self.c_proj = nn.Linear(c, 3 * c), nn.Linear(c, c)
-        self.n_head, self.n_embd = h, c
-
-    def forward(self, x):
-        b, t, c = x.shape
-        qkv = self.c_attn(x).reshape(b, t, 3, self.n_head, c // self.n_head)
-        qkv = qkv.permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_causal=True)
-        return self.c_proj(y.transpose(1, 2).reshape(b, t, c))
-
-
-class MLP(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.c_fc, self.gelu, self.c_proj = nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c)
-
-    def forward(self, x):
-        return self.c_proj(self.gelu(self.c_fc(x)))
-
-
-class Block(nn.Module):
-    def __init__(self, c, h):
-        super().__init__()
-        self.ln_1, self.attn = nn.LayerNorm(c), Attention(c, h)
-        self.ln_2, self.mlp = nn.LayerNorm(c), MLP(c)
-
-    def forward(self, x):
-        x = x + self.attn(self.ln_1(x))
-        return x + self.mlp(self.ln_2(x))
-
-
 class TinyGPT(nn.Module):
+    """examples/gpt.py's GPT (a small configuration), called as (idx, targets) -> loss."""
+
     def __init__(self, vocab=11, block=8, c=8, h=4, layers=2):
         super().__init__()
-        self.wte, self.wpe = nn.Embedding(vocab, c), nn.Embedding(block, c)
-        self.h = nn.ModuleList([Block(c, h) for _ in range(layers)])
-        self.ln_f = nn.LayerNorm(c)
-        self.lm_head = nn.Linear(c, vocab, bias=False)
-        self.lm_head.weight = self.wte.weight
+        self.gpt = GPT(GPTConfig(vocab_size=vocab, block_size=block, n_layer=layers,
+                                 n_head=h, n_embd=c, dropout=0.0))
 
     def forward(self, idx, targets):
-        b, t = idx.shape
-        x = self.wte(idx) + self.wpe(ag.tensor(np.arange(t)))
-        for block in self.h:
-            x = block(x)
-        logits = self.lm_head(self.ln_f(x))
-        return F.cross_entropy(logits.reshape(b * t, -1), targets.reshape(b * t))
+        return self.gpt(idx, targets)[1]
 
 
 def gpt(seed):
