@@ -5,6 +5,8 @@
     python examples/char_gpt.py --resume         # continue from OUT/ckpt.gg
     python examples/char_gpt.py --stop-after 500 # ... and stop early, to --resume later
     python examples/char_gpt.py --help
+    mpiexec -n 4 python examples/char_gpt.py --dp 2 --tp 2   # several processes:
+                                                 # --tp/--dp/--pp, examples/gpt_parallel.py
 
 The text is the documentation that `pydoc` shows for Python's keywords and topics
 (``help("if")``, ``help("FORMATTING")``, ...): the ``pydoc_data.topics`` module of the
@@ -181,6 +183,11 @@ def parse_args(argv=None):
     ap.add_argument("--threads", type=int, default=None, help="BLAS threads")
     ap.add_argument("--no-pictures", action="store_true")
     ap.add_argument("--quick", action="store_true", help="a small model for a few steps")
+    par = ap.add_argument_group("several processes (under mpiexec; examples/gpt_parallel.py)")
+    par.add_argument("--tp", type=int, default=1, help="tensor-parallel processes")
+    par.add_argument("--dp", type=int, default=1, help="data-parallel replicas")
+    par.add_argument("--pp", type=int, default=1, help="pipeline stages (1F1B)")
+    par.add_argument("--chunks", type=int, default=4, help="pipeline micro-batches")
     args = ap.parse_args(argv)
     quick = dict(iters=80, block_size=32, n_layer=2, n_embd=64, warmup=10, eval_interval=40,
                  eval_iters=4, log_interval=10, sample_len=120)
@@ -204,6 +211,9 @@ def main(argv=None):
     config = GPTConfig(block_size=args.block_size, vocab_size=len(data.vocab),
                        n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd,
                        dropout=args.dropout)
+    if args.tp * args.dp * args.pp > 1:
+        import gpt_parallel
+        return gpt_parallel.train(args, data, config)
     model = GPT(config)
     opt = model.configure_optimizers(args.weight_decay, args.lr)
     sched = LambdaLR(opt, lambda s: lr_factor(s, args.warmup, args.iters, args.min_lr_ratio))

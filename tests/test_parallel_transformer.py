@@ -38,3 +38,53 @@ CHECKS = ["tp_gpt_matches_single_process", "tp_checkpoint_moves_between_world_si
 def test_transformer_parallel(checks, name):
     assert name in checks, f"check {name} did not run"
     assert checks[name] == "ok", checks[name]
+
+
+CHAR_GPT = ["--quick", "--iters", "4", "--dropout", "0", "--no-pictures", "--log-interval",
+            "1", "--eval-interval", "4", "--eval-iters", "2", "--batch-size", "4",
+            "--block-size", "16", "--n-embd", "32"]
+
+
+def _steps(output):
+    """The printed training losses and the validation losses."""
+    import re
+    return (re.findall(r"^step +\d+/\d+ +loss (\S+)", output, re.M),
+            re.findall(r"^step .*val loss (\S+)", output, re.M))
+
+
+@pytest.fixture(scope="module")
+def char_gpt_one_process(tmp_path_factory):
+    import subprocess
+    import sys
+    out = tmp_path_factory.mktemp("one")
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples/char_gpt.py"),
+                           *CHAR_GPT, "--out", str(out)], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout, out / "ckpt.gg"
+
+
+@needs_mpi
+@pytest.mark.parametrize("n, flags", [(2, ["--tp", "2"]), (4, ["--pp", "2", "--dp", "2"]),
+                                      (4, ["--pp", "2", "--tp", "2"])])
+def test_char_gpt_parallel_equals_one_process(char_gpt_one_process, tmp_path, n, flags):
+    """char_gpt.py under mpiexec with --tp/--dp/--pp prints the losses of the
+    one-process run and saves the unsplit model, equal to its weights (float32)."""
+    import numpy as np
+    import nn
+    expected, ckpt = char_gpt_one_process
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
+    proc = run(n, os.path.join(ROOT, "examples/char_gpt.py"), *CHAR_GPT, *flags,
+               "--out", tmp_path, timeout=120, env=env)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+    assert f"{n} processes" in proc.stdout
+    steps = _steps(proc.stdout)
+    assert len(steps[0]) == 4 and len(steps[1]) == 1 and steps == _steps(expected), \
+        (steps, _steps(expected))
+    mine, ref = nn.load(tmp_path / "model-parallel.gg"), nn.load(ckpt)["model"]
+    assert sorted(mine) == sorted(ref)
+    for k in ref:
+        a, b = np.asarray(mine[k]), np.asarray(ref[k])
+        assert np.abs(a - b).max() <= 1e-3 * np.abs(b).max(), k
