@@ -24,6 +24,7 @@ from . import functional, init
 # --- optimisation, data, utilities, checkpoints ---------------------------------------------
 from . import optim, data, utils
 from .serialization import load, save
+from .safetensors_io import load_safetensors, save_safetensors
 
 # --- parallel training ------------------------------------------------------------------------
 from . import parallel

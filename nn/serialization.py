@@ -68,13 +68,19 @@ def save(obj, f):
     if not isinstance(f, (str, os.PathLike)):
         _write(f, chunks)
         return
-    path = os.fspath(f)
+    write_atomically(f, lambda fh: _write(fh, chunks))
+
+
+def write_atomically(path, write):
+    """Call ``write(fh)`` on a temporary file in `path`'s directory, fsync it and rename
+    it over `path`: a reader sees the old file or the whole new one, never a part."""
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
-            _write(fh, chunks)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
