@@ -41,6 +41,7 @@ from .einsum import baddbmm, einsum
 from .sampling import multinomial
 from .devices import device, finfo, get_num_threads, iinfo, set_num_threads
 from . import cuda
+from .jit import compile
 
 clip = clamp
 concat = cat

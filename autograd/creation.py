@@ -20,6 +20,12 @@ def default_generator():
     return _rng
 
 
+def _set_default_generator(generator):
+    """Swap the default generator (compile's tracing puts a recording proxy in)."""
+    global _rng
+    _rng = generator
+
+
 def _shape(size):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         return tuple(size[0])

@@ -20,6 +20,7 @@ from collections import namedtuple
 import numpy as np
 
 from autograd import devices as _device, graph
+from autograd.jit import replayed
 from autograd.errors import ArgumentError, GradgraphError
 from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
 from autograd.tensor import Tensor, _dtype
@@ -315,6 +316,7 @@ class Module:
             p.requires_grad_(requires_grad)
         return self
 
+    @replayed(idempotent=True)   # compile: a replay calls it (hook, see autograd/jit)
     def zero_grad(self, set_to_none=True):
         for p in self.parameters():
             if p.grad is None:

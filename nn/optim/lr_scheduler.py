@@ -16,6 +16,7 @@ scheduler to the next at milestones.
 import math
 from bisect import bisect_right
 
+from autograd.jit import replayed
 from autograd.errors import ArgumentError
 
 from .optimizer import Optimizer
@@ -52,6 +53,7 @@ class LRScheduler:
         """The lr of each group as set by the last ``step()``."""
         return self._last_lr
 
+    @replayed               # compile: a replay calls it (hook, see autograd/jit)
     def step(self, epoch=None):
         self._step_count += 1
         if epoch is None:
@@ -267,6 +269,7 @@ class ReduceLROnPlateau(LRScheduler):
     def in_cooldown(self):
         return self.cooldown_counter > 0
 
+    @replayed               # compile: a replay calls it (hook, see autograd/jit)
     def step(self, metrics, epoch=None):
         current = float(metrics)
         self.last_epoch = self.last_epoch + 1 if epoch is None else epoch
@@ -422,6 +425,7 @@ class SequentialLR(LRScheduler):
         else:
             scheduler.last_epoch -= 1
 
+    @replayed               # compile: a replay calls it (hook, see autograd/jit)
     def step(self):
         self.last_epoch += 1
         i = bisect_right(self._milestones, self.last_epoch)

@@ -9,6 +9,7 @@ first step; the temporaries an update needs come from a per-dtype workspace
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
+from autograd.jit import replayed
 from autograd.graph import mark_all_modified, mark_modified
 from autograd.errors import ArgumentError
 
@@ -82,6 +83,7 @@ class Optimizer:
                              "group or in another group)")
         self.param_groups.append(group)
 
+    @replayed(idempotent=True)   # compile: a replay calls it (hook, see autograd/jit)
     def zero_grad(self, set_to_none=True):
         """Reset the gradients: drop them (default) or zero them in place."""
         for group in self.param_groups:
@@ -96,6 +98,7 @@ class Optimizer:
                     g.data.fill(0)
                     mark_modified(g.data, "zero_grad")   # a graph may have saved it
 
+    @replayed               # compile: a replay calls it (hook, see autograd/jit)
     def step(self, closure=None):
         """Update every parameter that has a gradient. `closure`, if given, re-evaluates
         the model with gradients enabled and returns the loss, which step returns."""

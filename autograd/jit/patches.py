@@ -1,0 +1,132 @@
+"""What is swapped in while a step is traced, and put back after.
+
+- numpy's array makers (``np.zeros``, ``np.array``, ...) as gradgraph's own modules see
+  them (their ``np`` global becomes a proxy of numpy): an array gradgraph makes inside
+  the step becomes a TraceArray, so what is later computed from it (or written into
+  it) is recorded too; ``np.array(traced)`` is recorded as a copy. numpy itself and
+  the user's code are untouched.
+- the default generator: a proxy whose draws are recorded, so a replay redraws them.
+"""
+import sys
+import types
+
+import numpy as np
+
+from .. import creation
+from .tracer import active, has_tracer, plain, traced
+
+_MAKERS = ("zeros", "ones", "empty", "full", "array", "asarray", "asanyarray",
+           "ascontiguousarray", "arange", "eye", "identity", "linspace", "copy")
+_DRAWS = ("random", "standard_normal", "normal", "uniform", "integers", "permutation",
+          "choice", "exponential", "binomial", "poisson", "bytes")
+
+
+def _maker(name, original):
+    def make(*args, **kwargs):
+        rec = active()
+        if rec is None or rec.paused:
+            return original(*plain(args), **plain(kwargs))
+        if has_tracer(args) or has_tracer(kwargs):
+            result = rec.run(original, args, kwargs)
+            sources = [a for a in (plain(args[0]),) if isinstance(a, np.ndarray)] if args else []
+            if isinstance(result, np.ndarray) and any(np.may_share_memory(result, s)
+                                                       for s in sources):
+                return traced(result)                # asarray(traced): the same memory
+            rec.code.append(("call", original, plain(args), plain(kwargs), (result,), "copy"))
+            return traced(result)
+        return rec.const(rec.run(original, args, kwargs))
+    make.__name__ = name
+    make.__wrapped__ = original
+    return make
+
+
+_DISPATCHED = type(np.concatenate)      # functions that call __array_function__
+
+
+class RecordingNumpy:
+    """numpy (or one of its submodules) as gradgraph's code sees it while tracing: the
+    array makers record (see _maker); a function that does not dispatch to
+    ``__array_function__`` (``np.lib.stride_tricks.as_strided``) is recorded as a call,
+    or, when it returns a view of a traced array, gives a traced view."""
+
+    def __init__(self, module=np):
+        self._module = module
+        if module is np:
+            for name in _MAKERS:
+                setattr(self, name, _maker(name, getattr(np, name)))
+
+    def __getattr__(self, name):
+        attr = getattr(self._module, name)
+        if isinstance(attr, types.ModuleType):
+            wrapped = RecordingNumpy(attr) if attr.__name__.startswith("numpy") else attr
+        elif (isinstance(attr, (types.FunctionType, types.BuiltinFunctionType))
+              and type(attr) is not _DISPATCHED):
+            wrapped = _undispatched(attr)
+        else:
+            wrapped = attr
+        setattr(self, name, wrapped)           # looked up once per trace
+        return wrapped
+
+
+def _undispatched(f):
+    def call(*args, **kwargs):
+        rec = active()
+        if rec is None or rec.paused or not (has_tracer(args) or has_tracer(kwargs)):
+            return f(*args, **kwargs)
+        result = rec.run(f, args, kwargs)
+        if not isinstance(result, np.ndarray):
+            return result
+        sources = [a for a in plain(list(args)) if isinstance(a, np.ndarray)]
+        if not any(np.may_share_memory(result, s) for s in sources):
+            rec.code.append(("call", f, plain(args), plain(kwargs), (result,), "copy"))
+        return traced(result)
+    call.__name__ = f.__name__
+    return call
+
+
+def _own_modules():
+    """gradgraph's modules that use numpy as the global ``np`` (not this package)."""
+    return [m for name, m in list(sys.modules.items())
+            if (name.split(".")[0] in ("autograd", "nn", "viz") and m is not None
+                and getattr(m, "np", None) is np and not name.startswith(__package__))]
+
+
+class RecordingGenerator:
+    """Stands for the default generator while tracing: its draws are recorded."""
+
+    def __init__(self, generator):
+        self.generator = generator
+
+    def __getattr__(self, name):
+        attr = getattr(self.generator, name)
+        if name not in _DRAWS:
+            return attr
+
+        def draw(*args, **kwargs):
+            rec = active()
+            if rec is None or rec.paused:
+                return attr(*args, **kwargs)
+            return rec.draw(self.generator, name, args, kwargs)
+        return draw
+
+
+class Patched:
+    """Context manager: numpy's makers and the default generator swapped for tracing."""
+
+    def __enter__(self):
+        self.modules = _own_modules()
+        proxy = RecordingNumpy()
+        for m in self.modules:
+            m.np = proxy
+        self.generator = creation.default_generator()
+        self.proxy = RecordingGenerator(self.generator)
+        creation._set_default_generator(self.proxy)
+        return self
+
+    def __exit__(self, *exc):
+        for m in self.modules:
+            m.np = np
+        self.reseeded = creation.default_generator() is not self.proxy
+        if not self.reseeded:
+            creation._set_default_generator(self.generator)
+        return False

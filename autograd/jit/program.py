@@ -1,0 +1,166 @@
+"""From instructions to a replay function: straight-line Python over fixed buffers.
+
+A program is generated as Python source, one line per numpy call, every array a name
+bound to the trace's own buffer (so a replay writes the same memory in the same order),
+and compiled once. Calls that computed a new array are replayed with ``out=`` into it
+when numpy takes one; others copy their result in (the few that allocate).
+
+Guards read values and may stop a replay; everything a replay changes before its last
+guard (buffers outside the program, the default generator's state) is saved at the
+start and put back when a guard fails, so a failing replay leaves no trace.
+"""
+import numpy as np
+
+from .. import creation
+
+
+class Program:
+    """A compiled step: ``run(arrays)`` replays it on the input arrays and returns
+    None, or the 'file:line' of the value check whose guard failed (nothing changed:
+    run the step eagerly)."""
+
+    def __init__(self, code, inputs, bindings, final_binding):
+        self.code = code                      # the instructions (recorder.py)
+        self.inputs = inputs                  # the trace's own input buffers
+        self.source, self.run = _generate(code, inputs, bindings, final_binding)
+        self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))
+
+
+def _base(a):
+    b = a.base
+    while isinstance(b, np.ndarray):
+        a, b = b, b.base
+    return a
+
+
+def check_order(code):
+    """None, or why the program cannot be replayed: a guard after a host call."""
+    host = None
+    for ins in code:
+        if ins[0] == "host" and host is None and not ins[5]:
+            host = getattr(ins[1], "__qualname__", ins[1])
+        elif ins[0] == "guard" and host is not None:
+            return f"a value check at {ins[5]} after {host}"
+    return None
+
+
+def _generate(code, inputs, bindings, final_binding):
+    ns = {"copyto": np.copyto, "default_generator": creation.default_generator}
+    names = {}
+
+    def ref(obj):
+        t = type(obj)
+        if obj is None or t is bool or t is int or t is str:
+            return repr(obj)
+        key = id(obj)
+        name = names.get(key)
+        if name is None:
+            name = names[key] = f"c{len(names)}"
+            ns[name] = obj
+        return name
+
+    def expr(x):
+        t = type(x)
+        if t is tuple:
+            return "(" + "".join(expr(i) + ", " for i in x) + ")"
+        if t is list:
+            return "[" + ", ".join(expr(i) for i in x) + "]"
+        if t is dict:
+            return "{" + ", ".join(f"{k!r}: {expr(v)}" for k, v in x.items()) + "}"
+        return ref(x)
+
+    def call(f, args, kwargs, extra=""):
+        parts = [expr(a) for a in args] + [f"{k}={expr(v)}" for k, v in kwargs.items()]
+        if extra:
+            parts.append(extra)
+        return f"{ref(f)}({', '.join(parts)})"
+
+    # what a failing guard must undo: writes outside the program's own buffers before it
+    last_guard = max((i for i, ins in enumerate(code) if ins[0] == "guard"), default=-1)
+    own = {id(_base(a)) for a in inputs}
+    for ins in code:
+        if ins[0] == "call":
+            own.update(id(_base(o)) for o in ins[4])
+        elif ins[0] in ("draw", "restore"):
+            own.add(id(_base(ins[-1] if ins[0] == "draw" else ins[1])))
+    backups, draws_first = {}, False
+    for ins in code[:last_guard]:
+        if ins[0] == "call" and ins[5] == "effect":
+            for a in _written(ins):
+                b = _base(a)
+                if id(b) not in own:
+                    backups[id(b)] = b
+        elif ins[0] == "draw":
+            draws_first = True
+
+    lines = ["def replay(arrays):"]
+    for i, a in enumerate(inputs):
+        lines.append(f"    copyto({ref(a)}, arrays[{i}])")
+    saved = [(b, b.copy()) for b in backups.values()]
+    for b, copy in saved:
+        lines.append(f"    copyto({ref(copy)}, {ref(b)})")
+    if draws_first:
+        lines.append("    gen_state = default_generator().bit_generator.state")
+    undo = [f"copyto({ref(b)}, {ref(copy)})" for b, copy in saved]
+    if draws_first:
+        undo.append("default_generator().bit_generator.state = gen_state")
+    for ins in code:
+        op = ins[0]
+        if op == "call":
+            _, f, args, kwargs, outs, mode = ins
+            if mode == "effect":
+                lines.append("    " + call(f, args, kwargs))
+            elif mode == "out":
+                o = ref(outs[0]) if len(outs) == 1 else expr(tuple(outs))
+                lines.append("    " + call(f, args, kwargs, f"out={o}"))
+            elif _is_cast(f, args, kwargs, outs):
+                lines.append(f"    copyto({ref(outs[0])}, {expr(args[0])}, casting='unsafe')")
+            elif len(outs) == 1:
+                lines.append(f"    copyto({ref(outs[0])}, {call(f, args, kwargs)})")
+            else:
+                lines.append(f"    r = {call(f, args, kwargs)}")
+                lines += [f"    copyto({ref(o)}, r[{j}])" for j, o in enumerate(outs)]
+        elif op == "restore":
+            lines.append(f"    copyto({ref(ins[1])}, {ref(ins[2])})")
+        elif op == "guard":
+            _, method, array, args, value, _where = ins
+            lines.append(f"    if {call(method, (array,) + tuple(args), {})} != {ref(value)}:")
+            lines += ["        " + u for u in undo] + [f"        return {_where!r}"]
+        elif op == "draw":
+            _, name, args, kwargs, out = ins
+            text = ", ".join([expr(a) for a in args] + [f"{k}={expr(v)}" for k, v in kwargs.items()])
+            if name in ("random", "standard_normal") and "out" not in kwargs:
+                sep = ", " if text else ""
+                lines.append(f"    default_generator().{name}({text}{sep}out={ref(out)})")
+            else:
+                lines.append(f"    copyto({ref(out)}, default_generator().{name}({text}))")
+        elif op == "host":
+            _, fn, args, kwargs, index, _ = ins
+            lines.append(f"    for t, g in {ref(bindings[index])}:")
+            lines.append("        t.grad = g")
+            lines.append("    " + call(fn, args, kwargs))
+    lines.append(f"    for t, g in {ref(final_binding)}:")
+    lines.append("        t.grad = g")
+    lines.append("    return None")
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, "<compiled step>", "exec"), ns)
+    return source, ns["replay"]
+
+
+_CASTS = {np.ndarray.astype, np.ndarray.copy, np.array, np.asarray, np.ascontiguousarray,
+          np.asanyarray}
+
+
+def _is_cast(f, args, kwargs, outs):
+    """A copy or dtype conversion of one array: replayed as copyto(out, x, 'unsafe')."""
+    return (f in _CASTS and len(outs) == 1 and args and isinstance(args[0], np.ndarray)
+            and args[0].shape == outs[0].shape
+            and set(kwargs) <= {"dtype", "copy", "order", "casting"})
+
+
+def _written(ins):
+    _, f, args, kwargs, _outs, _mode = ins
+    out = kwargs.get("out")
+    if out is not None:
+        return [o for o in (out if isinstance(out, tuple) else (out,)) if o is not None]
+    return [args[0]] if args and isinstance(args[0], np.ndarray) else []

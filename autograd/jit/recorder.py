@@ -1,0 +1,222 @@
+"""The Recorder: turns the numpy calls of a traced step into instructions.
+
+An instruction is a tuple whose first item says what it is:
+
+- ``("call", f, args, kwargs, outs)``: ``f(*args, **kwargs)`` on plain arrays; `outs`
+  are the arrays the call computed (it is replayed with ``out=`` when `f` takes one,
+  else its result is copied into them), or ``()`` for a call that writes in place
+  (``out=`` given, ``x[i] = v``, ``ufunc.at``) or returns nothing.
+- ``("restore", buffer, snapshot)``: an array made while tracing (``np.zeros``) is
+  written in place below: put back its made-while-tracing value first.
+- ``("guard", method, array, args, value, where)``: gradgraph's own code read a value
+  (``if (target < 0).any(): raise``); a replay whose read differs stops before any state
+  is touched and the step runs eagerly.
+- ``("draw", name, args, kwargs, out)``: ``default_generator().<name>(...)`` redrawn.
+- ``("host", fn, args, kwargs, index, idempotent)``: a call replayed as a Python call
+  (an optimizer's ``step``, a scheduler's ``step``, ``zero_grad``), after the gradients
+  bound at its time in the trace (binding `index`) are set on the parameters.
+"""
+import inspect
+
+import numpy as np
+
+from . import tracer
+from .tracer import TraceArray, _asarray, has_tracer, plain, traced
+
+# Functions whose result says nothing about array values.
+_META = {np.shape, np.ndim, np.size, np.result_type, np.may_share_memory, np.shares_memory,
+         np.iscomplexobj, np.isrealobj, np.isscalar, np.iterable, np.min_scalar_type,
+         np.can_cast, np.broadcast_shapes}
+# Functions whose results' shapes depend on values.
+_DATA_SHAPED = {np.nonzero, np.flatnonzero, np.argwhere, np.unique, np.compress, np.extract,
+                np.trim_zeros}
+_LIKE = {np.zeros_like, np.ones_like, np.empty_like, np.full_like}
+_METHODS_WITH_OUT = {"sum", "mean", "max", "min", "prod", "any", "all", "argmax", "argmin",
+                     "cumsum", "cumprod", "clip", "round", "dot", "take", "std", "var",
+                     "trace", "choose"}
+_INPLACE_METHODS = {"__setitem__", "fill", "put", "sort", "partition"}
+_INPLACE_FUNCTIONS = {np.copyto, np.put, np.place, np.putmask, np.fill_diagonal, np.put_along_axis}
+_takes_out = {}
+
+
+def takes_out(f):
+    """True if numpy function `f` has an ``out`` parameter."""
+    got = _takes_out.get(f)
+    if got is None:
+        try:
+            got = "out" in inspect.signature(f).parameters
+        except (TypeError, ValueError):
+            got = False
+        _takes_out[f] = got
+    return got
+
+
+def _base(a):
+    b = a.base
+    while isinstance(b, np.ndarray):
+        a, b = b, b.base
+    return a
+
+
+class Recorder:
+    """Collects the instructions of one traced step (see the module docstring)."""
+
+    def __init__(self, strict=False):
+        self.code = []
+        self.strict = strict
+        self.paused = False
+        self.escapes = []           # 'construct (at file:line)' that cannot be replayed
+        self.consts = {}            # id(buffer) -> buffer, for arrays made while tracing
+        self.snapshots = {}         # id(buffer) -> made-while-tracing value, once written
+        self.bindings = []          # per host call: what the sync callback returned
+        self.sync = None            # callable() -> the gradient bindings now
+
+    # --- numpy calls -----------------------------------------------------------------
+    def run(self, f, args, kwargs):
+        """f on plain arrays, with recording paused: what numpy does inside (numpy's own
+        calls to np.empty, say) is not part of the step."""
+        self.paused = True
+        try:
+            return f(*plain(args), **plain(kwargs))
+        finally:
+            self.paused = False
+
+    def function(self, func, args, kwargs):
+        if func in _META:
+            return func(*plain(args), **plain(kwargs))
+        if func in _DATA_SHAPED or (func is np.where and len(args) == 1 and not kwargs):
+            self.escape(f"np.{func.__name__} (a data-dependent shape)")
+        if func in _LIKE:
+            return self.const(self.run(func, args, kwargs))
+        if func in _INPLACE_FUNCTIONS:
+            self._before_write(args[0])
+        self._before_write(kwargs.get("out"))
+        result = self.run(func, args, kwargs)
+        if result is not None and not _has_array(result):
+            self.read(f"np.{func.__name__}", None, func, (args, kwargs), result)
+            return result
+        return self._finish(func, args, kwargs, result, "function")
+
+    def call(self, f, args, kwargs, kind, name):
+        if name.endswith(".at") or (kind == "method" and name in _INPLACE_METHODS):
+            self._before_write(args[0])
+        self._before_write(kwargs.get("out"))
+        result = self.run(f, args, kwargs)
+        return self._finish(f, args, kwargs, result, kind, name)
+
+    def _finish(self, f, args, kwargs, result, kind, name=None):
+        pargs, pkw = plain(args), plain(kwargs)
+        out = kwargs.get("out")
+        if name == "ufunc.at" or (kind == "ufunc" and name.endswith(".at")):
+            self._emit_write(f, pargs, pkw, [pargs[0]])
+            return None
+        if out is not None or (kind == "method" and name in _INPLACE_METHODS) or result is None:
+            if out is not None:
+                targets = list(out) if isinstance(out, tuple) else [out]
+            elif result is None and kind == "method":
+                targets = [pargs[0]]
+            else:
+                targets = []
+            self._emit_write(f, pargs, pkw, [plain(t) for t in targets if t is not None])
+            if out is not None:
+                return out[0] if isinstance(out, tuple) and len(out) == 1 else out
+            return result
+        outs = result if type(result) in (tuple, list) else (result,)
+        outs = [_asarray(r) if isinstance(r, np.generic) else r for r in outs]
+        if kind != "ufunc" and not (kind == "method" and name in _METHODS_WITH_OUT):
+            sources = [a for a in _flat(pargs) if isinstance(a, np.ndarray)]
+            if all(isinstance(r, np.ndarray) and any(np.may_share_memory(r, s) for s in sources)
+                   for r in outs):                  # views of their inputs: nothing to redo
+                return _rewrap(result, outs)
+        mode = ("out" if kind == "ufunc" or (kind == "method" and name in _METHODS_WITH_OUT)
+                or (kind == "function" and takes_out(f)) else "copy")
+        self.code.append(("call", f, pargs, pkw, tuple(outs), mode))
+        return _rewrap(result, outs)
+
+    def _before_write(self, target):
+        """`target` (an array or a tuple of them) is about to be written in place: if it
+        is (a view of) an array made while tracing, keep its value to restore first."""
+        for t in (target if type(target) is tuple else (target,)):
+            if isinstance(t, np.ndarray):
+                b = _base(plain(t))
+                if id(b) in self.consts and id(b) not in self.snapshots:
+                    snap = self.snapshots[id(b)] = b.copy()
+                    self.code.append(("restore", b, snap))
+
+    def _emit_write(self, f, pargs, pkw, targets):
+        self.code.append(("call", f, pargs, pkw, (), "effect"))
+
+    def const(self, arr):
+        """A TraceArray over `arr`, an array made while tracing from no traced value."""
+        if isinstance(arr, np.generic):
+            arr = _asarray(arr)
+        if not isinstance(arr, np.ndarray):
+            return arr
+        if type(arr) is TraceArray:
+            return arr
+        self.consts[id(_base(arr))] = _base(arr)
+        return traced(arr)
+
+    # --- values read by Python code ---------------------------------------------------
+    def read(self, construct, array, method, args, value):
+        own, where, via = tracer.reader_frame()
+        if own and array is not None:
+            self.code.append(("guard", method, array, args, value, where))
+        else:
+            self.escape(f"{via or construct} (at {where})")
+
+    def escape(self, what):
+        if "(at " not in what:
+            what = f"{what} (at {tracer.reader_frame()[1]})"
+        if self.strict:
+            raise tracer.Escape(f"compile: the step cannot be replayed: {what}; run it "
+                                f"eagerly (strict=False falls back with a warning)")
+        self.escapes.append(what)
+
+    # --- randomness and host calls ----------------------------------------------------
+    def draw(self, generator, name, args, kwargs):
+        result = self.run(getattr(generator, name), args, kwargs)
+        if isinstance(result, np.generic):
+            result = _asarray(result)
+        if not isinstance(result, np.ndarray):
+            self.escape(f"default_generator().{name}() giving a Python number")
+            return result
+        self.code.append(("draw", name, args, kwargs, result))
+        return traced(result)
+
+    def host_call(self, fn, args, kwargs, idempotent=False):
+        if has_tracer(args) or has_tracer(kwargs) or any(callable(a) for a in args[1:]):
+            self.escape(f"{getattr(fn, '__qualname__', fn)} with a closure or traced arguments")
+        self.bindings.append(self.sync() if self.sync is not None else ())
+        self.code.append(("host", fn, args, kwargs, len(self.bindings) - 1, idempotent))
+        self.paused = True
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            self.paused = False
+
+
+def _has_array(x):
+    if isinstance(x, (np.ndarray, np.generic)):
+        return True
+    if type(x) in (tuple, list):
+        return any(_has_array(i) for i in x)
+    return False
+
+
+def _flat(x):
+    if type(x) in (tuple, list):
+        for i in x:
+            yield from _flat(i)
+    elif type(x) is dict:
+        for i in x.values():
+            yield from _flat(i)
+    else:
+        yield x
+
+
+def _rewrap(result, outs):
+    if type(result) in (tuple, list):
+        return type(result)(traced(r) if isinstance(r, np.ndarray) else r for r in outs)
+    r = outs[0]
+    return traced(r) if isinstance(r, np.ndarray) else r

@@ -1,0 +1,225 @@
+"""Recording a step: an ndarray subclass that logs every numpy call made on it.
+
+While a step is traced, every array the step can reach (its inputs, the parameters, the
+buffers, the gradients, the arrays gradgraph creates) is a ``TraceArray``: a view of
+the same memory whose numpy calls (ufuncs through ``__array_ufunc__``, numpy functions
+through ``__array_function__``, ndarray methods through the overrides below) are run on
+plain arrays and appended to the ``Recorder``'s list of instructions. The step itself
+runs for real while it is traced: the values are eager's, so a trace that cannot be
+replayed is still a correct step.
+
+An instruction keeps the very arrays it read and wrote (views of fixed memory), so a
+replay is the same calls on the same buffers in the same order.
+"""
+import os
+import sys
+import threading
+
+import numpy as np
+
+_local = threading.local()
+_view = np.ndarray.view
+_asarray = np.asarray          # the original: numpy's makers are swapped while tracing
+
+
+def active():
+    """The Recorder tracing on this thread, or None."""
+    return getattr(_local, "recorder", None)
+
+
+def _set_active(recorder):
+    prev = getattr(_local, "recorder", None)
+    _local.recorder = recorder
+    return prev
+
+
+class Escape(Exception):
+    """A construct a replay cannot reproduce (raised only under ``strict=True``)."""
+
+
+def plain(x):
+    """`x` with every TraceArray in it (nested in tuples, lists, dicts) as a plain view."""
+    t = type(x)
+    if t is TraceArray:
+        p = x.__dict__.get("_plain")
+        if p is None:
+            p = x.__dict__["_plain"] = _view(x, np.ndarray)
+        return p
+    if t is tuple or t is list:
+        return t(plain(i) for i in x)
+    if t is dict:
+        return {k: plain(v) for k, v in x.items()}
+    if t is slice and any(type(s) is TraceArray for s in (x.start, x.stop, x.step)):
+        return slice(plain(x.start), plain(x.stop), plain(x.step))
+    return x
+
+
+def has_tracer(x):
+    t = type(x)
+    if t is TraceArray:
+        return True
+    if t is tuple or t is list:
+        return any(has_tracer(i) for i in x)
+    if t is dict:
+        return any(has_tracer(v) for v in x.values())
+    return False
+
+
+def traced(arr):
+    """A TraceArray over `arr`'s memory (a plain ndarray or numpy scalar)."""
+    if not isinstance(arr, np.ndarray):
+        arr = _asarray(arr)
+    t = _view(arr, TraceArray)
+    t.__dict__["_plain"] = arr
+    return t
+
+
+def _wrap_result(r):
+    if type(r) is np.ndarray:
+        return traced(r)
+    if isinstance(r, np.generic):
+        return traced(_asarray(r))
+    if type(r) is tuple or type(r) is list:
+        return type(r)(_wrap_result(i) for i in r)
+    return r
+
+
+class TraceArray(np.ndarray):
+    """An ndarray view whose numpy calls are recorded by the active Recorder."""
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        rec = active()
+        f = getattr(ufunc, method)
+        if rec is None or rec.paused:
+            out = f(*plain(inputs), **plain(kwargs))
+            return _unwrap_out(out, kwargs)
+        return rec.call(f, inputs, kwargs, kind="ufunc", name=f"{ufunc.__name__}.{method}"
+                        if method != "__call__" else ufunc.__name__)
+
+    def __array_function__(self, func, types, args, kwargs):
+        rec = active()
+        if rec is None or rec.paused:
+            return func(*plain(args), **plain(kwargs))
+        return rec.function(func, args, kwargs)
+
+    def __reduce__(self):                       # pickling/copying: a plain array
+        return _view(self, np.ndarray).__reduce__()
+
+    # --- reading values: a guard inside gradgraph, a fallback in the user's step -----
+    def __bool__(self):
+        return self._read("bool(tensor)", np.ndarray.__bool__)
+
+    def __float__(self):
+        return self._read("float(tensor)", np.ndarray.__float__)
+
+    def __int__(self):
+        return self._read("int(tensor)", np.ndarray.__int__)
+
+    def __index__(self):
+        return self._read("int(tensor)", np.ndarray.__index__)
+
+    def __complex__(self):
+        return self._read("complex(tensor)", np.ndarray.__complex__)
+
+    def item(self, *args):
+        return self._read(".item()", np.ndarray.item, *args)
+
+    def tolist(self):
+        return self._read(".tolist()", np.ndarray.tolist)
+
+    def __repr__(self):
+        return self._read("printing a tensor", np.ndarray.__repr__)
+
+    def __str__(self):
+        return self._read("printing a tensor", np.ndarray.__str__)
+
+    def __format__(self, spec):
+        return self._read("formatting a tensor", np.ndarray.__format__, spec)
+
+    def tobytes(self, *args, **kwargs):
+        return self._read(".tobytes()", np.ndarray.tobytes, *args, **kwargs)
+
+    def _read(self, construct, method, *args, **kwargs):
+        rec = active()
+        value = method(plain(self), *args, **kwargs)
+        if rec is not None and not rec.paused:
+            rec.read(construct, plain(self), method, args, value)
+        return value
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+
+def _unwrap_out(out, kwargs):
+    """A paused ufunc call that wrote into `out=`: return the caller's out object."""
+    o = kwargs.get("out")
+    if o is not None:
+        return o[0] if isinstance(o, tuple) and len(o) == 1 else o
+    return out
+
+
+# ndarray methods that do not go through __array_ufunc__/__array_function__ (or that are
+# better recorded as one call): each is recorded as np.ndarray.<name>(self, ...).
+_METHODS = ("reshape", "transpose", "swapaxes", "squeeze", "ravel", "flatten", "view",
+            "astype", "copy", "fill", "sum", "mean", "max", "min", "prod", "any", "all",
+            "argmax", "argmin", "argsort", "sort", "cumsum", "cumprod", "clip", "round",
+            "dot", "take", "repeat", "put", "std", "var", "diagonal", "trace", "nonzero",
+            "searchsorted", "compress", "choose", "conj", "conjugate", "partition",
+            "argpartition", "__getitem__", "__setitem__", "__copy__", "__deepcopy__")
+
+_DATA_SHAPED = {"nonzero", "compress"}
+
+
+def _method(name):
+    unbound = getattr(np.ndarray, name)
+
+    def method(self, *args, **kwargs):
+        rec = active()
+        if rec is None or rec.paused:
+            out = unbound(plain(self), *plain(args), **plain(kwargs))
+            return out
+        if name in _DATA_SHAPED:
+            rec.escape(f".{name}() (a data-dependent shape)")
+        elif name == "__getitem__" and _bool_tracer_index(args[0]):
+            rec.escape("boolean-mask indexing (a data-dependent shape)")
+        return rec.call(unbound, (self,) + args, kwargs, kind="method", name=name)
+    method.__name__ = name
+    return method
+
+
+def _bool_tracer_index(index):
+    items = index if type(index) is tuple else (index,)
+    return any(type(i) is TraceArray and i.dtype == bool for i in items)
+
+
+for _name in _METHODS:
+    setattr(TraceArray, _name, _method(_name))
+del _name
+
+
+# Python frames of gradgraph's own code (a value read there is a guard, not a fallback)
+_OWN = ("/autograd/", "/nn/", "/viz/", "\\autograd\\", "\\nn\\", "\\viz\\")
+_PACKAGE = os.path.dirname(os.path.abspath(__file__))
+CONVERSIONS = {}              # code object of Tensor.item, __bool__, ... -> construct name
+
+
+def reader_frame():
+    """(is gradgraph's own code, 'file:line', construct) of the code that read a traced
+    value; `construct` names the Tensor conversion it went through (or None)."""
+    f = sys._getframe(2)
+    construct = None
+    while f is not None:
+        code = f.f_code
+        if code.co_filename.startswith(_PACKAGE):
+            pass
+        elif code in CONVERSIONS:
+            construct = CONVERSIONS[code]
+        else:
+            break
+        f = f.f_back
+    if f is None:
+        return False, "?", construct
+    name = f.f_code.co_filename
+    own = any(part in name for part in _OWN)
+    return own, f"{name.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}", construct

@@ -1,0 +1,487 @@
+"""ag.compile: twin runs (eager and compiled from the same seed) agree bit for bit on
+returned values, parameters, gradients and optimizer state at every step; constructs
+that cannot be replayed fall back with a warning (or raise under strict); retraces;
+guards; no allocation per replayed step."""
+import tracemalloc
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from autograd.jit import CompileCheckError, Escape
+from autograd.errors import OutOfRangeError
+from nn import optim
+from nn.optim import lr_scheduler as sched
+from nn.utils import clip_grad_norm_, clip_grad_value_
+
+STEPS = 7
+
+
+def batches(n=STEPS + 2, b=8, d=12, classes=5, seed=0, bad_step=None):
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        y = rng.integers(0, classes, b)
+        if i == bad_step:
+            y[3] = classes + 2
+        out.append((ag.tensor(rng.standard_normal((b, d)).astype(np.float32)), ag.tensor(y)))
+    return out
+
+
+def mlp(d=12, h=16, classes=5, extra=()):
+    return nn.Sequential(nn.Linear(d, h), *extra, nn.ReLU(), nn.Linear(h, classes))
+
+
+def classifier_step(model, opt, loss_fn=F.cross_entropy, sched_=None, clip=None):
+    def step(x, y):
+        opt.zero_grad()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        if clip == "norm":
+            clip_grad_norm_(model.parameters(), 0.5)
+        elif clip == "value":
+            clip_grad_value_(model.parameters(), 0.05)
+        opt.step()
+        if sched_ is not None:
+            sched_.step()
+        return loss
+    return step
+
+
+def snapshot(model, opt):
+    """Copies of everything a step changes: params, grads, optimizer state, buffers."""
+    snap = [p.data.copy() for p in model.parameters()]
+    snap += [None if p.grad is None else p.grad.data.copy() for p in model.parameters()]
+    snap += [b.data.copy() for b in model.buffers()]
+    for st in opt.state.values():
+        for k in sorted(st):
+            v = st[k]
+            snap.append(v.copy() if isinstance(v, np.ndarray) else v)
+    snap += [g["lr"] for g in opt.param_groups]
+    return snap
+
+
+def assert_same(a, b, what):
+    assert len(a) == len(b), what
+    for i, (u, v) in enumerate(zip(a, b)):
+        if isinstance(u, np.ndarray):
+            assert u.dtype == v.dtype and np.array_equal(u, v, equal_nan=True), (what, i)
+        else:
+            assert u == v, (what, i, u, v)
+
+
+def twin(build, data=None, steps=STEPS, **compile_args):
+    """Run `build()` -> (step, model, opt) eagerly and compiled from the same seed;
+    assert bit-identical results every step. Returns the compiled step."""
+    data = data or batches(steps)
+    results = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        step, model, opt = build()
+        f = ag.compile(step, **compile_args) if compiled else step
+        hist = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for x, y in data[:steps]:
+                out = f(x, y)
+                hist.append([out.data.copy()] + snapshot(model, opt))
+        results.append(hist)
+    for i, (a, b) in enumerate(zip(*results)):
+        assert_same(a, b, f"step {i}")
+    assert f.replays >= steps - 2, "the compiled step did not replay"
+    return f
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda p: optim.SGD(p, lr=0.1),
+    lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+    lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2),
+    lambda p: optim.SGD(p, lr=0.1, momentum=0.5, dampening=0.1, maximize=True),
+    lambda p: optim.Adam(p, lr=1e-2),
+    lambda p: optim.Adam(p, lr=1e-2, weight_decay=1e-2, amsgrad=True),
+    lambda p: optim.AdamW(p, lr=1e-2),
+    lambda p: optim.RMSprop(p, lr=1e-2),
+    lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.9, centered=True, weight_decay=1e-3),
+], ids=["sgd", "momentum", "nesterov-wd", "dampening-maximize", "adam", "adam-wd-amsgrad",
+        "adamw", "rmsprop", "rmsprop-centered"])
+def test_optimizers_bit_identical(make_opt):
+    def build():
+        model = mlp()
+        opt = make_opt(model.parameters())
+        return classifier_step(model, opt), model, opt
+    twin(build)
+
+
+@pytest.mark.parametrize("make_sched", [
+    lambda o: sched.StepLR(o, 2, gamma=0.5),
+    lambda o: sched.MultiStepLR(o, [2, 4], gamma=0.3),
+    lambda o: sched.ExponentialLR(o, 0.9),
+    lambda o: sched.CosineAnnealingLR(o, 5),
+    lambda o: sched.LambdaLR(o, lambda e: 1 / (1 + e)),
+    lambda o: sched.LinearLR(o, 0.2, 1.0, 4),
+    lambda o: sched.OneCycleLR(o, 0.2, total_steps=20),
+    lambda o: sched.SequentialLR(o, [sched.LinearLR(o, 0.5, 1.0, 2), sched.ExponentialLR(o, 0.8)],
+                                 [3]),
+], ids=["step", "multistep", "exponential", "cosine", "lambda", "linear", "onecycle",
+        "sequential"])
+def test_schedulers_change_lr_without_retrace(make_sched):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return classifier_step(model, opt, sched_=make_sched(opt)), model, opt
+    f = twin(build)
+    assert f.traces == 1
+
+
+@pytest.mark.parametrize("clip", ["norm", "value"])
+def test_gradient_clipping(clip):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return classifier_step(model, opt, clip=clip), model, opt
+    twin(build)
+
+
+def test_dropout_redraws_from_the_default_generator():
+    def build():
+        model = mlp(extra=(nn.Dropout(0.3),))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return classifier_step(model, opt), model, opt
+    twin(build)
+
+
+@pytest.mark.parametrize("train", [True, False])
+def test_batchnorm(train):
+    def build():
+        model = mlp(extra=(nn.BatchNorm1d(16),))
+        model.train(train)
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return classifier_step(model, opt), model, opt
+    twin(build)
+
+
+@pytest.mark.parametrize("layer", ["tanh", "sigmoid", "gelu", "silu", "leaky", "layernorm",
+                                   "conv"])
+def test_layers(layer):
+    def build():
+        if layer == "conv":
+            model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                                  nn.Flatten(), nn.Linear(3 * 2 * 1, 5))
+        else:
+            act = {"tanh": nn.Tanh(), "sigmoid": nn.Sigmoid(), "gelu": nn.GELU("tanh"),
+                   "silu": nn.SiLU(), "leaky": nn.LeakyReLU(0.1),
+                   "layernorm": nn.LayerNorm(16)}[layer]
+            model = nn.Sequential(nn.Linear(12, 16), act, nn.Linear(16, 5))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        step = classifier_step(model, opt)
+        if layer == "conv":
+            return (lambda x, y: step(x.reshape(8, 1, 4, 3), y)), model, opt
+        return step, model, opt
+    twin(build)
+
+
+@pytest.mark.parametrize("loss", ["mse", "l1", "huber", "smooth_l1", "bce_logits", "nll",
+                                  "kl_div", "ce_smoothing"])
+def test_losses(loss):
+    fns = {
+        "mse": lambda z, y: F.mse_loss(z, F.one_hot(y, 5).float()),
+        "l1": lambda z, y: F.l1_loss(z, F.one_hot(y, 5).float()),
+        "huber": lambda z, y: F.huber_loss(z, F.one_hot(y, 5).float(), delta=0.5),
+        "smooth_l1": lambda z, y: F.smooth_l1_loss(z, F.one_hot(y, 5).float()),
+        "bce_logits": lambda z, y: F.binary_cross_entropy_with_logits(z, F.one_hot(y, 5).float()),
+        "nll": lambda z, y: F.nll_loss(F.log_softmax(z, 1), y),
+        "kl_div": lambda z, y: F.kl_div(F.log_softmax(z, 1), F.softmax(z.detach() * 0.5, 1),
+                                        reduction="batchmean"),
+        "ce_smoothing": lambda z, y: F.cross_entropy(z, y, label_smoothing=0.1),
+    }
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return classifier_step(model, opt, loss_fn=fns[loss]), model, opt
+    twin(build)
+
+
+def test_a_value_that_changes_every_step_ends_in_eager_with_a_warning():
+    """Weighted cross-entropy reads the sum of the batch's weights as a Python float
+    (nn/losses.py): the guard fails on the next new batch, then for good."""
+    weight = ag.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32))
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return classifier_step(model, opt, lambda z, y: F.cross_entropy(z, y, weight)), model, opt
+    data = batches()
+    ag.manual_seed(0)
+    step, model, opt = build()
+    ag.manual_seed(0)
+    estep, emodel, eopt = build()
+    f = ag.compile(step)
+    with pytest.warns(UserWarning, match=r"read at losses.py:\d+ changes from step to step"):
+        for x, y in data:
+            assert np.array_equal(f(x, y).data, estep(x, y).data)
+    assert_same(snapshot(model, opt), snapshot(emodel, eopt), "end")
+    assert f.replays == 0 and f.traces == 2
+
+
+def test_inference_under_no_grad():
+    ag.manual_seed(0)
+    model = mlp()
+    model.eval()
+
+    def predict(x):
+        with ag.no_grad():
+            return F.softmax(model(x), 1)
+    f = ag.compile(predict)
+    data = batches()
+    for x, _ in data:
+        got, want = f(x), predict(x)
+        assert np.array_equal(got.data, want.data)
+    assert f.replays == len(data) - 2
+    a, b = f(data[0][0]), f(data[0][0])
+    assert a.data is not b.data                 # returned tensors are fresh
+
+
+# --- fallbacks: one per construct that cannot be replayed -----------------------------
+def _fallback_step(construct):
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    log = []
+
+    def step(x, y):
+        opt.zero_grad()
+        z = model(x)
+        if construct == "item":
+            log.append(z.sum().item())
+        elif construct == "bool":
+            if z.sum() > 0:
+                z = z * 2
+        elif construct == "tolist":
+            log.append(y.tolist())
+        elif construct == "mask":
+            z = z[z.data[:, 0] > 0] if False else z[(z > 0).all(1)]
+        elif construct == "np_random":
+            z = z * float(np.random.rand() > 2)
+        elif construct == "print":
+            log.append(f"{z.sum()}")
+        loss = F.cross_entropy(z, y) if construct != "mask" else z.sum()
+        loss.backward()
+        opt.step()
+        return loss
+    return step, model, opt
+
+
+@pytest.mark.parametrize("construct,message", [
+    ("item", ".item()"), ("bool", "bool(tensor)"), ("tolist", ".tolist()"),
+    ("mask", "boolean-mask indexing"), ("np_random", "numpy's global random generator"),
+    ("print", "printing a tensor")])
+def test_fallback_warns_once_and_matches_eager(construct, message):
+    step, model, opt = _fallback_step(construct)
+    f = ag.compile(step)
+    estep, emodel, eopt = _fallback_step(construct)
+    data = batches()
+    with pytest.warns(UserWarning, match="runs eagerly") as record:
+        for x, y in data:
+            np.random.seed(0)
+            a = f(x, y)
+            np.random.seed(0)
+            b = estep(x, y)
+            assert np.array_equal(a.data, b.data)
+    assert len(record) == 1 and message in str(record[0].message)
+    if construct not in ("np_random", "mask"):
+        assert "test_compile.py:" in str(record[0].message)      # names the line
+    assert f.replays == 0
+    for p, q in zip(model.parameters(), emodel.parameters()):
+        assert np.array_equal(p.data, q.data)
+
+
+@pytest.mark.parametrize("construct", ["item", "bool", "tolist", "mask"])
+def test_strict_raises(construct):
+    step, _, _ = _fallback_step(construct)
+    f = ag.compile(step, strict=True)
+    data = batches()
+    f(*data[0])
+    with pytest.raises(Escape, match="cannot be replayed"):
+        f(*data[1])
+
+
+def test_reseeding_inside_the_step_falls_back():
+    model = mlp(extra=(nn.Dropout(0.5),))
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        ag.manual_seed(1)
+        return classifier_step(model, opt)(x, y)
+    f = ag.compile(step)
+    with pytest.warns(UserWarning, match="reseeded"):
+        for x, y in batches():
+            f(x, y)
+    assert f.replays == 0
+
+
+# --- retraces -----------------------------------------------------------------------------
+def _counted():
+    ag.manual_seed(0)
+    model = mlp(extra=(nn.Dropout(0.2),))
+    opt = optim.Adam(model.parameters(), lr=1e-2)
+    return ag.compile(classifier_step(model, opt)), model, opt
+
+
+def test_new_input_shape_is_a_new_program():
+    f, _, _ = _counted()
+    for x, y in batches(4) + batches(4, b=5):
+        f(x, y)
+    assert f.traces == 2 and f.replays == 5
+
+
+def test_retrace_when_data_replaced():
+    f, model, _ = _counted()
+    data = batches(6)
+    for x, y in data[:3]:
+        f(x, y)
+    model[0].weight.data = model[0].weight.data.copy()
+    for x, y in data[3:]:
+        f(x, y)
+    assert f.traces == 2
+
+
+def test_retrace_after_load_state_dict():
+    f, model, opt = _counted()
+    data = batches(6)
+    for x, y in data[:3]:
+        f(x, y)
+    sd, osd = model.state_dict(), opt.state_dict()
+    model.load_state_dict(sd)
+    opt.load_state_dict(osd)
+    for x, y in data[3:]:
+        f(x, y)
+    assert f.traces == 2
+
+
+def test_retrace_on_train_eval_flip():
+    f, model, _ = _counted()
+    data = batches(8)
+    for i, (x, y) in enumerate(data):
+        model.train(i < 4)
+        f(x, y)
+    assert f.traces == 2
+
+
+def test_retrace_when_param_groups_replaced():
+    f, model, opt = _counted()
+    data = batches(6)
+    for x, y in data[:3]:
+        f(x, y)
+    opt.param_groups = [dict(g) for g in opt.param_groups]
+    for x, y in data[3:]:
+        f(x, y)
+    assert f.traces == 2
+
+
+def test_max_programs_then_eager_with_warning():
+    f, _, _ = _counted()
+    f.max_programs = 2
+    with pytest.warns(UserWarning, match="max_programs"):
+        for b in (3, 4, 5, 6):
+            for x, y in batches(3, b=b):
+                f(x, y)
+    assert f.traces == 2
+
+
+# --- guards ----------------------------------------------------------------------------------
+def test_guard_bad_labels_raise_the_eager_error_with_state_unchanged():
+    data = batches(8, bad_step=5)
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = mlp(extra=(nn.BatchNorm1d(16), nn.Dropout(0.3)))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        f = ag.compile(classifier_step(model, opt)) if compiled else classifier_step(model, opt)
+        snaps = []
+        for i, (x, y) in enumerate(data):
+            if i == 5:
+                with pytest.raises(OutOfRangeError, match="out of bounds for 5 classes"):
+                    f(x, y)
+            else:
+                f(x, y)
+            snaps.append(snapshot(model, opt) + [ag.default_generator().bit_generator.state])
+        runs.append(snaps)
+    for i, (a, b) in enumerate(zip(*runs)):
+        assert_same(a, b, f"step {i}")
+    assert f.replays == 4 and f.traces == 2            # the failed guard: a retrace
+
+
+# --- memory ----------------------------------------------------------------------------------
+def _adam_mlp(b=64, h=128):
+    ag.manual_seed(0)
+    model = nn.Sequential(nn.Linear(64, h), nn.ReLU(), nn.Linear(h, 10))
+    opt = optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(x, y):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.standard_normal((b, 64)).astype(np.float32))
+    y = ag.tensor(rng.integers(0, 10, b))
+    return ag.compile(step), x, y
+
+
+def test_replay_allocates_no_arrays():
+    f, x, y = _adam_mlp(b=256, h=512)        # one hidden activation: 512 KB
+    for _ in range(3):
+        f(x, y)
+    tracemalloc.start()
+    f(x, y)
+    base, _ = tracemalloc.get_traced_memory()
+    tracemalloc.reset_peak()
+    for _ in range(5):
+        f(x, y)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    # What remains is numpy's own: the 32 KB cast buffer of g * (x > 0) (float32 by
+    # bool) in ReLU's backward, index temporaries; eager allocates it too.
+    assert peak - base < 48_000
+
+
+def test_no_growth_over_5000_steps():
+    f, x, y = _adam_mlp(b=4)
+    for _ in range(10):
+        f(x, y)
+    tracemalloc.start()
+    for _ in range(200):
+        f(x, y)
+    first, _ = tracemalloc.get_traced_memory()
+    for _ in range(4800):
+        f(x, y)
+    last, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert last - first < 1000
+
+
+# --- check=k ---------------------------------------------------------------------------------
+def test_check_compares_replays_with_eager():
+    def build():
+        model = mlp(extra=(nn.Dropout(0.2), nn.BatchNorm1d(16)))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return classifier_step(model, opt, sched_=sched.ExponentialLR(opt, 0.9)), model, opt
+    twin(build, check=3)
+
+
+def test_check_catches_a_wrong_replay():
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    f = ag.compile(classifier_step(model, opt), check=2)
+    data = batches()
+    f(*data[0])
+    f(*data[1])
+    program = next(iter(f.programs.values())).program
+    restore = [ins for ins in program.code if ins[0] == "restore"][0]
+    restore[2][...] = 1                 # corrupt a constant: the zeros of NLL's backward
+    with pytest.raises(CompileCheckError, match="differs from the eager step"):
+        f(*data[2])
