@@ -163,3 +163,26 @@ def test_buckets_follow_the_cap_and_dtype():
     assert all(b.buffer.dtype == b.params[0].dtype for b in buckets)
     big = make_buckets([ag.zeros(100, requires_grad=True)], cap_bytes=10)
     assert len(big) == 1 and big[0].buffer.size == 100
+
+
+def test_communication_nodes_are_drawn_with_peer_and_bytes():
+    """A node with a ``communication()`` method (nn.parallel's collectives, send and
+    recv) is its own kind in the picture: its colour, its legend entry, its label."""
+    import autograd as ag
+    import viz
+    from nn.parallel.ops import copy_to_parallel
+
+    class TwoRanks:                 # copy_to_parallel's forward does not communicate
+        def Get_size(self):
+            return 2
+
+    x = ag.tensor(np.ones((2, 3)), requires_grad=True)
+    y = (copy_to_parallel(x, TwoRanks()) * 2).sum()
+    data = viz.walk(y)
+    comm = [n for n in data.nodes if n.comm]
+    assert [n.op for n in comm] == ["CopyToParallel"]
+    assert comm[0].comm == "backward: allreduce over 2 ranks · 48 B"
+    assert all(n.comm is None for n in data.nodes if n.op != "CopyToParallel")
+    dot = viz.draw_graph(y).source
+    assert "backward: allreduce over 2 ranks · 48 B" in dot
+    assert "communication (peer, bytes)" in dot and "#f8d7e6" in dot

@@ -25,6 +25,7 @@ COLOURS = {
     ELIDED: ("#ffffff", "#9e9e9e"),
     "output": ("#d4edc9", "#4f9a3a"),
     "saved": ("#fde0c5", "#d9822b"),
+    "comm": ("#f8d7e6", "#b0306b"),
 }
 LEGEND_TEXT = {
     OP: "op (output shape, dtype)",
@@ -34,6 +35,7 @@ LEGEND_TEXT = {
     ELIDED: "elided nodes",
     "output": "output",
     "saved": "buffer saved for backward",
+    "comm": "communication (peer, bytes)",
 }
 SUBTLE = "#555555"
 
@@ -177,6 +179,11 @@ def swatch(colour):
     return f'<td bgcolor="{colour}" width="20"></td>'
 
 
+def role_of(n):
+    """The legend entry of a node: output, communication, or its kind."""
+    return "output" if n.output else "comm" if n.comm else n.kind
+
+
 class GraphStyle:
     """How nodes and edges look in the plain graph picture; ``flow.FlowStyle`` overrides
     it to colour by gradient."""
@@ -186,14 +193,15 @@ class GraphStyle:
 
     def colours(self, n):
         """(fill, border, border width, dashed)"""
-        role = "output" if n.output else n.kind
-        fill, border = COLOURS[role]
+        fill, border = COLOURS[role_of(n)]
         return fill, border, 2 if n.output else 1, n.kind == ELIDED
 
     def rows(self, n):
         rows = [cell(title_of(n), bold=True)]
         if n.kind != ELIDED or n.count:
             rows.append(cell(subtitle_of(n), size=8, colour=SUBTLE))
+        if n.comm:
+            rows.append(cell(html(n.comm), size=8, colour=COLOURS["comm"][1]))
         if self.values and (n.value is not None or n.grad is not None):
             rows += self.value_rows(n)
         return rows
@@ -214,7 +222,7 @@ class GraphStyle:
         return f"n{src} -> n{dst}{attrs}"
 
     def legend_rows(self, data):
-        roles = {("output" if n.output else n.kind) for n in data.nodes}
+        roles = {role_of(n) for n in data.nodes}
         if data.saved:
             roles.add("saved")
         rows = [cell("legend", bold=True, colspan=2)]

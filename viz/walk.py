@@ -41,6 +41,8 @@ class NodeData:
     indexed: bool = False    # its output is read only by indexing ops (sparse gradient)
     count: int = 0           # ops inside a module / nodes in an elided range
     members: list = field(default_factory=list)   # NodeData of a module's parameters
+    comm: str | None = None  # a communication node's label (peer, bytes): its
+                             # ``communication()`` method, e.g. nn.parallel's send/recv
 
 
 @dataclass
@@ -164,6 +166,10 @@ def _walk(roots, params, values, saved, leaf_grads):
     recorded = any(n.stats is not None for n in nodes)
     for node in root_nodes:
         nodes[index[node]].output = True
+    for i, node in enumerate(order):
+        describe = getattr(node, "communication", None)
+        if describe is not None:
+            nodes[i].comm = describe()
     for node in order:
         if type(node) is AccumulateGrad:
             _leaf(nodes[index[node]], node, named, leaf_grads)

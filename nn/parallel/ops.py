@@ -35,6 +35,14 @@ def _header(array, extra, requires_grad):
     return head
 
 
+def _fmt_bytes(shape, dtype):
+    n = int(np.prod(shape, dtype=np.int64)) * np.dtype(dtype).itemsize
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:,} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
+
+
 class Send(Node):
     """Send `x` to rank `peer`; the output is a 0-d zero token that carries the
     dependency. Backward receives d(loss)/dx from `peer` (its value is what the
@@ -51,6 +59,12 @@ class Send(Node):
         self.saved = ()
         return np.zeros((), x.dtype)
 
+    def communication(self):
+        """The label viz shows on this node: what it sends, to whom, how many bytes."""
+        parent = self.parents[0]
+        return (f"send to rank {self.peer} · {_fmt_bytes(parent.shape, parent.dtype)} "
+                f"(backward: recv)")
+
     def backward(self, g):
         parent = self.parents[0]
         grad = np.empty(parent.shape, parent.dtype)
@@ -65,6 +79,10 @@ class Recv(Node):
     whose backward sends the gradient back to `peer`."""
     __slots__ = ("comm", "peer", "tag", "pending")
     arrays = False
+
+    def communication(self):
+        return (f"recv from rank {self.peer} · {_fmt_bytes(self.shape, self.dtype)} "
+                f"(backward: send)")
 
     def backward(self, g):
         buf = contiguous(g.data)
@@ -147,25 +165,34 @@ class _Collective(Node):
     def backward(self, g):
         return apply1(self.dual, g, self.comm),
 
+    def communication(self):
+        what = self.label if self.label else f"backward: {self.dual.label}"
+        return (f"{what} over {self.comm.Get_size()} ranks · "
+                f"{_fmt_bytes(self.shape, self.dtype)}")
+
 
 class CopyToParallel(_Collective):
     __slots__ = ()
     run = staticmethod(lambda x, comm: x)
+    label = None                     # no communication in forward
 
 
 class ReduceFromParallel(_Collective):
     __slots__ = ()
     run = staticmethod(_allreduce)
+    label = "allreduce"
 
 
 class GatherFromParallel(_Collective):
     __slots__ = ()
     run = staticmethod(_allgather_last)
+    label = "allgather"
 
 
 class ScatterToParallel(_Collective):
     __slots__ = ()
     run = staticmethod(_own_slice)
+    label = None
 
 
 CopyToParallel.dual, ReduceFromParallel.dual = ReduceFromParallel, CopyToParallel

@@ -349,6 +349,10 @@ def pipeline_picture(comm):
              if by_id[s].scope.split(".")[0] != by_id[d].scope.split(".")[0]]
     assert len(links) == 3 and all(s.op == "Send" and d.op == "Recv" for s, d in links), links
     assert all(data.carried(s.id, d.id).shape == (2, 10) for s, d in links)
+    assert all(s.comm == "send to rank 1 · 160 B (backward: recv)" and
+               d.comm == "recv from rank 0 · 160 B (backward: send)" for s, d in links), \
+        [(s.comm, d.comm) for s, d in links]
+    assert dot.source.count("send to rank 1 · 160 B") == 3
     assert data.modules["rank1"] == "rank 1" and data.modules["rank1.stages.2"] == "Linear"
     assert dot.source.count("<b>rank0</b>") == 1 and dot.source.count("<b>rank1</b>") == 1
 

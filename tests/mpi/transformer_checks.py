@@ -99,6 +99,13 @@ def tp_gpt_matches_single_process(comm):
     backward_calls = counting.calls["Iallreduce"] - before - forward_calls
     assert (forward_calls, backward_calls) == (4, 4), \
         f"{forward_calls} allreduces in forward, {backward_calls} in backward (expected 4, 4)"
+    if comm.Get_size() > 1:
+        import viz
+        labels = sorted(n.comm for n in viz.walk(loss).nodes if n.comm)
+        nbytes = 3 * 6 * 8 * 8                 # (B, T, C) float64 at each sub-block
+        assert labels == [f"allreduce over {comm.Get_size()} ranks · {nbytes / 1024:.1f} KB"] * 4 \
+            + [f"backward: allreduce over {comm.Get_size()} ranks · {nbytes / 1024:.1f} KB"] * 4, \
+            labels
     tp.zero_grad()
     # eps=1e-6: the key bias's gradient is 0 in exact arithmetic (softmax ignores a
     # shift common to all keys); Adam divides its rounding noise (~1e-18) by eps,
