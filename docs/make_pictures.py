@@ -4,7 +4,8 @@
 
 Runs the two viz examples and draws three more pictures: a small digits classifier
 grouped by module, a graph built to trip every gradient-flow flag, and the
-module-collapsed picture of the 50,000-node network from benchmarks/viz_graph.py.
+module-collapsed picture of the 50,000-node network from benchmarks/viz_graph.py, and
+a 12-layer GPT (examples/gpt.py) collapsed by module with its identical blocks folded.
 """
 import os
 import shutil
@@ -64,6 +65,18 @@ def big_network(tmp):
              os.path.join(tmp, "network_collapsed.png"))
 
 
+def gpt(tmp):
+    sys.path.insert(0, os.path.join(ROOT, "examples"))
+    from gpt import GPT, GPTConfig
+    ag.manual_seed(0)
+    model = GPT(GPTConfig(block_size=16, vocab_size=50, n_layer=12, n_head=4, n_embd=32))
+    idx = ag.tensor(np.random.default_rng(0).integers(0, 50, (2, 16)))
+    loss = model(idx, idx)[1]
+    viz.save(viz.draw_graph(loss, model, collapse=True, fold_repeated=True,
+                            title="12-layer GPT, one node per module, blocks folded"),
+             os.path.join(tmp, "gpt_collapsed.png"))
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         examples = os.path.join(ROOT, "examples")
@@ -74,6 +87,7 @@ def main():
         digits_classifier(tmp)
         flags(tmp)
         big_network(tmp)
+        gpt(tmp)
         for name in sorted(os.listdir(tmp)):
             if name.endswith((".png", ".svg")):
                 shutil.copy(os.path.join(tmp, name), os.path.join(HERE, name))

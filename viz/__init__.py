@@ -12,5 +12,5 @@ from .flow import format_table, parameter_stats, parameter_table
 from .recorder import GradientRecorder
 from .render import GraphvizMissingWarning, save
 from .stats import GradStats, Thresholds, grad_stats, is_recording, record_gradient_flow
-from .walk import GraphData, NodeData, collapse_modules, elide, walk
+from .walk import GraphData, NodeData, collapse_modules, elide, fold_repeats, walk
 

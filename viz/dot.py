@@ -12,7 +12,7 @@ import numpy as np
 
 from autograd.errors import ArgumentError
 
-from .walk import ELIDED, INPUT, MODULE, OP, PARAM, truncate_scope
+from .walk import ELIDED, INPUT, MODULE, OP, PARAM, module_label, truncate_scope
 
 FONT = "Helvetica"
 
@@ -256,8 +256,12 @@ def dot_lines(data, style=None, group_by=None, depth=None, legend=True, extra=()
         lines.append(f"s{i} [label=<{label}>]")
         lines.append(f's{i} -> n{owner} [style=dashed color="{border}" arrowhead=odot]')
     labelled = any(n.kind == MODULE for n in data.nodes)
+    loose, hidden, spine = residual_layout(data) if group_by == "module" else ((), (), ())
+    lines.extend(f"n{a} -> n{b} [style=invis]" for a, b in hidden)
     for src, dst in data.edges:
-        lines.append(style.edge(src, dst, data.carried(src, dst), labelled))
+        line = style.edge(src, dst, data.carried(src, dst), labelled)
+        lines.append(_with_attr(line, "constraint=false") if (src, dst) in loose else line)
+    lines.extend(f"n{i} [group=residual]" for i in spine)
     side = list(extra)
     if legend:
         side.insert(0, table(style.legend_rows(data), "#ffffff", "#bbbbbb"))
@@ -277,6 +281,47 @@ def dot_lines(data, style=None, group_by=None, depth=None, legend=True, extra=()
         body = "".join(f"<tr>{r}</tr>" for r in rows)
         lines.append(f'label=<<table border="0" cellspacing="8">{body}</table>> labelloc=t')
     return lines
+
+
+def _with_attr(line, attr):
+    return line[:-1] + f" {attr}]" if line.endswith("]") else f"{line} [{attr}]"
+
+
+def residual_layout(data):
+    """Where a module's residual adds chain (y = x + f(x); z = y + g(y), a transformer
+    block), lay the two branches f and g side by side between the adds.
+
+    A residual add is an ``Add`` op inside a module whose one input (the skip) also
+    feeds a submodule of that module. When the skip of add z is add y, the edges from y
+    into g's submodules do not set ranks (constraint=false) and an invisible edge from
+    y's own skip puts g's first node level with f's. Returns (loose edges, invisible
+    edges, ids of the residual stream), the stream drawn in one column."""
+    inputs, outputs = {}, {}
+    for src, dst in data.edges:
+        inputs.setdefault(dst, []).append(src)
+        outputs.setdefault(src, []).append(dst)
+    skip_of = {}
+    for n in data.nodes:
+        ins = inputs.get(n.id, ())
+        if n.kind != OP or n.op != "Add" or not n.scope or len(set(ins)) != 2:
+            continue
+        inside = n.scope + "."
+        for x in ins:
+            if any(d != n.id and (data.node(d).scope or "").startswith(inside)
+                   for d in outputs.get(x, ())):
+                skip_of[n.id] = x
+                break
+    loose, hidden, spine = set(), [], []
+    for z, y in skip_of.items():
+        spine += [y, z]
+        if y not in skip_of or data.node(y).scope != data.node(z).scope:
+            continue
+        inside = data.node(z).scope + "."
+        for d in outputs.get(y, ()):
+            if d != z and (data.node(d).scope or "").startswith(inside):
+                loose.add((y, d))
+                hidden.append((skip_of[y], d))
+    return loose, hidden, list(dict.fromkeys(spine))
 
 
 def _clusters(data, style, depth, lines):
@@ -307,7 +352,7 @@ def _clusters(data, style, depth, lines):
                 lines.append("}")
             continue
         if key is not None:
-            kind = data.modules.get(key, "")
+            kind = module_label(data, key)
             label = f"<b>{html(key)}</b>" + (f" ({html(kind)})" if kind else "")
             lines.append(f"subgraph cluster_{count} {{")
             lines.append(f'label=<{label}> style="rounded,dashed" color="#9a8fc0" '

@@ -9,8 +9,8 @@ from autograd.errors import ArgumentError
 from .dot import GraphStyle, digraph, dot_lines
 from .flow import FlowStyle, parameter_stats, table_html
 from .stats import VALUE_LIMIT, Thresholds, grad_stats
-from .walk import (INPUT, OP, PARAM, GraphData, NodeData, collapse_modules, elide, module_types,
-                   named_tensors, walk)
+from .walk import (INPUT, OP, PARAM, GraphData, NodeData, collapse_modules, elide,
+                   fold_repeats, module_types, named_tensors, walk)
 
 AUTO_VALUES = 60      # show_values=None: values in graphs of at most this many nodes...
 
@@ -22,9 +22,11 @@ def _tiny(data):
 
 
 def graph_data(root, params=None, *, show_saved=False, max_nodes=2000, collapse=False,
-               depth=None, values=True):
+               depth=None, values=True, fold_repeated=False):
     """The GraphData that draw_graph draws (for tests and custom drawing)."""
     data = walk(root, params, values=values, saved=show_saved)
+    if fold_repeated:
+        data = fold_repeats(data)
     if collapse:
         data = collapse_modules(data, depth)
     return elide(data, max_nodes)
@@ -32,7 +34,7 @@ def graph_data(root, params=None, *, show_saved=False, max_nodes=2000, collapse=
 
 def draw_graph(root, params=None, *, rankdir="TB", show_saved=False, show_values=None,
                max_nodes=2000, group_by=None, collapse=False, depth=None, legend=True,
-               title=None):
+               title=None, fold_repeated=False):
     """A graphviz.Digraph of everything that produced `root` (a Tensor or a list).
 
     params: names for tensors, {name: Tensor} or a Module (its named_parameters());
@@ -47,9 +49,13 @@ def draw_graph(root, params=None, *, rankdir="TB", show_saved=False, show_values
     group_by="module": one cluster per module (from the scopes nn records).
     collapse: one node per module with its op count (implies group_by="module").
     depth: module nesting levels to show; deeper modules merge into their ancestor.
+    fold_repeated: draw a run of identical sibling modules (a transformer's blocks
+        h.0 ... h.11) once, labelled "×12" (see viz.fold_repeats).
+    Where a module's residual adds chain (a transformer block), its two branches are
+    drawn side by side between them and the residual stream in one column.
     """
     data = graph_data(root, params, show_saved=show_saved, max_nodes=max_nodes,
-                      collapse=collapse, depth=depth)
+                      collapse=collapse, depth=depth, fold_repeated=fold_repeated)
     values = _tiny(data) if show_values is None else show_values
     lines = dot_lines(data, GraphStyle(values), "module" if collapse else group_by, depth,
                       legend, title=title)
@@ -58,7 +64,7 @@ def draw_graph(root, params=None, *, rankdir="TB", show_saved=False, show_values
 
 def draw_gradient_flow(root, params=None, *, thresholds=None, table=True, rankdir="TB",
                        show_values=False, max_nodes=2000, group_by=None, collapse=False,
-                       depth=None, legend=True, title=None):
+                       depth=None, legend=True, title=None, fold_repeated=False):
     """The graph of `root` coloured by the gradient that flowed back through it.
 
     Call after ``loss.backward()``. Internal gradients are drawn only if that backward
@@ -70,7 +76,7 @@ def draw_gradient_flow(root, params=None, *, thresholds=None, table=True, rankdi
     thresholds = thresholds or Thresholds()
     if isinstance(root, (Tensor, list, tuple)):
         data = graph_data(root, params, max_nodes=max_nodes, collapse=collapse, depth=depth,
-                          values=show_values)
+                          values=show_values, fold_repeated=fold_repeated)
     elif hasattr(root, "named_parameters"):
         params = params or root
         data = _parameter_data(params)

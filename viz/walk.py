@@ -57,6 +57,9 @@ class GraphData:
     saved: list = field(default_factory=list)     # (id of the op, shape, dtype) per buffer
     elided: int = 0                   # nodes hidden by elide()
     recorded: bool = False            # some op node carries recorded gradient stats
+    # fold_repeats(): qualified name of a drawn module -> (name of the last of the run of
+    # identical modules it stands for, how many there are)
+    repeats: dict = field(default_factory=dict)
     _by_id: dict = field(default=None, repr=False, compare=False)
 
     def node(self, id):
@@ -259,19 +262,33 @@ def truncate_scope(scope, depth):
     return scope if len(parts) <= depth else ".".join(parts[:depth])
 
 
+GLUE_OPS = 3          # a container module's own ops stay visible up to this many
+
+
 def collapse_modules(data, depth=None):
     """One MODULE node per module (its scope cut to `depth` levels) in place of the ops
     and parameters inside it, with its op count; nodes outside modules are kept. The
-    module's shape and stats are those of the last tensor leaving it."""
+    module's shape and stats are those of the last tensor leaving it. A module that
+    contains (drawn) submodules and has at most GLUE_OPS ops of its own keeps those ops
+    as op nodes: the residual adds of a transformer block stay visible between its
+    attention and MLP instead of becoming a "Block (2 ops)" box beside them."""
+    keys = {truncate_scope(n.scope, depth) for n in data.nodes} - {None}
+    containers = {k[:i] for k in keys for i, c in enumerate(k) if c == "."}
+    own = {}
+    for n in data.nodes:
+        key = truncate_scope(n.scope, depth)
+        if key in containers:
+            own[key] = own.get(key, 0) + (n.kind == OP)
+    glue = {key for key, count in own.items() if count <= GLUE_OPS}
     group_of = {}
     groups = {}
     for n in data.nodes:
         key = truncate_scope(n.scope, depth)
-        if key is None:
+        if key is None or key in glue:
             continue
         g = groups.get(key)
         if g is None:
-            g = groups[key] = NodeData(n.id, MODULE, data.modules.get(key, ""), key, scope=key)
+            g = groups[key] = NodeData(n.id, MODULE, module_label(data, key), key, scope=key)
         group_of[n.id] = g
         if n.kind == OP:
             g.count += 1
@@ -289,6 +306,20 @@ def collapse_modules(data, depth=None):
             _carry(g, leaving[g.id])
     return _merge(data, {i: g.id for i, g in group_of.items()},
                   sorted({g.id: g for g in group_of.values()}.values(), key=lambda g: g.id))
+
+
+def _child(parent, index):
+    return f"{parent}.{index}" if parent else str(index)
+
+
+def module_label(data, key):
+    """The type name of module `key`, with "×n" if it stands for n repeats."""
+    kind = data.modules.get(key, "")
+    if key in data.repeats:
+        last, count = data.repeats[key]
+        span = f"{'.'.join(key.rsplit('.', 2)[-2:])} … {'.'.join(last.rsplit('.', 2)[-2:])}"
+        kind = f"{kind} ×{count}: {span}" if kind else f"×{count}: {span}"
+    return kind
 
 
 def _carry(group, n):
@@ -314,7 +345,7 @@ def _merge(data, merged, extra, elided=0):
     roots = list(dict.fromkeys(merged.get(r, r) for r in data.roots))
     saved = [s for s in data.saved if s[0] not in merged]
     return GraphData(nodes, edges, roots, carriers, data.modules, saved,
-                     data.elided + elided, data.recorded)
+                     data.elided + elided, data.recorded, repeats=data.repeats)
 
 
 def elide(data, max_nodes):
@@ -328,3 +359,71 @@ def elide(data, max_nodes):
     hidden = data.nodes[head:n - tail]
     marker = NodeData(hidden[0].id, ELIDED, "", count=len(hidden))
     return _merge(data, {h.id: marker.id for h in hidden}, [marker], len(hidden))
+
+
+def fold_repeats(data):
+    """Draw a run of identical sibling modules (``h.0``, ``h.1``, ... ``h.11``: the same
+    type, and the same ops, shapes and parameters in the same order) once: the nodes of
+    the first stay, standing for all of them (``repeats[first] = (last, count)``, drawn
+    as "x12"); what the last one fed is fed by the first; the others are left out."""
+    members = {}                       # module name -> its nodes, in graph order
+    for n in data.nodes:
+        scope = n.scope or ""
+        parts = scope.split(".")
+        for i in range(1, len(parts) + 1):
+            if parts[i - 1].isdigit():
+                members.setdefault(".".join(parts[:i]), []).append(n)
+    runs = {}                          # (parent, first index) -> [names in the run]
+    by_parent = {}
+    for name in members:
+        parent, _, index = name.rpartition(".")
+        by_parent.setdefault(parent, []).append(int(index))
+    signature = {}
+    for name, nodes in members.items():
+        cut = len(name)
+        signature[name] = (data.modules.get(name), tuple(
+            (n.kind, n.op, n.shape, n.dtype, (n.scope or "")[cut:],
+             (n.name or "")[cut:] if n.kind == PARAM else None) for n in nodes))
+    for parent, indices in by_parent.items():
+        indices.sort()
+        start = 0
+        for k in range(1, len(indices) + 1):
+            prev = _child(parent, indices[k - 1])
+            if (k < len(indices) and indices[k] == indices[k - 1] + 1
+                    and signature[_child(parent, indices[k])] == signature[prev]):
+                continue
+            if k - start > 1:
+                runs[(parent, indices[start])] = [_child(parent, i) for i in indices[start:k]]
+            start = k
+    taken = []                         # fold the outermost runs only
+    for key in sorted(runs, key=lambda k: len(runs[k][0])):
+        if any(runs[key][0].startswith(name + ".") for name in taken):
+            del runs[key]
+        else:
+            taken += runs[key]
+    if not runs:
+        return data
+    stand_in = {}                      # id of a node of a later repeat -> the first's
+    run_of = {}                        # id of a node in any repeat -> its run
+    repeats = dict(data.repeats)
+    for key, names in runs.items():
+        first = members[names[0]]
+        for name in names:
+            for a, b in zip(members[name], first):
+                run_of[a.id] = key
+                if name != names[0]:
+                    stand_in[a.id] = b.id
+        repeats[names[0]] = (names[-1], len(names))
+    edges, seen = [], set()
+    for src, dst in data.edges:
+        if dst in stand_in and src in run_of and run_of[src] == run_of[dst]:
+            continue                   # inside a later repeat, or from one into the next
+        edge = (stand_in.get(src, src), stand_in.get(dst, dst))
+        if edge[0] != edge[1] and edge not in seen:
+            seen.add(edge)
+            edges.append(edge)
+    nodes = [n for n in data.nodes if n.id not in stand_in]
+    roots = list(dict.fromkeys(stand_in.get(r, r) for r in data.roots))
+    return GraphData(nodes, edges, roots, {}, data.modules,
+                     [s for s in data.saved if s[0] not in stand_in], data.elided,
+                     data.recorded, repeats=repeats)
