@@ -84,6 +84,22 @@ def is_device(arg):
     return isinstance(arg, str) and arg.partition(":")[0] in _TYPES
 
 
+def to_args(args, dtype, device, op):
+    """The dtype named by ``to(*args, dtype=, device=)`` (None if none), as PyTorch's
+    overloads read them: a device or device string, a dtype, or a tensor (its dtype).
+    The device must be the CPU (see check_device)."""
+    from .tensor import Tensor
+    for a in args:
+        if isinstance(a, Tensor):
+            dtype = a.data.dtype
+        elif is_device(a):
+            device = a
+        elif a is not None:
+            dtype = a
+    check_device(device, op)
+    return dtype
+
+
 def finfo(dtype=None):
     """Limits of a floating dtype (the default dtype if None): eps, tiny, max, min, bits,
     resolution, as ``torch.finfo``."""

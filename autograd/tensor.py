@@ -270,14 +270,7 @@ class Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype),
         as PyTorch. The device must be the CPU (a no-op); a cast to a float dtype is
         differentiable; `copy=True` always returns a new tensor."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.data.dtype
-            elif _device.is_device(a):
-                device = a
-            elif a is not None:
-                dtype = a
-        _device.check_device(device, "Tensor.to")
+        dtype = _device.to_args(args, dtype, device, "Tensor.to")
         if dtype is None or _dtype(dtype) == self.data.dtype:
             return self.clone() if copy else self
         dtype = _dtype(dtype)

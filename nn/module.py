@@ -333,14 +333,7 @@ class Module:
         casts floating parameters and buffers in place (the Parameter objects stay the
         same, so optimizers keep them). The device must be the CPU (a no-op); another
         device raises ArgumentError."""
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.data.dtype
-            elif _device.is_device(a):
-                device = a
-            elif a is not None:
-                dtype = a
-        _device.check_device(device, f"{type(self).__name__}.to")
+        dtype = _device.to_args(args, dtype, device, f"{type(self).__name__}.to")
         if dtype is None:
             return self
         dtype = _dtype(dtype)
