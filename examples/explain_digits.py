@@ -173,9 +173,9 @@ def sanity_check(model, x, t, quick, seed):
         results[name] = rho
         verdict = "FAILS: the map barely depends on the weights" if rho > 0.5 else "passes"
         print(f"  {name:22s} {rho:+.3f}   {verdict}")
-    print("  (methods that multiply by the input give 0 wherever a pixel equals the baseline 0,\n"
-          "   so their maps keep the digit's outline whatever the weights: Adebayo et al.'s "
-          "finding)")
+    print("  (IG, DeepLift and Occlusion measure against the baseline 0: a pixel equal to it\n"
+          "   gets 0 with any weights, so their maps keep the digit's outline; Adebayo et al.\n"
+          "   found the same for input-multiplied methods)")
     return results
 
 
