@@ -259,6 +259,46 @@ def np_diagonal(a, offset=0, axis1=0, axis2=1):
     return moved[(Ellipsis, rows, cols)]
 
 
+@implements(np.einsum)
+def np_einsum(subscripts, *operands, dtype=None, order="K", casting="safe", optimize=False):
+    """numpy's einsum on gradgraph's (subscripts form; the interleaved operand/sublist
+    form runs on the data)."""
+    if not isinstance(subscripts, str):
+        raise Unsupported("the interleaved (operand, sublist) form is not implemented")
+    _unsupported("numpy.einsum", order=(order, "K"))
+    like = _like(operands)
+    from .einsum import einsum
+    return _cast(einsum(subscripts, *[_t(o, like) for o in operands]), dtype)
+
+
+# --- sorting ---------------------------------------------------------------------------------
+@implements(np.sort)
+def np_sort(a, axis=-1, kind=None, order=None, *, stable=None):
+    """Sorted values; the gradient goes back to where each value came from."""
+    _unsupported("numpy.sort", order=(order, None))
+    from .sorting import sort
+    a = _t(a)
+    if axis is None:
+        a, axis = a.reshape(-1), 0
+    return sort(a, int(axis)).values
+
+
+@implements(np.median)
+def np_median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
+    """The middle value (the mean of the two middle ones for an even count), as numpy;
+    the gradient goes to the selected elements."""
+    if out is not None or not (axis is None or isinstance(axis, (int, np.integer))):
+        raise Unsupported("out= and a tuple of axes are not implemented")
+    a = _t(a)
+    x, ax = (a.reshape(-1), 0) if axis is None else (a, _axis(axis, a.ndim)[0])
+    n = x.shape[ax]
+    middle = np_sort(x, ax)[(slice(None),) * ax + (slice((n - 1) // 2, n // 2 + 1),)]
+    m = R.mean(middle, ax, keepdim=True)
+    if keepdims:
+        return m.reshape((1,) * a.ndim) if axis is None else m
+    return m.reshape(()) if axis is None else F.squeeze(m, ax)
+
+
 # --- shapes ---------------------------------------------------------------------------------
 @implements(np.reshape)
 def np_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
