@@ -235,7 +235,17 @@ def array_ufunc(ufunc, method, inputs, kwargs):
         result = _ufunc_method(ufunc, method, inputs, kwargs)
     if result is not None:
         return result
-    return run_on_data(getattr(ufunc, method), name, inputs, kwargs)
+    why = "gradgraph has no gradient for it"
+    if (ufunc in UFUNCS and method == "__call__") or (method != "__call__" and result is None
+                                                      and _ufunc_method_known(ufunc, method)):
+        given = sorted(k for k in kwargs if k != "out" or method != "__call__")
+        why = f"the arguments {given} are not implemented"
+    return run_on_data(getattr(ufunc, method), name, inputs, kwargs, why=why)
+
+
+def _ufunc_method_known(ufunc, method):
+    return (method == "reduce" and ufunc in _REDUCE or method == "accumulate" and ufunc is np.add
+            or method == "outer" and ufunc in UFUNCS and ufunc.nin == 2)
 
 
 def array_function(func, types, args, kwargs):

@@ -2,6 +2,7 @@
 pytester; every public function's docstring example (doctest); the examples."""
 import doctest
 import importlib
+import importlib.metadata
 import inspect
 import os
 import pathlib
@@ -90,6 +91,17 @@ def test_plugin_is_registered_as_a_pytest11_entry_point():
     assert meta["project"]["entry-points"]["pytest11"]["gradgraph"] == PLUGIN
     assert "autograd.testing" in meta["tool"]["setuptools"]["packages"]
     importlib.import_module(PLUGIN)
+
+
+def test_installed_entry_point_loads_the_plugin(pytester, env):
+    """Where gradgraph is installed (as CI does), its entry point gives every pytest run
+    the fixtures, without -p."""
+    eps = [e for e in importlib.metadata.entry_points(group="pytest11") if e.name == "gradgraph"]
+    if not eps:
+        pytest.skip("gradgraph is not installed: running from a source tree")
+    assert eps[0].load() is importlib.import_module(PLUGIN)
+    pytester.makepyfile(test_user=USER_TESTS)
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=2, failed=1)
 
 
 # --- doctests: every public function has a runnable example ---------------------------

@@ -78,7 +78,7 @@ def _wrong_shape(y, e, rtol, atol, vjp, quantities):
 
 def _same_shape(y, e, rtol, atol, vjp, quantities):
     if _informative(e, atol) == 0:
-        return None
+        return "non-zero where the expected gradient is zero everywhere"
     if not np.any(np.abs(y) > atol):
         return "zero everywhere, where the expected gradient is not"
     if y.ndim >= 2 and y.shape[-1] == y.shape[-2] and \
