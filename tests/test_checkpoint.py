@@ -118,7 +118,7 @@ def test_checkpoint_sequential_and_the_callable_module():
     for a, b in zip(plain, ckpt):
         np.testing.assert_allclose(a.data, b.data, rtol=1e-6)
     y = nn.utils.checkpoint(seq, x)                           # the module is callable
-    assert y.requires_grad and y.grad_fn.name == "_Checkpoint"
+    assert y.requires_grad and y.grad_fn.name == "CheckpointFunction"
     np.testing.assert_array_equal(nn.utils.checkpoint.checkpoint(seq, x).data, y.data)
 
 

@@ -24,6 +24,8 @@ CASES = [
     ("repeat_interleave_flat", lambda L, a: L.repeat_interleave(a, 2), [(2, 3)]),
     ("unbind", lambda L, a: a.unbind(0)[1] * a.unbind(0)[2], [(3, 4)]),
     ("unflatten", lambda L, a: a.unflatten(-1, (2, 3)).transpose(1, 2) * 1.5, [(2, 6)]),
+    ("narrow_select", lambda L, a: a.narrow(1, 1, 2) * a.select(0, -1)[1:3], [(3, 4)]),
+    ("tril_triu", lambda L, a: a.tril(-1) + L.triu(a, 2) * 3, [(2, 4, 5)]),
 ]
 
 

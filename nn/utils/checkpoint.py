@@ -56,7 +56,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     spec = _Spec(function, kwargs, rng_state, [t.detach() for t in outs], len(args),
                  [_needs_grad(a) for a in args], determinism_check != "none")
     del out, outs, inputs
-    result = _Checkpoint.apply(spec, *args, *leaves)
+    result = CheckpointFunction.apply(spec, *args, *leaves)
     return out_type(result) if spec.multi and out_type is not tuple else result
 
 
@@ -107,7 +107,8 @@ class _Spec:
         self.n_args, self.needs_grad, self.check = n_args, needs_grad, check
 
 
-class _Checkpoint(Function):
+class CheckpointFunction(Function):
+    """The graph node of one checkpointed call (its name in pictures and grad_fn)."""
     @staticmethod
     def forward(ctx, spec, *tensors):
         ctx.spec = spec
