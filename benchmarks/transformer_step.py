@@ -2,8 +2,9 @@
 
 B=16, T=64, C=128, 4 layers, 4 heads, vocabulary 100, exact GELU, no dropout; the model
 is `examples/gpt.py`'s (pre-LayerNorm blocks, fused q/k/v projection, tied head).
-Variants, timed interleaved in one process: gradgraph, and PyTorch CPU with the same
-architecture, weights and batch (nanoGPT's code: `F.scaled_dot_product_attention(...,
+Variants, timed interleaved in one process: gradgraph, the same step written by hand in
+numpy (transformer_numpy.py), and PyTorch CPU with the same architecture, weights and
+batch (nanoGPT's code: `F.scaled_dot_product_attention(...,
 is_causal=True)`, `nn.GELU()`, `torch.optim.AdamW`). Each thread count (1 and 2, or
 BENCH_THREADS) is its own set of interleaved rounds.
 Targets: gradgraph <= 1.2x PyTorch at 1 thread, <= 1.5x at 2 threads.
@@ -138,21 +139,38 @@ def torch_step(torch, model, idx, targets):
     return step
 
 
-def check(torch, steps=2):
-    """gradgraph's and PyTorch's losses agree over a few steps (float32)."""
+def numpy_params(model):
+    """{name: float32 copy} of the model's parameters (the tied head counted once)."""
+    return {name: np.array(t.data) for name, t in model.named_parameters()}
+
+
+def check(torch, steps=3):
+    """gradgraph's, the hand-written numpy step's and PyTorch's losses agree over a few
+    steps, and gradgraph's and numpy's weights after them (float32)."""
+    from transformer_numpy import numpy_step
     idx, targets = problem(1)
     gg, model = gradgraph_step(idx, targets)
-    ts = torch_step(torch, model, idx, targets)
+    params = numpy_params(model)
+    npstep = numpy_step(params, idx, targets, HEADS, lr=LR, weight_decay=WD)
+    ts = torch_step(torch, model, idx, targets) if torch is not None else None
     for _ in range(steps):
-        a, b = gg(), ts()
-        if not abs(a - b) <= 1e-4 * abs(b):
-            raise AssertionError(f"transformer step: gradgraph loss {a} != PyTorch {b}")
+        a, n = gg(), npstep()
+        b = ts() if ts is not None else n
+        if not (abs(a - n) <= 1e-4 * abs(n) and abs(a - b) <= 1e-4 * abs(b)):
+            raise AssertionError(f"transformer step: losses differ: gradgraph {a}, numpy {n}, "
+                                 f"PyTorch {b}")
+    for name, t in model.named_parameters():
+        # Adam turns float32 rounding in tiny gradients into updates of up to ~lr/10
+        np.testing.assert_allclose(t.data, params[name], rtol=1e-3, atol=1e-4, err_msg=name)
 
 
 def variants(torch):
+    from transformer_numpy import numpy_step
     idx, targets = problem()
     gg, model = gradgraph_step(idx, targets)
-    out = {"gradgraph": gg}
+    out = {"gradgraph": gg,
+           "numpy": numpy_step(numpy_params(model), idx, targets, HEADS, lr=LR,
+                               weight_decay=WD)}
     if torch is not None:
         out["PyTorch"] = torch_step(torch, gradgraph_step(idx, targets)[1], idx, targets)
     return out
@@ -165,8 +183,7 @@ def _thread_counts():
 def run():
     torch = common.torch_or_none()
     from threadpoolctl import threadpool_limits
-    if torch is not None:
-        check(torch)
+    check(torch)
     rows = []
     for n in _thread_counts():
         with threadpool_limits(n):
@@ -174,8 +191,10 @@ def run():
                 torch.set_num_threads(n)
             samples = common.interleaved(variants(torch), rounds=5 if common.QUICK else 11,
                                          target=0.2)
-        rows += common.rows_from(f"GPT step, {n} thread{'s' * (n > 1)}", samples, "PyTorch",
-                                 1e3, "ms", targets={"gradgraph": [("PyTorch", TARGETS[n])]})
+        base = "PyTorch" if torch is not None else "numpy"
+        rows += common.rows_from(f"GPT step, {n} thread{'s' * (n > 1)}", samples, base, 1e3,
+                                 "ms", targets={"gradgraph": [("PyTorch", TARGETS[n]),
+                                                              ("numpy", None)]})
     return rows
 
 
