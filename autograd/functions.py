@@ -13,15 +13,15 @@ import numpy as np
 from . import ops
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
 from .graph import _wrap, apply1, apply2, applyn, register_view
+from .dtypes import as_dtype, result_type
 from .tensor import Tensor, _operand, as_array
 
 def _t(x, like=None):
-    """`x` as a Tensor (constants get `like`'s float dtype)."""
+    """`x` as a Tensor: a number or a list gets PyTorch's inferred dtype, or with `like`
+    (a constant operand of a composite) `like`'s dtype."""
     if isinstance(x, Tensor):
         return x
-    if like is not None:
-        return _operand(x, like, force=True)
-    return Tensor(x)
+    return Tensor(x) if like is None else _operand(x, like, force=True)
 
 
 def _axes(x, dim, op):
@@ -45,43 +45,62 @@ def _axes(x, dim, op):
 # --- elementwise -----------------------------------------------------------------------
 # Elementwise unary ops call apply1 directly: they cannot raise the shape errors that
 # Tensor._apply1 rewords, and one call less is ~6% of an op's overhead.
+# The functions take the operator's path, so an op gives the same dtype and value
+# whichever way it is called: add(0.5, t) is 0.5 + t, that is t.__radd__(0.5).
 def add(a, b):
-    return _t(a, b)._binary(ops.Add, b) if not isinstance(a, Tensor) else a._binary(ops.Add, b)
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) + b
 
 
 def sub(a, b):
-    return a._binary(ops.Sub, b) if isinstance(a, Tensor) else _t(a, b)._binary(ops.Sub, b)
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) - b
 
 
 def mul(a, b):
-    return a._binary(ops.Mul, b) if isinstance(a, Tensor) else _t(a, b)._binary(ops.Mul, b)
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) * b
 
 
 def div(a, b):
-    return a._binary(ops.Div, b) if isinstance(a, Tensor) else _t(a, b)._binary(ops.Div, b)
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) / b
 
 
 def pow(x, exponent):
-    """x ** exponent; with a Tensor exponent (or base) the PowT primitive."""
-    if isinstance(x, Tensor) and not isinstance(exponent, Tensor):
-        if isinstance(exponent, (np.ndarray, list)):
-            exponent = _t(exponent, x)
-        else:
-            return x._apply1(ops.Pow, float(exponent) if not isinstance(exponent, int)
-                             else exponent)
+    """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT. An
+    integer tensor to a negative integer number is refused, as in PyTorch."""
     if not isinstance(x, Tensor):
-        x = _t(x, exponent)
-    return x._binary(ops.PowT, exponent)
+        if isinstance(exponent, Tensor):
+            return exponent._binary(ops.PowT, x, reverse=True)
+        x = Tensor(x)
+    if isinstance(exponent, (Tensor, np.ndarray, list, tuple)):
+        return x._binary(ops.PowT, exponent)
+    if x.data.dtype.kind == "f":
+        return x._apply1(ops.Pow, exponent if type(exponent) is int else float(exponent))
+    dt = result_type(x, exponent)
+    if dt.kind == "f":
+        return x.to(dt)._apply1(ops.Pow, float(exponent))
+    if exponent < 0:
+        raise ArgumentError(f"pow: integers to negative integer powers are not allowed (a "
+                            f"tensor of shape {x.data.shape} and dtype {x.data.dtype} ** "
+                            f"{exponent}); use a float tensor")
+    if dt.kind == "b":                      # bool ** bool is bool, as PyTorch
+        return _wrap(x.data | (not exponent), None)
+    return x.to(dt)._apply1(ops.Pow, int(exponent))
 
 
-def _elementwise(cls):
+def _elementwise(cls, floating=True):
     """The public function of one-input primitive `cls` (exp for Exp, ...). It refuses
     a non-Tensor: apply1 runs the bare numpy forward on an array (for backward rules),
-    which a user's array must not get silently."""
+    which a user's array must not get silently. A `floating` op computes a bool or
+    integer tensor in the default float dtype (dtypes.result_type), as PyTorch."""
     name = cls.__name__.lower()
 
     def fn(x):
         if isinstance(x, Tensor):
+            if x.data.dtype.kind != "f":
+                if not floating and x.data.dtype.kind == "b":
+                    raise DtypeError(f"{name}: bool tensors are not supported (shape "
+                                     f"{x.data.shape}); convert with .long() or .float()")
+                if floating:
+                    x = x.to(result_type(x, floating=True))
             return apply1(cls, x)
         raise ArgumentError(f"{name}: expected a Tensor, got {type(x).__name__}; make one "
                             f"with autograd.tensor(...)")
@@ -89,34 +108,48 @@ def _elementwise(cls):
     return fn
 
 
-exp, log, sin, cos, tanh, sigmoid, relu, abs, softplus = map(
-    _elementwise, (ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Relu, ops.Abs,
-                   ops.Softplus))
+exp, log, sin, cos, tanh, sigmoid, softplus = map(
+    _elementwise, (ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Softplus))
+relu, abs = (_elementwise(cls, floating=False) for cls in (ops.Relu, ops.Abs))
 
 
 def neg(x):
+    if x.data.dtype.kind == "f":
+        return apply1(ops.MulScalar, x, -1)
+    if x.data.dtype.kind == "b":
+        raise DtypeError(f"neg: negation of a bool tensor (shape {x.data.shape}) is not "
+                         f"supported; use ~x or logical_not(x)")
     return x._binary(ops.Mul, -1)
 
 
+def _float_pow(x, c):
+    """x ** c for a constant that makes the result floating (sqrt, rsqrt, reciprocal)."""
+    if x.data.dtype.kind != "f":
+        x = x.to(result_type(x, floating=True))
+    return x._apply1(ops.Pow, c)
+
+
 def sqrt(x):
-    return x._apply1(ops.Pow, 0.5)
+    return _float_pow(x, 0.5)
 
 
 def rsqrt(x):
-    return x._apply1(ops.Pow, -0.5)
+    return _float_pow(x, -0.5)
 
 
 def square(x):
-    return x._apply1(ops.Pow, 2)
+    return x._apply1(ops.Pow, 2) if x.data.dtype.kind != "b" else x.long()._apply1(ops.Pow, 2)
 
 
 def reciprocal(x):
-    return x._apply1(ops.Pow, -1)
+    return _float_pow(x, -1)
 
 
 def sign(x):
     """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch). Its gradient is zero
     (where x requires grad, so does the result)."""
+    if x.data.dtype.kind == "b":
+        return _wrap(x.data.copy(), None)       # sign of a bool is itself, as PyTorch
     s = np.sign(x.data)
     if s.dtype.kind == "f":
         s = np.nan_to_num(s, nan=0.0)
@@ -124,11 +157,13 @@ def sign(x):
 
 
 def maximum(a, b):
-    return _t(a, b)._binary(ops.Maximum, b)
+    return _t(a)._binary(ops.Maximum, b) if isinstance(a, Tensor) or not isinstance(b, Tensor) \
+        else b._binary(ops.Maximum, a, reverse=True)
 
 
 def minimum(a, b):
-    return _t(a, b)._binary(ops.Minimum, b)
+    return _t(a)._binary(ops.Minimum, b) if isinstance(a, Tensor) or not isinstance(b, Tensor) \
+        else b._binary(ops.Minimum, a, reverse=True)
 
 
 def clamp(x, min=None, max=None):
@@ -137,6 +172,9 @@ def clamp(x, min=None, max=None):
     that was picked, if it is a Tensor; a NaN input gets a zero gradient."""
     if min is None and max is None:
         raise ArgumentError("clamp: at least one of min and max must be given")
+    dt = result_type(x, *[b for b in (min, max) if b is not None])
+    if x.data.dtype != dt:
+        x = x.to(dt)
     xd = x.data
     lo = min.data if isinstance(min, Tensor) else min
     hi = max.data if isinstance(max, Tensor) else max
@@ -146,7 +184,7 @@ def clamp(x, min=None, max=None):
     value = np.maximum(xd, lo) if lo is not None else xd
     if hi is not None:
         value = np.minimum(value, hi)
-    out = where(keep, x, value.astype(xd.dtype, copy=False) if xd.dtype.kind == "f" else value)
+    out = where(keep, x, np.asarray(value).astype(dt, copy=False))
     for bound, picked in ((min, value == lo), (max, value == hi)):
         if isinstance(bound, Tensor) and bound._node is not None:
             out = where(~keep & picked & ~np.isnan(xd), bound, out)
@@ -159,16 +197,15 @@ def where(condition, x, y):
     cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
     if not isinstance(x, Tensor):
         if not isinstance(y, Tensor):
-            return Tensor(np.where(cond, x, y))
+            return Tensor(np.where(cond, x, y).astype(result_type(x, y), copy=False))
         return _where(y, x, ~cond)
     return _where(x, y, cond)
 
 
 def _where(self, other, cond):
-    other = _operand(other, self)
     try:
-        return apply2(ops.Where, self, other, cond)
-    except ValueError:
+        return self._binary(ops.Where, other, cond)
+    except ShapeError:
         raise ShapeError(f"where: condition {cond.shape}, x {self.data.shape} and y "
                          f"{np.shape(getattr(other, 'data', other))} do not broadcast") from None
 
@@ -279,9 +316,8 @@ def cat(tensors, dim=0):
     tensors = list(tensors)
     if not tensors:
         raise ArgumentError("cat: expected a non-empty sequence of tensors")
-    like = next((t for t in tensors if isinstance(t, Tensor)), None)
-    tensors = [_t(t, like) for t in tensors]
-    dtype = np.result_type(*[t.data.dtype for t in tensors])
+    tensors = [_t(t) for t in tensors]
+    dtype = result_type(*tensors)
     tensors = [t.to(dtype) if t.data.dtype != dtype else t for t in tensors]
     nd = tensors[0].data.ndim
     if nd == 0:
@@ -355,7 +391,7 @@ def _show_index(index):
 
 def matmul(a, b):
     """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
-    a, b = _t(a, b if isinstance(b, Tensor) else None), _t(b, a)
+    a, b = _t(a), _t(b)
     if a.data.ndim == 0 or b.data.ndim == 0:
         raise ShapeError(f"matmul: both operands need at least 1 dim, got {describe(a.data, b.data)}")
     k_a = a.data.shape[-1]
@@ -364,8 +400,8 @@ def matmul(a, b):
         raise ShapeError(f"matmul: inner dimensions differ: {a.data.shape} @ {b.data.shape} "
                          f"({k_a} != {k_b}); operands {describe(a.data, b.data)}")
     if a.data.dtype != b.data.dtype:
-        from .tensor import _promote
-        a, b = _promote(a, b)
+        dt = result_type(a, b)
+        a, b = a.to(dt), b.to(dt)
     va, vb = a.data.ndim == 1, b.data.ndim == 1
     if va:
         a = a.reshape(1, k_a)
@@ -388,9 +424,17 @@ def outer(a, b):
 
 # --- comparisons (no gradient) ----------------------------------------------------------
 def _compare(fn):
+    """A comparison: the operands are compared in their result dtype (dtypes.result_type),
+    so float32 x == np.float64(0.1) compares 0.1 rounded to float32, as PyTorch."""
     def compare(a, b):
-        b = b.data if isinstance(b, Tensor) else b
-        return _wrap(fn(a.data, b), None)
+        if not isinstance(a, Tensor):
+            a = Tensor(a)
+        tb = type(b)
+        if tb is float or tb is int or (tb is Tensor and b.data.dtype is a.data.dtype):
+            return _wrap(fn(a.data, getattr(b, "data", b)), None)
+        dt = result_type(a, b)
+        b = as_dtype(b, dt)
+        return _wrap(fn(a.data.astype(dt, copy=False), getattr(b, "data", b)), None)
     return compare
 
 

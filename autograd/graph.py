@@ -84,6 +84,34 @@ def mark_all_modified(arrays, op="an in-place op"):
         _modified[id(base_of(array))] = stamp
 
 
+def new_epoch():
+    """Start a new epoch without a write: the nodes recorded from now on carry it (an
+    in-place op tells the nodes it makes from older ones, see keep_originals)."""
+    global _epoch
+    _epoch += 1
+    return _epoch
+
+
+def keep_originals(node, array, epoch):
+    """Before `array` is overwritten in place: nodes of `epoch` reachable from `node` (the
+    ones the in-place op just recorded) that saved `array`'s buffer get a copy instead."""
+    base = base_of(array)
+    stack, seen = [node], set()
+    while stack:
+        n = stack.pop()
+        if n is None or n.epoch != epoch or id(n) in seen:
+            continue
+        seen.add(id(n))
+        stack.extend(n.parents)
+        saved = n.saved
+        if type(saved) is tuple:
+            if any(type(a) is np.ndarray and base_of(a) is base for a in saved):
+                n.saved = tuple(a.copy() if type(a) is np.ndarray and base_of(a) is base else a
+                                for a in saved)
+        elif type(saved) is np.ndarray and base_of(saved) is base:
+            n.saved = saved.copy()
+
+
 _views = {}              # id(base buffer) -> WeakSet of live graph tensors viewing it
 _views_limit = [4096]
 

@@ -30,19 +30,15 @@ Tensor.mT = property(lambda self: F.transpose(self, -2, -1))
 
 
 def _rsub(self, other):
-    if type(other) is float or type(other) is int:
-        if type(other) is float and self.data.dtype.kind != "f":
-            self = self.to(float)           # 2.5 - int tensor: the default float, as PyTorch
+    if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":
         return graph.apply1(ops.RSub, self, other)
-    return self._rbinary(ops.Sub, other)
+    return self._binary(ops.Sub, other, reverse=True)
 
 
 def _rdiv(self, other):
-    if type(other) is float or type(other) is int:
-        if self.data.dtype.kind != "f":
-            self = self.to(float)           # true division of numbers by an int tensor
+    if (type(other) is float or type(other) is int) and self.data.dtype.kind == "f":
         return self._apply1(ops.Pow, -1) * other
-    return self._rbinary(ops.Div, other)
+    return self._binary(ops.Div, other, reverse=True)
 
 
 Tensor.__add__ = _binary_method(ops.Add, ops.AddScalar)
@@ -54,10 +50,10 @@ Tensor.__rmul__ = Tensor.__mul__
 Tensor.__truediv__ = _binary_method(ops.Div, ops.DivScalar)
 Tensor.__rtruediv__ = _rdiv
 Tensor.__pow__ = F.pow
-Tensor.__rpow__ = lambda self, other: F.pow(other, self)
+Tensor.__rpow__ = lambda self, other: self._binary(ops.PowT, other, reverse=True)
 Tensor.__matmul__ = F.matmul
 Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
-Tensor.__neg__ = lambda self: self._binary(ops.Mul, -1)
+Tensor.__neg__ = F.neg
 Tensor.__abs__ = F.abs
 Tensor.__eq__ = F.eq
 Tensor.__ne__ = F.ne
@@ -94,9 +90,9 @@ def _inplace(self, op_name, compute):
                              f"(it is a view, or a view of it is alive), so an in-place write "
                              f"would change values the graph has recorded. Write out of place, "
                              f"e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
-        result = compute()
+        result = _compute_keeping_originals(self, compute)
     elif recording:
-        result = compute()
+        result = _compute_keeping_originals(self, compute)
     else:
         with no_grad():
             result = compute()
@@ -114,6 +110,19 @@ def _inplace(self, op_name, compute):
     if recording and (node is not None or result._node is not None):
         self._node = result._node
     return self
+
+
+def _compute_keeping_originals(self, compute):
+    """compute() for an in-place write into self: where one of the nodes it records
+    saved self's present values for backward (`c *= y` saves c), it keeps a copy of
+    them, as PyTorch's in-place ops keep "original self", so the write does not spoil
+    them. Nodes made before (`d = c * y; c += 1`) still see the write and raise at
+    backward, as in PyTorch."""
+    start = graph.new_epoch()            # the nodes compute() records carry this epoch
+    result = compute()
+    if result._node is not None:
+        graph.keep_originals(result._node, self.data, start)
+    return result
 
 
 def _shares_buffer(t):

@@ -123,10 +123,7 @@ class Div(Node):
     saves_inputs = True
 
     def forward(self, a, b):
-        out = a / b
-        if out.dtype.kind == "f" and getattr(a, "dtype", out.dtype).kind != "f":
-            out = out.astype(_default_float(), copy=False)   # int / int: as PyTorch
-        return out
+        return a / b
 
     def backward(self, g):
         a, b = self.inputs()
@@ -158,6 +155,12 @@ class PowT(Node):
     saves_inputs = True
 
     def forward(self, a, b):
+        if a.dtype.kind in "iu" and np.min(b, initial=0) < 0:
+            # integers to negative integer powers, as PyTorch: 1 ** -n = 1,
+            # (-1) ** -n = (-1) ** n, and 0 for any other base (1 / a^n truncated)
+            neg = np.less(b, 0)
+            out = np.power(a, np.where(neg, -b, b))
+            return np.where(neg, np.where(np.abs(a) == 1, out, 0), out).astype(out.dtype)
         return np.power(a, b)
 
     def backward(self, g):
@@ -595,11 +598,6 @@ class Cast(Node):
 
     def backward(self, g):
         return apply1(Cast, g, self.parents[0].dtype),
-
-
-def _default_float():
-    from .tensor import get_default_dtype
-    return get_default_dtype()
 
 
 def _keepdim_shape(shape, axes):

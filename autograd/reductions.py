@@ -6,7 +6,7 @@ import numpy as np
 
 from . import ops
 from .functions import _axes, abs, exp, log, maximum, minimum, sqrt, squeeze, where
-from .errors import ArgumentError
+from .errors import ArgumentError, DtypeError
 from .graph import _wrap
 from .tensor import Tensor
 
@@ -102,11 +102,25 @@ def logsumexp(x, dim, keepdim=False):
     return out.reshape(tuple(n for i, n in enumerate(x.data.shape) if i not in axes))
 
 
-def log_softmax(x, dim=-1):
+def log_softmax(x, dim=-1, dtype=None):
+    """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument). A bool or
+    integer x is refused, as in PyTorch: pass dtype=float."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"log_softmax: expected a floating-point tensor, got {x.data.dtype} "
+                         f"of shape {x.data.shape}; pass dtype=float or call .float() first")
     return x._apply1(ops.LogSoftmax, _axes(x, dim, "log_softmax"))
 
 
-def softmax(x, dim=-1):
+def softmax(x, dim=-1, dtype=None):
+    """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is
+    refused, as in PyTorch."""
+    if dtype is not None:
+        x = x.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"softmax: expected a floating-point tensor, got {x.data.dtype} "
+                         f"of shape {x.data.shape}; pass dtype=float or call .float() first")
     return x._apply1(ops.Softmax, _axes(x, dim, "softmax"))
 
 

@@ -6,6 +6,7 @@ import numpy as np
 from . import devices as _device, graph, ops
 from .errors import (ArgumentError, DtypeError, GraphError, IntegerOverflowError, ShapeError,
                      describe)
+from .dtypes import as_dtype, result_type
 from .graph import AccumulateGrad, apply1, apply2, _wrap
 
 _default_dtype = np.dtype(np.float32)
@@ -314,37 +315,57 @@ class Tensor:
         except ValueError as e:
             raise ShapeError(f"{cls.__name__}: {e} (input {describe(self.data)})") from None
 
-    def _binary(self, cls, other):
-        if type(other) is float and self.data.dtype.kind != "f":
-            return self.to(_default_dtype)._binary(cls, other)    # int tensor * 0.5: float32
-        if type(other) is float or type(other) is int:
-            return apply2(cls, self, other)
-        other = _operand(other, self)
-        if isinstance(other, Tensor) and other.data.dtype != self.data.dtype:
-            a, other = _promote(self, other)
-            return a._binary(cls, other)
+    def _binary(self, cls, other, *args, reverse=False):
+        """`self op other` (`other op self` if `reverse`) for binary primitive `cls`, with
+        the operands converted to the result dtype of dtypes.result_type (true division
+        computes in floating point)."""
+        dt = result_type(self, other, floating=cls is ops.Div)
+        a = self if self.data.dtype == dt else self.to(dt)
+        b = as_dtype(other, dt)
+        if reverse:
+            a, b = (b if isinstance(b, Tensor) else _wrap(np.asarray(b, dt), None)), a
         try:
-            return apply2(cls, self, other)
-        except ValueError:
-            raise ShapeError(
-                f"{cls.__name__}: shapes {self.data.shape} and {np.shape(getattr(other, 'data', other))} "
-                f"do not broadcast (operands {describe(self.data, getattr(other, 'data', other))})"
-            ) from None
+            return apply2(cls, a, b, *args)
+        except ValueError as e:
+            da, db = a.data, getattr(b, "data", b)
+            try:            # a where's condition is an array argument
+                np.broadcast_shapes(np.shape(da), np.shape(db),
+                                    *[x.shape for x in args if isinstance(x, np.ndarray)])
+            except ValueError:
+                raise ShapeError(f"{cls.__name__}: shapes {np.shape(da)} and {np.shape(db)} do "
+                                 f"not broadcast (operands {describe(da, db)})") from None
+            raise ArgumentError(f"{cls.__name__}: {e} (operands {describe(da, db)})") from None
 
     def _rbinary(self, cls, other):
-        return _operand(other, self, force=True)._binary(cls, self)
+        return self._binary(cls, other, reverse=True)
 
 
 def _binary_method(cls, scalar_cls):
     """`Tensor.__add__` and friends: Tensor._binary with its commonest cases first
-    (a Python number, a Tensor of the same dtype), one call shallower. A float tensor
-    and a Python number record `scalar_cls`, the one-input form of the op."""
+    (a Python number, a Tensor of the same dtype), one call shallower: there the result
+    dtype rule gives the tensor's own dtype. A float tensor and a Python number record
+    `scalar_cls`, the one-input form of the op. Division computes in floating point, so
+    its shortcuts are for float tensors only."""
+    if cls is ops.Div:
+        def method(self, other):
+            if self.data.dtype.kind == "f":
+                t = type(other)
+                if t is float or t is int:
+                    return apply1(scalar_cls, self, other)
+                if t is Tensor and other.data.dtype is self.data.dtype:
+                    try:
+                        return apply2(cls, self, other)
+                    except ValueError:
+                        pass           # _binary raises the error that names the shapes
+            return self._binary(cls, other)
+        return method
+
     def method(self, other):
         t = type(other)
         if t is float or t is int:
             if self.data.dtype.kind == "f":
                 return apply1(scalar_cls, self, other)
-            if t is int:
+            if t is int and self.data.dtype.kind == "i":
                 return apply2(cls, self, other)
         if t is Tensor and other.data.dtype is self.data.dtype:
             try:
@@ -356,7 +377,7 @@ def _binary_method(cls, scalar_cls):
 
 
 def _operand(x, like, force=False):
-    """A non-Tensor operand as the constant numpy understands, or a Tensor."""
+    """A non-Tensor operand in `like`'s dtype (a loss target), or a Tensor."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, bool):
@@ -367,22 +388,8 @@ def _operand(x, like, force=False):
     if arr.dtype.kind in "iub" and like.data.dtype.kind == "f":
         arr = arr.astype(like.data.dtype)
     elif arr.dtype.kind == "f" and arr.ndim == 0:
-        arr = arr.astype(like.data.dtype)   # a numpy scalar never promotes, as a Python one
+        arr = arr.astype(like.data.dtype)
     return _wrap(arr, None) if force or arr.dtype != like.data.dtype else arr
-
-
-def _promote(a, b):
-    """Result dtype of a binary op as PyTorch: floats win over ints, wider float wins."""
-    da, db = a.data.dtype, b.data.dtype
-    if da.kind == "f" and db.kind != "f":
-        return a, _wrap(b.data.astype(da), None)
-    if db.kind == "f" and da.kind != "f":
-        return _wrap(a.data.astype(db), None), b
-    if da.kind == db.kind == "f" and (a.data.ndim == 0) != (b.data.ndim == 0):
-        dt = db if a.data.ndim == 0 else da      # a 0-d tensor does not promote (PyTorch)
-    else:
-        dt = np.promote_types(da, db)
-    return a.to(dt) if da != dt else a, b.to(dt) if db != dt else b
 
 
 graph._Tensor = Tensor
