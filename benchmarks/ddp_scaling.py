@@ -1,8 +1,15 @@
-"""Data-parallel scaling of the digits MLP: samples/s at 1 and 2 ranks, one BLAS thread
-per rank, and how much of the gradient allreduce backward hides.
+"""Data-parallel scaling of the digits MLP and of a GPT step: samples/s at 1 and 2
+ranks, one BLAS thread per rank, how much of the gradient allreduce backward hides, and
+(GPT) the memory per rank with and without ZeroRedundancyOptimizer.
 
     python benchmarks/ddp_scaling.py                 # launches mpiexec itself
     python benchmarks/ddp_scaling.py --batch 128 --rounds 15
+    python benchmarks/ddp_scaling.py --model transformer
+
+The transformer step is examples/gpt.py's GPT (4 layers, 4 heads, 128 wide, context 64,
+vocabulary 96, float32; ~0.8M parameters), --batch sequences per rank, AdamW. Memory
+per rank: the bytes of the parameters, of their gradients and of the optimizer state
+held on the rank (AdamW: two buffers per parameter).
 
 Weak scaling: every rank trains on `--batch` samples per step (Adam, float32), so the
 2-rank job does twice the work per step. The 1-rank baseline is the plain model, no
@@ -35,6 +42,22 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 from common import Stats  # noqa: E402
 
 CAPS = {"1 bucket": 25.0, "per layer": 0.03}     # bucket_cap_mb; 0.03 MB < one 128x64 layer
+GPT_CONFIGS = {"25 MB buckets": (25.0, False), "25 MB buckets + ZeRO": (25.0, True)}
+DEFAULTS = {"mlp": dict(batch=64, steps=100, warmup=30),
+            "transformer": dict(batch=8, steps=6, warmup=2)}
+
+
+def gpt_and_data(batch, rank):
+    import autograd as ag
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__))), "examples"))
+    from gpt import GPT, GPTConfig
+    ag.manual_seed(0)
+    model = GPT(GPTConfig(block_size=64, vocab_size=96, n_layer=4, n_head=4, n_embd=128))
+    rng = np.random.default_rng(rank)
+    xs = [ag.tensor(rng.integers(0, 96, (batch, 64))) for _ in range(8)]
+    ys = [ag.tensor(rng.integers(0, 96, (batch, 64))) for _ in range(8)]
+    return model, xs, ys
 
 
 def model_and_data(batch, rank):
@@ -58,18 +81,25 @@ def worker(args):
     import nn
     import nn.functional as F
     from mpi4py import MPI
-    from nn.parallel import DistributedDataParallel, get_comm
+    from nn.parallel import DistributedDataParallel, ZeroRedundancyOptimizer, get_comm
     comm = get_comm()
     rank, size = comm.Get_rank(), comm.Get_size()
     result = {}
-    for name, cap in ({"plain": None} if size == 1 else CAPS).items():
-        model, xs, ys = model_and_data(args.batch, rank)
+    gpt = args.model == "transformer"
+    configs = ({"plain": (None, False)} if size == 1 else
+               GPT_CONFIGS if gpt else {k: (v, False) for k, v in CAPS.items()})
+    for name, (cap, zero) in configs.items():
+        model, xs, ys = (gpt_and_data if gpt else model_and_data)(args.batch, rank)
         net = model if cap is None else DistributedDataParallel(model, bucket_cap_mb=cap)
-        opt = nn.optim.Adam(net.parameters(), lr=1e-3)
+        if zero:
+            opt = ZeroRedundancyOptimizer(net.parameters(), nn.optim.AdamW, lr=1e-3)
+        else:
+            opt = (nn.optim.AdamW if gpt else nn.optim.Adam)(net.parameters(), lr=1e-3)
 
         def step(k):
             opt.zero_grad()
-            F.cross_entropy(net(xs[k % len(xs)]), ys[k % len(xs)]).backward()
+            x, y = xs[k % len(xs)], ys[k % len(xs)]
+            (net(x, y)[1] if gpt else F.cross_entropy(net(x), y)).backward()
             opt.step()
 
         for k in range(args.warmup):
@@ -91,11 +121,22 @@ def worker(args):
                 hidden.append(comm.allreduce(early / (now["bytes"] - before["bytes"])) / size)
                 alone.append(_allreduce_alone(comm, net.reducer.buckets, args.steps))
         entry = result[name] = {"samples_per_s": float(np.median(rates))}
+        if gpt:
+            entry["memory"] = comm.allreduce(_memory(model, opt), op=MPI.MAX)
         if cap:
             entry.update(buckets=len(net.reducer.buckets), allreduce_s=float(np.median(alone)),
                          exposed_s=float(np.median(exposed)), hidden=float(np.median(hidden)))
     if rank == 0:
         print("RESULT " + json.dumps(result), flush=True)
+
+
+def _memory(model, opt):
+    """[parameter, gradient, optimizer-state bytes] on this rank."""
+    params = list(model.parameters())
+    state = sum(a.nbytes for s in opt.state.values() for a in s.values()
+                if isinstance(a, np.ndarray))
+    return [sum(p.data.nbytes for p in params),
+            sum(p.grad.data.nbytes for p in params if p.grad is not None), state]
 
 
 def _allreduce_alone(comm, buckets, steps):
@@ -113,8 +154,9 @@ def launch(n, args):
     from nn.parallel.launch import run
     env = dict(os.environ)
     env.setdefault("PRTE_MCA_rmaps_default_mapping_policy", "core")   # one rank per core
-    proc = run(n, os.path.abspath(__file__), "--worker", "--batch", args.batch,
-               "--steps", args.steps, "--warmup", args.warmup, timeout=600, env=env)
+    proc = run(n, os.path.abspath(__file__), "--worker", "--model", args.model, "--batch",
+               args.batch, "--steps", args.steps, "--warmup", args.warmup, timeout=900,
+               env=env)
     lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULT ")]
     if proc.returncode or not lines:
         sys.exit(f"mpiexec -n {n} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
@@ -123,12 +165,18 @@ def launch(n, args):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--batch", type=int, default=64, help="samples per rank per step")
-    ap.add_argument("--steps", type=int, default=100, help="steps per timed sub-round")
+    ap.add_argument("--model", choices=sorted(DEFAULTS), default="mlp")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="samples (sequences) per rank per step (mlp 64, transformer 8)")
+    ap.add_argument("--steps", type=int, default=None,
+                    help="steps per timed sub-round (mlp 100, transformer 6)")
     ap.add_argument("--rounds", type=int, default=7, help="launches of 1 and of 2 ranks")
-    ap.add_argument("--warmup", type=int, default=30)
+    ap.add_argument("--warmup", type=int, default=None)
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    for key, value in DEFAULTS[args.model].items():
+        if getattr(args, key) is None:
+            setattr(args, key, value)
     if args.worker:
         return worker(args)
 
@@ -138,14 +186,16 @@ def main():
         got = {n: launch(n, args) for n in order}
         runs.append((got[1], got[2]))
     base = Stats([one["plain"]["samples_per_s"] for one, _ in runs])
-    print(f"digits MLP 64-128-64-10, float32, Adam, {args.batch} samples per rank per step, "
-          f"one BLAS thread per rank, {os.cpu_count()} cores; median (IQR) of "
-          f"{args.rounds} launches each\n")
+    what = ("GPT 4x128 (context 64, vocabulary 96), float32, AdamW" if args.model ==
+            "transformer" else "digits MLP 64-128-64-10, float32, Adam")
+    print(f"{what}, {args.batch} samples per rank per step, one BLAS thread per rank, "
+          f"{os.cpu_count()} cores; median (IQR) of {args.rounds} launches each\n")
     header = ("ranks", "buckets", "samples/s", "efficiency", "best round", "allreduce ms",
               "exposed ms", "hidden")
     rows = [("1", "-", f"{base.median:,.0f} ({100 * base.spread:.0f}%)", "(base)", "", "", "",
              "")]
-    for name in CAPS:
+    names = list(runs[0][1])
+    for name in names:
         entries = [two[name] for _, two in runs]
         rate = Stats([e["samples_per_s"] for e in entries])
         eff = Stats([two[name]["samples_per_s"] / (2 * one["plain"]["samples_per_s"])
@@ -158,6 +208,17 @@ def main():
                      f"{100 * eff.median:.0f}% ({100 * eff.spread:.0f}%)",
                      f"{100 * eff.samples[-1]:.0f}%",
                      f"{1e3 * alone:.3f}", f"{1e3 * exposed:.3f}", f"{100 * hidden.median:.0f}%"))
+    _table(header, rows)
+    if args.model == "transformer":
+        print("\nmemory per rank (MB; the largest over the ranks, last launch)\n")
+        mb = lambda b: f"{b / 2 ** 20:.2f}"          # noqa: E731
+        one, two = runs[-1]
+        rows = [("1", "plain AdamW", *map(mb, one["plain"]["memory"]))]
+        rows += [("2", name, *map(mb, two[name]["memory"])) for name in names]
+        _table(("ranks", "optimizer", "parameters", "gradients", "optimizer state"), rows)
+
+
+def _table(header, rows):
     widths = [max(len(str(r[i])) for r in rows + [header]) for i in range(len(header))]
     for i, r in enumerate([header] + rows):
         print("  ".join(str(c).ljust(w) for c, w in zip(r, widths)).rstrip())
