@@ -115,3 +115,17 @@ def test_explain_digits_quick(tmp_path):
     for name in ("explain_grid.png", "explain_deletion.png", "explain_graph.dot"):
         assert (tmp_path / name).stat().st_size > 1000, name
     assert "conductance share" in (tmp_path / "explain_graph.dot").read_text()
+
+
+def test_explain_gpt_quick(tmp_path):
+    out = _run("explain_gpt.py", "--quick", "--out", tmp_path)
+    delta = float(re.search(r"convergence delta ([-\d.e+]+)", out).group(1))
+    assert abs(delta) < 1e-6, out
+    worst = float(re.search(r"reproduce the model's attention output to ([\d.e+-]+)", out).group(1))
+    assert worst < 1e-10, out
+    page = (tmp_path / "explain_gpt_tokens.html").read_text(encoding="utf-8")
+    assert page.count('<span class="t"') == len("The while statement is used for repeated "
+                                               "execution as long as an expres")
+    assert "prediction:" in page and "convergence delta" in page
+    for name in ("explain_gpt_tokens.png", "explain_gpt_attention.png"):
+        assert (tmp_path / name).stat().st_size > 1000, name

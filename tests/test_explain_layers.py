@@ -222,3 +222,25 @@ def test_layer_methods_restore_hooks_and_mode_when_the_model_raises():
     with warnings.catch_warnings():
         warnings.simplefilter("error", ConvergenceWarning)
         LayerConductance(model, model[1]).attribute(x, target=0, return_convergence_delta=True)
+
+
+def test_capture_per_head_attention_of_transformer_layers():
+    ag.manual_seed(8)
+    layer = nn.TransformerEncoderLayer(d_model=8, nhead=2, dim_feedforward=16, dropout=0.0,
+                                       batch_first=True)
+    model = nn.TransformerEncoder(layer, num_layers=2).double().eval()
+    x = ag.randn(3, 5, 8, dtype=D)
+    with ag.no_grad():
+        plain = model(x).data
+    out, cache = capture(model, x, names=["layers.*.self_attn"], attention=True)
+    np.testing.assert_array_equal(out.data, plain)             # the caller got the same
+    assert set(cache.attentions) == {"layers.0.self_attn", "layers.1.self_attn"}
+    w = cache.attentions["layers.0.self_attn"].data
+    assert w.shape == (3, 2, 5, 5)
+    np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-12)
+    attn = model.layers[0].self_attn
+    h = x                                                       # norm_first=False: raw input
+    with ag.no_grad():
+        _, avg = attn(h, h, h, need_weights=True)
+    np.testing.assert_allclose(w.mean(1), avg.data, atol=1e-14)
+    assert "forward" not in attn.__dict__ and not attn._forward_hooks

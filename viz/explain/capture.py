@@ -12,13 +12,15 @@ from . import _common as C
 
 class ActivationCache(dict):
     """``name -> Tensor`` (the module's output; a tuple of Tensors where the module
-    returns a tuple, e.g. attention output and weights), and ``grads``: ``name ->``
-    d(explained output)/d(module output) when a gradient was asked for. The Tensors are
-    detached copies: the cache keeps no graph alive."""
+    returns a tuple, e.g. attention output and weights), ``grads``: ``name ->``
+    d(explained output)/d(module output) when a gradient was asked for, and
+    ``attentions``: ``name ->`` (N, heads, L, S) weights of each attention module when
+    asked for. The Tensors are detached copies: the cache keeps no graph alive."""
 
     def __init__(self):
         super().__init__()
         self.grads = {}
+        self.attentions = {}
 
     def __repr__(self):
         items = ", ".join(f"{k}: {_shape(v)}" for k, v in self.items())
@@ -45,7 +47,34 @@ def _selected(model, names):
     return picked
 
 
-def capture(model, *inputs, names=None, target=None, additional_forward_args=None):
+def _is_attention(module):
+    """A module with nn.MultiheadAttention's call (need_weights, average_attn_weights)."""
+    code = getattr(type(module).forward, "__code__", None)
+    return code is not None and {"need_weights", "average_attn_weights"} <= set(
+        code.co_varnames[:code.co_argcount + code.co_kwonlyargcount])
+
+
+def _per_head(module, name, store):
+    """Make `module` compute per-head weights whatever its caller asks for, keep them in
+    store[name] and hand the caller what it asked for. Returns the undo function."""
+    forward = type(module).forward
+
+    def wrapped(*args, **kwargs):
+        need = kwargs.pop("need_weights", True)
+        average = kwargs.pop("average_attn_weights", True)
+        out, weights = forward(module, *args, need_weights=True, average_attn_weights=False,
+                               **kwargs)
+        store[name] = weights
+        if not need:
+            return out, None
+        return out, (weights.mean(-3) if average else weights)
+
+    module.__dict__["forward"] = wrapped
+    return lambda: module.__dict__.pop("forward", None)
+
+
+def capture(model, *inputs, names=None, target=None, additional_forward_args=None,
+            attention=False):
     """Run ``model(*inputs, *additional_forward_args)`` once and return ``(output, cache)``.
 
     `names`: which submodules to record: None (all), a list of names or glob patterns
@@ -53,7 +82,11 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
     sample, a tuple index or a callable, as the attribution methods take it) the
     explained output is backpropagated and ``cache.grads[name]`` holds the gradient of
     each recorded output; parameter ``.grad`` stays untouched. A module that runs several
-    times in the forward is recorded as ``name``, ``name#1``, ``name#2``..."""
+    times in the forward is recorded as ``name``, ``name#1``, ``name#2``...
+    ``attention=True``: every recorded module with nn.MultiheadAttention's call keeps its
+    per-head weights in ``cache.attentions[name]`` (N, heads, L, S), also where its
+    caller passes ``need_weights=False`` (as the transformer layers do); what the caller
+    receives is unchanged."""
     if not hasattr(model, "named_modules"):
         raise ArgumentError(f"capture: the model must be a Module, got {type(model).__name__}")
     mods = _selected(model, names)
@@ -70,9 +103,12 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
 
     cache = ActivationCache()
     args = C.format_args(additional_forward_args)
+    heads = {}
     with C.model_guard(model), C.hooks_removed(handles):
         for name, m in mods:
             handles.append(m.register_forward_hook(hook_for(name)))
+            if attention and _is_attention(m):
+                handles.append(_Undo(_per_head(m, name, heads)))
         if target is None:
             with ag.no_grad():
                 out = model(*inputs, *args)
@@ -96,7 +132,15 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
                     cache.grads[k] = g if prev is None else (*_as_tuple(prev), g)
     for k, v in live.items():
         cache[k] = (tuple(_detached(t) for t in v) if isinstance(v, tuple) else _detached(v))
+    cache.attentions.update((k, _detached(w)) for k, w in heads.items())
     return _detached(out), cache
+
+
+class _Undo:
+    """A handle whose remove() runs `undo` (for hooks_removed)."""
+
+    def __init__(self, undo):
+        self.remove = undo
 
 
 def _as_tuple(v):

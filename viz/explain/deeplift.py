@@ -17,7 +17,8 @@ halves (Δ = input half - baseline half):
 Linear ops keep their gradients. Each rule satisfies summation-to-delta locally, so a
 composition does too: the attributions add up to F(x) - F(baseline) for any graph of
 these ops, whether the nonlinearities are modules (reused or not) or functional calls.
-Ops left with their gradient (log_softmax, a ** b with both varying) are not exact.
+Ops left with their gradient (the fused softmax, log_softmax and layer_norm primitives,
+a ** b with both varying) are not exact: the convergence delta shows by how much.
 """
 import numpy as np
 
