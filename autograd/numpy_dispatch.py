@@ -117,8 +117,8 @@ def _operator(method, reflected):
 
 
 def _zero_gradient(np_fn):
-    """A piecewise-constant function (floor, ceil...): its gradient is zero, and its
-    result requires grad when its input does (as in PyTorch)."""
+    """A piecewise-constant function (floor, ceil, sign...): numpy's values, gradient
+    zero, and the result requires grad when the input does (as in PyTorch)."""
     def fn(x, *args):
         value = np_fn(x.data, *args)
         return _wrap(value, None) if x._node is None else F.where(False, x, value)
@@ -171,7 +171,7 @@ UFUNCS = {
     np.tanh: F.tanh,
     np.absolute: F.abs,
     np.fabs: F.abs,
-    np.sign: F.sign,
+    np.sign: _zero_gradient(np.sign),  # numpy's values (sign(NaN) is NaN), gradient zero
     np.floor: _zero_gradient(np.floor),
     np.ceil: _zero_gradient(np.ceil),
     np.trunc: _zero_gradient(np.trunc),

@@ -3,18 +3,18 @@ ops, with numpy's signatures and semantics (``axis``, ``keepdims``, ``ddof``, nu
 ``dot`` and ``transpose``), for ``Tensor.__array_function__`` (see numpy_dispatch.py).
 Each one's gradient, to any order, comes from the ops it is written with.
 
-``FUNCTIONS`` maps a numpy function to its implementation; ``NO_GRADIENT`` lists the
+``FUNCTIONS`` maps a numpy function to its implementation (reductions, products and
+sorting here, shapes and indexing in numpy_shapes.py); ``NO_GRADIENT`` lists the
 functions whose result carries no gradient (they run on the data).
 """
 import builtins
-import operator
 
 import numpy as np
 
 from . import extras as E
 from . import functions as F
 from . import reductions as R
-from .errors import ArgumentError, ShapeError
+from .errors import ShapeError
 from .graph import _wrap
 from .numpy_dispatch import Unsupported
 from .tensor import Tensor
@@ -56,6 +56,10 @@ def _unsupported(name, **given):
     for key, (value, default) in given.items():
         if value is not default and not (isinstance(default, str) and value == default):
             raise Unsupported(f"the argument {key}={value!r} is not implemented")
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
 
 
 def _cast(x, dtype):
@@ -178,6 +182,8 @@ def np_norm(x, ord=None, axis=None, keepdims=False):
     if ord == 0:
         return _wrap(np.asarray(np.sum(x.data != 0, axis=_dim(axis), keepdims=keepdims),
                                 x.dtype), None)
+    if ord < 0:              # numpy's value: 0 when an element is 0 (1/inf)
+        return R.sum(F.abs(x) ** float(ord), _dim(axis), keepdims) ** (1.0 / ord)
     return R.norm(x, ord, _dim(axis), keepdims)
 
 
@@ -299,320 +305,6 @@ def np_median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     return m.reshape(()) if axis is None else F.squeeze(m, ax)
 
 
-# --- shapes ---------------------------------------------------------------------------------
-@implements(np.reshape)
-def np_reshape(a, shape=None, order="C", *, newshape=None, copy=None):
-    _unsupported("numpy.reshape", order=(order, "C"))
-    shape = newshape if shape is None else shape
-    return F.reshape(_t(a), (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape))
-
-
-@implements(np.ravel)
-def np_ravel(a, order="C"):
-    _unsupported("numpy.ravel", order=(order, "C"))
-    return F.reshape(_t(a), -1)
-
-
-@implements(np.transpose)
-def np_transpose(a, axes=None):
-    a = _t(a)
-    return F.permute(a, *(range(a.ndim - 1, -1, -1) if axes is None else axes))
-
-
-@implements(np.swapaxes)
-def np_swapaxes(a, axis1, axis2):
-    return F.transpose(_t(a), axis1, axis2)
-
-
-@implements(np.moveaxis)
-def np_moveaxis(a, source, destination):
-    a = _t(a)
-    src, dst = _axis(source, a.ndim), _axis(destination, a.ndim)
-    order = [n for n in range(a.ndim) if n not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return F.permute(a, *order)
-
-
-@implements(np.squeeze)
-def np_squeeze(a, axis=None):
-    a = _t(a)
-    if axis is not None:
-        for ax in _axis(axis, a.ndim):
-            if a.shape[ax] != 1:
-                raise ShapeError(f"numpy.squeeze: cannot select an axis to squeeze out "
-                                 f"which has size not equal to one (axis {ax} of {a.shape})")
-    return F.squeeze(a, axis)
-
-
-@implements(np.expand_dims)
-def np_expand_dims(a, axis):
-    a = _t(a)
-    axes = _axis(axis, a.ndim + (1 if isinstance(axis, (int, np.integer)) else len(axis)))
-    shape = list(a.shape)
-    for ax in sorted(axes):
-        shape.insert(ax, 1)
-    return F.reshape(a, tuple(shape))
-
-
-def _atleast(nd, pad):
-    def fn(*arys):
-        out = []
-        for x in arys:
-            x = _t(x, _like(arys))
-            if x.ndim < nd:
-                x = x.reshape(pad(x.shape))
-            out.append(x)
-        return out[0] if len(out) == 1 else tuple(out)
-    return fn
-
-
-np_atleast_1d = implements(np.atleast_1d)(_atleast(1, lambda s: (1,)))
-np_atleast_2d = implements(np.atleast_2d)(_atleast(2, lambda s: (1,) * (2 - len(s)) + s))
-np_atleast_3d = implements(np.atleast_3d)(_atleast(
-    3, lambda s: {0: (1, 1, 1), 1: (1,) + s + (1,), 2: s + (1,)}[len(s)]))
-
-
-@implements(np.broadcast_to)
-def np_broadcast_to(array, shape, subok=False):
-    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
-    return F.expand(_t(array), shape)
-
-
-@implements(np.broadcast_arrays)
-def np_broadcast_arrays(*args, subok=False):
-    like = _like(args)
-    shape = np.broadcast_shapes(*[np.shape(_data(a)) for a in args])
-    return tuple(F.expand(_t(a, like), shape) for a in args)
-
-
-def _data(x):
-    return x.data if isinstance(x, Tensor) else x
-
-
-def _joinable(arrays, dtype=None):
-    arrays = list(arrays)
-    if not arrays:
-        raise ArgumentError("need at least one array to concatenate")
-    like = _like(arrays)
-    return [_cast(_t(x, like), dtype) for x in arrays]
-
-
-@implements(np.concatenate)
-def np_concatenate(arrays, axis=0, dtype=None, casting="same_kind"):
-    arrays = _joinable(arrays, dtype)
-    if axis is None:
-        arrays, axis = [x.reshape(-1) for x in arrays], 0
-    return F.cat(arrays, int(axis))
-
-
-@implements(np.stack)
-def np_stack(arrays, axis=0, dtype=None, casting="same_kind"):
-    return F.stack(_joinable(arrays, dtype), int(axis))
-
-
-@implements(np.vstack)
-def np_vstack(tup, *, dtype=None, casting="same_kind"):
-    return F.cat([np_atleast_2d(x) for x in _joinable(tup, dtype)], 0)
-
-
-@implements(np.hstack)
-def np_hstack(tup, *, dtype=None, casting="same_kind"):
-    arrays = [np_atleast_1d(x) for x in _joinable(tup, dtype)]
-    return F.cat(arrays, 0 if arrays[0].ndim == 1 else 1)
-
-
-@implements(np.column_stack)
-def np_column_stack(tup):
-    arrays = [x.reshape(-1, 1) if x.ndim < 2 else x for x in _joinable(tup)]
-    return F.cat(arrays, 1)
-
-
-def _split_at(a, bounds, axis):
-    lead = (slice(None),) * (axis % builtins.max(a.ndim, 1))
-    return [a[lead + (slice(s, e),)] for s, e in zip(bounds[:-1], bounds[1:])]
-
-
-@implements(np.split, np.array_split)
-def np_split(ary, indices_or_sections, axis=0):
-    a = _t(ary)
-    n = a.shape[axis]
-    if isinstance(indices_or_sections, (int, np.integer)):
-        k = int(indices_or_sections)
-        size, extra = divmod(n, k)
-        sizes = [size + 1] * extra + [size] * (k - extra)
-        bounds = list(np.cumsum([0] + sizes))
-    else:
-        bounds = [0] + [builtins.min(int(i), n) for i in indices_or_sections] + [n]
-    return _split_at(a, bounds, axis)
-
-
-def _np_split_strict(ary, indices_or_sections, axis=0):
-    if isinstance(indices_or_sections, (int, np.integer)):
-        n = np.shape(_data(ary))[axis]
-        if n % indices_or_sections:
-            raise ShapeError(f"numpy.split: array split does not result in an equal "
-                             f"division ({n} into {indices_or_sections})")
-    return np_split(ary, indices_or_sections, axis)
-
-
-FUNCTIONS[np.split] = _np_split_strict
-
-
-@implements(np.where)
-def np_where(condition, x=_NO_VALUE, y=_NO_VALUE):
-    if x is _NO_VALUE and y is _NO_VALUE:
-        return np.nonzero(_data(condition))
-    return F.where(_data(condition), x, y)
-
-
-@implements(np.clip)
-def np_clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE, *, min=_NO_VALUE, max=_NO_VALUE, **kw):
-    """clip as numpy (NaN stays NaN; with min > max every value is max), with the
-    gradient passing where a_min <= a <= a_max as in PyTorch; Tensor bounds get the
-    gradient where they are selected."""
-    lo = a_min if min is _NO_VALUE else min
-    hi = a_max if max is _NO_VALUE else max
-    lo = None if lo is _NO_VALUE else lo
-    hi = None if hi is _NO_VALUE else hi
-    if kw:
-        raise Unsupported(f"the arguments {sorted(kw)} are not implemented")
-    out = _t(a, _like((lo, hi)))
-    if lo is not None:
-        out = F.where(out.data < _data(lo), lo, out)
-    if hi is not None:
-        out = F.where(out.data > _data(hi), hi, out)
-    return out
-
-
-@implements(np.round, np.around)
-def np_round(a, decimals=0):
-    from .numpy_dispatch import _zero_gradient
-    return _zero_gradient(np.round)(_t(a), decimals)
-
-
-@implements(np.flip)
-def np_flip(m, axis=None):
-    m = _t(m)
-    return E.flip(m, _axis(axis, m.ndim))
-
-
-@implements(np.fliplr)
-def np_fliplr(m):
-    return E.flip(_t(m), 1)
-
-
-@implements(np.flipud)
-def np_flipud(m):
-    return E.flip(_t(m), 0)
-
-
-@implements(np.take)
-def np_take(a, indices, axis=None, mode="raise"):
-    _unsupported("numpy.take", mode=(mode, "raise"))
-    a = _t(a)
-    if axis is None:
-        a, axis = a.reshape(-1), 0
-    idx = np.asarray(_data(indices))
-    return a[(slice(None),) * (axis % a.ndim) + (idx,)]
-
-
-@implements(np.take_along_axis)
-def np_take_along_axis(arr, indices, axis):
-    arr = _t(arr)
-    if axis is None:
-        arr, axis = arr.reshape(-1), 0
-    return E.gather(arr, axis, np.asarray(_data(indices)))
-
-
-@implements(np.roll)
-def np_roll(a, shift, axis=None):
-    a = _t(a)
-    if axis is None:
-        return np_roll(a.reshape(-1), shift, 0).reshape(a.shape)
-    shifts = np.broadcast_to(shift, np.shape(axis)).tolist() if not isinstance(
-        axis, (int, np.integer)) else [shift]
-    for s, ax in zip(shifts, _axis(axis, a.ndim)):
-        a = np_take(a, np.roll(np.arange(a.shape[ax]), s), ax)
-    return a
-
-
-@implements(np.tile)
-def np_tile(A, reps):
-    A = _t(A)
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
-    reps = (1,) * (A.ndim - len(reps)) + reps
-    return E.repeat(A, *reps)
-
-
-@implements(np.repeat)
-def np_repeat(a, repeats, axis=None):
-    a = _t(a)
-    if axis is None:
-        a, axis = a.reshape(-1), 0
-    index = np.repeat(np.arange(a.shape[axis]), _data(repeats))
-    return np_take(a, index, axis)
-
-
-@implements(np.diff)
-def np_diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
-    a = _t(a)
-    ax = _axis(axis, a.ndim)[0]
-    if prepend is not _NO_VALUE or append is not _NO_VALUE:
-        parts = [a]
-        for value, at in ((prepend, 0), (append, 1)):
-            if value is not _NO_VALUE:
-                v = _t(value, a)
-                if v.ndim == 0:
-                    v = F.expand(v, a.shape[:ax] + (1,) + a.shape[ax + 1:])
-                parts.insert(0 if at == 0 else len(parts), v)
-        a = F.cat(parts, ax)
-    lead = (slice(None),) * ax
-    for _ in range(n):
-        a = a[lead + (slice(1, None),)] - a[lead + (slice(None, -1),)]
-    return a
-
-
-def _tri(keep):
-    def fn(m, k=0):
-        m = _t(m)
-        rows, cols = m.shape[-2:]
-        mask = keep(np.arange(rows)[:, None] + k, np.arange(cols)[None, :])
-        return F.where(mask, m, 0.0)
-    return fn
-
-
-np_tril = implements(np.tril)(_tri(operator.ge))
-np_triu = implements(np.triu)(_tri(operator.le))
-
-
-@implements(np.diag)
-def np_diag(v, k=0):
-    v = _t(v)
-    if v.ndim == 2:
-        return np_diagonal(v, k)
-    if v.ndim != 1:
-        raise ShapeError(f"numpy.diag: input must be 1- or 2-d, got shape {v.shape}")
-    n = v.shape[0] + builtins.abs(k)
-    index = np.arange(v.shape[0])
-    rows, cols = (index, index + k) if k >= 0 else (index - k, index)
-    mask = np.zeros((n, n), bool)
-    mask[rows, cols] = True
-    spread = np.zeros((n, n), np.int64)
-    spread[rows, cols] = index
-    return F.where(mask, v[spread], 0.0)
-
-
-@implements(np.copy)
-def np_copy(a, order="K", subok=False):
-    return _t(a).clone()
-
-
-@implements(np.real)
-def np_real(val):
-    return _t(val)
-
-
 def _like_constructor(np_fn):
     def fn(a, *args, **kwargs):
         return _wrap(np_fn(_data(a), *args, **kwargs), None)
@@ -632,3 +324,5 @@ NO_GRADIENT = {
     np.iscomplex, np.isreal, np.isneginf, np.isposinf, np.digitize, np.bincount,
     np.lexsort, np.unravel_index, np.ravel_multi_index,
 }
+
+from . import numpy_shapes  # noqa: E402,F401  (registers the shape and indexing functions)

@@ -106,6 +106,8 @@ TABLE = [
     _c("linalg.norm_inf", lambda a: np.linalg.norm(a, np.inf, axis=0),
        lambda a: a.abs().amax(0), [M], ["distinct"]),
     _c("linalg.norm_ord3", lambda a: np.linalg.norm(a, 3), lambda a: a.norm(p=3), [V]),
+    _c("linalg.norm_ord_neg", lambda a: np.linalg.norm(a, -1.5, axis=1),
+       lambda a: (a.abs() ** -1.5).sum(1) ** (-1 / 1.5), [M]),
     _c("sort", lambda a: np.cumsum(np.sort(a), axis=1), lambda a: ag.sort(a).values.cumsum(1),
        [M], ["distinct"]),
     _c("sort_none", lambda a: np.sort(a, axis=None), lambda a: ag.sort(a.reshape(-1)).values,

@@ -158,6 +158,19 @@ def test_conversion_of_a_tensor_that_requires_grad_raises():
     assert np.asarray(ag.tensor([1, 2])).dtype == np.int64         # no grad: the data
 
 
+def test_special_values_as_numpy():
+    v = np.array([0.0, -2.0, np.nan, np.inf, -np.inf, 3.0])
+    t = ag.tensor(v, requires_grad=True)
+    for call in (np.sign, np.abs, np.floor, np.exp, np.tanh, lambda x: np.clip(x, -1, 1),
+                 lambda x: np.maximum(x, 0.5), lambda x: np.minimum(x, 0.5), np.square,
+                 lambda x: np.linalg.norm(x[:2], -1), lambda x: np.linalg.norm(x[:2], 0),
+                 lambda x: np.where(x > 0, x, 0.0)):
+        with np.errstate(all="ignore"):
+            expected = call(v)
+            got = call(t)
+        np.testing.assert_array_equal(got.data, expected)
+
+
 def test_dot_of_a_tensor_with_itself_records():
     x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     d = np.dot(x, x)
