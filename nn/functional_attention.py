@@ -24,11 +24,14 @@ def _mask_array(mask, op):
     return arr
 
 
-def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weights=False):
+def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weights=False,
+           rows_alive=False):
     """(softmax(q k^T * scale + bias, masked to `keep`) v, weights or None).
 
     `keep`: a bool ndarray broadcastable to (..., L, S), True where a query may attend;
-    `bias`: a float Tensor or ndarray added to the scores. Rows with no key left give 0."""
+    `bias`: a float Tensor or ndarray added to the scores. Rows with no key left give 0;
+    `rows_alive=True` says none can be (a causal mask keeps key 0), which saves a pass
+    over the scores looking for them."""
     from . import functional as F
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
@@ -38,7 +41,7 @@ def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weight
     if keep is not None:
         scores = scores.where(keep, -np.inf)
     dead = None
-    if keep is not None or bias is not None:
+    if (keep is not None or bias is not None) and not rows_alive:
         dead = np.isneginf(scores.data).all(axis=-1, keepdims=True)
         if dead.any():
             scores = scores.where(~dead, 0.0)
@@ -78,7 +81,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         if attn_mask is not None:
             raise ArgumentError(f"{op}: pass either attn_mask or is_causal=True, not both")
-        keep = np.tri(L, S, dtype=bool)
+        keep = np.tri(L, S, dtype=bool)         # every row keeps key 0: none is empty
     elif attn_mask is not None:
         arr = _mask_array(attn_mask, op)
         try:
@@ -92,7 +95,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             bias = attn_mask if attn_mask.dtype == query.dtype else attn_mask.to(query.dtype)
         else:
             bias = arr.astype(query.dtype, copy=False)
-    return attend(query, key, value, keep, bias, dropout_p, scale)[0]
+    return attend(query, key, value, keep, bias, dropout_p, scale, rows_alive=is_causal)[0]
 
 
 def _share_heads(x, qshape, op):

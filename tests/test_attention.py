@@ -55,6 +55,14 @@ def test_sdpa_matches_pytorch(kind):
              ours, ref)
 
 
+@pytest.mark.parametrize("L,S", [(6, 3), (3, 6)])
+def test_sdpa_causal_with_unequal_lengths_matches_pytorch(L, S):
+    rng = np.random.default_rng(3)
+    ours, ref = _pair([rng.standard_normal(s) for s in [(2, L, 4), (2, S, 4), (2, S, 3)]])
+    _compare(F.scaled_dot_product_attention(*ours, is_causal=True),
+             TF.scaled_dot_product_attention(*ref, is_causal=True), ours, ref)
+
+
 def test_sdpa_float_mask_gets_gradient_and_gqa_matches_pytorch():
     rng = np.random.default_rng(1)
     arrays = [rng.standard_normal(s) for s in [(2, 4, 3, 5), (2, 2, 6, 5), (2, 2, 6, 3), (3, 6)]]
