@@ -170,9 +170,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
 def _tensor_backward(node, g):
     """Run a rule that takes and returns Tensors (a custom Function's) in a first-order
     backward: g wrapped, the gradients unwrapped (a _GradList passes as it is)."""
-    if type(g) is np.ndarray or isinstance(g, np.generic):
+    if isinstance(g, (np.ndarray, np.generic)):     # also ag.compile's traced arrays
         g = _wrap(g, None)
-    return tuple(gp if gp is None or type(gp) is np.ndarray else gp.data
+    return tuple(gp if gp is None or isinstance(gp, np.ndarray) else gp.data
                  for gp in node.backward(g))
 
 

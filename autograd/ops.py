@@ -20,6 +20,7 @@ instructions of the methods on small arrays (valgrind, 16x10 float32).
 import numpy as np
 
 from .graph import CROSS, Node, apply1, apply2, owns_buffer
+from .jit.hooks import kernel
 
 
 class Add(Node):
@@ -441,7 +442,7 @@ class IndexAdd(Node):
         out = np.zeros(shape, dtype=g.dtype)
         if _is_basic(index):
             out[index] = g
-        elif type(index) is np.ndarray and index.dtype.kind in "iu" and index.size >= 32:
+        elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size >= 32:
             _add_rows(out, index, g)
         else:
             np.add.at(out, index, g)
@@ -609,6 +610,7 @@ def _keepdim_shape(shape, axes):
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+@kernel(writes=(0,))        # ag.compile: sizes inside depend on values; replayed as one call
 def _add_rows(out, index, g):
     """np.add.at(out, index, g) for one integer array indexing rows (an embedding's
     backward): sort the rows by index and sum each run with one reduceat (equal to add.at

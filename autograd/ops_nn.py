@@ -15,6 +15,7 @@ import numpy as np
 from .graph import Node, apply1, apply2, owns_buffer
 from .ops import Exp, Sum
 from .errors import ArgumentError
+from .jit.hooks import kernel
 
 
 class Linear(Node):
@@ -142,6 +143,7 @@ def _ratio(p, q, t):
     return num / den
 
 
+@kernel()                   # ag.compile: boolean masks inside; replayed as one call
 def erf(x):
     """erf of a float64 array, within a few ulps (~1e-16 relative) everywhere."""
     x = np.asarray(x, np.float64)

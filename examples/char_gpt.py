@@ -140,6 +140,21 @@ def draw_pictures(model, data, out):
         print(f"could not draw the pictures: {type(e).__name__}: {e}")
 
 
+def make_train_step(model, opt, sched, grad_clip):
+    """One training step on a batch (x, y): forward, backward, clipping, AdamW, the
+    schedule; returns the loss. A plain function, so ag.compile can trace it."""
+    def train_step(x, y):
+        _, loss = model(x, y)
+        opt.zero_grad()
+        loss.backward()
+        if grad_clip:
+            nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+        opt.step()
+        sched.step()
+        return loss
+    return train_step
+
+
 def _clock(seconds):
     m, s = divmod(int(seconds), 60)
     return f"{m}m{s:02d}s" if m else f"{s}s"
@@ -182,6 +197,8 @@ def parse_args(argv=None):
     ap.add_argument("--prompt", default="The ")
     ap.add_argument("--threads", type=int, default=None, help="BLAS threads")
     ap.add_argument("--no-pictures", action="store_true")
+    ap.add_argument("--compile", action="store_true", help="ag.compile the training step "
+                    "(the first --log-interval steps run eagerly; both speeds are printed)")
     ap.add_argument("--quick", action="store_true", help="a small model for a few steps")
     par = ap.add_argument_group("several processes (under mpiexec; examples/gpt_parallel.py)")
     par.add_argument("--tp", type=int, default=1, help="tensor-parallel processes")
@@ -243,15 +260,18 @@ def main(argv=None):
     tokens = args.batch_size * args.block_size
     tic, done = time.perf_counter(), 0
     stop = args.iters if args.stop_after is None else min(args.iters, start + args.stop_after)
+    train_step = make_train_step(model, opt, sched, args.grad_clip)
+    if args.compile:        # the same results, bit for bit; eager for the first steps
+        train_step = ag.compile(train_step, warmup=args.log_interval)
+    timing = {"eager": [0.0, 0], "compiled": [0.0, 0]}
     for step in range(start, stop):
         x, y = data.batch("train", args.batch_size, args.block_size, rng)
-        _, loss = model(x, y)
-        opt.zero_grad()
-        loss.backward()
-        if args.grad_clip:
-            nn.utils.clip_grad_norm_(model.parameters(), args.grad_clip)
-        opt.step()
-        sched.step()
+        t0 = time.perf_counter()
+        loss = train_step(x, y)
+        mode = "compiled" if args.compile and getattr(train_step, "replays", 0) else "eager"
+        if not args.compile or step - start != args.log_interval:    # not the trace
+            timing[mode][0] += time.perf_counter() - t0
+            timing[mode][1] += 1
         done += 1
         if (step + 1) % args.log_interval == 0 or step == start:
             elapsed = time.perf_counter() - tic
@@ -265,6 +285,9 @@ def main(argv=None):
             print(f"step {step + 1:5d}  train loss {losses['train']:.4f}  "
                   f"val loss {losses['val']:.4f}", flush=True)
             save_checkpoint(path, step + 1, model, opt, sched, rng, config, data)
+    speeds = {m: n * tokens / t for m, (t, n) in timing.items() if n}
+    print("training speed: " + ", ".join(f"{m} {v:,.0f} tokens/s" for m, v in speeds.items())
+          + (f" ({speeds['compiled'] / speeds['eager']:.2f}x)" if len(speeds) == 2 else ""))
     losses = evaluate(model, data, args)
     print(f"final: train loss {losses['train']:.4f}  val loss {losses['val']:.4f}  "
           f"(unigram baseline {data.unigram_loss():.4f}); checkpoint {path}")

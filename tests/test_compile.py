@@ -163,15 +163,21 @@ def test_batchnorm(train):
     twin(build)
 
 
-@pytest.mark.parametrize("layer", ["tanh", "sigmoid", "gelu", "silu", "leaky", "layernorm",
-                                   "conv"])
+@pytest.mark.parametrize("layer", ["tanh", "sigmoid", "gelu", "gelu_tanh", "silu", "leaky",
+                                   "layernorm", "conv", "embedding"])
 def test_layers(layer):
     def build():
+        if layer == "embedding":       # 40 indices: the sorted-rows backward (a jit.kernel)
+            model = nn.Sequential(nn.Embedding(12, 6), nn.Flatten(), nn.Linear(30, 5))
+            opt = optim.Adam(model.parameters(), lr=1e-2)
+            step = classifier_step(model, opt)
+            return (lambda x, y: step((x[:, :5].sigmoid() * 11.99).long(), y)), model, opt
         if layer == "conv":
             model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
                                   nn.Flatten(), nn.Linear(3 * 2 * 1, 5))
         else:
-            act = {"tanh": nn.Tanh(), "sigmoid": nn.Sigmoid(), "gelu": nn.GELU("tanh"),
+            act = {"tanh": nn.Tanh(), "sigmoid": nn.Sigmoid(), "gelu": nn.GELU(),
+                   "gelu_tanh": nn.GELU("tanh"), "embedding": None,
                    "silu": nn.SiLU(), "leaky": nn.LeakyReLU(0.1),
                    "layernorm": nn.LayerNorm(16)}[layer]
             model = nn.Sequential(nn.Linear(12, 16), act, nn.Linear(16, 5))

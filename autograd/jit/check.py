@@ -9,7 +9,6 @@ import copy
 
 import numpy as np
 
-from .. import creation
 from ..errors import GradgraphError
 
 
@@ -18,6 +17,7 @@ class CompileCheckError(GradgraphError, AssertionError):
 
 
 def snapshot(tensors, optimizers, schedulers):
+    from .. import creation
     return {
         "data": [t.data.copy() for t in tensors],
         "grads": [(t.grad, None if t.grad is None else t.grad.data.copy()) for t in tensors],
@@ -30,6 +30,7 @@ def snapshot(tensors, optimizers, schedulers):
 
 
 def restore(snap, tensors, optimizers, schedulers):
+    from .. import creation
     for t, a in zip(tensors, snap["data"]):
         np.copyto(t.data, a)
     for t, (g, a) in zip(tensors, snap["grads"]):

@@ -12,6 +12,7 @@ start and put back when a guard fails, so a failing replay leaves no trace.
 import numpy as np
 
 from .. import creation
+from .plan import plan
 
 
 class Program:
@@ -19,8 +20,11 @@ class Program:
     None, or the 'file:line' of the value check whose guard failed (nothing changed:
     run the step eagerly)."""
 
-    def __init__(self, code, inputs, bindings, final_binding):
-        self.code = code                      # the instructions (recorder.py)
+    def __init__(self, code, inputs, bindings, final_binding, outputs=()):
+        keep = list(inputs) + list(outputs)
+        keep += [g.data for b in list(bindings) + [final_binding] for _, g in b if g is not None]
+        code = plan(code, {id(_base(a)) for a in keep})
+        self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers
         self.source, self.run = _generate(code, inputs, bindings, final_binding)
         self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))

@@ -104,6 +104,16 @@ class Recorder:
         result = self.run(f, args, kwargs)
         return self._finish(f, args, kwargs, result, kind, name)
 
+    def kernel(self, fn, args, kwargs, writes):
+        """A jit.kernel function: one call, replayed as it is (see jit.kernel)."""
+        for i in writes:
+            self._before_write(args[i])
+        result = self.run(fn, args, kwargs)
+        if result is None:
+            self._emit_write(fn, plain(args), plain(kwargs), ())
+            return None
+        return self._finish(fn, args, kwargs, result, "function")
+
     def _finish(self, f, args, kwargs, result, kind, name=None):
         pargs, pkw = plain(args), plain(kwargs)
         out = kwargs.get("out")

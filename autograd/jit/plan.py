@@ -1,0 +1,175 @@
+"""Planning: drop dead calls, and give the temporaries of a program shared buffers.
+
+A trace leaves every temporary in its own array, so a replay would touch as much memory
+as all of them together. Here each temporary (an array a call computed, or a draw) that
+the program alone sees lives from its first to its last mention; when it is dead its
+memory goes back to a pool, and a later temporary takes the smallest free block that
+fits. Every array an instruction names that views a moved temporary is remade on its
+new memory with the same offset, shape and strides. A block freed at instruction i is
+reused only from instruction i + 1 on, so no call reads and writes one block.
+
+Kept in place: the inputs, the returned arrays, the gradients bound to parameters, and
+everything the program did not compute (parameters, buffers, constants).
+"""
+import bisect
+
+import numpy as np
+
+
+def _base(a):
+    """The array owning `a`'s memory; through as_strided's wrapper object too."""
+    while True:
+        b = a.base
+        if b is not None and not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)
+        if not isinstance(b, np.ndarray):
+            return a
+        a = b
+
+
+def _bounds(a):
+    lo, hi = np.lib.array_utils.byte_bounds(a)
+    return lo, hi
+
+
+def _arrays(x):
+    """The ndarrays in an instruction's arguments (nested in tuples, lists, dicts)."""
+    t = type(x)
+    if isinstance(x, np.ndarray):
+        yield x
+    elif t is tuple or t is list:
+        for i in x:
+            yield from _arrays(i)
+    elif t is dict:
+        for i in x.values():
+            yield from _arrays(i)
+
+
+def _mentions(ins):
+    op = ins[0]
+    if op == "call":
+        return list(_arrays((ins[2], ins[3], ins[4])))
+    if op == "guard":
+        return list(_arrays((ins[2], ins[3])))
+    if op == "draw":
+        return list(_arrays((ins[2], ins[3], ins[4])))
+    if op == "restore":
+        return [ins[1], ins[2]]
+    return []
+
+
+def _defines(ins):
+    if ins[0] == "call":
+        return ins[4]
+    if ins[0] == "draw":
+        return (ins[4],)
+    return ()
+
+
+def plan(code, keep):
+    """`code` with dead calls dropped and temporaries in shared buffers; `keep` holds
+    the ids of base arrays that must stay where they are."""
+    code = _drop_dead(code, keep)
+    temps = {}
+    for ins in code:
+        for o in _defines(ins):
+            if o.base is None and id(o) not in keep:
+                temps[id(o)] = o
+    # an array whose memory is a temporary's but that does not say so (.base) pins it
+    spans = sorted((_bounds(t), k) for k, t in temps.items())
+    starts = [s[0][0] for s in spans]
+    for ins in code:
+        for a in _mentions(ins):
+            if id(_base(a)) in temps:
+                continue
+            lo, hi = _bounds(a)
+            j = bisect.bisect_right(starts, hi)
+            for (tlo, thi), k in spans[max(0, j - 64):j]:
+                if tlo < hi and lo < thi:
+                    temps.pop(k, None)
+    first, last = {}, {}
+    for i, ins in enumerate(code):
+        for a in _mentions(ins):
+            k = id(_base(a))
+            if k in temps:
+                first.setdefault(k, i)
+                last[k] = i
+    ends = {}
+    for k, i in last.items():
+        ends.setdefault(i, []).append(k)
+    free, moved, blocks = [], {}, []
+    for i, ins in enumerate(code):
+        for o in _defines(ins):
+            k = id(o)
+            if k in temps and first.get(k) == i and k not in moved:
+                need = max(o.nbytes, 1)
+                fits = [j for j, b in enumerate(free) if b.nbytes >= need]
+                if fits:
+                    block = free.pop(min(fits, key=lambda j: free[j].nbytes))
+                else:
+                    block = np.empty(need, np.uint8)
+                    blocks.append(block)
+                moved[k] = block
+        for k in ends.get(i, ()):
+            if k in moved:
+                free.append(moved[k])
+    if not moved:
+        return code
+    remade = {}
+
+    def remap(x):
+        t = type(x)
+        if isinstance(x, np.ndarray):
+            b = _base(x)
+            block = moved.get(id(b))
+            if block is None:
+                return x
+            got = remade.get(id(x))
+            if got is None:
+                offset = x.__array_interface__["data"][0] - b.__array_interface__["data"][0]
+                got = np.ndarray(x.shape, x.dtype, buffer=block, offset=offset,
+                                 strides=x.strides)
+                if not x.flags.writeable:
+                    got.flags.writeable = False
+                remade[id(x)] = (got, x)        # keep x alive: ids stay unique
+                return got
+            return got[0]
+        if t is tuple or t is list:
+            return t(remap(i) for i in x)
+        if t is dict:
+            return {k: remap(v) for k, v in x.items()}
+        return x
+
+    out = []
+    for ins in code:
+        op = ins[0]
+        if op == "call":
+            _, f, args, kwargs, outs, mode = ins
+            out.append(("call", f, remap(args), remap(kwargs), remap(outs), mode))
+        elif op == "guard":
+            _, method, array, args, value, where = ins
+            out.append(("guard", method, remap(array), remap(args), value, where))
+        elif op == "draw":
+            _, name, args, kwargs, o = ins
+            out.append(("draw", name, args, kwargs, remap(o)))
+        else:
+            out.append(ins)
+    return out
+
+
+def _drop_dead(code, keep):
+    """Calls whose results nothing later reads (and that write nothing else)."""
+    live = set(keep)
+    kept = []
+    for ins in reversed(code):
+        if ins[0] == "call" and ins[5] != "effect":
+            outs = {id(_base(o)) for o in ins[4]}
+            if not outs & live:
+                continue
+        for a in _mentions(ins):
+            live.add(id(_base(a)))
+        if ins[0] == "call" and ins[5] == "effect":
+            live.update(id(_base(a)) for a in _arrays(ins[3].get("out", ())))
+        kept.append(ins)
+    kept.reverse()
+    return kept

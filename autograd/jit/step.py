@@ -1,0 +1,238 @@
+"""``CompiledStep``: the programs of one compiled function, and when each runs."""
+import functools
+import random
+import warnings
+
+import numpy as np
+
+from .. import creation
+from ..graph import _wrap
+from ..tensor import Tensor
+from . import check as checking, tracer
+from .discover import State, discover
+from .patches import Patched
+from .program import Program, check_order
+from .recorder import Recorder
+from .tracer import plain, traced
+
+
+for _name, _what in (("item", ".item()"), ("tolist", ".tolist()"), ("__bool__", "bool(tensor)"),
+                     ("__float__", "float(tensor)"), ("__int__", "int(tensor)"),
+                     ("__index__", "int(tensor)"), ("__repr__", "printing a tensor")):
+    tracer.CONVERSIONS[getattr(Tensor, _name).__code__] = _what
+
+
+class _Entry:
+    __slots__ = ("program", "state", "outputs", "rebuild", "watched", "checks")
+
+
+class CompiledStep:
+    """A compiled step. One program per input signature (each tensor argument's shape
+    and dtype, the other arguments' values), at most `max_programs` traces in all, then
+    eager with a warning. A program is retraced when a tensor's array is replaced
+    (``p.data = ...``, ``load_state_dict``), a module switches train/eval mode, an
+    optimizer's state or groups are replaced, or one of its guards fails (that step
+    runs eagerly). A step that reads a value in Python (``.item()``, ``bool(t)``,
+    ``.tolist()``, printing), uses a data-dependent shape (boolean masks, ``nonzero``),
+    numpy's or Python's global random generator, or reseeds, runs eagerly with one
+    warning naming the construct and line (``strict=True`` raises instead).
+
+    Python side effects of the step (printing, counters, appending to lists) happen
+    only while it is traced, as in JAX. Returned tensors are fresh and detached;
+    ``.grad`` arrays are the program's buffers, reused from step to step."""
+
+    def __init__(self, fn, warmup, check, max_programs, strict):
+        functools.update_wrapper(self, fn)
+        self.fn = fn
+        self.warmup, self.check, self.max_programs, self.strict = warmup, check, max_programs, strict
+        self.programs = {}          # signature -> _Entry, or the reason it runs eagerly
+        self.traces = 0
+        self.calls = 0
+        self.replays = 0
+        self.warned = set()
+        self.failed_guards = set()
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        if self.calls <= self.warmup:
+            return self.fn(*args, **kwargs)
+        key = _signature(args, kwargs)
+        entry = self.programs.get(key) if key is not None else "unhashable arguments"
+        if type(entry) is str:
+            return self.fn(*args, **kwargs)
+        if entry is not None and entry.state.current():
+            arrays = [a.data for a in args if isinstance(a, Tensor)]
+            arrays += [v.data for v in kwargs.values() if isinstance(v, Tensor)]
+            if entry.checks:
+                entry.checks -= 1
+                return self._checked(entry, args, kwargs, arrays)
+            failed = entry.program.run(arrays)
+            if failed is None:
+                self.replays += 1
+                return entry.rebuild()
+            # a guard failed: this step runs eagerly; retrace next time, unless the same
+            # check failed before (a value that changes from step to step)
+            del self.programs[key]
+            if failed in self.failed_guards:
+                self._eager(key, f"the value read at {failed} changes from step to step")
+            self.failed_guards.add(failed)
+            return self.fn(*args, **kwargs)
+        if self.traces >= self.max_programs:
+            self._eager(key, f"more than max_programs={self.max_programs} traces")
+            return self.fn(*args, **kwargs)
+        self.traces += 1
+        return self._trace(key, args, kwargs)
+
+    def _checked(self, entry, args, kwargs, arrays):
+        """A replay compared bit for bit with the eager step from the same state."""
+        before = checking.snapshot(*entry.watched)
+        failed = entry.program.run(arrays)
+        if failed is not None:                  # a guard: the eager step is the answer
+            return self.fn(*args, **kwargs)
+        self.replays += 1
+        result = entry.rebuild()
+        replayed = checking.snapshot(*entry.watched)
+        replayed["returned"] = _flatten(result)[1]
+        checking.restore(before, *entry.watched)
+        eager = self.fn(*args, **kwargs)
+        eager_state = checking.snapshot(*entry.watched)
+        eager_state["returned"] = _flatten(eager)[1]
+        checking.compare(replayed, eager_state, getattr(self.fn, "__qualname__", "the step"))
+        return result
+
+    def _eager(self, key, reason):
+        if key is not None:
+            self.programs[key] = reason
+        if reason not in self.warned:
+            self.warned.add(reason)
+            warnings.warn(f"compile: {getattr(self.fn, '__qualname__', self.fn)} runs eagerly: "
+                          f"{reason}", stacklevel=3)
+
+    def _trace(self, key, args, kwargs):
+        tensors, modules, optimizers, schedulers = discover(self.fn)
+        state = State(tensors, modules, optimizers)
+        rec = Recorder(self.strict)
+        swapped = [(t, t.data) for t in tensors if type(t.data) is np.ndarray]
+        grads = {id(t.grad): (t.grad, t.grad.data) for t in tensors
+                 if t.grad is not None and type(t.grad.data) is np.ndarray}
+        inputs = []
+
+        def as_input(a):
+            if not isinstance(a, Tensor):
+                return a
+            buf = np.array(a.data, order="C", copy=True)
+            inputs.append(buf)
+            return _wrap(traced(buf), a._node)
+
+        targs = [as_input(a) for a in args]
+        tkwargs = {k: as_input(v) for k, v in kwargs.items()}
+        leaves = [t for t in tensors if t.requires_grad and t.is_leaf]
+        rec.sync = lambda: tuple((t, t.grad, None if t.grad is None else plain(t.grad.data))
+                                 for t in leaves)
+        np_state, py_state = np.random.get_state(), random.getstate()
+        for t, a in swapped:
+            t.data = traced(a)
+        for g, a in grads.values():
+            g.data = traced(a)
+        prev = tracer._set_active(rec)
+        try:
+            with Patched() as patched:
+                out = self.fn(*targs, **tkwargs)
+        finally:
+            tracer._set_active(prev)
+            for t, a in swapped:
+                if type(t.data) is tracer.TraceArray and plain(t.data) is a:
+                    t.data = a
+                else:
+                    rec.escapes.append("a tensor's .data replaced inside the step")
+                    t.data = plain(t.data)
+            for g, a in grads.values():
+                g.data = plain(g.data)
+        final = rec.sync()
+        for binding in rec.bindings + [final]:
+            for _t, g, data in binding:
+                if g is not None:
+                    g.data = plain(g.data)
+                    if g.data is not data:
+                        rec.escapes.append("a gradient's array replaced inside the step")
+        spec, outs = _flatten(out)
+        result = _rebuild(spec, [np.array(o, copy=True) for o in outs])
+        reason = (rec.escapes[0] if rec.escapes else
+                  "numpy's global random generator used" if _changed(np.random.get_state(), np_state)
+                  else "Python's random module used" if random.getstate() != py_state
+                  else "the default generator reseeded inside the step" if patched.reseeded
+                  else "an input that requires grad" if any(
+                      isinstance(a, Tensor) and a.requires_grad
+                      for a in list(args) + list(kwargs.values()))
+                  else check_order(rec.code))
+        if reason is not None:
+            self._eager(key, reason)
+            return result
+        entry = _Entry()
+        entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
+                                outs)
+        entry.state = state
+        first = rec.code[0] if rec.code else None
+        if not (first is not None and first[0] == "host" and first[5]):
+            # no zero_grad first: the step accumulates into the .grad it finds
+            state.grads = _pairs(final)
+        entry.watched = (tensors, optimizers, schedulers)
+        entry.checks = self.check
+        entry.outputs = outs
+        entry.rebuild = lambda: _rebuild(spec, [o.copy() for o in outs])
+        if key is not None:
+            self.programs[key] = entry
+        return result
+
+
+def _pairs(binding):
+    return tuple((t, g) for t, g, _ in binding)
+
+
+def _changed(a, b):
+    return a[0] != b[0] or not np.array_equal(a[1], b[1]) or a[2:] != b[2:]
+
+
+def _signature(args, kwargs):
+    parts = []
+    for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
+        if isinstance(a, Tensor):
+            parts.append((a.data.shape, a.data.dtype.str))
+        else:
+            try:
+                hash(a)
+            except TypeError:
+                return None
+            parts.append(("v", type(a), a))
+    return tuple(parts) + tuple(sorted(kwargs))
+
+
+def _flatten(out):
+    """(structure, the arrays of the Tensors in it) of a step's return value."""
+    arrays = []
+
+    def spec(x):
+        if isinstance(x, Tensor):
+            arrays.append(plain(x.data))
+            return ("T",)
+        if type(x) in (tuple, list):
+            return (type(x), [spec(i) for i in x])
+        if type(x) is dict:
+            return (dict, {k: spec(v) for k, v in x.items()})
+        return ("c", x)
+    return spec(out), arrays
+
+
+def _rebuild(spec, arrays):
+    """The step's return value of structure `spec` around fresh Tensors of `arrays`."""
+    return _build(spec, iter(arrays))
+
+
+def _build(s, it):
+    if s[0] == "T":
+        return _wrap(next(it), None)
+    if s[0] == "c":
+        return s[1]
+    if s[0] is dict:
+        return {k: _build(v, it) for k, v in s[1].items()}
+    return s[0](_build(i, it) for i in s[1])
