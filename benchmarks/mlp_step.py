@@ -1,10 +1,12 @@
 """One training step of a 784-H-H-10 ReLU MLP, cross-entropy, SGD, float32.
 
 Variants, timed interleaved in one process: gradgraph (nn.Sequential of nn.Linear and
-nn.ReLU, F.cross_entropy, optim.SGD), the same step written by hand in numpy, and
-PyTorch CPU if installed (HIPS autograd in its own interpreter, see README.md).
+nn.ReLU, F.cross_entropy, optim.SGD), the same step under ag.compile ("compiled"), the
+same step written by hand in numpy, and PyTorch CPU if installed (HIPS autograd in its
+own interpreter, see README.md).
 Targets: gradgraph <= 1.0x PyTorch at every size but the largest (1.1x there) and
-<= 1.3x / 1.1x / - hand-written numpy.
+<= 1.3x / 1.1x / - hand-written numpy; compiled <= 1.05x / 1.0x / 1.0x numpy and
+<= 0.4x / 0.9x / - PyTorch.
 """
 try:
     from . import common
@@ -17,6 +19,9 @@ SIZES = [(16, 64), (128, 256), (512, 1024)]
 TARGETS = {(16, 64): [("PyTorch", 1.0), ("numpy", 1.3)],
            (128, 256): [("PyTorch", 1.0), ("numpy", 1.1)],
            (512, 1024): [("PyTorch", 1.1)]}
+COMPILED_TARGETS = {(16, 64): [("numpy", 1.05), ("PyTorch", 0.4)],
+                    (128, 256): [("numpy", 1.0), ("PyTorch", 0.9)],
+                    (512, 1024): [("numpy", 1.0)]}
 LR = 0.01
 
 
@@ -87,6 +92,32 @@ def gradgraph_step(x, y, params, lr=LR):
     return step, model
 
 
+def compiled_step(x, y, params, lr=LR):
+    """The gradgraph step under ag.compile: traced once, replayed as straight numpy."""
+    import autograd as ag
+    import nn
+    import nn.functional as F
+    h = params[0].shape[0]
+    model = nn.Sequential(nn.Linear(784, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
+                          nn.Linear(h, 10))
+    for p, value in zip(model.parameters(), params):
+        p.data[...] = value
+    opt = nn.optim.SGD(model.parameters(), lr=lr)
+    xt, yt = ag.tensor(x), ag.tensor(y)
+
+    @ag.compile
+    def train_step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def step():
+        return train_step(xt, yt).item()
+    return step, model
+
+
 def torch_step(torch, x, y, params, lr=LR):
     h = params[0].shape[0]
     tnn = torch.nn
@@ -113,17 +144,22 @@ def check(b=16, h=64, steps=3):
     x, y, params = problem(b, h)
     ref = [p.copy() for p in params]
     np_step = numpy_step(x, y, ref)
-    gg_step, model = gradgraph_step(x, y, params)
+    gg_step, model = gradgraph_step(x, y, [p.copy() for p in params])
+    c_step, c_model = compiled_step(x, y, [p.copy() for p in params])
     for _ in range(steps):
-        np.testing.assert_allclose(gg_step(), np_step(), rtol=1e-4)
-    for p, r in zip(model.parameters(), ref):
+        loss = gg_step()
+        np.testing.assert_allclose(loss, np_step(), rtol=1e-4)
+        assert c_step() == loss                  # compiled: eager's bits
+    for p, q, r in zip(model.parameters(), c_model.parameters(), ref):
         np.testing.assert_allclose(p.data, r, rtol=1e-4, atol=1e-6)
+        assert np.array_equal(p.data, q.data)
 
 
 def variants(b, h, torch):
     x, y, params = problem(b, h)
     out = {"numpy": numpy_step(x, y, [p.copy() for p in params]),
-           "gradgraph": gradgraph_step(x, y, [p.copy() for p in params])[0]}
+           "gradgraph": gradgraph_step(x, y, [p.copy() for p in params])[0],
+           "compiled": compiled_step(x, y, [p.copy() for p in params])[0]}
     if torch is not None:
         out["PyTorch"] = torch_step(torch, x, y, [p.copy() for p in params])
     return out
@@ -167,7 +203,8 @@ def run(sizes=None):
         samples = common.interleaved(vs, rounds=rounds, target=0.05 if b < 512 else 0.2)
         name = f"MLP step B={b} H={h}"
         rows += common.rows_from(name, samples, "numpy", 1e3, "ms",
-                                 targets={"gradgraph": TARGETS[(b, h)]})
+                                 targets={"gradgraph": TARGETS[(b, h)],
+                                          "compiled": COMPILED_TARGETS[(b, h)]})
         rows += common.hips_rows(name, f"HIPS_SOURCE_{b}_{h}", __file__, "numpy", 1e3, "ms",
                                  rounds=5 if common.QUICK else 7)
     return rows

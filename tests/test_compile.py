@@ -491,3 +491,27 @@ def test_check_catches_a_wrong_replay():
     restore[2][...] = 1                 # corrupt a constant: the zeros of NLL's backward
     with pytest.raises(CompileCheckError, match="differs from the eager step"):
         f(*data[2])
+
+
+# --- the char-GPT (examples/char_gpt.py's training step) ------------------------------------
+def test_char_gpt_step_bit_identical():
+    import pathlib
+    import sys
+    examples = str(pathlib.Path(__file__).resolve().parent.parent / "examples")
+    if examples not in sys.path:
+        sys.path.insert(0, examples)
+    import char_gpt
+    from gpt import GPT, GPTConfig
+    rng = np.random.default_rng(0)
+    data = []
+    for _ in range(STEPS):
+        chunk = rng.integers(0, 20, (4, 9))
+        data.append((ag.tensor(chunk[:, :-1]), ag.tensor(chunk[:, 1:])))
+
+    def build():
+        model = GPT(GPTConfig(block_size=8, vocab_size=20, n_layer=1, n_head=2, n_embd=16,
+                              dropout=0.1))
+        opt = model.configure_optimizers(0.1, 3e-3)
+        schedule = sched.LambdaLR(opt, lambda s: char_gpt.lr_factor(s, 2, STEPS, 0.1))
+        return char_gpt.make_train_step(model, opt, schedule, grad_clip=1.0), model, opt
+    twin(build, data)

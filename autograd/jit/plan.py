@@ -69,7 +69,7 @@ def _defines(ins):
 def plan(code, keep):
     """`code` with dead calls dropped and temporaries in shared buffers; `keep` holds
     the ids of base arrays that must stay where they are."""
-    code = _drop_dead(code, keep)
+    code = _forward_copies(_drop_dead(code, keep), keep)
     temps = {}
     for ins in code:
         for o in _defines(ins):
@@ -154,6 +154,47 @@ def plan(code, keep):
             out.append(("draw", name, args, kwargs, remap(o)))
         else:
             out.append(ins)
+    return out
+
+
+_COPIES = {np.array, np.ndarray.copy, np.ndarray.astype, np.asarray, np.ascontiguousarray}
+
+
+def _forward_copies(code, keep):
+    """A call computing a temporary that is then only copied into another array (a
+    leaf's .grad: np.array(g, copy=True)) computes into that array directly."""
+    mentioned = {}
+    for i, ins in enumerate(code):
+        for a in _mentions(ins):
+            mentioned.setdefault(id(_base(a)), []).append(i)
+    defined = {}
+    for i, ins in enumerate(code):
+        if ins[0] == "call" and ins[5] == "out" and len(ins[4]) == 1:
+            defined[id(ins[4][0])] = i
+    drop, retarget = set(), {}
+    for j, ins in enumerate(code):
+        if not (ins[0] == "call" and ins[5] == "copy" and ins[1] in _COPIES and ins[2]
+                and len(ins[4]) == 1):
+            continue
+        src, dst = ins[2][0], ins[4][0]
+        i = defined.get(id(src))
+        if (i is None or not isinstance(src, np.ndarray) or src.base is not None
+                or id(src) in keep or dst.base is not None or i in retarget
+                or (src.shape, src.dtype, src.strides) != (dst.shape, dst.dtype, dst.strides)
+                or set(ins[3]) - {"dtype", "copy", "order"}
+                or mentioned.get(id(src)) != [i, j] or mentioned.get(id(dst)) != [j]):
+            continue
+        retarget[i] = dst
+        drop.add(j)
+    if not drop:
+        return code
+    out = []
+    for i, ins in enumerate(code):
+        if i in drop:
+            continue
+        if i in retarget:
+            ins = ins[:4] + ((retarget[i],),) + ins[5:]
+        out.append(ins)
     return out
 
 

@@ -20,13 +20,14 @@ class Program:
     None, or the 'file:line' of the value check whose guard failed (nothing changed:
     run the step eagerly)."""
 
-    def __init__(self, code, inputs, bindings, final_binding, outputs=()):
+    def __init__(self, code, inputs, bindings, final_binding, outputs=(), contiguous=()):
         keep = list(inputs) + list(outputs)
         keep += [g.data for b in list(bindings) + [final_binding] for _, g in b if g is not None]
         code = plan(code, {id(_base(a)) for a in keep})
         self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers
-        self.source, self.run = _generate(code, inputs, bindings, final_binding)
+        direct = _direct_inputs(code, inputs, outputs, contiguous)
+        self.source, self.run = _generate(code, inputs, bindings, final_binding, direct)
         self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))
 
 
@@ -48,9 +49,25 @@ def check_order(code):
     return None
 
 
-def _generate(code, inputs, bindings, final_binding):
+def _direct_inputs(code, inputs, outputs, contiguous):
+    """The inputs a replay can read where the caller's array is (no copy): C-contiguous
+    at the trace (so the signature's strides match the buffer's), only ever named as
+    themselves (no view of them is bound into the program), not returned."""
+    from .plan import _mentions
+    bases = {id(_base(o)) for o in outputs}
+    viewed = set()
+    for ins in code:
+        for a in _mentions(ins):
+            b = _base(a)
+            if b is not a:
+                viewed.add(id(b))
+    return {id(buf): f"a{i}" for i, (buf, ok) in enumerate(zip(inputs, contiguous))
+            if ok and id(buf) not in viewed and id(buf) not in bases}
+
+
+def _generate(code, inputs, bindings, final_binding, direct=None):
     ns = {"copyto": np.copyto, "default_generator": creation.default_generator}
-    names = {}
+    names = dict(direct or {})
 
     def ref(obj):
         t = type(obj)
@@ -99,7 +116,10 @@ def _generate(code, inputs, bindings, final_binding):
 
     lines = ["def replay(arrays):"]
     for i, a in enumerate(inputs):
-        lines.append(f"    copyto({ref(a)}, arrays[{i}])")
+        if id(a) in names and names[id(a)] == f"a{i}":
+            lines.append(f"    a{i} = arrays[{i}]")
+        else:
+            lines.append(f"    copyto({ref(a)}, arrays[{i}])")
     saved = [(b, b.copy()) for b in backups.values()]
     for b, copy in saved:
         lines.append(f"    copyto({ref(copy)}, {ref(b)})")

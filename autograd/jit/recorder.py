@@ -140,6 +140,8 @@ class Recorder:
                 return _rewrap(result, outs)
         mode = ("out" if kind == "ufunc" or (kind == "method" and name in _METHODS_WITH_OUT)
                 or (kind == "function" and takes_out(f)) else "copy")
+        if kind == "method" and name in _AS_REDUCE:
+            f, pargs, pkw = _as_reduce(name, pargs, pkw)
         self.code.append(("call", f, pargs, pkw, tuple(outs), mode))
         return _rewrap(result, outs)
 
@@ -204,6 +206,29 @@ class Recorder:
             return fn(*args, **kwargs)
         finally:
             self.paused = False
+
+
+# ndarray.sum/max/min are numpy's Python wrappers around these reductions, called with
+# the same arguments (numpy/_core/_methods.py): replayed directly, one frame less.
+_AS_REDUCE = {"sum": (np.add.reduce, ("axis", "dtype", "out", "keepdims")),
+              "max": (np.maximum.reduce, ("axis", "out", "keepdims")),
+              "min": (np.minimum.reduce, ("axis", "out", "keepdims"))}
+
+
+def _as_reduce(name, args, kwargs):
+    """(f, args, kwargs) of an ndarray.sum/max/min call as the ufunc reduction it runs,
+    or unchanged if it uses arguments that have no plain counterpart (initial, where)."""
+    reduce, names = _AS_REDUCE[name]
+    method = getattr(np.ndarray, name)
+    given = dict(zip(names, args[1:]))
+    if len(args) - 1 > len(names) or set(kwargs) - set(names) or set(given) & set(kwargs):
+        return method, args, kwargs
+    given.update(kwargs)
+    given.setdefault("axis", None)
+    if "dtype" not in names:
+        given["dtype"] = None
+    given.pop("out", None)
+    return reduce, (args[0],), given
 
 
 def _has_array(x):

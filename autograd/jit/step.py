@@ -56,13 +56,11 @@ class CompiledStep:
         self.calls += 1
         if self.calls <= self.warmup:
             return self.fn(*args, **kwargs)
-        key = _signature(args, kwargs)
+        key, arrays = _signature(args, kwargs)
         entry = self.programs.get(key) if key is not None else "unhashable arguments"
         if type(entry) is str:
             return self.fn(*args, **kwargs)
         if entry is not None and entry.state.current():
-            arrays = [a.data for a in args if isinstance(a, Tensor)]
-            arrays += [v.data for v in kwargs.values() if isinstance(v, Tensor)]
             if entry.checks:
                 entry.checks -= 1
                 return self._checked(entry, args, kwargs, arrays)
@@ -115,17 +113,18 @@ class CompiledStep:
         swapped = [(t, t.data) for t in tensors if type(t.data) is np.ndarray]
         grads = {id(t.grad): (t.grad, t.grad.data) for t in tensors
                  if t.grad is not None and type(t.grad.data) is np.ndarray}
-        inputs = []
+        inputs, contiguous = [], []
 
         def as_input(a):
             if not isinstance(a, Tensor):
                 return a
             buf = np.array(a.data, order="C", copy=True)
             inputs.append(buf)
+            contiguous.append(isinstance(a.data, np.ndarray) and a.data.flags.c_contiguous)
             return _wrap(traced(buf), a._node)
 
         targs = [as_input(a) for a in args]
-        tkwargs = {k: as_input(v) for k, v in kwargs.items()}
+        tkwargs = {k: as_input(kwargs[k]) for k in sorted(kwargs)}   # _signature's order
         leaves = [t for t in tensors if t.requires_grad and t.is_leaf]
         rec.sync = lambda: tuple((t, t.grad, None if t.grad is None else plain(t.grad.data))
                                  for t in leaves)
@@ -170,7 +169,7 @@ class CompiledStep:
             return result
         entry = _Entry()
         entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
-                                outs)
+                                outs, contiguous)
         entry.state = state
         first = rec.code[0] if rec.code else None
         if not (first is not None and first[0] == "host" and first[5]):
@@ -194,17 +193,24 @@ def _changed(a, b):
 
 
 def _signature(args, kwargs):
-    parts = []
-    for a in list(args) + [kwargs[k] for k in sorted(kwargs)]:
+    """(the key of a call's program, its tensor arguments' arrays in program order): a
+    tensor stands for its shape, dtype and strides, anything else for its value (key
+    None if unhashable)."""
+    parts, arrays = [], []
+    for a in args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args:
         if isinstance(a, Tensor):
-            parts.append((a.data.shape, a.data.dtype.str))
+            d = a.data
+            arrays.append(d)
+            parts.append((d.shape, d.dtype, d.strides))
         else:
             try:
                 hash(a)
             except TypeError:
-                return None
-            parts.append(("v", type(a), a))
-    return tuple(parts) + tuple(sorted(kwargs))
+                return None, arrays
+            parts.append((type(a), a))
+    if kwargs:
+        parts.append(tuple(sorted(kwargs)))
+    return tuple(parts), arrays
 
 
 def _flatten(out):
