@@ -101,17 +101,30 @@ def train(kind, args, train_set, test_set):
     print(f"[{kind}] {n_params:,} parameters, {len(train_set)} train / {len(test_set)} test "
           f"images, {epochs} epochs")
 
+    def train_step(x, y):
+        logits = model(x)
+        loss = loss_fn(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sched.step()
+        return loss, logits
+    if args.compile:        # the same results, bit for bit; the first epoch runs eagerly
+        train_step = ag.compile(train_step, warmup=len(loader))
+    timing = {"eager": [0.0, 0], "compiled": [0.0, 0]}
+
     for epoch in range(start, epochs):
         model.train()
         total_loss, correct, seen = 0.0, 0, 0
         tic = time.perf_counter()
         for x, y in loader:
-            logits = model(x)
-            loss = loss_fn(logits, y)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            sched.step()
+            t0, replays = time.perf_counter(), getattr(train_step, "replays", 0)
+            loss, logits = train_step(x, y)
+            replayed = getattr(train_step, "replays", 0) > replays
+            warm = seen >= 5 * cfg["batch_size"] or epoch > start    # skip the first steps
+            if warm and (replayed or not args.compile or epoch == start):   # not a trace
+                timing["compiled" if replayed else "eager"][0] += time.perf_counter() - t0
+                timing["compiled" if replayed else "eager"][1] += len(y)
             total_loss += loss.item() * len(y)
             correct += int((logits.data.argmax(1) == y.data).sum())
             seen += len(y)
@@ -126,6 +139,10 @@ def train(kind, args, train_set, test_set):
                  "rng": ag.default_generator().bit_generator.state}, path)
     test_acc = accuracy(model, test_set)
     print(f"[{kind}] test accuracy {test_acc:.2%}; checkpoint {path}")
+    speeds = {m: n / t for m, (t, n) in timing.items() if n}
+    print(f"[{kind}] training step: " + ", ".join(f"{m} {v:,.0f} samples/s"
+                                                  for m, v in speeds.items())
+          + (f" ({speeds['compiled'] / speeds['eager']:.2f}x)" if len(speeds) == 2 else ""))
     draw_pictures(kind, model, loss_fn, test_set, args.out)
     return test_acc
 
@@ -164,6 +181,8 @@ def main(argv=None):
     ap.add_argument("--out", default="runs/digits", metavar="DIR",
                     help="directory for checkpoints and pictures (default: %(default)s)")
     ap.add_argument("--quick", action="store_true", help="a few epochs only")
+    ap.add_argument("--compile", action="store_true", help="ag.compile the training step "
+                    "(the first epoch runs eagerly; both speeds are printed)")
     args = ap.parse_args(argv)
     os.makedirs(args.out, exist_ok=True)
     warnings.simplefilter("ignore", UserWarning)     # e.g. "Graphviz is not installed"

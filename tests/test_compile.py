@@ -515,3 +515,21 @@ def test_char_gpt_step_bit_identical():
         schedule = sched.LambdaLR(opt, lambda s: char_gpt.lr_factor(s, 2, STEPS, 0.1))
         return char_gpt.make_train_step(model, opt, schedule, grad_clip=1.0), model, opt
     twin(build, data)
+
+
+def test_train_digits_compile_flag(tmp_path, capsys):
+    import pathlib
+    import sys
+    examples = str(pathlib.Path(__file__).resolve().parent.parent / "examples")
+    if examples not in sys.path:
+        sys.path.insert(0, examples)
+    import train_digits
+    import re
+    args = ["--quick", "--model", "mlp", "--epochs", "2", "--out", str(tmp_path)]
+    runs = []
+    for extra in ([], ["--compile"]):
+        accuracy = train_digits.main(args + extra)
+        out = capsys.readouterr().out
+        runs.append((accuracy, re.findall(r"loss (\S+)\s+train\s+(\S+)\s+test\s+(\S+)", out)))
+    assert runs[0] == runs[1] and len(runs[0][1]) == 2     # the same losses, from the same bits
+    assert re.search(r"eager [\d,]+ samples/s, compiled [\d,]+ samples/s", out)
