@@ -21,6 +21,7 @@ from .comm import (abort_on_exception, barrier, broadcast_object, get_comm,
                    is_main_process, rank, save_on_main, world_size)
 from .sampler import DistributedSampler
 from .ddp import DistributedDataParallel
+from .checkpoint import get_optimizer_state_dict, set_optimizer_state_dict
 from .mesh import DeviceMesh, init_device_mesh
 from .pipeline import Pipeline
 from .zero import ZeroRedundancyOptimizer

@@ -61,10 +61,11 @@ class _ParallelLinear(Module):
     def _full_shapes(self):
         return {"weight": (self.out_features, self.in_features), "bias": (self.out_features,)}
 
-    def full(self, name):
+    def full(self, name, local=None):
         """The whole (unsplit) ``weight`` or ``bias`` as an array, gathered from every
-        rank (a collective: call it on all ranks)."""
-        local = getattr(self, name).data
+        rank (a collective: call it on all ranks); with `local`, the whole of an array
+        split like that parameter (its optimizer state)."""
+        local = getattr(self, name).data if local is None else local
         axis = self._split_axis(name)
         if axis is None:
             return local.copy()

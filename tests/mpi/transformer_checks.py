@@ -16,7 +16,8 @@ import autograd as ag
 import nn
 import nn.functional as F
 from nn.parallel import (DistributedDataParallel, Pipeline, ZeroRedundancyOptimizer,
-                         init_device_mesh, parallelize_transformer)
+                         get_optimizer_state_dict, init_device_mesh,
+                         parallelize_transformer, set_optimizer_state_dict)
 from parallel_checks import CountingComm, assert_close, main
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -119,33 +120,43 @@ def tp_gpt_matches_single_process(comm):
 
 @check
 def tp_checkpoint_moves_between_world_sizes(comm):
-    """A checkpoint written by the tensor-parallel model on all ranks loads into one
-    process, and one written by one process loads into tensor-parallel models on all
-    ranks and on half of them; training resumed from it equals one process's."""
+    """Model and AdamW state written by the tensor-parallel GPT on all ranks (whole
+    weights, whole optimizer buffers) resume in one process, on all ranks and on half
+    of them; every resumed run equals the uninterrupted one-process run."""
     r, n = comm.Get_rank(), comm.Get_size()
     xs, ys = tokens(4, seed=2)
+    kw = dict(lr=0.01, eps=1e-6)
     ref = gpt(3)
-    ref_opt = nn.optim.SGD(ref.parameters(), lr=0.1)
+    ref_opt = nn.optim.AdamW(ref.parameters(), **kw)
     tp = parallelize_transformer(gpt(3), comm)
-    train(tp, nn.optim.SGD(tp.parameters(), lr=0.1), xs, ys, 2)
+    tp_opt = nn.optim.AdamW(tp.parameters(), **kw)
+    train(tp, tp_opt, xs, ys, 2)
     train(ref, ref_opt, xs, ys, 2)
     folder = comm.bcast(tempfile.mkdtemp() if r == 0 else None)
     path = os.path.join(folder, "tp.ckpt")
-    state = tp.state_dict()                     # a collective: on every rank
+    state = {"model": tp.state_dict(),                       # collectives: every rank
+             "optimizer": get_optimizer_state_dict(tp, tp_opt)}
     if r == 0:
         nn.save(state, path)
     comm.Barrier()
-    one = gpt(99)                               # other weights, then the checkpoint
-    one.load_state_dict(nn.load(path))
-    compare_states(full_state(one), full_state(ref), f"{n} ranks -> 1")
+    compare_states({k: np.asarray(v) for k, v in nn.load(path)["model"].items()},
+                   full_state(ref), f"{n} ranks -> checkpoint")
+    expected = train(ref, ref_opt, xs[2:], ys[2:], 2)
+    expected_state = full_state(ref)
     half = comm.Split(r * 2 // n)               # two groups of n/2 ranks (1 rank if n=2)
-    for sub, what in ((comm, f"1 -> {n} ranks"), (half, f"1 -> {half.Get_size()} ranks")):
-        model = parallelize_transformer(gpt(98), sub) if sub.Get_size() > 1 else gpt(98)
-        model.load_state_dict(one.state_dict())
-        resumed = train(model, nn.optim.SGD(model.parameters(), lr=0.1), xs[2:], ys[2:], 2)
-        expected = train(one, nn.optim.SGD(one.parameters(), lr=0.1), xs[2:], ys[2:], 2)
-        one.load_state_dict(nn.load(path))      # back to the checkpoint
-        assert_close(resumed, expected, f"{what}: losses after resuming")
+    for sub in (None, comm, half):
+        size = 1 if sub is None else sub.Get_size()
+        model = gpt(98) if size == 1 else parallelize_transformer(gpt(98), sub)
+        opt = nn.optim.AdamW(model.parameters(), **kw)
+        saved = nn.load(path)
+        model.load_state_dict(saved["model"])
+        if size == 1:
+            opt.load_state_dict(saved["optimizer"])
+        else:
+            set_optimizer_state_dict(model, opt, saved["optimizer"])
+        resumed = train(model, opt, xs[2:], ys[2:], 2)
+        assert_close(resumed, expected, f"{n} ranks -> {size}: losses after resuming")
+        compare_states(full_state(model), expected_state, f"{n} ranks -> {size}: weights")
     half.Free()
     comm.Barrier()
     if r == 0:
