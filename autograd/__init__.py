@@ -24,8 +24,8 @@ from .creation import (arange, default_generator, empty, eye, from_numpy, full, 
                        randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .backprop import backward, grad
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
-                        no_grad, override_backward, record_creation_lines,
-                        set_detect_anomaly, set_grad_enabled)
+                        is_inference_mode_enabled, no_grad, override_backward,
+                        record_creation_lines, set_detect_anomaly, set_grad_enabled)
 from .graph import RemovableHandle, is_grad_enabled
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck

@@ -11,6 +11,7 @@ import numpy as np
 from . import graph
 from .errors import AnomalyError, GraphError, ShapeError
 from .graph import AccumulateGrad, _wrap, apply1
+from .state import current
 from .ops import Cast, Copy, Sum, Reshape
 
 _refcount = graph.refcount
@@ -73,12 +74,14 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     captured = {} if inputs is not None else None
     wanted = set(inputs) if inputs is not None else None
     push = ready.append
-    stats = graph._hook_stats
-    anomaly = graph._anomaly
+    state = current()                  # this thread's switches
+    stats = state.stats_hook
+    anomaly = state.anomaly
     observed = stats is not None or wanted is not None      # per-node extras, usually off
     epoch = graph._epoch
     leaf_type = AccumulateGrad
-    prev_mode = graph._set_grad_enabled(create_graph)
+    prev_mode = state.grad_enabled
+    state.grad_enabled = create_graph      # in this thread only: rules record iff create_graph
     try:
         while ready:
             node, g = ready.pop()
@@ -120,9 +123,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 elif node.reuses_grad_buffer and _refcount(g) <= 2:
                     # Nothing but this loop holds g (references: `g`, getrefcount's
                     # argument): the rule may write into it (graph.owns_buffer).
-                    graph._donated = g
+                    state.donated = g
                     grads = node.backward(g)
-                    graph._donated = None
+                    state.donated = None
                 else:
                     grads = node.backward(g)
                 g = None
@@ -162,8 +165,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             # buffer over only when no other reference to it exists (sys.getrefcount).
             grads = edges = gp = old = None
     finally:
-        graph._donated = None
-        graph._set_grad_enabled(prev_mode)
+        state.donated = None
+        state.grad_enabled = prev_mode
     return captured
 
 

@@ -2,7 +2,7 @@
 and ``backward(ctx, *grad_outputs)``, then call ``MyOp.apply(...)`` (as in PyTorch)."""
 import numpy as np
 
-from . import graph
+from . import graph, state
 from .errors import GraphError, ShapeError
 from .graph import Node, _wrap
 from .tensor import Tensor
@@ -117,14 +117,14 @@ class Function:
     def apply(cls, *args):
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         parents = tuple(args[i]._node for i in positions)
-        record = graph._grad_enabled and any(p is not None for p in parents)
+        record = state.is_grad_enabled() and any(p is not None for p in parents)
         ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a._node is not None for a in args))
         detached = [a.detach() if isinstance(a, Tensor) else a for a in args]
-        prev = graph._set_grad_enabled(False)
+        prev = state.set_grad_mode(False)
         try:
             out = cls.forward(ctx, *detached)
         finally:
-            graph._set_grad_enabled(prev)
+            state.set_grad_mode(prev)
         multi = isinstance(out, (tuple, list))
         outs = [o if isinstance(o, Tensor) else Tensor(np.asarray(o))
                 for o in (out if multi else (out,))]

@@ -1,23 +1,34 @@
-"""``no_grad``, ``enable_grad``, ``set_grad_enabled`` and ``detect_anomaly``: each a
-context manager and a decorator, as in PyTorch."""
+"""``no_grad``, ``enable_grad``, ``set_grad_enabled``, ``inference_mode`` and
+``detect_anomaly``: each a context manager and a decorator, as in PyTorch. They switch
+this thread's engine state (``state.py``) only."""
 import functools
+import inspect
+import sys
 
-from . import graph
+from . import state
+from .state import is_anomaly_enabled, is_inference_mode_enabled  # noqa: F401  (public)
 
 
 class _Mode:
-    """Base: subclasses set `_enter()` / `_exit()`; instances also decorate functions."""
+    """Base: subclasses set `__enter__` / `__exit__`; instances also decorate functions
+    (a generator function runs each of its steps inside the mode, as in PyTorch)."""
 
-    def __new__(cls, *args):
+    def __new__(cls, *args, **kwargs):
         self = super().__new__(cls)
-        if len(args) == 1 and callable(args[0]) and cls is not set_grad_enabled:
+        if (len(args) == 1 and not kwargs and callable(args[0])
+                and cls is not set_grad_enabled):
+            self.__init__()
             return self(args[0])         # used as @no_grad, without parentheses
         return self
 
     def __call__(self, fn):
+        make = functools.partial(type(self), *self._args())
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(make, fn)
+
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            with type(self)(*self._args()):
+            with make():
                 return fn(*args, **kwargs)
         return wrapper
 
@@ -25,22 +36,50 @@ class _Mode:
         return ()
 
 
+def _wrap_generator(make, fn):
+    """`fn` (a generator function) with every resumption of its body inside `make()`,
+    while the caller's code between the steps runs in the caller's own mode."""
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        with make():
+            gen = fn(*args, **kwargs)
+        try:
+            with make():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with make():
+                        gen.close()
+                    raise
+                except BaseException:
+                    with make():
+                        response = gen.throw(*sys.exc_info())
+                else:
+                    with make():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+    return generator
+
+
 class no_grad(_Mode):
-    """Record nothing: ops cost only the numpy call and a wrapper."""
+    """Record nothing in this thread: ops cost only the numpy call and a wrapper."""
 
     def __enter__(self):
-        self.prev = graph._set_grad_enabled(False)
+        self.prev = state.set_grad_mode(False)
 
     def __exit__(self, *exc):
-        graph._set_grad_enabled(self.prev)
+        state.set_grad_mode(self.prev)
 
 
 class enable_grad(_Mode):
     def __enter__(self):
-        self.prev = graph._set_grad_enabled(True)
+        self.prev = state.set_grad_mode(True)
 
     def __exit__(self, *exc):
-        graph._set_grad_enabled(self.prev)
+        state.set_grad_mode(self.prev)
 
 
 class set_grad_enabled(_Mode):
@@ -48,29 +87,39 @@ class set_grad_enabled(_Mode):
 
     def __init__(self, mode):
         self.mode = bool(mode)
-        self.prev = graph._set_grad_enabled(self.mode)
+        self.prev = state.set_grad_mode(self.mode)
 
     def __enter__(self):
         pass
 
     def __exit__(self, *exc):
-        graph._set_grad_enabled(self.prev)
+        state.set_grad_mode(self.prev)
 
     def _args(self):
-        graph._set_grad_enabled(self.prev)      # decorating must not change the mode now
+        state.set_grad_mode(self.prev)      # decorating must not change the mode now
         return (self.mode,)
 
 
-class inference_mode(no_grad):
-    pass
+class inference_mode(_Mode):
+    """``inference_mode()`` (or ``inference_mode(True)``): record nothing, as
+    ``no_grad``. ``inference_mode(False)`` leaves inference mode: recording is on inside
+    it, as in PyTorch (whose inference mode implies grad mode off, and its absence on)."""
 
+    def __init__(self, mode=True):
+        self.mode = bool(mode)
 
-def is_anomaly_enabled():
-    return graph._anomaly
+    def __enter__(self):
+        self.prev = state.set_inference_mode(self.mode)
+
+    def __exit__(self, *exc):
+        state.restore_inference_mode(self.prev)
+
+    def _args(self):
+        return (self.mode,)
 
 
 def set_detect_anomaly(mode):
-    graph.set_debug(anomaly=mode)
+    state.set_debug(anomaly=mode)
 
 
 class detect_anomaly(_Mode):
@@ -79,10 +128,10 @@ class detect_anomaly(_Mode):
     (a NaN check and a stack walk): use it to find a bug, not to train."""
 
     def __enter__(self):
-        self.prev = graph.set_debug(anomaly=True)
+        self.prev = state.set_debug(anomaly=True)
 
     def __exit__(self, *exc):
-        graph.set_debug(*self.prev)
+        state.set_debug(*self.prev)
 
 
 class record_creation_lines(_Mode):
@@ -91,10 +140,10 @@ class record_creation_lines(_Mode):
     Off by default: the stack walk costs about a microsecond per op."""
 
     def __enter__(self):
-        self.prev = graph.set_debug(lines=True)
+        self.prev = state.set_debug(lines=True)
 
     def __exit__(self, *exc):
-        graph.set_debug(*self.prev)
+        state.set_debug(*self.prev)
 
 
 class override_backward(_Mode):
@@ -122,11 +171,13 @@ class override_backward(_Mode):
         self.rules = dict(rules)
 
     def __enter__(self):
-        graph.push_backward_rules(self.rules)
+        table = dict(state.current().backward_rules or {})
+        table.update(self.rules)
+        self.prev = state.set_backward_rules(table)
         return self
 
     def __exit__(self, *exc):
-        graph.pop_backward_rules()
+        state.set_backward_rules(self.prev)
 
     def _args(self):
         return (self.rules,)

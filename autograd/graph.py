@@ -7,6 +7,7 @@ structure that outlives it for pictures and error messages: output ``shape``/``d
 module ``scope`` and the in-place ``epoch`` it was created in. A leaf that requires
 grad owns an ``AccumulateGrad`` node that points back to it weakly.
 """
+import itertools
 import sys
 import threading
 import weakref
@@ -14,22 +15,13 @@ import weakref
 import numpy as np
 
 from .errors import GraphError
+from .state import current, is_grad_enabled, peek  # noqa: F401  (is_grad_enabled: public)
 
-# Mutable global state, read on every op: plain module globals are the cheapest lookup.
-_grad_enabled = True
-_scope = None            # qualified name of the module whose forward is running
+# The switches (grad mode, scope, anomaly, ...) are per thread, in state.py. What stays
+# here is process-wide on purpose: facts about buffers, which every thread shares.
 _epoch = 0               # bumped by every in-place write; see check_versions()
 _modified = {}           # id(base buffer) -> (epoch, op name) of the last in-place write
-_anomaly = False         # detect_anomaly(): check values for NaN/Inf
-_debug = False           # anomaly or record_creation_lines: the slow recording path
-_lines = False           # record_creation_lines(): each node keeps its user code line
-_hook_stats = None       # callable(node, grad) set by gradient-flow recording
-_donated = None          # the gradient the engine hands a backward rule as its only holder
-# override_backward(): each thread's stack of {op class: rule}; while any thread has one,
-# _debug is on so that ops record through _record_debug, which attaches the rules.
-_rule_tables = threading.local()
-_rule_users = 0
-_rule_lock = threading.Lock()
+_epoch_lock = threading.Lock()
 
 
 def _never_sole(obj):
@@ -46,20 +38,10 @@ refcount = sys.getrefcount if sys.version_info < (3, 14) else _never_sole
 def owns_buffer(g):
     """True if a backward rule may write into the gradient array `g` in place: the
     engine handed it `g` as the only holder (see engine.run_backward)."""
-    # References to g: the engine's local, _donated, the rule's and our argument, and
-    # getrefcount's own: any other holder (a hook, a retained .grad, a view) adds one.
-    return (g is _donated and refcount(g) <= 5 and type(g) is np.ndarray
+    # References to g: the engine's local, the state's `donated`, the rule's and our
+    # argument, and getrefcount's own: any other holder (a hook, a view) adds one.
+    return (g is current().donated and refcount(g) <= 5 and type(g) is np.ndarray
             and g.base is None and g.flags.writeable)
-
-
-def is_grad_enabled():
-    return _grad_enabled
-
-
-def _set_grad_enabled(mode):
-    global _grad_enabled
-    prev, _grad_enabled = _grad_enabled, bool(mode)
-    return prev
 
 
 def base_of(array):
@@ -71,25 +53,28 @@ def base_of(array):
 def mark_modified(array, op="an in-place op"):
     """Record an in-place write to `array` (and so to every view of its buffer)."""
     global _epoch
-    _epoch += 1
-    _modified[id(base_of(array))] = (_epoch, op)
+    with _epoch_lock:                    # threads may write buffers at the same time
+        _epoch += 1
+        _modified[id(base_of(array))] = (_epoch, op)
 
 
 def mark_all_modified(arrays, op="an in-place op"):
     """mark_modified for several arrays written together (an optimizer step)."""
     global _epoch
-    _epoch += 1
-    stamp = (_epoch, op)
-    for array in arrays:
-        _modified[id(base_of(array))] = stamp
+    with _epoch_lock:
+        _epoch += 1
+        stamp = (_epoch, op)
+        for array in arrays:
+            _modified[id(base_of(array))] = stamp
 
 
 def new_epoch():
     """Start a new epoch without a write: the nodes recorded from now on carry it (an
     in-place op tells the nodes it makes from older ones, see keep_originals)."""
     global _epoch
-    _epoch += 1
-    return _epoch
+    with _epoch_lock:
+        _epoch += 1
+        return _epoch
 
 
 def keep_originals(node, array, epoch):
@@ -124,8 +109,9 @@ def register_view(t):
         views = _views.get(key)
         if views is None:
             if len(_views) > _views_limit[0]:     # forget buffers whose views all died;
-                for k in [k for k, v in _views.items() if not v]:
-                    del _views[k]
+                for k, v in list(_views.items()):   # a snapshot: other threads add
+                    if not v:
+                        _views.pop(k, None)
                 _views_limit[0] = max(4096, 2 * len(_views))   # amortised O(1) per view
             views = _views[key] = weakref.WeakSet()
         views.add(t)
@@ -137,45 +123,10 @@ def other_views(arr, tensor):
     return [v for v in views if v is not tensor] if views else []
 
 
-def set_debug(anomaly=None, lines=None):
-    """Switch anomaly checks and/or creation-line recording; returns the previous pair."""
-    global _anomaly, _lines, _debug
-    prev = (_anomaly, _lines)
-    if anomaly is not None:
-        _anomaly = bool(anomaly)
-    if lines is not None:
-        _lines = bool(lines)
-    _debug = _anomaly or _lines or _rule_users > 0
-    return prev
-
-
-def push_backward_rules(rules):
-    """Start overriding backward rules on this thread (see grad_mode.override_backward)."""
-    global _rule_users, _debug
-    stack = getattr(_rule_tables, "stack", None)
-    if stack is None:
-        stack = _rule_tables.stack = []
-    merged = dict(stack[-1]) if stack else {}
-    merged.update(rules)
-    stack.append(merged)
-    with _rule_lock:
-        _rule_users += 1
-        _debug = True
-
-
-def pop_backward_rules():
-    global _rule_users, _debug
-    _rule_tables.stack.pop()
-    with _rule_lock:
-        _rule_users -= 1
-        _debug = _anomaly or _lines or _rule_users > 0
-
-
-def _attach_rule(node, out, inputs):
-    """Give `node` this thread's override of its op's backward rule, if there is one,
-    with the forward's input and output arrays that the rule may need."""
-    stack = getattr(_rule_tables, "stack", None)
-    rule = stack[-1].get(type(node)) if stack else None
+def _attach_rule(node, out, inputs, rules):
+    """Give `node` this thread's override of its op's backward rule (`rules`: op class ->
+    rule), if there is one, with the forward's input and output arrays the rule may need."""
+    rule = rules.get(type(node))
     if rule is not None:
         meta = node._meta()
         meta["backward"] = rule
@@ -231,14 +182,14 @@ class Node:
     def output(self, array):
         """The op's output `array` as a backward rule needs it: the array itself in a
         first-order backward, a Tensor attached to this node under create_graph."""
-        return _wrap(array, self) if _grad_enabled else array
+        return _wrap(array, self) if (peek() or current()).grad_enabled else array
 
     def inputs(self):
         """The inputs saved by apply (``saves_inputs``) as a backward rule needs them:
         the arrays in a first-order backward, under create_graph Tensors attached to the
         inputs' nodes (so the rule's own ops are recorded against them)."""
         saved = self.saved
-        if not _grad_enabled:
+        if not (peek() or current()).grad_enabled:
             return saved
         return tuple(s if p is None or s is None else _wrap(s, p)
                      for s, p in zip(saved, self.parents))
@@ -313,12 +264,11 @@ class AccumulateGrad(Node):
 class RemovableHandle:
     """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
 
-    _next_id = 0
+    _ids = itertools.count(1)            # next() is atomic: ids stay unique across threads
 
     def __init__(self, hooks):
         self.hooks = hooks
-        RemovableHandle._next_id += 1
-        self.id = RemovableHandle._next_id
+        self.id = next(RemovableHandle._ids)
 
     def remove(self):
         self.hooks.pop(self.id, None)
@@ -351,7 +301,7 @@ def _stamp(node, data, parents):
     node.parents = parents
     node.shape = data.shape
     node.dtype = data.dtype
-    node.scope = _scope
+    node.scope = current().scope
     node.epoch = _epoch
     node.meta = None
 
@@ -370,13 +320,14 @@ def apply1(cls, x, *args):
     xn = x._node
     out = _new(_Tensor)
     out.grad = None
-    if xn is None or not _grad_enabled:
+    s = peek() or current()
+    if xn is None or not s.grad_enabled:
         out.data = node.forward(x.data, *args)
         out._node = None
         return out
     node.saved = (x.data,) if cls.saves_inputs else ()
     out.data = data = node.forward(x.data, *args)
-    if _debug:
+    if s.debug:
         return _record_debug(node, data, (xn,), (x,))
     node.parents = (xn,)                   # _stamp, inlined: -420 instructions per op
     if cls.same_shape:                     # the input's shape tuple: no new object
@@ -385,7 +336,7 @@ def apply1(cls, x, *args):
     else:
         node.shape = data.shape
         node.dtype = data.dtype
-    node.scope = _scope
+    node.scope = s.scope
     node.epoch = _epoch
     node.meta = None
     out._node = node
@@ -407,7 +358,8 @@ def apply2(cls, a, b, *args):
         bd = b
     out = _new(_Tensor)
     out.grad = None
-    if (an is None and bn is None) or not _grad_enabled:
+    s = peek() or current()
+    if (an is None and bn is None) or not s.grad_enabled:
         out.data = node.forward(a.data, bd, *args)
         out._node = None
         return out
@@ -419,12 +371,12 @@ def apply2(cls, a, b, *args):
         # so keep an input only if the other one needs a gradient.
         node.saved = ((a.data if bn is not None else None, bd if an is not None else None)
                       if save is CROSS else (a.data, bd))
-    if _debug:
+    if s.debug:
         return _record_debug(node, data, (an, bn), (a, b))
     node.parents = (an, bn)                # _stamp, inlined: -420 instructions per op
     node.shape = data.shape
     node.dtype = data.dtype
-    node.scope = _scope
+    node.scope = s.scope
     node.epoch = _epoch
     node.meta = None
     out._node = node
@@ -438,9 +390,10 @@ def applyn(cls, tensors, *args):
     node.saved = tuple(arrays) if cls.saves_inputs else ()
     out = node.forward(arrays, *args)
     parents = tuple([t._node for t in tensors])
-    if not _grad_enabled or parents.count(None) == len(parents):
+    s = current()
+    if not s.grad_enabled or parents.count(None) == len(parents):
         return _wrap(out, None)
-    if _debug:
+    if s.debug:
         return _record_debug(node, out, parents, tuple(tensors))
     return _record(node, out, parents)
 
@@ -449,12 +402,13 @@ def _record_debug(node, out, parents, inputs):
     """_record's slow path: attach overridden backward rules; keep the user's line; under
     anomaly mode check the values."""
     tensor = _record(node, out, parents)
-    if _rule_users:
-        _attach_rule(node, out, inputs)
-        if not (_lines or _anomaly):
+    s = current()
+    if s.backward_rules:
+        _attach_rule(node, out, inputs, s.backward_rules)
+        if not (s.lines or s.anomaly):
             return tensor
     line = node._meta()["line"] = user_frame()
-    if _anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
+    if s.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
         from .errors import AnomalyError
         raise AnomalyError(
             f"{node.name}: forward produced {_describe_nonfinite(out)} in an output of shape "

@@ -8,6 +8,7 @@ from . import graph, ops
 from .errors import GraphError, OutOfRangeError, ShapeError
 from .grad_mode import no_grad
 from .graph import AccumulateGrad
+from .state import is_grad_enabled
 from .tensor import Tensor, _binary_method
 
 _METHODS = """exp log sqrt rsqrt square reciprocal sin cos tanh sigmoid relu abs sign softplus
@@ -77,7 +78,7 @@ def _inplace(self, op_name, compute):
     graph must own its buffer alone: writing through a view, or into a buffer that a view
     still sees, would change values behind the graph's back, so it is refused."""
     node = self._node
-    recording = graph._grad_enabled
+    recording = is_grad_enabled()
     if recording and node is not None:
         if type(node) is AccumulateGrad:
             raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "

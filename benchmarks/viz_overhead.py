@@ -60,14 +60,14 @@ def op_chain():
 
 
 def with_hook(step, hook):
-    from autograd import graph
+    from autograd.state import set_stats_hook
 
     def run():
-        prev, graph._hook_stats = graph._hook_stats, hook
+        prev = set_stats_hook(hook)
         try:
             step()
         finally:
-            graph._hook_stats = prev
+            set_stats_hook(prev)
     return run
 
 

@@ -6,8 +6,9 @@ A Module registers what it is given in ``__setattr__``: a ``Parameter`` goes to
 forward is an ordinary attribute read. ``named_parameters()``, ``state_dict()`` and the
 module scopes that the graph records all use the same dotted names (``encoder.layers.1``).
 
-Module scopes: while a module's forward runs, ``autograd.graph._scope`` holds its
-qualified name and every recorded node stores it (``node.scope``). The module called at
+Module scopes: while a module's forward runs, this thread's engine state
+(``autograd.state.current().scope``) holds its qualified name and every recorded node
+stores it (``node.scope``). The module called at
 top level is the root and its scope is ``""``, as in ``named_modules()``; its
 descendants get the names ``named_modules()`` gives them from that root, so
 ``dict(model.named_modules())[node.scope]`` is the module that made a node. Names are
@@ -21,6 +22,7 @@ import numpy as np
 
 from autograd import devices as _device, graph
 from autograd.jit import replayed
+from autograd.state import current as _engine_state
 from autograd.errors import ArgumentError, GradgraphError
 from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
 from autograd.tensor import Tensor, _dtype
@@ -77,17 +79,20 @@ class Module:
     def __call__(self, *args, **kwargs):
         # Costs ~6.5k instructions, 8% of a Linear forward at B=16, 64->64
         # (benchmarks/nn_layers.py): the scope bookkeeping below and two hook checks.
-        outer = graph._scope
+        st = _engine_state()                    # this thread's: threads run their own roots
+        outer = st.scope
+        outer_token = st.scope_token
         if outer is None:                       # top-level call: this module is the root
             if (self._scope_token != _token or self._scope != ""
                     or _named_version != _tree_version):
                 _name_tree(self)
             scope = ""
-        elif self._scope_token == _token:
+            st.scope_token = self._scope_token  # the naming pass that names this tree
+        elif self._scope_token == outer_token:
             scope = self._scope
         else:
             scope = f"{outer}.{type(self).__name__}" if outer else type(self).__name__
-        graph._scope = scope
+        st.scope = scope
         try:
             if self._forward_pre_hooks:
                 for hook in list(self._forward_pre_hooks.values()):
@@ -101,7 +106,8 @@ class Module:
                     if result is not None:
                         out = result
         finally:
-            graph._scope = outer
+            st.scope = outer
+            st.scope_token = outer_token
         return out
 
     # --- registration ----------------------------------------------------------------

@@ -10,10 +10,9 @@ import autograd as ag  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _restore_defaults():
-    """Each test starts with float32 default, grad mode on, anomaly off."""
+    """Each test starts with float32 default and fresh engine switches (grad mode on,
+    anomaly and line recording off, no scope or statistics hook)."""
     yield
     ag.set_default_dtype("float32")
-    ag.set_grad_enabled(True)
-    ag.set_detect_anomaly(False)
-    from autograd import graph
-    graph.set_debug(False, False)
+    from autograd import state
+    state.reset()

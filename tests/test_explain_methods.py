@@ -7,7 +7,7 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
-from autograd import graph
+from autograd import graph, state
 from viz.explain import (ConvergenceWarning, DeepLift, FeatureAblation, GradientShap,
                          InputXGradient, IntegratedGradients, NoiseTunnel, Occlusion, Saliency,
                          ShapleyValueSampling)
@@ -151,7 +151,7 @@ def test_deeplift_exact_with_reused_modules_and_functional_ops():
             diff = model(x)[:, target].data - model(b)[:, target].data
         assert np.abs(delta.data).max() < 1e-10
         assert np.abs(diff).min() > 1e-3                    # a non-trivial check
-    assert graph._rule_users == 0 and not graph._debug
+    assert state.current().backward_rules is None and not state.current().debug
 
 
 def test_feature_ablation_figures_and_perturbations_per_eval():
@@ -302,7 +302,8 @@ def test_state_restored_even_when_the_call_raises():
     for method in (DeepLift(breaks), IntegratedGradients(breaks), Saliency(breaks)):
         with pytest.raises(RuntimeError, match="forward failed"):
             method.attribute(x, target=0)
-    assert graph._rule_users == 0 and not graph._debug and graph.is_grad_enabled()
+    assert state.current().backward_rules is None and not state.current().debug
+    assert graph.is_grad_enabled()
     DeepLift(model).attribute(x, target=0)
     IntegratedGradients(model).attribute(x, target=0)
     assert p.grad is before and model.training and not model[1].training

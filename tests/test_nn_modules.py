@@ -9,6 +9,7 @@ import pytest
 import autograd as ag
 import nn
 from autograd import graph
+from autograd.state import get_scope
 
 
 class Block(nn.Module):
@@ -401,7 +402,7 @@ def test_scopes_recorded_on_nodes():
     assert scopes["Relu"] == {"encoder"}                    # relu() called in Block.forward
     assert "" in _all_scopes(out)                           # `* 2.0` in Net.forward: the root
     assert {"encoder.norm"} <= _all_scopes(out)
-    assert graph._scope is None                             # restored after the call
+    assert get_scope() is None                             # restored after the call
     seq = nn.Sequential(nn.Linear(4, 3), nn.ReLU())
     assert _scopes(seq(x)) == {"Linear": {"0"}, "Relu": {"1"}}
 
@@ -412,7 +413,7 @@ def test_scope_restored_after_an_error():
             raise RuntimeError("boom")
     with pytest.raises(RuntimeError, match="boom"):
         nn.Sequential(nn.Linear(2, 2), Boom())(ag.ones(1, 2))
-    assert graph._scope is None
+    assert get_scope() is None
 
 
 def test_scope_names_follow_the_root_and_tree_changes():

@@ -55,7 +55,8 @@ def test_table_removed_when_the_block_raises_and_nesting_merges():
     (g2,) = ag.grad(z.sum(), x)
     np.testing.assert_allclose(g1.data, [4.0])
     np.testing.assert_allclose(g2.data, [2.0])
-    assert not ag.graph._debug and ag.graph._rule_users == 0
+    s = ag.state.current()
+    assert not s.debug and s.backward_rules is None
 
 
 def test_other_threads_are_unaffected():

@@ -10,6 +10,7 @@ import autograd as ag
 import nn
 import viz
 from autograd import graph
+from autograd.state import stats_hook
 from viz.stats import EXPLODING, NONFINITE, VANISHING, ZERO
 from viz.walk import PARAM
 
@@ -38,13 +39,13 @@ def test_grad_stats_numbers():
 
 
 def test_recording_is_off_by_default_and_a_context_manager_restores_it():
-    assert graph._hook_stats is None and not viz.is_recording()
+    assert stats_hook() is None and not viz.is_recording()
     x = ag.tensor([1.0, -2.0], requires_grad=True)
     y = (x * 3.0).sum()
     with viz.record_gradient_flow():
         assert viz.is_recording()
         y.backward()
-    assert graph._hook_stats is None
+    assert stats_hook() is None
     node = y._node
     assert node.saved is None or node.saved == ()        # released by the backward...
     assert node.grad_stats.norm == 1.0                   # ...the stats stay
@@ -58,7 +59,7 @@ def test_recording_is_off_by_default_and_a_context_manager_restores_it():
         assert viz.is_recording()
     finally:
         viz.record_gradient_flow(False)
-    assert graph._hook_stats is None
+    assert stats_hook() is None
 
 
 def flagged_graph():

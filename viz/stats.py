@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from autograd import graph
 from autograd.graph import AccumulateGrad
+from autograd.state import set_stats_hook, stats_hook
 
 # zero_fraction: of the entries. dead_fraction: of the units (every position but the first,
 # batch, axis: a feature, or a channel's pixel) whose gradient is zero for every sample:
@@ -68,18 +68,18 @@ class record_gradient_flow:
     """
 
     def __init__(self, enabled=True):
-        self.prev = graph._hook_stats
-        graph._hook_stats = _record if enabled else None
+        self.prev = set_stats_hook(_record if enabled else None)
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
-        graph._hook_stats = self.prev
+        set_stats_hook(self.prev)
 
 
 def is_recording():
-    return graph._hook_stats is _record
+    """True if backward records gradient statistics in this thread."""
+    return stats_hook() is _record
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import numpy as np
 
 from autograd import graph
 from autograd.graph import Node, _wrap, apply1
+from autograd.state import is_grad_enabled
 from autograd.tensor import Tensor
 from autograd.errors import ArgumentError
 
@@ -96,7 +97,7 @@ def send(x, comm, peer, tag, extra=0, pending=None):
     pairs: wait them (``wait_all``) before reusing or freeing the buffers. `extra` is
     an integer delivered to the receiver with the header."""
     pending = [] if pending is None else pending
-    requires_grad = x._node is not None and graph._grad_enabled
+    requires_grad = x._node is not None and is_grad_enabled()
     return apply1(Send, x, comm, peer, tag, extra, pending, requires_grad)
 
 
@@ -110,7 +111,7 @@ def recv(comm, peer, tag, pending):
     extra, requires_grad, code, ndim = (int(v) for v in head[:4])
     data = np.empty(tuple(int(n) for n in head[4:4 + ndim]), np.dtype(chr(code)))
     recv_array(data, peer, 2 * tag + 1, comm, what)
-    if not (requires_grad and graph._grad_enabled):
+    if not (requires_grad and is_grad_enabled()):
         return _wrap(data, None), extra
     node = Node.__new__(Recv)
     node.comm, node.peer, node.tag, node.pending = comm, peer, tag, pending

@@ -5,7 +5,7 @@ from collections import OrderedDict
 
 import numpy as np
 
-from autograd import cat, chunk, graph
+from autograd import cat, chunk, is_grad_enabled
 from autograd.errors import ArgumentError, ShapeError
 
 from ..containers import Sequential
@@ -105,7 +105,7 @@ class Pipeline(Module):
         if self.is_last:
             return outs[0] if len(outs) == 1 else cat(outs, 0)
         token = functools.reduce(operator.add, tokens)
-        if not token.requires_grad and graph._grad_enabled:
+        if not token.requires_grad and is_grad_enabled():
             # nothing here needs a gradient (no parameters before this point): a leaf
             # token, so that backward() on it is a no-op as on the other ranks
             token = token.detach().requires_grad_()

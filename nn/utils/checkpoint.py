@@ -22,13 +22,13 @@ Double backward (``create_graph=True``) through a checkpoint raises.
 import sys
 import types
 
-from autograd import graph
 from autograd.backprop import grad as _grad
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, GraphError
 from autograd.function import Function
 from autograd.grad_mode import enable_grad
 from autograd.graph import AccumulateGrad
+from autograd.state import is_grad_enabled
 from autograd.tensor import Tensor
 
 
@@ -41,7 +41,7 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     if determinism_check not in ("default", "none"):
         raise ArgumentError(f"checkpoint: determinism_check must be 'default' or 'none', got "
                             f"{determinism_check!r}")
-    if not graph._grad_enabled:
+    if not is_grad_enabled():
         return function(*args, **kwargs)
     rng_state = default_generator().bit_generator.state if preserve_rng_state else None
     inputs = [a.detach().requires_grad_(True) if _needs_grad(a) else a for a in args]
@@ -119,7 +119,7 @@ class CheckpointFunction(Function):
     @staticmethod
     def backward(ctx, *grad_outputs):
         spec = ctx.spec
-        if graph._grad_enabled:
+        if is_grad_enabled():
             raise GraphError("checkpoint: double backward (create_graph=True) through a "
                              "checkpointed function is not supported; call the function "
                              "without checkpoint for higher-order gradients")

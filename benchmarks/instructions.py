@@ -1,0 +1,70 @@
+"""Instruction counts (valgrind) of the op chain and the small MLP step: deterministic,
+immune to the machine's load, for A/B decisions on the engine's hot path.
+
+    python benchmarks/instructions.py            # needs valgrind on PATH
+
+Each workload runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice,
+with `n` and `2n` steps after the same warm-up; the difference divided by `n` is the
+cost of one step, so start-up and imports cancel. Prints instructions per step. The
+cycle collector stays on; objects alive before the steps are frozen (gc.freeze) so that
+when a full collection happens to fall does not move the figure by a few percent.
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+CHILD = r'''
+import sys
+sys.path[:0] = [{root!r}, {here!r}]
+import gc
+import numpy as np
+kind, n = sys.argv[1], int(sys.argv[2])
+if kind == "op_chain":
+    import op_overhead
+    step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE))
+else:
+    import mlp_step
+    x, y, params = mlp_step.problem(16, 64)
+    step, _ = mlp_step.gradgraph_step(x, y, params)
+for _ in range(3):
+    step()
+gc.collect()
+gc.freeze()       # the collector stays on; what was alive before is not rescanned
+for _ in range(n):
+    step()
+'''
+
+WORKLOADS = {"op_chain": (10, "per 1,000-op chain, forward + backward"),
+             "mlp_step": (20, "per MLP step, B=16 H=64")}
+
+
+def count(kind, n):
+    """Instructions of a fresh interpreter running `n` steps of `kind` (plus warm-up)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        script = os.path.join(tmp, "child.py")
+        with open(script, "w") as f:
+            f.write(CHILD.format(root=ROOT, here=HERE))
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
+        out = subprocess.run(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.out",
+             sys.executable, script, kind, str(n)],
+            env=env, capture_output=True, text=True, check=True)
+        return int(re.search(r"Collected : (\d+)", out.stderr).group(1))
+
+
+def per_step(kind, n):
+    return (count(kind, 2 * n) - count(kind, n)) / n
+
+
+def main():
+    for kind, (n, what) in WORKLOADS.items():
+        print(f"{kind:10s} {per_step(kind, n):14,.0f} instructions {what}")
+
+
+if __name__ == "__main__":
+    main()
