@@ -78,25 +78,28 @@ class _Rules:
         return apply2(ops.Where, default[0], g * _twice(m).astype(output.dtype),
                       _twice(small)),
 
-    def mul(self, node, g, inputs, output):
+    def _binary(self, node, g, inputs, output, multipliers):
+        """A two-input rule: `multipliers(a, a', b, b')` gives (m_a, m_b) for the input
+        half, each of the output's shape; Σ m Δ must equal Δ(output)."""
         if not self._paired(node, output):
             return node.backward(g)
         a, ar = _halves(inputs[0], output.shape, self.n)
         b, br = _halves(inputs[1], output.shape, self.n)
+        ma, mb = multipliers(a, ar, b, br)
         pa, pb = node.parents
         dt = output.dtype
-        return ((g * _twice((b + br) * 0.5).astype(dt) if pa is not None else None),
-                (g * _twice((a + ar) * 0.5).astype(dt) if pb is not None else None))
+        return ((g * _twice(ma).astype(dt) if pa is not None else None),
+                (g * _twice(mb).astype(dt) if pb is not None else None))
+
+    def mul(self, node, g, inputs, output):
+        # Δ(ab) = mean(b) Δa + mean(a) Δb
+        return self._binary(node, g, inputs, output,
+                            lambda a, ar, b, br: ((b + br) * 0.5, (a + ar) * 0.5))
 
     def div(self, node, g, inputs, output):
-        if not self._paired(node, output):
-            return node.backward(g)
-        a, ar = _halves(inputs[0], output.shape, self.n)
-        b, br = _halves(inputs[1], output.shape, self.n)
-        pa, pb = node.parents
-        dt = output.dtype
-        return ((g * _twice((1.0 / b + 1.0 / br) * 0.5).astype(dt) if pa is not None else None),
-                (g * _twice(-(a + ar) * 0.5 / (b * br)).astype(dt) if pb is not None else None))
+        # Δ(a/b) = mean(1/b) Δa - mean(a) / (b b') Δb
+        return self._binary(node, g, inputs, output, lambda a, ar, b, br: (
+            (1.0 / b + 1.0 / br) * 0.5, -(a + ar) * 0.5 / (b * br)))
 
     def _relu_multiplier(self, d, dr):
         """m with Δrelu(d) = m Δd: the Rescale rule, relu' (0.5 at ties) where Δd ~ 0."""
@@ -104,19 +107,19 @@ class _Rules:
         local = (d > 0) + 0.5 * (d == 0)
         return np.where(small, local, m)
 
-    def maximum(self, node, g, inputs, output, flip=False):
-        if not self._paired(node, output):
-            return node.backward(g)
-        a, ar = _halves(inputs[0], output.shape, self.n)
-        b, br = _halves(inputs[1], output.shape, self.n)
-        # max(a, b) = b + relu(a - b), min(a, b) = a - relu(a - b)
-        m = _twice(self._relu_multiplier(a - b, ar - br)).astype(output.dtype)
-        ma, mb = (1.0 - m, m) if flip else (m, 1.0 - m)
-        pa, pb = node.parents
-        return (g * ma if pa is not None else None), (g * mb if pb is not None else None)
+    def maximum(self, node, g, inputs, output):
+        # max(a, b) = b + relu(a - b)
+        def multipliers(a, ar, b, br):
+            m = self._relu_multiplier(a - b, ar - br)
+            return m, 1.0 - m
+        return self._binary(node, g, inputs, output, multipliers)
 
     def minimum(self, node, g, inputs, output):
-        return self.maximum(node, g, inputs, output, flip=True)
+        # min(a, b) = a - relu(a - b)
+        def multipliers(a, ar, b, br):
+            m = self._relu_multiplier(a - b, ar - br)
+            return 1.0 - m, m
+        return self._binary(node, g, inputs, output, multipliers)
 
     def amax(self, node, g, inputs, output):
         x2 = inputs[0]

@@ -188,9 +188,9 @@ def attention_maps(weights, tokens=None, layer_names=None, cell=1.6, cmap="virid
             ax = axes[i, h]
             ax.imshow(w[h], cmap=cmap, vmin=0, vmax=max(float(w[h].max()), 1e-12))
             if tokens is not None and len(tokens) <= 24:
-                ax.set_xticks(range(len(tokens)), [str(t) for t in tokens], fontsize=5,
-                              rotation=90)
-                ax.set_yticks(range(len(tokens)), [str(t) for t in tokens], fontsize=5)
+                labels = [str(t).replace(" ", "␣").replace("\n", "⏎") for t in tokens]
+                ax.set_xticks(range(len(tokens)), labels, fontsize=5, rotation=90)
+                ax.set_yticks(range(len(tokens)), labels, fontsize=5)
             else:
                 ax.set_xticks([])
                 ax.set_yticks([])
