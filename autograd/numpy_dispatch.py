@@ -26,6 +26,8 @@ from .errors import ArgumentError, NotDifferentiableError, describe
 from .graph import _wrap
 from .tensor import Tensor
 
+__all__ = ["array_ufunc", "array_function", "UFUNCS", "NO_GRADIENT_UFUNCS"]
+
 
 def _name(func):
     module = getattr(func, "__module__", None) or "numpy"
@@ -219,7 +221,15 @@ def _defaults_only(kwargs, allowed=()):
 
 
 def array_ufunc(ufunc, method, inputs, kwargs):
-    """Tensor.__array_ufunc__: run `ufunc` (or its `method`) with gradgraph's ops."""
+    """Tensor.__array_ufunc__: run `ufunc` (or its `method`) with gradgraph's ops.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([1.0, 2.0], requires_grad=True)
+    >>> np.exp(x) * np.ones(2)
+    tensor([2.7183, 7.3891], dtype=float64, grad_fn=<MulBackward>)
+    >>> np.add.reduce(x)
+    tensor(3., grad_fn=<SumBackward>)
+    """
     name = _name(ufunc) + ("" if method == "__call__" else f".{method}")
     out = kwargs.get("out")
     result = None
@@ -249,7 +259,19 @@ def _ufunc_method_known(ufunc, method):
 
 
 def array_function(func, types, args, kwargs):
-    """Tensor.__array_function__: run numpy function `func` with gradgraph's ops."""
+    """Tensor.__array_function__: run numpy function `func` with gradgraph's ops.
+
+    >>> import autograd as ag
+    >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> np.dot(x[0], x[0]), np.sum(x, axis=0)
+    (tensor(5., grad_fn=<ReshapeBackward>), tensor([4., 6.], grad_fn=<SumBackward>))
+    >>> np.prod(x)
+    Traceback (most recent call last):
+    ...
+    autograd.errors.NotDifferentiableError: numpy.prod: cannot differentiate this numpy function (gradgraph has no gradient for it); ...
+    >>> float(np.prod(x.detach()))
+    24.0
+    """
     from . import numpy_functions as NF
     name = _name(func)
     impl = NF.FUNCTIONS.get(func)

@@ -107,7 +107,7 @@ def test_installed_entry_point_loads_the_plugin(pytester, env):
 # --- doctests: every public function has a runnable example ---------------------------
 MODULES = ["autograd.testing.close", "autograd.testing.check_grads",
            "autograd.testing.backward", "autograd.testing.strategies",
-           "autograd.testing.pytest_plugin"]
+           "autograd.testing.pytest_plugin", "autograd.numpy_dispatch"]
 
 
 @pytest.mark.parametrize("name", MODULES)
