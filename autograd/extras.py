@@ -23,6 +23,8 @@ def gather(x, dim, index):
     if idx.size and (idx.max() >= n or idx.min() < -n):
         raise OutOfRangeError(f"gather: index values must lie in [-{n}, {n}) for dim {dim} of "
                               f"a tensor of shape {x.data.shape}")
+    if x.data.ndim == 0:                   # 0-d: index 0 (or -1) picks the one value
+        return x.reshape(1)[idx]
     grid = list(np.indices(idx.shape, sparse=True))
     grid[axis] = idx
     return x[tuple(grid)]
@@ -56,7 +58,10 @@ def repeat(x, *sizes):
 
 
 def cumsum(x, dim):
-    return x._apply1(ops.Cumsum, _axes(x, dim, "cumsum"))
+    axis = _axes(x, dim, "cumsum")
+    if x.data.ndim == 0:                   # numpy would flatten to shape (1,)
+        return x.clone()
+    return x._apply1(ops.Cumsum, axis)
 
 
 def mm(a, b):

@@ -377,6 +377,8 @@ def _index(index):
             i = i.data
         elif isinstance(i, list):
             i = np.asarray(i)
+            if i.size == 0:
+                i = i.astype(np.intp)          # x[[]]: an empty integer index, as PyTorch
         if isinstance(i, np.ndarray) and i.dtype.kind == "f":
             raise DtypeError(f"getitem: tensors used as indices must be integer or bool, got "
                              f"{i.dtype} of shape {i.shape}")

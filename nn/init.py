@@ -13,6 +13,8 @@ from autograd import graph
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError
 
+from .normal_quantile import truncated_normal
+
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d", "sigmoid")
 
@@ -77,17 +79,15 @@ def normal_(tensor, mean=0.0, std=1.0, generator=None):
 
 
 def trunc_normal_(tensor, mean=0.0, std=1.0, a=-2.0, b=2.0, generator=None):
-    """Fill with N(mean, std^2) conditioned on [a, b] (rejection: out-of-range draws are
-    drawn again)."""
-    if not a < b:
-        raise ArgumentError(f"trunc_normal_: need a < b, got a={a}, b={b}")
-    rng = _rng(generator)
-    values = rng.normal(mean, std, tensor.shape)
-    bad = (values < a) | (values > b)
-    while bad.any():
-        values[bad] = rng.normal(mean, std, int(bad.sum()))
-        bad = (values < a) | (values > b)
-    return _fill(tensor, values)
+    """Fill with N(mean, std^2) conditioned on [a, b], by the inverse CDF (as PyTorch),
+    computed in log space so that any interval works, far in a tail too (a = 8 std
+    above the mean): a fixed number of passes, no rejection loop."""
+    if not a < b or not std > 0 or not math.isfinite(mean) or not math.isfinite(std):
+        raise ArgumentError(f"trunc_normal_: need a < b, std > 0 and a finite mean, got "
+                            f"mean={mean}, std={std}, a={a}, b={b} (tensor of shape "
+                            f"{tuple(tensor.shape)})")
+    return _fill(tensor, truncated_normal(_rng(generator), float(mean), float(std), float(a),
+                                          float(b), tensor.shape))
 
 
 def constant_(tensor, val):

@@ -261,3 +261,53 @@ def test_int_extremes_and_big_floats_are_fine():
     big = ag.tensor([1.5, 2 ** 64])              # a float among them: a float tensor
     assert big.dtype == np.float32 and big.data[1] == np.float32(2.0 ** 64)
     assert ag.tensor([2 ** 63, 1.0], dtype=ag.float64).data[0] == 2.0 ** 63
+
+
+# --- item 17: 0-d tensors and empty indices ---------------------------------------------
+ZERO_D = {
+    "max_dim0": lambda L, x: x.max(0)[0] * 3.0,
+    "min_dim-1_keepdim": lambda L, x: x.min(dim=-1, keepdim=True)[0] * 2.0,
+    "max_indices": lambda L, x: x * (x.max(0)[1] + 1).double(),
+    "cumsum0": lambda L, x: x.cumsum(0) * x,
+    "cumsum-1": lambda L, x: x.cumsum(-1).exp(),
+    "gather": lambda L, x: x.gather(0, L.tensor(0)) * x,
+    "flip": lambda L, x: x.flip(0) * 2.0,
+    "sum_mean_dim0": lambda L, x: x.sum(0) + x.mean(0) + x.amax(0),
+    "softmax0": lambda L, x: x.softmax(0) + x.logsumexp(0),
+}
+
+
+@pytest.mark.parametrize("name", list(ZERO_D))
+def test_zero_d_ops_match_pytorch(name):
+    torch = _torch()
+    out = []
+    for lib in (ag, torch):
+        x = lib.tensor(1.5, dtype=lib.float64, requires_grad=True)
+        y = ZERO_D[name](lib, x)
+        y.backward()
+        get = (lambda t: t.detach().numpy()) if lib is torch else (lambda t: t.data)
+        out.append((get(y), tuple(y.shape), get(x.grad)))
+    (y, shape, g), (ty, tshape, tg) = out
+    assert shape == tshape
+    _same(y, ty)
+    _same(g, tg)
+
+
+def test_empty_index_lists():
+    x = ag.tensor([[1.0, 2.0, 3.0]], requires_grad=True)
+    assert x[[]].shape == (0, 3) and x[:, []].shape == (1, 0) and x[0, []].shape == (0,)
+    (x[[]].sum() + x[:, []].sum()).backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros((1, 3)))
+    y = ag.zeros(3)
+    y[[]] = 5.0
+    np.testing.assert_array_equal(y.data, np.zeros(3))
+
+
+def test_zero_d_errors_name_the_op():
+    x = ag.tensor(2.0)
+    with pytest.raises(ag.OutOfRangeError, match=r"max: dim 1 .*shape \(\)"):
+        x.max(1)
+    with pytest.raises(ag.OutOfRangeError, match="cumsum"):
+        x.cumsum(2)
+    with pytest.raises(ag.OutOfRangeError, match="gather"):
+        x.gather(0, ag.tensor(3))
