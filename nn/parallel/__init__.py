@@ -26,6 +26,8 @@ from .mesh import DeviceMesh, init_device_mesh
 from .pipeline import Pipeline
 from .zero import ZeroRedundancyOptimizer
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
+from .vocab_parallel import (VocabParallelEmbedding, vocab_parallel_cross_entropy,
+                             vocab_parallel_head)
 from .tp_transformer import ParallelCausalSelfAttention, ParallelMLP, parallelize_transformer
 from . import ops, watchdog
 from .watchdog import get_timeout, set_timeout

@@ -105,6 +105,14 @@ def allreduce_sum(buf, comm, what):
     return buf
 
 
+def allreduce_max(x, comm, what):
+    """The elementwise max of array `x` over `comm` (a new array)."""
+    MPI = mpi()
+    out = np.array(x, order="C", copy=True)
+    watchdog.wait(comm.Iallreduce(MPI.IN_PLACE, out, op=MPI.MAX), what, comm)
+    return out
+
+
 def broadcast_array(buf, comm, what, root=0):
     """Overwrite the C-contiguous array `buf` with rank `root`'s, in place."""
     watchdog.wait(comm.Ibcast(buf, root=root), what, comm)

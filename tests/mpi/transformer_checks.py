@@ -17,7 +17,9 @@ import nn
 import nn.functional as F
 from nn.parallel import (DistributedDataParallel, Pipeline, ZeroRedundancyOptimizer,
                          get_optimizer_state_dict, init_device_mesh,
-                         parallelize_transformer, set_optimizer_state_dict)
+                         parallelize_transformer, set_optimizer_state_dict,
+                         VocabParallelEmbedding, vocab_parallel_cross_entropy,
+                         vocab_parallel_head)
 from parallel_checks import CountingComm, assert_close, main
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -261,6 +263,39 @@ def dp_tp_mesh_with_no_sync(comm):
         compare_states(full_state(model), full_state(ref), f"mesh {shape} after 2 steps")
         dp.Free()
         tp.Free()
+
+
+@check
+def vocab_parallel_embedding_head_and_loss(comm):
+    """Embedding, tied head and cross-entropy split over the vocabulary give the
+    unsplit loss, the gradient of the shared matrix and of the input, over AdamW
+    steps; the state dict holds the whole matrix."""
+    rng = np.random.default_rng(10)
+    v, c, n = 12, 5, 7
+    full = rng.standard_normal((v, c))
+    emb = VocabParallelEmbedding(v, c, comm, weight=full.copy())
+    head = vocab_parallel_head(emb)
+    ref = nn.Embedding(v, c)
+    ref.weight.data[...] = full
+    opt = nn.optim.AdamW(emb.parameters(), lr=0.05)
+    ref_opt = nn.optim.AdamW(ref.parameters(), lr=0.05)
+    for k in range(3):
+        idx = ag.tensor(rng.integers(0, v, n))
+        target = ag.tensor(rng.integers(0, v, n))
+        opt.zero_grad()
+        h = emb(idx).tanh()
+        loss = vocab_parallel_cross_entropy(head(h), target, comm)
+        loss.backward()
+        ref_opt.zero_grad()
+        hr = ref(idx).tanh()
+        expected = F.cross_entropy(hr @ ref.weight.transpose(0, 1), target)
+        expected.backward()
+        assert_close(loss.data, expected.data, f"step {k}: loss")
+        assert_close(emb.full(emb.weight.grad.data), ref.weight.grad.data,
+                     f"step {k}: gradient of the tied matrix")
+        opt.step()
+        ref_opt.step()
+    assert_close(emb.state_dict()["weight"].data, ref.weight.data, "state_dict after 3 steps")
 
 
 def pipeline_stages(seed):
