@@ -33,36 +33,31 @@ def embedding_variants(torch, rng):
     return out
 
 
-def _fwd_bwd(fn, *arrays):
-    """fn(*Tensors) then backward of its sum-like contraction with a fixed gradient."""
-    import autograd as ag
-    ts = [ag.tensor(a, requires_grad=True) for a in arrays]
+def _fwd_bwd(fn, *arrays, torch=None):
+    """fn(*leaves) then its backward with a gradient of ones; the leaves are gradgraph
+    Tensors, or PyTorch tensors if `torch` is given."""
+    if torch is None:
+        import autograd as ag
+        leaves = [ag.tensor(a, requires_grad=True) for a in arrays]
+        ones = lambda y: ag.tensor(np.ones(y.shape, y.data.dtype))  # noqa: E731
+    else:
+        leaves = [torch.from_numpy(a).requires_grad_() for a in arrays]
+        ones = torch.ones_like
     g = None
 
     def run():
         nonlocal g
-        for t in ts:
+        for t in leaves:
             t.grad = None
-        y = fn(*ts)
+        y = fn(*leaves)
         if g is None:
-            g = ag.tensor(np.ones(y.shape, y.data.dtype))
+            g = ones(y)
         y.backward(g)
     return run
 
 
 def _torch_fwd_bwd(torch, fn, *arrays):
-    ts = [torch.from_numpy(a).requires_grad_() for a in arrays]
-    g = None
-
-    def run():
-        nonlocal g
-        for t in ts:
-            t.grad = None
-        y = fn(*ts)
-        if g is None:
-            g = torch.ones_like(y)
-        y.backward(g)
-    return run
+    return _fwd_bwd(fn, *arrays, torch=torch)
 
 
 def gelu_variants(torch, rng):

@@ -61,60 +61,10 @@ def gradgraph_step(idx, targets, seed=0):
 
 
 def torch_model(torch, model):
-    """The same GPT in PyTorch, with `model`'s (gradgraph) weights."""
-    tnn, tF = torch.nn, torch.nn.functional
-
-    class Attention(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c_attn, self.c_proj = tnn.Linear(C, 3 * C), tnn.Linear(C, C)
-
-        def forward(self, x):
-            b, t, c = x.shape
-            q, k, v = self.c_attn(x).split(C, dim=2)
-            q, k, v = (z.view(b, t, HEADS, c // HEADS).transpose(1, 2) for z in (q, k, v))
-            y = tF.scaled_dot_product_attention(q, k, v, is_causal=True)
-            return self.c_proj(y.transpose(1, 2).contiguous().view(b, t, c))
-
-    class Mlp(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c_fc, self.gelu, self.c_proj = tnn.Linear(C, 4 * C), tnn.GELU(), tnn.Linear(4 * C, C)
-
-        def forward(self, x):
-            return self.c_proj(self.gelu(self.c_fc(x)))
-
-    class Block(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln_1, self.attn = tnn.LayerNorm(C), Attention()
-            self.ln_2, self.mlp = tnn.LayerNorm(C), Mlp()
-
-        def forward(self, x):
-            x = x + self.attn(self.ln_1(x))
-            return x + self.mlp(self.ln_2(x))
-
-    class GPT(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.transformer = tnn.ModuleDict(dict(
-                wte=tnn.Embedding(VOCAB, C), wpe=tnn.Embedding(T, C),
-                h=tnn.ModuleList([Block() for _ in range(LAYERS)]), ln_f=tnn.LayerNorm(C)))
-            self.lm_head = tnn.Linear(C, VOCAB, bias=False)
-            self.lm_head.weight = self.transformer.wte.weight
-
-        def forward(self, idx, targets):
-            tr = self.transformer
-            x = tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1]))
-            for block in tr.h:
-                x = block(x)
-            logits = self.lm_head(tr.ln_f(x))
-            return logits, tF.cross_entropy(logits.view(-1, logits.shape[-1]), targets.view(-1))
-
-    tm = GPT().to(torch.float64 if model.lm_head.weight.dtype == np.float64 else torch.float32)
-    state = {k: torch.from_numpy(np.array(v.data)) for k, v in model.state_dict().items()}
-    tm.load_state_dict(state)
-    return tm
+    """The same GPT in PyTorch (examples/gpt_torch.py), with `model`'s weights."""
+    _gpt()
+    from gpt_torch import torch_gpt
+    return torch_gpt(torch, model.config, model)
 
 
 def torch_optimizer(torch, tm):

@@ -14,67 +14,10 @@ from nn.optim.lr_scheduler import LambdaLR
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "examples"))
 from gpt import GPT, GPTConfig  # noqa: E402
+from gpt_torch import torch_gpt  # noqa: E402
 
 torch = pytest.importorskip("torch")
 CFG = GPTConfig(block_size=8, vocab_size=11, n_layer=2, n_head=2, n_embd=12, dropout=0.0)
-
-
-def torch_gpt(cfg):
-    tnn, tF = torch.nn, torch.nn.functional
-
-    class Attention(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c_attn = tnn.Linear(cfg.n_embd, 3 * cfg.n_embd)
-            self.c_proj = tnn.Linear(cfg.n_embd, cfg.n_embd)
-
-        def forward(self, x):
-            b, t, c = x.shape
-            q, k, v = self.c_attn(x).split(c, dim=2)
-            q, k, v = (z.view(b, t, cfg.n_head, c // cfg.n_head).transpose(1, 2)
-                       for z in (q, k, v))
-            y = tF.scaled_dot_product_attention(q, k, v, is_causal=True)
-            return self.c_proj(y.transpose(1, 2).contiguous().view(b, t, c))
-
-    class Mlp(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.c_fc, self.gelu = tnn.Linear(cfg.n_embd, 4 * cfg.n_embd), tnn.GELU()
-            self.c_proj = tnn.Linear(4 * cfg.n_embd, cfg.n_embd)
-
-        def forward(self, x):
-            return self.c_proj(self.gelu(self.c_fc(x)))
-
-    class Block(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.ln_1, self.attn = tnn.LayerNorm(cfg.n_embd), Attention()
-            self.ln_2, self.mlp = tnn.LayerNorm(cfg.n_embd), Mlp()
-
-        def forward(self, x):
-            x = x + self.attn(self.ln_1(x))
-            return x + self.mlp(self.ln_2(x))
-
-    class Gpt(tnn.Module):
-        def __init__(self):
-            super().__init__()
-            self.transformer = tnn.ModuleDict(dict(
-                wte=tnn.Embedding(cfg.vocab_size, cfg.n_embd),
-                wpe=tnn.Embedding(cfg.block_size, cfg.n_embd),
-                h=tnn.ModuleList([Block() for _ in range(cfg.n_layer)]),
-                ln_f=tnn.LayerNorm(cfg.n_embd)))
-            self.lm_head = tnn.Linear(cfg.n_embd, cfg.vocab_size, bias=False)
-            self.lm_head.weight = self.transformer.wte.weight
-
-        def forward(self, idx, targets):
-            tr = self.transformer
-            x = tr.wte(idx) + tr.wpe(torch.arange(idx.shape[1]))
-            for block in tr.h:
-                x = block(x)
-            logits = self.lm_head(tr.ln_f(x))
-            return logits, tF.cross_entropy(logits.flatten(0, 1), targets.flatten())
-
-    return Gpt().double()
 
 
 def schedule(step, warmup=5, total=20):
@@ -86,11 +29,7 @@ def schedule(step, warmup=5, total=20):
 def models():
     ag.manual_seed(0)
     model = GPT(CFG).double()
-    ref = torch_gpt(CFG)
-    missing = ref.load_state_dict({k: torch.from_numpy(np.array(v.data))
-                                   for k, v in model.state_dict().items()})
-    assert not missing.missing_keys and not missing.unexpected_keys
-    return model, ref
+    return model, torch_gpt(torch, CFG, model)       # raises unless every name matches
 
 
 def batch(seed):
