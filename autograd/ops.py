@@ -350,6 +350,9 @@ class Sum(Node):
 
     def forward(self, x, axes, keepdim):
         self.axes, self.keepdim = axes, keepdim
+        if _is_last(axes, x.ndim):
+            y = row_sum(x)
+            return y if keepdim else y[..., 0]
         return x.sum(axis=axes, keepdims=keepdim)
 
     def backward(self, g):
@@ -560,8 +563,12 @@ class LogSoftmax(Node):
 
     def forward(self, x, axis):
         self.axis = axis
-        y = x - x.max(axis=axis, keepdims=True)
-        lse = np.exp(y).sum(axis=axis, keepdims=True)
+        if _is_last(axis, x.ndim):
+            y = x - row_max(x)
+            lse = row_sum(np.exp(y))
+        else:
+            y = x - x.max(axis=axis, keepdims=True)
+            lse = np.exp(y).sum(axis=axis, keepdims=True)
         y -= np.log(lse)
         self.saved = y
         return y
@@ -580,8 +587,12 @@ class Softmax(Node):
 
     def forward(self, x, axis):
         self.axis = axis
-        y = np.exp(x - x.max(axis=axis, keepdims=True))
-        y /= y.sum(axis=axis, keepdims=True)
+        if _is_last(axis, x.ndim):
+            y = np.exp(x - row_max(x))
+            y /= row_sum(y)
+        else:
+            y = np.exp(x - x.max(axis=axis, keepdims=True))
+            y /= y.sum(axis=axis, keepdims=True)
         self.saved = y
         return y
 
@@ -608,6 +619,51 @@ def _keepdim_shape(shape, axes):
     axes = (axes,) if isinstance(axes, int) else axes
     axes = {a % len(shape) for a in axes}
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _is_last(axes, ndim):
+    """True if the reduction axes are exactly the last axis (of 2 or more)."""
+    if type(axes) is tuple:
+        if len(axes) != 1:
+            return False
+        axes = axes[0]
+    return ndim >= 2 and type(axes) is int and axes in (-1, ndim - 1)
+
+
+_ONES = {}
+
+
+def row_sum(x):
+    """x.sum(-1, keepdims=True), by one matrix product with a vector of ones where x is a
+    C-contiguous float array of short rows: numpy's reduction loops over each row in
+    scalar code (52 us for (16, 64, 128) float32 here; the product: 7.7 us; the
+    attention scores (16, 4, 64, 64): 195 -> 57 us). Sums agree to rounding."""
+    n = x.shape[-1]
+    if (x.dtype.kind != "f" or x.dtype.itemsize < 4 or not x.flags.c_contiguous
+            or x.size < 2048 or not 2 <= n <= 4096):
+        return x.sum(axis=-1, keepdims=True)
+    key = (n, x.dtype)
+    ones = _ONES.get(key)
+    if ones is None:
+        ones = _ONES[key] = np.ones((n, 1), x.dtype)
+    return x @ ones
+
+
+def row_max(x):
+    """x.max(-1, keepdims=True) by halving the rows (maximum of the two halves, until
+    one column is left): numpy's max over short rows is scalar code (650 us for the
+    attention scores (16, 4, 64, 64) float32 here; halving: 287 us). The same values."""
+    n = x.shape[-1]
+    if x.size < 2048 or n < 8 or not x.flags.c_contiguous:
+        return x.max(axis=-1, keepdims=True)
+    m = x.reshape(-1, n)
+    while n > 1:
+        half = n // 2
+        top = np.maximum(m[:, :half], m[:, half:2 * half])
+        if n % 2:
+            top[:, :1] = np.maximum(top[:, :1], m[:, n - 1:])
+        m, n = top, half
+    return m.reshape(x.shape[:-1] + (1,))
 
 
 @kernel(writes=(0,))        # ag.compile: sizes inside depend on values; replayed as one call

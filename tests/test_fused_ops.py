@@ -85,3 +85,21 @@ def test_many_row_index_add_equals_add_at():
                                    atol=1e-13)
     idx = np.arange(40, dtype=np.uint8) % 3
     np.testing.assert_array_equal(IndexAdd().forward(np.ones(40), idx, (4,)), [14, 13, 13, 0])
+
+
+@pytest.mark.parametrize("shape", [(16, 4, 64, 64), (300, 13), (3, 700, 9), (40, 129), (5, 3)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_row_max_and_row_sum_equal_numpy_reductions(shape, dtype):
+    from autograd.ops import row_max, row_sum
+    x = np.random.default_rng(6).standard_normal(shape).astype(dtype)
+    flat = x.reshape(-1)
+    flat[::97] = -np.inf
+    flat[5] = np.nan
+    np.testing.assert_array_equal(row_max(x), x.max(-1, keepdims=True))
+    y = np.nan_to_num(x, nan=0.0, neginf=-3.0)
+    tol = 1e-5 if dtype == np.float32 else 1e-13
+    np.testing.assert_allclose(row_sum(y), y.sum(-1, keepdims=True), rtol=tol, atol=tol)
+    assert np.isnan(row_sum(x).reshape(-1)[5 // shape[-1]])   # NaN propagates
+    strided = y[..., ::2]                                # not contiguous: numpy's reductions
+    np.testing.assert_array_equal(row_max(strided), strided.max(-1, keepdims=True))
+    np.testing.assert_array_equal(row_sum(strided), strided.sum(-1, keepdims=True))
