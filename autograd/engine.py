@@ -91,7 +91,8 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
             else:
                 if node.meta is not None:
                     g = _run_tensor_hooks(node, g, arrays)
-                    rule = node.meta.get("backward")       # override_backward()
+                    # override_backward(): no cost measured when unused (ARCHITECTURE.md)
+                    rule = node.meta.get("backward")
                 else:
                     rule = None
                 if observed:

@@ -244,3 +244,22 @@ def test_capture_per_head_attention_of_transformer_layers():
         _, avg = attn(h, h, h, need_weights=True)
     np.testing.assert_allclose(w.mean(1), avg.data, atol=1e-14)
     assert "forward" not in attn.__dict__ and not attn._forward_hooks
+
+
+def test_maximize_activation_of_a_conv_channel_with_jitter_and_bounds():
+    ag.manual_seed(9)
+    model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.ReLU()).double()
+    x, hist = maximize_activation(model, model[0], 1, (1, 6, 6), steps=40, lr=0.3, jitter=1,
+                                  bounds=(0.0, 1.0), seed=1)
+    assert x.shape == (1, 6, 6) and x.data.min() >= 0.0 and x.data.max() <= 1.0
+    assert hist[-5:].mean() > hist[:5].mean() + 0.05
+    # without jitter the objective is linear in x: the box's best corner is x = (grad > 0)
+    x, _ = maximize_activation(model, model[0], 1, (1, 6, 6), steps=100, lr=0.3, jitter=0,
+                               bounds=(0.0, 1.0), seed=1)
+    probe = ag.zeros(1, 1, 6, 6, dtype=D, requires_grad=True)
+    (g,) = ag.grad(model[0](probe)[0, 1].mean(), probe)
+    with ag.no_grad():
+        best = model[0](ag.from_numpy((g.data > 0).astype(np.float64)))[0, 1].data.mean()
+        found = model[0](x.reshape(1, 1, 6, 6))[0, 1].data.mean()
+    assert best * 0.99 < found <= best + 1e-12   # pixels with a tiny gradient move slowly
+    assert not model[0]._forward_hooks

@@ -314,3 +314,33 @@ def test_convergence_warning_when_far_from_complete():
     with pytest.warns(ConvergenceWarning, match="do not add up"):
         IntegratedGradients(kinked).attribute(t([[3.0, 1.0]]), n_steps=2, method="riemann_left",
                                               return_convergence_delta=True)
+
+
+def test_float32_models_give_float32_attributions():
+    ag.manual_seed(12)
+    model = nn.Sequential(nn.Linear(5, 6), nn.ReLU(), nn.Linear(6, 3))
+    x = ag.randn(2, 5)
+    runs = {
+        "saliency": Saliency(model).attribute(x, target=0),
+        "ig": IntegratedGradients(model).attribute(x, target=0, n_steps=5),
+        "deeplift": DeepLift(model).attribute(x, target=0),
+        "ablation": FeatureAblation(model).attribute(x, target=0),
+        "occlusion": Occlusion(model).attribute(x, (2,), target=0),
+        "shapley": ShapleyValueSampling(model).attribute(x, target=0, n_samples=2),
+        "smoothgrad": NoiseTunnel(Saliency(model)).attribute(x, nt_samples=2, target=0),
+    }
+    for name, a in runs.items():
+        assert a.dtype == np.float32 and a.shape == (2, 5), name
+    _, delta = DeepLift(model).attribute(x, target=0, return_convergence_delta=True)
+    assert np.abs(delta.data).max() < 1e-5
+
+
+def test_deeplift_multipliers_and_custom_attribution():
+    model = mlp(13, act=nn.ReLU)
+    x, b = ag.randn(3, 5, dtype=D), ag.randn(3, 5, dtype=D)
+    mult = DeepLift(model, multiply_by_inputs=False).attribute(x, baselines=b, target=1)
+    full = DeepLift(model).attribute(x, baselines=b, target=1)
+    np.testing.assert_allclose(full.data, mult.data * (x.data - b.data), atol=1e-15)
+    custom = DeepLift(model).attribute(
+        x, baselines=b, target=1, custom_attribution_func=lambda m, i, r: (m[0] * (i[0] - r[0]),))
+    np.testing.assert_allclose(custom.data, full.data, atol=1e-15)

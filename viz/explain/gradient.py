@@ -236,35 +236,26 @@ class NoiseTunnel(Attribution):
                 C.format_args(kw["additional_forward_args"]), n, k, "repeat")
         want_delta = kw.get("return_convergence_delta", False)
         batch = nt_samples_batch_size or k
-        parts, deltas = [], []
+        full = [np.empty((n, k) + x.shape[1:], x.dtype) for x in xs]   # sample x draw
+        delta = np.empty(n * k)
         for s in range(0, k, batch):               # noise draws batch by batch
             e = min(s + batch, k)
-            rows = np.concatenate([np.arange(i * k + s, i * k + e) for i in range(n)])
-            sub = _take_rows(kw, rows, n * k)
+            rows = (np.arange(n)[:, None] * k + np.arange(s, e)).reshape(-1)
             out = self.attribution_method.attribute(
-                tuple(ag.from_numpy(v[rows]) for v in noisy), **sub)
+                tuple(ag.from_numpy(v[rows]) for v in noisy), **_take_rows(kw, rows, n * k))
             if want_delta:
                 out, d = out
-                deltas.append((rows, d.data))
-            out = out if isinstance(out, tuple) else (out,)
-            parts.append((e - s, [o.data for o in out]))
-        attrs = []
-        for j in range(len(xs)):
-            full = np.concatenate([p[1][j].reshape((n, m) + xs[j].shape[1:]) for m, p in
-                                   ((p[0], p) for p in parts)], axis=1)
-            if nt_type == "smoothgrad":
-                attrs.append(full.mean(axis=1))
-            elif nt_type == "smoothgrad_sq":
-                attrs.append((full * full).mean(axis=1))
-            else:
-                attrs.append((full * full).mean(axis=1) - full.mean(axis=1) ** 2)
+                delta[rows] = d.data
+            for f, o in zip(full, out):
+                f[:, s:e] = o.data.reshape((n, e - s) + f.shape[2:])
+        if nt_type == "smoothgrad":
+            attrs = [f.mean(axis=1) for f in full]
+        elif nt_type == "smoothgrad_sq":
+            attrs = [(f * f).mean(axis=1) for f in full]
+        else:
+            attrs = [(f * f).mean(axis=1) - f.mean(axis=1) ** 2 for f in full]
         result = C.format_output(attrs, was_tuple)
-        if not want_delta:
-            return result
-        delta = np.empty(n * k)
-        for rows, d in deltas:
-            delta[rows] = d
-        return result, ag.from_numpy(delta)
+        return (result, ag.from_numpy(delta)) if want_delta else result
 
 
 def _expand_raw_target(target, n, k):
