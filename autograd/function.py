@@ -27,7 +27,11 @@ class _FunctionNode(Node):
     output tensor gets an _OutputSelect node whose parent is this one, and the
     gradients reaching this node are a _GradList, one slot per output."""
     # `saved` is (ctx, *saved tensors): the engine's `saved = None` frees both.
-    __slots__ = ("fn", "n_inputs", "tensor_positions", "outputs")
+    # `saved_outputs`: (position in saved, output index) of each saved tensor that is an
+    # output of forward. It is kept without history (holding it attached to this node
+    # would be a reference cycle) and re-attached in backward, so that under create_graph
+    # its uses record against this node, as PyTorch's saved outputs do.
+    __slots__ = ("fn", "n_inputs", "tensor_positions", "outputs", "saved_outputs")
     arrays = False                   # the user's backward takes and returns Tensors
 
     @property
@@ -36,7 +40,10 @@ class _FunctionNode(Node):
 
     def backward(self, g):
         ctx = self.saved[0]
-        ctx.saved_tensors = self.saved[1:]
+        saved = list(self.saved[1:])
+        for pos, k in self.saved_outputs:
+            saved[pos] = self._attached_output(k, saved[pos])
+        ctx.saved_tensors = tuple(saved)
         if self.outputs is None:
             grad_outputs = (g,)
         else:                            # unused outputs get zeros, as in PyTorch
@@ -66,6 +73,14 @@ class _FunctionNode(Node):
                                      f"{gi.shape} for input {pos}, whose shape is {parent.shape}")
             out.append(gi)
         return tuple(out)
+
+    def _attached_output(self, k, t):
+        """Output `k` of forward (held as `t`, without history) attached to this node."""
+        if self.outputs is None:
+            return _wrap(t.data, self)
+        select = _OutputSelect.__new__(_OutputSelect)
+        select.index, select.count, select.saved = k, len(self.outputs), ()
+        return graph._record(select, t.data, (self,))
 
 
 class _GradList:
@@ -138,6 +153,9 @@ class Function:
         # correctly under create_graph; inputs are re-attached to their nodes.
         originals = {id(d): a for d, a in zip(detached, args) if isinstance(a, Tensor)}
         node.saved = (ctx,) + tuple(originals.get(id(t), t) for t in ctx.to_save)
+        out_index = {id(o): k for k, o in enumerate(outs)}
+        node.saved_outputs = tuple((pos, out_index[id(t)]) for pos, t in enumerate(ctx.to_save)
+                                   if id(t) in out_index and id(t) not in originals)
         if not multi:
             return graph._record(node, outs[0].data, parents)
         graph._record(node, np.empty(0), parents)

@@ -31,11 +31,14 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
     outs = _outputs(fn, inputs)
     rng = np.random.default_rng(0)
     for k, out in enumerate(outs):
-        if out.dtype.kind != "f" or not out.requires_grad:
+        if out.dtype.kind != "f":
             continue
         w = rng.standard_normal(out.shape)
-        analytic = grad([out], [inputs[i] for i in diff], [_wrap(w, None)],
-                        retain_graph=True, allow_unused=True)
+        if out.requires_grad:
+            analytic = grad([out], [inputs[i] for i in diff], [_wrap(w, None)],
+                            retain_graph=True, allow_unused=True)
+        else:            # no graph: the engine says "constant"; the differences must agree
+            analytic = [None] * len(diff)
         for i, ga in zip(diff, analytic):
             x = inputs[i].data
             ga = np.zeros_like(x) if ga is None else ga.data
@@ -62,19 +65,26 @@ def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
 
 
 def gradgradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
-    """Check second derivatives: gradcheck of x -> vjp(fn, x, w) built with create_graph."""
+    """Check second derivatives: gradcheck of (x, w) -> vjp(fn, x, w) built with
+    create_graph, as PyTorch's does. The incoming gradient `w` (random, float64) is an
+    input of the check too, so a backward rule that detaches its incoming gradient, or
+    one that returns a gradient without a graph, fails it. A gradient that is None or has
+    no graph counts as constant (zero derivative) and must be so numerically."""
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     diff = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     outs = _outputs(fn, inputs)
+    used = [k for k, o in enumerate(outs) if o.dtype.kind == "f" and o.requires_grad]
     rng = np.random.default_rng(1)
-    weights = [_wrap(rng.standard_normal(o.shape), None) for o in outs]
+    weights = tuple(Tensor(rng.standard_normal(outs[k].shape)).requires_grad_(True)
+                    for k in used)
+    n = len(inputs)
 
-    def first_grads(*xs):
+    def first_grads(*args):
+        xs, ws = args[:n], args[n:]
         outs = _outputs(fn, xs)
-        used = [(o, w) for o, w in zip(outs, weights) if o.requires_grad]
-        gs = grad([o for o, _ in used], [xs[i] for i in diff], [w for _, w in used],
-                  create_graph=True, allow_unused=True)
-        # a first gradient without a graph is constant in x: its second derivative is 0
-        return tuple(g for g in gs if g is not None and g.requires_grad)
+        return grad([outs[k] for k in used], [xs[i] for i in diff], list(ws),
+                    create_graph=True, allow_unused=True, materialize_grads=True)
 
-    return gradcheck(first_grads, inputs, eps, atol, rtol, raise_exception)
+    if not used:
+        return True
+    return gradcheck(first_grads, inputs + weights, eps, atol, rtol, raise_exception)

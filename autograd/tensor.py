@@ -155,6 +155,31 @@ class Tensor:
         self._node = None
         return self
 
+    # --- copying and pickling (PyTorch's semantics) ------------------------------------
+    def __deepcopy__(self, memo):
+        """A leaf with its own copy of the data and of ``.grad``, requiring grad if this
+        one does: a new leaf of its own (its gradient goes to it, not to the original).
+        Hooks are not copied. Tensors made by an op cannot be deep-copied (PyTorch)."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if not self.is_leaf:
+            raise GraphError(f"deepcopy: only leaf tensors (made by the user, not by an op) "
+                             f"can be deep-copied; this one ({describe(self.data)}) was made "
+                             f"by {self._node.name}. Use t.detach().clone() for its values")
+        new = _new_tensor(type(self))
+        memo[id(self)] = new
+        new.data = self.data.copy()
+        new.grad = None if self.grad is None else self.grad.__deepcopy__(memo)
+        new._node = None
+        if self._node is not None:
+            new._node = AccumulateGrad(new)
+        return new
+
+    def __reduce_ex__(self, protocol):
+        """Pickled as its data and requires_grad, as PyTorch does: the graph that made it
+        and its ``.grad`` are not stored (an unpickled tensor is a leaf)."""
+        return _rebuild, (type(self), self.data, self._node is not None)
+
     def retain_grad(self):
         if self._node is None:
             raise GraphError("retain_grad: the tensor does not require grad")
@@ -338,6 +363,18 @@ class Tensor:
 
     def _rbinary(self, cls, other):
         return self._binary(cls, other, reverse=True)
+
+
+_new_tensor = object.__new__
+
+
+def _rebuild(cls, data, requires_grad):
+    """Unpickle a Tensor (see Tensor.__reduce_ex__)."""
+    t = _new_tensor(cls)
+    t.data, t.grad, t._node = data, None, None
+    if requires_grad:
+        t._node = AccumulateGrad(t)
+    return t
 
 
 def _binary_method(cls, scalar_cls):

@@ -352,8 +352,10 @@ class Module:
                 t.data = t.data.astype(dtype)
                 if t.grad is not None:
                     t.grad = _wrap(t.grad.data.astype(dtype), None)
-                if t._node is not None:
-                    t._node = AccumulateGrad(t)
+                if type(t._node) is AccumulateGrad:
+                    # the same node, so its hooks (DDP's among them) stay; graphs made
+                    # before the cast hand it gradients that the engine casts to it
+                    t._node.dtype = t.data.dtype
         return self
 
     def double(self):

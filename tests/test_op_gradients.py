@@ -81,3 +81,21 @@ def test_second_order_float32(op):
         assert total.dtype == np.float32
         for g2 in ag.grad(total, xs, allow_unused=True):
             assert g2 is None or g2.dtype == np.float32
+
+
+@pytest.mark.parametrize("op", OPS, ids=repr)
+def test_jvp_matches_central_differences(op):
+    """functional.jvp (the vjp of a vjp, so it differentiates every rule with respect
+    to its incoming gradient) against (f(x + eps v) - f(x - eps v)) / 2 eps."""
+    inputs = op.inputs()
+    rng = np.random.default_rng(3)
+    vs = tuple(ag.tensor(rng.standard_normal(x.shape)) for x in inputs)
+    out, jv = ag.functional.jvp(op.fn, tuple(inputs), vs)
+    eps = 1e-6
+    shifted = []
+    for sign in (1, -1):
+        xs = [ag.tensor(x.data + sign * eps * v.data) for x, v in zip(inputs, vs)]
+        shifted.append(op.fn(*xs).data.astype(np.float64))
+    numerical = (shifted[0] - shifted[1]) / (2 * eps)
+    assert jv.shape == out.shape
+    np.testing.assert_allclose(jv.data, numerical, atol=1e-5, rtol=1e-3)

@@ -51,7 +51,7 @@ def checks():
     return json.loads(lines[-1][len("RESULTS "):])
 
 
-CHECKS = ["ddp_matches_single_process", "ddp_bucketing", "ddp_no_sync_accumulates",
+CHECKS = ["ddp_matches_single_process", "ddp_after_double", "ddp_bucketing", "ddp_no_sync_accumulates",
           "ddp_join_uneven_inputs",
           "ddp_unused_parameters", "ddp_buffers_broadcast", "helpers",
           "pipeline_matches_single_process", "pipeline_stage_without_parameters",

@@ -53,6 +53,7 @@ class DistributedDataParallel(Module):
         reducer = self.reducer
         if reducer.enabled:
             reducer.check_idle()
+            reducer.check_dtypes()
         root = 0
         if self._join is not None:
             self._join.round(SYNC if reducer.enabled else NO_SYNC)

@@ -77,12 +77,10 @@ class Reducer:
         self.comm = comm
         self.MPI = mpi()
         self.scale = 1.0 / comm.Get_size()
-        self.buckets = make_buckets(list(reversed(params)), cap_bytes)
+        self.params = params
+        self.cap_bytes = cap_bytes
+        self._make_buckets()
         self.seen = set()            # ids of the parameters counted in this backward
-        self.where = {}
-        for b in self.buckets:
-            for p in b.params:
-                self.where[id(p)] = b
         self.next = 0                # index of the next bucket to start
         self.enabled = True          # False inside no_sync()
         # wait_seconds: time backward waited at its end; done_early_bytes: bytes of the
@@ -91,6 +89,17 @@ class Reducer:
                       "done_early_bytes": 0, "bytes": 0}
         for p in params:
             p.register_post_accumulate_grad_hook(self._ready)
+
+    def _make_buckets(self):
+        self.buckets = make_buckets(list(reversed(self.params)), self.cap_bytes)
+        self.where = {id(p): b for b in self.buckets for p in b.params}
+        self.dtypes = [p.data.dtype for p in self.params]
+
+    def check_dtypes(self):
+        """Rebuild the buckets if a parameter's dtype changed since they were made
+        (``module.double()`` after wrapping): gradients are reduced in their own dtype."""
+        if any(p.data.dtype != d for p, d in zip(self.params, self.dtypes)):
+            self._make_buckets()
 
     def _ready(self, param):
         if not self.enabled:

@@ -4,6 +4,7 @@ Every check runs on every rank; its outcome ("ok" or the first rank's error) is
 agreed with one allgather, and rank 0 prints one line ``RESULTS {json}``. References
 are computed on each rank by the same model in one process, in float64.
 """
+import copy
 import json
 import os
 import shutil
@@ -109,6 +110,33 @@ def ddp_matches_single_process(comm):
         for other in everyone[1:]:
             assert all(np.array_equal(a, b) for a, b in zip(everyone[0], other)), \
                 "parameters differ across ranks"
+
+
+@check
+def ddp_after_double(comm):
+    """DDP wrapped around a float32 model, then .double(): the gradient hooks stay
+    (gradients are still averaged) and the buckets follow the new dtype (the average is
+    float64-exact against one process on the whole batch)."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    steps, local = 2, 4
+    xs, ys = batches(steps, local * n, seed=5)
+    ag.manual_seed(21)
+    model = nn.MLP(8, [16], 3, activation=nn.Tanh, dtype="float32")
+    ref = copy.deepcopy(model).double()
+    ddp = DistributedDataParallel(model, comm=comm).double()
+    assert all(p.dtype == np.float64 for p in model.parameters())
+    opt, ref_opt = (nn.optim.SGD(m.parameters(), lr=0.5) for m in (ddp, ref))
+    for k in range(steps):
+        mine = slice(r * local, (r + 1) * local)
+        opt.zero_grad()
+        F.cross_entropy(ddp(xs[k][mine]), ys[k][mine]).backward()
+        opt.step()
+        ref_opt.zero_grad()
+        F.cross_entropy(ref(xs[k]), ys[k]).backward()
+        ref_opt.step()
+    for (name, p), q in zip(model.named_parameters(), ref.parameters()):
+        assert p.grad.dtype == np.float64, f"{name}: gradient {p.grad.dtype}"
+        assert_close(p.data, q.data, f"{name} after {steps} steps")
 
 
 @check
