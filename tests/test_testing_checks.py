@@ -78,6 +78,15 @@ def test_check_grads_catches_a_broken_backward(kind, dtype):
                         modes=(mode,))
 
 
+def test_check_grads_broadcast_instead_of_sum_in_a_function_is_summed_by_the_engine():
+    """A custom Function's gradient of a broadcast shape is summed to the input's shape by
+    the engine (as PyTorch does), so it is right and check_grads passes; the same slip in a
+    hand-written numpy backward is a wrong shape (test_broken_backward_is_caught...)."""
+    layer = type("Broadcast", (TanhLayer,), {"kind": "broadcast"})
+    x, w, b, _ = _data(np.float64)
+    check_grads(lambda x, w, b: layer.apply(x, w, b), (x, w, b), order=1)
+
+
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_check_grads_passes_correct_code(dtype):
     x, w, b, _ = _data(dtype)
