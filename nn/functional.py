@@ -387,3 +387,4 @@ def pad(input, pad, mode="constant", value=None):
 
 
 from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401
+from .functional_mha import multi_head_attention_forward  # noqa: E402,F401

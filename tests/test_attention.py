@@ -262,3 +262,34 @@ def test_multihead_attention_dropout_only_in_training_and_errors():
         m(x, x, x, is_causal=True)
     with pytest.raises(ag.ShapeError, match="sizes 4, 4 and 4"):
         m(ag.randn(3, 2, 5, dtype=ag.double), x, x)
+
+
+@pytest.mark.parametrize("separate", [False, True])
+def test_functional_multi_head_attention_forward_with_static_kv_matches_pytorch(separate):
+    E, H, L, S, N = 8, 2, 3, 4, 2
+    rng = np.random.default_rng(11)
+    shapes = [(L, N, E), (S, N, E), (S, N, E), (N * H, S, E // H), (N * H, S, E // H)]
+    weights = {"in_w": (3 * E, E), "in_b": (3 * E,), "out_w": (E, E), "out_b": (E,),
+               "qw": (E, E), "kw": (E, E), "vw": (E, E)}
+    arrays = [rng.standard_normal(s) for s in shapes + list(weights.values())]
+    ours, ref = _pair(arrays)
+
+    def call(fn, xs, lib):
+        q, k, v, sk, sv, in_w, in_b, out_w, out_b, qw, kw, vw = xs
+        mask = lib.tensor(np.random.default_rng(1).random((L, S)) < 0.3)
+        return fn(q, k, v, E, H, None if separate else in_w, in_b, None, None, False, 0.0,
+                  out_w, out_b, training=True, attn_mask=mask, use_separate_proj_weight=separate,
+                  q_proj_weight=qw if separate else None, k_proj_weight=kw if separate else None,
+                  v_proj_weight=vw if separate else None, static_k=sk, static_v=sv,
+                  average_attn_weights=False)
+    out, w = call(F.multi_head_attention_forward, ours, ag)
+    r_out, r_w = call(TF.multi_head_attention_forward, ref, torch)
+    np.testing.assert_allclose(out.data, r_out.detach().numpy(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.data, r_w.detach().numpy(), rtol=1e-12, atol=1e-12)
+    _loss(ag, out, w).backward()
+    _loss(torch, r_out, r_w).backward()
+    for a, b in zip(ours, ref):
+        if b.grad is None:                        # the weights not used in this variant
+            assert a.grad is None
+        else:
+            np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12, atol=1e-12)
