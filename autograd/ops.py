@@ -146,6 +146,8 @@ class Pow(Node):
         x, c = self.inputs()[0], self.c
         if c == 0:      # d/dx x^0 = 0 everywhere, also at x = 0 (not 0 * x^-1 = NaN)
             return apply2(Where, g, g.dtype.type(0), np.zeros(g.shape, bool)),
+        if c == 0.5:    # 1 / (2 sqrt x): -inf at -0, as PyTorch (x^-0.5 / 2 gives +inf)
+            return g * 0.5 / x ** 0.5,
         return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
 
 
@@ -170,9 +172,11 @@ class PowT(Node):
         ga = g * b * a ** (b - 1.0) if pa is not None else None
         if pb is None:
             return ga, None
+        # 0 where a == 0 and b >= 0 (the limit), else a^b log a (-inf * inf at 0^-1)
         nonzero = self.saved[0] != 0
-        log_a = apply1(Log, apply2(Where, a, 1.0, nonzero))
-        return ga, g * (a ** b) * apply2(Where, log_a, 0.0, nonzero)
+        log_a = apply2(Where, apply1(Log, apply2(Where, a, 1.0, nonzero)), -np.inf, nonzero)
+        keep = nonzero | (np.asarray(self.saved[1]) < 0)
+        return ga, g * (a ** b) * apply2(Where, log_a, 0.0, keep)
 
 
 class Exp(Node):
@@ -275,7 +279,7 @@ class Relu(Node):
     reuses_grad_buffer = True
 
     def forward(self, x):
-        self.saved = y = np.maximum(x, 0)
+        self.saved = y = np.maximum(0, x)      # (0, x): relu(-0) = -0, as PyTorch
         return y
 
     def backward(self, g):
@@ -283,10 +287,12 @@ class Relu(Node):
         # not through Tensor.__mul__, which would first cast it to g's dtype; into g's
         # own buffer when the engine says no one else sees it (-4% of an MLP step at
         # B=512, H=1024: one B x H array less to allocate and fill).
+        # "not <= 0" rather than "> 0": a NaN input passes its gradient, as in PyTorch.
+        dead = self.saved <= 0
         if owns_buffer(g):
-            np.multiply(g, self.saved > 0, out=g)
+            np.copyto(g, 0, where=dead)
             return g,
-        return apply2(Mul, g, self.saved > 0),
+        return apply2(Mul, g, ~dead),
 
 
 class Abs(Node):
@@ -310,23 +316,21 @@ class Maximum(Node):
         self.saved = (a, b)
         return np.maximum(a, b)
 
-    def _weights(self, g):
-        a, b = self.saved
-        w = (a > b).astype(g.dtype)
-        w += (a == b) * np.asarray(0.5, g.dtype)
-        return w
-
     def backward(self, g):
-        w = self._weights(g)
+        # a's weight: 1, 0 where a loses, 1/2 at a tie; b's the same. A NaN on either side
+        # neither loses nor ties, so both get the whole gradient (PyTorch's rule).
+        a, b = self.saved
+        half = (a == b) * np.asarray(0.5, g.dtype)
         pa, pb = self.parents
-        return (g * w if pa is not None else None), (g * (1.0 - w) if pb is not None else None)
+        return ((g * (1.0 - (a < b) - half) if pa is not None else None),
+                (g * (1.0 - (a > b) - half) if pb is not None else None))
 
 
 class Minimum(Maximum):
     __slots__ = ()
 
     def forward(self, a, b):
-        self.saved = (b, a)        # min(a, b) picks a where b > a: Maximum's weights, swapped
+        self.saved = (b, a)        # min(a, b): Maximum's weights with the inputs swapped
         return np.minimum(a, b)
 
 

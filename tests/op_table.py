@@ -1,4 +1,6 @@
 """The table of differentiable ops that drives the gradient, dtype and fuzz tests.
+(Their values and derivatives at kinks and special values, where a numerical check
+cannot work, are the cases of special_values.py, compared with PyTorch.)
 
 Each entry: a name, a function of Tensors, and the input specs: a shape and a domain
 ("real", "positive" or "unit" = (-0.9, 0.9)). Binary ops are listed once per

@@ -1,0 +1,81 @@
+"""Write docs/special_values.md: each op's value and derivative at its kinks and at
+special values (±0, ±inf, NaN, ties, constants), computed by gradgraph from the table in
+tests/special_values.py. tests/test_special_values.py checks that the page is what the
+code gives (so it cannot drift) and that every entry equals PyTorch's.
+
+    python docs/make_special_values.py
+"""
+import math
+import os
+import sys
+import warnings
+
+import numpy as np
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGE = os.path.join(ROOT, "docs", "special_values.md")
+
+HEADER = """# Kinks and special values
+
+What gradgraph gives at the points where an op has a kink, a tie or a singularity, and
+at ±0, ±inf and NaN: the value and the derivative of `sum(f(x))` (for a reduction, the
+gradient vector). Every row equals PyTorch's (`tests/test_special_values.py` checks each
+one against PyTorch, and that this page is what the code gives; regenerate it with
+`python docs/make_special_values.py`).
+
+| op | x | f(x) | d/dx | note |
+|---|---|---|---|---|
+"""
+
+
+def _num(v):
+    v = float(v)
+    if math.isnan(v):
+        return "NaN"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    if v == 0:
+        return "-0" if math.copysign(1.0, v) < 0 else "0"
+    return f"{v:.6g}"
+
+
+def _show(a):
+    a = np.asarray(a, dtype=np.float64)
+    return _num(a) if a.ndim == 0 else "[" + ", ".join(_num(v) for v in a.ravel()) + "]"
+
+
+def evaluate(lib, case):
+    """[(input, value, gradient)] of `case` in `lib` (autograd or torch), float64."""
+    rows = []
+    for point in (case.points if case.elementwise else [case.points]):
+        x = lib.tensor(point, dtype=lib.float64, requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            y = case.fn(lib, x)
+            y.sum().backward()
+        data = (lambda t: t.detach().numpy()) if hasattr(y, "detach") and hasattr(
+            y, "numpy") and type(y).__module__.startswith("torch") else (lambda t: t.data)
+        rows.append((np.asarray(point, np.float64), np.asarray(data(y), np.float64),
+                     np.asarray(data(x.grad), np.float64)))
+    return rows
+
+
+def render():
+    sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
+    try:
+        import autograd as ag
+        from special_values import SPECIAL_VALUES
+    finally:
+        del sys.path[:2]
+    lines = [HEADER]
+    for case in SPECIAL_VALUES:
+        for i, (x, y, g) in enumerate(evaluate(ag, case)):
+            note = case.note if i == 0 else ""
+            lines.append(f"| `{case.name}` | {_show(x)} | {_show(y)} | {_show(g)} | {note} |\n")
+    return "".join(lines)
+
+
+if __name__ == "__main__":
+    with open(PAGE, "w") as f:
+        f.write(render())
+    print(f"wrote {PAGE}")

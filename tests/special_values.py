@@ -1,0 +1,94 @@
+"""Ops at their kinks and at special values (±0, ±inf, NaN, ties, constants): the value
+and the derivative gradgraph gives, which must equal PyTorch's.
+
+This table drives `tests/test_special_values.py` (each case against PyTorch) and
+`docs/make_special_values.py`, which writes `docs/special_values.md` from the code; a
+test checks that the committed page is what the code gives, so it cannot drift.
+
+Each case: a name, a function of (library, x) where library is autograd or torch and x
+a float64 tensor that requires grad, the input points, and whether the op is
+elementwise (one row per point: value and d/dx there) or reduces x to one number (one
+row: the value and the gradient vector). The derivative is of sum(f(x)).
+"""
+import math
+
+inf, nan = math.inf, math.nan
+SIGNED = [-inf, -1.0, -0.0, 0.0, 1.0, inf, nan]
+
+
+def _softplus(L, x):
+    return L.softplus(x) if hasattr(L, "softplus") else L.nn.functional.softplus(x)
+
+
+class SpecialCase:
+    def __init__(self, name, fn, points, elementwise=True, note=""):
+        self.name, self.fn, self.points = name, fn, points
+        self.elementwise, self.note = elementwise, note
+
+    def __repr__(self):
+        return self.name
+
+
+SPECIAL_VALUES = [
+    SpecialCase("relu(x)", lambda L, x: L.relu(x), SIGNED, note="relu'(0) = 0"),
+    SpecialCase("abs(x)", lambda L, x: L.abs(x), SIGNED, note="abs'(0) = 0 = sign(0)"),
+    SpecialCase("sign(x)", lambda L, x: L.sign(x), SIGNED, note="sign(NaN) = 0, as PyTorch"),
+    SpecialCase("clamp(x, -1, 1)", lambda L, x: L.clamp(x, -1.0, 1.0),
+                [-inf, -2.0, -1.0, 0.0, 1.0, 2.0, inf, nan],
+                note="the gradient passes at both bounds; NaN stays NaN with gradient 0"),
+    SpecialCase("clamp(x, 1, -1)", lambda L, x: L.clamp(x, 1.0, -1.0), [-2.0, 0.0, 2.0, nan],
+                note="min > max: max wins"),
+    SpecialCase("clamp(x, min=0)", lambda L, x: L.clamp(x, min=0.0), [-1.0, -0.0, 0.0, 1.0]),
+    SpecialCase("maximum(x, 1)", lambda L, x: L.maximum(x, L.ones_like(x)),
+                [0.0, 1.0, 2.0, inf, nan], note="a tie shares the gradient: 0.5 each"),
+    SpecialCase("minimum(x, 1)", lambda L, x: L.minimum(x, L.ones_like(x)),
+                [0.0, 1.0, 2.0, -inf, nan]),
+    SpecialCase("amax(x)", lambda L, x: L.amax(x), [1.0, 3.0, 3.0, -inf], elementwise=False,
+                note="ties share the gradient equally"),
+    SpecialCase("max(x)", lambda L, x: x.max(), [2.0, 2.0, 0.0, 2.0], elementwise=False),
+    SpecialCase("max(x, dim=0)", lambda L, x: x.max(dim=0)[0], [2.0, 2.0, 0.0],
+                elementwise=False, note="the first maximum takes all the gradient"),
+    SpecialCase("amin(x)", lambda L, x: L.amin(x), [1.0, -3.0, -3.0, inf], elementwise=False),
+    SpecialCase("sqrt(x)", lambda L, x: L.sqrt(x), [-1.0, -0.0, 0.0, 4.0, inf, nan]),
+    SpecialCase("log(x)", lambda L, x: L.log(x), [-1.0, -0.0, 0.0, 1.0, inf, nan]),
+    SpecialCase("exp(x)", lambda L, x: L.exp(x), [-inf, -1000.0, 0.0, 1000.0, inf, nan]),
+    SpecialCase("reciprocal(x)", lambda L, x: L.reciprocal(x), [-0.0, 0.0, -inf, inf]),
+    SpecialCase("x ** 0", lambda L, x: x ** 0, [-1.0, 0.0, inf, nan],
+                note="derivative 0 everywhere, 0 ** 0 = 1"),
+    SpecialCase("x ** 1", lambda L, x: x ** 1, [-1.0, 0.0, inf]),
+    SpecialCase("x ** 2", lambda L, x: x ** 2, [-inf, -0.0, 0.0, inf, nan]),
+    SpecialCase("x ** 0.5", lambda L, x: x ** 0.5, [-1.0, 0.0, 4.0, inf]),
+    SpecialCase("x ** 2.5", lambda L, x: x ** 2.5, [-1.0, 0.0, 4.0]),
+    SpecialCase("x ** -1", lambda L, x: x ** -1, [-0.0, 0.0, 2.0, inf]),
+    SpecialCase("0 ** y", lambda L, y: L.zeros_like(y) ** y, [-1.0, 0.0, 0.5, 2.0],
+                note="d/dy at base 0 is 0 (a^y log a taken as 0)"),
+    SpecialCase("2 ** y", lambda L, y: 2.0 ** y, [-inf, 0.0, inf, nan]),
+    SpecialCase("sigmoid(x)", lambda L, x: L.sigmoid(x), [-inf, -1000.0, 0.0, 1000.0, inf, nan]),
+    SpecialCase("tanh(x)", lambda L, x: L.tanh(x), [-inf, 0.0, inf, nan]),
+    SpecialCase("softplus(x)", _softplus, [-inf, -1000.0, -0.0, 0.0, 1000.0, inf, nan],
+                note="softplus'(0) = 1/2 = sigmoid(0)"),
+    SpecialCase("where(x > 0, x, 0)", lambda L, x: L.where(x > 0, x, L.zeros_like(x)),
+                [-1.0, 0.0, 1.0, inf, nan], note="the unselected side gets exact zeros"),
+    SpecialCase("where(x > 0, sqrt(x), 0)",
+                lambda L, x: L.where(x > 0, L.sqrt(x), L.zeros_like(x)), [-1.0, 0.0, 1.0],
+                note="NaN or inf in the unselected branch still poisons the gradient (0 * inf), "
+                     "as in every engine: use the double where (README)"),
+    SpecialCase("norm(x)", lambda L, x: x.norm(), [0.0, 0.0], elementwise=False,
+                note="the gradient at a zero norm is 0"),
+    SpecialCase("norm(x) with inf", lambda L, x: x.norm(), [inf, 1.0], elementwise=False),
+    SpecialCase("norm(x) with NaN", lambda L, x: x.norm(), [nan, 1.0], elementwise=False),
+    SpecialCase("norm(x, 1)", lambda L, x: x.norm(p=1), [0.0, -0.0, 2.0], elementwise=False),
+    SpecialCase("norm(x, inf)", lambda L, x: x.norm(p=inf), [-2.0, 2.0, 1.0],
+                elementwise=False),
+    SpecialCase("std(x), equal values", lambda L, x: x.std(), [2.0, 2.0, 2.0],
+                elementwise=False, note="0 with gradient 0, not 0 * inf = NaN"),
+    SpecialCase("var(x), equal values", lambda L, x: x.var(), [2.0, 2.0, 2.0],
+                elementwise=False),
+    SpecialCase("std(x), one value", lambda L, x: x.std(), [2.0], elementwise=False,
+                note="n - 1 = 0 degrees of freedom: NaN"),
+    SpecialCase("logsumexp(x)", lambda L, x: L.logsumexp(x, 0), [-inf, -inf],
+                elementwise=False),
+    SpecialCase("logsumexp(x) with inf", lambda L, x: L.logsumexp(x, 0), [inf, 1.0],
+                elementwise=False),
+    SpecialCase("softmax(x)", lambda L, x: L.softmax(x, 0)[0], [-inf, 0.0], elementwise=False),
+]
