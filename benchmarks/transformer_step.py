@@ -7,7 +7,9 @@ numpy (transformer_numpy.py), and PyTorch CPU with the same architecture, weight
 batch (nanoGPT's code: `F.scaled_dot_product_attention(...,
 is_causal=True)`, `nn.GELU()`, `torch.optim.AdamW`). Each thread count (1 and 2, or
 BENCH_THREADS) is its own set of interleaved rounds.
-Targets: gradgraph <= 1.2x PyTorch at 1 thread, <= 1.5x at 2 threads.
+The same step under ag.compile ("compiled", traced once, replayed as straight numpy).
+Targets: gradgraph <= 1.2x PyTorch at 1 thread, <= 1.5x at 2 threads; compiled <= 1.0x
+PyTorch at 1 thread, its trace (compile time) under 2 s.
 
 `python benchmarks/transformer_step.py --parts` times the pieces instead (erf, GELU,
 LayerNorm, softmax, attention's batched matmuls), forward + backward, against PyTorch.
@@ -24,6 +26,7 @@ import numpy as np
 
 B, T, C, LAYERS, HEADS, VOCAB = 16, 64, 128, 4, 4, 100
 TARGETS = {1: 1.2, 2: 1.5}
+COMPILED_TARGETS = {1: 1.0, 2: None}
 LR, WD = 1e-3, 0.1
 
 
@@ -58,6 +61,35 @@ def gradgraph_step(idx, targets, seed=0):
         opt.step()
         return loss.item()
     return step, model
+
+
+def compiled_step(idx, targets, seed=0):
+    """gradgraph_step's step under ag.compile (traced on the 2nd call, then replayed);
+    also returns the seconds the trace took (tracing and planning)."""
+    import time
+
+    import autograd as ag
+    gpt = _gpt()
+    ag.manual_seed(seed)
+    model = gpt.GPT(gpt.GPTConfig(block_size=T, vocab_size=VOCAB, n_layer=LAYERS,
+                                  n_head=HEADS, n_embd=C))
+    opt = model.configure_optimizers(WD, LR)
+    x, y = ag.tensor(idx), ag.tensor(targets)
+
+    @ag.compile
+    def train_step(x, y):
+        opt.zero_grad()
+        _, loss = model(x, y)
+        loss.backward()
+        opt.step()
+        return loss
+
+    def step():
+        return train_step(x, y).item()
+    step()
+    t0 = time.perf_counter()
+    step()
+    return step, model, time.perf_counter() - t0
 
 
 def torch_model(torch, model):
@@ -112,6 +144,13 @@ def check(torch, steps=3):
     for name, t in model.named_parameters():
         # Adam turns float32 rounding in tiny gradients into updates of up to ~lr/10
         np.testing.assert_allclose(t.data, params[name], rtol=1e-3, atol=1e-4, err_msg=name)
+    # compiled: eager's bits (its first two steps are the warm-up and the trace)
+    cs, cmodel, _ = compiled_step(idx, targets)
+    gg, model = gradgraph_step(idx, targets)
+    eager = [gg() for _ in range(steps + 2)]
+    assert eager[2:] == [cs() for _ in range(steps)], "transformer step: compiled != eager"
+    for (name, p), q in zip(model.named_parameters(), cmodel.parameters()):
+        assert np.array_equal(p.data, q.data), f"transformer step: compiled != eager ({name})"
 
 
 def variants(torch):
@@ -119,6 +158,7 @@ def variants(torch):
     idx, targets = problem()
     gg, model = gradgraph_step(idx, targets)
     out = {"gradgraph": gg,
+           "compiled": compiled_step(idx, targets)[0],
            "numpy": numpy_step(numpy_params(model), idx, targets, HEADS, lr=LR,
                                weight_decay=WD)}
     if torch is not None:
@@ -144,7 +184,12 @@ def run():
         base = "PyTorch" if torch is not None else "numpy"
         rows += common.rows_from(f"GPT step, {n} thread{'s' * (n > 1)}", samples, base, 1e3,
                                  "ms", targets={"gradgraph": [("PyTorch", TARGETS[n]),
-                                                              ("numpy", None)]})
+                                                              ("numpy", None)],
+                                                "compiled": [("PyTorch", COMPILED_TARGETS[n]),
+                                                             ("numpy", None)]})
+    traces = sorted(compiled_step(*problem())[2] for _ in range(3))
+    rows.append(common.Row("GPT step: compile time", "compiled", traces[1] * 1e3, "ms",
+                           note="warm-up excluded; target < 2000 ms"))
     return rows
 
 

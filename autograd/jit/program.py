@@ -135,8 +135,13 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
             if mode == "effect":
                 lines.append("    " + call(f, args, kwargs))
             elif mode == "out":
-                o = ref(outs[0]) if len(outs) == 1 else expr(tuple(outs))
-                lines.append("    " + call(f, args, kwargs, f"out={o}"))
+                if (type(f) is np.ufunc and f.nout == 1 and len(args) == f.nin and not kwargs
+                        and f not in _KEYWORD_OUT):
+                    # the output as a positional argument: no keyword parsing per call
+                    lines.append("    " + call(f, tuple(args) + (outs[0],), {}))
+                else:
+                    o = ref(outs[0]) if len(outs) == 1 else expr(tuple(outs))
+                    lines.append("    " + call(f, args, kwargs, f"out={o}"))
             elif _is_cast(f, args, kwargs, outs):
                 lines.append(f"    copyto({ref(outs[0])}, {expr(args[0])}, casting='unsafe')")
             elif len(outs) == 1:
@@ -171,6 +176,7 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
     return source, ns["replay"]
 
 
+_KEYWORD_OUT = {np.maximum, np.minimum, np.fmax, np.fmin}   # positional out deprecated
 _CASTS = {np.ndarray.astype, np.ndarray.copy, np.array, np.asarray, np.ascontiguousarray,
           np.asanyarray}
 

@@ -89,7 +89,7 @@ class TraceArray(np.ndarray):
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         rec = active()
-        f = getattr(ufunc, method)
+        f = ufunc if method == "__call__" else getattr(ufunc, method)
         if rec is None or rec.paused:
             out = f(*plain(inputs), **plain(kwargs))
             return _unwrap_out(out, kwargs)
