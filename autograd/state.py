@@ -3,7 +3,8 @@
 Every switch the engine reads while it records ops or runs backward lives in one
 ``EngineState`` object per thread: grad mode, inference mode, anomaly mode, creation-line
 recording, overridden backward rules, the module scope, the gradient-statistics hook,
-and the gradient the engine has handed a backward rule as its only holder. So ``no_grad()`` in one thread, or a
+the gradient the engine has handed a backward rule as its only holder, and ag.compile's
+recorder while a step is traced. So ``no_grad()`` in one thread, or a
 ``backward()`` running in it, changes nothing in another thread, as in PyTorch.
 
 Other packages use the functions below (nn sets the scope, viz the statistics hook);
@@ -29,7 +30,7 @@ class EngineState:
     ``detect_anomaly``, ``viz.record_gradient_flow``, ``Module.__call__``)."""
 
     __slots__ = ("grad_enabled", "inference", "anomaly", "lines", "backward_rules", "debug",
-                 "scope", "scope_token", "stats_hook", "donated")
+                 "scope", "scope_token", "stats_hook", "donated", "recorder")
 
     def __init__(self):
         self.grad_enabled = True    # record ops (no_grad / enable_grad / set_grad_enabled)
@@ -42,6 +43,7 @@ class EngineState:
         self.scope_token = -1       # nn's naming pass of the running root module
         self.stats_hook = None      # callable(node, grad) run by backward on every node
         self.donated = None         # gradient handed to a backward rule as its only holder
+        self.recorder = None        # ag.compile's Recorder while a step is traced here
 
 
 _var = contextvars.ContextVar("gradgraph_engine_state", default=None)
@@ -125,6 +127,19 @@ def set_backward_rules(rules):
     s = current()
     prev, s.backward_rules = s.backward_rules, (dict(rules) if rules else None)
     s.debug = bool(s.anomaly or s.lines or s.backward_rules)
+    return prev
+
+
+def recorder():
+    """The ag.compile Recorder tracing a step in this thread (autograd/jit), or None."""
+    s = peek()
+    return None if s is None else s.recorder
+
+
+def set_recorder(rec):
+    """Start (a Recorder) or stop (None) tracing in this thread; returns the previous."""
+    s = current()
+    prev, s.recorder = s.recorder, rec
     return prev
 
 

@@ -13,24 +13,18 @@ replay is the same calls on the same buffers in the same order.
 """
 import os
 import sys
-import threading
 
 import numpy as np
 
-_local = threading.local()
+from .. import state
+
 _view = np.ndarray.view
 _asarray = np.asarray          # the original: numpy's makers are swapped while tracing
 
 
-def active():
-    """The Recorder tracing on this thread, or None."""
-    return getattr(_local, "recorder", None)
-
-
-def _set_active(recorder):
-    prev = getattr(_local, "recorder", None)
-    _local.recorder = recorder
-    return prev
+# The tracing switch lives with the engine's other per-thread switches (autograd/state.py).
+active = state.recorder
+_set_active = state.set_recorder
 
 
 class Escape(Exception):
