@@ -187,3 +187,30 @@ def test_infidelity_and_deterministic_sensitivity():
     c = sensitivity_max(captum_attr.Saliency(theirs).attribute, T(x), perturb_func=their_shift,
                         n_perturb_samples=3, max_examples_per_batch=2, target=0, abs=False)
     close(s, c)
+
+
+@pytest.mark.parametrize("nt_type", ["smoothgrad", "smoothgrad_sq", "vargrad"])
+def test_noise_tunnel_without_noise(pair, nt_type):
+    """stdevs=0 takes the randomness out: the expansion, targets, aggregation and the
+    per-draw deltas must agree."""
+    ours, theirs, x, b = pair
+    a, d = gx.NoiseTunnel(gx.IntegratedGradients(ours)).attribute(
+        ag.tensor(x), nt_type=nt_type, nt_samples=3, stdevs=0.0, baselines=ag.tensor(b),
+        target=[0, 1, 2], n_steps=8, return_convergence_delta=True)
+    c, cd = captum_attr.NoiseTunnel(captum_attr.IntegratedGradients(theirs)).attribute(
+        T(x), nt_type=nt_type, nt_samples=3, stdevs=0.0, baselines=T(b), target=[0, 1, 2],
+        n_steps=8, return_convergence_delta=True)
+    close(a, c, 1e-7)                      # Captum's noise tunnel passes through float32
+    close(d, cd, 1e-6)
+
+
+def test_gradient_shap_on_a_linear_model():
+    """Every random draw gives the same gradient on a linear model: the mean matches."""
+    w = np.array([[0.5, -1.0, 2.0, 0.25]])
+    rng = np.random.default_rng(4)
+    x, dist = rng.normal(size=(3, 4)), rng.normal(size=(5, 4))
+    ours = gx.GradientShap(lambda v: v @ ag.tensor(w).T)
+    theirs = captum_attr.GradientShap(lambda v: v @ torch.from_numpy(w).T)
+    a = ours.attribute(ag.tensor(x), baselines=ag.tensor(dist[:1]), n_samples=4, target=0)
+    c = theirs.attribute(T(x), baselines=T(dist[:1]), n_samples=4, target=0)
+    close(a, c)

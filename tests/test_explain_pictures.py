@@ -108,3 +108,22 @@ def test_graph_coloured_by_conductance_share():
     assert "style=\"rounded,dashed\"" in src or "dashed" in src     # module "1" not measured
     with pytest.raises(ag.ArgumentError, match="with a graph"):
         draw_attribution_graph(out.detach(), model, {})
+
+
+def test_graph_coloured_by_an_activation_statistic():
+    from viz.explain import activation_statistics
+    ag.manual_seed(1)
+    model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3)).double()
+    x = ag.randn(5, 4, dtype=ag.float64)
+    stats = activation_statistics(model, x, statistic="fraction_active")
+    with ag.no_grad():
+        h = model[1](model[0](x)).data
+    assert stats["1"] == pytest.approx((h > 0).mean()) and set(stats) == {"0", "1", "2"}
+    mean_abs = activation_statistics(model, x, names=["2"])
+    with ag.no_grad():
+        assert mean_abs == {"2": pytest.approx(np.abs(model(x).data).mean())}
+    src = draw_attribution_graph(model(x), model, stats, label="fraction active",
+                                 percent=False).source
+    assert "fraction active" in src
+    with pytest.raises(ag.ArgumentError, match="statistic must be"):
+        activation_statistics(model, x, statistic="median")

@@ -19,6 +19,6 @@ from .layer import (LayerActivation, LayerAttribution, LayerConductance, LayerGr
 from .capture import ActivationCache, capture
 from .maximise import maximize_activation
 from .metrics import Curve, auc, deletion_curve, infidelity, insertion_curve, sensitivity_max
-from .graph import conductance_shares, draw_attribution_graph
+from .graph import activation_statistics, conductance_shares, draw_attribution_graph
 
 # The pictures need matplotlib (an optional extra): `from viz.explain import plot, text`.

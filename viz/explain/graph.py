@@ -10,6 +10,7 @@ from ..dot import GraphStyle, cell, digraph, dot_lines, fmt_num, html
 from ..draw import graph_data
 from ..flow import scale_colour, tint
 from ..walk import MODULE
+from .capture import capture
 from .layer import LayerConductance
 
 UNCOLOURED = ("#ffffff", "#bbbbbb")
@@ -96,3 +97,23 @@ def conductance_shares(model, layers, inputs, baselines=None, target=None, n_ste
         sums[name] = float(np.abs(cond.data).sum())
     total = sum(sums.values()) or 1.0
     return {k: v / total for k, v in sums.items()}, sums
+
+
+STATISTICS = {
+    "mean_abs": lambda a: float(np.abs(a).mean()),
+    "std": lambda a: float(a.std()),
+    "fraction_active": lambda a: float((a > 0).mean()),
+    "max_abs": lambda a: float(np.abs(a).max()),
+}
+
+
+def activation_statistics(model, *inputs, names=None, statistic="mean_abs"):
+    """{module name: statistic of its output} for one forward (``capture``): "mean_abs",
+    "std", "fraction_active" (> 0: live ReLU units) or "max_abs", or a callable on the
+    output array; for ``draw_attribution_graph(..., percent=False)``."""
+    fn = statistic if callable(statistic) else STATISTICS.get(statistic)
+    if fn is None:
+        raise ArgumentError(f"activation_statistics: statistic must be one of "
+                            f"{sorted(STATISTICS)} or a callable, got {statistic!r}")
+    _, cache = capture(model, *inputs, names=names)
+    return {k: fn(v.data) for k, v in cache.items() if isinstance(v, ag.Tensor)}
