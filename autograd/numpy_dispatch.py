@@ -156,6 +156,7 @@ UFUNCS = {
     np.maximum: F.maximum,
     np.minimum: F.minimum,
     np.logaddexp: _logaddexp,
+    np.vecdot: lambda a, b: UFUNCS[np.multiply](a, b).sum(-1),
     np.negative: lambda x: -x,
     np.positive: _positive,
     np.conjugate: _positive,           # real tensors: a copy

@@ -326,3 +326,4 @@ NO_GRADIENT = {
 }
 
 from . import numpy_shapes  # noqa: E402,F401  (registers the shape and indexing functions)
+from . import numpy_array_api  # noqa: E402,F401  (and numpy 2's array-API functions)
