@@ -19,9 +19,9 @@ from .functions import (abs, add, allclose, cat, chunk, clamp, cos, div, eq, exp
                         transpose, unsqueeze, where)
 from .reductions import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min,
                          norm, softmax, std, sum, var)
-from .creation import (arange, default_generator, empty, eye, from_numpy, full, full_like,
-                       linspace, manual_seed, ones, ones_like, rand, rand_like, randint,
-                       randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .creation import (Generator, arange, default_generator, empty, eye, from_numpy, full,
+                       full_like, linspace, manual_seed, ones, ones_like, rand, rand_like,
+                       randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .backprop import backward, grad
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
                         is_inference_mode_enabled, no_grad, override_backward,

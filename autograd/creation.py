@@ -20,6 +20,48 @@ def default_generator():
     return _rng
 
 
+class Generator:
+    """An independent random stream, as ``torch.Generator``:
+    ``g = Generator().manual_seed(0)``, then ``generator=g`` wherever gradgraph takes one
+    (rand, randn, randint, randperm, multinomial, nn.init, DataLoader, random_split).
+    It is a numpy Generator underneath, and answers its methods too (``g.random(3)``)."""
+
+    def __init__(self, device="cpu"):
+        check_device(device, "Generator")
+        self._rng, self._seed = np.random.default_rng(), None
+
+    def manual_seed(self, seed):
+        self._rng, self._seed = np.random.default_rng(seed), seed
+        return self
+
+    def seed(self):
+        """Reseed from fresh entropy; returns the seed."""
+        seed = int(np.random.SeedSequence().entropy % (1 << 63))
+        self.manual_seed(seed)
+        return seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        """The stream's state (a dict: numpy's bit-generator state), for set_state."""
+        return self._rng.bit_generator.state
+
+    def set_state(self, state):
+        self._rng.bit_generator.state = state
+        return self
+
+    @property
+    def device(self):
+        from .devices import CPU
+        return CPU
+
+    def __getattr__(self, name):              # the numpy Generator's methods
+        if name.startswith("__") or name in ("_rng", "_seed"):
+            raise AttributeError(name)
+        return getattr(self._rng, name)
+
+
 def _set_default_generator(generator):
     """Swap the default generator (compile's tracing puts a recording proxy in)."""
     global _rng
@@ -113,14 +155,16 @@ def eye(n, m=None, dtype=None, requires_grad=False, device=None):
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size, dtype=None, requires_grad=False, device=None):
+def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
     check_device(device, "rand")
-    return _make(_rng.random(_shape(size), dtype=_float(dtype)), requires_grad)
+    rng = _rng if generator is None else generator
+    return _make(rng.random(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
-def randn(*size, dtype=None, requires_grad=False, device=None):
+def randn(*size, generator=None, dtype=None, requires_grad=False, device=None):
     check_device(device, "randn")
-    return _make(_rng.standard_normal(_shape(size), dtype=_float(dtype)), requires_grad)
+    rng = _rng if generator is None else generator
+    return _make(rng.standard_normal(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
 def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):

@@ -115,3 +115,33 @@ def test_set_num_threads_sets_blas_threads():
     assert ag.get_num_threads() == before
     with pytest.raises(ag.ArgumentError, match="set_num_threads"):
         ag.set_num_threads(0)
+
+
+def test_generator_is_an_independent_reproducible_stream():
+    g = ag.Generator().manual_seed(3)
+    assert g.initial_seed() == 3 and g.device == "cpu"
+    state = g.get_state()
+    a = [ag.randint(10, (5,), generator=g).tolist(), ag.randn(3, generator=g).tolist(),
+         ag.randperm(6, generator=g).tolist(),
+         ag.multinomial(ag.tensor([0.2, 0.8]), 4, True, generator=g).tolist()]
+    ag.manual_seed(0)
+    before = ag.rand(2).tolist()
+    g2 = ag.Generator().manual_seed(3)
+    b = [ag.randint(10, (5,), generator=g2).tolist(), ag.randn(3, generator=g2).tolist(),
+         ag.randperm(6, generator=g2).tolist(),
+         ag.multinomial(ag.tensor([0.2, 0.8]), 4, True, generator=g2).tolist()]
+    assert a == b
+    ag.manual_seed(0)
+    assert ag.rand(2).tolist() == before                  # the default stream is untouched
+    g.set_state(state)
+    assert ag.randint(10, (5,), generator=g).tolist() == a[0]
+    loader = nn.data.DataLoader(nn.data.TensorDataset(ag.arange(8)), batch_size=8,
+                                shuffle=True, generator=ag.Generator().manual_seed(1))
+    again = nn.data.DataLoader(nn.data.TensorDataset(ag.arange(8)), batch_size=8,
+                               shuffle=True, generator=ag.Generator().manual_seed(1))
+    assert next(iter(loader))[0].tolist() == next(iter(again))[0].tolist()
+    w = ag.zeros(3, 4)
+    nn.init.normal_(w, generator=ag.Generator().manual_seed(2))
+    assert w.data.any()
+    with pytest.raises(ag.ArgumentError, match="CPU only"):
+        ag.Generator(device="cuda")
