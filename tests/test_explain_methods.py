@@ -275,6 +275,10 @@ def test_gradient_shap_delta_and_reproducibility():
     a2 = GradientShap(model).attribute(x, baselines=dist, n_samples=50, target=1)
     np.testing.assert_array_equal(a1.data, a2.data)
     assert d1.shape == (100,)
+    ag.manual_seed(1)
+    a3 = GradientShap(model).attribute(x, baselines=dist, n_samples=50, target=1,
+                                       internal_batch_size=7)
+    np.testing.assert_allclose(a3.data, a1.data, atol=1e-14)
     # on a linear model every draw is exact
     w = t([1.0, -2.0, 0.5, 0.0, 3.0])
     _, d = GradientShap(lambda x: (x * w).sum(1)).attribute(x, baselines=dist, stdevs=0.1,

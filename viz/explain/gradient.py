@@ -151,13 +151,15 @@ class GradientShap(Attribution):
     sample, a baseline from the `baselines` distribution (rows), a point at a uniform
     random fraction of the way from it to the input (plus Gaussian noise of `stdevs`),
     gradient ⊙ (input - baseline); the mean over the draws. Random numbers come from
-    autograd's generator (``ag.manual_seed``)."""
+    autograd's generator (``ag.manual_seed``); `internal_batch_size` splits the
+    samples x draws rows."""
 
     def has_convergence_delta(self):
         return True
 
     def attribute(self, inputs, baselines, n_samples=5, stdevs=0.0, target=None,
-                  additional_forward_args=None, return_convergence_delta=False):
+                  additional_forward_args=None, return_convergence_delta=False,
+                  internal_batch_size=None):
         name = "GradientShap"
         xs, was_tuple = C.format_inputs(inputs, name)
         dist, _ = C.format_inputs(baselines if isinstance(baselines, (tuple, list))
@@ -176,7 +178,8 @@ class GradientShap(Attribution):
         points = tuple(b + (x - b) * alpha.reshape((-1,) + (1,) * (x.ndim - 1)).astype(x.dtype)
                        for x, b in zip(noisy, bs))
         with C.model_guard(self.forward_func):
-            grads = C.gradients(self.forward_func, points, tgt, args, name)
+            grads = C.gradients(self.forward_func, points, tgt, args, name,
+                                internal_batch_size)
             rows = [g * (x - b) for g, x, b in zip(grads, noisy, bs)]
             attrs = [r.reshape((n, k) + r.shape[1:]).mean(axis=1) for r in rows]
             if not return_convergence_delta:

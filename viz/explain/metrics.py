@@ -63,7 +63,10 @@ def sensitivity_max(explanation_func, inputs, perturb_func=None, perturb_radius=
                     **kwargs):
     """max over `n_perturb_samples` perturbations (default: uniform noise in
     ±perturb_radius, from autograd's generator) of ‖e(x + δ) - e(x)‖ / ‖e(x)‖ per
-    sample, e = ``explanation_func(inputs, **kwargs)``. Returns a (N,) Tensor."""
+    sample, e = ``explanation_func(inputs, **kwargs)``. Returns a (N,) Tensor. Each
+    perturbation is explained as one batch of the inputs' size, so memory never grows
+    with n_perturb_samples; `max_examples_per_batch` is accepted for Captum's call and
+    changes nothing."""
     name = "sensitivity_max"
     xs, was_tuple = C.format_inputs(inputs, name)
     perturb = perturb_func or _uniform_perturb(perturb_radius)
