@@ -182,6 +182,11 @@ def run():
             samples = common.interleaved(variants(torch), rounds=5 if common.QUICK else 11,
                                          target=0.2)
         base = "PyTorch" if torch is not None else "numpy"
+        per_round = [a / b for a, b in zip(samples["gradgraph"], samples[base])]
+        print(f"{n} thread(s): gradgraph / {base} per round: "
+              + " ".join(f"{r:.2f}" for r in per_round)
+              + f"  (median {common.Stats(per_round).median:.2f}, IQR "
+              f"{100 * common.Stats(per_round).spread:.0f}%)", file=sys.stderr, flush=True)
         rows += common.rows_from(f"GPT step, {n} thread{'s' * (n > 1)}", samples, base, 1e3,
                                  "ms", targets={"gradgraph": [("PyTorch", TARGETS[n]),
                                                               ("numpy", None)],
