@@ -2,6 +2,7 @@
 returned values, parameters, gradients and optimizer state at every step; constructs
 that cannot be replayed fall back with a warning (or raise under strict); retraces;
 guards; no allocation per replayed step."""
+import random
 import tracemalloc
 import warnings
 
@@ -12,7 +13,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 from autograd.jit import CompileCheckError, Escape
-from autograd.errors import OutOfRangeError
+from autograd.errors import GraphError, OutOfRangeError
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.utils import clip_grad_norm_, clip_grad_value_
@@ -272,6 +273,8 @@ def _fallback_step(construct):
             z = z[z.data[:, 0] > 0] if False else z[(z > 0).all(1)]
         elif construct == "np_random":
             z = z * float(np.random.rand() > 2)
+        elif construct == "py_random":
+            z = z * float(random.random() > 2)
         elif construct == "print":
             log.append(f"{z.sum()}")
         loss = F.cross_entropy(z, y) if construct != "mask" else z.sum()
@@ -284,7 +287,7 @@ def _fallback_step(construct):
 @pytest.mark.parametrize("construct,message", [
     ("item", ".item()"), ("bool", "bool(tensor)"), ("tolist", ".tolist()"),
     ("mask", "boolean-mask indexing"), ("np_random", "numpy's global random generator"),
-    ("print", "printing a tensor")])
+    ("py_random", "Python's random module"), ("print", "printing a tensor")])
 def test_fallback_warns_once_and_matches_eager(construct, message):
     step, model, opt = _fallback_step(construct)
     f = ag.compile(step)
@@ -293,12 +296,14 @@ def test_fallback_warns_once_and_matches_eager(construct, message):
     with pytest.warns(UserWarning, match="runs eagerly") as record:
         for x, y in data:
             np.random.seed(0)
+            random.seed(0)
             a = f(x, y)
             np.random.seed(0)
+            random.seed(0)
             b = estep(x, y)
             assert np.array_equal(a.data, b.data)
     assert len(record) == 1 and message in str(record[0].message)
-    if construct not in ("np_random", "mask"):
+    if construct not in ("np_random", "py_random", "mask"):
         assert "test_compile.py:" in str(record[0].message)      # names the line
     assert f.replays == 0
     for p, q in zip(model.parameters(), emodel.parameters()):
@@ -386,6 +391,21 @@ def test_retrace_when_param_groups_replaced():
     for x, y in data[3:]:
         f(x, y)
     assert f.traces == 2
+
+
+def test_replay_bumps_the_version_of_updated_parameters():
+    """A graph that saved a parameter before a replayed step raises at backward, as after
+    an eager step (the optimizer step marks the parameters modified)."""
+    f, model, _ = _counted()
+    data = batches(4)
+    for x, y in data[:3]:
+        f(x, y)
+    w = model[0].weight
+    old = (w * w).sum()                            # saves w for backward
+    f(*data[3])
+    assert f.replays == 2
+    with pytest.raises(GraphError, match="modified by Adam.step"):
+        old.backward()
 
 
 def test_max_programs_then_eager_with_warning():
