@@ -72,8 +72,18 @@ def _run(thunk):
         return None, e
 
 
-@pytest.mark.parametrize("op", list(OPS))
-def test_binary_ops_match_pytorch_for_every_operand_kind_and_entry_point(op):
+@pytest.fixture(params=["float32", "float64"])
+def default_dtype(request):
+    """Both default float dtypes, in gradgraph and in PyTorch."""
+    ag.set_default_dtype(request.param)
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(getattr(torch, request.param))
+    yield request.param
+    torch.set_default_dtype(before)
+
+
+def binary_matrix(op):
+    """(checked, failures) of `op` over every pair of operand kinds and entry point."""
     checked, failures = 0, []
     for ka in KINDS:
         for kb in KINDS:
@@ -98,6 +108,12 @@ def test_binary_ops_match_pytorch_for_every_operand_kind_and_entry_point(op):
                 elif not np.allclose(got.data, ref.numpy(), rtol=1e-6, equal_nan=True) or \
                         got.shape != tuple(ref.shape):
                     failures.append(f"{label}: {got.data!r} != torch {ref.numpy()!r}")
+    return checked, failures
+
+
+@pytest.mark.parametrize("op", list(OPS))
+def test_binary_ops_match_pytorch_for_every_operand_kind_and_entry_point(op, default_dtype):
+    checked, failures = binary_matrix(op)
     assert not failures, f"{len(failures)} of {checked} differ:\n" + "\n".join(failures[:20])
     assert checked > (150 if op == "maximum" else 250)
 
