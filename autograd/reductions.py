@@ -5,6 +5,7 @@ from collections import namedtuple
 import numpy as np
 
 from . import ops
+from .dtypes import result_type
 from .functions import _axes, abs, exp, log, maximum, minimum, sqrt, squeeze, where
 from .errors import ArgumentError, DtypeError
 from .graph import _wrap
@@ -21,7 +22,7 @@ def sum(x, dim=None, keepdim=False, dtype=None):
 
 def mean(x, dim=None, keepdim=False):
     if x.data.dtype.kind != "f":
-        x = x.to(float)
+        x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "mean")
     n = _count(x, axes)
     return x._apply1(ops.Sum, axes, keepdim) * (1.0 / n if n else float("nan"))
@@ -135,7 +136,7 @@ def norm(x, p=2, dim=None, keepdim=False):
     if isinstance(p, str) or not isinstance(p, (int, float, np.integer, np.floating)):
         raise ArgumentError(f"norm: p must be a number, inf or 'fro', got {p!r}")
     if x.data.dtype.kind != "f":
-        x = x.to(float)
+        x = x.to(result_type(x, floating=True))
     if p == np.inf or p == -np.inf:
         # A NaN makes the norm NaN with a zero gradient (PyTorch); amax alone would send
         # NaN gradients (0 / 0 ties): such slices reduce a zero instead, then become NaN.
