@@ -269,3 +269,37 @@ def test_recorder_svg_escapes_layer_names_and_marks_missing_and_nonfinite():
     svg = rec.to_svg()
     assert "&lt;x&gt;&amp;" in svg and "<x>&" not in svg
     assert 'fill="#d62728"' in svg and 'fill="#eeeeee"' in svg    # Inf, and no grad
+
+
+@pytest.mark.parametrize("fill, shown", [(np.nan, "NaN"), (np.inf, "Inf"), (-np.inf, "Inf")])
+def test_an_all_nonfinite_gradient_shows_as_such_and_is_flagged_nonfinite_only(fill, shown):
+    """Issue 11, item 20: an all-NaN gradient read as '‖g‖ 0' with a ZERO flag."""
+    s = viz.grad_stats(np.full((3, 2), fill))
+    assert s.nonfinite == 6 and s.zero_fraction == 0.0 and s.dead_fraction == 0.0
+    assert (math.isnan(s.norm) if shown == "NaN" else s.norm == math.inf)
+    assert viz.stats.flags(s, 1.0, viz.Thresholds()) == (NONFINITE,)
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    x = ag.tensor(np.ones((3, 2), np.float32))
+    with viz.record_gradient_flow():
+        loss = (model(x) * float(fill)).sum()
+        loss.backward()
+    table = viz.parameter_table(model)
+    row = next(line for line in table.splitlines() if line.startswith("2.bias"))
+    assert shown in row and "NaN/Inf" in row and "zero" not in row.split()[-1]
+    assert "0%" in row                                   # none of its entries is zero
+    source = viz.draw_gradient_flow(loss, model).source
+    assert f"‖g‖ {shown}" in source and "ZERO" not in source
+
+
+def test_the_recorder_tells_a_nan_gradient_from_a_missing_one():
+    model = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    rec = viz.GradientRecorder(model)
+    model(ag.ones(1, 2)).sum().backward()
+    model[1].weight.grad = ag.tensor(np.full((1, 2), np.nan, np.float32))
+    model[0].weight.grad = model[0].bias.grad = None
+    rec.step()
+    assert rec.history["0"] == [None] and math.isnan(rec.history["1"][0])
+    row = {line.split()[0]: line.split()[1] for line in rec.table().splitlines()[1:]}
+    assert row == {"0": "-", "1": "NaN"}
+    svg = rec.to_svg()
+    assert "0, step 0: no grad" in svg and "1, step 0: NaN" in svg

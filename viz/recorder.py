@@ -34,7 +34,7 @@ class GradientRecorder:
 
     params: a Module or {name: Tensor}. by="module" (default) or "parameter".
     ``steps`` lists the recorded step numbers, ``history`` maps each layer to its norms
-    (NaN where a layer had no gradient)."""
+    (None where a layer had no gradient; NaN where its gradient held NaN, drawn as such)."""
 
     def __init__(self, params, every=1, by="module"):
         if every < 1:
@@ -68,13 +68,13 @@ class GradientRecorder:
                     a = g.data.astype(np.float64, copy=False)
                     total += float(np.vdot(a, a))
                     seen = True
-            self.history[layer].append(math.sqrt(total) if seen else math.nan)
+            self.history[layer].append(math.sqrt(total) if seen else None)   # None: no grad
         return True
 
     def table(self):
         """The history as text: one row per layer, one column per recorded step."""
         head = ["layer"] + [str(s) for s in self.steps]
-        rows = [head] + [[layer] + [fmt_num(v) if not math.isnan(v) else "-" for v in norms]
+        rows = [head] + [[layer] + ["-" if v is None else fmt_num(v) for v in norms]
                          for layer, norms in self.history.items()]
         widths = [max(len(r[i]) for r in rows) for i in range(len(head))]
         return "\n".join("  ".join(c.rjust(w) if i else c.ljust(w)
@@ -83,7 +83,7 @@ class GradientRecorder:
 
     def _range(self):
         logs = [math.log10(v) for norms in self.history.values() for v in norms
-                if v > 0 and math.isfinite(v)]
+                if v is not None and v > 0 and math.isfinite(v)]
         lo, hi = (math.floor(min(logs)), math.ceil(max(logs))) if logs else (-1, 0)
         return (lo, hi) if hi > lo else (lo - 1, hi)
 
@@ -114,15 +114,15 @@ class GradientRecorder:
             out.append(f'<text x="{left - 6}" y="{y + ch / 2 + 4}" text-anchor="end">'
                        f'{escape(layer)}</text>')
             for c, v in enumerate(self.history[layer]):
-                if math.isnan(v):
+                if v is None:                      # no gradient at that step
                     colour = "#eeeeee"
-                elif not math.isfinite(v):
+                elif not math.isfinite(v):         # NaN or Inf
                     colour = FLAG_COLOURS[NONFINITE]
                 else:
                     colour = scale_colour(position(v)) if v > 0 else "#cccccc"
                 out.append(f'<rect x="{left + c * cw:.1f}" y="{y}" width="{cw:.1f}" '
                            f'height="{ch}" fill="{colour}"><title>{escape(layer)}, step '
-                           f'{steps[c]}: {fmt_num(v)}</title></rect>')
+                           f'{steps[c]}: {"no grad" if v is None else fmt_num(v)}</title></rect>')
         out += self._step_axis(left, top + grid_h, cw, "step")
         # colour bar: the scale as a gradient, a label at each decade
         bx = left + grid_w + 20
@@ -167,7 +167,8 @@ class GradientRecorder:
         for i, (layer, norms) in enumerate(self.history.items()):
             colour = LINE_COLOURS[i % len(LINE_COLOURS)]
             points = [(left + (c + 0.5) * cw, top + h - (math.log10(v) - lo) / (hi - lo) * h)
-                      for c, v in enumerate(norms) if v > 0 and math.isfinite(v)]
+                      for c, v in enumerate(norms)
+                      if v is not None and v > 0 and math.isfinite(v)]
             if points:
                 out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" '
                            f'points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in points)}">'
