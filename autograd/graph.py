@@ -8,6 +8,7 @@ module ``scope`` and the in-place ``epoch`` it was created in. A leaf that requi
 grad owns an ``AccumulateGrad`` node that points back to it weakly.
 """
 import itertools
+import os
 import sys
 import threading
 import weakref
@@ -138,13 +139,20 @@ def user_frame():
     f = sys._getframe(1)
     while f is not None:
         name = f.f_code.co_filename
-        if not any(part in name for part in _OWN_DIRS):
-            return f"{name.rsplit('/', 1)[-1]}:{f.f_lineno}"
+        own = _own_files.get(name)
+        if own is None:
+            own = _own_files[name] = os.path.realpath(name).startswith(_OWN_DIRS)
+        if not own:
+            return f"{os.path.basename(name)}:{f.f_lineno}"
         f = f.f_back
     return "?"
 
 
-_OWN_DIRS = ("/autograd/", "/nn/", "/viz/", "\\autograd\\", "\\nn\\", "\\viz\\")
+# gradgraph's own packages by their real directories (autograd and its siblings nn and
+# viz), not by names in a path: a user's folder called nn/ holds user code.
+_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+_OWN_DIRS = tuple(os.path.join(_ROOT, package) + os.sep for package in ("autograd", "nn", "viz"))
+_own_files = {}          # co_filename -> whether it is in _OWN_DIRS
 
 
 class Node:
