@@ -28,7 +28,8 @@ dtypes are bool, signed and unsigned ints, floats (16 to 64 bits) and complex nu
 
 Saving to a path is atomic: the file is written to a temporary file in the same
 directory, flushed and fsynced, then renamed over the target with ``os.replace``, so
-a crash leaves either the old file or the new one. Loading checks the magic, version,
+a crash leaves either the old file or the new one. The temporary file of a save that
+was killed (kill -9, power loss) is removed by the next save to the same path. Loading checks the magic, version,
 sizes and checksum before it parses anything, then validates every array entry;
 each failure raises ``CheckpointError`` naming the file and what is wrong.
 """
@@ -36,8 +37,11 @@ import hashlib
 import json
 import math
 import os
+import re
 import secrets
+import socket
 import struct
+import time
 
 import numpy as np
 
@@ -73,10 +77,16 @@ def save(obj, f):
 
 def write_atomically(path, write):
     """Call ``write(fh)`` on a temporary file in `path`'s directory, fsync it and rename
-    it over `path`: a reader sees the old file or the whole new one, never a part."""
+    it over `path`: a reader sees the old file or the whole new one, never a part.
+
+    The temporary file is named after `path`, this host and this process, so the next
+    save to `path` removes those left by a process that was killed mid-write (see
+    ``remove_stale_temporaries``)."""
     path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
-    tmp = os.path.join(folder, f".{os.path.basename(path)}.{secrets.token_hex(6)}.tmp")
+    remove_stale_temporaries(path)
+    tmp = os.path.join(folder, f".{os.path.basename(path)}.{_HOST}.{os.getpid()}."
+                               f"{secrets.token_hex(6)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
@@ -91,6 +101,60 @@ def write_atomically(path, write):
             pass
         raise
     _fsync_dir(folder)
+
+
+_HOST = re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname()) or "host"
+STALE_SECONDS = 3600     # a temporary of unknown owner untouched this long is abandoned
+
+
+def remove_stale_temporaries(path):
+    """Remove the temporary files of earlier saves to `path` whose writer is gone: made
+    on this host by a process that no longer exists, or (another host's, or named the
+    way older versions named them) not modified for ``STALE_SECONDS``. A save still in
+    progress in a live process is left alone. Returns the paths removed."""
+    path = os.fspath(path)
+    folder = os.path.dirname(os.path.abspath(path))
+    mine = re.compile(r"\." + re.escape(os.path.basename(path)) +
+                      r"\.(?:([A-Za-z0-9-]+)\.(\d+)\.)?[0-9a-f]{12}\.tmp")
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    now = time.time()
+    for name in names:
+        m = mine.fullmatch(name)
+        if m is None:
+            continue
+        full = os.path.join(folder, name)
+        host, pid = m.group(1), m.group(2)
+        if host == _HOST and pid is not None and os.name == "posix":
+            stale = not _alive(int(pid))
+        else:
+            try:
+                stale = now - os.path.getmtime(full) > STALE_SECONDS
+            except OSError:
+                continue
+        if stale:
+            try:
+                os.unlink(full)
+                removed.append(full)
+            except OSError:
+                pass
+    return removed
+
+
+def _alive(pid):
+    """True if process `pid` exists on this host (POSIX: signal 0 only checks)."""
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:          # it exists but belongs to another user
+        return True
+    return True
 
 
 def _write(fh, chunks):
