@@ -209,3 +209,37 @@ def sample_next(logits, temperature, top_k, rng):
     u = rng.random((len(p), 1))
     idx = (np.cumsum(p, axis=-1) < u).sum(axis=-1, keepdims=True)
     return np.minimum(idx, p.shape[-1] - 1).astype(np.int64)
+
+
+def main(argv=None):
+    """Build a GPT from the command line's config and run one forward pass on random
+    tokens: prints the parameter count and the loss (about log(vocab_size) at init)."""
+    import argparse
+    ap = argparse.ArgumentParser(
+        description="The GPT model of this file (importable: from gpt import GPT, GPTConfig). "
+                    "Run alone, it builds one and prints its size and the loss of a random "
+                    "batch; train it with examples/char_gpt.py.")
+    defaults = GPTConfig()
+    for name in ("block_size", "vocab_size", "n_layer", "n_head", "n_embd"):
+        ap.add_argument(f"--{name.replace('_', '-')}", type=int, default=getattr(defaults, name),
+                        help="(default: %(default)s)")
+    ap.add_argument("--batch-size", type=int, default=4, help="(default: %(default)s)")
+    ap.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    args = ap.parse_args(argv)
+    cfg = GPTConfig(block_size=args.block_size, vocab_size=args.vocab_size,
+                    n_layer=args.n_layer, n_head=args.n_head, n_embd=args.n_embd)
+    ag.manual_seed(args.seed)
+    model = GPT(cfg)
+    rng = np.random.default_rng(args.seed)
+    idx = ag.tensor(rng.integers(0, cfg.vocab_size, (args.batch_size, cfg.block_size)))
+    targets = ag.tensor(rng.integers(0, cfg.vocab_size, (args.batch_size, cfg.block_size)))
+    with ag.no_grad():
+        _, loss = model(idx, targets)
+    n = sum(p.numel() for p in model.parameters())
+    print(f"GPT {cfg}: {n:,} parameters; loss of a random batch {loss.item():.4f} "
+          f"(log vocab_size = {math.log(cfg.vocab_size):.4f})")
+    return loss.item()
+
+
+if __name__ == "__main__":
+    main()

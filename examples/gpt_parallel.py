@@ -221,3 +221,12 @@ def train(args, data, config):
         log(f"final: val loss {val:.4f} (unigram baseline {data.unigram_loss():.4f}); "
             f"the unsplit model's weights in {path}")
     return {"val": float(val)}
+
+
+if __name__ == "__main__":
+    # this module holds the parallel training; its options (--tp, --dp, --pp, ...) are
+    # char_gpt.py's, which calls it
+    import sys
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import char_gpt
+    char_gpt.main()

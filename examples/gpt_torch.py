@@ -76,3 +76,45 @@ def torch_gpt(torch, cfg, model=None):
         if result.missing_keys or result.unexpected_keys:
             raise KeyError(f"torch_gpt: state_dict mismatch: {result}")
     return tm
+
+
+def main(argv=None):
+    """The same GPT in both libraries with the same weights: prints the largest
+    difference of their logits and losses on a random batch, in float64."""
+    import argparse
+    import os
+    import sys
+    ap = argparse.ArgumentParser(
+        description="examples/gpt.py's GPT in PyTorch (importable: torch_gpt). Run alone, "
+                    "it compares the two on a random batch with the same weights (needs "
+                    "torch).")
+    ap.add_argument("--n-layer", type=int, default=2, help="(default: %(default)s)")
+    ap.add_argument("--n-embd", type=int, default=32, help="(default: %(default)s)")
+    ap.add_argument("--seed", type=int, default=0, help="(default: %(default)s)")
+    args = ap.parse_args(argv)
+    try:
+        import torch
+    except ImportError:
+        ap.exit(1, "gpt_torch.py: PyTorch is not installed (pip install torch)\n")
+    here = os.path.dirname(os.path.abspath(__file__))
+    sys.path[:0] = [here, os.path.dirname(here)]
+    import autograd as ag
+    from gpt import GPT, GPTConfig
+    cfg = GPTConfig(block_size=16, vocab_size=50, n_layer=args.n_layer, n_head=4,
+                    n_embd=args.n_embd)
+    ag.manual_seed(args.seed)
+    model = GPT(cfg).double()
+    tm = torch_gpt(torch, cfg, model)
+    rng = np.random.default_rng(args.seed)
+    idx = rng.integers(0, cfg.vocab_size, (3, cfg.block_size))
+    tgt = rng.integers(0, cfg.vocab_size, (3, cfg.block_size))
+    logits, loss = model(ag.tensor(idx), ag.tensor(tgt))
+    tlogits, tloss = tm(torch.from_numpy(idx), torch.from_numpy(tgt))
+    diff = float(np.abs(logits.detach().data - tlogits.detach().numpy()).max())
+    print(f"max |logits difference| {diff:.3g}; loss {loss.item():.10f} (gradgraph), "
+          f"{tloss.item():.10f} (PyTorch)")
+    return diff
+
+
+if __name__ == "__main__":
+    main()

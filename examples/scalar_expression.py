@@ -8,6 +8,7 @@ Every intermediate tensor is named (the dict passed as ``params``), so each node
 its name, its value and its gradient. Gradients of intermediate tensors are kept by
 running the backward inside ``viz.record_gradient_flow()``.
 """
+import argparse
 import os
 import sys
 
@@ -31,17 +32,24 @@ def neuron():
                    x1w1x2w2=x1w1x2w2, n=n, o=o)
 
 
-def main(path="scalar_expression.svg"):
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("path", nargs="?", default="scalar_expression.svg",
+                    help="picture to write: .svg, .png or .pdf (with Graphviz) or .dot "
+                         "(default: %(default)s; the .dot is written next to it)")
+    ap.add_argument("--rankdir", default="LR", choices=("LR", "TB", "RL", "BT"),
+                    help="direction of the graph (default: %(default)s)")
+    args = ap.parse_args(argv)
     o, names = neuron()
     with viz.record_gradient_flow():
         o.backward()
-    graph = viz.draw_graph(o, names, rankdir="LR", show_values=True,
+    graph = viz.draw_graph(o, names, rankdir=args.rankdir, show_values=True,
                            title="o = tanh(x1·w1 + x2·w2 + b)")
-    written = viz.save(graph, path)
+    written = viz.save(graph, args.path)
     print(f"o = {o.item():.4f}; dL/dw1 = {names['w1'].grad.item():.4f}, "
           f"dL/dx1 = {names['x1'].grad.item():.4f}")
     print("wrote " + ", ".join(written))
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:2])
+    main()

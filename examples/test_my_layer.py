@@ -48,3 +48,12 @@ def test_backward_matches_autodiff(data, dtype):
 
 def test_forward_derivatives_to_second_order(data):
     check_grads(forward, (data["x"], data["w"], data["b"]), order=2)
+
+
+if __name__ == "__main__":
+    import argparse
+    ap = argparse.ArgumentParser(description="Run these gradient-check tests with pytest "
+                                             "(the same as `pytest examples/test_my_layer.py`).")
+    ap.add_argument("pytest_args", nargs="*", help="more arguments for pytest, e.g. -v or "
+                                                   "-k second (put them after --)")
+    sys.exit(pytest.main([__file__, "-p", "no:cacheprovider"] + ap.parse_args().pytest_args))

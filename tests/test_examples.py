@@ -5,6 +5,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from nn.serialization import load
 
@@ -129,3 +130,21 @@ def test_explain_gpt_quick(tmp_path):
     assert "prediction:" in page and "convergence delta" in page
     for name in ("explain_gpt_tokens.png", "explain_gpt_attention.png"):
         assert (tmp_path / name).stat().st_size > 1000, name
+
+
+@pytest.mark.parametrize("script", sorted(p.name for p in EXAMPLES.glob("*.py")))
+def test_every_example_takes_its_options_through_argparse(script):
+    """--help prints a usage and exits 0 before any work (issue 11, item 21: an example
+    took "--help" as its output path), and an unknown option is refused by argparse."""
+    out = _run(script, "--help", timeout=120)
+    assert out.startswith(f"usage: {script}") and "-h, --help" in out
+    proc = subprocess.run([sys.executable, str(EXAMPLES / script), "--no-such-option"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "unrecognized arguments: --no-such-option" in proc.stderr
+
+
+def test_scalar_expression_writes_where_it_is_told(tmp_path):
+    out = _run("scalar_expression.py", tmp_path / "neuron.dot", "--rankdir", "TB")
+    assert "dL/dw1 = 1.0000" in out
+    dot = (tmp_path / "neuron.dot").read_text()
+    assert "rankdir=TB" in dot and not list(tmp_path.glob("--*"))
