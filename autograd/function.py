@@ -14,12 +14,26 @@ class FunctionCtx:
     def __init__(self, needs_input_grad):
         self.needs_input_grad = needs_input_grad
         self.to_save = ()
+        self.non_differentiable = ()
+        self.dirty = ()
+        self.materialize_grads = True
 
     def save_for_backward(self, *tensors):
         self.to_save = tensors
 
     def mark_non_differentiable(self, *tensors):
-        pass
+        """Outputs of forward that get no gradient: returned with requires_grad False, and
+        backward receives zeros for them (None with set_materialize_grads(False))."""
+        self.non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        """Inputs that forward modified in place and returns: the caller's input tensor
+        itself comes back, its history now this op (as PyTorch's in-place ops)."""
+        self.dirty = tensors
+
+    def set_materialize_grads(self, value):
+        """With False, backward receives None (not zeros) for outputs that got no gradient."""
+        self.materialize_grads = bool(value)
 
 
 class _FunctionNode(Node):
@@ -48,7 +62,9 @@ class _FunctionNode(Node):
             grad_outputs = (g,)
         else:                            # unused outputs get zeros, as in PyTorch
             items = (g.data if isinstance(g, Tensor) else g).items
-            grad_outputs = tuple(_wrap(np.zeros(shape, dtype), None) if gi is None else gi
+            zeros = ctx.materialize_grads
+            grad_outputs = tuple(gi if gi is not None or not zeros
+                                 else _wrap(np.zeros(shape, dtype), None)
                                  for gi, (shape, dtype) in zip(items, self.outputs))
         grads = self.fn.backward(ctx, *grad_outputs)   # grad mode as the engine set it
         if not isinstance(grads, tuple):
@@ -143,26 +159,78 @@ class Function:
         multi = isinstance(out, (tuple, list))
         outs = [o if isinstance(o, Tensor) else Tensor(np.asarray(o))
                 for o in (out if multi else (out,))]
-        if not record:
-            return tuple(outs) if multi else outs[0]
+        # mark_dirty: output k is input `dirty[k]` modified in place; the caller gets the
+        # input's own tensor back (PyTorch returns the same object).
+        dirty = _dirty_outputs(cls, ctx, detached, args, outs, record)
+        skip = {id(t) for t in ctx.non_differentiable}
+        if not record or all(id(o) in skip for o in outs):
+            results = [dirty.get(k, o) for k, o in enumerate(outs)]
+            if record:                     # every output non-differentiable
+                for k, t in dirty.items():
+                    t._node = None
+            return tuple(results) if multi else results[0]
         node = _FunctionNode.__new__(_FunctionNode)
         node.fn, node.n_inputs = cls, len(args)
         node.tensor_positions = positions
         node.outputs = [(o.shape, o.dtype) for o in outs] if multi else None
         # saved tensors keep their history, so a backward that uses them records
-        # correctly under create_graph; inputs are re-attached to their nodes.
-        originals = {id(d): a for d, a in zip(detached, args) if isinstance(a, Tensor)}
+        # correctly under create_graph; inputs are re-attached to their nodes (a dirty
+        # input is an output now: saved as one).
+        originals = {id(d): a for d, a in zip(detached, args)
+                     if isinstance(a, Tensor) and id(d) not in ctx.dirty_ids}
         node.saved = (ctx,) + tuple(originals.get(id(t), t) for t in ctx.to_save)
-        out_index = {id(o): k for k, o in enumerate(outs)}
+        out_index = {id(o): k for k, o in enumerate(outs) if id(o) not in skip}
         node.saved_outputs = tuple((pos, out_index[id(t)]) for pos, t in enumerate(ctx.to_save)
                                    if id(t) in out_index and id(t) not in originals)
         if not multi:
-            return graph._record(node, outs[0].data, parents)
+            result = graph._record(node, outs[0].data, parents)
+            return _rebind(dirty.get(0), result)
         graph._record(node, np.empty(0), parents)
         node.shape, node.dtype = (), None  # a tuple of outputs: see _GradList
         results = []
         for k, o in enumerate(outs):
+            if id(o) in skip:              # mark_non_differentiable: no node, no gradient
+                results.append(dirty.get(k, o))
+                continue
             select = _OutputSelect.__new__(_OutputSelect)
             select.index, select.count, select.saved = k, len(outs), ()
-            results.append(graph._record(select, o.data, (node,)))
+            results.append(_rebind(dirty.get(k), graph._record(select, o.data, (node,))))
         return tuple(results)
+
+
+def _dirty_outputs(cls, ctx, detached, args, outs, record):
+    """{output index: the caller's input tensor} for the inputs forward marked dirty,
+    after checking them as PyTorch does and noting the in-place write."""
+    ctx.dirty_ids = {id(t) for t in ctx.dirty}
+    if not ctx.dirty:
+        return {}
+    out_index = {id(o): k for k, o in enumerate(outs)}
+    inputs = {id(d): a for d, a in zip(detached, args) if isinstance(a, Tensor)}
+    dirty = {}
+    for t in ctx.dirty:
+        if id(t) not in inputs:
+            raise GraphError(f"{cls.__name__}.forward: mark_dirty() was given a tensor of "
+                             f"shape {t.shape} that is not one of forward's inputs")
+        if id(t) not in out_index:
+            raise GraphError(f"{cls.__name__}.forward: an input of shape {t.shape} marked "
+                             f"dirty was not returned; return every tensor you mark_dirty()")
+        a = inputs[id(t)]
+        if record and type(a._node) is graph.AccumulateGrad:
+            raise GraphError(f"{cls.__name__}: a leaf tensor that requires grad (shape "
+                             f"{a.shape}) cannot be modified in place, since its gradient "
+                             f"would be lost; pass a clone, or call it under no_grad()")
+        if outs[out_index[id(t)]].data is not a.data:
+            raise GraphError(f"{cls.__name__}.forward: the input of shape {a.shape} marked "
+                             f"dirty was returned as a different array; return the input "
+                             f"tensor itself after writing into it")
+        graph.mark_modified(a.data, f"{cls.__name__} (mark_dirty)")
+        dirty[out_index[id(t)]] = a
+    return dirty
+
+
+def _rebind(tensor, result):
+    """`result` (a newly recorded output), or the dirty input `tensor` taking its node."""
+    if tensor is None:
+        return result
+    tensor._node = result._node
+    return tensor
