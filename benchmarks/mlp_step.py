@@ -71,16 +71,21 @@ def numpy_step(x, y, params, lr=LR):
     return step
 
 
-def gradgraph_step(x, y, params, lr=LR):
-    import autograd as ag
+def _model(params, lr):
+    """gradgraph's MLP holding `params`, and its SGD."""
     import nn
-    import nn.functional as F
     h = params[0].shape[0]
     model = nn.Sequential(nn.Linear(784, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
                           nn.Linear(h, 10))
     for p, value in zip(model.parameters(), params):
         p.data[...] = value
-    opt = nn.optim.SGD(model.parameters(), lr=lr)
+    return model, nn.optim.SGD(model.parameters(), lr=lr)
+
+
+def gradgraph_step(x, y, params, lr=LR):
+    import autograd as ag
+    import nn.functional as F
+    model, opt = _model(params, lr)
     xt, yt = ag.tensor(x), ag.tensor(y)
 
     def step():
@@ -95,14 +100,8 @@ def gradgraph_step(x, y, params, lr=LR):
 def compiled_step(x, y, params, lr=LR):
     """The gradgraph step under ag.compile: traced once, replayed as straight numpy."""
     import autograd as ag
-    import nn
     import nn.functional as F
-    h = params[0].shape[0]
-    model = nn.Sequential(nn.Linear(784, h), nn.ReLU(), nn.Linear(h, h), nn.ReLU(),
-                          nn.Linear(h, 10))
-    for p, value in zip(model.parameters(), params):
-        p.data[...] = value
-    opt = nn.optim.SGD(model.parameters(), lr=lr)
+    model, opt = _model(params, lr)
     xt, yt = ag.tensor(x), ag.tensor(y)
 
     @ag.compile

@@ -45,13 +45,19 @@ def problem(seed=0):
     return idx, targets
 
 
-def gradgraph_step(idx, targets, seed=0):
+def _model(seed):
+    """The GPT (seeded initialisation) and its AdamW."""
     import autograd as ag
     gpt = _gpt()
     ag.manual_seed(seed)
     model = gpt.GPT(gpt.GPTConfig(block_size=T, vocab_size=VOCAB, n_layer=LAYERS,
                                   n_head=HEADS, n_embd=C))
-    opt = model.configure_optimizers(WD, LR)
+    return model, model.configure_optimizers(WD, LR)
+
+
+def gradgraph_step(idx, targets, seed=0):
+    import autograd as ag
+    model, opt = _model(seed)
     x, y = ag.tensor(idx), ag.tensor(targets)
 
     def step():
@@ -69,11 +75,7 @@ def compiled_step(idx, targets, seed=0):
     import time
 
     import autograd as ag
-    gpt = _gpt()
-    ag.manual_seed(seed)
-    model = gpt.GPT(gpt.GPTConfig(block_size=T, vocab_size=VOCAB, n_layer=LAYERS,
-                                  n_head=HEADS, n_embd=C))
-    opt = model.configure_optimizers(WD, LR)
+    model, opt = _model(seed)
     x, y = ag.tensor(idx), ag.tensor(targets)
 
     @ag.compile

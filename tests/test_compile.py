@@ -514,12 +514,16 @@ def test_check_catches_a_wrong_replay():
 
 
 # --- the char-GPT (examples/char_gpt.py's training step) ------------------------------------
-def test_char_gpt_step_bit_identical():
+def _examples_on_path():
     import pathlib
     import sys
     examples = str(pathlib.Path(__file__).resolve().parent.parent / "examples")
     if examples not in sys.path:
         sys.path.insert(0, examples)
+
+
+def test_char_gpt_step_bit_identical():
+    _examples_on_path()
     import char_gpt
     from gpt import GPT, GPTConfig
     rng = np.random.default_rng(0)
@@ -538,11 +542,7 @@ def test_char_gpt_step_bit_identical():
 
 
 def test_train_digits_compile_flag(tmp_path, capsys):
-    import pathlib
-    import sys
-    examples = str(pathlib.Path(__file__).resolve().parent.parent / "examples")
-    if examples not in sys.path:
-        sys.path.insert(0, examples)
+    _examples_on_path()
     import train_digits
     import re
     args = ["--quick", "--model", "mlp", "--epochs", "2", "--out", str(tmp_path)]
