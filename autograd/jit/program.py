@@ -144,6 +144,14 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
                     lines.append("    " + call(f, args, kwargs, f"out={o}"))
             elif _is_cast(f, args, kwargs, outs):
                 lines.append(f"    copyto({ref(outs[0])}, {expr(args[0])}, casting='unsafe')")
+            elif _is_reshape_copy(f, args, kwargs, outs):
+                # a reshape that had to copy: one pass into the output seen in x's shape
+                lines.append(f"    copyto({ref(outs[0].reshape(args[0].shape))}, {ref(args[0])})")
+            elif _is_select(f, args, kwargs, outs):
+                # np.where(cond, x, y) selects: y, then x where cond (no new array)
+                o, (cond, x, y) = ref(outs[0]), args
+                lines.append(f"    copyto({o}, {expr(y)}, casting='unsafe')")
+                lines.append(f"    copyto({o}, {expr(x)}, casting='unsafe', where={expr(cond)})")
             elif len(outs) == 1:
                 lines.append(f"    copyto({ref(outs[0])}, {call(f, args, kwargs)})")
             else:
@@ -186,6 +194,17 @@ def _is_cast(f, args, kwargs, outs):
     return (f in _CASTS and len(outs) == 1 and args and isinstance(args[0], np.ndarray)
             and args[0].shape == outs[0].shape
             and set(kwargs) <= {"dtype", "copy", "order", "casting"})
+
+
+def _is_reshape_copy(f, args, kwargs, outs):
+    return (f is np.ndarray.reshape and len(outs) == 1 and outs[0].flags.c_contiguous
+            and isinstance(args[0], np.ndarray) and kwargs.get("order", "C") == "C"
+            and outs[0].size == args[0].size)
+
+
+def _is_select(f, args, kwargs, outs):
+    return (f is np.where and len(args) == 3 and not kwargs and len(outs) == 1
+            and isinstance(args[0], np.ndarray) and args[0].dtype == bool)
 
 
 def _written(ins):
