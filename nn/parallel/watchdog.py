@@ -26,6 +26,9 @@ from autograd.errors import ArgumentError
 
 TAG = 32767                  # reserved on COMM_WORLD for "this rank has ended"
 GRACE = 3.0                  # seconds a wait may go on after a peer has ended
+SPIN = 5e-3                  # seconds a wait polls without sleeping (a step's allreduce
+                             # is ~0.1-10 ms; a sleep would add up to 1 ms to it)
+_yield = getattr(os, "sched_yield", lambda: None)
 _NOTICE_BYTES = 512
 _LAUNCH_SIZE_VARS = ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "MV2_COMM_WORLD_SIZE")
 
@@ -117,7 +120,8 @@ def wait(requests, what, comm=None):
     pause = 1e-5
     while not MPI.Request.Testall(reqs):
         now = time.monotonic()
-        if now - start < 2e-4:           # spin first: most waits end within microseconds
+        if now - start < SPIN:           # as MPI's own blocking waits: poll, yielding the
+            _yield()                     # core to a process that wants it; then sleep
             continue
         _collect_notices()
         if _ended:
