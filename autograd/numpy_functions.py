@@ -298,8 +298,12 @@ def np_median(a, axis=None, out=None, overwrite_input=False, keepdims=False):
     a = _t(a)
     x, ax = (a.reshape(-1), 0) if axis is None else (a, _axis(axis, a.ndim)[0])
     n = x.shape[ax]
-    middle = np_sort(x, ax)[(slice(None),) * ax + (slice((n - 1) // 2, n // 2 + 1),)]
+    ordered = np_sort(x, ax)
+    middle = ordered[(slice(None),) * ax + (slice((n - 1) // 2, n // 2 + 1),)]
     m = R.mean(middle, ax, keepdim=True)
+    # numpy: NaN if the slice holds a NaN (sorted last); its gradient goes to that NaN
+    last = ordered[(slice(None),) * ax + (slice(n - 1, n),)]
+    m = F.where(np.isnan(last.data), last, m)
     if keepdims:
         return m.reshape((1,) * a.ndim) if axis is None else m
     return m.reshape(()) if axis is None else F.squeeze(m, ax)

@@ -173,6 +173,19 @@ def test_special_values_as_numpy():
         np.testing.assert_array_equal(got.data, expected)
 
 
+def test_median_of_a_slice_with_nan_is_nan_as_numpy():
+    v = np.array([[4.0, 0.5, np.nan, 1.0, 2.0], [3.0, 1.0, 2.0, 5.0, 0.0]])
+    for axis, keepdims in ((None, False), (1, True), (0, False), (-1, False)):
+        t = ag.tensor(v, requires_grad=True)
+        m = np.median(t, axis=axis, keepdims=keepdims)
+        np.testing.assert_array_equal(m.data, np.median(v, axis=axis, keepdims=keepdims))
+        m.sum().backward()                    # a NaN median's gradient goes to its NaN
+        assert t.grad.data[0, 2] == 1.0 and np.isfinite(t.grad.data).all()
+    t = ag.tensor(v[1:], requires_grad=True)
+    np.median(t, axis=1).backward()
+    assert t.grad.tolist() == [[0.0, 0.0, 1.0, 0.0, 0.0]]
+
+
 def test_dot_of_a_tensor_with_itself_records():
     x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
     d = np.dot(x, x)
