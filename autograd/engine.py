@@ -13,8 +13,11 @@ from .errors import AnomalyError, GraphError, ShapeError
 from .graph import AccumulateGrad, _wrap, apply1
 from .state import current
 from .ops import Cast, Copy, Sum, Reshape
+from .ownership import (SOLE_FIRST_LEAF_GRAD, SOLE_IN_ENGINE_LOOP, SOLE_LEAF_GRAD,
+                        SOLE_PENDING)
+from . import ownership
 
-_refcount = graph.refcount
+_refcount = ownership.refcount           # a module global: cheaper than the attribute
 
 
 def sum_to_shape(g, shape):
@@ -121,9 +124,9 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                     grads = node.backward(g)
                 elif not node.arrays:
                     grads = _tensor_backward(node, g)
-                elif node.reuses_grad_buffer and _refcount(g) <= 2:
-                    # Nothing but this loop holds g (references: `g`, getrefcount's
-                    # argument): the rule may write into it (graph.owns_buffer).
+                elif node.reuses_grad_buffer and _refcount(g) <= SOLE_IN_ENGINE_LOOP:
+                    # Proof ownership.SOLE_IN_ENGINE_LOOP: nothing but this loop holds g,
+                    # so the rule may write into it (ownership.owns_buffer).
                     state.donated = g
                     grads = node.backward(g)
                     state.donated = None
@@ -163,7 +166,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
                 else:
                     push((p, pending.pop(p, None)))
             # Drop this node's gradients now: _accumulate and _add take a gradient's
-            # buffer over only when no other reference to it exists (sys.getrefcount).
+            # buffer over only when no other reference to it exists (ownership.py).
             grads = edges = gp = old = None
     finally:
         state.donated = None
@@ -192,8 +195,8 @@ def _to_input(gp, p):
 def _add(old, gp):
     """The sum of two gradient arrays for the same node (same shape and dtype): into
     `old`'s buffer when only the pending dict holds it and the memory is its own."""
-    # References to old: pending, run_backward's `old`, ours, getrefcount's argument.
-    if (type(old) is np.ndarray and _refcount(old) <= 4 and old.base is None
+    # Proof ownership.SOLE_PENDING (relies on run_backward holding `old` in one local).
+    if (type(old) is np.ndarray and _refcount(old) <= SOLE_PENDING and old.base is None
             and old.flags.writeable):
         np.add(old, gp, out=old)
         return old
@@ -209,10 +212,10 @@ def _accumulate(node, g, arrays):
             if not arrays:
                 leaf.grad = apply1(Copy, g)        # its own buffer (PyTorch clones too)
             else:
-                # Keep the array itself only if nothing else can see it: no other
-                # reference to it (a view holds its base; a Tensor its array). References:
-                # run_backward's `g`, ours, getrefcount's argument.
-                owned = type(g) is np.ndarray and _refcount(g) <= 3 and g.base is None
+                # Keep the array itself only if nothing else can see it (a view holds its
+                # base; a Tensor its array): proof ownership.SOLE_FIRST_LEAF_GRAD.
+                owned = (type(g) is np.ndarray and _refcount(g) <= SOLE_FIRST_LEAF_GRAD
+                         and g.base is None)
                 if owned:
                     flags = g.flags
                     owned = flags.writeable and flags.c_contiguous
@@ -223,9 +226,9 @@ def _accumulate(node, g, arrays):
             arr = old.data
             if type(arr) is np.ndarray and arr.flags.writeable:
                 np.add(arr, g, out=arr)
-                # References: .grad's slot, `arr`, getrefcount's argument. Another holder
-                # (a graph that saved the array, a view) must see the write as one.
-                if _refcount(arr) > 3:
+                # Proof ownership.SOLE_LEAF_GRAD: another holder (a graph that saved
+                # the array, a view) must see the write as one.
+                if _refcount(arr) > SOLE_LEAF_GRAD:
                     graph.mark_modified(arr, "gradient accumulation into .grad")
             else:                                  # a numpy scalar or read-only buffer
                 leaf.grad = _wrap(arr + g, None)

@@ -16,6 +16,7 @@ import weakref
 import numpy as np
 
 from .errors import GraphError
+from .ownership import owns_buffer  # noqa: F401  (the ops' rules: proofs in ownership.py)
 from .state import current, is_grad_enabled, peek  # noqa: F401  (is_grad_enabled: public)
 
 # The switches (grad mode, scope, anomaly, ...) are per thread, in state.py. What stays
@@ -23,26 +24,6 @@ from .state import current, is_grad_enabled, peek  # noqa: F401  (is_grad_enable
 _epoch = 0               # bumped by every in-place write; see check_versions()
 _modified = {}           # id(base buffer) -> (epoch, op name) of the last in-place write
 _epoch_lock = threading.Lock()
-
-
-def _never_sole(obj):
-    return 1 << 30
-
-
-# Buffer reuse proves sole ownership by counting references (sys.getrefcount). The
-# counts assume CPython <= 3.13, where every local variable holding an object counts;
-# 3.14 can load locals without a reference (borrowed), so there the proofs are off and
-# every gradient takes the out-of-place path: slower, never wrong.
-refcount = sys.getrefcount if sys.version_info < (3, 14) else _never_sole
-
-
-def owns_buffer(g):
-    """True if a backward rule may write into the gradient array `g` in place: the
-    engine handed it `g` as the only holder (see engine.run_backward)."""
-    # References to g: the engine's local, the state's `donated`, the rule's and our
-    # argument, and getrefcount's own: any other holder (a hook, a view) adds one.
-    return (g is current().donated and refcount(g) <= 5 and type(g) is np.ndarray
-            and g.base is None and g.flags.writeable)
 
 
 def base_of(array):

@@ -4,7 +4,7 @@ import numpy as np
 
 from . import functions as F
 from . import reductions as R
-from . import graph, ops
+from . import graph, ops, ownership
 from .errors import GraphError, OutOfRangeError, ShapeError
 from .grad_mode import no_grad
 from .graph import AccumulateGrad
@@ -132,9 +132,9 @@ def _shares_buffer(t):
     arr = t.data
     if not isinstance(arr, np.ndarray):
         return False
-    base = arr.base
+    base = arr.base                      # proof ownership.SOLE_VIEW_BASE
     if base is not None and not (isinstance(base, np.ndarray) and base.base is None
-                                 and graph.refcount(base) <= 3):    # .base, name, argument
+                                 and ownership.refcount(base) <= ownership.SOLE_VIEW_BASE):
         return True
     return bool(graph.other_views(arr, t))
 

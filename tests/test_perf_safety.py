@@ -10,6 +10,7 @@ one gradient into another; each fails if the ownership check is dropped.
 import weakref
 
 import numpy as np
+import pytest
 
 import autograd as ag
 from autograd import Function
@@ -210,9 +211,9 @@ def test_relu_backward_leaves_an_array_another_gradient_uses_alone():
 
 
 def test_with_the_ownership_proofs_off_nothing_is_reused_and_results_agree(monkeypatch):
-    """On CPython >= 3.14 graph.refcount says "shared" for everything (see graph.py):
+    """On CPython >= 3.14 ownership.refcount says "shared" for everything:
     every gradient then takes the out-of-place path, with the same values."""
-    from autograd import engine, graph
+    from autograd import engine, ownership
 
     def run():
         x = ag.tensor([-1.0, 2.0, 3.0], requires_grad=True)
@@ -222,8 +223,73 @@ def test_with_the_ownership_proofs_off_nothing_is_reused_and_results_agree(monke
 
     expected, reused = run()
     assert reused                     # with the proofs on, x.grad is FreshGrad's array
-    monkeypatch.setattr(graph, "refcount", graph._never_sole)
-    monkeypatch.setattr(engine, "_refcount", graph._never_sole)
+    monkeypatch.setattr(ownership, "refcount", ownership._never_sole)
+    monkeypatch.setattr(engine, "_refcount", ownership._never_sole)
     got, reused = run()
     assert not reused
     np.testing.assert_array_equal(got, expected)
+
+
+# --- each named proof in ownership.py, at its boundary ----------------------------------
+def test_owns_buffer_refuses_a_gradient_with_one_more_holder():
+    """ownership.SOLE_IN_RULE: the references the engine's donation leaves, and no more."""
+    from autograd import ownership
+    from autograd.state import current
+
+    def rule(g, extra):                   # as a backward rule: its parameter holds g
+        return ownership.owns_buffer(g)
+
+    g = np.ones(3)                        # the engine's local
+    current().donated = g
+    try:
+        assert rule(g, None)
+        assert not rule(g, [g])           # a hook or a view keeps it: not ours to write
+    finally:
+        current().donated = None
+
+
+def test_engine_donates_only_a_gradient_nothing_else_holds():
+    """ownership.SOLE_IN_ENGINE_LOOP: a gradient a tensor hook kept is not donated."""
+    from autograd.state import current
+    donated = []
+    orig = ag.ops.Relu.backward
+
+    def spy(self, g):
+        donated.append(current().donated is g)
+        return orig(self, g)
+
+    kept = []
+    for keep in (False, True):
+        x = ag.tensor([-1.0, 2.0], requires_grad=True)
+        h = x.relu()
+        y = h * 1.0
+        if keep:
+            h.register_hook(kept.append)  # the hook's Tensor still holds relu's gradient
+        ag.ops.Relu.backward = spy
+        try:
+            y.sum().backward()
+        finally:
+            ag.ops.Relu.backward = orig
+    assert donated == [True, False]
+    np.testing.assert_array_equal(kept[0].data, [1.0, 1.0])
+
+
+def test_accumulating_into_a_grad_that_a_graph_saved_is_seen_as_a_write():
+    """ownership.SOLE_LEAF_GRAD: .grad's array saved by a graph, then accumulated into."""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    z = ag.tensor([3.0, 4.0], requires_grad=True)
+    (x * 1.0).sum().backward()
+    y = (x.grad * z).sum()                # Mul saves x.grad's array for z's gradient
+    (x * 1.0).sum().backward()            # adds into that array in place
+    with pytest.raises(ag.GraphError, match="gradient accumulation into .grad"):
+        y.backward()
+
+
+def test_in_place_write_into_a_view_of_a_held_buffer_is_refused():
+    """ownership.SOLE_VIEW_BASE: a graph tensor viewing an array another tensor holds."""
+    b = ag.tensor(np.zeros((2, 3)))
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    v = b[0]
+    v.copy_(x * 2)                        # v joins the graph, still b's memory
+    with pytest.raises(ag.GraphError, match="shares its memory"):
+        v.add_(1)
