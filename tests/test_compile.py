@@ -334,6 +334,40 @@ def test_reseeding_inside_the_step_falls_back():
     assert f.replays == 0
 
 
+def test_checkpoint_with_dropout_falls_back():
+    """nn.utils.checkpoint sets the generator's state to redraw dropout's mask in
+    backward; a replay cannot (it would redraw from where the stream is: different
+    masks, silently), so the step runs eagerly, with eager's results."""
+    from nn.utils.checkpoint import checkpoint
+
+    def build():
+        inner = nn.Sequential(nn.Linear(16, 16), nn.Dropout(0.3), nn.ReLU())
+        first, last = nn.Linear(12, 16), nn.Linear(16, 5)
+        model = nn.Sequential(first, inner, last)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(last(checkpoint(inner, first(x))), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, model, opt
+    results = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        step, model, opt = build()
+        f = ag.compile(step) if compiled else step
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = [f(x, y).data.copy() for x, y in batches()]
+        results.append((out, snapshot(model, opt)))
+    assert any("generator's state read or set" in str(w.message) for w in caught)
+    assert f.replays == 0
+    for a, b in zip(results[0][0] + results[0][1], results[1][0] + results[1][1]):
+        assert np.array_equal(a, b)
+
+
 # --- retraces -----------------------------------------------------------------------------
 def _counted():
     ag.manual_seed(0)

@@ -100,6 +100,11 @@ class RecordingGenerator:
     def __getattr__(self, name):
         attr = getattr(self.generator, name)
         if name not in _DRAWS:
+            rec = active()
+            if name == "bit_generator" and rec is not None and not rec.paused:
+                # its state read or set (nn.utils.checkpoint replays a draw this way):
+                # a replay would redraw from where the stream is, not where it was set
+                rec.escape("the default generator's state read or set inside the step")
             return attr
 
         def draw(*args, **kwargs):
