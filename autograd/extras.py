@@ -31,8 +31,26 @@ def gather(x, dim, index):
 
 
 def masked_fill(x, mask, value):
-    """x with `value` where mask is True (mask broadcasts)."""
+    """x with `value` where mask is True (mask broadcasts). The result keeps x's dtype, as
+    torch: the value is converted to it (2.7 into an int tensor writes 2)."""
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    dtype = x.data.dtype
+    if isinstance(value, Tensor):
+        if value.data.dtype != dtype:
+            value = value.to(dtype) if dtype.kind == "f" else value.detach().data.astype(dtype)
+    else:
+        v = np.asarray(value)
+        big = np.finfo(dtype).max if dtype.kind == "f" else None
+        if dtype.kind in "iu" and v.dtype.kind in "fiu":
+            info = np.iinfo(dtype)
+            ok = np.isfinite(v) and info.min <= v <= info.max
+        else:
+            ok = big is None or not np.isfinite(v) or abs(v) <= big
+        if not ok:
+            raise OutOfRangeError(f"masked_fill: value {value!r} cannot be converted to the "
+                                  f"{dtype} of the input (shape {x.data.shape}) without "
+                                  f"overflow")
+        value = v.astype(dtype)
     return where(m, value, x)
 
 

@@ -139,6 +139,27 @@ def test_tril_triu_masked_fill_match_pytorch():
         ag.tril(ag.ones(3))
 
 
+def test_masked_fill_keeps_the_input_dtype_as_pytorch():
+    m = np.array([[True, False, True], [False, False, True]])
+    for dtype, value in ((np.int64, 2.7), (np.int32, -3.9), (bool, 0.5), (np.float32, 1.25),
+                         (np.float32, float("-inf")), (np.int64, True)):
+        x = np.arange(6).reshape(2, 3).astype(dtype)
+        got = ag.masked_fill(ag.tensor(x), ag.tensor(m), value)
+        want = torch.tensor(x).masked_fill(torch.tensor(m), value)
+        assert got.dtype == want.numpy().dtype and got.tolist() == want.tolist()
+        y = ag.tensor(x).clone()
+        assert y.masked_fill_(m, value).dtype == got.dtype and y.tolist() == want.tolist()
+    assert ag.masked_fill(ag.ones(2, dtype=ag.long), [True, False], ag.tensor(2.7)).tolist() == [2, 1]
+    v = ag.tensor(2.0, dtype=ag.double, requires_grad=True)     # a float64 value in float32
+    out = ag.masked_fill(ag.ones(3), ag.tensor([True, False, True]), v)
+    assert out.dtype == np.float32
+    out.sum().backward()
+    assert v.grad.item() == 2.0
+    for x, value in ((ag.ones(2, dtype=ag.long), float("inf")), (ag.ones(2), 1e300)):
+        with pytest.raises(ag.OutOfRangeError, match="masked_fill: value .* without overflow"):
+            ag.masked_fill(x, ag.tensor([True, False]), value)
+
+
 # --- nn.MultiheadAttention --------------------------------------------------------------
 def _twin(torch_module, ours):
     """Our module with the torch module's weights, loaded from its state_dict."""
