@@ -163,6 +163,10 @@ class Node:
     # rule returns a gradient of the output's: the engine skips its shape/dtype check
     # (test_op_gradients checks the claim for every such op).
     same_shape = False
+    # True for ops that read chosen elements of their input (getitem, the class pick of
+    # nll_loss): their backward is sparse, so an input read only by such ops gets a
+    # gradient that is mostly zero by design (the gradient-flow picture uses this).
+    indexing = False
 
     @property
     def name(self):
@@ -298,6 +302,22 @@ def _stamp(node, data, parents):
 def _record(node, out, parents):
     _stamp(node, out, parents)
     return _wrap(out, node)
+
+
+def record(node, out, parents=()):
+    """Record `node` (an instance of a Node subclass) as the op that made the array `out`
+    from the nodes `parents` (a tuple; None for an input that needs no gradient), and
+    return the output Tensor. This is the supported way to create a node whose forward
+    does not run through apply1/apply2, e.g. a communication op whose output arrives
+    from another process (nn.parallel's Recv, which has no parents). Set the node's own
+    fields and `saved` (``()`` if it keeps nothing) first; the engine calls
+    ``node.backward(g)`` with the complete gradient of `out` and sends what it returns,
+    one gradient per parent, to `parents`."""
+    if not isinstance(node, Node):
+        raise GraphError(f"record: expected a Node, got {type(node).__name__}")
+    if not hasattr(node, "saved"):
+        node.saved = ()
+    return _record(node, out, tuple(parents))
 
 
 def apply1(cls, x, *args):

@@ -187,7 +187,7 @@ def _walk(roots, params, values, saved, leaf_grads):
             if n.grad is None and n.stats is not None and n.stats.values is not None:
                 n.grad = n.stats.values
     _scope_leaves(nodes, edges)
-    _mark_indexed(nodes, edges)
+    _mark_indexed(nodes, edges, {i for i, node in enumerate(order) if node.indexing})
     return GraphData(nodes, edges, [index[r] for r in dict.fromkeys(root_nodes)], {},
                      module_types(params), _saved_buffers(order) if saved else [],
                      recorded=recorded)
@@ -210,15 +210,14 @@ def _values(nd, tensor):
             nd.grad = tensor.grad.data
 
 
-INDEXING_OPS = ("GetItem", "NegLogLikelihood")
-
-
-def _mark_indexed(nodes, edges):
+def _mark_indexed(nodes, edges, indexing):
+    """A node read only by indexing ops (ids in `indexing`, see Node.indexing) gets a
+    sparse gradient by design: mark it so the flow checks don't call it dead."""
     readers = {}
     for src, dst in edges:
-        readers.setdefault(src, set()).add(nodes[dst].op)
-    for src, ops in readers.items():
-        nodes[src].indexed = all(op in INDEXING_OPS for op in ops)
+        readers.setdefault(src, set()).add(dst)
+    for src, dsts in readers.items():
+        nodes[src].indexed = dsts <= indexing
 
 
 def _scope_leaves(nodes, edges):

@@ -113,10 +113,9 @@ def recv(comm, peer, tag, pending):
     recv_array(data, peer, 2 * tag + 1, comm, what)
     if not (requires_grad and is_grad_enabled()):
         return _wrap(data, None), extra
-    node = Node.__new__(Recv)
+    node = Recv()
     node.comm, node.peer, node.tag, node.pending = comm, peer, tag, pending
-    node.saved = ()
-    return graph._record(node, data, ()), extra
+    return graph.record(node, data), extra
 
 
 def release_done(pending):
