@@ -275,6 +275,8 @@ def _fallback_step(construct):
             z = z * float(np.random.rand() > 2)
         elif construct == "py_random":
             z = z * float(random.random() > 2)
+        elif construct == "generator":
+            z = z + ag.rand(z.shape[1], generator=ag.Generator().manual_seed(1)) * 0
         elif construct == "print":
             log.append(f"{z.sum()}")
         loss = F.cross_entropy(z, y) if construct != "mask" else z.sum()
@@ -287,7 +289,8 @@ def _fallback_step(construct):
 @pytest.mark.parametrize("construct,message", [
     ("item", ".item()"), ("bool", "bool(tensor)"), ("tolist", ".tolist()"),
     ("mask", "boolean-mask indexing"), ("np_random", "numpy's global random generator"),
-    ("py_random", "Python's random module"), ("print", "printing a tensor")])
+    ("py_random", "Python's random module"), ("print", "printing a tensor"),
+    ("generator", "a draw from a Generator other than the default one")])
 def test_fallback_warns_once_and_matches_eager(construct, message):
     step, model, opt = _fallback_step(construct)
     f = ag.compile(step)
@@ -303,7 +306,7 @@ def test_fallback_warns_once_and_matches_eager(construct, message):
             b = estep(x, y)
             assert np.array_equal(a.data, b.data)
     assert len(record) == 1 and message in str(record[0].message)
-    if construct not in ("np_random", "py_random", "mask"):
+    if construct not in ("np_random", "py_random", "mask", "generator"):
         assert "test_compile.py:" in str(record[0].message)      # names the line
     assert f.replays == 0
     for p, q in zip(model.parameters(), emodel.parameters()):

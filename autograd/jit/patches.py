@@ -115,6 +115,17 @@ class RecordingGenerator:
         return draw
 
 
+def _other_generator(getattr_):
+    """An ag.Generator other than the default one drawing inside the step: its draws
+    would be constants of the trace, so the step cannot be replayed."""
+    def attribute(self, name):
+        rec = active()
+        if name in _DRAWS and rec is not None and not rec.paused:
+            rec.escape(f"a draw from a Generator other than the default one ({name})")
+        return getattr_(self, name)
+    return attribute
+
+
 class Patched:
     """Context manager: numpy's makers and the default generator swapped for tracing."""
 
@@ -126,9 +137,12 @@ class Patched:
         self.generator = creation.default_generator()
         self.proxy = RecordingGenerator(self.generator)
         creation._set_default_generator(self.proxy)
+        self.other_draws = creation.Generator.__getattr__
+        creation.Generator.__getattr__ = _other_generator(self.other_draws)
         return self
 
     def __exit__(self, *exc):
+        creation.Generator.__getattr__ = self.other_draws
         for m in self.modules:
             m.np = np
         self.reseeded = creation.default_generator() is not self.proxy
