@@ -87,12 +87,11 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
-class LayerNorm(Module):
-    """Normalisation over the trailing dims `normalized_shape`, with elementwise weight
-    (ones) and bias (zeros) of that shape."""
+class _TrailingNorm(Module):
+    """What LayerNorm and RMSNorm share: `normalized_shape` (an int or a tuple of the
+    trailing dims), eps, and an elementwise weight of ones of that shape (or None)."""
 
-    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
-                 device=None, dtype=None):
+    def __init__(self, normalized_shape, eps, elementwise_affine, device, dtype):
         super().__init__()
         if isinstance(normalized_shape, int):
             normalized_shape = (normalized_shape,)
@@ -100,12 +99,20 @@ class LayerNorm(Module):
         self.eps, self.elementwise_affine = eps, elementwise_affine
         if elementwise_affine:
             self.weight = init.ones_(empty_parameter(self.normalized_shape, dtype, device))
-            if bias:
-                self.bias = init.zeros_(empty_parameter(self.normalized_shape, dtype, device))
-            else:
-                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
+
+
+class LayerNorm(_TrailingNorm):
+    """Normalisation over the trailing dims `normalized_shape`, with elementwise weight
+    (ones) and bias (zeros) of that shape."""
+
+    def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
+                 device=None, dtype=None):
+        super().__init__(normalized_shape, eps, elementwise_affine, device, dtype)
+        if elementwise_affine and bias:
+            self.bias = init.zeros_(empty_parameter(self.normalized_shape, dtype, device))
+        else:
             self.register_parameter("bias", None)
 
     def forward(self, input):
@@ -116,22 +123,14 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class RMSNorm(Module):
+class RMSNorm(_TrailingNorm):
     """Root-mean-square normalisation over the trailing dims `normalized_shape`:
     x / sqrt(mean(x^2) + eps) * weight (ones); eps None means the input dtype's
     machine epsilon, as PyTorch."""
 
     def __init__(self, normalized_shape, eps=None, elementwise_affine=True, device=None,
                  dtype=None):
-        super().__init__()
-        if isinstance(normalized_shape, int):
-            normalized_shape = (normalized_shape,)
-        self.normalized_shape = tuple(normalized_shape)
-        self.eps, self.elementwise_affine = eps, elementwise_affine
-        if elementwise_affine:
-            self.weight = init.ones_(empty_parameter(self.normalized_shape, dtype, device))
-        else:
-            self.register_parameter("weight", None)
+        super().__init__(normalized_shape, eps, elementwise_affine, device, dtype)
 
     def reset_parameters(self):
         if self.weight is not None:

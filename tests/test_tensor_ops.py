@@ -7,6 +7,7 @@ import pytest
 
 import autograd as ag
 import nn
+from torch_compare import run_case
 
 CASES = [
     ("topk", lambda L, a: a.topk(3, dim=1)[0], [(3, 5)]),
@@ -29,22 +30,13 @@ CASES = [
 ]
 
 
-def _run(lib, fn, arrays, torch):
-    xs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = fn(lib, *xs)
-    w = np.linspace(-1.0, 1.0, out.numel()).reshape(out.shape)
-    (out * lib.tensor(w, dtype=lib.float64)).sum().backward()
-    detach = (lambda t: t.detach().numpy()) if lib is torch else (lambda t: t.data)
-    return detach(out), [detach(x.grad) for x in xs]
-
-
 @pytest.mark.parametrize("name,fn,shapes", CASES, ids=[c[0] for c in CASES])
 def test_matches_pytorch(name, fn, shapes):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     arrays = [rng.standard_normal(s) for s in shapes]
-    ours, our_grads = _run(ag, fn, arrays, torch)
-    ref, ref_grads = _run(torch, fn, arrays, torch)
+    ours, our_grads = run_case(ag, fn, arrays)
+    ref, ref_grads = run_case(torch, fn, arrays)
     assert ours.shape == ref.shape
     np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-13)
     for g, r in zip(our_grads, ref_grads):

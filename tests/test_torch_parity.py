@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import autograd as ag
+from torch_compare import run_case
 
 torch = pytest.importorskip("torch")
 
@@ -38,21 +39,12 @@ CASES = [
 ]
 
 
-def _run(lib, fn, arrays):
-    xs = [lib.tensor(a, dtype=lib.float64, requires_grad=True) for a in arrays]
-    out = fn(lib, *xs)
-    w = np.linspace(-1.0, 1.0, out.numel()).reshape(out.shape)
-    (out * lib.tensor(w, dtype=lib.float64)).sum().backward()
-    detach = (lambda t: t.detach().numpy()) if lib is torch else (lambda t: t.data)
-    return detach(out), [detach(x.grad) for x in xs]
-
-
 @pytest.mark.parametrize("name,fn,shapes,positive", CASES, ids=[c[0] for c in CASES])
 def test_matches_pytorch(name, fn, shapes, positive):
     rng = np.random.default_rng(0)
     arrays = [rng.uniform(0.5, 2.0, s) if positive else rng.standard_normal(s) for s in shapes]
-    ours, our_grads = _run(ag, fn, arrays)
-    ref, ref_grads = _run(torch, fn, arrays)
+    ours, our_grads = run_case(ag, fn, arrays)
+    ref, ref_grads = run_case(torch, fn, arrays)
     np.testing.assert_allclose(ours, ref, rtol=1e-10, atol=1e-12)
     for g, r in zip(our_grads, ref_grads):
         np.testing.assert_allclose(g, r, rtol=1e-10, atol=1e-12)
