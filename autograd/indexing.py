@@ -54,7 +54,7 @@ def repeat_interleave(x, repeats=None, dim=None, output_size=None):
                          f"{counts.shape}")
     if (counts < 0).any():
         raise ShapeError("repeat_interleave: repeats must be non-negative")
-    idx = np.repeat(np.arange(n), counts.reshape(-1) if counts.size == n else int(counts))
+    idx = np.repeat(np.arange(n), counts.reshape(-1) if counts.size == n else int(counts.reshape(-1)[0]))
     if output_size is not None and output_size != idx.size:
         raise ShapeError(f"repeat_interleave: output_size={output_size} but the repeats give "
                          f"{idx.size}")

@@ -23,6 +23,8 @@ CASES = [
     ("index_select", lambda L, a: a.index_select(0, L.tensor([2, 0, 2, 1])), [(3, 4)]),
     ("repeat_interleave", lambda L, a: a.repeat_interleave(L.tensor([1, 0, 3]), dim=0), [(3, 2)]),
     ("repeat_interleave_flat", lambda L, a: L.repeat_interleave(a, 2), [(2, 3)]),
+    ("repeat_interleave_one_count", lambda L, a: a.repeat_interleave(L.tensor([2]), dim=1)
+     + L.repeat_interleave(a, L.tensor([3]))[:16].reshape(2, 8), [(2, 4)]),
     ("unbind", lambda L, a: a.unbind(0)[1] * a.unbind(0)[2], [(3, 4)]),
     ("unflatten", lambda L, a: a.unflatten(-1, (2, 3)).transpose(1, 2) * 1.5, [(2, 6)]),
     ("narrow_select", lambda L, a: a.narrow(1, 1, 2) * a.select(0, -1)[1:3], [(3, 4)]),
