@@ -56,19 +56,22 @@ def amin(x, dim=None, keepdim=False):
 
 def max(x, dim=None, keepdim=False):
     """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
-    if isinstance(dim, Tensor):
-        return maximum(x, dim)
-    if dim is None:
-        return amax(x)
-    return _select_at(x, argmax(x, dim, keepdim=True), dim, keepdim)
+    return _extreme(x, dim, keepdim, maximum, amax, argmax)
 
 
 def min(x, dim=None, keepdim=False):
+    """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
+    return _extreme(x, dim, keepdim, minimum, amin, argmin)
+
+
+def _extreme(x, dim, keepdim, pairwise, whole, arg):
+    """max or min by its three call forms: `pairwise` of two tensors, `whole` over all
+    elements, or (values, indices) along dim from `arg`."""
     if isinstance(dim, Tensor):
-        return minimum(x, dim)
+        return pairwise(x, dim)
     if dim is None:
-        return amin(x)
-    return _select_at(x, argmin(x, dim, keepdim=True), dim, keepdim)
+        return whole(x)
+    return _select_at(x, arg(x, dim, keepdim=True), dim, keepdim)
 
 
 def _select_at(x, indices, dim, keepdim):

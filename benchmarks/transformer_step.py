@@ -58,15 +58,19 @@ def _model(seed):
 def gradgraph_step(idx, targets, seed=0):
     import autograd as ag
     model, opt = _model(seed)
-    x, y = ag.tensor(idx), ag.tensor(targets)
+    return _step(model, opt, ag.tensor(idx), ag.tensor(targets)), model
 
+
+def _step(model, opt, x, y):
+    """The eager training step, the same code for gradgraph and PyTorch: zero_grad,
+    forward (the model returns logits and loss), backward, optimizer step; the loss."""
     def step():
         opt.zero_grad()
         _, loss = model(x, y)
         loss.backward()
         opt.step()
         return loss.item()
-    return step, model
+    return step
 
 
 def compiled_step(idx, targets, seed=0):
@@ -112,15 +116,7 @@ def torch_optimizer(torch, tm):
 def torch_step(torch, model, idx, targets):
     tm = torch_model(torch, model)
     opt = torch_optimizer(torch, tm)
-    x, y = torch.from_numpy(idx), torch.from_numpy(targets)
-
-    def step():
-        opt.zero_grad()
-        _, loss = tm(x, y)
-        loss.backward()
-        opt.step()
-        return loss.item()
-    return step
+    return _step(tm, opt, torch.from_numpy(idx), torch.from_numpy(targets))
 
 
 def numpy_params(model):
