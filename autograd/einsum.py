@@ -82,7 +82,7 @@ def _sizes(equation, inputs, operands):
                 raise ShapeError(f"einsum: subscript {c!r} of {equation!r} has size {sizes[c]} "
                                  f"in one operand and {n} in another (shapes "
                                  f"{[tuple(o.shape) for o in operands]})")
-            sizes[c] = max(sizes.get(c, 1), n)
+            sizes[c] = n if sizes.get(c, 1) == 1 else sizes[c]  # a 1 broadcasts, to 0 too
     return sizes
 
 

@@ -17,6 +17,10 @@ CASES = [
     ("einsum_ellipsis_broadcast", lambda L, a, b: L.einsum("...ij,...j->...i", a, b),
      [(2, 1, 3, 4), (3, 4)]),
     ("einsum_trace_implicit", lambda L, a, b: L.einsum("iij,jk", a, b), [(3, 3, 4), (4, 2)]),
+    ("einsum_empty_contraction", lambda L, a, b, c: L.einsum("ij,j->i", a, b)
+     + L.einsum("ij,jk->ik", a, c).sum(1), [(2, 0), (0,), (0, 3)]),
+    ("einsum_empty_batch_broadcast", lambda L, a, b: L.einsum("bij,bjk->bik", a, b),
+     [(0, 2, 3), (1, 3, 2)]),
     ("einsum_list", lambda L, a, b, c: L.einsum("ab,bc,cd->ad", [a, b, c]), [(2, 3), (3, 4), (4, 2)]),
     ("baddbmm", lambda L, x, a, b: L.baddbmm(x, a, b, beta=0.5, alpha=-2.0),
      [(1, 4), (2, 3, 5), (2, 5, 4)]),
