@@ -9,6 +9,7 @@ import autograd as ag
 import nn
 from autograd.graph import AccumulateGrad
 from nn.utils.checkpoint import checkpoint, checkpoint_sequential
+from viz.walk import topological_order
 
 
 def _blocks(n=4, width=16, p=0.3):
@@ -65,13 +66,8 @@ def test_autograd_grad_multiple_outputs_kwargs_and_non_tensor_args():
 def _saved_bytes(t):
     """Bytes of the distinct arrays (not parameters) the graph behind `t` keeps for
     backward, and its number of op nodes."""
-    seen, bases, stack, ops = set(), {}, [t._node], 0
-    while stack:
-        node = stack.pop()
-        if node is None or id(node) in seen:
-            continue
-        seen.add(id(node))
-        stack.extend(node.parents)
+    bases, ops = {}, 0
+    for node in topological_order([t._node]):
         if type(node) is AccumulateGrad:
             continue
         ops += 1

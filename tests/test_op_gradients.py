@@ -5,6 +5,7 @@ import pytest
 
 import autograd as ag
 from op_table import OPS
+from viz.walk import topological_order
 
 
 @pytest.mark.parametrize("op", OPS, ids=repr)
@@ -40,13 +41,7 @@ def test_same_shape_ops_return_their_inputs_shape_and_dtype(op):
         out = op.fn(*op.inputs(dtype=dtype))
         # a same_shape node takes its shape and dtype from its input's node
         assert (out.grad_fn.shape, out.grad_fn.dtype) == (out.data.shape, out.data.dtype)
-        stack, seen = [out.grad_fn], set()
-        while stack:
-            node = stack.pop()
-            if node is None or id(node) in seen:
-                continue
-            seen.add(id(node))
-            stack.extend(node.parents)
+        for node in topological_order([out.grad_fn]):
             if node.same_shape:
                 (parent,) = node.parents
                 g = np.ones(node.shape, node.dtype)
