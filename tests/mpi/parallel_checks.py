@@ -96,20 +96,26 @@ def ddp_matches_single_process(comm):
         for p, q in zip(model.parameters(), ref.parameters()):
             assert np.array_equal(p.data, q.data), "parameters were not broadcast from rank 0"
         opt, ref_opt = make_opt(ddp.parameters()), make_opt(ref.parameters())
+        mine = slice(r * local, (r + 1) * local)
         for k in range(steps):
-            mine = slice(r * local, (r + 1) * local)
-            opt.zero_grad()
-            F.cross_entropy(ddp(xs[k][mine]), ys[k][mine]).backward()
-            opt.step()
-            ref_opt.zero_grad()
-            F.cross_entropy(ref(xs[k]), ys[k]).backward()
-            ref_opt.step()
+            _step_with_reference(ddp, opt, ref, ref_opt, xs[k], ys[k], mine)
         everyone = comm.allgather(params_of(model))
         for (name, p), q in zip(model.named_parameters(), ref.parameters()):
             assert_close(p.data, q.data, f"{type(opt).__name__}: {name} after {steps} steps")
         for other in everyone[1:]:
             assert all(np.array_equal(a, b) for a, b in zip(everyone[0], other)), \
                 "parameters differ across ranks"
+
+
+def _step_with_reference(ddp, opt, ref, ref_opt, x, y, mine):
+    """One cross-entropy step of the DDP model on this rank's rows `mine` and one of the
+    single-process reference on the whole batch."""
+    opt.zero_grad()
+    F.cross_entropy(ddp(x[mine]), y[mine]).backward()
+    opt.step()
+    ref_opt.zero_grad()
+    F.cross_entropy(ref(x), y).backward()
+    ref_opt.step()
 
 
 @check
@@ -126,14 +132,9 @@ def ddp_after_double(comm):
     ddp = DistributedDataParallel(model, comm=comm).double()
     assert all(p.dtype == np.float64 for p in model.parameters())
     opt, ref_opt = (nn.optim.SGD(m.parameters(), lr=0.5) for m in (ddp, ref))
+    mine = slice(r * local, (r + 1) * local)
     for k in range(steps):
-        mine = slice(r * local, (r + 1) * local)
-        opt.zero_grad()
-        F.cross_entropy(ddp(xs[k][mine]), ys[k][mine]).backward()
-        opt.step()
-        ref_opt.zero_grad()
-        F.cross_entropy(ref(xs[k]), ys[k]).backward()
-        ref_opt.step()
+        _step_with_reference(ddp, opt, ref, ref_opt, xs[k], ys[k], mine)
     for (name, p), q in zip(model.named_parameters(), ref.parameters()):
         assert p.grad.dtype == np.float64, f"{name}: gradient {p.grad.dtype}"
         assert_close(p.data, q.data, f"{name} after {steps} steps")
