@@ -48,21 +48,22 @@ def pytest_sessionstart(session):
                                         f"imported: {e!r}") from None
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
+def _fail_parity_skip(report, what):
+    """Under GRADGRAPH_REQUIRE_TORCH=1, turn a torch parity `what` (test or module)
+    skipped for want of torch into a failure."""
     reason = _parity_skip(report) if _requires_torch() else None
     if reason:
         report.outcome = "failed"
-        report.longrepr = f"GRADGRAPH_REQUIRE_TORCH=1: a torch parity test was skipped: {reason}"
+        report.longrepr = f"GRADGRAPH_REQUIRE_TORCH=1: a torch parity {what} was skipped: {reason}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_parity_skip(outcome.get_result(), "test")
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_make_collect_report(collector):
     outcome = yield
-    report = outcome.get_result()
-    reason = _parity_skip(report) if _requires_torch() else None
-    if reason:
-        report.outcome = "failed"
-        report.longrepr = f"GRADGRAPH_REQUIRE_TORCH=1: a torch parity module was skipped: {reason}"
+    _fail_parity_skip(outcome.get_result(), "module")
