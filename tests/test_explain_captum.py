@@ -112,18 +112,15 @@ def test_layer_methods(pair):
                                                        relu_attributions=relu),
               ca.LayerGradCam(theirs, theirs[0]).attribute(T(x), target=[0, 2, 1],
                                                            relu_attributions=relu))
-    a, d = gx.LayerConductance(ours, ours[4]).attribute(
-        ag.tensor(x), baselines=ag.tensor(b), target=1, n_steps=15, return_convergence_delta=True)
-    c, cd = ca.LayerConductance(theirs, theirs[4]).attribute(
-        T(x), baselines=T(b), target=1, n_steps=15, return_convergence_delta=True)
-    close(a, c)
-    close(d, cd)
-    a, d = gx.LayerIntegratedGradients(ours, ours[0]).attribute(
-        ag.tensor(x), baselines=ag.tensor(b), target=2, n_steps=12, return_convergence_delta=True)
-    c, cd = ca.LayerIntegratedGradients(theirs, theirs[0]).attribute(
-        T(x), baselines=T(b), target=2, n_steps=12, return_convergence_delta=True)
-    close(a, c)
-    close(d, cd)
+    for name, layer, target, n_steps in [("LayerConductance", 4, 1, 15),
+                                         ("LayerIntegratedGradients", 0, 2, 12)]:
+        a, d = getattr(gx, name)(ours, ours[layer]).attribute(
+            ag.tensor(x), baselines=ag.tensor(b), target=target, n_steps=n_steps,
+            return_convergence_delta=True)
+        c, cd = getattr(ca, name)(theirs, theirs[layer]).attribute(
+            T(x), baselines=T(b), target=target, n_steps=n_steps, return_convergence_delta=True)
+        close(a, c)
+        close(d, cd)
 
 
 def test_gradcam_interpolation_matches():
