@@ -108,26 +108,27 @@ def logsumexp(x, dim, keepdim=False):
     return out.reshape(tuple(n for i, n in enumerate(x.data.shape) if i not in axes))
 
 
-def log_softmax(x, dim=-1, dtype=None):
-    """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument). A bool or
-    integer x is refused, as in PyTorch: pass dtype=float."""
+def _normalized_exp(op, name, x, dim, dtype):
+    """softmax and log_softmax: `dtype` casts x first (PyTorch's argument); a bool or
+    integer x is refused, as in PyTorch."""
     if dtype is not None:
         x = x.to(dtype)
     if x.data.dtype.kind != "f":
-        raise DtypeError(f"log_softmax: expected a floating-point tensor, got {x.data.dtype} "
+        raise DtypeError(f"{name}: expected a floating-point tensor, got {x.data.dtype} "
                          f"of shape {x.data.shape}; pass dtype=float or call .float() first")
-    return x._apply1(ops.LogSoftmax, _axes(x, dim, "log_softmax"))
+    return x._apply1(op, _axes(x, dim, name))
+
+
+def log_softmax(x, dim=-1, dtype=None):
+    """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument). A bool or
+    integer x is refused, as in PyTorch: pass dtype=float."""
+    return _normalized_exp(ops.LogSoftmax, "log_softmax", x, dim, dtype)
 
 
 def softmax(x, dim=-1, dtype=None):
     """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is
     refused, as in PyTorch."""
-    if dtype is not None:
-        x = x.to(dtype)
-    if x.data.dtype.kind != "f":
-        raise DtypeError(f"softmax: expected a floating-point tensor, got {x.data.dtype} "
-                         f"of shape {x.data.shape}; pass dtype=float or call .float() first")
-    return x._apply1(ops.Softmax, _axes(x, dim, "softmax"))
+    return _normalized_exp(ops.Softmax, "softmax", x, dim, dtype)
 
 
 def norm(x, p=2, dim=None, keepdim=False):
