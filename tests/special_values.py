@@ -20,6 +20,21 @@ def _softplus(L, x):
     return L.softplus(x) if hasattr(L, "softplus") else L.nn.functional.softplus(x)
 
 
+def _functional(L):
+    if L.__name__ == "torch":
+        return L.nn.functional
+    import nn.functional
+    return nn.functional
+
+
+def _gelu(L, x):
+    return _functional(L).gelu(x)
+
+
+def _layer_norm(L, x):
+    return _functional(L).layer_norm(x, x.shape)
+
+
 class SpecialCase:
     def __init__(self, name, fn, points, elementwise=True, note=""):
         self.name, self.fn, self.points = name, fn, points
@@ -91,4 +106,18 @@ SPECIAL_VALUES = [
     SpecialCase("logsumexp(x) with inf", lambda L, x: L.logsumexp(x, 0), [inf, 1.0],
                 elementwise=False),
     SpecialCase("softmax(x)", lambda L, x: L.softmax(x, 0)[0], [-inf, 0.0], elementwise=False),
+    SpecialCase("softmax(x), ties", lambda L, x: L.softmax(x, 0)[0], [1.0, 1.0, -1.0],
+                elementwise=False),
+    SpecialCase("softmax(x) with inf", lambda L, x: L.softmax(x, 0)[1], [inf, 1.0],
+                elementwise=False),
+    SpecialCase("softmax(x) with NaN", lambda L, x: L.softmax(x, 0)[1], [nan, 1.0],
+                elementwise=False),
+    SpecialCase("log_softmax(x)", lambda L, x: L.log_softmax(x, 0)[1], [-inf, 0.0],
+                elementwise=False),
+    SpecialCase("gelu(x)", _gelu, [-inf, -40.0, -1.0, -0.0, 0.0, 1.0, 40.0, inf, nan],
+                note="gelu'(0) = 1/2; at ±inf the derivative is NaN (inf * 0), as PyTorch"),
+    SpecialCase("layer_norm(x), equal values", _layer_norm, [2.0, 2.0, 2.0],
+                elementwise=False, note="var = 0: y = 0, the gradient 0 (eps keeps it finite)"),
+    SpecialCase("layer_norm(x) with inf", _layer_norm, [inf, 1.0, 2.0], elementwise=False),
+    SpecialCase("layer_norm(x) with NaN", _layer_norm, [nan, 1.0, 2.0], elementwise=False),
 ]

@@ -47,5 +47,6 @@ def test_the_page_is_what_the_code_gives():
 def test_every_listed_op_has_its_points():
     names = " ".join(c.name for c in SPECIAL_VALUES)
     for op in ("relu", "abs", "clamp", "maximum", "minimum", "amax", "max(", "sign", "sqrt",
-               "log", "** 0", "0 ** y", "norm", "std", "softplus", "where"):
+               "log", "** 0", "0 ** y", "norm", "std", "softplus", "where", "softmax",
+               "log_softmax", "gelu", "layer_norm"):
         assert op in names, op
