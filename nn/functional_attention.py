@@ -16,10 +16,11 @@ from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.tensor import Tensor
 
 
-def _mask_array(mask, op):
+def mask_array(mask, op, name="attn_mask"):
+    """A mask (Tensor or array-like) as an ndarray; DtypeError unless bool or floating."""
     arr = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
     if arr.dtype.kind not in "bf":
-        raise DtypeError(f"{op}: attn_mask must be bool or floating, got {arr.dtype} of shape "
+        raise DtypeError(f"{op}: {name} must be bool or floating, got {arr.dtype} of shape "
                          f"{arr.shape}")
     return arr
 
@@ -83,7 +84,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
             raise ArgumentError(f"{op}: pass either attn_mask or is_causal=True, not both")
         keep = np.tri(L, S, dtype=bool)         # every row keeps key 0: none is empty
     elif attn_mask is not None:
-        arr = _mask_array(attn_mask, op)
+        arr = mask_array(attn_mask, op)
         try:
             np.broadcast_shapes(arr.shape, query.shape[:-2] + (L, S))
         except ValueError:

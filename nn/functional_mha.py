@@ -4,11 +4,11 @@ merging of PyTorch's attention masks into the scores' (N, H, L, S) layout."""
 import numpy as np
 
 from autograd import cat
-from autograd.errors import ArgumentError, DtypeError, ShapeError
+from autograd.errors import ArgumentError, ShapeError
 from autograd.graph import _wrap
 from autograd.tensor import Tensor
 
-from .functional_attention import attend
+from .functional_attention import attend, mask_array
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
@@ -115,10 +115,7 @@ def _unsqueeze_mask(mask):
 
 def _mask(mask, name):
     """(array, is_bool, tensor-or-None): a mask as data, and the Tensor if it needs grad."""
-    arr = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    if arr.dtype.kind not in "bf":
-        raise DtypeError(f"MultiheadAttention: {name} must be bool or floating, got "
-                         f"{arr.dtype} of shape {arr.shape}")
+    arr = mask_array(mask, "MultiheadAttention", name)
     t = mask if isinstance(mask, Tensor) and mask.requires_grad else None
     return arr, arr.dtype == bool, t
 
