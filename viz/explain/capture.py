@@ -127,7 +127,7 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
                 grads = ag.grad(sel.sum(), [t for _, t in wanted], allow_unused=True,
                                 materialize_grads=True) if wanted else ()
                 for (k, t), g in zip(wanted, grads):
-                    g = ag.from_numpy(np.array(g.data))
+                    g = _detached(g)
                     prev = cache.grads.get(k)
                     cache.grads[k] = g if prev is None else (*_as_tuple(prev), g)
     for k, v in live.items():
