@@ -2,13 +2,13 @@
 ``np.take``, ``np.clip``, ``np.where``...) with gradgraph's ops, registered in
 numpy_functions.FUNCTIONS for ``Tensor.__array_function__``."""
 import builtins
-import operator
 
 import numpy as np
 
 from . import extras as E
 from . import functions as F
 from .errors import ArgumentError, ShapeError
+from .masking import tril, triu
 from .numpy_dispatch import Unsupported
 from .numpy_functions import (FUNCTIONS, _NO_VALUE, _axis, _cast, _data, _like, _t,
                               _unsupported, implements, np_diagonal)
@@ -284,17 +284,14 @@ def np_diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
     return a
 
 
-def _tri(keep):
-    def fn(m, k=0):
-        m = _t(m)
-        rows, cols = m.shape[-2:]
-        mask = keep(np.arange(rows)[:, None] + k, np.arange(cols)[None, :])
-        return F.where(mask, m, 0.0)
-    return fn
+@implements(np.tril)
+def np_tril(m, k=0):
+    return tril(_t(m), k)
 
 
-np_tril = implements(np.tril)(_tri(operator.ge))
-np_triu = implements(np.triu)(_tri(operator.le))
+@implements(np.triu)
+def np_triu(m, k=0):
+    return triu(_t(m), k)
 
 
 @implements(np.diag)

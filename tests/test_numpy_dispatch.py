@@ -228,6 +228,14 @@ def test_mixed_dtypes_follow_the_operators():
     assert np.add(t32, 1).dtype == np.float32
 
 
+def test_tril_and_triu_keep_an_integer_dtype_as_numpy():
+    a = np.arange(12).reshape(3, 4)
+    for fn in (np.tril, np.triu):
+        out = fn(ag.tensor(a), 1)
+        assert isinstance(out, ag.Tensor) and out.dtype == np.int64
+        assert np.array_equal(out.data, fn(a, 1))
+
+
 @pytest.mark.parametrize("scalar", [np.float64(2.5), np.float32(2.5), np.int64(2), 2.5, 2])
 def test_numpy_scalars_act_like_python_numbers(scalar):
     for dtype in (np.float32, np.float64):
