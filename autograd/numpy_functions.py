@@ -219,7 +219,7 @@ def np_inner(a, b):
 @implements(np.outer)
 def np_outer(a, b):
     like = _like((a, b))
-    return _t(a, like).reshape(-1, 1) * _t(b, like).reshape(1, -1)
+    return F.outer(_t(a, like), _t(b, like))
 
 
 @implements(np.tensordot)
