@@ -31,8 +31,7 @@ def implements(*funcs):
     return register
 
 
-def _t(x, like=None):
-    return F._t(x, like)
+_t = F._t
 
 
 def _like(args):
