@@ -6,6 +6,8 @@ import numpy as np
 
 from . import functions as F
 from . import reductions as R
+from .errors import ShapeError
+from .indexing import unbind
 from .numpy_dispatch import Unsupported
 from .numpy_functions import (_axis, _cast, _like, _t, implements, np_cumsum, np_diagonal,
                               np_norm, np_outer, np_tensordot)
@@ -76,9 +78,10 @@ def np_cumulative_sum(x, *, axis=None, dtype=None, include_initial=False):
 @implements(np.unstack)
 def np_unstack(x, *, axis=0):
     x = _t(x)
+    if x.ndim == 0:
+        raise ShapeError("numpy.unstack: the input must be at least 1-d, got shape ()")
     (ax,) = _axis(axis, x.ndim)
-    lead = (slice(None),) * ax
-    return tuple(x[lead + (i,)] for i in range(x.shape[ax]))
+    return unbind(x, ax)
 
 
 @implements(np.astype)

@@ -236,6 +236,11 @@ def test_tril_and_triu_keep_an_integer_dtype_as_numpy():
         assert np.array_equal(out.data, fn(a, 1))
 
 
+def test_unstack_of_a_0d_tensor_is_a_shape_error_naming_it():
+    with pytest.raises(ag.ShapeError, match="numpy.unstack"):
+        np.unstack(ag.tensor(3.0))
+
+
 @pytest.mark.parametrize("scalar", [np.float64(2.5), np.float32(2.5), np.int64(2), 2.5, 2])
 def test_numpy_scalars_act_like_python_numbers(scalar):
     for dtype in (np.float32, np.float64):
