@@ -68,16 +68,6 @@ def traced(arr):
     return t
 
 
-def _wrap_result(r):
-    if type(r) is np.ndarray:
-        return traced(r)
-    if isinstance(r, np.generic):
-        return traced(_asarray(r))
-    if type(r) is tuple or type(r) is list:
-        return type(r)(_wrap_result(i) for i in r)
-    return r
-
-
 class TraceArray(np.ndarray):
     """An ndarray view whose numpy calls are recorded by the active Recorder."""
 
@@ -171,8 +161,7 @@ def _method(name):
     def method(self, *args, **kwargs):
         rec = active()
         if rec is None or rec.paused:
-            out = unbound(plain(self), *plain(args), **plain(kwargs))
-            return out
+            return unbound(plain(self), *plain(args), **plain(kwargs))
         if name in _DATA_SHAPED:
             rec.escape(f".{name}() (a data-dependent shape)")
         elif name == "__getitem__" and _bool_tracer_index(args[0]):
