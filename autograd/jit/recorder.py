@@ -110,24 +110,18 @@ class Recorder:
             self._before_write(args[i])
         result = self.run(fn, args, kwargs)
         if result is None:
-            self._emit_write(fn, plain(args), plain(kwargs), ())
+            self._emit_write(fn, plain(args), plain(kwargs))
             return None
         return self._finish(fn, args, kwargs, result, "function")
 
     def _finish(self, f, args, kwargs, result, kind, name=None):
         pargs, pkw = plain(args), plain(kwargs)
         out = kwargs.get("out")
-        if name == "ufunc.at" or (kind == "ufunc" and name.endswith(".at")):
-            self._emit_write(f, pargs, pkw, [pargs[0]])
+        if kind == "ufunc" and name.endswith(".at"):
+            self._emit_write(f, pargs, pkw)
             return None
         if out is not None or (kind == "method" and name in _INPLACE_METHODS) or result is None:
-            if out is not None:
-                targets = list(out) if isinstance(out, tuple) else [out]
-            elif result is None and kind == "method":
-                targets = [pargs[0]]
-            else:
-                targets = []
-            self._emit_write(f, pargs, pkw, [plain(t) for t in targets if t is not None])
+            self._emit_write(f, pargs, pkw)
             if out is not None:
                 return out[0] if isinstance(out, tuple) and len(out) == 1 else out
             return result
@@ -155,7 +149,7 @@ class Recorder:
                     snap = self.snapshots[id(b)] = b.copy()
                     self.code.append(("restore", b, snap))
 
-    def _emit_write(self, f, pargs, pkw, targets):
+    def _emit_write(self, f, pargs, pkw):
         self.code.append(("call", f, pargs, pkw, (), "effect"))
 
     def const(self, arr):
