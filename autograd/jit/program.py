@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import creation
 from .plan import plan
+from .recorder import _base
 
 
 class Program:
@@ -29,13 +30,6 @@ class Program:
         direct = _direct_inputs(code, inputs, outputs, contiguous)
         self.source, self.run = _generate(code, inputs, bindings, final_binding, direct)
         self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))
-
-
-def _base(a):
-    b = a.base
-    while isinstance(b, np.ndarray):
-        a, b = b, b.base
-    return a
 
 
 def check_order(code):
