@@ -104,6 +104,7 @@ class State:
         self.opts = [(o, o.state, o.param_groups, [g["params"] for g in o.param_groups])
                      for o in optimizers]
         self.grads = ()         # (tensor, .grad) pairs a program expects on entry
+
     def current(self):
         for t, a in self.arrays:
             if t.data is not a:
@@ -121,16 +122,3 @@ class State:
             if t.grad is not g:
                 return False
         return True
-
-    def why_stale(self):
-        """A short reason for the last failed ``current()`` (for messages and tests)."""
-        for t, a in self.arrays:
-            if t.data is not a:
-                return f"a tensor's array was replaced (shape {t.data.shape})"
-        for m, mode in self.modes:
-            if m.training is not mode:
-                return f"{type(m).__name__} switched to {'train' if m.training else 'eval'} mode"
-        for t, g in self.grads:
-            if t.grad is not g:
-                return "a gradient the step accumulates into was replaced"
-        return "an optimizer's state or parameter groups were replaced"
