@@ -23,7 +23,7 @@ for _name, _what in (("item", ".item()"), ("tolist", ".tolist()"), ("__bool__", 
 
 
 class _Entry:
-    __slots__ = ("program", "state", "outputs", "rebuild", "watched", "checks")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks")
 
 
 class CompiledStep:
@@ -177,7 +177,6 @@ class CompiledStep:
             state.grads = _pairs(final)
         entry.watched = (tensors, optimizers, schedulers)
         entry.checks = self.check
-        entry.outputs = outs
         entry.rebuild = lambda: _rebuild(spec, [o.copy() for o in outs])
         if key is not None:
             self.programs[key] = entry
