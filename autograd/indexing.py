@@ -61,9 +61,18 @@ def repeat_interleave(x, repeats=None, dim=None, output_size=None):
     return index_select(x, axis, idx)
 
 
+def _dim(x, dim, op):
+    """The axis `dim` names, for an op that takes one slot of a dimension (select,
+    unbind, narrow, unflatten): a 0-d tensor has none, as in PyTorch."""
+    if x.data.ndim == 0:
+        raise ShapeError(f"{op}: dim {dim} given but the tensor is 0-d (shape ()); "
+                         f"it has no dimension to take")
+    return _axes(x, dim, op)
+
+
 def select(x, dim, index):
     """x[..., index, ...] at dim (the dim is removed)."""
-    axis = _axes(x, dim, "select")
+    axis = _dim(x, dim, "select")
     n = x.data.shape[axis]
     if not -n <= index < n:
         raise OutOfRangeError(f"select: index {index} is out of range for dim {dim} of size {n}")
@@ -72,13 +81,13 @@ def select(x, dim, index):
 
 def unbind(x, dim=0):
     """The slices of x along dim, as a tuple of views (the dim removed)."""
-    axis = _axes(x, dim, "unbind")
+    axis = _dim(x, dim, "unbind")
     return tuple(x[(slice(None),) * axis + (i,)] for i in range(x.data.shape[axis]))
 
 
 def narrow(x, dim, start, length):
     """x[..., start:start + length, ...] at dim."""
-    axis = _axes(x, dim, "narrow")
+    axis = _dim(x, dim, "narrow")
     n = x.data.shape[axis]
     start = start + n if start < 0 else start
     if not (0 <= start <= n and 0 <= length <= n - start):
@@ -89,7 +98,7 @@ def narrow(x, dim, start, length):
 
 def unflatten(x, dim, sizes):
     """Dim `dim` split into `sizes` (one of them may be -1)."""
-    axis = _axes(x, dim, "unflatten")
+    axis = _dim(x, dim, "unflatten")
     shape = x.data.shape
     sizes = tuple(int(s) for s in sizes)
     known = int(np.prod([s for s in sizes if s != -1]))

@@ -179,3 +179,13 @@ def test_optimizers_accept_pytorchs_implementation_switches():
             opt.step()
         results.append(q.data.copy())
     np.testing.assert_array_equal(*results)
+
+
+@pytest.mark.parametrize("call", [lambda x: ag.unbind(x), lambda x: x.select(0, 0),
+                                  lambda x: x.narrow(-1, 0, 1), lambda x: x.unflatten(0, (1,))],
+                         ids=["unbind", "select", "narrow", "unflatten"])
+def test_dim_ops_on_a_0d_tensor_raise_a_shape_error_naming_the_op(call):
+    x = ag.tensor(3.0, requires_grad=True)
+    with pytest.raises(ag.ShapeError, match=r"0-d \(shape \(\)\)"):
+        call(x)
+    assert [t.shape for t in ag.unbind(ag.ones(2, 3), 1)] == [(2,)] * 3    # n-d unchanged
