@@ -15,16 +15,7 @@ import bisect
 
 import numpy as np
 
-
-def _base(a):
-    """The array owning `a`'s memory; through as_strided's wrapper object too."""
-    while True:
-        b = a.base
-        if b is not None and not isinstance(b, np.ndarray):
-            b = getattr(b, "base", None)
-        if not isinstance(b, np.ndarray):
-            return a
-        a = b
+from .recorder import _base
 
 
 def _bounds(a):

@@ -52,10 +52,14 @@ def takes_out(f):
 
 
 def _base(a):
-    b = a.base
-    while isinstance(b, np.ndarray):
-        a, b = b, b.base
-    return a
+    """The array owning `a`'s memory; through as_strided's wrapper object too."""
+    while True:
+        b = a.base
+        if b is not None and not isinstance(b, np.ndarray):
+            b = getattr(b, "base", None)
+        if not isinstance(b, np.ndarray):
+            return a
+        a = b
 
 
 class Recorder:
