@@ -15,7 +15,8 @@ pipeline they live on the first and the last stage, whose gradients are summed s
 two copies stay equal. Gradient clipping uses the norm of the whole model's gradient
 (each split weight counted once). Every rank draws the same batches as one process
 would, so with dropout 0 the losses are those of ``python examples/char_gpt.py``, up
-to float32 rounding.
+to float32 rounding; with --tp alone, with dropout too (the ranks draw one process's
+masks, ``nn.parallel.rng``).
 """
 import math
 import os
@@ -185,7 +186,12 @@ def train(args, data, config):
 
     ag.manual_seed(args.seed)
     par = ParallelGPT(GPT(config), args.tp, args.dp, args.pp, args.chunks)
-    ag.manual_seed(args.seed + 1000 * par.dp_rank + 1)    # dropout: its own per replica
+    if args.dp > 1 or args.pp > 1:
+        # dropout: a stream of its own per replica and per pipeline stage (stages seeded
+        # alike would drop the same units in different blocks), the same one on the
+        # ranks of a tensor-parallel group (nn.parallel.rng: their masks are one
+        # process's). With --tp alone, no reseeding: the masks are char_gpt.py's own.
+        ag.manual_seed(args.seed + 1000 * (par.pp_rank * args.dp + par.dp_rank) + 1)
     if args.batch_size % args.dp:
         raise SystemExit(f"--batch-size {args.batch_size} must be divisible by --dp {args.dp}")
     opt = par.optimizer(args.weight_decay, args.lr)

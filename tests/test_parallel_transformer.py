@@ -28,7 +28,8 @@ def checks(request):
     return _launch(request.param)
 
 
-CHECKS = ["tp_gpt_matches_single_process", "tp_checkpoint_moves_between_world_sizes",
+CHECKS = ["tp_gpt_matches_single_process", "tp_dropout_matches_single_process",
+          "tp_checkpoint_moves_between_world_sizes",
           "zero_matches_single_process", "pipeline_schedules_match_single_process",
           "dp_tp_mesh_with_no_sync", "vocab_parallel_embedding_head_and_loss"]
 
@@ -40,7 +41,7 @@ def test_transformer_parallel(checks, name):
     assert checks[name] == "ok", checks[name]
 
 
-CHAR_GPT = ["--quick", "--iters", "4", "--dropout", "0", "--no-pictures", "--log-interval",
+CHAR_GPT = ["--quick", "--iters", "4", "--no-pictures", "--log-interval",
             "1", "--eval-interval", "4", "--eval-iters", "2", "--batch-size", "4",
             "--block-size", "16", "--n-embd", "32"]
 
@@ -54,30 +55,41 @@ def _steps(output):
 
 @pytest.fixture(scope="module")
 def char_gpt_one_process(tmp_path_factory):
+    """{dropout: (stdout, checkpoint path)} of one-process runs, made on first use."""
     import subprocess
     import sys
-    out = tmp_path_factory.mktemp("one")
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples/char_gpt.py"),
-                           *CHAR_GPT, "--out", str(out)], capture_output=True, text=True,
-                          env=env, timeout=120)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout, out / "ckpt.gg"
+    runs = {}
+
+    def get(dropout):
+        if dropout not in runs:
+            out = tmp_path_factory.mktemp("one")
+            env = dict(os.environ, PYTHONPATH=ROOT)
+            proc = subprocess.run([sys.executable, os.path.join(ROOT, "examples/char_gpt.py"),
+                                   *CHAR_GPT, "--dropout", dropout, "--out", str(out)],
+                                  capture_output=True, text=True, env=env, timeout=120)
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            runs[dropout] = proc.stdout, out / "ckpt.gg"
+        return runs[dropout]
+    return get
 
 
 @needs_mpi
-@pytest.mark.parametrize("n, flags", [(2, ["--tp", "2"]), (4, ["--pp", "2", "--dp", "2"]),
-                                      (4, ["--pp", "2", "--tp", "2"])])
-def test_char_gpt_parallel_equals_one_process(char_gpt_one_process, tmp_path, n, flags):
+@pytest.mark.parametrize("n, flags, dropout", [(2, ["--tp", "2"], "0"),
+                                               (2, ["--tp", "2"], "0.2"),
+                                               (4, ["--pp", "2", "--dp", "2"], "0"),
+                                               (4, ["--pp", "2", "--tp", "2"], "0")])
+def test_char_gpt_parallel_equals_one_process(char_gpt_one_process, tmp_path, n, flags,
+                                              dropout):
     """char_gpt.py under mpiexec with --tp/--dp/--pp prints the losses of the
-    one-process run and saves the unsplit model, equal to its weights (float32)."""
+    one-process run and saves the unsplit model, equal to its weights (float32); with
+    --tp alone, with dropout too (the ranks draw one process's masks)."""
     import numpy as np
     import nn
-    expected, ckpt = char_gpt_one_process
+    expected, ckpt = char_gpt_one_process(dropout)
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
     proc = run(n, os.path.join(ROOT, "examples/char_gpt.py"), *CHAR_GPT, *flags,
-               "--out", tmp_path, timeout=120, env=env)
+               "--dropout", dropout, "--out", tmp_path, timeout=120, env=env)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert f"{n} processes" in proc.stdout
     steps = _steps(proc.stdout)

@@ -13,10 +13,17 @@ Parameter names are nanoGPT's (``attn.c_attn``, ``attn.c_proj``, ``mlp.c_fc``,
 ``mlp.c_proj``) and ``state_dict()`` gathers the whole weights, so the checkpoint of
 a tensor-parallel model is the unsplit model's, loadable on any number of ranks.
 
-Dropout: a mask drawn in the replicated part is the same on every rank only if the
-ranks' generators are seeded alike; inside the split part each rank draws for its own
-heads from its own generator (not the draws of a single process).
+Dropout (``nn.parallel.rng``): the masks are those one process draws with the same
+seed. On the replicated activations (after each row-parallel projection) every rank
+draws the whole mask; on the attention weights, split by heads, each rank draws only
+its heads' part of the whole mask and skips the others' draws. So every rank of the
+group must hold the same generator state: the first training forward with dropout
+checks it (one allgather) and raises ArgumentError if the ranks were seeded apart.
 """
+import math
+
+import numpy as np
+
 from autograd.errors import ArgumentError
 
 from .. import functional as F
@@ -24,6 +31,7 @@ from ..activation import GELU
 from ..dropout import Dropout
 from ..module import Module
 from .comm import get_comm
+from .rng import check_same_generator, dropout_part
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
 
 
@@ -59,8 +67,16 @@ class ParallelCausalSelfAttention(Module):
         b, t, _ = x.shape
         h, d = self.local_heads, self.n_embd // self.n_head
         qkv = self.c_attn(x).reshape(b, t, 3, h, d).permute(2, 0, 3, 1, 4)
-        y = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], is_causal=True,
-                                           dropout_p=self.dropout if self.training else 0.0)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        if self.training and self.dropout > 0.0:
+            _check_generator(self)
+            # the composite of F.scaled_dot_product_attention, with the weights' mask
+            # this rank's heads of the whole (B, H, T, T) mask
+            scores = ((q * (1.0 / math.sqrt(d))) @ k.mT).where(np.tri(t, t, dtype=bool),
+                                                              -np.inf)
+            y = dropout_part(scores.softmax(-1), self.dropout, True, 1, self.comm) @ v
+        else:
+            y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         y = y.transpose(1, 2).reshape(b, t, h * d)
         return self.resid_dropout(self.c_proj(y))
 
@@ -94,7 +110,16 @@ class ParallelMLP(Module):
                    c_fc=mlp.c_fc, c_proj=mlp.c_proj)
 
     def forward(self, x):
+        if self.training and self.dropout.p > 0.0:
+            _check_generator(self)
         return self.dropout(self.c_proj(self.act(self.c_fc(x))))
+
+
+def _check_generator(module):
+    """Once per module: the ranks' generators agree (else replicated masks differ)."""
+    if not getattr(module, "_generator_checked", False):
+        check_same_generator(module.comm, type(module).__name__)
+        module._generator_checked = True
 
 
 def _column(linear, n_in, n_out, bias, comm, dtype, stride=1):

@@ -36,18 +36,18 @@ def check(fn):
 class TinyGPT(nn.Module):
     """examples/gpt.py's GPT (a small configuration), called as (idx, targets) -> loss."""
 
-    def __init__(self, vocab=11, block=8, c=8, h=4, layers=2):
+    def __init__(self, vocab=11, block=8, c=8, h=4, layers=2, dropout=0.0):
         super().__init__()
         self.gpt = GPT(GPTConfig(vocab_size=vocab, block_size=block, n_layer=layers,
-                                 n_head=h, n_embd=c, dropout=0.0))
+                                 n_head=h, n_embd=c, dropout=dropout))
 
     def forward(self, idx, targets):
         return self.gpt(idx, targets)[1]
 
 
-def gpt(seed):
+def gpt(seed, dropout=0.0):
     ag.manual_seed(seed)
-    model = TinyGPT()
+    model = TinyGPT(dropout=dropout)
     with ag.no_grad():                       # larger weights than the default init, so
         for p in model.parameters():         # that every path carries signal
             p.data[...] = np.random.default_rng(seed + p.data.size).normal(
@@ -118,6 +118,45 @@ def tp_gpt_matches_single_process(comm):
     losses, ref_losses = train(tp, opt, xs, ys, 3), train(ref, ref_opt, xs, ys, 3)
     assert_close(losses, ref_losses, "losses")
     compare_states(full_state(tp), full_state(ref), "after 3 AdamW steps")
+
+
+@check
+def tp_dropout_matches_single_process(comm):
+    """With dropout (embeddings, attention weights, residual branches) the
+    tensor-parallel GPT draws the masks of one process with the same seed: 3 AdamW
+    steps equal the one-process run; the residual stream, held whole by every rank,
+    is bit-identical across the ranks after 12 steps; ranks seeded apart are an
+    ArgumentError at the first forward, not a silent drift."""
+    import autograd.errors
+    kw = dict(lr=0.01, eps=1e-6)
+    xs, ys = tokens(12, seed=5)
+    ref = gpt(12, dropout=0.3)
+    tp = parallelize_transformer(gpt(12, dropout=0.3), comm)
+    ag.manual_seed(40)
+    expected = train(ref, nn.optim.AdamW(ref.parameters(), **kw), xs, ys, 3)
+    ag.manual_seed(40)
+    opt = nn.optim.AdamW(tp.parameters(), **kw)
+    assert_close(train(tp, opt, xs, ys, 3), expected, "losses with dropout")
+    compare_states(full_state(tp), full_state(ref), "weights after 3 steps with dropout")
+    train(tp, opt, xs[3:], ys[3:], 9)
+    stream = []
+    handle = tp.gpt.transformer.h[1].register_forward_hook(
+        lambda m, args, out: stream.append(out.data.copy()))
+    tp(xs[0], ys[0])
+    handle.remove()
+    whole = [stream[0], tp.gpt.transformer.wte.weight.data]       # replicated, both
+    for r, other in enumerate(comm.allgather(whole)):
+        assert all(np.array_equal(a, b) for a, b in zip(other, whole)), \
+            f"the replicated residual stream or embedding of rank {r} differs from this " \
+            f"rank's after 12 steps"
+    fresh = parallelize_transformer(gpt(13, dropout=0.3), comm)
+    ag.manual_seed(41 + comm.Get_rank())
+    try:
+        fresh(xs[0], ys[0])
+    except autograd.errors.ArgumentError as e:
+        assert "differs from rank 0's" in str(e), e
+    else:
+        raise AssertionError("ranks seeded apart trained without an error")
 
 
 @check
