@@ -1,7 +1,8 @@
-"""Instruction counts (valgrind) of the op chain and the small MLP step: deterministic,
-immune to the machine's load, for A/B decisions on the engine's hot path.
+"""Instruction counts (valgrind) of the op chain, the small MLP step and the deep chain:
+deterministic, immune to the machine's load, for A/B decisions on the engine's hot path.
 
-    python benchmarks/instructions.py            # needs valgrind on PATH
+    python benchmarks/instructions.py                       # needs valgrind on PATH
+    python benchmarks/instructions.py op_chain deep_chain   # only these workloads
 
 Each workload runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice,
 with `n` and `2n` steps after the same warm-up; the difference divided by `n` is the
@@ -27,6 +28,10 @@ kind, n = sys.argv[1], int(sys.argv[2])
 if kind == "op_chain":
     import op_overhead
     step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE))
+elif kind == "deep_chain":
+    import deep_chain, op_overhead
+    step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE),
+                                       deep_chain.DEPTHS[0])
 else:
     import mlp_step
     x, y, params = mlp_step.problem(16, 64)
@@ -40,7 +45,8 @@ for _ in range(n):
 '''
 
 WORKLOADS = {"op_chain": (10, "per 1,000-op chain, forward + backward"),
-             "mlp_step": (20, "per MLP step, B=16 H=64")}
+             "mlp_step": (20, "per MLP step, B=16 H=64"),
+             "deep_chain": (2, "per 10^4-op chain (deep_chain.py's first depth)")}
 
 
 def count(kind, n):
@@ -61,10 +67,15 @@ def per_step(kind, n):
     return (count(kind, 2 * n) - count(kind, n)) / n
 
 
-def main():
+def main(kinds=None):
+    unknown = set(kinds or ()) - set(WORKLOADS)
+    if unknown:
+        sys.exit(f"unknown workload(s) {sorted(unknown)}; choose from {list(WORKLOADS)}")
     for kind, (n, what) in WORKLOADS.items():
+        if kinds and kind not in kinds:
+            continue
         print(f"{kind:10s} {per_step(kind, n):14,.0f} instructions {what}")
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
