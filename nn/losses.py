@@ -231,7 +231,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
 
 
 def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
-    """-sum_c w_c * target_c * log softmax(input)_c per sample; 'mean' divides by N."""
+    """-sum_c w_c * target_c * log softmax(input)_c per sample; 'mean' divides by the
+    number of samples, N * d1 * ... for an (N, C, d1, ...) input (not by the weights)."""
     dim = 1 if input.ndim > 1 else 0
     target = _target(target, input, "cross_entropy")
     if target.shape != input.shape:
@@ -245,8 +246,8 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
         wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
         prod = prod * wdata.astype(input.dtype).reshape((c,) + (1,) * (input.ndim - 2))
     loss = -prod.sum(dim)
-    if reduction == "mean" and input.ndim > 1:
-        return loss.sum() * (1.0 / input.shape[0])
+    if reduction == "mean":      # over every sample: N * d1 * ... (NaN for none, as PyTorch)
+        return _mean(loss.sum(), loss.data.size)
     return _reduce(loss, reduction, "cross_entropy")
 
 
