@@ -76,3 +76,73 @@ def test_cross_entropy_probability_targets(reduction, shape, kw):
     compare(lambda x, p, **k: F.cross_entropy(x, p, reduction=reduction, **k),
             lambda x, p, **k: TF.cross_entropy(x, p.detach(), reduction=reduction, **k),
             [randn(*shape), rng.uniform(size=shape)], kw)
+
+
+# --- optimizers ------------------------------------------------------------------------------
+def _optimizer_pair(name, kwargs, params, named=False):
+    """The same optimizer over copies of `params` (arrays) in gradgraph and in PyTorch."""
+    ours = [nn.Parameter(ag.tensor(p.copy())) for p in params]
+    theirs = [torch.nn.Parameter(torch.tensor(p.copy())) for p in params]
+    if named:
+        ours = [(f"p{i}", p) for i, p in enumerate(ours)]
+        theirs = [(f"p{i}", p) for i, p in enumerate(theirs)]
+    return getattr(nn.optim, name)(ours, **kwargs), getattr(torch.optim, name)(theirs, **kwargs)
+
+
+def _step_both(a, b, grads):
+    for pa, pb, g in zip(a.param_groups[0]["params"], b.param_groups[0]["params"], grads):
+        pa.grad, pb.grad = ag.tensor(g), torch.tensor(g)
+    a.step()
+    b.step()
+
+
+OPTIMIZERS = [
+    ("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1, maximize=True)),
+    ("Adam", dict(lr=0.01, amsgrad=True, weight_decay=0.1)),
+    ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
+    ("AdamW", dict(lr=0.01, maximize=True, amsgrad=True)),
+    ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
+]
+
+
+@pytest.mark.parametrize("name, kwargs", OPTIMIZERS, ids=lambda v: str(v))
+@pytest.mark.parametrize("named", [False, True])
+def test_optimizer_groups_state_and_steps_match_pytorch(name, kwargs, named):
+    params = [randn(3, 4), randn(4)]
+    a, b = _optimizer_pair(name, kwargs, params, named)
+    for _ in range(4):
+        _step_both(a, b, [randn(3, 4), randn(4)])
+    for pa, pb in zip(a.param_groups[0]["params"], b.param_groups[0]["params"]):
+        np.testing.assert_allclose(pa.data, pb.detach().numpy(), rtol=1e-12, atol=1e-14)
+    sa, sb = a.state_dict(), b.state_dict()
+    assert {k: v for k, v in sa["param_groups"][0].items()} == \
+        {k: v for k, v in sb["param_groups"][0].items()}
+    assert {i: sorted(s) for i, s in sa["state"].items()} == \
+        {i: sorted(s) for i, s in sb["state"].items()}
+    # PyTorch's state dict (as arrays) loads into ours and the next steps agree
+    c, _ = _optimizer_pair(name, kwargs, [p.detach().numpy() for p in b.param_groups[0]["params"]])
+    c.load_state_dict({"state": {i: {k: (v.numpy() if k != "step" else int(v)) for k, v in s.items()}
+                                 for i, s in sb["state"].items()},
+                       "param_groups": sb["param_groups"]})
+    grads = [randn(3, 4), randn(4)]
+    _step_both(c, b, grads)
+    for pc, pb in zip(c.param_groups[0]["params"], b.param_groups[0]["params"]):
+        np.testing.assert_allclose(pc.data, pb.detach().numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_optimizer_state_dict_without_newer_group_keys_still_steps():
+    # a checkpoint saved before a group key existed keeps the optimizer's value for it
+    p = nn.Parameter(ag.ones(3))
+    opt = nn.optim.AdamW([p], lr=0.1)
+    state = opt.state_dict()
+    del state["param_groups"][0]["decoupled_weight_decay"]
+    opt.load_state_dict(state)
+    p.grad = ag.ones(3)
+    opt.step()
+    assert opt.param_groups[0]["decoupled_weight_decay"] is True
+
+
+def test_optimizer_names_all_or_none():
+    p, q = nn.Parameter(ag.ones(2)), nn.Parameter(ag.ones(2))
+    with pytest.raises(ag.ArgumentError, match="every parameter with a name"):
+        nn.optim.SGD([("p", p), q], lr=0.1)

@@ -12,17 +12,17 @@ class Adam(Optimizer):
     (negated if `maximize`), m and v the moment estimates:
 
         g <- g + weight_decay * p                  (Adam: L2 penalty in the gradient)
-        p <- p * (1 - lr * weight_decay)           (AdamW: decoupled decay, instead)
+        p <- p * (1 - lr * weight_decay)           (AdamW, or decoupled_weight_decay=True:
+                                                    decoupled decay, instead)
         m <- m + (1 - beta1) * (g - m)
         v <- beta2 * v + (1 - beta2) * g^2
         v_max <- max(v_max, v)                     (amsgrad; then v_max replaces v below)
         p <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
     """
 
-    decoupled_weight_decay = False
-
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None, decoupled_weight_decay=False):
         name = type(self).__name__
         check_hyperparameters(name, lr=lr, eps=eps, weight_decay=weight_decay)
         if not (0.0 <= betas[0] < 1.0 and 0.0 <= betas[1] < 1.0):
@@ -31,11 +31,13 @@ class Adam(Optimizer):
                                       weight_decay=weight_decay, amsgrad=amsgrad,
                                       maximize=maximize,
                                       **cpu_options(name, foreach, fused, capturable,
-                                                    differentiable)))
+                                                    differentiable),
+                                      decoupled_weight_decay=bool(decoupled_weight_decay)))
 
     def _update(self, group, params):
         lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
         weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        decoupled = group["decoupled_weight_decay"]
         for p in params:
             x = p.data
             t1, t2 = self.scratch(p)
@@ -45,7 +47,6 @@ class Adam(Optimizer):
                                          "exp_avg_sq": np.zeros_like(x)}
             step = state["step"] = state["step"] + 1
             m, v = state["exp_avg"], state["exp_avg_sq"]
-            decoupled = self.decoupled_weight_decay
             if weight_decay and decoupled:
                 x *= 1 - lr * weight_decay
             d = update_direction(p, t1, t2, maximize, 0 if decoupled else weight_decay)
@@ -64,12 +65,12 @@ class Adam(Optimizer):
 
 class AdamW(Adam):
     """Adam with decoupled weight decay: ``p <- p * (1 - lr * weight_decay)`` before the
-    Adam step, instead of adding ``weight_decay * p`` to the gradient."""
-
-    decoupled_weight_decay = True
+    Adam step, instead of adding ``weight_decay * p`` to the gradient (Adam with
+    ``decoupled_weight_decay=True``, as in PyTorch)."""
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False, foreach=None, capturable=False, differentiable=False, fused=None):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          foreach=foreach, capturable=capturable, differentiable=differentiable,
-                         fused=fused)
+                         fused=fused, decoupled_weight_decay=True)

@@ -27,8 +27,9 @@ required = _Required()
 class Optimizer:
     """Base class: ``Optimizer(params, defaults)``.
 
-    `params` is an iterable of Tensors, or of dicts each with a ``'params'`` list and
-    hyperparameters that override `defaults` for that group. ``state[p]`` is a dict per
+    `params` is an iterable of Tensors, of (name, Tensor) pairs (``named_parameters()``;
+    the names go to the group's ``'param_names'``), or of dicts each with a ``'params'``
+    list and hyperparameters that override `defaults` for that group. ``state[p]`` is a dict per
     parameter; ``state_dict()`` has PyTorch's layout (state keyed by integer parameter
     index, ``param_groups`` with ``'params'`` as index lists)."""
 
@@ -63,6 +64,13 @@ class Optimizer:
             raise ArgumentError("add_param_group: parameters must be an ordered collection (list "
                             "or tuple), not a set, so that the order is the same on every run")
         params = list(params) if params is not None else []
+        named = [isinstance(p, tuple) for p in params]
+        if any(named):                       # (name, tensor) pairs, as named_parameters()
+            if not all(named):
+                raise ArgumentError("add_param_group: give every parameter with a name "
+                                    "(as named_parameters() does) or none of them")
+            group["param_names"] = [name for name, _ in params]
+            params = [p for _, p in params]
         for i, p in enumerate(params):
             if not isinstance(p, Tensor):
                 raise ArgumentError(f"add_param_group: parameter {i} is a {type(p).__name__}, "
@@ -162,7 +170,8 @@ class Optimizer:
                 continue
             state[p] = {k: _restore(v, p, k, name) for k, v in values.items()}
         self.state = state
-        self.param_groups = [{**{k: v for k, v in saved.items() if k != "params"},
+        # keys the saved groups lack (an older checkpoint) keep the optimizer's values
+        self.param_groups = [{**group, **{k: v for k, v in saved.items() if k != "params"},
                               "params": group["params"]}
                              for saved, group in zip(saved_groups, self.param_groups)]
 
@@ -210,12 +219,14 @@ class _Workspace:
         return views
 
 
-def cpu_options(opt, foreach=None, fused=None, capturable=False, differentiable=False):
+def cpu_options(opt, foreach=None, fused=None, capturable=False, differentiable=False,
+                keys=("foreach", "fused", "capturable", "differentiable")):
     """PyTorch's implementation switches, for its param groups. `foreach` and `fused`
     choose how PyTorch batches the update over tensors: gradgraph's step is the same
     maths whatever they say, so any value is accepted and kept. `capturable` (CUDA-graph
     capture) and `differentiable` (an update recorded by autograd) change what the step
-    is, and gradgraph has neither: True is an error."""
+    is, and gradgraph has neither: True is an error. Returns the switches named in
+    `keys` (the ones PyTorch's optimizer keeps in its param groups) for the defaults."""
     for name, value in (("foreach", foreach), ("fused", fused)):
         if value not in (None, True, False):
             raise ArgumentError(f"{opt}: {name} must be None, True or False, got {value!r}")
@@ -226,7 +237,8 @@ def cpu_options(opt, foreach=None, fused=None, capturable=False, differentiable=
         raise ArgumentError(f"{opt}: differentiable=True (an update autograd can differentiate "
                             f"through) is not supported: gradgraph's step writes the parameters "
                             f"in place without recording; leave it False")
-    return dict(foreach=foreach, fused=fused, capturable=False, differentiable=False)
+    switches = dict(foreach=foreach, fused=fused, capturable=False, differentiable=False)
+    return {k: switches[k] for k in keys}
 
 
 def check_hyperparameters(opt, **values):

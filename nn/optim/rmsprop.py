@@ -18,14 +18,15 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
-                 centered=False, *, maximize=False, foreach=None, capturable=False,
-                 differentiable=False):
+                 centered=False, capturable=False, foreach=None, maximize=False,
+                 differentiable=False):      # all positional, in PyTorch's order
         check_hyperparameters("RMSprop", lr=lr, alpha=alpha, eps=eps,
                               weight_decay=weight_decay, momentum=momentum)
         super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
                                       momentum=momentum, centered=centered, maximize=maximize,
                                       **cpu_options("RMSprop", foreach, None, capturable,
-                                                    differentiable)))
+                                                    differentiable,
+                                                    ("foreach", "capturable", "differentiable"))))
 
     def _update(self, group, params):
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]

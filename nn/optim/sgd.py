@@ -26,7 +26,8 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov,
                                       maximize=maximize,
                                       **cpu_options("SGD", foreach, fused, capturable,
-                                                    differentiable)))
+                                                    differentiable,
+                                                    ("foreach", "fused", "differentiable"))))
 
     def _update(self, group, params):
         lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
