@@ -6,7 +6,12 @@ the program alone sees lives from its first to its last mention; when it is dead
 memory goes back to a pool, and a later temporary takes the smallest free block that
 fits. Every array an instruction names that views a moved temporary is remade on its
 new memory with the same offset, shape and strides. A block freed at instruction i is
-reused only from instruction i + 1 on, so no call reads and writes one block.
+reused only from instruction i + 1 on, so no call reads and writes one block, with one
+exception, the in-place rewrite: an elementwise ufunc whose input is a temporary dying
+at that call, as a whole array of the output's shape, dtype and strides (no
+broadcasting, no cast, no other view of it among the arguments), writes its output
+into that input's block (``exp(t, out=t)``). An elementwise ufunc computes each output
+element from the input elements at the same index only, so the bits are the same.
 
 Kept in place: the inputs, the returned arrays, the gradients bound to parameters, and
 everything the program did not compute (parameters, buffers, constants).
@@ -58,8 +63,9 @@ def _defines(ins):
 
 
 def plan(code, keep):
-    """`code` with dead calls dropped and temporaries in shared buffers; `keep` holds
-    the ids of base arrays that must stay where they are."""
+    """(`code` with dead calls dropped and temporaries in shared buffers, the number of
+    calls rewritten to run in place); `keep` holds the ids of base arrays that must stay
+    where they are."""
     code = _forward_copies(_drop_dead(code, keep), keep)
     temps = {}
     for ins in code:
@@ -88,11 +94,18 @@ def plan(code, keep):
     ends = {}
     for k, i in last.items():
         ends.setdefault(i, []).append(k)
-    free, moved, blocks = [], {}, []
+    free, moved, blocks, inplace = [], {}, [], 0
     for i, ins in enumerate(code):
+        handed = None
         for o in _defines(ins):
             k = id(o)
             if k in temps and first.get(k) == i and k not in moved:
+                src = _inplace_source(ins, o, temps, last, i)
+                if src is not None and src in moved:
+                    moved[k] = moved[src]          # the input's block, handed over
+                    handed = src
+                    inplace += 1
+                    continue
                 need = max(o.nbytes, 1)
                 fits = [j for j, b in enumerate(free) if b.nbytes >= need]
                 if fits:
@@ -102,10 +115,10 @@ def plan(code, keep):
                     blocks.append(block)
                 moved[k] = block
         for k in ends.get(i, ()):
-            if k in moved:
+            if k in moved and k != handed:
                 free.append(moved[k])
     if not moved:
-        return code
+        return code, inplace
     remade = {}
 
     def remap(x):
@@ -145,7 +158,30 @@ def plan(code, keep):
             out.append(("draw", name, args, kwargs, remap(o)))
         else:
             out.append(ins)
-    return out
+    return out, inplace
+
+
+def _inplace_source(ins, o, temps, last, i):
+    """The id of the input of call `ins` (instruction i) that may hold its output `o`,
+    or None. Legal when the call is an elementwise ufunc (no core dimensions: matmul
+    is a ufunc too, and not elementwise) with one output and no ``where=``, and the
+    input is a temporary whose last mention is this call, a whole array of `o`'s shape,
+    dtype and strides, that no other argument views."""
+    if ins[0] != "call" or ins[5] != "out" or len(ins[4]) != 1:
+        return None
+    f, args, kwargs = ins[1], ins[2], ins[3]
+    if type(f) is not np.ufunc or f.signature is not None or f.nout != 1:
+        return None
+    if "where" in kwargs or "out" in kwargs:
+        return None
+    for a in args:
+        k = id(a)
+        if (isinstance(a, np.ndarray) and a.base is None and k in temps and last.get(k) == i
+                and a.shape == o.shape and a.dtype == o.dtype and a.strides == o.strides
+                and all(b is a or not isinstance(b, np.ndarray) or _base(b) is not a
+                        for b in _arrays((args, kwargs)))):
+            return k
+    return None
 
 
 _COPIES = {np.array, np.ndarray.copy, np.ndarray.astype, np.asarray, np.ascontiguousarray}

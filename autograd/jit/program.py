@@ -24,7 +24,7 @@ class Program:
     def __init__(self, code, inputs, bindings, final_binding, outputs=(), contiguous=()):
         keep = list(inputs) + list(outputs)
         keep += [g.data for b in list(bindings) + [final_binding] for _, g in b if g is not None]
-        code = plan(code, {id(_base(a)) for a in keep})
+        code, self.n_inplace = plan(code, {id(_base(a)) for a in keep})
         self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers
         direct = _direct_inputs(code, inputs, outputs, contiguous)

@@ -1,0 +1,136 @@
+"""ag.compile's planner (autograd/jit/plan.py): which elementwise calls it rewrites to run
+in place, and each case where that would be wrong and it must refuse."""
+import numpy as np
+
+import autograd as ag
+from autograd.jit.plan import plan
+
+
+def call(f, args, out, **kwargs):
+    return ("call", f, tuple(args), kwargs, (out,), "out")
+
+
+def rewritten(code, keep=()):
+    """(number of in-place rewrites, the planned code) of `code`, with the arrays in
+    `keep` held in place (inputs, returned values, parameters)."""
+    planned, n = plan(code, {id(a) for a in keep})
+    return n, planned
+
+
+def in_place(ins):
+    """True if a planned call writes into the memory of one of its inputs."""
+    out = ins[4][0]
+    return any(isinstance(a, np.ndarray) and np.shares_memory(a, out) for a in ins[2])
+
+
+def test_a_chain_of_elementwise_ops_runs_in_place():
+    x = np.linspace(-1, 1, 12).reshape(4, 3)
+    t, u, v, r = (np.empty((4, 3)) for _ in range(4))
+    code = [call(np.exp, [x], t), call(np.negative, [t], u), call(np.multiply, [u, 2.0], v),
+            call(np.add, [v, x], r)]
+    want = np.exp(x) * -2.0 + x
+    n, planned = rewritten(code, keep=(x, r))
+    assert n == 2                      # negative and multiply; exp reads an input, add
+    assert [in_place(i) for i in planned] == [False, True, True, False]    # writes r
+    for _, f, args, kwargs, outs, _ in planned:
+        f(*args, outs[0], **kwargs)
+    assert np.array_equal(r, want)
+
+
+def test_the_same_temporary_twice_is_in_place():
+    x = np.arange(6.0)
+    t, u, r = np.empty(6), np.empty(6), np.empty(6)
+    n, planned = rewritten([call(np.exp, [x], t), call(np.multiply, [t, t], u),
+                            call(np.add, [u, x], r)], keep=(x, r))
+    assert n == 1 and in_place(planned[1])
+
+
+def test_refused_while_a_view_of_the_input_is_live():
+    x = np.ones((4, 3))
+    t, u, r = np.empty((4, 3)), np.empty((4, 3)), np.empty(3)
+    view = t[0]                         # read after the call
+    code = [call(np.exp, [x], t), call(np.negative, [t], u), call(np.add, [view, u[1]], r)]
+    n, planned = rewritten(code, keep=(x, r))
+    assert n == 0 and not in_place(planned[1])
+
+
+def test_refused_when_another_argument_views_the_input():
+    x = np.ones((3, 3))
+    t, r, s, out = (np.empty((3, 3)) for _ in range(4))
+    tt = t.T
+    n, planned = rewritten([call(np.exp, [x], t), call(np.add, [t, tt], r),
+                            call(np.negative, [r], s), call(np.add, [s, x], out)], keep=(x, out))
+    assert n == 1 and in_place(planned[2])   # only -r: t + t.T is not elementwise
+
+
+def test_refused_when_broadcasting_changes_the_shape():
+    x = np.ones((1, 3))
+    y = np.ones((4, 3))
+    t, u, r = np.empty((1, 3)), np.empty((4, 3)), np.empty((4, 3))
+    n, _ = rewritten([call(np.exp, [x], t), call(np.add, [t, y], u),
+                      call(np.add, [u, y], r)], keep=(x, y, r))
+    assert n == 0
+
+
+def test_refused_when_the_dtype_changes():
+    x = np.arange(6)
+    t, u, r = np.empty(6, np.int64), np.empty(6), np.empty(6)
+    n, _ = rewritten([call(np.negative, [x], t), call(np.sqrt, [t], u),
+                      call(np.add, [u, 1.0], r)], keep=(x, r))
+    assert n == 0
+    x32 = np.ones(6, np.float32)
+    t32, u64 = np.empty(6, np.float32), np.empty(6)
+    n, _ = rewritten([call(np.exp, [x32], t32), call(np.add, [t32, np.ones(6)], u64),
+                      call(np.add, [u64, 1.0], r)], keep=(x32, r))
+    assert n == 0
+
+
+def test_refused_for_a_value_returned_to_the_user():
+    x = np.ones(5)
+    t, u = np.empty(5), np.empty(5)
+    n, _ = rewritten([call(np.exp, [x], t), call(np.negative, [t], u)], keep=(x, t, u))
+    assert n == 0
+
+
+def test_refused_for_a_value_saved_for_backward():
+    x = np.ones(5)
+    t, u, g, r = np.empty(5), np.empty(5), np.empty(5), np.empty(5)
+    code = [call(np.exp, [x], t),            # forward: t = exp(x), saved
+            call(np.negative, [t], u),       # forward goes on from t
+            call(np.multiply, [u, t], g),    # backward reads the saved t
+            call(np.add, [g, 1.0], r)]
+    n, planned = rewritten(code, keep=(x, r))
+    assert not in_place(planned[1])
+    assert n == 1 and in_place(planned[2])   # u and t both die at the multiply
+
+
+def test_refused_for_matmul_a_ufunc_that_is_not_elementwise():
+    x = np.ones((3, 3))
+    t, u, r = np.empty((3, 3)), np.empty((3, 3)), np.empty((3, 3))
+    n, _ = rewritten([call(np.exp, [x], t), call(np.matmul, [t, x], u),
+                      call(np.add, [u, x], r)], keep=(x, r))
+    assert n == 0
+
+
+def test_refused_with_where():
+    x = np.ones(4)
+    t, u, r = np.empty(4), np.empty(4), np.empty(4)
+    mask = np.array([True, False, True, False])
+    n, _ = rewritten([call(np.exp, [x], t), call(np.negative, [t], u, where=mask),
+                      call(np.add, [u, x], r)], keep=(x, r, mask))
+    assert n == 0
+
+
+def test_compiled_program_counts_its_rewrites_and_matches_eager():
+    rng = np.random.default_rng(0)
+    w = ag.tensor(rng.standard_normal((6, 6)))
+
+    def f(x):
+        with ag.no_grad():
+            return ((x @ w).exp() * 2 + 1).tanh()
+    step = ag.compile(f)
+    xs = [ag.tensor(rng.standard_normal((4, 6))) for _ in range(4)]
+    for x in xs:
+        assert np.array_equal(step(x).data, f(x).data)
+    program = next(iter(step.programs.values())).program
+    assert program.n_inplace == 3          # exp, * 2, + 1; tanh writes the returned array
