@@ -6,7 +6,10 @@
 
 The processes form a (pp, dp, tp) mesh (``nn.parallel.init_device_mesh``): tensor
 parallel splits every attention and MLP over the "tp" ranks
-(``parallelize_transformer``); the pipeline puts [embeddings, block 0, ..., block n-1,
+(``parallelize_transformer``), and the vocabulary too: the token embedding by rows
+(``VocabParallelEmbedding``, any vocabulary size), the tied head giving each rank the
+logits of its own words and the loss computed from those parts
+(``vocab_parallel_cross_entropy``); the pipeline puts [embeddings, block 0, ..., block n-1,
 final LayerNorm + head] on the "pp" ranks in consecutive groups and runs 1F1B over
 --chunks micro-batches; data parallel gives each "dp" replica its slice of every batch
 (``DistributedDataParallel`` without a pipeline; with one, the gradients are averaged
@@ -27,7 +30,9 @@ import autograd as ag
 import nn
 import nn.functional as F
 from nn.parallel import (ColumnParallelLinear, DistributedDataParallel, Pipeline,
-                         RowParallelLinear, init_device_mesh, parallelize_transformer)
+                         RowParallelLinear, VocabParallelEmbedding, init_device_mesh,
+                         parallelize_transformer, vocab_parallel_cross_entropy,
+                         vocab_parallel_head)
 from nn.parallel.comm import allreduce_sum, mpi
 
 
@@ -55,8 +60,13 @@ class Head(nn.Module):
         return self.lm_head(self.ln_f(x))
 
 
-def lm_loss(logits, targets):
-    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1))
+def lm_loss(logits, targets, comm=None):
+    """GPT's mean cross-entropy of logits (B, T, V) against targets (B, T) (-1: ignored);
+    with `comm`, from each rank's slice of the vocabulary (B, T, V/p)."""
+    flat, t = logits.reshape(-1, logits.shape[-1]), targets.reshape(-1)
+    if comm is None:
+        return F.cross_entropy(flat, t, ignore_index=-1)
+    return vocab_parallel_cross_entropy(flat, t, comm, ignore_index=-1)
 
 
 class ParallelGPT:
@@ -71,23 +81,30 @@ class ParallelGPT:
         self.gpt, self.tp, self.dp, self.pp = gpt, tp, dp, pp
         self.rank = world.Get_rank()
         self.pp_rank, self.dp_rank, self.tp_rank = mesh.coordinate
+        self.vocab_comm = None
         if tp > 1:
             parallelize_transformer(gpt, mesh["tp"])
+            self.vocab_comm = mesh["tp"]
+            wte = VocabParallelEmbedding.from_embedding(gpt.transformer.wte, mesh["tp"])
+            gpt.transformer.wte = wte
+            gpt.lm_head = vocab_parallel_head(wte)
         self.pipe = self.ddp = self.tied = None
+        stages = [Embed(gpt), *gpt.transformer.h, Head(gpt)]
+        self.net = nn.Sequential(*stages)
         if pp > 1:
-            stages = [Embed(gpt), *gpt.transformer.h, Head(gpt)]
             self.pipe = Pipeline(stages, chunks=chunks, comm=mesh["pp"], schedule="1f1b",
-                                 loss_fn=lm_loss)
+                                 loss_fn=self.lm_loss)
             self.params = list(self.pipe.parameters())
             ends = self.pipe.is_first or self.pipe.is_last
             self.tied = mesh["pp"].Split(0 if ends else mpi().UNDEFINED, self.pp_rank)
         else:
             self.params = list(gpt.parameters())
             if dp > 1:
-                self.ddp = DistributedDataParallel(gpt, comm=mesh["dp"])
+                self.ddp = DistributedDataParallel(self.net, comm=mesh["dp"])
         split = {id(p) for m in gpt.modules()
                  for p in ((m.weight, m.bias) if isinstance(m, ColumnParallelLinear) else
-                           (m.weight,) if isinstance(m, RowParallelLinear) else ())
+                           (m.weight,) if isinstance(m, (RowParallelLinear,
+                                                         VocabParallelEmbedding)) else ())
                  if p is not None}
         wte = gpt.transformer.wte.weight
         # (param, counted in the norm on this rank): a split weight on every tp rank, a
@@ -103,6 +120,9 @@ class ParallelGPT:
                               {"params": no_decay, "weight_decay": 0.0}) if g["params"]]
         return nn.optim.AdamW(groups, lr=lr, betas=betas, eps=eps)
 
+    def lm_loss(self, logits, targets):
+        return lm_loss(logits, targets, self.vocab_comm)
+
     def _my_part(self, t):
         b = t.shape[0] // self.dp
         return t[self.dp_rank * b:(self.dp_rank + 1) * b]
@@ -112,7 +132,7 @@ class ParallelGPT:
         returns the batch's mean loss (a float, on every rank)."""
         x, y = self._my_part(x), self._my_part(y)
         if self.pipe is None:
-            loss = (self.ddp or self.gpt)(x, y)[1]
+            loss = self.lm_loss((self.ddp or self.net)(x), y)
             loss.backward()
             value = loss.item()
         else:
@@ -155,10 +175,10 @@ class ParallelGPT:
         self.gpt.eval()
         try:
             if self.pipe is None:
-                return self.gpt(x, y)[1].item()
+                return self.lm_loss(self.net(x), y).item()
             out = self.pipe(x)
             self.pipe.synchronize()
-            value = lm_loss(out, y).item() if self.pipe.is_last else None
+            value = self.lm_loss(out, y).item() if self.pipe.is_last else None
             return self.mesh["pp"].bcast(value, root=self.pp - 1)
         finally:
             self.gpt.train()

@@ -14,17 +14,23 @@ import numpy as np
 from autograd.tensor import Tensor
 
 from .tensor_parallel import _ParallelLinear
+from .vocab_parallel import _RowSplit
 
 
 def _split_parameters(model):
-    """{id(parameter): (layer, "weight" or "bias")} of the split layers in `model`."""
+    """{id(parameter): (whole of a local array, local part of a whole one, whole shape)}
+    for the split parameters of `model`: the split layers' and the vocabulary's."""
     found = {}
     for m in model.modules():
         if isinstance(m, _ParallelLinear):
             for name in ("weight", "bias"):
                 p = getattr(m, name)
                 if p is not None and m._split_axis(name) is not None:
-                    found[id(p)] = (m, name)
+                    found[id(p)] = (lambda a, m=m, name=name: m.full(name, a),
+                                    lambda a, m=m, name=name: m.part(name, a),
+                                    m._full_shapes()[name])
+        elif isinstance(m, _RowSplit):
+            found[id(m.weight)] = (m.full, m.part, (m.num_embeddings, m.embedding_dim))
     return found
 
 
@@ -43,8 +49,8 @@ def get_optimizer_state_dict(model, optimizer):
         owner = split.get(id(p))
         if entry is None or owner is None:
             continue
-        layer, name = owner
-        state["state"][i] = {k: _gather(layer, name, v, p) for k, v in entry.items()}
+        whole = owner[0]
+        state["state"][i] = {k: _convert(v, p.data.shape, whole) for k, v in entry.items()}
     return state
 
 
@@ -58,21 +64,15 @@ def set_optimizer_state_dict(model, optimizer, state_dict):
         i = int(key)
         owner = split.get(id(params[i])) if i < len(params) else None
         if owner is not None:
-            layer, name = owner
-            entry = {k: _part(layer, name, v) for k, v in entry.items()}
+            _, part, shape = owner
+            entry = {k: _convert(v, shape, part) for k, v in entry.items()}
         local["state"][i] = entry
     optimizer.load_state_dict(local)
 
 
-def _gather(layer, name, value, p):
+def _convert(value, shape, fn):
+    """fn(array) for a buffer of `shape` (Tensor or ndarray); anything else as it is."""
     arr = value.data if isinstance(value, Tensor) else value
-    if not isinstance(arr, np.ndarray) or arr.shape != p.data.shape:
+    if not isinstance(arr, np.ndarray) or arr.shape != tuple(shape):
         return value
-    return layer.full(name, arr)
-
-
-def _part(layer, name, value):
-    arr = value.data if isinstance(value, Tensor) else value
-    if not isinstance(arr, np.ndarray) or arr.shape != layer._full_shapes()[name]:
-        return value
-    return layer.part(name, arr)
+    return fn(arr)

@@ -126,6 +126,20 @@ def allgather_array(x, comm, what):
     return parts
 
 
+def allgather_rows(x, rows, comm, what):
+    """Every rank's array `x` concatenated along dim 0 in rank order, rank r's having
+    ``rows[r]`` rows (the other dims and the dtype the same everywhere)."""
+    MPI = mpi()
+    row_bytes = int(np.prod(x.shape[1:], dtype=np.int64)) * x.dtype.itemsize
+    out = np.empty((int(sum(rows)),) + x.shape[1:], x.dtype)
+    counts = [int(n) * row_bytes for n in rows]
+    displs = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist()
+    mine = contiguous(x).reshape(-1).view(np.uint8)
+    watchdog.wait(comm.Iallgatherv(mine, [out.reshape(-1).view(np.uint8), counts, displs,
+                                          MPI.BYTE]), what, comm)
+    return out
+
+
 def allgather_object(obj, comm, what):
     """Every rank's picklable `obj`, as a list in rank order."""
     MPI = mpi()
