@@ -134,7 +134,10 @@ def softmax(x, dim=-1, dtype=None):
 def norm(x, p=2, dim=None, keepdim=False):
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the
     largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2. NaN
-    in the input gives NaN. The gradient at a zero norm is 0 (double where), not NaN."""
+    in the input gives NaN. The gradient at a zero norm is 0 (double where), not NaN.
+    For p < 0 a zero in a slice makes its norm 0 (|0|^p = inf), with a zero gradient.
+    Unlike torch, tiny and huge values neither underflow nor overflow: a sum of powers
+    out of range is redone on x scaled by a power of two, as LAPACK's nrm2 (exact)."""
     if p == "fro":
         p = 2
     if isinstance(p, str) or not isinstance(p, (int, float, np.integer, np.floating)):
@@ -158,14 +161,52 @@ def norm(x, p=2, dim=None, keepdim=False):
         return sum(where(dead, x, (x.data != 0).astype(x.data.dtype)), dim, keepdim)
     if p == 1:
         return sum(abs(x), dim, keepdim)
-    if p < 1:                                   # |x|^p has an infinite slope at 0
+    axes = _axes(x, dim, "norm")
+    if p < 0:
+        zero = (x.data == 0).any(axis=axes, keepdims=True)
+        if zero.any():
+            kept = norm(where(zero, 1.0, x), p, dim, keepdim)
+            return where(zero if keepdim else zero.reshape(kept.data.shape), 0.0, kept)
+    if p > 0:                   # (for p < 0 the gradient's |x|^(p-1) overflows first)
+        out, s = _pnorm(x, p, dim, keepdim)
+        lo, hi = _SAFE_SUM[x.data.dtype.type]
+        if s.ndim == 0:
+            safe = lo <= float(s) <= hi             # False for NaN too
+        else:                                       # (ufunc.reduce: ndarray.min's wrapper
+            safe = s.size == 0 or (lo <= _min(s, None) and _max(s, None) <= hi)  # costs 4%)
+        if safe:
+            return out
+    # Out of range (or a zero, inf or NaN slice): norm(x) = c * norm(x / c) for c > 0,
+    # so the gradients (of any order) are those of norm(x). c = 2^k near max|x| (min|x|
+    # for p < 0) puts every |x/c|^p in (0, 1] (at least 1) and is exact. (The gradient
+    # passes through magnitude c |g|, where float32's subnormals can cost bits.)
+    a = np.abs(x.data)
+    m = (a.max if p > 0 else a.min)(axis=axes, keepdims=True)
+    m = np.where(np.isfinite(m) & (m > 0), m, 1).astype(a.dtype)
+    c = np.ldexp(np.ones_like(m), np.frexp(m)[1])
+    scaled, _ = _pnorm(x / Tensor(c), p, dim, keepdim)
+    return scaled * Tensor(c if keepdim else c.reshape(scaled.data.shape))
+
+
+# The sum of |x|^p is computed unscaled when every slice's sum lies in [lo, hi]: no term
+# overflowed, and those that underflowed (below the smallest normal number) change the
+# sum by less than a rounding (lo = tiny / eps).
+_min, _max = np.minimum.reduce, np.maximum.reduce
+_SAFE_SUM = {t: (float(np.finfo(t).tiny / np.finfo(t).eps), float(np.finfo(t).max))
+             for t in (np.float16, np.float32, np.float64, np.longdouble)}
+
+
+def _pnorm(x, p, dim, keepdim):
+    """(sum |x|^p)^(1/p) for p not in {0, 1, ±inf} (no zero in x when p < 0) and the sum's
+    array."""
+    if 0 < p < 1:                               # |x|^p has an infinite slope at 0
         nz = x.data != 0
         powered = where(nz, abs(where(nz, x, 1.0)) ** p, 0.0)
     else:
         powered = x * x if p == 2 else abs(x) ** p
     s = sum(powered, dim, keepdim)
     nz = s.data != 0                            # NaN counts as non-zero: it stays NaN
-    return where(nz, where(nz, s, 1.0) ** (1.0 / p), 0.0)
+    return where(nz, where(nz, s, 1.0) ** (1.0 / p), 0.0), s.data
 
 
 def _count(x, axes):

@@ -2,6 +2,8 @@
 repeated indices, derivatives at kinks, norm / clamp / sign at NaN and Inf, finite
 gradients at constants, dim=(), integer overflow. Expected values are numpy's where it
 decides, PyTorch's where it is installed."""
+import math
+
 import numpy as np
 import pytest
 
@@ -126,7 +128,7 @@ def test_bce_with_logits_at_zero_logits(n):
 # --- item 7: norm ---------------------------------------------------------------------
 NORM_INPUTS = [[0.0, 0.0], [3.0, -4.0], [nan, 1.0], [inf, 1.0], [-inf, 2.0], [2.0, -2.0],
                [0.0, 1.5]]
-NORM_PS = [2, 1, 3, 0.5, inf, -inf, 0, "fro"]
+NORM_PS = [2, 1, 3, 0.5, inf, -inf, 0, "fro", -1, -0.5]
 
 
 @pytest.mark.parametrize("p", NORM_PS, ids=str)
@@ -150,6 +152,94 @@ def test_norm_without_torch():
     np.testing.assert_array_equal(g.data, [0.0, 0.0, 0.0])
     with pytest.raises(ag.ArgumentError, match="norm"):
         ag.ones(2).norm(p="nuc")
+
+
+# Tiny and huge values: |x|^p under- or overflows (norm([1e-207, 1e-207]) was 0 with a
+# zero gradient, as in torch, and norm([1e200, 1e200]) inf). norm is homogeneous,
+# norm(2^k x) = 2^k norm(x), so the reference is torch's (or gradgraph's) norm of x in
+# range, times 2^k; gradients are unchanged by the scale, second derivatives divided by it.
+SCALE_EXPONENTS = {np.float64: [-1000, -700, -520, 520, 700, 1000], np.float32: [-120, 100]}
+SCALE_PS = [2, 3, 1.5, 0.5, 4, -1, -2.5]
+SCALE_DIMS = [dict(), dict(dim=1), dict(dim=0, keepdim=True), dict(dim=(0, 1))]
+
+
+def _scaled_case(dtype):
+    base = np.array([[0.3, -1.7, 0.0, 2.5], [1.1, 0.9, -0.6, 0.05], [0.0, 0.0, 0.0, 0.0]])
+    return base.astype(dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["f64", "f32"])
+@pytest.mark.parametrize("p", SCALE_PS, ids=str)
+def test_norm_neither_underflows_nor_overflows(p, dtype):
+    base = _scaled_case(dtype)
+    for k in SCALE_EXPONENTS[dtype]:
+        c = np.ldexp(dtype(1), k)
+        for kw in SCALE_DIMS:
+            x0 = ag.tensor(base, requires_grad=True)
+            y0 = x0.norm(p=p, **kw)
+            (g0,) = ag.grad(y0.sum(), x0)
+            x = ag.tensor(base * c, requires_grad=True)
+            y = x.norm(p=p, **kw)
+            (g,) = ag.grad(y.sum(), x)
+            what = f"norm(x * 2^{k}, p={p}, {kw}) in {np.dtype(dtype)}"
+            assert y.dtype == dtype and g.dtype == dtype, what
+            rtol = 1e-13 if dtype == np.float64 else 2e-6
+            np.testing.assert_allclose(y.data, y0.data * c, rtol=rtol, atol=0, err_msg=what)
+            assert np.all(np.isfinite(y.data)) and np.all(y.data[y0.data > 0] > 0), what
+            # (the gradient passes through magnitude 2^k |g| (then / 2^k): float32 loses
+            # bits in its subnormals there, so elements are compared to the largest)
+            np.testing.assert_allclose(g.data, g0.data, rtol=rtol,
+                                       atol=rtol * np.abs(g0.data).max(), err_msg=what)
+
+
+def test_norm_tiny_and_huge_match_torch_in_range():
+    """torch underflows here (2+ elements); its norm of the values in range, scaled back,
+    is the reference for ours of the values out of range, to first and second order."""
+    torch = _torch()
+    base = _scaled_case(np.float64)[:2]
+    base[0, 2] = 0.7                  # (torch's second derivative at 0 is NaN for p < 1)
+    v = np.random.default_rng(3).standard_normal(base.shape)
+    for k in [-700, 700]:
+        c = 2.0 ** k
+        for p in [2, 3, 0.5]:
+            x = ag.tensor(base * c, requires_grad=True)
+            (g,) = ag.grad(x.norm(p=p, dim=1).sum(), x, create_graph=True)
+            (h,) = ag.grad((g * ag.tensor(v)).sum(), x)
+            t = torch.tensor(base, requires_grad=True)
+            (tg,) = torch.autograd.grad(t.norm(p=p, dim=1).sum(), t, create_graph=True)
+            (th,) = torch.autograd.grad((tg * torch.tensor(v)).sum(), t)
+            what = f"norm(x * 2^{k}, p={p}, dim=1)"
+            _same(x.norm(p=p, dim=1).data, t.norm(p=p, dim=1).detach().numpy() * c,
+                  err_msg=what)
+            np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-12, atol=1e-15,
+                                       err_msg=what)
+            np.testing.assert_allclose(h.data * c, th.numpy(), rtol=1e-10, atol=1e-12,
+                                       err_msg=what)
+
+
+@pytest.mark.parametrize("k", [-690, 690])
+def test_norm_tiny_and_huge_gradcheck(k):
+    """Numerical first and second derivatives where |x|^2 is out of range: u -> 2^k *
+    norm(2^-k u) at u = x 2^k evaluates norm at x itself; the constants are exact."""
+    c = 2.0 ** k
+    u = ag.tensor([[0.3, -1.7, 2.5], [1.1, 0.9, -0.6]], dtype=ag.float64, requires_grad=True)
+    for p in [2, 3, 0.5]:
+        fn = lambda u: (u * (1 / c)).norm(p=p, dim=1) * c if k > 0 else \
+            (u * c).norm(p=p, dim=1) * (1 / c)
+        np.testing.assert_allclose(fn(u).data, u.norm(p=p, dim=1).data, rtol=1e-14)
+        assert ag.gradcheck(fn, [u]) and ag.gradgradcheck(fn, [u])
+    x = ag.tensor([1e-300, -2e-300], dtype=ag.float64, requires_grad=True)   # step scaled
+    assert x.norm().item() == pytest.approx(math.hypot(1e-300, 2e-300), rel=1e-15)
+    assert ag.gradcheck(lambda x: x.norm(), [x], eps=1e-306)
+
+
+def test_norm_negative_p_with_a_zero_is_zero():
+    """|0|^p = inf for p < 0, so the norm is 0 (with a zero gradient), as torch."""
+    for p in [-1, -0.5, -3]:
+        y, g, _ = _grad(lambda x: x.norm(p=p, dim=1), [[0.0, 1.0], [2.0, 4.0]])
+        assert y.data[0] == 0.0 and np.isclose(y.data[1], (2.0 ** p + 4.0 ** p) ** (1 / p))
+        np.testing.assert_array_equal(g.data[0], [0.0, 0.0])
+        assert np.all(np.isfinite(g.data)) and np.all(g.data[1] != 0)
 
 
 # --- item 8: sign and clamp at NaN and Inf ---------------------------------------------
