@@ -130,55 +130,103 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 
 # --- pooling -----------------------------------------------------------------------------
+def _pool_extent(size, k, s, p, d, ceil_mode):
+    """PyTorch's pooling output length along one dim, and the extra padding its last
+    window needs past the end (ceil_mode); a window must start inside the input or
+    its left padding."""
+    span = d * (k - 1) + 1
+    out = (size + 2 * p - span + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= size + p:
+        out -= 1
+    return out, max(0, (out - 1) * s + span - (size + 2 * p))
+
+
 def _pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, value):
-    """(x, windows, reduced axes, batched): a reshape view for non-overlapping windows,
-    else Unfold."""
-    if ceil_mode:
-        raise NotImplementedError(f"{op}: ceil_mode=True is not supported")
+    """(windows (N, C, OH, OW, kh, kw), batched, geometry): a reshape view for
+    non-overlapping windows, else Unfold; `value` fills the padding (and, with ceil_mode,
+    the part of the last windows past the end)."""
     x, batched = _as_4d(input, op)
     k = _pair(kernel_size, "kernel_size")
     s = _pair(stride, "stride") if stride not in (None, ()) else k
     p, d = _pair(padding, "padding"), _pair(dilation, "dilation")
     if p[0] > k[0] // 2 or p[1] > k[1] // 2:
         raise ArgumentError(f"{op}: padding {p} should be at most half the kernel size {k}")
-    if p == (0, 0) and d == (1, 1) and s == k:
-        n, c, h, w = x.shape
-        oh, ow = h // k[0], w // k[1]
-        if oh == 0 or ow == 0:
-            raise ShapeError(f"{op}: kernel {k} is larger than the input of shape {x.shape}")
+    n, c, h, w = x.shape
+    (oh, eh), (ow, ew) = (_pool_extent(size, *a, ceil_mode)
+                          for size, a in zip((h, w), zip(k, s, p, d)))
+    if oh <= 0 or ow <= 0:
+        raise ShapeError(f"{op}: kernel {k} (stride {s}, padding {p}, dilation {d}) gives an "
+                         f"empty output for the input of shape {x.shape}")
+    geometry = ((h, w), k, s, p, d, (oh, ow))
+    if p == (0, 0) and d == (1, 1) and s == k and not (eh or ew):
         if h % k[0] or w % k[1]:
             x = x[:, :, :oh * k[0], :ow * k[1]]
-        return x.reshape(n, c, oh, k[0], ow, k[1]), (3, 5), batched, None
-    return _unfold(x, k, s, p, d, op, value), (4, 5), batched, (x.shape, k, s, p, d)
+        return x.reshape(n, c, oh, k[0], ow, k[1]).permute(0, 1, 2, 4, 3, 5), batched, geometry
+    if eh or ew:
+        x = pad(x, (0, ew, 0, eh), value=value)
+    win = _unfold(x, k, s, p, d, op, value)
+    if win.shape[2:4] != (oh, ow):        # ceil_mode dropped a window starting in the padding
+        win = win[:, :, :oh, :ow]
+    return win, batched, geometry
+
+
+def _in_bounds(geometry):
+    """Per dim, for each window position and kernel offset, whether it reads the input
+    (not padding): (OH, kh) and (OW, kw) bool arrays, and the input row/col it reads."""
+    (h, w), k, s, p, d, (oh, ow) = geometry
+    out = []
+    for size, ki, si, pi, di, o in zip((h, w), k, s, p, d, (oh, ow)):
+        pos = np.arange(o)[:, None] * si - pi + np.arange(ki)[None, :] * di
+        out.append(((pos >= 0) & (pos < size), pos))
+    return out
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over windows (padding counts as -inf). Gradient: to the maximum of each window;
-    exact ties share it equally."""
-    if return_indices:
-        raise NotImplementedError("max_pool2d: return_indices=True is not supported")
-    win, axes, batched, _ = _pool_windows(input, kernel_size, stride, padding, dilation,
-                                          ceil_mode, "max_pool2d", -np.inf)
-    out = win.amax(axes)
-    return out if batched else out.reshape(out.shape[1:])
+    exact ties share it equally, as ``amax`` (PyTorch's max_pool2d gives it all to the
+    first; kept so that DeepLift's max rule applies). ``return_indices=True`` also
+    returns, as PyTorch, the flat index in its (H, W) plane of each window's first
+    maximum (int64; a window of -inf: its first cell inside the input)."""
+    win, batched, geometry = _pool_windows(input, kernel_size, stride, padding, dilation,
+                                           ceil_mode, "max_pool2d", -np.inf)
+    out = win.amax((4, 5))
+    if not return_indices:
+        return out if batched else out.reshape(out.shape[1:])
+    kh, kw = geometry[1]
+    first = win.data.reshape(win.shape[:4] + (kh * kw,)).argmax(-1)   # first max (or NaN)
+    (vh, rows), (vw, cols) = _in_bounds(geometry)
+    i, j = np.arange(vh.shape[0])[:, None], np.arange(vw.shape[0])[None, :]
+    if not (vh.all() and vw.all()):
+        valid = (vh[:, None, :, None] & vw[None, :, None, :]).reshape(i.size, j.size, -1)
+        first = np.where(valid[i, j, first], first, valid.argmax(-1))
+    idx = _wrap(rows[i, first // kw] * geometry[0][1] + cols[j, first % kw], None)
+    return (out, idx) if batched else (out.reshape(out.shape[1:]), idx.reshape(idx.shape[1:]))
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    """Mean over windows; padding counts as zeros in the divisor unless
-    ``count_include_pad=False``; ``divisor_override`` replaces the divisor."""
-    win, axes, batched, spec = _pool_windows(input, kernel_size, stride, padding, 1,
-                                             ceil_mode, "avg_pool2d", 0.0)
+    """Mean over windows, as PyTorch: the divisor counts the padding (unless
+    ``count_include_pad=False``) but never the part of a ceil_mode window past the
+    padded end; ``divisor_override`` replaces it."""
+    win, batched, geometry = _pool_windows(input, kernel_size, stride, padding, 1,
+                                           ceil_mode, "avg_pool2d", 0.0)
+    total = win.sum((4, 5))
     if divisor_override:
-        out = win.sum(axes) * (1.0 / divisor_override)
-    elif count_include_pad or spec is None or spec[3] == (0, 0):
-        out = win.mean(axes)
+        out = total * (1.0 / divisor_override)
     else:
-        shape, k, s, p, d = spec
-        ones = _wrap(np.ones((1, 1) + shape[2:], win.dtype), None)
-        counts = _unfold(ones, k, s, p, d, "avg_pool2d").data.sum(axis=axes)
-        out = win.sum(axes) * (1.0 / counts)
+        (h, w), k, s, p, _, (oh, ow) = geometry
+        sizes = []
+        for size, ki, si, pi, o in zip((h, w), k, s, p, (oh, ow)):
+            start = np.arange(o) * si - pi
+            end = np.minimum(start + ki, size + pi)
+            sizes.append(end - start if count_include_pad
+                         else np.minimum(end, size) - np.maximum(start, 0))
+        divisor = sizes[0][:, None] * sizes[1][None, :]
+        if (divisor == k[0] * k[1]).all():
+            out = total * (1.0 / (k[0] * k[1]))
+        else:
+            out = total * (1.0 / divisor).astype(total.dtype)
     return out if batched else out.reshape(out.shape[1:])
 
 

@@ -314,8 +314,10 @@ def test_functional_misc():
         F.conv2d(ag.ones(1, 3, 4, 4), ag.ones(2, 2, 3, 3))
     with pytest.raises(ag.ShapeError, match="does not fit"):
         F.conv2d(ag.ones(1, 1, 2, 2), ag.ones(1, 1, 3, 3))
-    with pytest.raises(NotImplementedError, match="ceil_mode"):
-        F.max_pool2d(ag.ones(1, 1, 4, 4), 2, ceil_mode=True)
+    with pytest.raises(ag.ShapeError, match="max_pool2d: kernel .* gives an empty output"):
+        F.max_pool2d(ag.ones(1, 1, 2, 4), 3)
+    with pytest.raises(ag.ArgumentError, match="at most half the kernel size"):
+        F.avg_pool2d(ag.ones(1, 1, 4, 4), 2, padding=2)
 
 
 def test_max_pool_gradient_goes_to_the_maximum():

@@ -146,3 +146,51 @@ def test_optimizer_names_all_or_none():
     p, q = nn.Parameter(ag.ones(2)), nn.Parameter(ag.ones(2))
     with pytest.raises(ag.ArgumentError, match="every parameter with a name"):
         nn.optim.SGD([("p", p), q], lr=0.1)
+
+
+# --- pooling ---------------------------------------------------------------------------------
+POOLS = [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1),
+         dict(kernel_size=2, ceil_mode=True), dict(kernel_size=3, stride=2, ceil_mode=True),
+         dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+         dict(kernel_size=(2, 3), stride=(1, 2), padding=(1, 0), ceil_mode=True)]
+
+
+@pytest.mark.parametrize("kw", POOLS + [dict(kernel_size=3, dilation=2, padding=1),
+                                        dict(kernel_size=2, stride=1, dilation=(2, 1),
+                                             ceil_mode=True)], ids=str)
+@pytest.mark.parametrize("shape", [(2, 3, 7, 6), (3, 5, 5), (0, 2, 4, 4)], ids=str)
+def test_max_pool_matches_pytorch(kw, shape):
+    x = randn(*shape)
+    out, ref = compare_modules(nn.MaxPool2d(return_indices=True, **kw),
+                               torch.nn.MaxPool2d(return_indices=True, **kw), [x])
+    assert out[1].dtype == np.int64
+    np.testing.assert_array_equal(out[1].data, ref[1].numpy())
+    x[..., :3, :3] = 1.0                          # ties: the index of the first maximum
+    out = F.max_pool2d(ag.tensor(x), return_indices=True, **kw)[1]
+    np.testing.assert_array_equal(out.data, TF.max_pool2d(torch.tensor(x), return_indices=True,
+                                                          **kw)[1].numpy())
+
+
+def test_max_pool_ties_share_the_gradient():
+    # deliberate difference: PyTorch gives [[1, 0], [0, 0]] (all to the first maximum)
+    x = ag.tensor([[[[2.0, 2.0], [2.0, 2.0]]]], requires_grad=True)
+    F.max_pool2d(x, 2).sum().backward()
+    assert x.grad.tolist() == [[[[0.25, 0.25], [0.25, 0.25]]]]
+
+
+def test_max_pool_window_of_minus_inf_points_inside_the_input():
+    x = np.full((1, 1, 3, 3), -np.inf)
+    out, idx = F.max_pool2d(ag.tensor(x), 2, 2, 1, return_indices=True)
+    ref, ref_idx = TF.max_pool2d(torch.tensor(x), 2, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(out.data, ref.numpy())
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+
+
+@pytest.mark.parametrize("kw", POOLS + [dict(kernel_size=2, divisor_override=3),
+                                        dict(kernel_size=3, padding=1, stride=1,
+                                             divisor_override=2)], ids=str)
+@pytest.mark.parametrize("count_include_pad", [True, False])
+def test_avg_pool_matches_pytorch(kw, count_include_pad):
+    compare_modules(nn.AvgPool2d(count_include_pad=count_include_pad, **kw),
+                    torch.nn.AvgPool2d(count_include_pad=count_include_pad, **kw),
+                    [randn(2, 3, 7, 6)])
