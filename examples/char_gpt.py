@@ -7,6 +7,7 @@
     python examples/char_gpt.py --help
     mpiexec -n 4 python examples/char_gpt.py --dp 2 --tp 2   # several processes:
                                                  # --tp/--dp/--pp, examples/gpt_parallel.py
+                                                 # (--resume too: a shard per process)
 
 The text is the documentation that `pydoc` shows for Python's keywords and topics
 (``help("if")``, ``help("FORMATTING")``, ...): the ``pydoc_data.topics`` module of the
@@ -186,7 +187,8 @@ def parse_args(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", default="runs/char_gpt", metavar="DIR",
                     help="directory for the checkpoint and pictures (default: %(default)s)")
-    ap.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.gg")
+    ap.add_argument("--resume", action="store_true", help="continue from OUT/ckpt.gg (under "
+                    "mpiexec: from each process's OUT/ckpt-rank{r}-of-{n}.gg)")
     ap.add_argument("--stop-after", type=int, default=None, metavar="N",
                     help="stop after N steps of this run, saving a checkpoint (continue "
                          "with --resume)")

@@ -198,8 +198,63 @@ class ParallelGPT:
         return {k: ag.tensor(merged[k]) for k in full}
 
 
+def shard_path(out, rank, world):
+    """This rank's checkpoint file: each rank saves and resumes its own shard."""
+    return os.path.join(out, f"ckpt-rank{rank}-of-{world}.gg")
+
+
+def save_shard(path, step, par, opt, sched, rng, config, data):
+    """This rank's part of the training state: its parameters as it holds them (split
+    ones split), its optimizer, the schedule, the batch stream and its dropout stream.
+    Every rank writes its own file (no collective)."""
+    nn.save({"step": step, "layout": [par.pp, par.dp, par.tp, par.rank],
+             "config": vars(config).copy(), "vocab": data.vocab,
+             "model": {k: p.data for k, p in par.gpt.named_parameters()},
+             "optimizer": opt.state_dict(), "scheduler": sched.state_dict(),
+             "batch_rng": rng.bit_generator.state,
+             "rng": ag.default_generator().bit_generator.state}, path)
+
+
+def load_shard(path, par, opt, sched, rng, config, data):
+    """Resume this rank from its shard; returns the step. Every rank checks that all
+    of them found a shard of this layout at the same step (one allgather), so a
+    missing or stale file is an error on every rank, not a hang or a silent mix."""
+    from nn.parallel.comm import allgather_object
+    problem, state = None, None
+    layout = [par.pp, par.dp, par.tp, par.rank]
+    if not os.path.exists(path):
+        problem = f"no checkpoint at {path}"
+    else:
+        state = nn.load(path)
+        if state["config"] != vars(config) or state["vocab"] != data.vocab:
+            problem = f"{path} holds a model of another configuration or vocabulary"
+        elif state["layout"] != layout:
+            problem = (f"{path} was written by rank {state['layout'][3]} of pp x dp x tp = "
+                       f"{' x '.join(map(str, state['layout'][:3]))}, not rank {par.rank} of "
+                       f"{par.pp} x {par.dp} x {par.tp}")
+    found = allgather_object((problem, None if state is None else state["step"]),
+                             mpi().COMM_WORLD, "--resume: every rank's checkpoint")
+    problems = [f"rank {r}: {p}" for r, (p, _) in enumerate(found) if p]
+    steps = {s for _, s in found}
+    if not problems and len(steps) > 1:
+        problems = [f"the ranks' checkpoints are of different steps ({sorted(steps)}); "
+                    f"an interrupted save? resume from an earlier copy"]
+    if problems:
+        raise SystemExit("--resume: " + "; ".join(problems))
+    with ag.no_grad():
+        for k, p in par.gpt.named_parameters():
+            p.data[...] = state["model"][k]
+    opt.load_state_dict(state["optimizer"])
+    sched.load_state_dict(state["scheduler"])
+    rng.bit_generator.state = state["batch_rng"]
+    ag.default_generator().bit_generator.state = state["rng"]
+    return state["step"]
+
+
 def train(args, data, config):
-    """The training loop of char_gpt.py on several processes; rank 0 prints."""
+    """The training loop of char_gpt.py on several processes; rank 0 prints. Every
+    --eval-interval steps (and at --stop-after) each rank saves its shard of the
+    training state; --resume continues from the shards, exactly (same layout)."""
     from gpt import GPT
     from nn.optim.lr_scheduler import LambdaLR
     import char_gpt
@@ -222,9 +277,16 @@ def train(args, data, config):
         if par.rank == 0:
             print(message, flush=True)
 
-    log(f"parallel: {args.tp * args.dp * args.pp} processes = "
-        f"pp {args.pp} x dp {args.dp} x tp {args.tp}")
-    for step in range(args.iters):
+    world = args.tp * args.dp * args.pp
+    path = shard_path(args.out, par.rank, world)
+    start = 0
+    if args.resume:
+        start = load_shard(path, par, opt, sched, rng, config, data)
+        log(f"resumed from {shard_path(args.out, '{r}', world)} at step {start}")
+    log(f"parallel: {world} processes = pp {args.pp} x dp {args.dp} x tp {args.tp}")
+    stop = args.iters if args.stop_after is None else min(args.iters, start + args.stop_after)
+    val = float("nan")
+    for step in range(start, stop):
         x, y = data.batch("train", args.batch_size, args.block_size, rng)
         opt.zero_grad()
         loss = par.train_step(x, y)
@@ -232,20 +294,22 @@ def train(args, data, config):
             par.clip_grad_norm_(args.grad_clip)
         opt.step()
         sched.step()
-        if (step + 1) % args.log_interval == 0 or step == 0:
+        if (step + 1) % args.log_interval == 0 or step == start:
             log(f"step {step + 1:5d}/{args.iters}  loss {loss:.4f}  "
                 f"lr {sched.get_last_lr()[0]:.2e}")
-        if (step + 1) % args.eval_interval == 0 or step + 1 == args.iters:
+        if (step + 1) % args.eval_interval == 0 or step + 1 == stop:
             erng = np.random.default_rng(12345)
             val = np.mean([par.loss(*data.batch("val", args.batch_size, args.block_size, erng))
                            for _ in range(args.eval_iters)])
             log(f"step {step + 1:5d}  val loss {val:.4f}")
+            save_shard(path, step + 1, par, opt, sched, rng, config, data)
     state = par.state_dict()
     if par.rank == 0:
-        path = os.path.join(args.out, "model-parallel.gg")
-        nn.save(state, path)
+        whole = os.path.join(args.out, "model-parallel.gg")
+        nn.save(state, whole)
         log(f"final: val loss {val:.4f} (unigram baseline {data.unigram_loss():.4f}); "
-            f"the unsplit model's weights in {path}")
+            f"the unsplit model's weights in {whole}; each rank's training state in "
+            f"{shard_path(args.out, '{r}', world)}")
     return {"val": float(val)}
 
 

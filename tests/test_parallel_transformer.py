@@ -101,3 +101,45 @@ def test_char_gpt_parallel_equals_one_process(char_gpt_one_process, tmp_path, n,
     for k in ref:
         a, b = np.asarray(mine[k]), np.asarray(ref[k])
         assert np.abs(a - b).max() <= 1e-3 * np.abs(b).max(), k
+
+
+@needs_mpi
+@pytest.mark.parametrize("flags", [["--tp", "2"], ["--dp", "2"], ["--pp", "2"]],
+                         ids=["tp", "dp", "pp"])
+def test_char_gpt_parallel_resume_is_exact(tmp_path, flags):
+    """char_gpt.py on 2 ranks, with dropout: 3 steps, stop, --resume for 3 more gives
+    the losses and the weights (bit for bit) of 6 uninterrupted steps; a shard of
+    another layout is refused on every rank."""
+    import numpy as np
+    import nn
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
+    args = ["--quick", "--iters", "6", "--eval-interval", "3", "--dropout", "0.1",
+            "--no-pictures", "--log-interval", "1", "--eval-iters", "1", "--batch-size", "4",
+            "--block-size", "16", "--n-embd", "32", *flags]
+
+    def launch(out, *more):
+        proc = run(2, os.path.join(ROOT, "examples/char_gpt.py"), *args, "--out", out, *more,
+                   timeout=120, env=env)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
+        return proc.stdout
+
+    whole = launch(tmp_path / "whole")
+    launch(tmp_path / "parts", "--stop-after", "3")
+    resumed = launch(tmp_path / "parts", "--resume")
+    assert "resumed from" in resumed and "at step 3" in resumed
+    expected = _steps(whole)
+    assert len(expected[0]) == 6 and _steps(resumed) == (expected[0][3:], expected[1][1:]), \
+        (_steps(resumed), expected)
+    a, b = nn.load(tmp_path / "whole" / "model-parallel.gg"), \
+        nn.load(tmp_path / "parts" / "model-parallel.gg")
+    assert sorted(a) == sorted(b)
+    for k in a:
+        assert np.array_equal(np.asarray(a[k]), np.asarray(b[k])), k
+    if flags[0] == "--dp":                  # the shards of a --dp run, resumed as --tp
+        other = [x if x != "--dp" else "--tp" for x in args]
+        proc = run(2, os.path.join(ROOT, "examples/char_gpt.py"), *other, "--out",
+                   tmp_path / "parts", "--resume", timeout=120, env=env)
+        assert proc.returncode != 0
+        assert "was written by rank 0 of pp x dp x tp = 1 x 2 x 1, not rank 0 of 1 x 1 x 2" \
+            in proc.stdout + proc.stderr, proc.stdout[-2000:] + proc.stderr[-2000:]
