@@ -50,13 +50,22 @@ class Stats:
         return f"{self.median:.4g} (IQR {100 * self.spread:.0f}%)"
 
 
+# BENCH_CLOCK=thread times with the calling thread's CPU time instead of wall-clock
+# time: at one thread (BENCH_THREADS=1: OpenBLAS and PyTorch then compute on the calling
+# thread) it counts the work and not the waits for a core that other processes on a
+# shared machine cause. Meaningless with more threads (their work is not counted).
+CLOCK = time.thread_time if os.environ.get("BENCH_CLOCK") == "thread" else time.perf_counter
+if CLOCK is time.thread_time and THREADS != 1:
+    raise SystemExit("BENCH_CLOCK=thread needs BENCH_THREADS=1")
+
+
 def time_calls(fn, number):
     """Seconds per call of `fn()` over `number` calls. The cycle collector stays on, as
     in a user's loop: what it costs (gradgraph's graphs have no cycles) is counted."""
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - t0) / number
+    return (CLOCK() - t0) / number
 
 
 def calibrate(fn, target=0.02):

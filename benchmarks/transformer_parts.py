@@ -6,7 +6,8 @@ fused primitive was made), interleaved in one process.
 
 Rows: exact GELU on (16, 64, 512); erf alone (forward: gradgraph's float64 Cody form,
 SciPy's C ufunc, PyTorch); LayerNorm on (16, 64, 128); softmax over the last axis of
-the attention scores (16, 4, 64, 64); causal attention (B=16, H=4, T=64, d=32); the
+the attention scores (16, 4, 64, 64); causal attention (B=16, H=4, T=64, d=32), fused
+and as the composite it replaces; the
 attention's batched matmuls: numpy's stacked matmul, one BLAS call per (batch, head)
 and PyTorch's; the token embedding's lookup and gradient.
 """
@@ -113,8 +114,13 @@ def attention_variants(torch, rng):
     import sys
     sys.path.insert(0, os.path.join(common._ROOT, "examples"))
     import gpt
+    from nn.functional_attention import attend
     q, k, v = (rng.standard_normal((B, H, T, C // H), np.float32) for _ in range(3))
-    out = {"gradgraph": _fwd_bwd(gpt.causal_attention, q, k, v)}
+    keep = np.tri(T, T, dtype=bool)
+    out = {"gradgraph": _fwd_bwd(gpt.causal_attention, q, k, v),
+           # need_weights=True takes the composite (scale, matmul, where, softmax, matmul)
+           "composite (5 nodes)": _fwd_bwd(lambda q, k, v: attend(
+               q, k, v, keep, rows_alive=True, need_weights=True)[0], q, k, v)}
     if torch is not None:
         sdpa = torch.nn.functional.scaled_dot_product_attention
         out["PyTorch"] = _torch_fwd_bwd(torch, lambda q, k, v: sdpa(q, k, v, is_causal=True),

@@ -13,6 +13,8 @@ import math
 import numpy as np
 
 from autograd.errors import ArgumentError, DtypeError, ShapeError
+from autograd.graph import applyn
+from autograd.ops_nn import Attention
 from autograd.tensor import Tensor
 
 
@@ -36,6 +38,11 @@ def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weight
     from . import functional as F
     if scale is None:
         scale = 1.0 / math.sqrt(q.shape[-1])
+    if (dropout_p == 0.0 and not need_weights and bias is None
+            and q.dtype == k.dtype == v.dtype and q.dtype.kind == "f"
+            and q.shape[:-2] == k.shape[:-2] == v.shape[:-2] and q.shape[-2] and k.shape[-2]
+            and (keep is None or rows_alive or keep.any(axis=-1).all())):
+        return applyn(Attention, (q, k, v), scale, _dropped(keep)), None
     scores = (q * scale) @ k.mT
     if bias is not None:
         scores = scores + bias
@@ -54,6 +61,37 @@ def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weight
     if dropout_p > 0.0:
         weights = F.dropout(weights, dropout_p, True)
     return weights @ v, (weights if need_weights else None)
+
+
+def _dropped(keep):
+    """The fused Attention's mask: True where a key is hidden, in its transposed
+    (..., S, L) layout; None for no mask. Causal masks are made once per shape."""
+    if keep is None:
+        return None
+    if keep.ndim < 2:
+        keep = keep.reshape((1,) * (2 - keep.ndim) + keep.shape)
+    cached = keep is _CAUSAL.get(keep.shape)
+    key = ("drop",) + keep.shape
+    if cached and key in _CAUSAL:
+        return _CAUSAL[key]
+    drop = np.ascontiguousarray(np.logical_not(keep).swapaxes(-1, -2))
+    if cached:
+        drop.flags.writeable = False
+        _CAUSAL[key] = drop
+    return drop
+
+
+def _causal(L, S):
+    """Bool (L, S), True where query i may attend to key j (j <= i): made once per shape
+    (read-only)."""
+    keep = _CAUSAL.get((L, S))
+    if keep is None:
+        keep = _CAUSAL[(L, S)] = np.tri(L, S, dtype=bool)
+        keep.flags.writeable = False
+    return keep
+
+
+_CAUSAL = {}
 
 
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
@@ -82,7 +120,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if is_causal:
         if attn_mask is not None:
             raise ArgumentError(f"{op}: pass either attn_mask or is_causal=True, not both")
-        keep = np.tri(L, S, dtype=bool)         # every row keeps key 0: none is empty
+        keep = _causal(L, S)                   # every row keeps key 0: none is empty
     elif attn_mask is not None:
         arr = mask_array(attn_mask, op)
         try:

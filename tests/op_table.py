@@ -18,6 +18,8 @@ REDUCE_DIMS = [dict(), dict(dim=0), dict(dim=1, keepdim=True), dict(dim=(0, 2)),
 
 
 _SDPA_KEEP = np.array([[True, False, True, True, False], [False] * 5, [True] * 5])
+_SDPA_KEEP_ALIVE = np.array([[True, False, True, True, False], [False, True, False, False, False],
+                             [True] * 5])      # no empty row: the fused Attention node
 
 
 _ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
@@ -183,6 +185,10 @@ OPS = [
     OpInfo("sdpa", F.scaled_dot_product_attention, [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
     OpInfo("sdpa_causal_scale", lambda q, k, v: F.scaled_dot_product_attention(
         q, k, v, is_causal=True, scale=0.3), [(2, 4, 3), (2, 4, 3), (2, 4, 2)]),
+    OpInfo("sdpa_causal_4d", lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, is_causal=True), [(2, 2, 4, 3), (2, 2, 4, 3), (2, 2, 4, 2)]),
+    OpInfo("sdpa_bool_mask", lambda q, k, v: F.scaled_dot_product_attention(
+        q, k, v, attn_mask=_SDPA_KEEP_ALIVE), [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
     OpInfo("sdpa_bool_mask_dead_row", lambda q, k, v: F.scaled_dot_product_attention(
         q, k, v, attn_mask=_SDPA_KEEP), [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
     OpInfo("sdpa_float_mask_broadcast", lambda q, k, v, m: F.scaled_dot_product_attention(

@@ -103,3 +103,75 @@ def test_row_max_and_row_sum_equal_numpy_reductions(shape, dtype):
     strided = y[..., ::2]                                # not contiguous: numpy's reductions
     np.testing.assert_array_equal(row_max(strided), strided.max(-1, keepdims=True))
     np.testing.assert_array_equal(row_sum(strided), strided.sum(-1, keepdims=True))
+
+
+def _qkv_views(rng, b, t, h, d, dtype):
+    """q, k, v as the GPT makes them: strided views of one (B, T, 3C) projection."""
+    qkv = ag.tensor(rng.standard_normal((b, t, 3 * h * d)).astype(dtype), requires_grad=True)
+    parts = qkv.reshape(b, t, 3, h, d).permute(2, 0, 3, 1, 4)
+    return qkv, parts[0], parts[1], parts[2]
+
+
+def test_fused_attention_equals_the_composite_and_merges_heads_without_a_copy():
+    from nn.functional_attention import attend
+    rng = np.random.default_rng(6)
+    g = rng.standard_normal((2, 5, 12))
+    results = []
+    for fused in (True, False):
+        qkv, q, k, v = _qkv_views(np.random.default_rng(7), 2, 5, 3, 4, np.float64)
+        keep = np.tri(5, 5, dtype=bool)
+        # need_weights=True takes the composite path (scale, matmul, where, softmax, matmul)
+        y, _ = attend(q, k, v, keep, rows_alive=True, need_weights=not fused)
+        assert (type(y.grad_fn).__name__ == "Attention") == fused
+        merged = y.transpose(1, 2).reshape(2, 5, 12)
+        if fused:          # the (B, L, H, E) memory order: merging the heads is a view
+            assert np.shares_memory(merged.data, y.data)
+        merged.backward(ag.tensor(g))
+        results.append((merged.data, qkv.grad.data))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-14, atol=1e-15)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-13, atol=1e-15)
+
+
+def test_fused_attention_float32_against_torch_at_the_benchmark_shape():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(8)
+    qkv, q, k, v = _qkv_views(rng, 4, 64, 4, 32, np.float32)
+    y = F.scaled_dot_product_attention(q, k, v, is_causal=True)
+    g = rng.standard_normal(y.shape).astype(np.float32)
+    y.backward(ag.tensor(g))
+    assert y.dtype == qkv.grad.dtype == np.float32
+    t = torch.from_numpy(qkv.data.copy()).requires_grad_()
+    tq, tk, tv = t.reshape(4, 64, 3, 4, 32).permute(2, 0, 3, 1, 4)
+    ty = torch.nn.functional.scaled_dot_product_attention(tq, tk, tv, is_causal=True)
+    ty.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(y.data, ty.detach().numpy(), atol=2e-6, rtol=1e-5)
+    np.testing.assert_allclose(qkv.grad.data, t.grad.numpy(), atol=2e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False),
+                                   (False, False, True), (False, True, True)])
+def test_fused_attention_gradient_of_some_inputs_only(needs):
+    rng = np.random.default_rng(9)
+    arrays = [rng.standard_normal(s) for s in ((2, 3, 4), (2, 5, 4), (2, 5, 2))]
+    full = [ag.tensor(a, requires_grad=True) for a in arrays]
+    some = [ag.tensor(a, requires_grad=n) for a, n in zip(arrays, needs)]
+    g = ag.tensor(rng.standard_normal((2, 3, 2)))
+    F.scaled_dot_product_attention(*full, is_causal=True).backward(g)
+    F.scaled_dot_product_attention(*some, is_causal=True).backward(g)
+    for a, b, n in zip(full, some, needs):
+        if n:
+            np.testing.assert_array_equal(a.grad.data, b.grad.data)
+        else:
+            assert b.grad is None
+
+
+def test_fused_attention_masked_key_with_inf_score_leaves_the_row_finite():
+    """A hidden key is set to -inf, not added to: an inf score there changes nothing
+    (as PyTorch, whose causal kernel never reads it)."""
+    q = np.ones((1, 2, 2))
+    k = np.array([[[1.0, 0.0], [np.inf, 0.0]]])
+    v = np.array([[[1.0], [2.0]]])
+    with np.errstate(invalid="ignore"):         # row 1 sees the inf key: NaN, as in PyTorch
+        out = F.scaled_dot_product_attention(ag.tensor(q), ag.tensor(k), ag.tensor(v),
+                                             is_causal=True)
+    assert out.data[0, 0, 0] == 1.0
