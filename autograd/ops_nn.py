@@ -6,7 +6,8 @@
   so convolutions and pools built on them are differentiable to any order.
 - ``Erf``: the error function, W. J. Cody's rational approximations.
 - ``Gelu`` / ``GeluSlope``: exact GELU x Phi(x) and its derivative, fused (see Gelu).
-- ``Normalize`` / ``Rstd``: layer norm's (x - mean) / sqrt(var + eps), fused.
+- ``Normalize`` / ``Rstd``: layer norm's (x - mean) / sqrt(var + eps), fused;
+  ``LayerNorm``: the same over the last axis with its weight and bias, one node.
 - ``Attention`` / ``AttentionWeights``: softmax(q k^T * scale, masked) v, fused.
 """
 import math
@@ -288,29 +289,99 @@ class Normalize(Node):
     """y = (x - mean) * rstd over the trailing `axes`, rstd = 1 / sqrt(var + eps) (biased
     variance): LayerNorm without its affine part, as one node.
     d/dx = rstd * (g - mean(g) - y * mean(g * y)). Forward 5 passes over x and backward
-    7, where the composite made 9 nodes (benchmarks/README.md has the measurement)."""
+    7, where the composite made 9 nodes (benchmarks/README.md has the measurement).
+    `value` and `rstd`, when given, are y and rstd already computed (by LayerNorm's
+    forward: a first-order backward then makes no pass)."""
     __slots__ = ("axes", "eps", "rstd")
     same_shape = True
     saves_inputs = True
 
-    def forward(self, x, axes, eps):
+    def forward(self, x, axes, eps, value=None, rstd=None):
         self.axes, self.eps = axes, eps
-        y = x - _mean(x, axes)
-        var = _mean(np.square(y), axes)
-        var += eps
-        self.rstd = rstd = 1.0 / np.sqrt(var)
-        y *= rstd
-        self.saved = (x, y)
-        return y
+        if value is None:
+            value, rstd = normalize(x, axes, eps)
+        self.rstd = rstd
+        self.saved = (x, value)
+        return value
 
     def backward(self, g):
         x = self.inputs()[0]
-        y = self.output(self.saved[1])
-        rstd = apply1(Rstd, x, self.axes, self.eps, self.rstd)
-        inv_n = 1.0 / _count(self.parents[0].shape, self.axes)
-        mean_g = apply1(Sum, g, self.axes, True) * inv_n
-        mean_gy = apply1(Sum, g * y, self.axes, True) * inv_n
-        return (g - mean_g - y * mean_gy) * rstd,
+        return _normalize_grad(self, g, x, self.output(self.saved[1]), False),
+
+
+def normalize(x, axes, eps):
+    """((x - mean) * rstd, rstd) over `axes` (kept in rstd)."""
+    y = x - _mean(x, axes)
+    var = _mean(np.square(y), axes)
+    var += eps
+    rstd = 1.0 / np.sqrt(var)
+    y *= rstd
+    return y, rstd
+
+
+def _normalize_grad(node, g, x, y, fresh):
+    """Normalize's input gradient rstd (g - mean(g) - y mean(g y)) for a Normalize or
+    LayerNorm `node` (its axes, eps and rstd); with `fresh` (g a new array of the
+    rule's own) computed in g's buffer: the same bits as the Tensor form."""
+    rstd = apply1(Rstd, x, node.axes, node.eps, node.rstd)
+    inv_n = 1.0 / _count(node.parents[0].shape, node.axes)
+    mean_g = apply1(Sum, g, node.axes, True) * inv_n
+    gy = g * y
+    mean_gy = apply1(Sum, gy, node.axes, True) * inv_n
+    if not fresh:
+        return (g - mean_g - y * mean_gy) * rstd
+    np.multiply(y, mean_gy, out=gy)
+    g -= mean_g
+    g -= gy
+    g *= rstd
+    return g
+
+
+class LayerNorm(Node):
+    """LayerNorm over the last axis with its affine part, (x - mean) * rstd * w + b, as
+    one node (was Normalize, Mul, Add and two broadcast-undoing sums in the engine).
+    The forward makes the composite's passes; the backward 7 passes where the
+    composite made 11, and sums the weight's and bias's gradients over the rows by
+    products with a ones column. Its second derivatives come from Normalize (whose
+    forward returns the normalised x already computed) and primitives."""
+    __slots__ = ("axes", "eps", "rstd")
+    saves_inputs = True
+
+    def forward(self, arrays, eps):
+        x, w, b = arrays
+        self.axes, self.eps = (x.ndim - 1,), eps
+        xhat, self.rstd = normalize(x, self.axes, eps)
+        y = xhat * w
+        y += b
+        self.saved = (x, w, b, xhat)
+        return y
+
+    def backward(self, g):
+        x, w = self.inputs()[:2]
+        px, pw, pb = self.parents
+        fresh = isinstance(g, np.ndarray)
+        xhat = apply1(Normalize, x, self.axes, self.eps, self.saved[3], self.rstd)
+        gb = _row_total(g) if pb is not None else None
+        gw = _row_total(g * xhat) if pw is not None else None
+        gx = _normalize_grad(self, g * w, x, xhat, fresh) if px is not None else None
+        return gx, gw, gb
+
+
+def _row_total(x):
+    """x summed over every axis but the last, as one product with a ones column (numpy's
+    sum over (16, 64) of (16, 64, 128) float32: 20 us, the product 6 us); arrays and
+    Tensors alike."""
+    n = x.shape[-1]
+    return (x.reshape(-1, n).mT @ _ones_column(x.shape[:-1], x.dtype)).reshape(n)
+
+
+def _ones_column(lead, dtype):
+    n = math.prod(lead)
+    key = (n, dtype)
+    ones = _ONES_COLUMN.get(key)
+    if ones is None:
+        ones = _ONES_COLUMN[key] = np.ones((n, 1), dtype)
+    return ones
 
 
 class Rstd(Node):
@@ -449,11 +520,7 @@ def _key_sum(x):
     """The sum over axis -2, kept, of x (..., S, L) as one product with a ones column
     (numpy's reduction: 73 us for (16, 4, 64, 64) float32, the product 12 us); arrays
     and Tensors alike."""
-    key = (x.shape[-2], x.dtype)
-    ones = _ONES_COLUMN.get(key)
-    if ones is None:
-        ones = _ONES_COLUMN[key] = np.ones((x.shape[-2], 1), x.dtype)
-    return (x.mT @ ones).mT
+    return (x.mT @ _ones_column(x.shape[-2:-1], x.dtype)).mT
 
 
 _ONES_COLUMN = {}

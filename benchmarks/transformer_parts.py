@@ -90,7 +90,10 @@ def layer_norm_variants(torch, rng):
     import nn.functional as F
     x = rng.standard_normal((B, T, C), np.float32)
     w, b = np.ones(C, np.float32), np.zeros(C, np.float32)
+    from autograd.ops_nn import Normalize
     out = {"gradgraph": _fwd_bwd(lambda a, w, b: F.layer_norm(a, (C,), w, b), x, w, b),
+           "Normalize * w + b (3 nodes)": _fwd_bwd(
+               lambda a, w, b: a._apply1(Normalize, (2,), 1e-5) * w + b, x, w, b),
            "composite": _fwd_bwd(lambda a, w, b: F._normalize(a, (2,), 1e-5)[0] * w + b,
                                  x, w, b)}
     if torch is not None:

@@ -11,7 +11,7 @@ from autograd import softmax as _softmax
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn
-from autograd.ops_nn import Erf, Fold, Gelu, Linear, Normalize, Unfold
+from autograd.ops_nn import Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfold
 from autograd.tensor import Tensor
 
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
@@ -314,6 +314,10 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.shape[input.ndim - len(shape):] != shape:
         raise ShapeError(f"layer_norm: input of shape {input.shape} does not end with the "
                          f"normalized_shape {shape}")
+    if (len(shape) == 1 and isinstance(weight, Tensor) and isinstance(bias, Tensor)
+            and weight.shape == bias.shape == shape
+            and input.dtype == weight.dtype == bias.dtype and input.dtype.kind == "f"):
+        return applyn(LayerNorm, (input, weight, bias), float(eps))
     y = input._apply1(Normalize, tuple(range(input.ndim - len(shape), input.ndim)), float(eps))
     if weight is not None:
         y = y * weight

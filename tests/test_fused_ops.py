@@ -175,3 +175,24 @@ def test_fused_attention_masked_key_with_inf_score_leaves_the_row_finite():
         out = F.scaled_dot_product_attention(ag.tensor(q), ag.tensor(k), ag.tensor(v),
                                              is_causal=True)
     assert out.data[0, 0, 0] == 1.0
+
+
+@pytest.mark.parametrize("needs", [(True, True, True), (True, False, False),
+                                   (False, True, False), (False, False, True)])
+def test_fused_layer_norm_equals_normalize_times_weight_plus_bias(needs):
+    from autograd.ops_nn import Normalize
+    rng = np.random.default_rng(10)
+    arrays = [rng.standard_normal(s) for s in ((3, 4, 6), (6,), (6,))]
+    g = ag.tensor(rng.standard_normal((3, 4, 6)))
+    fused = [ag.tensor(a, requires_grad=n) for a, n in zip(arrays, needs)]
+    plain = [ag.tensor(a, requires_grad=n) for a, n in zip(arrays, needs)]
+    y = F.layer_norm(fused[0], (6,), fused[1], fused[2], eps=1e-3)
+    assert type(y.grad_fn).__name__ == "LayerNorm"
+    ref = plain[0]._apply1(Normalize, (2,), 1e-3) * plain[1] + plain[2]
+    np.testing.assert_allclose(y.data, ref.data, rtol=1e-15, atol=1e-15)
+    y.backward(g)
+    ref.backward(g)
+    for a, b, n in zip(fused, plain, needs):
+        assert (a.grad is None) == (not n)
+        if n:
+            np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=1e-13, atol=1e-14)
