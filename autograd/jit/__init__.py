@@ -9,14 +9,17 @@ next traces the step: it runs for real while every numpy call on the arrays it c
 reach is recorded (``tracer``, ``recorder``), and the record becomes a program of
 numpy calls on fixed buffers (``program``). Later calls with the same input signature
 replay the program: the same numpy calls in the same order on the same dtypes, so the
-results are eager's bit for bit. Optimizer steps, scheduler steps and ``zero_grad`` are
-replayed as Python calls, so learning rates and step counts are never constants.
+results are eager's bit for bit. An optimizer step is replayed as its numpy calls, with
+the Python numbers it passes them (learning rate, momentum, betas, bias corrections,
+step counts) recomputed every replay by the optimizer's ``numbers`` method; scheduler
+steps and ``zero_grad`` are replayed as Python calls. So a learning rate or a step count
+is never a constant.
 """
 from .check import CompileCheckError
-from .hooks import kernel, replayed
+from .hooks import kernel, numbers, replayed, workspace
 from .tracer import Escape
 
-__all__ = ["compile", "replayed", "kernel", "Escape", "CompileCheckError"]
+__all__ = ["compile", "replayed", "kernel", "numbers", "workspace", "Escape", "CompileCheckError"]
 
 
 def compile(fn=None, *, warmup=1, check=0, max_programs=8, strict=False):

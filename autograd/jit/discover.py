@@ -104,6 +104,8 @@ class State:
         self.opts = [(o, o.state, o.param_groups, [g["params"] for g in o.param_groups])
                      for o in optimizers]
         self.grads = ()         # (tensor, .grad) pairs a program expects on entry
+        self.inlined = ()       # (inline, args, kwargs, key): calls replayed as numpy
+        self.slots = ()         # (container, key, value) those calls' records name
 
     def current(self):
         for t, a in self.arrays:
@@ -120,5 +122,11 @@ class State:
                     return False
         for t, g in self.grads:
             if t.grad is not g:
+                return False
+        for c, k, v in self.slots:
+            if c.get(k) is not v:
+                return False
+        for inline, args, kwargs, key in self.inlined:
+            if inline(*args, **kwargs) != key:
                 return False
         return True

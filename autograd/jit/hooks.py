@@ -1,4 +1,4 @@
-"""The two decorators through which gradgraph's own code cooperates with tracing.
+"""The decorators through which gradgraph's own code cooperates with tracing.
 
 They are the only places outside this package that know about ``compile``; each costs
 one thread-local read per call when nothing is traced.
@@ -8,22 +8,72 @@ import functools
 from . import tracer
 
 
-def replayed(method=None, *, idempotent=False):
+def replayed(method=None, *, idempotent=False, inline=None, effect=False):
     """Decorator for methods a replay calls as Python (``Optimizer.step``,
     ``LRScheduler.step``, ``zero_grad``): while tracing, the call is recorded and run
     with recording paused. Outside tracing it costs one attribute read. An
     `idempotent` one (``zero_grad``) may run before a guard: running it twice, once in a
-    replay stopped by the guard and once eagerly, is the same as running it once."""
+    replay stopped by the guard and once eagerly, is the same as running it once.
+
+    `inline`, a function of the call's arguments, says when the call may instead be
+    recorded as the numpy calls it makes (a replay then runs those, with no Python in
+    between): it returns None when not, else a hashable key of what the recorded calls
+    assume (the branches taken), which must still hold for a replay to run. Such a call
+    takes every Python number it passes to numpy from a method marked ``numbers`` and
+    its scratch arrays from one marked ``workspace``, and has no other Python effects
+    than those of ``numbers`` methods and ``effect`` calls; a number that came from
+    elsewhere makes the call a Python call of the replay again.
+
+    An `effect` function (a version-counter bump) is recorded with the arrays it is
+    given and called again by a replay with the same arrays."""
     if method is None:
-        return functools.partial(replayed, idempotent=idempotent)
+        return functools.partial(replayed, idempotent=idempotent, inline=inline, effect=effect)
+
+    if effect:
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            rec = tracer.active()
+            if rec is not None and not rec.paused:
+                return rec.effect(method, args, kwargs)
+            return method(*args, **kwargs)
+        return wrapper
 
     @functools.wraps(method)
     def wrapper(*args, **kwargs):
         rec = tracer.active()
         if rec is not None and not rec.paused:
-            return rec.host_call(method, args, kwargs, idempotent)
+            return rec.host_call(method, args, kwargs, idempotent, inline)
         return method(*args, **kwargs)
     wrapper.idempotent = idempotent
+    return wrapper
+
+
+def numbers(method):
+    """Decorator for a method returning the tuple of Python numbers that an ``inline``
+    call passes to numpy this step (a learning rate, Adam's bias corrections; a fixed
+    length): while tracing it is recorded, and a replay calls it again where the trace
+    did, so these numbers are inputs of the program, never constants. It may update
+    Python state (a step count) as it does eagerly."""
+    @functools.wraps(method)
+    def wrapper(*args):
+        rec = tracer.active()
+        if rec is not None and not rec.paused:
+            return rec.numbers(method, args)
+        return method(*args)
+    return wrapper
+
+
+def workspace(method):
+    """Decorator for a method returning scratch arrays (a tuple) that a step writes and
+    reads: while tracing they come back as traced views of the same memory, so what is
+    done to them is recorded."""
+    @functools.wraps(method)
+    def wrapper(*args):
+        arrays = method(*args)
+        rec = tracer.active()
+        if rec is not None and not rec.paused:
+            return tuple(tracer.traced(a) for a in arrays)
+        return arrays
     return wrapper
 
 

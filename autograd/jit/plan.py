@@ -51,6 +51,8 @@ def _mentions(ins):
         return list(_arrays((ins[2], ins[3], ins[4])))
     if op == "restore":
         return [ins[1], ins[2]]
+    if op == "python":
+        return list(_arrays((ins[2], ins[3])))
     return []
 
 
@@ -188,8 +190,9 @@ _COPIES = {np.array, np.ndarray.copy, np.ndarray.astype, np.asarray, np.ascontig
 
 
 def _forward_copies(code, keep):
-    """A call computing a temporary that is then only copied into another array (a
-    leaf's .grad: np.array(g, copy=True)) computes into that array directly."""
+    """A call computing a temporary that is then only copied into another array made
+    by the copy (a leaf's .grad: np.array(g, copy=True)) computes into that array
+    directly (which nothing names before the copy)."""
     mentioned = {}
     for i, ins in enumerate(code):
         for a in _mentions(ins):
@@ -209,7 +212,7 @@ def _forward_copies(code, keep):
                 or id(src) in keep or dst.base is not None or i in retarget
                 or (src.shape, src.dtype, src.strides) != (dst.shape, dst.dtype, dst.strides)
                 or set(ins[3]) - {"dtype", "copy", "order"}
-                or mentioned.get(id(src)) != [i, j] or mentioned.get(id(dst)) != [j]):
+                or mentioned.get(id(src)) != [i, j] or mentioned[id(dst)][0] != j):
             continue
         retarget[i] = dst
         drop.add(j)

@@ -13,7 +13,7 @@ import numpy as np
 
 from .. import creation
 from .plan import plan
-from .recorder import _base
+from .recorder import Number, _base
 
 
 class Program:
@@ -33,10 +33,11 @@ class Program:
 
 
 def check_order(code):
-    """None, or why the program cannot be replayed: a guard after a host call."""
+    """None, or why the program cannot be replayed: a guard after a host call (or after
+    a numbers call or an effect: these change Python state a failed guard cannot undo)."""
     host = None
     for ins in code:
-        if ins[0] == "host" and host is None and not ins[5]:
+        if host is None and ((ins[0] == "host" and not ins[5]) or ins[0] in ("numbers", "python")):
             host = getattr(ins[1], "__qualname__", ins[1])
         elif ins[0] == "guard" and host is not None:
             return f"a value check at {ins[5]} after {host}"
@@ -65,7 +66,7 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
 
     def ref(obj):
         t = type(obj)
-        if obj is None or t is bool or t is int or t is str:
+        if obj is None or t is bool or t is int or t is str or t is Number:
             return repr(obj)
         key = id(obj)
         name = names.get(key)
@@ -165,6 +166,13 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
                 lines.append(f"    default_generator().{name}({text}{sep}out={ref(out)})")
             else:
                 lines.append(f"    copyto({ref(out)}, default_generator().{name}({text}))")
+        elif op == "numbers":
+            _, method, args, slot, n = ins
+            names_ = "".join(f"n{slot}_{j}, " for j in range(n))
+            text = f"{ref(method)}({', '.join(ref(a) for a in args)})"
+            lines.append(f"    {names_}= {text}" if n else f"    {text}")
+        elif op == "python":
+            lines.append("    " + call(ins[1], ins[2], ins[3]))
         elif op == "host":
             _, fn, args, kwargs, index, _ = ins
             lines.append(f"    for t, g in {ref(bindings[index])}:")

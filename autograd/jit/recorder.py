@@ -13,8 +13,14 @@ An instruction is a tuple whose first item says what it is:
   is touched and the step runs eagerly.
 - ``("draw", name, args, kwargs, out)``: ``default_generator().<name>(...)`` redrawn.
 - ``("host", fn, args, kwargs, index, idempotent)``: a call replayed as a Python call
-  (an optimizer's ``step``, a scheduler's ``step``, ``zero_grad``), after the gradients
-  bound at its time in the trace (binding `index`) are set on the parameters.
+  (a scheduler's ``step``, ``zero_grad``), after the gradients bound at its time in the
+  trace (binding `index`) are set on the parameters.
+- ``("numbers", method, args, slot, n)``: a ``jit.numbers`` method called again; its
+  `n` results are the replay's locals ``n<slot>_<j>``, which the calls of an inlined
+  section (an optimizer's ``step``, see ``jit.replayed``) name as ``Number``s where the
+  trace passed those very objects.
+- ``("python", fn, args, kwargs)``: a ``replayed(effect=True)`` function called again
+  on the same arrays (a version-counter bump).
 """
 import inspect
 
@@ -74,6 +80,9 @@ class Recorder:
         self.snapshots = {}         # id(buffer) -> made-while-tracing value, once written
         self.bindings = []          # per host call: what the sync callback returned
         self.sync = None            # callable() -> the gradient bindings now
+        self.section = None         # the _Section being inlined, if any
+        self.inlined = []           # (inline, args, kwargs, key) of each inlined call
+        self.n_numbers = 0
 
     # --- numpy calls -----------------------------------------------------------------
     def run(self, f, args, kwargs):
@@ -140,6 +149,8 @@ class Recorder:
                 or (kind == "function" and takes_out(f)) else "copy")
         if kind == "method" and name in _AS_REDUCE:
             f, pargs, pkw = _as_reduce(name, pargs, pkw)
+        if self.section is not None:
+            pargs, pkw = self.section.resolve(pargs, pkw)
         self.code.append(("call", f, pargs, pkw, tuple(outs), mode))
         return _rewrap(result, outs)
 
@@ -154,6 +165,8 @@ class Recorder:
                     self.code.append(("restore", b, snap))
 
     def _emit_write(self, f, pargs, pkw):
+        if self.section is not None:
+            pargs, pkw = self.section.resolve(pargs, pkw)
         self.code.append(("call", f, pargs, pkw, (), "effect"))
 
     def const(self, arr):
@@ -194,16 +207,112 @@ class Recorder:
         self.code.append(("draw", name, args, kwargs, result))
         return traced(result)
 
-    def host_call(self, fn, args, kwargs, idempotent=False):
+    def host_call(self, fn, args, kwargs, idempotent=False, inline=None):
         if has_tracer(args) or has_tracer(kwargs) or any(callable(a) for a in args[1:]):
             self.escape(f"{getattr(fn, '__qualname__', fn)} with a closure or traced arguments")
         self.bindings.append(self.sync() if self.sync is not None else ())
-        self.code.append(("host", fn, args, kwargs, len(self.bindings) - 1, idempotent))
+        host = ("host", fn, args, kwargs, len(self.bindings) - 1, idempotent)
+        key = inline(*args, **kwargs) if inline is not None and self.section is None else None
+        if key is not None:
+            return self._inline(fn, args, kwargs, host, (inline, args, kwargs, key))
+        self.code.append(host)
         self.paused = True
         try:
             return fn(*args, **kwargs)
         finally:
             self.paused = False
+
+    def _inline(self, fn, args, kwargs, host, inlined):
+        """`fn` run with recording on, its numpy calls kept in the program when every
+        Python number they were given came from a ``numbers`` method; else the calls
+        are dropped and `host`, a Python call of the replay, stands for them."""
+        start, snapshots = len(self.code), set(self.snapshots)
+        self.section = _Section()
+        try:
+            result = fn(*args, **kwargs)
+        finally:
+            section, self.section = self.section, None
+        if section.why is None:
+            self.inlined.append(inlined)
+        else:
+            del self.code[start:]
+            for k in set(self.snapshots) - snapshots:
+                del self.snapshots[k]
+            self.code.append(host)
+        return result
+
+    def numbers(self, method, args):
+        self.paused = True
+        try:
+            values = method(*args)          # on the very dicts: it may count steps
+        finally:
+            self.paused = False
+        if self.section is None:
+            return values
+        # fresh float objects: a number is recognised by identity in the calls below
+        values = tuple(v * 1.0 if type(v) is float else v for v in values)
+        slot = self.n_numbers
+        self.n_numbers += 1
+        for j, v in enumerate(values):
+            self.section.register(v, Number(slot, j))
+        self.code.append(("numbers", method, args, slot, len(values)))
+        return values
+
+    def effect(self, fn, args, kwargs):
+        self.code.append(("python", fn, plain(args), plain(kwargs)))
+        return self.run(fn, args, kwargs)
+
+
+class Number:
+    """Result `j` of the numbers call in `slot`, as an argument of a recorded call."""
+    __slots__ = ("slot", "j")
+
+    def __init__(self, slot, j):
+        self.slot, self.j = slot, j
+
+    def __repr__(self):
+        return f"n{self.slot}_{self.j}"
+
+
+_AMBIGUOUS = object()
+_NUMBER_TYPES = (int, float, np.number)
+
+
+def _is_number(x):
+    return isinstance(x, _NUMBER_TYPES) and not isinstance(x, (bool, np.bool_))
+
+
+class _Section:
+    """The numbers of an inlined call and the ``Number`` each stands for; `why` says
+    why the call cannot be inlined (a number from elsewhere), or is None."""
+
+    def __init__(self):
+        self.by_id = {}
+        self.alive = []             # the numbers themselves: their ids stay theirs
+        self.why = None
+
+    def register(self, value, number):
+        if not _is_number(value):
+            return
+        self.alive.append(value)
+        k = id(value)
+        self.by_id[k] = _AMBIGUOUS if k in self.by_id else number
+
+    def resolve(self, args, kwargs):
+        """`args` and `kwargs` with each registered number as its ``Number``."""
+        return tuple(self._one(a) for a in args), {k: self._one(v) for k, v in kwargs.items()}
+
+    def _one(self, x):
+        t = type(x)
+        if t is tuple or t is list:
+            return t(self._one(i) for i in x)
+        if not _is_number(x):
+            return x
+        got = self.by_id.get(id(x))
+        if got is None or got is _AMBIGUOUS:
+            self.why = f"the number {x!r} passed to numpy does not come from a numbers method"
+            return x
+        return got
 
 
 # ndarray.sum/max/min are numpy's Python wrappers around these reductions, called with

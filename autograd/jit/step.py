@@ -133,6 +133,9 @@ class CompiledStep:
             t.data = traced(a)
         for g, a in grads.values():
             g.data = traced(a)
+        held = [(d, k, traced(a)) for d, k, a in _state_arrays(optimizers)]
+        for d, k, t in held:                    # optimizer state, written by inlined steps
+            d[k] = t
         prev = tracer._set_active(rec)
         try:
             with Patched() as patched:
@@ -147,6 +150,7 @@ class CompiledStep:
                     t.data = plain(t.data)
             for g, a in grads.values():
                 g.data = plain(g.data)
+            made = _untrace_state(optimizers, {id(t) for _, _, t in held})
         final = rec.sync()
         for binding in rec.bindings + [final]:
             for _t, g, data in binding:
@@ -167,10 +171,17 @@ class CompiledStep:
         if reason is not None:
             self._eager(key, reason)
             return result
+        if made and rec.inlined:
+            # an inlined optimizer step made its state (its first step): a replay would
+            # start from the trace's new arrays again; trace the next call instead
+            self.traces -= 1
+            return result
         entry = _Entry()
         entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
                                 outs, contiguous)
         entry.state = state
+        state.inlined = rec.inlined
+        state.slots = tuple(_state_slots(optimizers))
         first = rec.code[0] if rec.code else None
         if not (first is not None and first[0] == "host" and first[5]):
             # no zero_grad first: the step accumulates into the .grad it finds
@@ -181,6 +192,36 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+def _state_arrays(optimizers):
+    """(state dict, key, array) of every array in the optimizers' per-parameter state."""
+    return [(st, k, v) for o in optimizers for st in o.state.values() for k, v in st.items()
+            if type(v) is np.ndarray]
+
+
+def _untrace_state(optimizers, installed):
+    """Put plain arrays back into the optimizers' state; True if a traced array there
+    is not one of those `installed` for the trace (state made while tracing)."""
+    made = False
+    for o in optimizers:
+        for st in o.state.values():
+            for k, v in st.items():
+                if type(v) is tracer.TraceArray:
+                    made = made or id(v) not in installed
+                    st[k] = plain(v)
+    return made
+
+
+def _state_slots(optimizers):
+    """(container, key, value) that a replay of inlined optimizer steps relies on: each
+    parameter's state dict and the arrays in it."""
+    for o in optimizers:
+        for p, st in o.state.items():
+            yield o.state, p, st
+            for k, v in st.items():
+                if type(v) is np.ndarray:
+                    yield st, k, v
 
 
 def _pairs(binding):

@@ -2,6 +2,7 @@
 import numpy as np
 
 from autograd.errors import ArgumentError
+from autograd.jit import numbers
 
 from .optimizer import (Optimizer, check_hyperparameters, cpu_options, lerp_, square_average_,
                         state_buffer, update_direction)
@@ -34,9 +35,22 @@ class Adam(Optimizer):
                                                     differentiable),
                                       decoupled_weight_decay=bool(decoupled_weight_decay)))
 
+    @numbers                # compile: called again by a replay (hook, see autograd/jit)
+    def _numbers(self, group, state):
+        """Counts `state`'s step; the numbers the update passes to numpy: 1 - beta1,
+        beta2, 1 - beta2, sqrt(1 - beta2^t), eps, -lr / (1 - beta1^t), 1 - lr * weight
+        decay, weight decay."""
+        lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
+        step = state["step"] = state["step"] + 1
+        return (1 - beta1, beta2, 1 - beta2, (1 - beta2 ** step) ** 0.5, group["eps"],
+                -lr / (1 - beta1 ** step), 1 - lr * weight_decay, weight_decay)
+
+    def _branches(self, group):
+        return (bool(group["weight_decay"]), bool(group["amsgrad"]), bool(group["maximize"]),
+                bool(group["decoupled_weight_decay"]))
+
     def _update(self, group, params):
-        lr, (beta1, beta2), eps = group["lr"], group["betas"], group["eps"]
-        weight_decay, amsgrad, maximize = group["weight_decay"], group["amsgrad"], group["maximize"]
+        amsgrad, maximize = group["amsgrad"], group["maximize"]
         decoupled = group["decoupled_weight_decay"]
         for p in params:
             x = p.data
@@ -45,20 +59,21 @@ class Adam(Optimizer):
             if state is None:
                 state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(x),
                                          "exp_avg_sq": np.zeros_like(x)}
-            step = state["step"] = state["step"] + 1
+            (one_minus_beta1, beta2, one_minus_beta2, correction2, eps, step_size, decay,
+             weight_decay) = self._numbers(group, state)
             m, v = state["exp_avg"], state["exp_avg_sq"]
             if weight_decay and decoupled:
-                x *= 1 - lr * weight_decay
+                x *= decay
             d = update_direction(p, t1, t2, maximize, 0 if decoupled else weight_decay)
-            lerp_(m, d, 1 - beta1, t2)
-            square_average_(v, d, beta2, t2)
+            lerp_(m, d, one_minus_beta1, t2)
+            square_average_(v, d, beta2, one_minus_beta2, t2)
             if amsgrad:
                 v_max = state_buffer(state, "max_exp_avg_sq", x)
                 v = np.maximum(v_max, v, out=v_max)
             denom = np.sqrt(v, out=t2)
-            denom /= (1 - beta2 ** step) ** 0.5
+            denom /= correction2
             denom += eps
-            np.multiply(m, -lr / (1 - beta1 ** step), out=t1)
+            np.multiply(m, step_size, out=t1)
             t1 /= denom
             x += t1
 

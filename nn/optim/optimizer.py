@@ -6,10 +6,12 @@ State buffers are plain ndarrays of the parameter's shape and dtype, made on the
 first step; the temporaries an update needs come from a per-dtype workspace
 (``scratch(p)``), so after the first step a step allocates no arrays.
 """
+import functools
+
 import numpy as np
 
 from autograd import Tensor, enable_grad, no_grad
-from autograd.jit import replayed
+from autograd.jit import replayed, workspace
 from autograd.graph import mark_all_modified, mark_modified
 from autograd.errors import ArgumentError
 
@@ -106,7 +108,8 @@ class Optimizer:
                     g.data.fill(0)
                     mark_modified(g.data, "zero_grad")   # a graph may have saved it
 
-    @replayed               # compile: a replay calls it (hook, see autograd/jit)
+    # compile: a replay runs the update's numpy calls, or calls step (hook, see autograd/jit)
+    @replayed(inline=lambda self, closure=None: self._replay_key(closure))
     def step(self, closure=None):
         """Update every parameter that has a gradient. `closure`, if given, re-evaluates
         the model with gradients enabled and returns the loss, which step returns."""
@@ -119,12 +122,23 @@ class Optimizer:
                 params = [p for p in group["params"] if p.grad is not None]
                 if params:
                     self._update(group, params)
-                    mark_all_modified([p.data for p in params], f"{type(self).__name__}.step")
+                    _modified([p.data for p in params], f"{type(self).__name__}.step")
         return loss
 
     def _update(self, group, params):
         raise NotImplementedError
 
+    def _replay_key(self, closure=None):
+        """For compile: None if a replay must call ``step`` as Python (a closure, or an
+        ``_update`` not written with its ``_numbers`` and ``_branches``), else the
+        branches each group's update takes, which a replay of its numpy calls assumes.
+        Such an ``_update`` passes numpy only numbers from ``_numbers`` (marked
+        ``autograd.jit.numbers``; it may count steps) and changes no other Python state."""
+        if closure is not None or not _inlinable(type(self)):
+            return None
+        return tuple(self._branches(g) for g in self.param_groups)
+
+    @workspace              # compile: traced views while tracing (hook, see autograd/jit)
     def scratch(self, p):
         """Two temporaries of `p`'s shape and dtype (contents undefined)."""
         return self._work.get(p.data)
@@ -181,6 +195,18 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+# compile: a replay bumps the versions too (hook, see autograd/jit)
+_modified = replayed(effect=True)(mark_all_modified)
+
+
+@functools.cache
+def _inlinable(cls):
+    """True if the class defining `cls`'s ``_update`` also defines ``_numbers`` and
+    ``_branches`` (a subclass overriding ``_update`` alone is replayed as Python)."""
+    owner = next(c for c in cls.__mro__ if "_update" in vars(c))
+    return "_numbers" in vars(owner) and "_branches" in vars(owner)
 
 
 def _restore(value, p, key, name):
@@ -267,10 +293,10 @@ def lerp_(avg, x, weight, tmp):
     avg += tmp
 
 
-def square_average_(avg, x, decay, tmp):
-    """``avg <- decay * avg + (1 - decay) * x^2`` in place."""
+def square_average_(avg, x, decay, weight, tmp):
+    """``avg <- decay * avg + weight * x^2`` in place (`weight` is ``1 - decay``)."""
     avg *= decay
-    np.multiply(x, 1 - decay, out=tmp)
+    np.multiply(x, weight, out=tmp)
     tmp *= x
     avg += tmp
 

@@ -1,6 +1,8 @@
 """RMSprop, with PyTorch's update rule."""
 import numpy as np
 
+from autograd.jit import numbers
+
 from .optimizer import (Optimizer, check_hyperparameters, cpu_options, lerp_, square_average_,
                         state_buffer, update_direction)
 
@@ -28,22 +30,33 @@ class RMSprop(Optimizer):
                                                     differentiable,
                                                     ("foreach", "capturable", "differentiable"))))
 
+    @numbers                # compile: called again by a replay (hook, see autograd/jit)
+    def _numbers(self, group, state):
+        """Counts `state`'s step; the numbers the update passes to numpy: -lr, alpha,
+        1 - alpha, eps, weight decay, momentum."""
+        state["step"] += 1
+        alpha = group["alpha"]
+        return (-group["lr"], alpha, 1 - alpha, group["eps"], group["weight_decay"],
+                group["momentum"])
+
+    def _branches(self, group):
+        return (bool(group["weight_decay"]), group["momentum"] > 0, bool(group["centered"]),
+                bool(group["maximize"]))
+
     def _update(self, group, params):
-        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-        weight_decay, momentum = group["weight_decay"], group["momentum"]
         centered, maximize = group["centered"], group["maximize"]
         for p in params:
             t1, t2 = self.scratch(p)
             state = self.state.get(p)
             if state is None:
                 state = self.state[p] = {"step": 0, "square_avg": np.zeros_like(p.data)}
-            state["step"] += 1
+            neg_lr, alpha, one_minus_alpha, eps, weight_decay, momentum = self._numbers(group, state)
             d = update_direction(p, t1, t2, maximize, weight_decay)
             v = state["square_avg"]
-            square_average_(v, d, alpha, t2)
+            square_average_(v, d, alpha, one_minus_alpha, t2)
             if centered:
                 a = state_buffer(state, "grad_avg", p.data)
-                lerp_(a, d, 1 - alpha, t2)
+                lerp_(a, d, one_minus_alpha, t2)
                 np.multiply(a, a, out=t2)
                 avg = np.sqrt(np.subtract(v, t2, out=t2), out=t2)
             else:
@@ -53,8 +66,8 @@ class RMSprop(Optimizer):
                 buf = state_buffer(state, "momentum_buffer", p.data)
                 buf *= momentum
                 buf += np.divide(d, avg, out=t2)
-                p.data += np.multiply(buf, -lr, out=t2)
+                p.data += np.multiply(buf, neg_lr, out=t2)
             else:
-                np.multiply(d, -lr, out=t1)
+                np.multiply(d, neg_lr, out=t1)
                 t1 /= avg
                 p.data += t1

@@ -2,6 +2,7 @@
 import numpy as np
 
 from autograd.errors import ArgumentError
+from autograd.jit import numbers
 
 from .optimizer import Optimizer, check_hyperparameters, cpu_options, update_direction
 
@@ -29,10 +30,18 @@ class SGD(Optimizer):
                                                     differentiable,
                                                     ("foreach", "fused", "differentiable"))))
 
+    @numbers                # compile: called again by a replay (hook, see autograd/jit)
+    def _numbers(self, group):
+        """The numbers the update passes to numpy: -lr, momentum, 1 - dampening, weight decay."""
+        return -group["lr"], group["momentum"], 1 - group["dampening"], group["weight_decay"]
+
+    def _branches(self, group):
+        return (bool(group["momentum"]), bool(group["dampening"]), bool(group["weight_decay"]),
+                bool(group["nesterov"]), bool(group["maximize"]))
+
     def _update(self, group, params):
-        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
-        weight_decay, nesterov = group["weight_decay"], group["nesterov"]
-        maximize = group["maximize"]
+        neg_lr, momentum, undamped, weight_decay = self._numbers(group)
+        dampening, nesterov, maximize = group["dampening"], group["nesterov"], group["maximize"]
         for p in params:
             t1, t2 = self.scratch(p)
             d = (update_direction(p, t1, t2, maximize, weight_decay)
@@ -45,7 +54,7 @@ class SGD(Optimizer):
                 else:
                     buf *= momentum
                     if dampening:
-                        buf += np.multiply(d, 1 - dampening, out=t2)
+                        buf += np.multiply(d, undamped, out=t2)
                     else:
                         buf += d
                 if nesterov:
@@ -53,4 +62,4 @@ class SGD(Optimizer):
                     d = np.add(d, t2, out=t1)
                 else:
                     d = buf
-            p.data += np.multiply(d, -lr, out=t1)
+            p.data += np.multiply(d, neg_lr, out=t1)

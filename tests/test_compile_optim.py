@@ -1,0 +1,192 @@
+"""ag.compile replays an optimizer step as its numpy calls (no Python step() call), with
+the learning rate, momentum, betas, step counts and bias corrections as per-step inputs:
+each is recomputed by the optimizer's ``_numbers`` on every replay, never a constant.
+Bit for bit equal to eager; a change of branch (a hyperparameter becoming zero) retraces;
+an optimizer whose update the replay cannot follow is called as Python."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn.functional as F
+from nn import optim
+from nn.optim import lr_scheduler as sched
+from test_compile import batches, classifier_step, mlp, twin
+
+
+def program_of(f):
+    (entry,) = [e for e in f.programs.values() if not isinstance(e, str)]
+    return entry.program
+
+
+def inlined(f):
+    """True if the program runs the optimizer's numpy calls itself (no step() call)."""
+    code = program_of(f).code
+    hosts = [ins[1].__qualname__ for ins in code if ins[0] == "host"]
+    return "Optimizer.step" not in hosts and any(ins[0] == "numbers" for ins in code)
+
+
+OPTIMIZERS = {
+    "sgd": lambda p: optim.SGD(p, lr=0.1),
+    "momentum": lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+    "nesterov-wd": lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True, weight_decay=1e-2),
+    "dampening-maximize": lambda p: optim.SGD(p, lr=0.1, momentum=0.5, dampening=0.1,
+                                              maximize=True),
+    "adam": lambda p: optim.Adam(p, lr=1e-2),
+    "adam-wd-amsgrad": lambda p: optim.Adam(p, lr=1e-2, weight_decay=1e-2, amsgrad=True),
+    "adamw": lambda p: optim.AdamW(p, lr=1e-2),
+    "rmsprop": lambda p: optim.RMSprop(p, lr=1e-2),
+    "rmsprop-centered": lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.9, centered=True,
+                                                weight_decay=1e-3),
+}
+
+
+@pytest.mark.parametrize("name", list(OPTIMIZERS))
+def test_every_optimizer_is_replayed_as_numpy_calls(name):
+    def build():
+        model = mlp()
+        opt = OPTIMIZERS[name](model.parameters())
+        return classifier_step(model, opt), model, opt
+    f = twin(build)
+    assert inlined(f)
+
+
+@pytest.mark.parametrize("make", [
+    lambda o: sched.OneCycleLR(o, 0.2, total_steps=20),        # lr and betas every step
+    lambda o: sched.OneCycleLR(o, 0.2, total_steps=9, three_phase=True),
+    lambda o: sched.ExponentialLR(o, 0.7),
+], ids=["onecycle", "three-phase", "exponential"])
+def test_adam_under_a_schedule_never_retraces(make):
+    def build():
+        model = mlp()
+        opt = optim.AdamW(model.parameters(), lr=1e-2)
+        return classifier_step(model, opt, sched_=make(opt)), model, opt
+    f = twin(build)
+    assert f.traces == 1 and inlined(f)
+
+
+def test_momentum_cycled_by_onecycle_is_an_input():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
+        return classifier_step(model, opt, sched_=sched.OneCycleLR(opt, 0.3, total_steps=20)), \
+            model, opt
+    f = twin(build)
+    assert f.traces == 1 and inlined(f)
+
+
+@pytest.mark.parametrize("name,key,value", [
+    ("momentum", "momentum", 0.0), ("sgd", "weight_decay", 0.01), ("momentum", "dampening", 0.2),
+    ("sgd", "maximize", True), ("adam", "weight_decay", 0.01), ("adam", "amsgrad", True),
+    ("adamw", "weight_decay", 0.0), ("rmsprop", "momentum", 0.5), ("rmsprop", "centered", True),
+    ("adam", "betas", (0.5, 0.9)), ("rmsprop", "alpha", 0.5), ("momentum", "lr", 0.0),
+], ids=lambda v: str(v))
+def test_a_hyperparameter_changed_between_steps(name, key, value):
+    """Set in the group from outside the compiled step (as a user or a scheduler does):
+    a new branch retraces, a new value is an input; eager's bits either way."""
+    data = batches(9)
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = mlp()
+        opt = OPTIMIZERS[name](model.parameters())
+        step = classifier_step(model, opt)
+        f = ag.compile(step) if compiled else step
+        hist = []
+        for i, (x, y) in enumerate(data):
+            if i == 4:
+                opt.param_groups[0][key] = value
+            hist.append(f(x, y).data.copy())
+            hist += [p.data.copy() for p in model.parameters()]
+        runs.append(hist)
+    for a, b in zip(*runs):
+        assert np.array_equal(a, b)
+    branch = key in ("momentum", "weight_decay", "dampening", "maximize", "amsgrad", "centered")
+    assert f.traces == (2 if branch else 1) and f.replays >= 5
+
+
+def test_state_made_while_tracing_traces_again():
+    """warmup=0: the traced call is Adam's first step, which makes its state; the next
+    call is traced again from the made state (the first trace is not kept), then replays."""
+    def build():
+        model = mlp()
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return classifier_step(model, opt), model, opt
+    f = twin(build, warmup=0)
+    assert f.traces == 1 and f.replays == len(batches()) - 4 and inlined(f)
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    f = ag.compile(classifier_step(model, opt), warmup=0)
+    f(*batches(1)[0])
+    assert f.traces == 0 and all(type(st["momentum_buffer"]) is np.ndarray
+                                 for st in opt.state.values())
+
+
+def test_replacing_one_parameters_state_retraces():
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    f = ag.compile(classifier_step(model, opt))
+    data = batches(6)
+    for x, y in data[:3]:
+        f(x, y)
+    p = next(iter(model.parameters()))
+    opt.state[p] = {"momentum_buffer": np.zeros_like(p.data)}
+    for x, y in data[3:]:
+        f(x, y)
+    assert f.traces == 2
+
+
+class _HandSGD(optim.SGD):
+    """An _update of its own, with a number not from _numbers: replayed as Python."""
+
+    def _update(self, group, params):
+        for p in params:
+            p.data -= group["lr"] * p.grad.data
+
+
+def test_an_update_the_replay_cannot_follow_is_called_as_python():
+    def build():
+        model = mlp()
+        opt = _HandSGD(model.parameters(), lr=0.1)
+        return classifier_step(model, opt, sched_=sched.ExponentialLR(opt, 0.5)), model, opt
+    f = twin(build)
+    assert not inlined(f)
+
+
+class _StrayNumber(optim.SGD):
+    """_numbers and _branches of its own, but one number passed to numpy is computed in
+    _update: recording sees it and falls back to a Python call."""
+
+    def _update(self, group, params):
+        neg_lr = self._numbers(group)[0]
+        for p in params:
+            p.data += np.multiply(p.grad.data, neg_lr * 0.5)
+
+    _numbers = optim.SGD._numbers
+    _branches = optim.SGD._branches
+
+
+def test_a_number_not_from_numbers_falls_back_to_a_python_call():
+    def build():
+        model = mlp()
+        opt = _StrayNumber(model.parameters(), lr=0.1)
+        return classifier_step(model, opt, sched_=sched.ExponentialLR(opt, 0.5)), model, opt
+    f = twin(build)
+    assert not inlined(f)
+
+
+def test_a_closure_is_called_as_python():
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    x, y = batches(1)[0]
+
+    def step(x, y):
+        def closure():
+            return F.cross_entropy(model(x), y)
+        return opt.step(closure)
+    f = ag.compile(step, strict=True)
+    with pytest.raises(ag.jit.Escape, match="closure"):
+        for _ in range(3):
+            f(x, y)
