@@ -194,3 +194,118 @@ def test_avg_pool_matches_pytorch(kw, count_include_pad):
     compare_modules(nn.AvgPool2d(count_include_pad=count_include_pad, **kw),
                     torch.nn.AvgPool2d(count_include_pad=count_include_pad, **kw),
                     [randn(2, 3, 7, 6)])
+
+
+# --- learning-rate schedulers ------------------------------------------------------------------
+class Halve:
+    """A callable object: its attributes are part of a scheduler's state_dict."""
+
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, epoch):
+        self.calls += 1
+        return 0.5 ** (epoch // 3)
+
+
+SCHEDULERS = [
+    ("ExponentialLR", dict(gamma=0.9)),
+    ("CosineAnnealingLR", dict(T_max=4, eta_min=0.01)),
+    ("LinearLR", dict(start_factor=0.25, total_iters=4)),
+    ("ConstantLR", dict(factor=0.5, total_iters=3)),
+    ("PolynomialLR", dict(total_iters=4, power=2.0)),
+    ("MultiplicativeLR", dict(lr_lambda=lambda e: 0.9)),
+    ("LambdaLR", dict(lr_lambda=Halve())),
+    ("CosineAnnealingWarmRestarts", dict(T_0=3, T_mult=2, eta_min=0.001)),
+    ("CosineAnnealingWarmRestarts", dict(T_0=2)),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=2)),
+    ("CyclicLR", dict(base_lr=[0.01, 0.02], max_lr=0.1, step_size_up=2, step_size_down=3,
+                      mode="triangular2")),
+    ("CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3, mode="exp_range", gamma=0.9)),
+]
+
+
+def _scheduled(lib, name, kwargs, steps, last_epoch=-1, state=None):
+    """lr and momentum of each group after each of `steps` steps of `name` on SGD with
+    two groups (lr 0.1 and 0.2)."""
+    params = [lib.ones(2, requires_grad=True) for _ in range(2)]
+    mod = nn.optim if lib is ag else torch.optim
+    opt = mod.SGD([{"params": [p], "lr": 0.1 * (i + 1)} for i, p in enumerate(params)],
+                  lr=0.1, momentum=0.9)
+    if last_epoch != -1:
+        for g in opt.param_groups:
+            g["initial_lr"] = g["lr"]
+    sched = getattr(mod.lr_scheduler, name)(opt, last_epoch=last_epoch, **kwargs)
+    if state is not None:
+        sched.load_state_dict(state)
+    out = []
+    for _ in range(steps):
+        out.append([(g["lr"], g["momentum"]) for g in opt.param_groups])
+        opt.step()
+        sched.step()
+    return out, sched
+
+
+@pytest.mark.parametrize("name, kwargs", SCHEDULERS, ids=lambda v: str(v))
+def test_scheduler_matches_pytorch(name, kwargs):
+    ours, sched = _scheduled(ag, name, kwargs, 12)
+    theirs, ref = _scheduled(torch, name, kwargs, 12)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    # resuming with last_epoch does not move the lr one step ahead
+    ours, _ = _scheduled(ag, name, kwargs, 4, last_epoch=5)
+    theirs, _ = _scheduled(torch, name, kwargs, 4, last_epoch=5)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13)
+    # a state dict taken after 12 steps continues the schedule in a new scheduler
+    state = sched.state_dict()
+    assert set(state) - {"_get_lr_called_within_step"} <= set(ref.state_dict())
+    if name == "LambdaLR":
+        assert state["lr_lambdas"] == [{"calls": kwargs["lr_lambda"].calls}] * 2
+
+
+def test_scheduler_state_dict_resumes():
+    full, _ = _scheduled(ag, "CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3), 10)
+    _, first = _scheduled(ag, "CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3), 4)
+    rest, _ = _scheduled(ag, "CyclicLR", dict(base_lr=0.01, max_lr=0.1, step_size_up=3), 6,
+                         state=first.state_dict())
+    np.testing.assert_allclose([lr for lr, _ in sum(rest, [])][2:],
+                               [lr for lr, _ in sum(full[4:], [])][2:], rtol=1e-14)
+
+
+def test_warm_restarts_fractional_epochs_and_chained_scheduler():
+    for lib in (ag, torch):
+        mod = nn.optim if lib is ag else torch.optim
+        opt = mod.SGD([lib.ones(2, requires_grad=True)], lr=0.1)
+        sched = mod.lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=2, T_mult=2)
+        lrs = []
+        for epoch in (0.5, 1.25, 2.0, 3.5, 6.1, 7.0):
+            sched.step(epoch)
+            lrs.append(sched.get_last_lr()[0])
+        opt2 = mod.SGD([lib.ones(2, requires_grad=True)], lr=0.1)
+        chain = mod.lr_scheduler.ChainedScheduler([
+            mod.lr_scheduler.LinearLR(opt2, start_factor=0.1, total_iters=3),
+            mod.lr_scheduler.ExponentialLR(opt2, gamma=0.9)])
+        for _ in range(6):
+            opt2.step()
+            chain.step()
+            lrs.append(chain.get_last_lr()[0])
+        if lib is ag:
+            ours = lrs
+    np.testing.assert_allclose(ours, lrs, rtol=1e-13)
+
+
+def test_scheduler_argument_errors():
+    opt = nn.optim.SGD([ag.ones(2, requires_grad=True)], lr=0.1)
+    S = nn.optim.lr_scheduler
+    with pytest.raises(ag.ArgumentError, match="T_0 must be a positive int"):
+        S.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ag.ArgumentError, match="mode must be"):
+        S.CyclicLR(opt, 0.01, 0.1, mode="sawtooth")
+    with pytest.raises(ag.ArgumentError, match="cycle_momentum needs"):
+        S.CyclicLR(nn.optim.Optimizer([ag.ones(2, requires_grad=True)], {"lr": 0.1}), 0.01, 0.1)
+    with pytest.raises(ag.ArgumentError, match="factor must be in"):
+        S.ConstantLR(opt, factor=2.0)
+    with pytest.raises(ag.ArgumentError, match="should be a function"):
+        S.MultiplicativeLR(opt, lr_lambda=0.9)
+    other = nn.optim.SGD([ag.ones(2, requires_grad=True)], lr=0.1)
+    with pytest.raises(ag.ArgumentError, match="another optimizer"):
+        S.ChainedScheduler([S.StepLR(opt, 2), S.StepLR(other, 2)])

@@ -10,10 +10,13 @@ optimizer and the scheduler, then load both state dicts (the constructor's first
 step changes the lr, which loading the optimizer's state dict restores).
 
 ``ReduceLROnPlateau`` steps on a metric (``step(val_loss)``) and its constructor leaves
-the lr alone; ``OneCycleLR`` is stepped per batch; ``SequentialLR`` hands over from one
-scheduler to the next at milestones.
+the lr alone; ``OneCycleLR`` and ``CyclicLR`` are stepped per batch; ``SequentialLR``
+hands over from one scheduler to the next at milestones, ``ChainedScheduler`` steps
+several at once. ``CyclicLR`` and ``CosineAnnealingWarmRestarts`` live in
+``lr_cycles.py``.
 """
 import math
+import types
 from bisect import bisect_right
 
 from autograd.jit import replayed
@@ -43,8 +46,17 @@ class LRScheduler:
                                f"optimizer's state dict first, or pass last_epoch=-1")
         self.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
         self.last_epoch = last_epoch
+        self._initial_step()
+
+    def _initial_step(self):
+        """The constructor's step: the chainable rules keep the current lr (so resuming
+        with last_epoch >= 0 does not move it one step ahead), as PyTorch."""
         self._step_count = 0
-        self.step()
+        self._is_initial = True
+        try:
+            self.step()
+        finally:
+            self._is_initial = False
 
     def get_lr(self):
         raise NotImplementedError
@@ -127,7 +139,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        if self.last_epoch == 0:
+        if self._is_initial:
             return self._lrs()
         return [lr * self.gamma for lr in self._lrs()]
 
@@ -147,7 +159,7 @@ class CosineAnnealingLR(LRScheduler):
 
     def get_lr(self):
         e, T, eta_min = self.last_epoch, self.T_max, self.eta_min
-        if e == 0:
+        if self._is_initial:
             return self._lrs()
         if self._step_count == 1 and e > 0:
             return [self._closed_form(base) for base in self.base_lrs]
@@ -164,17 +176,11 @@ class CosineAnnealingLR(LRScheduler):
 
 class LambdaLR(LRScheduler):
     """lr = base_lr * lr_lambda(epoch); `lr_lambda` is a function or one per group.
-    The functions are not part of ``state_dict()``."""
+    ``state_dict()`` keeps, as PyTorch, the attributes of callable objects (not of plain
+    functions, which are None there)."""
 
     def __init__(self, optimizer, lr_lambda, last_epoch=-1):
-        n = len(optimizer.param_groups)
-        if isinstance(lr_lambda, (list, tuple)):
-            if len(lr_lambda) != n:
-                raise ArgumentError(f"LambdaLR: expected {n} lr_lambdas (one per param group), "
-                                 f"got {len(lr_lambda)}")
-            self.lr_lambdas = list(lr_lambda)
-        else:
-            self.lr_lambdas = [lr_lambda] * n
+        self.lr_lambdas = _lambdas(type(self).__name__, optimizer, lr_lambda)
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
@@ -182,13 +188,81 @@ class LambdaLR(LRScheduler):
 
     def state_dict(self):
         state = super().state_dict()
-        del state["lr_lambdas"]
+        state["lr_lambdas"] = [None if isinstance(f, types.FunctionType) else dict(f.__dict__)
+                               for f in self.lr_lambdas]
         return state
 
     def load_state_dict(self, state_dict):
         state = dict(state_dict)
-        state.pop("lr_lambdas", None)
+        saved = state.pop("lr_lambdas", None) or []
         super().load_state_dict(state)
+        for f, attrs in zip(self.lr_lambdas, saved):
+            if attrs is not None:
+                f.__dict__.update(attrs)
+
+
+def _lambdas(name, optimizer, lr_lambda):
+    n = len(optimizer.param_groups)
+    fns = list(lr_lambda) if isinstance(lr_lambda, (list, tuple)) else [lr_lambda] * n
+    if len(fns) != n:
+        raise ArgumentError(f"{name}: expected {n} lr_lambdas (one per param group), got "
+                            f"{len(fns)}")
+    for f in fns:
+        if not callable(f):
+            raise ArgumentError(f"{name}: lr_lambda should be a function, got "
+                                f"{type(f).__name__}")
+    return fns
+
+
+class MultiplicativeLR(LambdaLR):
+    """lr <- lr * lr_lambda(epoch) at every step after the first (a function or one per
+    group)."""
+
+    def get_lr(self):
+        if self._is_initial:
+            return self._lrs()
+        return [lr * f(self.last_epoch) for f, lr in zip(self.lr_lambdas, self._lrs())]
+
+
+class ConstantLR(LRScheduler):
+    """lr = base_lr * factor until epoch total_iters, then base_lr."""
+
+    def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
+        if not 0 <= factor <= 1:
+            raise ArgumentError(f"ConstantLR: factor must be in [0, 1], got {factor}")
+        self.factor = factor
+        self.total_iters = total_iters
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        if self.last_epoch == 0:
+            return [lr * self.factor for lr in self._lrs()]
+        if self.last_epoch != self.total_iters:
+            return self._lrs()
+        return [lr * (1.0 / self.factor) for lr in self._lrs()]
+
+    def _closed_form(self, base_lr):
+        return base_lr * (self.factor + (self.last_epoch >= self.total_iters) * (1 - self.factor))
+
+
+class PolynomialLR(LRScheduler):
+    """lr = base_lr * (1 - min(epoch, total_iters) / total_iters) ** power."""
+
+    def __init__(self, optimizer, total_iters=5, power=1.0, last_epoch=-1):
+        self.total_iters = total_iters
+        self.power = power
+        super().__init__(optimizer, last_epoch)
+
+    def get_lr(self):
+        e, n = self.last_epoch, self.total_iters
+        if self._is_initial or e > n:
+            return self._lrs()
+        factor = ((1.0 - e / n) / (1.0 - (e - 1) / n)) ** self.power
+        return [lr * factor for lr in self._lrs()]
+
+    def _closed_form(self, base_lr):
+        return base_lr * (1.0 - min(self.total_iters, self.last_epoch) / self.total_iters) \
+            ** self.power
 
 
 class LinearLR(LRScheduler):
@@ -209,7 +283,7 @@ class LinearLR(LRScheduler):
         e, s, f, n = self.last_epoch, self.start_factor, self.end_factor, self.total_iters
         if e == 0:
             return [lr * s for lr in self._lrs()]
-        if e > n:
+        if self._is_initial or e > n:
             return self._lrs()
         return [lr * (1.0 + (f - s) / (n * s + (e - 1) * (f - s))) for lr in self._lrs()]
 
@@ -413,8 +487,7 @@ class SequentialLR(LRScheduler):
             group["lr"] = group["initial_lr"]
         self._undo_first_steps(self)
         first = self._schedulers[bisect_right(self._milestones, 0)]
-        first._step_count = 0
-        first.step()
+        first._initial_step()
         self._last_lr = first.get_last_lr()
 
     @classmethod
@@ -446,3 +519,36 @@ class SequentialLR(LRScheduler):
         for s, sd in zip(self._schedulers, state.pop("_schedulers")):
             s.load_state_dict(sd)
         self.__dict__.update(state)
+
+
+class ChainedScheduler(LRScheduler):
+    """Step every scheduler in `schedulers` at each ``step()``, in order, so their
+    (chainable) factors multiply. All must drive the same optimizer; ReduceLROnPlateau
+    is not accepted. ``state_dict()`` holds the schedulers' state dicts."""
+
+    def __init__(self, schedulers, optimizer=None):
+        if len(schedulers) < 1:
+            raise ArgumentError("ChainedScheduler: expected at least one scheduler")
+        optimizer = optimizer or schedulers[0].optimizer
+        for i, s in enumerate(schedulers):
+            if isinstance(s, ReduceLROnPlateau):
+                raise ArgumentError(f"ChainedScheduler: schedulers[{i}] is a ReduceLROnPlateau, "
+                                    f"whose step needs a metric; it cannot be chained")
+            if getattr(s, "optimizer", None) is not optimizer:
+                raise ArgumentError(f"ChainedScheduler: schedulers[{i}] ({type(s).__name__}) "
+                                    f"drives another optimizer; all must drive the same one")
+        self._schedulers = list(schedulers)
+        self.optimizer = optimizer
+        self._last_lr = self._lrs()
+
+    @replayed               # compile: a replay calls it (hook, see autograd/jit)
+    def step(self):
+        for s in self._schedulers:
+            s.step()
+        self._last_lr = self._lrs()
+
+    state_dict = SequentialLR.state_dict
+    load_state_dict = SequentialLR.load_state_dict
+
+
+from .lr_cycles import CosineAnnealingWarmRestarts, CyclicLR  # noqa: E402,F401
