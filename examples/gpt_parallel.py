@@ -33,7 +33,13 @@ from nn.parallel import (ColumnParallelLinear, DistributedDataParallel, Pipeline
                          RowParallelLinear, VocabParallelEmbedding, init_device_mesh,
                          parallelize_transformer, vocab_parallel_cross_entropy,
                          vocab_parallel_head)
-from nn.parallel.comm import allreduce_sum, mpi
+from nn.parallel.comm import allgather_object, allreduce_sum, broadcast_object_on, mpi
+
+
+def _sum(value, comm, what):
+    """The sum of the float `value` over `comm` (through the watchdog: a rank that
+    ends or fails while the others wait here ends the job, never hangs it)."""
+    return float(allreduce_sum(np.array([value], np.float64), comm, what)[0])
 
 
 class Embed(nn.Module):
@@ -143,9 +149,9 @@ class ParallelGPT:
                     if p.grad is not None:
                         allreduce_sum(p.grad.data, self.mesh["dp"], "gradient average")
                         p.grad.data /= self.dp
-            value = self.mesh["pp"].bcast(loss.item() if self.pipe.is_last else None,
-                                          root=self.pp - 1)
-        return self.mesh["dp"].allreduce(value) / self.dp
+            value = broadcast_object_on(loss.item() if self.pipe.is_last else None,
+                                        self.mesh["pp"], "the loss", root=self.pp - 1)
+        return _sum(value, self.mesh["dp"], "the replicas' losses") / self.dp
 
     def _sum_tied_gradient(self):
         if self.tied is None or self.tied == mpi().COMM_NULL:
@@ -161,7 +167,7 @@ class ParallelGPT:
         whole model; returns the total norm."""
         local = sum(float((p.grad.data.astype(np.float64) ** 2).sum())
                     for p, counted in self._norm_terms if counted and p.grad is not None)
-        total = math.sqrt(mpi().COMM_WORLD.allreduce(local) / self.dp)
+        total = math.sqrt(_sum(local, mpi().COMM_WORLD, "the gradient norm") / self.dp)
         scale = max_norm / (total + 1e-6)
         if scale < 1:
             for p in self.params:
@@ -179,7 +185,7 @@ class ParallelGPT:
             out = self.pipe(x)
             self.pipe.synchronize()
             value = self.lm_loss(out, y).item() if self.pipe.is_last else None
-            return self.mesh["pp"].bcast(value, root=self.pp - 1)
+            return broadcast_object_on(value, self.mesh["pp"], "the loss", root=self.pp - 1)
         finally:
             self.gpt.train()
 
@@ -193,7 +199,7 @@ class ParallelGPT:
         local = {k: v.data for k, v in full.items()
                  if id(self.gpt.get_parameter(k)) in mine}
         merged = {}
-        for part in self.mesh["pp"].allgather(local):
+        for part in allgather_object(local, self.mesh["pp"], "the stages' weights"):
             merged.update(part)
         return {k: ag.tensor(merged[k]) for k in full}
 
@@ -219,7 +225,6 @@ def load_shard(path, par, opt, sched, rng, config, data):
     """Resume this rank from its shard; returns the step. Every rank checks that all
     of them found a shard of this layout at the same step (one allgather), so a
     missing or stale file is an error on every rank, not a hang or a silent mix."""
-    from nn.parallel.comm import allgather_object
     problem, state = None, None
     layout = [par.pp, par.dp, par.tp, par.rank]
     if not os.path.exists(path):

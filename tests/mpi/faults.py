@@ -101,5 +101,76 @@ def collective_timeout():
             time.sleep(20)
 
 
+def _tp_gpt():
+    import os
+    from nn.parallel import parallelize_transformer
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    from examples.gpt import GPT, GPTConfig
+    ag.manual_seed(0)
+    gpt = GPT(GPTConfig(vocab_size=11, block_size=8, n_layer=2, n_head=4, n_embd=8))
+    rng = np.random.default_rng(0)
+    return (parallelize_transformer(gpt), ag.tensor(rng.integers(0, 11, (3, 3, 6))),
+            ag.tensor(rng.integers(0, 11, (3, 3, 6))))
+
+
+def tp_raise():
+    """Tensor parallel: rank 1 raises in block 1's MLP at step 1, while rank 0 goes on
+    into that MLP's allreduce."""
+    gpt, xs, ys = _tp_gpt()
+
+    def fail(module, args):
+        if step[0] == 1 and rank() == 1:
+            raise RuntimeError("injected failure on rank 1 in block 1's MLP at step 1")
+    step = [0]
+    gpt.transformer.h[1].mlp.register_forward_pre_hook(fail)
+    for k in range(3):
+        step[0] = k
+        gpt(xs[k], ys[k])[1].backward()
+
+
+def tp_exit_in_backward():
+    """Tensor parallel: rank 1 calls sys.exit() inside backward (a gradient hook on
+    block 1's input), while rank 0 goes on into the backward allreduces."""
+    gpt, xs, ys = _tp_gpt()
+
+    def leave(grad):
+        if rank() == 1:
+            sys.exit(0)
+
+    def watch(module, args, out):
+        out.register_hook(leave)
+    gpt.transformer.h[1].register_forward_hook(watch)
+    gpt(xs[0], ys[0])[1].backward()
+
+
+def pipeline_1f1b_raise():
+    """1F1B: the last stage raises in the loss of micro-batch 2, while rank 0 waits for
+    the gradient of micro-batch 1 or sends the next activation."""
+    calls = [0]
+
+    def loss_fn(out, target):
+        calls[0] += 1
+        if calls[0] == 3:
+            raise ValueError("injected failure in the loss of micro-batch 2")
+        return F.cross_entropy(out, target)
+    pipe = Pipeline([nn.Linear(8, 16), nn.Sequential(nn.Tanh(), nn.Linear(16, 3))], chunks=4,
+                    schedule="1f1b", loss_fn=loss_fn)
+    xs, ys = data(batch=8)
+    for k in range(2):
+        pipe.step(xs[k], ys[k])
+
+
+def pipeline_1f1b_exit():
+    """1F1B: rank 0 calls sys.exit() after its first step, while the last stage waits
+    for the next step's activations."""
+    pipe = Pipeline([nn.Linear(8, 16), nn.Sequential(nn.Tanh(), nn.Linear(16, 3))], chunks=4,
+                    schedule="1f1b", loss_fn=F.cross_entropy)
+    xs, ys = data(batch=8)
+    for k in range(3):
+        if k == 1 and rank() == 0:
+            sys.exit(0)
+        pipe.step(xs[k], ys[k])
+
+
 if __name__ == "__main__":
     globals()[sys.argv[1]]()
