@@ -10,6 +10,7 @@ import numpy as np
 from . import allocator as _allocator
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
+from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (numpy calls on Tensors record)
 from .extras import (all, any, bmm, cumsum, flip, gather, logical_and, logical_not, logical_or,
                      logical_xor, masked_fill, mm, repeat, t)
 from .functions import (abs, add, allclose, cat, chunk, clamp, cos, div, eq, exp, expand,

@@ -1,7 +1,7 @@
 """Tensor constructors with PyTorch's names, and the seeded random generator."""
 import numpy as np
 
-from .devices import check_device
+from .devices import CPU, check_device
 from .errors import ArgumentError, DtypeError
 from .graph import _wrap
 from .tensor import Tensor, _dtype, get_default_dtype
@@ -53,7 +53,6 @@ class Generator:
 
     @property
     def device(self):
-        from .devices import CPU
         return CPU
 
     def __getattr__(self, name):              # the numpy Generator's methods

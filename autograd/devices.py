@@ -10,6 +10,7 @@ threadpoolctl.
 import numpy as np
 
 from .errors import ArgumentError
+from .tensor import Tensor, _dtype, get_default_dtype
 
 _TYPES = ("cpu", "cuda", "mps", "xpu", "meta", "hip", "xla", "hpu", "privateuseone")
 
@@ -88,7 +89,6 @@ def to_args(args, dtype, device, op):
     """The dtype named by ``to(*args, dtype=, device=)`` (None if none), as PyTorch's
     overloads read them: a device or device string, a dtype, or a tensor (its dtype).
     The device must be the CPU (see check_device)."""
-    from .tensor import Tensor
     for a in args:
         if isinstance(a, Tensor):
             dtype = a.data.dtype
@@ -103,7 +103,6 @@ def to_args(args, dtype, device, op):
 def finfo(dtype=None):
     """Limits of a floating dtype (the default dtype if None): eps, tiny, max, min, bits,
     resolution, as ``torch.finfo``."""
-    from .tensor import _dtype, get_default_dtype
     dt = get_default_dtype() if dtype is None else _dtype(dtype)
     if dt.kind != "f":
         raise ArgumentError(f"finfo: expected a floating dtype, got {dt}; use iinfo for "
@@ -113,7 +112,6 @@ def finfo(dtype=None):
 
 def iinfo(dtype):
     """Limits of an integer or bool dtype: max, min, bits, as ``torch.iinfo``."""
-    from .tensor import _dtype
     dt = _dtype(dtype)
     if dt.kind not in "iu":
         raise ArgumentError(f"iinfo: expected an integer dtype, got {dt}; use finfo for "

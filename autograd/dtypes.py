@@ -19,7 +19,8 @@ import numbers
 
 import numpy as np
 
-from . import graph
+from .errors import DtypeError
+from .tensor import Tensor, get_default_dtype
 
 _BOOL = np.dtype(bool)
 _INT64 = np.dtype(np.int64)
@@ -50,7 +51,7 @@ def _combine(higher, lower):
 def operand_dtype(x):
     """(priority, dtype) of one operand: 2 a tensor or array with dims, 1 a 0-d one,
     0 a number."""
-    if isinstance(x, graph._Tensor):
+    if isinstance(x, Tensor):
         arr = x.data
         return (2 if arr.ndim else 1), arr.dtype
     if isinstance(x, (bool, np.bool_)):
@@ -58,11 +59,9 @@ def operand_dtype(x):
     if isinstance(x, (numbers.Integral, np.integer)):
         return 0, _INT64
     if isinstance(x, (numbers.Real, np.floating)):
-        from .tensor import get_default_dtype
         return 0, get_default_dtype()
     arr = np.asarray(x)
     if arr.dtype.kind not in "biuf":
-        from .errors import DtypeError
         raise DtypeError(f"cannot use an operand of type {type(x).__name__} (dtype "
                          f"{arr.dtype}) in a tensor op")
     if arr.dtype.kind == "f" and arr.dtype.itemsize < 4:
@@ -81,7 +80,6 @@ def result_type(*operands, floating=False):
         groups[priority] = dt if cur is None else promote_types(cur, dt)
     out = _combine(groups[2], _combine(groups[1], groups[0]))
     if floating and out.kind != "f":
-        from .tensor import get_default_dtype
         return get_default_dtype()
     return out
 
@@ -90,7 +88,7 @@ def as_dtype(x, dtype):
     """Operand `x` converted for an op computing in `dtype`: a Tensor cast (a float
     cast is differentiable), a Python number kept as is (numpy keeps the array's dtype
     for it), anything else a constant array of `dtype`."""
-    if isinstance(x, graph._Tensor):
+    if isinstance(x, Tensor):
         return x if x.data.dtype == dtype else x.to(dtype)
     if type(x) is float or type(x) is int:
         return x

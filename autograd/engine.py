@@ -8,9 +8,11 @@ topological order in time linear in the graph's size, whatever its depth.
 
 import numpy as np
 
-from . import graph
+from . import graph, versions
 from .errors import AnomalyError, GraphError, ShapeError
-from .graph import AccumulateGrad, _wrap, apply1
+from .graph import apply1
+from .node import AccumulateGrad
+from .tensor import _wrap
 from .state import current
 from .ops import Cast, Copy, Sum, Reshape
 from .ownership import (SOLE_FIRST_LEAF_GRAD, SOLE_IN_ENGINE_LOOP, SOLE_LEAF_GRAD,
@@ -81,7 +83,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     stats = state.stats_hook
     anomaly = state.anomaly
     observed = stats is not None or wanted is not None      # per-node extras, usually off
-    epoch = graph._epoch
+    epoch = versions._epoch
     leaf_type = AccumulateGrad
     prev_mode = state.grad_enabled
     state.grad_enabled = create_graph      # in this thread only: rules record iff create_graph

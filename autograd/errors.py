@@ -2,8 +2,32 @@
 
 All derive from ``GradgraphError``; each also derives from the builtin exception a
 Python user would expect (``ValueError``, ``TypeError``, ``RuntimeError``), so
-existing ``except`` clauses keep working.
+existing ``except`` clauses keep working. ``user_frame`` finds the user's line that
+an error (or a node created with creation lines on) names.
 """
+import os
+import sys
+
+
+def user_frame():
+    """'file.py:LINE' of the innermost caller outside gradgraph's own packages."""
+    f = sys._getframe(1)
+    while f is not None:
+        name = f.f_code.co_filename
+        own = _own_files.get(name)
+        if own is None:
+            own = _own_files[name] = os.path.realpath(name).startswith(_OWN_DIRS)
+        if not own:
+            return f"{os.path.basename(name)}:{f.f_lineno}"
+        f = f.f_back
+    return "?"
+
+
+# gradgraph's own packages by their real directories (autograd and its siblings nn and
+# viz), not by names in a path: a user's folder called nn/ holds user code.
+_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+_OWN_DIRS = tuple(os.path.join(_ROOT, package) + os.sep for package in ("autograd", "nn", "viz"))
+_own_files = {}          # co_filename -> whether it is in _OWN_DIRS
 
 
 class GradgraphError(Exception):
@@ -14,7 +38,6 @@ class GradgraphError(Exception):
 
     def __init__(self, message="", *args):
         if isinstance(message, str) and "(at " not in message:
-            from .graph import user_frame
             message = f"{message} (at {user_frame()})"
         super().__init__(message, *args)
 

@@ -1,144 +1,30 @@
-"""Graph nodes, grad mode and the recording of ops.
+"""Recording: running an op on Tensors, and the base class of the primitives.
 
-A ``Node`` is one recorded op. It holds its parents' nodes (never its own output
-tensor, so graphs are freed by reference counting alone), whatever its op saved for
-backward in ``saved`` (set to None once backward has used it), and a little
-structure that outlives it for pictures and error messages: output ``shape``/``dtype``,
-module ``scope`` and the in-place ``epoch`` it was created in. A leaf that requires
-grad owns an ``AccumulateGrad`` node that points back to it weakly.
+``apply1``/``apply2``/``applyn`` run a primitive's forward and, when an input requires
+grad and grad mode is on, record its node and attach it to the output Tensor;
+``record`` does the same for a node built by hand. ``Primitive`` is the base of the
+ops in ops.py and ops_nn.py: its ``inputs()``/``output()`` give a backward rule what
+its op saved, as arrays or as Tensors (see its docstring).
+
+The node types and the buffers' versions live below this module (node.py,
+versions.py; it re-exports their names, which nn and viz use as ``graph.X``), the
+Tensor type below it too (tensor.py): a rule run under ``create_graph`` makes Tensors.
 """
-import itertools
-import os
-import sys
-import threading
-import weakref
-
 import numpy as np
 
-from .errors import GraphError
+from . import versions
+from .errors import AnomalyError, GraphError, user_frame  # noqa: F401  (user_frame: graph.X)
+from .node import AccumulateGrad, CROSS, Node, RemovableHandle  # noqa: F401  (graph.X)
 from .ownership import owns_buffer  # noqa: F401  (the ops' rules: proofs in ownership.py)
 from .state import current, is_grad_enabled, peek  # noqa: F401  (is_grad_enabled: public)
-
-# The switches (grad mode, scope, anomaly, ...) are per thread, in state.py. What stays
-# here is process-wide on purpose: facts about buffers, which every thread shares.
-_epoch = 0               # bumped by every in-place write; see check_versions()
-_modified = {}           # id(base buffer) -> (epoch, op name) of the last in-place write
-_epoch_lock = threading.Lock()
+from .tensor import Tensor as _Tensor, _wrap
+from .versions import (base_of, keep_originals, mark_all_modified,  # noqa: F401  (graph.X)
+                       mark_modified, new_epoch, other_views, register_view)
 
 
-def base_of(array):
-    """The array that owns the memory `array` views (numpy collapses view chains)."""
-    base = array.base
-    return array if base is None or not isinstance(base, np.ndarray) else base
-
-
-def mark_modified(array, op="an in-place op"):
-    """Record an in-place write to `array` (and so to every view of its buffer)."""
-    global _epoch
-    with _epoch_lock:                    # threads may write buffers at the same time
-        _epoch += 1
-        _modified[id(base_of(array))] = (_epoch, op)
-
-
-def mark_all_modified(arrays, op="an in-place op"):
-    """mark_modified for several arrays written together (an optimizer step)."""
-    global _epoch
-    with _epoch_lock:
-        _epoch += 1
-        stamp = (_epoch, op)
-        for array in arrays:
-            _modified[id(base_of(array))] = stamp
-
-
-def new_epoch():
-    """Start a new epoch without a write: the nodes recorded from now on carry it (an
-    in-place op tells the nodes it makes from older ones, see keep_originals)."""
-    global _epoch
-    with _epoch_lock:
-        _epoch += 1
-        return _epoch
-
-
-def keep_originals(node, array, epoch):
-    """Before `array` is overwritten in place: nodes of `epoch` reachable from `node` (the
-    ones the in-place op just recorded) that saved `array`'s buffer get a copy instead."""
-    base = base_of(array)
-    stack, seen = [node], set()
-    while stack:
-        n = stack.pop()
-        if n is None or n.epoch != epoch or id(n) in seen:
-            continue
-        seen.add(id(n))
-        stack.extend(n.parents)
-        saved = n.saved
-        if type(saved) is tuple:
-            if any(type(a) is np.ndarray and base_of(a) is base for a in saved):
-                n.saved = tuple(a.copy() if type(a) is np.ndarray and base_of(a) is base else a
-                                for a in saved)
-        elif type(saved) is np.ndarray and base_of(saved) is base:
-            n.saved = saved.copy()
-
-
-_views = {}              # id(base buffer) -> WeakSet of live graph tensors viewing it
-_views_limit = [4096]
-
-
-def register_view(t):
-    """Note that Tensor `t` (made by a recorded view op) sees another array's memory."""
-    arr = t.data
-    if isinstance(arr, np.ndarray) and arr.base is not None:
-        key = id(base_of(arr))
-        views = _views.get(key)
-        if views is None:
-            if len(_views) > _views_limit[0]:     # forget buffers whose views all died;
-                for k, v in list(_views.items()):   # a snapshot: other threads add
-                    if not v:
-                        _views.pop(k, None)
-                _views_limit[0] = max(4096, 2 * len(_views))   # amortised O(1) per view
-            views = _views[key] = weakref.WeakSet()
-        views.add(t)
-
-
-def other_views(arr, tensor):
-    """The live graph tensors other than `tensor` that view `arr`'s buffer."""
-    views = _views.get(id(base_of(arr))) if isinstance(arr, np.ndarray) else None
-    return [v for v in views if v is not tensor] if views else []
-
-
-def _attach_rule(node, out, inputs, rules):
-    """Give `node` this thread's override of its op's backward rule (`rules`: op class ->
-    rule), if there is one, with the forward's input and output arrays the rule may need."""
-    rule = rules.get(type(node))
-    if rule is not None:
-        meta = node._meta()
-        meta["backward"] = rule
-        meta["forward"] = (tuple(i.data if isinstance(i, _Tensor) else i for i in inputs), out)
-
-
-def user_frame():
-    """'file.py:LINE' of the innermost caller outside gradgraph's own packages."""
-    f = sys._getframe(1)
-    while f is not None:
-        name = f.f_code.co_filename
-        own = _own_files.get(name)
-        if own is None:
-            own = _own_files[name] = os.path.realpath(name).startswith(_OWN_DIRS)
-        if not own:
-            return f"{os.path.basename(name)}:{f.f_lineno}"
-        f = f.f_back
-    return "?"
-
-
-# gradgraph's own packages by their real directories (autograd and its siblings nn and
-# viz), not by names in a path: a user's folder called nn/ holds user code.
-_ROOT = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-_OWN_DIRS = tuple(os.path.join(_ROOT, package) + os.sep for package in ("autograd", "nn", "viz"))
-_own_files = {}          # co_filename -> whether it is in _OWN_DIRS
-
-
-class Node:
-    """One recorded op: subclasses define ``forward`` (arrays in, array out) and
-    ``backward`` (the output's gradient in, one gradient or None per input out).
+class Primitive(Node):
+    """A primitive op: ``forward`` (arrays in, array out) and ``backward`` (the output's
+    gradient in, one gradient or None per input out) side by side.
 
     A rule is written once and runs in two modes. In a first-order backward it gets
     and returns bare arrays: no Tensor is made, nothing is recorded, and each numpy
@@ -148,29 +34,7 @@ class Node:
     indexing), ``apply1``/``apply2`` for any other primitive (they run the bare
     forward on arrays), and ``inputs()``/``output()`` for what its op saved."""
 
-    __slots__ = ("parents", "saved", "shape", "dtype", "scope", "epoch", "meta", "grad_stats")
-    # `grad_stats` is left unset (free to record) until gradient-flow recording writes a
-    # few numbers about the gradient that reached the node; read it with getattr(n, ..., None).
-    # What apply() keeps in `saved`: False nothing (forward may set it), True the input
-    # arrays, CROSS (binary ops) each input only if the other one needs a gradient.
-    saves_inputs = False
-    # False for nodes whose backward takes and returns Tensors in every mode (custom
-    # Functions): the engine wraps and unwraps around them in a first-order backward.
-    arrays = True
-    # True for ops whose backward may write into its gradient's buffer (owns_buffer).
-    reuses_grad_buffer = False
-    # True for one-input ops whose output has the input's shape and dtype, and whose
-    # rule returns a gradient of the output's: the engine skips its shape/dtype check
-    # (test_op_gradients checks the claim for every such op).
-    same_shape = False
-    # True for ops that read chosen elements of their input (getitem, the class pick of
-    # nll_loss): their backward is sparse, so an input read only by such ops gets a
-    # gradient that is mostly zero by design (the gradient-flow picture uses this).
-    indexing = False
-
-    @property
-    def name(self):
-        return type(self).__name__
+    __slots__ = ()
 
     def output(self, array):
         """The op's output `array` as a backward rule needs it: the array itself in a
@@ -187,106 +51,18 @@ class Node:
         return tuple(s if p is None or s is None else _wrap(s, p)
                      for s, p in zip(saved, self.parents))
 
-    @property
-    def next_functions(self):
-        return tuple((p, 0) for p in self.parents)
 
-    def check_versions(self):
-        """Raise if a buffer this node saved was written in place after it was saved."""
-        saved = self.saved
-        if saved is None:
-            return
-        items = saved if isinstance(saved, tuple) else (saved,)
-        for item in items:
-            arr = item.data if isinstance(item, _Tensor) else item
-            if isinstance(arr, np.ndarray):
-                when, op = _modified.get(id(base_of(arr)), (-1, None))
-                if when > self.epoch:
-                    raise GraphError(
-                        f"{self.name}: a tensor of shape {arr.shape} ({arr.dtype}) that this op "
-                        f"saved for backward was modified by {op} after it was saved (saved at "
-                        f"version {self.epoch}, modified at version {when}){self._created()}. "
-                        f"Use an out-of-place op (e.g. `x = x * 2` instead of `x *= 2`), or "
-                        f".clone() the tensor before modifying it.")
-
-    def _created(self):
-        meta = self.meta
-        line = meta.get("line") if meta else None
-        if line:
-            return f"; the {self.name} op was created at {line}"
-        return ("; call autograd.record_creation_lines() (or use detect_anomaly()) to see the "
-                "line that created the op")
-
-    def register_hook(self, fn):
-        hooks = self._meta().setdefault("hooks", {})
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = fn
-        return handle
-
-    def _meta(self):
-        if self.meta is None:
-            self.meta = {}
-        return self.meta
-
-    def __repr__(self):
-        return f"<{self.name}Backward>"
+def _attach_rule(node, out, inputs, rules):
+    """Give `node` this thread's override of its op's backward rule (`rules`: op class ->
+    rule), if there is one, with the forward's input and output arrays the rule may need."""
+    rule = rules.get(type(node))
+    if rule is not None:
+        meta = node._meta()
+        meta["backward"] = rule
+        meta["forward"] = (tuple(i.data if isinstance(i, _Tensor) else i for i in inputs), out)
 
 
-class AccumulateGrad(Node):
-    """The node of a leaf that requires grad: backward adds into ``leaf.grad``."""
-
-    __slots__ = ("leaf",)
-
-    def __init__(self, tensor):
-        self.parents = ()
-        self.saved = ()
-        self.shape = tensor.data.shape
-        self.dtype = tensor.data.dtype
-        self.scope = None
-        self.epoch = 0
-        self.meta = None
-        self.leaf = weakref.ref(tensor)
-
-    def check_versions(self):
-        pass
-
-    def __repr__(self):
-        return "<AccumulateGrad>"
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``: ``handle.remove()`` unregisters the hook."""
-
-    _ids = itertools.count(1)            # next() is atomic: ids stay unique across threads
-
-    def __init__(self, hooks):
-        self.hooks = hooks
-        self.id = next(RemovableHandle._ids)
-
-    def remove(self):
-        self.hooks.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-CROSS = "cross"
-
-# --- recording -----------------------------------------------------------------------
-# The Tensor class is bound here by tensor.py at import time (no import cycle).
-_Tensor = None
 _new = object.__new__
-
-
-def _wrap(data, node):
-    t = _new(_Tensor)
-    t.data = data
-    t.grad = None
-    t._node = node
-    return t
 
 
 def _stamp(node, data, parents):
@@ -295,7 +71,7 @@ def _stamp(node, data, parents):
     node.shape = data.shape
     node.dtype = data.dtype
     node.scope = current().scope
-    node.epoch = _epoch
+    node.epoch = versions._epoch
     node.meta = None
 
 
@@ -346,7 +122,7 @@ def apply1(cls, x, *args):
         node.shape = data.shape
         node.dtype = data.dtype
     node.scope = s.scope
-    node.epoch = _epoch
+    node.epoch = versions._epoch
     node.meta = None
     out._node = node
     return out
@@ -386,7 +162,7 @@ def apply2(cls, a, b, *args):
     node.shape = data.shape
     node.dtype = data.dtype
     node.scope = s.scope
-    node.epoch = _epoch
+    node.epoch = versions._epoch
     node.meta = None
     out._node = node
     return out
@@ -418,7 +194,6 @@ def _record_debug(node, out, parents, inputs):
             return tensor
     line = node._meta()["line"] = user_frame()
     if s.anomaly and out.dtype.kind == "f" and not np.isfinite(out).all():
-        from .errors import AnomalyError
         raise AnomalyError(
             f"{node.name}: forward produced {_describe_nonfinite(out)} in an output of shape "
             f"{out.shape} ({out.dtype}); inputs: {_input_stats(inputs)} (at {line})")

@@ -5,6 +5,7 @@ import numpy as np
 from .errors import ShapeError
 from .extras import masked_fill
 from .functions import where
+from .methods import _inplace
 from .tensor import Tensor
 
 
@@ -28,7 +29,6 @@ def triu(x, diagonal=0):
 
 def masked_fill_(x, mask, value):
     """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
-    from .methods import _inplace
     return _inplace(x, "masked_fill_", lambda: masked_fill(x._alias(), mask, value))
 
 
@@ -40,5 +40,4 @@ Tensor.masked_fill_ = masked_fill_
 
 
 def _inplace_triangle(x, diagonal, fn, name):
-    from .methods import _inplace
     return _inplace(x, name, lambda: fn(x._alias(), diagonal))

@@ -1,15 +1,148 @@
-"""Binds the functions of functions.py to Tensor as methods and operators, and
-defines the in-place ops (``+=``, ``x[i] = v``, ``zero_()``, ...)."""
+"""Tensor's API above the ops: binds the functions of functions.py to Tensor as methods
+and operators, defines the methods that record an op or run the engine (``to``,
+``clone``, ``backward``, ...) and the in-place ops (``+=``, ``x[i] = v``, ``zero_()``).
+
+tensor.py holds the Tensor type and what needs no op; it sits below the ops (their
+backward rules make Tensors under create_graph), so what needs an op is bound here.
+"""
 import numpy as np
 
+from . import backprop
+from . import devices as _device
 from . import functions as F
 from . import reductions as R
 from . import graph, ops, ownership
-from .errors import GraphError, OutOfRangeError, ShapeError
+from .dtypes import as_dtype, result_type
+from .errors import ArgumentError, GraphError, OutOfRangeError, ShapeError, describe
 from .grad_mode import no_grad
-from .graph import AccumulateGrad
+from .graph import AccumulateGrad, apply1, apply2
 from .state import is_grad_enabled
-from .tensor import Tensor, _binary_method
+from .tensor import Tensor, _dtype, _wrap
+
+
+class _TensorMethods:
+    """The methods of Tensor that record an op or run the engine: bound to Tensor below,
+    where they are looked up as if written in its class body."""
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate the gradient of this tensor with respect to the graph's leaves into
+        their ``.grad`` (``autograd.backward``; `gradient` is needed unless it is a scalar)."""
+        backprop.backward(self, gradient, retain_graph, create_graph, inputs)
+
+    @property
+    def device(self):
+        return _device.CPU
+
+    is_cuda = False
+
+    # --- conversions -----------------------------------------------------------------
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype),
+        as PyTorch. The device must be the CPU (a no-op); a cast to a float dtype is
+        differentiable; `copy=True` always returns a new tensor."""
+        dtype = _device.to_args(args, dtype, device, "Tensor.to")
+        if dtype is None or _dtype(dtype) == self.data.dtype:
+            return self.clone() if copy else self
+        dtype = _dtype(dtype)
+        return self._apply1(ops.Cast, dtype) if dtype.kind == "f" else _wrap(self.data.astype(dtype), None)
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    type = to
+
+    def clone(self):
+        return self._apply1(ops.Copy)
+
+    def contiguous(self):
+        return self if self.data.flags.c_contiguous else self._apply1(ops.Copy)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        _device.check_device("cuda" if device is None else device, "Tensor.cuda")
+
+    # --- recording helpers -------------------------------------------------------------
+    def _apply1(self, cls, *args):
+        try:
+            return apply1(cls, self, *args)
+        except ShapeError:
+            raise
+        except ValueError as e:
+            raise ShapeError(f"{cls.__name__}: {e} (input {describe(self.data)})") from None
+
+    def _binary(self, cls, other, *args, reverse=False):
+        """`self op other` (`other op self` if `reverse`) for binary primitive `cls`, with
+        the operands converted to the result dtype of dtypes.result_type (true division
+        computes in floating point)."""
+        dt = result_type(self, other, floating=cls is ops.Div)
+        a = self if self.data.dtype == dt else self.to(dt)
+        b = as_dtype(other, dt)
+        if reverse:
+            a, b = (b if isinstance(b, Tensor) else _wrap(np.asarray(b, dt), None)), a
+        try:
+            return apply2(cls, a, b, *args)
+        except ValueError as e:
+            da, db = a.data, getattr(b, "data", b)
+            try:            # a where's condition is an array argument
+                np.broadcast_shapes(np.shape(da), np.shape(db),
+                                    *[x.shape for x in args if isinstance(x, np.ndarray)])
+            except ValueError:
+                raise ShapeError(f"{cls.__name__}: shapes {np.shape(da)} and {np.shape(db)} do "
+                                 f"not broadcast (operands {describe(da, db)})") from None
+            raise ArgumentError(f"{cls.__name__}: {e} (operands {describe(da, db)})") from None
+
+    def _rbinary(self, cls, other):
+        return self._binary(cls, other, reverse=True)
+
+
+for _name, _value in list(vars(_TensorMethods).items()):
+    if not _name.startswith("__"):
+        if callable(_value):
+            _value.__qualname__ = f"Tensor.{_name}"
+        setattr(Tensor, _name, _value)
+
+
+def _binary_method(cls, scalar_cls):
+    """`Tensor.__add__` and friends: Tensor._binary with its commonest cases first
+    (a Python number, a Tensor of the same dtype), one call shallower: there the result
+    dtype rule gives the tensor's own dtype. A float tensor and a Python number record
+    `scalar_cls`, the one-input form of the op. Division computes in floating point, so
+    its shortcuts are for float tensors only."""
+    if cls is ops.Div:
+        def method(self, other):
+            if self.data.dtype.kind == "f":
+                t = type(other)
+                if t is float or t is int:
+                    return apply1(scalar_cls, self, other)
+                if t is Tensor and other.data.dtype is self.data.dtype:
+                    try:
+                        return apply2(cls, self, other)
+                    except ValueError:
+                        pass           # _binary raises the error that names the shapes
+            return self._binary(cls, other)
+        return method
+
+    def method(self, other):
+        t = type(other)
+        if t is float or t is int:
+            if self.data.dtype.kind == "f":
+                return apply1(scalar_cls, self, other)
+            if t is int and self.data.dtype.kind == "i":
+                return apply2(cls, self, other)
+        if t is Tensor and other.data.dtype is self.data.dtype:
+            try:
+                return apply2(cls, self, other)
+            except ValueError:
+                pass                   # _binary raises the error that names the shapes
+        return self._binary(cls, other)
+    return method
+
+
 
 _METHODS = """exp log sqrt rsqrt square reciprocal sin cos tanh sigmoid relu abs sign softplus
 clamp sum mean var std amax amin max min argmax argmin logsumexp log_softmax softmax norm

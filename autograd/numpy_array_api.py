@@ -8,9 +8,8 @@ from . import functions as F
 from . import reductions as R
 from .errors import ShapeError
 from .indexing import unbind
-from .numpy_dispatch import Unsupported
-from .numpy_functions import (_axis, _cast, _like, _t, implements, np_cumsum, np_diagonal,
-                              np_norm, np_outer, np_tensordot)
+from .numpy_functions import (Unsupported, _axis, _cast, _like, _t, implements, np_cumsum,
+                              np_diagonal, np_norm, np_outer, np_tensordot)
 
 
 @implements(np.matrix_transpose, np.linalg.matrix_transpose)

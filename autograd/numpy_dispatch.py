@@ -22,8 +22,12 @@ import numpy as np
 
 from . import functions as F
 from . import graph
+from . import numpy_functions as NF
+from . import numpy_array_api, numpy_shapes  # noqa: F401  (they register their functions)
 from .errors import ArgumentError, NotDifferentiableError, describe
 from .graph import _wrap
+from .methods import _inplace
+from .numpy_functions import Unsupported, _zero_gradient  # noqa: F401  (Unsupported: public)
 from .tensor import Tensor
 
 __all__ = ["array_ufunc", "array_function", "UFUNCS", "NO_GRADIENT_UFUNCS"]
@@ -50,11 +54,6 @@ def _data(obj):
     if isinstance(obj, (list, tuple)) and any(True for _ in _tensors(obj)):
         return type(obj)(_data(item) for item in obj)
     return obj
-
-
-class Unsupported(Exception):
-    """Raised by an implementation for arguments it does not handle (numpy's where=,
-    a matrix norm...): the call is then treated as an unsupported function."""
 
 
 def refuse(name, args, why="gradgraph has no gradient for it"):
@@ -94,7 +93,6 @@ def write_out(name, out, compute):
             raise ArgumentError(f"{name}: expected one out= array, got {len(out)}")
         out = out[0]
     if isinstance(out, Tensor):
-        from .methods import _inplace
         return _inplace(out, f"{name}(out=...)", compute)
     result = compute()
     if isinstance(result, Tensor):
@@ -115,15 +113,6 @@ def _operator(method, reflected):
         if isinstance(a, Tensor):
             return getattr(Tensor, method)(a, b)
         return getattr(Tensor, reflected)(b, a)
-    return fn
-
-
-def _zero_gradient(np_fn):
-    """A piecewise-constant function (floor, ceil, sign...): numpy's values, gradient
-    zero, and the result requires grad when the input does (as in PyTorch)."""
-    def fn(x, *args):
-        value = np_fn(x.data, *args)
-        return _wrap(value, None) if x._node is None else F.where(False, x, value)
     return fn
 
 
@@ -194,7 +183,6 @@ _METHOD_ARGS = {"reduce": ("axis", "keepdims", "initial"), "accumulate": ("axis"
 def _ufunc_method(ufunc, method, inputs, kw):
     """ufunc.reduce / .accumulate / .outer for the ufuncs that map onto gradgraph ops,
     or None."""
-    from . import numpy_functions as NF
     if method == "reduce" and ufunc in _REDUCE:
         x, = inputs
         axis = kw.get("axis", 0)
@@ -273,7 +261,6 @@ def array_function(func, types, args, kwargs):
     >>> float(np.prod(x.detach()))
     24.0
     """
-    from . import numpy_functions as NF
     name = _name(func)
     impl = NF.FUNCTIONS.get(func)
     if impl is not None:
@@ -288,3 +275,16 @@ def array_function(func, types, args, kwargs):
     if func in NF.NO_GRADIENT:
         return run_on_data(func, name, args, kwargs, needs_grad_free=False)
     return run_on_data(func, name, args, kwargs)
+
+
+def _tensor_array_ufunc(self, ufunc, method, *inputs, **kwargs):
+    return array_ufunc(ufunc, method, inputs, kwargs)
+
+
+def _tensor_array_function(self, func, types, args, kwargs):
+    return array_function(func, types, args, kwargs)
+
+
+# numpy calls on Tensors record: numpy looks these up on the class of its arguments.
+Tensor.__array_ufunc__ = _tensor_array_ufunc
+Tensor.__array_function__ = _tensor_array_function

@@ -16,11 +16,26 @@ from . import functions as F
 from . import reductions as R
 from .errors import ShapeError
 from .graph import _wrap
-from .numpy_dispatch import Unsupported
 from .tensor import Tensor
+from .einsum import einsum
+from .sorting import sort
 
 _NO_VALUE = np._NoValue
 FUNCTIONS = {}
+
+
+class Unsupported(Exception):
+    """Raised by an implementation for arguments it does not handle (numpy's where=,
+    a matrix norm...): the call is then treated as an unsupported function."""
+
+
+def _zero_gradient(np_fn):
+    """A piecewise-constant function (floor, ceil, sign...): numpy's values, gradient
+    zero, and the result requires grad when the input does (as in PyTorch)."""
+    def fn(x, *args):
+        value = np_fn(x.data, *args)
+        return _wrap(value, None) if x._node is None else F.where(False, x, value)
+    return fn
 
 
 def implements(*funcs):
@@ -272,7 +287,6 @@ def np_einsum(subscripts, *operands, dtype=None, order="K", casting="safe", opti
         raise Unsupported("the interleaved (operand, sublist) form is not implemented")
     _unsupported("numpy.einsum", order=(order, "K"))
     like = _like(operands)
-    from .einsum import einsum
     return _cast(einsum(subscripts, *[_t(o, like) for o in operands]), dtype)
 
 
@@ -281,7 +295,6 @@ def np_einsum(subscripts, *operands, dtype=None, order="K", casting="safe", opti
 def np_sort(a, axis=-1, kind=None, order=None, *, stable=None):
     """Sorted values; the gradient goes back to where each value came from."""
     _unsupported("numpy.sort", order=(order, None))
-    from .sorting import sort
     a = _t(a)
     if axis is None:
         a, axis = a.reshape(-1), 0
@@ -327,6 +340,3 @@ NO_GRADIENT = {
     np.iscomplex, np.isreal, np.isneginf, np.isposinf, np.digitize, np.bincount,
     np.lexsort, np.unravel_index, np.ravel_multi_index,
 }
-
-from . import numpy_shapes  # noqa: E402,F401  (registers the shape and indexing functions)
-from . import numpy_array_api  # noqa: E402,F401  (and numpy 2's array-API functions)

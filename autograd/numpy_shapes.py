@@ -9,9 +9,8 @@ from . import extras as E
 from . import functions as F
 from .errors import ArgumentError, ShapeError
 from .masking import tril, triu
-from .numpy_dispatch import Unsupported
-from .numpy_functions import (FUNCTIONS, _NO_VALUE, _axis, _cast, _data, _like, _t,
-                              _unsupported, implements, np_diagonal)
+from .numpy_functions import (FUNCTIONS, _NO_VALUE, Unsupported, _axis, _cast, _data, _like, _t,
+                              _unsupported, _zero_gradient, implements, np_diagonal)
 from .tensor import Tensor
 
 # --- shapes ---------------------------------------------------------------------------------
@@ -198,7 +197,6 @@ def np_clip(a, a_min=_NO_VALUE, a_max=_NO_VALUE, *, min=_NO_VALUE, max=_NO_VALUE
 
 @implements(np.round, np.around)
 def np_round(a, decimals=0):
-    from .numpy_dispatch import _zero_gradient
     return _zero_gradient(np.round)(_t(a), decimals)
 
 

@@ -10,7 +10,7 @@ what backward needs in ``self.saved``. ``backward(g)`` gets the output's gradien
 the output's shape, and returns one gradient (or None) per input, each of the
 *output's* shape or the input's: the engine sums broadcast dimensions away in one
 place (``engine.sum_to_shape``). The gradients are bare arrays in a first-order
-backward and Tensors under create_graph, one rule for both (see ``graph.Node``). ``self.parents[i] is None`` means input i needs none.
+backward and Tensors under create_graph, one rule for both (see ``graph.Primitive``). ``self.parents[i] is None`` means input i needs none.
 Sub and Div are primitives although they could be composites: one recorded op
 instead of two halves the overhead of ``a - b`` and ``a / b`` (benchmarks/op_overhead.py).
 Forwards call ndarray methods (``x.sum``, ``x.max``, ``x.reshape``, ``x.transpose``)
@@ -19,11 +19,11 @@ instructions of the methods on small arrays (valgrind, 16x10 float32).
 """
 import numpy as np
 
-from .graph import CROSS, Node, apply1, apply2, owns_buffer
+from .graph import CROSS, Primitive, apply1, apply2, owns_buffer
 from .jit.hooks import kernel
 
 
-class Add(Node):
+class Add(Primitive):
     __slots__ = ()
 
     def forward(self, a, b):
@@ -33,7 +33,7 @@ class Add(Node):
         return g, g
 
 
-class Sub(Node):
+class Sub(Primitive):
     __slots__ = ()
 
     def forward(self, a, b):
@@ -43,7 +43,7 @@ class Sub(Node):
         return g, (-g if self.parents[1] is not None else None)
 
 
-class RSub(Node):
+class RSub(Primitive):
     """``c - x`` for a constant c: one op instead of ``(-x) + c``."""
     __slots__ = ()
     same_shape = True
@@ -55,7 +55,7 @@ class RSub(Node):
         return -g,
 
 
-class AddScalar(Node):
+class AddScalar(Primitive):
     """x + c (and c + x) for a Python number c and a float x: one input, nothing saved,
     the input's shape: cheaper to record and to run backward than Add with a constant."""
     __slots__ = ()
@@ -78,7 +78,7 @@ class SubScalar(AddScalar):
         return x - c
 
 
-class MulScalar(Node):
+class MulScalar(Primitive):
     """x * c (and c * x) for a Python number c and a float x."""
     __slots__ = ("c",)
     same_shape = True
@@ -92,7 +92,7 @@ class MulScalar(Node):
         return g * self.c,
 
 
-class DivScalar(Node):
+class DivScalar(Primitive):
     """x / c for a Python number c and a float x."""
     __slots__ = ("c",)
     same_shape = True
@@ -106,7 +106,7 @@ class DivScalar(Node):
         return g / self.c,
 
 
-class Mul(Node):
+class Mul(Primitive):
     __slots__ = ()
     saves_inputs = CROSS
 
@@ -119,7 +119,7 @@ class Mul(Node):
         return (g * b if pa is not None else None), (g * a if pb is not None else None)
 
 
-class Div(Node):
+class Div(Primitive):
     __slots__ = ()
     saves_inputs = True
 
@@ -132,7 +132,7 @@ class Div(Node):
         return ga, (-ga * a / b if self.parents[1] is not None else None)
 
 
-class Pow(Node):
+class Pow(Primitive):
     """x ** c for a constant exponent c (a Python number)."""
     __slots__ = ("c",)
     same_shape = True
@@ -151,7 +151,7 @@ class Pow(Node):
         return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
 
 
-class PowT(Node):
+class PowT(Primitive):
     """a ** b with a Tensor exponent. d/db = a^b log a is taken as 0 where a == 0
     (the limit PyTorch also uses), and is NaN for a < 0 as log a is."""
     __slots__ = ()
@@ -179,7 +179,7 @@ class PowT(Node):
         return ga, g * (a ** b) * apply2(Where, log_a, 0.0, keep)
 
 
-class Exp(Node):
+class Exp(Primitive):
     __slots__ = ()
     same_shape = True
 
@@ -191,7 +191,7 @@ class Exp(Node):
         return g * self.output(self.saved),
 
 
-class Log(Node):
+class Log(Primitive):
     __slots__ = ()
     same_shape = True
     saves_inputs = True
@@ -203,7 +203,7 @@ class Log(Node):
         return g / self.inputs()[0],
 
 
-class Sin(Node):
+class Sin(Primitive):
     __slots__ = ()
     same_shape = True
     saves_inputs = True
@@ -215,7 +215,7 @@ class Sin(Node):
         return g * apply1(Cos, self.inputs()[0]),
 
 
-class Cos(Node):
+class Cos(Primitive):
     __slots__ = ()
     same_shape = True
     saves_inputs = True
@@ -227,7 +227,7 @@ class Cos(Node):
         return -(g * apply1(Sin, self.inputs()[0])),
 
 
-class Tanh(Node):
+class Tanh(Primitive):
     __slots__ = ()
     same_shape = True
 
@@ -240,7 +240,7 @@ class Tanh(Node):
         return g * (1.0 - y * y),
 
 
-class Sigmoid(Node):
+class Sigmoid(Primitive):
     """1 / (1 + e^-x), computed without overflow for any x."""
     __slots__ = ()
     same_shape = True
@@ -256,7 +256,7 @@ class Sigmoid(Node):
         return g * (y * (1.0 - y)),
 
 
-class Softplus(Node):
+class Softplus(Primitive):
     """log(1 + e^x), stable for any x; d/dx = sigmoid(x) (0.5 at 0, as PyTorch: a
     composite of relu and abs would give their kinks' 0 there, and 0 as its second
     derivative)."""
@@ -271,7 +271,7 @@ class Softplus(Node):
         return g * apply1(Sigmoid, self.inputs()[0]),
 
 
-class Relu(Node):
+class Relu(Primitive):
     """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
     a mask: one pass and no bool array in forward, the mask made only in backward."""
     __slots__ = ()
@@ -296,7 +296,7 @@ class Relu(Node):
         return apply2(Mul, g, self.saved != 0),
 
 
-class Abs(Node):
+class Abs(Primitive):
     """|x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
     __slots__ = ()
     same_shape = True
@@ -309,7 +309,7 @@ class Abs(Node):
         return g * self.saved,
 
 
-class Maximum(Node):
+class Maximum(Primitive):
     """Elementwise max; at ties each input gets half the gradient (as PyTorch)."""
     __slots__ = ()
 
@@ -335,7 +335,7 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
-class Where(Node):
+class Where(Primitive):
     """where(cond, a, b); the unselected input gets exact zeros."""
     __slots__ = ("cond",)
 
@@ -350,7 +350,7 @@ class Where(Node):
                 apply2(Where, g, zero, ~self.cond) if pb is not None else None)
 
 
-class Sum(Node):
+class Sum(Primitive):
     __slots__ = ("axes", "keepdim")
 
     def forward(self, x, axes, keepdim):
@@ -367,7 +367,7 @@ class Sum(Node):
         return apply1(Expand, g, shape),
 
 
-class Amax(Node):
+class Amax(Primitive):
     """Max over axes; ties share the gradient equally (as torch.amax)."""
     __slots__ = ("axes", "keepdim")
 
@@ -397,7 +397,7 @@ class Amin(Amax):
         return y if keepdim else np.squeeze(y, axis=axes)
 
 
-class Reshape(Node):
+class Reshape(Primitive):
     __slots__ = ()
 
     def forward(self, x, shape):
@@ -407,7 +407,7 @@ class Reshape(Node):
         return g.reshape(self.parents[0].shape),
 
 
-class Permute(Node):
+class Permute(Primitive):
     __slots__ = ("dims",)
 
     def forward(self, x, dims):
@@ -418,7 +418,7 @@ class Permute(Node):
         return apply1(Permute, g, tuple(np.argsort(self.dims).tolist())),
 
 
-class Expand(Node):
+class Expand(Primitive):
     """Broadcast to a larger shape; the engine's sum_to_shape is its whole backward."""
     __slots__ = ()
 
@@ -429,7 +429,7 @@ class Expand(Node):
         return g,
 
 
-class GetItem(Node):
+class GetItem(Primitive):
     __slots__ = ("index",)
     indexing = True
 
@@ -441,7 +441,7 @@ class GetItem(Node):
         return apply1(IndexAdd, g, self.index, self.parents[0].shape),
 
 
-class IndexAdd(Node):
+class IndexAdd(Primitive):
     """zeros(shape) with g added at `index` (repeated indices accumulate): getitem's
     backward, and getitem is its backward, so both are differentiable to any order."""
     __slots__ = ("index",)
@@ -486,7 +486,7 @@ class IndexPut(IndexAdd):
         return (g if self.winners is None else apply2(Where, g, g.dtype.type(0), self.winners)),
 
 
-class NegLogLikelihood(Node):
+class NegLogLikelihood(Primitive):
     """scale * sum_i w_i x[i, t_i] for x (M, C), class indices t (M,) and per-sample
     weights w (or none): the pick and reduction of nll_loss / cross_entropy as one node.
     F.cross_entropy forward + backward at (16, 10) float32: 300k instructions, against
@@ -507,7 +507,7 @@ class NegLogLikelihood(Node):
         return apply2(Mul, g, dx),
 
 
-class Cat(Node):
+class Cat(Primitive):
     __slots__ = ("axis", "sizes")
 
     def forward(self, arrays, axis):
@@ -524,7 +524,7 @@ class Cat(Node):
         return tuple(grads)
 
 
-class Cumsum(Node):
+class Cumsum(Primitive):
     __slots__ = ("axis",)
     same_shape = True
 
@@ -537,7 +537,7 @@ class Cumsum(Node):
         return apply1(Cumsum, g[flip], self.axis)[flip],
 
 
-class Copy(Node):
+class Copy(Primitive):
     """A C-contiguous copy (clone, contiguous): the gradient passes unchanged."""
     __slots__ = ()
     same_shape = True
@@ -549,7 +549,7 @@ class Copy(Node):
         return g,
 
 
-class MatMul(Node):
+class MatMul(Primitive):
     """a @ b for inputs of 2 or more dims (1-d inputs are reshaped by the caller)."""
     __slots__ = ()
     saves_inputs = CROSS
@@ -563,7 +563,7 @@ class MatMul(Node):
         return (g @ b.mT if pa is not None else None), (a.mT @ g if pb is not None else None)
 
 
-class LogSoftmax(Node):
+class LogSoftmax(Primitive):
     """x - logsumexp(x): fused, since it is stable at |x| ~ 1e3 and saves 5 recorded ops."""
     __slots__ = ("axis",)
     same_shape = True
@@ -585,7 +585,7 @@ class LogSoftmax(Node):
         return g - p * apply1(Sum, g, self.axis, True),
 
 
-class Softmax(Node):
+class Softmax(Primitive):
     """exp(x - max) / sum exp(x - max): fused, one node instead of exp(log_softmax(x))'s
     two (forward 4 passes instead of 7, backward 4 instead of 5; see
     benchmarks/transformer_parts.py for the figures). d/dx: y * (g - sum(g * y))."""
@@ -609,7 +609,7 @@ class Softmax(Node):
         return gy - y * apply1(Sum, gy, self.axis, True),
 
 
-class Cast(Node):
+class Cast(Primitive):
     __slots__ = ()
 
     def forward(self, x, dtype):

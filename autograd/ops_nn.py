@@ -14,13 +14,13 @@ import math
 
 import numpy as np
 
-from .graph import Node, apply1, apply2, owns_buffer
+from .graph import Primitive, apply1, apply2, owns_buffer
 from .ops import Exp, Sum, row_sum
 from .errors import ArgumentError
 from .jit.hooks import kernel
 
 
-class Linear(Node):
+class Linear(Primitive):
     """x @ w.T (+ b) for x of shape (B, in), w (out, in), b (out,).
 
     Fused: one node instead of permute + matmul + add, and the weight's gradient comes
@@ -53,7 +53,7 @@ class Linear(Node):
         return gx, gw, (g.sum(0) if parents[2] is not None else None)
 
 
-class Unfold(Node):
+class Unfold(Primitive):
     """Windows of x (N, C, H, W): out[n, c, i, j, ki, kj] =
     xpad[n, c, i*sh + ki*dh, j*sw + kj*dw], where xpad is x padded by `padding` on each
     side with `value` (0 for convolutions, -inf for max pooling). A read-only view."""
@@ -79,7 +79,7 @@ class Unfold(Node):
         return apply1(Fold, g, *self.args),
 
 
-class Fold(Node):
+class Fold(Primitive):
     """The adjoint of Unfold: sums windows g (N, C, OH, OW, kh, kw) back into an image of
     `shape` (N, C, H, W), dropping the padding."""
     __slots__ = ("args",)
@@ -99,7 +99,7 @@ class Fold(Node):
         return apply1(Unfold, gg, *self.args),
 
 
-class Erf(Node):
+class Erf(Primitive):
     """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt;  d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
     __slots__ = ()
     same_shape = True
@@ -174,7 +174,7 @@ def erf(x):
     return out
 
 
-class Gelu(Node):
+class Gelu(Primitive):
     """x Phi(x), Phi the standard normal CDF (exact GELU); d/dx = Phi(x) + x phi(x).
 
     Fused: one node whose forward computes the value and the slope together, block by
@@ -200,7 +200,7 @@ class Gelu(Node):
         return g * slope,
 
 
-class GeluSlope(Node):
+class GeluSlope(Primitive):
     """d/dx GELU = Phi(x) + x phi(x); its own derivative phi(x) (2 - x^2) is written
     with primitives, so GELU is differentiable to any order. `slope` is the value
     already computed by Gelu's forward (a first-order backward then makes no pass)."""
@@ -285,7 +285,7 @@ def _gelu_block(x, y, slope, t, e, bits):
     y *= x                                    # y = x Phi
 
 
-class Normalize(Node):
+class Normalize(Primitive):
     """y = (x - mean) * rstd over the trailing `axes`, rstd = 1 / sqrt(var + eps) (biased
     variance): LayerNorm without its affine part, as one node.
     d/dx = rstd * (g - mean(g) - y * mean(g * y)). Forward 5 passes over x and backward
@@ -384,7 +384,7 @@ def _ones_column(lead, dtype):
     return ones
 
 
-class Rstd(Node):
+class Rstd(Primitive):
     """1 / sqrt(var(x) + eps) over `axes`, keeping them; d/dx = -rstd^3 (x - mean) / n.
     `value`, when given, is that value already computed (by Normalize's forward)."""
     __slots__ = ("axes",)

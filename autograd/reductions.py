@@ -8,6 +8,7 @@ from . import ops
 from .dtypes import result_type
 from .functions import _axes, abs, exp, log, maximum, minimum, sqrt, squeeze, where
 from .errors import ArgumentError, DtypeError
+from .extras import gather
 from .graph import _wrap
 from .tensor import Tensor
 
@@ -77,7 +78,6 @@ def _extreme(x, dim, keepdim, pairwise, whole, arg):
 def _select_at(x, indices, dim, keepdim):
     """(values, indices) of max/min over dim: the gradient goes to the one selected
     element, as in PyTorch (amax/amin share it among ties instead)."""
-    from .extras import gather
     if x.data.ndim == 0:                   # a 0-d tensor is its own max over dim 0 or -1
         return _MinMax(x.reshape(()), indices)
     values = gather(x, dim, indices)

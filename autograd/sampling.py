@@ -3,6 +3,7 @@ autograd's default generator (so ``manual_seed`` reproduces them) or a given num
 Generator. No gradient: the result is integers."""
 import numpy as np
 
+from .creation import default_generator
 from .errors import ArgumentError, ShapeError
 from .graph import _wrap
 from .tensor import Tensor
@@ -16,7 +17,6 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     the draws are those of sampling one at a time and removing what was drawn: the
     indices of the `num_samples` smallest of E_i / w_i with E_i exponential (the
     exponential race, exact and vectorised); a row then needs that many non-zero weights."""
-    from .creation import default_generator
     w = np.asarray(input.data if isinstance(input, Tensor) else input)
     if w.ndim not in (1, 2) or w.shape[-1] == 0:
         raise ShapeError(f"multinomial: expected a 1-d or 2-d tensor of weights with at least "

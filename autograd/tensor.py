@@ -1,13 +1,17 @@
-"""The Tensor: a numpy array plus the node of the op that made it."""
+"""The Tensor type: a numpy array plus the node of the op that made it.
+
+This module holds what needs no op (attributes, leaves, hooks, copying, the dtype
+inference of ``Tensor(data)``). It sits below the ops, whose backward rules make
+Tensors under create_graph; the methods that record an op or run the engine (``exp``,
+``sum``, ``to``, ``backward``, the operators, ...) are bound to the class by methods.py.
+"""
 import numbers
 
 import numpy as np
 
-from . import devices as _device, graph, ops
 from .errors import (ArgumentError, DtypeError, GraphError, IntegerOverflowError, ShapeError,
                      describe)
-from .dtypes import as_dtype, result_type
-from .graph import AccumulateGrad, apply1, apply2, _wrap
+from .node import AccumulateGrad, RemovableHandle
 
 _default_dtype = np.dtype(np.float32)
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
@@ -102,13 +106,6 @@ class Tensor:
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return arr.copy() if copy else arr
 
-    # numpy functions and ufuncs on Tensors record (autograd/numpy_dispatch.py)
-    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        return _numpy_dispatch.array_ufunc(ufunc, method, inputs, kwargs)
-
-    def __array_function__(self, func, types, args, kwargs):
-        return _numpy_dispatch.array_function(func, types, args, kwargs)
-
     def __init__(self, data, dtype=None, requires_grad=False):
         self.data = as_array(data, dtype)
         self.grad = None
@@ -200,14 +197,10 @@ class Tensor:
         if not self.is_leaf or self._node is None:
             raise GraphError("register_post_accumulate_grad_hook: only leaf tensors that "
                              "require grad take this hook")
-        from .graph import RemovableHandle
         hooks = self._node._meta().setdefault("post_hooks", {})
         handle = RemovableHandle(hooks)
         hooks[handle.id] = hook
         return handle
-
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        backprop.backward(self, gradient, retain_graph, create_graph, inputs)
 
     # --- array attributes --------------------------------------------------------------
     @property
@@ -221,12 +214,6 @@ class Tensor:
     @property
     def dtype(self):
         return self.data.dtype
-
-    @property
-    def device(self):
-        return _device.CPU
-
-    is_cuda = False
 
     def size(self, dim=None):
         return self.data.shape if dim is None else self.data.shape[dim]
@@ -291,23 +278,6 @@ class Tensor:
                       else f", grad_fn=<{node.name}Backward>")
         return f"tensor({body}{extra})"
 
-    # --- conversions -----------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
-        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype),
-        as PyTorch. The device must be the CPU (a no-op); a cast to a float dtype is
-        differentiable; `copy=True` always returns a new tensor."""
-        dtype = _device.to_args(args, dtype, device, "Tensor.to")
-        if dtype is None or _dtype(dtype) == self.data.dtype:
-            return self.clone() if copy else self
-        dtype = _dtype(dtype)
-        return self._apply1(ops.Cast, dtype) if dtype.kind == "f" else _wrap(self.data.astype(dtype), None)
-
-    def float(self):
-        return self.to(np.float32)
-
-    def double(self):
-        return self.to(np.float64)
-
     def long(self):
         return _wrap(self.data.astype(np.int64), None)
 
@@ -317,55 +287,16 @@ class Tensor:
     def bool(self):
         return _wrap(self.data.astype(bool), None)
 
-    type = to
-
-    def clone(self):
-        return self._apply1(ops.Copy)
-
-    def contiguous(self):
-        return self if self.data.flags.c_contiguous else self._apply1(ops.Copy)
-
-    def cpu(self):
-        return self
-
-    def cuda(self, device=None, non_blocking=False):
-        _device.check_device("cuda" if device is None else device, "Tensor.cuda")
-
-    # --- recording helpers -------------------------------------------------------------
-    def _apply1(self, cls, *args):
-        try:
-            return apply1(cls, self, *args)
-        except ShapeError:
-            raise
-        except ValueError as e:
-            raise ShapeError(f"{cls.__name__}: {e} (input {describe(self.data)})") from None
-
-    def _binary(self, cls, other, *args, reverse=False):
-        """`self op other` (`other op self` if `reverse`) for binary primitive `cls`, with
-        the operands converted to the result dtype of dtypes.result_type (true division
-        computes in floating point)."""
-        dt = result_type(self, other, floating=cls is ops.Div)
-        a = self if self.data.dtype == dt else self.to(dt)
-        b = as_dtype(other, dt)
-        if reverse:
-            a, b = (b if isinstance(b, Tensor) else _wrap(np.asarray(b, dt), None)), a
-        try:
-            return apply2(cls, a, b, *args)
-        except ValueError as e:
-            da, db = a.data, getattr(b, "data", b)
-            try:            # a where's condition is an array argument
-                np.broadcast_shapes(np.shape(da), np.shape(db),
-                                    *[x.shape for x in args if isinstance(x, np.ndarray)])
-            except ValueError:
-                raise ShapeError(f"{cls.__name__}: shapes {np.shape(da)} and {np.shape(db)} do "
-                                 f"not broadcast (operands {describe(da, db)})") from None
-            raise ArgumentError(f"{cls.__name__}: {e} (operands {describe(da, db)})") from None
-
-    def _rbinary(self, cls, other):
-        return self._binary(cls, other, reverse=True)
-
-
 _new_tensor = object.__new__
+
+
+def _wrap(data, node):
+    """A Tensor on array `data` made by `node` (None: no grad), without any check."""
+    t = _new_tensor(Tensor)
+    t.data = data
+    t.grad = None
+    t._node = node
+    return t
 
 
 def _rebuild(cls, data, requires_grad):
@@ -375,42 +306,6 @@ def _rebuild(cls, data, requires_grad):
     if requires_grad:
         t._node = AccumulateGrad(t)
     return t
-
-
-def _binary_method(cls, scalar_cls):
-    """`Tensor.__add__` and friends: Tensor._binary with its commonest cases first
-    (a Python number, a Tensor of the same dtype), one call shallower: there the result
-    dtype rule gives the tensor's own dtype. A float tensor and a Python number record
-    `scalar_cls`, the one-input form of the op. Division computes in floating point, so
-    its shortcuts are for float tensors only."""
-    if cls is ops.Div:
-        def method(self, other):
-            if self.data.dtype.kind == "f":
-                t = type(other)
-                if t is float or t is int:
-                    return apply1(scalar_cls, self, other)
-                if t is Tensor and other.data.dtype is self.data.dtype:
-                    try:
-                        return apply2(cls, self, other)
-                    except ValueError:
-                        pass           # _binary raises the error that names the shapes
-            return self._binary(cls, other)
-        return method
-
-    def method(self, other):
-        t = type(other)
-        if t is float or t is int:
-            if self.data.dtype.kind == "f":
-                return apply1(scalar_cls, self, other)
-            if t is int and self.data.dtype.kind == "i":
-                return apply2(cls, self, other)
-        if t is Tensor and other.data.dtype is self.data.dtype:
-            try:
-                return apply2(cls, self, other)
-            except ValueError:
-                pass                   # _binary raises the error that names the shapes
-        return self._binary(cls, other)
-    return method
 
 
 def _operand(x, like, force=False):
@@ -429,6 +324,3 @@ def _operand(x, like, force=False):
     return _wrap(arr, None) if force or arr.dtype != like.data.dtype else arr
 
 
-graph._Tensor = Tensor
-from . import backprop  # noqa: E402  (it needs Tensor; Tensor.backward needs it)
-from . import numpy_dispatch as _numpy_dispatch  # noqa: E402  (the same)

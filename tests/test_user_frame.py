@@ -59,10 +59,10 @@ def test_gradgraph_frames_are_skipped_and_the_test_line_is_named():
 
 
 def test_own_packages_are_recognised_by_their_real_paths():
-    from autograd import graph
+    from autograd import errors
     for package in (ag, nn, sys.modules["viz"] if "viz" in sys.modules else None):
         if package is None:
             continue
         path = os.path.realpath(package.__file__)
-        assert path.startswith(graph._OWN_DIRS)
-    assert not os.path.realpath(__file__).startswith(graph._OWN_DIRS)
+        assert path.startswith(errors._OWN_DIRS)
+    assert not os.path.realpath(__file__).startswith(errors._OWN_DIRS)
