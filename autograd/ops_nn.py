@@ -337,7 +337,7 @@ def _normalize_grad(node, g, x, y, fresh):
     return g
 
 
-class LayerNorm(Node):
+class LayerNorm(Primitive):
     """LayerNorm over the last axis with its affine part, (x - mean) * rstd * w + b, as
     one node (was Normalize, Mul, Add and two broadcast-undoing sums in the engine).
     The forward makes the composite's passes; the backward 7 passes where the
@@ -417,7 +417,7 @@ def _count(shape, axes):
     return math.prod(shape[a] for a in axes)
 
 
-class Attention(Node):
+class Attention(Primitive):
     """softmax(q k^T * scale, masked) v over the last two dims of q (..., L, E),
     k (..., S, E), v (..., S, Ev) with equal batch dims: attention as one node, where
     the composite made five (scale, matmul, where, softmax, matmul) and five
@@ -472,7 +472,7 @@ class Attention(Node):
         return gq, gk, gv
 
 
-class AttentionWeights(Node):
+class AttentionWeights(Primitive):
     """The attention weights P = softmax over the keys of q k^T * scale, masked by
     `drop`, transposed to (..., S, L) (see Attention). `value`, when given, is P
     already computed by Attention's forward (a first-order backward then makes no
