@@ -1,20 +1,21 @@
 """Where the GPT step's time goes (benchmarks/transformer_step.py's step: B=16, T=64,
-C=128, 4 layers, float32), piece by piece, in gradgraph and in PyTorch, measured inside
-the real step.
+C=128, 4 layers, float32), piece by piece, in gradgraph and in PyTorch.
 
     python benchmarks/transformer_profile.py          # BENCH_THREADS=1 for one thread
 
-gradgraph: a timer wraps every op node's forward and backward (a call made inside
-another op's counts for the outer one), the engine's broadcast-undoing sums, zero_grad
-and the optimizer step. PyTorch: torch.profiler, the CPU time of each top-level event
-(an aten op of the forward such as `aten::layer_norm`, an
-`evaluate_function: XBackward0` of the backward, the optimizer's step). Each piece is
-the minimum over STEPS steps (on a shared machine the least disturbed one), and so is
-the step; "rest" is the step minus the pieces (the engine's walk, module calls,
-Python). At one thread the clock is the thread's CPU time (PyTorch's profiler times,
-wall-clock, are scaled to it), which other processes on a shared machine disturb far
-less than wall-clock time. Timers and the profiler add a few us per op call. The gap share is the piece's gradgraph
-minus PyTorch time over the difference of the step times.
+Three columns of figures per piece (linear layers, attention core, splitting and
+merging the heads, GELU, LayerNorm, residual adds, embedding, cross-entropy, AdamW):
+- gradgraph inside the real step: a timer wraps every op node's forward and backward
+  (a call made inside another op's counts for the outer one), the engine's
+  broadcast-undoing sums, zero_grad and the optimizer step;
+- gradgraph and PyTorch alone: the piece's forward + backward at the step's shapes
+  (fresh leaves, a fixed output gradient), times its calls per step.
+Each figure is the minimum over STEPS runs (on a shared machine the least disturbed),
+and so are the steps (no timers); "rest" is the step minus the pieces (the engine's
+walk, module calls, Python, and for the pieces alone the cache misses of the real
+step). At one thread the clock is the thread's CPU time, which other processes on a
+shared machine disturb far less than wall-clock time. The gap share is the piece's
+gradgraph minus PyTorch time (alone) over the difference of the step times.
 """
 try:
     from . import common
@@ -148,96 +149,168 @@ def _minima(step, acc, steps):
     return dict(pieces), 1e3 * min(totals)
 
 
-_TORCH_FORWARD = {"aten::linear": "linear (matmul + bias)",
-                  "aten::scaled_dot_product_attention": "attention core",
-                  "aten::gelu": "GELU", "aten::layer_norm": "LayerNorm",
-                  "aten::add": "residual adds", "aten::embedding": "embedding",
-                  "aten::cross_entropy_loss": "cross-entropy"}
-_TORCH_BACKWARD = {"AddmmBackward0": "linear (matmul + bias)", "MmBackward0": "linear (matmul + bias)",
-                   "TBackward0": "linear (matmul + bias)",
-                   "GeluBackward0": "GELU", "NativeLayerNormBackward0": "LayerNorm",
-                   "AddBackward0": "residual adds", "EmbeddingBackward0": "embedding",
-                   "LogSoftmaxBackward0": "cross-entropy", "NllLossBackward0": "cross-entropy"}
+# --- the same pieces in isolation, gradgraph and PyTorch alike ---------------------------
+
+def _isolated(fn, reps):
+    """Minimum over `reps` calls of fn() (after two warm-up calls), in ms."""
+    fn()
+    fn()
+    best = float("inf")
+    for _ in range(reps):
+        t0 = clock()
+        fn()
+        best = min(best, clock() - t0)
+    return 1e3 * best
 
 
-def _torch_piece(name):
-    if name.startswith("Optimizer.step"):
-        return "AdamW", True
-    if name.startswith("Optimizer.zero_grad"):
-        return "zero_grad", False
-    prefix = "autograd::engine::evaluate_function: "
-    if name.startswith(prefix):
-        op = name[len(prefix):]
-        if "ScaledDotProduct" in op:
-            return "attention core", True
-        if op in _TORCH_BACKWARD:
-            return _TORCH_BACKWARD[op], True
-        if "AccumulateGrad" in op:
-            return "rest", True
-        return "heads split/merge", True          # Split, View, Transpose, UnsafeView
-    if name in _TORCH_FORWARD:
-        return _TORCH_FORWARD[name], False
-    if name in ("aten::split", "aten::view", "aten::transpose", "aten::reshape",
-                "aten::contiguous", "aten::flatten"):
-        return "heads split/merge", False
-    return "rest", False
+def _fwd_bwd(lib, fn, arrays, grad_of):
+    """A call of fn(*leaves) and its backward with a fixed gradient; `lib` is autograd
+    or torch; the leaves of `arrays` at the positions in `grad_of` require grad."""
+    import numpy as np
+    rng = np.random.default_rng(1)
+    if lib.__name__ == "torch":
+        leaves = [lib.from_numpy(a.copy()).requires_grad_(i in grad_of) for i, a in
+                  enumerate(arrays)]
+        wrap = lib.from_numpy
+    else:
+        leaves = [lib.tensor(a.copy(), requires_grad=i in grad_of) for i, a in enumerate(arrays)]
+        wrap = lib.tensor
+    out = fn(*leaves)
+    g = wrap(rng.standard_normal(out.shape).astype(np.float32)) if out.ndim else None
+
+    def run():
+        for t in leaves:
+            t.grad = None
+        y = fn(*leaves)
+        y.backward(g) if g is not None else y.backward()
+    return run
 
 
-def torch_profile(torch, steps):
+def isolated_pieces(lib, reps):
+    """{piece: ms per step} for gradgraph (lib = autograd) or PyTorch (lib = torch): each
+    piece's forward + backward at the step's shapes, times its calls per step."""
+    import numpy as np
     import transformer_step as ts
-    from torch.profiler import ProfilerActivity, profile
-    model, _ = ts._model(0)
-    step = ts.torch_step(torch, model, *ts.problem())
-    acc = collections.defaultdict(float)
-    totals = []
+    torch = lib.__name__ == "torch"
+    if torch:
+        F = lib.nn.functional
+    else:
+        import nn.functional as F
+    B, T, C, H, V, LAYERS = ts.B, ts.T, ts.C, ts.HEADS, ts.VOCAB, ts.LAYERS
+    rng = np.random.default_rng(0)
 
-    def profiled():
-        with profile(activities=[ProfilerActivity.CPU]) as prof:
-            t0 = clock()
-            step()
-            total = clock() - t0
-        events = [e for e in prof.events() if e.cpu_parent is None]
-        # the profiler's times are wall-clock: scaled to the step's own clock
-        scale = total / max(1e-9, sum(e.cpu_time_total for e in events) / 1e6)
-        for e in events:
-            acc[_torch_piece(e.name)] += scale * e.cpu_time_total / 1e6
-        totals.append(1e3 * total)
-    pieces, _ = _minima(profiled, acc, steps)
-    return pieces, min(totals[-steps:])
+    def r(*shape, scale=1.0):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+    out = collections.defaultdict(float)
+
+    def add(piece, calls, fn, arrays, grad_of=None):
+        grad_of = range(len(arrays)) if grad_of is None else grad_of
+        out[piece] += calls * _isolated(_fwd_bwd(lib, fn, arrays, set(grad_of)), reps)
+    for n_in, n_out, calls, bias in ((C, 3 * C, LAYERS, True), (C, C, LAYERS, True),
+                                     (C, 4 * C, LAYERS, True), (4 * C, C, LAYERS, True),
+                                     (C, V, 1, False)):
+        arrays = [r(B, T, n_in), r(n_out, n_in, scale=0.02)] + ([r(n_out)] if bias else [])
+        add("linear (matmul + bias)", calls, F.linear, arrays)
+
+    def split_heads(qkv):
+        q, k, v = qkv.split(C, dim=2) if torch else (qkv[..., :C], qkv[..., C:2 * C],
+                                                     qkv[..., 2 * C:])
+        return [a.reshape(B, T, H, C // H).transpose(1, 2) for a in (q, k, v)]
+
+    def heads_only(qkv):
+        q, k, v = split_heads(qkv)
+        return (q + k + v).transpose(1, 2).reshape(B, T, C)
+    sdpa = F.scaled_dot_product_attention
+    add("attention core", LAYERS, lambda q, k, v: sdpa(q, k, v, is_causal=True),
+        [r(B, H, T, C // H) for _ in range(3)])
+    add("heads split/merge", LAYERS, heads_only, [r(B, T, 3 * C)])
+    add("GELU", LAYERS, F.gelu, [r(B, T, 4 * C)])
+    add("LayerNorm", 2 * LAYERS + 1, lambda x, w, b: F.layer_norm(x, (C,), w, b),
+        [r(B, T, C), r(C), r(C)])
+    add("residual adds", 2 * LAYERS, lambda a, b: a + b, [r(B, T, C), r(B, T, C)])
+    idx = rng.integers(0, V, (B, T))
+    tidx = lib.from_numpy(idx) if torch else idx
+    pos = lib.arange(T) if torch else np.arange(T)
+    add("embedding", 1, lambda wte, wpe: F.embedding(tidx, wte) + F.embedding(pos, wpe),
+        [r(V, C, scale=0.02), r(T, C, scale=0.02)])
+    targets = rng.integers(0, V, B * T)
+    ttargets = lib.from_numpy(targets) if torch else lib.tensor(targets)
+    add("cross-entropy", 1, lambda z: F.cross_entropy(z, ttargets), [r(B * T, V)])
+    out["AdamW"] = _isolated(_adamw(lib, r), reps)
+    return dict(out)
 
 
-def table(gg, gg_step, th, th_step):
-    """Markdown rows: piece, gradgraph fwd/bwd/total, PyTorch fwd/bwd/total, gap share."""
+def _adamw(lib, r):
+    """AdamW steps over parameters of the GPT's shapes (gradients set once)."""
+    import transformer_step as ts
+    C, V = ts.C, ts.VOCAB
+    shapes = [(V, C), (ts.T, C)] + [(3 * C, C), (3 * C,), (C, C), (C,), (4 * C, C), (4 * C,),
+                                    (C, 4 * C), (C,), (C,), (C,), (C,), (C,)] * ts.LAYERS
+    shapes += [(C,), (C,)]
+    if lib.__name__ == "torch":
+        params = [lib.from_numpy(r(*s)).requires_grad_() for s in shapes]
+        for p in params:
+            p.grad = lib.from_numpy(r(*p.shape))
+    else:
+        params = [lib.tensor(r(*s), requires_grad=True) for s in shapes]
+        for p in params:
+            p.grad = lib.tensor(r(*p.shape))
+    decay = [p for p in params if p.ndim >= 2]
+    rest = [p for p in params if p.ndim < 2]
+    groups = [{"params": decay, "weight_decay": ts.WD}, {"params": rest, "weight_decay": 0.0}]
+    if lib.__name__ == "torch":
+        opt = lib.optim.AdamW(groups, lr=ts.LR, betas=(0.9, 0.95), eps=1e-8)
+    else:
+        import nn
+        opt = nn.optim.AdamW(groups, lr=ts.LR, betas=(0.9, 0.95), eps=1e-8)
+    return opt.step
+
+
+def step_time(step, steps):
+    """The step's minimum time over `steps` calls (ms), no timers."""
+    return _isolated(step, steps)
+
+
+def table(in_step, gg_step, gg_alone, th_alone, th_step):
+    """Markdown rows: piece, gradgraph in the step (fwd, bwd, total), gradgraph and
+    PyTorch alone, the piece's share of the difference of the step times."""
     gap = gg_step - th_step
-    lines = ["| piece | gradgraph fwd | bwd | total | PyTorch fwd | bwd | total | share of gap |",
-             "|---|---|---|---|---|---|---|---|"]
-    names = PIECES + sorted(k for k in gg if k not in PIECES)
-    shown = []
+    lines = ["| piece | gradgraph in the step: fwd | bwd | total | gradgraph alone | "
+             "PyTorch alone | share of the gap |", "|---|---|---|---|---|---|---|"]
+    names = PIECES + sorted(k for k in in_step if k not in PIECES)
+    sums = [0.0, 0.0, 0.0]
     for name in names:
-        a, b = gg.get(name, (0.0, 0.0)), th.get(name, (0.0, 0.0))
-        shown.append((name, a, b))
-    rest_gg = gg_step - sum(sum(a) for _, a, _ in shown)
-    rest_th = th_step - sum(sum(b) for n, _, b in shown)
-    shown.append(("rest (engine, modules, Python)", (rest_gg, 0.0), (rest_th, 0.0)))
-    for name, a, b in shown:
-        share = (sum(a) - sum(b)) / gap if gap else 0.0
-        lines.append(f"| {name} | {a[0]:.2f} | {a[1]:.2f} | {sum(a):.2f} | {b[0]:.2f} | "
-                     f"{b[1]:.2f} | {sum(b):.2f} | {100 * share:+.0f}% |")
-    lines.append(f"| **step** | | | **{gg_step:.1f}** | | | **{th_step:.1f}** | "
+        f, b = in_step.get(name, (0.0, 0.0))
+        a, t = gg_alone.get(name, 0.0), th_alone.get(name, 0.0)
+        sums = [sums[0] + f + b, sums[1] + a, sums[2] + t]
+        lines.append(f"| {name} | {f:.2f} | {b:.2f} | {f + b:.2f} | {a:.2f} | {t:.2f} | "
+                     f"{100 * (a - t) / gap:+.0f}% |")
+    rest = (gg_step - sums[0], gg_step - sums[1], th_step - sums[2])
+    lines.append(f"| rest (engine, modules, Python) | | | {rest[0]:.2f} | {rest[1]:.2f} | "
+                 f"{rest[2]:.2f} | {100 * (rest[1] - rest[2]) / gap:+.0f}% |")
+    lines.append(f"| **step** | | | | **{gg_step:.1f}** | **{th_step:.1f}** | "
                  f"{gg_step / th_step:.2f}x |")
     return "\n".join(lines)
 
 
 def main():
+    import transformer_step as ts
+    import autograd as ag
     for line in common.machine_info():
         print(line)
     torch = common.torch_or_none()
-    gg, gg_step = gradgraph_profile(STEPS)
-    th, th_step = (torch_profile(torch, STEPS) if torch is not None else ({}, float("nan")))
-    th = {k: v for k, v in th.items() if k != "rest"}
-    print(f"step: minimum of {STEPS}, gradgraph with its timers on, PyTorch under its "
-          f"profiler; {'thread CPU' if clock is time.thread_time else 'wall-clock'} time")
-    print(table(gg, gg_step, th, th_step))
+    in_step, _ = gradgraph_profile(STEPS)
+    idx, targets = ts.problem()
+    gg_step = step_time(ts.gradgraph_step(idx, targets)[0], STEPS)
+    gg_alone = isolated_pieces(ag, STEPS)
+    if torch is not None:
+        th_step = step_time(ts.torch_step(torch, ts._model(0)[0], idx, targets), STEPS)
+        th_alone = isolated_pieces(torch, STEPS)
+    else:
+        th_step, th_alone = float("nan"), {}
+    print(f"minimum over {STEPS} runs, {'thread CPU' if clock is time.thread_time else 'wall-clock'}"
+          f" time, ms per step")
+    print(table(in_step, gg_step, gg_alone, th_alone, th_step))
 
 
 if __name__ == "__main__":
