@@ -81,9 +81,9 @@ def test_on_two_ranks(checks, name):
     ("collective_timeout", "[rank 0/2] aborting the job: waited 2 s in "
                            "DistributedDataParallel: the gradient allreduce of step 2"),
     ("tp_raise", "RuntimeError: injected failure on rank 1 in block 1's MLP at step 1"),
-    ("tp_exit_in_backward", "[rank 0/2] aborting the job: rank 1 ended (end of the script "
-                            "or sys.exit()) after 20 collectives or receives, the last: "
-                            "tensor-parallel allreduce"),
+    ("tp_exit_in_backward", "sys.exit()) after 28 collectives or receives, the last: "
+                            "tensor-parallel allreduce of (3, 6, 8) float32, while rank 0 "
+                            "waits in tensor-parallel allreduce of (3, 6, 8) float32"),
     ("pipeline_1f1b_raise", "ValueError: injected failure in the loss of micro-batch 2"),
     ("pipeline_1f1b_exit", "[rank 1/2] aborting the job: rank 0 ended (end of the script "
                            "or sys.exit())"),

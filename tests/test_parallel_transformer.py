@@ -29,6 +29,7 @@ def checks(request):
 
 
 CHECKS = ["tp_gpt_matches_single_process", "tp_dropout_matches_single_process",
+          "tp_ranks_fed_different_batches_is_an_error",
           "tp_checkpoint_moves_between_world_sizes",
           "zero_matches_single_process", "pipeline_schedules_match_single_process",
           "dp_tp_mesh_with_no_sync", "vocab_parallel_embedding_head_and_loss",

@@ -13,6 +13,8 @@ backward, whatever the elementwise op between them. The collectives are autograd
 and ``load_state_dict()`` takes this rank's part of a whole one: a checkpoint is the
 unsplit layer's, whatever the number of ranks that wrote or reads it.
 """
+import hashlib
+
 import numpy as np
 
 from autograd.errors import ArgumentError
@@ -21,7 +23,7 @@ from autograd.tensor import Tensor
 from .. import functional as F
 from ..linear import Linear
 from ..module import Module, Parameter
-from .comm import allgather_array, broadcast_array, check_same, get_comm
+from .comm import allgather_array, allgather_object, broadcast_array, check_same, get_comm
 from .ops import copy_to_parallel, gather_from_parallel, reduce_from_parallel, \
     scatter_to_parallel
 
@@ -41,6 +43,30 @@ def _full_init(out_features, in_features, bias, dtype, comm):
     w = broadcast_array(full.weight.data, comm, what)
     b = broadcast_array(full.bias.data, comm, what) if bias else None
     return w, b
+
+
+def check_replicated_input(module, x):
+    """On `module`'s first call only: raise ArgumentError on every rank of its group
+    unless `x` (an input every rank must hold whole) is bit-identical on all of them
+    (one allgather of a digest). Ranks fed different batches (data split over every
+    process instead of over the data-parallel ranks) would otherwise train a silently
+    wrong model."""
+    if getattr(module, "_input_checked", False) or module.comm.Get_size() == 1:
+        return
+    module._input_checked = True
+    arr = np.ascontiguousarray(x.data if isinstance(x, Tensor) else np.asarray(x))
+    mine = (arr.shape, arr.dtype.str, hashlib.blake2b(arr.tobytes(), digest_size=16).digest())
+    name = type(module).__name__
+    seen = allgather_object(mine, module.comm, f"{name}: the digest of the first input")
+    differ = [r for r, d in enumerate(seen) if d != seen[0]]
+    if differ:
+        raise ArgumentError(
+            f"{name}: the first input (shape {seen[0][0]} on rank 0) differs on rank(s) "
+            f"{', '.join(map(str, differ))} of the tensor-parallel group; every rank of the "
+            f"group must get the same batch: split the data over the data-parallel ranks "
+            f"only (e.g. DistributedSampler(..., num_replicas=mesh['dp'].Get_size(), "
+            f"rank=mesh['dp'].Get_rank())), not over every process; and seed the group's "
+            f"ranks alike if dropout comes before this layer")
 
 
 class _ParallelLinear(Module):
@@ -151,6 +177,7 @@ class ColumnParallelLinear(_ParallelLinear):
         return bias[self._index(self.comm.Get_rank())]
 
     def forward(self, x):
+        check_replicated_input(self, x)
         y = F.linear(copy_to_parallel(x, self.comm), self.weight, self.bias)
         return gather_from_parallel(y, self.comm) if self.gather_output else y
 
@@ -187,6 +214,7 @@ class RowParallelLinear(_ParallelLinear):
 
     def forward(self, x):
         if not self.input_is_parallel:
+            check_replicated_input(self, x)
             x = scatter_to_parallel(x, self.comm)
         y = reduce_from_parallel(F.linear(x, self.weight), self.comm)
         return y + self.bias if self.bias is not None else y

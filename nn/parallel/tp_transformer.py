@@ -66,10 +66,12 @@ class ParallelCausalSelfAttention(Module):
     def forward(self, x):
         b, t, _ = x.shape
         h, d = self.local_heads, self.n_embd // self.n_head
+        dropout = self.training and self.dropout > 0.0
+        if dropout:
+            _check_generator(self)
         qkv = self.c_attn(x).reshape(b, t, 3, h, d).permute(2, 0, 3, 1, 4)
         q, k, v = qkv[0], qkv[1], qkv[2]
-        if self.training and self.dropout > 0.0:
-            _check_generator(self)
+        if dropout:
             # the composite of F.scaled_dot_product_attention, with the weights' mask
             # this rank's heads of the whole (B, H, T, T) mask
             scores = ((q * (1.0 / math.sqrt(d))) @ k.mT).where(np.tri(t, t, dtype=bool),

@@ -21,6 +21,7 @@ from .. import functional as F
 from ..module import Module, Parameter
 from .comm import allgather_array, allgather_rows, allreduce_max, broadcast_array, get_comm
 from .ops import copy_to_parallel, reduce_from_parallel
+from .tensor_parallel import check_replicated_input
 
 
 def vocab_range(num_embeddings, rank, parts):
@@ -96,6 +97,7 @@ class VocabParallelEmbedding(_RowSplit):
         return cls(n, d, comm, weight=embedding.weight.data)
 
     def forward(self, idx):
+        check_replicated_input(self, idx)
         ids = idx.data if isinstance(idx, ag.Tensor) else np.asarray(idx)
         outside = (ids < self.start) | (ids >= self.end)
         local = np.where(outside, 0, ids - self.start)
@@ -121,6 +123,7 @@ class VocabParallelHead(_RowSplit):
         self.weight = embedding.weight
 
     def forward(self, x):
+        check_replicated_input(self, x)
         return F.linear(copy_to_parallel(x, self.comm), self.weight)
 
 

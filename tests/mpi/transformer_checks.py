@@ -160,6 +160,26 @@ def tp_dropout_matches_single_process(comm):
 
 
 @check
+def tp_ranks_fed_different_batches_is_an_error(comm):
+    """Each rank of a tensor-parallel group given its own batch (the data split over
+    every process) is an ArgumentError at the first forward, on every rank, naming
+    the ranks; the same batch everywhere trains."""
+    import autograd.errors
+    xs, ys = tokens(2, seed=16)
+    model = parallelize_transformer(gpt(17), comm)
+    model(xs[0], ys[0])
+    fresh = parallelize_transformer(gpt(17), comm)
+    k = comm.Get_rank() % 2
+    try:
+        fresh(xs[k], ys[k])
+    except autograd.errors.ArgumentError as e:
+        assert "ColumnParallelLinear: the first input" in str(e) and "differs on rank(s) 1" \
+            in str(e), e
+    else:
+        raise AssertionError("ranks with different batches trained without an error")
+
+
+@check
 def tp_checkpoint_moves_between_world_sizes(comm):
     """Model and AdamW state written by the tensor-parallel GPT on all ranks (whole
     weights, whole optimizer buffers) resume in one process, on all ranks and on half
