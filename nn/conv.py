@@ -18,9 +18,9 @@ class Conv2d(WeightAndBias):
         if in_channels % groups or out_channels % groups:
             raise ArgumentError(f"Conv2d: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv2d: padding_mode {padding_mode!r} is not "
-                                      f"supported, only 'zeros'")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ArgumentError(f"Conv2d: padding_mode must be 'zeros', 'reflect', "
+                                f"'replicate' or 'circular', got {padding_mode!r}")
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.kernel_size = F._pair(kernel_size, "kernel_size")
         self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
@@ -30,21 +30,37 @@ class Conv2d(WeightAndBias):
                                 dtype, device)
 
     def forward(self, input):
-        return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                        self.dilation, self.groups)
+        if self.padding_mode == "zeros":
+            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
+                            self.dilation, self.groups)
+        return F.conv2d(F.pad(input, self._pad_amounts(), self.padding_mode), self.weight,
+                        self.bias, self.stride, 0, self.dilation, self.groups)
+
+    def _pad_amounts(self):
+        """F.pad's (left, right, top, bottom) for this layer's padding ('same' puts the
+        odd one on the right and bottom, as PyTorch)."""
+        if self.padding == "valid":
+            return (0, 0, 0, 0)
+        if self.padding == "same":
+            total = [d * (k - 1) for k, d in zip(self.kernel_size, self.dilation)]
+            return (total[1] // 2, total[1] - total[1] // 2, total[0] // 2,
+                    total[0] - total[0] // 2)
+        (ph, pw) = self.padding
+        return (pw, pw, ph, ph)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
         if self.padding != (0, 0):
-            s += f", padding={self.padding!r}" if isinstance(self.padding, str) \
-                else f", padding={self.padding}"
+            s += f", padding={self.padding}"
         if self.dilation != (1, 1):
             s += f", dilation={self.dilation}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
             s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
         return s
 
 

@@ -409,16 +409,22 @@ def one_hot(tensor, num_classes=-1):
     return _wrap((idx[..., None] == np.arange(num_classes)).astype(np.int64), None)
 
 
+_INDEX_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
 def pad(input, pad, mode="constant", value=None):
-    """Constant padding; `pad` gives (left, right) amounts from the last dim backwards,
-    e.g. (1, 1, 2, 0) pads the last dim by 1 on each side and the one before by 2 on top.
-    Negative amounts crop."""
-    if mode != "constant":
-        raise NotImplementedError(f"pad: only mode='constant' is supported, got {mode!r}")
+    """Pad with `value` (mode 'constant'), or by reflecting ('reflect', without the
+    edge), repeating the edge ('replicate') or wrapping around ('circular'), as PyTorch.
+    `pad` gives (left, right) amounts from the last dim backwards, e.g. (1, 1, 2, 0) pads
+    the last dim by 1 on each side and the one before by 2 on top. Negative amounts crop
+    (first, then the other modes pad what is left). Unlike PyTorch, the other modes take
+    any number of padded dims on any input."""
     nd = input.ndim
     if len(pad) % 2 or len(pad) // 2 > nd:
         raise ArgumentError(f"pad: padding length {len(pad)} must be even and at most twice "
                          f"the number of dims ({nd})")
+    if mode != "constant":
+        return _pad_by_index(input, pad, mode)
     crop, inner, shape = [slice(None)] * nd, [slice(None)] * nd, list(input.shape)
     for i in range(len(pad) // 2):
         d, lo, hi = nd - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
@@ -435,6 +441,29 @@ def pad(input, pad, mode="constant", value=None):
         border = np.full(shape, value, input.dtype)
         border[tuple(inner)] = 0
         out = out + border
+    return out
+
+
+def _pad_by_index(input, pad, mode):
+    """The non-constant modes: one integer index per padded dim (its gradient adds up
+    the repeated elements)."""
+    if mode not in _INDEX_PAD_MODES:
+        raise ArgumentError(f"pad: mode must be 'constant', 'reflect', 'replicate' or "
+                            f"'circular', got {mode!r}")
+    out = input
+    for i in range(len(pad) // 2):
+        d, lo, hi = input.ndim - 1 - i, int(pad[2 * i]), int(pad[2 * i + 1])
+        n = input.shape[d]
+        kept = np.arange(max(-lo, 0), n - max(-hi, 0))
+        most = max(lo, hi, 0)
+        if (most and (kept.size == 0 or (mode == "reflect" and most >= kept.size)
+                      or (mode == "circular" and most > kept.size))):
+            raise ShapeError(f"pad: {mode} padding ({lo}, {hi}) of dim {d} must be "
+                             f"{'smaller than' if mode == 'reflect' else 'at most'} its size "
+                             f"{kept.size} (input shape {input.shape})")
+        index = np.pad(kept, (max(lo, 0), max(hi, 0)), mode=_INDEX_PAD_MODES[mode])
+        if index.size != n or (index != np.arange(n)).any():
+            out = out[(slice(None),) * d + (index,)]
     return out
 
 

@@ -309,3 +309,41 @@ def test_scheduler_argument_errors():
     other = nn.optim.SGD([ag.ones(2, requires_grad=True)], lr=0.1)
     with pytest.raises(ag.ArgumentError, match="another optimizer"):
         S.ChainedScheduler([S.StepLR(opt, 2), S.StepLR(other, 2)])
+
+
+# --- convolution and padding ---------------------------------------------------------------------
+CONVS = [dict(bias=False), dict(stride=2, padding=(1, 2)), dict(dilation=2, padding=2),
+         dict(groups=2), dict(groups=4, stride=(2, 1)), dict(padding="same"),
+         dict(padding="same", dilation=(2, 1)), dict(kernel_size=(2, 4), padding="same"),
+         dict(padding="valid")]
+CONVS += [dict(padding_mode=m, **kw) for m in ("reflect", "replicate", "circular")
+          for kw in (dict(padding=1), dict(padding=(2, 1), stride=2), dict(padding="same",
+                                                                          kernel_size=(2, 3)))]
+
+
+@pytest.mark.parametrize("kw", CONVS, ids=str)
+@pytest.mark.parametrize("shape", [(2, 4, 7, 6), (4, 5, 5), (0, 4, 5, 5)], ids=str)
+def test_conv2d_matches_pytorch(kw, shape):
+    kw = {"kernel_size": 3, **kw}
+    torch.manual_seed(0)
+    compare_modules(nn.Conv2d(4, 8, **kw), torch.nn.Conv2d(4, 8, **kw), [randn(*shape)])
+    assert repr(nn.Conv2d(4, 8, **kw)) == repr(torch.nn.Conv2d(4, 8, **kw))
+
+
+@pytest.mark.parametrize("mode", ["reflect", "replicate", "circular"])
+@pytest.mark.parametrize("amounts", [(1, 2), (2, 0, 0, 3), (-1, 2, 1, -2), (3, 3, 2, 2),
+                                     (0, 0, 0, 0)], ids=str)
+def test_pad_modes_match_pytorch(mode, amounts):
+    x = randn(2, 3, 4, 4)
+    if len(amounts) == 2:
+        x = x[0]                                  # PyTorch pads one dim of 2-d/3-d inputs
+    compare(lambda t: F.pad(t, amounts, mode), lambda t: TF.pad(t, amounts, mode=mode), [x])
+
+
+def test_pad_mode_errors():
+    with pytest.raises(ag.ShapeError, match="circular padding .* at most its size 3"):
+        F.pad(ag.ones(1, 2, 3), (4, 0), "circular")
+    with pytest.raises(ag.ShapeError, match="reflect padding .* smaller than its size 2"):
+        F.pad(ag.ones(1, 2, 3), (-1, 2), "reflect")      # what is left after the crop
+    with pytest.raises(ag.ArgumentError, match="padding_mode must be"):
+        nn.Conv2d(1, 1, 3, padding_mode="mirror")
