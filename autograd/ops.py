@@ -486,27 +486,6 @@ class IndexPut(IndexAdd):
         return (g if self.winners is None else apply2(Where, g, g.dtype.type(0), self.winners)),
 
 
-class NegLogLikelihood(Primitive):
-    """scale * sum_i w_i x[i, t_i] for x (M, C), class indices t (M,) and per-sample
-    weights w (or none): the pick and reduction of nll_loss / cross_entropy as one node.
-    F.cross_entropy forward + backward at (16, 10) float32: 300k instructions, against
-    458k through the getitem + sum + mul it replaces (valgrind; one node, not three)."""
-    __slots__ = ("target", "coef")
-    indexing = True
-
-    def forward(self, x, target, weight, scale):
-        rows = np.arange(len(target))
-        coef = scale if weight is None else weight * scale
-        self.target, self.coef = (rows, target), coef
-        return (x[rows, target] * coef).sum()
-
-    def backward(self, g):
-        # d/dx is a constant: coef at (i, t_i), 0 elsewhere (no second derivative).
-        dx = np.zeros(self.parents[0].shape, self.parents[0].dtype)
-        dx[self.target] = self.coef
-        return apply2(Mul, g, dx),
-
-
 class Cat(Primitive):
     __slots__ = ("axis", "sizes")
 

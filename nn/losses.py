@@ -14,7 +14,7 @@ from autograd import log_softmax, softplus, where
 from autograd.errors import ArgumentError, OutOfRangeError, ShapeError
 from autograd.tensor import Tensor, _operand
 from autograd.graph import apply1
-from autograd.ops import NegLogLikelihood
+from autograd.ops_losses import NegLogLikelihood
 
 from .module import Module
 
@@ -175,7 +175,7 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         w = keep.astype(logp.dtype) if w is None else w * keep
     total = float(w.sum()) if w is not None else m
     if reduction == "sum" or (reduction == "mean" and total):
-        # One fused node for the pick, weights and reduction (autograd/ops.py NegLogLikelihood).
+        # One fused node for the pick, weights and reduction (autograd/ops_losses.py NegLogLikelihood).
         scale = -1.0 / total if reduction == "mean" else -1.0
         return apply1(NegLogLikelihood, logp, safe, w, scale), keep, total
     picked = logp[np.arange(m), safe]

@@ -21,7 +21,7 @@ LAYERS = [
     # recording ops into Tensors; what reads a Tensor's dtype
     ["graph", "dtypes", "devices"],
     # the primitives: forward and backward side by side
-    ["ops", "ops_nn"],
+    ["ops", "ops_nn", "ops_losses"],
     # the backward walk
     ["engine"],
     ["backprop", "function"],
