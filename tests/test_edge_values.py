@@ -242,6 +242,72 @@ def test_norm_negative_p_with_a_zero_is_zero():
         assert np.all(np.isfinite(g.data)) and np.all(g.data[1] != 0)
 
 
+# --- an infinite or NaN gradient reaching a mask --------------------------------------
+# relu, maximum/minimum (and clamp, where, masked_fill, composites of where) select their
+# gradient as PyTorch does: a masked element gets 0, not inf * 0 = NaN.
+MASK_OPS = {
+    "relu": lambda L, x: L.relu(x),
+    "maximum": lambda L, x: L.maximum(x, L.ones_like(x)),
+    "minimum": lambda L, x: L.minimum(x, L.ones_like(x)),
+    "maximum_bcast": lambda L, x: L.maximum(x.reshape(2, 1, 3), x.reshape(1, 2, 3) * 0.5),
+    "clamp": lambda L, x: L.clamp(x, 0.0, 1.0),
+    "where": lambda L, x: L.where(x > 0.7, x, x * 2.0),
+    "masked_fill": lambda L, x: x.masked_fill(x > 0.7, 5.0),
+}
+MASK_X = [-2.0, -0.0, 0.0, 1.0, 3.0, nan]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32", "float16"])
+@pytest.mark.parametrize("name", list(MASK_OPS))
+def test_infinite_gradient_through_a_mask_matches_pytorch(name, dtype):
+    torch = _torch()
+    fn = MASK_OPS[name]
+    for gv in [inf, -inf, nan]:
+        for held in [False, True]:          # a fresh gradient array, or one the user holds
+            out = []
+            for L in (ag, torch):
+                dt = getattr(torch, dtype) if L is torch else np.dtype(dtype)
+                x = L.tensor(np.array(MASK_X), dtype=dt, requires_grad=True)
+                y = fn(L, x)
+                w = L.tensor(np.full(tuple(y.shape), gv), dtype=dt)
+                if held:
+                    y.backward(w)
+                else:
+                    (y * w).sum().backward()
+                out.append(x.grad.numpy() if L is torch else x.grad.data)
+            np.testing.assert_array_equal(out[0], out[1],
+                                          err_msg=f"{name} {dtype}, gradient {gv}, held={held}")
+
+
+@pytest.mark.parametrize("name", ["relu", "maximum", "minimum"])
+def test_masked_gradient_second_order(name):
+    """The select is differentiable in the incoming gradient (create_graph): the
+    gradient of <d f / d x, v> by the incoming weight w, numerically and against torch."""
+    torch = _torch()
+    fn = MASK_OPS[name]
+    x = ag.tensor([-2.0, 0.5, 1.0, 3.0], dtype=ag.float64, requires_grad=True)
+    w = ag.tensor([inf, 2.0, -1.0, 0.5], dtype=ag.float64, requires_grad=True)
+    (g,) = ag.grad((fn(ag, x) * w).sum(), x, create_graph=True)
+    (gw,) = ag.grad(g.sum(), w)
+    tx = torch.tensor(x.data, requires_grad=True)
+    tw = torch.tensor(w.data, requires_grad=True)
+    (tg,) = torch.autograd.grad((fn(torch, tx) * tw).sum(), tx, create_graph=True)
+    (tgw,) = torch.autograd.grad(tg.sum(), tw)
+    np.testing.assert_array_equal(g.data, tg.detach().numpy())
+    np.testing.assert_array_equal(gw.data, tgw.numpy())
+    xs = ag.tensor([-2.0, 0.5, 1.5, 3.0], dtype=ag.float64, requires_grad=True)
+    assert ag.gradgradcheck(lambda x: fn(ag, x), [xs])
+
+
+def test_relu_backward_warns_nothing():
+    import warnings
+    x = ag.tensor([-1.0, 2.0], requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ag.relu(x).backward(ag.tensor([inf, 1.0]))
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
+
+
 # --- item 8: sign and clamp at NaN and Inf ---------------------------------------------
 def test_sign_special_values():
     x = ag.tensor([inf, -inf, nan, 0.0, -0.0, 2.0, -1e-300], dtype=ag.float64)

@@ -339,15 +339,15 @@ def test_random_op_chains_match_torch(data):
     #   against ±inf (x = inf: sign(x) * x, then cube: ours NaN, torch -inf);
     # - norm's second derivative (item 7): at 0 torch gives NaN and ours 0, and for
     #   |x| ~ 1e-98 ours is -1.5e82 where torch gives 0 (the cube of x underflows).
-    second_order = not special and not any(t.startswith("norm") for t in trail)
+    # Not a constraint but a scale: second derivatives at tiny leaves (std, norm at
+    # |x| ~ 1e-154) are of order 1/|x| ~ 1e154, where a rounding leaves ~1e138 that the
+    # absolute tolerance cannot accept (torch's 0 there is as rounded); test_edge_values
+    # compares those in relative terms.
+    tiny = any(np.any((np.abs(p.g.data) < 1e-100) & (p.g.data != 0)) for p in leaves)
+    second_order = not (special or tiny) and not any(t.startswith("norm") for t in trail)
     weight = rng.standard_normal(y.shape)
     gg, gt = grads(y, leaves, weight, create_graph=True)
     for k, (a, b) in enumerate(zip(gg, gt)):
-        if special:
-            # Constrained (found by this test): an infinite gradient reaching a mask
-            # (relu, maximum/minimum, clamp, where) gives inf * 0 = NaN in gradgraph
-            # where torch masks it to 0. Those elements are compared as 0.
-            a = np.where(np.isnan(a.data) & (b.detach().numpy() == 0), 0.0, a.data)
         compare(a, b, f"{what}: gradient of leaf {k}")
     if not second_order:
         return
