@@ -134,3 +134,30 @@ def test_compiled_program_counts_its_rewrites_and_matches_eager():
         assert np.array_equal(step(x).data, f(x).data)
     program = next(iter(step.programs.values())).program
     assert program.n_inplace == 3          # exp, * 2, + 1; tanh writes the returned array
+
+
+def test_an_array_made_by_np_empty_is_not_restored_one_by_np_zeros_is():
+    """GELU in float32 writes its results into np.empty arrays: nothing to put back
+    before a replay writes them; getitem's backward adds into np.zeros: put back."""
+    import nn.functional as F
+    rng = np.random.default_rng(0)
+    w = ag.tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
+
+    def f(x):
+        w.grad = None
+        y = F.gelu(x @ w)
+        y[1:3].sum().backward()
+        return y
+    step = ag.compile(f)
+    for _ in range(4):
+        x = ag.tensor(rng.standard_normal((4, 8)).astype(np.float32))
+        got, g = step(x).data, w.grad.data.copy()
+        want = f(x).data
+        assert np.array_equal(got, want) and np.array_equal(g, w.grad.data)
+    code = program_of(step).code
+    restored = [ins[1] for ins in code if ins[0] == "restore"]
+    assert len(restored) == 1 and restored[0].shape == (4, 8)     # getitem's zeros
+
+
+def program_of(step):
+    return next(iter(step.programs.values())).program

@@ -34,7 +34,7 @@ def _maker(name, original):
                 return traced(result)                # asarray(traced): the same memory
             rec.code.append(("call", original, plain(args), plain(kwargs), (result,), "copy"))
             return traced(result)
-        return rec.const(rec.run(original, args, kwargs))
+        return rec.const(rec.run(original, args, kwargs), undefined=name == "empty")
     make.__name__ = name
     make.__wrapped__ = original
     return make

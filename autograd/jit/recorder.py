@@ -100,7 +100,7 @@ class Recorder:
         if func in _DATA_SHAPED or (func is np.where and len(args) == 1 and not kwargs):
             self.escape(f"np.{func.__name__} (a data-dependent shape)")
         if func in _LIKE:
-            return self.const(self.run(func, args, kwargs))
+            return self.const(self.run(func, args, kwargs), undefined=func is np.empty_like)
         if func in _INPLACE_FUNCTIONS:
             self._before_write(args[0])
         self._before_write(kwargs.get("out"))
@@ -169,15 +169,18 @@ class Recorder:
             pargs, pkw = self.section.resolve(pargs, pkw)
         self.code.append(("call", f, pargs, pkw, (), "effect"))
 
-    def const(self, arr):
-        """A TraceArray over `arr`, an array made while tracing from no traced value."""
+    def const(self, arr, undefined=False):
+        """A TraceArray over `arr`, an array made while tracing from no traced value. One
+        whose contents are `undefined` (``np.empty``) is not restored before a write: no
+        correct step reads it before writing it."""
         if isinstance(arr, np.generic):
             arr = _asarray(arr)
         if not isinstance(arr, np.ndarray):
             return arr
         if type(arr) is TraceArray:
             return arr
-        self.consts[id(_base(arr))] = _base(arr)
+        if not undefined:
+            self.consts[id(_base(arr))] = _base(arr)
         return traced(arr)
 
     # --- values read by Python code ---------------------------------------------------
