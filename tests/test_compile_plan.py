@@ -161,3 +161,33 @@ def test_an_array_made_by_np_empty_is_not_restored_one_by_np_zeros_is():
 
 def program_of(step):
     return next(iter(step.programs.values())).program
+
+
+def test_an_integer_range_check_becomes_one_python_guard():
+    lo, hi = np.array(3), np.array(7)                   # 0-d int64, computed by the step
+    t1, t2 = np.empty((), bool), np.empty((), bool)
+    out = np.empty(())
+    code = [call(np.less, [lo, 0], t1), ("guard", np.ndarray.__bool__, t1, (), False, "a:1"),
+            call(np.greater_equal, [10, hi], t2),       # 10 >= hi, the int on the left
+            ("guard", np.ndarray.__bool__, t2, (), True, "a:2"),
+            call(np.add, [lo, hi], out)]
+    planned, _ = plan(code, {id(lo), id(hi), id(out)})
+    guards = [ins for ins in planned if ins[0] == "guard"]
+    assert len(planned) == 3 and len(guards) == 2
+    for (_, test, a, args, value, _), x in zip(guards, ([3, -1], [7, 11])):
+        assert test(a, *args) is value                  # the values the trace read
+        a[()] = x[1]
+        assert test(a, *args) is not value              # and a change of side
+        a[()] = x[0]
+
+
+def test_a_float_or_a_shared_comparison_stays_a_numpy_call():
+    f32 = np.array(0.1, np.float32)           # float32 < 0.1 is not Python's comparison
+    lo = np.array(3)
+    t1, t2 = np.empty((), bool), np.empty((), bool)
+    out = np.empty((), bool)
+    code = [call(np.less, [f32, 0.1], t1), ("guard", np.ndarray.__bool__, t1, (), False, "a:1"),
+            call(np.less, [lo, 0], t2), ("guard", np.ndarray.__bool__, t2, (), False, "a:2"),
+            call(np.logical_not, [t2], out)]    # t2 read again
+    planned, _ = plan(code, {id(f32), id(lo), id(out)})
+    assert [ins[0] for ins in planned] == ["call", "guard", "call", "guard", "call"]

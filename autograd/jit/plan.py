@@ -68,7 +68,7 @@ def plan(code, keep):
     """(`code` with dead calls dropped and temporaries in shared buffers, the number of
     calls rewritten to run in place); `keep` holds the ids of base arrays that must stay
     where they are."""
-    code = _forward_copies(_drop_dead(code, keep), keep)
+    code = _integer_guards(_forward_copies(_drop_dead(code, keep), keep), keep)
     temps = {}
     for ins in code:
         for o in _defines(ins):
@@ -186,6 +186,70 @@ def _inplace_source(ins, o, temps, last, i):
                         for b in _arrays((args, kwargs)))):
             return k
     return None
+
+
+def _less(a, k):
+    return a.item() < k
+
+
+def _less_equal(a, k):
+    return a.item() <= k
+
+
+def _greater(a, k):
+    return a.item() > k
+
+
+def _greater_equal(a, k):
+    return a.item() >= k
+
+
+def _equal(a, k):
+    return a.item() == k
+
+
+def _not_equal(a, k):
+    return a.item() != k
+
+
+# comparison ufunc -> (the guard reading a 0-d integer array against a Python int, the
+# same with the operands swapped)
+_INT_COMPARES = {np.less: (_less, _greater), np.less_equal: (_less_equal, _greater_equal),
+                 np.greater: (_greater, _less), np.greater_equal: (_greater_equal, _less_equal),
+                 np.equal: (_equal, _equal), np.not_equal: (_not_equal, _not_equal)}
+
+
+def _integer_guards(code, keep):
+    """A comparison of a 0-d integer array with a Python int whose only reader is the
+    guard right after it (a label range check: ``if lo < 0 or hi >= c``) becomes one
+    guard comparing in Python: integers compare exactly either way, and the guard only
+    reads the truth value (a call and an array less per check)."""
+    readers = {}
+    for i, ins in enumerate(code):
+        for a in _mentions(ins):
+            readers.setdefault(id(_base(a)), []).append(i)
+    out, skip = [], False
+    for i, ins in enumerate(code):
+        if skip:
+            skip = False
+            continue
+        nxt = code[i + 1] if i + 1 < len(code) else None
+        if (ins[0] == "call" and ins[5] == "out" and ins[1] in _INT_COMPARES and not ins[3]
+                and len(ins[2]) == 2 and nxt is not None and nxt[0] == "guard"
+                and nxt[1] is np.ndarray.__bool__ and not nxt[3] and nxt[2] is ins[4][0]
+                and id(nxt[2]) not in keep and readers.get(id(nxt[2])) == [i, i + 1]):
+            a, k = ins[2]
+            swapped = not isinstance(a, np.ndarray)
+            if swapped:
+                a, k = k, a
+            if (isinstance(a, np.ndarray) and a.ndim == 0 and a.dtype.kind in "iu"
+                    and type(k) is int):
+                test = _INT_COMPARES[ins[1]][swapped]
+                out.append(("guard", test, a, (k,), nxt[4], nxt[5]))
+                skip = True
+                continue
+        out.append(ins)
+    return out
 
 
 _COPIES = {np.array, np.ndarray.copy, np.ndarray.astype, np.asarray, np.ascontiguousarray}

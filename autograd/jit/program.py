@@ -128,10 +128,14 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
         if op == "call":
             _, f, args, kwargs, outs, mode = ins
             if mode == "effect":
-                lines.append("    " + call(f, args, kwargs))
+                out = kwargs.get("out")
+                if (_positional_out(f, args, kwargs) and type(out) is tuple and len(out) == 1
+                        and len(kwargs) == 1):
+                    lines.append("    " + call(f, tuple(args) + out, {}))    # x += y
+                else:
+                    lines.append("    " + call(f, args, kwargs))
             elif mode == "out":
-                if (type(f) is np.ufunc and f.nout == 1 and len(args) == f.nin and not kwargs
-                        and f not in _KEYWORD_OUT):
+                if _positional_out(f, args, kwargs) and not kwargs:
                     # the output as a positional argument: no keyword parsing per call
                     lines.append("    " + call(f, tuple(args) + (outs[0],), {}))
                 else:
@@ -187,6 +191,13 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
 
 
 _KEYWORD_OUT = {np.maximum, np.minimum, np.fmax, np.fmin}   # positional out deprecated
+
+
+def _positional_out(f, args, kwargs):
+    """True if ufunc call f(*args) may take its one output as a positional argument
+    (no keyword parsing per call)."""
+    return (type(f) is np.ufunc and f.nout == 1 and len(args) == f.nin
+            and f not in _KEYWORD_OUT)
 _CASTS = {np.ndarray.astype, np.ndarray.copy, np.array, np.asarray, np.ascontiguousarray,
           np.asanyarray}
 
