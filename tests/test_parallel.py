@@ -80,6 +80,10 @@ def test_on_two_ranks(checks, name):
     ("uneven_without_join", "train inside `with ddp.join():`"),
     ("collective_timeout", "[rank 0/2] aborting the job: waited 2 s in "
                            "DistributedDataParallel: the gradient allreduce of step 2"),
+    ("exit_before_mesh", "[rank 0/2] aborting the job: rank 1 ended (end of the script or "
+                         "sys.exit()) after 0 collectives or receives"),
+    ("mesh_mismatch", "DeviceMesh: the mesh's shape and axis names differs across ranks "
+                      "(entry 0: rank 0 has (1, 2), rank 1 has (2, 1))"),
     ("tp_raise", "RuntimeError: injected failure on rank 1 in block 1's MLP at step 1"),
     ("tp_exit_in_backward", "sys.exit()) after 28 collectives or receives, the last: "
                             "tensor-parallel allreduce of (3, 6, 8) float32, while rank 0 "

@@ -3,7 +3,7 @@ import numpy as np
 
 from autograd.errors import ArgumentError
 
-from .comm import get_comm
+from .comm import check_same, get_comm
 
 
 class DeviceMesh:
@@ -26,6 +26,9 @@ class DeviceMesh:
                                 f"distinct names")
         self.shape, self.mesh_dim_names, self.comm = shape, names, comm
         self.coordinate = tuple(int(c) for c in np.unravel_index(comm.Get_rank(), shape))
+        # every rank here with the same mesh before the blocking Splits: through the
+        # watchdog, so a rank that ended or built another mesh ends the job, not hangs it
+        check_same(comm, [shape, names], "DeviceMesh: the mesh's shape and axis names")
         self._groups = {}
         for axis, name in enumerate(names):          # the same order on every rank
             others = list(self.coordinate)

@@ -63,6 +63,21 @@ def raise_before_ddp():
     DistributedDataParallel(nn.MLP(8, [16], 3))
 
 
+def exit_before_mesh():
+    """Rank 1 calls sys.exit() before the DeviceMesh that rank 0 builds (its
+    communicators are made by blocking MPI calls)."""
+    from nn.parallel import init_device_mesh
+    if rank() == 1:
+        sys.exit(0)
+    init_device_mesh("cpu", (1, 2), ("dp", "tp"))
+
+
+def mesh_mismatch():
+    """The ranks build meshes of different shapes."""
+    from nn.parallel import init_device_mesh
+    init_device_mesh("cpu", (1, 2) if rank() == 0 else (2, 1), ("dp", "tp"))
+
+
 def _train(steps):
     ddp = DistributedDataParallel(nn.MLP(8, [16], 3))
     opt = nn.optim.SGD(ddp.parameters(), lr=0.1)
