@@ -29,17 +29,19 @@ def _never_sole(obj):
 refcount = sys.getrefcount if sys.version_info < (3, 14) else _never_sole
 
 # --- the per-site counts of a sole-owned array (references listed) --------------------
-# engine.run_backward, before handing `g` to a rule that may write into it:
-# run_backward's local `g`, getrefcount's argument.
-SOLE_IN_ENGINE_LOOP = 2
-# owns_buffer, inside such a rule: the engine's local, the thread state's `donated`,
-# the rule's parameter, owns_buffer's parameter, getrefcount's argument.
-SOLE_IN_RULE = 5
-# engine._add, summing into a pending gradient `old`: the pending dict,
-# run_backward's `old`, _add's parameter, getrefcount's argument.
+# engine._call_rule, before handing `g` to a rule that may write into it: the walk's
+# local `g` (engine._walk or _walk_observed), _call_rule's parameter, getrefcount's
+# argument.
+SOLE_IN_ENGINE_LOOP = 3
+# owns_buffer, inside such a rule: the walk's local, _call_rule's parameter, the thread
+# state's `donated`, the rule's parameter, owns_buffer's parameter, getrefcount's
+# argument.
+SOLE_IN_RULE = 6
+# engine._add, summing into a pending gradient `old`: the pending dict, engine._send's
+# local `old`, _add's parameter, getrefcount's argument.
 SOLE_PENDING = 4
-# engine._accumulate, keeping a leaf's first gradient `g` as .grad without a copy:
-# run_backward's `g`, _accumulate's parameter, getrefcount's argument.
+# engine._accumulate, keeping a leaf's first gradient `g` as .grad without a copy: the
+# walk's local `g`, _accumulate's parameter, getrefcount's argument.
 SOLE_FIRST_LEAF_GRAD = 3
 # engine._accumulate, after adding into .grad's array `arr` in place: .grad's Tensor,
 # the local `arr`, getrefcount's argument. More means another holder must be told of
@@ -52,6 +54,6 @@ SOLE_VIEW_BASE = 3
 
 def owns_buffer(g):
     """True if a backward rule may write into the gradient array `g` in place: the
-    engine donated it as the only holder (engine.run_backward, SOLE_IN_ENGINE_LOOP)."""
+    engine donated it as the only holder (engine._call_rule, SOLE_IN_ENGINE_LOOP)."""
     return (g is current().donated and refcount(g) <= SOLE_IN_RULE
             and type(g) is np.ndarray and g.base is None and g.flags.writeable)

@@ -232,20 +232,28 @@ def test_with_the_ownership_proofs_off_nothing_is_reused_and_results_agree(monke
 
 # --- each named proof in ownership.py, at its boundary ----------------------------------
 def test_owns_buffer_refuses_a_gradient_with_one_more_holder():
-    """ownership.SOLE_IN_RULE: the references the engine's donation leaves, and no more."""
+    """ownership.SOLE_IN_RULE: the references the engine's donation leaves, and no more
+    (asked from inside a rule the engine calls, so the count follows its frames)."""
     from autograd import ownership
-    from autograd.state import current
+    seen = []
+    orig = ag.ops.Relu.backward
 
-    def rule(g, extra):                   # as a backward rule: its parameter holds g
-        return ownership.owns_buffer(g)
+    def rule(self, g):                    # as a backward rule: its parameter holds g
+        alone = ownership.owns_buffer(g)
+        extra = [g]                       # a hook or a view keeps it: not ours to write
+        seen.append((alone, ownership.owns_buffer(g)))
+        del extra
+        return orig(self, g)
 
-    g = np.ones(3)                        # the engine's local
-    current().donated = g
+    x = ag.tensor([-1.0, 2.0], requires_grad=True)
+    y = x.relu() * 1.0
+    ag.ops.Relu.backward = rule
     try:
-        assert rule(g, None)
-        assert not rule(g, [g])           # a hook or a view keeps it: not ours to write
+        y.sum().backward()
     finally:
-        current().donated = None
+        ag.ops.Relu.backward = orig
+    assert seen == [(True, False)]
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
 
 
 def test_engine_donates_only_a_gradient_nothing_else_holds():
