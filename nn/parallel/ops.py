@@ -16,7 +16,8 @@ other, so they differentiate to any order:
 import numpy as np
 
 from autograd import graph
-from autograd.graph import Node, _wrap, apply1
+from autograd.creation import from_numpy
+from autograd.graph import Node, apply1
 from autograd.state import is_grad_enabled
 from autograd.tensor import Tensor
 from autograd.errors import ArgumentError
@@ -72,7 +73,7 @@ class Send(Node):
         recv_array(grad, self.peer, 2 * self.tag + 1, self.comm,
                    f"backward of send: the gradient of micro-batch {self.tag} from rank "
                    f"{self.peer}")
-        return _wrap(grad, None),
+        return from_numpy(grad),
 
 
 class Recv(Node):
@@ -112,7 +113,7 @@ def recv(comm, peer, tag, pending):
     data = np.empty(tuple(int(n) for n in head[4:4 + ndim]), np.dtype(chr(code)))
     recv_array(data, peer, 2 * tag + 1, comm, what)
     if not (requires_grad and is_grad_enabled()):
-        return _wrap(data, None), extra
+        return from_numpy(data), extra
     node = Recv()
     node.comm, node.peer, node.tag, node.pending = comm, peer, tag, pending
     return graph.record(node, data), extra
