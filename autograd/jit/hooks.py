@@ -17,8 +17,8 @@ def replayed(method=None, *, idempotent=False, inline=None, effect=False):
 
     `inline`, a function of the call's arguments, says when the call may instead be
     recorded as the numpy calls it makes (a replay then runs those, with no Python in
-    between): it returns None when not, else a hashable key of what the recorded calls
-    assume (the branches taken), which must still hold for a replay to run. Such a call
+    between): it returns None when not, else a key (compared with ==) of what the
+    recorded calls assume (the branches taken), which must still hold for a replay to run. Such a call
     takes every Python number it passes to numpy from a method marked ``numbers`` and
     its scratch arrays from one marked ``workspace``, and has no other Python effects
     than those of ``numbers`` methods and ``effect`` calls; a number that came from

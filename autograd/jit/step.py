@@ -188,7 +188,11 @@ class CompiledStep:
             state.grads = _pairs(final)
         entry.watched = (tensors, optimizers, schedulers)
         entry.checks = self.check
-        entry.rebuild = lambda: _rebuild(spec, [o.copy() for o in outs])
+        if spec == ("T",):                       # one tensor returned (the loss)
+            out0 = outs[0]
+            entry.rebuild = lambda: _wrap(out0.copy(), None)
+        else:
+            entry.rebuild = lambda: _rebuild(spec, [o.copy() for o in outs])
         if key is not None:
             self.programs[key] = entry
         return result

@@ -108,8 +108,18 @@ class Optimizer:
                     g.data.fill(0)
                     mark_modified(g.data, "zero_grad")   # a graph may have saved it
 
+    def _replay_key(self, closure=None):
+        """For compile: None if a replay must call ``step`` as Python (a closure, or an
+        ``_update`` not written with its ``_numbers`` and ``_branches``), else the
+        branches each group's update takes (a list), which a replay of its numpy calls
+        assumes. Such an ``_update`` passes numpy only numbers from ``_numbers`` (marked
+        ``autograd.jit.numbers``; it may count steps) and changes no other Python state."""
+        if closure is not None or not _inlinable(type(self)):
+            return None
+        return [self._branches(g) for g in self.param_groups]
+
     # compile: a replay runs the update's numpy calls, or calls step (hook, see autograd/jit)
-    @replayed(inline=lambda self, closure=None: self._replay_key(closure))
+    @replayed(inline=_replay_key)
     def step(self, closure=None):
         """Update every parameter that has a gradient. `closure`, if given, re-evaluates
         the model with gradients enabled and returns the loss, which step returns."""
@@ -127,16 +137,6 @@ class Optimizer:
 
     def _update(self, group, params):
         raise NotImplementedError
-
-    def _replay_key(self, closure=None):
-        """For compile: None if a replay must call ``step`` as Python (a closure, or an
-        ``_update`` not written with its ``_numbers`` and ``_branches``), else the
-        branches each group's update takes, which a replay of its numpy calls assumes.
-        Such an ``_update`` passes numpy only numbers from ``_numbers`` (marked
-        ``autograd.jit.numbers``; it may count steps) and changes no other Python state."""
-        if closure is not None or not _inlinable(type(self)):
-            return None
-        return tuple(self._branches(g) for g in self.param_groups)
 
     @workspace              # compile: traced views while tracing (hook, see autograd/jit)
     def scratch(self, p):
