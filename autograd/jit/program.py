@@ -157,7 +157,11 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
                 lines.append(f"    r = {call(f, args, kwargs)}")
                 lines += [f"    copyto({ref(o)}, r[{j}])" for j, o in enumerate(outs)]
         elif op == "restore":
-            lines.append(f"    copyto({ref(ins[1])}, {ref(ins[2])})")
+            if ins[2].flags.c_contiguous and not ins[2].view(np.uint8).any():
+                # all bytes zero (np.zeros): a write only, not a copy's read and write
+                lines.append(f"    {ref(ins[1])}.fill(0)")
+            else:
+                lines.append(f"    copyto({ref(ins[1])}, {ref(ins[2])})")
         elif op == "guard":
             _, method, array, args, value, _where = ins
             lines.append(f"    if {call(method, (array,) + tuple(args), {})} != {ref(value)}:")
