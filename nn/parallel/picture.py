@@ -1,13 +1,14 @@
 """A pipeline's graph across ranks: one cluster per rank, send -> recv edges between.
 
 Each rank walks its own part of the graph (``viz.walk``), prefixes every scope with
-``rank<r>`` (so viz's module clusters nest inside one cluster per rank), and sends the
-plain data to rank 0, which renumbers the nodes and links each ``Send`` to the
-``Recv`` with the same micro-batch tag on the next rank.
+``rank<r>`` (so viz's module clusters nest inside one cluster per rank), and the
+plain data is gathered (an allgather through the watchdog); rank 0 renumbers the nodes
+and links each ``Send`` to the ``Recv`` with the same micro-batch tag on the next rank.
 """
 from viz.dot import GraphStyle, digraph, dot_lines
 from viz.walk import GraphData, topological_order, walk
 
+from .comm import allgather_object
 from .ops import Recv, Send
 
 
@@ -30,7 +31,9 @@ def pipeline_graph_data(pipe, out):
     for i, node in enumerate(topological_order([out._node])):   # walk's numbering
         if type(node) in ends:
             ends[type(node)][node.tag] = i
-    parts = comm.gather((data, ends[Send], ends[Recv]), root=0)
+    # through the watchdog (a rank that never calls this ends the job, not hangs it)
+    parts = allgather_object((data, ends[Send], ends[Recv]), comm,
+                             "pipeline_graph_data: every rank's graph")
     return _merge(parts) if rank == 0 else None
 
 
