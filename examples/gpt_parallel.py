@@ -99,7 +99,8 @@ class ParallelGPT:
         self.net = nn.Sequential(*stages)
         if pp > 1:
             self.pipe = Pipeline(stages, chunks=chunks, comm=mesh["pp"], schedule="1f1b",
-                                 loss_fn=self.lm_loss)
+                                 loss_fn=self.lm_loss,      # a mean over targets != -1:
+                                 loss_weight=lambda t: (t.data != -1).sum())
             self.params = list(self.pipe.parameters())
             ends = self.pipe.is_first or self.pipe.is_last
             self.tied = mesh["pp"].Split(0 if ends else mpi().UNDEFINED, self.pp_rank)

@@ -33,7 +33,8 @@ CHECKS = ["tp_gpt_matches_single_process", "tp_dropout_matches_single_process",
           "tp_checkpoint_moves_between_world_sizes",
           "zero_matches_single_process", "pipeline_schedules_match_single_process",
           "dp_tp_mesh_with_no_sync", "vocab_parallel_embedding_head_and_loss",
-          "tp_gpt_with_vocabulary_split_matches_single_process"]
+          "tp_gpt_with_vocabulary_split_matches_single_process",
+          "pipeline_loss_weight_with_ignored_targets"]
 
 
 @needs_mpi

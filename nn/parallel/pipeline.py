@@ -54,14 +54,19 @@ class Pipeline(Module):
     rank r keeps the activations of at most ``world_size - r`` micro-batches instead
     of all `chunks`). Gradients accumulate into ``.grad`` as for the whole batch's
     mean loss; it returns that loss (a 0-d Tensor without graph) on the last rank,
-    None elsewhere. `x` is read on rank 0, `target` on the last rank::
+    None elsewhere. `x` is read on rank 0, `target` on the last rank. Micro-batch k's
+    loss counts in that mean with weight ``loss_weight(target_k)``, by default its
+    number of samples; a loss that averages over a count of its own must say so, else
+    the mean is wrong: cross-entropy with ignore_index -100 averages over the targets
+    that are not -100, so ``loss_weight=lambda t: (t.data != -100).sum()``::
 
         pipe = Pipeline(stages, chunks=8, schedule="1f1b", loss_fn=F.cross_entropy)
         opt.zero_grad()
         loss = pipe.step(x, y)
         opt.step()"""
 
-    def __init__(self, stages, chunks=1, comm=None, schedule="gpipe", loss_fn=None):
+    def __init__(self, stages, chunks=1, comm=None, schedule="gpipe", loss_fn=None,
+                 loss_weight=None):
         super().__init__()
         self.comm = get_comm(comm)
         stages = list(stages)
@@ -77,7 +82,7 @@ class Pipeline(Module):
         if schedule not in ("gpipe", "1f1b"):
             raise ArgumentError(f"Pipeline: schedule must be 'gpipe' or '1f1b', got "
                                 f"{schedule!r}")
-        self.schedule, self.loss_fn = schedule, loss_fn
+        self.schedule, self.loss_fn, self.loss_weight = schedule, loss_fn, loss_weight
         self.is_first = self.rank == 0
         self.is_last = self.rank == self.size - 1
         self._pending = []                 # (request, buffer) of sends in flight
@@ -162,7 +167,13 @@ class _Run:
         self.pipe = pipe
         self.micro = chunk(x, pipe.chunks, dim=0) if pipe.is_first else None
         self.targets = chunk(target, pipe.chunks, dim=0) if pipe.is_last else None
-        self.total = target.shape[0] if pipe.is_last else None
+        self.weights = None
+        if pipe.is_last:
+            weigh = pipe.loss_weight or (lambda t: t.shape[0])
+            weights = [float(weigh(t)) for t in self.targets]
+            total = sum(weights)
+            # all weights 0 (every target ignored): NaN, as the unsplit mean would be
+            self.weights = [w / total if total else float("nan") for w in weights]
         self.n = len(self.micro) if pipe.is_first else None
         self.held = {}                    # micro-batch -> loss or token awaiting backward
         self.next_f = self.next_b = 0
@@ -176,7 +187,10 @@ class _Run:
             h, self.n = recv(pipe.comm, pipe.rank - 1, k, pipe._pending)
         y = pipe._run_stage(h)
         if pipe.is_last:
-            loss = pipe.loss_fn(y, self.targets[k]) * (y.shape[0] / self.total)
+            if self.weights[k] == 0:      # nothing counted here (its mean is NaN):
+                loss = (y * 0.0).sum()        # a zero loss, whose backward still runs
+            else:
+                loss = pipe.loss_fn(y, self.targets[k]) * self.weights[k]
             self.losses.append(loss.detach())
             self.held[k] = loss
         else:

@@ -408,6 +408,29 @@ def pipeline_stages(seed):
 
 
 @check
+def pipeline_loss_weight_with_ignored_targets(comm):
+    """Cross-entropy with ignored targets (ignore_index -100) through 1F1B: micro-batches
+    of 3, 2 and 2 samples with 2, 0 and 1 targets counted. With loss_weight counting
+    them, loss and gradients equal the whole batch's mean over the counted targets."""
+    rng = np.random.default_rng(18)
+    x = ag.tensor(rng.standard_normal((7, 8)))
+    y = ag.tensor(np.array([0, -100, 2, -100, -100, 1, -100]))
+    pipe = Pipeline(pipeline_stages(19), chunks=3, comm=comm, schedule="1f1b",
+                    loss_fn=F.cross_entropy, loss_weight=lambda t: (t.data != -100).sum())
+    model = nn.Sequential(*pipeline_stages(19))
+    start, stop = pipe.stage_range
+    local_ref = [p for m in list(model)[start:stop] for p in m.parameters()]
+    loss = pipe.step(x, y)
+    expected = F.cross_entropy(model(x), y)
+    expected.backward()
+    if pipe.is_last:
+        assert_close(loss.data, expected.data, "loss")
+    for i, (p, q) in enumerate(zip(pipe.parameters(), local_ref)):
+        assert_close(p.grad.data, q.grad.data, f"gradient {i}")
+    pipe.synchronize()
+
+
+@check
 def pipeline_schedules_match_single_process(comm):
     """Pipeline.step with GPipe and with 1F1B (7 samples in 3 micro-batches of unequal
     size, then 9 in 8) gives the whole batch's loss and every gradient of one process,
