@@ -150,11 +150,7 @@ def sign(x):
     (where x requires grad, so does the result)."""
     if x.data.dtype.kind == "b":
         return _wrap(x.data.copy(), None)       # sign of a bool is itself, as PyTorch
-    s = np.sign(x.data)
-    if s.dtype.kind == "f":
-        s = np.nan_to_num(s, nan=0.0)
-    # where(False, x, s): s with an exact zero gradient (x * 0 would be NaN at inf)
-    return _wrap(s, None) if x._node is None else where(np.zeros(s.shape, bool), x, s)
+    return apply1(ops.Sign, x)
 
 
 def maximum(a, b):

@@ -19,7 +19,7 @@ instructions of the methods on small arrays (valgrind, 16x10 float32).
 """
 import numpy as np
 
-from .graph import CROSS, Primitive, apply1, apply2, owns_buffer
+from .graph import CROSS, Primitive, _wrap, apply1, apply2, owns_buffer
 from .jit.hooks import kernel
 
 
@@ -302,6 +302,24 @@ class Relu(Primitive):
                 return g,
             return np.multiply(g.view(ints), self.saved != 0).view(g.dtype),
         return apply2(Where, g, g.dtype.type(0), self.saved != 0),
+
+
+class Sign(Primitive):
+    """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch). Its gradient is zeros made
+    fresh, with no graph (PyTorch's zeros_like): zeros computed from g would carry g's
+    graph into a second derivative and meet an infinite factor there (sign(x) * x at
+    x = inf: 0 * inf = NaN)."""
+    __slots__ = ()
+    same_shape = True
+
+    def forward(self, x):
+        s = np.sign(x)
+        return np.asarray(np.nan_to_num(s, nan=0.0) if s.dtype.kind == "f" else s)  # (0-d)
+
+    def backward(self, g):
+        if isinstance(g, (np.ndarray, np.generic)):     # (a first-order 0-d gradient
+            return np.zeros_like(g),                    # may be a numpy scalar)
+        return _wrap(np.zeros_like(g.data), None),
 
 
 class Abs(Primitive):

@@ -1,6 +1,8 @@
 """Reductions over dims (PyTorch's `dim` / `keepdim` semantics): sum, mean, var, std,
 amax/amin, max/min with indices, argmax/argmin, logsumexp, softmax, log_softmax, norm."""
 from collections import namedtuple
+import builtins
+import math
 
 import numpy as np
 
@@ -177,13 +179,24 @@ def norm(x, p=2, dim=None, keepdim=False):
         if safe:
             return out
     # Out of range (or a zero, inf or NaN slice): norm(x) = c * norm(x / c) for c > 0,
-    # so the gradients (of any order) are those of norm(x). c = 2^k near max|x| (min|x|
-    # for p < 0) puts every |x/c|^p in (0, 1] (at least 1) and is exact. (The gradient
-    # passes through magnitude c |g|, where float32's subnormals can cost bits.)
+    # so the gradients (of any order) are those of norm(x); c = 2^k is exact, k near
+    # log2 max|x| (min|x| for p < 0). The gradient passes through magnitude c |g|, so
+    # for p > 0 k stays within 85% of the exponent range when the powers allow it
+    # (largest |x/c|^p within [lo, hi / n]): subnormal x keeps exact gradients.
     a = np.abs(x.data)
     m = (a.max if p > 0 else a.min)(axis=axes, keepdims=True)
     m = np.where(np.isfinite(m) & (m > 0), m, 1).astype(a.dtype)
-    c = np.ldexp(np.ones_like(m), np.frexp(m)[1])
+    k = np.frexp(m)[1]                          # m = f 2^k, 1/2 <= f < 1
+    if p > 0:
+        lo, hi = _SAFE_SUM[x.data.dtype.type]
+        n = builtins.max(a.size // m.size if m.size else 1, 1)     # elements per slice
+        # |x/c| >= 2^(e_lo / p - 1) keeps the largest power above lo, and |x/c| <=
+        # 2^(e_hi / p) keeps the sum of n powers below hi.
+        e_lo, e_hi = int(np.frexp(lo)[1]), int(np.frexp(hi / n)[1]) - 1
+        edge = int(-0.85 * np.finfo(a.dtype).minexp)
+        k = np.clip(np.clip(k, -edge, edge), k - int(math.floor(e_hi / p)),
+                    k - 1 - int(math.ceil(e_lo / p)))
+    c = np.ldexp(np.ones_like(m), k)
     scaled, _ = _pnorm(x / Tensor(c), p, dim, keepdim)
     return scaled * Tensor(c if keepdim else c.reshape(scaled.data.shape))
 

@@ -233,6 +233,19 @@ def test_norm_tiny_and_huge_gradcheck(k):
     assert ag.gradcheck(lambda x: x.norm(), [x], eps=1e-306)
 
 
+def test_norm_gradient_exact_at_subnormal_and_near_max():
+    """The gradient passes through the scale: it must neither underflow (x subnormal:
+    sign(x) exactly, was 0 or a rounded 2^-1074 multiple) nor overflow (x near max)."""
+    for v, w, ref in [([5e-324], -0.8, [-0.8]), ([-5e-324, 0.0], 3.0, [-3.0, 0.0]),
+                      ([1e308, -1e308], 10.0, [10 / math.sqrt(2), -10 / math.sqrt(2)])]:
+        for p in [2, 3]:
+            x = ag.tensor(v, dtype=ag.float64, requires_grad=True)
+            (x.norm(p=p) * w).backward()
+            expect = np.array(ref) if p == 2 or len(v) == 1 or v[1] == 0 else \
+                np.sign(v) * w * 2 ** (-2 / 3)
+            np.testing.assert_allclose(x.grad.data, expect, rtol=1e-12, err_msg=f"{v}, p={p}")
+
+
 def test_norm_negative_p_with_a_zero_is_zero():
     """|0|^p = inf for p < 0, so the norm is 0 (with a zero gradient), as torch."""
     for p in [-1, -0.5, -3]:
@@ -306,6 +319,24 @@ def test_relu_backward_warns_nothing():
         warnings.simplefilter("error")
         ag.relu(x).backward(ag.tensor([inf, 1.0]))
     np.testing.assert_array_equal(x.grad.data, [0.0, 1.0])
+
+
+def test_sign_sends_no_gradient_into_a_second_derivative():
+    """sign's gradient is fresh zeros (no graph), so at x = ±inf a second derivative
+    through sign(x) * x meets no 0 * inf: (sign(x) x)^3 has f'' = 6|x| sign(x)^2."""
+    torch = _torch()
+    for v in [inf, -inf, 2.0, -0.0]:
+        out = []
+        for L in (ag, torch):
+            x = L.tensor([v], dtype=L.float64, requires_grad=True)
+            grad = torch.autograd.grad if L is torch else ag.grad
+            (g,) = grad(((L.sign(x) * x) ** 3).sum(), x, create_graph=True)
+            (h,) = grad(g.sum(), x)
+            out.append([float(g.detach()[0]) if L is torch else g.item(), float(h[0])])
+        np.testing.assert_array_equal(out[0], out[1], err_msg=f"x = {v}")
+    x = ag.tensor([1.0, -2.0], requires_grad=True)
+    ag.sign(x).sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])      # zeros, as torch
 
 
 # --- item 8: sign and clamp at NaN and Inf ---------------------------------------------
