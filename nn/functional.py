@@ -10,7 +10,7 @@ from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  #
 from autograd import softmax as _softmax
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
-from autograd.graph import _wrap, applyn
+from autograd.graph import _wrap, applyn, mark_modified
 from autograd.ops_nn import Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfold
 from autograd.tensor import Tensor
 
@@ -378,10 +378,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Rows of `weight` at the integer indices `input`: (*) -> (*, embedding_dim). Rows
-    looked up at `padding_idx` get no gradient."""
-    if max_norm is not None or scale_grad_by_freq or sparse:
-        raise NotImplementedError("embedding: max_norm, scale_grad_by_freq and sparse are "
-                                  "not supported")
+    looked up at `padding_idx` get no gradient. As PyTorch: with `max_norm`, the rows
+    looked up whose `norm_type`-norm exceeds it are first rescaled in place (without
+    recording) to norm max_norm (divided by norm + 1e-7); with `scale_grad_by_freq`,
+    each row's gradient is divided by how often it occurs in `input`."""
+    if sparse:
+        raise NotImplementedError("embedding: sparse=True (sparse gradients) is not "
+                                  "supported; gradients are dense")
     idx = input.data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise ArgumentError(f"embedding: indices must be integers, got {idx.dtype}")
@@ -389,11 +392,30 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if idx.size and (idx.min() < -n or idx.max() >= n):
         raise OutOfRangeError(f"embedding: index out of range: indices in [{idx.min()}, "
                          f"{idx.max()}] for a table of {n} rows")
+    if max_norm is not None and idx.size:
+        _renorm_rows(weight, np.unique(idx % n), max_norm, norm_type)
     out = weight[idx]
+    if scale_grad_by_freq and idx.size:
+        rows, inverse, counts = np.unique(idx % n, return_inverse=True, return_counts=True)
+        scale = (1.0 / counts[inverse.reshape(idx.shape)]).astype(out.dtype)[..., None]
+        held = out.detach()
+        out = held + (out - held) * scale      # the value exactly, the gradient scaled
     if padding_idx is not None:
         keep = (idx != padding_idx % n)[..., None]
         out = out.where(keep, out.detach())
     return out
+
+
+def _renorm_rows(weight, rows, max_norm, norm_type):
+    """PyTorch's embedding_renorm_: rows of `weight` with norm > max_norm scaled in place
+    to max_norm / (norm + 1e-7) of it; a change the graph sees (mark_modified)."""
+    table = weight.data
+    norms = np.linalg.vector_norm(table[rows], ord=float(norm_type), axis=1)
+    over = norms > max_norm
+    if over.any():
+        scale = (max_norm / (norms[over] + 1e-7)).astype(table.dtype)
+        table[rows[over]] *= scale[:, None]
+        mark_modified(table, "embedding(max_norm=...)")
 
 
 def one_hot(tensor, num_classes=-1):

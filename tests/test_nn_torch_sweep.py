@@ -347,3 +347,20 @@ def test_pad_mode_errors():
         F.pad(ag.ones(1, 2, 3), (-1, 2), "reflect")      # what is left after the crop
     with pytest.raises(ag.ArgumentError, match="padding_mode must be"):
         nn.Conv2d(1, 1, 3, padding_mode="mirror")
+
+
+# --- embedding ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("kw", [dict(), dict(padding_idx=0), dict(padding_idx=-1),
+                                dict(max_norm=1.0), dict(max_norm=1.5, norm_type=1.0),
+                                dict(scale_grad_by_freq=True),
+                                dict(scale_grad_by_freq=True, padding_idx=4, max_norm=2.0)],
+                         ids=str)
+@pytest.mark.parametrize("index", [[[0, 2, 4], [4, 1, 0]], 3, np.zeros((0, 2), np.int64),
+                                   np.array([1, 1, 1, 3], np.int32)], ids=str)
+def test_embedding_matches_pytorch(kw, index):
+    torch.manual_seed(0)
+    ours, theirs = nn.Embedding(5, 3, **kw), torch.nn.Embedding(5, 3, **kw)
+    assert repr(ours) == repr(theirs)
+    compare_modules(ours, theirs, [np.asarray(index)])
+    # max_norm rescales the looked-up rows of the table in place
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
