@@ -345,13 +345,16 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     """Normalise each channel (dim 1) over the batch and spatial dims. In training, use
     the batch statistics and update the running ones in place:
     ``running = (1 - momentum) * running + momentum * batch`` (unbiased variance for
-    running_var, as PyTorch); in eval, use the running statistics."""
+    running_var, as PyTorch); in eval, use the running statistics. An empty batch gives
+    an empty result and leaves the running statistics alone, as PyTorch."""
     c = input.shape[1] if input.ndim > 1 else 0
     shape = (c,) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))
-    if training:
-        count = input.data.size // max(c, 1)
-        if count <= 1:
+    count = input.data.size // max(c, 1)
+    if training and count == 0:               # an empty batch: nothing to normalise or track
+        y = input
+    elif training:
+        if count == 1:
             raise ArgumentError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {input.shape}")
         y, var = _normalize(input, axes, eps)

@@ -364,3 +364,74 @@ def test_embedding_matches_pytorch(kw, index):
     compare_modules(ours, theirs, [np.asarray(index)])
     # max_norm rescales the looked-up rows of the table in place
     np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=1e-12)
+
+
+# --- normalisation -------------------------------------------------------------------------------
+BATCHNORMS = [dict(), dict(affine=False), dict(momentum=None), dict(track_running_stats=False),
+              dict(eps=1e-3, momentum=0.5), dict(bias=False)]
+
+
+@pytest.mark.parametrize("kw", BATCHNORMS, ids=str)
+@pytest.mark.parametrize("shape", [(4, 3), (4, 3, 5), (2, 3, 2, 2), (0, 3), (0, 3, 2, 2)],
+                         ids=str)
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_matches_pytorch(kw, shape, training):
+    ours, theirs = ((lib.BatchNorm2d if len(shape) == 4 else lib.BatchNorm1d)(3, **kw)
+                    for lib in (nn, torch.nn))
+    theirs.train(training)
+    for _ in range(2):              # a batch updates the running statistics, a second uses them
+        ours.train(training)
+        compare_modules(ours, theirs, [randn(*shape)])
+        for name, buf in theirs.named_buffers():
+            np.testing.assert_allclose(dict(ours.named_buffers())[name].data, buf.numpy(),
+                                       rtol=1e-12)
+
+
+@pytest.mark.parametrize("cls, kw", [("LayerNorm", dict()), ("LayerNorm", dict(bias=False)),
+                                     ("LayerNorm", dict(elementwise_affine=False, eps=1e-2)),
+                                     ("RMSNorm", dict()), ("RMSNorm", dict(eps=1e-2)),
+                                     ("RMSNorm", dict(elementwise_affine=False))], ids=str)
+@pytest.mark.parametrize("shape", [(2, 3, 4), (0, 3, 4), (3, 4)], ids=str)
+def test_trailing_norms_match_pytorch(cls, kw, shape):
+    compare_modules(getattr(nn, cls)((3, 4), **kw), getattr(torch.nn, cls)((3, 4), **kw),
+                    [randn(*shape[:-2], 3, 4)])
+
+
+# --- gradient clipping ---------------------------------------------------------------------------
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 0.5, float("inf")])
+@pytest.mark.parametrize("grads", [[[3.0, -4.0], [[1.0, 2.0]]], [[np.inf, 1.0], [1.0]],
+                                   [[np.nan, 1.0]], [[0.0, 0.0]]], ids=str)
+def test_clip_grad_norm_matches_pytorch(norm_type, grads):
+    results = []
+    for lib, utils in ((ag, nn.utils), (torch, torch.nn.utils)):
+        params = [lib.tensor(np.zeros_like(g, dtype=float), requires_grad=True) for g in grads]
+        for p, g in zip(params, grads):
+            p.grad = lib.tensor(np.array(g, dtype=float))
+        try:
+            total = utils.clip_grad_norm_(params, 1.0, norm_type, error_if_nonfinite=True,
+                                          foreach=True)
+            error = None
+        except RuntimeError as e:
+            error = type(e)
+            total = utils.clip_grad_norm_(params, 1.0, norm_type, foreach=False)
+        results.append((error is None, float(total),
+                        [np.asarray(p.grad.data if lib is ag else p.grad.numpy()) for p in params]))
+        # the two halves PyTorch 2.6 split it into
+        fresh = [lib.tensor(np.array(g, dtype=float)) for g in grads]
+        np.testing.assert_allclose(float(utils.get_total_norm(fresh, norm_type)), float(total),
+                                   rtol=1e-12, equal_nan=True)
+    (ok_a, total_a, grads_a), (ok_b, total_b, grads_b) = results
+    assert ok_a == ok_b
+    np.testing.assert_allclose(total_a, total_b, rtol=1e-12, equal_nan=True)
+    for a, b in zip(grads_a, grads_b):
+        np.testing.assert_allclose(a, b, rtol=1e-12, equal_nan=True)
+
+
+def test_clip_grads_with_norm_and_value():
+    p, q = ag.tensor([0.0, 0.0], requires_grad=True), ag.tensor([0.0], requires_grad=True)
+    p.grad, q.grad = ag.tensor([3.0, 4.0]), ag.tensor([1.0])
+    nn.utils.clip_grads_with_norm_([p, q], 1.0, ag.tensor(10.0))
+    np.testing.assert_allclose(p.grad.data, [0.3, 0.4], rtol=1e-6)
+    nn.utils.clip_grad_value_([p, q], 0.35, foreach=True)
+    np.testing.assert_allclose(p.grad.data, [0.3, 0.35], rtol=1e-6)
+    assert float(nn.utils.get_total_norm([])) == 0.0
