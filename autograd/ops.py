@@ -289,7 +289,7 @@ class Relu(Primitive):
         # Selects, not multiplies (as PyTorch): an inf or NaN gradient where x <= 0 gives
         # 0, not inf * 0 = NaN. The output is 0 where x <= 0, else x or NaN: "!= 0" lets
         # a NaN input pass its gradient, as in PyTorch. The mask is a constant (relu'' = 0).
-        ints = _INT_VIEW.get(g.dtype) if type(g) is np.ndarray else None
+        ints = _INT_VIEW.get(g.dtype) if isinstance(g, np.ndarray) else None   # traced too
         if ints is not None:
             # First order: the gradient's bits times the bool mask, an integer product
             # (no inf * 0), so a select without np.where / putmask / copyto(where=), which
