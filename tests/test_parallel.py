@@ -34,21 +34,26 @@ def _mpi_missing():
 needs_mpi = pytest.mark.skipif(_mpi_missing() is not None, reason=str(_mpi_missing()))
 
 
-def launch(script, *args, timeout=60):
-    """Run `script` (a path relative to the repository) on 2 ranks."""
+def launch(script, *args, timeout=60, n=2):
+    """Run `script` (a path relative to the repository) on `n` ranks."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    return run(2, os.path.join(ROOT, script), *args, timeout=timeout, env=env)
+    return run(n, os.path.join(ROOT, script), *args, timeout=timeout, env=env)
+
+
+def run_checks(script, n=2, timeout=60):
+    """{check: "ok" or its error} printed by a tests/mpi checks script on `n` ranks."""
+    proc = launch(script, timeout=timeout, n=n)
+    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")]
+    assert proc.returncode == 0 and lines, \
+        f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
+    return json.loads(lines[-1][len("RESULTS "):])
 
 
 # --- 2 ranks: exactness and bucketing ---------------------------------------------------
 @pytest.fixture(scope="module")
 def checks():
-    proc = launch("tests/mpi/parallel_checks.py")
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")]
-    assert proc.returncode == 0 and lines, \
-        f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
-    return json.loads(lines[-1][len("RESULTS "):])
+    return run_checks("tests/mpi/parallel_checks.py")
 
 
 CHECKS = ["ddp_matches_single_process", "ddp_after_double", "ddp_bucketing", "ddp_no_sync_accumulates",

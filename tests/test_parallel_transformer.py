@@ -4,28 +4,16 @@ The checks live in tests/mpi/transformer_checks.py (one mpiexec launch per world
 size; 4 ranks oversubscribe a 2-core machine). Every check compares with the same
 model trained in one process, in float64, to 1e-12 relative.
 """
-import json
 import os
 
 import pytest
 
-from nn.parallel.launch import run
-from test_parallel import ROOT, needs_mpi
-
-
-def _launch(n):
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    proc = run(n, os.path.join(ROOT, "tests/mpi/transformer_checks.py"), timeout=120, env=env)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("RESULTS ")]
-    assert proc.returncode == 0 and lines, \
-        f"exit {proc.returncode}\nstdout:\n{proc.stdout[-3000:]}\nstderr:\n{proc.stderr[-3000:]}"
-    return json.loads(lines[-1][len("RESULTS "):])
+from test_parallel import ROOT, launch, needs_mpi, run_checks
 
 
 @pytest.fixture(scope="module", params=[2, 4], ids=["2ranks", "4ranks"])
 def checks(request):
-    return _launch(request.param)
+    return run_checks("tests/mpi/transformer_checks.py", n=request.param, timeout=120)
 
 
 CHECKS = ["tp_gpt_matches_single_process", "tp_dropout_matches_single_process",
@@ -89,10 +77,8 @@ def test_char_gpt_parallel_equals_one_process(char_gpt_one_process, tmp_path, n,
     import numpy as np
     import nn
     expected, ckpt = char_gpt_one_process(dropout)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    proc = run(n, os.path.join(ROOT, "examples/char_gpt.py"), *CHAR_GPT, *flags,
-               "--dropout", dropout, "--out", tmp_path, timeout=120, env=env)
+    proc = launch("examples/char_gpt.py", *CHAR_GPT, *flags, "--dropout", dropout, "--out",
+                  tmp_path, timeout=120, n=n)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert f"{n} processes" in proc.stdout
     steps = _steps(proc.stdout)
@@ -114,21 +100,18 @@ def test_char_gpt_parallel_resume_is_exact(tmp_path, flags):
     another layout is refused on every rank."""
     import numpy as np
     import nn
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
     args = ["--quick", "--iters", "6", "--eval-interval", "3", "--dropout", "0.1",
             "--no-pictures", "--log-interval", "1", "--eval-iters", "1", "--batch-size", "4",
             "--block-size", "16", "--n-embd", "32", *flags]
 
-    def launch(out, *more):
-        proc = run(2, os.path.join(ROOT, "examples/char_gpt.py"), *args, "--out", out, *more,
-                   timeout=120, env=env)
+    def train(out, *more):
+        proc = launch("examples/char_gpt.py", *args, "--out", out, *more, timeout=120)
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         return proc.stdout
 
-    whole = launch(tmp_path / "whole")
-    launch(tmp_path / "parts", "--stop-after", "3")
-    resumed = launch(tmp_path / "parts", "--resume")
+    whole = train(tmp_path / "whole")
+    train(tmp_path / "parts", "--stop-after", "3")
+    resumed = train(tmp_path / "parts", "--resume")
     assert "resumed from" in resumed and "at step 3" in resumed
     expected = _steps(whole)
     assert len(expected[0]) == 6 and _steps(resumed) == (expected[0][3:], expected[1][1:]), \
@@ -140,8 +123,8 @@ def test_char_gpt_parallel_resume_is_exact(tmp_path, flags):
         assert np.array_equal(np.asarray(a[k]), np.asarray(b[k])), k
     if flags[0] == "--dp":                  # the shards of a --dp run, resumed as --tp
         other = [x if x != "--dp" else "--tp" for x in args]
-        proc = run(2, os.path.join(ROOT, "examples/char_gpt.py"), *other, "--out",
-                   tmp_path / "parts", "--resume", timeout=120, env=env)
+        proc = launch("examples/char_gpt.py", *other, "--out", tmp_path / "parts", "--resume",
+                      timeout=120)
         assert proc.returncode != 0
         assert "was written by rank 0 of pp x dp x tp = 1 x 2 x 1, not rank 0 of 1 x 1 x 2" \
             in proc.stdout + proc.stderr, proc.stdout[-2000:] + proc.stderr[-2000:]

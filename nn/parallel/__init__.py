@@ -9,7 +9,9 @@ the same script; ``rank()`` and ``world_size()`` tell them apart.
 - ``Pipeline``: consecutive stages of a model on consecutive ranks, a GPipe schedule
   over micro-batches, activations and gradients sent point to point by autograd ops.
 - ``ColumnParallelLinear`` / ``RowParallelLinear``: one layer's weight split across
-  ranks (Megatron), with the collectives as autograd ops.
+  ranks (Megatron), with the collectives as autograd ops; ``parallelize_transformer``
+  and the vocabulary split build a tensor-parallel GPT, whose dropout draws one
+  process's masks (``nn.parallel.rng``).
 
 No hangs (``watchdog``): under ``mpiexec``, importing this package makes an uncaught
 exception on any rank abort the whole job, a rank that ends (``sys.exit()``, fewer
@@ -26,8 +28,8 @@ from .mesh import DeviceMesh, init_device_mesh
 from .pipeline import Pipeline
 from .zero import ZeroRedundancyOptimizer
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
-from .vocab_parallel import (VocabParallelEmbedding, vocab_parallel_cross_entropy,
-                             vocab_parallel_head)
+from .vocab_parallel import (VocabParallelEmbedding, VocabParallelHead,
+                             vocab_parallel_cross_entropy, vocab_parallel_head)
 from .tp_transformer import ParallelCausalSelfAttention, ParallelMLP, parallelize_transformer
 from . import ops, watchdog
 from .watchdog import get_timeout, set_timeout
