@@ -19,9 +19,10 @@ HEADER = """# Kinks and special values
 
 What gradgraph gives at the points where an op has a kink, a tie or a singularity, and
 at ±0, ±inf and NaN: the value and the derivative of `sum(f(x))` (for a reduction, the
-gradient vector). Every row equals PyTorch's (`tests/test_special_values.py` checks each
-one against PyTorch, and that this page is what the code gives; regenerate it with
-`python docs/make_special_values.py`).
+gradient vector). Every row of the first table equals PyTorch's
+(`tests/test_special_values.py` checks each one against PyTorch, and that this page is
+what the code gives; regenerate it with `python docs/make_special_values.py`); the second
+lists the deliberate differences.
 
 | op | x | f(x) | d/dx | note |
 |---|---|---|---|---|
@@ -60,11 +61,32 @@ def evaluate(lib, case):
     return rows
 
 
+DIFFERENCES_HEADER = """
+## Deliberate differences from PyTorch
+
+Points where gradgraph gives another number than PyTorch on purpose (each checked
+against PyTorch, so a change on either side shows).
+
+| op | x | quantity | gradgraph | PyTorch | why |
+|---|---|---|---|---|---|
+"""
+
+
+def difference(lib, diff):
+    """The quantity `diff` compares, computed by `lib` (autograd or torch), float64."""
+    x = lib.tensor(diff.point, dtype=lib.float64, requires_grad=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = diff.fn(lib, x)
+    out = out.detach().numpy() if type(out).__module__.startswith("torch") else out.data
+    return np.asarray(out, np.float64)
+
+
 def render():
     sys.path[:0] = [ROOT, os.path.join(ROOT, "tests")]
     try:
         import autograd as ag
-        from special_values import SPECIAL_VALUES
+        from special_values import DIFFERENCES, SPECIAL_VALUES
     finally:
         del sys.path[:2]
     lines = [HEADER]
@@ -72,6 +94,10 @@ def render():
         for i, (x, y, g) in enumerate(evaluate(ag, case)):
             note = case.note if i == 0 else ""
             lines.append(f"| `{case.name}` | {_show(x)} | {_show(y)} | {_show(g)} | {note} |\n")
+    lines.append(DIFFERENCES_HEADER)
+    for d in DIFFERENCES:
+        lines.append(f"| `{d.name}` | {_show(d.point)} | {d.what} | "
+                     f"{_show(difference(ag, d))} | {_show(d.torch)} | {d.why} |\n")
     return "".join(lines)
 
 

@@ -121,3 +121,53 @@ SPECIAL_VALUES = [
     SpecialCase("layer_norm(x) with inf", _layer_norm, [inf, 1.0, 2.0], elementwise=False),
     SpecialCase("layer_norm(x) with NaN", _layer_norm, [nan, 1.0, 2.0], elementwise=False),
 ]
+
+
+class Difference:
+    """A point where gradgraph differs from PyTorch on purpose: `fn(L, x)` returns the
+    quantity compared (a value, gradient or second derivative, as an array), `torch` is
+    what PyTorch gives (checked, so a change in PyTorch shows), `why` the reason."""
+    def __init__(self, name, what, fn, point, torch, why):
+        self.name, self.what, self.fn, self.point = name, what, fn, point
+        self.torch, self.why = torch, why
+
+    def __repr__(self):
+        return self.name
+
+
+def _grad(L, f, x, create_graph=False):
+    grad = L.autograd.grad if L.__name__ == "torch" else L.grad
+    return grad(f(x).sum(), x, create_graph=create_graph)[0]
+
+
+def _second(f, v):
+    """d/dx <f'(x), v>: a second derivative, contracted with v."""
+    def second(L, x):
+        g = _grad(L, f, x, create_graph=True)
+        return _grad(L, lambda x: g * L.tensor(v, dtype=L.float64), x)
+    return second
+
+
+DIFFERENCES = [
+    Difference("norm(x)", "second derivative . [1, -2]", _second(lambda x: x.norm(), [1.0, -2.0]),
+               [0.0, 0.0], [nan, nan],
+               "norm has a cone's apex at 0: its gradient there is 0 (both), and gradgraph's "
+               "second derivative is that of the gradient it chose, 0, as for abs and relu "
+               "at 0 (where PyTorch gives 0 too)"),
+    Difference("std(x) * x", "second derivative . [1, -2, 0.5]",
+               _second(lambda x: x.std() * x, [1.0, -2.0, 0.5]), [2.0, 2.0, 2.0],
+               [nan, nan, nan],
+               "std over equal values is norm's apex again (gradient 0 in both); 0, as above"),
+    Difference("var(x) with inf", "gradient", lambda L, x: _grad(L, lambda x: x.var(), x),
+               [inf, 1.0, 2.0], [nan, -inf, -inf],
+               "var is NaN there (inf - inf); gradgraph's gradient, through the mean, is NaN "
+               "throughout, PyTorch's formula 2 (x - mean) / (n - 1) gives -inf for the "
+               "finite elements"),
+    Difference("norm(x), tiny", "value", lambda L, x: x.norm(), [1e-200, 1e-200], 0.0,
+               "PyTorch squares unscaled, so x^2 underflows (for one element it returns abs(x)); "
+               "gradgraph rescales by a power of two, as LAPACK's nrm2"),
+    Difference("norm(x), tiny", "gradient", lambda L, x: _grad(L, lambda x: x.norm(), x),
+               [1e-200, -1e-200], [0.0, 0.0], "as above: the gradient x / norm(x)"),
+    Difference("norm(x), huge", "value", lambda L, x: x.norm(), [1e200, 1e200], inf,
+               "as above: x^2 overflows in PyTorch"),
+]

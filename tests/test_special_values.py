@@ -6,7 +6,7 @@ import os
 import numpy as np
 import pytest
 
-from special_values import SPECIAL_VALUES
+from special_values import DIFFERENCES, SPECIAL_VALUES
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -35,6 +35,16 @@ def test_special_values_match_pytorch(case):
     for (x, y, g), (_, ty, tg) in zip(PAGE.evaluate(ag, case), PAGE.evaluate(torch, case)):
         _same(y, ty, f"{case.name} at {x}: value")
         _same(g, tg, f"{case.name} at {x}: derivative")
+
+
+@pytest.mark.parametrize("diff", DIFFERENCES, ids=lambda d: f"{d.name}: {d.what}")
+def test_deliberate_differences_are_what_pytorch_gives(diff):
+    """PyTorch gives what the page says it gives, and gradgraph something else."""
+    torch = pytest.importorskip("torch")
+    import autograd as ag
+    ours, theirs = PAGE.difference(ag, diff), PAGE.difference(torch, diff)
+    _same(theirs, np.asarray(diff.torch, np.float64), f"{diff.name}: PyTorch's {diff.what}")
+    assert not np.allclose(ours, theirs, rtol=1e-12, atol=0, equal_nan=True), diff.name
 
 
 def test_the_page_is_what_the_code_gives():

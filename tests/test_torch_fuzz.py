@@ -356,11 +356,9 @@ def test_random_op_chains_match_torch(data):
     spread = any(t.startswith(("std", "var", "norm")) for t in trail)
     for k, (a, b) in enumerate(zip(hg, ht)):
         if spread:
-            # Deliberate (docs/special_values.md): norm's second derivative at a zero
-            # norm is 0 here (the derivative of its gradient 0 there), NaN in torch.
-            # Constrained (item 9's corner, found by this test): the second derivative
-            # of std/var over equal values is NaN in torch and finite in gradgraph
-            # (which gives finite first derivatives there by design); compared elsewhere.
+            # Deliberate (docs/special_values.md, "Deliberate differences"): the second
+            # derivative at norm's apex (a zero norm, std over equal values) is 0 here,
+            # the derivative of the gradient 0 chosen there (as abs''(0)), NaN in torch.
             b_arr = b.detach().numpy(force=True) if torch.is_tensor(b) else np.asarray(b)
             a = np.where(np.isnan(b_arr), np.nan, a.data if isinstance(a, ag.Tensor) else a)
         compare(a, b, f"{what}: second derivative, leaf {k}")
