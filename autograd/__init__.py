@@ -11,15 +11,6 @@ from . import allocator as _allocator
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (numpy calls on Tensors record)
-from .extras import (all, any, bmm, cumsum, flip, gather, logical_and, logical_not, logical_or,
-                     logical_xor, masked_fill, mm, repeat, t)
-from .functions import (abs, add, allclose, cat, chunk, clamp, cos, div, eq, exp, expand,
-                        flatten, ge, gt, le, log, lt, matmul, maximum, minimum, mul, ne,
-                        neg, outer, permute, pow, reciprocal, relu, reshape, rsqrt, sigmoid,
-                        sign, sin, softplus, split, sqrt, square, squeeze, stack, sub, tanh,
-                        transpose, unsqueeze, where)
-from .reductions import (amax, amin, argmax, argmin, log_softmax, logsumexp, max, mean, min,
-                         norm, softmax, std, sum, var)
 from .creation import (Generator, arange, default_generator, empty, eye, from_numpy, full,
                        full_like, linspace, manual_seed, ones, ones_like, rand, rand_like,
                        randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
@@ -34,18 +25,18 @@ from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, G
                      GraphError, IntegerOverflowError, NotDifferentiableError, OutOfRangeError,
                      ShapeError)
 from . import functional
-from .masking import masked_fill_, tril, triu
-from .sorting import argsort, sort, topk
-from .indexing import (index_select, is_contiguous, narrow, repeat_interleave, select, unbind,
-                       unflatten)
-from .einsum import baddbmm, einsum
-from .sampling import multinomial
 from .devices import device, finfo, get_num_threads, iinfo, set_num_threads
 from . import cuda
 from .jit import compile
+# The ops: each module declares its public functions and Tensor methods (public.py).
+from . import (einsum as _einsum, extras as _extras, functions as _functions,  # noqa: F401
+               indexing as _indexing, masking as _masking, reductions as _reductions,
+               sampling as _sampling, sorting as _sorting)
+from . import public as _public
 
-clip = clamp
-concat = cat
+_public.export(globals())
+_public.bind(Tensor)
+
 float32, float64, int64, int32, bool_ = (np.dtype(n) for n in ("float32", "float64", "int64", "int32", "bool"))
 # PyTorch's dtype names (they shadow the builtins only inside this namespace: ag.float)
 int8, int16, uint8 = (np.dtype(n) for n in ("int8", "int16", "uint8"))

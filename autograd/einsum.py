@@ -11,9 +11,11 @@ import numpy as np
 from .errors import ArgumentError, ShapeError
 from .functions import expand, matmul, permute, reshape
 from .reductions import sum as _sum
+from .public import public
 from .tensor import Tensor
 
 
+@public
 def einsum(equation, *operands):
     """Einstein summation as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``, also
     with a list of operands, implicit output (letters used once, in alphabetical order,
@@ -139,6 +141,7 @@ def _expand_to(t, letters, c, sizes):
     return expand(t, tuple(shape))
 
 
+@public(method=True)
 def baddbmm(input, batch1, batch2, beta=1, alpha=1):
     """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0
     the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
@@ -159,5 +162,3 @@ def baddbmm(input, batch1, batch2, beta=1, alpha=1):
         return prod
     return (input if beta == 1 else input * beta) + prod
 
-
-Tensor.baddbmm = baddbmm

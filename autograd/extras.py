@@ -7,9 +7,11 @@ from . import ops
 from .errors import DtypeError, OutOfRangeError, ShapeError
 from .functions import _axes, matmul, transpose, where
 from .graph import _wrap
+from .public import public
 from .tensor import Tensor
 
 
+@public(method=True)
 def gather(x, dim, index):
     """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
@@ -30,6 +32,7 @@ def gather(x, dim, index):
     return x[tuple(grid)]
 
 
+@public(method=True)
 def masked_fill(x, mask, value):
     """x with `value` where mask is True (mask broadcasts). The result keeps x's dtype, as
     torch: the value is converted to it (2.7 into an int tensor writes 2)."""
@@ -54,7 +57,9 @@ def masked_fill(x, mask, value):
     return where(m, value, x)
 
 
+@public(method=True)
 def flip(x, dims):
+    """x with the order of elements along `dims` reversed."""
     dims = (dims,) if isinstance(dims, int) else dims
     axes = _axes(x, tuple(dims), "flip") or ()
     index = tuple(slice(None, None, -1) if i in axes else slice(None)
@@ -62,6 +67,7 @@ def flip(x, dims):
     return x[index]
 
 
+@public(method=True)
 def repeat(x, *sizes):
     """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
     sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
@@ -75,71 +81,78 @@ def repeat(x, *sizes):
     return y.reshape(*[r * n for r, n in zip(sizes, shape)])
 
 
+@public(method=True)
 def cumsum(x, dim):
+    """The cumulative sum along `dim`."""
     axis = _axes(x, dim, "cumsum")
     if x.data.ndim == 0:                   # numpy would flatten to shape (1,)
         return x.clone()
     return x._apply1(ops.Cumsum, axis)
 
 
+@public(method=True)
 def mm(a, b):
+    """The matrix product of 2-d tensors a and b."""
     if a.ndim != 2 or b.ndim != 2:
         raise ShapeError(f"mm: both operands must be 2-d, got {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
+@public(method=True)
 def bmm(a, b):
+    """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
     if a.ndim != 3 or b.ndim != 3:
         raise ShapeError(f"bmm: both operands must be 3-d, got {a.shape} and {b.shape}")
     return matmul(a, b)
 
 
+@public(method=True)
 def t(x):
+    """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
     if x.ndim > 2:
         raise ShapeError(f"t: expects a tensor of at most 2 dims, got shape {x.shape}")
     return transpose(x, 0, 1) if x.ndim == 2 else x
 
 
+@public(method=True)
 def any(x, dim=None, keepdim=False):
+    """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
     axis = _axes(x, dim, "any")
     return _wrap(np.asarray(np.any(x.data, axis=axis, keepdims=keepdim)), None)
 
 
+@public(method=True)
 def all(x, dim=None, keepdim=False):
+    """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
     axis = _axes(x, dim, "all")
     return _wrap(np.asarray(np.all(x.data, axis=axis, keepdims=keepdim)), None)
 
 
-def _logical(fn, name):
+def _logical(fn, name, public_name):
     def op(a, b):
         bd = b.data if isinstance(b, Tensor) else b
         if a.data.dtype.kind not in "biu" or np.asarray(bd).dtype.kind not in "biu":
             raise DtypeError(f"{name}: only bool and integer tensors, got {a.data.dtype}")
         return _wrap(fn(a.data, bd), None)
+    op.__name__ = op.__qualname__ = public_name
+    op.__doc__ = (f"a {name} b elementwise for bool and integer tensors (bitwise for "
+                  f"integers); no gradient.")
     return op
 
 
-logical_and = _logical(np.bitwise_and, "&")
-logical_or = _logical(np.bitwise_or, "|")
-logical_xor = _logical(np.bitwise_xor, "^")
+logical_and = public(_logical(np.bitwise_and, "&", "logical_and"))
+logical_or = public(_logical(np.bitwise_or, "|", "logical_or"))
+logical_xor = public(_logical(np.bitwise_xor, "^", "logical_xor"))
 
 
+@public
 def logical_not(x):
+    """~x for bool and integer tensors (bitwise for integers); no gradient."""
     if x.data.dtype.kind not in "biu":
         raise DtypeError(f"~: only bool and integer tensors, got {x.data.dtype}")
     return _wrap(np.invert(x.data), None)
 
 
-Tensor.gather = gather
-Tensor.masked_fill = masked_fill
-Tensor.flip = flip
-Tensor.repeat = repeat
-Tensor.cumsum = cumsum
-Tensor.mm = mm
-Tensor.bmm = bmm
-Tensor.t = t
-Tensor.any = any
-Tensor.all = all
 Tensor.__and__ = Tensor.__rand__ = logical_and
 Tensor.__or__ = Tensor.__ror__ = logical_or
 Tensor.__xor__ = Tensor.__rxor__ = logical_xor

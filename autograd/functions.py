@@ -12,7 +12,8 @@ import numpy as np
 
 from . import ops
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
-from .graph import _wrap, apply1, apply2, applyn, register_view
+from .graph import Primitive, _wrap, apply1, applyn, register_view
+from .public import public
 from .dtypes import as_dtype, result_type
 from .tensor import Tensor, _operand, as_array
 
@@ -47,22 +48,31 @@ def _axes(x, dim, op):
 # Tensor._apply1 rewords, and one call less is ~6% of an op's overhead.
 # The functions take the operator's path, so an op gives the same dtype and value
 # whichever way it is called: add(0.5, t) is 0.5 + t, that is t.__radd__(0.5).
+@public
 def add(a, b):
+    """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
     return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) + b
 
 
+@public
 def sub(a, b):
+    """a - b, with PyTorch's dtype promotion."""
     return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) - b
 
 
+@public
 def mul(a, b):
+    """a * b, with PyTorch's dtype promotion."""
     return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) * b
 
 
+@public
 def div(a, b):
+    """a / b, true division: integer operands give the default float dtype."""
     return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) / b
 
 
+@public(method=True)
 def pow(x, exponent):
     """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT. An
     integer tensor to a negative integer number is refused, as in PyTorch."""
@@ -86,12 +96,13 @@ def pow(x, exponent):
     return x.to(dt)._apply1(ops.Pow, int(exponent))
 
 
-def _elementwise(cls, floating=True):
-    """The public function of one-input primitive `cls` (exp for Exp, ...). It refuses
-    a non-Tensor: apply1 runs the bare numpy forward on an array (for backward rules),
-    which a user's array must not get silently. A `floating` op computes a bool or
-    integer tensor in the default float dtype (dtypes.result_type), as PyTorch."""
-    name = cls.__name__.lower()
+def _elementwise(cls):
+    """The public function of one-input primitive `cls` (exp for Exp, ...: the name its
+    class declares, see graph.Primitive). It refuses a non-Tensor: apply1 runs the bare
+    numpy forward on an array (for backward rules), which a user's array must not get
+    silently. A `floating` op computes a bool or integer tensor in the default float
+    dtype (dtypes.result_type), as PyTorch."""
+    name, floating = cls.function, cls.floating
 
     def fn(x):
         if isinstance(x, Tensor):
@@ -105,15 +116,20 @@ def _elementwise(cls, floating=True):
         raise ArgumentError(f"{name}: expected a Tensor, got {type(x).__name__}; make one "
                             f"with autograd.tensor(...)")
     fn.__name__ = fn.__qualname__ = name
-    return fn
+    fn.__doc__ = f"{name}(x), elementwise: {cls.__doc__}"
+    return public(fn, method=cls.method)
 
 
-exp, log, sin, cos, tanh, sigmoid, softplus = map(
-    _elementwise, (ops.Exp, ops.Log, ops.Sin, ops.Cos, ops.Tanh, ops.Sigmoid, ops.Softplus))
-relu, abs = (_elementwise(cls, floating=False) for cls in (ops.Relu, ops.Abs))
+# exp, log, sin, cos, tanh, sigmoid, softplus, relu, abs: made from the primitives that
+# name their public function (ops.py)
+for _cls in list(vars(ops).values()):
+    if isinstance(_cls, type) and issubclass(_cls, Primitive) and _cls.__dict__.get("function"):
+        globals()[_cls.function] = _elementwise(_cls)
 
 
+@public(method=True)
 def neg(x):
+    """-x; d/dx = -1. Refused for bool tensors (use logical_not)."""
     if x.data.dtype.kind == "f":
         return apply1(ops.MulScalar, x, -1)
     if x.data.dtype.kind == "b":
@@ -129,22 +145,31 @@ def _float_pow(x, c):
     return x._apply1(ops.Pow, c)
 
 
+@public(method=True)
 def sqrt(x):
+    """Square root, x ** 0.5 (integers computed in the default float dtype)."""
     return _float_pow(x, 0.5)
 
 
+@public(method=True)
 def rsqrt(x):
+    """1 / sqrt(x), x ** -0.5."""
     return _float_pow(x, -0.5)
 
 
+@public(method=True)
 def square(x):
+    """x * x, x ** 2 (a bool tensor gives int64)."""
     return x._apply1(ops.Pow, 2) if x.data.dtype.kind != "b" else x.long()._apply1(ops.Pow, 2)
 
 
+@public(method=True)
 def reciprocal(x):
+    """1 / x, x ** -1 (integers computed in the default float dtype)."""
     return _float_pow(x, -1)
 
 
+@public(method=True)
 def sign(x):
     """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch). Its gradient is zero
     (where x requires grad, so does the result)."""
@@ -153,16 +178,24 @@ def sign(x):
     return apply1(ops.Sign, x)
 
 
+@public(method=True)
 def maximum(a, b):
+    """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the
+    gradient."""
     return _t(a)._binary(ops.Maximum, b) if isinstance(a, Tensor) or not isinstance(b, Tensor) \
         else b._binary(ops.Maximum, a, reverse=True)
 
 
+@public(method=True)
 def minimum(a, b):
+    """The elementwise minimum of a and b (NaN wins); at a tie each side gets half the
+    gradient."""
     return _t(a)._binary(ops.Minimum, b) if isinstance(a, Tensor) or not isinstance(b, Tensor) \
         else b._binary(ops.Minimum, a, reverse=True)
 
 
+@public(name="clip", method=True)
+@public(method=True)
 def clamp(x, min=None, max=None):
     """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN. The
     gradient passes where min <= x <= max (bounds included), else goes to the bound
@@ -188,6 +221,7 @@ def clamp(x, min=None, max=None):
     return out
 
 
+@public
 def where(condition, x, y):
     """Elements of x where condition holds, else of y; the unselected side gets zero
     gradient (see README on NaN in unselected branches)."""
@@ -197,6 +231,12 @@ def where(condition, x, y):
             return Tensor(np.where(cond, x, y).astype(result_type(x, y), copy=False))
         return _where(y, x, ~cond)
     return _where(x, y, cond)
+
+
+@public(name="where", function=False, method=True)
+def _where_method(self, condition, other):
+    """x.where(condition, y): elements of x where condition holds, else of y."""
+    return where(condition, self, other)
 
 
 def _where(self, other, cond):
@@ -223,7 +263,9 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+@public(method=True)
 def reshape(x, *shape):
+    """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
     shape = _shape_arg(shape)
     try:
         return _view(x, ops.Reshape, shape)
@@ -232,6 +274,7 @@ def reshape(x, *shape):
                          f"({x.data.size} elements) to {shape}") from None
 
 
+@public(function=False, method=True)
 def view(x, *shape):
     """reshape that refuses to copy: the result always shares memory with x."""
     shape = _shape_arg(shape)
@@ -247,7 +290,9 @@ def view(x, *shape):
     return reshape(x, *shape)
 
 
+@public(method=True)
 def flatten(x, start_dim=0, end_dim=-1):
+    """x with dims start_dim..end_dim merged into one."""
     nd = x.data.ndim
     if nd == 0:
         return reshape(x, 1)
@@ -256,7 +301,9 @@ def flatten(x, start_dim=0, end_dim=-1):
     return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
 
+@public(method=True)
 def squeeze(x, dim=None):
+    """x without its size-1 dims (only those of `dim` if given)."""
     shape = x.data.shape
     if dim is None:
         new = tuple(n for n in shape if n != 1)
@@ -267,7 +314,9 @@ def squeeze(x, dim=None):
     return x if new == shape else reshape(x, new)
 
 
+@public(method=True)
 def unsqueeze(x, dim):
+    """x with a size-1 dim inserted at `dim`."""
     shape = x.data.shape
     if not -len(shape) - 1 <= dim <= len(shape):
         raise OutOfRangeError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
@@ -276,7 +325,9 @@ def unsqueeze(x, dim):
     return reshape(x, shape[:dim] + (1,) + shape[dim:])
 
 
+@public(method=True)
 def permute(x, *dims):
+    """x with its dims reordered to `dims` (a view)."""
     dims = _shape_arg(dims)
     if sorted(d % builtins.max(x.data.ndim, 1) for d in dims) != list(range(x.data.ndim)):
         raise ShapeError(f"permute: dims {dims} are not a permutation of the {x.data.ndim} "
@@ -284,7 +335,9 @@ def permute(x, *dims):
     return _view(x, ops.Permute, tuple(d % x.data.ndim for d in dims))
 
 
+@public(method=True)
 def transpose(x, dim0, dim1):
+    """x with dims dim0 and dim1 swapped (a view)."""
     nd = x.data.ndim
     _axes(x, (dim0, dim1), "transpose")
     if nd < 2:
@@ -294,7 +347,10 @@ def transpose(x, dim0, dim1):
     return _view(x, ops.Permute, tuple(dims))
 
 
+@public(method=True)
 def expand(x, *sizes):
+    """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed
+    back."""
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.data.ndim
     if lead < 0:
@@ -305,11 +361,16 @@ def expand(x, *sizes):
     return _view(x, ops.Expand, shape)
 
 
+@public(function=False, method=True)
 def expand_as(x, other):
+    """x expanded to other's shape."""
     return expand(x, other.shape)
 
 
+@public(name="concat")
+@public
 def cat(tensors, dim=0):
+    """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
     tensors = list(tensors)
     if not tensors:
         raise ArgumentError("cat: expected a non-empty sequence of tensors")
@@ -326,7 +387,9 @@ def cat(tensors, dim=0):
                          f"joined along dim {dim}") from None
 
 
+@public
 def stack(tensors, dim=0):
+    """The tensors (all of one shape) joined along a new dim `dim`."""
     tensors = list(tensors)
     if not tensors:
         raise ArgumentError("stack: expected a non-empty sequence of tensors")
@@ -336,7 +399,9 @@ def stack(tensors, dim=0):
     return cat([unsqueeze(t, dim) for t in tensors], dim)
 
 
+@public(method=True)
 def split(x, split_size, dim=0):
+    """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
     n = x.data.shape[dim]
     sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
         if isinstance(split_size, int) else list(split_size)
@@ -351,7 +416,9 @@ def split(x, split_size, dim=0):
     return tuple(out)
 
 
+@public(method=True)
 def chunk(x, chunks, dim=0):
+    """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
     n = x.data.shape[dim]
     return split(x, -(-n // chunks), dim)
 
@@ -388,6 +455,7 @@ def _show_index(index):
     return ", ".join(f"array{i.shape}" if isinstance(i, np.ndarray) else repr(i) for i in items)
 
 
+@public(method=True)
 def matmul(a, b):
     """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
     a, b = _t(a), _t(b)
@@ -417,12 +485,14 @@ def matmul(a, b):
     return out
 
 
+@public
 def outer(a, b):
+    """The outer product of vectors a and b: a[i] * b[j]."""
     return a.reshape(-1, 1) * b.reshape(1, -1)
 
 
 # --- comparisons (no gradient) ----------------------------------------------------------
-def _compare(fn):
+def _compare(name, fn, symbol):
     """A comparison: the operands are compared in their result dtype (dtypes.result_type),
     so float32 x == np.float64(0.1) compares 0.1 rounded to float32, as PyTorch."""
     def compare(a, b):
@@ -434,12 +504,21 @@ def _compare(fn):
         dt = result_type(a, b)
         b = as_dtype(b, dt)
         return _wrap(fn(a.data.astype(dt, copy=False), getattr(b, "data", b)), None)
-    return compare
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = (f"a {symbol} b elementwise, a bool tensor (no gradient); the operands "
+                       f"are compared in their common dtype, as PyTorch.")
+    return public(compare, method=True)
 
 
-eq, ne, lt, le, gt, ge = (_compare(f) for f in (np.equal, np.not_equal, np.less, np.less_equal,
-                                                  np.greater, np.greater_equal))
+eq = _compare("eq", np.equal, "==")
+ne = _compare("ne", np.not_equal, "!=")
+lt = _compare("lt", np.less, "<")
+le = _compare("le", np.less_equal, "<=")
+gt = _compare("gt", np.greater, ">")
+ge = _compare("ge", np.greater_equal, ">=")
 
 
+@public
 def allclose(a, b, rtol=1e-5, atol=1e-8):
+    """True if |a - b| <= atol + rtol * |b| everywhere (numpy's allclose on the data)."""
     return bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))

@@ -35,6 +35,14 @@ class Primitive(Node):
     forward on arrays), and ``inputs()``/``output()`` for what its op saved."""
 
     __slots__ = ()
+    # A primitive whose public function is nothing more than its forward on one Tensor
+    # names it: functions.py makes autograd.<function> (and Tensor.<function> if
+    # `method`) with this class's docstring; `floating` computes bool and integer
+    # inputs in the default float dtype, as PyTorch. Other ops' public functions are
+    # written out and declared with public.public.
+    function = None
+    method = False
+    floating = True
 
     def output(self, array):
         """The op's output `array` as a backward rule needs it: the array itself in a

@@ -7,6 +7,7 @@ import numpy as np
 from .errors import DtypeError, OutOfRangeError, ShapeError
 from .functions import _axes, reshape
 from .graph import _wrap
+from .public import public
 from .tensor import Tensor
 
 
@@ -18,6 +19,7 @@ def _index_array(index, op):
     return idx
 
 
+@public(method=True)
 def index_select(x, dim, index):
     """The entries of x at `index` (1-d integers) along dim."""
     idx = _index_array(index, "index_select")
@@ -34,6 +36,7 @@ def index_select(x, dim, index):
     return x[(slice(None),) * axis + (idx.reshape(-1),)]
 
 
+@public(method=True)
 def repeat_interleave(x, repeats=None, dim=None, output_size=None):
     """Each element of x repeated `repeats` times along dim (x flattened if dim is None).
     `repeats` is an int or a 1-d integer tensor (one count per element). Called with
@@ -70,6 +73,7 @@ def _dim(x, dim, op):
     return _axes(x, dim, op)
 
 
+@public(method=True)
 def select(x, dim, index):
     """x[..., index, ...] at dim (the dim is removed)."""
     axis = _dim(x, dim, "select")
@@ -79,12 +83,14 @@ def select(x, dim, index):
     return x[(slice(None),) * axis + (index,)]
 
 
+@public(method=True)
 def unbind(x, dim=0):
     """The slices of x along dim, as a tuple of views (the dim removed)."""
     axis = _dim(x, dim, "unbind")
     return tuple(x[(slice(None),) * axis + (i,)] for i in range(x.data.shape[axis]))
 
 
+@public(method=True)
 def narrow(x, dim, start, length):
     """x[..., start:start + length, ...] at dim."""
     axis = _dim(x, dim, "narrow")
@@ -96,6 +102,7 @@ def narrow(x, dim, start, length):
     return x[(slice(None),) * axis + (slice(start, start + length),)]
 
 
+@public(method=True)
 def unflatten(x, dim, sizes):
     """Dim `dim` split into `sizes` (one of them may be -1)."""
     axis = _dim(x, dim, "unflatten")
@@ -109,14 +116,8 @@ def unflatten(x, dim, sizes):
     return reshape(x, shape[:axis] + sizes + shape[axis + 1:])
 
 
+@public(method=True)
 def is_contiguous(x, memory_format=None):
+    """True if x's data is laid out in C order without gaps."""
     return bool(x.data.flags.c_contiguous)
 
-
-Tensor.index_select = index_select
-Tensor.repeat_interleave = repeat_interleave
-Tensor.select = select
-Tensor.unbind = unbind
-Tensor.narrow = narrow
-Tensor.unflatten = unflatten
-Tensor.is_contiguous = is_contiguous

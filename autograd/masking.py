@@ -6,7 +6,7 @@ from .errors import ShapeError
 from .extras import masked_fill
 from .functions import where
 from .methods import _inplace
-from .tensor import Tensor
+from .public import public
 
 
 def _triangle(x, diagonal, lower, op):
@@ -17,26 +17,34 @@ def _triangle(x, diagonal, lower, op):
     return where(keep, x, x.data.dtype.type(0))
 
 
+@public(method=True)
 def tril(x, diagonal=0):
     """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""
     return _triangle(x, diagonal, True, "tril")
 
 
+@public(method=True)
 def triu(x, diagonal=0):
     """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
     return _triangle(x, diagonal, False, "triu")
 
 
+@public(method=True)
 def masked_fill_(x, mask, value):
     """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
     return _inplace(x, "masked_fill_", lambda: masked_fill(x._alias(), mask, value))
 
 
-Tensor.tril = tril
-Tensor.triu = triu
-Tensor.tril_ = lambda self, diagonal=0: _inplace_triangle(self, diagonal, tril, "tril_")
-Tensor.triu_ = lambda self, diagonal=0: _inplace_triangle(self, diagonal, triu, "triu_")
-Tensor.masked_fill_ = masked_fill_
+@public(function=False, method=True)
+def tril_(x, diagonal=0):
+    """tril in place."""
+    return _inplace_triangle(x, diagonal, tril, "tril_")
+
+
+@public(function=False, method=True)
+def triu_(x, diagonal=0):
+    """triu in place."""
+    return _inplace_triangle(x, diagonal, triu, "triu_")
 
 
 def _inplace_triangle(x, diagonal, fn, name):

@@ -10,7 +10,6 @@ import numpy as np
 from . import backprop
 from . import devices as _device
 from . import functions as F
-from . import reductions as R
 from . import graph, ops, ownership
 from .dtypes import as_dtype, result_type
 from .errors import ArgumentError, GraphError, OutOfRangeError, ShapeError, describe
@@ -144,20 +143,6 @@ def _binary_method(cls, scalar_cls):
 
 
 
-_METHODS = """exp log sqrt rsqrt square reciprocal sin cos tanh sigmoid relu abs sign softplus
-clamp sum mean var std amax amin max min argmax argmin logsumexp log_softmax softmax norm
-reshape view flatten squeeze unsqueeze permute transpose expand expand_as split chunk matmul
-maximum minimum neg pow eq ne lt le gt ge""".split()
-for _name in _METHODS:
-    setattr(Tensor, _name, getattr(R, _name, None) or getattr(F, _name))
-Tensor.clip = F.clamp
-
-
-def _where_method(self, condition, other):
-    return F.where(condition, self, other)
-
-
-Tensor.where = _where_method
 Tensor.__getitem__ = F.getitem
 Tensor.T = property(lambda self: F.permute(self, *range(self.data.ndim - 1, -1, -1)))
 Tensor.mT = property(lambda self: F.transpose(self, -2, -1))

@@ -180,7 +180,10 @@ class PowT(Primitive):
 
 
 class Exp(Primitive):
+    """e^x; d/dx e^x = e^x (its output, which it saves)."""
     __slots__ = ()
+    function = "exp"  # autograd.exp and Tensor.exp
+    method = True
     same_shape = True
 
     def forward(self, x):
@@ -192,7 +195,10 @@ class Exp(Primitive):
 
 
 class Log(Primitive):
+    """Natural logarithm; d/dx log x = 1/x."""
     __slots__ = ()
+    function = "log"  # autograd.log and Tensor.log
+    method = True
     same_shape = True
     saves_inputs = True
 
@@ -204,7 +210,10 @@ class Log(Primitive):
 
 
 class Sin(Primitive):
+    """Sine; d/dx sin x = cos x."""
     __slots__ = ()
+    function = "sin"  # autograd.sin and Tensor.sin
+    method = True
     same_shape = True
     saves_inputs = True
 
@@ -216,7 +225,10 @@ class Sin(Primitive):
 
 
 class Cos(Primitive):
+    """Cosine; d/dx cos x = -sin x."""
     __slots__ = ()
+    function = "cos"  # autograd.cos and Tensor.cos
+    method = True
     same_shape = True
     saves_inputs = True
 
@@ -228,7 +240,10 @@ class Cos(Primitive):
 
 
 class Tanh(Primitive):
+    """Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
     __slots__ = ()
+    function = "tanh"  # autograd.tanh and Tensor.tanh
+    method = True
     same_shape = True
 
     def forward(self, x):
@@ -243,6 +258,8 @@ class Tanh(Primitive):
 class Sigmoid(Primitive):
     """1 / (1 + e^-x), computed without overflow for any x."""
     __slots__ = ()
+    function = "sigmoid"  # autograd.sigmoid and Tensor.sigmoid
+    method = True
     same_shape = True
 
     def forward(self, x):
@@ -261,6 +278,8 @@ class Softplus(Primitive):
     composite of relu and abs would give their kinks' 0 there, and 0 as its second
     derivative)."""
     __slots__ = ()
+    function = "softplus"  # autograd.softplus and Tensor.softplus
+    method = True
     same_shape = True
     saves_inputs = True
 
@@ -278,6 +297,9 @@ class Relu(Primitive):
     """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
     a mask: one pass and no bool array in forward, the mask made only in backward."""
     __slots__ = ()
+    function = "relu"  # autograd.relu and Tensor.relu
+    method = True
+    floating = False  # an integer input keeps its dtype
     same_shape = True
     reuses_grad_buffer = True
 
@@ -325,6 +347,9 @@ class Sign(Primitive):
 class Abs(Primitive):
     """|x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
     __slots__ = ()
+    function = "abs"  # autograd.abs and Tensor.abs
+    method = True
+    floating = False  # an integer input keeps its dtype
     same_shape = True
 
     def forward(self, x):

@@ -1,9 +1,11 @@
 """The primitive ops: the Node classes that carry a backward rule, listed from the code
 (never counted by hand). ``python -m autograd.primitives`` prints them with their file
-and the first line of their docstring."""
+and the first line of their docstring; ``--public`` prints the public functions and
+Tensor methods instead, from their declarations (public.py)."""
 import inspect
+import sys
 
-from . import ops, ops_losses, ops_nn
+from . import ops, ops_losses, ops_nn, public
 from .graph import Node
 
 
@@ -19,7 +21,25 @@ def primitives():
     return out
 
 
-def main():
+def public_ops():
+    """[(name, "function"/"method"/"function/method", module name, docstring's first line)]
+    for every declared public op, by name."""
+    out = []
+    for name in sorted(set(public.FUNCTIONS) | set(public.METHODS)):
+        fn = public.FUNCTIONS.get(name) or public.METHODS[name]
+        kinds = "/".join(kind for kind, table in (("function", public.FUNCTIONS),
+                                                  ("method", public.METHODS)) if name in table)
+        doc = (fn.__doc__ or "").strip().splitlines()
+        out.append((name, kinds, fn.__module__.rsplit(".", 1)[-1], doc[0] if doc else ""))
+    return out
+
+
+def main(argv=()):
+    if "--public" in argv:
+        for name, kinds, module, doc in public_ops():
+            print(f"{name:18s} {kinds:16s} {module + '.py':16s} {doc}")
+        print(f"{len(public.FUNCTIONS)} public functions, {len(public.METHODS)} Tensor methods")
+        return
     found = primitives()
     for module, cls in found:
         doc = (cls.__doc__ or "").strip().splitlines()
@@ -29,4 +49,4 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -12,18 +12,24 @@ from .functions import _axes, abs, exp, log, maximum, minimum, sqrt, squeeze, wh
 from .errors import ArgumentError, DtypeError
 from .extras import gather
 from .graph import _wrap
+from .public import public
 from .tensor import Tensor
 
 _MinMax = namedtuple("_MinMax", ["values", "indices"])
 
 
+@public(method=True)
 def sum(x, dim=None, keepdim=False, dtype=None):
+    """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced
+    dims as 1."""
     if dtype is not None:
         x = x.to(dtype)
     return x._apply1(ops.Sum, _axes(x, dim, "sum"), keepdim)
 
 
+@public(method=True)
 def mean(x, dim=None, keepdim=False):
+    """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "mean")
@@ -31,6 +37,7 @@ def mean(x, dim=None, keepdim=False):
     return x._apply1(ops.Sum, axes, keepdim) * (1.0 / n if n else float("nan"))
 
 
+@public(method=True)
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """Variance with Bessel's correction by default (correction=1), as PyTorch."""
     if correction is None:
@@ -41,6 +48,7 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return sum(centred * centred, dim, keepdim) * (1.0 / dof if dof > 0 else float("nan"))
 
 
+@public(method=True)
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch,
     not 0 * inf = NaN (double where: sqrt never sees the zero)."""
@@ -49,19 +57,25 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     return where(nz, sqrt(where(nz, v, 1.0)), 0.0)
 
 
+@public(method=True)
 def amax(x, dim=None, keepdim=False):
+    """The maximum over `dim` (all dims if None); tied maxima share the gradient equally."""
     return x._apply1(ops.Amax, _axes(x, dim, "amax"), keepdim)
 
 
+@public(method=True)
 def amin(x, dim=None, keepdim=False):
+    """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
     return x._apply1(ops.Amin, _axes(x, dim, "amin"), keepdim)
 
 
+@public(method=True)
 def max(x, dim=None, keepdim=False):
     """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
     return _extreme(x, dim, keepdim, maximum, amax, argmax)
 
 
+@public(method=True)
 def min(x, dim=None, keepdim=False):
     """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
     return _extreme(x, dim, keepdim, minimum, amin, argmin)
@@ -88,16 +102,21 @@ def _select_at(x, indices, dim, keepdim):
     return _MinMax(values, indices)
 
 
+@public(method=True)
 def argmax(x, dim=None, keepdim=False):
+    """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
     axis = _axes(x, dim, "argmax")
     return _wrap(np.argmax(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
 
 
+@public(method=True)
 def argmin(x, dim=None, keepdim=False):
+    """The index of the minimum over `dim` (of the flattened tensor if None); no gradient."""
     axis = _axes(x, dim, "argmin")
     return _wrap(np.argmin(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
 
 
+@public(method=True)
 def logsumexp(x, dim, keepdim=False):
     """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
     axes = _axes(x, dim, "logsumexp")
@@ -121,18 +140,21 @@ def _normalized_exp(op, name, x, dim, dtype):
     return x._apply1(op, _axes(x, dim, name))
 
 
+@public(method=True)
 def log_softmax(x, dim=-1, dtype=None):
     """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument). A bool or
     integer x is refused, as in PyTorch: pass dtype=float."""
     return _normalized_exp(ops.LogSoftmax, "log_softmax", x, dim, dtype)
 
 
+@public(method=True)
 def softmax(x, dim=-1, dtype=None):
     """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is
     refused, as in PyTorch."""
     return _normalized_exp(ops.Softmax, "softmax", x, dim, dtype)
 
 
+@public(method=True)
 def norm(x, p=2, dim=None, keepdim=False):
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the
     largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2. NaN

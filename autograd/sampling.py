@@ -6,9 +6,11 @@ import numpy as np
 from .creation import default_generator
 from .errors import ArgumentError, ShapeError
 from .graph import _wrap
+from .public import public
 from .tensor import Tensor
 
 
+@public(method=True)
 def multinomial(input, num_samples, replacement=False, generator=None):
     """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability
     proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``.
@@ -58,5 +60,3 @@ def _with_replacement(w, total, num_samples, rng):
     last = w.shape[1] - 1 - np.argmax(w[:, ::-1] > 0, axis=1)
     return np.minimum(idx, last[:, None])
 
-
-Tensor.multinomial = multinomial

@@ -12,7 +12,7 @@ from .errors import OutOfRangeError
 from .extras import gather
 from .functions import _axes
 from .graph import _wrap
-from .tensor import Tensor
+from .public import public
 
 _Sorted = namedtuple("sort", ["values", "indices"])
 _TopK = namedtuple("topk", ["values", "indices"])
@@ -29,6 +29,7 @@ def _order(data, axis, descending):
     return np.argsort(key, axis=axis, kind="stable")
 
 
+@public(method=True)
 def argsort(x, dim=-1, descending=False, stable=False):
     """Indices that sort x along dim (int64)."""
     axis = _axes(x, dim, "argsort")
@@ -37,6 +38,7 @@ def argsort(x, dim=-1, descending=False, stable=False):
     return _wrap(_order(x.data, axis, descending).astype(np.int64, copy=False), None)
 
 
+@public(method=True)
 def sort(x, dim=-1, descending=False, stable=False):
     """(values, indices) of x sorted along dim."""
     if x.data.ndim == 0:
@@ -45,6 +47,7 @@ def sort(x, dim=-1, descending=False, stable=False):
     return _Sorted(gather(x, dim, idx), idx)
 
 
+@public(method=True)
 def topk(x, k, dim=-1, largest=True, sorted=True):
     """(values, indices) of the k largest (or smallest) elements along dim, largest first
     (smallest first with largest=False)."""
@@ -61,11 +64,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True):
     return _TopK(gather(x, dim, idx), idx)
 
 
+@public(name="msort", function=False, method=True)
 def _msort(x):
+    """The values of x sorted along dim 0 (``sort(x, 0).values``)."""
     return sort(x, 0).values
-
-
-Tensor.sort = sort
-Tensor.argsort = argsort
-Tensor.topk = topk
-Tensor.msort = _msort

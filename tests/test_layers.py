@@ -15,7 +15,7 @@ ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 LAYERS = [
     # foundation: no other autograd module
     ["errors", "state", "versions", "allocator", "cuda", "jit.tracer"],
-    ["ownership", "grad_mode", "node", "jit.hooks", "jit.check", "jit"],
+    ["public", "ownership", "grad_mode", "node", "jit.hooks", "jit.check", "jit"],
     # the Tensor type (its op methods are bound at the top, by methods.py)
     ["tensor"],
     # recording ops into Tensors; what reads a Tensor's dtype

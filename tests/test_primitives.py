@@ -29,3 +29,13 @@ def test_docs_do_not_count_primitives_by_hand():
         with open(os.path.join(ROOT, name)) as f:
             text = f.read()
         assert not re.search(r"\b\d+ primitives\b", text), name
+
+
+def test_the_public_listing_lists_every_declared_op(capsys):
+    from autograd import public
+    main(["--public"])
+    lines = capsys.readouterr().out.splitlines()
+    names = {ln.split()[0] for ln in lines[:-1]}
+    assert names == set(public.FUNCTIONS) | set(public.METHODS)
+    assert any(ln.startswith("exp ") and "function/method" in ln and "functions.py" in ln
+               for ln in lines)
