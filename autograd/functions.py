@@ -294,9 +294,12 @@ def view(x, *shape):
 def flatten(x, start_dim=0, end_dim=-1):
     """x with dims start_dim..end_dim merged into one."""
     nd = x.data.ndim
+    s, e = _axes(x, (start_dim, end_dim), "flatten") or (0, 0)
     if nd == 0:
         return reshape(x, 1)
-    s, e = start_dim % nd, end_dim % nd
+    if s > e:
+        raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                            f"for a tensor of shape {x.data.shape}")
     shape = x.data.shape
     return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 

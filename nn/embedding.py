@@ -2,7 +2,7 @@
 import numpy as np
 
 from autograd.graph import mark_modified
-from autograd.errors import ArgumentError
+from autograd.errors import ArgumentError, ShapeError
 
 from . import functional as F
 from . import init
@@ -53,7 +53,11 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding holding `embeddings` (2-d), frozen unless ``freeze=False``."""
-        rows, dim = np.shape(embeddings.data if hasattr(embeddings, "data") else embeddings)
+        shape = np.shape(embeddings.data if hasattr(embeddings, "data") else embeddings)
+        if len(shape) != 2:
+            raise ShapeError(f"Embedding.from_pretrained: embeddings must be 2-d (num_embeddings, "
+                             f"embedding_dim), got shape {shape}")
+        rows, dim = shape
         return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)
 

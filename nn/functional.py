@@ -76,7 +76,14 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     meet the weight in one matrix product per group."""
     x, batched = _as_4d(input, "conv2d")
     n, c = x.shape[:2]
+    if weight.ndim != 4:
+        raise ShapeError(f"conv2d: weight must be 4-d (out_channels, in_channels / groups, kh, "
+                         f"kw), got shape {weight.shape}")
     o, cg, kh, kw = weight.shape
+    if x.data.dtype != weight.data.dtype:
+        raise DtypeError(f"conv2d: input of dtype {x.data.dtype} (shape {x.shape}) does not "
+                         f"match weight of dtype {weight.data.dtype}; convert the input with "
+                         f".to({str(weight.data.dtype)!r}) (or the model with .to(...))")
     if c != cg * groups or o % groups:
         raise ShapeError(f"conv2d: input of shape {x.shape} with groups={groups} does not match "
                          f"weight of shape {weight.shape} (expected {cg * groups} input channels "

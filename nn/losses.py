@@ -127,6 +127,9 @@ def _class_targets(input, target, op):
     if t.dtype.kind not in "iu":
         raise ArgumentError(f"{op}: class-index targets must be integers, got {t.dtype}; for "
                         f"class probabilities pass a float target of the input's shape")
+    if input.ndim == 0:
+        raise ShapeError(f"{op}: input must have a class dim: (C,), (N, C) or (N, C, d1, ...), "
+                         f"got a 0-d tensor")
     if input.ndim == 1:                          # unbatched (C,) with a scalar target
         if t.shape != ():
             raise ShapeError(f"{op}: an unbatched input of shape {input.shape} needs a scalar "
@@ -169,7 +172,7 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
                               f"must lie in [0, {c}) or equal ignore_index={ignore_index})")
     w = None
     if weight is not None:
-        wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        wdata = _class_weight(weight, c, op)
         w = wdata[safe].astype(logp.dtype, copy=False)
     if keep is not None:
         w = keep.astype(logp.dtype) if w is None else w * keep
@@ -195,6 +198,15 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     raise ArgumentError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
+def _class_weight(weight, c, op):
+    """The per-class weight as an array, checked to hold one value per class."""
+    wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+    if wdata.shape != (c,):
+        raise ShapeError(f"{op}: weight of shape {wdata.shape} must hold one value per class, "
+                         f"shape ({c},)")
+    return wdata
+
+
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
     """Cross-entropy of logits `input` (N, C) or (N, C, d1, ...) against class indices
@@ -216,8 +228,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         return loss
     c = logp.shape[1]
     if weight is not None:
-        wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
-        logp = logp * wdata.astype(logp.dtype, copy=False)
+        logp = logp * _class_weight(weight, c, "cross_entropy").astype(logp.dtype, copy=False)
     smooth = -logp.sum(1)
     if keep is not None:
         smooth = smooth * keep
@@ -243,7 +254,7 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
         target = target * (1.0 - label_smoothing) + label_smoothing / c
     prod = log_softmax(input, dim) * target
     if weight is not None:
-        wdata = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        wdata = _class_weight(weight, c, "cross_entropy")
         prod = prod * wdata.astype(input.dtype).reshape((c,) + (1,) * (input.ndim - 2))
     loss = -prod.sum(dim)
     if reduction == "mean":      # over every sample: N * d1 * ... (NaN for none, as PyTorch)

@@ -435,3 +435,38 @@ def test_clip_grads_with_norm_and_value():
     nn.utils.clip_grad_value_([p, q], 0.35, foreach=True)
     np.testing.assert_allclose(p.grad.data, [0.3, 0.35], rtol=1e-6)
     assert float(nn.utils.get_total_norm([])) == 0.0
+
+
+# --- errors that name the op, the shapes and the dtypes ---------------------------------------------
+@pytest.mark.parametrize("call, error, message", [
+    (lambda: nn.Conv2d(3, 4, 3)(ag.ones(1, 3, 5, 5, dtype=ag.float64)), ag.DtypeError,
+     r"conv2d: input of dtype float64 \(shape \(1, 3, 5, 5\)\) does not match weight of dtype "
+     r"float32"),
+    (lambda: F.conv2d(ag.ones(1, 3, 5, 5), ag.ones(4, 3, 3)), ag.ShapeError,
+     r"conv2d: weight must be 4-d .* got shape \(4, 3, 3\)"),
+    (lambda: F.cross_entropy(ag.randn(4, 5), ag.tensor([1, 2, 3, 0]), weight=ag.ones(3)),
+     ag.ShapeError, r"cross_entropy: weight of shape \(3,\) must hold one value per class, "
+                    r"shape \(5,\)"),
+    (lambda: F.nll_loss(ag.randn(4, 5), ag.tensor([1, 2, 3, 0]), weight=ag.ones(6)),
+     ag.ShapeError, r"nll_loss: weight of shape \(6,\)"),
+    (lambda: F.cross_entropy(ag.randn(4, 5), ag.rand(4, 5), weight=ag.ones(4)), ag.ShapeError,
+     r"cross_entropy: weight of shape \(4,\)"),
+    (lambda: F.cross_entropy(ag.tensor(1.0), ag.tensor(0)), ag.ShapeError,
+     r"cross_entropy: input must have a class dim"),
+    (lambda: nn.Embedding.from_pretrained(ag.ones(3)), ag.ShapeError,
+     r"from_pretrained: embeddings must be 2-d .* got shape \(3,\)"),
+    (lambda: nn.Flatten(3)(ag.ones(3, 4)), ag.OutOfRangeError,
+     r"flatten: dim 3 is out of range for a tensor of shape \(3, 4\)"),
+    (lambda: ag.ones(2, 3, 4).flatten(2, 1), ag.ArgumentError,
+     r"flatten: start_dim 2 comes after end_dim 1"),
+], ids=lambda v: getattr(v, "__name__", "") if isinstance(v, type) else None)
+def test_bad_input_errors_name_the_op(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_flatten_dims_as_pytorch():
+    for shape, dims in [((2, 3, 4), (1, -1)), ((2, 3, 4), (0, 1)), ((2, 3, 4), (-2, -2)),
+                        ((), (0, -1)), ((5,), (0, 0))]:
+        x = np.zeros(shape)
+        assert ag.tensor(x).flatten(*dims).shape == tuple(torch.tensor(x).flatten(*dims).shape)
