@@ -30,7 +30,12 @@ class DistributedDataParallel(Module):
     `find_unused_parameters`, parameters that a forward did not use are counted as
     ready at once (otherwise the next forward raises, naming them). When ranks have
     different numbers of batches, train inside ``with ddp.join():`` (without it, a
-    rank that ends early ends the job with an error naming it)."""
+    rank that ends early ends the job with an error naming it).
+
+    Averaging is the whole batch's mean loss only when every rank's loss is a mean
+    over the same number of terms (as PyTorch's): equal shards (``DistributedSampler``
+    pads them equal) and, with ignored targets, equal counts. Otherwise scale each
+    rank's loss by ``world_size * its_count / total_count`` before ``backward()``."""
 
     def __init__(self, module, comm=None, bucket_cap_mb=25, broadcast_buffers=True,
                  find_unused_parameters=False):
