@@ -12,7 +12,7 @@ from . import graph, versions
 from .errors import AnomalyError, GraphError, ShapeError
 from .graph import apply1
 from .node import AccumulateGrad
-from .tensor import _wrap
+from .tensor import Tensor, _wrap
 from .state import current
 from .ops import Cast, Copy, Sum, Reshape
 from .ownership import (SOLE_FIRST_LEAF_GRAD, SOLE_IN_ENGINE_LOOP, SOLE_LEAF_GRAD,
@@ -44,7 +44,7 @@ def run_backward(roots, grads, retain_graph=False, create_graph=False, inputs=No
     With ``accumulate=True`` leaf gradients are added into ``.grad`` (only those of
     `inputs` if given). Returns {node: gradient Tensor} for the nodes in `inputs`.
 
-    A first-order backward passes bare arrays from rule to rule (see graph.Node);
+    A first-order backward passes bare arrays from rule to rule (see graph.Primitive);
     with `create_graph` the gradients are Tensors and the rules' ops are recorded."""
     deps = _count_consumers(roots)
     arrays = not create_graph
@@ -324,7 +324,7 @@ def _hooks(node, g, arrays):
     for hook in list(meta.get("hooks", {}).values()):
         out = hook(g)
         if out is not None:
-            if not isinstance(out, graph._Tensor):
+            if not isinstance(out, Tensor):
                 out = _wrap(np.asarray(out), None)
             if out.data.shape != node.shape or out.data.dtype != node.dtype:
                 raise GraphError(
@@ -343,7 +343,7 @@ def _hooks(node, g, arrays):
 
 def _check_anomaly(node, grads):
     for i, gp in enumerate(grads):
-        arr = gp.data if isinstance(gp, graph._Tensor) else gp
+        arr = gp.data if isinstance(gp, Tensor) else gp
         if (isinstance(arr, (np.ndarray, np.generic)) and arr.dtype.kind == "f"
                 and not np.isfinite(arr).all()):
             line = node.meta.get("line", "?") if node.meta else "?"
