@@ -20,6 +20,10 @@ def default_generator():
     return _rng
 
 
+# torch.Generator()'s seed until one is given (a fresh generator is reproducible).
+_DEFAULT_SEED = 67280421310721
+
+
 class Generator:
     """An independent random stream, as ``torch.Generator``:
     ``g = Generator().manual_seed(0)``, then ``generator=g`` wherever gradgraph takes one
@@ -28,7 +32,7 @@ class Generator:
 
     def __init__(self, device="cpu"):
         check_device(device, "Generator")
-        self._rng, self._seed = np.random.default_rng(), None
+        self.manual_seed(_DEFAULT_SEED)
 
     def manual_seed(self, seed):
         self._rng, self._seed = np.random.default_rng(seed), seed
@@ -41,6 +45,7 @@ class Generator:
         return seed
 
     def initial_seed(self):
+        """The seed the stream started from (PyTorch's default one if none was given)."""
         return self._seed
 
     def get_state(self):

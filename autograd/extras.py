@@ -37,6 +37,10 @@ def masked_fill(x, mask, value):
     """x with `value` where mask is True (mask broadcasts). The result keeps x's dtype, as
     torch: the value is converted to it (2.7 into an int tensor writes 2)."""
     m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype != np.bool_:
+        raise DtypeError(f"masked_fill: the mask must be bool, as in PyTorch; got {m.dtype} "
+                         f"of shape {m.shape} (for a tensor of shape {x.data.shape}); use "
+                         f"mask != 0 or mask.bool()")
     dtype = x.data.dtype
     if isinstance(value, Tensor):
         if value.data.dtype != dtype:

@@ -27,12 +27,14 @@ def index_select(x, dim, index):
         raise ShapeError(f"index_select: index must be 1-d, got shape {idx.shape}")
     axis = _axes(x, dim, "index_select") or 0
     n = x.data.shape[axis] if x.data.ndim else 1
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):     # no negative index, as torch
         raise OutOfRangeError(f"index_select: index values in [{idx.min()}, {idx.max()}] are out "
-                              f"of range for dim {dim} of size {n} (a tensor of shape "
+                              f"of range [0, {n}) for dim {dim} (a tensor of shape "
                               f"{x.data.shape})")
-    if x.data.ndim == 0:
-        return reshape(reshape(x, 1)[idx.reshape(-1)], idx.shape)
+    if x.data.ndim == 0:                        # a 0-d tensor stays 0-d, as torch
+        if idx.size != 1:
+            raise ShapeError(f"index_select: a 0-d tensor takes one index, got {idx.size}")
+        return reshape(x, ())
     return x[(slice(None),) * axis + (idx.reshape(-1),)]
 
 

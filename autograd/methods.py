@@ -275,12 +275,14 @@ Tensor.__iadd__ = _inplace_op("__iadd__", lambda a, b: a + b)
 Tensor.__isub__ = _inplace_op("__isub__", lambda a, b: a - b)
 Tensor.__imul__ = _inplace_op("__imul__", lambda a, b: a * b)
 Tensor.__itruediv__ = _inplace_op("__itruediv__", lambda a, b: a / b)
+Tensor.__ipow__ = _inplace_op("__ipow__", lambda a, b: a ** b)
 Tensor.add_ = lambda self, other, alpha=1: _inplace(
     self, "add_", lambda: self._alias() + (other * alpha if alpha != 1 else other))
 Tensor.sub_ = lambda self, other, alpha=1: _inplace(
     self, "sub_", lambda: self._alias() - (other * alpha if alpha != 1 else other))
 Tensor.mul_ = _inplace_op("mul_", lambda a, b: a * b)
 Tensor.div_ = _inplace_op("div_", lambda a, b: a / b)
+Tensor.pow_ = _inplace_op("pow_", lambda a, b: a ** b)
 Tensor.clamp_ = lambda self, min=None, max=None: _inplace(
     self, "clamp_", lambda: F.clamp(self._alias(), min, max))
 # The new values replace the old ones through where(False, old, new): the old values get

@@ -137,7 +137,10 @@ def _normalized_exp(op, name, x, dim, dtype):
     if x.data.dtype.kind != "f":
         raise DtypeError(f"{name}: expected a floating-point tensor, got {x.data.dtype} "
                          f"of shape {x.data.shape}; pass dtype=float or call .float() first")
-    return x._apply1(op, _axes(x, dim, name))
+    axes = _axes(x, dim, name)
+    if x.data.size == 0:            # nothing to normalise: an empty result, as PyTorch
+        return x * 1.0
+    return x._apply1(op, axes)
 
 
 @public(method=True)

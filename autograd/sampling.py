@@ -23,8 +23,9 @@ def multinomial(input, num_samples, replacement=False, generator=None):
     if w.ndim not in (1, 2) or w.shape[-1] == 0:
         raise ShapeError(f"multinomial: expected a 1-d or 2-d tensor of weights with at least "
                          f"one category, got shape {w.shape}")
-    if w.dtype.kind not in "fiu":
-        raise ArgumentError(f"multinomial: weights must be numbers, got {w.dtype}")
+    if w.dtype.kind != "f":
+        raise ArgumentError(f"multinomial: weights must be floating point, as in PyTorch; got "
+                            f"{w.dtype} of shape {w.shape} (use .float())")
     w = w.astype(np.float64).reshape(-1, w.shape[-1])
     if not np.isfinite(w).all() or (w < 0).any():
         raise ArgumentError("multinomial: weights must be finite and non-negative")

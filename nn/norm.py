@@ -115,6 +115,13 @@ class LayerNorm(_TrailingNorm):
         else:
             self.register_parameter("bias", None)
 
+    def reset_parameters(self):
+        """Weight back to ones and bias to zeros, as PyTorch's."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
 

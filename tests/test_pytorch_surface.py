@@ -145,3 +145,84 @@ def test_generator_is_an_independent_reproducible_stream():
     assert w.data.any()
     with pytest.raises(ag.ArgumentError, match="CPU only"):
         ag.Generator(device="cuda")
+
+
+# --- small review findings, each as PyTorch does --------------------------------------
+def test_index_select_refuses_negative_indices_and_keeps_a_0d_tensor_0d():
+    torch = pytest.importorskip("torch")
+    x = ag.arange(5.0)
+    for bad in ([-1], [0, -5], [5]):
+        with pytest.raises(ag.OutOfRangeError, match="index_select"):
+            ag.index_select(x, 0, ag.tensor(bad))
+        with pytest.raises(Exception):
+            torch.index_select(torch.arange(5.0), 0, torch.tensor(bad))
+    s = ag.tensor(3.0, requires_grad=True)
+    for idx in ([0], 0):
+        y = ag.index_select(s, 0, ag.tensor(idx))
+        assert y.shape == tuple(torch.index_select(torch.tensor(3.0), 0, torch.tensor(idx)).shape) == ()
+    y.backward()
+    assert s.grad.item() == 1.0
+    with pytest.raises(ag.ShapeError, match="index_select"):
+        ag.index_select(s, 0, ag.tensor([0, 0]))
+
+
+def test_masked_fill_and_multinomial_take_what_torch_takes():
+    torch = pytest.importorskip("torch")
+    x = ag.arange(4.0)
+    with pytest.raises(ag.DtypeError, match="masked_fill.*bool"):
+        x.masked_fill(ag.tensor([1, 0, 1, 0]), 2.0)
+    with pytest.raises(RuntimeError):
+        torch.arange(4.0).masked_fill(torch.tensor([1, 0, 1, 0]), 2.0)
+    np.testing.assert_array_equal(x.masked_fill(ag.tensor([True, False, True, False]), 2.0).data,
+                                  [2.0, 1.0, 2.0, 3.0])
+    with pytest.raises(ag.ArgumentError, match="multinomial.*floating"):
+        ag.multinomial(ag.tensor([1, 2, 3]), 2)
+    with pytest.raises(RuntimeError):
+        torch.multinomial(torch.tensor([1, 2, 3]), 2)
+
+
+def test_generator_initial_seed_is_torchs():
+    torch = pytest.importorskip("torch")
+    assert ag.Generator().initial_seed() == torch.Generator().initial_seed()
+    assert ag.Generator().manual_seed(7).initial_seed() == 7
+    a, b = ag.Generator(), ag.Generator()          # a fresh generator is reproducible
+    np.testing.assert_array_equal(ag.randn(3, generator=a).data, ag.randn(3, generator=b).data)
+
+
+@pytest.mark.parametrize("name", ["softmax", "log_softmax"])
+def test_softmax_over_an_empty_dim_is_empty(name):
+    torch = pytest.importorskip("torch")
+    for shape, dim in [((2, 0), 1), ((0, 3), 0), ((0,), 0)]:
+        x = ag.zeros(*shape, requires_grad=True)
+        y = getattr(ag, name)(x, dim)
+        assert y.shape == tuple(getattr(torch, name)(torch.zeros(shape), dim).shape) == shape
+        assert y.dtype == x.dtype
+        y.sum().backward()
+        assert x.grad.shape == shape
+
+
+def test_pow_in_place_matches_torch():
+    torch = pytest.importorskip("torch")
+    out = []
+    for L in (ag, torch):
+        t = L.tensor([1.0, -2.0, 3.0], dtype=L.float64, requires_grad=True)
+        u = t * 1.0
+        u.pow_(3)
+        u.sum().backward()
+        out.append([np.asarray(u.detach()), np.asarray(t.grad)])
+    for a, b in zip(*out):
+        np.testing.assert_array_equal(a, b)
+    i = ag.tensor([2, 3])
+    i **= 2
+    assert i.dtype == np.int64 and i.tolist() == [4, 9]
+
+
+def test_layer_norm_reset_parameters():
+    import nn
+    ln = nn.LayerNorm(3)
+    ln.weight.data[:] = 5.0
+    ln.bias.data[:] = -1.0
+    ln.reset_parameters()
+    np.testing.assert_array_equal(ln.weight.data, np.ones(3))
+    np.testing.assert_array_equal(ln.bias.data, np.zeros(3))
+    nn.LayerNorm(3, elementwise_affine=False).reset_parameters()

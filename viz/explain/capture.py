@@ -1,5 +1,6 @@
 """``capture``: every named module's output (and gradient) for one forward (+backward),
 like TransformerLens's ``run_with_cache``."""
+import contextlib
 import fnmatch
 
 import numpy as np
@@ -91,7 +92,6 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
         raise ArgumentError(f"capture: the model must be a Module, got {type(model).__name__}")
     mods = _selected(model, names)
     live = {}
-    handles = []
 
     def hook_for(name):
         def hook(module, args, output):
@@ -104,11 +104,11 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
     cache = ActivationCache()
     args = C.format_args(additional_forward_args)
     heads = {}
-    with C.model_guard(model), C.hooks_removed(handles):
+    with C.model_guard(model), contextlib.ExitStack() as undo:
         for name, m in mods:
-            handles.append(m.register_forward_hook(hook_for(name)))
+            undo.callback(m.register_forward_hook(hook_for(name)).remove)
             if attention and _is_attention(m):
-                handles.append(_Undo(_per_head(m, name, heads)))
+                undo.callback(_per_head(m, name, heads))
         if target is None:
             with ag.no_grad():
                 out = model(*inputs, *args)
@@ -134,13 +134,6 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
         cache[k] = (tuple(_detached(t) for t in v) if isinstance(v, tuple) else _detached(v))
     cache.attentions.update((k, _detached(w)) for k, w in heads.items())
     return _detached(out), cache
-
-
-class _Undo:
-    """A handle whose remove() runs `undo` (for hooks_removed)."""
-
-    def __init__(self, undo):
-        self.remove = undo
 
 
 def _as_tuple(v):
