@@ -14,7 +14,7 @@ from .graph import apply1
 from .node import AccumulateGrad
 from .tensor import Tensor, _wrap
 from .state import current
-from .ops import Cast, Copy, Sum, Reshape
+from .ops import Cast, Copy, Sum, Reshape, _is_basic
 from .ownership import (SOLE_FIRST_LEAF_GRAD, SOLE_IN_ENGINE_LOOP, SOLE_LEAF_GRAD,
                         SOLE_PENDING)
 from . import ownership
@@ -125,6 +125,9 @@ def _walk(ready, deps, pending, retain_graph, accumulate, state):
         if type(node) is leaf_type:
             if accumulate:
                 _accumulate(node, g, True)
+            continue
+        if (pending and node.adds_into_parent and rule is None
+                and _add_into_pending(node, g, deps, pending, push, retain_graph, epoch)):
             continue
         if (rule is None and node.arrays and not node.reuses_grad_buffer
                 and node.saved is not None and node.epoch >= epoch):
@@ -277,6 +280,46 @@ def _add(old, gp):
         np.add(old, gp, out=old)
         return old
     return old + gp
+
+
+def _add_into_pending(node, g, deps, pending, push, retain_graph, epoch):
+    """A basic-index getitem's backward (zeros of its parent's shape with g at the
+    index) done as an add of g into the slice of the parent's pending gradient, when the
+    parent has one that only the pending dict holds: no parent-sized zeros and no
+    parent-sized add per slice (q, k, v taken from one projection; unbind, split,
+    chunk). True if done; False leaves the node to the usual path (unchanged)."""
+    p = node.parents[0]
+    if p is None or node.saved is None or node.epoch < epoch:
+        return False                       # _call_rule raises or checks versions
+    old = pending.get(p)
+    if old is None or not _is_basic(node.index):
+        return False
+    if not _add_at(old, node.index, g):
+        return False
+    old = None
+    if not retain_graph:
+        node.saved = None
+    n = deps[p] - 1
+    if n:
+        deps[p] = n
+    else:
+        push((p, pending.pop(p)))
+    return True
+
+
+def _add_at(old, index, g):
+    """old[index] += g in place, when only the pending dict holds `old` and the memory
+    is its own; False (nothing written) otherwise."""
+    # Proof ownership.SOLE_PENDING (relies on _add_into_pending holding `old` in one
+    # local, as _send does for _add).
+    if not (type(old) is np.ndarray and _refcount(old) <= SOLE_PENDING and old.base is None
+            and old.flags.writeable and type(g) is np.ndarray and old.dtype == g.dtype):
+        return False
+    part = old[index]
+    if type(part) is not np.ndarray or part.shape != g.shape:
+        return False                       # a single element: a scalar, not a view
+    np.add(part, g, out=part)
+    return True
 
 
 def _accumulate(node, g, arrays):

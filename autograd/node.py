@@ -42,6 +42,10 @@ class Node:
     # nll_loss): their backward is sparse, so an input read only by such ops gets a
     # gradient that is mostly zero by design (the gradient-flow picture uses this).
     indexing = False
+    # True for ops whose rule, for a basic `self.index`, is zeros of the parent's shape
+    # with the gradient at the index (getitem): the engine may add the gradient into the
+    # slice of the parent's pending gradient instead (engine._add_into_pending).
+    adds_into_parent = False
 
     @property
     def name(self):

@@ -487,6 +487,7 @@ class Expand(Primitive):
 class GetItem(Primitive):
     __slots__ = ("index",)
     indexing = True
+    adds_into_parent = True
 
     def forward(self, x, index):
         self.index = index

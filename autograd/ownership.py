@@ -38,7 +38,9 @@ SOLE_IN_ENGINE_LOOP = 3
 # argument.
 SOLE_IN_RULE = 6
 # engine._add, summing into a pending gradient `old`: the pending dict, engine._send's
-# local `old`, _add's parameter, getrefcount's argument.
+# local `old`, _add's parameter, getrefcount's argument. The same count at
+# engine._add_at (a slice's gradient added into `old`): the pending dict,
+# _add_into_pending's local `old`, _add_at's parameter, getrefcount's argument.
 SOLE_PENDING = 4
 # engine._accumulate, keeping a leaf's first gradient `g` as .grad without a copy: the
 # walk's local `g`, _accumulate's parameter, getrefcount's argument.

@@ -63,6 +63,15 @@ def _reduce(name, fn, shape=(2, 3, 4), domain="real", **kw):
             for d in REDUCE_DIMS]
 
 
+def _slices_fan_in(a):
+    """One non-leaf parent sliced several times (chunk's three, an overlapping slice, a
+    reversed strided one) plus a whole-tensor consumer: the engine adds the slices'
+    gradients into the parent's pending gradient (engine._add_into_pending)."""
+    u = a * a.exp()
+    q, k, v = u.chunk(3, dim=1)
+    return q * k + v.exp() + u[1:3, 2:4].sum() * u[::-1, ::3] + u.sum(1, keepdim=True)
+
+
 def _setitem(a, index, value):
     y = a * 1.0
     y[index] = value
@@ -155,6 +164,7 @@ OPS = [
     OpInfo("getitem_pairs", lambda a: a[np.array([0, 1, 1]), np.array([3, 0, 0])].exp(),
            [(3, 4)]),
     OpInfo("getitem_mask", lambda a: a[a.data > 0].exp(), [(3, 4)]),
+    OpInfo("getitem_fan_in", _slices_fan_in, [(4, 6)]),
     OpInfo("setitem_repeat", lambda a, b: _setitem(a, ([2, 0, -2, 0],), b), [(4, 3), (4, 3)]),
     OpInfo("setitem_pairs", lambda a, b: _setitem(a, ([0, 1, 0], [2, 2, 2]), b), [(3, 4), (3,)]),
     OpInfo("cat", lambda a, b: ag.cat([a, b, a], dim=1).sin(), [(3, 2), (3, 4)]),
