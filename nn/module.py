@@ -424,8 +424,10 @@ class Module:
                 hook(m, out, dot, {})
         return out
 
-    def load_state_dict(self, state_dict, strict=True):
-        """Copy values (ndarrays or Tensors) into the parameters and buffers in place.
+    def load_state_dict(self, state_dict, strict=True, assign=False):
+        """Copy values (ndarrays or Tensors) into the parameters and buffers in place;
+        with ``assign=True`` make the state dict's arrays (their memory and dtype) the
+        module's, as PyTorch (parameters stay Parameters with their requires_grad).
 
         Raises StateDictError naming the key and both shapes on a shape mismatch, and,
         if `strict`, listing missing and unexpected keys; nothing is copied then.
@@ -450,6 +452,8 @@ class Module:
                 errors.append(f"size mismatch for {key}: copying a param with shape "
                               f"{arr.shape} from checkpoint, the shape in current model is "
                               f"{target.data.shape}.")
+            elif assign:
+                copies.append((key, arr))
             elif not np.can_cast(arr.dtype, target.data.dtype, "same_kind"):
                 errors.append(f"dtype mismatch for {key}: cannot copy {arr.dtype} from "
                               f"checkpoint into {target.data.dtype}.")
@@ -465,11 +469,34 @@ class Module:
         if errors:
             raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:"
                                  + "".join("\n\t" + e for e in errors))
+        if assign:
+            for key, arr in copies:
+                self._assign(key, arr)
+            return IncompatibleKeys(missing, unexpected)
         for target, arr in copies:
             if arr is not target.data:
                 np.copyto(target.data, arr, casting="same_kind")
                 graph.mark_modified(target.data)
         return IncompatibleKeys(missing, unexpected)
+
+    def _assign(self, key, arr):
+        """load_state_dict(assign=True) of one entry: `arr` becomes the parameter's or
+        buffer's array, in the tensor that the owning module (and any that shares it) holds."""
+        owner, name = self._owner_and_name(key)
+        old = owner._parameters.get(name)
+        if old is not None:
+            new = Parameter(_wrap(arr, None), requires_grad=old.requires_grad)
+            for m in self.modules():
+                for k, p in list(m._parameters.items()):
+                    if p is old:
+                        setattr(m, k, new)
+        else:
+            old = owner._buffers[name]
+            new = _wrap(arr, None)
+            for m in self.modules():
+                for k, b in list(m._buffers.items()):
+                    if b is old:
+                        m.register_buffer(k, new, k not in m._non_persistent_buffers)
 
     # --- printing --------------------------------------------------------------------
     def extra_repr(self):

@@ -470,3 +470,109 @@ def test_flatten_dims_as_pytorch():
                         ((), (0, -1)), ((5,), (0, 0))]:
         x = np.zeros(shape)
         assert ag.tensor(x).flatten(*dims).shape == tuple(torch.tensor(x).flatten(*dims).shape)
+
+
+# --- losses: class targets, elementwise losses ---------------------------------------------------
+CLASS_OPTIONS = [{}, {"weight": 1}, {"ignore_index": 1}, {"ignore_index": 1, "weight": 1},
+                 {"label_smoothing": 0.2}, {"label_smoothing": 0.2, "weight": 1, "ignore_index": 1}]
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape, target_shape", [((4, 5), (4,)), ((2, 5, 3), (2, 3)),
+                                                 ((5,), ()), ((0, 5), (0,))], ids=str)
+@pytest.mark.parametrize("loss, kw", [("cross_entropy", kw) for kw in CLASS_OPTIONS] +
+                         [("nll_loss", kw) for kw in CLASS_OPTIONS[:4]], ids=str)
+def test_class_target_losses_match_pytorch(loss, kw, shape, target_shape, reduction):
+    kw = {k: (rng.uniform(0.5, 2, 5) if k == "weight" else v) for k, v in kw.items()}
+    target = rng.integers(0, 5, target_shape)
+    compare(lambda x, t, **k: getattr(F, loss)(x, t, reduction=reduction, **k),
+            lambda x, t, **k: getattr(TF, loss)(x, t, reduction=reduction, **k),
+            [randn(*shape), target], kw)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("kw", [{}, {"weight": 1}, {"label_smoothing": 0.1}], ids=str)
+def test_cross_entropy_every_target_ignored(reduction, kw):
+    # 'mean' of nothing is NaN with zero gradients, as PyTorch
+    kw = {k: (rng.uniform(0.5, 2, 5) if k == "weight" else v) for k, v in kw.items()}
+    out, _ = compare(lambda x, t, **k: F.cross_entropy(x, t, ignore_index=1, reduction=reduction,
+                                                       **k),
+                     lambda x, t, **k: TF.cross_entropy(x, t, ignore_index=1,
+                                                        reduction=reduction, **k),
+                     [randn(4, 5), np.ones(4, np.int64)], kw)
+    assert (reduction == "mean") == bool(np.isnan(out.data).all())
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("loss, kw", [("mse_loss", {}), ("l1_loss", {}), ("smooth_l1_loss", {}),
+                                      ("smooth_l1_loss", {"beta": 0.0}),
+                                      ("smooth_l1_loss", {"beta": 0.5}), ("huber_loss", {}),
+                                      ("huber_loss", {"delta": 2.0})], ids=str)
+@pytest.mark.parametrize("shape", [(3, 4), (), (0, 3)], ids=str)
+def test_elementwise_losses_match_pytorch(loss, kw, shape, reduction):
+    x, t = randn(*shape) * 2, randn(*shape)
+    if shape == (3, 4):
+        x[0, :3], t[0, :3] = [0.0, 1.0, 2.5], [0.0, 0.0, 0.5]     # the kinks: d = 0, beta, delta
+    compare(lambda a, b: getattr(F, loss)(a, b, reduction=reduction, **kw),
+            lambda a, b: getattr(TF, loss)(a, b, reduction=reduction, **kw), [x, t])
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+@pytest.mark.parametrize("shape", [(3, 4), (), (0, 4)], ids=str)
+def test_binary_cross_entropy_match_pytorch(shape, reduction):
+    p, t, w = rng.uniform(0.02, 0.98, shape), rng.uniform(size=shape), rng.uniform(size=shape)
+    compare(lambda a, b: F.binary_cross_entropy(a, b, weight=ag.tensor(w), reduction=reduction),
+            lambda a, b: TF.binary_cross_entropy(a, b, weight=torch.tensor(w),
+                                                 reduction=reduction), [p, t])
+    x = randn(*shape) * 30                                   # saturated logits stay finite
+    pos = rng.uniform(0.5, 3, shape[-1:])
+    compare(lambda a, b: F.binary_cross_entropy_with_logits(
+                a, b, weight=ag.tensor(w), pos_weight=ag.tensor(pos), reduction=reduction),
+            lambda a, b: TF.binary_cross_entropy_with_logits(
+                a, b, weight=torch.tensor(w), pos_weight=torch.tensor(pos), reduction=reduction),
+            [x, t])
+
+
+@pytest.mark.filterwarnings("ignore:kl_div")
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none", "batchmean"])
+@pytest.mark.parametrize("log_target", [False, True])
+def test_kl_div_matches_pytorch(reduction, log_target):
+    p = rng.uniform(0.05, 1, (3, 4))
+    t = np.log(p) if log_target else p
+    compare(lambda a, b: F.kl_div(a, b, reduction=reduction, log_target=log_target),
+            lambda a, b: TF.kl_div(a, b, reduction=reduction, log_target=log_target),
+            [randn(3, 4), t])
+
+
+def test_loss_corner_gradients_are_finite_where_pytorch_differs():
+    # deliberate differences, both at points where the loss is not differentiable:
+    # kl_div's gradient in a target of exactly 0 is 0 - input (PyTorch: NaN from xlogy) ...
+    t = ag.tensor([0.0, 0.5], requires_grad=True)
+    F.kl_div(ag.tensor([-1.0, -2.0]), t, reduction="sum").backward()
+    assert np.isfinite(t.grad.data).all() and t.grad.data[0] == 1.0
+    # ... and binary_cross_entropy at p = 0 with target 0 keeps the one-sided derivative
+    # 1 / (1 - p) = 1 (PyTorch's (p - t) / max(p (1 - p), 1e-12) gives 0 there)
+    p = ag.tensor([0.0, 1.0], requires_grad=True)
+    F.binary_cross_entropy(p, ag.tensor([0.0, 1.0]), reduction="sum").backward()
+    assert p.grad.tolist() == [1.0, -1.0]
+
+
+# --- state dicts ---------------------------------------------------------------------------------
+def test_load_state_dict_assign_takes_the_arrays_as_pytorch():
+    results = []
+    for lib in (nn, torch.nn):
+        model = lib.Sequential(lib.Linear(2, 3), lib.BatchNorm1d(3))
+        model[0].weight.requires_grad_(False)
+        T = ag.tensor if lib is nn else torch.tensor
+        state = {k: T(np.full(tuple(v.shape), 2.0)) for k, v in model.state_dict().items()}
+        keys = model.load_state_dict(state, assign=True)
+        w = model[0].weight
+        results.append((list(keys.missing_keys), list(keys.unexpected_keys), str(w.dtype)[-7:],
+                        type(w).__name__, w.requires_grad, model[1].bias.requires_grad,
+                        list(model.state_dict())))
+        shared = (w.data is state["0.weight"].data if lib is nn
+                  else w.data_ptr() == state["0.weight"].data_ptr())
+        assert shared
+        with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
+            model.load_state_dict({**state, "0.weight": T(np.ones((3, 3)))}, assign=True)
+    assert results[0] == results[1]
