@@ -123,7 +123,7 @@ def plan(code, keep):
                 free.append(moved[k])
     if not moved:
         return code, inplace
-    remade = {}
+    remade, shared = {}, {}
 
     def remap(x):
         t = type(x)
@@ -135,12 +135,18 @@ def plan(code, keep):
             got = remade.get(id(x))
             if got is None:
                 offset = x.__array_interface__["data"][0] - b.__array_interface__["data"][0]
-                got = np.ndarray(x.shape, x.dtype, buffer=block, offset=offset,
-                                 strides=x.strides)
-                if not x.flags.writeable:
-                    got.flags.writeable = False
-                remade[id(x)] = (got, x)        # keep x alive: ids stay unique
-                return got
+                # one object per layout on a block: an in-place call then gets its input
+                # as its output object, which numpy checks for overlap at no cost (two
+                # objects on the same memory: +200 ns a call, 40% of a 16-element tanh)
+                layout = (id(block), offset, x.shape, x.dtype, x.strides, x.flags.writeable)
+                same = shared.get(layout)
+                if same is None:
+                    same = shared[layout] = np.ndarray(x.shape, x.dtype, buffer=block,
+                                                       offset=offset, strides=x.strides)
+                    if not x.flags.writeable:
+                        same.flags.writeable = False
+                remade[id(x)] = (same, x)       # keep x alive: ids stay unique
+                return same
             return got[0]
         if t is tuple or t is list:
             return t(remap(i) for i in x)
