@@ -30,6 +30,7 @@ class _TensorMethods:
 
     @property
     def device(self):
+        """Where the data lives: always the CPU."""
         return _device.CPU
 
     is_cuda = False
@@ -46,23 +47,29 @@ class _TensorMethods:
         return self._apply1(ops.Cast, dtype) if dtype.kind == "f" else _wrap(self.data.astype(dtype), None)
 
     def float(self):
+        """This tensor as float32 (itself if it is already; the cast is differentiable)."""
         return self.to(np.float32)
 
     def double(self):
+        """This tensor as float64 (itself if it is already; the cast is differentiable)."""
         return self.to(np.float64)
 
     type = to
 
     def clone(self):
+        """A copy with its own memory; the gradient flows back to this tensor."""
         return self._apply1(ops.Copy)
 
     def contiguous(self):
+        """This tensor if its data is C-contiguous, else a contiguous copy."""
         return self if self.data.flags.c_contiguous else self._apply1(ops.Copy)
 
     def cpu(self):
+        """This tensor (the data is always on the CPU)."""
         return self
 
     def cuda(self, device=None, non_blocking=False):
+        """Refused: gradgraph runs on the CPU only (raises naming the device)."""
         _device.check_device("cuda" if device is None else device, "Tensor.cuda")
 
     # --- recording helpers -------------------------------------------------------------

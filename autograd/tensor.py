@@ -116,6 +116,7 @@ class Tensor:
     # --- graph attributes ------------------------------------------------------------
     @property
     def requires_grad(self):
+        """True if gradients are recorded for this tensor (it has a node)."""
         return self._node is not None
 
     @requires_grad.setter
@@ -123,6 +124,7 @@ class Tensor:
         self.requires_grad_(flag)
 
     def requires_grad_(self, requires_grad=True):
+        """Make a leaf start (or stop) requiring grad, in place; returns self."""
         if not requires_grad:
             if self._node is not None and type(self._node) is not AccumulateGrad:
                 raise GraphError("requires_grad_(False): only leaf tensors can stop requiring "
@@ -138,17 +140,21 @@ class Tensor:
 
     @property
     def is_leaf(self):
+        """True for a tensor not made by a recorded op (made by the user, or without grad)."""
         return self._node is None or type(self._node) is AccumulateGrad
 
     @property
     def grad_fn(self):
+        """The node of the op that made this tensor (None for a leaf)."""
         node = self._node
         return None if node is None or type(node) is AccumulateGrad else node
 
     def detach(self):
+        """A tensor on the same data that does not require grad (shares the memory)."""
         return _wrap(self.data, None)
 
     def detach_(self):
+        """Detach this tensor from its graph in place; returns self."""
         self._node = None
         return self
 
@@ -178,6 +184,7 @@ class Tensor:
         return _rebuild, (type(self), self.data, self._node is not None)
 
     def retain_grad(self):
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self._node is None:
             raise GraphError("retain_grad: the tensor does not require grad")
         if type(self._node) is not AccumulateGrad:
@@ -205,23 +212,29 @@ class Tensor:
     # --- array attributes --------------------------------------------------------------
     @property
     def shape(self):
+        """The sizes of the dims, a tuple."""
         return self.data.shape
 
     @property
     def ndim(self):
+        """The number of dims."""
         return self.data.ndim
 
     @property
     def dtype(self):
+        """The numpy dtype of the data."""
         return self.data.dtype
 
     def size(self, dim=None):
+        """The shape, or the size of dim `dim`."""
         return self.data.shape if dim is None else self.data.shape[dim]
 
     def dim(self):
+        """The number of dims."""
         return self.data.ndim
 
     def numel(self):
+        """The number of elements."""
         return self.data.size
 
     def __len__(self):
@@ -230,12 +243,14 @@ class Tensor:
         return len(self.data)
 
     def item(self):
+        """The value of a one-element tensor as a Python number."""
         if self.data.size != 1:
             raise ShapeError(f"item: only one-element tensors can be converted to Python "
                              f"scalars, got shape {self.data.shape}")
         return self.data.item()
 
     def numpy(self):
+        """The data as an ndarray (shared); refused for a tensor that requires grad."""
         if self._node is not None:
             raise GraphError(f"numpy: cannot call .numpy() on a tensor that requires grad "
                              f"({describe(self.data)}): its gradient would be lost. Use "
@@ -243,6 +258,7 @@ class Tensor:
         return self.data
 
     def tolist(self):
+        """The data as nested Python lists."""
         return self.data.tolist()
 
     def __float__(self):
@@ -279,12 +295,15 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def long(self):
+        """A copy as int64, without gradient."""
         return _wrap(self.data.astype(np.int64), None)
 
     def int(self):
+        """A copy as int32, without gradient."""
         return _wrap(self.data.astype(np.int32), None)
 
     def bool(self):
+        """A copy as bool, without gradient."""
         return _wrap(self.data.astype(bool), None)
 
 _new_tensor = object.__new__

@@ -95,3 +95,16 @@ def test_no_module_binds_a_declared_name_by_hand():
                         if attr in declared:
                             bound.append(f"{name}: Tensor.{attr}")
     assert not bound, f"declare these with public.public instead: {bound}"
+
+
+def test_the_tensor_class_methods_have_docstrings():
+    """The methods written in Tensor's class body and the ones methods.py binds with them."""
+    from autograd import methods
+    for cls in (ag.Tensor, methods._TensorMethods):
+        for name, value in vars(cls).items():
+            if name.startswith("_") or not (callable(value) or isinstance(value, property)):
+                continue
+            fn = value.fget if isinstance(value, property) else value
+            if cls is ag.Tensor and getattr(fn, "__module__", None) != "autograd.tensor":
+                continue                   # bound later by another module
+            assert (fn.__doc__ or "").strip(), f"Tensor.{name}"
