@@ -24,6 +24,15 @@ gradient vector). Every row of the first table equals PyTorch's
 what the code gives; regenerate it with `python docs/make_special_values.py`); the second
 lists the deliberate differences.
 
+numpy's RuntimeWarnings ("divide by zero encountered in log", "invalid value encountered
+in multiply") can appear where PyTorch is silent: the values are the same (`1 / 0` is
+inf, `log(0)` is -inf), the warning is numpy's about its own arithmetic. gradgraph does
+not silence them per op: `np.errstate` costs ~0.7 µs per use (measured on a 16-element
+`log`: 0.47 µs plain, 1.14 µs inside `np.errstate`), a fifth of a recorded op (the op
+chain: 3.5 µs per op, forward and backward), and changing numpy's global setting would
+change the user's own numpy code. To silence them, wrap the step in
+`with np.errstate(divide="ignore", invalid="ignore"):`.
+
 | op | x | f(x) | d/dx | note |
 |---|---|---|---|---|
 """
