@@ -16,7 +16,7 @@ from .tensor import Tensor, _wrap
 from .state import current
 from .ops import Cast, Copy, Sum, Reshape, _is_basic
 from .ownership import (SOLE_FIRST_LEAF_GRAD, SOLE_IN_ENGINE_LOOP, SOLE_LEAF_GRAD,
-                        SOLE_PENDING)
+                        SOLE_PENDING, SOLE_VIEW_BASE)
 from . import ownership
 
 _refcount = ownership.refcount           # a module global: cheaper than the attribute
@@ -312,9 +312,16 @@ def _add_at(old, index, g):
     is its own; False (nothing written) otherwise."""
     # Proof ownership.SOLE_PENDING (relies on _add_into_pending holding `old` in one
     # local, as _send does for _add).
-    if not (type(old) is np.ndarray and _refcount(old) <= SOLE_PENDING and old.base is None
+    if not (type(old) is np.ndarray and _refcount(old) <= SOLE_PENDING
             and old.flags.writeable and type(g) is np.ndarray and old.dtype == g.dtype):
         return False
+    base = old.base
+    # getitem's zeros laid out as its parent (ops._zeros) are a transpose of a fresh
+    # array: proof ownership.SOLE_VIEW_BASE, nothing else views that array.
+    if base is not None and (type(base) is not np.ndarray or base.base is not None
+                             or _refcount(base) > SOLE_VIEW_BASE):
+        return False
+    base = None
     part = old[index]
     if type(part) is not np.ndarray or part.shape != g.shape:
         return False                       # a single element: a scalar, not a view

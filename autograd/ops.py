@@ -485,16 +485,17 @@ class Expand(Primitive):
 
 
 class GetItem(Primitive):
-    __slots__ = ("index",)
+    __slots__ = ("index", "order")
     indexing = True
     adds_into_parent = True
 
     def forward(self, x, index):
         self.index = index
+        self.order = None if x.flags.c_contiguous else memory_order(x)
         return x[index]
 
     def backward(self, g):
-        return apply1(IndexAdd, g, self.index, self.parents[0].shape),
+        return apply1(IndexAdd, g, self.index, self.parents[0].shape, self.order),
 
 
 class IndexAdd(Primitive):
@@ -502,9 +503,9 @@ class IndexAdd(Primitive):
     backward, and getitem is its backward, so both are differentiable to any order."""
     __slots__ = ("index",)
 
-    def forward(self, g, index, shape):
+    def forward(self, g, index, shape, order=None):
         self.index = index
-        out = np.zeros(shape, dtype=g.dtype)
+        out = _zeros(shape, g.dtype, order)
         if _is_basic(index):
             out[index] = g
         elif isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size >= 32:
@@ -722,6 +723,24 @@ def _add_rows(out, index, g):
     width = out.size // n if n else 0
     out.reshape(n, width)[rows[starts]] = np.add.reduceat(
         g.reshape(flat.size, width)[order], starts, axis=0)
+
+
+def memory_order(x):
+    """The axes of array `x` from the outermost in memory to the innermost (largest
+    stride first; ties in axis order)."""
+    strides = x.strides
+    return tuple(sorted(range(x.ndim), key=lambda i: -abs(strides[i])))
+
+
+def _zeros(shape, dtype, order=None):
+    """np.zeros(shape) laid out in memory with its axes in `order` (memory_order's; None:
+    C order). getitem of a permuted view (q, k, v of GPT's (B, T, 3, H, D) projection seen
+    as (3, B, H, T, D)) sends its gradient in the layout the view has, so the
+    permutation's backward gives a C-contiguous array and the reshape after it is free
+    instead of a strided copy (0.9 ms per layer of the transformer step)."""
+    if order is None:
+        return np.zeros(shape, dtype=dtype)
+    return np.zeros([shape[i] for i in order], dtype=dtype).transpose(np.argsort(order))
 
 
 def _is_basic(index):

@@ -176,3 +176,47 @@ def test_with_the_proof_off_the_usual_path_gives_the_same_gradient(monkeypatch):
     out.backward()
     assert counts["in_place"] == 0 and counts["index_add"] == 12
     np.testing.assert_array_equal(x.grad.data, expected)
+
+
+def test_heads_split_of_a_permuted_projection_sends_a_contiguous_gradient(monkeypatch):
+    """q, k, v of GPT's (B, T, 3, H, D) projection seen as (3, B, H, T, D): getitem's
+    zeros take the view's layout (ops._zeros), so the permutation's backward gives a
+    C-contiguous array and the reshape after it copies nothing."""
+    counts = _count_adds(monkeypatch)
+    xd = np.random.default_rng(4).standard_normal((2, 3, 12)).astype(np.float32)
+    x = ag.tensor(xd, requires_grad=True)
+    seen = []
+    w = x * 1.0
+    w.register_hook(lambda g: seen.append(g.data.flags.c_contiguous))
+    qkv = w.reshape(2, 3, 3, 2, 2).permute(2, 0, 3, 1, 4)
+    q, k, v = qkv[0], qkv[1], qkv[2]
+    ((q * 1.0).sum() + (k * 2.0).sum() + (v * 3.0).sum()).backward()
+    assert counts == {"in_place": 2, "index_add": 1} and seen == [True]
+    want = np.repeat(np.array([1.0, 2.0, 3.0], np.float32), 4)
+    np.testing.assert_array_equal(x.grad.data, np.broadcast_to(want, xd.shape))
+
+
+class TransposedGrad(ag.Function):
+    """Identity whose backward returns a transpose of an array it keeps."""
+    kept = []
+
+    @staticmethod
+    def forward(ctx, x):
+        return x * 1.0
+
+    @staticmethod
+    def backward(ctx, g):
+        buf = np.array(g.data.T, copy=True)
+        TransposedGrad.kept.append(buf)
+        return ag.Tensor(buf.T)
+
+
+def test_slice_add_never_writes_into_a_transpose_of_an_array_held_elsewhere():
+    """ownership.SOLE_VIEW_BASE at _add_at: the pending gradient is a transpose whose
+    base another holder keeps; a slice's gradient must not be added into it."""
+    TransposedGrad.kept.clear()
+    x = ag.tensor(np.zeros((3, 4)), requires_grad=True)
+    u = x * 1.0
+    ((u[1:] * 2.0).sum() + (TransposedGrad.apply(u) * 1.0).sum()).backward()
+    np.testing.assert_array_equal(TransposedGrad.kept[0], np.ones((4, 3)))
+    np.testing.assert_array_equal(x.grad.data, [[1.0] * 4, [3.0] * 4, [3.0] * 4])
