@@ -315,8 +315,20 @@ def _normalize(x, axes, eps):
     return centred * (var + eps).rsqrt(), var
 
 
+def _same_dtype(op, input, *params):
+    """The mixed-dtype check of the norm layers: PyTorch refuses float64 input with
+    float32 weights (and the reverse) rather than promoting."""
+    for p in params:
+        if p is not None and p.data.dtype != input.data.dtype:
+            raise DtypeError(f"{op}: input of dtype {input.data.dtype} (shape {input.shape}) "
+                             f"does not match weight of dtype {p.data.dtype}; convert the "
+                             f"input with .to({str(p.data.dtype)!r}) (or the model with "
+                             f".to(...))")
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing dims `normalized_shape`, then scale and shift."""
+    _same_dtype("layer_norm", input, weight, bias)
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     if input.shape[input.ndim - len(shape):] != shape:
         raise ShapeError(f"layer_norm: input of shape {input.shape} does not end with the "
@@ -340,6 +352,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if input.shape[input.ndim - len(shape):] != shape:
         raise ShapeError(f"rms_norm: input of shape {input.shape} does not end with the "
                          f"normalized_shape {shape}")
+    _same_dtype("rms_norm", input, weight)
     if eps is None:
         eps = float(np.finfo(input.dtype).eps)
     axes = tuple(range(input.ndim - len(shape), input.ndim))
@@ -354,6 +367,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     ``running = (1 - momentum) * running + momentum * batch`` (unbiased variance for
     running_var, as PyTorch); in eval, use the running statistics. An empty batch gives
     an empty result and leaves the running statistics alone, as PyTorch."""
+    _same_dtype("batch_norm", input, weight, bias)
     c = input.shape[1] if input.ndim > 1 else 0
     shape = (c,) + (1,) * (input.ndim - 2)
     axes = (0,) + tuple(range(2, input.ndim))

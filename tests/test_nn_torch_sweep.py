@@ -576,3 +576,11 @@ def test_load_state_dict_assign_takes_the_arrays_as_pytorch():
         with pytest.raises(RuntimeError, match="size mismatch for 0.weight"):
             model.load_state_dict({**state, "0.weight": T(np.ones((3, 3)))}, assign=True)
     assert results[0] == results[1]
+
+
+@pytest.mark.parametrize("layer", [lambda: nn.BatchNorm1d(3), lambda: nn.LayerNorm(3),
+                                   lambda: nn.RMSNorm(3)])
+def test_norm_layers_refuse_mixed_dtypes_as_pytorch(layer):
+    with pytest.raises(ag.DtypeError, match=r"_norm: input of dtype float64 \(shape \(2, 3\)\) "
+                                            r"does not match weight of dtype float32"):
+        layer()(ag.randn(2, 3, dtype=ag.float64))
