@@ -232,3 +232,13 @@ Tensor.new_empty = _new(np.empty)
 Tensor.new_full = _new_full
 Tensor.new_tensor = _new_tensor
 Tensor.type_as = lambda self, other: self.to(other.data.dtype)
+for _name, _doc in {
+        "new_zeros": "A tensor of zeros of the given size, with self's dtype unless `dtype` is given.",
+        "new_ones": "A tensor of ones of the given size, with self's dtype unless `dtype` is given.",
+        "new_empty": "An uninitialised tensor of the given size, with self's dtype unless `dtype` "
+                     "is given.",
+        "new_full": "A tensor of the given size filled with `fill_value`, with self's dtype "
+                    "unless `dtype` is given.",
+        "new_tensor": "A new tensor (a copy) of `data`, with self's dtype unless `dtype` is given.",
+        "type_as": "self cast to `other`'s dtype (self itself if it already has it)."}.items():
+    getattr(Tensor, _name).__doc__ = _doc

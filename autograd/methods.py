@@ -151,8 +151,10 @@ def _binary_method(cls, scalar_cls):
 
 
 Tensor.__getitem__ = F.getitem
-Tensor.T = property(lambda self: F.permute(self, *range(self.data.ndim - 1, -1, -1)))
-Tensor.mT = property(lambda self: F.transpose(self, -2, -1))
+Tensor.T = property(lambda self: F.permute(self, *range(self.data.ndim - 1, -1, -1)),
+                    doc="The tensor with all its dimensions reversed (a view).")
+Tensor.mT = property(lambda self: F.transpose(self, -2, -1),
+                     doc="The last two dimensions swapped (a view), as torch.Tensor.mT.")
 
 
 def _rsub(self, other):
@@ -300,6 +302,28 @@ Tensor.copy_ = lambda self, src: _inplace(
 Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), 0))
 Tensor.fill_ = lambda self, value: _inplace(
     self, "fill_", lambda: F.where(False, self._alias(), value))
+
+
+# Docstrings of the methods bound above as lambdas or made by _inplace_op, so help(Tensor)
+# documents every method (tests/test_public_api.py holds every public attribute to it).
+_DOCS = {
+    "add": "self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule).",
+    "sub": "self - alpha * other, as torch.Tensor.sub.",
+    "mul": "self * other, elementwise with broadcasting (the same op as `*`).",
+    "div": "self / other, elementwise true division with broadcasting (the same op as `/`).",
+    "add_": "In place: self += alpha * other. Refused on a leaf that requires grad.",
+    "sub_": "In place: self -= alpha * other. Refused on a leaf that requires grad.",
+    "mul_": "In place: self *= other. Refused on a leaf that requires grad.",
+    "div_": "In place: self /= other. Refused on a leaf that requires grad.",
+    "pow_": "In place: self **= exponent. Refused on a leaf that requires grad.",
+    "clamp_": "In place: self = clamp(self, min, max).",
+    "copy_": "In place: copy `src` (broadcast to self's shape and cast to its dtype) into self; "
+             "the gradient flows to `src`, the old values get an exact zero gradient.",
+    "zero_": "In place: fill self with zeros; the old values get a zero gradient.",
+    "fill_": "In place: fill self with `value`; the old values get a zero gradient.",
+}
+for _name, _doc in _DOCS.items():
+    getattr(Tensor, _name).__doc__ = _doc
 
 
 def _setitem(self, index, value):

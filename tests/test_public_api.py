@@ -108,3 +108,21 @@ def test_the_tensor_class_methods_have_docstrings():
             if cls is ag.Tensor and getattr(fn, "__module__", None) != "autograd.tensor":
                 continue                   # bound later by another module
             assert (fn.__doc__ or "").strip(), f"Tensor.{name}"
+
+
+def test_every_public_tensor_attribute_is_documented():
+    """Whatever module binds it: help(ag.Tensor) shows a docstring for every public method
+    and property."""
+    import inspect
+    missing = []
+    for name in dir(ag.Tensor):
+        if name.startswith("_"):
+            continue
+        value = inspect.getattr_static(ag.Tensor, name)
+        if isinstance(value, (staticmethod, classmethod)):
+            value = value.__func__
+        if not (callable(value) or isinstance(value, property)):
+            continue
+        if not (getattr(value, "__doc__", None) or "").strip():
+            missing.append(name)
+    assert not missing, f"Tensor methods without a docstring: {missing}"
