@@ -225,7 +225,11 @@ def clamp(x, min=None, max=None):
 def where(condition, x, y):
     """Elements of x where condition holds, else of y; the unselected side gets zero
     gradient (see README on NaN in unselected branches)."""
-    cond = np.asarray(condition.data if isinstance(condition, Tensor) else condition, dtype=bool)
+    raw = condition.data if isinstance(condition, Tensor) else condition
+    if isinstance(raw, (np.ndarray, np.generic)) and raw.dtype != bool:
+        raise DtypeError(f"where: the condition must be bool, got a {raw.dtype} condition of "
+                         f"shape {raw.shape} (as PyTorch; compare it, e.g. `c != 0`)")
+    cond = np.asarray(raw, dtype=bool)
     if not isinstance(x, Tensor):
         if not isinstance(y, Tensor):
             return Tensor(np.where(cond, x, y).astype(result_type(x, y), copy=False))

@@ -181,6 +181,23 @@ def test_masked_fill_and_multinomial_take_what_torch_takes():
         torch.multinomial(torch.tensor([1, 2, 3]), 2)
 
 
+
+@pytest.mark.parametrize("cond", [[1, 0, 1, 0], [1.0, 0.0, 1.0, 0.0]])
+def test_where_wants_a_bool_condition_as_torch(cond):
+    torch = pytest.importorskip("torch")
+    x, y = ag.arange(4.0), ag.zeros(4)
+    with pytest.raises(ag.DtypeError, match="where.*bool"):
+        ag.where(ag.tensor(cond), x, y)
+    with pytest.raises(ag.DtypeError, match="where.*bool"):
+        x.where(np.asarray(cond), y)
+    with pytest.raises(RuntimeError):
+        torch.where(torch.tensor(cond), torch.arange(4.0), torch.zeros(4))
+    mask = ag.tensor(cond) != 0
+    np.testing.assert_array_equal(ag.where(mask, x, y).data, [0.0, 0.0, 2.0, 0.0])
+    assert ag.where(True, x, y) is not None          # a Python bool or list stays accepted
+    np.testing.assert_array_equal(ag.where([True, False, True, False], x, y).data,
+                                  [0.0, 0.0, 2.0, 0.0])
+
 def test_generator_initial_seed_is_torchs():
     torch = pytest.importorskip("torch")
     assert ag.Generator().initial_seed() == torch.Generator().initial_seed()
