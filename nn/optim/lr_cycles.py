@@ -6,7 +6,7 @@ import types
 from autograd.errors import ArgumentError
 from autograd.jit import replayed
 
-from .lr_scheduler import LRScheduler, _check_optimizer, _per_group
+from .lr_scheduler import LRScheduler, _check_optimizer, _momentum_is_beta1, _per_group
 
 
 class CosineAnnealingWarmRestarts(LRScheduler):
@@ -90,11 +90,7 @@ class CyclicLR(LRScheduler):
             self.scale_mode = "iterations" if mode == "exp_range" else "cycle"
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ArgumentError(f"CyclicLR: cycle_momentum needs an optimizer with momentum "
-                                    f"or betas; {type(optimizer).__name__} has neither (pass "
-                                    f"cycle_momentum=False)")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _momentum_is_beta1("CyclicLR", optimizer)
             self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
             self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
             if last_epoch == -1:

@@ -411,11 +411,7 @@ class OneCycleLR(LRScheduler):
                              "max_momentum")]
         self.cycle_momentum = cycle_momentum
         if cycle_momentum:
-            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
-                raise ArgumentError(f"OneCycleLR: cycle_momentum needs an optimizer with momentum "
-                                 f"or betas; {type(optimizer).__name__} has neither (pass "
-                                 f"cycle_momentum=False)")
-            self.use_beta1 = "betas" in optimizer.defaults
+            self.use_beta1 = _momentum_is_beta1("OneCycleLR", optimizer)
         if last_epoch == -1:
             groups = optimizer.param_groups
             for group, top in zip(groups, _per_group("max_lr", optimizer, max_lr)):
@@ -460,6 +456,29 @@ class OneCycleLR(LRScheduler):
         return lrs
 
 
+def _momentum_is_beta1(name, optimizer):
+    """For a scheduler that cycles momentum: True if `optimizer` keeps it as betas[0] (Adam),
+    False if as 'momentum' (SGD, RMSprop); an ArgumentError if it has neither."""
+    if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+        raise ArgumentError(f"{name}: cycle_momentum needs an optimizer with momentum or betas; "
+                            f"{type(optimizer).__name__} has neither (pass cycle_momentum=False)")
+    return "betas" in optimizer.defaults
+
+
+def _check_schedulers(name, schedulers, optimizer, combined, which):
+    """The schedulers a SequentialLR or ChainedScheduler combines: at least one, none a
+    ReduceLROnPlateau (its step needs a metric), all driving `optimizer`."""
+    if len(schedulers) < 1:
+        raise ArgumentError(f"{name}: expected at least one scheduler")
+    for i, s in enumerate(schedulers):
+        if isinstance(s, ReduceLROnPlateau):
+            raise ArgumentError(f"{name}: schedulers[{i}] is a ReduceLROnPlateau, whose step "
+                                f"needs a metric; it cannot be {combined}")
+        if getattr(s, "optimizer", None) is not optimizer:
+            raise ArgumentError(f"{name}: schedulers[{i}] ({type(s).__name__}) drives another "
+                                f"optimizer; all must drive {which}")
+
+
 class SequentialLR(LRScheduler):
     """Hand over from one scheduler to the next at each milestone: ``schedulers[i]`` runs
     from milestones[i - 1] (restarted at its epoch 0 there) until milestones[i]. All
@@ -467,15 +486,7 @@ class SequentialLR(LRScheduler):
     ``state_dict()`` holds the schedulers' state dicts."""
 
     def __init__(self, optimizer, schedulers, milestones, last_epoch=-1):
-        if len(schedulers) < 1:
-            raise ArgumentError("SequentialLR: expected at least one scheduler")
-        for i, s in enumerate(schedulers):
-            if isinstance(s, ReduceLROnPlateau):
-                raise ArgumentError(f"SequentialLR: schedulers[{i}] is a ReduceLROnPlateau, "
-                                 f"whose step needs a metric; it cannot be sequenced")
-            if getattr(s, "optimizer", None) is not optimizer:
-                raise ArgumentError(f"SequentialLR: schedulers[{i}] ({type(s).__name__}) drives "
-                                 f"another optimizer; all must drive the one given")
+        _check_schedulers("SequentialLR", schedulers, optimizer, "sequenced", "the one given")
         if len(milestones) != len(schedulers) - 1:
             raise ArgumentError(f"SequentialLR: expected {len(schedulers) - 1} milestones (one "
                              f"fewer than the schedulers), got {len(milestones)}")
@@ -527,16 +538,9 @@ class ChainedScheduler(LRScheduler):
     is not accepted. ``state_dict()`` holds the schedulers' state dicts."""
 
     def __init__(self, schedulers, optimizer=None):
-        if len(schedulers) < 1:
-            raise ArgumentError("ChainedScheduler: expected at least one scheduler")
-        optimizer = optimizer or schedulers[0].optimizer
-        for i, s in enumerate(schedulers):
-            if isinstance(s, ReduceLROnPlateau):
-                raise ArgumentError(f"ChainedScheduler: schedulers[{i}] is a ReduceLROnPlateau, "
-                                    f"whose step needs a metric; it cannot be chained")
-            if getattr(s, "optimizer", None) is not optimizer:
-                raise ArgumentError(f"ChainedScheduler: schedulers[{i}] ({type(s).__name__}) "
-                                    f"drives another optimizer; all must drive the same one")
+        if optimizer is None and len(schedulers) > 0:
+            optimizer = schedulers[0].optimizer
+        _check_schedulers("ChainedScheduler", schedulers, optimizer, "chained", "the same one")
         self._schedulers = list(schedulers)
         self.optimizer = optimizer
         self._last_lr = self._lrs()
