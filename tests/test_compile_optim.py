@@ -145,15 +145,6 @@ class _HandSGD(optim.SGD):
             p.data -= group["lr"] * p.grad.data
 
 
-def test_an_update_the_replay_cannot_follow_is_called_as_python():
-    def build():
-        model = mlp()
-        opt = _HandSGD(model.parameters(), lr=0.1)
-        return classifier_step(model, opt, sched_=sched.ExponentialLR(opt, 0.5)), model, opt
-    f = twin(build)
-    assert not inlined(f)
-
-
 class _StrayNumber(optim.SGD):
     """_numbers and _branches of its own, but one number passed to numpy is computed in
     _update: recording sees it and falls back to a Python call."""
@@ -167,10 +158,13 @@ class _StrayNumber(optim.SGD):
     _branches = optim.SGD._branches
 
 
-def test_a_number_not_from_numbers_falls_back_to_a_python_call():
+@pytest.mark.parametrize("opt_cls", [_HandSGD, _StrayNumber])
+def test_an_update_the_replay_cannot_follow_is_called_as_python(opt_cls):
+    """An _update of its own, or a number passed to numpy that is not from _numbers: the
+    step is still twin-exact, and the optimizer is called as Python, not inlined."""
     def build():
         model = mlp()
-        opt = _StrayNumber(model.parameters(), lr=0.1)
+        opt = opt_cls(model.parameters(), lr=0.1)
         return classifier_step(model, opt, sched_=sched.ExponentialLR(opt, 0.5)), model, opt
     f = twin(build)
     assert not inlined(f)

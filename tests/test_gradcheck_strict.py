@@ -40,12 +40,8 @@ class Square(ag.Function):
         return g * ag.tensor(2 * x.data)
 
 
-class GoodSquare(ag.Function):
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return x * x
-
+class GoodSquare(Square):
+    """The same x^2 with a backward built from tensors: differentiable twice."""
     @staticmethod
     def backward(ctx, g):
         (x,) = ctx.saved_tensors
