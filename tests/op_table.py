@@ -104,6 +104,8 @@ OPS = [
     OpInfo("pow_half", lambda a: a ** 0.5, [(3, 4)], ["positive"]),
     OpInfo("pow_zero", lambda a: a ** 0 * a.sin(), [(3, 4)]),
     OpInfo("abs", ag.abs, [(3, 4)]),
+    OpInfo("sign", ag.sign, [(3, 4)]),
+    OpInfo("sign_times_x", lambda a: ag.sign(a) * a ** 3, [(3, 4)]),
     OpInfo("exp", ag.exp, [(3, 4)]),
     OpInfo("log", ag.log, [(3, 4)], ["positive"]),
     OpInfo("sqrt", ag.sqrt, [(3, 4)], ["positive"]),
