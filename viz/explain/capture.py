@@ -63,6 +63,14 @@ def _per_head(module, name, store):
     def wrapped(*args, **kwargs):
         need = kwargs.pop("need_weights", True)
         average = kwargs.pop("average_attn_weights", True)
+        if not need and not _draws_random(module):
+            # the caller's own (fused) path gives its output; the weights path rounds
+            # differently in the last bits, so it runs a second time, without a graph
+            out = forward(module, *args, need_weights=False, **kwargs)[0]
+            with ag.no_grad():
+                store[name] = forward(module, *args, need_weights=True,
+                                      average_attn_weights=False, **kwargs)[1]
+            return out, None
         out, weights = forward(module, *args, need_weights=True, average_attn_weights=False,
                                **kwargs)
         store[name] = weights
@@ -72,6 +80,11 @@ def _per_head(module, name, store):
 
     module.__dict__["forward"] = wrapped
     return lambda: module.__dict__.pop("forward", None)
+
+
+def _draws_random(module):
+    """True when `module` applies dropout now: a second call would advance the generator."""
+    return module.training and getattr(module, "dropout", 0.0) > 0.0
 
 
 def capture(model, *inputs, names=None, target=None, additional_forward_args=None,
@@ -87,7 +100,9 @@ def capture(model, *inputs, names=None, target=None, additional_forward_args=Non
     ``attention=True``: every recorded module with nn.MultiheadAttention's call keeps its
     per-head weights in ``cache.attentions[name]`` (N, heads, L, S), also where its
     caller passes ``need_weights=False`` (as the transformer layers do); what the caller
-    receives is unchanged."""
+    receives is unchanged, bit for bit, except for a module in training mode with
+    dropout: its output then comes from the weights path (equal up to rounding), so
+    that the random stream is drawn once."""
     if not hasattr(model, "named_modules"):
         raise ArgumentError(f"capture: the model must be a Module, got {type(model).__name__}")
     mods = _selected(model, names)
