@@ -316,7 +316,7 @@ def _add_at(old, index, g):
             and old.flags.writeable and type(g) is np.ndarray and old.dtype == g.dtype):
         return False
     base = old.base
-    # getitem's zeros laid out as its parent (ops._zeros) are a transpose of a fresh
+    # getitem's zeros laid out as its parent (ops/shapes.py's _zeros) are a transpose of a fresh
     # array: proof ownership.SOLE_VIEW_BASE, nothing else views that array.
     if base is not None and (type(base) is not np.ndarray or base.base is not None
                              or _refcount(base) > SOLE_VIEW_BASE):

@@ -3,7 +3,7 @@
 ``apply1``/``apply2``/``applyn`` run a primitive's forward and, when an input requires
 grad and grad mode is on, record its node and attach it to the output Tensor;
 ``record`` does the same for a node built by hand. ``Primitive`` is the base of the
-ops in ops.py and ops_nn.py: its ``inputs()``/``output()`` give a backward rule what
+ops in ops/ and ops_nn.py: its ``inputs()``/``output()`` give a backward rule what
 its op saved, as arrays or as Tensors (see its docstring).
 
 The node types and the buffers' versions live below this module (node.py,
@@ -36,7 +36,7 @@ class Primitive(Node):
 
     __slots__ = ()
     # A primitive whose public function is nothing more than its forward on one Tensor
-    # names it: functions.py makes autograd.<function> (and Tensor.<function> if
+    # names it: functions/elementwise.py makes autograd.<function> (and Tensor.<function> if
     # `method`) with this class's docstring; `floating` computes bool and integer
     # inputs in the default float dtype, as PyTorch. Other ops' public functions are
     # written out and declared with public.public.

@@ -1,4 +1,4 @@
-"""The losses' primitives: forward and gradient side by side, as in ops.py.
+"""The losses' primitives: forward and gradient side by side, as in ops/.
 
 - ``NegLogLikelihood``: nll_loss / cross_entropy's pick of each row's class, weights and
   reduction in one node (nn/losses.py).

@@ -52,7 +52,7 @@ SOLE_LEAF_GRAD = 3
 # methods._shares_buffer, a view's base array: the view's .base, the local `base`,
 # getrefcount's argument. More means another tensor can see the buffer.
 # The same count at engine._add_at, the base of a pending gradient that is a transpose
-# of a fresh array (ops._zeros): more means another view can see the buffer.
+# of a fresh array (ops/shapes.py's _zeros): more means another view can see the buffer.
 SOLE_VIEW_BASE = 3
 
 

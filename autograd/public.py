@@ -1,13 +1,13 @@
 """Each public op declares its own name: ``autograd.<name>`` and the Tensor methods come
 from the declarations, so no list of op names is kept anywhere else.
 
-- A function written in functions.py, reductions.py, ... carries ``@public`` (it becomes
+- A function written in functions/, reductions.py, ... carries ``@public`` (it becomes
   ``autograd.<name>``), ``@public(method=True)`` (also ``Tensor.<name>``),
   ``@public(function=False, method=True)`` (a method only) or ``@public(name=...)``
   (another name; stacked, an alias).
 - A primitive whose public function is its forward on one tensor (exp, log, ...)
-  declares ``function = "exp"`` and ``method = True`` on its class in ops.py;
-  functions.py makes the function and declares it here.
+  declares ``function = "exp"`` and ``method = True`` on its class in ops/;
+  functions/elementwise.py makes the function and declares it here.
 
 The package binds METHODS to Tensor and exports FUNCTIONS (``bind``, ``export``). The
 decorator returns the function itself: a call costs nothing more.

@@ -21,14 +21,16 @@ LAYERS = [
     # recording ops into Tensors; what reads a Tensor's dtype
     ["graph", "dtypes", "devices"],
     # the primitives: forward and backward side by side
-    ["ops", "ops_nn", "ops_losses"],
+    ["ops.elementwise", "ops.shapes", "ops.reductions", "ops", "ops_nn", "ops_losses"],
     # the backward walk
     ["engine"],
     ["backprop", "function"],
     # Tensor's API and the public functions
-    ["functions", "extras", "reductions", "indexing", "sorting", "einsum", "masking",
-     "creation", "sampling", "methods", "numpy_functions", "numpy_shapes", "numpy_array_api",
-     "numpy_dispatch", "functional", "gradcheck", "primitives",
+    ["functions.arguments", "functions.elementwise", "functions.shapes", "functions.matmul",
+     "functions.comparisons", "functions", "extras", "reductions", "indexing", "sorting",
+     "einsum", "masking", "creation", "sampling", "methods", "numpy_functions",
+     "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
+     "primitives",
      "testing._report", "testing.diagnose", "testing.close", "testing.backward",
      "testing.check_grads", "testing", "testing.pytest_plugin", "testing.strategies",
      "jit.recorder", "jit.plan", "jit.program", "jit.patches", "jit.discover", "jit.step"],

@@ -180,7 +180,7 @@ def test_with_the_proof_off_the_usual_path_gives_the_same_gradient(monkeypatch):
 
 def test_heads_split_of_a_permuted_projection_sends_a_contiguous_gradient(monkeypatch):
     """q, k, v of GPT's (B, T, 3, H, D) projection seen as (3, B, H, T, D): getitem's
-    zeros take the view's layout (ops._zeros), so the permutation's backward gives a
+    zeros take the view's layout (ops/shapes.py's _zeros), so the permutation's backward gives a
     C-contiguous array and the reshape after it copies nothing."""
     counts = _count_adds(monkeypatch)
     xd = np.random.default_rng(4).standard_normal((2, 3, 12)).astype(np.float32)

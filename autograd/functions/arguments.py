@@ -1,0 +1,32 @@
+"""The arguments the public functions share: an operand made a Tensor (``_t``) and
+``dim`` normalised and checked (``_axes``)."""
+import builtins
+
+from ..errors import OutOfRangeError
+from ..tensor import Tensor, _operand
+
+
+def _t(x, like=None):
+    """`x` as a Tensor: a number or a list gets PyTorch's inferred dtype, or with `like`
+    (a constant operand of a composite) `like`'s dtype."""
+    if isinstance(x, Tensor):
+        return x
+    return Tensor(x) if like is None else _operand(x, like, force=True)
+
+
+def _axes(x, dim, op):
+    """Normalise `dim` (None, int or sequence) to what numpy takes, checking its range."""
+    if dim is None:
+        return None
+    nd = x.data.ndim
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:
+        return None                 # dim=() reduces over every dim, as PyTorch
+    for d in dims:
+        if not -builtins.max(nd, 1) <= d < builtins.max(nd, 1):
+            raise OutOfRangeError(f"{op}: dim {d} is out of range for a tensor of shape "
+                             f"{x.data.shape} ({nd} dims)")
+    if nd == 0:
+        return None
+    out = tuple(d % nd for d in dims)
+    return out[0] if isinstance(dim, int) else out

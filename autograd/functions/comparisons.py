@@ -1,0 +1,39 @@
+"""The comparisons (eq, ne, lt, le, gt, ge: bool tensors, no gradient) and allclose."""
+import numpy as np
+
+from ..dtypes import as_dtype, result_type
+from ..graph import _wrap
+from ..public import public
+from ..tensor import Tensor, as_array
+
+
+def _compare(name, fn, symbol):
+    """A comparison: the operands are compared in their result dtype (dtypes.result_type),
+    so float32 x == np.float64(0.1) compares 0.1 rounded to float32, as PyTorch."""
+    def compare(a, b):
+        if not isinstance(a, Tensor):
+            a = Tensor(a)
+        tb = type(b)
+        if tb is float or tb is int or (tb is Tensor and b.data.dtype is a.data.dtype):
+            return _wrap(fn(a.data, getattr(b, "data", b)), None)
+        dt = result_type(a, b)
+        b = as_dtype(b, dt)
+        return _wrap(fn(a.data.astype(dt, copy=False), getattr(b, "data", b)), None)
+    compare.__name__ = compare.__qualname__ = name
+    compare.__doc__ = (f"a {symbol} b elementwise, a bool tensor (no gradient); the operands "
+                       f"are compared in their common dtype, as PyTorch.")
+    return public(compare, method=True)
+
+
+eq = _compare("eq", np.equal, "==")
+ne = _compare("ne", np.not_equal, "!=")
+lt = _compare("lt", np.less, "<")
+le = _compare("le", np.less_equal, "<=")
+gt = _compare("gt", np.greater, ">")
+ge = _compare("ge", np.greater_equal, ">=")
+
+
+@public
+def allclose(a, b, rtol=1e-5, atol=1e-8):
+    """True if |a - b| <= atol + rtol * |b| everywhere (numpy's allclose on the data)."""
+    return bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))

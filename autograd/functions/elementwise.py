@@ -1,0 +1,218 @@
+"""Elementwise functions: add/sub/mul/div and pow with PyTorch's dtype promotion, the
+functions made from the primitives that name theirs (exp, log, relu, ...), neg, sqrt and
+the other constant powers, sign, maximum/minimum, clamp and where."""
+import numpy as np
+
+from .. import ops
+from ..dtypes import result_type
+from ..errors import ArgumentError, DtypeError, ShapeError
+from ..graph import Primitive, _wrap, apply1
+from ..public import public
+from ..tensor import Tensor
+from .arguments import _t
+
+# Elementwise unary ops call apply1 directly: they cannot raise the shape errors that
+# Tensor._apply1 rewords, and one call less is ~6% of an op's overhead.
+# The functions take the operator's path, so an op gives the same dtype and value
+# whichever way it is called: add(0.5, t) is 0.5 + t, that is t.__radd__(0.5).
+@public
+def add(a, b):
+    """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) + b
+
+
+@public
+def sub(a, b):
+    """a - b, with PyTorch's dtype promotion."""
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) - b
+
+
+@public
+def mul(a, b):
+    """a * b, with PyTorch's dtype promotion."""
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) * b
+
+
+@public
+def div(a, b):
+    """a / b, true division: integer operands give the default float dtype."""
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) / b
+
+
+@public(method=True)
+def pow(x, exponent):
+    """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT. An
+    integer tensor to a negative integer number is refused, as in PyTorch."""
+    if not isinstance(x, Tensor):
+        if isinstance(exponent, Tensor):
+            return exponent._binary(ops.PowT, x, reverse=True)
+        x = Tensor(x)
+    if isinstance(exponent, (Tensor, np.ndarray, list, tuple)):
+        return x._binary(ops.PowT, exponent)
+    if x.data.dtype.kind == "f":
+        return x._apply1(ops.Pow, exponent if type(exponent) is int else float(exponent))
+    dt = result_type(x, exponent)
+    if dt.kind == "f":
+        return x.to(dt)._apply1(ops.Pow, float(exponent))
+    if exponent < 0:
+        raise ArgumentError(f"pow: integers to negative integer powers are not allowed (a "
+                            f"tensor of shape {x.data.shape} and dtype {x.data.dtype} ** "
+                            f"{exponent}); use a float tensor")
+    if dt.kind == "b":                      # bool ** bool is bool, as PyTorch
+        return _wrap(x.data | (not exponent), None)
+    return x.to(dt)._apply1(ops.Pow, int(exponent))
+
+
+def _elementwise(cls):
+    """The public function of one-input primitive `cls` (exp for Exp, ...: the name its
+    class declares, see graph.Primitive). It refuses a non-Tensor: apply1 runs the bare
+    numpy forward on an array (for backward rules), which a user's array must not get
+    silently. A `floating` op computes a bool or integer tensor in the default float
+    dtype (dtypes.result_type), as PyTorch."""
+    name, floating = cls.function, cls.floating
+
+    def fn(x):
+        if isinstance(x, Tensor):
+            if x.data.dtype.kind != "f":
+                if not floating and x.data.dtype.kind == "b":
+                    raise DtypeError(f"{name}: bool tensors are not supported (shape "
+                                     f"{x.data.shape}); convert with .long() or .float()")
+                if floating:
+                    x = x.to(result_type(x, floating=True))
+            return apply1(cls, x)
+        raise ArgumentError(f"{name}: expected a Tensor, got {type(x).__name__}; make one "
+                            f"with autograd.tensor(...)")
+    fn.__name__ = fn.__qualname__ = name
+    fn.__doc__ = f"{name}(x), elementwise: {cls.__doc__}"
+    return public(fn, method=cls.method)
+
+
+# exp, log, sin, cos, tanh, sigmoid, softplus, relu, abs: made from the primitives that
+# name their public function (ops/elementwise.py)
+for _cls in list(vars(ops).values()):
+    if isinstance(_cls, type) and issubclass(_cls, Primitive) and _cls.__dict__.get("function"):
+        globals()[_cls.function] = _elementwise(_cls)
+
+
+@public(method=True)
+def neg(x):
+    """-x; d/dx = -1. Refused for bool tensors (use logical_not)."""
+    if x.data.dtype.kind == "f":
+        return apply1(ops.MulScalar, x, -1)
+    if x.data.dtype.kind == "b":
+        raise DtypeError(f"neg: negation of a bool tensor (shape {x.data.shape}) is not "
+                         f"supported; use ~x or logical_not(x)")
+    return x._binary(ops.Mul, -1)
+
+
+def _float_pow(x, c):
+    """x ** c for a constant that makes the result floating (sqrt, rsqrt, reciprocal)."""
+    if x.data.dtype.kind != "f":
+        x = x.to(result_type(x, floating=True))
+    return x._apply1(ops.Pow, c)
+
+
+@public(method=True)
+def sqrt(x):
+    """Square root, x ** 0.5 (integers computed in the default float dtype)."""
+    return _float_pow(x, 0.5)
+
+
+@public(method=True)
+def rsqrt(x):
+    """1 / sqrt(x), x ** -0.5."""
+    return _float_pow(x, -0.5)
+
+
+@public(method=True)
+def square(x):
+    """x * x, x ** 2 (a bool tensor gives int64)."""
+    return x._apply1(ops.Pow, 2) if x.data.dtype.kind != "b" else x.long()._apply1(ops.Pow, 2)
+
+
+@public(method=True)
+def reciprocal(x):
+    """1 / x, x ** -1 (integers computed in the default float dtype)."""
+    return _float_pow(x, -1)
+
+
+@public(method=True)
+def sign(x):
+    """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch). Its gradient is zero
+    (where x requires grad, so does the result)."""
+    if x.data.dtype.kind == "b":
+        return _wrap(x.data.copy(), None)       # sign of a bool is itself, as PyTorch
+    return apply1(ops.Sign, x)
+
+
+@public(method=True)
+def maximum(a, b):
+    """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the
+    gradient."""
+    return _t(a)._binary(ops.Maximum, b) if isinstance(a, Tensor) or not isinstance(b, Tensor) \
+        else b._binary(ops.Maximum, a, reverse=True)
+
+
+@public(method=True)
+def minimum(a, b):
+    """The elementwise minimum of a and b (NaN wins); at a tie each side gets half the
+    gradient."""
+    return _t(a)._binary(ops.Minimum, b) if isinstance(a, Tensor) or not isinstance(b, Tensor) \
+        else b._binary(ops.Minimum, a, reverse=True)
+
+
+@public(name="clip", method=True)
+@public(method=True)
+def clamp(x, min=None, max=None):
+    """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN. The
+    gradient passes where min <= x <= max (bounds included), else goes to the bound
+    that was picked, if it is a Tensor; a NaN input gets a zero gradient."""
+    if min is None and max is None:
+        raise ArgumentError("clamp: at least one of min and max must be given")
+    dt = result_type(x, *[b for b in (min, max) if b is not None])
+    if x.data.dtype != dt:
+        x = x.to(dt)
+    xd = x.data
+    lo = min.data if isinstance(min, Tensor) else min
+    hi = max.data if isinstance(max, Tensor) else max
+    keep = (xd >= lo) if lo is not None else True
+    if hi is not None:
+        keep = keep & (xd <= hi)
+    value = np.maximum(xd, lo) if lo is not None else xd
+    if hi is not None:
+        value = np.minimum(value, hi)
+    out = where(keep, x, np.asarray(value).astype(dt, copy=False))
+    for bound, picked in ((min, value == lo), (max, value == hi)):
+        if isinstance(bound, Tensor) and bound._node is not None:
+            out = where(~keep & picked & ~np.isnan(xd), bound, out)
+    return out
+
+
+@public
+def where(condition, x, y):
+    """Elements of x where condition holds, else of y; the unselected side gets zero
+    gradient (see README on NaN in unselected branches)."""
+    raw = condition.data if isinstance(condition, Tensor) else condition
+    if isinstance(raw, (np.ndarray, np.generic)) and raw.dtype != bool:
+        raise DtypeError(f"where: the condition must be bool, got a {raw.dtype} condition of "
+                         f"shape {raw.shape} (as PyTorch; compare it, e.g. `c != 0`)")
+    cond = np.asarray(raw, dtype=bool)
+    if not isinstance(x, Tensor):
+        if not isinstance(y, Tensor):
+            return Tensor(np.where(cond, x, y).astype(result_type(x, y), copy=False))
+        return _where(y, x, ~cond)
+    return _where(x, y, cond)
+
+
+@public(name="where", function=False, method=True)
+def _where_method(self, condition, other):
+    """x.where(condition, y): elements of x where condition holds, else of y."""
+    return where(condition, self, other)
+
+
+def _where(self, other, cond):
+    try:
+        return self._binary(ops.Where, other, cond)
+    except ShapeError:
+        raise ShapeError(f"where: condition {cond.shape}, x {self.data.shape} and y "
+                         f"{np.shape(getattr(other, 'data', other))} do not broadcast") from None

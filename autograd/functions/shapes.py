@@ -1,0 +1,224 @@
+"""Shape functions: reshape and view, flatten, squeeze/unsqueeze, permute, transpose,
+expand, cat/stack, split/chunk, and getitem (Tensor.__getitem__). The ones numpy can
+give as a view record a view (versions.register_view)."""
+import builtins
+
+import numpy as np
+
+from .. import ops
+from ..dtypes import result_type
+from ..errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
+from ..graph import applyn, register_view
+from ..public import public
+from ..tensor import Tensor
+from .arguments import _axes, _t
+
+
+def _view(x, cls, *args):
+    """Run a view op; a recorded result that shares memory is registered, so that an
+    in-place write to the buffer it sees can be refused (methods._inplace)."""
+    out = x._apply1(cls, *args)
+    if out._node is not None:
+        register_view(out)
+    return out
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        return tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+@public(method=True)
+def reshape(x, *shape):
+    """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
+    shape = _shape_arg(shape)
+    try:
+        return _view(x, ops.Reshape, shape)
+    except ShapeError:
+        raise ShapeError(f"reshape: cannot reshape a tensor of shape {x.data.shape} "
+                         f"({x.data.size} elements) to {shape}") from None
+
+
+@public(function=False, method=True)
+def view(x, *shape):
+    """reshape that refuses to copy: the result always shares memory with x."""
+    shape = _shape_arg(shape)
+    probe = x.data.view()
+    try:
+        probe.shape = shape
+    except AttributeError:
+        raise ShapeError(f"view: a tensor of shape {x.data.shape} and strides "
+                         f"{x.data.strides} cannot be viewed as {shape} without copying; "
+                         f"use .reshape(...) (or .contiguous().view(...))") from None
+    except ValueError:
+        pass                        # reshape raises the error that names the sizes
+    return reshape(x, *shape)
+
+
+@public(method=True)
+def flatten(x, start_dim=0, end_dim=-1):
+    """x with dims start_dim..end_dim merged into one."""
+    nd = x.data.ndim
+    s, e = _axes(x, (start_dim, end_dim), "flatten") or (0, 0)
+    if nd == 0:
+        return reshape(x, 1)
+    if s > e:
+        raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
+                            f"for a tensor of shape {x.data.shape}")
+    shape = x.data.shape
+    return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
+
+
+@public(method=True)
+def squeeze(x, dim=None):
+    """x without its size-1 dims (only those of `dim` if given)."""
+    shape = x.data.shape
+    if dim is None:
+        new = tuple(n for n in shape if n != 1)
+    else:
+        _axes(x, dim, "squeeze")
+        dims = {d % builtins.max(len(shape), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
+        new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
+    return x if new == shape else reshape(x, new)
+
+
+@public(method=True)
+def unsqueeze(x, dim):
+    """x with a size-1 dim inserted at `dim`."""
+    shape = x.data.shape
+    if not -len(shape) - 1 <= dim <= len(shape):
+        raise OutOfRangeError(f"unsqueeze: dim {dim} is out of range for a tensor of shape "
+                              f"{shape} (expected -{len(shape) + 1}..{len(shape)})")
+    dim = dim % (len(shape) + 1)
+    return reshape(x, shape[:dim] + (1,) + shape[dim:])
+
+
+@public(method=True)
+def permute(x, *dims):
+    """x with its dims reordered to `dims` (a view)."""
+    dims = _shape_arg(dims)
+    if sorted(d % builtins.max(x.data.ndim, 1) for d in dims) != list(range(x.data.ndim)):
+        raise ShapeError(f"permute: dims {dims} are not a permutation of the {x.data.ndim} "
+                         f"dims of a tensor of shape {x.data.shape}")
+    return _view(x, ops.Permute, tuple(d % x.data.ndim for d in dims))
+
+
+@public(method=True)
+def transpose(x, dim0, dim1):
+    """x with dims dim0 and dim1 swapped (a view)."""
+    nd = x.data.ndim
+    _axes(x, (dim0, dim1), "transpose")
+    if nd < 2:
+        return x
+    dims = list(range(nd))
+    dims[dim0 % nd], dims[dim1 % nd] = dims[dim1 % nd], dims[dim0 % nd]
+    return _view(x, ops.Permute, tuple(dims))
+
+
+@public(method=True)
+def expand(x, *sizes):
+    """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed
+    back."""
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.data.ndim
+    if lead < 0:
+        raise ShapeError(f"expand: cannot expand a tensor of shape {x.data.shape} to {sizes}")
+    shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    if shape == x.data.shape:
+        return x
+    return _view(x, ops.Expand, shape)
+
+
+@public(function=False, method=True)
+def expand_as(x, other):
+    """x expanded to other's shape."""
+    return expand(x, other.shape)
+
+
+@public(name="concat")
+@public
+def cat(tensors, dim=0):
+    """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ArgumentError("cat: expected a non-empty sequence of tensors")
+    tensors = [_t(t) for t in tensors]
+    dtype = result_type(*tensors)
+    tensors = [t.to(dtype) if t.data.dtype != dtype else t for t in tensors]
+    nd = tensors[0].data.ndim
+    if nd == 0:
+        raise ShapeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    try:
+        return applyn(ops.Cat, tensors, dim % nd)
+    except ValueError:
+        raise ShapeError(f"cat: tensors of shapes {[t.data.shape for t in tensors]} cannot be "
+                         f"joined along dim {dim}") from None
+
+
+@public
+def stack(tensors, dim=0):
+    """The tensors (all of one shape) joined along a new dim `dim`."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ArgumentError("stack: expected a non-empty sequence of tensors")
+    shapes = {t.shape for t in tensors}
+    if len(shapes) > 1:
+        raise ShapeError(f"stack: all tensors must have the same shape, got {sorted(shapes)}")
+    return cat([unsqueeze(t, dim) for t in tensors], dim)
+
+
+@public(method=True)
+def split(x, split_size, dim=0):
+    """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+    n = x.data.shape[dim]
+    sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
+        if isinstance(split_size, int) else list(split_size)
+    if builtins.sum(sizes) != n:
+        raise ShapeError(f"split: sizes {sizes} do not add up to {n}, the size of dim {dim} "
+                         f"of a tensor of shape {x.data.shape}")
+    lead = (slice(None),) * (dim % x.data.ndim)
+    out, start = [], 0
+    for s in sizes:
+        out.append(x[lead + (slice(start, start + s),)])
+        start += s
+    return tuple(out)
+
+
+@public(method=True)
+def chunk(x, chunks, dim=0):
+    """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
+    n = x.data.shape[dim]
+    return split(x, -(-n // chunks), dim)
+
+
+def getitem(x, index):
+    index = _index(index)
+    try:
+        return _view(x, ops.GetItem, index)
+    except IndexError as e:
+        raise OutOfRangeError(f"getitem: index {_show_index(index)} is out of range for a tensor "
+                         f"of shape {x.data.shape}: {e}") from None
+
+
+def _index(index):
+    """Tensors and lists in an index become arrays, so numpy indexes as PyTorch does."""
+    items = index if isinstance(index, tuple) else (index,)
+    out = []
+    for i in items:
+        if isinstance(i, Tensor):
+            i = i.data
+        elif isinstance(i, list):
+            i = np.asarray(i)
+            if i.size == 0:
+                i = i.astype(np.intp)          # x[[]]: an empty integer index, as PyTorch
+        if isinstance(i, np.ndarray) and i.dtype.kind == "f":
+            raise DtypeError(f"getitem: tensors used as indices must be integer or bool, got "
+                             f"{i.dtype} of shape {i.shape}")
+        out.append(i)
+    return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _show_index(index):
+    items = index if isinstance(index, tuple) else (index,)
+    return ", ".join(f"array{i.shape}" if isinstance(i, np.ndarray) else repr(i) for i in items)

@@ -1,0 +1,411 @@
+"""The elementwise primitives: arithmetic (with the scalar forms that record one input),
+powers, exp and log, sin and cos, the activations, sign and abs, maximum/minimum,
+where, and the dtype cast and contiguous copy. Each output element depends on the
+inputs' elements at its own position only (after broadcasting)."""
+import numpy as np
+
+from ..graph import CROSS, Primitive, _wrap, apply1, apply2, owns_buffer
+
+
+class Add(Primitive):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a + b
+
+    def backward(self, g):
+        return g, g
+
+
+class Sub(Primitive):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        return a - b
+
+    def backward(self, g):
+        return g, (-g if self.parents[1] is not None else None)
+
+
+class RSub(Primitive):
+    """``c - x`` for a constant c: one op instead of ``(-x) + c``."""
+    __slots__ = ()
+    same_shape = True
+
+    def forward(self, x, c):
+        return c - x
+
+    def backward(self, g):
+        return -g,
+
+
+class AddScalar(Primitive):
+    """x + c (and c + x) for a Python number c and a float x: one input, nothing saved,
+    the input's shape: cheaper to record and to run backward than Add with a constant."""
+    __slots__ = ()
+    same_shape = True
+    name = "Add"
+
+    def forward(self, x, c):
+        return x + c
+
+    def backward(self, g):
+        return g,
+
+
+class SubScalar(AddScalar):
+    """x - c for a Python number c and a float x."""
+    __slots__ = ()
+    name = "Sub"
+
+    def forward(self, x, c):
+        return x - c
+
+
+class MulScalar(Primitive):
+    """x * c (and c * x) for a Python number c and a float x."""
+    __slots__ = ("c",)
+    same_shape = True
+    name = "Mul"
+
+    def forward(self, x, c):
+        self.c = c
+        return x * c
+
+    def backward(self, g):
+        return g * self.c,
+
+
+class DivScalar(Primitive):
+    """x / c for a Python number c and a float x."""
+    __slots__ = ("c",)
+    same_shape = True
+    name = "Div"
+
+    def forward(self, x, c):
+        self.c = c
+        return x / c
+
+    def backward(self, g):
+        return g / self.c,
+
+
+class Mul(Primitive):
+    __slots__ = ()
+    saves_inputs = CROSS
+
+    def forward(self, a, b):
+        return a * b
+
+    def backward(self, g):
+        a, b = self.inputs()
+        pa, pb = self.parents
+        return (g * b if pa is not None else None), (g * a if pb is not None else None)
+
+
+class Div(Primitive):
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, a, b):
+        return a / b
+
+    def backward(self, g):
+        a, b = self.inputs()
+        ga = g / b
+        return ga, (-ga * a / b if self.parents[1] is not None else None)
+
+
+class Pow(Primitive):
+    """x ** c for a constant exponent c (a Python number)."""
+    __slots__ = ("c",)
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x, c):
+        self.c = c
+        return x ** c
+
+    def backward(self, g):
+        x, c = self.inputs()[0], self.c
+        if c == 0:      # d/dx x^0 = 0 everywhere, also at x = 0 (not 0 * x^-1 = NaN)
+            return apply2(Where, g, g.dtype.type(0), np.zeros(g.shape, bool)),
+        if c == 0.5:    # 1 / (2 sqrt x): -inf at -0, as PyTorch (x^-0.5 / 2 gives +inf)
+            return g * 0.5 / x ** 0.5,
+        return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
+
+
+class PowT(Primitive):
+    """a ** b with a Tensor exponent. d/db = a^b log a is taken as 0 where a == 0
+    (the limit PyTorch also uses), and is NaN for a < 0 as log a is."""
+    __slots__ = ()
+    saves_inputs = True
+
+    def forward(self, a, b):
+        if a.dtype.kind in "iu" and np.min(b, initial=0) < 0:
+            # integers to negative integer powers, as PyTorch: 1 ** -n = 1,
+            # (-1) ** -n = (-1) ** n, and 0 for any other base (1 / a^n truncated)
+            neg = np.less(b, 0)
+            out = np.power(a, np.where(neg, -b, b))
+            return np.where(neg, np.where(np.abs(a) == 1, out, 0), out).astype(out.dtype)
+        return np.power(a, b)
+
+    def backward(self, g):
+        a, b = self.inputs()
+        pa, pb = self.parents
+        ga = g * b * a ** (b - 1.0) if pa is not None else None
+        if pb is None:
+            return ga, None
+        # 0 where a == 0 and b >= 0 (the limit), else a^b log a (-inf * inf at 0^-1)
+        nonzero = self.saved[0] != 0
+        log_a = apply2(Where, apply1(Log, apply2(Where, a, 1.0, nonzero)), -np.inf, nonzero)
+        keep = nonzero | (np.asarray(self.saved[1]) < 0)
+        return ga, g * (a ** b) * apply2(Where, log_a, 0.0, keep)
+
+
+class Exp(Primitive):
+    """e^x; d/dx e^x = e^x (its output, which it saves)."""
+    __slots__ = ()
+    function = "exp"  # autograd.exp and Tensor.exp
+    method = True
+    same_shape = True
+
+    def forward(self, x):
+        self.saved = y = np.exp(x)
+        return y
+
+    def backward(self, g):
+        return g * self.output(self.saved),
+
+
+class Log(Primitive):
+    """Natural logarithm; d/dx log x = 1/x."""
+    __slots__ = ()
+    function = "log"  # autograd.log and Tensor.log
+    method = True
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.log(x)
+
+    def backward(self, g):
+        return g / self.inputs()[0],
+
+
+class Sin(Primitive):
+    """Sine; d/dx sin x = cos x."""
+    __slots__ = ()
+    function = "sin"  # autograd.sin and Tensor.sin
+    method = True
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.sin(x)
+
+    def backward(self, g):
+        return g * apply1(Cos, self.inputs()[0]),
+
+
+class Cos(Primitive):
+    """Cosine; d/dx cos x = -sin x."""
+    __slots__ = ()
+    function = "cos"  # autograd.cos and Tensor.cos
+    method = True
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.cos(x)
+
+    def backward(self, g):
+        return -(g * apply1(Sin, self.inputs()[0])),
+
+
+class Tanh(Primitive):
+    """Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+    __slots__ = ()
+    function = "tanh"  # autograd.tanh and Tensor.tanh
+    method = True
+    same_shape = True
+
+    def forward(self, x):
+        self.saved = y = np.tanh(x)
+        return y
+
+    def backward(self, g):
+        y = self.output(self.saved)
+        return g * (1.0 - y * y),
+
+
+class Sigmoid(Primitive):
+    """1 / (1 + e^-x), computed without overflow for any x."""
+    __slots__ = ()
+    function = "sigmoid"  # autograd.sigmoid and Tensor.sigmoid
+    method = True
+    same_shape = True
+
+    def forward(self, x):
+        z = np.exp(-np.abs(x))
+        y = np.where(x >= 0, 1.0 / (1.0 + z), z / (1.0 + z)).astype(x.dtype, copy=False)
+        self.saved = y
+        return y
+
+    def backward(self, g):
+        y = self.output(self.saved)
+        return g * (y * (1.0 - y)),
+
+
+class Softplus(Primitive):
+    """log(1 + e^x), stable for any x; d/dx = sigmoid(x) (0.5 at 0, as PyTorch: a
+    composite of relu and abs would give their kinks' 0 there, and 0 as its second
+    derivative)."""
+    __slots__ = ()
+    function = "softplus"  # autograd.softplus and Tensor.softplus
+    method = True
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.logaddexp(x, x.dtype.type(0))
+
+    def backward(self, g):
+        return g * apply1(Sigmoid, self.inputs()[0]),
+
+
+_INT_VIEW = {np.dtype(f): np.dtype(i) for f, i in (("f2", "i2"), ("f4", "i4"), ("f8", "i8"))}
+
+
+class Relu(Primitive):
+    """max(x, 0). Saves its output (which the next op usually keeps anyway) rather than
+    a mask: one pass and no bool array in forward, the mask made only in backward."""
+    __slots__ = ()
+    function = "relu"  # autograd.relu and Tensor.relu
+    method = True
+    floating = False  # an integer input keeps its dtype
+    same_shape = True
+    reuses_grad_buffer = True
+
+    def forward(self, x):
+        self.saved = y = np.maximum(0, x)      # (0, x): relu(-0) = -0, as PyTorch
+        return y
+
+    def backward(self, g):
+        # Selects, not multiplies (as PyTorch): an inf or NaN gradient where x <= 0 gives
+        # 0, not inf * 0 = NaN. The output is 0 where x <= 0, else x or NaN: "!= 0" lets
+        # a NaN input pass its gradient, as in PyTorch. The mask is a constant (relu'' = 0).
+        ints = _INT_VIEW.get(g.dtype) if isinstance(g, np.ndarray) else None   # traced too
+        if ints is not None:
+            # First order: the gradient's bits times the bool mask, an integer product
+            # (no inf * 0), so a select without np.where / putmask / copyto(where=), which
+            # branch per element on a random mask (10x slower at 512 x 1024). Into g's own
+            # buffer when the engine says no one else sees it (-4% of an MLP step at
+            # B=512, H=1024: one B x H array less to allocate and fill).
+            if owns_buffer(g):
+                bits = g.view(ints)
+                np.multiply(bits, self.saved != 0, out=bits)
+                return g,
+            return np.multiply(g.view(ints), self.saved != 0).view(g.dtype),
+        return apply2(Where, g, g.dtype.type(0), self.saved != 0),
+
+
+class Sign(Primitive):
+    """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch). Its gradient is zeros made
+    fresh, with no graph (PyTorch's zeros_like): zeros computed from g would carry g's
+    graph into a second derivative and meet an infinite factor there (sign(x) * x at
+    x = inf: 0 * inf = NaN)."""
+    __slots__ = ()
+    same_shape = True
+
+    def forward(self, x):
+        s = np.sign(x)
+        return np.asarray(np.nan_to_num(s, nan=0.0) if s.dtype.kind == "f" else s)  # (0-d)
+
+    def backward(self, g):
+        if isinstance(g, (np.ndarray, np.generic)):     # (a first-order 0-d gradient
+            return np.zeros_like(g),                    # may be a numpy scalar)
+        return _wrap(np.zeros_like(g.data), None),
+
+
+class Abs(Primitive):
+    """|x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
+    __slots__ = ()
+    function = "abs"  # autograd.abs and Tensor.abs
+    method = True
+    floating = False  # an integer input keeps its dtype
+    same_shape = True
+
+    def forward(self, x):
+        self.saved = np.nan_to_num(np.sign(x), nan=0.0)
+        return np.abs(x)
+
+    def backward(self, g):
+        return g * self.saved,
+
+
+class Maximum(Primitive):
+    """Elementwise max; at ties each input gets half the gradient (as PyTorch)."""
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return np.maximum(a, b)
+
+    def backward(self, g):
+        # a gets g, 0 where a loses (selected, as PyTorch: an inf gradient gives 0, not
+        # inf * 0), g / 2 at a tie; b the same. A NaN on either side neither loses nor
+        # ties, so both get the whole gradient (PyTorch's rule).
+        a, b = self.saved
+        tie = a == b
+        if tie.any():
+            g = g * (1.0 - tie * np.asarray(0.5, g.dtype))
+        pa, pb = self.parents
+        zero = g.dtype.type(0)
+        return (apply2(Where, g, zero, ~(a < b)) if pa is not None else None,
+                apply2(Where, g, zero, ~(a > b)) if pb is not None else None)
+
+
+class Minimum(Maximum):
+    __slots__ = ()
+
+    def forward(self, a, b):
+        self.saved = (b, a)        # min(a, b): Maximum's weights with the inputs swapped
+        return np.minimum(a, b)
+
+
+class Where(Primitive):
+    """where(cond, a, b); the unselected input gets exact zeros."""
+    __slots__ = ("cond",)
+
+    def forward(self, a, b, cond):
+        self.cond = cond
+        return np.where(cond, a, b)
+
+    def backward(self, g):
+        pa, pb = self.parents
+        zero = g.dtype.type(0)
+        return (apply2(Where, g, zero, self.cond) if pa is not None else None,
+                apply2(Where, g, zero, ~self.cond) if pb is not None else None)
+
+
+class Copy(Primitive):
+    """A C-contiguous copy (clone, contiguous): the gradient passes unchanged."""
+    __slots__ = ()
+    same_shape = True
+
+    def forward(self, x):
+        return np.array(x, order="C", copy=True)
+
+    def backward(self, g):
+        return g,
+
+
+class Cast(Primitive):
+    __slots__ = ()
+
+    def forward(self, x, dtype):
+        return x.astype(dtype)
+
+    def backward(self, g):
+        return apply1(Cast, g, self.parents[0].dtype),
