@@ -435,10 +435,11 @@ class Module:
         errors = []
         pre_hooked = list(self._hooked_modules("_load_state_dict_pre_hooks"))
         if pre_hooked:
+            metadata = getattr(state_dict, "_metadata", None) or {}   # PyTorch's versions
             state_dict = dict(state_dict)
             for dot, m, hooks in pre_hooked:
                 for hook in hooks:
-                    hook(m, state_dict, dot, {}, strict, [], [], errors)
+                    hook(m, state_dict, dot, metadata.get(dot[:-1], {}), strict, [], [], errors)
         entries = dict(self._state_entries())
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]

@@ -34,6 +34,7 @@ class _BatchNorm(Module):
             self.register_buffer("running_mean", _wrap(np.zeros(num_features, dt), None))
             self.register_buffer("running_var", _wrap(np.ones(num_features, dt), None))
             self.register_buffer("num_batches_tracked", _wrap(np.array(0, np.int64), None))
+            self.register_load_state_dict_pre_hook(_keep_num_batches_tracked)
         else:
             self.register_buffer("running_mean", None)
             self.register_buffer("running_var", None)
@@ -75,6 +76,17 @@ class _BatchNorm(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+def _keep_num_batches_tracked(module, state_dict, prefix, local_metadata, *args):
+    """PyTorch's rule for checkpoints older than the counter (no state-dict version
+    recorded, or one below 2): a missing ``num_batches_tracked`` is not an error, the
+    module keeps its own count."""
+    key = prefix + "num_batches_tracked"
+    version = local_metadata.get("version")
+    if (key not in state_dict and module.num_batches_tracked is not None
+            and (version is None or version < 2)):
+        state_dict[key] = module.num_batches_tracked
 
 
 class BatchNorm1d(_BatchNorm):

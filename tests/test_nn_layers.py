@@ -258,6 +258,48 @@ def test_batchnorm_cumulative_average_and_untracked():
     x = batches[0]
     ref = (x - x.mean((0, 2, 3), keepdims=True)) / np.sqrt(x.var((0, 2, 3), keepdims=True) + 1e-5)
     np.testing.assert_allclose(free(ag.tensor(x)).data, ref, atol=1e-12)
+
+
+@pytest.mark.parametrize("nested", [False, True])
+def test_batchnorm_loads_a_checkpoint_older_than_num_batches_tracked_as_pytorch(nested):
+    """A state dict without num_batches_tracked (PyTorch's checkpoints before its version 2
+    of BatchNorm) loads strictly, and the module keeps its own count, as PyTorch's
+    _load_from_state_dict; with version 2 recorded (PyTorch's _metadata) the key is
+    missing, in both."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(2)
+    ours = nn.Sequential(nn.Linear(3, 3, dtype=F64), nn.BatchNorm1d(3, dtype=F64))
+    theirs = torch.nn.Sequential(torch.nn.Linear(3, 3), torch.nn.BatchNorm1d(3)).double()
+    if not nested:
+        ours, theirs = ours[1], theirs[1]
+    for _ in range(3):
+        x = rng.standard_normal((4, 3))
+        ours(ag.tensor(x))
+        theirs(torch.from_numpy(x))
+    prefix = "1." if nested else ""
+    source = nn.Sequential(nn.Linear(3, 3, dtype=F64), nn.BatchNorm1d(3, dtype=F64))
+    source[1].running_mean.data[:] = [1.0, 2.0, 3.0]
+    old = {k[len("" if nested else "1."):]: v.numpy() for k, v in source.state_dict().items()
+           if (nested or k.startswith("1.")) and not k.endswith("num_batches_tracked")}
+    result = ours.load_state_dict(old)
+    theirs_result = theirs.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in old.items()})
+    assert result.missing_keys == theirs_result.missing_keys == []
+    bn, tbn = (ours[1], theirs[1]) if nested else (ours, theirs)
+    assert int(bn.num_batches_tracked.data) == int(tbn.num_batches_tracked) == 3
+    np.testing.assert_array_equal(bn.running_mean.data, tbn.running_mean.numpy())
+    np.testing.assert_array_equal(bn.running_mean.data, [1.0, 2.0, 3.0])
+
+    class Versioned(dict):
+        _metadata = {prefix[:-1]: {"version": 2}}
+    current = Versioned(old)
+    tcurrent = theirs.state_dict()
+    del tcurrent[prefix + "num_batches_tracked"]
+    for module, sd in ((ours, current), (theirs, tcurrent)):
+        with pytest.raises(Exception, match=f"Missing key.*{prefix}num_batches_tracked"):
+            module.load_state_dict(sd)
+    assert (ours.load_state_dict(current, strict=False).missing_keys
+            == theirs.load_state_dict(tcurrent, strict=False).missing_keys
+            == [prefix + "num_batches_tracked"])
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(2).train()(ag.ones(1, 2))
 
