@@ -220,12 +220,29 @@ class GeluSlope(Primitive):
 _ONE_OVER_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT_HALF = math.sqrt(0.5)
 # Abramowitz & Stegun 7.1.26: erfc(z) ~= t (a1 + t (a2 + ... + t a5)) exp(-z^2),
-# t = 1 / (1 + p z), z >= 0: |error| <= 1.5e-7.
+# t = 1 / (1 + p z), z >= 0: |error| <= 1.5e-7. Here z = |x| / sqrt 2, so
+# t = K / (K + |x|) with K = sqrt 2 / p (one division, no reciprocal: 0.19 against
+# 0.31 ns per element in L2 here), and with t' = lam t, lam^5 = -a5 / 2, the polynomial
+# -erfc / 2 = t'^5 + b4 t'^4 + ... + b1 t' is monic (Horner without its first product).
 _AS_P = 0.3275911
-_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)
-_AS_HALF_A = tuple(-0.5 * a for a in _AS_A)      # -erfc / 2 directly
+_AS_A = (1.061405429, -1.453152027, 1.421413741, -0.284496736, 0.254829592)   # a5 ... a1
+_AS_K = math.sqrt(2.0) / _AS_P
+_AS_LAM = -(0.5 * _AS_A[0]) ** 0.2
+_AS_B = tuple(-0.5 * a / _AS_LAM ** k for a, k in zip(_AS_A[1:], (4, 3, 2, 1)))   # b4 ... b1
+
+
+def _f32(value):
+    """A 0-d float32 array: as a ufunc operand ~0.35 us a call cheaper than a scalar."""
+    a = np.array(value, np.float32)
+    a.flags.writeable = False
+    return a
+
+
+_G_K, _G_LAM_K, _G_HALF, _G_MINUS_HALF, _G_PDF = (
+    _f32(_AS_K), _f32(_AS_LAM * _AS_K), _f32(0.5), _f32(-0.5), _f32(_ONE_OVER_SQRT_2PI))
+_G_B = tuple(_f32(b) for b in _AS_B)
 _SIGN_BIT = np.uint32(0x80000000)
-_BLOCK = 1 << 15     # elements per block: 128 KB of float32, the 5 arrays stay in L2
+_BLOCK = 1 << 15     # elements per block: 128 KB of float32 (1 << 16: the same here)
 
 
 def gelu_and_slope(x):
@@ -258,31 +275,34 @@ def _gelu_f32(x):
 
 def _gelu_block(x, y, slope, t, e, bits):
     """y = GELU(x), slope = its derivative, for a float32 block; t, e, bits: scratch.
-    25 passes, all of them SIMD loops in numpy (np.sign, np.where and masked copies,
-    10-50x slower per element here, are avoided: the sign is copied bitwise)."""
-    f = np.float32
+    23 passes, all of them SIMD loops in numpy (np.sign, np.where, np.copysign and
+    masked copies, 4-50x slower per element here, are avoided: the sign is copied
+    bitwise); outputs as positional arguments. (16, 64, 512): 3.05 ms against 3.42 ms
+    for the 25-pass form with a reciprocal (thread CPU time, best of 9, AMD EPYC)."""
+    mul, add = np.multiply, np.add
     t, e, bits = t[:len(x)], e[:len(x)], bits[:len(x)]
-    np.abs(x, out=t)                          # t = 1 / (1 + p |x| / sqrt 2)
-    t *= f(_AS_P * _SQRT_HALF)
-    t += f(1.0)
-    np.reciprocal(t, out=t)
-    np.multiply(t, f(_AS_HALF_A[0]), out=y)   # Horner, in the output's block
-    for a in _AS_HALF_A[1:]:
-        y += f(a)
-        y *= t
-    np.multiply(x, x, out=e)                  # e = exp(-x^2 / 2)
-    e *= f(-0.5)
-    np.exp(e, out=e)
-    y *= e                                    # -erfc(|x| / sqrt 2) / 2
-    y += f(0.5)                               # erf(|x| / sqrt 2) / 2, >= 0
-    np.bitwise_and(x.view(np.uint32), _SIGN_BIT, out=bits)
+    np.abs(x, t)                              # t' = lam K / (K + |x|)
+    add(t, _G_K, t)
+    np.divide(_G_LAM_K, t, t)
+    b4, b3, b2, b1 = _G_B
+    add(t, b4, y)                             # Horner, in the output's block
+    for b in (b3, b2, b1):
+        mul(y, t, y)
+        add(y, b, y)
+    mul(y, t, y)
+    mul(x, x, e)                              # e = exp(-x^2 / 2)
+    mul(e, _G_MINUS_HALF, e)
+    np.exp(e, e)
+    mul(y, e, y)                              # -erfc(|x| / sqrt 2) / 2
+    add(y, _G_HALF, y)                        # erf(|x| / sqrt 2) / 2, >= 0
+    np.bitwise_and(x.view(np.uint32), _SIGN_BIT, bits)
     y_bits = y.view(np.uint32)
-    np.bitwise_or(y_bits, bits, out=y_bits)   # erf(x / sqrt 2) / 2: x's sign
-    y += f(0.5)                               # Phi(x)
-    np.multiply(x, e, out=slope)              # slope = Phi + x phi(x)
-    slope *= f(_ONE_OVER_SQRT_2PI)
-    slope += y
-    y *= x                                    # y = x Phi
+    np.bitwise_or(y_bits, bits, y_bits)       # erf(x / sqrt 2) / 2: x's sign
+    add(y, _G_HALF, y)                        # Phi(x)
+    mul(x, e, slope)                          # slope = Phi + x phi(x)
+    mul(slope, _G_PDF, slope)
+    add(slope, y, slope)
+    mul(y, x, y)                              # y = x Phi
 
 
 class Normalize(Primitive):
