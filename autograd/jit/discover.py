@@ -8,6 +8,7 @@ nothing computed from them is mistaken for a constant; between calls the ``State
 checks what makes a program stale (an array replaced, a module's train/eval mode, an
 optimizer's state or groups replaced).
 """
+import operator
 import types
 
 import numpy as np
@@ -26,16 +27,96 @@ def _code_names(code, seen):
     return names
 
 
+_SCALARS = (int, float, complex, str, bytes, type(None), np.generic)
+_CELL = object()            # the key of a closure cell's contents
+_OWN = ("autograd", "nn", "viz")
+
+
+def _is_scalar(v):
+    return isinstance(v, _SCALARS) or (type(v) is tuple and all(_is_scalar(i) for i in v))
+
+
+class Slots:
+    """The places the walk read a value from (a closure cell, a global, a dict's or a
+    list's item, a module's public attribute or submodule, parameter or buffer): a value
+    there is a constant of the trace, so a change of it makes the program stale."""
+
+    def __init__(self):
+        self.places = {}            # id(container) -> (container, [keys])
+
+    def add(self, container, key):
+        c = _CELLS if key is _CELL else container
+        entry = self.places.setdefault(id(c), (c, []))
+        entry[1].append(container if key is _CELL else key)
+
+    def snapshot(self):
+        """Per container: (container, getter of its values, their ids, the values, which
+        are compared by ==), as they are now."""
+        out = []
+        for c, keys in self.places.values():
+            if c is _CELLS:
+                c = tuple(keys)
+                get = _cell_contents
+            else:
+                get = operator.itemgetter(*keys) if len(keys) > 1 else _one(keys[0])
+            try:
+                values = get(c)
+            except (KeyError, IndexError, ValueError):
+                continue
+            out.append((c, get, tuple(map(id, values)), values,
+                        tuple(_is_scalar(v) for v in values)))
+        return tuple(out)
+
+
+_CELLS = object()               # the container of all closure cells
+
+
+def _cell_contents(cells):
+    return tuple(c.cell_contents for c in cells)
+
+
+def _one(key):
+    return lambda c: (c[key],)
+
+
+def _unchanged(values, get, ids, old, by_value):
+    """True if the values `get` reads now are `old` (the same objects, or equal scalars
+    of the same type)."""
+    try:
+        now = get(values)
+    except (KeyError, IndexError, ValueError):
+        return False
+    if tuple(map(id, now)) == ids:
+        return True
+    return all(a is b or (eq and type(a) is type(b) and a == b)
+               for a, b, eq in zip(now, old, by_value))
+
+
+def _read(container, key):
+    return container.cell_contents if key is _CELL else container[key]
+
+
 def discover(fn):
-    """(tensors, modules, optimizers, schedulers) reachable from function `fn`, each in
-    walk order."""
+    """(tensors, modules, optimizers, schedulers, Slots) reachable from function `fn`,
+    each in walk order."""
     from nn.module import Module
     from nn.optim.lr_scheduler import LRScheduler
     from nn.optim.optimizer import Optimizer
     found = {"tensors": {}, "modules": {}, "optimizers": {}, "schedulers": {}}
+    slots = Slots()
     seen = set()
 
-    def visit(obj, depth):
+    def visit_in(container, key, depth, record=True):
+        """Visit the value at `container[key]`, noting the place (unless not `record`)."""
+        try:
+            v = _read(container, key)
+        except ValueError:                  # an empty cell
+            return
+        if record and not isinstance(v, (types.ModuleType, type)):
+            slots.add(container, key)
+        visit(v, depth, record)
+
+    def visit(obj, depth, record=True):
         if id(obj) in seen or depth > _MAX_DEPTH:
             return
         seen.add(id(obj))
@@ -44,54 +125,68 @@ def discover(fn):
         elif isinstance(obj, Module):
             for m in obj.modules():
                 found["modules"][id(m)] = m
+                for d in (m._modules, m._parameters, m._buffers):
+                    for k in d:
+                        slots.add(d, k)
+                d = vars(m)
+                for k, v in d.items():
+                    if k[0] != "_" and k != "training" and not isinstance(v, (dict, Module)):
+                        slots.add(d, k)
             for t in list(obj.parameters()) + list(obj.buffers()):
                 found["tensors"][id(t)] = t
             for v in vars(obj).values():
                 if not isinstance(v, (dict, Module)):
-                    visit(v, depth + 1)
+                    visit(v, depth + 1, record)
         elif isinstance(obj, Optimizer):
             found["optimizers"][id(obj)] = obj
             for g in obj.param_groups:
                 for p in g["params"]:
                     found["tensors"][id(p)] = p
         elif isinstance(obj, LRScheduler):
-            found["schedulers"][id(obj)] = obj
-            visit(vars(obj), depth + 1)
-        elif isinstance(obj, (list, tuple, set, frozenset)):
+            found["schedulers"][id(obj)] = obj      # its numbers change every step
+            visit(vars(obj), depth + 1, False)
+        elif (isinstance(getattr(obj, "__wrapped__", None), types.FunctionType)
+              and not isinstance(obj, types.FunctionType)):
+            # a compiled step (or another wrapper object): what it calls, not its counters
+            visit_function(obj.__wrapped__, depth + 1, record)
+        elif isinstance(obj, list):
+            for i in range(min(len(obj), 1000)):
+                visit_in(obj, i, depth + 1, record)
+        elif isinstance(obj, (tuple, set, frozenset)):
             for v in list(obj)[:1000]:
-                visit(v, depth + 1)
+                visit(v, depth + 1, record)
         elif isinstance(obj, dict):
-            for v in list(obj.values())[:1000]:
-                visit(v, depth + 1)
+            for k in list(obj)[:1000]:
+                visit_in(obj, k, depth + 1, record)
         elif isinstance(obj, (types.FunctionType, types.MethodType)):
-            visit_function(obj, depth + 1)
+            visit_function(obj, depth + 1, record)
         elif isinstance(obj, (types.ModuleType, type, np.ndarray, str, bytes, int, float)):
             return
         elif hasattr(obj, "__dict__"):
-            visit(vars(obj), depth + 1)
+            visit(vars(obj), depth + 1, record)
 
-    def visit_function(f, depth):
+    def visit_function(f, depth, record=True):
         if isinstance(f, types.MethodType):
-            visit(f.__self__, depth)
+            visit(f.__self__, depth, record)
             f = f.__func__
+        # gradgraph's own functions: their globals are its state (version counters), not
+        # the user's settings
+        record = record and f.__globals__.get("__name__", "").split(".")[0] not in _OWN
         for cell in f.__closure__ or ():
-            try:
-                visit(cell.cell_contents, depth)
-            except ValueError:                  # an empty cell
-                pass
+            visit_in(cell, _CELL, depth, record)
         g = f.__globals__
         for name in _code_names(f.__code__, set()):
             if name in g:
-                visit(g[name], depth)
+                visit_in(g, name, depth, record)
         for d in f.__defaults__ or ():
-            visit(d, depth)
+            visit(d, depth, record)
 
     if isinstance(fn, (types.FunctionType, types.MethodType)):
         visit_function(fn, 0)
     else:
         visit(fn, 0)
     return tuple(list(found[k].values())
-                 for k in ("tensors", "modules", "optimizers", "schedulers"))
+                 for k in ("tensors", "modules", "optimizers", "schedulers")) + (slots,)
 
 
 class State:
@@ -100,28 +195,45 @@ class State:
 
     def __init__(self, tensors, modules, optimizers):
         self.arrays = [(t, t.data) for t in tensors]
+        self.nodes = [(t, t._node) for t in tensors]     # requires_grad_ flips a leaf's node
         self.modes = [(m, m.training) for m in modules]
         self.opts = [(o, o.state, o.param_groups, [g["params"] for g in o.param_groups])
                      for o in optimizers]
-        self.grads = ()         # (tensor, .grad) pairs a program expects on entry
+        self.grads = ()         # (leaf, its .grad, that .grad's array) at the trace's entry
         self.inlined = ()       # (inline, args, kwargs, key): calls replayed as numpy
         self.slots = ()         # (container, key, value) those calls' records name
+        self.values = ()        # Slots.snapshot(): Python values the program assumes
+        self.modules = modules
 
     def current(self):
         for t, a in self.arrays:
             if t.data is not a:
                 return False
+        for t, node in self.nodes:
+            if t._node is not node:
+                return False
+            meta = node.meta if node is not None else None
+            if meta and (meta.get("hooks") or meta.get("post_hooks")):
+                return False                # a hook registered since: see step._hooked
         for m, mode in self.modes:
-            if m.training is not mode:
+            if m.training is not mode or m._forward_hooks or m._forward_pre_hooks:
+                return False
+        for c, get, ids, old, by_value in self.values:
+            if not _unchanged(c, get, ids, old, by_value):
                 return False
         for o, state, groups, params in self.opts:
-            if o.state is not state or o.param_groups is not groups:
+            if o.state is not state or o.param_groups is not groups or len(groups) != len(params):
                 return False
             for g, p in zip(groups, params):
                 if g["params"] is not p:
                     return False
-        for t, g in self.grads:
-            if t.grad is not g:
+        for t, g, a in self.grads:
+            now = t.grad
+            if g is None or now is None:
+                if now is not g:            # a gradient the trace did not have, or lacks one
+                    return False
+            elif now is not g and (type(a) is not np.ndarray or type(now.data) is not np.ndarray
+                                   or now.data.shape != a.shape or now.data.dtype != a.dtype):
                 return False
         for c, k, v in self.slots:
             if c.get(k) is not v:
@@ -130,3 +242,12 @@ class State:
             if inline(*args, **kwargs) != key:
                 return False
         return True
+
+    def prepare(self):
+        """Before a replay: the gradients the step accumulates into hold what the leaves'
+        ``.grad`` hold now (the program reads the arrays the trace found there)."""
+        for t, g, a in self.grads:
+            if g is not None:
+                now = t.grad.data
+                if now is not a:
+                    np.copyto(a, now)

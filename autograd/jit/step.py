@@ -1,6 +1,7 @@
 """``CompiledStep``: the programs of one compiled function, and when each runs."""
 import functools
 import random
+import threading
 import warnings
 
 import numpy as np
@@ -20,6 +21,11 @@ for _name, _what in (("item", ".item()"), ("tolist", ".tolist()"), ("__bool__", 
                      ("__float__", "float(tensor)"), ("__int__", "int(tensor)"),
                      ("__index__", "int(tensor)"), ("__repr__", "printing a tensor")):
     tracer.CONVERSIONS[getattr(Tensor, _name).__code__] = _what
+
+
+# One trace at a time in the process: a trace swaps numpy in gradgraph's modules and
+# the default generator for everyone, and puts them back when it ends.
+_TRACING = threading.RLock()
 
 
 class _Entry:
@@ -51,8 +57,15 @@ class CompiledStep:
         self.replays = 0
         self.warned = set()
         self.failed_guards = set()
+        self.lock = threading.RLock()     # a program's buffers serve one call at a time
 
     def __call__(self, *args, **kwargs):
+        if tracer.active() is not None:     # inside another compiled step's trace: part of it
+            return self.fn(*args, **kwargs)
+        with self.lock:
+            return self._call(args, kwargs)
+
+    def _call(self, args, kwargs):
         self.calls += 1
         if self.calls <= self.warmup:
             return self.fn(*args, **kwargs)
@@ -61,6 +74,7 @@ class CompiledStep:
         if type(entry) is str:
             return self.fn(*args, **kwargs)
         if entry is not None and entry.state.current():
+            entry.state.prepare()
             if entry.checks:
                 entry.checks -= 1
                 return self._checked(entry, args, kwargs, arrays)
@@ -79,7 +93,8 @@ class CompiledStep:
             self._eager(key, f"more than max_programs={self.max_programs} traces")
             return self.fn(*args, **kwargs)
         self.traces += 1
-        return self._trace(key, args, kwargs)
+        with _TRACING:
+            return self._trace(key, args, kwargs)
 
     def _checked(self, entry, args, kwargs, arrays):
         """A replay compared bit for bit with the eager step from the same state."""
@@ -107,7 +122,13 @@ class CompiledStep:
                           f"{reason}", stacklevel=3)
 
     def _trace(self, key, args, kwargs):
-        tensors, modules, optimizers, schedulers = discover(self.fn)
+        tensors, modules, optimizers, schedulers, slots = discover(self.fn)
+        hooked = _hooked(tensors, modules)
+        if hooked is not None:
+            if self.strict:
+                raise tracer.Escape(f"compile: the step cannot be replayed: {hooked}")
+            self._eager(key, hooked)
+            return self.fn(*args, **kwargs)
         state = State(tensors, modules, optimizers)
         rec = Recorder(self.strict)
         swapped = [(t, t.data) for t in tensors if type(t.data) is np.ndarray]
@@ -126,6 +147,7 @@ class CompiledStep:
         targs = [as_input(a) for a in args]
         tkwargs = {k: as_input(kwargs[k]) for k in sorted(kwargs)}   # _signature's order
         leaves = [t for t in tensors if t.requires_grad and t.is_leaf]
+        entry_grads = [(t, t.grad, None if t.grad is None else t.grad.data) for t in leaves]
         rec.sync = lambda: tuple((t, t.grad, None if t.grad is None else plain(t.grad.data))
                                  for t in leaves)
         np_state, py_state = np.random.get_state(), random.getstate()
@@ -159,6 +181,17 @@ class CompiledStep:
                     if g.data is not data:
                         rec.escapes.append("a gradient's array replaced inside the step")
         spec, outs = _flatten(out)
+        if _requires_grad(out) and all(g is e[1] for (_t, g, _a), e in zip(final, entry_grads)):
+            # no backward ran and a result's graph is unused: a forward whose result is
+            # differentiated later, but a replay's results are detached. It runs eagerly
+            # (this call's result keeps its graph)
+            if self.strict:
+                raise tracer.Escape(f"compile: {getattr(self.fn, '__qualname__', self.fn)} "
+                                    f"returns a tensor that requires grad")
+            self._eager(key, "it returns a tensor that requires grad (a replay's results are "
+                        "detached: compile the whole step, backward included)")
+            _untrace_result(out)
+            return out
         result = _rebuild(spec, [np.array(o, copy=True) for o in outs])
         reason = (rec.escapes[0] if rec.escapes else
                   "numpy's global random generator used" if _changed(np.random.get_state(), np_state)
@@ -180,12 +213,13 @@ class CompiledStep:
         entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
                                 outs, contiguous)
         entry.state = state
+        state.values = slots.snapshot()    # the Python values the step sees, as the trace left them
         state.inlined = rec.inlined
         state.slots = tuple(_state_slots(optimizers))
-        first = rec.code[0] if rec.code else None
-        if not (first is not None and first[0] == "host" and first[5]):
-            # no zero_grad first: the step accumulates into the .grad it finds
-            state.grads = _pairs(final)
+        # the .grad a leaf has on entry is read (accumulated into) unless the step's
+        # first call (zero_grad) resets it
+        cleared = _cleared(rec.code[0] if rec.code else None)
+        state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         entry.watched = (tensors, optimizers, schedulers)
         entry.checks = self.check
         if spec == ("T",):                       # one tensor returned (the loss)
@@ -196,6 +230,57 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+def _hooked(tensors, modules):
+    """Why the step cannot be replayed if a tensor or module it reaches has a hook (Python
+    that backward or a module call runs: a replay would not run it), else None."""
+    for t in tensors:
+        meta = t._node.meta if t._node is not None else None
+        if meta and (meta.get("hooks") or meta.get("post_hooks")):
+            return (f"a hook on a tensor of shape {t.data.shape} (register_hook or "
+                    f"register_post_accumulate_grad_hook: Python a replay would not run)")
+    for m in modules:
+        if m._forward_hooks or m._forward_pre_hooks:
+            return (f"a forward hook on a {type(m).__name__} (Python a replay would not run)")
+    return None
+
+
+def _requires_grad(out):
+    """True if `out` holds a tensor whose graph no backward has run through yet."""
+    if isinstance(out, Tensor):
+        node = out.grad_fn
+        return node is not None and node.saved is not None
+    if type(out) in (tuple, list):
+        return any(_requires_grad(x) for x in out)
+    if type(out) is dict:
+        return any(_requires_grad(x) for x in out.values())
+    return False
+
+
+def _untrace_result(out):
+    """The tensors of a traced step's return value on plain arrays again."""
+    if isinstance(out, Tensor):
+        out.data = plain(out.data)
+    elif type(out) in (tuple, list):
+        for x in out:
+            _untrace_result(x)
+    elif type(out) is dict:
+        for x in out.values():
+            _untrace_result(x)
+
+
+def _cleared(first):
+    """The ids of the leaves whose gradient instruction `first`, if it is a call of an
+    optimizer's or module's ``zero_grad``, resets (their value on entry is not read)."""
+    if first is None or first[0] != "host" or not first[5] or not first[2]:
+        return set()
+    owner = first[2][0]
+    if hasattr(owner, "param_groups"):
+        return {id(p) for g in owner.param_groups for p in g["params"]}
+    if hasattr(owner, "parameters"):
+        return {id(p) for p in owner.parameters()}
+    return set()
 
 
 def _state_arrays(optimizers):
