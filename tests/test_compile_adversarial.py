@@ -834,3 +834,175 @@ def test_compiled_forward_differentiated_outside_runs_eagerly():
         f = ag.compile(mlp(), strict=True)
         for i in range(3):
             f(data(i)[0])
+
+
+# --- every layer and loss of nn, compiled --------------------------------------------------
+class _Seq(nn.Module):
+    """(8, 12) -> (8, 3, 4) -> `body` -> (8, 12) -> Linear -> (8, 5)."""
+
+    def __init__(self, body, pair=False):
+        super().__init__()
+        self.body, self.pair, self.head = body, pair, nn.Linear(12, 5)
+
+    def forward(self, x):
+        h = x.reshape(x.shape[0], 3, 4)
+        h = self.body(h, h) if self.pair else self.body(h)
+        if isinstance(h, tuple):
+            h = h[0]
+        return self.head(h.reshape(x.shape[0], 12))
+
+
+class _Attention(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.mha = nn.MultiheadAttention(4, 2, dropout=0.1, batch_first=True)
+
+    def forward(self, h):
+        out, weights = self.mha(h, h, h, is_causal=False)
+        return out + weights.sum() * 0
+
+
+class _Dict(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.d = nn.ModuleDict({"a": nn.Linear(12, 16), "b": nn.Linear(16, 5)})
+
+    def forward(self, x):
+        return self.d["b"](self.d["a"](x).relu())
+
+
+def _enc():
+    return nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.1, batch_first=True)
+
+
+def _dec():
+    return nn.TransformerDecoderLayer(4, 2, dim_feedforward=8, dropout=0.1, batch_first=True)
+
+
+LAYERS = {
+    "batchnorm2d": lambda: nn.Sequential(nn.Unflatten(1, (3, 2, 2)), nn.BatchNorm2d(3),
+                                         nn.Flatten(), nn.Linear(12, 5)),
+    "avgpool-conv": lambda: nn.Sequential(nn.Unflatten(1, (1, 4, 3)), nn.Conv2d(1, 2, 3, padding=1),
+                                          nn.AvgPool2d(2), nn.Flatten(), nn.Linear(4, 5)),
+    "rmsnorm": lambda: nn.Sequential(nn.Linear(12, 16), nn.RMSNorm(16), nn.Linear(16, 5)),
+    "identity": lambda: nn.Sequential(nn.Linear(12, 16), nn.Identity(), nn.Tanh(), nn.Linear(16, 5)),
+    "softmax": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softmax(1), nn.Linear(16, 5)),
+    "logsoftmax": lambda: nn.Sequential(nn.Linear(12, 16), nn.LogSoftmax(1), nn.Linear(16, 5)),
+    "moduledict": _Dict,
+    "modulelist": lambda: nn.Sequential(*nn.ModuleList([nn.Linear(12, 16), nn.SiLU(),
+                                                        nn.Linear(16, 5)])),
+    "mlp": lambda: nn.MLP(12, [16, 16], 5),
+    "mha": lambda: _Seq(_Attention()),
+    "encoder-layer": lambda: _Seq(_enc()),
+    "decoder-layer": lambda: _Seq(_dec(), pair=True),
+    "encoder": lambda: _Seq(nn.TransformerEncoder(_enc(), 2, norm=nn.LayerNorm(4))),
+    "decoder": lambda: _Seq(nn.TransformerDecoder(_dec(), 2), pair=True),
+    "transformer": lambda: _Seq(nn.Transformer(4, 2, 1, 1, dim_feedforward=8, dropout=0.1,
+                                               batch_first=True), pair=True),
+    "layernorm-no-bias": lambda: nn.Sequential(nn.Linear(12, 16), nn.LayerNorm(16, bias=False),
+                                               nn.GELU(), nn.Linear(16, 5)),
+}
+
+
+@pytest.mark.parametrize("layer", list(LAYERS))
+def test_every_layer(layer):
+    def build():
+        model = LAYERS[layer]()
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return train(model, opt), {"models": [model], "opts": [opt]}
+    twin(build, replays=3)
+
+
+def test_batchnorm_cumulative_average_reads_a_count_every_step():
+    """momentum=None divides by the number of batches seen, read as a Python float: a
+    value that changes every step, so the step ends up eager, with one warning."""
+    twin(basic(extra=lambda: (nn.BatchNorm1d(16, momentum=None),)), calls=8,
+         warns="changes from step to step")
+
+
+LOSSES = {
+    "MSELoss": lambda: (nn.MSELoss(), lambda z, y: (z, F.one_hot(y, 5).float())),
+    "L1Loss": lambda: (nn.L1Loss(reduction="sum"), lambda z, y: (z, F.one_hot(y, 5).float())),
+    "NLLLoss": lambda: (nn.NLLLoss(), lambda z, y: (F.log_softmax(z, 1), y)),
+    "CrossEntropyLoss": lambda: (nn.CrossEntropyLoss(label_smoothing=0.1), lambda z, y: (z, y)),
+    "BCELoss": lambda: (nn.BCELoss(), lambda z, y: (z.sigmoid(), F.one_hot(y, 5).float())),
+    "BCEWithLogitsLoss": lambda: (nn.BCEWithLogitsLoss(pos_weight=ag.tensor(np.full(5, 2.0, np.float32))),
+                                  lambda z, y: (z, F.one_hot(y, 5).float())),
+    "HuberLoss": lambda: (nn.HuberLoss(delta=0.3), lambda z, y: (z, F.one_hot(y, 5).float())),
+    "SmoothL1Loss": lambda: (nn.SmoothL1Loss(beta=0.5), lambda z, y: (z, F.one_hot(y, 5).float())),
+    "KLDivLoss": lambda: (nn.KLDivLoss(reduction="batchmean", log_target=True),
+                          lambda z, y: (F.log_softmax(z, 1), F.log_softmax(F.one_hot(y, 5).float(), 1))),
+}
+
+
+@pytest.mark.parametrize("name", list(LOSSES))
+def test_every_loss_module(name):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss, prepare = LOSSES[name]()
+        return train(model, opt, loss_fn=lambda z, y: loss(*prepare(z, y))), \
+            {"models": [model], "opts": [opt]}
+    twin(build, replays=3)
+
+
+def test_cross_entropy_ignore_index_reads_a_count_every_step():
+    """'mean' with ignored targets divides by the count of the others, read as a Python
+    float (nn/losses.py): the step ends up eager, with one warning."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss = nn.CrossEntropyLoss(ignore_index=2)
+        return train(model, opt, loss_fn=loss), {"models": [model], "opts": [opt]}
+    twin(build, calls=8, warns="changes from step to step")
+
+
+def test_model_optimizer_and_config_passed_as_arguments():
+    """Objects passed as arguments are walked like the closure: their parameters traced,
+    their Python values checked (a replay stepped only what the closure reached)."""
+    class Config:
+        scale = 1.0
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        cfg = Config()
+
+        def step(model, opt, cfg, x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y) * cfg.scale
+            loss.backward()
+            opt.step()
+            return loss
+        return step, {"models": [model], "opts": [opt], "cfg": cfg}
+
+    def args(i, env):
+        if i == 4:
+            env["cfg"].scale = 3.0
+        return (env["models"][0], env["opts"][0], env["cfg"]) + data(i)
+    twin(build, args=args, calls=8, replays=3)
+
+
+def test_unhashable_argument_runs_eagerly_with_a_warning():
+    def build():
+        step, env = basic()()
+        return (lambda x, y, names: step(x, y)), env
+    twin(build, args=lambda i, env: data(i) + (["a", "b"],), calls=5,
+         warns="not hashable")
+
+
+def test_tensors_inside_a_tuple_argument():
+    def build():
+        step, env = basic()()
+        return (lambda batch: step(*batch)), env
+    twin(build, args=lambda i, env: (data(i),), calls=5)
+    x, y = data(0)
+
+    def build_same():
+        step, env = basic()()
+        return (lambda batch: step(*batch)), env
+
+    def same_tuple(i, env):                      # one tuple, its tensors' arrays replaced
+        x.data, y.data = data(i)[0].data, data(i)[1].data
+        return ((x, y),)
+    twin(build_same, args=same_tuple, calls=6)

@@ -42,29 +42,33 @@ class Slots:
     there is a constant of the trace, so a change of it makes the program stale."""
 
     def __init__(self):
-        self.places = {}            # id(container) -> (container, [keys])
+        self.places = {}            # id(container) -> (container, [keys], its size matters)
 
-    def add(self, container, key):
+    def add(self, container, key, sized=True):
+        """`sized`: a key added to the container (an attribute set on an object, an item
+        of a config dict) may change what the step reads (not so for a module's globals)."""
         c = _CELLS if key is _CELL else container
-        entry = self.places.setdefault(id(c), (c, []))
-        entry[1].append(container if key is _CELL else key)
+        entry = self.places.setdefault(id(c), (c, [], sized and key is not _CELL))
+        if key is not None:
+            entry[1].append(container if key is _CELL else key)
 
     def snapshot(self):
         """Per container: (container, getter of its values, their ids, the values, which
-        are compared by ==), as they are now."""
+        are compared by ==, its size or -1), as they are now."""
         out = []
-        for c, keys in self.places.values():
+        for c, keys, sized in self.places.values():
             if c is _CELLS:
                 c = tuple(keys)
                 get = _cell_contents
             else:
-                get = operator.itemgetter(*keys) if len(keys) > 1 else _one(keys[0])
+                get = (operator.itemgetter(*keys) if len(keys) > 1 else
+                       _one(keys[0]) if keys else _none)
             try:
                 values = get(c)
             except (KeyError, IndexError, ValueError):
                 continue
             out.append((c, get, tuple(map(id, values)), values,
-                        tuple(_is_scalar(v) for v in values)))
+                        tuple(_is_scalar(v) for v in values), len(c) if sized else -1))
         return tuple(out)
 
 
@@ -75,13 +79,19 @@ def _cell_contents(cells):
     return tuple(c.cell_contents for c in cells)
 
 
+def _none(container):
+    return ()
+
+
 def _one(key):
     return lambda c: (c[key],)
 
 
-def _unchanged(values, get, ids, old, by_value):
+def _unchanged(values, get, ids, old, by_value, size):
     """True if the values `get` reads now are `old` (the same objects, or equal scalars
-    of the same type)."""
+    of the same type), and the container has `size` items (unless -1)."""
+    if size >= 0 and len(values) != size:
+        return False
     try:
         now = get(values)
     except (KeyError, IndexError, ValueError):
@@ -96,9 +106,9 @@ def _read(container, key):
     return container.cell_contents if key is _CELL else container[key]
 
 
-def discover(fn):
-    """(tensors, modules, optimizers, schedulers, Slots) reachable from function `fn`,
-    each in walk order."""
+def discover(fn, roots=()):
+    """(tensors, modules, optimizers, schedulers, Slots) reachable from function `fn`
+    and from `roots` (the step's arguments other than tensors), each in walk order."""
     from nn.module import Module
     from nn.optim.lr_scheduler import LRScheduler
     from nn.optim.optimizer import Optimizer
@@ -106,14 +116,14 @@ def discover(fn):
     slots = Slots()
     seen = set()
 
-    def visit_in(container, key, depth, record=True):
+    def visit_in(container, key, depth, record=True, sized=True):
         """Visit the value at `container[key]`, noting the place (unless not `record`)."""
         try:
             v = _read(container, key)
         except ValueError:                  # an empty cell
             return
         if record and not isinstance(v, (types.ModuleType, type)):
-            slots.add(container, key)
+            slots.add(container, key, sized)
         visit(v, depth, record)
 
     def visit(obj, depth, record=True):
@@ -156,6 +166,8 @@ def discover(fn):
             for v in list(obj)[:1000]:
                 visit(v, depth + 1, record)
         elif isinstance(obj, dict):
+            if record:
+                slots.add(obj, None)            # a key added later is seen too
             for k in list(obj)[:1000]:
                 visit_in(obj, k, depth + 1, record)
         elif isinstance(obj, (types.FunctionType, types.MethodType)):
@@ -177,7 +189,7 @@ def discover(fn):
         g = f.__globals__
         for name in _code_names(f.__code__, set()):
             if name in g:
-                visit_in(g, name, depth, record)
+                visit_in(g, name, depth, record, sized=False)
         for d in f.__defaults__ or ():
             visit(d, depth, record)
 
@@ -185,6 +197,8 @@ def discover(fn):
         visit_function(fn, 0)
     else:
         visit(fn, 0)
+    for r in roots:
+        visit(r, 1)
     return tuple(list(found[k].values())
                  for k in ("tensors", "modules", "optimizers", "schedulers")) + (slots,)
 
@@ -218,8 +232,8 @@ class State:
         for m, mode in self.modes:
             if m.training is not mode or m._forward_hooks or m._forward_pre_hooks:
                 return False
-        for c, get, ids, old, by_value in self.values:
-            if not _unchanged(c, get, ids, old, by_value):
+        for c, get, ids, old, by_value, size in self.values:
+            if not _unchanged(c, get, ids, old, by_value, size):
                 return False
         for o, state, groups, params in self.opts:
             if o.state is not state or o.param_groups is not groups or len(groups) != len(params):

@@ -70,7 +70,11 @@ class CompiledStep:
         if self.calls <= self.warmup:
             return self.fn(*args, **kwargs)
         key, arrays = _signature(args, kwargs)
-        entry = self.programs.get(key) if key is not None else "unhashable arguments"
+        if key is None:
+            self._eager(None, "an argument that is not hashable (a program is chosen by its "
+                        "arguments: tensors by shape and dtype, anything else by value)")
+            return self.fn(*args, **kwargs)
+        entry = self.programs.get(key)
         if type(entry) is str:
             return self.fn(*args, **kwargs)
         if entry is not None and entry.state.current():
@@ -122,7 +126,8 @@ class CompiledStep:
                           f"{reason}", stacklevel=3)
 
     def _trace(self, key, args, kwargs):
-        tensors, modules, optimizers, schedulers, slots = discover(self.fn)
+        tensors, modules, optimizers, schedulers, slots = discover(
+            self.fn, [a for a in args + tuple(kwargs.values()) if not isinstance(a, Tensor)])
         hooked = _hooked(tensors, modules)
         if hooked is not None:
             if self.strict:
