@@ -38,12 +38,13 @@ class Adam(Optimizer):
     @numbers                # compile: called again by a replay (hook, see autograd/jit)
     def _numbers(self, group, state):
         """Counts `state`'s step; the numbers the update passes to numpy: 1 - beta1,
-        beta2, 1 - beta2, sqrt(1 - beta2^t), eps, -lr / (1 - beta1^t), 1 - lr * weight
-        decay, weight decay."""
+        beta2, 1 - beta2, eps c, -lr c / (1 - beta1^t), 1 - lr * weight decay, weight
+        decay, where c = sqrt(1 - beta2^t)."""
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         step = state["step"] = state["step"] + 1
-        return (1 - beta1, beta2, 1 - beta2, (1 - beta2 ** step) ** 0.5, group["eps"],
-                -lr / (1 - beta1 ** step), 1 - lr * weight_decay, weight_decay)
+        correction2 = (1 - beta2 ** step) ** 0.5
+        return (1 - beta1, beta2, 1 - beta2, group["eps"] * correction2,
+                -lr * correction2 / (1 - beta1 ** step), 1 - lr * weight_decay, weight_decay)
 
     def _branches(self, group):
         return (bool(group["weight_decay"]), bool(group["amsgrad"]), bool(group["maximize"]),
@@ -59,7 +60,7 @@ class Adam(Optimizer):
             if state is None:
                 state = self.state[p] = {"step": 0, "exp_avg": np.zeros_like(x),
                                          "exp_avg_sq": np.zeros_like(x)}
-            (one_minus_beta1, beta2, one_minus_beta2, correction2, eps, step_size, decay,
+            (one_minus_beta1, beta2, one_minus_beta2, eps, step_size, decay,
              weight_decay) = self._numbers(group, state)
             m, v = state["exp_avg"], state["exp_avg_sq"]
             if weight_decay and decoupled:
@@ -70,11 +71,13 @@ class Adam(Optimizer):
             if amsgrad:
                 v_max = state_buffer(state, "max_exp_avg_sq", x)
                 v = np.maximum(v_max, v, out=v_max)
+            # m / (sqrt(v) + eps c) * (-lr c / (1 - beta1^t)), c = sqrt(1 - beta2^t):
+            # PyTorch's m / (sqrt(v) / c + eps) * (-lr / (1 - beta1^t)) with its division
+            # by c folded into the two numbers (13 passes instead of 14)
             denom = np.sqrt(v, out=t2)
-            denom /= correction2
             denom += eps
-            np.multiply(m, step_size, out=t1)
-            t1 /= denom
+            np.divide(m, denom, out=t1)
+            t1 *= step_size
             x += t1
 
 
