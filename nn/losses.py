@@ -180,7 +180,7 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     if reduction == "sum" or (reduction == "mean" and total):
         # One fused node for the pick, weights and reduction (autograd/ops_losses.py NegLogLikelihood).
         scale = -1.0 / total if reduction == "mean" else -1.0
-        return apply1(NegLogLikelihood, logp, safe, w, scale), keep, total
+        return apply1(NegLogLikelihood, logp, safe, w, scale, keep), keep, total
     picked = logp[np.arange(m), safe]
     if w is None:
         if reduction == "mean":
@@ -188,6 +188,8 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         loss = -picked
     else:
         loss = picked * -w
+    if keep is not None:        # an ignored row's logits are not read, as PyTorch
+        loss = loss.where(keep, 0.0)
     total = float(w.sum()) if w is not None else m
     if reduction == "mean":
         return _mean(loss.sum(), total), keep, total
@@ -231,7 +233,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         logp = logp * _class_weight(weight, c, "cross_entropy").astype(logp.dtype, copy=False)
     smooth = -logp.sum(1)
     if keep is not None:
-        smooth = smooth * keep
+        smooth = smooth.where(keep, 0.0)
     if reduction == "mean":
         smooth = _mean(smooth.sum(), total)
     elif reduction == "sum":
