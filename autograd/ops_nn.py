@@ -341,7 +341,27 @@ def normalize(x, axes, eps):
     var += eps
     rstd = 1.0 / np.sqrt(var)
     y *= rstd
+    # a row's sum or square overflowed (or NaN): one min over the rows, ~1% of the forward
+    if rstd.size and not rstd.min() > 0.0:
+        return _rescaled_rows(x, axes, eps, y, rstd)
     return y, rstd
+
+
+def _rescaled_rows(x, axes, eps, y, rstd):
+    """normalize's (y, rstd) again for the finite rows whose mean or variance
+    overflowed (|x| ~ 1e19 in float32, 1e154 in float64: rstd came out 0 or NaN), from
+    x divided by a power of two near its largest magnitude, exact and scale-free but for
+    eps, negligible there. (PyTorch gives 0 or NaN for those rows.)"""
+    bad = ~(rstd > 0.0) & np.isfinite(x).all(axis=axes, keepdims=True)
+    if not bad.any():
+        return y, rstd
+    big = np.where(bad, np.abs(x).max(axis=axes, keepdims=True), 1.0)
+    scale = np.exp2(np.floor(np.log2(big))).astype(x.dtype)
+    ys = x / scale
+    ys -= ys.mean(axis=axes, keepdims=True)
+    rs = 1.0 / np.sqrt(np.square(ys).mean(axis=axes, keepdims=True) + eps / scale / scale)
+    ys *= rs
+    return np.where(bad, ys, y), np.where(bad, rs / scale, rstd)
 
 
 def _normalize_grad(node, g, x, y, fresh):
@@ -549,15 +569,32 @@ class AttentionWeights(Primitive):
 
 def attention_weights(q, k, scale, drop):
     """(q * scale, P) for Attention: P the softmax over axis -2 of k (q * scale)^T with
-    the dropped entries at -inf (5 passes over the scores besides the two products)."""
+    the dropped entries at -inf (5 passes over the scores besides the two products).
+    A query whose scores are all -inf (an infinite q or k) gets weights 0, as PyTorch."""
     qs = q * scale
     w = k @ qs.mT
     if drop is not None:
         np.copyto(w, -np.inf, where=drop)
-    w -= w.max(axis=-2, keepdims=True)
+    top = w.max(axis=-2, keepdims=True)
+    dead = _all_neg_inf(top)
+    if dead is not None:
+        top[dead] = 0.0
+    w -= top
     np.exp(w, out=w)
-    w /= _key_sum(w)
+    total = _key_sum(w)
+    if dead is not None:
+        total[dead] = 1.0
+    w /= total
     return qs, w
+
+
+def _all_neg_inf(top):
+    """Where the scores' maximum `top` is -inf, or None if nowhere: one min over the
+    queries (1/S of a pass over the scores) unless a -inf or NaN is there."""
+    if not top.size or top.min() > -np.inf:
+        return None
+    dead = np.isneginf(top)
+    return dead if dead.any() else None
 
 
 def _scores_grad(p, dp, in_place):
