@@ -12,6 +12,8 @@ row: the value and the gradient vector). The derivative is of sum(f(x)).
 """
 import math
 
+import numpy as np
+
 inf, nan = math.inf, math.nan
 SIGNED = [-inf, -1.0, -0.0, 0.0, 1.0, inf, nan]
 
@@ -170,4 +172,46 @@ DIFFERENCES = [
                [1e-200, -1e-200], [0.0, 0.0], "as above: the gradient x / norm(x)"),
     Difference("norm(x), huge", "value", lambda L, x: x.norm(), [1e200, 1e200], inf,
                "as above: x^2 overflows in PyTorch"),
+    Difference("layer_norm(x)", "value", _layer_norm, [0.0, -0.0, 0.0], [0.0, 0.0, 0.0],
+               "y = (x - mean) * rstd keeps the sign of x - mean = -0 - 0; PyTorch's kernel "
+               "adds a shift, which makes it +0 (an add pass would cost a fifth of the forward)"),
+    Difference("layer_norm(x), huge", "value", _layer_norm, [1e300, -1e300, 0.0],
+               [0.0, 0.0, 0.0],
+               "the variance overflows: gradgraph normalises such a row again from x divided "
+               "by a power of two (exact, and layer_norm does not depend on x's scale but "
+               "through eps); PyTorch gives 0, silently"),
+    Difference("layer_norm(x), huge, float32", "value",
+               lambda L, x: _layer_norm(L, x.float()), [1e20, 0.0, 0.0], [nan, nan, nan],
+               "as above, in float32 (x^2 overflows from 1.8e19); PyTorch gives NaN"),
+    Difference("gelu(x)", "second derivative", lambda L, x: _grad(
+                   L, lambda x: _grad(L, lambda u: _gelu(L, u), x, create_graph=True), x),
+               [40.0], [0.0],
+               "phi(x) (2 - x^2) underflows: gradgraph keeps the sign of the true value, "
+               "PyTorch gives +0"),
+    Difference("scaled_dot_product_attention, causal", "value of query 0",
+               lambda L, x: _attention(L, x, "key 1")[0], [nan], [nan, nan],
+               "key 1, NaN, is hidden from query 0: the fused op never reads a hidden score "
+               "(it is set to -inf, not added to), as PyTorch's flash kernel (4-d inputs); "
+               "PyTorch's math backend (3-d inputs) adds -inf, and NaN + -inf = NaN"),
+    Difference("scaled_dot_product_attention, fully masked query", "gradient of query 1",
+               lambda L, x: _attention(L, x, "value 2")[1], [nan], [nan, nan],
+               "query 1 sees no key: its output is 0 and it passes no gradient, not even the "
+               "NaN of a value it does not attend to (PyTorch: 0 * NaN)"),
 ]
+
+
+def _attention(L, x, where):
+    """Attention over 3 queries and keys of 2 features with `x` put at `where`: with
+    "key 1", the causal output (3, 2); with "value 2", the gradient of q (3, 2) of the
+    output's sum when a bool mask hides every key from query 1."""
+    rng = np.random.default_rng(0)
+    q, k, v = (L.tensor(rng.standard_normal((3, 2)), dtype=L.float64) for _ in range(3))
+    mask = np.ones((3, 3), bool)
+    if where == "key 1":
+        k = L.cat([k[:1], L.cat([x, k[1, 1:]]).reshape(1, 2), k[2:]])
+        return _functional(L).scaled_dot_product_attention(q, k, v, is_causal=True)
+    mask[1] = False
+    q.requires_grad_()
+    v = L.cat([v[:2], L.cat([v[2, :1], x]).reshape(1, 2)])
+    out = _functional(L).scaled_dot_product_attention(q, k, v, attn_mask=L.tensor(mask))
+    return _grad(L, lambda q: out, q)
