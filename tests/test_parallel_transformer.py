@@ -81,9 +81,14 @@ def test_char_gpt_parallel_equals_one_process(char_gpt_one_process, tmp_path, n,
                   tmp_path, timeout=120, n=n)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     assert f"{n} processes" in proc.stdout
-    steps = _steps(proc.stdout)
-    assert len(steps[0]) == 4 and len(steps[1]) == 1 and steps == _steps(expected), \
-        (steps, _steps(expected))
+    steps, want = _steps(proc.stdout), _steps(expected)
+    # The split matmuls round differently in float32 (the first loss, 4.600986004 in one
+    # process and 4.600985527 with --tp 2 here: one ulp), which moves a printed 4th
+    # decimal by one when the value sits at a rounding boundary: equal to that unit.
+    assert len(steps[0]) == 4 and len(steps[1]) == 1, steps
+    assert all(len(a) == len(b) and np.allclose(np.float64(a), np.float64(b), rtol=0,
+                                                 atol=1.01e-4) for a, b in zip(steps, want)), \
+        (steps, want)
     mine, ref = nn.load(tmp_path / "model-parallel.gg"), nn.load(ckpt)["model"]
     assert sorted(mine) == sorted(ref)
     for k in ref:
