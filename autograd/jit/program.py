@@ -21,14 +21,18 @@ class Program:
     None, or the 'file:line' of the value check whose guard failed (nothing changed:
     run the step eagerly)."""
 
-    def __init__(self, code, inputs, bindings, final_binding, outputs=(), contiguous=()):
+    def __init__(self, code, inputs, bindings, final_binding, outputs=(), contiguous=(),
+                 undefined=()):
         keep = list(inputs) + list(outputs)
         keep += [g.data for b in list(bindings) + [final_binding] for _, g in b if g is not None]
-        code, self.n_inplace = plan(code, {id(_base(a)) for a in keep})
+        undefined = {id(a) for a in undefined}
+        self.backups = _backups(code, inputs, undefined)   # put back by a failing guard
+        code, self.n_inplace = plan(code, {id(_base(a)) for a in keep}, undefined)
         self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers
         direct = _direct_inputs(code, inputs, outputs, contiguous)
-        self.source, self.run = _generate(code, inputs, bindings, final_binding, direct)
+        self.source, self.run = _generate(code, inputs, bindings, final_binding, direct,
+                                          self.backups)
         self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))
 
 
@@ -60,7 +64,30 @@ def _direct_inputs(code, inputs, outputs, contiguous):
             if ok and id(buf) not in viewed and id(buf) not in bases}
 
 
-def _generate(code, inputs, bindings, final_binding, direct=None):
+def _backups(code, inputs, undefined):
+    """The arrays a failing guard must put back: those written before the last guard
+    that are not the program's own (its inputs' buffers, what its calls compute or
+    draw, arrays made while tracing: ``np.zeros``' are restored, ``np.empty``'s are
+    scratch), such as BatchNorm's running statistics. (Copying the GPT step's GELU and
+    attention scratch too cost 20 MB of copies per replay.)"""
+    last_guard = max((i for i, ins in enumerate(code) if ins[0] == "guard"), default=-1)
+    own = {id(_base(a)) for a in inputs} | set(undefined)
+    for ins in code:
+        if ins[0] == "call":
+            own.update(id(_base(o)) for o in ins[4])
+        elif ins[0] in ("draw", "restore"):
+            own.add(id(_base(ins[-1] if ins[0] == "draw" else ins[1])))
+    backups = {}
+    for ins in code[:last_guard]:
+        if ins[0] == "call" and ins[5] == "effect":
+            for a in _written(ins):
+                b = _base(a)
+                if id(b) not in own:
+                    backups[id(b)] = b
+    return list(backups.values())
+
+
+def _generate(code, inputs, bindings, final_binding, direct=None, backups=()):
     ns = {"copyto": np.copyto, "default_generator": creation.default_generator}
     names = dict(direct or {})
 
@@ -91,31 +118,15 @@ def _generate(code, inputs, bindings, final_binding, direct=None):
             parts.append(extra)
         return f"{ref(f)}({', '.join(parts)})"
 
-    # what a failing guard must undo: writes outside the program's own buffers before it
     last_guard = max((i for i, ins in enumerate(code) if ins[0] == "guard"), default=-1)
-    own = {id(_base(a)) for a in inputs}
-    for ins in code:
-        if ins[0] == "call":
-            own.update(id(_base(o)) for o in ins[4])
-        elif ins[0] in ("draw", "restore"):
-            own.add(id(_base(ins[-1] if ins[0] == "draw" else ins[1])))
-    backups, draws_first = {}, False
-    for ins in code[:last_guard]:
-        if ins[0] == "call" and ins[5] == "effect":
-            for a in _written(ins):
-                b = _base(a)
-                if id(b) not in own:
-                    backups[id(b)] = b
-        elif ins[0] == "draw":
-            draws_first = True
-
+    draws_first = any(ins[0] == "draw" for ins in code[:last_guard])
     lines = ["def replay(arrays):"]
     for i, a in enumerate(inputs):
         if id(a) in names and names[id(a)] == f"a{i}":
             lines.append(f"    a{i} = arrays[{i}]")
         else:
             lines.append(f"    copyto({ref(a)}, arrays[{i}])")
-    saved = [(b, b.copy()) for b in backups.values()]
+    saved = [(b, b.copy()) for b in backups]
     for b, copy in saved:
         lines.append(f"    copyto({ref(copy)}, {ref(b)})")
     if draws_first:

@@ -77,6 +77,7 @@ class Recorder:
         self.paused = False
         self.escapes = []           # 'construct (at file:line)' that cannot be replayed
         self.consts = {}            # id(buffer) -> buffer, for arrays made while tracing
+        self.undefined = {}         # the same for np.empty's (contents undefined)
         self.snapshots = {}         # id(buffer) -> made-while-tracing value, once written
         self.bindings = []          # per host call: what the sync callback returned
         self.sync = None            # callable() -> the gradient bindings now
@@ -179,8 +180,7 @@ class Recorder:
             return arr
         if type(arr) is TraceArray:
             return arr
-        if not undefined:
-            self.consts[id(_base(arr))] = _base(arr)
+        (self.undefined if undefined else self.consts)[id(_base(arr))] = _base(arr)
         return traced(arr)
 
     # --- values read by Python code ---------------------------------------------------

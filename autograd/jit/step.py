@@ -216,7 +216,7 @@ class CompiledStep:
             return result
         entry = _Entry()
         entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
-                                outs, contiguous)
+                                outs, contiguous, rec.undefined.values())
         entry.state = state
         state.values = slots.snapshot()    # the Python values the step sees, as the trace left them
         state.inlined = rec.inlined
