@@ -87,122 +87,164 @@ def _backups(code, inputs, undefined):
     return list(backups.values())
 
 
-def _generate(code, inputs, bindings, final_binding, direct=None, backups=()):
-    ns = {"copyto": np.copyto, "default_generator": creation.default_generator}
-    names = dict(direct or {})
+class _Source:
+    """The replay's source as it is written: its lines, and the namespace in which each
+    object that a line names (an array, a function, a constant) is bound as ``c<n>``."""
 
-    def ref(obj):
+    def __init__(self, direct):
+        self.ns = {"copyto": np.copyto, "default_generator": creation.default_generator}
+        self.names = dict(direct or {})
+        self.lines = ["def replay(arrays):"]
+
+    def emit(self, lines):
+        self.lines += ["    " + line for line in lines]
+
+    def ref(self, obj):
+        """The name of `obj` in the replay (a literal for None, bools, ints, strings)."""
         t = type(obj)
         if obj is None or t is bool or t is int or t is str or t is Number:
             return repr(obj)
         key = id(obj)
-        name = names.get(key)
+        name = self.names.get(key)
         if name is None:
-            name = names[key] = f"c{len(names)}"
-            ns[name] = obj
+            name = self.names[key] = f"c{len(self.names)}"
+            self.ns[name] = obj
         return name
 
-    def expr(x):
+    def expr(self, x):
         t = type(x)
         if t is tuple:
-            return "(" + "".join(expr(i) + ", " for i in x) + ")"
+            return "(" + "".join(self.expr(i) + ", " for i in x) + ")"
         if t is list:
-            return "[" + ", ".join(expr(i) for i in x) + "]"
+            return "[" + ", ".join(self.expr(i) for i in x) + "]"
         if t is dict:
-            return "{" + ", ".join(f"{k!r}: {expr(v)}" for k, v in x.items()) + "}"
-        return ref(x)
+            return "{" + ", ".join(f"{k!r}: {self.expr(v)}" for k, v in x.items()) + "}"
+        return self.ref(x)
 
-    def call(f, args, kwargs, extra=""):
-        parts = [expr(a) for a in args] + [f"{k}={expr(v)}" for k, v in kwargs.items()]
+    def call(self, f, args, kwargs, extra=""):
+        parts = [self.expr(a) for a in args] + [f"{k}={self.expr(v)}" for k, v in kwargs.items()]
         if extra:
             parts.append(extra)
-        return f"{ref(f)}({', '.join(parts)})"
+        return f"{self.ref(f)}({', '.join(parts)})"
 
-    last_guard = max((i for i, ins in enumerate(code) if ins[0] == "guard"), default=-1)
-    draws_first = any(ins[0] == "draw" for ins in code[:last_guard])
-    lines = ["def replay(arrays):"]
-    for i, a in enumerate(inputs):
-        if id(a) in names and names[id(a)] == f"a{i}":
-            lines.append(f"    a{i} = arrays[{i}]")
-        else:
-            lines.append(f"    copyto({ref(a)}, arrays[{i}])")
-    saved = [(b, b.copy()) for b in backups]
-    for b, copy in saved:
-        lines.append(f"    copyto({ref(copy)}, {ref(b)})")
-    if draws_first:
-        lines.append("    gen_state = default_generator().bit_generator.state")
-    undo = [f"copyto({ref(b)}, {ref(copy)})" for b, copy in saved]
-    if draws_first:
-        undo.append("default_generator().bit_generator.state = gen_state")
+    def function(self):
+        source = "\n".join(self.lines) + "\n"
+        exec(compile(source, "<compiled step>", "exec"), self.ns)
+        return source, self.ns["replay"]
+
+
+def _generate(code, inputs, bindings, final_binding, direct=None, backups=()):
+    """(the replay's source, the replay function) of planned `code`."""
+    src = _Source(direct)
+    undo = _prologue(src, code, inputs, backups)
     for ins in code:
         op = ins[0]
         if op == "call":
-            _, f, args, kwargs, outs, mode = ins
-            if mode == "effect":
-                out = kwargs.get("out")
-                if (_positional_out(f, args, kwargs) and type(out) is tuple and len(out) == 1
-                        and len(kwargs) == 1):
-                    lines.append("    " + call(f, tuple(args) + out, {}))    # x += y
-                else:
-                    lines.append("    " + call(f, args, kwargs))
-            elif mode == "out":
-                if _positional_out(f, args, kwargs) and not kwargs:
-                    # the output as a positional argument: no keyword parsing per call
-                    lines.append("    " + call(f, tuple(args) + (outs[0],), {}))
-                else:
-                    o = ref(outs[0]) if len(outs) == 1 else expr(tuple(outs))
-                    lines.append("    " + call(f, args, kwargs, f"out={o}"))
-            elif _is_cast(f, args, kwargs, outs):
-                lines.append(f"    copyto({ref(outs[0])}, {expr(args[0])}, casting='unsafe')")
-            elif _is_reshape_copy(f, args, kwargs, outs):
-                # a reshape that had to copy: one pass into the output seen in x's shape
-                lines.append(f"    copyto({ref(outs[0].reshape(args[0].shape))}, {ref(args[0])})")
-            elif _is_select(f, args, kwargs, outs):
-                # np.where(cond, x, y) selects: y, then x where cond (no new array)
-                o, (cond, x, y) = ref(outs[0]), args
-                lines.append(f"    copyto({o}, {expr(y)}, casting='unsafe')")
-                lines.append(f"    copyto({o}, {expr(x)}, casting='unsafe', where={expr(cond)})")
-            elif len(outs) == 1:
-                lines.append(f"    copyto({ref(outs[0])}, {call(f, args, kwargs)})")
-            else:
-                lines.append(f"    r = {call(f, args, kwargs)}")
-                lines += [f"    copyto({ref(o)}, r[{j}])" for j, o in enumerate(outs)]
-        elif op == "restore":
-            if ins[2].flags.c_contiguous and not ins[2].view(np.uint8).any():
-                # all bytes zero (np.zeros): a write only, not a copy's read and write
-                lines.append(f"    {ref(ins[1])}.fill(0)")
-            else:
-                lines.append(f"    copyto({ref(ins[1])}, {ref(ins[2])})")
+            src.emit(_call(src, *ins[1:]))
         elif op == "guard":
-            _, method, array, args, value, _where = ins
-            lines.append(f"    if {call(method, (array,) + tuple(args), {})} != {ref(value)}:")
-            lines += ["        " + u for u in undo] + [f"        return {_where!r}"]
-        elif op == "draw":
-            _, name, args, kwargs, out = ins
-            text = ", ".join([expr(a) for a in args] + [f"{k}={expr(v)}" for k, v in kwargs.items()])
-            if name in ("random", "standard_normal") and "out" not in kwargs:
-                sep = ", " if text else ""
-                lines.append(f"    default_generator().{name}({text}{sep}out={ref(out)})")
-            else:
-                lines.append(f"    copyto({ref(out)}, default_generator().{name}({text}))")
-        elif op == "numbers":
-            _, method, args, slot, n = ins
-            names_ = "".join(f"n{slot}_{j}, " for j in range(n))
-            text = f"{ref(method)}({', '.join(ref(a) for a in args)})"
-            lines.append(f"    {names_}= {text}" if n else f"    {text}")
-        elif op == "python":
-            lines.append("    " + call(ins[1], ins[2], ins[3]))
+            src.emit(_guard(src, ins, undo))
         elif op == "host":
             _, fn, args, kwargs, index, _ = ins
-            lines.append(f"    for t, g in {ref(bindings[index])}:")
-            lines.append("        t.grad = g")
-            lines.append("    " + call(fn, args, kwargs))
-    lines.append(f"    for t, g in {ref(final_binding)}:")
-    lines.append("        t.grad = g")
-    lines.append("    return None")
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, "<compiled step>", "exec"), ns)
-    return source, ns["replay"]
+            src.emit(_bind(src, bindings[index]) + [src.call(fn, args, kwargs)])
+        else:
+            src.emit(_OTHERS[op](src, ins))
+    src.emit(_bind(src, final_binding) + ["return None"])
+    return src.function()
+
+
+def _prologue(src, code, inputs, backups):
+    """Writes the replay's first lines: the inputs taken (read where they are, or copied
+    into the trace's buffers), the backups saved and, if a guard follows a draw, the
+    default generator's state; returns the lines that put those back."""
+    lines = []
+    for i, a in enumerate(inputs):
+        if src.names.get(id(a)) == f"a{i}":
+            lines.append(f"a{i} = arrays[{i}]")
+        else:
+            lines.append(f"copyto({src.ref(a)}, arrays[{i}])")
+    saved = [(b, b.copy()) for b in backups]
+    lines += [f"copyto({src.ref(copy)}, {src.ref(b)})" for b, copy in saved]
+    last_guard = max((i for i, ins in enumerate(code) if ins[0] == "guard"), default=-1)
+    draws_first = any(ins[0] == "draw" for ins in code[:last_guard])
+    if draws_first:
+        lines.append("gen_state = default_generator().bit_generator.state")
+    src.emit(lines)
+    undo = [f"copyto({src.ref(b)}, {src.ref(copy)})" for b, copy in saved]
+    if draws_first:
+        undo.append("default_generator().bit_generator.state = gen_state")
+    return undo
+
+
+def _call(src, f, args, kwargs, outs, mode):
+    """The lines of a recorded numpy call: into its output (``out=``, positional for a
+    ufunc: no keyword parsing per call), or its result copied in."""
+    if mode == "effect":
+        out = kwargs.get("out")
+        if (_positional_out(f, args, kwargs) and type(out) is tuple and len(out) == 1
+                and len(kwargs) == 1):
+            return [src.call(f, tuple(args) + out, {})]            # x += y
+        return [src.call(f, args, kwargs)]
+    if mode == "out":
+        if _positional_out(f, args, kwargs) and not kwargs:
+            return [src.call(f, tuple(args) + (outs[0],), {})]
+        o = src.ref(outs[0]) if len(outs) == 1 else src.expr(tuple(outs))
+        return [src.call(f, args, kwargs, f"out={o}")]
+    if _is_cast(f, args, kwargs, outs):
+        return [f"copyto({src.ref(outs[0])}, {src.expr(args[0])}, casting='unsafe')"]
+    if _is_reshape_copy(f, args, kwargs, outs):
+        # a reshape that had to copy: one pass into the output seen in x's shape
+        return [f"copyto({src.ref(outs[0].reshape(args[0].shape))}, {src.ref(args[0])})"]
+    if _is_select(f, args, kwargs, outs):
+        # np.where(cond, x, y) selects: y, then x where cond (no new array)
+        o, (cond, x, y) = src.ref(outs[0]), args
+        return [f"copyto({o}, {src.expr(y)}, casting='unsafe')",
+                f"copyto({o}, {src.expr(x)}, casting='unsafe', where={src.expr(cond)})"]
+    if len(outs) == 1:
+        return [f"copyto({src.ref(outs[0])}, {src.call(f, args, kwargs)})"]
+    return ([f"r = {src.call(f, args, kwargs)}"]
+            + [f"copyto({src.ref(o)}, r[{j}])" for j, o in enumerate(outs)])
+
+
+def _guard(src, ins, undo):
+    _, method, array, args, value, where = ins
+    return ([f"if {src.call(method, (array,) + tuple(args), {})} != {src.ref(value)}:"]
+            + ["    " + u for u in undo] + [f"    return {where!r}"])
+
+
+def _restore(src, ins):
+    if ins[2].flags.c_contiguous and not ins[2].view(np.uint8).any():
+        # all bytes zero (np.zeros): a write only, not a copy's read and write
+        return [f"{src.ref(ins[1])}.fill(0)"]
+    return [f"copyto({src.ref(ins[1])}, {src.ref(ins[2])})"]
+
+
+def _draw(src, ins):
+    _, name, args, kwargs, out = ins
+    text = ", ".join([src.expr(a) for a in args]
+                     + [f"{k}={src.expr(v)}" for k, v in kwargs.items()])
+    if name in ("random", "standard_normal") and "out" not in kwargs:
+        sep = ", " if text else ""
+        return [f"default_generator().{name}({text}{sep}out={src.ref(out)})"]
+    return [f"copyto({src.ref(out)}, default_generator().{name}({text}))"]
+
+
+def _numbers(src, ins):
+    _, method, args, slot, n = ins
+    names = "".join(f"n{slot}_{j}, " for j in range(n))
+    text = f"{src.ref(method)}({', '.join(src.ref(a) for a in args)})"
+    return [f"{names}= {text}" if n else text]
+
+
+def _python(src, ins):
+    return [src.call(ins[1], ins[2], ins[3])]
+
+
+_OTHERS = {"restore": _restore, "draw": _draw, "numbers": _numbers, "python": _python}
+
+
+def _bind(src, binding):
+    """The lines setting each parameter's ``.grad`` Tensor as the trace had it."""
+    return [f"for t, g in {src.ref(binding)}:", "    t.grad = g"]
 
 
 _KEYWORD_OUT = {np.maximum, np.minimum, np.fmax, np.fmin}   # positional out deprecated
