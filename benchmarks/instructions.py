@@ -1,8 +1,10 @@
-"""Instruction counts (valgrind) of the op chain, the small MLP step and the deep chain:
-deterministic, immune to the machine's load, for A/B decisions on the engine's hot path.
+"""Instruction counts (valgrind) of the op chain, the small MLP step (eager, compiled and
+written by hand in numpy) and the deep chain: deterministic, immune to the machine's
+load, for A/B decisions on the engine's and the compiled replay's hot paths.
 
     python benchmarks/instructions.py                       # needs valgrind on PATH
     python benchmarks/instructions.py op_chain deep_chain   # only these workloads
+    python benchmarks/instructions.py mlp_compiled mlp_numpy
 
 Each workload runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice,
 with `n` and `2n` steps after the same warm-up; the difference divided by `n` is the
@@ -38,10 +40,14 @@ elif kind == "deep_chain":
     import deep_chain, op_overhead
     step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE),
                                        deep_chain.DEPTHS[0])
+elif kind == "mlp_numpy":
+    import mlp_step
+    step = mlp_step.numpy_step(*mlp_step.problem(16, 64))
 else:
     import mlp_step
     x, y, params = mlp_step.problem(16, 64)
-    step, _ = mlp_step.gradgraph_step(x, y, params)
+    make = mlp_step.compiled_step if kind == "mlp_compiled" else mlp_step.gradgraph_step
+    step, _ = make(x, y, params)
 for _ in range(3):
     step()
 gc.collect()
@@ -52,6 +58,8 @@ for _ in range(n):
 
 WORKLOADS = {"op_chain": (10, "per 1,000-op chain, forward + backward"),
              "mlp_step": (20, "per MLP step, B=16 H=64"),
+             "mlp_compiled": (20, "per MLP step under ag.compile, B=16 H=64"),
+             "mlp_numpy": (20, "per MLP step written by hand in numpy, B=16 H=64"),
              "deep_chain": (2, "per 10^4-op chain (deep_chain.py's first depth)")}
 
 
