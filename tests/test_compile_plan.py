@@ -45,6 +45,26 @@ def test_the_same_temporary_twice_is_in_place():
     assert n == 1 and in_place(planned[1])
 
 
+def test_a_whole_view_of_a_dying_temporary_is_in_place():
+    """ReLU's backward: the gradient's bits as integers times a bool mask."""
+    x = np.linspace(-1, 1, 12).reshape(4, 3)
+    mask = x > 0
+    t, u, r = np.empty((4, 3)), np.empty((4, 3), np.int64), np.empty((4, 3))
+    code = [call(np.exp, [x], t), call(np.multiply, [t.view(np.int64), mask], u),
+            call(np.add, [u.view(np.float64), x], r)]
+    n, planned = rewritten(code, keep=(x, mask, r))
+    assert n == 1 and in_place(planned[1])
+    for _, f, args, kwargs, outs, _ in planned:
+        f(*args, outs[0], **kwargs)
+    assert np.array_equal(r, np.where(mask, np.exp(x), 0.0) + x)
+    half, r2 = np.empty((2, 3), np.int64), np.empty((2, 3))   # a view of part of t
+    n, planned = rewritten([call(np.exp, [x], t),
+                            call(np.multiply, [t.view(np.int64)[:2], mask[:2]], half),
+                            call(np.add, [half.view(np.float64), x[:2]], r2)],
+                           keep=(x, mask, r2))
+    assert not in_place(planned[1])
+
+
 def test_refused_while_a_view_of_the_input_is_live():
     x = np.ones((4, 3))
     t, u, r = np.empty((4, 3)), np.empty((4, 3)), np.empty(3)
@@ -136,9 +156,9 @@ def test_compiled_program_counts_its_rewrites_and_matches_eager():
     assert program.n_inplace == 3          # exp, * 2, + 1; tanh writes the returned array
 
 
-def test_an_array_made_by_np_empty_is_not_restored_one_by_np_zeros_is():
-    """GELU in float32 writes its results into np.empty arrays: nothing to put back
-    before a replay writes them; getitem's backward adds into np.zeros: put back."""
+def _gelu_slice_step(index):
+    """A compiled step whose backward goes through GELU (np.empty arrays in float32)
+    and getitem's backward (np.zeros, then the gradient written at `index`)."""
     import nn.functional as F
     rng = np.random.default_rng(0)
     w = ag.tensor(rng.standard_normal((8, 8)).astype(np.float32), requires_grad=True)
@@ -146,7 +166,7 @@ def test_an_array_made_by_np_empty_is_not_restored_one_by_np_zeros_is():
     def f(x):
         w.grad = None
         y = F.gelu(x @ w)
-        y[1:3].sum().backward()
+        y[index].sum().backward()
         return y
     step = ag.compile(f)
     for _ in range(4):
@@ -154,9 +174,37 @@ def test_an_array_made_by_np_empty_is_not_restored_one_by_np_zeros_is():
         got, g = step(x).data, w.grad.data.copy()
         want = f(x).data
         assert np.array_equal(got, want) and np.array_equal(g, w.grad.data)
-    code = program_of(step).code
-    restored = [ins[1] for ins in code if ins[0] == "restore"]
-    assert len(restored) == 1 and restored[0].shape == (4, 8)     # getitem's zeros
+    return [ins for ins in program_of(step).code if ins[0] == "restore"]
+
+
+def test_an_array_made_by_np_empty_is_not_restored_one_by_np_zeros_is():
+    """GELU in float32 writes its results into np.empty arrays: nothing to put back
+    before a replay writes them; getitem's backward adds into np.zeros at rows that
+    depend on values (np.add.at): put back."""
+    restored = _gelu_slice_step(np.array([1, 2, 2]))
+    assert len(restored) == 1 and restored[0][1].shape == (4, 8)     # getitem's zeros
+
+
+def test_no_restore_before_the_only_write_through_a_basic_index():
+    """getitem's backward for y[1:3]: np.zeros, then the gradient assigned to rows 1:3,
+    the same rows every replay; rows 0 and 3 keep the trace's zeros."""
+    assert _gelu_slice_step(slice(1, 3)) == []
+
+
+def test_a_restore_stays_before_a_second_write_or_a_read():
+    z, g = np.zeros((4, 3)), np.ones((2, 3))
+    put = ("call", np.ndarray.__setitem__, (z, slice(1, 3), g), {}, (), "effect")
+    again = ("call", np.ndarray.__setitem__, (z, 0, 2.0), {}, (), "effect")
+    total = np.empty(3)
+    read = call(np.add.reduce, [z], total, axis=0)
+    restore = ("restore", z, np.zeros((4, 3)))
+    cases = {"once": ([restore, put, read], 0), "twice": ([restore, put, again, read], 1),
+             "read first": ([read, restore, put, read], 1),
+             "advanced": ([restore, ("call", np.ndarray.__setitem__, (z, [1, 2], g), {}, (),
+                                     "effect"), read], 1)}
+    for name, (code, n) in cases.items():
+        planned, _ = plan(code, {id(g), id(total)})
+        assert sum(ins[0] == "restore" for ins in planned) == n, name
 
 
 def program_of(step):
@@ -231,3 +279,18 @@ def test_a_failing_guard_puts_back_only_state_from_outside_the_step():
              ag.tensor(rng.integers(0, 3, 5)))
     backups = {id(b) for b in program_of(step).backups}
     assert backups == {id(b.data) for b in model.buffers()}
+
+
+def test_a_copy_through_a_reshape_becomes_the_call_s_output():
+    """A bias gradient: g^T @ ones as (n, 1), copied into the .grad as (n,)."""
+    g, ones = np.arange(12.0).reshape(4, 3), np.ones((4, 1))
+    t, grad = np.empty((3, 1)), np.empty(3)
+    copy = ("call", np.array, (t.reshape(3),), {"copy": True}, (grad,), "copy")
+    planned, _ = plan([call(np.matmul, [g.T, ones], t), copy], {id(g), id(ones), id(grad)})
+    assert len(planned) == 1 and np.shares_memory(planned[0][4][0], grad)
+    f, args, kwargs, outs = planned[0][1:5]
+    f(*args, out=outs[0], **kwargs)
+    assert np.array_equal(grad, g.sum(0))
+    part = ("call", np.array, (t[:2, 0],), {"copy": True}, (np.empty(2),), "copy")
+    planned, _ = plan([call(np.matmul, [g.T, ones], t), part], {id(g), id(ones), id(part[4][0])})
+    assert len(planned) == 2                    # a part of it: still a copy

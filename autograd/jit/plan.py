@@ -72,6 +72,7 @@ def plan(code, keep, undefined=()):
     where they are; `undefined` the ids of arrays made while tracing whose contents
     were undefined (``np.empty``: scratch that the step writes before it reads it)."""
     code = _integer_guards(_forward_copies(_drop_dead(code, keep), keep), keep)
+    code = _drop_needless_restores(code, keep)
     temps = {}
     for ins in code:
         for o in _defines(ins):
@@ -187,11 +188,12 @@ def plan(code, keep, undefined=()):
 
 
 def _inplace_source(ins, o, temps, last, i):
-    """The id of the input of call `ins` (instruction i) that may hold its output `o`,
-    or None. Legal when the call is an elementwise ufunc (no core dimensions: matmul
-    is a ufunc too, and not elementwise) with one output and no ``where=``, and the
-    input is a temporary whose last mention is this call, a whole array of `o`'s shape,
-    dtype and strides, that no other argument views."""
+    """The id of the temporary whose block the output `o` of call `ins` (instruction i)
+    may take, or None. Legal when the call is an elementwise ufunc (no core dimensions:
+    matmul is a ufunc too, and not elementwise) with one output and no ``where=``, and
+    one input is a temporary whose last mention is this call, seen whole (itself, or a
+    view of all of it: ReLU's backward reads the gradient's bits as integers) with `o`'s
+    shape, dtype and strides, and no other argument views that temporary."""
     if ins[0] != "call" or ins[5] != "out" or len(ins[4]) != 1:
         return None
     f, args, kwargs = ins[1], ins[2], ins[3]
@@ -200,13 +202,22 @@ def _inplace_source(ins, o, temps, last, i):
     if "where" in kwargs or "out" in kwargs:
         return None
     for a in args:
-        k = id(a)
-        if (isinstance(a, np.ndarray) and a.base is None and k in temps and last.get(k) == i
+        if not isinstance(a, np.ndarray):
+            continue
+        t = _base(a)
+        k = id(t)
+        if (k in temps and last.get(k) == i and _whole(a, t)
                 and a.shape == o.shape and a.dtype == o.dtype and a.strides == o.strides
-                and all(b is a or not isinstance(b, np.ndarray) or _base(b) is not a
+                and all(b is a or not isinstance(b, np.ndarray) or _base(b) is not t
                         for b in _arrays((args, kwargs)))):
             return k
     return None
+
+
+def _whole(a, t):
+    """True if array `a` is `t` or a view of all of `t`'s memory in the same order."""
+    return a is t or (a.nbytes == t.nbytes and a.flags.c_contiguous and t.flags.c_contiguous
+                      and _bounds(a) == _bounds(t))
 
 
 def _less(a, k):
@@ -279,7 +290,9 @@ _COPIES = {np.array, np.ndarray.copy, np.ndarray.astype, np.asarray, np.ascontig
 def _forward_copies(code, keep):
     """A call computing a temporary that is then only copied into another array made
     by the copy (a leaf's .grad: np.array(g, copy=True)) computes into that array
-    directly (which nothing names before the copy)."""
+    directly (which nothing names before the copy). The copy may read the temporary
+    through a reshape (a bias gradient: (n, 1) -> (n,)); the call then writes into the
+    new array seen in the temporary's shape."""
     mentioned = {}
     for i, ins in enumerate(code):
         for a in _mentions(ins):
@@ -291,17 +304,23 @@ def _forward_copies(code, keep):
     drop, retarget = set(), {}
     for j, ins in enumerate(code):
         if not (ins[0] == "call" and ins[5] == "copy" and ins[1] in _COPIES and ins[2]
-                and len(ins[4]) == 1):
+                and len(ins[4]) == 1 and isinstance(ins[2][0], np.ndarray)):
             continue
         src, dst = ins[2][0], ins[4][0]
-        i = defined.get(id(src))
-        if (i is None or not isinstance(src, np.ndarray) or src.base is not None
-                or id(src) in keep or dst.base is not None or i in retarget
-                or (src.shape, src.dtype, src.strides) != (dst.shape, dst.dtype, dst.strides)
+        t = _base(src)
+        i = defined.get(id(t))
+        if (i is None or t.base is not None or id(t) in keep or dst.base is not None
+                or i in retarget or (src.shape, src.dtype) != (dst.shape, dst.dtype)
                 or set(ins[3]) - {"dtype", "copy", "order"}
-                or mentioned.get(id(src)) != [i, j] or mentioned[id(dst)][0] != j):
+                or mentioned.get(id(t)) != [i, j] or mentioned[id(dst)][0] != j):
             continue
-        retarget[i] = dst
+        if src is t and src.strides == dst.strides:
+            retarget[i] = dst
+        elif (src.size == t.size and src.dtype == t.dtype and src.flags.c_contiguous
+              and t.flags.c_contiguous and dst.flags.c_contiguous):
+            retarget[i] = dst.reshape(t.shape)              # a view: dst is contiguous
+        else:
+            continue
         drop.add(j)
     if not drop:
         return code
@@ -313,6 +332,53 @@ def _forward_copies(code, keep):
             ins = ins[:4] + ((retarget[i],),) + ins[5:]
         out.append(ins)
     return out
+
+
+def _drop_needless_restores(code, keep):
+    """A restore puts back the value an array made while tracing had, before the step's
+    first write into it. It is not needed when that write is the only one, an assignment
+    through a basic index (``z[2] = v``: the same elements every replay) of a value that
+    does not read the array: the rest keeps the value the trace left, and the written
+    part is written before anything reads it. (getitem's backward, np.zeros and one
+    assignment: the GPT step's split of q, k, v filled 19 MB per replay.)"""
+    writes, mentions = {}, {}
+    for i, ins in enumerate(code):
+        for a in _mentions(ins):
+            mentions.setdefault(id(_base(a)), []).append(i)
+        op = ins[0]
+        if op == "call":
+            written = _arrays(ins[2:4]) if ins[5] == "effect" else ins[4]
+        elif op in ("draw", "python"):
+            written = _mentions(ins)
+        else:
+            continue
+        for a in written:
+            writes.setdefault(id(_base(a)), set()).add(i)
+    drop = set()
+    for r, ins in enumerate(code):
+        if ins[0] != "restore" or id(ins[1]) in keep:
+            continue
+        k = id(ins[1])
+        w = min((i for i in mentions[k] if i > r), default=None)
+        if w is None or mentions[k][0] != r or writes.get(k) != {w}:
+            continue
+        f, args = code[w][1], code[w][2]
+        if (f is np.ndarray.__setitem__ and len(args) == 3 and _base(args[0]) is ins[1]
+                and _basic_index(args[1]) and not any(_base(a) is ins[1] for a in _arrays(args[2]))
+                and not code[w][3]):
+            drop.add(r)
+    return [ins for i, ins in enumerate(code) if i not in drop] if drop else code
+
+
+def _basic_index(index):
+    """True if `index` selects the same elements whatever the values (ints, slices)."""
+    for i in index if type(index) is tuple else (index,):
+        if not (i is None or i is Ellipsis or (isinstance(i, (int, np.integer))
+                                               and not isinstance(i, (bool, np.bool_)))
+                or (type(i) is slice and all(v is None or isinstance(v, (int, np.integer))
+                                              for v in (i.start, i.stop, i.step)))):
+            return False
+    return True
 
 
 def _drop_dead(code, keep):
