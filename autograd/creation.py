@@ -87,7 +87,7 @@ def _float(dtype):
     return _dtype(dtype) if dtype is not None else get_default_dtype()
 
 
-def tensor(data, dtype=None, requires_grad=False, device=None):
+def tensor(data, dtype=None, requires_grad=False, device=None) -> Tensor:
     """A new tensor holding a copy of `data` (number, nested list, ndarray or Tensor)."""
     check_device(device, "tensor")
     data = data.data if isinstance(data, Tensor) else data
@@ -96,22 +96,22 @@ def tensor(data, dtype=None, requires_grad=False, device=None):
     return t.requires_grad_(True) if requires_grad else t
 
 
-def from_numpy(array):
+def from_numpy(array) -> Tensor:
     """A tensor sharing `array`'s memory."""
     return Tensor(np.asarray(array))
 
 
-def zeros(*size, dtype=None, requires_grad=False, device=None):
+def zeros(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "zeros")
     return _make(np.zeros(_shape(size), _float(dtype)), requires_grad)
 
 
-def ones(*size, dtype=None, requires_grad=False, device=None):
+def ones(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "ones")
     return _make(np.ones(_shape(size), _float(dtype)), requires_grad)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False, device=None):
+def full(size, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "full")
     if dtype is None and isinstance(fill_value, (bool, int)):
         dtype = bool if isinstance(fill_value, bool) else np.int64
@@ -119,27 +119,27 @@ def full(size, fill_value, dtype=None, requires_grad=False, device=None):
                          _float(dtype)), requires_grad)
 
 
-def empty(*size, dtype=None, requires_grad=False, device=None):
+def empty(*size, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "empty")
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
-def zeros_like(x, dtype=None, requires_grad=False, device=None):
+def zeros_like(x, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "zeros_like")
     return _make(np.zeros(x.shape, _dtype(dtype) if dtype else x.dtype), requires_grad)
 
 
-def ones_like(x, dtype=None, requires_grad=False, device=None):
+def ones_like(x, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "ones_like")
     return _make(np.ones(x.shape, _dtype(dtype) if dtype else x.dtype), requires_grad)
 
 
-def full_like(x, fill_value, dtype=None, requires_grad=False, device=None):
+def full_like(x, fill_value, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "full_like")
     return _make(np.full(x.shape, fill_value, _dtype(dtype) if dtype else x.dtype), requires_grad)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None):
+def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "arange")
     if end is None:
         start, end = 0, start
@@ -149,29 +149,30 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     return _make(np.arange(start, end, step, dtype=_dtype(dtype)), requires_grad)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False, device=None):
+def linspace(start, end, steps, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "linspace")
     return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False, device=None):
+def eye(n, m=None, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "eye")
     return _make(np.eye(n, m, dtype=_float(dtype)), requires_grad)
 
 
-def rand(*size, generator=None, dtype=None, requires_grad=False, device=None):
+def rand(*size, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "rand")
     rng = _rng if generator is None else generator
     return _make(rng.random(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
-def randn(*size, generator=None, dtype=None, requires_grad=False, device=None):
+def randn(*size, generator=None, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "randn")
     rng = _rng if generator is None else generator
     return _make(rng.standard_normal(_shape(size), dtype=_float(dtype)), requires_grad)
 
 
-def randint(*args, size=None, generator=None, dtype=None, device=None, requires_grad=False):
+def randint(*args, size=None, generator=None, dtype=None, device=None,
+            requires_grad=False) -> Tensor:
     """Integers drawn uniformly from [low, high): ``randint(high, size)`` or
     ``randint(low, high, size)`` as PyTorch (`size` is required); int64 unless `dtype`."""
     if size is None and args and isinstance(args[-1], (tuple, list)):
@@ -190,18 +191,18 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     return _wrap(rng.integers(low, high, size=_shape((size,)), dtype=np.int64).astype(dt, copy=False), None)
 
 
-def randperm(n, generator=None, dtype=None, device=None):
+def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     check_device(device, "randperm")
     rng = _rng if generator is None else generator
     return _wrap(rng.permutation(n).astype(np.int64 if dtype is None else _dtype(dtype)), None)
 
 
-def rand_like(x, requires_grad=False, device=None):
+def rand_like(x, requires_grad=False, device=None) -> Tensor:
     check_device(device, "rand_like")
     return _make(_rng.random(x.shape, dtype=x.dtype), requires_grad)
 
 
-def randn_like(x, requires_grad=False, device=None):
+def randn_like(x, requires_grad=False, device=None) -> Tensor:
     check_device(device, "randn_like")
     return _make(_rng.standard_normal(x.shape, dtype=x.dtype), requires_grad)
 

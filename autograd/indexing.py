@@ -86,7 +86,7 @@ def select(x, dim, index):
 
 
 @public(method=True)
-def unbind(x, dim=0):
+def unbind(x, dim=0) -> tuple[Tensor, ...]:
     """The slices of x along dim, as a tuple of views (the dim removed)."""
     axis = _dim(x, dim, "unbind")
     return tuple(x[(slice(None),) * axis + (i,)] for i in range(x.data.shape[axis]))
@@ -119,7 +119,7 @@ def unflatten(x, dim, sizes):
 
 
 @public(method=True)
-def is_contiguous(x, memory_format=None):
+def is_contiguous(x, memory_format=None) -> bool:
     """True if x's data is laid out in C order without gaps."""
     return bool(x.data.flags.c_contiguous)
 

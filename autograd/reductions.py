@@ -3,6 +3,7 @@ amax/amin, max/min with indices, argmax/argmin, logsumexp, softmax, log_softmax,
 from collections import namedtuple
 import builtins
 import math
+from typing import Any
 
 import numpy as np
 
@@ -70,13 +71,13 @@ def amin(x, dim=None, keepdim=False):
 
 
 @public(method=True)
-def max(x, dim=None, keepdim=False):
+def max(x, dim=None, keepdim=False) -> Any:
     """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
     return _extreme(x, dim, keepdim, maximum, amax, argmax)
 
 
 @public(method=True)
-def min(x, dim=None, keepdim=False):
+def min(x, dim=None, keepdim=False) -> Any:
     """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
     return _extreme(x, dim, keepdim, minimum, amin, argmin)
 

@@ -5,6 +5,7 @@ NaN sorts as the largest value (as PyTorch): last in ascending order, first in
 descending order and in ``topk(largest=True)``. Ties keep their index order (a stable
 sort), which ``sort(stable=True)`` promises and PyTorch's ``topk`` leaves open."""
 from collections import namedtuple
+from typing import Any
 
 import numpy as np
 
@@ -39,7 +40,7 @@ def argsort(x, dim=-1, descending=False, stable=False):
 
 
 @public(method=True)
-def sort(x, dim=-1, descending=False, stable=False):
+def sort(x, dim=-1, descending=False, stable=False) -> Any:
     """(values, indices) of x sorted along dim."""
     if x.data.ndim == 0:
         return _Sorted(x, _wrap(np.zeros((), np.int64), None))
@@ -48,7 +49,7 @@ def sort(x, dim=-1, descending=False, stable=False):
 
 
 @public(method=True)
-def topk(x, k, dim=-1, largest=True, sorted=True):
+def topk(x, k, dim=-1, largest=True, sorted=True) -> Any:
     """(values, indices) of the k largest (or smallest) elements along dim, largest first
     (smallest first with largest=False)."""
     axis = _axes(x, dim, "topk")

@@ -5,7 +5,10 @@ inference of ``Tensor(data)``). It sits below the ops, whose backward rules make
 Tensors under create_graph; the methods that record an op or run the engine (``exp``,
 ``sum``, ``to``, ``backward``, the operators, ...) are bound to the class by methods.py.
 """
+from __future__ import annotations   # (not evaluated: Tensor has methods named int, bool)
+
 import numbers
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -17,7 +20,7 @@ _default_dtype = np.dtype(np.float32)
 _FLOATS = (np.dtype(np.float32), np.dtype(np.float64))
 
 
-def set_default_dtype(dtype):
+def set_default_dtype(dtype) -> None:
     """Dtype of tensors made from Python floats (float32 unless changed)."""
     global _default_dtype
     dtype = np.dtype(dtype)
@@ -26,11 +29,11 @@ def set_default_dtype(dtype):
     _default_dtype = dtype
 
 
-def get_default_dtype():
+def get_default_dtype() -> np.dtype:
     return _default_dtype
 
 
-def as_array(data, dtype=None):
+def as_array(data, dtype=None) -> np.ndarray:
     """Convert `data` to an ndarray with PyTorch's dtype inference."""
     if isinstance(data, Tensor):
         data = data.data
@@ -93,9 +96,11 @@ class Tensor:
     int64, as in PyTorch; an ndarray keeps its dtype (and its memory is shared)."""
 
     __slots__ = ("data", "grad", "_node", "__weakref__")
+    data: np.ndarray
+    grad: Tensor | None
     __array_priority__ = 1000
 
-    def __array__(self, dtype=None, copy=None):
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
         """np.asarray(tensor) gives the data (shared, as torch.Tensor.numpy()); refused
         for a tensor that requires grad, whose gradient the array would lose."""
         if self._node is not None:
@@ -106,7 +111,7 @@ class Tensor:
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return arr.copy() if copy else arr
 
-    def __init__(self, data, dtype=None, requires_grad=False):
+    def __init__(self, data, dtype=None, requires_grad=False) -> None:
         self.data = as_array(data, dtype)
         self.grad = None
         self._node = None
@@ -115,7 +120,7 @@ class Tensor:
 
     # --- graph attributes ------------------------------------------------------------
     @property
-    def requires_grad(self):
+    def requires_grad(self) -> bool:
         """True if gradients are recorded for this tensor (it has a node)."""
         return self._node is not None
 
@@ -123,7 +128,7 @@ class Tensor:
     def requires_grad(self, flag):
         self.requires_grad_(flag)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad=True) -> Tensor:
         """Make a leaf start (or stop) requiring grad, in place; returns self."""
         if not requires_grad:
             if self._node is not None and type(self._node) is not AccumulateGrad:
@@ -139,7 +144,7 @@ class Tensor:
         return self
 
     @property
-    def is_leaf(self):
+    def is_leaf(self) -> bool:
         """True for a tensor not made by a recorded op (made by the user, or without grad)."""
         return self._node is None or type(self._node) is AccumulateGrad
 
@@ -149,17 +154,17 @@ class Tensor:
         node = self._node
         return None if node is None or type(node) is AccumulateGrad else node
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A tensor on the same data that does not require grad (shares the memory)."""
         return _wrap(self.data, None)
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         """Detach this tensor from its graph in place; returns self."""
         self._node = None
         return self
 
     # --- copying and pickling (PyTorch's semantics) ------------------------------------
-    def __deepcopy__(self, memo):
+    def __deepcopy__(self, memo) -> Tensor:
         """A leaf with its own copy of the data and of ``.grad``, requiring grad if this
         one does: a new leaf of its own (its gradient goes to it, not to the original).
         Hooks are not copied. Tensors made by an op cannot be deep-copied (PyTorch)."""
@@ -183,7 +188,7 @@ class Tensor:
         and its ``.grad`` are not stored (an unpickled tensor is a leaf)."""
         return _rebuild, (type(self), self.data, self._node is not None)
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
         if self._node is None:
             raise GraphError("retain_grad: the tensor does not require grad")
@@ -211,17 +216,17 @@ class Tensor:
 
     # --- array attributes --------------------------------------------------------------
     @property
-    def shape(self):
+    def shape(self) -> tuple[int, ...]:
         """The sizes of the dims, a tuple."""
         return self.data.shape
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         """The number of dims."""
         return self.data.ndim
 
     @property
-    def dtype(self):
+    def dtype(self) -> np.dtype:
         """The numpy dtype of the data."""
         return self.data.dtype
 
@@ -229,15 +234,15 @@ class Tensor:
         """The shape, or the size of dim `dim`."""
         return self.data.shape if dim is None else self.data.shape[dim]
 
-    def dim(self):
+    def dim(self) -> int:
         """The number of dims."""
         return self.data.ndim
 
-    def numel(self):
+    def numel(self) -> int:
         """The number of elements."""
         return self.data.size
 
-    def __len__(self):
+    def __len__(self) -> int:
         if self.data.ndim == 0:
             raise ArgumentError("len() of a 0-d tensor")
         return len(self.data)
@@ -249,7 +254,7 @@ class Tensor:
                              f"scalars, got shape {self.data.shape}")
         return self.data.item()
 
-    def numpy(self):
+    def numpy(self) -> np.ndarray:
         """The data as an ndarray (shared); refused for a tensor that requires grad."""
         if self._node is not None:
             raise GraphError(f"numpy: cannot call .numpy() on a tensor that requires grad "
@@ -261,27 +266,27 @@ class Tensor:
         """The data as nested Python lists."""
         return self.data.tolist()
 
-    def __float__(self):
+    def __float__(self) -> float:
         return float(self.item())
 
-    def __int__(self):
+    def __int__(self) -> int:
         return int(self.item())
 
-    def __bool__(self):
+    def __bool__(self) -> bool:
         return bool(self.item())
 
-    def __index__(self):
+    def __index__(self) -> int:
         if self.data.dtype.kind not in "iu":
             raise ArgumentError("only integer tensors can be used as an index")
         return int(self.item())
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[Tensor]:
         return (self[i] for i in range(len(self)))
 
-    def __hash__(self):
+    def __hash__(self) -> int:
         return id(self)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
         extra = ""
         if self.data.dtype != _default_dtype and self.data.dtype.kind == "f" or \
@@ -294,22 +299,22 @@ class Tensor:
                       else f", grad_fn=<{node.name}Backward>")
         return f"tensor({body}{extra})"
 
-    def long(self):
+    def long(self) -> Tensor:
         """A copy as int64, without gradient."""
         return _wrap(self.data.astype(np.int64), None)
 
-    def int(self):
+    def int(self) -> Tensor:
         """A copy as int32, without gradient."""
         return _wrap(self.data.astype(np.int32), None)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         """A copy as bool, without gradient."""
         return _wrap(self.data.astype(bool), None)
 
 _new_tensor = object.__new__
 
 
-def _wrap(data, node):
+def _wrap(data, node) -> Tensor:
     """A Tensor on array `data` made by `node` (None: no grad), without any check."""
     t = _new_tensor(Tensor)
     t.data = data

@@ -34,6 +34,6 @@ ge = _compare("ge", np.greater_equal, ">=")
 
 
 @public
-def allclose(a, b, rtol=1e-5, atol=1e-8):
+def allclose(a, b, rtol=1e-5, atol=1e-8) -> bool:
     """True if |a - b| <= atol + rtol * |b| everywhere (numpy's allclose on the data)."""
     return bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))

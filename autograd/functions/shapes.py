@@ -169,7 +169,7 @@ def stack(tensors, dim=0):
 
 
 @public(method=True)
-def split(x, split_size, dim=0):
+def split(x, split_size, dim=0) -> tuple[Tensor, ...]:
     """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
     n = x.data.shape[dim]
     sizes = [split_size] * (n // split_size) + ([n % split_size] if n % split_size else []) \
@@ -186,7 +186,7 @@ def split(x, split_size, dim=0):
 
 
 @public(method=True)
-def chunk(x, chunks, dim=0):
+def chunk(x, chunks, dim=0) -> tuple[Tensor, ...]:
     """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
     n = x.data.shape[dim]
     return split(x, -(-n // chunks), dim)

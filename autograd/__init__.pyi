@@ -1,0 +1,442 @@
+# Generated from the definitions by `python -m autograd.stubs`; do not edit.
+# tests/test_stubs.py fails when it is out of date.
+import builtins
+from typing import Any
+
+import numpy
+
+from . import cuda as cuda
+from . import functional as functional
+from .backprop import backward as backward
+from .backprop import grad as grad
+from .creation import Generator as Generator
+from .creation import arange as arange
+from .creation import default_generator as default_generator
+from .creation import empty as empty
+from .creation import eye as eye
+from .creation import from_numpy as from_numpy
+from .creation import full as full
+from .creation import full_like as full_like
+from .creation import linspace as linspace
+from .creation import manual_seed as manual_seed
+from .creation import ones as ones
+from .creation import ones_like as ones_like
+from .creation import rand as rand
+from .creation import rand_like as rand_like
+from .creation import randint as randint
+from .creation import randn as randn
+from .creation import randn_like as randn_like
+from .creation import randperm as randperm
+from .creation import tensor as tensor
+from .creation import zeros as zeros
+from .creation import zeros_like as zeros_like
+from .devices import device as device
+from .devices import finfo as finfo
+from .devices import get_num_threads as get_num_threads
+from .devices import iinfo as iinfo
+from .devices import set_num_threads as set_num_threads
+from .errors import AnomalyError as AnomalyError
+from .errors import ArgumentError as ArgumentError
+from .errors import CheckpointError as CheckpointError
+from .errors import DtypeError as DtypeError
+from .errors import GradgraphError as GradgraphError
+from .errors import GraphError as GraphError
+from .errors import IntegerOverflowError as IntegerOverflowError
+from .errors import NotDifferentiableError as NotDifferentiableError
+from .errors import OutOfRangeError as OutOfRangeError
+from .errors import ShapeError as ShapeError
+from .function import Function as Function
+from .function import FunctionCtx as FunctionCtx
+from .grad_mode import detect_anomaly as detect_anomaly
+from .grad_mode import enable_grad as enable_grad
+from .grad_mode import inference_mode as inference_mode
+from .grad_mode import no_grad as no_grad
+from .grad_mode import override_backward as override_backward
+from .grad_mode import record_creation_lines as record_creation_lines
+from .grad_mode import set_detect_anomaly as set_detect_anomaly
+from .grad_mode import set_grad_enabled as set_grad_enabled
+from .gradcheck import GradcheckError as GradcheckError
+from .gradcheck import gradcheck as gradcheck
+from .gradcheck import gradgradcheck as gradgradcheck
+from .jit import compile as compile
+from .node import RemovableHandle as RemovableHandle
+from .state import is_anomaly_enabled as is_anomaly_enabled
+from .state import is_grad_enabled as is_grad_enabled
+from .state import is_inference_mode_enabled as is_inference_mode_enabled
+from .tensor import Tensor as Tensor
+from .tensor import get_default_dtype as get_default_dtype
+from .tensor import set_default_dtype as set_default_dtype
+
+bool: numpy.dtype[Any]
+bool_: numpy.dtype[Any]
+double: numpy.dtype[Any]
+float: numpy.dtype[Any]
+float32: numpy.dtype[Any]
+float64: numpy.dtype[Any]
+int: numpy.dtype[Any]
+int16: numpy.dtype[Any]
+int32: numpy.dtype[Any]
+int64: numpy.dtype[Any]
+int8: numpy.dtype[Any]
+long: numpy.dtype[Any]
+uint8: numpy.dtype[Any]
+
+
+def abs(x: Any) -> Tensor:
+    """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
+
+
+def all(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
+
+
+def allclose(a: Any, b: Any, rtol: Any = ..., atol: Any = ...) -> builtins.bool:
+    """True if |a - b| <= atol + rtol * |b| everywhere (numpy's allclose on the data)."""
+
+
+def amax(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """The maximum over `dim` (all dims if None); tied maxima share the gradient equally."""
+
+
+def amin(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
+
+
+def any(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
+
+
+def argmax(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
+
+
+def argmin(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """The index of the minimum over `dim` (of the flattened tensor if None); no gradient."""
+
+
+def argsort(x: Any, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Tensor:
+    """Indices that sort x along dim (int64)."""
+
+
+def baddbmm(input: Any, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
+    """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+
+def bmm(a: Any, b: Any) -> Tensor:
+    """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
+
+
+def cat(tensors: Any, dim: Any = ...) -> Tensor:
+    """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
+
+
+def chunk(x: Any, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
+
+
+def clamp(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
+    """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+
+def clip(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
+    """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+
+def concat(tensors: Any, dim: Any = ...) -> Tensor:
+    """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
+
+
+def cos(x: Any) -> Tensor:
+    """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
+
+
+def cumsum(x: Any, dim: Any) -> Tensor:
+    """The cumulative sum along `dim`."""
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b, true division: integer operands give the default float dtype."""
+
+
+def einsum(equation: Any, *operands: Any) -> Tensor:
+    """Einstein summation as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``, also with a list of operands, implicit output (letters used once, in alphabetical order, after the ``...`` dims), ``...`` with broadcasting, repeated letters (diagonals)."""
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def exp(x: Any) -> Tensor:
+    """exp(x), elementwise: e^x; d/dx e^x = e^x (its output, which it saves)."""
+
+
+def expand(x: Any, *sizes: Any) -> Tensor:
+    """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
+
+
+def flatten(x: Any, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
+    """x with dims start_dim..end_dim merged into one."""
+
+
+def flip(x: Any, dims: Any) -> Tensor:
+    """x with the order of elements along `dims` reversed."""
+
+
+def gather(x: Any, dim: Any, index: Any) -> Tensor:
+    """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def index_select(x: Any, dim: Any, index: Any) -> Tensor:
+    """The entries of x at `index` (1-d integers) along dim."""
+
+
+def is_contiguous(x: Any, memory_format: Any = ...) -> builtins.bool:
+    """True if x's data is laid out in C order without gaps."""
+
+
+def le(a: Any, b: Any) -> Tensor:
+    """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def log(x: Any) -> Tensor:
+    """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
+
+
+def log_softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
+    """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument)."""
+
+
+def logical_and(a: Any, b: Any) -> Tensor:
+    """a & b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+
+def logical_not(x: Any) -> Tensor:
+    """~x for bool and integer tensors (bitwise for integers); no gradient."""
+
+
+def logical_or(a: Any, b: Any) -> Tensor:
+    """a | b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+
+def logical_xor(a: Any, b: Any) -> Tensor:
+    """a ^ b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+
+def logsumexp(x: Any, dim: Any, keepdim: Any = ...) -> Tensor:
+    """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
+    """x with `value` where mask is True (mask broadcasts)."""
+
+
+def masked_fill_(x: Any, mask: Any, value: Any) -> Tensor:
+    """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
+
+
+def max(x: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
+
+
+def maximum(a: Any, b: Any) -> Tensor:
+    """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the gradient."""
+
+
+def mean(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
+
+
+def min(x: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
+
+
+def minimum(a: Any, b: Any) -> Tensor:
+    """The elementwise minimum of a and b (NaN wins); at a tie each side gets half the gradient."""
+
+
+def mm(a: Any, b: Any) -> Tensor:
+    """The matrix product of 2-d tensors a and b."""
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a * b, with PyTorch's dtype promotion."""
+
+
+def multinomial(input: Any, num_samples: Any, replacement: Any = ..., generator: Any = ...) -> Tensor:
+    """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
+
+
+def narrow(x: Any, dim: Any, start: Any, length: Any) -> Tensor:
+    """x[..., start:start + length, ...] at dim."""
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def neg(x: Any) -> Tensor:
+    """-x; d/dx = -1."""
+
+
+def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
+
+
+def outer(a: Any, b: Any) -> Tensor:
+    """The outer product of vectors a and b: a[i] * b[j]."""
+
+
+def permute(x: Any, *dims: Any) -> Tensor:
+    """x with its dims reordered to `dims` (a view)."""
+
+
+def pow(x: Any, exponent: Any) -> Tensor:
+    """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
+
+
+def reciprocal(x: Any) -> Tensor:
+    """1 / x, x ** -1 (integers computed in the default float dtype)."""
+
+
+def relu(x: Any) -> Tensor:
+    """relu(x), elementwise: max(x, 0)."""
+
+
+def repeat(x: Any, *sizes: Any) -> Tensor:
+    """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
+
+
+def repeat_interleave(x: Any, repeats: Any = ..., dim: Any = ..., output_size: Any = ...) -> Tensor:
+    """Each element of x repeated `repeats` times along dim (x flattened if dim is None)."""
+
+
+def reshape(x: Any, *shape: Any) -> Tensor:
+    """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
+
+
+def rsqrt(x: Any) -> Tensor:
+    """1 / sqrt(x), x ** -0.5."""
+
+
+def select(x: Any, dim: Any, index: Any) -> Tensor:
+    """x[..., index, ...] at dim (the dim is removed)."""
+
+
+def sigmoid(x: Any) -> Tensor:
+    """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
+
+
+def sign(x: Any) -> Tensor:
+    """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
+
+def sin(x: Any) -> Tensor:
+    """sin(x), elementwise: Sine; d/dx sin x = cos x."""
+
+
+def softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
+    """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is refused, as in PyTorch."""
+
+
+def softplus(x: Any) -> Tensor:
+    """softplus(x), elementwise: log(1 + e^x), stable for any x; d/dx = sigmoid(x) (0.5 at 0, as PyTorch: a composite of relu and abs would give their kinks' 0 there, and 0 as its second derivative)."""
+
+
+def sort(x: Any, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Any:
+    """(values, indices) of x sorted along dim."""
+
+
+def split(x: Any, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+
+
+def sqrt(x: Any) -> Tensor:
+    """Square root, x ** 0.5 (integers computed in the default float dtype)."""
+
+
+def square(x: Any) -> Tensor:
+    """x * x, x ** 2 (a bool tensor gives int64)."""
+
+
+def squeeze(x: Any, dim: Any = ...) -> Tensor:
+    """x without its size-1 dims (only those of `dim` if given)."""
+
+
+def stack(tensors: Any, dim: Any = ...) -> Tensor:
+    """The tensors (all of one shape) joined along a new dim `dim`."""
+
+
+def std(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
+    """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a - b, with PyTorch's dtype promotion."""
+
+
+def sum(x: Any, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
+    """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
+
+
+def t(x: Any) -> Tensor:
+    """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+
+def tanh(x: Any) -> Tensor:
+    """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+
+
+def topk(x: Any, k: Any, dim: Any = ..., largest: Any = ..., sorted: Any = ...) -> Any:
+    """(values, indices) of the k largest (or smallest) elements along dim, largest first (smallest first with largest=False)."""
+
+
+def transpose(x: Any, dim0: Any, dim1: Any) -> Tensor:
+    """x with dims dim0 and dim1 swapped (a view)."""
+
+
+def tril(x: Any, diagonal: Any = ...) -> Tensor:
+    """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""
+
+
+def triu(x: Any, diagonal: Any = ...) -> Tensor:
+    """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
+
+
+def unbind(x: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """The slices of x along dim, as a tuple of views (the dim removed)."""
+
+
+def unflatten(x: Any, dim: Any, sizes: Any) -> Tensor:
+    """Dim `dim` split into `sizes` (one of them may be -1)."""
+
+
+def unsqueeze(x: Any, dim: Any) -> Tensor:
+    """x with a size-1 dim inserted at `dim`."""
+
+
+def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
+    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """Elements of x where condition holds, else of y; the unselected side gets zero gradient (see README on NaN in unselected branches)."""

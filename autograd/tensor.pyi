@@ -1,0 +1,586 @@
+# Generated from the definitions by `python -m autograd.stubs`; do not edit.
+# tests/test_stubs.py fails when it is out of date.
+import builtins
+from typing import Any, Iterator
+
+import numpy
+
+
+def _check_int_range(data: Any) -> Any:
+    """Raise if `data` (a number or nested sequences) holds a Python int outside int64 and no float (with a float, PyTorch makes a float tensor, and so do we)."""
+
+
+def _dtype(dtype: Any) -> Any: ...
+
+
+def _operand(x: Any, like: Any, force: Any = ...) -> Any:
+    """A non-Tensor operand in `like`'s dtype (a loss target), or a Tensor."""
+
+
+def _rebuild(cls: Any, data: Any, requires_grad: Any) -> Any:
+    """Unpickle a Tensor (see Tensor.__reduce_ex__)."""
+
+
+def _wrap(data: Any, node: Any) -> Tensor:
+    """A Tensor on array `data` made by `node` (None: no grad), without any check."""
+
+
+def as_array(data: Any, dtype: Any = ...) -> numpy.ndarray:
+    """Convert `data` to an ndarray with PyTorch's dtype inference."""
+
+
+def get_default_dtype() -> numpy.dtype: ...
+
+
+def set_default_dtype(dtype: Any) -> None:
+    """Dtype of tensors made from Python floats (float32 unless changed)."""
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it."""
+
+    __array_priority__: builtins.int
+    _node: Any
+    data: numpy.ndarray
+    grad: Tensor | None
+    is_cuda: builtins.bool
+
+    @property
+    def T(self) -> Any:
+        """The tensor with all its dimensions reversed (a view)."""
+
+    @property
+    def device(self) -> Any:
+        """Where the data lives: always the CPU."""
+
+    @property
+    def dtype(self) -> numpy.dtype:
+        """The numpy dtype of the data."""
+
+    @property
+    def grad_fn(self) -> Any:
+        """The node of the op that made this tensor (None for a leaf)."""
+
+    @property
+    def is_leaf(self) -> builtins.bool:
+        """True for a tensor not made by a recorded op (made by the user, or without grad)."""
+
+    @property
+    def mT(self) -> Any:
+        """The last two dimensions swapped (a view), as torch.Tensor.mT."""
+
+    @property
+    def ndim(self) -> builtins.int:
+        """The number of dims."""
+
+    @property
+    def requires_grad(self) -> builtins.bool:
+        """True if gradients are recorded for this tensor (it has a node)."""
+
+    @requires_grad.setter
+    def requires_grad(self, value: Any) -> None: ...
+
+    @property
+    def shape(self) -> builtins.tuple[builtins.int, ...]:
+        """The sizes of the dims, a tuple."""
+
+    def __abs__(x) -> Tensor:
+        """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
+
+    def __add__(self, other: Any) -> Tensor: ...
+
+    def __and__(a, b: Any) -> Tensor:
+        """a & b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def __array__(self, dtype: Any = ..., copy: Any = ...) -> numpy.ndarray:
+        """np.asarray(tensor) gives the data (shared, as torch.Tensor.numpy()); refused for a tensor that requires grad, whose gradient the array would lose."""
+
+    def __array_function__(self, func: Any, types: Any, args: Any, kwargs: Any) -> Any: ...
+
+    def __array_ufunc__(self, ufunc: Any, method: Any, *inputs: Any, **kwargs: Any) -> Any: ...
+
+    def __bool__(self) -> builtins.bool: ...
+
+    def __deepcopy__(self, memo: Any) -> Tensor:
+        """A leaf with its own copy of the data and of ``.grad``, requiring grad if this one does: a new leaf of its own (its gradient goes to it, not to the original)."""
+
+    def __eq__(a, b: Any) -> Tensor:  # type: ignore[override]
+        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def __float__(self) -> builtins.float: ...
+
+    def __ge__(a, b: Any) -> Tensor:
+        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def __getitem__(x, index: Any) -> Tensor: ...
+
+    def __gt__(a, b: Any) -> Tensor:
+        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def __hash__(self) -> builtins.int: ...
+
+    def __iadd__(self, other: Any) -> Tensor: ...
+
+    def __imul__(self, other: Any) -> Tensor: ...
+
+    def __index__(self) -> builtins.int: ...
+
+    def __init__(self, data: Any, dtype: Any = ..., requires_grad: Any = ...) -> None: ...
+
+    def __int__(self) -> builtins.int: ...
+
+    def __invert__(x) -> Tensor:
+        """~x for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def __ipow__(self, other: Any) -> Tensor: ...
+
+    def __isub__(self, other: Any) -> Tensor: ...
+
+    def __iter__(self) -> Iterator[Tensor]: ...
+
+    def __itruediv__(self, other: Any) -> Tensor: ...
+
+    def __le__(a, b: Any) -> Tensor:
+        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def __len__(self) -> builtins.int: ...
+
+    def __lt__(a, b: Any) -> Tensor:
+        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def __matmul__(a, b: Any) -> Tensor:
+        """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
+
+    def __mul__(self, other: Any) -> Tensor:
+        """self * other, elementwise with broadcasting (the same op as `*`)."""
+
+    def __ne__(a, b: Any) -> Tensor:  # type: ignore[override]
+        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def __neg__(x) -> Tensor:
+        """-x; d/dx = -1."""
+
+    def __or__(a, b: Any) -> Tensor:
+        """a | b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def __pow__(x, exponent: Any) -> Tensor:
+        """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
+
+    def __radd__(self, other: Any) -> Tensor: ...
+
+    def __rand__(a, b: Any) -> Tensor:
+        """a & b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def __reduce_ex__(self, protocol: Any) -> Any:
+        """Pickled as its data and requires_grad, as PyTorch does: the graph that made it and its ``.grad`` are not stored (an unpickled tensor is a leaf)."""
+
+    def __repr__(self) -> builtins.str: ...
+
+    def __rmatmul__(self, other: Any) -> Tensor: ...
+
+    def __rmul__(self, other: Any) -> Tensor:
+        """self * other, elementwise with broadcasting (the same op as `*`)."""
+
+    def __ror__(a, b: Any) -> Tensor:
+        """a | b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def __rpow__(self, other: Any) -> Tensor: ...
+
+    def __rsub__(self, other: Any) -> Tensor: ...
+
+    def __rtruediv__(self, other: Any) -> Tensor: ...
+
+    def __rxor__(a, b: Any) -> Tensor:
+        """a ^ b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def __setitem__(self, index: Any, value: Any) -> Any: ...
+
+    def __sub__(self, other: Any) -> Tensor: ...
+
+    def __truediv__(self, other: Any) -> Tensor:
+        """self / other, elementwise true division with broadcasting (the same op as `/`)."""
+
+    def __xor__(a, b: Any) -> Tensor:
+        """a ^ b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+
+    def _alias(self) -> Any:
+        """A second Tensor on the same buffer and node, so a graph saving `self` keeps the pre-write identity while `self` itself moves to the new node."""
+
+    def _apply1(self, cls: Any, *args: Any) -> Any: ...
+
+    def _binary(self, cls: Any, other: Any, *args: Any, reverse: Any = ...) -> Any:
+        """`self op other` (`other op self` if `reverse`) for binary primitive `cls`, with the operands converted to the result dtype of dtypes.result_type (true division computes in floating point)."""
+
+    def _rbinary(self, cls: Any, other: Any) -> Any: ...
+
+    def abs(x) -> Tensor:
+        """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
+
+    def add(self, other: Any, alpha: Any = ...) -> Any:
+        """self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule)."""
+
+    def add_(self, other: Any, alpha: Any = ...) -> Any:
+        """In place: self += alpha * other."""
+
+    def all(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
+
+    def amax(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """The maximum over `dim` (all dims if None); tied maxima share the gradient equally."""
+
+    def amin(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
+
+    def any(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
+
+    def argmax(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
+
+    def argmin(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """The index of the minimum over `dim` (of the flattened tensor if None); no gradient."""
+
+    def argsort(x, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Tensor:
+        """Indices that sort x along dim (int64)."""
+
+    def backward(self, gradient: Any = ..., retain_graph: Any = ..., create_graph: Any = ..., inputs: Any = ...) -> Any:
+        """Accumulate the gradient of this tensor with respect to the graph's leaves into their ``.grad`` (``autograd.backward``; `gradient` is needed unless it is a scalar)."""
+
+    def baddbmm(input, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+    def bmm(a, b: Any) -> Tensor:
+        """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
+
+    def bool(self) -> Tensor:
+        """A copy as bool, without gradient."""
+
+    def chunk(x, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
+
+    def clamp(x, min: Any = ..., max: Any = ...) -> Tensor:
+        """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+    def clamp_(self, min: Any = ..., max: Any = ...) -> Any:
+        """In place: self = clamp(self, min, max)."""
+
+    def clip(x, min: Any = ..., max: Any = ...) -> Tensor:
+        """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+    def clone(self) -> Any:
+        """A copy with its own memory; the gradient flows back to this tensor."""
+
+    def contiguous(self) -> Any:
+        """This tensor if its data is C-contiguous, else a contiguous copy."""
+
+    def copy_(self, src: Any) -> Any:
+        """In place: copy `src` (broadcast to self's shape and cast to its dtype) into self; the gradient flows to `src`, the old values get an exact zero gradient."""
+
+    def cos(x) -> Tensor:
+        """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
+
+    def cpu(self) -> Any:
+        """This tensor (the data is always on the CPU)."""
+
+    def cuda(self, device: Any = ..., non_blocking: Any = ...) -> Any:
+        """Refused: gradgraph runs on the CPU only (raises naming the device)."""
+
+    def cumsum(x, dim: Any) -> Tensor:
+        """The cumulative sum along `dim`."""
+
+    def detach(self) -> Tensor:
+        """A tensor on the same data that does not require grad (shares the memory)."""
+
+    def detach_(self) -> Tensor:
+        """Detach this tensor from its graph in place; returns self."""
+
+    def dim(self) -> builtins.int:
+        """The number of dims."""
+
+    def div(self, other: Any) -> Tensor:
+        """self / other, elementwise true division with broadcasting (the same op as `/`)."""
+
+    def div_(self, other: Any) -> Any:
+        """In place: self /= other."""
+
+    def double(self) -> Any:
+        """This tensor as float64 (itself if it is already; the cast is differentiable)."""
+
+    def eq(a, b: Any) -> Tensor:
+        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def exp(x) -> Tensor:
+        """exp(x), elementwise: e^x; d/dx e^x = e^x (its output, which it saves)."""
+
+    def expand(x, *sizes: Any) -> Tensor:
+        """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
+
+    def expand_as(x, other: Any) -> Tensor:
+        """x expanded to other's shape."""
+
+    def fill_(self, value: Any) -> Any:
+        """In place: fill self with `value`; the old values get a zero gradient."""
+
+    def flatten(x, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
+        """x with dims start_dim..end_dim merged into one."""
+
+    def flip(x, dims: Any) -> Tensor:
+        """x with the order of elements along `dims` reversed."""
+
+    def float(self) -> Any:
+        """This tensor as float32 (itself if it is already; the cast is differentiable)."""
+
+    def gather(x, dim: Any, index: Any) -> Tensor:
+        """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
+
+    def ge(a, b: Any) -> Tensor:
+        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def gt(a, b: Any) -> Tensor:
+        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def index_select(x, dim: Any, index: Any) -> Tensor:
+        """The entries of x at `index` (1-d integers) along dim."""
+
+    def int(self) -> Tensor:
+        """A copy as int32, without gradient."""
+
+    def is_contiguous(x, memory_format: Any = ...) -> builtins.bool:
+        """True if x's data is laid out in C order without gaps."""
+
+    def item(self) -> Any:
+        """The value of a one-element tensor as a Python number."""
+
+    def le(a, b: Any) -> Tensor:
+        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def log(x) -> Tensor:
+        """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
+
+    def log_softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
+        """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument)."""
+
+    def logsumexp(x, dim: Any, keepdim: Any = ...) -> Tensor:
+        """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
+
+    def long(self) -> Tensor:
+        """A copy as int64, without gradient."""
+
+    def lt(a, b: Any) -> Tensor:
+        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def masked_fill(x, mask: Any, value: Any) -> Tensor:
+        """x with `value` where mask is True (mask broadcasts)."""
+
+    def masked_fill_(x, mask: Any, value: Any) -> Tensor:
+        """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
+
+    def matmul(a, b: Any) -> Tensor:
+        """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
+
+    def max(x, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
+
+    def maximum(a, b: Any) -> Tensor:
+        """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the gradient."""
+
+    def mean(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
+
+    def min(x, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
+
+    def minimum(a, b: Any) -> Tensor:
+        """The elementwise minimum of a and b (NaN wins); at a tie each side gets half the gradient."""
+
+    def mm(a, b: Any) -> Tensor:
+        """The matrix product of 2-d tensors a and b."""
+
+    def msort(x) -> Tensor:
+        """The values of x sorted along dim 0 (``sort(x, 0).values``)."""
+
+    def mul(self, other: Any) -> Tensor:
+        """self * other, elementwise with broadcasting (the same op as `*`)."""
+
+    def mul_(self, other: Any) -> Any:
+        """In place: self *= other."""
+
+    def multinomial(input, num_samples: Any, replacement: Any = ..., generator: Any = ...) -> Tensor:
+        """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
+
+    def narrow(x, dim: Any, start: Any, length: Any) -> Tensor:
+        """x[..., start:start + length, ...] at dim."""
+
+    def ne(a, b: Any) -> Tensor:
+        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def neg(x) -> Tensor:
+        """-x; d/dx = -1."""
+
+    def new_empty(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+        """An uninitialised tensor of the given size, with self's dtype unless `dtype` is given."""
+
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+        """A tensor of the given size filled with `fill_value`, with self's dtype unless `dtype` is given."""
+
+    def new_ones(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+        """A tensor of ones of the given size, with self's dtype unless `dtype` is given."""
+
+    def new_tensor(self, data: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+        """A new tensor (a copy) of `data`, with self's dtype unless `dtype` is given."""
+
+    def new_zeros(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+        """A tensor of zeros of the given size, with self's dtype unless `dtype` is given."""
+
+    def norm(x, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
+        """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
+
+    def numel(self) -> builtins.int:
+        """The number of elements."""
+
+    def numpy(self) -> numpy.ndarray:
+        """The data as an ndarray (shared); refused for a tensor that requires grad."""
+
+    def permute(x, *dims: Any) -> Tensor:
+        """x with its dims reordered to `dims` (a view)."""
+
+    def pow(x, exponent: Any) -> Tensor:
+        """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
+
+    def pow_(self, other: Any) -> Any:
+        """In place: self **= exponent."""
+
+    def reciprocal(x) -> Tensor:
+        """1 / x, x ** -1 (integers computed in the default float dtype)."""
+
+    def register_hook(self, hook: Any) -> Any:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces the gradient."""
+
+    def register_post_accumulate_grad_hook(self, hook: Any) -> Any:
+        """Call ``hook(tensor)`` after a leaf's ``.grad`` has been accumulated."""
+
+    def relu(x) -> Tensor:
+        """relu(x), elementwise: max(x, 0)."""
+
+    def repeat(x, *sizes: Any) -> Tensor:
+        """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
+
+    def repeat_interleave(x, repeats: Any = ..., dim: Any = ..., output_size: Any = ...) -> Tensor:
+        """Each element of x repeated `repeats` times along dim (x flattened if dim is None)."""
+
+    def requires_grad_(self, requires_grad: Any = ...) -> Tensor:
+        """Make a leaf start (or stop) requiring grad, in place; returns self."""
+
+    def reshape(x, *shape: Any) -> Tensor:
+        """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
+
+    def retain_grad(self) -> None:
+        """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
+
+    def rsqrt(x) -> Tensor:
+        """1 / sqrt(x), x ** -0.5."""
+
+    def select(x, dim: Any, index: Any) -> Tensor:
+        """x[..., index, ...] at dim (the dim is removed)."""
+
+    def sigmoid(x) -> Tensor:
+        """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
+
+    def sign(x) -> Tensor:
+        """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
+    def sin(x) -> Tensor:
+        """sin(x), elementwise: Sine; d/dx sin x = cos x."""
+
+    def size(self, dim: Any = ...) -> Any:
+        """The shape, or the size of dim `dim`."""
+
+    def softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
+        """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is refused, as in PyTorch."""
+
+    def softplus(x) -> Tensor:
+        """softplus(x), elementwise: log(1 + e^x), stable for any x; d/dx = sigmoid(x) (0.5 at 0, as PyTorch: a composite of relu and abs would give their kinks' 0 there, and 0 as its second derivative)."""
+
+    def sort(x, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Any:
+        """(values, indices) of x sorted along dim."""
+
+    def split(x, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+
+    def sqrt(x) -> Tensor:
+        """Square root, x ** 0.5 (integers computed in the default float dtype)."""
+
+    def square(x) -> Tensor:
+        """x * x, x ** 2 (a bool tensor gives int64)."""
+
+    def squeeze(x, dim: Any = ...) -> Tensor:
+        """x without its size-1 dims (only those of `dim` if given)."""
+
+    def std(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
+        """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
+
+    def sub(self, other: Any, alpha: Any = ...) -> Any:
+        """self - alpha * other, as torch.Tensor.sub."""
+
+    def sub_(self, other: Any, alpha: Any = ...) -> Any:
+        """In place: self -= alpha * other."""
+
+    def sum(x, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
+        """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
+
+    def t(x) -> Tensor:
+        """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+    def tanh(x) -> Tensor:
+        """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+
+    def to(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Any:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""
+
+    def tolist(self) -> Any:
+        """The data as nested Python lists."""
+
+    def topk(x, k: Any, dim: Any = ..., largest: Any = ..., sorted: Any = ...) -> Any:
+        """(values, indices) of the k largest (or smallest) elements along dim, largest first (smallest first with largest=False)."""
+
+    def transpose(x, dim0: Any, dim1: Any) -> Tensor:
+        """x with dims dim0 and dim1 swapped (a view)."""
+
+    def tril(x, diagonal: Any = ...) -> Tensor:
+        """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""
+
+    def tril_(x, diagonal: Any = ...) -> Tensor:
+        """tril in place."""
+
+    def triu(x, diagonal: Any = ...) -> Tensor:
+        """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
+
+    def triu_(x, diagonal: Any = ...) -> Tensor:
+        """triu in place."""
+
+    def type(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Any:
+        """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""
+
+    def type_as(self, other: Any) -> Any:
+        """self cast to `other`'s dtype (self itself if it already has it)."""
+
+    def unbind(x, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """The slices of x along dim, as a tuple of views (the dim removed)."""
+
+    def unflatten(x, dim: Any, sizes: Any) -> Tensor:
+        """Dim `dim` split into `sizes` (one of them may be -1)."""
+
+    def unsqueeze(x, dim: Any) -> Tensor:
+        """x with a size-1 dim inserted at `dim`."""
+
+    def var(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
+        """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+
+    def view(x, *shape: Any) -> Tensor:
+        """reshape that refuses to copy: the result always shares memory with x."""
+
+    def where(self, condition: Any, other: Any) -> Tensor:
+        """x.where(condition, y): elements of x where condition holds, else of y."""
+
+    def zero_(self) -> Any:
+        """In place: fill self with zeros; the old values get a zero gradient."""
