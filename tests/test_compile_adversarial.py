@@ -1006,3 +1006,72 @@ def test_tensors_inside_a_tuple_argument():
         x.data, y.data = data(i)[0].data, data(i)[1].data
         return ((x, y),)
     twin(build_same, args=same_tuple, calls=6)
+
+
+def test_grad_mode_at_the_call_is_part_of_the_program():
+    """A forward traced under no_grad and called with grad enabled (or the reverse) is
+    another program: eager's result requires grad in one case only."""
+    ag.manual_seed(0)
+    model = mlp()
+    f = ag.compile(lambda x: model(x).tanh())
+    for i in range(6):
+        x = data(i)[0]
+        if i % 2:
+            with ag.no_grad():
+                got, want = f(x), model(x).tanh()
+            assert not got.requires_grad
+        else:
+            with warnings.catch_warnings(record=True):
+                warnings.simplefilter("always")
+                got, want = f(x), model(x).tanh()
+            assert got.requires_grad              # eager's, with its graph
+        np.testing.assert_array_equal(got.data, want.data)
+    assert f.replays >= 1
+
+
+def test_default_dtype_at_the_call_is_part_of_the_program():
+    def step(x):
+        with ag.no_grad():
+            return x.float() * ag.tensor(0.1) + ag.ones(x.shape[1])
+    f = ag.compile(step)
+    try:
+        for i in range(6):
+            ag.set_default_dtype(np.float64 if i >= 3 else np.float32)
+            x = data(i)[0]
+            got, want = f(x), step(x)
+            assert got.data.dtype == want.data.dtype
+            np.testing.assert_array_equal(got.data, want.data)
+    finally:
+        ag.set_default_dtype(np.float32)
+
+
+def test_accumulation_with_alternating_batch_sizes():
+    twin(basic(zero=False), args=lambda i, env: data(i, b=[8, 5][i % 2]), calls=9, replays=4)
+
+
+def test_exception_while_tracing_leaves_state_as_eager():
+    def build():
+        model = mlp(extra=(nn.BatchNorm1d(16),))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return train(model, opt), {"models": [model], "opts": [opt]}
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        step, env = build()
+        f = ag.compile(step) if compiled else step
+        hist = []
+        for i in range(7):
+            x, y = data(i)
+            if i in (1, 2):                        # the calls that would trace
+                y = ag.tensor(np.full(8, 9))
+            try:
+                hist.append(flat(f(x, y)))
+            except Exception as e:                 # noqa: BLE001 - compared below
+                hist.append([type(e).__name__])
+            hist.append(state_of(env))
+        runs.append(hist)
+        if compiled:
+            assert f.replays >= 2
+            assert all(type(t.data) is np.ndarray for m in env["models"] for t in m.parameters())
+    for i, (a, b) in enumerate(zip(*runs)):
+        same(a, b, f"call {i}")

@@ -8,7 +8,8 @@ import numpy as np
 
 from .. import creation
 from ..graph import _wrap
-from ..tensor import Tensor
+from ..state import is_grad_enabled
+from ..tensor import Tensor, get_default_dtype
 from . import check as checking, tracer
 from .discover import State, discover
 from .patches import Patched
@@ -329,8 +330,8 @@ def _changed(a, b):
 def _signature(args, kwargs):
     """(the key of a call's program, its tensor arguments' arrays in program order): a
     tensor stands for its shape, dtype and strides, anything else for its value (key
-    None if unhashable)."""
-    parts, arrays = [], []
+    None if unhashable); grad mode and the default dtype are part of the key."""
+    parts, arrays = [is_grad_enabled(), get_default_dtype()], []
     for a in args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args:
         if isinstance(a, Tensor):
             d = a.data
