@@ -1075,3 +1075,118 @@ def test_exception_while_tracing_leaves_state_as_eager():
             assert all(type(t.data) is np.ndarray for m in env["models"] for t in m.parameters())
     for i, (a, b) in enumerate(zip(*runs)):
         same(a, b, f"call {i}")
+
+
+@pytest.mark.parametrize("how", ["clamp_", "np.clip-out", "ema-inplace"])
+def test_parameter_written_inside_the_step_after_the_update(how):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+        ema = [ag.tensor(p.data.copy()) for p in model.parameters()]
+        inner = train(model, opt)
+
+        def step(x, y):
+            loss = inner(x, y)
+            with ag.no_grad():
+                for p, e in zip(model.parameters(), ema):
+                    if how == "clamp_":
+                        p.clamp_(-0.05, 0.05)
+                    elif how == "np.clip-out":
+                        np.clip(p.data, -0.05, 0.05, out=p.data)
+                    else:
+                        e.data *= 0.9
+                        e.data += p.data * 0.1
+            return loss
+        return step, {"models": [model], "opts": [opt], "tensors": ema}
+    twin(build, replays=3)
+
+
+def test_ema_replacing_data_inside_the_step_falls_back():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        ema = [ag.tensor(p.data.copy()) for p in model.parameters()]
+        inner = train(model, opt)
+
+        def step(x, y):
+            loss = inner(x, y)
+            for p, e in zip(model.parameters(), ema):
+                e.data = e.data * 0.9 + p.data * 0.1
+            return loss
+        return step, {"models": [model], "opts": [opt], "tensors": ema}
+    twin(build, warns=r"\.data replaced")
+
+
+def test_gradient_penalty_with_create_graph():
+    def build():
+        model = mlp()
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            x = x.detach().requires_grad_()
+            loss = F.cross_entropy(model(x), y)
+            (gx,) = ag.grad(loss, [x], create_graph=True)
+            total = loss + 0.1 * (gx * gx).sum()
+            total.backward()
+            opt.step()
+            return total
+        return step, {"models": [model], "opts": [opt]}
+    twin(build, replays=3)
+
+
+def test_manual_update_with_autograd_grad():
+    def build():
+        model = mlp()
+        params = list(model.parameters())
+
+        def step(x, y):
+            loss = F.cross_entropy(model(x), y)
+            grads = ag.grad(loss, params)
+            with ag.no_grad():
+                for p, g in zip(params, grads):
+                    p.data -= 0.1 * g.data
+            return loss
+        return step, {"models": [model]}
+    twin(build, replays=3)
+
+
+def test_distributed_data_parallel_falls_back():
+    """DDP averages gradients in a post-accumulate-grad hook (an MPI call a replay would
+    not make): the step runs eagerly, with one warning."""
+    pytest.importorskip("mpi4py")
+    from nn.parallel import DistributedDataParallel
+
+    def build():
+        model = DistributedDataParallel(mlp())
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return train(model, opt), {"models": [model], "opts": [opt]}
+    twin(build, warns="a hook on a tensor")
+
+
+def test_a_bound_method_with_a_log_list_replays():
+    class Trainer:
+        def __init__(self):
+            self.model = mlp()
+            self.opt = optim.SGD(self.model.parameters(), lr=0.1)
+            self.losses = []
+            self.lr_scale = 1.0
+
+        def step(self, x, y):
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y) * self.lr_scale
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    def build():
+        t = Trainer()
+        return t.step, {"models": [t.model], "opts": [t.opt], "t": t}
+
+    def between(i, env):
+        if i:
+            env["t"].losses.append(float(i))      # the user's log grows every call
+        if i == 5:
+            env["t"].lr_scale = 0.5
+    f = twin(build, between=between, calls=9, replays=5)
+    assert f.traces == 2

@@ -160,8 +160,10 @@ def discover(fn, roots=()):
             # a compiled step (or another wrapper object): what it calls, not its counters
             visit_function(obj.__wrapped__, depth + 1, record)
         elif isinstance(obj, list):
+            # its items are checked, not its length: a list the user appends to between
+            # calls (a log of losses) is not a reason to trace again
             for i in range(min(len(obj), 1000)):
-                visit_in(obj, i, depth + 1, record)
+                visit_in(obj, i, depth + 1, record, sized=False)
         elif isinstance(obj, (tuple, set, frozenset)):
             for v in list(obj)[:1000]:
                 visit(v, depth + 1, record)
