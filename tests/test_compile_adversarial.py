@@ -1190,3 +1190,64 @@ def test_a_bound_method_with_a_log_list_replays():
             env["t"].lr_scale = 0.5
     f = twin(build, between=between, calls=9, replays=5)
     assert f.traces == 2
+
+
+def test_detect_anomaly_at_the_call_is_part_of_the_program():
+    """Traced without detect_anomaly, called inside it: eager raises at the NaN, so must
+    the compiled step (a replay would not check)."""
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x) * ag.tensor(x.shape[0] * 1.0).sqrt(), y)
+        loss.backward()
+        opt.step()
+        return loss
+    f = ag.compile(step)
+    for i in range(4):
+        f(*data(i))
+    x, y = data(9)
+    x.data[0, 0] = np.nan
+    with pytest.raises(ag.errors.AnomalyError):
+        with ag.detect_anomaly():
+            f(x, y)
+
+
+def test_inside_override_backward_runs_eagerly_with_a_warning():
+    def double(node, grad, inputs, output):
+        return tuple(2 * g if g is not None else None for g in node.backward(grad))
+
+    def build():
+        step, env = basic()()
+
+        def wrapped(x, y):
+            with ag.override_backward({ag.ops.Relu: double}) if wrapped.on else _null():
+                return step(x, y)
+        wrapped.on = False
+        env["w"] = wrapped
+        return wrapped, env
+
+    def between(i, env):
+        env["w"].on = i >= 4
+    twin(build, between=between, calls=7)
+
+    ag.manual_seed(0)
+    step, env = basic()()
+    f = ag.compile(step)
+    with pytest.warns(UserWarning, match="override_backward"):
+        for i in range(5):
+            if i < 3:
+                f(*data(i))
+            else:
+                with ag.override_backward({ag.ops.Relu: double}):
+                    f(*data(i))
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False

@@ -194,6 +194,8 @@ def discover(fn, roots=()):
                 visit_in(g, name, depth, record, sized=False)
         for d in f.__defaults__ or ():
             visit(d, depth, record)
+        if f.__dict__:                          # attributes set on the function
+            visit(f.__dict__, depth, record)
 
     if isinstance(fn, (types.FunctionType, types.MethodType)):
         visit_function(fn, 0)

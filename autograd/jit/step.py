@@ -8,7 +8,7 @@ import numpy as np
 
 from .. import creation
 from ..graph import _wrap
-from ..state import is_grad_enabled
+from .. import state as engine
 from ..tensor import Tensor, get_default_dtype
 from . import check as checking, tracer
 from .discover import State, discover
@@ -74,6 +74,10 @@ class CompiledStep:
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
+            return self.fn(*args, **kwargs)
+        if not key[3]:
+            self._eager(None, "inside override_backward() (its rules are Python a replay "
+                        "would not run)")
             return self.fn(*args, **kwargs)
         entry = self.programs.get(key)
         if type(entry) is str:
@@ -330,8 +334,11 @@ def _changed(a, b):
 def _signature(args, kwargs):
     """(the key of a call's program, its tensor arguments' arrays in program order): a
     tensor stands for its shape, dtype and strides, anything else for its value (key
-    None if unhashable); grad mode and the default dtype are part of the key."""
-    parts, arrays = [is_grad_enabled(), get_default_dtype()], []
+    None if unhashable); this thread's grad, inference and anomaly modes, whether an
+    override_backward() is active and the default dtype are part of the key."""
+    e = engine.current()
+    parts, arrays = [e.grad_enabled, e.inference, e.anomaly, e.backward_rules is None,
+                     get_default_dtype()], []
     for a in args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args:
         if isinstance(a, Tensor):
             d = a.data
