@@ -8,8 +8,8 @@ nothing computed from them is mistaken for a constant; between calls the ``State
 checks what makes a program stale (an array replaced, a module's train/eval mode, an
 optimizer's state or groups replaced).
 """
-import operator
 import types
+from operator import is_
 
 import numpy as np
 
@@ -53,53 +53,68 @@ class Slots:
             entry[1].append(container if key is _CELL else key)
 
     def snapshot(self):
-        """Per container: (container, getter of its values, their ids, the values, which
-        are compared by ==, its size or -1), as they are now."""
-        out = []
-        for c, keys, sized in self.places.values():
-            if c is _CELLS:
-                c = tuple(keys)
-                get = _cell_contents
-            else:
-                get = (operator.itemgetter(*keys) if len(keys) > 1 else
-                       _one(keys[0]) if keys else _none)
-            try:
-                values = get(c)
-            except (KeyError, IndexError, ValueError):
-                continue
-            out.append((c, get, tuple(map(id, values)), values,
-                        tuple(_is_scalar(v) for v in values), len(c) if sized else -1))
-        return tuple(out)
+        """A ``Values``: what the places hold now."""
+        return Values(self.places.values())
 
 
 _CELLS = object()               # the container of all closure cells
 
 
-def _cell_contents(cells):
-    return tuple(c.cell_contents for c in cells)
+class Values:
+    """The values at some places and the sizes of their containers, read by one
+    generated function (one call and one identity test per value in C per replay,
+    rather than a Python loop over the places)."""
+
+    def __init__(self, places):
+        ns, items, sizes = {}, [], []
+        for c, keys, sized in places:
+            if c is _CELLS:
+                for cell in keys:
+                    if _readable(cell, _CELL):
+                        ns[f"v{len(ns)}"] = cell
+                        items.append(f"v{len(ns) - 1}.cell_contents")
+                continue
+            ns[f"v{len(ns)}"] = c
+            name = f"v{len(ns) - 1}"
+            if sized:
+                sizes.append(f"len({name})")
+            for k in keys:
+                if not _readable(c, k):
+                    continue
+                if type(k) in (str, int):
+                    items.append(f"{name}[{k!r}]")
+                else:
+                    ns[f"v{len(ns)}"] = k
+                    items.append(f"{name}[v{len(ns) - 1}]")
+        # the containers as default arguments: read as locals, not globals
+        src = (f"def read({', '.join(f'{n}={n}' for n in ns)}):\n"
+               f"    return ({''.join(i + ', ' for i in items)}), "
+               f"({''.join(i + ', ' for i in sizes)})\n")
+        exec(compile(src, "<compile: values>", "exec"), ns)
+        self.read = ns["read"]
+        self.values, self.sizes = self.read()
+        self.by_value = tuple(_is_scalar(v) for v in self.values)
+
+    def unchanged(self):
+        """True if every place holds the same object (or an equal scalar of the same
+        type) and every container its number of items."""
+        try:
+            values, sizes = self.read()
+        except (KeyError, IndexError, ValueError):
+            return False
+        if all(map(is_, values, self.values)):
+            return sizes == self.sizes
+        return sizes == self.sizes and all(
+            a is b or (eq and type(a) is type(b) and a == b)
+            for a, b, eq in zip(values, self.values, self.by_value))
 
 
-def _none(container):
-    return ()
-
-
-def _one(key):
-    return lambda c: (c[key],)
-
-
-def _unchanged(values, get, ids, old, by_value, size):
-    """True if the values `get` reads now are `old` (the same objects, or equal scalars
-    of the same type), and the container has `size` items (unless -1)."""
-    if size >= 0 and len(values) != size:
-        return False
+def _readable(container, key):
     try:
-        now = get(values)
+        _read(container, key)
+        return True
     except (KeyError, IndexError, ValueError):
         return False
-    if tuple(map(id, now)) == ids:
-        return True
-    return all(a is b or (eq and type(a) is type(b) and a == b)
-               for a, b, eq in zip(now, old, by_value))
 
 
 def _read(container, key):
@@ -220,7 +235,7 @@ class State:
         self.grads = ()         # (leaf, its .grad, that .grad's array) at the trace's entry
         self.inlined = ()       # (inline, args, kwargs, key): calls replayed as numpy
         self.slots = ()         # (container, key, value) those calls' records name
-        self.values = ()        # Slots.snapshot(): Python values the program assumes
+        self.values = None      # Slots.snapshot(): Python values the program assumes
         self.modules = modules
 
     def current(self):
@@ -236,9 +251,8 @@ class State:
         for m, mode in self.modes:
             if m.training is not mode or m._forward_hooks or m._forward_pre_hooks:
                 return False
-        for c, get, ids, old, by_value, size in self.values:
-            if not _unchanged(c, get, ids, old, by_value, size):
-                return False
+        if self.values is not None and not self.values.unchanged():
+            return False
         for o, state, groups, params in self.opts:
             if o.state is not state or o.param_groups is not groups or len(groups) != len(params):
                 return False
