@@ -260,10 +260,20 @@ def _shares_buffer(t):
     if not isinstance(arr, np.ndarray):
         return False
     base = arr.base                      # proof ownership.SOLE_VIEW_BASE
-    if base is not None and not (isinstance(base, np.ndarray) and base.base is None
-                                 and ownership.refcount(base) <= ownership.SOLE_VIEW_BASE):
+    if base is not None and not (isinstance(base, np.ndarray) and base.base is None and (
+            ownership.refcount(base) <= ownership.SOLE_VIEW_BASE if type(arr) is np.ndarray
+            else _sole_view(arr))):
         return True
     return bool(graph.other_views(arr, t))
+
+
+def _sole_view(arr):
+    """_shares_buffer's proof for an ndarray subclass: an array traced by ag.compile
+    answers itself (the trace's records hold its base too, so a count proves nothing);
+    another subclass is counted as a plain array (the same references: the view's
+    .base, _shares_buffer's `base`, getrefcount's argument)."""
+    sole = getattr(arr, "sole_view", None)
+    return sole() if sole is not None else ownership.refcount(arr.base) <= ownership.SOLE_VIEW_BASE
 
 
 def _inplace_op(name, fn):

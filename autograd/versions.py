@@ -62,12 +62,12 @@ def keep_originals(node, array, epoch):
             continue
         seen.add(id(n))
         stack.extend(n.parents)
-        saved = n.saved
+        saved = n.saved          # isinstance: ag.compile's traced arrays are ndarrays too
         if type(saved) is tuple:
-            if any(type(a) is np.ndarray and base_of(a) is base for a in saved):
-                n.saved = tuple(a.copy() if type(a) is np.ndarray and base_of(a) is base else a
-                                for a in saved)
-        elif type(saved) is np.ndarray and base_of(saved) is base:
+            if any(isinstance(a, np.ndarray) and base_of(a) is base for a in saved):
+                n.saved = tuple(a.copy() if isinstance(a, np.ndarray) and base_of(a) is base
+                                else a for a in saved)
+        elif isinstance(saved, np.ndarray) and base_of(saved) is base:
             n.saved = saved.copy()
 
 

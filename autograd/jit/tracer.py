@@ -13,12 +13,14 @@ replay is the same calls on the same buffers in the same order.
 """
 import os
 import sys
+import weakref
 
 import numpy as np
 
 from .. import state
 
 _view = np.ndarray.view
+_cbase = np.ndarray.base.__get__        # numpy's own .base (TraceArray.base is eager's)
 _asarray = np.asarray          # the original: numpy's makers are swapped while tracing
 
 
@@ -70,6 +72,45 @@ def traced(arr):
 
 class TraceArray(np.ndarray):
     """An ndarray view whose numpy calls are recorded by the active Recorder."""
+
+    def __array_finalize__(self, obj):
+        _register(self)
+
+    # --- the memory it sees, as the in-place checks ask about the eager array ---------
+    @property
+    def base(self):
+        """The plain array owning this memory, as ``versions.base_of`` gives it for the
+        array eager holds (that array, or its base): in-place versions and views are
+        keyed by it in eager and traced runs alike. Never None: a traced array views."""
+        b = _cbase(self)
+        while type(b) is TraceArray:              # numpy's own views of traced arrays
+            b = _cbase(b)
+        if isinstance(b, np.ndarray):
+            bb = _cbase(b)
+            return b if bb is None or not isinstance(bb, np.ndarray) else bb
+        return b
+
+    def sole_view(self):
+        """What ``methods._shares_buffer`` proves for a plain view with a reference
+        count on its base (which the trace's own records inflate): True if the array
+        eager holds owns its memory, or if no other live traced array sees the buffer
+        but other TraceArrays over that very array (in eager, one object)."""
+        mine = self.__dict__.get("_plain")
+        if mine is not None and _cbase(mine) is None:
+            return True
+        arrays = _live.get(id(self.base))
+        for other in arrays.values() if arrays else ():
+            if other is not self and (mine is None or other.__dict__.get("_plain") is not mine):
+                return False
+        return True
+
+    @property
+    def T(self):                 # recorded, so that the result has a plain array
+        return self.transpose()
+
+    @property
+    def mT(self):
+        return self.swapaxes(-1, -2) if self.ndim >= 2 else np.ndarray.mT.__get__(self)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
         rec = active()
@@ -133,6 +174,25 @@ class TraceArray(np.ndarray):
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
+
+
+# id(base buffer) -> the live TraceArrays over it (see TraceArray.sole_view): a traced
+# array keeps its buffer alive, so an id with a live member names that buffer.
+_live = {}
+_live_limit = [4096]
+
+
+def _register(t):
+    key = id(t.base)
+    arrays = _live.get(key)
+    if arrays is None:
+        if len(_live) > _live_limit[0]:        # forget buffers whose arrays all died
+            for k, v in list(_live.items()):
+                if not v:
+                    _live.pop(k, None)
+            _live_limit[0] = max(4096, 2 * len(_live))
+        arrays = _live[key] = weakref.WeakValueDictionary()   # (ndarrays are unhashable)
+    arrays[id(t)] = t
 
 
 def _unwrap_out(out, kwargs):
