@@ -314,7 +314,7 @@ def _add_at(old, index, g):
     # local, as _send does for _add).
     if not (type(old) is np.ndarray and _refcount(old) <= SOLE_PENDING
             and old.flags.writeable and type(g) is np.ndarray and old.dtype == g.dtype):
-        return False
+        return type(old) is not np.ndarray and _traced_add_at(old, index, g)
     base = old.base
     # getitem's zeros laid out as its parent (ops/shapes.py's _zeros) are a transpose of a fresh
     # array: proof ownership.SOLE_VIEW_BASE, nothing else views that array.
@@ -325,6 +325,28 @@ def _add_at(old, index, g):
     part = old[index]
     if type(part) is not np.ndarray or part.shape != g.shape:
         return False                       # a single element: a scalar, not a view
+    np.add(part, g, out=part)
+    return True
+
+
+def _traced_add_at(old, index, g):
+    """_add_at on ag.compile's traced arrays, so that a traced step takes eager's path
+    (the other one adds zeros around the slice, and -0.0 + 0.0 is 0.0). The records of
+    the trace hold every plain buffer, so the proof is a count of the traced array
+    (the pending dict, the `old` of _add_into_pending, _add_at and here, getrefcount's
+    argument: SOLE_PENDING + 1) and the array's own word that no other traced array
+    sees its buffer (TraceArray.alone)."""
+    if _refcount(old) > SOLE_PENDING + 1:
+        return False
+    alone = getattr(old, "alone", None)
+    if (alone is None or not alone() or not old.flags.writeable
+            or not isinstance(g, np.ndarray) or old.dtype != g.dtype):
+        return False
+    alone = None
+    part = old[index]
+    if part.shape != g.shape or (part.ndim == 0 and Ellipsis not in (
+            index if type(index) is tuple else (index,))):
+        return False                       # eager's part: a scalar, not a view
     np.add(part, g, out=part)
     return True
 
@@ -356,6 +378,12 @@ def _accumulate(node, g, arrays):
                 # the array, a view) must see the write as one.
                 if _refcount(arr) > SOLE_LEAF_GRAD:
                     graph.mark_modified(arr, "gradient accumulation into .grad")
+            elif isinstance(arr, np.ndarray) and arr.flags.writeable:
+                # ag.compile's traced array: the same write into the same .grad, and a
+                # mark (a count cannot tell who else holds a traced buffer; a mark no
+                # graph saved is never read)
+                np.add(arr, g, out=arr)
+                graph.mark_modified(arr, "gradient accumulation into .grad")
             else:                                  # a numpy scalar or read-only buffer
                 leaf.grad = _wrap(arr + g, None)
     meta = node.meta

@@ -342,3 +342,88 @@ def test_refused_in_place_raises_as_eager(body):
 def test_inplace_is_no_longer_an_escape():
     """strict=True: an in-place op on a graph tensor is replayed, not refused."""
     twin(_imul, strict=True)
+
+
+# --- the engine's fast paths take the same branch while tracing ------------------------
+def _accumulating(kind):
+    """Steps whose backward adds into an existing .grad (engine._accumulate in place)."""
+    def build():
+        model = nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 3))
+        opt = optim.SGD(model.parameters(), lr=1e-2, momentum=0.9)
+        w = model[0].weight
+
+        def step(x):
+            if kind == "zero_grad(set_to_none=False)":
+                opt.zero_grad(set_to_none=False)
+            elif kind == "two backward calls":
+                opt.zero_grad()
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            if kind == "two backward calls":
+                held = w.grad                      # the same Tensor after the second call
+                loss2 = model(x * 2).sum()
+                loss2.backward()
+                assert w.grad is held
+                loss = loss + loss2
+            opt.step()
+            return loss, w.grad.clone()
+        return step, model, opt
+    return build
+
+
+@pytest.mark.parametrize("kind", ["zero_grad(set_to_none=False)", "no zero_grad",
+                                  "two backward calls"])
+def test_accumulation_into_grad_in_place(kind):
+    results = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        step, model, opt = _accumulating(kind)()
+        f = ag.compile(step) if compiled else step
+        hist = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            for x in _data():
+                grad_tensors = [p.grad for p in model.parameters()]
+                loss, g = f(x)
+                # across steps (zero_grad(set_to_none=True) aside: a replay's .grad
+                # Tensors are the program's), the same .grad Tensors, added into
+                same = [a is b for a, b in zip(grad_tensors, [p.grad for p in model.parameters()])
+                        ] if kind != "two backward calls" else None
+                hist.append((_bits(loss.data), _bits(g.data), same,
+                             [_bits(a) if isinstance(a, np.ndarray) else a
+                              for a in _state(model, opt)]))
+        results.append((hist, f))
+    (eager, _), (comp, f) = results
+    for i, (a, b) in enumerate(zip(eager, comp)):
+        assert a == b, i
+    assert f.replays >= STEPS - 2
+
+
+def test_saved_grad_modified_by_accumulation_raises_as_eager():
+    """A graph that saved a .grad array sees the in-place accumulation into it as a
+    write (versions), in a traced step as in eager."""
+    def body(m, x):
+        w = m[0].weight
+        ((m(x) ** 2).mean()).backward(retain_graph=True)
+        y = (w.grad * w).sum()                  # saves w.grad's array
+        m(x).sum().backward()                   # accumulates into w.grad in place
+        return y
+    eager, _ = _run(body, False)
+    assert all(got[0] == "raised" and got[1] is GraphError for got, _ in eager)
+    twin(body, expect_replays=False)
+
+
+def test_slices_of_one_gradient_keep_negative_zeros():
+    """engine._add_at adds a slice's gradient into its parent's pending one in place;
+    the out-of-place path adds zeros around the slice, turning -0.0 into 0.0 (the bias
+    gradient's bits tell): a traced step takes eager's path."""
+    def body(m, x):
+        h = m[2].weight * 1.0                   # (3, 6): two slices of it
+        k, q = h[:, 3:], h[:, :3]
+        z = -(x[:3, :3] * x[:3, :3]) * 0.0      # -0.0 everywhere
+        return (q * z).sum() + (k * z).sum() + (m[1](m[0](x)) ** 2).mean()
+    twin(body)
+    ag.manual_seed(0)
+    step, model, _ = _build(body)
+    step(_data(1)[0])
+    assert np.signbit(model[2].weight.grad.data).any()  # the test can tell

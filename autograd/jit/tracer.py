@@ -98,11 +98,17 @@ class TraceArray(np.ndarray):
         mine = self.__dict__.get("_plain")
         if mine is not None and _cbase(mine) is None:
             return True
+        return not any(mine is None or other.__dict__.get("_plain") is not mine
+                       for other in self._others())
+
+    def alone(self):
+        """True if no other live traced array sees this buffer (with a count of this
+        array, what the engine's in-place proofs need on a traced array)."""
+        return not any(True for _ in self._others())
+
+    def _others(self):
         arrays = _live.get(id(self.base))
-        for other in arrays.values() if arrays else ():
-            if other is not self and (mine is None or other.__dict__.get("_plain") is not mine):
-                return False
-        return True
+        return [a for a in arrays.values() if a is not self] if arrays else ()
 
     @property
     def T(self):                 # recorded, so that the result has a plain array
