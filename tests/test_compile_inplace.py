@@ -427,3 +427,96 @@ def test_slices_of_one_gradient_keep_negative_zeros():
     step, model, _ = _build(body)
     step(_data(1)[0])
     assert np.signbit(model[2].weight.grad.data).any()  # the test can tell
+
+
+# --- what outlives the step: its inputs, and the in-place marks of lasting buffers -------
+def _input_writing_run(write, make_input, compiled):
+    ag.manual_seed(0)
+    model = nn.Linear(4, 3)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x):
+        opt.zero_grad()
+        write(x)
+        loss = (model(x) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+    f = ag.compile(step) if compiled else step
+    hist = []
+    for x in _data():
+        x = make_input(x)
+        try:
+            got = _bits(f(x).data)
+        except Exception as e:                          # noqa: BLE001 (compared below)
+            got = (type(e), str(e))
+        hist.append((got, _bits(np.asarray(x.data)), _bits(model.weight.data)))
+    return hist, f
+
+
+@pytest.mark.parametrize("write", [
+    lambda x: x.sub_(x.mean(0)),
+    lambda x: x.clamp_(-0.5, 0.5),
+    lambda x: x.__setitem__((slice(None), 0), 0.0),
+    lambda x: np.multiply(x, 2.0, out=x),
+], ids=["sub_", "clamp_", "setitem", "numpy-out"])
+@pytest.mark.parametrize("make_input", [
+    lambda x: x,
+    lambda x: ag.tensor(np.asfortranarray(x.data)),     # not C-contiguous: copied in
+], ids=["contiguous", "fortran"])
+def test_inplace_on_an_input_reaches_the_callers_tensor(write, make_input):
+    """The step writes into its input: the caller's tensor holds eager's values after
+    the trace and after every replay."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eager, _ = _input_writing_run(write, make_input, False)
+        compiled, f = _input_writing_run(write, make_input, True)
+    assert eager == compiled
+    assert f.replays >= STEPS - 2
+
+
+def test_inplace_on_a_read_only_input_raises_as_eager():
+    def make_input(x):
+        return ag.tensor(x.data[:1]).expand(5, 4)        # a read-only broadcast view
+    def write(x):
+        x.mul_(2)
+    eager, _ = _input_writing_run(write, make_input, False)
+    compiled, _ = _input_writing_run(write, make_input, True)
+    assert all(type(got) is tuple and got[0] is GraphError for got, _, _ in eager)
+    assert eager == compiled
+
+
+@pytest.mark.parametrize("what", ["parameter", "input"])
+def test_replays_mark_what_the_step_writes_in_place(what):
+    """A graph made outside the step that saved a parameter (or the input) sees the
+    step's in-place write as one after every replay, as after an eager step."""
+    def run(compiled):
+        ag.manual_seed(0)
+        model = nn.Linear(4, 3)
+
+        def step(x):
+            if what == "input":
+                x -= 0.5
+            loss = (model(x) ** 2).mean()
+            loss.backward()
+            with ag.no_grad():
+                if what == "parameter":
+                    model.weight.mul_(0.5)
+            return loss
+        f = ag.compile(step) if compiled else step
+        errors = []
+        for x in _data():
+            outside = (model(x) * x.sum()).sum()     # saves the weight and x
+            f(x)
+            try:
+                outside.backward()
+                errors.append(None)
+            except GraphError as e:
+                errors.append(_normalised(str(e)))
+        return errors, f
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        eager, _ = run(False)
+        compiled, f = run(True)
+    assert all(eager) and eager == compiled
+    assert f.replays >= STEPS - 2

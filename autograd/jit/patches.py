@@ -6,13 +6,16 @@
   it) is recorded too; ``np.array(traced)`` is recorded as a copy. numpy itself and
   the user's code are untouched.
 - the default generator: a proxy whose draws are recorded, so a replay redraws them.
+- ``versions.mark_modified`` as gradgraph's modules call it: each in-place write's mark
+  is noted (``Recorder.marks``), so that a replay marks the buffers that outlive the
+  step as eager does (``step.py``).
 """
 import sys
 import types
 
 import numpy as np
 
-from .. import creation
+from .. import creation, versions
 from .tracer import active, has_tracer, plain, traced
 
 _MAKERS = ("zeros", "ones", "empty", "full", "array", "asarray", "asanyarray",
@@ -126,6 +129,16 @@ def _other_generator(getattr_):
     return attribute
 
 
+def _noting(mark_modified):
+    def mark(array, op="an in-place op"):
+        rec = active()
+        if rec is not None and not rec.paused:
+            rec.marks.append((versions.base_of(array), op))   # plain: keeps no TraceArray
+        return mark_modified(array, op)
+    mark.__wrapped__ = mark_modified
+    return mark
+
+
 class Patched:
     """Context manager: numpy's makers and the default generator swapped for tracing."""
 
@@ -134,6 +147,13 @@ class Patched:
         proxy = RecordingNumpy()
         for m in self.modules:
             m.np = proxy
+        self.marking = [m for name, m in list(sys.modules.items())
+                        if name.split(".")[0] in ("autograd", "nn", "viz") and m is not None
+                        and m is not versions
+                        and getattr(m, "mark_modified", None) is versions.mark_modified]
+        noting = _noting(versions.mark_modified)
+        for m in self.marking:
+            m.mark_modified = noting
         self.generator = creation.default_generator()
         self.proxy = RecordingGenerator(self.generator)
         creation._set_default_generator(self.proxy)
@@ -143,6 +163,8 @@ class Patched:
 
     def __exit__(self, *exc):
         creation.Generator.__getattr__ = self.other_draws
+        for m in self.marking:
+            m.mark_modified = versions.mark_modified
         for m in self.modules:
             m.np = np
         self.reseeded = creation.default_generator() is not self.proxy

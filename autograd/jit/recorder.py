@@ -84,6 +84,8 @@ class Recorder:
         self.section = None         # the _Section being inlined, if any
         self.inlined = []           # (inline, args, kwargs, key) of each inlined call
         self.n_numbers = 0
+        self.written = set()        # id(base buffer) of every array written in place
+        self.marks = []             # (base buffer, op) of each versions.mark_modified
 
     # --- numpy calls -----------------------------------------------------------------
     def run(self, f, args, kwargs):
@@ -161,6 +163,7 @@ class Recorder:
         for t in (target if type(target) is tuple else (target,)):
             if isinstance(t, np.ndarray):
                 b = _base(plain(t))
+                self.written.add(id(b))
                 if id(b) in self.consts and id(b) not in self.snapshots:
                     snap = self.snapshots[id(b)] = b.copy()
                     self.code.append(("restore", b, snap))

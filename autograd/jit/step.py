@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 
-from .. import creation
+from .. import creation, versions
 from ..graph import _wrap
 from .. import state as engine
 from ..tensor import Tensor, get_default_dtype
@@ -14,7 +14,7 @@ from . import check as checking, tracer
 from .discover import State, discover
 from .patches import Patched
 from .program import Program, check_order
-from .recorder import Recorder
+from .recorder import Recorder, _base
 from .tracer import plain, traced
 
 
@@ -30,7 +30,7 @@ _TRACING = threading.RLock()
 
 
 class _Entry:
-    __slots__ = ("program", "state", "rebuild", "watched", "checks")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after")
 
 
 class CompiledStep:
@@ -90,6 +90,8 @@ class CompiledStep:
             failed = entry.program.run(arrays)
             if failed is None:
                 self.replays += 1
+                if entry.after is not None:
+                    entry.after(args, kwargs)
                 return entry.rebuild()
             # a guard failed: this step runs eagerly; retrace next time, unless the same
             # check failed before (a value that changes from step to step)
@@ -150,6 +152,8 @@ class CompiledStep:
             if not isinstance(a, Tensor):
                 return a
             buf = np.array(a.data, order="C", copy=True)
+            if isinstance(a.data, np.ndarray) and not a.data.flags.writeable:
+                buf.flags.writeable = False     # an in-place write is refused as in eager
             inputs.append(buf)
             contiguous.append(isinstance(a.data, np.ndarray) and a.data.flags.c_contiguous)
             return _wrap(traced(buf), a._node)
@@ -183,6 +187,15 @@ class CompiledStep:
             for g, a in grads.values():
                 g.data = plain(g.data)
             made = _untrace_state(optimizers, {id(t) for _, _, t in held})
+            for buf in inputs:
+                buf.flags.writeable = True
+            # what the step wrote into its inputs goes to the caller's tensors, and
+            # the marks of the buffers that outlive the step are made again by replays
+            written = [i for i, buf in enumerate(inputs) if id(buf) in rec.written]
+            marks = _lasting_marks(rec, inputs)
+            after = _after(inputs, written, marks)
+            if after is not None:
+                after(args, kwargs, trace=True)
         final = rec.sync()
         for binding in rec.bindings + [final]:
             for _t, g, data in binding:
@@ -219,6 +232,8 @@ class CompiledStep:
             # start from the trace's new arrays again; trace the next call instead
             self.traces -= 1
             return result
+        for i in written:               # read from (and written back to) the caller's
+            contiguous[i] = False       # array by after(), never written where it is
         entry = _Entry()
         entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
                                 outs, contiguous, rec.undefined.values())
@@ -232,6 +247,7 @@ class CompiledStep:
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         entry.watched = (tensors, optimizers, schedulers)
         entry.checks = self.check
+        entry.after = after
         if spec == ("T",):                       # one tensor returned (the loss)
             out0 = outs[0]
             entry.rebuild = lambda: _wrap(out0.copy(), None)
@@ -291,6 +307,44 @@ def _cleared(first):
     if hasattr(owner, "parameters"):
         return {id(p) for p in owner.parameters()}
     return set()
+
+
+def _lasting_marks(rec, inputs):
+    """The in-place marks (versions.mark_modified) of the trace on buffers that outlive
+    the step, as (buffer or input position, op): not the arrays the trace made."""
+    made = set(rec.consts)
+    for ins in rec.code:
+        if ins[0] == "call":
+            made.update(id(_base(o)) for o in ins[4])
+        elif ins[0] == "draw":
+            made.add(id(_base(ins[4])))
+    position = {id(buf): i for i, buf in enumerate(inputs)}
+    return [(position.get(id(base), base), op) for base, op in rec.marks
+            if id(base) in position or id(base) not in made]
+
+
+def _after(inputs, written, marks):
+    """What follows a replay (or the trace, `trace=True`) of a step that writes into
+    its input tensors or marks lasting buffers: the inputs' new values copied into the
+    caller's tensors, then eager's marks; None if there is nothing to do."""
+    if not written and not marks:
+        return None
+
+    def after(args, kwargs, trace=False):
+        given = [a for a in args + tuple(kwargs[k] for k in sorted(kwargs))
+                 if isinstance(a, Tensor)]
+        for i in written:
+            t = given[i]
+            if isinstance(t.data, np.ndarray):
+                np.copyto(t.data, inputs[i])
+            else:                           # a numpy scalar: eager gives a new array too
+                t.data = np.array(inputs[i], copy=True)
+        for target, op in marks:
+            if type(target) is int:
+                versions.mark_modified(given[target].data, op)
+            elif not trace:                 # the trace marked it already
+                versions.mark_modified(target, op)
+    return after
 
 
 def _state_arrays(optimizers):
