@@ -243,3 +243,4 @@ for _name, _doc in {
         "new_tensor": "A new tensor (a copy) of `data`, with self's dtype unless `dtype` is given.",
         "type_as": "self cast to `other`'s dtype (self itself if it already has it)."}.items():
     getattr(Tensor, _name).__doc__ = _doc
+    getattr(Tensor, _name).__annotations__["return"] = Tensor    # for autograd/stubs.py

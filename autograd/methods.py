@@ -1,4 +1,4 @@
-"""Tensor's API above the ops: binds the functions of functions.py to Tensor as methods
+"""Tensor's API above the ops: binds the functions of autograd/functions/ to Tensor as methods
 and operators, defines the methods that record an op or run the engine (``to``,
 ``clone``, ``backward``, ...) and the in-place ops (``+=``, ``x[i] = v``, ``zero_()``).
 
@@ -36,7 +36,7 @@ class _TensorMethods:
     is_cuda = False
 
     # --- conversions -----------------------------------------------------------------
-    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype),
         as PyTorch. The device must be the CPU (a no-op); a cast to a float dtype is
         differentiable; `copy=True` always returns a new tensor."""
@@ -46,25 +46,25 @@ class _TensorMethods:
         dtype = _dtype(dtype)
         return self._apply1(ops.Cast, dtype) if dtype.kind == "f" else _wrap(self.data.astype(dtype), None)
 
-    def float(self):
+    def float(self) -> Tensor:
         """This tensor as float32 (itself if it is already; the cast is differentiable)."""
         return self.to(np.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         """This tensor as float64 (itself if it is already; the cast is differentiable)."""
         return self.to(np.float64)
 
     type = to
 
-    def clone(self):
+    def clone(self) -> Tensor:
         """A copy with its own memory; the gradient flows back to this tensor."""
         return self._apply1(ops.Copy)
 
-    def contiguous(self):
+    def contiguous(self) -> Tensor:
         """This tensor if its data is C-contiguous, else a contiguous copy."""
         return self if self.data.flags.c_contiguous else self._apply1(ops.Copy)
 
-    def cpu(self):
+    def cpu(self) -> Tensor:
         """This tensor (the data is always on the CPU)."""
         return self
 
@@ -334,6 +334,9 @@ _DOCS = {
 }
 for _name, _doc in _DOCS.items():
     getattr(Tensor, _name).__doc__ = _doc
+    getattr(Tensor, _name).__annotations__["return"] = Tensor    # for autograd/stubs.py
+for _prop in (Tensor.T, Tensor.mT):
+    _prop.fget.__annotations__["return"] = Tensor
 
 
 def _setitem(self, index, value):

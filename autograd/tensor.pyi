@@ -46,7 +46,7 @@ class Tensor:
     is_cuda: builtins.bool
 
     @property
-    def T(self) -> Any:
+    def T(self) -> Tensor:
         """The tensor with all its dimensions reversed (a view)."""
 
     @property
@@ -66,7 +66,7 @@ class Tensor:
         """True for a tensor not made by a recorded op (made by the user, or without grad)."""
 
     @property
-    def mT(self) -> Any:
+    def mT(self) -> Tensor:
         """The last two dimensions swapped (a view), as torch.Tensor.mT."""
 
     @property
@@ -216,10 +216,10 @@ class Tensor:
     def abs(x) -> Tensor:
         """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
 
-    def add(self, other: Any, alpha: Any = ...) -> Any:
+    def add(self, other: Any, alpha: Any = ...) -> Tensor:
         """self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule)."""
 
-    def add_(self, other: Any, alpha: Any = ...) -> Any:
+    def add_(self, other: Any, alpha: Any = ...) -> Tensor:
         """In place: self += alpha * other."""
 
     def all(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -261,25 +261,25 @@ class Tensor:
     def clamp(x, min: Any = ..., max: Any = ...) -> Tensor:
         """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
 
-    def clamp_(self, min: Any = ..., max: Any = ...) -> Any:
+    def clamp_(self, min: Any = ..., max: Any = ...) -> Tensor:
         """In place: self = clamp(self, min, max)."""
 
     def clip(x, min: Any = ..., max: Any = ...) -> Tensor:
         """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
 
-    def clone(self) -> Any:
+    def clone(self) -> Tensor:
         """A copy with its own memory; the gradient flows back to this tensor."""
 
-    def contiguous(self) -> Any:
+    def contiguous(self) -> Tensor:
         """This tensor if its data is C-contiguous, else a contiguous copy."""
 
-    def copy_(self, src: Any) -> Any:
+    def copy_(self, src: Any) -> Tensor:
         """In place: copy `src` (broadcast to self's shape and cast to its dtype) into self; the gradient flows to `src`, the old values get an exact zero gradient."""
 
     def cos(x) -> Tensor:
         """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
 
-    def cpu(self) -> Any:
+    def cpu(self) -> Tensor:
         """This tensor (the data is always on the CPU)."""
 
     def cuda(self, device: Any = ..., non_blocking: Any = ...) -> Any:
@@ -300,10 +300,10 @@ class Tensor:
     def div(self, other: Any) -> Tensor:
         """self / other, elementwise true division with broadcasting (the same op as `/`)."""
 
-    def div_(self, other: Any) -> Any:
+    def div_(self, other: Any) -> Tensor:
         """In place: self /= other."""
 
-    def double(self) -> Any:
+    def double(self) -> Tensor:
         """This tensor as float64 (itself if it is already; the cast is differentiable)."""
 
     def eq(a, b: Any) -> Tensor:
@@ -318,7 +318,7 @@ class Tensor:
     def expand_as(x, other: Any) -> Tensor:
         """x expanded to other's shape."""
 
-    def fill_(self, value: Any) -> Any:
+    def fill_(self, value: Any) -> Tensor:
         """In place: fill self with `value`; the old values get a zero gradient."""
 
     def flatten(x, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
@@ -327,7 +327,7 @@ class Tensor:
     def flip(x, dims: Any) -> Tensor:
         """x with the order of elements along `dims` reversed."""
 
-    def float(self) -> Any:
+    def float(self) -> Tensor:
         """This tensor as float32 (itself if it is already; the cast is differentiable)."""
 
     def gather(x, dim: Any, index: Any) -> Tensor:
@@ -402,7 +402,7 @@ class Tensor:
     def mul(self, other: Any) -> Tensor:
         """self * other, elementwise with broadcasting (the same op as `*`)."""
 
-    def mul_(self, other: Any) -> Any:
+    def mul_(self, other: Any) -> Tensor:
         """In place: self *= other."""
 
     def multinomial(input, num_samples: Any, replacement: Any = ..., generator: Any = ...) -> Tensor:
@@ -417,19 +417,19 @@ class Tensor:
     def neg(x) -> Tensor:
         """-x; d/dx = -1."""
 
-    def new_empty(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+    def new_empty(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """An uninitialised tensor of the given size, with self's dtype unless `dtype` is given."""
 
-    def new_full(self, size: Any, fill_value: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+    def new_full(self, size: Any, fill_value: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A tensor of the given size filled with `fill_value`, with self's dtype unless `dtype` is given."""
 
-    def new_ones(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+    def new_ones(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A tensor of ones of the given size, with self's dtype unless `dtype` is given."""
 
-    def new_tensor(self, data: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+    def new_tensor(self, data: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A new tensor (a copy) of `data`, with self's dtype unless `dtype` is given."""
 
-    def new_zeros(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Any:
+    def new_zeros(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A tensor of zeros of the given size, with self's dtype unless `dtype` is given."""
 
     def norm(x, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -447,7 +447,7 @@ class Tensor:
     def pow(x, exponent: Any) -> Tensor:
         """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
 
-    def pow_(self, other: Any) -> Any:
+    def pow_(self, other: Any) -> Tensor:
         """In place: self **= exponent."""
 
     def reciprocal(x) -> Tensor:
@@ -519,10 +519,10 @@ class Tensor:
     def std(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
         """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
 
-    def sub(self, other: Any, alpha: Any = ...) -> Any:
+    def sub(self, other: Any, alpha: Any = ...) -> Tensor:
         """self - alpha * other, as torch.Tensor.sub."""
 
-    def sub_(self, other: Any, alpha: Any = ...) -> Any:
+    def sub_(self, other: Any, alpha: Any = ...) -> Tensor:
         """In place: self -= alpha * other."""
 
     def sum(x, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
@@ -534,7 +534,7 @@ class Tensor:
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
-    def to(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Any:
+    def to(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""
 
     def tolist(self) -> Any:
@@ -558,10 +558,10 @@ class Tensor:
     def triu_(x, diagonal: Any = ...) -> Tensor:
         """triu in place."""
 
-    def type(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Any:
+    def type(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""
 
-    def type_as(self, other: Any) -> Any:
+    def type_as(self, other: Any) -> Tensor:
         """self cast to `other`'s dtype (self itself if it already has it)."""
 
     def unbind(x, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
@@ -582,5 +582,5 @@ class Tensor:
     def where(self, condition: Any, other: Any) -> Tensor:
         """x.where(condition, y): elements of x where condition holds, else of y."""
 
-    def zero_(self) -> Any:
+    def zero_(self) -> Tensor:
         """In place: fill self with zeros; the old values get a zero gradient."""

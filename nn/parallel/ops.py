@@ -1,6 +1,6 @@
 """Differentiable communication: MPI calls as nodes of the autograd graph.
 
-Same contract as ``autograd/ops.py`` (forward on arrays, backward on the output's
+Same contract as ``autograd/ops/`` (forward on arrays, backward on the output's
 gradient; send and recv take it as a Tensor, ``arrays = False``). Point to point, for the pipeline: ``send`` is a node whose
 backward *receives* the gradient of what it sent; ``recv`` is a source node whose
 backward *sends* the gradient back. So ``backward()`` on the last rank feeds
