@@ -661,9 +661,13 @@ def test_clipping_and_a_scheduler():
     twin(build, replays=3)
 
 
-def test_exception_inside_the_step_leaves_state_as_eager():
+@pytest.mark.parametrize("bad_calls, calls, extra", [
+    ((5,), 9, (nn.Dropout(0.3),)),       # a replayed call raises
+    ((1, 2), 7, ()),                     # the calls that would trace raise
+], ids=["inside-the-step", "while-tracing"])
+def test_exception_leaves_state_as_eager(bad_calls, calls, extra):
     def build():
-        model = mlp(extra=(nn.BatchNorm1d(16), nn.Dropout(0.3)))
+        model = mlp(extra=(nn.BatchNorm1d(16), *extra))
         opt = optim.Adam(model.parameters(), lr=1e-2)
         return train(model, opt), {"models": [model], "opts": [opt]}
     runs = []
@@ -672,9 +676,9 @@ def test_exception_inside_the_step_leaves_state_as_eager():
         step, env = build()
         f = ag.compile(step) if compiled else step
         hist = []
-        for i in range(9):
+        for i in range(calls):
             x, y = data(i)
-            if i == 5:
+            if i in bad_calls:
                 y = ag.tensor(np.full(8, 9))       # out of range: cross_entropy raises
             try:
                 hist.append(flat(f(x, y)))
@@ -682,6 +686,9 @@ def test_exception_inside_the_step_leaves_state_as_eager():
                 hist.append([type(e).__name__])
             hist.append(state_of(env))
         runs.append(hist)
+        if compiled:
+            assert f.replays >= 2
+            assert all(type(t.data) is np.ndarray for m in env["models"] for t in m.parameters())
     for i, (a, b) in enumerate(zip(*runs)):
         same(a, b, f"call {i}")
 
@@ -1047,34 +1054,6 @@ def test_default_dtype_at_the_call_is_part_of_the_program():
 
 def test_accumulation_with_alternating_batch_sizes():
     twin(basic(zero=False), args=lambda i, env: data(i, b=[8, 5][i % 2]), calls=9, replays=4)
-
-
-def test_exception_while_tracing_leaves_state_as_eager():
-    def build():
-        model = mlp(extra=(nn.BatchNorm1d(16),))
-        opt = optim.Adam(model.parameters(), lr=1e-2)
-        return train(model, opt), {"models": [model], "opts": [opt]}
-    runs = []
-    for compiled in (False, True):
-        ag.manual_seed(0)
-        step, env = build()
-        f = ag.compile(step) if compiled else step
-        hist = []
-        for i in range(7):
-            x, y = data(i)
-            if i in (1, 2):                        # the calls that would trace
-                y = ag.tensor(np.full(8, 9))
-            try:
-                hist.append(flat(f(x, y)))
-            except Exception as e:                 # noqa: BLE001 - compared below
-                hist.append([type(e).__name__])
-            hist.append(state_of(env))
-        runs.append(hist)
-        if compiled:
-            assert f.replays >= 2
-            assert all(type(t.data) is np.ndarray for m in env["models"] for t in m.parameters())
-    for i, (a, b) in enumerate(zip(*runs)):
-        same(a, b, f"call {i}")
 
 
 @pytest.mark.parametrize("how", ["clamp_", "np.clip-out", "ema-inplace"])
