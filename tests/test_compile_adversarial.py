@@ -355,14 +355,17 @@ def test_tensor_hook_on_a_parameter():
     twin(build, warns="a hook on a tensor")
 
 
-def test_tensor_hook_registered_and_removed_between_calls():
+@pytest.mark.parametrize("register, warns", [
+    (lambda layer: layer.weight.register_hook(lambda g: g * 0.5), "a hook on a tensor"),
+    (lambda layer: layer.register_forward_hook(lambda m, a, out: out * 2), "a forward hook on a"),
+], ids=["tensor-hook", "module-forward-hook"])
+def test_hook_registered_and_removed_between_calls(register, warns):
     def between(i, env):
-        w = env["models"][0][0].weight
         if i == 3:
-            env["handle"] = w.register_hook(lambda g: g * 0.5)
+            env["handle"] = register(env["models"][0][0])
         if i == 5:
             env["handle"].remove()
-    twin(basic(), between=between, calls=8, warns="a hook on a tensor")
+    twin(basic(), between=between, calls=8, warns=warns)
 
 
 def test_hook_inside_the_step_on_an_intermediate():
@@ -391,15 +394,6 @@ def test_module_forward_hooks():
         model[2].register_forward_pre_hook(lambda m, a: (a[0] + 1,))
         return train(model, opt), {"models": [model], "opts": [opt]}
     twin(build, warns="a forward hook on a")
-
-
-def test_module_forward_hook_registered_between_calls():
-    def between(i, env):
-        if i == 3:
-            env["h"] = env["models"][0][0].register_forward_hook(lambda m, a, out: out * 2)
-        if i == 5:
-            env["h"].remove()
-    twin(basic(), between=between, calls=8, warns="a forward hook on a")
 
 
 def test_forward_hook_capturing_activations():
