@@ -29,6 +29,7 @@ def _code_names(code, seen):
 
 _SCALARS = (int, float, complex, str, bytes, type(None), np.generic)
 _CELL = object()            # the key of a closure cell's contents
+_CELLS = object()           # the container of all closure cells
 _OWN = ("autograd", "nn", "viz")
 
 
@@ -55,9 +56,6 @@ class Slots:
     def snapshot(self):
         """A ``Values``: what the places hold now."""
         return Values(self.places.values())
-
-
-_CELLS = object()               # the container of all closure cells
 
 
 class Values:
