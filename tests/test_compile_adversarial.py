@@ -616,7 +616,7 @@ def test_returning_a_parameter_a_grad_and_a_dict():
             loss.backward()
             g = model[0].weight.grad
             opt.step()
-            return {"loss": loss, "w": model[0].weight, "g": g, "pair": (loss * 2, 3)}
+            return {"loss": loss, "w": model[0].weight, "g": g, "pair": (loss * 2, "three")}
         return step, {"models": [model], "opts": [opt]}
     twin(build, replays=3)
 

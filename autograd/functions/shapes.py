@@ -208,6 +208,11 @@ def _index(index):
     for i in items:
         if isinstance(i, Tensor):
             i = i.data
+        elif type(i) is slice and any(isinstance(v, Tensor) for v in (i.start, i.stop, i.step)):
+            # the bounds read here, as numpy would (a compiled step guards on them; inside
+            # numpy's call they would be constants of the trace)
+            i = slice(*(v.__index__() if isinstance(v, Tensor) else v
+                        for v in (i.start, i.stop, i.step)))
         elif isinstance(i, list):
             i = np.asarray(i)
             if i.size == 0:

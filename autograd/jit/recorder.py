@@ -214,7 +214,8 @@ class Recorder:
         return traced(result)
 
     def host_call(self, fn, args, kwargs, idempotent=False, inline=None):
-        if has_tracer(args) or has_tracer(kwargs) or any(callable(a) for a in args[1:]):
+        if (has_tracer(args) or has_tracer(kwargs) or any(callable(a) for a in args[1:])
+                or _has_traced_tensor(args) or _has_traced_tensor(kwargs.values())):
             self.escape(f"{getattr(fn, '__qualname__', fn)} with a closure or traced arguments")
         self.bindings.append(self.sync() if self.sync is not None else ())
         host = ("host", fn, args, kwargs, len(self.bindings) - 1, idempotent)
@@ -267,6 +268,12 @@ class Recorder:
     def effect(self, fn, args, kwargs):
         self.code.append(("python", fn, plain(args), plain(kwargs)))
         return self.run(fn, args, kwargs)
+
+
+def _has_traced_tensor(values):
+    """True if a Tensor among `values` holds a traced array (a replay would hand a Python
+    call the trace's tensor, whose buffer the program may have reused since)."""
+    return any(isinstance(getattr(v, "data", None), TraceArray) for v in values)
 
 
 class Number:

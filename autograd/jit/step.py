@@ -45,7 +45,10 @@ class CompiledStep:
     warning naming the construct and line (``strict=True`` raises instead).
 
     Python side effects of the step (printing, counters, appending to lists) happen
-    only while it is traced, as in JAX. Returned tensors are fresh and detached;
+    only while it is traced, as in JAX. A step that returns a Python number (a learning
+    rate, a count) or passes a tensor to a Python call a replay makes (a scheduler's
+    ``step(loss)``) runs eagerly with a warning: a replay cannot recompute the number or
+    hand the call this step's tensor. Returned tensors are fresh and detached;
     ``.grad`` arrays are the program's buffers, reused from step to step."""
 
     def __init__(self, fn, warmup, check, max_programs, strict):
@@ -223,7 +226,7 @@ class CompiledStep:
                   else "an input that requires grad" if any(
                       isinstance(a, Tensor) and a.requires_grad
                       for a in list(args) + list(kwargs.values()))
-                  else check_order(rec.code))
+                  else _returns_a_number(spec) or check_order(rec.code))
         if reason is not None:
             self._eager(key, reason)
             return result
@@ -423,6 +426,22 @@ def _flatten(out):
             return (dict, {k: spec(v) for k, v in x.items()})
         return ("c", x)
     return spec(out), arrays
+
+
+def _returns_a_number(spec):
+    """Why a step whose return value `spec` holds a Python number cannot be replayed (a
+    replay would return the traced value: a learning rate read from the optimizer, a
+    count), else None."""
+    if spec[0] == "c":
+        v = spec[1]
+        if isinstance(v, (int, float, complex, np.generic)):
+            return (f"it returns a Python number ({type(v).__name__} {v!r}), which a replay "
+                    f"cannot recompute (return a tensor, or read the value outside the step)")
+        return None
+    if spec[0] == "T":
+        return None
+    items = spec[1].values() if spec[0] is dict else spec[1]
+    return next((r for r in map(_returns_a_number, items) if r), None)
 
 
 def _rebuild(spec, arrays):
