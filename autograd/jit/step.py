@@ -29,6 +29,9 @@ for _name, _what in (("item", ".item()"), ("tolist", ".tolist()"), ("__bool__", 
 _TRACING = threading.RLock()
 
 
+_REPLAYED, _TRACE, _CHECK, _EAGER = "replayed", "trace", "check", "eager"
+
+
 class _Entry:
     __slots__ = ("program", "state", "rebuild", "watched", "checks", "after")
 
@@ -61,66 +64,90 @@ class CompiledStep:
         self.replays = 0
         self.warned = set()
         self.failed_guards = set()
-        self.lock = threading.RLock()     # a program's buffers serve one call at a time
+        self.lock = threading.RLock()     # a program's buffers serve one replay at a time
 
     def __call__(self, *args, **kwargs):
         if tracer.active() is not None:     # inside another compiled step's trace: part of it
             return self.fn(*args, **kwargs)
+        # No call waits for a lock while its thread holds one across user code, so compiled
+        # functions calling each other from several threads cannot deadlock: `self.lock`
+        # is held only to choose and replay a program (numpy calls, no user code); eager
+        # runs hold no lock; a trace holds the process's trace lock, which no call waits
+        # for (while another thread traces, a call that would trace runs eagerly).
         with self.lock:
-            return self._call(args, kwargs)
+            what, value = self._replay(args, kwargs)
+        if what is _REPLAYED:
+            return value
+        if what is _TRACE:
+            if _TRACING.acquire(blocking=False):
+                try:
+                    return self._trace(value, args, kwargs)
+                finally:
+                    _TRACING.release()
+            with self.lock:
+                self.traces -= 1
+        elif what is _CHECK:
+            return self._checked(*value, args, kwargs)
+        return self.fn(*args, **kwargs)
 
-    def _call(self, args, kwargs):
+    def _replay(self, args, kwargs):
+        """(_REPLAYED, the result), (_TRACE, key), (_CHECK, (entry, replayed state,
+        result)) or (_EAGER, None): what this call does, after a replay if it is one."""
         self.calls += 1
         if self.calls <= self.warmup:
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         key, arrays = _signature(args, kwargs)
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         if not key[3]:
             self._eager(None, "inside override_backward() (its rules are Python a replay "
                         "would not run)")
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         entry = self.programs.get(key)
         if type(entry) is str:
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         if entry is not None and entry.state.current():
             entry.state.prepare()
             if entry.checks:
                 entry.checks -= 1
-                return self._checked(entry, args, kwargs, arrays)
+                return self._checked_replay(entry, arrays)
             failed = entry.program.run(arrays)
             if failed is None:
                 self.replays += 1
                 if entry.after is not None:
                     entry.after(args, kwargs)
-                return entry.rebuild()
+                return _REPLAYED, entry.rebuild()
             # a guard failed: this step runs eagerly; retrace next time, unless the same
             # check failed before (a value that changes from step to step)
             del self.programs[key]
             if failed in self.failed_guards:
                 self._eager(key, f"the value read at {failed} changes from step to step")
             self.failed_guards.add(failed)
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         if self.traces >= self.max_programs:
             self._eager(key, f"more than max_programs={self.max_programs} traces")
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         self.traces += 1
-        with _TRACING:
-            return self._trace(key, args, kwargs)
+        return _TRACE, key
 
-    def _checked(self, entry, args, kwargs, arrays):
-        """A replay compared bit for bit with the eager step from the same state."""
+    def _checked_replay(self, entry, arrays):
+        """check=k, under the lock: the replay, its state, and the state before it put
+        back (the eager step runs after, outside the lock: _checked)."""
         before = checking.snapshot(*entry.watched)
         failed = entry.program.run(arrays)
         if failed is not None:                  # a guard: the eager step is the answer
-            return self.fn(*args, **kwargs)
+            return _EAGER, None
         self.replays += 1
         result = entry.rebuild()
         replayed = checking.snapshot(*entry.watched)
         replayed["returned"] = _flatten(result)[1]
         checking.restore(before, *entry.watched)
+        return _CHECK, (entry, replayed, result)
+
+    def _checked(self, entry, replayed, result, args, kwargs):
+        """A replay compared bit for bit with the eager step from the same state."""
         eager = self.fn(*args, **kwargs)
         eager_state = checking.snapshot(*entry.watched)
         eager_state["returned"] = _flatten(eager)[1]
@@ -233,7 +260,8 @@ class CompiledStep:
         if made and rec.inlined:
             # an inlined optimizer step made its state (its first step): a replay would
             # start from the trace's new arrays again; trace the next call instead
-            self.traces -= 1
+            with self.lock:
+                self.traces -= 1
             return result
         for i in written:               # read from (and written back to) the caller's
             contiguous[i] = False       # array by after(), never written where it is
