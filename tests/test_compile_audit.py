@@ -16,7 +16,8 @@ from autograd.jit import Escape
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.optim.lr_cycles import CosineAnnealingWarmRestarts, CyclicLR
-from test_compile_adversarial import basic, data, flat, mlp, same, state_of, train, twin
+from test_compile import _examples_on_path
+from test_compile_adversarial import CALLS, basic, data, flat, mlp, same, state_of, train, twin
 
 
 def _with_schedule(make_sched, make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9)):
@@ -242,3 +243,333 @@ def test_returned_tensors_are_fresh_and_detached():
     assert all(not np.shares_memory(a, p) for a in arrays for p in params)
     assert all(not t.requires_grad and t.grad_fn is None for o in outs[2:] for t in o[:2])
     assert outs[-1][2:] == (None, "tag")
+# --- layers' options, each compiled --------------------------------------------------------
+class _Image(nn.Module):
+    """(8, 12) -> (8, c, h, w) -> `body` -> flatten -> Linear -> (8, 5)."""
+
+    def __init__(self, body, shape, features):
+        super().__init__()
+        self.body, self.shape, self.head = body, shape, nn.Linear(features, 5)
+
+    def forward(self, x):
+        return self.head(self.body(x.reshape((x.shape[0],) + self.shape)).flatten(1))
+
+
+class _Tokens(nn.Module):
+    """(8, 12) -> 5 tokens of (8, 5) indices -> `body` (Embedding first) -> Linear."""
+
+    def __init__(self, body, features):
+        super().__init__()
+        self.body, self.head = body, nn.Linear(features, 5)
+
+    def forward(self, x):
+        idx = (x[:, :5].sigmoid() * 9.99).long()
+        return self.head(self.body(idx).flatten(1))
+
+
+class _Masked(nn.Module):
+    """Attention layers with a key padding mask and an attention mask (inputs of the step,
+    not constants: the padding differs from call to call)."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+        if kind == "mha":
+            self.body = nn.MultiheadAttention(4, 2, dropout=0.1, batch_first=True, bias=False,
+                                              add_bias_kv=True)
+        else:
+            self.body = nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.1,
+                                                   activation="gelu", batch_first=True,
+                                                   norm_first=True)
+        self.head = nn.Linear(12, 5)
+
+    def forward(self, x):
+        h = x.reshape(x.shape[0], 3, 4)
+        pad = x[:, :3] > 1.0                     # a per-sample key padding mask
+        pad = pad & (x[:, :3] < x[:, :3].amax(1, keepdim=True))     # never all keys
+        causal = ag.triu(ag.ones(3, 3), 1).bool()
+        if self.kind == "mha":
+            out, w = self.body(h, h, h, key_padding_mask=pad, attn_mask=causal,
+                               average_attn_weights=False)
+            out = out + w.sum() * 0
+        else:
+            out = self.body(h, src_mask=causal, src_key_padding_mask=pad)
+        return self.head(out.reshape(x.shape[0], 12))
+
+
+OPTIONS = {
+    "conv-stride-dilation": lambda: _Image(nn.Conv2d(1, 2, 3, stride=2, padding=2, dilation=2),
+                                           (1, 4, 3), 8),
+    "conv-groups-no-bias": lambda: _Image(nn.Conv2d(2, 4, (3, 1), groups=2, bias=False,
+                                                    padding=(1, 0)), (2, 3, 2), 24),
+    "conv-reflect": lambda: _Image(nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"),
+                                   (1, 4, 3), 24),
+    "maxpool-padding-ceil": lambda: _Image(nn.MaxPool2d(2, stride=1, padding=1, ceil_mode=True),
+                                           (1, 4, 3), 20),
+    "maxpool-dilation": lambda: _Image(nn.MaxPool2d(2, dilation=2), (1, 4, 3), 1),
+    "avgpool-no-pad-count": lambda: _Image(nn.AvgPool2d(2, padding=1, count_include_pad=False,
+                                                        ceil_mode=True), (1, 4, 3), 6),
+    "avgpool-divisor": lambda: _Image(nn.AvgPool2d(2, divisor_override=3), (3, 2, 2), 3),
+    "batchnorm-no-affine": lambda: nn.Sequential(nn.Linear(12, 16),
+                                                 nn.BatchNorm1d(16, affine=False), nn.Linear(16, 5)),
+    "batchnorm-no-running-stats": lambda: nn.Sequential(
+        nn.Linear(12, 16), nn.BatchNorm1d(16, track_running_stats=False), nn.Linear(16, 5)),
+    "batchnorm2d-momentum": lambda: _Image(nn.BatchNorm2d(3, momentum=0.3, eps=1e-3),
+                                           (3, 2, 2), 12),
+    "layernorm-no-affine": lambda: nn.Sequential(nn.Linear(12, 16),
+                                                 nn.LayerNorm(16, elementwise_affine=False),
+                                                 nn.Linear(16, 5)),
+    "layernorm-2d": lambda: _Image(nn.LayerNorm((3, 4)), (3, 4), 12),
+    "rmsnorm-eps": lambda: nn.Sequential(nn.Linear(12, 16), nn.RMSNorm(16, eps=1e-3),
+                                         nn.Linear(16, 5)),
+    "embedding": lambda: _Tokens(nn.Embedding(10, 3), 15),
+    "embedding-padding-idx": lambda: _Tokens(nn.Embedding(10, 3, padding_idx=0), 15),
+    "relu-inplace": lambda: nn.Sequential(nn.Linear(12, 16), nn.ReLU(inplace=True),
+                                          nn.Linear(16, 5)),
+    "leaky-inplace": lambda: nn.Sequential(nn.Linear(12, 16), nn.LeakyReLU(0.2, inplace=True),
+                                           nn.Linear(16, 5)),
+    "dropout-inplace": lambda: nn.Sequential(nn.Linear(12, 16), nn.Dropout(0.4, inplace=True),
+                                             nn.Linear(16, 5)),
+    "softmax-dim0": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softmax(0), nn.Linear(16, 5)),
+    "linear-no-bias": lambda: nn.Sequential(nn.Linear(12, 16, bias=False), nn.GELU("tanh"),
+                                            nn.Linear(16, 5, bias=False)),
+    "unflatten-flatten": lambda: nn.Sequential(nn.Unflatten(1, (3, 4)), nn.Flatten(),
+                                               nn.Linear(12, 5)),
+    "mha-masks": lambda: _Masked("mha"),
+    "encoder-layer-masks-norm-first": lambda: _Masked("encoder"),
+}
+
+
+@pytest.mark.parametrize("layer", list(OPTIONS))
+def test_layer_options(layer):
+    def build():
+        model = OPTIONS[layer]()
+        opt = optim.AdamW(model.parameters(), lr=1e-2)
+        return train(model, opt), {"models": [model], "opts": [opt]}
+    twin(build, replays=3)
+
+
+@pytest.mark.parametrize("train_mode", [True, False])
+def test_embedding_max_norm_runs_eagerly_with_a_warning(train_mode):
+    """max_norm rescales the looked-up rows of the weight in place, in forward, found by
+    np.unique (a data-dependent shape): eager's results, with one warning."""
+    def build():
+        model = _Tokens(nn.Embedding(10, 3, max_norm=0.5), 15)
+        model.train(train_mode)
+        opt = optim.SGD(model.parameters(), lr=0.5)
+        return train(model, opt), {"models": [model], "opts": [opt]}
+    twin(build, warns="np.unique")
+
+
+# --- every loss with each reduction --------------------------------------------------------
+def _hot(y):
+    return F.one_hot(y, 5).float()
+
+
+LOSS_CASES = {
+    "mse": lambda r: (nn.MSELoss(reduction=r), lambda z, y: (z, _hot(y))),
+    "l1": lambda r: (nn.L1Loss(reduction=r), lambda z, y: (z, _hot(y))),
+    "nll": lambda r: (nn.NLLLoss(reduction=r), lambda z, y: (F.log_softmax(z, 1), y)),
+    "cross-entropy": lambda r: (nn.CrossEntropyLoss(reduction=r), lambda z, y: (z, y)),
+    "cross-entropy-probabilities": lambda r: (nn.CrossEntropyLoss(reduction=r,
+                                                                  label_smoothing=0.2),
+                                              lambda z, y: (z, F.softmax(_hot(y) * 3, 1))),
+    "bce": lambda r: (nn.BCELoss(weight=ag.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32)),
+                                 reduction=r), lambda z, y: (z.sigmoid(), _hot(y))),
+    "bce-logits": lambda r: (nn.BCEWithLogitsLoss(
+        weight=ag.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32)), reduction=r),
+        lambda z, y: (z, _hot(y) * 0.8)),
+    "huber": lambda r: (nn.HuberLoss(reduction=r, delta=0.7), lambda z, y: (z, _hot(y))),
+    "smooth-l1": lambda r: (nn.SmoothL1Loss(reduction=r, beta=0.0), lambda z, y: (z, _hot(y))),
+    "kl-div": lambda r: (nn.KLDivLoss(reduction=r), lambda z, y: (F.log_softmax(z, 1),
+                                                                   F.softmax(_hot(y), 1))),
+}
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("name", list(LOSS_CASES))
+def test_every_loss_with_each_reduction(name, reduction):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        loss, prepare = LOSS_CASES[name](reduction)
+
+        def step(x, y):
+            opt.zero_grad()
+            out = loss(*prepare(model(x), y))
+            (out.sum() if reduction == "none" else out).backward()
+            opt.step()
+            return out
+        return step, {"models": [model], "opts": [opt]}
+    twin(build, replays=3)
+
+
+# --- randomness: the default generator, redrawn ---------------------------------------------
+RANDOM = {
+    "randn": lambda z: z + 0.1 * ag.randn(*z.shape),
+    "rand_like": lambda z: z * ag.rand_like(z),
+    "randint": lambda z: z * ag.randint(0, 3, z.shape).float(),
+    "randperm": lambda z: z[ag.randperm(z.shape[0])],
+    "multinomial": lambda z: z + ag.multinomial(F.softmax(z.detach(), 1), 2, replacement=True)
+    .float().sum(1, keepdim=True),
+    "functional-dropout": lambda z: F.dropout(z, 0.3),
+    "sdpa-dropout": lambda z: F.scaled_dot_product_attention(
+        z[:, None, :, None], z[:, None, :, None], z[:, None, :, None], dropout_p=0.3)[:, 0, :, 0],
+}
+
+
+@pytest.mark.parametrize("name", list(RANDOM))
+def test_draws_from_the_default_generator_are_redrawn(name):
+    def build():
+        model = mlp()
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return train(model, opt, loss_fn=lambda z, y: F.cross_entropy(RANDOM[name](z), y)), \
+            {"models": [model], "opts": [opt]}
+    twin(build, replays=3)
+
+
+# --- each retrace trigger on its own, bit for bit ----------------------------------------------
+def _reload_model(i, env):
+    if i == 3:
+        m = env["models"][0]
+        m.load_state_dict({k: v * 0.5 for k, v in m.state_dict().items()})
+
+
+def _reload_optimizer(i, env):
+    if i == 3:
+        env["opts"][0].load_state_dict(env["opts"][0].state_dict())
+
+
+def _replace_state(i, env):
+    if i == 3:
+        opt = env["opts"][0]
+        opt.state = type(opt.state)({p: {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                         for k, v in st.items()} for p, st in opt.state.items()})
+
+
+def _replace_groups(i, env):
+    if i == 3:
+        opt = env["opts"][0]
+        opt.param_groups = [dict(g, lr=g["lr"] * 0.5) for g in opt.param_groups]
+
+
+def _replace_data(i, env):
+    if i == 3:
+        w = env["models"][0][0].weight
+        w.data = w.data * 0.9
+
+
+def _flip(i, env):
+    env["models"][0].train(i not in (3, 4))
+
+
+TRIGGERS = {"model.load_state_dict": _reload_model, "optimizer.load_state_dict": _reload_optimizer,
+            "optimizer.state replaced": _replace_state, "param_groups replaced": _replace_groups,
+            "p.data =": _replace_data, "train/eval": _flip}
+
+
+@pytest.mark.parametrize("trigger", list(TRIGGERS))
+def test_each_retrace_trigger_alone(trigger):
+    f = twin(basic(lambda p: optim.Adam(p, lr=1e-2), extra=lambda: (nn.Dropout(0.2),)),
+             between=TRIGGERS[trigger], calls=8)
+    # model.load_state_dict copies into the parameters' arrays: the program still holds
+    assert f.traces == {"train/eval": 3, "model.load_state_dict": 1}.get(trigger, 2), f.traces
+    assert f.replays == 8 - 1 - f.traces
+
+
+# --- forms: decorator, warmup, check ---------------------------------------------------------
+@pytest.mark.parametrize("form", ["bare", "with-arguments"])
+def test_decorator_forms(form):
+    def build():
+        model = mlp(extra=(nn.Dropout(0.2),))
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, {"models": [model], "opts": [opt]}
+    eager_step, env = (ag.manual_seed(0), build())[1]
+    eager = [flat(eager_step(*data(i))) + state_of(env) for i in range(CALLS)]
+    ag.manual_seed(0)
+    step, env = build()
+    decorated = ag.compile(step) if form == "bare" else ag.compile(warmup=2, check=1)(step)
+    assert decorated.__name__ == "step" and decorated.__wrapped__ is step
+    for i in range(CALLS):
+        same(flat(decorated(*data(i))) + state_of(env), eager[i], f"call {i}")
+    assert decorated.traces == 1
+    assert decorated.replays == CALLS - (2 if form == "bare" else 3)
+
+
+@pytest.mark.parametrize("warmup", [0, 1, 3])
+def test_warmup_calls_run_eagerly_then_one_trace(warmup):
+    f = twin(basic(lambda p: optim.SGD(p, lr=0.1)), warmup=warmup, calls=8)
+    assert f.calls == 8 and f.traces == 1 and f.replays == 8 - warmup - 1
+
+
+def test_inference_mode_and_eval_forward():
+    def build():
+        model = mlp(extra=(nn.Dropout(0.5), nn.BatchNorm1d(16)))
+        model.eval()
+
+        def predict(x):
+            with ag.inference_mode():
+                z = model(x)
+                return F.softmax(z, 1), z.argmax(1)
+        return predict, {"models": [model]}
+    f = twin(build, args=lambda i, env: data(i)[:1], replays=3)
+    assert f.traces == 1
+
+
+def test_char_gpt_compile_flag_prints_both_speeds(tmp_path, capsys):
+    """examples/char_gpt.py --compile: the same losses as without, both speeds printed."""
+    _examples_on_path()
+    import char_gpt
+    args = ["--quick", "--iters", "12", "--n-layer", "1", "--n-embd", "16", "--block-size", "8",
+            "--batch-size", "4", "--log-interval", "4", "--eval-interval", "12",
+            "--eval-iters", "1", "--sample-len", "4", "--no-pictures", "--out", str(tmp_path)]
+    runs = []
+    for extra in ([], ["--compile"]):
+        char_gpt.main(args + extra)
+        out = capsys.readouterr().out
+        runs.append(re.findall(r"loss (\d\.\d+)", out))
+    assert runs[0] == runs[1] and len(runs[0]) >= 4, runs
+    assert re.search(r"training speed: eager [\d,]+ tokens/s, compiled [\d,]+ tokens/s", out), out
+
+
+# --- a param group's value read by the step itself ------------------------------------------
+def _reads_lr(make_sched):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+        s = make_sched(opt)
+
+        def step(x, y):
+            opt.zero_grad()
+            lr = opt.param_groups[0]["lr"]
+            loss = F.cross_entropy(model(x), y) * (1 + lr)      # a constant of the trace
+            loss.backward()
+            opt.step()
+            if s is not None:
+                s.step()
+            return loss
+        return step, {"models": [model], "opts": [opt]}
+    return build
+
+
+def test_a_group_value_read_by_the_step_is_assumed_by_its_program():
+    """A schedule changes the lr the step reads: a replay used the traced lr (wrong
+    losses, silently); now the program assumes the value read, and a changed one traces
+    again (then, past max_programs, the step runs eagerly with a warning)."""
+    f = twin(_reads_lr(lambda o: sched.ExponentialLR(o, 0.5)), calls=8, max_programs=3,
+             warns="max_programs=3")
+    assert f.replays == 0 and f.traces == 3
+
+
+def test_a_group_value_read_by_the_step_replays_while_it_holds():
+    f = twin(_reads_lr(lambda o: sched.StepLR(o, 4, gamma=0.5)), calls=11)
+    assert f.traces == 3 and f.replays == 7         # traced at calls 2, 4 (lr), 8 (lr)
+    f = twin(_reads_lr(lambda o: None), calls=6, replays=4)
+    assert f.traces == 1

@@ -219,7 +219,13 @@ class Recorder:
             self.escape(f"{getattr(fn, '__qualname__', fn)} with a closure or traced arguments")
         self.bindings.append(self.sync() if self.sync is not None else ())
         host = ("host", fn, args, kwargs, len(self.bindings) - 1, idempotent)
-        key = inline(*args, **kwargs) if inline is not None and self.section is None else None
+        key = None
+        if inline is not None and self.section is None:
+            self.paused = True          # what decides the branches is read again by replays
+            try:
+                key = inline(*args, **kwargs)
+            finally:
+                self.paused = False
         if key is not None:
             return self._inline(fn, args, kwargs, host, (inline, args, kwargs, key))
         self.code.append(host)

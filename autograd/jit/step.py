@@ -33,7 +33,7 @@ _REPLAYED, _TRACE, _CHECK, _EAGER = "replayed", "trace", "check", "eager"
 
 
 class _Entry:
-    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "reads")
 
 
 class CompiledStep:
@@ -108,7 +108,7 @@ class CompiledStep:
         entry = self.programs.get(key)
         if type(entry) is str:
             return _EAGER, None
-        if entry is not None and entry.state.current():
+        if entry is not None and entry.state.current() and _still(entry.reads):
             entry.state.prepare()
             if entry.checks:
                 entry.checks -= 1
@@ -202,12 +202,14 @@ class CompiledStep:
         held = [(d, k, traced(a)) for d, k, a in _state_arrays(optimizers)]
         for d, k, t in held:                    # optimizer state, written by inlined steps
             d[k] = t
+        groups = _watch_groups(optimizers)
         prev = tracer._set_active(rec)
         try:
             with Patched() as patched:
                 out = self.fn(*targs, **tkwargs)
         finally:
             tracer._set_active(prev)
+            reads = _unwatch_groups(groups, rec)
             for t, a in swapped:
                 if type(t.data) is tracer.TraceArray and plain(t.data) is a:
                     t.data = a
@@ -279,6 +281,7 @@ class CompiledStep:
         entry.watched = (tensors, optimizers, schedulers)
         entry.checks = self.check
         entry.after = after
+        entry.reads = reads
         if spec == ("T",):                       # one tensor returned (the loss)
             out0 = outs[0]
             entry.rebuild = lambda: _wrap(out0.copy(), None)
@@ -287,6 +290,70 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+class _Group(dict):
+    """An optimizer's param group while a step is traced: notes the keys read by the
+    step's own code (not by the optimizer's replayed or inlined calls, which a replay
+    runs again). Such a value (``group['lr']`` read in the step) is a constant of the
+    trace: it becomes a value the program assumes, so a schedule changing it retraces
+    instead of replaying with the traced value."""
+
+    def __getitem__(self, key):
+        rec = tracer.active()
+        value = dict.__getitem__(self, key)
+        if rec is not None and not rec.paused and rec.section is None and key != "params":
+            self.read.setdefault(key, value)
+        return value
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+
+def _watch_groups(optimizers):
+    """(optimizer, its group dicts) for each optimizer, whose groups are swapped for
+    ``_Group`` copies until ``_unwatch_groups``."""
+    swapped = []
+    for o in optimizers:
+        originals = list(o.param_groups)
+        for i, g in enumerate(originals):
+            o.param_groups[i] = _Group(g)
+            o.param_groups[i].read = {}
+        swapped.append((o, originals))
+    return swapped
+
+
+def _unwatch_groups(swapped, rec):
+    """Put the original group dicts back, with what the trace wrote into the copies; the
+    recorded calls that name a copy name the original instead. Returns (group, key,
+    value) of each value the step read, as it read it: a replay needs the same."""
+    original, reads = {}, []
+    for o, originals in swapped:
+        for i, g in enumerate(originals):
+            copy = o.param_groups[i]
+            if type(copy) is not _Group:
+                continue
+            original[id(copy)] = g
+            g.clear()
+            g.update(copy)
+            o.param_groups[i] = g
+            reads += [(g, key, value) for key, value in copy.read.items()]
+    if original:
+        swap = lambda args: tuple(original.get(id(a), a) for a in args)   # noqa: E731
+        rec.code[:] = [(ins[0], ins[1], swap(ins[2])) + ins[3:] if ins[0] in ("numbers", "host")
+                       else ins for ins in rec.code]
+        rec.inlined[:] = [(inline, swap(args), kwargs, key)
+                          for inline, args, kwargs, key in rec.inlined]
+    return tuple(reads)
+
+
+def _still(reads):
+    """True if each group holds the values a program's step read from it."""
+    for g, key, value in reads:
+        now = g.get(key, _still)
+        if now is not value and (type(now) is not type(value) or now != value):
+            return False
+    return True
 
 
 def _hooked(tensors, modules):
