@@ -573,3 +573,33 @@ def test_a_group_value_read_by_the_step_replays_while_it_holds():
     assert f.traces == 3 and f.replays == 7         # traced at calls 2, 4 (lr), 8 (lr)
     f = twin(_reads_lr(lambda o: None), calls=6, replays=4)
     assert f.traces == 1
+
+
+def _reads_the_scheduler(read):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+        s = sched.StepLR(opt, 3, gamma=0.5)
+
+        def step(x, y):
+            opt.zero_grad()
+            factor = s.get_last_lr()[0] if read == "get_last_lr" else min(s.last_epoch, 4)
+            loss = F.cross_entropy(model(x), y) * (1 + factor)
+            loss.backward()
+            opt.step()
+            s.step()
+            return loss
+        return step, {"models": [model], "opts": [opt]}
+    return build
+
+
+def test_a_scheduler_value_read_by_the_step_is_assumed_by_its_program():
+    """As a param group's value: a replay used the traced value (silently); now the lr
+    read by get_last_lr() must hold (it changes every 3 steps here) for a replay."""
+    f = twin(_reads_the_scheduler("get_last_lr"), calls=11)
+    assert f.replays >= 4 and f.traces >= 3
+
+
+def test_a_scheduler_count_read_by_the_step_retraces_then_runs_eagerly():
+    f = twin(_reads_the_scheduler("last_epoch"), calls=9, max_programs=3, warns="max_programs=3")
+    assert f.replays == 0

@@ -203,13 +203,14 @@ class CompiledStep:
         for d, k, t in held:                    # optimizer state, written by inlined steps
             d[k] = t
         groups = _watch_groups(optimizers)
+        _watch_schedulers(schedulers)
         prev = tracer._set_active(rec)
         try:
             with Patched() as patched:
                 out = self.fn(*targs, **tkwargs)
         finally:
             tracer._set_active(prev)
-            reads = _unwatch_groups(groups, rec)
+            reads = _unwatch_groups(groups, rec) + _unwatch_schedulers(schedulers)
             for t, a in swapped:
                 if type(t.data) is tracer.TraceArray and plain(t.data) is a:
                     t.data = a
@@ -344,6 +345,45 @@ def _unwatch_groups(swapped, rec):
                        else ins for ins in rec.code]
         rec.inlined[:] = [(inline, swap(args), kwargs, key)
                           for inline, args, kwargs, key in rec.inlined]
+    return tuple(reads)
+
+
+_READS = {}            # id(scheduler) -> {attribute: value} read by the traced step itself
+_WATCHING = {}         # scheduler class -> its subclass that notes those reads
+
+
+def _watching(cls):
+    """`cls` with attribute reads noted in ``_READS`` while a step is traced, outside the
+    calls a replay makes again (the scheduler's own ``step``)."""
+    sub = _WATCHING.get(cls)
+    if sub is None:
+        def __getattribute__(self, name):
+            value = object.__getattribute__(self, name)
+            rec = tracer.active()
+            if rec is not None and not rec.paused and rec.section is None:
+                d = object.__getattribute__(self, "__dict__")
+                if name in d and d[name] is value:
+                    _READS.setdefault(id(self), {}).setdefault(name, value)
+            return value
+        sub = _WATCHING[cls] = type(cls.__name__, (cls,), {"__getattribute__": __getattribute__,
+                                                          "__module__": cls.__module__})
+    return sub
+
+
+def _watch_schedulers(schedulers):
+    """A scheduler's state read by the step itself (``get_last_lr()``, ``last_epoch``) is a
+    constant of the trace, as a param group's value (``_Group``): noted while tracing."""
+    for s in schedulers:
+        s.__class__ = _watching(type(s))
+
+
+def _unwatch_schedulers(schedulers):
+    """(the scheduler's __dict__, attribute, value) of each value the step read."""
+    reads = []
+    for s in schedulers:
+        if type(s) in _WATCHING.values():
+            s.__class__ = type(s).__mro__[1]
+        reads += [(vars(s), k, v) for k, v in _READS.pop(id(s), {}).items()]
     return tuple(reads)
 
 
