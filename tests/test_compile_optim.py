@@ -10,7 +10,7 @@ import autograd as ag
 import nn.functional as F
 from nn import optim
 from nn.optim import lr_scheduler as sched
-from test_compile import batches, classifier_step, mlp, twin
+from compile_twins import CALLS, batches, check_twins, mlp, train_step, watched
 
 
 def program_of(f):
@@ -45,8 +45,8 @@ def test_every_optimizer_is_replayed_as_numpy_calls(name):
     def build():
         model = mlp()
         opt = OPTIMIZERS[name](model.parameters())
-        return classifier_step(model, opt), model, opt
-    f = twin(build)
+        return train_step(model, opt), watched(model, opt)
+    f = check_twins(build)
     assert inlined(f)
 
 
@@ -59,8 +59,8 @@ def test_adam_under_a_schedule_never_retraces(make):
     def build():
         model = mlp()
         opt = optim.AdamW(model.parameters(), lr=1e-2)
-        return classifier_step(model, opt, sched_=make(opt)), model, opt
-    f = twin(build)
+        return train_step(model, opt, scheduler=make(opt)), watched(model, opt)
+    f = check_twins(build)
     assert f.traces == 1 and inlined(f)
 
 
@@ -68,9 +68,9 @@ def test_momentum_cycled_by_onecycle_is_an_input():
     def build():
         model = mlp()
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True)
-        return classifier_step(model, opt, sched_=sched.OneCycleLR(opt, 0.3, total_steps=20)), \
-            model, opt
-    f = twin(build)
+        schedule = sched.OneCycleLR(opt, 0.3, total_steps=20)
+        return train_step(model, opt, scheduler=schedule), watched(model, opt)
+    f = check_twins(build)
     assert f.traces == 1 and inlined(f)
 
 
@@ -83,25 +83,17 @@ def test_momentum_cycled_by_onecycle_is_an_input():
 def test_a_hyperparameter_changed_between_steps(name, key, value):
     """Set in the group from outside the compiled step (as a user or a scheduler does):
     a new branch retraces, a new value is an input; eager's bits either way."""
-    data = batches(9)
-    runs = []
-    for compiled in (False, True):
-        ag.manual_seed(0)
+    def build():
         model = mlp()
         opt = OPTIMIZERS[name](model.parameters())
-        step = classifier_step(model, opt)
-        f = ag.compile(step) if compiled else step
-        hist = []
-        for i, (x, y) in enumerate(data):
-            if i == 4:
-                opt.param_groups[0][key] = value
-            hist.append(f(x, y).data.copy())
-            hist += [p.data.copy() for p in model.parameters()]
-        runs.append(hist)
-    for a, b in zip(*runs):
-        assert np.array_equal(a, b)
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 4:
+            env["opts"][0].param_groups[0][key] = value
+    f = check_twins(build, calls=9, between=between, replays=5)
     branch = key in ("momentum", "weight_decay", "dampening", "maximize", "amsgrad", "centered")
-    assert f.traces == (2 if branch else 1) and f.replays >= 5
+    assert f.traces == (2 if branch else 1)
 
 
 def test_state_made_while_tracing_traces_again():
@@ -110,13 +102,13 @@ def test_state_made_while_tracing_traces_again():
     def build():
         model = mlp()
         opt = optim.Adam(model.parameters(), lr=1e-2)
-        return classifier_step(model, opt), model, opt
-    f = twin(build, warmup=0)
-    assert f.traces == 1 and f.replays == len(batches()) - 4 and inlined(f)
+        return train_step(model, opt), watched(model, opt)
+    f = check_twins(build, warmup=0)
+    assert f.traces == 1 and f.replays == CALLS - 2 and inlined(f)
     ag.manual_seed(0)
     model = mlp()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    f = ag.compile(classifier_step(model, opt), warmup=0)
+    f = ag.compile(train_step(model, opt), warmup=0)
     f(*batches(1)[0])
     assert f.traces == 0 and all(type(st["momentum_buffer"]) is np.ndarray
                                  for st in opt.state.values())
@@ -126,7 +118,7 @@ def test_replacing_one_parameters_state_retraces():
     ag.manual_seed(0)
     model = mlp()
     opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    f = ag.compile(classifier_step(model, opt))
+    f = ag.compile(train_step(model, opt))
     data = batches(6)
     for x, y in data[:3]:
         f(x, y)
@@ -165,8 +157,9 @@ def test_an_update_the_replay_cannot_follow_is_called_as_python(opt_cls):
     def build():
         model = mlp()
         opt = opt_cls(model.parameters(), lr=0.1)
-        return classifier_step(model, opt, sched_=sched.ExponentialLR(opt, 0.5)), model, opt
-    f = twin(build)
+        schedule = sched.ExponentialLR(opt, 0.5)
+        return train_step(model, opt, scheduler=schedule), watched(model, opt)
+    f = check_twins(build)
     assert not inlined(f)
 
 
@@ -192,7 +185,7 @@ def test_relu_backward_is_recorded_as_eager_runs_it():
     ag.manual_seed(0)
     model = mlp()
     opt = optim.SGD(model.parameters(), lr=0.1)
-    f = ag.compile(classifier_step(model, opt))
+    f = ag.compile(train_step(model, opt))
     for x, y in batches(4):
         f(x, y)
     calls = [ins[1] for ins in program_of(f).code if ins[0] == "call"]
