@@ -603,3 +603,31 @@ def test_a_scheduler_value_read_by_the_step_is_assumed_by_its_program():
 def test_a_scheduler_count_read_by_the_step_retraces_then_runs_eagerly():
     f = twin(_reads_the_scheduler("last_epoch"), calls=9, max_programs=3, warns="max_programs=3")
     assert f.replays == 0
+
+
+# --- numpy arrays the step reaches -----------------------------------------------------------
+@pytest.mark.parametrize("use", ["ag.tensor", "from_numpy", "operand"])
+def test_a_numpy_array_changed_in_place_between_calls(use):
+    """ag.tensor(a) of a numpy array in the closure copies it: a replay used the copy
+    made while tracing (the user's new values ignored, silently); now it copies again."""
+    scale = np.ones(5, np.float32)
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            z = model(x)
+            z = (z * ag.tensor(scale) if use == "ag.tensor" else
+                 z * ag.from_numpy(scale) if use == "from_numpy" else z * scale)
+            loss = F.cross_entropy(z, y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, {"models": [model], "opts": [opt]}
+
+    def between(i, env):
+        scale[...] = np.linspace(0.5, 1.5, 5) * (1 + 0.1 * i)
+    f = twin(build, between=between, calls=7, replays=4)
+    assert f.traces == 1

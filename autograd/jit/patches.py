@@ -29,12 +29,16 @@ def _maker(name, original):
         rec = active()
         if rec is None or rec.paused:
             return original(*plain(args), **plain(kwargs))
-        if has_tracer(args) or has_tracer(kwargs):
+        outside = bool(args) and type(args[0]) is np.ndarray and not rec.made(args[0])
+        if has_tracer(args) or has_tracer(kwargs) or outside:
             result = rec.run(original, args, kwargs)
             sources = [a for a in (plain(args[0]),) if isinstance(a, np.ndarray)] if args else []
             if isinstance(result, np.ndarray) and any(np.may_share_memory(result, s)
                                                        for s in sources):
-                return traced(result)                # asarray(traced): the same memory
+                # asarray(traced): the same memory; asarray(an outside array): as before
+                return rec.const(result) if outside else traced(result)
+            # a copy of a traced array, or of one from outside the step (a numpy array in
+            # the closure that the user changes between calls): copied again by a replay
             rec.code.append(("call", original, plain(args), plain(kwargs), (result,), "copy"))
             return traced(result)
         return rec.const(rec.run(original, args, kwargs), undefined=name == "empty")

@@ -186,6 +186,11 @@ class Recorder:
         (self.undefined if undefined else self.consts)[id(_base(arr))] = _base(arr)
         return traced(arr)
 
+    def made(self, arr):
+        """True if plain array `arr` was made while tracing (``const``)."""
+        b = id(_base(arr))
+        return b in self.consts or b in self.undefined
+
     # --- values read by Python code ---------------------------------------------------
     def read(self, construct, array, method, args, value):
         own, where, via = tracer.reader_frame()
