@@ -221,8 +221,8 @@ def discover(fn, roots=()):
 
 
 class State:
-    """What a program assumed about the world when it was traced; ``current()`` is
-    True while that still holds."""
+    """What a program assumed about the world when it was traced; ``stale()`` is None
+    while that still holds."""
 
     def __init__(self, tensors, modules, optimizers):
         self.arrays = [(t, t.data) for t in tensors]
@@ -236,42 +236,46 @@ class State:
         self.values = None      # Slots.snapshot(): Python values the program assumes
         self.modules = modules
 
-    def current(self):
+    def stale(self):
+        """None while what the program assumed still holds, else what changed (a
+        retrace's cause, which the max_programs warning reports)."""
         for t, a in self.arrays:
             if t.data is not a:
-                return False
+                return "a tensor's array was replaced (p.data = ..., load_state_dict)"
         for t, node in self.nodes:
             if t._node is not node:
-                return False
+                return "a tensor's requires_grad changed"
             meta = node.meta if node is not None else None
             if meta and (meta.get("hooks") or meta.get("post_hooks")):
-                return False                # a hook registered since: see step._hooked
+                return "a hook was registered"      # see step._hooked
         for m, mode in self.modes:
-            if m.training is not mode or m._forward_hooks or m._forward_pre_hooks:
-                return False
+            if m.training is not mode:
+                return "a module switched train/eval mode"
+            if m._forward_hooks or m._forward_pre_hooks:
+                return "a hook was registered"
         if self.values is not None and not self.values.unchanged():
-            return False
+            return "a Python value the step reads changed"
         for o, state, groups, params in self.opts:
             if o.state is not state or o.param_groups is not groups or len(groups) != len(params):
-                return False
+                return "an optimizer's state or param_groups were replaced"
             for g, p in zip(groups, params):
                 if g["params"] is not p:
-                    return False
+                    return "an optimizer's state or param_groups were replaced"
         for t, g, a in self.grads:
             now = t.grad
             if g is None or now is None:
                 if now is not g:            # a gradient the trace did not have, or lacks one
-                    return False
+                    return "a .grad the step accumulates into was set or set to None"
             elif now is not g and (type(a) is not np.ndarray or type(now.data) is not np.ndarray
                                    or now.data.shape != a.shape or now.data.dtype != a.dtype):
-                return False
+                return "a .grad the step accumulates into changed shape or dtype"
         for c, k, v in self.slots:
             if c.get(k) is not v:
-                return False
+                return "an optimizer's state was replaced"
         for inline, args, kwargs, key in self.inlined:
             if inline(*args, **kwargs) != key:
-                return False
-        return True
+                return "an optimizer's options changed (momentum, weight decay, ...)"
+        return None
 
     def prepare(self):
         """Before a replay: the gradients the step accumulates into hold what the leaves'

@@ -27,6 +27,7 @@ for _name, _what in (("item", ".item()"), ("tolist", ".tolist()"), ("__bool__", 
 # One trace at a time in the process: a trace swaps numpy in gradgraph's modules and
 # the default generator for everyone, and puts them back when it ends.
 _TRACING = threading.RLock()
+_NEW = "a new input signature"          # the cause of a signature's first trace
 
 
 _REPLAYED, _TRACE, _CHECK, _EAGER = "replayed", "trace", "check", "eager"
@@ -39,13 +40,14 @@ class _Entry:
 class CompiledStep:
     """A compiled step. One program per input signature (each tensor argument's shape
     and dtype, the other arguments' values), at most `max_programs` traces in all, then
-    eager with a warning. A program is retraced when a tensor's array is replaced
+    eager with a warning that counts them by cause. A program is retraced when a tensor's array is replaced
     (``p.data = ...``, ``load_state_dict``), a module switches train/eval mode, an
     optimizer's state or groups are replaced, or one of its guards fails (that step
     runs eagerly). A step that reads a value in Python (``.item()``, ``bool(t)``,
     ``.tolist()``, printing), uses a data-dependent shape (boolean masks, ``nonzero``),
     numpy's or Python's global random generator, or reseeds, runs eagerly with one
-    warning naming the construct and line (``strict=True`` raises instead).
+    warning naming the construct and line; under ``strict=True`` every fallback raises
+    ``Escape`` with that reason instead.
 
     Python side effects of the step (printing, counters, appending to lists) happen
     only while it is traced, as in JAX. A step that returns a Python number (a learning
@@ -64,6 +66,9 @@ class CompiledStep:
         self.replays = 0
         self.warned = set()
         self.failed_guards = set()
+        self.causes = {}            # why each trace was made -> how many (max_programs' warning)
+        self.dropped = {}           # signature -> why its program was dropped (a guard failed)
+        self.cause = {}             # signature -> why its latest trace was made
         self.lock = threading.RLock()     # a program's buffers serve one replay at a time
 
     def __call__(self, *args, **kwargs):
@@ -85,7 +90,7 @@ class CompiledStep:
                 finally:
                     _TRACING.release()
             with self.lock:
-                self.traces -= 1
+                self._not_traced(value)
         elif what is _CHECK:
             return self._checked(*value, args, kwargs)
         return self.fn(*args, **kwargs)
@@ -108,7 +113,10 @@ class CompiledStep:
         entry = self.programs.get(key)
         if type(entry) is str:
             return _EAGER, None
-        if entry is not None and entry.state.current() and _still(entry.reads):
+        stale = entry.state.stale() if entry is not None else self.dropped.pop(key, None)
+        if stale is None and entry is not None and not _still(entry.reads):
+            stale = "a param group's value the step reads changed"
+        if entry is not None and stale is None:
             entry.state.prepare()
             if entry.checks:
                 entry.checks -= 1
@@ -125,12 +133,36 @@ class CompiledStep:
             if failed in self.failed_guards:
                 self._eager(key, f"the value read at {failed} changes from step to step")
             self.failed_guards.add(failed)
+            self.dropped[key] = f"a guard failed (the value read at {failed})"
             return _EAGER, None
         if self.traces >= self.max_programs:
-            self._eager(key, f"more than max_programs={self.max_programs} traces")
+            self._eager(key, f"more than max_programs={self.max_programs} traces: "
+                             f"{self._why_traced()}")
             return _EAGER, None
         self.traces += 1
+        cause = self.cause[key] = stale or _NEW
+        self.causes[cause] = self.causes.get(cause, 0) + 1
         return _TRACE, key
+
+    def _not_traced(self, key):
+        """Under the lock: the trace of `key` just counted is not kept (it did not run, or
+        made optimizer state); the next call's trace counts instead, for the same cause."""
+        self.traces -= 1
+        cause = self.dropped[key] = self.cause[key]
+        self.causes[cause] -= 1
+
+    def _why_traced(self):
+        """How the programs so far came about: 'N programs: k input signatures, r
+        retraces (i after <cause>; ...)', for the max_programs warning."""
+        new = self.causes.get(_NEW, 0)
+        again = sorted(((n, c) for c, n in self.causes.items() if c is not _NEW and n),
+                       key=lambda nc: -nc[0])
+        text = f"{self.traces} programs: {new} input signature{'s' * (new != 1)}"
+        if again:
+            r = sum(n for n, _ in again)
+            text += (f", {r} retrace{'s' * (r != 1)} ("
+                     + "; ".join(f"{n} after {c}" for n, c in again) + ")")
+        return text
 
     def _checked_replay(self, entry, arrays):
         """check=k, under the lock: the replay, its state, and the state before it put
@@ -155,6 +187,12 @@ class CompiledStep:
         return result
 
     def _eager(self, key, reason):
+        """This call (and, if `key` is given, every later one of that signature) runs
+        eagerly, with one warning per reason; under strict, raise that message instead."""
+        if self.strict:
+            raise tracer.Escape(f"compile: {getattr(self.fn, '__qualname__', self.fn)} cannot "
+                                f"be replayed: {reason}; run it eagerly (strict=False falls "
+                                f"back with a warning)")
         if key is not None:
             self.programs[key] = reason
         if reason not in self.warned:
@@ -167,8 +205,6 @@ class CompiledStep:
             self.fn, [a for a in args + tuple(kwargs.values()) if not isinstance(a, Tensor)])
         hooked = _hooked(tensors, modules)
         if hooked is not None:
-            if self.strict:
-                raise tracer.Escape(f"compile: the step cannot be replayed: {hooked}")
             self._eager(key, hooked)
             return self.fn(*args, **kwargs)
         state = State(tensors, modules, optimizers)
@@ -241,9 +277,6 @@ class CompiledStep:
             # no backward ran and a result's graph is unused: a forward whose result is
             # differentiated later, but a replay's results are detached. It runs eagerly
             # (this call's result keeps its graph)
-            if self.strict:
-                raise tracer.Escape(f"compile: {getattr(self.fn, '__qualname__', self.fn)} "
-                                    f"returns a tensor that requires grad")
             self._eager(key, "it returns a tensor that requires grad (a replay's results are "
                         "detached: compile the whole step, backward included)")
             _untrace_result(out)
@@ -264,7 +297,7 @@ class CompiledStep:
             # an inlined optimizer step made its state (its first step): a replay would
             # start from the trace's new arrays again; trace the next call instead
             with self.lock:
-                self.traces -= 1
+                self._not_traced(key)
             return result
         for i in written:               # read from (and written back to) the caller's
             contiguous[i] = False       # array by after(), never written where it is
