@@ -381,12 +381,14 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         y, var = _normalize(input, axes, eps)
         if running_mean is not None:
             mean = input.data.mean(axis=axes)
-            running_mean.data *= 1.0 - momentum
-            running_mean.data += (momentum * mean).astype(running_mean.dtype, copy=False)
+            running_mean.data *= _weak(1.0 - momentum, running_mean.dtype)
+            running_mean.data += (_weak(momentum, mean.dtype) * mean).astype(running_mean.dtype,
+                                                                              copy=False)
         if running_var is not None:
             unbiased = var.data.reshape(c) * (count / (count - 1))
-            running_var.data *= 1.0 - momentum
-            running_var.data += (momentum * unbiased).astype(running_var.dtype, copy=False)
+            running_var.data *= _weak(1.0 - momentum, running_var.dtype)
+            running_var.data += (_weak(momentum, unbiased.dtype) * unbiased).astype(
+                running_var.dtype, copy=False)
     else:
         rm, rv = running_mean.data, running_var.data
         invstd = (1.0 / np.sqrt(rv + eps)).astype(input.dtype, copy=False)
@@ -396,6 +398,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if bias is not None:
         y = y + bias.reshape(shape)
     return y
+
+
+def _weak(x, dtype):
+    """`x` as numpy takes a Python number beside an array of `dtype`: cast to it. A numpy
+    number or 0-d array (BatchNorm's cumulative-average momentum, computed from its
+    count so that a compiled replay recomputes it) would promote the array instead."""
+    return x.astype(dtype) if isinstance(x, (np.ndarray, np.generic)) else x
 
 
 # --- embeddings and shapes -------------------------------------------------------------------

@@ -14,6 +14,7 @@ from autograd import log_softmax, softplus, where
 from autograd.errors import ArgumentError, OutOfRangeError, ShapeError
 from autograd.tensor import Tensor, _operand
 from autograd.graph import apply1
+from autograd.jit.hooks import general_path
 from autograd.ops_losses import NegLogLikelihood
 
 from .module import Module
@@ -160,7 +161,9 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     m, c = logp.shape
     lo, hi = (t.min(), t.max()) if t.size else (0, 0)
     keep = None
-    if lo <= ignore_index <= hi:           # never for the default -100: skip the mask
+    # never for the default -100: skip the mask (which would mask nothing: the same
+    # bits); a compiled step traced with an ignored target masks every batch
+    if general_path((lo <= ignore_index) & (ignore_index <= hi)):
         keep = t != ignore_index
         safe = np.where(keep, t, 0)
         lo, hi = safe.min(), safe.max()
@@ -176,10 +179,13 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         w = wdata[safe].astype(logp.dtype, copy=False)
     if keep is not None:
         w = keep.astype(logp.dtype) if w is None else w * keep
-    total = float(w.sum()) if w is not None else m
-    if reduction == "sum" or (reduction == "mean" and total):
+    # the divisor of 'mean': with weights or a mask, their sum as an array (a compiled
+    # replay recomputes it; a Python float would be a constant of the trace)
+    total = m if w is None else w.sum()
+    if reduction == "sum" or (reduction == "mean" and m):
         # One fused node for the pick, weights and reduction (autograd/ops_losses.py NegLogLikelihood).
-        scale = -1.0 / total if reduction == "mean" else -1.0
+        scale = (-1.0 if reduction == "sum" else -1.0 / m if w is None
+                 else _inverse(total, logp.dtype, -1.0))
         return apply1(NegLogLikelihood, logp, safe, w, scale, keep), keep, total
     picked = logp[np.arange(m), safe]
     if w is None:
@@ -190,7 +196,6 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
         loss = picked * -w
     if keep is not None:        # an ignored row's logits are not read, as PyTorch
         loss = loss.where(keep, 0.0)
-    total = float(w.sum()) if w is not None else m
     if reduction == "mean":
         return _mean(loss.sum(), total), keep, total
     if reduction == "sum":
@@ -278,8 +283,22 @@ def _clamped_log(x):
 
 def _mean(total, count):
     """total / count; for count 0 (every target ignored) NaN with zero gradients, as
-    PyTorch, rather than NaN gradients that would poison every parameter."""
+    PyTorch, rather than NaN gradients that would poison every parameter. `count` is
+    a Python number or a 0-d array of summed weights (see _inverse)."""
+    if isinstance(count, (np.ndarray, np.generic)):
+        inv = _inverse(count, total.dtype)
+        return (total * inv).where(inv != 0, float("nan"))
     return total * (1.0 / count) if count else total * 0.0 + float("nan")
+
+
+def _inverse(count, dtype, numerator=1.0):
+    """numerator / count as a 0-d array of `dtype`, 0 where count is 0, from a 0-d array
+    `count` (summed weights, computed from the data so that a compiled replay recomputes
+    it): divided in float64 and then cast, the bits of ``numerator / float(count)``
+    beside an array of `dtype` (numpy casts a Python float to the array's dtype)."""
+    c = count.astype(np.float64)
+    nonzero = c != 0
+    return np.where(nonzero, numerator / np.where(nonzero, c, 1.0), 0.0).astype(dtype)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,

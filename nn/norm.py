@@ -65,7 +65,8 @@ class _BatchNorm(Module):
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
             if self.momentum is None:            # cumulative moving average
-                factor = 1.0 / float(self.num_batches_tracked.data)
+                # an array computed from the count, which a compiled replay recomputes
+                factor = 1.0 / self.num_batches_tracked.data
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if track else None,

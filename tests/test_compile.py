@@ -137,20 +137,6 @@ def test_losses(loss):
     check_twins(build)
 
 
-def test_a_value_that_changes_every_step_ends_in_eager_with_a_warning():
-    """Weighted cross-entropy reads the sum of the batch's weights as a Python float
-    (nn/losses.py): the guard fails on the next new batch, then for good."""
-    weight = ag.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32))
-
-    def build():
-        model = mlp()
-        opt = optim.SGD(model.parameters(), lr=0.1)
-        step = train_step(model, opt, loss_fn=lambda z, y: F.cross_entropy(z, y, weight))
-        return step, watched(model, opt)
-    f = check_twins(build, calls=9, warns=r"read at losses.py:\d+ changes from step to step")
-    assert f.replays == 0 and f.traces == 2
-
-
 def test_inference_under_no_grad():
     ag.manual_seed(0)
     model = mlp()

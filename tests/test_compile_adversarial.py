@@ -793,13 +793,6 @@ def test_every_layer(layer):
     check_twins(build)
 
 
-def test_batchnorm_cumulative_average_reads_a_count_every_step():
-    """momentum=None divides by the number of batches seen, read as a Python float: a
-    value that changes every step, so the step ends up eager, with one warning."""
-    check_twins(basic(extra=lambda: (nn.BatchNorm1d(16, momentum=None),)), calls=8,
-                warns="changes from step to step")
-
-
 LOSSES = {
     "MSELoss": lambda: (nn.MSELoss(), lambda z, y: (z, F.one_hot(y, 5).float())),
     "L1Loss": lambda: (nn.L1Loss(reduction="sum"), lambda z, y: (z, F.one_hot(y, 5).float())),
@@ -824,17 +817,6 @@ def test_every_loss_module(name):
         return train_step(model, opt, loss_fn=lambda z, y: loss(*prepare(z, y))), \
             watched(model, opt)
     check_twins(build)
-
-
-def test_cross_entropy_ignore_index_reads_a_count_every_step():
-    """'mean' with ignored targets divides by the count of the others, read as a Python
-    float (nn/losses.py): the step ends up eager, with one warning."""
-    def build():
-        model = mlp()
-        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        loss = nn.CrossEntropyLoss(ignore_index=2)
-        return train_step(model, opt, loss_fn=loss), watched(model, opt)
-    check_twins(build, calls=8, warns="changes from step to step")
 
 
 def test_model_optimizer_and_config_passed_as_arguments():

@@ -16,10 +16,11 @@ steps and ``zero_grad`` are replayed as Python calls. So a learning rate or a st
 is never a constant.
 """
 from .check import CompileCheckError
-from .hooks import kernel, numbers, replayed, workspace
+from .hooks import general_path, kernel, numbers, replayed, workspace
 from .tracer import Escape
 
-__all__ = ["compile", "replayed", "kernel", "numbers", "workspace", "Escape", "CompileCheckError"]
+__all__ = ["compile", "replayed", "kernel", "numbers", "workspace", "general_path", "Escape",
+           "CompileCheckError"]
 
 
 def compile(fn=None, *, warmup=1, check=0, max_programs=8, strict=False):

@@ -77,6 +77,20 @@ def workspace(method):
     return wrapper
 
 
+def general_path(cond):
+    """``bool(cond)`` for a test choosing between a general path (True) and a faster
+    special case (False) that gives the same bits where it applies (cross-entropy's mask
+    of ignored targets, which masks nothing when none is ignored). While tracing, True
+    is taken without a guard: the program of the general path is right for every later
+    value. False is read as any value (a guard): a replay that needs the general path
+    fails it, and the retrace takes the general path for good. Outside tracing it costs
+    one thread-local read."""
+    rec = tracer.active()
+    if rec is None or rec.paused or type(cond) is not tracer.TraceArray:
+        return bool(cond)
+    return bool(tracer.plain(cond)) or bool(cond)
+
+
 def kernel(*, writes=()):
     """Decorator for a numpy function whose insides a replay cannot follow (sizes that
     depend on values: boolean masks, ``np.unique``) but whose result has a fixed shape:

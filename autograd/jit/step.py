@@ -40,10 +40,10 @@ class _Entry:
 class CompiledStep:
     """A compiled step. One program per input signature (each tensor argument's shape
     and dtype, the other arguments' values), at most `max_programs` traces in all, then
-    eager with a warning that counts them by cause. A program is retraced when a tensor's array is replaced
-    (``p.data = ...``, ``load_state_dict``), a module switches train/eval mode, an
-    optimizer's state or groups are replaced, or one of its guards fails (that step
-    runs eagerly). A step that reads a value in Python (``.item()``, ``bool(t)``,
+    eager with a warning that counts them by cause. A program is retraced when a
+    tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module
+    switches train/eval mode, an optimizer's state or groups are replaced, or one of its
+    guards fails (that step runs eagerly). A step that reads a value in Python (``.item()``, ``bool(t)``,
     ``.tolist()``, printing), uses a data-dependent shape (boolean masks, ``nonzero``),
     numpy's or Python's global random generator, or reseeds, runs eagerly with one
     warning naming the construct and line; under ``strict=True`` every fallback raises
@@ -115,7 +115,7 @@ class CompiledStep:
             return _EAGER, None
         stale = entry.state.stale() if entry is not None else self.dropped.pop(key, None)
         if stale is None and entry is not None and not _still(entry.reads):
-            stale = "a param group's value the step reads changed"
+            stale = "a param group's or scheduler's value the step reads changed"
         if entry is not None and stale is None:
             entry.state.prepare()
             if entry.checks:
