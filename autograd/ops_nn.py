@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from .graph import Primitive, apply1, apply2, owns_buffer
-from .ops import Exp, Sum, row_sum
+from .ops import Exp, Sum, binary_exponent, power_of_two, row_sum
 from .errors import ArgumentError
 from .jit.hooks import kernel
 
@@ -350,18 +350,24 @@ def normalize(x, axes, eps):
 def _rescaled_rows(x, axes, eps, y, rstd):
     """normalize's (y, rstd) again for the finite rows whose mean or variance
     overflowed (|x| ~ 1e19 in float32, 1e154 in float64: rstd came out 0 or NaN), from
-    x divided by a power of two near its largest magnitude, exact and scale-free but for
-    eps, negligible there. (PyTorch gives 0 or NaN for those rows.)"""
+    x / 2^k, 2^k the largest power of two at most the row's largest magnitude (exact).
+    y and rstd 2^k do not depend on k but through eps / 4^k, below the variance's
+    rounding unless the row is constant: there y = 0 and rstd = 1 / sqrt(eps), as
+    normalize gives (eps / 4^k underflows: 1 / sqrt(0) made NaN). (PyTorch gives 0 or
+    NaN for those rows.)"""
     bad = ~(rstd > 0.0) & np.isfinite(x).all(axis=axes, keepdims=True)
     if not bad.any():
         return y, rstd
     big = np.where(bad, np.abs(x).max(axis=axes, keepdims=True), 1.0)
-    scale = np.exp2(np.floor(np.log2(big))).astype(x.dtype)
+    scale = power_of_two(binary_exponent(big) - 1, x.dtype)
     ys = x / scale
     ys -= ys.mean(axis=axes, keepdims=True)
-    rs = 1.0 / np.sqrt(np.square(ys).mean(axis=axes, keepdims=True) + eps / scale / scale)
+    var = np.square(ys).mean(axis=axes, keepdims=True)
+    constant = var == 0
+    rs = 1.0 / np.sqrt(np.where(constant, 1.0, var + eps / scale / scale))
     ys *= rs
-    return np.where(bad, ys, y), np.where(bad, rs / scale, rstd)
+    rs = np.where(constant, 1.0 / np.sqrt(x.dtype.type(eps)), rs / scale)
+    return np.where(bad, ys, y), np.where(bad, rs, rstd)
 
 
 def _normalize_grad(node, g, x, y, fresh):

@@ -212,7 +212,7 @@ def norm(x, p=2, dim=None, keepdim=False):
     a = np.abs(x.data)
     m = (a.max if p > 0 else a.min)(axis=axes, keepdims=True)
     m = np.where(np.isfinite(m) & (m > 0), m, 1).astype(a.dtype)
-    k = np.frexp(m)[1]                          # m = f 2^k, 1/2 <= f < 1
+    k = ops.binary_exponent(m)                  # m = f 2^k, 1/2 <= f < 1
     if p > 0:
         lo, hi = _SAFE_SUM[x.data.dtype.type]
         n = builtins.max(a.size // m.size if m.size else 1, 1)     # elements per slice
@@ -222,7 +222,7 @@ def norm(x, p=2, dim=None, keepdim=False):
         edge = int(-0.85 * np.finfo(a.dtype).minexp)
         k = np.clip(np.clip(k, -edge, edge), k - int(math.floor(e_hi / p)),
                     k - 1 - int(math.ceil(e_lo / p)))
-    c = np.ldexp(np.ones_like(m), k)
+    c = ops.power_of_two(k, m.dtype)
     scaled, _ = _pnorm(x / Tensor(c), p, dim, keepdim)
     return scaled * Tensor(c if keepdim else c.reshape(scaled.data.shape))
 

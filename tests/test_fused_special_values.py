@@ -292,12 +292,15 @@ def test_layer_norm_of_rows_whose_variance_overflows(dtype):
     """x^2 or the row's sum overflows: the row is normalised again from x / 2^k
     (DIFFERENCES: 'layer_norm(x), huge', where PyTorch gives 0 or NaN). Against
     PyTorch on x / 2^k, whose result is the same and whose x-gradient is 2^k times."""
-    rows = {np.float32: [[1e20, 0.0, 0.0], [3e38, 3e38, -3e38], [1e19, -2e19, 5e18]],
-            np.float64: [[1e300, -1e300, 0.0], [1e170, 0.0, 1e160], [1.7e308, -1.7e308, 1.0]]}
+    top = float(np.finfo(dtype).max)        # log2 rounds it up to 2^128 in float32
+    rows = {np.float32: [[1e20, 0.0, 0.0], [3e38, 3e38, -3e38], [1e19, -2e19, 5e18],
+                         [top, -top / 2, 1.0], [-top, top, -top]],
+            np.float64: [[1e300, -1e300, 0.0], [1e170, 0.0, 1e160], [1.7e308, -1.7e308, 1.0],
+                         [top, -1.0, 0.0]]}
     w, b = [0.5, -2.0, 1.5], [0.1, 0.0, -0.3]
     for row in rows[dtype]:
         x = np.array([row], dtype)
-        scale = 2.0 ** np.floor(np.log2(np.abs(x).max()))
+        scale = 2.0 ** (np.frexp(np.abs(x).max())[1] - 1)
         for affine in (True, False):
             def fn(L, x, w, b, eps):
                 return _nn(L).layer_norm(x, (3,), w if affine else None, b if affine else None,
@@ -312,3 +315,25 @@ def test_layer_norm_of_rows_whose_variance_overflows(dtype):
             if affine:
                 _agree(gw, tgw, dtype, f"{what}: weight's gradient")
                 _agree(gb, tgb, dtype, f"{what}: bias's gradient")
+
+
+@pytest.mark.parametrize("dtype", DTYPES, ids=lambda d: d.__name__)
+def test_layer_norm_of_a_constant_row_whose_sum_overflows(dtype):
+    """A constant row has variance 0, so y = 0 and rstd = 1 / sqrt(eps) at any
+    magnitude. Where its sum overflows, the row rescaled by 2^k has eps / 4^k underflow
+    to 0 (this gave 0 / 0: NaN): against PyTorch on a constant row of ones. (Rows of 2^j
+    elements: their means are exact, so the centred row is 0.)"""
+    top = float(np.finfo(dtype).max)
+    w, b = [0.5, -2.0, 1.5, 3.0], [0.1, 0.0, -0.3, 2.0]
+    for value in (top, -top, top / 3, float(np.ldexp(1.0, np.finfo(dtype).maxexp - 1))):
+        for n in (2, 4):
+            x = np.full((3, n), value, dtype)
+
+            def fn(L, x, w, b):
+                return _nn(L).layer_norm(x, (n,), w[:n], b[:n], EPS)
+            y, grads = _run(ag, fn, [x, w, b], dtype)
+            ty, tgrads = _run(torch, fn, [np.ones_like(x), w, b], dtype)
+            what = f"layer_norm of {n} x {value}"
+            _agree(y, ty, dtype, f"{what}: value")
+            for g, tg, name in zip(grads, tgrads, ("x", "weight", "bias")):
+                _agree(g, tg, dtype, f"{what}: {name}'s gradient")

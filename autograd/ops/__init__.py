@@ -31,4 +31,4 @@ from .elementwise import (Abs, Add, AddScalar, Cast, Copy, Cos, Div, DivScalar, 
 from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
                      Reshape, _is_basic)
 from .reductions import (Amax, Amin, Cumsum, LogSoftmax, MatMul, Softmax,  # noqa: F401
-                         Sum, row_max, row_sum)
+                         Sum, binary_exponent, power_of_two, row_max, row_sum)

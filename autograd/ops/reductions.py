@@ -146,6 +146,19 @@ def _is_last(axes, ndim):
     return ndim >= 2 and type(axes) is int and axes in (-1, ndim - 1)
 
 
+def binary_exponent(m):
+    """k with m = f 2^k, 1/2 <= f < 1, for positive finite m (np.frexp's exponent: exact,
+    where floor(log2 m) + 1 is one too many just below a power of two, log2 rounding up;
+    for float32's largest values 2^(floor(log2 m) + 1) overflows)."""
+    return np.frexp(m)[1]
+
+
+def power_of_two(k, dtype):
+    """2^k as an array of `dtype`: x / 2^k is exact while it stays a normal number (norm
+    and layer_norm divide the slices whose sums overflow by such a power)."""
+    return np.ldexp(np.ones(np.shape(k), dtype), k)
+
+
 _ONES = {}
 
 
