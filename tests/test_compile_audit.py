@@ -631,3 +631,23 @@ def test_a_numpy_array_changed_in_place_between_calls(use):
         scale[...] = np.linspace(0.5, 1.5, 5) * (1 + 0.1 * i)
     f = twin(build, between=between, calls=7, replays=4)
     assert f.traces == 1
+
+
+def test_repeat_interleave_with_counts_from_the_step_runs_eagerly():
+    """Counts computed in the step give a data-dependent shape: a replay kept the traced
+    counts (silently); now the step runs eagerly with one warning."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            z = model(x)
+            z = ag.repeat_interleave(z, y.clamp(0, 1) + 1, dim=0)[:8]
+            loss = F.cross_entropy(z, y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, {"models": [model], "opts": [opt]}
+    f = twin(build, warns=r"np\.repeat \(a data-dependent shape\)")
+    assert f.replays == 0

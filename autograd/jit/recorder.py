@@ -100,7 +100,8 @@ class Recorder:
     def function(self, func, args, kwargs):
         if func in _META:
             return func(*plain(args), **plain(kwargs))
-        if func in _DATA_SHAPED or (func is np.where and len(args) == 1 and not kwargs):
+        if (func in _DATA_SHAPED or (func is np.where and len(args) == 1 and not kwargs)
+                or (func is np.repeat and has_tracer((args[1:], kwargs.get("repeats"))))):
             self.escape(f"np.{func.__name__} (a data-dependent shape)")
         if func in _LIKE:
             return self.const(self.run(func, args, kwargs), undefined=func is np.empty_like)
