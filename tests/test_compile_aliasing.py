@@ -11,6 +11,12 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
+from autograd.errors import GraphError
+from autograd.jit import Escape
+from nn import optim
+from compile_twins import normalised as _normalised
+from test_compile_inplace import STEPS, _bits
 
 TIMEOUT = 15.0
 
@@ -117,3 +123,148 @@ def test_a_step_waiting_for_a_worker_that_calls_another_compiled_function():
     assert len(results) == 3
     for a in results:
         np.testing.assert_array_equal(a, want)
+
+
+# --- arguments that share memory -------------------------------------------------------
+def _run(body, make_args, compiled, steps=STEPS, **compile_args):
+    """body(model, x, y) -> loss in a training step (SGD with momentum) called with the
+    arguments make_args(array, step) gives; per step: the loss (or the error), the
+    arguments' values after the call, the parameters."""
+    ag.manual_seed(0)
+    model = nn.Linear(4, 3)
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = body(model, x, y)
+        loss.backward()
+        opt.step()
+        return loss
+    f = ag.compile(step, **compile_args) if compiled else step
+    rng = np.random.default_rng(1)
+    hist = []
+    for i in range(steps):
+        x, y = make_args(rng.standard_normal((8, 4)).astype(np.float32), i, model)
+        try:
+            got = _bits(f(x, y).data)
+        except Exception as e:                          # noqa: BLE001 (compared below)
+            got = (type(e), _normalised(str(e)))
+        hist.append((got, _bits(np.asarray(x.data)), _bits(np.asarray(y.data)),
+                     [_bits(p.data) for p in model.parameters()]))
+    return hist, f
+
+
+def _twin(body, make_args, warns=None, **compile_args):
+    """The eager and the compiled step, bit for bit at every step; returns the compiled
+    step. With `warns`, the compiled step must warn that (and run eagerly)."""
+    eager, _ = _run(body, make_args, False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compiled, f = _run(body, make_args, True, **compile_args)
+    said = [str(w.message) for w in caught]
+    if warns is None:
+        assert not said, said
+    else:
+        assert any(warns in m for m in said), said
+    for i, (e, c) in enumerate(zip(eager, compiled)):
+        assert e == c, f"step {i}: {e[0]} != {c[0]}"
+    return f
+
+
+def _raises_under_strict(body, make_args, message):
+    hist, _ = _run(body, make_args, True, strict=True)
+    assert hist[0][0][0] is not Escape                  # the warm-up call: eager
+    assert all(h[0][0] is Escape and message in h[0][1] for h in hist[1:]), hist[1][0]
+
+
+def _write_x_read_y(model, x, y):
+    x.mul_(2.0)                           # eager: y sees it where they share memory
+    x.add_(1.0)
+    h = model(y)
+    return (h * h).mean() + (y * y).sum() * 0.01
+
+
+def _write_after_save(model, x, y):
+    h = model(x)                          # saves x (for the weight's gradient)
+    y.sub_(0.5)                           # where x and y share an owner, x's version moves
+    return (h * h).mean() + (model(y) ** 2).mean()
+
+
+_SHARING = {
+    "same-tensor": lambda a, i, m: (lambda t: (t, t))(ag.tensor(a)),
+    "same-array": lambda a, i, m: (ag.from_numpy(a), ag.from_numpy(a)),
+    "equal-views": lambda a, i, m: (lambda t: (t[:], t[:]))(ag.tensor(a)),
+    "overlapping": lambda a, i, m: (lambda t: (t[0:6], t[2:8]))(ag.tensor(a)),
+    "transposed": lambda a, i, m: (lambda t: (t, t.T))(ag.tensor(a[:4])),
+    "reversed": lambda a, i, m: (lambda t: (t[::-1], t))(ag.tensor(a)),
+    "disjoint": lambda a, i, m: (lambda t: (t[0:4], t[4:8]))(ag.tensor(a)),
+    "columns": lambda a, i, m: (lambda t: (t[:, ::2], t[:, 1::2]))(
+        ag.tensor(np.concatenate([a, a], 1))),
+    "own": lambda a, i, m: (ag.tensor(a), ag.tensor(a.copy())),
+}
+
+
+@pytest.mark.parametrize("sharing", list(_SHARING))
+def test_arguments_sharing_memory_see_each_others_writes(sharing):
+    """step(x, y) writes into x and reads y: where they share memory (the same tensor,
+    one array, overlapping or transposed views) the replay sees the write through y as
+    eager does, and the caller's arrays end as eager's."""
+    f = _twin(_write_x_read_y, _SHARING[sharing])
+    assert f.replays >= STEPS - 2
+
+
+@pytest.mark.parametrize("sharing", ["disjoint", "columns", "own"])
+def test_a_write_into_an_argument_moves_the_version_of_its_owner(sharing):
+    """x and y are views of one array that do not overlap: eager keys in-place versions
+    by the owner, so a write into y after the step saved x raises at backward; the
+    compiled step raises the same error (and with separate arrays, neither does)."""
+    f = _twin(_write_after_save, _SHARING[sharing])
+    eager, _ = _run(_write_after_save, _SHARING[sharing], False)
+    raised = [h[0][0] is GraphError for h in eager]
+    assert all(raised) if sharing != "own" else not any(raised)
+    if sharing == "own":
+        assert f.replays >= STEPS - 2
+
+
+def test_the_sharing_pattern_chooses_the_program():
+    """Calls that alternate between one tensor passed twice and two tensors: two
+    programs, each replayed, each eager's."""
+    def make(a, i, m):
+        return _SHARING["same-tensor" if i % 2 else "own"](a, i, m)
+    f = _twin(_write_x_read_y, make, steps=10)
+    assert f.traces == 2 and f.replays >= 6
+
+
+@pytest.mark.parametrize("what", ["weight", "bias-view", "grad"])
+def test_an_argument_sharing_memory_with_a_parameter_runs_eagerly(what):
+    """step(x, w) with w on a parameter's (or its gradient's) memory: the step updates
+    the parameter, which eager sees through w; the compiled step runs eagerly with a
+    warning, as eager, and raises under strict."""
+    def make(a, i, m):
+        if what == "weight":
+            return ag.tensor(a), m.weight.detach()
+        if what == "bias-view":
+            return ag.tensor(a), m.bias.detach()[None, :]
+        if m.weight.grad is None:
+            return ag.tensor(a), ag.zeros(3, 4)
+        return ag.tensor(a), m.weight.grad
+
+    def body(model, x, w):
+        loss = (model(x) ** 2).mean()
+        return loss + (w * w).sum() * 0.01
+    f = _twin(body, make, warns="shares memory with a parameter")
+    assert f.replays <= 1
+    _raises_under_strict(body, make, "shares memory with a parameter")
+
+
+def test_views_far_apart_in_one_array_run_eagerly():
+    big = np.zeros(1 << 20, np.float32)
+
+    def make(a, i, m):
+        big[:32] = a.ravel()
+        big[-32:] = a.ravel()
+        t = ag.from_numpy(big)
+        return t[:32].reshape(8, 4), t[-32:].reshape(8, 4)
+    f = _twin(_write_x_read_y, make, warns="views far apart")
+    assert f.replays == 0
+    _raises_under_strict(_write_x_read_y, make, "views far apart")

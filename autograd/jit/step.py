@@ -10,7 +10,7 @@ from .. import creation, versions
 from ..graph import _wrap
 from .. import state as engine
 from ..tensor import Tensor, get_default_dtype
-from . import check as checking, tracer
+from . import aliasing, check as checking, tracer
 from .discover import State, discover
 from .patches import Patched
 from .program import Program, check_order
@@ -34,7 +34,8 @@ _REPLAYED, _TRACE, _CHECK, _EAGER = "replayed", "trace", "check", "eager"
 
 
 class _Entry:
-    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "reads")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "reads",
+                 "lasting")
 
 
 class CompiledStep:
@@ -101,7 +102,7 @@ class CompiledStep:
         self.calls += 1
         if self.calls <= self.warmup:
             return _EAGER, None
-        key, arrays = _signature(args, kwargs)
+        key, arrays, owners = _signature(args, kwargs)
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
@@ -117,6 +118,11 @@ class CompiledStep:
         if stale is None and entry is not None and not _still(entry.reads):
             stale = "a param group's or scheduler's value the step reads changed"
         if entry is not None and stale is None:
+            if not entry.lasting.isdisjoint(owners) or 0 in owners:
+                shared = aliasing.touches(arrays, entry.lasting)
+                if shared is not None:
+                    self._eager(None, shared)
+                    return _EAGER, None
             entry.state.prepare()
             if entry.checks:
                 entry.checks -= 1
@@ -207,22 +213,45 @@ class CompiledStep:
         if hooked is not None:
             self._eager(key, hooked)
             return self.fn(*args, **kwargs)
+        lasting = aliasing.lasting(tensors, optimizers)
+        given = [a for a in args + tuple(kwargs[k] for k in sorted(kwargs))
+                 if isinstance(a, Tensor)]
+        given_arrays = [t.data for t in given]
+        last = key[-1]
+        shared = last[1] if type(last) is tuple and last and last[0] is _SHARED else None
+        touching = aliasing.touches(given_arrays, lasting)
+        if type(shared) is str or touching is not None:
+            # arguments sharing memory in a way a trace cannot lay out (a program of this
+            # key never replays), or with the step's state (this call runs eagerly)
+            if touching is not None:
+                with self.lock:
+                    self.traces -= 1
+            self._eager(None if touching else key, touching or shared)
+            return self.fn(*args, **kwargs)
+        views = aliasing.layout(given, given_arrays, shared) if shared else None
         state = State(tensors, modules, optimizers)
         rec = Recorder(self.strict)
         swapped = [(t, t.data) for t in tensors if type(t.data) is np.ndarray]
         grads = {id(t.grad): (t.grad, t.grad.data) for t in tensors
                  if t.grad is not None and type(t.grad.data) is np.ndarray}
-        inputs, contiguous = [], []
+        inputs, contiguous, same = [], [], {}
 
         def as_input(a):
             if not isinstance(a, Tensor):
                 return a
-            buf = np.array(a.data, order="C", copy=True)
-            if isinstance(a.data, np.ndarray) and not a.data.flags.writeable:
-                buf.flags.writeable = False     # an in-place write is refused as in eager
+            view = views[len(inputs)] if views is not None else None
+            if view is None:
+                buf = np.array(a.data, order="C", copy=True)
+                if isinstance(a.data, np.ndarray) and not a.data.flags.writeable:
+                    buf.flags.writeable = False     # an in-place write is refused as in eager
+                contiguous.append(isinstance(a.data, np.ndarray) and a.data.flags.c_contiguous)
+            else:                   # shares memory with another argument: aliasing.py
+                buf = view
+                contiguous.append(False)
             inputs.append(buf)
-            contiguous.append(isinstance(a.data, np.ndarray) and a.data.flags.c_contiguous)
-            return _wrap(traced(buf), a._node)
+            if id(a) not in same:   # the same Tensor passed twice is one traced Tensor
+                same[id(a)] = _wrap(traced(buf), a._node)
+            return same[id(a)]
 
         targs = [as_input(a) for a in args]
         tkwargs = {k: as_input(kwargs[k]) for k in sorted(kwargs)}   # _signature's order
@@ -260,7 +289,7 @@ class CompiledStep:
                 buf.flags.writeable = True
             # what the step wrote into its inputs goes to the caller's tensors, and
             # the marks of the buffers that outlive the step are made again by replays
-            written = [i for i, buf in enumerate(inputs) if id(buf) in rec.written]
+            written = [i for i, buf in enumerate(inputs) if id(_base(buf)) in rec.written]
             marks = _lasting_marks(rec, inputs)
             after = _after(inputs, written, marks)
             if after is not None:
@@ -313,6 +342,7 @@ class CompiledStep:
         cleared = _cleared(rec.code[0] if rec.code else None)
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         entry.watched = (tensors, optimizers, schedulers)
+        entry.lasting = lasting
         entry.checks = self.check
         entry.after = after
         entry.reads = reads
@@ -489,7 +519,7 @@ def _lasting_marks(rec, inputs):
             made.update(id(_base(o)) for o in ins[4])
         elif ins[0] == "draw":
             made.add(id(_base(ins[4])))
-    position = {id(buf): i for i, buf in enumerate(inputs)}
+    position = {id(_base(buf)): i for i, buf in enumerate(inputs)}
     return [(position.get(id(base), base), op) for base, op in rec.marks
             if id(base) in position or id(base) not in made]
 
@@ -507,7 +537,8 @@ def _after(inputs, written, marks):
         for i in written:
             t = given[i]
             if isinstance(t.data, np.ndarray):
-                np.copyto(t.data, inputs[i])
+                if t.data.flags.writeable:      # (else another argument shares its memory)
+                    np.copyto(t.data, inputs[i])
             else:                           # a numpy scalar: eager gives a new array too
                 t.data = np.array(inputs[i], copy=True)
         for target, op in marks:
@@ -557,27 +588,46 @@ def _changed(a, b):
 
 
 def _signature(args, kwargs):
-    """(the key of a call's program, its tensor arguments' arrays in program order): a
-    tensor stands for its shape, dtype and strides, anything else for its value (key
-    None if unhashable); this thread's grad, inference and anomaly modes, whether an
-    override_backward() is active and the default dtype are part of the key."""
+    """(the key of a call's program, its tensor arguments' arrays in program order, the
+    ids of the arrays owning their memory, 0 where it is reached through another
+    object): a tensor stands for its shape, dtype and strides, anything else for its
+    value (key None if unhashable); this thread's grad, inference and anomaly modes,
+    whether an override_backward() is active and the default dtype are part of the key,
+    and so is how the tensor arguments share memory, if two have one owner or one has
+    an owner of another kind (aliasing.pattern measures them)."""
     e = engine.current()
-    parts, arrays = [e.grad_enabled, e.inference, e.anomaly, e.backward_rules is None,
-                     get_default_dtype()], []
+    parts, arrays, owners = [e.grad_enabled, e.inference, e.anomaly,
+                             e.backward_rules is None, get_default_dtype()], [], []
     for a in args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args:
         if isinstance(a, Tensor):
             d = a.data
             arrays.append(d)
             parts.append((d.shape, d.dtype, d.strides))
+            b = d.base          # numpy collapses chains of views onto the owning array
+            owners.append(id(d) if b is None else id(b) if type(b) is _ndarray and
+                          b.base is None else 0)    # 0: np.frombuffer, as_strided, memmap...
         else:
             try:
                 hash(a)
             except TypeError:
-                return None, arrays
+                return None, arrays, None
             parts.append((type(a), a))
     if kwargs:
         parts.append(tuple(sorted(kwargs)))
-    return tuple(parts), arrays
+    n = len(owners)
+    if n > 1 and ((owners[0] == owners[1] if n == 2 else len(set(owners)) < n) or 0 in owners):
+        tensors = [a for a in args + tuple(kwargs[k] for k in sorted(kwargs))
+                   if isinstance(a, Tensor)]
+        shared = aliasing.pattern(tensors, arrays)
+        if shared is not None:
+            parts.append((_SHARED, shared))
+    return tuple(parts), arrays, owners
+
+
+_ndarray = np.ndarray
+
+
+_SHARED = object()        # marks the key's last part: how the tensor arguments share memory
 
 
 def _flatten(out):
