@@ -5,6 +5,7 @@ load, for A/B decisions on the engine's and the compiled replay's hot paths.
     python benchmarks/instructions.py                       # needs valgrind on PATH
     python benchmarks/instructions.py op_chain deep_chain   # only these workloads
     python benchmarks/instructions.py mlp_compiled mlp_numpy
+    python benchmarks/instructions.py -j1 mlp_compiled@512 mlp_numpy@512   # one valgrind
 
 Each workload runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice,
 with `n` and `2n` steps after the same warm-up; the difference divided by `n` is the
@@ -12,7 +13,9 @@ cost of one step, so start-up and imports cancel. That is done three times, with
 type version tags shifted (SHIFTS, below), and the median is printed with the three
 figures. The cycle collector stays on; objects alive before the steps are frozen
 (gc.freeze) so that when a full collection happens to fall does not move the figure by a
-few percent. The counts run two at a time (valgrind's counts do not depend on load).
+few percent. The counts run two at a time (valgrind's counts do not depend on load;
+``-j1``: one at a time). ``mlp_compiled@128`` and ``@512`` are the MLP step at
+B=128 H=256 and B=512 H=1024 (BLAS's instructions are counted too).
 """
 import os
 import re
@@ -40,14 +43,15 @@ elif kind == "deep_chain":
     import deep_chain, op_overhead
     step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE),
                                        deep_chain.DEPTHS[0])
-elif kind == "mlp_numpy":
-    import mlp_step
-    step = mlp_step.numpy_step(*mlp_step.problem(16, 64))
 else:
     import mlp_step
-    x, y, params = mlp_step.problem(16, 64)
-    make = mlp_step.compiled_step if kind == "mlp_compiled" else mlp_step.gradgraph_step
-    step, _ = make(x, y, params)
+    kind, _, b = kind.partition("@")
+    b, h = ({{"": 16}}.get(b) or int(b)), {{"": 64, "128": 256, "512": 1024}}[b]
+    if kind == "mlp_numpy":
+        step = mlp_step.numpy_step(*mlp_step.problem(b, h))
+    else:
+        make = mlp_step.compiled_step if kind == "mlp_compiled" else mlp_step.gradgraph_step
+        step, _ = make(*mlp_step.problem(b, h))
 for _ in range(3):
     step()
 gc.collect()
@@ -60,6 +64,10 @@ WORKLOADS = {"op_chain": (10, "per 1,000-op chain, forward + backward"),
              "mlp_step": (20, "per MLP step, B=16 H=64"),
              "mlp_compiled": (20, "per MLP step under ag.compile, B=16 H=64"),
              "mlp_numpy": (20, "per MLP step written by hand in numpy, B=16 H=64"),
+             "mlp_compiled@128": (4, "per MLP step under ag.compile, B=128 H=256"),
+             "mlp_numpy@128": (4, "per MLP step written by hand in numpy, B=128 H=256"),
+             "mlp_compiled@512": (1, "per MLP step under ag.compile, B=512 H=1024"),
+             "mlp_numpy@512": (1, "per MLP step written by hand in numpy, B=512 H=1024"),
              "deep_chain": (2, "per 10^4-op chain (deep_chain.py's first depth)")}
 
 
@@ -96,11 +104,11 @@ def per_step(kind, n, shifts=SHIFTS, pool=None):
     return [(runs[shift, 2 * n].result() - runs[shift, n].result()) / n for shift in shifts]
 
 
-def main(kinds=None):
+def main(kinds=None, jobs=2):
     unknown = set(kinds or ()) - set(WORKLOADS)
     if unknown:
         sys.exit(f"unknown workload(s) {sorted(unknown)}; choose from {list(WORKLOADS)}")
-    with ThreadPoolExecutor(2) as pool:       # valgrind's counts do not depend on load
+    with ThreadPoolExecutor(jobs) as pool:    # valgrind's counts do not depend on load
         for kind, (n, what) in WORKLOADS.items():
             if kinds and kind not in kinds:
                 continue
@@ -111,4 +119,6 @@ def main(kinds=None):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    args = sys.argv[1:]
+    jobs = [a for a in args if a.startswith("-j")]
+    main([a for a in args if a not in jobs], int(jobs[-1][2:]) if jobs else 2)

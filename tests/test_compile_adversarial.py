@@ -1091,6 +1091,28 @@ class _null:
         return False
 
 
+def test_the_generated_state_check_follows_its_fields_and_fails_on_a_missing_attribute():
+    from autograd.jit.discover import State
+    model = mlp()
+    w = model[0].weight
+    st = State([w], list(model.modules()), [])
+    assert st.stale() is None
+    model[2].eval()
+    assert st.stale() == "a module switched train/eval mode"
+    model[2].train()
+    assert st.stale() is None
+    st.grads = ((w, ag.zeros(*w.shape), np.zeros(w.shape, np.float32)),)  # set after a call
+    assert w.grad is None and "set to None" in st.stale()
+    st.grads = ()
+    assert st.stale() is None
+    hooks = model[0].__dict__.pop("_forward_hooks")       # read through the module's dict
+    try:
+        assert st.stale() == "a hook was registered"
+    finally:
+        model[0].__dict__["_forward_hooks"] = hooks
+    assert st.stale() is None
+
+
 # --- this module's former harness, for the test modules not yet moved to compile_twins ---
 data, same, train = batch, assert_same, train_step
 

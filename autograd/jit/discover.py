@@ -9,7 +9,6 @@ checks what makes a program stale (an array replaced, a module's train/eval mode
 optimizer's state or groups replaced).
 """
 import types
-from operator import is_
 
 import numpy as np
 
@@ -59,52 +58,101 @@ class Slots:
 
 
 class Values:
-    """The values at some places and the sizes of their containers, read by one
-    generated function (one call and one identity test per value in C per replay,
-    rather than a Python loop over the places)."""
+    """The values at some places and the sizes of their containers, as the trace left
+    them; ``emit`` writes the test that they still hold into a generated check."""
 
     def __init__(self, places):
-        ns, items, sizes = {}, [], []
+        self.items, self.sizes = [], []     # (container, key, value), (container, size)
         for c, keys, sized in places:
             if c is _CELLS:
-                for cell in keys:
-                    if _readable(cell, _CELL):
-                        ns[f"v{len(ns)}"] = cell
-                        items.append(f"v{len(ns) - 1}.cell_contents")
+                self.items += [(cell, _CELL, cell.cell_contents) for cell in keys
+                               if _readable(cell, _CELL)]
                 continue
-            ns[f"v{len(ns)}"] = c
-            name = f"v{len(ns) - 1}"
             if sized:
-                sizes.append(f"len({name})")
-            for k in keys:
-                if not _readable(c, k):
-                    continue
-                if type(k) in (str, int):
-                    items.append(f"{name}[{k!r}]")
-                else:
-                    ns[f"v{len(ns)}"] = k
-                    items.append(f"{name}[v{len(ns) - 1}]")
-        # the containers as default arguments: read as locals, not globals
-        src = (f"def read({', '.join(f'{n}={n}' for n in ns)}):\n"
-               f"    return ({''.join(i + ', ' for i in items)}), "
-               f"({''.join(i + ', ' for i in sizes)})\n")
-        exec(compile(src, "<compile: values>", "exec"), ns)
-        self.read = ns["read"]
-        self.values, self.sizes = self.read()
-        self.by_value = tuple(_is_scalar(v) for v in self.values)
+                self.sizes.append((c, len(c)))
+            self.items += [(c, k, c[k]) for k in keys if _readable(c, k)]
 
-    def unchanged(self):
-        """True if every place holds the same object (or an equal scalar of the same
-        type) and every container its number of items."""
-        try:
-            values, sizes = self.read()
-        except (KeyError, IndexError, ValueError):
-            return False
-        if all(map(is_, values, self.values)):
-            return sizes == self.sizes
-        return sizes == self.sizes and all(
-            a is b or (eq and type(a) is type(b) and a == b)
-            for a, b, eq in zip(values, self.values, self.by_value))
+    def emit(self, check):
+        """Conditions: every place holds the same object (or an equal scalar of the same
+        type) and every container its number of items. Reading a place may raise
+        KeyError, IndexError or ValueError (an emptied cell): see ``_Check.guarded``."""
+        conds = [f"len({check.name(c)}) == {n}" for c, n in self.sizes]
+        for c, k, v in self.items:
+            if k is _CELL:
+                read = f"{check.name(c)}.cell_contents"
+            else:
+                key = repr(k) if type(k) in (str, int) else check.name(k)
+                read = f"{check.name(c)}[{key}]"
+            if _is_scalar(v):
+                conds.append(f"(w := {read}) is {check.name(v)} or _equal(w, {check.name(v)})")
+            else:
+                conds.append(f"{read} is {check.name(v)}")
+        return conds
+
+
+def _equal(a, b):
+    return type(a) is type(b) and a == b
+
+
+class _Check:
+    """The source of one generated test (``if not (<condition> and ...): return <reason>``
+    lines, None at the end), the objects it names bound as default arguments: read as
+    locals."""
+
+    def __init__(self):
+        self.ns = {"_equal": _equal, "_has_hooks": _has_hooks, "_grad_fits": _grad_fits}
+        self.names = {}
+        self.lines = []
+
+    def name(self, obj):
+        got = self.names.get(id(obj))
+        if got is None:
+            got = self.names[id(obj)] = f"o{len(self.names)}"
+            self.ns[got] = obj
+        return got
+
+    def add(self, conds, reason, indent=""):
+        """Lines returning `reason` unless every condition holds."""
+        # `a and b and ...`, 50 a line: 151 instructions a test rather than 189 as
+        # `if not a: return ...` lines
+        for i in range(0, len(conds), 50):
+            test = " and ".join(f"({c})" for c in conds[i:i + 50])
+            self.lines.append(f"    {indent}if not ({test}): return {reason!r}")
+
+    def guarded(self, conds, reason, errors):
+        """Conditions whose reads may raise one of `errors`: `reason` then."""
+        if not conds:
+            return
+        self.lines.append("    try:")
+        self.add(conds, reason, "    ")
+        self.lines += [f"    except ({', '.join(errors)}):", f"        return {reason!r}"]
+
+    def function(self):
+        bound = ", ".join(f"{n}={n}" for n in self.names.values())
+        src = "\n".join([f"def check({bound}):"] + self.lines + ["    return None"]) + "\n"
+        exec(compile(src, "<compile: state check>", "exec"), self.ns)
+        return self.ns["check"]
+
+
+def _attr(check, obj, attr):
+    """The expression reading `obj.attr`: through its ``__dict__`` when it is an instance
+    attribute the class does not define (a class with ``__getattr__``, as Module, reads
+    attributes on a slower path: 510 instructions a read rather than 330). An attribute
+    deleted since then raises KeyError: the check fails, the step is traced again."""
+    if attr in getattr(obj, "__dict__", ()) and not hasattr(type(obj), attr):
+        return f"{check.name(vars(obj))}[{attr!r}]"
+    return f"{check.name(obj)}.{attr}"
+
+
+def _has_hooks(meta):
+    return bool(meta.get("hooks") or meta.get("post_hooks"))
+
+
+def _grad_fits(now, a):
+    """True if `now`, a leaf's ``.grad`` other than the trace's, can stand for it: a
+    replay copies it into the trace's array `a` (``State.prepare``)."""
+    return (now is not None and type(a) is np.ndarray and type(now.data) is np.ndarray
+            and now.data.shape == a.shape and now.data.dtype == a.dtype)
 
 
 def _readable(container, key):
@@ -236,46 +284,61 @@ class State:
         self.values = None      # Slots.snapshot(): Python values the program assumes
         self.modules = modules
 
+    def __setattr__(self, name, value):
+        object.__setattr__(self, name, value)
+        if name != "stale":
+            self.__dict__.pop("stale", None)        # generated again on its next call
+
     def stale(self):
         """None while what the program assumed still holds, else what changed (a
-        retrace's cause, which the max_programs warning reports)."""
-        for t, a in self.arrays:
-            if t.data is not a:
-                return "a tensor's array was replaced (p.data = ..., load_state_dict)"
+        retrace's cause, which the max_programs warning reports). The first call
+        generates one function testing it all (straight-line Python, one comparison per
+        object) and puts it in this method's place: 25,900 instructions a call (7,800 of
+        them the optimizer's replay key) rather than 42,500 for benchmarks/mlp_step.py's
+        step at B=16 (the whole compiled step: 1,459,000 rather than 1,475,700)."""
+        check = self.stale = self._generate()
+        return check()
+
+    def _generate(self):
+        check = _Check()
+        name = check.name
+        check.add([f"{name(t)}.data is {name(a)}" for t, a in self.arrays],
+                  "a tensor's array was replaced (p.data = ..., load_state_dict)")
         for t, node in self.nodes:
-            if t._node is not node:
-                return "a tensor's requires_grad changed"
-            meta = node.meta if node is not None else None
-            if meta and (meta.get("hooks") or meta.get("post_hooks")):
-                return "a hook was registered"      # see step._hooked
-        for m, mode in self.modes:
-            if m.training is not mode:
-                return "a module switched train/eval mode"
-            if m._forward_hooks or m._forward_pre_hooks:
-                return "a hook was registered"
-        if self.values is not None and not self.values.unchanged():
-            return "a Python value the step reads changed"
+            check.add([f"{name(t)}._node is {name(node)}"], "a tensor's requires_grad changed")
+            if node is not None:            # a hook registered since: see step._hooked
+                check.add([f"not ((w := {name(node)}.meta) and _has_hooks(w))"],
+                          "a hook was registered")
+        missing = ("KeyError", "IndexError", "ValueError")
+        check.guarded([f"{_attr(check, m, 'training')} is {name(mode)}" for m, mode in self.modes],
+                      "a module switched train/eval mode", missing)
+        check.guarded([f"not {_attr(check, m, h)}" for m, _ in self.modes
+                       for h in ("_forward_hooks", "_forward_pre_hooks")],
+                      "a hook was registered", missing)
+        if self.values is not None:
+            check.guarded(self.values.emit(check), "a Python value the step reads changed",
+                          missing)
         for o, state, groups, params in self.opts:
-            if o.state is not state or o.param_groups is not groups or len(groups) != len(params):
-                return "an optimizer's state or param_groups were replaced"
-            for g, p in zip(groups, params):
-                if g["params"] is not p:
-                    return "an optimizer's state or param_groups were replaced"
+            o, g = name(o), name(groups)
+            check.add([f"{o}.state is {name(state)}", f"{o}.param_groups is {g}",
+                       f"len({g}) == {len(params)}"]
+                      + [f"{g}[{i}]['params'] is {name(p)}" for i, p in enumerate(params)],
+                      "an optimizer's state or param_groups were replaced")
         for t, g, a in self.grads:
-            now = t.grad
-            if g is None or now is None:
-                if now is not g:            # a gradient the trace did not have, or lacks one
-                    return "a .grad the step accumulates into was set or set to None"
-            elif now is not g and (type(a) is not np.ndarray or type(now.data) is not np.ndarray
-                                   or now.data.shape != a.shape or now.data.dtype != a.dtype):
-                return "a .grad the step accumulates into changed shape or dtype"
-        for c, k, v in self.slots:
-            if c.get(k) is not v:
-                return "an optimizer's state was replaced"
-        for inline, args, kwargs, key in self.inlined:
-            if inline(*args, **kwargs) != key:
-                return "an optimizer's options changed (momentum, weight decay, ...)"
-        return None
+            if g is None:
+                check.add([f"{name(t)}.grad is None"],
+                          "a .grad the step accumulates into was set or set to None")
+            else:
+                check.add([f"{name(t)}.grad is not None"],
+                          "a .grad the step accumulates into was set or set to None")
+                check.add([f"(w := {name(t)}.grad) is {name(g)} or _grad_fits(w, {name(a)})"],
+                          "a .grad the step accumulates into changed shape or dtype")
+        check.add([f"{name(c)}.get({name(k)}) is {name(v)}" for c, k, v in self.slots],
+                  "an optimizer's state was replaced")
+        check.add([f"not ({name(inline)}(*{name(args)}, **{name(kwargs)}) != {name(key)})"
+                   for inline, args, kwargs, key in self.inlined],
+                  "an optimizer's options changed (momentum, weight decay, ...)")
+        return check.function()
 
     def prepare(self):
         """Before a replay: the gradients the step accumulates into hold what the leaves'
