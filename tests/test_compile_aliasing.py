@@ -1,8 +1,9 @@
 """ag.compile where eager semantics hang on memory or on threads: arguments that share
 memory with each other or with the step's own state (a write through one is seen
-through the other, as in eager), and compiled functions that call each other from
-several threads (no call waits for a lock while another holds one of its own: no
-deadlock). Each threaded test runs its threads as daemons joined with a timeout, so a
+through the other, as in eager), plain numpy arrays of a tensor's memory made inside the
+step (numpy tells the trace nothing of them: the step falls back), and compiled
+functions that call each other from several threads (no call waits for a lock while
+another holds one of its own: no deadlock). Each threaded test runs its threads as daemons joined with a timeout, so a
 hang fails the test instead of the suite."""
 import threading
 import warnings
@@ -268,3 +269,72 @@ def test_views_far_apart_in_one_array_run_eagerly():
     f = _twin(_write_x_read_y, make, warns="views far apart")
     assert f.replays == 0
     _raises_under_strict(_write_x_read_y, make, "views far apart")
+
+
+# --- plain numpy arrays of a tensor's memory made inside the step --------------------------
+def _asarray_written(model, x, y):
+    h = model(x)
+    a = np.asarray(h.data)                # a plain alias: its write is not traced
+    a *= 2.0
+    return (h * h).mean()
+
+
+def _asarray_of_input_written(model, x, y):
+    a = np.asarray(x)                     # the tensor itself (Tensor.__array__)
+    a -= 1.0
+    return (model(x) ** 2).mean()
+
+
+def _array_read(model, x, y):
+    s = float(np.array(x.data).std())     # a copy: its value would be a constant
+    return (model(x * s) ** 2).mean()
+
+
+def _asarray_read_into_a_tensor(model, x, y):
+    h = model(x)
+    extra = ag.tensor(np.asarray(h.detach()) * 2.0)
+    return (h * h).mean() + extra.sum()
+
+
+def _numpy_written(model, x, y):
+    h = model(x)
+    a = h.detach().numpy()                # the traced array itself: its write is traced
+    a *= 2.0
+    return (h * h).mean()
+
+
+@pytest.mark.parametrize("body, call", [
+    (_asarray_written, "np.asarray()"), (_asarray_of_input_written, "np.asarray()"),
+    (_array_read, "np.array()"), (_asarray_read_into_a_tensor, "np.asarray()")],
+    ids=["asarray-written", "asarray-of-the-input-written", "array-read",
+         "asarray-into-a-tensor"])
+def test_a_numpy_array_of_a_tensor_made_in_the_step_falls_back(body, call):
+    """np.asarray(t.data) / np.asarray(t) / np.array(t.data) inside the step give a
+    plain ndarray numpy calls no hook for: its reads were constants of the program and
+    its writes were not replayed (silently wrong from the first replay). The step runs
+    eagerly with a warning naming the call and the line; strict raises."""
+    f = _twin(body, _SHARING["own"], warns=f"{call} of a tensor's memory (at "
+              "test_compile_aliasing.py:")
+    assert f.replays == 0
+    _raises_under_strict(body, _SHARING["own"], f"{call} of a tensor's memory")
+
+
+def test_the_traced_array_written_through_numpy_calls_replays():
+    """t.detach().numpy() is the traced array itself: numpy calls on it are recorded."""
+    f = _twin(_numpy_written, _SHARING["own"])
+    assert f.replays >= STEPS - 2
+
+
+def test_a_plain_alias_counts_as_a_reference_while_tracing():
+    """Eager refuses an in-place write into a view of the graph while a plain alias of
+    its buffer lives (by reference count); the traced step refuses it too."""
+    def body(model, x, y):
+        h = model(x) * 1.0
+        a = np.asarray(h.data)            # noqa: F841 (alive until the write below)
+        v = h[:, :2]
+        del h
+        v.mul_(2.0)
+        return (v * v).mean()
+    eager, _ = _run(body, _SHARING["own"], False)
+    assert all(h[0][0] is GraphError for h in eager)
+    _twin(body, _SHARING["own"])

@@ -6,6 +6,9 @@
   it) is recorded too; ``np.array(traced)`` is recorded as a copy. numpy itself and
   the user's code are untouched.
 - the default generator: a proxy whose draws are recorded, so a replay redraws them.
+- numpy's conversions to a plain ndarray (``np.asarray``, ``np.array``, ...) as everyone
+  calls them through the ``numpy`` module: given a traced array or a tensor on one in
+  the user's step, the step falls back (see _exporting).
 - ``versions.mark_modified`` as gradgraph's modules call it: each in-place write's mark
   is noted (``Recorder.marks``), so that a replay marks the buffers that outlive the
   step as eager does (``step.py``).
@@ -16,7 +19,7 @@ import types
 import numpy as np
 
 from .. import creation, versions
-from .tracer import active, has_tracer, plain, traced
+from .tracer import TraceArray, active, export, has_tracer, plain, reader_frame, traced
 
 _MAKERS = ("zeros", "ones", "empty", "full", "array", "asarray", "asanyarray",
            "ascontiguousarray", "arange", "eye", "identity", "linspace", "copy")
@@ -91,6 +94,36 @@ def _undispatched(f):
     return call
 
 
+# numpy's conversions that give a plain ndarray of a traced array's memory (or a copy):
+# numpy calls no hook of an ndarray subclass for them
+_EXPORTS = ("array", "asarray", "ascontiguousarray", "asfortranarray", "frombuffer")
+
+
+def _exporting(name, original):
+    """np.<name> while a step is traced: made in the user's step from a traced array or a
+    tensor on one (``np.asarray(t.data)``, ``np.asarray(t)``), a plain ndarray is out of
+    the trace's sight (its reads would be constants of the program, its writes not
+    replayed), so the step falls back, naming the line. (``from numpy import asarray``
+    done before the trace is not seen.)"""
+    def convert(*args, **kwargs):
+        rec = active()
+        if (rec is not None and not rec.paused and args
+                and (type(args[0]) is TraceArray
+                     or type(getattr(args[0], "data", None)) is TraceArray)):
+            own, where, _ = reader_frame()
+            if not own:
+                rec.escape(f"np.{name}() of a tensor's memory (at {where}): numpy arrays "
+                           f"made from it are not traced (use the tensor, or t.data, with "
+                           f"numpy calls)")
+                result = original(*args, **kwargs)
+                export(result)
+                return result
+        return original(*args, **kwargs)
+    convert.__name__ = name
+    convert.__wrapped__ = original
+    return convert
+
+
 def _own_modules():
     """gradgraph's modules that use numpy as the global ``np`` (not this package)."""
     return [m for name, m in list(sys.modules.items())
@@ -163,9 +196,14 @@ class Patched:
         creation._set_default_generator(self.proxy)
         self.other_draws = creation.Generator.__getattr__
         creation.Generator.__getattr__ = _other_generator(self.other_draws)
+        self.exports = {name: getattr(np, name) for name in _EXPORTS}
+        for name, original in self.exports.items():
+            setattr(np, name, _exporting(name, original))
         return self
 
     def __exit__(self, *exc):
+        for name, original in self.exports.items():
+            setattr(np, name, original)
         creation.Generator.__getattr__ = self.other_draws
         for m in self.marking:
             m.mark_modified = versions.mark_modified

@@ -289,7 +289,9 @@ class CompiledStep:
                 buf.flags.writeable = True
             # what the step wrote into its inputs goes to the caller's tensors, and
             # the marks of the buffers that outlive the step are made again by replays
-            written = [i for i, buf in enumerate(inputs) if id(_base(buf)) in rec.written]
+            written = [i for i, buf in enumerate(inputs) if id(_base(buf)) in rec.written
+                       or rec.escapes and isinstance(given_arrays[i], np.ndarray)]
+            # (after an escape, a plain numpy alias may have written any of them)
             marks = _lasting_marks(rec, inputs)
             after = _after(inputs, written, marks)
             if after is not None:

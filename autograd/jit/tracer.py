@@ -98,6 +98,9 @@ class TraceArray(np.ndarray):
         mine = self.__dict__.get("_plain")
         if mine is not None and _cbase(mine) is None:
             return True
+        exported = _exported.get(id(self.base))
+        if exported:                # a plain alias the user's step holds (see export)
+            return False
         return not any(mine is None or other.__dict__.get("_plain") is not mine
                        for other in self._others())
 
@@ -199,6 +202,25 @@ def _register(t):
             _live_limit[0] = max(4096, 2 * len(_live))
         arrays = _live[key] = weakref.WeakValueDictionary()   # (ndarrays are unhashable)
     arrays[id(t)] = t
+
+
+# id(base buffer) -> the plain ndarrays of it that numpy's conversions gave the user's step
+# (np.asarray(t.data): patches._exporting), weakly: while one lives, eager's reference
+# count on the buffer counts it, so no traced view of the buffer is its sole view
+_exported = {}
+
+
+def export(array):
+    """Note `array`, a plain ndarray that the user's step got from a traced one."""
+    base = _cbase(array) if isinstance(array, np.ndarray) else None
+    if isinstance(base, np.ndarray):
+        owner = _cbase(base)
+        key = id(base if owner is None or not isinstance(owner, np.ndarray) else owner)
+        if len(_exported) > 256:                # forget buffers whose aliases all died
+            for k, v in list(_exported.items()):
+                if not v:
+                    del _exported[k]
+        _exported.setdefault(key, weakref.WeakValueDictionary())[id(array)] = array
 
 
 def _unwrap_out(out, kwargs):
