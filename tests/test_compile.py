@@ -16,8 +16,8 @@ from autograd.jit import CompileCheckError, Escape
 from autograd.errors import GraphError, OutOfRangeError
 from nn import optim
 from nn.optim import lr_scheduler as sched
-from compile_twins import (CALLS, assert_same_runs, batch, batches, check_twins,
-                           mlp, run, state_of, train_step, watched)
+from compile_twins import (CALLS, assert_same_runs, batch, batches, check_twins, mlp, run,
+                           train_step, watched)
 
 
 @pytest.mark.parametrize("make_opt", [
@@ -479,24 +479,3 @@ def test_train_digits_compile_flag(tmp_path, capsys):
     assert runs[0] == runs[1] and len(runs[0][1]) == 2     # the same losses, from the same bits
     assert re.search(r"eager [\d,]+ samples/s, compiled [\d,]+ samples/s", out)
 
-
-# --- this module's former harness, for the test modules not yet moved to compile_twins ---
-from compile_twins import assert_same  # noqa: E402,F401  (re-exported)
-
-
-def classifier_step(model, opt, loss_fn=F.cross_entropy, sched_=None, clip=None):
-    return train_step(model, opt, loss_fn=loss_fn, scheduler=sched_, clip=clip)
-
-
-def snapshot(model, opt):
-    return state_of(watched(model, opt))
-
-
-def twin(build, data=None, steps=CALLS, **compile_args):
-    """build() -> (step, model, opt), run on `data` (default batches(steps))."""
-    data = data or batches(steps)
-
-    def watched_build():
-        step, model, opt = build()
-        return step, watched(model, opt)
-    return check_twins(watched_build, steps, lambda i, env: data[i], **compile_args)

@@ -1111,16 +1111,3 @@ def test_the_generated_state_check_follows_its_fields_and_fails_on_a_missing_att
     finally:
         model[0].__dict__["_forward_hooks"] = hooks
     assert st.stale() is None
-
-
-# --- this module's former harness, for the test modules not yet moved to compile_twins ---
-data, same, train = batch, assert_same, train_step
-
-
-def twin(build, calls=6, args=None, between=None, replays=0, warns=None, **compile_args):
-    """check_twins with the former defaults, and `args` returning {"args", "kwargs"}."""
-    def call(i, env):
-        a = args(i, env) if args else batch(i)
-        return Call(*a.get("args", ()), **a.get("kwargs", {})) if isinstance(a, dict) else a
-    return check_twins(build, calls, call, between, warns=warns, replays=replays,
-                       **compile_args)

@@ -2,9 +2,8 @@
 a gap: every scheduler, hyperparameters changed by the user every step, each construct
 that cannot be replayed (warning, and a raise under strict), each retrace trigger on its
 own, the decorator and warmup forms, randomness drawn inside the step, the layers' and
-losses' options, and what a step returns. Twin runs as in test_compile_adversarial."""
+losses' options, and what a step returns. Twin runs: compile_twins.check_twins."""
 import re
-import warnings
 
 import numpy as np
 import pytest
@@ -17,23 +16,16 @@ from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.optim.lr_cycles import CosineAnnealingWarmRestarts, CyclicLR
 from test_compile import _examples_on_path
-from test_compile_adversarial import CALLS, basic, data, flat, mlp, same, state_of, train, twin
+from compile_twins import (CALLS, assert_same, batch, check_twins, flat, mlp, state_of,
+                           train_step, watched)
+from test_compile_adversarial import basic
 
 
 def _with_schedule(make_sched, make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9)):
     def build():
         model = mlp()
         opt = make_opt(model.parameters())
-        s = make_sched(opt)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            s.step()
-            return loss
-        return step, {"models": [model], "opts": [opt]}
+        return train_step(model, opt, scheduler=make_sched(opt)), watched(model, opt)
     return build
 
 
@@ -53,12 +45,12 @@ SCHEDULERS = {
 
 @pytest.mark.parametrize("name", list(SCHEDULERS))
 def test_every_scheduler_without_retrace(name):
-    f = twin(_with_schedule(SCHEDULERS[name]), calls=9, replays=6)
+    f = check_twins(_with_schedule(SCHEDULERS[name]), calls=9, replays=6)
     assert f.traces == 1
 
 
 def test_cyclic_lr_cycles_adam_beta1_without_retrace():
-    f = twin(_with_schedule(lambda o: CyclicLR(o, 1e-3, 1e-2, step_size_up=2),
+    f = check_twins(_with_schedule(lambda o: CyclicLR(o, 1e-3, 1e-2, step_size_up=2),
                             lambda p: optim.Adam(p, lr=1e-2)), calls=9, replays=6)
     assert f.traces == 1
 
@@ -71,7 +63,7 @@ def test_reduce_lr_on_plateau_stepped_between_calls():
         step, env = basic()()
         env["plateau"] = sched.ReduceLROnPlateau(env["opts"][0], factor=0.5, patience=1)
         return step, env
-    f = twin(build, between=between, calls=9, replays=6)
+    f = check_twins(build, between=between, calls=9, replays=6)
     assert f.traces == 1
 
 
@@ -91,8 +83,8 @@ def test_reduce_lr_on_plateau_stepped_inside_with_the_loss():
             opt.step()
             plateau.step(loss.detach() * 3.0 + 1.0)
             return loss
-        return step, {"models": [model], "opts": [opt]}
-    twin(build, args=lambda i, env: data(i % 3), calls=12, warns="ReduceLROnPlateau.step")
+        return step, watched(model, opt)
+    check_twins(build, args=lambda i, env: batch(i % 3), calls=12, warns="ReduceLROnPlateau.step")
 
 
 # --- Python numbers changed by the user every step: inputs, never a retrace ---------------
@@ -118,13 +110,13 @@ def test_a_hyperparameter_changed_every_step_never_retraces(make_opt, key, value
     def between(i, env):
         for g in env["opts"][0].param_groups:
             g[key] = values[i % len(values)]
-    f = twin(basic(make_opt), between=between, calls=9, replays=6)
+    f = check_twins(basic(make_opt), between=between, calls=9, replays=6)
     assert f.traces == 1
 
 
 def test_adam_step_count_is_an_input():
     """Adam's bias corrections change every step; its per-parameter step count is eager's."""
-    f = twin(basic(lambda p: optim.Adam(p, lr=1e-2)), calls=12, replays=9)
+    f = check_twins(basic(lambda p: optim.Adam(p, lr=1e-2)), calls=12, replays=9)
     assert f.traces == 1
 
 
@@ -152,7 +144,7 @@ def _construct_step(construct):
             loss.backward()
             opt.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
+        return step, watched(model, opt)
     return build
 
 
@@ -162,7 +154,7 @@ CONSTRUCTS = {"nonzero": "np.nonzero", "np.nonzero-dispatch": "nonzero",
 
 @pytest.mark.parametrize("construct", list(CONSTRUCTS))
 def test_a_construct_that_cannot_be_replayed_warns_once(construct):
-    f = twin(_construct_step(construct), warns=re.escape(CONSTRUCTS[construct]))
+    f = check_twins(_construct_step(construct), warns=re.escape(CONSTRUCTS[construct]))
     assert f.replays == 0
 
 
@@ -170,9 +162,9 @@ def test_a_construct_that_cannot_be_replayed_warns_once(construct):
 def test_a_construct_that_cannot_be_replayed_raises_under_strict(construct):
     step, _ = _construct_step(construct)()
     f = ag.compile(step, strict=True)
-    f(*data(0))
+    f(*batch(0))
     with pytest.raises(Escape, match="cannot be replayed"):
-        f(*data(1))
+        f(*batch(1))
 
 
 def test_a_tensor_as_a_slice_bound_is_a_guard():
@@ -191,11 +183,10 @@ def test_a_tensor_as_a_slice_bound_is_a_guard():
             loss.backward()
             opt.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
-    ns = [int(data(i)[1].data[0].clip(3, 4)) + 4 for i in range(10)]
+        return step, watched(model, opt)
+    ns = [int(batch(i)[1].data[0].clip(3, 4)) + 4 for i in range(10)]
     assert len(set(ns[2:])) == 2, ns                  # the bound changes after the trace
-    f = twin(build, calls=10)
-    assert f.replays >= 3
+    check_twins(build, calls=10, replays=3)
 
 
 # --- what a step returns ------------------------------------------------------------------
@@ -214,8 +205,8 @@ def test_a_returned_python_number_runs_eagerly_with_a_warning():
             opt.step()
             s.step()
             return {"loss": loss, "lr": opt.param_groups[0]["lr"], "last": s.get_last_lr()}
-        return step, {"models": [model], "opts": [opt]}
-    f = twin(build, warns=r"returns a Python number \(float 0\.0\d+\)")
+        return step, watched(model, opt)
+    f = check_twins(build, warns=r"returns a Python number \(float 0\.0\d+\)")
     assert f.replays == 0
 
 
@@ -231,11 +222,11 @@ def test_returned_tensors_are_fresh_and_detached():
             loss.backward()
             opt.step()
             return loss, z, None, "tag"
-        return step, {"models": [model], "opts": [opt]}
-    f = twin(build, replays=3)
+        return step, watched(model, opt)
+    f = check_twins(build, replays=3)
     step, env = build()
     f = ag.compile(step)
-    outs = [f(*data(i)) for i in range(5)]
+    outs = [f(*batch(i)) for i in range(5)]
     arrays = [t.data for o in outs[2:] for t in o[:2]]
     assert all(not np.shares_memory(a, b) for i, a in enumerate(arrays) for b in arrays[i + 1:])
     params = [p.data for p in env["models"][0].parameters()]
@@ -345,8 +336,8 @@ def test_layer_options(layer):
     def build():
         model = OPTIONS[layer]()
         opt = optim.AdamW(model.parameters(), lr=1e-2)
-        return train(model, opt), {"models": [model], "opts": [opt]}
-    twin(build, replays=3)
+        return train_step(model, opt), watched(model, opt)
+    check_twins(build, replays=3)
 
 
 @pytest.mark.parametrize("train_mode", [True, False])
@@ -357,8 +348,8 @@ def test_embedding_max_norm_runs_eagerly_with_a_warning(train_mode):
         model = _Tokens(nn.Embedding(10, 3, max_norm=0.5), 15)
         model.train(train_mode)
         opt = optim.SGD(model.parameters(), lr=0.5)
-        return train(model, opt), {"models": [model], "opts": [opt]}
-    twin(build, warns="np.unique")
+        return train_step(model, opt), watched(model, opt)
+    check_twins(build, warns="np.unique")
 
 
 # --- every loss with each reduction --------------------------------------------------------
@@ -400,8 +391,8 @@ def test_every_loss_with_each_reduction(name, reduction):
             (out.sum() if reduction == "none" else out).backward()
             opt.step()
             return out
-        return step, {"models": [model], "opts": [opt]}
-    twin(build, replays=3)
+        return step, watched(model, opt)
+    check_twins(build, replays=3)
 
 
 # --- randomness: the default generator, redrawn ---------------------------------------------
@@ -423,9 +414,9 @@ def test_draws_from_the_default_generator_are_redrawn(name):
     def build():
         model = mlp()
         opt = optim.Adam(model.parameters(), lr=1e-2)
-        return train(model, opt, loss_fn=lambda z, y: F.cross_entropy(RANDOM[name](z), y)), \
-            {"models": [model], "opts": [opt]}
-    twin(build, replays=3)
+        return train_step(model, opt, loss_fn=lambda z, y: F.cross_entropy(RANDOM[name](z), y)), \
+            watched(model, opt)
+    check_twins(build, replays=3)
 
 
 # --- each retrace trigger on its own, bit for bit ----------------------------------------------
@@ -470,11 +461,11 @@ TRIGGERS = {"model.load_state_dict": _reload_model, "optimizer.load_state_dict":
 
 @pytest.mark.parametrize("trigger", list(TRIGGERS))
 def test_each_retrace_trigger_alone(trigger):
-    f = twin(basic(lambda p: optim.Adam(p, lr=1e-2), extra=lambda: (nn.Dropout(0.2),)),
-             between=TRIGGERS[trigger], calls=8)
+    traces = {"train/eval": 3, "model.load_state_dict": 1}.get(trigger, 2)
+    f = check_twins(basic(lambda p: optim.Adam(p, lr=1e-2), extra=lambda: (nn.Dropout(0.2),)),
+                    between=TRIGGERS[trigger], calls=8, replays=8 - 1 - traces)
     # model.load_state_dict copies into the parameters' arrays: the program still holds
-    assert f.traces == {"train/eval": 3, "model.load_state_dict": 1}.get(trigger, 2), f.traces
-    assert f.replays == 8 - 1 - f.traces
+    assert f.traces == traces and f.replays == 8 - 1 - traces, (f.traces, f.replays)
 
 
 # --- forms: decorator, warmup, check ---------------------------------------------------------
@@ -490,22 +481,23 @@ def test_decorator_forms(form):
             loss.backward()
             opt.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
+        return step, watched(model, opt)
     eager_step, env = (ag.manual_seed(0), build())[1]
-    eager = [flat(eager_step(*data(i))) + state_of(env) for i in range(CALLS)]
+    eager = [flat(eager_step(*batch(i))) + state_of(env) for i in range(CALLS)]
     ag.manual_seed(0)
     step, env = build()
     decorated = ag.compile(step) if form == "bare" else ag.compile(warmup=2, check=1)(step)
     assert decorated.__name__ == "step" and decorated.__wrapped__ is step
     for i in range(CALLS):
-        same(flat(decorated(*data(i))) + state_of(env), eager[i], f"call {i}")
+        assert_same(flat(decorated(*batch(i))) + state_of(env), eager[i], f"call {i}")
     assert decorated.traces == 1
     assert decorated.replays == CALLS - (2 if form == "bare" else 3)
 
 
 @pytest.mark.parametrize("warmup", [0, 1, 3])
 def test_warmup_calls_run_eagerly_then_one_trace(warmup):
-    f = twin(basic(lambda p: optim.SGD(p, lr=0.1)), warmup=warmup, calls=8)
+    f = check_twins(basic(lambda p: optim.SGD(p, lr=0.1)), warmup=warmup, calls=8,
+                    replays=8 - warmup - 1)
     assert f.calls == 8 and f.traces == 1 and f.replays == 8 - warmup - 1
 
 
@@ -518,8 +510,8 @@ def test_inference_mode_and_eval_forward():
             with ag.inference_mode():
                 z = model(x)
                 return F.softmax(z, 1), z.argmax(1)
-        return predict, {"models": [model]}
-    f = twin(build, args=lambda i, env: data(i)[:1], replays=3)
+        return predict, watched(model)
+    f = check_twins(build, args=lambda i, env: batch(i)[:1], replays=3)
     assert f.traces == 1
 
 
@@ -555,7 +547,7 @@ def _reads_lr(make_sched):
             if s is not None:
                 s.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
+        return step, watched(model, opt)
     return build
 
 
@@ -563,15 +555,15 @@ def test_a_group_value_read_by_the_step_is_assumed_by_its_program():
     """A schedule changes the lr the step reads: a replay used the traced lr (wrong
     losses, silently); now the program assumes the value read, and a changed one traces
     again (then, past max_programs, the step runs eagerly with a warning)."""
-    f = twin(_reads_lr(lambda o: sched.ExponentialLR(o, 0.5)), calls=8, max_programs=3,
+    f = check_twins(_reads_lr(lambda o: sched.ExponentialLR(o, 0.5)), calls=8, max_programs=3,
              warns="max_programs=3")
     assert f.replays == 0 and f.traces == 3
 
 
 def test_a_group_value_read_by_the_step_replays_while_it_holds():
-    f = twin(_reads_lr(lambda o: sched.StepLR(o, 4, gamma=0.5)), calls=11)
+    f = check_twins(_reads_lr(lambda o: sched.StepLR(o, 4, gamma=0.5)), calls=11, replays=7)
     assert f.traces == 3 and f.replays == 7         # traced at calls 2, 4 (lr), 8 (lr)
-    f = twin(_reads_lr(lambda o: None), calls=6, replays=4)
+    f = check_twins(_reads_lr(lambda o: None), calls=6, replays=4)
     assert f.traces == 1
 
 
@@ -589,19 +581,20 @@ def _reads_the_scheduler(read):
             opt.step()
             s.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
+        return step, watched(model, opt)
     return build
 
 
 def test_a_scheduler_value_read_by_the_step_is_assumed_by_its_program():
     """As a param group's value: a replay used the traced value (silently); now the lr
     read by get_last_lr() must hold (it changes every 3 steps here) for a replay."""
-    f = twin(_reads_the_scheduler("get_last_lr"), calls=11)
-    assert f.replays >= 4 and f.traces >= 3
+    f = check_twins(_reads_the_scheduler("get_last_lr"), calls=11, replays=4)
+    assert f.traces >= 3
 
 
 def test_a_scheduler_count_read_by_the_step_retraces_then_runs_eagerly():
-    f = twin(_reads_the_scheduler("last_epoch"), calls=9, max_programs=3, warns="max_programs=3")
+    f = check_twins(_reads_the_scheduler("last_epoch"), calls=9, max_programs=3,
+                    warns="max_programs=3")
     assert f.replays == 0
 
 
@@ -625,11 +618,11 @@ def test_a_numpy_array_changed_in_place_between_calls(use):
             loss.backward()
             opt.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
+        return step, watched(model, opt)
 
     def between(i, env):
         scale[...] = np.linspace(0.5, 1.5, 5) * (1 + 0.1 * i)
-    f = twin(build, between=between, calls=7, replays=4)
+    f = check_twins(build, between=between, calls=7, replays=4)
     assert f.traces == 1
 
 
@@ -648,6 +641,6 @@ def test_repeat_interleave_with_counts_from_the_step_runs_eagerly():
             loss.backward()
             opt.step()
             return loss
-        return step, {"models": [model], "opts": [opt]}
-    f = twin(build, warns=r"np\.repeat \(a data-dependent shape\)")
+        return step, watched(model, opt)
+    f = check_twins(build, warns=r"np\.repeat \(a data-dependent shape\)")
     assert f.replays == 0

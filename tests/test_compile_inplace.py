@@ -517,9 +517,3 @@ def test_replays_mark_what_the_step_writes_in_place(what):
         compiled, f = run(True)
     assert all(eager) and eager == compiled
     assert f.replays >= STEPS - 2
-
-
-# --- this module's former harness, for the test modules not yet moved to compile_twins ---
-def twin(body, expect_replays=True, **compile_args):
-    return check_body(body, raises=Exception, replays=None if expect_replays else 0,
-                      **compile_args)
