@@ -268,25 +268,29 @@ def test_new_input_shape_is_a_new_program():
     assert f.traces == 2 and f.replays == 5
 
 
-def test_retrace_when_data_replaced():
-    f, model, _ = _counted()
-    data = batches(6)
-    for x, y in data[:3]:
-        f(x, y)
+def _replace_data(model, opt):
     model[0].weight.data = model[0].weight.data.copy()
-    for x, y in data[3:]:
-        f(x, y)
-    assert f.traces == 2
 
 
-def test_retrace_after_load_state_dict():
+def _load_state_dicts(model, opt):
+    sd, osd = model.state_dict(), opt.state_dict()
+    model.load_state_dict(sd)
+    opt.load_state_dict(osd)
+
+
+def _replace_param_groups(model, opt):
+    opt.param_groups = [dict(g) for g in opt.param_groups]
+
+
+@pytest.mark.parametrize("change", [_replace_data, _load_state_dicts, _replace_param_groups],
+                         ids=lambda c: c.__name__.strip("_"))
+def test_retrace_after(change):
+    """A change between the third and the fourth call: the step is traced again."""
     f, model, opt = _counted()
     data = batches(6)
     for x, y in data[:3]:
         f(x, y)
-    sd, osd = model.state_dict(), opt.state_dict()
-    model.load_state_dict(sd)
-    opt.load_state_dict(osd)
+    change(model, opt)
     for x, y in data[3:]:
         f(x, y)
     assert f.traces == 2
@@ -297,17 +301,6 @@ def test_retrace_on_train_eval_flip():
     data = batches(8)
     for i, (x, y) in enumerate(data):
         model.train(i < 4)
-        f(x, y)
-    assert f.traces == 2
-
-
-def test_retrace_when_param_groups_replaced():
-    f, model, opt = _counted()
-    data = batches(6)
-    for x, y in data[:3]:
-        f(x, y)
-    opt.param_groups = [dict(g) for g in opt.param_groups]
-    for x, y in data[3:]:
         f(x, y)
     assert f.traces == 2
 
@@ -478,4 +471,3 @@ def test_train_digits_compile_flag(tmp_path, capsys):
         runs.append((accuracy, re.findall(r"loss (\S+)\s+train\s+(\S+)\s+test\s+(\S+)", out)))
     assert runs[0] == runs[1] and len(runs[0][1]) == 2     # the same losses, from the same bits
     assert re.search(r"eager [\d,]+ samples/s, compiled [\d,]+ samples/s", out)
-
