@@ -44,11 +44,11 @@ class CompiledStep:
     eager with a warning that counts them by cause. A program is retraced when a
     tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module
     switches train/eval mode, an optimizer's state or groups are replaced, or one of its
-    guards fails (that step runs eagerly). A step that reads a value in Python (``.item()``, ``bool(t)``,
-    ``.tolist()``, printing), uses a data-dependent shape (boolean masks, ``nonzero``),
-    numpy's or Python's global random generator, or reseeds, runs eagerly with one
-    warning naming the construct and line; under ``strict=True`` every fallback raises
-    ``Escape`` with that reason instead.
+    guards fails (that step runs eagerly). A step that reads a value in Python
+    (``.item()``, ``bool(t)``, ``.tolist()``, printing), uses a data-dependent shape
+    (boolean masks, ``nonzero``), numpy's or Python's global random generator, or
+    reseeds, runs eagerly with one warning naming the construct and line; under
+    ``strict=True`` every fallback raises ``Escape`` with that reason instead.
 
     Python side effects of the step (printing, counters, appending to lists) happen
     only while it is traced, as in JAX. A step that returns a Python number (a learning
