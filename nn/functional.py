@@ -453,6 +453,10 @@ def _renorm_rows(weight, rows, max_norm, norm_type):
 
 def one_hot(tensor, num_classes=-1):
     """int64 one-hot encoding: (*) -> (*, num_classes)."""
+    if not isinstance(num_classes, (int, np.integer)):
+        # (a tensor's value would size the result: a data-dependent shape, as in PyTorch)
+        raise ArgumentError(f"one_hot: num_classes must be an int, got "
+                            f"{type(num_classes).__name__}")
     idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise ArgumentError(f"one_hot: expected an integer tensor, got {idx.dtype}")

@@ -282,10 +282,18 @@ class Recorder:
         return self.run(fn, args, kwargs)
 
 
-def _has_traced_tensor(values):
-    """True if a Tensor among `values` holds a traced array (a replay would hand a Python
-    call the trace's tensor, whose buffer the program may have reused since)."""
-    return any(isinstance(getattr(v, "data", None), TraceArray) for v in values)
+def _has_traced_tensor(values, depth=0):
+    """True if a Tensor among `values`, or in the lists, tuples, sets and dicts among
+    them, holds a traced array (a replay would hand a Python call the trace's tensor,
+    whose buffer the program may have reused since)."""
+    for v in values:
+        if isinstance(getattr(v, "data", None), TraceArray):
+            return True
+        t = type(v)
+        if depth < 8 and t in (tuple, list, set, frozenset, dict) and _has_traced_tensor(
+                v.values() if t is dict else v, depth + 1):
+            return True
+    return False
 
 
 class Number:

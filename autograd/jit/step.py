@@ -116,7 +116,8 @@ class CompiledStep:
             return _EAGER, None
         stale = entry.state.stale() if entry is not None else self.dropped.pop(key, None)
         if stale is None and entry is not None and not watch.still(entry.reads):
-            stale = "a param group's or scheduler's value the step reads changed"
+            stale = ("an optimizer's (param group, state, defaults) or scheduler's value the "
+                     "step reads changed")
         if entry is not None and stale is None:
             if not entry.lasting.isdisjoint(owners) or 0 in owners:
                 shared = aliasing.touches(arrays, entry.lasting)

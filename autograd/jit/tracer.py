@@ -122,6 +122,8 @@ class TraceArray(np.ndarray):
         return self.swapaxes(-1, -2) if self.ndim >= 2 else np.ndarray.mT.__get__(self)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        if _foreign(inputs) or _foreign(kwargs.get("out", ())):
+            return NotImplemented       # a Tensor's __array_ufunc__ answers, as in eager
         rec = active()
         f = ufunc if method == "__call__" else getattr(ufunc, method)
         if rec is None or rec.paused:
@@ -131,6 +133,8 @@ class TraceArray(np.ndarray):
                         if method != "__call__" else ufunc.__name__)
 
     def __array_function__(self, func, types, args, kwargs):
+        if any(not issubclass(t, np.ndarray) for t in types):
+            return NotImplemented
         rec = active()
         if rec is None or rec.paused:
             return func(*plain(args), **plain(kwargs))
@@ -183,6 +187,17 @@ class TraceArray(np.ndarray):
     def __iter__(self):
         for i in range(len(self)):
             yield self[i]
+
+
+_OURS = (np.ndarray.__array_ufunc__, TraceArray.__array_ufunc__)
+
+
+def _foreign(values):
+    """True if one of `values` has an __array_ufunc__ of its own (a Tensor), which numpy
+    then calls: ndarray's returns NotImplemented for such operands."""
+    return any(getattr(type(v), "__array_ufunc__", None) not in _OURS
+               and hasattr(type(v), "__array_ufunc__") for v in values
+               if not isinstance(v, (np.ndarray, np.generic, int, float, complex, bool)))
 
 
 # id(base buffer) -> the live TraceArrays over it (see TraceArray.sole_view): a traced

@@ -1,55 +1,119 @@
-"""What a traced step reads from optimizers' param groups and schedulers by itself (not
-through the calls a replay makes again): each such value is a constant of the trace, so a
-replay needs it unchanged."""
+"""What a traced step reads from optimizers (param groups, per-parameter state, defaults)
+and schedulers by itself (not through the calls a replay makes again): each such value
+is a constant of the trace, so a replay needs it unchanged."""
+import numpy as np
+
 from . import tracer
 
 
-class Group(dict):
-    """An optimizer's param group while a step is traced: notes the keys read by the
-    step's own code (not by the optimizer's replayed or inlined calls, which a replay
-    runs again). Such a value (``group['lr']`` read in the step) is a constant of the
-    trace: it becomes a value the program assumes, so a schedule changing it retraces
-    instead of replaying with the traced value."""
+class Watched(dict):
+    """An optimizer's param group, per-parameter state or ``defaults`` while a step is
+    traced: notes the values read by the step's own code (not by the optimizer's
+    replayed or inlined calls, which a replay runs again). Such a value (``group['lr']``
+    or ``opt.state[p]['step']`` read in the step) is a constant of the trace: it becomes
+    a value the program assumes, so a schedule changing it retraces instead of replaying
+    with the traced value. A copy of the dict (``dict(g)``, ``{**g}``, ``g.values()``,
+    ``copy.copy(g)``) reads every value. Arrays (the state's buffers) are not noted: the
+    trace follows them."""
 
     def __getitem__(self, key):
-        rec = tracer.active()
         value = dict.__getitem__(self, key)
-        if rec is not None and not rec.paused and rec.section is None and key != "params":
-            self.read.setdefault(key, value)
+        if _noting():
+            self._note(key, value)
         return value
 
     def get(self, key, default=None):
         return self[key] if key in self else default
 
+    def __iter__(self):         # a copy (dict(g), {**g}, g | {}) then reads through []
+        return dict.__iter__(self)
+
+    def values(self):
+        self._note_all()
+        return dict.values(self)
+
+    def items(self):
+        self._note_all()
+        return dict.items(self)
+
+    def copy(self):
+        self._note_all()
+        return dict(dict.items(self))
+
+    def __reduce_ex__(self, protocol):          # copy.copy, copy.deepcopy, pickle
+        self._note_all()
+        return dict, (dict(dict.items(self)),)
+
+    def __eq__(self, other):
+        self._note_all()
+        return dict.__eq__(self, other)
+
+    def __ne__(self, other):
+        self._note_all()
+        return dict.__ne__(self, other)
+
+    __hash__ = None
+
+    def __repr__(self):
+        self._note_all()
+        return dict.__repr__(self)
+
+    def _note(self, key, value):
+        if key != "params" and not isinstance(value, np.ndarray):
+            self.read.setdefault(key, value)
+
+    def _note_all(self):
+        if _noting():
+            for key, value in dict.items(self):
+                self._note(key, value)
+
+
+def _noting():
+    """True while the step's own code runs in a trace (not a call a replay makes again)."""
+    rec = tracer.active()
+    return rec is not None and not rec.paused and rec.section is None
+
+
+def _watch(d):
+    w = Watched(d)
+    w.read = {}
+    return w
+
 
 def watch_groups(optimizers):
-    """(optimizer, its group dicts) for each optimizer, whose groups are swapped for
-    ``Group`` copies until ``unwatch_groups``."""
+    """(optimizer, [(container, key, original dict)]) for each optimizer: its param
+    groups, per-parameter state dicts and ``defaults`` are swapped for ``Watched``
+    copies until ``unwatch_groups``."""
     swapped = []
     for o in optimizers:
-        originals = list(o.param_groups)
-        for i, g in enumerate(originals):
-            o.param_groups[i] = Group(g)
-            o.param_groups[i].read = {}
-        swapped.append((o, originals))
+        places = [(o.param_groups, i, g) for i, g in enumerate(o.param_groups)]
+        places += [(o.state, p, st) for p, st in o.state.items() if type(st) is dict]
+        if type(getattr(o, "defaults", None)) is dict:
+            places.append((vars(o), "defaults", o.defaults))
+        for container, key, d in places:
+            container[key] = _watch(d)
+        swapped.append((o, places))
     return swapped
 
 
 def unwatch_groups(swapped, rec):
-    """Put the original group dicts back, with what the trace wrote into the copies; the
-    recorded calls that name a copy name the original instead. Returns (group, key,
+    """Put the original dicts back, with what the trace wrote into the copies; the
+    recorded calls that name a copy name the original instead. Returns (dict, key,
     value) of each value the step read, as it read it: a replay needs the same."""
     original, reads = {}, []
-    for o, originals in swapped:
-        for i, g in enumerate(originals):
-            copy = o.param_groups[i]
-            if type(copy) is not Group:
+    for o, places in swapped:
+        for container, key, d in places:
+            try:
+                copy = container[key]
+            except (KeyError, IndexError):
                 continue
-            original[id(copy)] = g
-            g.clear()
-            g.update(copy)
-            o.param_groups[i] = g
-            reads += [(g, key, value) for key, value in copy.read.items()]
+            if type(copy) is not Watched:
+                continue
+            original[id(copy)] = d
+            d.clear()
+            d.update(dict.items(copy))
+            container[key] = d
+            reads += [(d, k, value) for k, value in copy.read.items()]
     if original:
         swap = lambda args: tuple(original.get(id(a), a) for a in args)   # noqa: E731
         rec.code[:] = [(ins[0], ins[1], swap(ins[2])) + ins[3:] if ins[0] in ("numbers", "host")
@@ -65,20 +129,37 @@ _WATCHING = {}         # scheduler class -> its subclass that notes those reads
 
 def _watching(cls):
     """`cls` with attribute reads noted in ``_READS`` while a step is traced, outside the
-    calls a replay makes again (the scheduler's own ``step``)."""
+    calls a replay makes again (the scheduler's own ``step``). Its ``__dict__`` read
+    (``vars(s)``, ``state_dict()``) or a copy of it (``copy.copy(s)``) reads every value."""
     sub = _WATCHING.get(cls)
     if sub is None:
         def __getattribute__(self, name):
             value = object.__getattribute__(self, name)
-            rec = tracer.active()
-            if rec is not None and not rec.paused and rec.section is None:
+            if _noting():
                 d = object.__getattribute__(self, "__dict__")
-                if name in d and d[name] is value:
+                if name == "__dict__":
+                    _note_all(self, d)
+                elif name in d and d[name] is value:
                     _READS.setdefault(id(self), {}).setdefault(name, value)
             return value
+
+        def __reduce_ex__(self, protocol):
+            if _noting():
+                _note_all(self, object.__getattribute__(self, "__dict__"))
+            rv = cls.__reduce_ex__(self, protocol)
+            if type(rv) is tuple and len(rv) > 1 and rv[1] and rv[1][0] is sub:
+                rv = (rv[0], (cls,) + tuple(rv[1][1:])) + rv[2:]     # a copy of the class
+            return rv
         sub = _WATCHING[cls] = type(cls.__name__, (cls,), {"__getattribute__": __getattribute__,
+                                                          "__reduce_ex__": __reduce_ex__,
                                                           "__module__": cls.__module__})
     return sub
+
+
+def _note_all(scheduler, d):
+    reads = _READS.setdefault(id(scheduler), {})
+    for k, v in d.items():
+        reads.setdefault(k, v)
 
 
 def watch_schedulers(schedulers):
