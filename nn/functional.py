@@ -11,7 +11,8 @@ from autograd import softmax as _softmax
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn, mark_modified
-from autograd.ops_nn import Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfold
+from autograd.ops_nn import (Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfold,
+                             mean_rounding)
 from autograd.tensor import Tensor
 
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
@@ -309,10 +310,15 @@ def dropout(input, p=0.5, training=True, inplace=False):
 
 
 def _normalize(x, axes, eps):
-    """(x - mean) / sqrt(var + eps) over `axes`, with the biased variance, and that var."""
-    centred = x - x.mean(axes, keepdim=True)
+    """(x - mean) / sqrt(var + eps) over `axes`, with the biased variance, that var and
+    the mean (an array). The mean is corrected by its rounding (mean_rounding), which
+    would otherwise count as variance."""
+    mean = x.mean(axes, keepdim=True)
+    centred = x - mean
+    correction = mean_rounding(centred.data, axes)
+    centred = centred - correction
     var = (centred * centred).mean(axes, keepdim=True)
-    return centred * (var + eps).rsqrt(), var
+    return centred * (var + eps).rsqrt(), var, mean.data + correction
 
 
 def _same_dtype(op, input, *params):
@@ -378,9 +384,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if count == 1:
             raise ArgumentError(f"batch_norm: expected more than 1 value per channel when "
                              f"training, got input of shape {input.shape}")
-        y, var = _normalize(input, axes, eps)
+        y, var, mean = _normalize(input, axes, eps)
         if running_mean is not None:
-            mean = input.data.mean(axis=axes)
+            mean = mean.reshape(c)
             running_mean.data *= _weak(1.0 - momentum, running_mean.dtype)
             running_mean.data += (_weak(momentum, mean.dtype) * mean).astype(running_mean.dtype,
                                                                               copy=False)
