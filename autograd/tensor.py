@@ -49,7 +49,7 @@ def as_array(data, dtype=None) -> np.ndarray:
         kind = arr.dtype.kind
         if kind == "i":
             return arr.astype(np.int64, copy=False)
-        if kind in "uO" or (kind == "f" and arr.size and np.abs(arr).max() >= 2.0 ** 63):
+        if kind in "uOf":
             _check_int_range(data)      # numpy would wrap, or turn all into floats
             if kind == "O":             # [1.5, 2**64]: floats, as PyTorch
                 arr = np.array(data, dtype=np.float64)
@@ -66,7 +66,8 @@ def as_array(data, dtype=None) -> np.ndarray:
 def _check_int_range(data):
     """Raise if `data` (a number or nested sequences) holds a Python int outside int64
     and no float (with a float, PyTorch makes a float tensor, and so do we)."""
-    # Only called when numpy's inference was off the int64 path: not on the hot path.
+    # Only called when numpy's inference was off the int64 path. It reads `data`, never the
+    # array, so a tensor made from Python floats is no value check in a compiled step.
     stack, bad = [data], None
     while stack:
         item = stack.pop()

@@ -857,3 +857,18 @@ def test_a_negative_zero_float_chooses_its_own_program(where):
         return batch(i) + ((config["w"],) if where == "argument" else ())
     check_twins(build, args=args, calls=8, replays=3)
 
+
+def test_a_tensor_of_python_floats_made_after_the_optimizer_step_replays():
+    """ag.tensor's int64 range check reads the Python data, not the array: it is no guard
+    (a guard after an update would make the step run eagerly)."""
+    def build():
+        model, opt = sgd_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss.detach() * ag.tensor([1.0, 0.5]) + ag.tensor(2.0)
+        return step, watched(model, opt)
+    check_twins(build)
