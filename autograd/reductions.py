@@ -203,7 +203,7 @@ def norm(x, p=2, dim=None, keepdim=False):
         out, s = _pnorm(x, p, dim, keepdim)
         lo, hi = _SAFE_SUM[x.data.dtype.type]
         if s.ndim == 0:
-            safe = lo <= float(s) <= hi             # False for NaN too
+            safe = lo <= s <= hi        # False for NaN too (no float(s): a value a trace keeps)
         else:                                       # (ufunc.reduce: ndarray.min's wrapper
             safe = s.size == 0 or (lo <= _min(s, None) and _max(s, None) <= hi)  # costs 4%)
         if safe:
