@@ -441,9 +441,6 @@ def test_optimizer_step_every_fourth_call_by_a_python_flag():
     check_twins(build, args=lambda i, env: batch(i) + (i % 4 == 3,), calls=24, replays=18)
 
 
-@pytest.mark.xfail(strict=True, reason="silent wrong answer: a write into a param group by the "
-                   "step's own code is not replayed (jit/watch.py Group notes reads only), so "
-                   "the replayed update uses the lr the group held before the call")
 def test_lr_written_into_the_groups_by_the_step():
     def build():
         model, opt = sgd_model()
@@ -461,8 +458,6 @@ def test_lr_written_into_the_groups_by_the_step():
                 replays=5)
 
 
-@pytest.mark.xfail(strict=True, reason="silent wrong answer: as above, the step's own "
-                   "g['lr'] = 0.01 is not replayed; the lr set between calls is used instead")
 def test_lr_overridden_by_the_step_after_a_change_between_calls():
     def build():
         model, opt = sgd_model(lambda p: optim.SGD(p, lr=0.1))

@@ -2,6 +2,8 @@
 input of the program, a value it assumes (a change traces again), or a fallback with a
 warning. Twin runs against eager (compile_twins.check_twins)."""
 import copy
+import dataclasses
+import types
 
 import numpy as np
 import pytest
@@ -13,6 +15,7 @@ from autograd.jit import replayed
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from compile_twins import batch, check_twins, mlp, train_step, watched
+from test_parallel import needs_mpi, run_checks
 
 
 # --- optimizer state read by the step itself -----------------------------------------------
@@ -221,3 +224,236 @@ def test_a_numpy_call_on_an_array_and_a_tensor_is_the_tensors():
             return loss
         return step, watched(model, opt)
     check_twins(build, calls=5)
+
+
+# --- Python values of modules, classes and other modules the step reads -------------------
+config = types.ModuleType("compile_reads_config")   # a user's settings module
+config.SCALE = 1.0
+exec("TEMPERATURE = 1.0\ndef scaled(z):\n    return z * TEMPERATURE\n", vars(config))
+
+
+class Config:
+    scale = 1.0
+
+
+FORWARD_SCALE = 1.0     # a global read by a module's forward
+HELPER_SCALE = 1.0      # ... by a helper object's method
+
+
+@dataclasses.dataclass(slots=True)
+class Slotted:
+    scale: float = 1.0
+
+
+class Helper:
+    def apply(self, z):
+        return z * HELPER_SCALE
+
+
+slotted, helper = Slotted(), Helper()
+
+
+class Tempered(nn.Module):
+    """A user's module with numbers read in forward: public, private, in a dict
+    attribute, a class attribute."""
+    k = 1.0
+
+    def __init__(self):
+        super().__init__()
+        self.body = mlp()
+        self.temperature = 1.0
+        self._temperature = 1.0
+        self.cfg = {"t": 1.0}
+
+    def forward(self, x):
+        return (self.body(x) / self.temperature / self._temperature / self.cfg["t"] * self.k
+                * FORWARD_SCALE)
+
+
+def _reads(body):
+    def build():
+        model = Tempered()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(body(model, x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    return build
+
+
+CHANGES = {     # what the user changes between calls; the step reads it
+    "public attribute": (lambda m, x: m(x), lambda env, v: setattr(env["models"][0],
+                                                                   "temperature", v)),
+    "private attribute": (lambda m, x: m(x), lambda env, v: setattr(env["models"][0],
+                                                                    "_temperature", v)),
+    "dict attribute": (lambda m, x: m(x), lambda env, v: env["models"][0].cfg.update(t=v)),
+    "class attribute": (lambda m, x: m(x), lambda env, v: setattr(Tempered, "k", v)),
+    "module's number": (lambda m, x: m(x) * config.SCALE,
+                        lambda env, v: setattr(config, "SCALE", v)),
+    "module's function's global": (lambda m, x: config.scaled(m(x)),
+                                   lambda env, v: setattr(config, "TEMPERATURE", v)),
+    "class's number": (lambda m, x: m(x) * Config.scale,
+                       lambda env, v: setattr(Config, "scale", v)),
+    "global read by forward": (lambda m, x: m(x), lambda env, v: _set_global("FORWARD_SCALE", v)),
+    "global read by a method": (lambda m, x: helper.apply(m(x)),
+                                lambda env, v: _set_global("HELPER_SCALE", v)),
+    "slots object": (lambda m, x: m(x) * slotted.scale,
+                     lambda env, v: setattr(slotted, "scale", v)),
+}
+
+
+def _set_global(name, value):
+    globals()[name] = value
+
+
+@pytest.mark.parametrize("what", list(CHANGES))
+def test_a_number_changed_between_calls_traces_again(what):
+    """A user's module's private or dict-held number, a class's, another module's: a
+    replay used the traced value (silently); now a change traces again."""
+    body, change = CHANGES[what]
+
+    def between(i, env):
+        change(env, 1.0 + 0.25 * (i // 3))          # changes at calls 3 and 6
+    try:
+        f = check_twins(_reads(body), calls=8, between=between, replays=3)
+    finally:
+        change({"models": [Tempered()]}, 1.0)
+        for obj, name in ((Tempered, "k"), (config, "SCALE"), (config, "TEMPERATURE"),
+                          (Config, "scale"), (slotted, "scale")):
+            setattr(obj, name, 1.0)
+        _set_global("FORWARD_SCALE", 1.0)
+        _set_global("HELPER_SCALE", 1.0)
+    assert f.traces == 3
+
+
+def test_numbers_of_modules_and_classes_that_hold_replay():
+    f = check_twins(_reads(lambda m, x: helper.apply(config.scaled(m(x))) * Config.scale
+                           * config.SCALE * slotted.scale), calls=6)
+    assert f.traces == 1
+
+
+@pytest.mark.parametrize("change", ["train/eval", "requires_grad"])
+def test_a_mode_read_by_the_step_changed_between_calls(change):
+    """module.training read by the step itself, and a parameter frozen between calls:
+    each change traces again (State), never a replay of the other branch."""
+    body = (lambda m, x: m(x) * (2.0 if m.training else 1.0)) if change == "train/eval" \
+        else (lambda m, x: m(x))
+
+    def between(i, env):
+        m = env["models"][0]
+        if change == "train/eval":
+            m.train(i % 3 != 0)
+        else:
+            m.body[0].weight.requires_grad_(i < 4)
+    check_twins(_reads(body), calls=8, between=between, replays=2)
+
+
+def test_eval_and_train_inside_the_step():
+    def body(m, x):
+        m.eval()
+        with ag.no_grad():
+            m(x)
+        m.train()
+        return m(x)
+    f = check_twins(_reads(body), calls=6)
+    assert f.traces == 1
+
+
+# --- communication: a replay would not communicate -------------------------------------------
+@needs_mpi
+def test_a_step_that_communicates_runs_eagerly_on_two_ranks():
+    """A tensor-parallel MLP step and a vocabulary-parallel loss (ignored targets at some
+    steps) compiled on 2 ranks: replays reused the trace's received values (a wrong loss
+    on each rank, silently); now the step runs eagerly with a warning naming the
+    operation, bit for bit eager's (tests/mpi/compile_checks.py)."""
+    results = run_checks("tests/mpi/compile_checks.py", timeout=240)
+    assert results == {"vocab_parallel_loss_with_ignored_targets": "ok",
+                       "tensor_parallel_mlp": "ok"}, results
+
+
+# --- writes by the step into optimizers' and schedulers' values --------------------------------
+def _writes(write, make_sched=None):
+    def build():
+        model = mlp()
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        s = make_sched(opt) if make_sched else None
+
+        def step(x, y, lr):
+            if write == "group before":
+                for g in opt.param_groups:
+                    g["lr"] = lr
+            elif write == "update":
+                opt.param_groups[0].update(lr=lr)
+            elif write == "state":
+                for st in opt.state.values():
+                    st["step"] = 3          # a restarted bias correction
+            elif write == "scheduler":
+                s.last_epoch = int(lr * 100)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)      # (its label check is a guard)
+            loss.backward()
+            opt.step()
+            if write == "group after":
+                opt.param_groups[0]["lr"] = lr
+            if s is not None:
+                s.step()
+            return loss
+        return step, watched(model, opt)
+    return build
+
+
+@pytest.mark.parametrize("write", ["group before", "group after", "update", "state",
+                                   "scheduler"])
+def test_a_write_by_the_step_is_made_again_by_replays(write):
+    """The step's own write into a param group, a parameter's state or a scheduler was a
+    side effect of the trace only: replays used what the dict held before the call
+    (silently); now a replay makes the write where the trace did."""
+    f = check_twins(_writes(write, (lambda o: sched.StepLR(o, 2, gamma=0.5))
+                            if write == "scheduler" else None),
+                    args=lambda i, env: batch(i) + ([0.01, 0.02, 0.01][i % 3],), calls=9,
+                    warns="after the step.s update" if write == "update" else None,
+                    replays=0 if write == "update" else 4)
+    assert f.traces <= 3
+
+
+def test_a_write_by_the_step_after_a_change_between_calls():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.param_groups[0]["lr"] = 0.01
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        return step, watched(model, opt)
+
+    def between(i, env):
+        env["opts"][0].param_groups[0]["lr"] = 0.5
+    check_twins(build, between=between)
+
+
+def test_an_optimizer_attribute_read_by_the_step_is_assumed():
+    """A user's attribute on the optimizer (opt.warmup): optimizers were not walked for
+    values, so a replay used the traced value (silently)."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        opt.warmup = 1.0
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y) * opt.warmup
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+
+    def between(i, env):
+        env["opts"][0].warmup = 1.0 + 0.25 * (i // 3)
+    f = check_twins(build, calls=8, between=between, replays=3)
+    assert f.traces == 3

@@ -8,6 +8,7 @@ nothing computed from them is mistaken for a constant; between calls the ``State
 checks what makes a program stale (an array replaced, a module's train/eval mode, an
 optimizer's state or groups replaced).
 """
+import sys
 import types
 
 import numpy as np
@@ -155,6 +156,31 @@ def _grad_fits(now, a):
             and now.data.shape == a.shape and now.data.dtype == a.dtype)
 
 
+class _Attributes:
+    """An object's ``__slots__`` attributes as a mapping, a place for ``Slots``."""
+    __slots__ = ("obj",)
+
+    def __init__(self, obj):
+        self.obj = obj
+
+    def __getitem__(self, key):
+        try:
+            return getattr(self.obj, key)
+        except AttributeError:
+            raise KeyError(key) from None
+
+
+def _own(v):
+    """True for gradgraph's, numpy's and Python's own modules and classes."""
+    name = (v.__name__ if isinstance(v, types.ModuleType)
+            else getattr(v, "__module__", None) or "").split(".")[0]
+    return name in _OWN or name in _LIBRARIES or name in sys.stdlib_module_names
+
+
+_LIBRARIES = ("numpy", "scipy", "torch", "mpi4py")
+_BASE = set()               # the attributes of every Module (Module.__init__'s)
+
+
 def _readable(container, key):
     try:
         _read(container, key)
@@ -173,6 +199,7 @@ def discover(fn, roots=()):
     from nn.module import Module
     from nn.optim.lr_scheduler import LRScheduler
     from nn.optim.optimizer import Optimizer
+    base = _BASE or _BASE.update(vars(Module())) or _BASE    # _scope_token: a naming pass's
     found = {"tensors": {}, "modules": {}, "optimizers": {}, "schedulers": {}}
     slots = Slots()
     seen = set()
@@ -200,14 +227,20 @@ def discover(fn, roots=()):
                     for k in d:
                         slots.add(d, k)
                 d = vars(m)
+                user = type(m).__module__.split(".")[0] not in _OWN
                 for k, v in d.items():
-                    if k[0] != "_" and k != "training" and not isinstance(v, (dict, Module)):
+                    # a user's module's private number (self._scale) too, not Module's own
+                    if (k != "training" and not isinstance(v, (dict, Module))
+                            and (k[0] != "_" or user and _is_scalar(v) and k not in base)):
                         slots.add(d, k)
+                if user:
+                    visit_class(type(m), depth + 1, record)
             for t in list(obj.parameters()) + list(obj.buffers()):
                 found["tensors"][id(t)] = t
-            for v in vars(obj).values():
-                if not isinstance(v, (dict, Module)):
-                    visit(v, depth + 1, record)
+            for m in obj.modules():
+                for k, v in vars(m).items():
+                    if not isinstance(v, Module) and (k[0] != "_" or not isinstance(v, dict)):
+                        visit(v, depth + 1, record)     # a public dict (self.cfg) too
         elif isinstance(obj, Optimizer):
             found["optimizers"][id(obj)] = obj
             for g in obj.param_groups:
@@ -239,6 +272,48 @@ def discover(fn, roots=()):
             return
         elif hasattr(obj, "__dict__"):
             visit(vars(obj), depth + 1, record)
+            visit_class(type(obj), depth + 1, record)
+        elif any(getattr(c, "__slots__", None) for c in type(obj).__mro__):
+            attrs = _Attributes(obj)
+            for c in type(obj).__mro__:
+                for k in (c.__dict__.get("__slots__") or ()) if not _own(c) else ():
+                    if hasattr(obj, k):
+                        visit_in(attrs, k, depth + 1, record, sized=False)
+            visit_class(type(obj), depth + 1, record)
+
+    def visit_class(cls, depth, record):
+        """A user's class (of a module or object the step reaches): its numbers
+        (``cls.scale``, their places) and its methods (what they read: the globals of
+        ``forward``)."""
+        for c in cls.__mro__:
+            if id(c) in seen or _own(c):
+                continue
+            seen.add(id(c))
+            c_dict = vars(c)
+            for k, v in c_dict.items():
+                if _is_scalar(v) and k[:2] != "__":
+                    if record:
+                        slots.add(c_dict, k, sized=False)
+                    continue
+                f = v.fget if isinstance(v, property) else getattr(v, "__func__", v)
+                if isinstance(f, types.FunctionType):
+                    visit_function(f, depth, record)
+
+    def visit_attributes(v, names, depth):
+        """What the code may read of a user's module or class it names (``config.SCALE``,
+        ``Config.scale``, ``utils.loss_fn``): the numbers (their places), the functions
+        (walked), the modules and classes (the same, once more)."""
+        if not isinstance(v, (types.ModuleType, type)) or _own(v) or depth > _MAX_DEPTH:
+            return
+        d = vars(v)
+        for a in names:
+            w = d.get(a, d)
+            if _is_scalar(w):
+                slots.add(d, a, sized=False)
+            elif isinstance(w, types.FunctionType):
+                visit(w, depth + 1)
+            elif isinstance(w, (types.ModuleType, type)):
+                visit_attributes(w, names, depth + 1)
 
     def visit_function(f, depth, record=True):
         if isinstance(f, types.MethodType):
@@ -250,9 +325,12 @@ def discover(fn, roots=()):
         for cell in f.__closure__ or ():
             visit_in(cell, _CELL, depth, record)
         g = f.__globals__
-        for name in _code_names(f.__code__, set()):
+        names = _code_names(f.__code__, set())
+        for name in names:
             if name in g:
                 visit_in(g, name, depth, record, sized=False)
+                if record:
+                    visit_attributes(g[name], names, depth)
         for d in f.__defaults__ or ():
             visit(d, depth, record)
         if f.__dict__:                          # attributes set on the function

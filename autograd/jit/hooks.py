@@ -4,6 +4,7 @@ They are the only places outside this package that know about ``compile``; each 
 one thread-local read per call when nothing is traced.
 """
 import functools
+import sys
 
 from . import tracer
 
@@ -106,3 +107,21 @@ def kernel(*, writes=()):
             return fn(*args, **kwargs)
         return wrapper
     return decorate
+
+
+def communication(what):
+    """Called by gradgraph's MPI code when an operation completes (``what`` names it):
+    while a step is traced (outside the calls a replay makes as Python), the step
+    communicated, which a replay cannot repeat: its numpy calls would reuse what the
+    trace received (another rank's max, a sum over ranks), so the step runs eagerly
+    (under strict=True, Escape is raised once the operation has completed on every
+    rank). Outside tracing it costs one thread-local read."""
+    rec = tracer.active()
+    if rec is None or rec.paused:
+        return
+    f = sys._getframe(1)
+    while f.f_back is not None and any(p in f.f_code.co_filename for p in tracer._OWN):
+        f = f.f_back
+    where = f"{f.f_code.co_filename.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}"
+    rec.escape(f"MPI communication inside the step ({what}, at {where}): a replay would "
+               f"not communicate")

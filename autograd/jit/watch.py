@@ -1,6 +1,7 @@
-"""What a traced step reads from optimizers (param groups, per-parameter state, defaults)
-and schedulers by itself (not through the calls a replay makes again): each such value
-is a constant of the trace, so a replay needs it unchanged."""
+"""What a traced step reads from optimizers (param groups, per-parameter state, defaults,
+attributes) and schedulers by itself (not through the calls a replay makes again): each
+such value is a constant of the trace, so a replay needs it unchanged. What the step
+writes into them is a call a replay makes again, where the trace made it."""
 import numpy as np
 
 from . import tracer
@@ -24,6 +25,17 @@ class Watched(dict):
 
     def get(self, key, default=None):
         return self[key] if key in self else default
+
+    def __setitem__(self, key, value):
+        rec = tracer.active()
+        if rec is None or rec.paused or rec.section is not None:
+            return dict.__setitem__(self, key, value)
+        # a write by the step itself (group['lr'] = lr): a replay makes it again where
+        # the trace did. Made twice (a replay a guard stopped, then eager) it is made
+        # once, unless the step read the key before (g['lr'] = g['lr'] * 0.9)
+        rec.host_call(_Write(self, dict.__setitem__), (key, value), {},
+                      idempotent=key not in self.read)
+        return None
 
     def __iter__(self):         # a copy (dict(g), {**g}, g | {}) then reads through []
         return dict.__iter__(self)
@@ -68,6 +80,41 @@ class Watched(dict):
                 self._note(key, value)
 
 
+class _Write:
+    """``method(d, ...)``: the step's write into `d`, an optimizer's dict, as a call a
+    replay makes (bound here: the replay passes a dict argument as a new literal)."""
+    __slots__ = ("d", "method")
+
+    def __init__(self, d, method):
+        self.d, self.method = d, method
+
+    def __call__(self, *args, **kwargs):
+        return self.method(self.d, *args, **kwargs)
+
+    def __repr__(self):
+        return f"the step's {self.method.__name__} of an optimizer's param group or state"
+
+
+def _mutator(name):
+    """Watched.<name>, a dict method that writes: as a write by the step (see
+    ``Watched.__setitem__``) that may read any value first."""
+    method = getattr(dict, name)
+
+    def mutate(self, *args, **kwargs):
+        rec = tracer.active()
+        if rec is None or rec.paused or rec.section is not None:
+            return method(self, *args, **kwargs)
+        self._note_all()
+        return rec.host_call(_Write(self, method), args, kwargs)
+    mutate.__name__ = name
+    return mutate
+
+
+for _name in ("update", "setdefault", "pop", "popitem", "clear", "__delitem__", "__ior__"):
+    setattr(Watched, _name, _mutator(_name))
+del _name
+
+
 def _noting():
     """True while the step's own code runs in a trace (not a call a replay makes again)."""
     rec = tracer.active()
@@ -93,6 +140,7 @@ def watch_groups(optimizers):
         for container, key, d in places:
             container[key] = _watch(d)
         swapped.append((o, places))
+        o.__class__ = _watching(type(o))        # its attributes (opt.warmup), as a scheduler's
     return swapped
 
 
@@ -102,6 +150,9 @@ def unwatch_groups(swapped, rec):
     value) of each value the step read, as it read it: a replay needs the same."""
     original, reads = {}, []
     for o, places in swapped:
+        if type(o) in _WATCHING.values():
+            o.__class__ = type(o).__mro__[1]
+        reads += [(vars(o), k, v) for k, v in _READS.pop(id(o), {}).items()]
         for container, key, d in places:
             try:
                 copy = container[key]
@@ -114,6 +165,9 @@ def unwatch_groups(swapped, rec):
             d.update(dict.items(copy))
             container[key] = d
             reads += [(d, k, value) for k, value in copy.read.items()]
+    for ins in rec.code:
+        if ins[0] == "host" and type(ins[1]) is _Write:
+            ins[1].d = original.get(id(ins[1].d), ins[1].d)
     if original:
         swap = lambda args: tuple(original.get(id(a), a) for a in args)   # noqa: E731
         rec.code[:] = [(ins[0], ins[1], swap(ins[2])) + ins[3:] if ins[0] in ("numbers", "host")
@@ -123,8 +177,8 @@ def unwatch_groups(swapped, rec):
     return tuple(reads)
 
 
-_READS = {}            # id(scheduler) -> {attribute: value} read by the traced step itself
-_WATCHING = {}         # scheduler class -> its subclass that notes those reads
+_READS = {}     # id(scheduler or optimizer) -> {attribute: value} read by the step itself
+_WATCHING = {}  # its class -> the subclass that notes those reads
 
 
 def _watching(cls):
@@ -134,12 +188,12 @@ def _watching(cls):
     sub = _WATCHING.get(cls)
     if sub is None:
         def __getattribute__(self, name):
-            value = object.__getattribute__(self, name)
+            value = cls.__getattribute__(self, name)
             if _noting():
                 d = object.__getattribute__(self, "__dict__")
                 if name == "__dict__":
                     _note_all(self, d)
-                elif name in d and d[name] is value:
+                elif name in d and d[name] is value and type(value) is not Watched:
                     _READS.setdefault(id(self), {}).setdefault(name, value)
             return value
 
@@ -150,16 +204,34 @@ def _watching(cls):
             if type(rv) is tuple and len(rv) > 1 and rv[1] and rv[1][0] is sub:
                 rv = (rv[0], (cls,) + tuple(rv[1][1:])) + rv[2:]     # a copy of the class
             return rv
+        def __setattr__(self, name, value):
+            rec = tracer.active()
+            if rec is None or rec.paused or rec.section is not None:
+                return cls.__setattr__(self, name, value)
+            # a write by the step itself (s.last_epoch = 0): made again by a replay,
+            # as a param group's (Watched.__setitem__)
+            rec.host_call(_set_attribute, (self, name, value), {},
+                          idempotent=name not in _READS.get(id(self), ()))
+            return None
         sub = _WATCHING[cls] = type(cls.__name__, (cls,), {"__getattribute__": __getattribute__,
+                                                          "__setattr__": __setattr__,
                                                           "__reduce_ex__": __reduce_ex__,
                                                           "__module__": cls.__module__})
     return sub
 
 
-def _note_all(scheduler, d):
-    reads = _READS.setdefault(id(scheduler), {})
+def _set_attribute(obj, name, value):
+    type(obj).__setattr__(obj, name, value)
+
+
+_set_attribute.__qualname__ = "the step's write into a scheduler's or optimizer's attribute"
+
+
+def _note_all(obj, d):
+    reads = _READS.setdefault(id(obj), {})
     for k, v in d.items():
-        reads.setdefault(k, v)
+        if type(v) is not Watched:
+            reads.setdefault(k, v)
 
 
 def watch_schedulers(schedulers):

@@ -23,6 +23,7 @@ import sys
 import time
 
 from autograd.errors import ArgumentError
+from autograd.jit.hooks import communication
 
 TAG = 32767                  # reserved on COMM_WORLD for "this rank has ended"
 GRACE = 3.0                  # seconds a wait may go on after a peer has ended
@@ -110,6 +111,11 @@ def wait(requests, what, comm=None):
     """Complete the MPI request(s) `requests`, polling: aborts the job if a rank of
     `comm` has ended meanwhile or the timeout passes (see module doc). `what` names
     the operation in the message."""
+    _complete(requests, what, comm)
+    communication(what)     # compile: a traced step communicating runs eagerly (hook)
+
+
+def _complete(requests, what, comm):
     MPI = mpi()
     reqs = requests if isinstance(requests, list) else [requests]
     _state["count"] += 1
