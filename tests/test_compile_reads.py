@@ -457,3 +457,75 @@ def test_an_optimizer_attribute_read_by_the_step_is_assumed():
         env["opts"][0].warmup = 1.0 + 0.25 * (i // 3)
     f = check_twins(build, calls=8, between=between, replays=3)
     assert f.traces == 3
+
+
+# --- sizes given as tensors ----------------------------------------------------------------
+@pytest.mark.parametrize("make", [lambda n: ag.arange(n), lambda n: ag.zeros(n) + 1,
+                                  lambda n: ag.full((n,), 2.0), lambda n: ag.ones(n, 2)],
+                         ids=["arange", "zeros", "full", "ones"])
+def test_a_size_given_as_a_tensor_is_a_guard(make):
+    """numpy read the size inside its call, where a trace sees nothing: replays kept the
+    traced size (wrong sums, silently). Now a guard: a size that changes from call to
+    call runs eagerly with a warning; one that holds replays."""
+    def build():
+        def step(x, n):
+            return (x * make(n).sum()).sum()
+        return step, watched()
+    sizes = [3, 3, 4, 5, 2, 6]
+    check_twins(build, args=lambda i, env: (ag.tensor(np.ones(4, np.float32)),
+                                            ag.tensor(sizes[i])), calls=6,
+                warns="changes from step to step")
+    f = check_twins(build, args=lambda i, env: (ag.tensor(np.full(4, i, np.float32)),
+                                                ag.tensor(3)), calls=5)
+    assert f.traces == 1
+
+
+# --- lists read as a whole --------------------------------------------------------------------
+READS_OF_A_LIST = {
+    "len": lambda log: len(log),
+    "last item": lambda log: log[-1],
+    "sum": lambda log: sum(log),
+    "loop": lambda log: [v for v in log][-1],
+}
+
+
+@pytest.mark.parametrize("how", list(READS_OF_A_LIST))
+def test_a_list_grown_between_calls_and_read_as_a_whole_traces_again(how):
+    """A list's items were checked, not its length (a log the user appends to is no
+    reason to trace again): a step reading len(log) or log[-1] replayed with the traced
+    ones (silently). A list the code reads as a whole is checked for its length too."""
+    read = READS_OF_A_LIST[how]
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        log = [1.0]
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y) * (1 + read(log) / 10)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt, log=log)
+    f = check_twins(build, between=lambda i, env: i % 3 or env["log"].append(i / 4.0),
+                    calls=8, replays=3)
+    assert f.traces == 3
+
+
+def test_a_list_only_appended_to_replays():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        log = []
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            log.append(loss.detach())         # (while tracing only: a side effect)
+            return loss
+        return step, watched(model, opt, log=log)
+    f = check_twins(build, between=lambda i, env: env["log"].append(i), calls=6)
+    assert f.traces == 1

@@ -8,6 +8,7 @@ nothing computed from them is mistaken for a constant; between calls the ``State
 checks what makes a program stale (an array replaced, a module's train/eval mode, an
 optimizer's state or groups replaced).
 """
+import dis
 import sys
 import types
 
@@ -156,6 +157,34 @@ def _grad_fits(now, a):
             and now.data.shape == a.shape and now.data.dtype == a.dtype)
 
 
+_LOADS = {"LOAD_GLOBAL", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLASSDEREF", "LOAD_ATTR"}
+_SKIPPED = {"CACHE", "EXTENDED_ARG", "PRECALL", "PUSH_NULL", "NOP"}
+
+
+def _length_reads(code):
+    """The names (globals, closure cells, attributes) that `code` or a function nested in
+    it reads as a whole or from the end: every use but ``name.append(...)``,
+    ``name.extend(...)`` and ``name[k]`` with k >= 0 (``len(log)``, ``log[-1]``, ``for x
+    in log``, ``sum(log)``). Such a list's length is a value the program assumes; a
+    list the code only appends to (a log) may grow between calls without a retrace."""
+    names = set()
+    ins = [i for i in dis.get_instructions(code) if i.opname not in _SKIPPED]
+    for k, i in enumerate(ins[:-1]):
+        if i.opname not in _LOADS or not isinstance(i.argval, str):
+            continue
+        nxt = ins[k + 1]
+        if nxt.opname in ("LOAD_METHOD", "LOAD_ATTR") and nxt.argval in ("append", "extend"):
+            continue
+        if (nxt.opname == "LOAD_CONST" and type(nxt.argval) is int and nxt.argval >= 0
+                and k + 2 < len(ins) and ins[k + 2].opname in ("BINARY_SUBSCR", "STORE_SUBSCR")):
+            continue
+        names.add(i.argval)
+    for c in code.co_consts:
+        if isinstance(c, types.CodeType):
+            names |= _length_reads(c)
+    return names
+
+
 class _Attributes:
     """An object's ``__slots__`` attributes as a mapping, a place for ``Slots``."""
     __slots__ = ("obj",)
@@ -203,8 +232,9 @@ def discover(fn, roots=()):
     found = {"tensors": {}, "modules": {}, "optimizers": {}, "schedulers": {}}
     slots = Slots()
     seen = set()
+    lengths = set()             # names whose length the code reads (_length_reads)
 
-    def visit_in(container, key, depth, record=True, sized=True):
+    def visit_in(container, key, depth, record=True, sized=True, name=None):
         """Visit the value at `container[key]`, noting the place (unless not `record`)."""
         try:
             v = _read(container, key)
@@ -212,6 +242,8 @@ def discover(fn, roots=()):
             return
         if record and not isinstance(v, (types.ModuleType, type)):
             slots.add(container, key, sized)
+            if type(v) is list and (name or key) in lengths:
+                slots.add(v, None)      # a list whose length the code reads (len(log))
         visit(v, depth, record)
 
     def visit(obj, depth, record=True):
@@ -322,8 +354,10 @@ def discover(fn, roots=()):
         # gradgraph's own functions: their globals are its state (version counters), not
         # the user's settings
         record = record and f.__globals__.get("__name__", "").split(".")[0] not in _OWN
-        for cell in f.__closure__ or ():
-            visit_in(cell, _CELL, depth, record)
+        if record:
+            lengths.update(_length_reads(f.__code__))
+        for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
+            visit_in(cell, _CELL, depth, record, name=name)
         g = f.__globals__
         names = _code_names(f.__code__, set())
         for name in names:

@@ -19,6 +19,7 @@ import types
 import numpy as np
 
 from .. import creation, versions
+from ..tensor import Tensor
 from .tracer import TraceArray, active, export, has_tracer, plain, reader_frame, traced
 
 _MAKERS = ("zeros", "ones", "empty", "full", "array", "asarray", "asanyarray",
@@ -27,11 +28,53 @@ _DRAWS = ("random", "standard_normal", "normal", "uniform", "integers", "permuta
           "choice", "exponential", "binomial", "poisson", "bytes")
 
 
+# the arguments of a maker that size its result (positions, names)
+_SIZES = {"zeros": ((0,), ("shape",)), "ones": ((0,), ("shape",)), "empty": ((0,), ("shape",)),
+          "full": ((0,), ("shape",)), "arange": ((0, 1, 2), ("start", "stop", "step")),
+          "eye": ((0, 1, 2), ("N", "M", "k")), "identity": ((0,), ("n",)),
+          "linspace": ((2,), ("num",))}
+
+
+def _untensor(x):
+    """`x` with each Tensor on a traced array (and requiring no grad: numpy's conversion
+    refuses those, as in eager) as that array, in tuples and lists too."""
+    t = type(x)
+    if t is tuple or t is list:
+        return t(_untensor(i) for i in x)
+    data = getattr(x, "data", None)
+    if type(data) is TraceArray and isinstance(x, Tensor) and x._node is None:
+        return data
+    return x
+
+
+def _sizes_read(rec, name, args, kwargs):
+    """A size given to maker `name` as a traced value (``ag.arange(n)`` with a tensor
+    `n`): numpy reads it inside its call, where a trace sees nothing, so the size would
+    be a constant of the program. It is read here instead (a guard in gradgraph's code,
+    a fallback in the user's step); True if one was."""
+    positions, names = _SIZES[name]
+    sizes = [args[i] for i in positions if i < len(args)] + [kwargs[k] for k in names
+                                                             if k in kwargs]
+    found = False
+    for v in sizes:
+        for a in (v if type(v) in (tuple, list) else (v,)):
+            if type(a) is TraceArray:
+                found = True
+                a._read(f"np.{name}() sized by a tensor's value", np.ndarray.item)
+    return found
+
+
 def _maker(name, original):
     def make(*args, **kwargs):
         rec = active()
         if rec is None or rec.paused:
             return original(*plain(args), **plain(kwargs))
+        args, kwargs = _untensor(args), {k: _untensor(v) for k, v in kwargs.items()}
+        if name in _SIZES and _sizes_read(rec, name, args, kwargs):
+            rest = (args[1:2] if name == "full" else args[:2] if name == "linspace" else ())
+            rest += tuple(v for k, v in kwargs.items() if k in ("fill_value", "start", "stop"))
+            if not has_tracer(rest):        # nothing else traced: a constant of this size
+                return rec.const(rec.run(original, args, kwargs), undefined=name == "empty")
         outside = bool(args) and type(args[0]) is np.ndarray and not rec.made(args[0])
         if has_tracer(args) or has_tracer(kwargs) or outside:
             result = rec.run(original, args, kwargs)
