@@ -529,3 +529,42 @@ def test_a_list_only_appended_to_replays():
         return step, watched(model, opt, log=log)
     f = check_twins(build, between=lambda i, env: env["log"].append(i), calls=6)
     assert f.traces == 1
+
+
+def test_a_set_changed_between_calls_traces_again():
+    """`name in skipped` with a set the user adds to: sets were walked, not checked."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        skipped = set()
+
+        def step(x, y):
+            opt.zero_grad()
+            z = model(x)
+            loss = F.cross_entropy(z, y) + (0.0 if "l2" in skipped else 0.1 * (z * z).mean())
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt, skipped=skipped)
+    f = check_twins(build, between=lambda i, env: i == 4 and env["skipped"].add("l2"), calls=8,
+                    replays=4)
+    assert f.traces == 2
+
+
+def test_a_keyword_only_default_changed_between_calls_traces_again():
+    settings = {"scale": 1.0}
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y, *, cfg=settings):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y) * cfg["scale"]
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    f = check_twins(build, between=lambda i, env: settings.update(scale=1.0 + (i >= 4)),
+                    calls=8, replays=4)
+    assert f.traces == 2

@@ -35,7 +35,20 @@ _OWN = ("autograd", "nn", "viz")
 
 
 def _is_scalar(v):
-    return isinstance(v, _SCALARS) or (type(v) is tuple and all(_is_scalar(i) for i in v))
+    return isinstance(v, _SCALARS) or (type(v) in (tuple, frozenset)
+                                       and all(_is_scalar(i) for i in v))
+
+
+class _Contents:
+    """A set's contents, as a place for ``Slots``: ``[0]`` is a frozenset of its items
+    (each object that is not a scalar by identity), compared by ``==``."""
+    __slots__ = ("set",)
+
+    def __init__(self, s):
+        self.set = s
+
+    def __getitem__(self, _):
+        return frozenset(v if _is_scalar(v) else ("id", id(v)) for v in self.set)
 
 
 class Slots:
@@ -291,6 +304,8 @@ def discover(fn, roots=()):
             for i in range(min(len(obj), 1000)):
                 visit_in(obj, i, depth + 1, record, sized=False)
         elif isinstance(obj, (tuple, set, frozenset)):
+            if type(obj) is set and record:     # what it holds (`name in frozen_layers`)
+                slots.add(_Contents(obj), 0, sized=False)
             for v in list(obj)[:1000]:
                 visit(v, depth + 1, record)
         elif isinstance(obj, dict):
@@ -365,7 +380,7 @@ def discover(fn, roots=()):
                 visit_in(g, name, depth, record, sized=False)
                 if record:
                     visit_attributes(g[name], names, depth)
-        for d in f.__defaults__ or ():
+        for d in (f.__defaults__ or ()) + tuple((f.__kwdefaults__ or {}).values()):
             visit(d, depth, record)
         if f.__dict__:                          # attributes set on the function
             visit(f.__dict__, depth, record)
