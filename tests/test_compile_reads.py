@@ -568,3 +568,39 @@ def test_a_keyword_only_default_changed_between_calls_traces_again():
     f = check_twins(build, between=lambda i, env: settings.update(scale=1.0 + (i >= 4)),
                     calls=8, replays=4)
     assert f.traces == 2
+
+
+# --- data the step fetches itself -------------------------------------------------------------
+def test_a_batch_taken_from_an_iterator_inside_the_step_runs_eagerly():
+    """x, y = next(batches) inside the step: every replay trained on the traced batch
+    (silently); now the step runs eagerly with a warning naming the line."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        data = iter([batch(i) for i in range(20)])
+
+        def step():
+            x, y = next(data)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, args=lambda i, env: (), calls=6, warns=r"next\(\) of an iterator")
+
+
+def test_next_of_the_parameters_inside_the_step_replays():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            first = next(iter(model.parameters()))
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x.to(first.dtype)), y) + (first * first).sum() * 1e-3
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, calls=5)

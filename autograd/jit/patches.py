@@ -9,11 +9,15 @@
 - numpy's conversions to a plain ndarray (``np.asarray``, ``np.array``, ...) as everyone
   calls them through the ``numpy`` module: given a traced array or a tensor on one in
   the user's step, the step falls back (see _exporting).
+- ``builtins.next``: an iterator the user's step advances for new data (a batch) makes
+  the step fall back (see _tracing_next).
 - ``versions.mark_modified`` as gradgraph's modules call it: each in-place write's mark
   is noted (``Recorder.marks``), so that a replay marks the buffers that outlive the
   step as eager does (``step.py``).
 """
+import builtins
 import sys
+import sysconfig
 import types
 
 import numpy as np
@@ -219,10 +223,46 @@ def _noting(mark_modified):
     return mark
 
 
+_next = builtins.next
+_STDLIB = sysconfig.get_paths()["stdlib"]
+
+
+def _fresh(value, depth=0):
+    """True if `value` holds data a trace does not follow: an array or a tensor on one
+    that is not traced, or a Python number (in tuples, lists and dicts too)."""
+    t = type(value)
+    if t in (int, float, complex) or (isinstance(value, np.ndarray) and t is not TraceArray):
+        return True
+    if isinstance(value, Tensor):
+        return type(value.data) is not TraceArray
+    if depth < 4 and t in (tuple, list):
+        return any(_fresh(v, depth + 1) for v in value)
+    if depth < 4 and t is dict:
+        return any(_fresh(v, depth + 1) for v in value.values())
+    return False
+
+
+def _tracing_next(iterator, *default):
+    """builtins.next while a step is traced: an iterator advanced by the user's step
+    (``x, y = next(batches)``) gives each call new data, which a replay would not fetch
+    (it would train on the traced batch), so the step falls back. Values the trace
+    follows (``next(iter(model.parameters()))``) are fine."""
+    value = _next(iterator, *default)
+    rec = active()
+    if rec is not None and not rec.paused and _fresh(value):
+        caller = sys._getframe(1).f_code.co_filename
+        own, where, _ = reader_frame()
+        if not own and not caller.startswith(_STDLIB):
+            rec.escape(f"next() of an iterator inside the step (at {where}): a replay would "
+                       f"not fetch its next values (pass them to the step as arguments)")
+    return value
+
+
 class Patched:
     """Context manager: numpy's makers and the default generator swapped for tracing."""
 
     def __enter__(self):
+        builtins.next = _tracing_next
         self.modules = _own_modules()
         proxy = RecordingNumpy()
         for m in self.modules:
@@ -245,6 +285,7 @@ class Patched:
         return self
 
     def __exit__(self, *exc):
+        builtins.next = _next
         for name, original in self.exports.items():
             setattr(np, name, original)
         creation.Generator.__getattr__ = self.other_draws
