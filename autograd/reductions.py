@@ -56,10 +56,35 @@ def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
 @public(method=True)
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch,
-    not 0 * inf = NaN (double where: sqrt never sees the zero)."""
-    v = var(x, dim, unbiased, keepdim, correction)
+    not 0 * inf = NaN (double where: sqrt never sees the zero). Computed as
+    2^k std(x / 2^k), 2^k about the largest |x| of the slice (two more passes: |x|'s
+    maximum and the division): the same bits, scaling by a power of two being exact,
+    but where the squares leave float32's range (|x| beyond ~1e19: std was inf for
+    ~3e37; below ~1e-19: 0, and its gradient 0), which PyTorch, summing in double,
+    gets right. (The gradient of a slice near float32's largest is still NaN: the
+    backward meets 2^k / (std / 2^k) on its way.)"""
+    if x.data.dtype.kind != "f":
+        x = x.to(result_type(x, floating=True))
+    axes = _axes(x, dim, "std")
+    scale = _power_of_two_scale(x.data, axes)
+    v = var(x / scale, dim, unbiased, True, correction)
     nz = v.data != 0
-    return where(nz, sqrt(where(nz, v, 1.0)), 0.0)
+    s = where(nz, sqrt(where(nz, v, 1.0)), 0.0) * scale
+    if not keepdim:
+        dims = range(x.ndim) if axes is None else (axes,) if isinstance(axes, int) else axes
+        s = s.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
+    return s
+
+
+def _power_of_two_scale(x, axes):
+    """2^k with 2^k <= max |x| < 2^(k+1) over `axes` (kept; 2^(k+1) overflows for
+    float32's largest values): 1 where that maximum is 0 or not finite."""
+    if not x.size:
+        return np.ones(np.shape(np.sum(x, axis=axes, keepdims=True)), x.dtype)
+    big = np.abs(x).max(axis=axes, keepdims=True)
+    ok = np.isfinite(big) & (big > 0)
+    return np.where(ok, ops.power_of_two(ops.binary_exponent(np.where(ok, big, 1.0)) - 1,
+                                         x.dtype), x.dtype.type(1))
 
 
 @public(method=True)
