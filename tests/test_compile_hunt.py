@@ -14,6 +14,7 @@ import nn
 import nn.functional as F
 from nn import optim
 from nn.optim import lr_scheduler as sched
+from nn.data import DataLoader, TensorDataset
 from nn.utils import NonFiniteNormError, clip_grad_norm_
 from compile_twins import (Call, assert_same, assert_same_runs, batch, check_twins, flat, mlp,
                            run, state_of, watched)
@@ -985,3 +986,62 @@ def test_a_penalty_on_the_norms_of_whole_tensors_replays():
             return loss
         return step, watched(model, opt)
     check_twins(build)
+
+
+# --- data the step fetches itself ---------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="silent wrong answer: a batch the step takes from an "
+                   "iterator (next(it)) is a tensor from outside the step that is neither an "
+                   "argument nor state the walk found; its array is read where it was "
+                   "(recorder: an outside operand), so every replay trains on the traced batch")
+@pytest.mark.parametrize("source", ["list iterator", "generator", "DataLoader"])
+def test_a_step_that_fetches_its_batch_from_an_iterator(source):
+    rng = np.random.default_rng(0)
+    data = TensorDataset(ag.tensor(rng.standard_normal((64, 12)).astype(np.float32)),
+                         ag.tensor(rng.integers(0, 5, 64)))
+
+    def build():
+        model, opt = sgd_model()
+        it = (iter([batch(i) for i in range(8)]) if source == "list iterator" else
+              (batch(i) for i in range(8)) if source == "generator" else
+              iter(DataLoader(data, batch_size=8)))
+
+        def step():
+            x, y = next(it)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, args=lambda i, env: ())
+
+
+@pytest.mark.xfail(strict=True, reason="silent wrong answer: the step sees a new Tensor over "
+                   "a copy of each tensor argument (jit/step.py _trace, as_input), so what it "
+                   "does to the argument Tensor itself (requires_grad_(), so that the caller "
+                   "reads x.grad: a saliency map; x.data = ...) never reaches the caller's "
+                   "tensor, neither while tracing nor in a replay")
+@pytest.mark.parametrize("how", ["requires_grad_", "data="])
+def test_what_the_step_does_to_its_argument_tensor_reaches_the_caller(how):
+    def build():
+        model, opt = sgd_model()
+
+        def step(x, y):
+            if how == "data=":
+                x.data = x.data * 2 - 1
+            else:
+                x.requires_grad_()
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt, xs=[])
+
+    def args(i, env):
+        env["xs"].append(batch(i)[0])
+        return env["xs"][-1], batch(i)[1]
+    runs = [run(build, c, args=args) for c in (False, True)]
+    assert_same_runs(*runs, replays=5)
+    assert_same(*[[flat(x) + [x.requires_grad] + flat(x.grad) for x in r.env["xs"]]
+                  for r in runs], "the caller's tensors")
