@@ -1045,3 +1045,71 @@ def test_what_the_step_does_to_its_argument_tensor_reaches_the_caller(how):
     assert_same_runs(*runs, replays=5)
     assert_same(*[[flat(x) + [x.requires_grad] + flat(x.grad) for x in r.env["xs"]]
                   for r in runs], "the caller's tensors")
+
+
+# --- training recipes with several passes ---------------------------------------------------
+def test_sharpness_aware_minimisation():
+    """SAM: a step up the gradient scaled by its global norm (full-tensor norms: guards
+    before the update), a second backward there, the step back, then the update."""
+    def build():
+        model, opt = sgd_model()
+        params = list(model.parameters())
+
+        def step(x, y):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            with ag.no_grad():
+                scale = 0.05 / (ag.stack([p.grad.norm() for p in params]).norm() + 1e-12)
+                ups = [p.grad * scale for p in params]
+                for p, u in zip(params, ups):
+                    p.add_(u)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            with ag.no_grad():
+                for p, u in zip(params, ups):
+                    p.sub_(u)
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build)
+
+
+def test_lookahead_synchronised_by_a_flag():
+    def build():
+        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        params = list(model.parameters())
+        slow = [ag.tensor(p.data.copy()) for p in params]
+
+        def step(x, y, sync):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            if sync:
+                with ag.no_grad():
+                    for p, s in zip(params, slow):
+                        s.add_(p - s, alpha=0.5)
+                        p.copy_(s)
+            return loss
+        return step, watched(model, opt, *slow)
+    check_twins(build, args=lambda i, env: batch(i) + (i % 3 == 2,), calls=12, replays=6)
+
+
+def test_distillation_from_a_teacher_in_eval_mode():
+    def build():
+        teacher = mlp(h=32, extra=(nn.Dropout(0.5),)).eval()
+        student, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2), extra=(nn.Dropout(0.1),))
+
+        def step(x, y):
+            with ag.no_grad():
+                soft = F.softmax(teacher(x) / 2.0, 1)
+            logits = student(x)
+            kd = F.kl_div(F.log_softmax(logits / 2.0, 1), soft, reduction="batchmean") * 4.0
+            loss = 0.5 * kd + 0.5 * F.cross_entropy(logits, y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(student, teacher, opt)
+    check_twins(build)
