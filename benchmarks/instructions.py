@@ -6,6 +6,7 @@ load, for A/B decisions on the engine's and the compiled replay's hot paths.
     python benchmarks/instructions.py op_chain deep_chain   # only these workloads
     python benchmarks/instructions.py mlp_compiled mlp_numpy
     python benchmarks/instructions.py -j1 mlp_compiled@512 mlp_numpy@512   # one valgrind
+    python benchmarks/instructions.py mlp_compiled mlp_replay   # the wrapper = the difference
 
 Each workload runs in a fresh interpreter under ``valgrind --tool=callgrind`` twice,
 with `n` and `2n` steps after the same warm-up; the difference divided by `n` is the
@@ -15,7 +16,9 @@ figures. The cycle collector stays on; objects alive before the steps are frozen
 (gc.freeze) so that when a full collection happens to fall does not move the figure by a
 few percent. The counts run two at a time (valgrind's counts do not depend on load;
 ``-j1``: one at a time). ``mlp_compiled@128`` and ``@512`` are the MLP step at
-B=128 H=256 and B=512 H=1024 (BLAS's instructions are counted too).
+B=128 H=256 and B=512 H=1024 (BLAS's instructions are counted too); ``mlp_replay`` is
+the compiled step's program called alone (mlp_step.replay_step), so ``mlp_compiled``
+minus it is what the per-call wrapper costs.
 """
 import os
 import re
@@ -50,7 +53,8 @@ else:
     if kind == "mlp_numpy":
         step = mlp_step.numpy_step(*mlp_step.problem(b, h))
     else:
-        make = mlp_step.compiled_step if kind == "mlp_compiled" else mlp_step.gradgraph_step
+        make = {{"mlp_compiled": mlp_step.compiled_step, "mlp_replay": mlp_step.replay_step,
+                "mlp_step": mlp_step.gradgraph_step}}[kind]
         step, _ = make(*mlp_step.problem(b, h))
 for _ in range(3):
     step()
@@ -64,8 +68,10 @@ WORKLOADS = {"op_chain": (10, "per 1,000-op chain, forward + backward"),
              "mlp_step": (20, "per MLP step, B=16 H=64"),
              "mlp_compiled": (20, "per MLP step under ag.compile, B=16 H=64"),
              "mlp_numpy": (20, "per MLP step written by hand in numpy, B=16 H=64"),
+             "mlp_replay": (20, "per MLP step, the compiled program alone, B=16 H=64"),
              "mlp_compiled@128": (4, "per MLP step under ag.compile, B=128 H=256"),
              "mlp_numpy@128": (4, "per MLP step written by hand in numpy, B=128 H=256"),
+             "mlp_replay@128": (4, "per MLP step, the compiled program alone, B=128 H=256"),
              "mlp_compiled@512": (1, "per MLP step under ag.compile, B=512 H=1024"),
              "mlp_numpy@512": (1, "per MLP step written by hand in numpy, B=512 H=1024"),
              "deep_chain": (2, "per 10^4-op chain (deep_chain.py's first depth)")}

@@ -1,9 +1,10 @@
 """One training step of a 784-H-H-10 ReLU MLP, cross-entropy, SGD, float32.
 
 Variants, timed interleaved in one process: gradgraph (nn.Sequential of nn.Linear and
-nn.ReLU, F.cross_entropy, optim.SGD), the same step under ag.compile ("compiled"), the
-same step written by hand in numpy, and PyTorch CPU if installed (HIPS autograd in its
-own interpreter, see README.md).
+nn.ReLU, F.cross_entropy, optim.SGD), the same step under ag.compile ("compiled") and
+its program alone ("compiled replay": without the per-call wrapper), the same step
+written by hand in numpy, and PyTorch CPU if installed (HIPS autograd in its own
+interpreter, see README.md).
 Targets: gradgraph <= 1.0x PyTorch at every size but the largest (1.1x there) and
 <= 1.3x / 1.1x / - hand-written numpy; compiled <= 1.05x / 1.0x / 1.0x numpy and
 <= 0.4x / 0.9x / - PyTorch.
@@ -114,7 +115,24 @@ def compiled_step(x, y, params, lr=LR):
 
     def step():
         return train_step(xt, yt).item()
+    step.compiled = train_step
     return step, model
+
+
+def replay_step(x, y, params, lr=LR):
+    """The compiled step's program alone, called with the input arrays: no per-call
+    wrapper (signature, state check, result Tensor). Compiled minus this is what the
+    wrapper costs; at B=16 it is most of the compiled step's gap to numpy."""
+    step, model = compiled_step(x, y, params, lr)
+    for _ in range(3):                  # warm-up and trace
+        step()
+    (entry,) = [e for e in step.compiled.programs.values() if not isinstance(e, str)]
+    run, arrays = entry.program.run, [x, y]
+
+    def replay():
+        if run(arrays) is not None:
+            raise RuntimeError("the MLP step's replay failed a guard")
+    return replay, model
 
 
 def torch_step(torch, x, y, params, lr=LR):
@@ -152,13 +170,19 @@ def check(b=16, h=64, steps=3):
     for p, q, r in zip(model.parameters(), c_model.parameters(), ref):
         np.testing.assert_allclose(p.data, r, rtol=1e-4, atol=1e-6)
         assert np.array_equal(p.data, q.data)
+    r_step, r_model = replay_step(x, y, [p.copy() for p in params])   # 3 steps taken
+    for _ in range(steps - 3):
+        r_step()
+    assert all(np.array_equal(p.data, q.data) for p, q in zip(c_model.parameters(),
+                                                              r_model.parameters()))
 
 
 def variants(b, h, torch):
     x, y, params = problem(b, h)
     out = {"numpy": numpy_step(x, y, [p.copy() for p in params]),
            "gradgraph": gradgraph_step(x, y, [p.copy() for p in params])[0],
-           "compiled": compiled_step(x, y, [p.copy() for p in params])[0]}
+           "compiled": compiled_step(x, y, [p.copy() for p in params])[0],
+           "compiled replay": replay_step(x, y, [p.copy() for p in params])[0]}
     if torch is not None:
         out["PyTorch"] = torch_step(torch, x, y, [p.copy() for p in params])
     return out
