@@ -604,3 +604,41 @@ def test_next_of_the_parameters_inside_the_step_replays():
             return loss
         return step, watched(model, opt)
     check_twins(build, calls=5)
+
+
+@pytest.mark.parametrize("kind", ["Generator", "RandomState"])
+def test_a_numpy_generator_of_the_users_drawn_inside_the_step_runs_eagerly(kind):
+    """A batch or noise drawn from the user's numpy generator inside the step: the draws
+    were constants of the program (every replay used the traced noise, silently)."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        rng = np.random.default_rng(5) if kind == "Generator" else np.random.RandomState(5)
+
+        def step(x, y):
+            noise = ag.tensor(np.float32(0.1) * rng.standard_normal(x.shape).astype(np.float32))
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x + noise), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, calls=5, warns="numpy Generator of the step's own, default_rng")
+
+
+def test_a_generator_reached_but_not_drawn_from_replays():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        rng, gen = np.random.default_rng(5), ag.default_generator()
+        drop = nn.Dropout(0.2)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(drop(model(x)), y)
+            loss.backward()
+            opt.step()
+            return loss
+        step.unused = (rng, gen)
+        return step, watched(model, opt)
+    check_twins(build, calls=5)

@@ -58,6 +58,7 @@ class Slots:
 
     def __init__(self):
         self.places = {}            # id(container) -> (container, [keys], its size matters)
+        self.generators = []        # numpy Generators and RandomStates (patches.Patched)
 
     def add(self, container, key, sized=True):
         """`sized`: a key added to the container (an attribute set on an object, an item
@@ -315,6 +316,8 @@ def discover(fn, roots=()):
                 visit_in(obj, k, depth + 1, record)
         elif isinstance(obj, (types.FunctionType, types.MethodType)):
             visit_function(obj, depth + 1, record)
+        elif isinstance(obj, (np.random.Generator, np.random.RandomState)):
+            slots.generators.append(obj)        # its draws would be constants: Patched
         elif isinstance(obj, (types.ModuleType, type, np.ndarray, str, bytes, int, float)):
             return
         elif hasattr(obj, "__dict__"):

@@ -258,10 +258,33 @@ def _tracing_next(iterator, *default):
     return value
 
 
+def _state(g):
+    return g.bit_generator.state if isinstance(g, np.random.Generator) else g.get_state()
+
+
+def _same_state(a, b):
+    if type(a) is dict:
+        return type(b) is dict and a.keys() == b.keys() and all(
+            _same_state(a[k], b[k]) for k in a)
+    if type(a) is tuple:
+        return type(b) is tuple and len(a) == len(b) and all(map(_same_state, a, b))
+    if isinstance(a, np.ndarray):
+        return isinstance(b, np.ndarray) and np.array_equal(a, b)
+    return a == b
+
+
 class Patched:
-    """Context manager: numpy's makers and the default generator swapped for tracing."""
+    """Context manager: numpy's makers and the default generator swapped for tracing.
+    `generators` are numpy Generators (and RandomStates) the step reaches: one that
+    drew while tracing makes the step fall back (its draws would be constants)."""
+
+    def __init__(self, generators=()):
+        default = creation.default_generator()
+        own = (np.random.mtrand._rand, default, getattr(default, "_rng", None))
+        self.numpy_generators = [g for g in generators if all(g is not o for o in own)]
 
     def __enter__(self):
+        self.drawn = [(g, _state(g)) for g in self.numpy_generators]
         builtins.next = _tracing_next
         self.modules = _own_modules()
         proxy = RecordingNumpy()
@@ -286,6 +309,12 @@ class Patched:
 
     def __exit__(self, *exc):
         builtins.next = _next
+        rec = active()
+        if rec is not None and any(not _same_state(_state(g), st) for g, st in self.drawn):
+            rec.escape("a draw from a numpy Generator of the step's own, default_rng() or "
+                       "RandomState (at a line numpy does not tell): its values would be "
+                       "constants of the program (draw with ag.rand/ag.randn, or pass the data "
+                       "as arguments)")
         for name, original in self.exports.items():
             setattr(np, name, original)
         creation.Generator.__getattr__ = self.other_draws

@@ -272,7 +272,7 @@ class CompiledStep:
         watch.watch_schedulers(schedulers)
         prev = tracer._set_active(rec)
         try:
-            with Patched() as patched:
+            with Patched(slots.generators) as patched:
                 out = self.fn(*targs, **tkwargs)
         finally:
             tracer._set_active(prev)
