@@ -285,8 +285,10 @@ def discover(fn, roots=()):
                 found["tensors"][id(t)] = t
             for m in obj.modules():
                 for k, v in vars(m).items():
-                    if not isinstance(v, Module) and (k[0] != "_" or not isinstance(v, dict)):
-                        visit(v, depth + 1, record)     # a public dict (self.cfg) too
+                    # a public dict (self.cfg) too; not Module's own (_buffers, ...)
+                    if not isinstance(v, Module) and (k[0] != "_" or not (
+                            k in base or isinstance(v, (dict, set)))):
+                        visit(v, depth + 1, record)
         elif isinstance(obj, Optimizer):
             found["optimizers"][id(obj)] = obj
             for g in obj.param_groups:
