@@ -13,11 +13,11 @@ import autograd as ag
 import nn
 import nn.functional as F
 from nn import optim
-from nn.optim import lr_scheduler as sched
 from nn.data import DataLoader, TensorDataset
+from nn.optim import lr_scheduler as sched
 from nn.utils import NonFiniteNormError, clip_grad_norm_
 from compile_twins import (Call, assert_same, assert_same_runs, batch, check_twins, flat, mlp,
-                           run, state_of, watched)
+                           run, state_of, train_step, watched)
 
 
 def sgd_model(make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9), **kw):
@@ -197,18 +197,8 @@ def test_buffers_updated_by_hand():
     def build():
         model = _Counted()
         opt = optim.SGD(model.parameters(), lr=0.1)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
     check_twins(build)
-
-
-def train_step_of(model, opt):
-    def step(x, y):
-        opt.zero_grad()
-        loss = F.cross_entropy(model(x), y)
-        loss.backward()
-        opt.step()
-        return loss
-    return step
 
 
 def test_manual_loss_scaling_and_unscaling_the_grads():
@@ -274,7 +264,7 @@ def test_float64_model_with_float32_inputs():
     def build():
         model = mlp().double()
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        step = train_step_of(model, opt)
+        step = train_step(model, opt)
         return (lambda x, y: step(x.double(), y)), watched(model, opt)
     check_twins(build)
 
@@ -282,7 +272,7 @@ def test_float64_model_with_float32_inputs():
 def test_labels_int32_then_int64():
     def build():
         model, opt = sgd_model()
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
         x, y = batch(i)
@@ -297,7 +287,7 @@ def test_inputs_that_are_views_of_a_reused_buffer():
 
     def build():
         model, opt = sgd_model()
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
         x, y = batch(i)
@@ -310,7 +300,7 @@ def test_inputs_that_are_views_of_a_reused_buffer():
 def test_transposed_view_input():
     def build():
         model, opt = sgd_model()
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
         x, y = batch(i)
@@ -344,7 +334,7 @@ def test_a_non_finite_input_on_one_step(value):
 def test_huge_inputs_to_layer_norm_on_one_step():
     def build():
         model, opt = sgd_model(extra=(nn.LayerNorm(16),))
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
         x, y = batch(i)
@@ -459,22 +449,6 @@ def test_lr_written_into_the_groups_by_the_step():
                 replays=5)
 
 
-def test_lr_overridden_by_the_step_after_a_change_between_calls():
-    def build():
-        model, opt = sgd_model(lambda p: optim.SGD(p, lr=0.1))
-
-        def step(x, y):
-            opt.param_groups[0]["lr"] = 0.01
-            opt.zero_grad()
-            F.cross_entropy(model(x), y).backward()
-            opt.step()
-        return step, watched(model, opt)
-
-    def between(i, env):
-        env["opts"][0].param_groups[0]["lr"] = 0.5
-    check_twins(build, between=between)
-
-
 def test_noise_added_to_the_gradients():
     def build():
         model, opt = sgd_model()
@@ -528,7 +502,7 @@ def test_a_scalar_parameter_and_a_frozen_one_in_the_optimizer():
     def build():
         model = Temp()
         opt = optim.Adam(model.parameters(), lr=1e-2, weight_decay=1e-3)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
     check_twins(build)
 
 
@@ -553,14 +527,8 @@ def test_backward_inputs_and_grad_allow_unused():
 def test_loss_in_float64_of_a_float32_model():
     def build():
         model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x).double(), y, label_smoothing=0.1)
-            loss.backward()
-            opt.step()
-            return loss
-        return step, watched(model, opt)
+        loss_fn = lambda z, y: F.cross_entropy(z.double(), y, label_smoothing=0.1)  # noqa: E731
+        return train_step(model, opt, loss_fn=loss_fn), watched(model, opt)
     check_twins(build)
 
 
@@ -584,7 +552,7 @@ def test_manual_sgd_with_tensor_methods():
 def test_a_numpy_array_argument():
     def build():
         model, opt = sgd_model()
-        step = train_step_of(model, opt)
+        step = train_step(model, opt)
         return (lambda x, y: step(ag.tensor(x), ag.tensor(y))), watched(model, opt)
     check_twins(build, args=lambda i, env: tuple(t.data for t in batch(i)), warns="not hashable")
 
@@ -630,7 +598,7 @@ def test_python_state_the_step_rebinds(how):
     def build():
         model = _Carried(how)
         opt = optim.Adam(model.parameters(), lr=1e-2)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
     check_twins(build)
 
 
@@ -682,7 +650,7 @@ def test_queue_written_at_a_tensor_pointer():
     def build():
         model = Queue()
         opt = optim.SGD(model.parameters(), lr=0.1)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
     check_twins(build, args=lambda i, env: (batch(i)[0], batch(i)[1] * 4))
 
 
@@ -792,7 +760,7 @@ def test_loss_weights_written_in_place_and_replaced_between_calls():
 def test_an_empty_batch_on_some_calls():
     def build():
         model, opt = sgd_model()
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
     check_twins(build, args=lambda i, env: batch(i, b=0 if i in (3, 4, 5) else 8), calls=8,
                 replays=2)
 
@@ -819,7 +787,7 @@ def test_an_input_of_the_wrong_dtype_on_one_call_raises_the_eager_error():
     def build():
         model = mlp().double()
         opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
         x, y = batch(i)
@@ -888,7 +856,7 @@ def test_an_activation_cached_in_an_attribute_by_the_step():
     def build():
         model = Cached()
         opt = optim.SGD(model.parameters(), lr=0.1)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
     eager, compiled = run(build, False), run(build, True)
     assert_same_runs(eager, compiled, replays=5)
     want, got = (r.env["models"][0].last.data for r in (eager, compiled))
@@ -904,13 +872,7 @@ def test_groups_without_decay_on_biases_and_a_lambda_per_group():
         opt = optim.AdamW([{"params": matrices, "weight_decay": 0.1},
                            {"params": rest, "weight_decay": 0.0, "lr": 3e-3}], lr=1e-2)
         schedule = sched.LambdaLR(opt, [lambda e: 0.9 ** e, lambda e: 1 / (1 + e)])
-        step = train_step_of(model, opt)
-
-        def stepped(x, y):
-            loss = step(x, y)
-            schedule.step()
-            return loss
-        return stepped, watched(model, opt)
+        return train_step(model, opt, scheduler=schedule), watched(model, opt)
     check_twins(build, calls=9)
 
 
@@ -918,7 +880,7 @@ def test_groups_without_decay_on_biases_and_a_lambda_per_group():
 def test_optimizer_state_reset_by_the_user(change):
     def build():
         model, opt = sgd_model(lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True))
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def between(i, env):
         if i == 4:
@@ -939,7 +901,7 @@ def test_a_group_params_list_changed_in_place(change):
     def build():
         model = mlp()
         opt = optim.SGD(list(model[2].parameters()), lr=0.1, momentum=0.9)
-        return train_step_of(model, opt), watched(model, opt)
+        return train_step(model, opt), watched(model, opt)
 
     def between(i, env):
         params = env["opts"][0].param_groups[0]["params"]
@@ -960,7 +922,7 @@ def test_a_group_params_list_changed_in_place(change):
 def test_a_gradient_kept_by_the_user_from_an_earlier_call():
     def build():
         model, opt = sgd_model()
-        return train_step_of(model, opt), watched(model, opt, kept=[])
+        return train_step(model, opt), watched(model, opt, kept=[])
 
     def between(i, env):
         env["kept"].append(env["models"][0][0].weight.grad)
