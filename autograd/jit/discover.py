@@ -97,8 +97,7 @@ class Values:
             if k is _CELL:
                 read = f"{check.name(c)}.cell_contents"
             else:
-                key = repr(k) if type(k) in (str, int) else check.name(k)
-                read = f"{check.name(c)}[{key}]"
+                read = _item(check, c, k)
             if _is_scalar(v):
                 conds.append(f"(w := {read}) is {check.name(v)} or _equal(w, {check.name(v)})")
             else:
@@ -158,6 +157,11 @@ def _attr(check, obj, attr):
     if attr in getattr(obj, "__dict__", ()) and not hasattr(type(obj), attr):
         return f"{check.name(vars(obj))}[{attr!r}]"
     return f"{check.name(obj)}.{attr}"
+
+
+def _item(check, container, key):
+    """The expression reading `container[key]`."""
+    return f"{check.name(container)}[{repr(key) if type(key) in (str, int) else check.name(key)}]"
 
 
 def _has_hooks(meta):
@@ -414,6 +418,7 @@ class State:
         self.inlined = ()       # (inline, args, kwargs, key): calls replayed as numpy
         self.slots = ()         # (container, key, value) those calls' records name
         self.values = None      # Slots.snapshot(): Python values the program assumes
+        self.reads = ()         # (dict, key, value) read from optimizers' dicts, schedulers
         self.modules = modules
 
     def __setattr__(self, name, value):
@@ -450,6 +455,10 @@ class State:
         if self.values is not None:
             check.guarded(self.values.emit(check), "a Python value the step reads changed",
                           missing)
+        check.guarded([f"(w := {_item(check, d, k)}) is {name(v)} or _equal(w, {name(v)})"
+                       for d, k, v in self.reads],
+                      "an optimizer's (param group, state, defaults) or scheduler's value the "
+                      "step reads changed", missing)
         for o, state, groups, params in self.opts:
             o, g = name(o), name(groups)
             check.add([f"{o}.state is {name(state)}", f"{o}.param_groups is {g}",

@@ -34,8 +34,7 @@ _REPLAYED, _TRACE, _CHECK, _EAGER = "replayed", "trace", "check", "eager"
 
 
 class _Entry:
-    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "reads",
-                 "lasting")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "lasting")
 
 
 class CompiledStep:
@@ -115,9 +114,6 @@ class CompiledStep:
         if type(entry) is str:
             return _EAGER, None
         stale = entry.state.stale() if entry is not None else self.dropped.pop(key, None)
-        if stale is None and entry is not None and not watch.still(entry.reads):
-            stale = ("an optimizer's (param group, state, defaults) or scheduler's value the "
-                     "step reads changed")
         if entry is not None and stale is None:
             if not entry.lasting.isdisjoint(owners) or 0 in owners:
                 shared = aliasing.touches(arrays, entry.lasting)
@@ -127,21 +123,14 @@ class CompiledStep:
             entry.state.prepare()
             if entry.checks:
                 entry.checks -= 1
-                return self._checked_replay(entry, arrays)
+                return self._checked_replay(key, entry, arrays)
             failed = entry.program.run(arrays)
             if failed is None:
                 self.replays += 1
                 if entry.after is not None:
                     entry.after(args, kwargs)
                 return _REPLAYED, entry.rebuild()
-            # a guard failed: this step runs eagerly; retrace next time, unless the same
-            # check failed before (a value that changes from step to step)
-            del self.programs[key]
-            if failed in self.failed_guards:
-                self._eager(key, f"the value read at {failed} changes from step to step")
-            self.failed_guards.add(failed)
-            self.dropped[key] = f"a guard failed (the value read at {failed})"
-            return _EAGER, None
+            return self._guard_failed(key, failed)
         if self.traces >= self.max_programs:
             self._eager(key, f"more than max_programs={self.max_programs} traces: "
                              f"{self._why_traced()}")
@@ -150,6 +139,17 @@ class CompiledStep:
         cause = self.cause[key] = stale or _NEW
         self.causes[cause] = self.causes.get(cause, 0) + 1
         return _TRACE, key
+
+    def _guard_failed(self, key, failed):
+        """Under the lock: a guard of `key`'s program failed (the value read at `failed`).
+        This step runs eagerly; the next call traces again, unless the same check failed
+        before (a value that changes from step to step: eager for good)."""
+        self.programs.pop(key, None)
+        if failed in self.failed_guards:
+            self._eager(key, f"the value read at {failed} changes from step to step")
+        self.failed_guards.add(failed)
+        self.dropped[key] = f"a guard failed (the value read at {failed})"
+        return _EAGER, None
 
     def _not_traced(self, key):
         """Under the lock: the trace of `key` just counted is not kept (it did not run, or
@@ -171,13 +171,14 @@ class CompiledStep:
                      + "; ".join(f"{n} after {c}" for n, c in again) + ")")
         return text
 
-    def _checked_replay(self, entry, arrays):
+    def _checked_replay(self, key, entry, arrays):
         """check=k, under the lock: the replay, its state, and the state before it put
-        back (the eager step runs after, outside the lock: _checked)."""
+        back (the eager step runs after, outside the lock: _checked). A failed guard is
+        handled as in a replay (guards run before the program writes anything)."""
         before = checking.snapshot(*entry.watched)
         failed = entry.program.run(arrays)
-        if failed is not None:                  # a guard: the eager step is the answer
-            return _EAGER, None
+        if failed is not None:
+            return self._guard_failed(key, failed)
         self.replays += 1
         result = entry.rebuild()
         replayed = checking.snapshot(*entry.watched)
@@ -338,6 +339,7 @@ class CompiledStep:
                                 outs, contiguous, rec.undefined.values())
         entry.state = state
         state.values = slots.snapshot()    # the Python values the step sees, as the trace left them
+        state.reads = reads
         state.inlined = rec.inlined
         state.slots = tuple(_state_slots(optimizers))
         # the .grad a leaf has on entry is read (accumulated into) unless the step's
@@ -348,7 +350,6 @@ class CompiledStep:
         entry.lasting = lasting
         entry.checks = self.check
         entry.after = after
-        entry.reads = reads
         if spec == ("T",):                       # one tensor returned (the loss)
             out0 = outs[0]
             entry.rebuild = lambda: _wrap(out0.copy(), None)
@@ -498,7 +499,8 @@ def _signature(args, kwargs):
     e = engine.current()
     parts, arrays, owners = [e.grad_enabled, e.inference, e.anomaly,
                              e.backward_rules is None, get_default_dtype()], [], []
-    for a in args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args:
+    given = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
+    for a in given:
         if isinstance(a, Tensor):
             d = a.data
             arrays.append(d)
@@ -516,9 +518,7 @@ def _signature(args, kwargs):
         parts.append(tuple(sorted(kwargs)))
     n = len(owners)
     if n > 1 and ((owners[0] == owners[1] if n == 2 else len(set(owners)) < n) or 0 in owners):
-        tensors = [a for a in args + tuple(kwargs[k] for k in sorted(kwargs))
-                   if isinstance(a, Tensor)]
-        shared = aliasing.pattern(tensors, arrays)
+        shared = aliasing.pattern([a for a in given if isinstance(a, Tensor)], arrays)
         if shared is not None:
             parts.append((_SHARED, shared))
     return tuple(parts), arrays, owners

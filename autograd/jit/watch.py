@@ -250,11 +250,3 @@ def unwatch_schedulers(schedulers):
         reads += [(vars(s), k, v) for k, v in _READS.pop(id(s), {}).items()]
     return tuple(reads)
 
-
-def still(reads):
-    """True if each group holds the values a program's step read from it."""
-    for g, key, value in reads:
-        now = g.get(key, still)
-        if now is not value and (type(now) is not type(value) or now != value):
-            return False
-    return True
