@@ -1,10 +1,16 @@
 """ag.compile's per-call decisions (step.py, discover.State): one generated check per
 program covers everything it assumes, a failed guard is handled the same way in checked
 and plain replays."""
+import collections
+
+import numpy as np
 import pytest
 
 import autograd as ag
-from compile_twins import batch, check_twins
+import nn.functional as F
+from compile_twins import batch, check_twins, mlp, watched
+from nn import optim
+from nn.data import DataLoader, TensorDataset
 from test_compile_adversarial import basic
 from test_compile_audit import _reads_lr, _reads_the_scheduler
 from test_compile_fallbacks import _labels_alternating, _one_hot_guard
@@ -58,3 +64,120 @@ def test_a_guard_failing_in_checked_calls_is_handled_as_in_replays():
                     args=lambda i, env: _labels_alternating(i),
                     warns=r"read at functional\.py:\d+ changes from step to step")
     assert f.traces == 2 and f.replays == 0
+
+
+# --- tensors in tuples, lists and dicts: inputs, keyed by structure ----------------------
+Pair = collections.namedtuple("Pair", "x y")
+
+PACKS = {
+    "list": lambda x, y: ([x, y],),                 # what a DataLoader gives
+    "tuple": lambda x, y: ((x, y),),
+    "dict": lambda x, y: ({"x": x, "y": y},),
+    "namedtuple": lambda x, y: (Pair(x, y),),
+    "nested": lambda x, y: (((x,), [y], 3),),
+}
+
+
+def _unpack(batch):
+    if isinstance(batch, dict):
+        return batch["x"], batch["y"]
+    if type(batch) is tuple and type(batch[0]) is tuple:
+        return batch[0][0], batch[1][0]
+    return batch[0], batch[1]
+
+
+def _batch_step():
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+
+    def step(batch, scale=1.0):
+        x, y = _unpack(batch)
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x) * scale, y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step, watched(model, opt)
+
+
+@pytest.mark.parametrize("pack", sorted(PACKS))
+def test_tensors_in_containers_are_inputs(pack):
+    """step((x, y)) traced on every call (the tensors were part of the key, by identity)
+    up to max_programs, and step([x, y]) ran eagerly (unhashable); now their tensors are
+    inputs and every call after the trace replays, bit for bit with eager."""
+    f = check_twins(_batch_step, args=lambda i, env: PACKS[pack](*batch(i)))
+    assert f.traces == 1
+
+
+def test_a_dataloader_loop_replays():
+    """for batch in loader: step(batch) (a list [x, y] per batch), twice over the data:
+    one trace, bit for bit with eager; the final short batch is one more signature."""
+    rng = np.random.default_rng(5)
+    data = TensorDataset(ag.tensor(rng.standard_normal((44, 12)).astype(np.float32)),
+                         ag.tensor(rng.integers(0, 5, 44)))
+    batches = list(DataLoader(data, batch_size=8, shuffle=True, seed=1)) * 2
+    assert type(batches[0]) is list and len(batches[-1][0]) == 4
+    f = check_twins(_batch_step, calls=len(batches), args=lambda i, env: (batches[i],),
+                    replays=len(batches) - 4)
+    assert f.traces == 2, f.traces
+
+
+def test_containers_are_keyed_by_structure_shape_and_values():
+    ag.manual_seed(0)
+    step, _ = _batch_step()
+    f = ag.compile(step)
+    x, y = batch(0)
+    calls = [((x, y),),             # the warm-up
+             ((x, y),), ([x, y],), ((x, y),), ((x, y), 0.5), (batch(1, b=4),),
+             ({"x": x, "y": y},), ({"y": y, "x": x},), ((x, y),), ([x, y],)]
+    for a in calls:
+        f(*a)
+    # traced: tuple, list, scale 0.5, a batch of 4, dict, dict in another order
+    assert (f.traces, f.replays) == (6, 3), (f.traces, f.replays)
+
+
+def test_a_step_writing_into_a_tensor_in_a_container():
+    """The caller's tensor inside the tuple gets the step's in-place write, as in eager."""
+    def step(pair):
+        x, y = pair
+        x.mul_(2)
+        return (x * y).sum()
+    outs = []
+    for compiled in (False, True):
+        f = ag.compile(step) if compiled else step
+        x, y = ag.tensor(np.arange(4.0)), ag.tensor(np.full(4, 0.5))
+        got = [f((x, y)).data.copy() for _ in range(4)]
+        outs.append((got, x.data.copy()))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    assert f.replays == 2
+
+
+def test_a_tensor_in_a_container_is_not_state():
+    """The tensors of a container argument are inputs, not the step's state found by
+    discovery: a new batch is not 'a tensor's array was replaced'."""
+    ag.manual_seed(0)
+    step, _ = _batch_step()
+    f = ag.compile(step)
+    for i in range(4):
+        f(batch(i))
+    (entry,) = f.programs.values()
+    assert entry.state.stale() is None
+    assert all(t.data.shape != (8, 12) for t, _ in entry.state.arrays)
+
+
+def test_tensors_sharing_memory_in_a_container():
+    """Two views of one array in a tuple share memory in the replay as in eager."""
+    def step(pair):
+        a, b = pair
+        a.add_(1)
+        return (b * 2).sum()
+    outs = []
+    for compiled in (False, True):
+        f = ag.compile(step) if compiled else step
+        base = ag.tensor(np.arange(6.0))
+        got = [f((base[:4], base[2:])).data.copy() for _ in range(4)]
+        outs.append((got, base.data.copy()))
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])
+    np.testing.assert_array_equal(outs[0][1], outs[1][1])
+    assert f.replays == 2

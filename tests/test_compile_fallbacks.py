@@ -65,7 +65,7 @@ def _construct(name):
         return step, (lambda i: batch(i, b=4 + i)), {"max_programs": 2}, \
             "more than max_programs=2 traces: 2 programs: 2 input signatures"
     if name == "unhashable":
-        return (lambda x, y, names: step(x, y)), (lambda i: batch(i) + (["a"],)), {}, \
+        return (lambda x, y, names: step(x, y)), (lambda i: batch(i) + ({"a"},)), {}, \
             "an argument that is not hashable"
     if name == "guard_after_update":
         return _after_step(model, opt), plain, {}, r"a value check at losses\.py:\d+ after"

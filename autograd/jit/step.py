@@ -6,11 +6,10 @@ import warnings
 
 import numpy as np
 
-from .. import creation, versions
+from .. import versions
 from ..graph import _wrap
-from .. import state as engine
-from ..tensor import Tensor, get_default_dtype
-from . import aliasing, check as checking, tracer, watch
+from ..tensor import Tensor
+from . import aliasing, arguments, check as checking, tracer, watch
 from .discover import State, discover
 from .patches import Patched
 from .program import Program, check_order
@@ -39,7 +38,7 @@ class _Entry:
 
 class CompiledStep:
     """A compiled step. One program per input signature (each tensor argument's shape
-    and dtype, the other arguments' values), at most `max_programs` traces in all, then
+    and dtype, in tuples, lists and dicts too; the other arguments' values), at most `max_programs` traces in all, then
     eager with a warning that counts them by cause. A program is retraced when a
     tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module
     switches train/eval mode, an optimizer's state or groups are replaced, or one of its
@@ -101,7 +100,7 @@ class CompiledStep:
         self.calls += 1
         if self.calls <= self.warmup:
             return _EAGER, None
-        key, arrays, owners = _signature(args, kwargs)
+        key, arrays, owners = arguments.signature(args, kwargs)
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
@@ -210,17 +209,16 @@ class CompiledStep:
 
     def _trace(self, key, args, kwargs):
         tensors, modules, optimizers, schedulers, slots = discover(
-            self.fn, [a for a in args + tuple(kwargs.values()) if not isinstance(a, Tensor)])
+            self.fn, arguments.others(args, kwargs))
         hooked = _hooked(tensors, modules)
         if hooked is not None:
             self._eager(key, hooked)
             return self.fn(*args, **kwargs)
         lasting = aliasing.lasting(tensors, optimizers)
-        given = [a for a in args + tuple(kwargs[k] for k in sorted(kwargs))
-                 if isinstance(a, Tensor)]
+        given = arguments.tensors(args, kwargs)
         given_arrays = [t.data for t in given]
         last = key[-1]
-        shared = last[1] if type(last) is tuple and last and last[0] is _SHARED else None
+        shared = last[1] if type(last) is tuple and last and last[0] is arguments.SHARED else None
         touching = aliasing.touches(given_arrays, lasting)
         if type(shared) is str or touching is not None:
             # arguments sharing memory in a way a trace cannot lay out (a program of this
@@ -239,8 +237,6 @@ class CompiledStep:
         inputs, contiguous, same = [], [], {}
 
         def as_input(a):
-            if not isinstance(a, Tensor):
-                return a
             view = views[len(inputs)] if views is not None else None
             if view is None:
                 buf = np.array(a.data, order="C", copy=True)
@@ -255,8 +251,9 @@ class CompiledStep:
                 same[id(a)] = _wrap(traced(buf), a._node)
             return same[id(a)]
 
-        targs = [as_input(a) for a in args]
-        tkwargs = {k: as_input(kwargs[k]) for k in sorted(kwargs)}   # _signature's order
+        targs = [arguments.substitute(a, as_input) for a in args]
+        tkwargs = {k: arguments.substitute(kwargs[k], as_input)       # signature's order
+                   for k in sorted(kwargs)}
         leaves = [t for t in tensors if t.requires_grad and t.is_leaf]
         entry_grads = [(t, t.grad, None if t.grad is None else t.grad.data) for t in leaves]
         rec.sync = lambda: tuple((t, t.grad, None if t.grad is None else plain(t.grad.data))
@@ -319,9 +316,7 @@ class CompiledStep:
                   "numpy's global random generator used" if _changed(np.random.get_state(), np_state)
                   else "Python's random module used" if random.getstate() != py_state
                   else "the default generator reseeded inside the step" if patched.reseeded
-                  else "an input that requires grad" if any(
-                      isinstance(a, Tensor) and a.requires_grad
-                      for a in list(args) + list(kwargs.values()))
+                  else "an input that requires grad" if any(t.requires_grad for t in given)
                   else _returns_a_number(spec) or check_order(rec.code))
         if reason is not None:
             self._eager(key, reason)
@@ -433,8 +428,7 @@ def _after(inputs, written, marks):
         return None
 
     def after(args, kwargs, trace=False):
-        given = [a for a in args + tuple(kwargs[k] for k in sorted(kwargs))
-                 if isinstance(a, Tensor)]
+        given = arguments.tensors(args, kwargs)
         for i in written:
             t = given[i]
             if isinstance(t.data, np.ndarray):
@@ -486,48 +480,6 @@ def _pairs(binding):
 
 def _changed(a, b):
     return a[0] != b[0] or not np.array_equal(a[1], b[1]) or a[2:] != b[2:]
-
-
-def _signature(args, kwargs):
-    """(the key of a call's program, its tensor arguments' arrays in program order, the
-    ids of the arrays owning their memory, 0 where it is reached through another
-    object): a tensor stands for its shape, dtype and strides, anything else for its
-    value (key None if unhashable); this thread's grad, inference and anomaly modes,
-    whether an override_backward() is active and the default dtype are part of the key,
-    and so is how the tensor arguments share memory, if two have one owner or one has
-    an owner of another kind (aliasing.pattern measures them)."""
-    e = engine.current()
-    parts, arrays, owners = [e.grad_enabled, e.inference, e.anomaly,
-                             e.backward_rules is None, get_default_dtype()], [], []
-    given = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
-    for a in given:
-        if isinstance(a, Tensor):
-            d = a.data
-            arrays.append(d)
-            parts.append((d.shape, d.dtype, d.strides))
-            b = d.base          # numpy collapses chains of views onto the owning array
-            owners.append(id(d) if b is None else id(b) if type(b) is _ndarray and
-                          b.base is None else 0)    # 0: np.frombuffer, as_strided, memmap...
-        else:
-            try:
-                hash(a)
-            except TypeError:
-                return None, arrays, None
-            parts.append((type(a), a))
-    if kwargs:
-        parts.append(tuple(sorted(kwargs)))
-    n = len(owners)
-    if n > 1 and ((owners[0] == owners[1] if n == 2 else len(set(owners)) < n) or 0 in owners):
-        shared = aliasing.pattern([a for a in given if isinstance(a, Tensor)], arrays)
-        if shared is not None:
-            parts.append((_SHARED, shared))
-    return tuple(parts), arrays, owners
-
-
-_ndarray = np.ndarray
-
-
-_SHARED = object()        # marks the key's last part: how the tensor arguments share memory
 
 
 def _flatten(out):

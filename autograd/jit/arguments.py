@@ -1,0 +1,158 @@
+"""A compiled step's arguments: the key that chooses its program, and the tensors that are
+the program's inputs.
+
+A tensor argument is an input, keyed by its shape, dtype and strides; so is a tensor
+inside a tuple, a list, a named tuple or a dict (a DataLoader's batch, ``step((x, y))``),
+keyed by the container's type, length (a dict's keys, in order) and the same for each
+item. Anything else is keyed by its value (and must be hashable). The inputs are the
+tensors in the order of the arguments, then of the keywords by name, each container's
+items in order.
+"""
+import numpy as np
+
+from .. import state as engine
+from ..tensor import Tensor, get_default_dtype
+from . import aliasing
+
+SHARED = object()         # marks the key's last part: how the tensor arguments share memory
+DEPTH = 6                 # containers nested deeper than this are keyed by value
+
+_ndarray = np.ndarray
+
+
+def _kind(a):
+    """list, dict or tuple for a container whose tensors are inputs, else None."""
+    t = type(a)
+    if t is list or t is dict or t is tuple:
+        return t
+    if isinstance(a, tuple) and hasattr(t, "_fields"):      # a named tuple
+        return tuple
+    return None
+
+
+def signature(args, kwargs):
+    """(the key of a call's program, its tensor arguments' arrays in program order, the
+    ids of the arrays owning their memory, 0 where it is reached through another
+    object): a tensor stands for its shape, dtype and strides, a tuple, list or dict for
+    its structure, anything else for its value (key None if unhashable); this thread's
+    grad, inference and anomaly modes, whether an override_backward() is active and the
+    default dtype are part of the key, and so is how the tensor arguments share memory,
+    if two have one owner or one has an owner of another kind (aliasing.pattern)."""
+    e = engine.current()
+    parts, arrays, owners = [e.grad_enabled, e.inference, e.anomaly,
+                             e.backward_rules is None, get_default_dtype()], [], []
+    given = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args
+    nested = False
+    for a in given:
+        if isinstance(a, Tensor):
+            d = a.data
+            arrays.append(d)
+            parts.append((d.shape, d.dtype, d.strides))
+            b = d.base          # numpy collapses chains of views onto the owning array
+            owners.append(id(d) if b is None else id(b) if type(b) is _ndarray and
+                          b.base is None else 0)    # 0: np.frombuffer, as_strided, memmap...
+        elif _kind(a) is not None:
+            part = _structure(a, arrays, owners, 0)
+            if part is None:
+                return None, arrays, None
+            parts.append(part)
+            nested = True
+        else:
+            try:
+                hash(a)
+            except TypeError:
+                return None, arrays, None
+            parts.append((type(a), a))
+    if kwargs:
+        parts.append(tuple(sorted(kwargs)))
+    n = len(owners)
+    if n > 1 and ((owners[0] == owners[1] if n == 2 else len(set(owners)) < n) or 0 in owners):
+        shared = aliasing.pattern(_tensors(given) if nested else
+                                  [a for a in given if isinstance(a, Tensor)], arrays)
+        if shared is not None:
+            parts.append((SHARED, shared))
+    return tuple(parts), arrays, owners
+
+
+def _structure(a, arrays, owners, depth):
+    """The key part of argument `a` (signature's, inside containers), None if a value in
+    it is not hashable; its tensors' arrays and owners appended."""
+    if isinstance(a, Tensor):
+        d = a.data
+        arrays.append(d)
+        b = d.base
+        owners.append(id(d) if b is None else id(b) if type(b) is _ndarray and
+                      b.base is None else 0)
+        return (d.shape, d.dtype, d.strides)
+    kind = _kind(a) if depth < DEPTH else None
+    if kind is dict:
+        items = []
+        for k, v in a.items():
+            part = _structure(v, arrays, owners, depth + 1)
+            if part is None:
+                return None
+            items.append((type(k), k, part))
+        return (dict, tuple(items))
+    if kind is not None:
+        items = []
+        for v in a:
+            part = _structure(v, arrays, owners, depth + 1)
+            if part is None:
+                return None
+            items.append(part)
+        return (type(a), tuple(items))
+    try:
+        hash(a)
+    except TypeError:
+        return None
+    return (type(a), a)
+
+
+def _tensors(given, out=None, depth=0):
+    out = [] if out is None else out
+    for a in given:
+        if isinstance(a, Tensor):
+            out.append(a)
+        else:
+            kind = _kind(a) if depth < DEPTH else None
+            if kind is not None:
+                _tensors(a.values() if kind is dict else a, out, depth + 1)
+    return out
+
+
+def tensors(args, kwargs):
+    """The tensor arguments in program order (signature's arrays are their data)."""
+    return _tensors(args + tuple(kwargs[k] for k in sorted(kwargs)))
+
+
+def others(args, kwargs):
+    """The arguments that are not tensors, those in containers included: where the
+    step's state may be found too (discover's roots)."""
+    out = []
+
+    def walk(a, depth):
+        kind = _kind(a) if depth < DEPTH else None
+        if kind is not None:
+            for v in (a.values() if kind is dict else a):
+                walk(v, depth + 1)
+        elif not isinstance(a, Tensor):
+            out.append(a)
+    for a in args + tuple(kwargs.values()):
+        walk(a, 0)
+    return out
+
+
+def substitute(a, f, depth=0):
+    """Argument `a` with each tensor `t` in it (in program order) replaced by f(t), its
+    containers rebuilt (the same types)."""
+    if isinstance(a, Tensor):
+        return f(a)
+    kind = _kind(a) if depth < DEPTH else None
+    if kind is None:
+        return a
+    if kind is dict:
+        return {k: substitute(v, f, depth + 1) for k, v in a.items()}
+    items = [substitute(v, f, depth + 1) for v in a]
+    if kind is list:
+        return items
+    return type(a)(*items) if type(a) is not tuple else tuple(items)
