@@ -2,14 +2,18 @@
 program covers everything it assumes, a failed guard is handled the same way in checked
 and plain replays."""
 import collections
+import re
 
 import numpy as np
 import pytest
 
 import autograd as ag
 import nn.functional as F
+from autograd.jit import Escape
+from autograd.jit.step import RETRACES
 from compile_twins import batch, check_twins, mlp, watched
 from nn import optim
+from nn.optim import lr_scheduler as sched
 from nn.data import DataLoader, TensorDataset
 from test_compile_adversarial import basic
 from test_compile_audit import _reads_lr, _reads_the_scheduler
@@ -181,3 +185,100 @@ def test_tensors_sharing_memory_in_a_container():
     np.testing.assert_array_equal(outs[0][0], outs[1][0])
     np.testing.assert_array_equal(outs[0][1], outs[1][1])
     assert f.replays == 2
+
+
+# --- a value read by the step that changes on every call ---------------------------------
+def _line(marker):
+    """'test_compile_calls.py:N' of the line of this file holding `marker`."""
+    with open(__file__) as f:
+        n = next(i for i, line in enumerate(f, 1) if marker in line and "_line(" not in line)
+    return f"test_compile_calls.py:{n}"
+
+
+def _reads_lr_every_call():
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    s = sched.ExponentialLR(opt, 0.9)
+
+    def step(x, y):
+        opt.zero_grad()
+        lr = opt.param_groups[0]["lr"]          # the read
+        loss = F.cross_entropy(model(x), y) * (1 + lr)
+        loss.backward()
+        opt.step()
+        s.step()
+        return loss
+    return step, watched(model, opt)
+
+
+def test_a_value_changing_on_every_call_names_itself_and_stops_retracing():
+    """An lr the step reads, under ExponentialLR: retraced on every call until
+    max_programs, with a warning naming only the count; now RETRACES retraces in a row,
+    then eager with a warning naming the value and the line that reads it."""
+    where = re.escape(_line("# the read"))
+    f = check_twins(_reads_lr_every_call, calls=9,
+                    warns=rf"SGD\.param_groups\[0\]\['lr'\] read at {where} changed on every "
+                          rf"call \(4 in a row\).*tensor argument")
+    assert f.traces == 1 + RETRACES and f.replays == 0
+
+
+def test_a_value_changing_on_every_call_raises_under_strict():
+    ag.manual_seed(0)
+    step, env = _reads_lr_every_call()
+    f = ag.compile(step, strict=True)
+    params = list(env["models"][0].parameters())
+    with pytest.raises(Escape, match=r"param_groups\[0\]\['lr'\] read at .* changed on every"):
+        for i in range(9):
+            before = [p.data.copy() for p in params]
+            f(*batch(i))
+    assert f.traces == 1 + RETRACES and i == 1 + 1 + RETRACES
+    assert all(np.array_equal(p.data, b) for p, b in zip(params, before))
+
+
+def test_the_retrace_reason_names_the_value():
+    """A schedule that changes the lr every other call: never RETRACES in a row (the
+    step replays in between), so it runs to max_programs, whose warning names the value."""
+    ag.manual_seed(0)
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.5, momentum=0.9)
+    s = sched.StepLR(opt, 2, gamma=0.5)
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y) * (1 + opt.param_groups[0]["lr"])  # read 2
+        loss.backward()
+        opt.step()
+        s.step()
+        return loss
+    f = ag.compile(step, max_programs=3)
+    with pytest.warns(UserWarning) as record:
+        for i in range(10):
+            f(*batch(i))
+    (message,) = [str(w.message) for w in record]
+    assert (f"3 programs: 1 input signature, 2 retraces (2 after {READ}: "
+            f"SGD.param_groups[0]['lr'] read at {_line('# read 2')})") in message, message
+    assert f.replays > 0
+
+
+SCALE = [1.0]
+
+
+def test_a_global_changing_on_every_call_is_named():
+    """A Python value in the step's globals, changed by the user between calls."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x) * SCALE[0], y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+
+    def between(i, env):
+        SCALE[0] = 1.0 + i / 10
+    f = check_twins(build, calls=8, between=between,
+                    warns=r"item 0 of a list changed on every call \(4 in a row\)")
+    assert f.traces == 1 + RETRACES

@@ -59,6 +59,7 @@ class Slots:
     def __init__(self):
         self.places = {}            # id(container) -> (container, [keys], its size matters)
         self.generators = []        # numpy Generators and RandomStates (patches.Patched)
+        self.names = {}             # id(cell) -> its variable's name, id(module's dict) -> class
 
     def add(self, container, key, sized=True):
         """`sized`: a key added to the container (an attribute set on an object, an item
@@ -70,14 +71,15 @@ class Slots:
 
     def snapshot(self):
         """A ``Values``: what the places hold now."""
-        return Values(self.places.values())
+        return Values(self.places.values(), self.names)
 
 
 class Values:
     """The values at some places and the sizes of their containers, as the trace left
     them; ``emit`` writes the test that they still hold into a generated check."""
 
-    def __init__(self, places):
+    def __init__(self, places, names):
+        self.names = names
         self.items, self.sizes = [], []     # (container, key, value), (container, size)
         for c, keys, sized in places:
             if c is _CELLS:
@@ -104,9 +106,61 @@ class Values:
                 conds.append(f"{read} is {check.name(v)}")
         return conds
 
+    def changed(self):
+        """What changed, named ('the global 'scale' of train'), for a retrace's reason."""
+        for c, n in self.sizes:
+            if len(c) != n:
+                return f"the keys of {self._name(c, None)}"
+        for c, k, v in self.items:
+            try:
+                now = _read(c, k)
+            except (KeyError, IndexError, ValueError):
+                return self._name(c, k)
+            if now is not v and not (_is_scalar(v) and _equal(now, v)):
+                return self._name(c, k)
+        return None
+
+    def _name(self, c, k):
+        name = self.names.get(id(c))
+        if k is _CELL:
+            return f"the closure variable {name!r}" if name else "a closure variable"
+        if name is not None:
+            return f"{name}.{k}" if type(k) is str else f"an item of {name}"
+        if type(c) is dict and "__builtins__" in c:
+            return f"the global {k!r} of {c.get('__name__')}" if k is not None else "a module"
+        return f"item {k!r} of a {type(c).__name__}" if k is not None else f"a {type(c).__name__}"
+
 
 def _equal(a, b):
     return type(a) is type(b) and a == b
+
+
+READ_CHANGED = ("an optimizer's (param group, state, defaults) or scheduler's value the step "
+                "reads changed")
+VALUE_CHANGED = "a Python value the step reads changed"
+
+
+def _changed_read(reads):
+    """The reason a param group's or scheduler's value (``State.reads``) fails: which."""
+    for d, k, v, what in reads:
+        now = d.get(k, _changed_read)
+        if now is not v and not _equal(now, v):
+            return f"{READ_CHANGED}: {what}"
+    return READ_CHANGED
+
+
+def _changed_value(values):
+    what = values.changed()
+    return VALUE_CHANGED if what is None else f"{VALUE_CHANGED}: {what}"
+
+
+def changed_value(reason):
+    """The value named by a retrace's `reason` if a value the step reads changed (what a
+    step reading a value that changes on every call retraces for), else None."""
+    if reason.startswith(READ_CHANGED) or reason.startswith(VALUE_CHANGED):
+        what = reason.partition(": ")[2]
+        return what or reason[:-len(" changed")]
+    return None
 
 
 class _Check:
@@ -115,7 +169,8 @@ class _Check:
     locals."""
 
     def __init__(self):
-        self.ns = {"_equal": _equal, "_has_hooks": _has_hooks, "_grad_fits": _grad_fits}
+        self.ns = {"_equal": _equal, "_has_hooks": _has_hooks, "_grad_fits": _grad_fits,
+                   "_changed_read": _changed_read, "_changed_value": _changed_value}
         self.names = {}
         self.lines = []
 
@@ -126,21 +181,23 @@ class _Check:
             self.ns[got] = obj
         return got
 
-    def add(self, conds, reason, indent=""):
-        """Lines returning `reason` unless every condition holds."""
+    def add(self, conds, reason, indent="", why=None):
+        """Lines returning `reason` unless every condition holds (`why`: an expression
+        returned instead, naming what failed)."""
         # `a and b and ...`, 50 a line: 151 instructions a test rather than 189 as
         # `if not a: return ...` lines
         for i in range(0, len(conds), 50):
             test = " and ".join(f"({c})" for c in conds[i:i + 50])
-            self.lines.append(f"    {indent}if not ({test}): return {reason!r}")
+            self.lines.append(f"    {indent}if not ({test}): return {why or repr(reason)}")
 
-    def guarded(self, conds, reason, errors):
+    def guarded(self, conds, reason, errors, why=None):
         """Conditions whose reads may raise one of `errors`: `reason` then."""
         if not conds:
             return
         self.lines.append("    try:")
-        self.add(conds, reason, "    ")
-        self.lines += [f"    except ({', '.join(errors)}):", f"        return {reason!r}"]
+        self.add(conds, reason, "    ", why)
+        self.lines += [f"    except ({', '.join(errors)}):",
+                       f"        return {why or repr(reason)}"]
 
     def function(self):
         bound = ", ".join(f"{n}={n}" for n in self.names.values())
@@ -262,6 +319,8 @@ def discover(fn, roots=()):
             slots.add(container, key, sized)
             if type(v) is list and (name or key) in lengths:
                 slots.add(v, None)      # a list whose length the code reads (len(log))
+            if key is _CELL and name is not None:
+                slots.names[id(container)] = name
         visit(v, depth, record)
 
     def visit(obj, depth, record=True):
@@ -274,9 +333,11 @@ def discover(fn, roots=()):
             for m in obj.modules():
                 found["modules"][id(m)] = m
                 for d in (m._modules, m._parameters, m._buffers):
+                    slots.names[id(d)] = type(m).__name__
                     for k in d:
                         slots.add(d, k)
                 d = vars(m)
+                slots.names[id(d)] = type(m).__name__
                 user = type(m).__module__.split(".")[0] not in _OWN
                 for k, v in d.items():
                     # a user's module's private number (self._scale) too, not Module's own
@@ -418,7 +479,7 @@ class State:
         self.inlined = ()       # (inline, args, kwargs, key): calls replayed as numpy
         self.slots = ()         # (container, key, value) those calls' records name
         self.values = None      # Slots.snapshot(): Python values the program assumes
-        self.reads = ()         # (dict, key, value) read from optimizers' dicts, schedulers
+        self.reads = ()         # (dict, key, value, what) read from optimizers, schedulers
         self.modules = modules
 
     def __setattr__(self, name, value):
@@ -453,12 +514,11 @@ class State:
                        for h in ("_forward_hooks", "_forward_pre_hooks")],
                       "a hook was registered", missing)
         if self.values is not None:
-            check.guarded(self.values.emit(check), "a Python value the step reads changed",
-                          missing)
+            check.guarded(self.values.emit(check), VALUE_CHANGED, missing,
+                          f"_changed_value({name(self.values)})")
         check.guarded([f"(w := {_item(check, d, k)}) is {name(v)} or _equal(w, {name(v)})"
-                       for d, k, v in self.reads],
-                      "an optimizer's (param group, state, defaults) or scheduler's value the "
-                      "step reads changed", missing)
+                       for d, k, v, _ in self.reads], READ_CHANGED, missing,
+                      f"_changed_read({name(self.reads)})")
         for o, state, groups, params in self.opts:
             o, g = name(o), name(groups)
             check.add([f"{o}.state is {name(state)}", f"{o}.param_groups is {g}",

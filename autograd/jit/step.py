@@ -10,7 +10,7 @@ from .. import versions
 from ..graph import _wrap
 from ..tensor import Tensor
 from . import aliasing, arguments, check as checking, tracer, watch
-from .discover import State, discover
+from .discover import State, changed_value, discover
 from .patches import Patched
 from .program import Program, check_order
 from .recorder import Recorder, _base
@@ -31,22 +31,30 @@ _NEW = "a new input signature"          # the cause of a signature's first trace
 
 _REPLAYED, _TRACE, _CHECK, _EAGER = "replayed", "trace", "check", "eager"
 
+# A value the step reads that changes on every call (a learning rate the step reads from
+# its param group under an exponential schedule, a global counter) is retraced for this
+# many calls in a row, then the step runs eagerly with a warning naming it.
+RETRACES = 3
+
 
 class _Entry:
-    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "lasting")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "lasting",
+                 "cause", "streak", "replayed")
 
 
 class CompiledStep:
-    """A compiled step. One program per input signature (each tensor argument's shape
-    and dtype, in tuples, lists and dicts too; the other arguments' values), at most `max_programs` traces in all, then
-    eager with a warning that counts them by cause. A program is retraced when a
-    tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module
-    switches train/eval mode, an optimizer's state or groups are replaced, or one of its
-    guards fails (that step runs eagerly). A step that reads a value in Python
-    (``.item()``, ``bool(t)``, ``.tolist()``, printing), uses a data-dependent shape
-    (boolean masks, ``nonzero``), numpy's or Python's global random generator, or
-    reseeds, runs eagerly with one warning naming the construct and line; under
-    ``strict=True`` every fallback raises ``Escape`` with that reason instead.
+    """A compiled step. One program per input signature (each tensor argument's shape and dtype, in
+    tuples, lists and dicts too; the other arguments' values), at most `max_programs` traces in
+    all, then eager with a warning that counts them by cause. A program is retraced when a
+    tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module switches
+    train/eval mode, an optimizer's state or groups are replaced, a Python value the step reads
+    changes, or one of its guards fails (that step runs eagerly). A value that changes on every
+    call (more than RETRACES retraces in a row) or a guard that fails twice makes the step run
+    eagerly, with a warning naming the value and the line that read it. A step that reads a
+    value in Python (``.item()``, ``bool(t)``, ``.tolist()``, printing), uses a data-dependent
+    shape (boolean masks, ``nonzero``), numpy's or Python's global random generator, or reseeds,
+    runs eagerly with one warning naming the construct and line; under ``strict=True`` every
+    fallback raises ``Escape`` with that reason instead.
 
     Python side effects of the step (printing, counters, appending to lists) happen
     only while it is traced, as in JAX. A step that returns a Python number (a learning
@@ -68,6 +76,7 @@ class CompiledStep:
         self.causes = {}            # why each trace was made -> how many (max_programs' warning)
         self.dropped = {}           # signature -> why its program was dropped (a guard failed)
         self.cause = {}             # signature -> why its latest trace was made
+        self.streaks = {}           # signature -> retraces in a row for one changed value
         self.lock = threading.RLock()     # a program's buffers serve one replay at a time
 
     def __call__(self, *args, **kwargs):
@@ -126,10 +135,13 @@ class CompiledStep:
             failed = entry.program.run(arrays)
             if failed is None:
                 self.replays += 1
+                entry.replayed = True
                 if entry.after is not None:
                     entry.after(args, kwargs)
                 return _REPLAYED, entry.rebuild()
             return self._guard_failed(key, failed)
+        if entry is not None and self._storm(key, entry, stale):
+            return _EAGER, None
         if self.traces >= self.max_programs:
             self._eager(key, f"more than max_programs={self.max_programs} traces: "
                              f"{self._why_traced()}")
@@ -149,6 +161,22 @@ class CompiledStep:
         self.failed_guards.add(failed)
         self.dropped[key] = f"a guard failed (the value read at {failed})"
         return _EAGER, None
+
+    def _storm(self, key, entry, stale):
+        """Under the lock: `key`'s program is stale for reason `stale`. True (eager for
+        good, with a warning naming the value) if a value the step reads has changed on
+        more than RETRACES calls in a row, each retraced and never replayed."""
+        what = changed_value(stale)
+        if what is None:
+            return False
+        n = self.streaks[key] = (entry.streak + 1 if entry.cause == stale and not entry.replayed
+                                 else 1)
+        if n <= RETRACES:
+            return False
+        self._eager(key, f"{what} changed on every call ({n} in a row): a program takes it as "
+                         f"a constant; pass it to the step as a tensor argument "
+                         f"(ag.tensor(value)) instead")
+        return True
 
     def _not_traced(self, key):
         """Under the lock: the trace of `key` just counted is not kept (it did not run, or
@@ -179,6 +207,7 @@ class CompiledStep:
         if failed is not None:
             return self._guard_failed(key, failed)
         self.replays += 1
+        entry.replayed = True
         result = entry.rebuild()
         replayed = checking.snapshot(*entry.watched)
         replayed["returned"] = _flatten(result)[1]
@@ -343,6 +372,8 @@ class CompiledStep:
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         entry.watched = (tensors, optimizers, schedulers)
         entry.lasting = lasting
+        entry.cause, entry.streak = self.cause.get(key), self.streaks.pop(key, 0)
+        entry.replayed = False
         entry.checks = self.check
         entry.after = after
         if spec == ("T",):                       # one tensor returned (the loss)

@@ -2,6 +2,8 @@
 attributes) and schedulers by itself (not through the calls a replay makes again): each
 such value is a constant of the trace, so a replay needs it unchanged. What the step
 writes into them is a call a replay makes again, where the trace made it."""
+import sys
+
 import numpy as np
 
 from . import tracer
@@ -71,8 +73,8 @@ class Watched(dict):
         return dict.__repr__(self)
 
     def _note(self, key, value):
-        if key != "params" and not isinstance(value, np.ndarray):
-            self.read.setdefault(key, value)
+        if key != "params" and key not in self.read and not isinstance(value, np.ndarray):
+            self.read[key] = value, _where()
 
     def _note_all(self):
         if _noting():
@@ -115,6 +117,16 @@ for _name in ("update", "setdefault", "pop", "popitem", "clear", "__delitem__", 
 del _name
 
 
+def _where():
+    """'file:line' of the user's code that made a read (past gradgraph's frames)."""
+    f = sys._getframe(2)
+    while f is not None and any(part in f.f_code.co_filename for part in tracer._OWN):
+        f = f.f_back
+    if f is None:
+        return "?"
+    return f"{f.f_code.co_filename.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}"
+
+
 def _noting():
     """True while the step's own code runs in a trace (not a call a replay makes again)."""
     rec = tracer.active()
@@ -147,12 +159,13 @@ def watch_groups(optimizers):
 def unwatch_groups(swapped, rec):
     """Put the original dicts back, with what the trace wrote into the copies; the
     recorded calls that name a copy name the original instead. Returns (dict, key,
-    value) of each value the step read, as it read it: a replay needs the same."""
+    value, what: "SGD.param_groups[0]['lr'] read at file:line") of each value the step
+    read, as it read it: a replay needs the same."""
     original, reads = {}, []
     for o, places in swapped:
         if type(o) in _WATCHING.values():
             o.__class__ = type(o).__mro__[1]
-        reads += [(vars(o), k, v) for k, v in _READS.pop(id(o), {}).items()]
+        reads += _attribute_reads(o)
         for container, key, d in places:
             try:
                 copy = container[key]
@@ -164,7 +177,9 @@ def unwatch_groups(swapped, rec):
             d.clear()
             d.update(dict.items(copy))
             container[key] = d
-            reads += [(d, k, value) for k, value in copy.read.items()]
+            what = _name(o, container, key)
+            reads += [(d, k, value, f"{what}[{k!r}] read at {where}")
+                      for k, (value, where) in copy.read.items()]
     for ins in rec.code:
         if ins[0] == "host" and type(ins[1]) is _Write:
             ins[1].d = original.get(id(ins[1].d), ins[1].d)
@@ -177,7 +192,23 @@ def unwatch_groups(swapped, rec):
     return tuple(reads)
 
 
-_READS = {}     # id(scheduler or optimizer) -> {attribute: value} read by the step itself
+def _name(o, container, key):
+    """How the user names an optimizer's dict `container[key]`."""
+    if container is o.param_groups:
+        return f"{type(o).__name__}.param_groups[{key}]"
+    if container is o.state:
+        return f"{type(o).__name__}.state[<parameter of shape {tuple(key.shape)}>]"
+    return f"{type(o).__name__}.{key}"
+
+
+def _attribute_reads(obj):
+    """(its __dict__, attribute, value, what) of each attribute of `obj` the step read."""
+    name = type(obj).__name__
+    return [(vars(obj), k, v, f"{name}.{'get_last_lr()' if k == '_last_lr' else k} read at "
+                              f"{where}") for k, (v, where) in _READS.pop(id(obj), {}).items()]
+
+
+_READS = {}     # id(scheduler or optimizer) -> {attribute: (value, where)} the step read
 _WATCHING = {}  # its class -> the subclass that notes those reads
 
 
@@ -194,7 +225,9 @@ def _watching(cls):
                 if name == "__dict__":
                     _note_all(self, d)
                 elif name in d and d[name] is value and type(value) is not Watched:
-                    _READS.setdefault(id(self), {}).setdefault(name, value)
+                    reads = _READS.setdefault(id(self), {})
+                    if name not in reads:
+                        reads[name] = value, _where()
             return value
 
         def __reduce_ex__(self, protocol):
@@ -229,9 +262,10 @@ _set_attribute.__qualname__ = "the step's write into a scheduler's or optimizer'
 
 def _note_all(obj, d):
     reads = _READS.setdefault(id(obj), {})
+    where = _where()
     for k, v in d.items():
         if type(v) is not Watched:
-            reads.setdefault(k, v)
+            reads.setdefault(k, (v, where))
 
 
 def watch_schedulers(schedulers):
@@ -247,6 +281,6 @@ def unwatch_schedulers(schedulers):
     for s in schedulers:
         if type(s) in _WATCHING.values():
             s.__class__ = type(s).__mro__[1]
-        reads += [(vars(s), k, v) for k, v in _READS.pop(id(s), {}).items()]
+        reads += _attribute_reads(s)
     return tuple(reads)
 
