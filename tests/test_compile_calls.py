@@ -6,16 +6,20 @@ import re
 
 import numpy as np
 import pytest
+from numpy import asarray
 
 import autograd as ag
+import nn
 import nn.functional as F
 from autograd.jit import Escape
+from autograd.jit.discover import discover
 from autograd.jit.step import RETRACES
 from compile_twins import batch, check_twins, mlp, watched
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.data import DataLoader, TensorDataset
 from test_compile_adversarial import basic
+from test_compile_aliasing import _SHARING, _raises_under_strict, _twin
 from test_compile_audit import _reads_lr, _reads_the_scheduler
 from test_compile_fallbacks import _labels_alternating, _one_hot_guard
 
@@ -282,3 +286,85 @@ def test_a_global_changing_on_every_call_is_named():
     f = check_twins(build, calls=8, between=between,
                     warns=r"item 0 of a list changed on every call \(4 in a row\)")
     assert f.traces == 1 + RETRACES
+
+
+# --- plain views of a tensor's memory the trace did not see; sharing with the state ----
+def _asarray_bound_before(model, x, y):
+    h = model(x)
+    a = asarray(h.data)                   # numpy's own function, bound at import
+    a *= 2.0
+    return (h * h).mean()
+
+
+def _closure_bound():
+    conv = np.array
+
+    def body(model, x, y):
+        s = float(conv(x.data).std())     # a copy read: its value a constant
+        return (model(x * s) ** 2).mean()
+    return body
+
+
+def _memoryview_written(model, x, y):
+    h = model(x)
+    m = memoryview(h.data)
+    assert isinstance(m, memoryview) and issubclass(type(m), memoryview)
+    m[0, 0] = 2.0                         # not traced
+    return (h * h).mean()
+
+
+def _memoryview_read(model, x, y):
+    first = memoryview(x.data).tolist()[0][0]
+    return (model(x * first) ** 2).mean()
+
+
+@pytest.mark.parametrize("body, call", [
+    (_asarray_bound_before, "np.asarray()"), (_closure_bound(), "np.array()"),
+    (_memoryview_written, "memoryview()"), (_memoryview_read, "memoryview()")],
+    ids=["from-numpy-import-asarray", "closure-bound-np.array", "memoryview-written",
+         "memoryview-read"])
+def test_a_view_made_by_a_name_bound_before_the_trace_falls_back(body, call):
+    """numpy's conversions bound to the user's own names before the trace, and the
+    builtin memoryview, give plain views numpy tells no one about: replays lost the
+    writes or kept the traced reads (silently). Now the step falls back, naming the line."""
+    f = _twin(body, _SHARING["own"], warns=f"{call} of a tensor's memory (at "
+              "test_compile_calls.py:")
+    assert f.replays == 0
+    _raises_under_strict(body, _SHARING["own"], f"{call} of a tensor's memory")
+    assert asarray is np.asarray and "memoryview" not in globals()    # put back
+
+
+def test_an_argument_sharing_memory_with_a_parameter_is_refused_without_discovery(
+        monkeypatch):
+    """step(x, model.weight.detach()): refused (eager, with a warning) on every call, as
+    before, but discovery (the walk of everything the step reaches) runs once, not on
+    every call; an argument of its own with the same signature then traces."""
+    import autograd.jit.step as step_module
+    walks = []
+
+    def counting(*a, **k):
+        walks.append(1)
+        return discover(*a, **k)
+    monkeypatch.setattr(step_module, "discover", counting)
+    ag.manual_seed(0)
+    model = nn.Linear(4, 3)
+    opt = optim.SGD(model.parameters(), lr=0.1)
+
+    def step(x, w):
+        opt.zero_grad()
+        loss = (model(x) ** 2).mean() + (w * w).sum() * 0.01
+        loss.backward()
+        opt.step()
+        return loss
+    f = ag.compile(step)
+    x = ag.tensor(np.ones((2, 4), np.float32))
+    with pytest.warns(UserWarning, match="shares memory with a parameter"):
+        for _ in range(6):
+            f(x, model.weight.detach())
+    assert len(walks) == 1 and f.traces == 0
+    for _ in range(3):
+        f(x, model.weight.detach().clone())
+    assert len(walks) == 2 and f.traces == 1 and f.replays == 2
+    model.weight.data = model.weight.data.copy()        # the state changed: walked again
+    f(x, model.weight.detach())
+    assert len(walks) == 3

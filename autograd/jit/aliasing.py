@@ -14,11 +14,22 @@ An argument that shares memory with a parameter, a buffer, a gradient or optimiz
 state (``step(model.weight.detach())``) is not replayed: the trace reads and writes
 those arrays where they are, and a copy of the argument would not see the step's
 updates (``lasting``); such a call runs eagerly with a warning.
+
+A plain view of a tensor's memory made in the step is out of the trace's sight (numpy
+calls no hook of an ndarray subclass when it converts one): numpy's conversions
+(``np.asarray(t.data)``) and ``memoryview(t.data)`` make the step run eagerly. Those
+called through the ``numpy`` module are swapped by ``patches.Patched``; the names the
+user's code binds to them (``from numpy import asarray`` run before the trace, in its
+globals or closure cells) and the builtin ``memoryview`` it calls are swapped for the
+trace by ``rebind``. Not seen: a view made by C code or a library outside the step's
+code (``ctypes``, ``t.data.data``, ``bytes(t.data)``'s reads).
 """
 import numpy as np
 from numpy.lib.array_utils import byte_bounds
 
 from .. import versions
+from . import tracer
+from .discover import _CELL, _CELLS
 
 # A group's buffer may be larger than its members (views far apart in one array): up
 # to this many times their bytes, plus SPAN_SLACK, else the step runs eagerly.
@@ -116,10 +127,11 @@ def layout(tensors, arrays, shared):
     return views
 
 
-def lasting(tensors, optimizers):
-    """The ids of the objects owning the memory of the step's own state (its tensors'
-    data and gradients, optimizer state): for an ndarray, the array that owns its memory
-    (what step._signature reads for an argument), else the end of its chain of bases."""
+def owners(tensors, optimizers):
+    """The objects owning the memory of the step's own state (its tensors' data and
+    gradients, optimizer state): for an ndarray, the array that owns its memory (what
+    arguments.signature reads for an argument), else the end of its chain of bases.
+    Their ids are the step's `lasting` owners (``touches``)."""
     arrays = []
     for t in tensors:
         arrays.append(t.data)
@@ -128,15 +140,85 @@ def lasting(tensors, optimizers):
     for o in optimizers:
         for st in o.state.values():
             arrays.extend(v for v in st.values() if isinstance(v, np.ndarray))
-    return frozenset(id(_root(a)) for a in arrays if isinstance(a, np.ndarray))
+    return [_root(a) for a in arrays if isinstance(a, np.ndarray)]
 
 
-def touches(arrays, owners):
+def touches(arrays, lasting):
     """Why the call cannot be replayed if one of `arrays` shares memory with the step's
-    state (`owners`: ``lasting``'s ids), else None."""
+    state (`lasting`: the ids of ``owners``'s objects), else None."""
     for d in arrays:
         b = d.base
-        if id(d if b is None else _root(b)) in owners:
+        if id(d if b is None else _root(b)) in lasting:
             return (f"an argument of shape {d.shape} shares memory with a parameter, "
                     f"buffer, gradient or optimizer state that the step reads (pass a copy)")
     return None
+
+
+class _MemoryviewType(type):
+    def __instancecheck__(cls, obj):
+        return isinstance(obj, memoryview)
+
+    def __subclasscheck__(cls, sub):
+        return issubclass(sub, memoryview)
+
+    def __call__(cls, obj):
+        rec = tracer.active()
+        if (rec is not None and not rec.paused
+                and (type(obj) is tracer.TraceArray
+                     or type(getattr(obj, "data", None)) is tracer.TraceArray)):
+            own, where, _ = tracer.reader_frame()
+            if not own:
+                rec.escape(f"memoryview() of a tensor's memory (at {where}): its reads and "
+                           f"writes are not traced (use the tensor, or numpy calls on t.data)")
+        return memoryview(obj)
+
+
+class Memoryview(metaclass=_MemoryviewType):
+    """``memoryview`` as the user's code sees it while a step is traced (``rebind``): a
+    view of a traced array makes the step fall back; ``isinstance`` works as before."""
+
+
+_UNSET = object()
+
+
+def rebind(slots, exports):
+    """While a step is traced (inside ``patches.Patched``, whose `exports` maps the names
+    of numpy's conversions to the originals): the user's names bound to those originals
+    (``from numpy import asarray`` run before the trace, in its globals or closure cells,
+    as discover's `slots` found them) and the builtin ``memoryview`` its code calls are
+    bound to the tracing versions. Returns what ``unbind`` puts back."""
+    swap = {id(original): getattr(np, name) for name, original in exports.items()}
+    undo = []
+    for c, keys, _ in slots.places.values():
+        if c is _CELLS:
+            for cell in keys:
+                try:
+                    v = cell.cell_contents
+                except ValueError:
+                    continue
+                if id(v) in swap:
+                    cell.cell_contents = swap[id(v)]
+                    undo.append((cell, _CELL, v))
+        elif type(c) is dict:
+            for k in keys:
+                v = c.get(k)
+                if id(v) in swap:
+                    c[k] = swap[id(v)]
+                    undo.append((c, k, v))
+    for g, name in slots.builtins:
+        if name not in g:
+            g[name] = Memoryview
+            undo.append((g, name, _UNSET))
+    return undo
+
+
+def unbind(undo):
+    """Put back what ``rebind`` swapped."""
+    for c, k, v in reversed(undo):
+        if k is _CELL:
+            c.cell_contents = v
+        elif v is _UNSET:
+            if c.get(k) is Memoryview:
+                del c[k]
+        else:
+            c[k] = v

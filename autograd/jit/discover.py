@@ -29,6 +29,7 @@ def _code_names(code, seen):
 
 
 _SCALARS = (int, float, complex, str, bytes, type(None), np.generic)
+SHADOWED = ("memoryview",)  # builtins that a trace replaces in the user's globals (aliasing.py)
 _CELL = object()            # the key of a closure cell's contents
 _CELLS = object()           # the container of all closure cells
 _OWN = ("autograd", "nn", "viz")
@@ -60,6 +61,7 @@ class Slots:
         self.places = {}            # id(container) -> (container, [keys], its size matters)
         self.generators = []        # numpy Generators and RandomStates (patches.Patched)
         self.names = {}             # id(cell) -> its variable's name, id(module's dict) -> class
+        self.builtins = []          # (globals, name): a builtin in SHADOWED the user's code calls
 
     def add(self, container, key, sized=True):
         """`sized`: a key added to the container (an attribute set on an object, an item
@@ -450,6 +452,8 @@ def discover(fn, roots=()):
                 visit_in(g, name, depth, record, sized=False)
                 if record:
                     visit_attributes(g[name], names, depth)
+            elif record and name in SHADOWED:
+                slots.builtins.append((g, name))
         for d in (f.__defaults__ or ()) + tuple((f.__kwdefaults__ or {}).values()):
             visit(d, depth, record)
         if f.__dict__:                          # attributes set on the function

@@ -150,8 +150,8 @@ def _exporting(name, original):
     """np.<name> while a step is traced: made in the user's step from a traced array or a
     tensor on one (``np.asarray(t.data)``, ``np.asarray(t)``), a plain ndarray is out of
     the trace's sight (its reads would be constants of the program, its writes not
-    replayed), so the step falls back, naming the line. (``from numpy import asarray``
-    done before the trace is not seen.)"""
+    replayed), so the step falls back, naming the line. (The user's names bound to numpy's
+    functions before the trace, ``from numpy import asarray``: aliasing.rebind.)"""
     def convert(*args, **kwargs):
         rec = active()
         if (rec is not None and not rec.paused and args

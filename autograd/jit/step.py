@@ -77,6 +77,8 @@ class CompiledStep:
         self.dropped = {}           # signature -> why its program was dropped (a guard failed)
         self.cause = {}             # signature -> why its latest trace was made
         self.streaks = {}           # signature -> retraces in a row for one changed value
+        self.refused = {}           # signature -> (lasting, its owners, State): an argument
+        #                             shared memory with the step's state (aliasing.touches)
         self.lock = threading.RLock()     # a program's buffers serve one replay at a time
 
     def __call__(self, *args, **kwargs):
@@ -142,6 +144,14 @@ class CompiledStep:
             return self._guard_failed(key, failed)
         if entry is not None and self._storm(key, entry, stale):
             return _EAGER, None
+        refused = self.refused.get(key)
+        if refused is not None:
+            if refused[2].stale() is None:
+                shared = aliasing.touches(arrays, refused[0])
+                if shared is not None:
+                    self._eager(None, shared)
+                    return _EAGER, None
+            del self.refused[key]
         if self.traces >= self.max_programs:
             self._eager(key, f"more than max_programs={self.max_programs} traces: "
                              f"{self._why_traced()}")
@@ -243,7 +253,8 @@ class CompiledStep:
         if hooked is not None:
             self._eager(key, hooked)
             return self.fn(*args, **kwargs)
-        lasting = aliasing.lasting(tensors, optimizers)
+        roots = aliasing.owners(tensors, optimizers)
+        lasting = frozenset(id(r) for r in roots)
         given = arguments.tensors(args, kwargs)
         given_arrays = [t.data for t in given]
         last = key[-1]
@@ -255,6 +266,10 @@ class CompiledStep:
             if touching is not None:
                 with self.lock:
                     self.traces -= 1
+                    self.causes[self.cause[key]] -= 1
+                    # the next calls of this signature are checked against the same state
+                    # (its arrays kept alive, so that no id is reused) before discovery
+                    self.refused[key] = (lasting, roots, State(tensors, modules, optimizers))
             self._eager(None if touching else key, touching or shared)
             return self.fn(*args, **kwargs)
         views = aliasing.layout(given, given_arrays, shared) if shared else None
@@ -300,7 +315,11 @@ class CompiledStep:
         prev = tracer._set_active(rec)
         try:
             with Patched(slots.generators) as patched:
-                out = self.fn(*targs, **tkwargs)
+                rebound = aliasing.rebind(slots, patched.exports)
+                try:
+                    out = self.fn(*targs, **tkwargs)
+                finally:
+                    aliasing.unbind(rebound)
         finally:
             tracer._set_active(prev)
             reads = watch.unwatch_groups(groups, rec) + watch.unwatch_schedulers(schedulers)
