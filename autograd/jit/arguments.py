@@ -13,6 +13,7 @@ import numpy as np
 from .. import state as engine
 from ..tensor import Tensor, get_default_dtype
 from . import aliasing
+from .discover import FLOATS
 
 SHARED = object()         # marks the key's last part: how the tensor arguments share memory
 DEPTH = 6                 # containers nested deeper than this are keyed by value
@@ -62,7 +63,7 @@ def signature(args, kwargs):
                 hash(a)
             except TypeError:
                 return None, arrays, None
-            parts.append((type(a), a))
+            parts.append(_value(a))
     if kwargs:
         parts.append(tuple(sorted(kwargs)))
     n = len(owners)
@@ -105,7 +106,13 @@ def _structure(a, arrays, owners, depth):
         hash(a)
     except TypeError:
         return None
-    return (type(a), a)
+    return _value(a)
+
+
+def _value(a):
+    """The key part of a hashable argument: a float's by its bits, so that -0.0 and 0.0
+    (equal, hashed alike) choose programs of their own."""
+    return (type(a), float(a).hex()) if isinstance(a, FLOATS) else (type(a), a)
 
 
 def _tensors(given, out=None, depth=0):

@@ -134,7 +134,16 @@ class Values:
 
 
 def _equal(a, b):
-    return type(a) is type(b) and a == b
+    """Whether a Python value the program assumes still holds: floats by their bits, so that
+    -0.0 is not 0.0 (a product's sign) and a NaN still holds."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, FLOATS):
+        return float(a).hex() == float(b).hex()
+    return a == b
+
+
+FLOATS = (float, np.floating)
 
 
 READ_CHANGED = ("an optimizer's (param group, state, defaults) or scheduler's value the step "
