@@ -3,6 +3,7 @@ import functools
 import random
 import threading
 import warnings
+from collections import OrderedDict
 
 import numpy as np
 
@@ -368,6 +369,7 @@ class CompiledStep:
                   else _returns_a_number(spec) or check_order(rec.code))
         if reason is not None:
             self._eager(key, reason)
+            _untrace_result(result)         # tensors in a container kept whole
             return result
         if made and rec.inlined:
             # an inlined optimizer step made its state (its first step): a replay would
@@ -424,23 +426,20 @@ def _requires_grad(out):
     if isinstance(out, Tensor):
         node = out.grad_fn
         return node is not None and node.saved is not None
-    if type(out) in (tuple, list):
-        return any(_requires_grad(x) for x in out)
-    if type(out) is dict:
-        return any(_requires_grad(x) for x in out.values())
-    return False
+    if isinstance(out, (tuple, list, dict)):
+        return any(_requires_grad(x) for x in _members(out))
+    return any(_requires_grad(x) for x in _members(out) if isinstance(x, Tensor))
 
 
 def _untrace_result(out):
     """The tensors of a traced step's return value on plain arrays again."""
     if isinstance(out, Tensor):
         out.data = plain(out.data)
-    elif type(out) in (tuple, list):
-        for x in out:
-            _untrace_result(x)
-    elif type(out) is dict:
-        for x in out.values():
-            _untrace_result(x)
+    else:                               # one level into objects: no cycles
+        deep = isinstance(out, (tuple, list, dict))
+        for x in _members(out):
+            if deep or isinstance(x, Tensor):
+                _untrace_result(x)
 
 
 def _cleared(first):
@@ -542,10 +541,23 @@ def _flatten(out):
             return ("T",)
         if type(x) in (tuple, list):
             return (type(x), [spec(i) for i in x])
-        if type(x) is dict:
-            return (dict, {k: spec(v) for k, v in x.items()})
+        if isinstance(x, tuple) and hasattr(type(x), "_make"):     # max, topk, sort
+            return (type(x)._make, [spec(i) for i in x])
+        if type(x) in (dict, OrderedDict):
+            return (dict, {k: spec(v) for k, v in x.items()}, type(x))
         return ("c", x)
     return spec(out), arrays
+
+
+def _members(x):
+    """The values held by `x`, a return value _flatten keeps whole (a dataclass, a
+    namespace, a set, a dict or sequence of a type of the user's), one level deep."""
+    if isinstance(x, dict):
+        return list(x.values())
+    if isinstance(x, (tuple, list, set, frozenset)):
+        return list(x)
+    d = getattr(x, "__dict__", None)
+    return list(d.values()) if type(d) is dict else []
 
 
 def _returns_a_number(spec):
@@ -557,6 +569,9 @@ def _returns_a_number(spec):
         if isinstance(v, (int, float, complex, np.generic)):
             return (f"it returns a Python number ({type(v).__name__} {v!r}), which a replay "
                     f"cannot recompute (return a tensor, or read the value outside the step)")
+        if any(isinstance(m, Tensor) for m in _members(v)):
+            return (f"it returns tensors inside a {type(v).__name__}, which a replay cannot "
+                    f"rebuild (return them in a tuple, list, named tuple or dict)")
         return None
     if spec[0] == "T":
         return None
@@ -575,5 +590,5 @@ def _build(s, it):
     if s[0] == "c":
         return s[1]
     if s[0] is dict:
-        return {k: _build(v, it) for k, v in s[1].items()}
+        return s[2]((k, _build(v, it)) for k, v in s[1].items())
     return s[0](_build(i, it) for i in s[1])
