@@ -894,10 +894,6 @@ def test_optimizer_state_reset_by_the_user(change):
     check_twins(build, between=between, calls=9, replays=4)
 
 
-@pytest.mark.xfail(strict=True, reason="silent wrong answer: discover.State (opts, and its "
-                   "generated check) holds each group's params list by identity only, so a "
-                   "list changed in place (unfreezing by extend, removing by pop) keeps the "
-                   "traced parameters: added ones are never updated, removed ones still are")
 @pytest.mark.parametrize("change", ["extend", "pop", "replace an item"])
 def test_a_group_params_list_changed_in_place(change):
     def build():

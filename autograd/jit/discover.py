@@ -486,7 +486,8 @@ class State:
         self.arrays = [(t, t.data) for t in tensors]
         self.nodes = [(t, t._node) for t in tensors]     # requires_grad_ flips a leaf's node
         self.modes = [(m, m.training) for m in modules]
-        self.opts = [(o, o.state, o.param_groups, [g["params"] for g in o.param_groups])
+        self.opts = [(o, o.state, o.param_groups, [(g["params"], tuple(g["params"]))
+                                                   for g in o.param_groups])
                      for o in optimizers]
         self.grads = ()         # (leaf, its .grad, that .grad's array) at the trace's entry
         self.inlined = ()       # (inline, args, kwargs, key): calls replayed as numpy
@@ -536,8 +537,13 @@ class State:
             o, g = name(o), name(groups)
             check.add([f"{o}.state is {name(state)}", f"{o}.param_groups is {g}",
                        f"len({g}) == {len(params)}"]
-                      + [f"{g}[{i}]['params'] is {name(p)}" for i, p in enumerate(params)],
+                      + [f"{g}[{i}]['params'] is {name(p)}" for i, (p, _) in enumerate(params)],
                       "an optimizer's state or param_groups were replaced")
+            # a params list changed in place (unfreezing by extend, pop): its items
+            check.add([f"len({name(p)}) == {len(items)}" for p, items in params]
+                      + [f"{name(p)}[{j}] is {name(t)}" for p, items in params
+                         for j, t in enumerate(items)],
+                      "a param group's params list changed")
         for t, g, a in self.grads:
             if g is None:
                 check.add([f"{name(t)}.grad is None"],
