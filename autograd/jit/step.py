@@ -423,23 +423,26 @@ def _hooked(tensors, modules):
 
 def _requires_grad(out):
     """True if `out` holds a tensor whose graph no backward has run through yet."""
-    if isinstance(out, Tensor):
-        node = out.grad_fn
-        return node is not None and node.saved is not None
-    if isinstance(out, (tuple, list, dict)):
-        return any(_requires_grad(x) for x in _members(out))
-    return any(_requires_grad(x) for x in _members(out) if isinstance(x, Tensor))
+    return any(t.grad_fn is not None and t.grad_fn.saved is not None
+               for t in _returned_tensors(out))
 
 
 def _untrace_result(out):
     """The tensors of a traced step's return value on plain arrays again."""
+    for t in _returned_tensors(out):
+        t.data = plain(t.data)
+
+
+def _returned_tensors(out):
+    """The tensors in a step's return value: through tuples, lists and dicts, and one
+    level into other objects (no cycles)."""
     if isinstance(out, Tensor):
-        out.data = plain(out.data)
-    else:                               # one level into objects: no cycles
-        deep = isinstance(out, (tuple, list, dict))
-        for x in _members(out):
-            if deep or isinstance(x, Tensor):
-                _untrace_result(x)
+        yield out
+        return
+    deep = isinstance(out, (tuple, list, dict))
+    for x in _members(out):
+        if deep or isinstance(x, Tensor):
+            yield from _returned_tensors(x)
 
 
 def _cleared(first):
