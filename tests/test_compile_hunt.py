@@ -949,14 +949,8 @@ def test_a_penalty_on_the_norms_of_whole_tensors_replays():
 
 
 # --- data the step fetches itself ---------------------------------------------------------
-_MADE_ON_NEXT = pytest.mark.xfail(strict=True, reason=(
-    "silent wrong answer: a generator that makes the batch when advanced (numpy data "
-    "built in its body while tracing) passes the next() check (its value holds arrays "
-    "made during the trace), so every replay trains on the traced batch"))
-
-
-@pytest.mark.parametrize("source", ["list iterator", "DataLoader",
-                                    pytest.param("generator", marks=_MADE_ON_NEXT)])
+@pytest.mark.parametrize("source", ["list iterator", "DataLoader", "generator",
+                                    "generator drawing"])
 def test_a_step_that_fetches_its_batch_from_an_iterator(source):
     rng = np.random.default_rng(0)
     data = TensorDataset(ag.tensor(rng.standard_normal((64, 12)).astype(np.float32)),
@@ -966,6 +960,8 @@ def test_a_step_that_fetches_its_batch_from_an_iterator(source):
         model, opt = sgd_model()
         it = (iter([batch(i) for i in range(8)]) if source == "list iterator" else
               (batch(i) for i in range(8)) if source == "generator" else
+              ((ag.randn(8, 12), batch(i)[1]) for i in range(8)) if source == "generator drawing"
+              else
               iter(DataLoader(data, batch_size=8)))
 
         def step():

@@ -242,14 +242,22 @@ def _fresh(value, depth=0):
     return False
 
 
+def _made(rec):
+    """How many arrays and instructions the trace has made so far (0 when not tracing)."""
+    return 0 if rec is None else len(rec.code) + len(rec.consts) + len(rec.undefined)
+
+
 def _tracing_next(iterator, *default):
     """builtins.next while a step is traced: an iterator advanced by the user's step
     (``x, y = next(batches)``) gives each call new data, which a replay would not fetch
-    (it would train on the traced batch), so the step falls back. Values the trace
-    follows (``next(iter(model.parameters()))``) are fine."""
-    value = _next(iterator, *default)
+    (it would train on the traced batch), so the step falls back; so does one whose
+    advance made arrays or recorded calls (a generator building each batch,
+    ``yield ag.tensor(np_x)``: the trace would keep that batch as a constant). Values
+    the trace follows (``next(iter(model.parameters()))``) are fine."""
     rec = active()
-    if rec is not None and not rec.paused and _fresh(value):
+    made = _made(rec)
+    value = _next(iterator, *default)
+    if rec is not None and not rec.paused and (_fresh(value) or _made(rec) != made):
         caller = sys._getframe(1).f_code.co_filename
         own, where, _ = reader_frame()
         if not own and not caller.startswith(_STDLIB):
