@@ -42,37 +42,59 @@ def mean(x, dim=None, keepdim=False):
 @public(method=True)
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+    if x.data.dtype.kind != "f":
+        x = x.to(result_type(x, floating=True))
+    axes = _axes(x, dim, "var")
+    n = _count(x, axes)
+    centred = _centred(x, dim, axes, n)
+    return sum(centred * centred, dim, keepdim) * _inverse_dof(n, unbiased, correction)
+
+
+def _centred(x, dim, axes, n):
+    """x less its mean over `axes`. The mean is the sum of x / n, not sum(x) / n, whose
+    sum overflows for float32 rows near its largest (var's gradient was NaN there), and
+    is corrected by its rounding, which the sum of squares would count as variance (a
+    float32 row of 5.12e7 seven times: 18.7 for 0)."""
+    centred = x - (sum(x * (1.0 / n), dim, keepdim=True) if n else mean(x, dim, True))
+    return centred - mean_rounding(centred.data, axes)
+
+
+def _inverse_dof(n, unbiased, correction):
+    """1 / (n - correction), NaN where that is not positive (PyTorch's correction=1
+    default, or unbiased=False for 0)."""
     if correction is None:
         correction = 0 if unbiased is False else 1
-    axes = _axes(x, dim, "var")
-    centred = x - mean(x, dim, keepdim=True)
-    # the mean's rounding, which the sum of squares would count as variance (a float32
-    # row of 5.12e7 seven times: 18.7 for 0)
-    centred = centred - mean_rounding(centred.data, axes)
-    dof = _count(x, axes) - correction
-    return sum(centred * centred, dim, keepdim) * (1.0 / dof if dof > 0 else float("nan"))
+    dof = n - correction
+    return 1.0 / dof if dof > 0 else float("nan")
 
 
 @public(method=True)
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch,
     not 0 * inf = NaN (double where: sqrt never sees the zero). Computed as
-    2^k std(x / 2^k), 2^k about the largest |x| of the slice (two more passes: |x|'s
-    maximum and the division): the same bits, scaling by a power of two being exact,
-    but where the squares leave float32's range (|x| beyond ~1e19: std was inf for
-    ~3e37; below ~1e-19: 0, and its gradient 0), which PyTorch, summing in double,
-    gets right. (The gradient of a slice near float32's largest is still NaN: the
-    backward meets 2^k / (std / 2^k) on its way.)"""
+    2^k 2^j std(w), w = (x / 2^k - mean) / 2^j, 2^k about the largest |x| of the slice
+    and 2^j about the root mean square of x / 2^k - mean (so std(w) is in [1, 2)): the
+    same bits as sqrt(var), scaling by a power of two being exact, but where the
+    squares leave float32's range (|x| beyond ~1e19: std was inf for ~3e37; below
+    ~1e-19: 0, and its gradient 0), which PyTorch, summing in double, gets right. The
+    backward meets 2^(k+j) <= std first, then divides by std(w) >= 1, so it overflows
+    only where std does (it was NaN for rows near float32's largest: 2^k / (std / 2^k))."""
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "std")
+    n = _count(x, axes)
+    inv_dof = _inverse_dof(n, unbiased, correction)
     scale = _power_of_two_scale(x.data, axes)
-    v = var(x / scale, dim, unbiased, True, correction)
+    centred = _centred(x / scale, dim, axes, n)
+    spread = _power_of_two_below(np.sqrt(np.sum(np.square(centred.data), axis=axes,
+                                                keepdims=True) * inv_dof))
+    centred = centred / spread
+    v = sum(centred * centred, dim, True) * inv_dof
     nz = v.data != 0
-    s = where(nz, sqrt(where(nz, v, 1.0)), 0.0) * scale
+    s = where(nz, sqrt(where(nz, v, 1.0)), 0.0) * (scale * spread)
     if not keepdim:
         dims = range(x.ndim) if axes is None else (axes,) if isinstance(axes, int) else axes
-        s = s.reshape(tuple(n for i, n in enumerate(x.shape) if i not in dims))
+        s = s.reshape(tuple(d for i, d in enumerate(x.shape) if i not in dims))
     return s
 
 
@@ -81,10 +103,14 @@ def _power_of_two_scale(x, axes):
     float32's largest values): 1 where that maximum is 0 or not finite."""
     if not x.size:
         return np.ones(np.shape(np.sum(x, axis=axes, keepdims=True)), x.dtype)
-    big = np.abs(x).max(axis=axes, keepdims=True)
-    ok = np.isfinite(big) & (big > 0)
-    return np.where(ok, ops.power_of_two(ops.binary_exponent(np.where(ok, big, 1.0)) - 1,
-                                         x.dtype), x.dtype.type(1))
+    return _power_of_two_below(np.abs(x).max(axis=axes, keepdims=True))
+
+
+def _power_of_two_below(m):
+    """2^k with 2^k <= m < 2^(k+1), elementwise: 1 where m is 0 or not finite."""
+    ok = np.isfinite(m) & (m > 0)
+    return np.where(ok, ops.power_of_two(ops.binary_exponent(np.where(ok, m, 1.0)) - 1,
+                                         m.dtype), m.dtype.type(1))
 
 
 @public(method=True)

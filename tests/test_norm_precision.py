@@ -251,9 +251,41 @@ def test_std_of_rows_whose_squares_overflow_or_underflow():
             np.testing.assert_allclose(grad, ref_grad, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="known gap: the backward multiplies by the scale "
-                   "2^127 before dividing by std/2^127 and overflows (NaN, as before)")
 def test_std_gradient_of_rows_near_float32_max():
-    x = np.array([[3e38, 2.9e38, 3.1e38]], np.float32)
-    grad, ref = _std_and_grad(ag, x, np.float32)[1], _std_and_grad(torch, x, np.float64)[1]
-    np.testing.assert_allclose(grad, ref, atol=1e-6)
+    """The backward multiplied by the scale 2^127 before dividing by std / 2^127 and
+    overflowed (NaN); rows of many values near float32's largest, and rows whose spread
+    is tiny beside their magnitude, against PyTorch in double."""
+    rng = np.random.default_rng(4)
+    rows = [np.array([[3e38, 2.9e38, 3.1e38]]),
+            rng.uniform(-3.3e38, 3.3e38, (3, 200)),
+            3e38 + rng.standard_normal((2, 50)) * 1e33,
+            rng.uniform(1e37, 3e38, (4, 2))]
+    for x in rows:
+        x = x.astype(np.float32)
+        s, grad = _std_and_grad(ag, x, np.float32)
+        ref, ref_grad = _std_and_grad(torch, x, np.float64)
+        np.testing.assert_allclose(s, ref, rtol=1e-5)
+        np.testing.assert_allclose(grad, ref_grad, rtol=1e-4, atol=1e-6)
+
+
+def _var_and_grad(lib, x, dtype, correction):
+    t = lib.tensor(x.astype(dtype), requires_grad=True)
+    v = t.var(1, correction=correction)
+    v.sum().backward()
+    detach = (lambda a: a.detach().numpy()) if lib is torch else (lambda a: a.data)
+    return detach(v), detach(t.grad)
+
+
+def test_var_of_rows_whose_sum_overflows():
+    """var's mean summed x, which overflows for float32 rows near its largest: the
+    gradient was NaN (PyTorch's in float32: -inf). The variance itself is beyond
+    float32's range (inf, as PyTorch's); its gradient 2 (x - mean) / dof is not, and is
+    PyTorch's in double."""
+    rng = np.random.default_rng(5)
+    for x in (np.array([[3e38, 2.9e38, 3.1e38]]), rng.uniform(1e38, 3.4e38, (3, 40))):
+        x = x.astype(np.float32)
+        for correction in (0, 1):
+            v, grad = _var_and_grad(ag, x, np.float32, correction)
+            ref = _var_and_grad(torch, x, np.float64, correction)[1]
+            assert np.isposinf(v).all()
+            np.testing.assert_allclose(grad, ref, rtol=1e-5, atol=np.abs(ref).max() * 1e-6)
