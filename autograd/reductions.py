@@ -143,6 +143,11 @@ def _extreme(x, dim, keepdim, pairwise, whole, arg):
     if isinstance(dim, Tensor):
         return pairwise(x, dim)
     if dim is None:
+        if x.data.dtype.kind == "f" and np.isnan(x.data).any():
+            # NaN, its gradient shared by the NaNs as PyTorch (amax's ties x == NaN
+            # match nothing: 0 / 0)
+            nan_at = np.isnan(x.data)
+            return sum(where(nan_at, x, 0.0) * (nan_at / nan_at.sum()).astype(x.data.dtype))
         return whole(x)
     return _select_at(x, arg(x, dim, keepdim=True), dim, keepdim)
 

@@ -137,7 +137,8 @@ class Pow(Primitive):
 
 class PowT(Primitive):
     """a ** b with a Tensor exponent. d/db = a^b log a is taken as 0 where a == 0
-    (the limit PyTorch also uses), and is NaN for a < 0 as log a is."""
+    (the limit PyTorch also uses), and is NaN for a < 0 as log a is; d/da is 0 where
+    b == 0."""
     __slots__ = ()
     saves_inputs = True
 
@@ -153,7 +154,12 @@ class PowT(Primitive):
     def backward(self, g):
         a, b = self.inputs()
         pa, pb = self.parents
-        ga = g * b * a ** (b - 1.0) if pa is not None else None
+        ga = None
+        if pa is not None:
+            # 0 where b == 0 (x^0 is constant), not 0 * 0^-1 = NaN at a == 0, as PyTorch
+            b_nonzero = np.asarray(self.saved[1]) != 0
+            slope = b * a ** (apply2(Where, b, 1.0, b_nonzero) - 1.0)
+            ga = apply2(Where, g * slope, g.dtype.type(0), b_nonzero)
         if pb is None:
             return ga, None
         # 0 where a == 0 and b >= 0 (the limit), else a^b log a (-inf * inf at 0^-1)
