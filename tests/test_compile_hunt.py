@@ -419,10 +419,6 @@ def test_nonfinite_norm_raises_on_one_step_with_state_untouched():
     assert [h[0] for h in eager.history].count("raised") == 1
 
 
-@pytest.mark.xfail(strict=True, reason="retrace storm: the program of update=False is traced "
-                   "with .grad None (after the update's zero_grad) or not None, and one entry "
-                   "per key is kept (jit/step.py _trace, discover.State.grads), so it retraces "
-                   "twice per cycle and runs eagerly after max_programs")
 def test_optimizer_step_every_fourth_call_by_a_python_flag():
     def build():
         model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))

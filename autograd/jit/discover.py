@@ -146,6 +146,7 @@ def _equal(a, b):
 FLOATS = (float, np.floating)
 
 
+GRAD_SET = "a .grad the step accumulates into was set or set to None"
 READ_CHANGED = ("an optimizer's (param group, state, defaults) or scheduler's value the step "
                 "reads changed")
 VALUE_CHANGED = "a Python value the step reads changed"
@@ -546,11 +547,9 @@ class State:
                       "a param group's params list changed")
         for t, g, a in self.grads:
             if g is None:
-                check.add([f"{name(t)}.grad is None"],
-                          "a .grad the step accumulates into was set or set to None")
+                check.add([f"{name(t)}.grad is None"], GRAD_SET)
             else:
-                check.add([f"{name(t)}.grad is not None"],
-                          "a .grad the step accumulates into was set or set to None")
+                check.add([f"{name(t)}.grad is not None"], GRAD_SET)
                 check.add([f"(w := {name(t)}.grad) is {name(g)} or _grad_fits(w, {name(a)})"],
                           "a .grad the step accumulates into changed shape or dtype")
         check.add([f"{name(c)}.get({name(k)}) is {name(v)}" for c, k, v in self.slots],

@@ -11,7 +11,7 @@ from .. import versions
 from ..graph import _wrap
 from ..tensor import Tensor
 from . import aliasing, arguments, check as checking, tracer, watch
-from .discover import State, changed_value, discover
+from .discover import GRAD_SET, State, changed_value, discover
 from .patches import Patched
 from .program import Program, check_order
 from .recorder import Recorder, _base
@@ -40,13 +40,14 @@ RETRACES = 3
 
 class _Entry:
     __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "lasting",
-                 "cause", "streak", "replayed")
+                 "cause", "streak", "replayed", "variants")
 
 
 class CompiledStep:
     """A compiled step. One program per input signature (each tensor argument's shape and dtype, in
-    tuples, lists and dicts too; the other arguments' values), at most `max_programs` traces in
-    all, then eager with a warning that counts them by cause. A program is retraced when a
+    tuples, lists and dicts too; the other arguments' values), and per pattern of the leaves'
+    ``.grad`` None or not where the step accumulates into them (an optimizer step every k
+    calls), at most `max_programs` traces in all, then eager with a warning that counts them by cause. A program is retraced when a
     tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module switches
     train/eval mode, an optimizer's state or groups are replaced, a Python value the step reads
     changes, or one of its guards fails (that step runs eagerly). A value that changes on every
@@ -80,6 +81,7 @@ class CompiledStep:
         self.streaks = {}           # signature -> retraces in a row for one changed value
         self.refused = {}           # signature -> (lasting, its owners, State): an argument
         #                             shared memory with the step's state (aliasing.touches)
+        self.kept = {}              # signature -> the programs its next trace keeps as variants
         self.lock = threading.RLock()     # a program's buffers serve one replay at a time
 
     def __call__(self, *args, **kwargs):
@@ -125,6 +127,8 @@ class CompiledStep:
         if type(entry) is str:
             return _EAGER, None
         stale = entry.state.stale() if entry is not None else self.dropped.pop(key, None)
+        if stale is not None and entry is not None and entry.variants:
+            entry, stale = self._variant(key, entry, stale)
         if entry is not None and stale is None:
             if not entry.lasting.isdisjoint(owners) or 0 in owners:
                 shared = aliasing.touches(arrays, entry.lasting)
@@ -158,9 +162,31 @@ class CompiledStep:
                              f"{self._why_traced()}")
             return _EAGER, None
         self.traces += 1
+        self.kept[key] = ([entry] + entry.variants if stale == GRAD_SET and entry is not None
+                          else [])
         cause = self.cause[key] = stale or _NEW
         self.causes[cause] = self.causes.get(cause, 0) + 1
         return _TRACE, key
+
+    def _variant(self, key, entry, stale):
+        """Under the lock: `key`'s program is stale for reason `stale`. If one of its
+        variants (programs of `key` traced for another pattern of leaves' ``.grad`` None or
+        not: gradient accumulation, an optimizer step and ``zero_grad`` every k calls)
+        holds now, it becomes `key`'s program: (it, None); else (entry, stale). A variant
+        stale for another reason than that pattern is dropped."""
+        variants = []
+        for i, other in enumerate(entry.variants):
+            now = other.state.stale()
+            if now is None:
+                self.programs[key] = other
+                other.variants = ([entry] if stale == GRAD_SET else []) + variants \
+                    + entry.variants[i + 1:]
+                entry.variants = []
+                return other, None
+            if now == GRAD_SET:
+                variants.append(other)
+        entry.variants = variants
+        return entry, stale
 
     def _guard_failed(self, key, failed):
         """Under the lock: a guard of `key`'s program failed (the value read at `failed`).
@@ -397,6 +423,7 @@ class CompiledStep:
         entry.replayed = False
         entry.checks = self.check
         entry.after = after
+        entry.variants = self.kept.pop(key, [])
         if spec == ("T",):                       # one tensor returned (the loss)
             out0 = outs[0]
             entry.rebuild = lambda: _wrap(out0.copy(), None)

@@ -1,0 +1,167 @@
+"""ag.compile steps that used to retrace on every call (a retrace storm: right results, no
+replay) or fall back to eager: each checked by twin runs and by counting traces, so that a
+storm (a trace per call, or max_programs' warning) fails the test."""
+import warnings
+
+import numpy as np
+
+import autograd as ag
+import nn
+import nn.functional as F
+from nn import optim
+from compile_twins import (assert_same, batch, check_twins, flat, mlp, run, state_of,
+                           watched)
+
+
+def adam_model(**kw):
+    model = mlp(**kw)
+    return model, optim.Adam(model.parameters(), lr=1e-2)
+
+
+def twin_calls(build, calls, compiled_names=None):
+    """`build()` -> (steps: dict of name -> function, env); calls(steps, i) makes the
+    calls of round i. Eager and compiled runs must agree bit for bit after every round;
+    returns the compiled steps (their .traces and .replays)."""
+    histories, made = [], None
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        steps, env = build()
+        if compiled:
+            steps = {k: ag.compile(f) if compiled_names is None or k in compiled_names else f
+                     for k, f in steps.items()}
+            made = steps
+        history = []
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")          # no fallback, no max_programs warning
+            for i in range(len(calls)):
+                history.append(flat(calls[i](steps, i)) + state_of(env))
+        histories.append(history)
+    for i, (a, b) in enumerate(zip(*histories)):
+        assert_same(a, b, f"round {i}")
+    return made
+
+
+# --- an optimizer step every k calls (gradient accumulation), .grad None or not ---------
+def accumulate_every(k, zero=lambda opt: opt.zero_grad(), make=adam_model):
+    def build():
+        model, opt = make()
+
+        def step(x, y, update):
+            (F.cross_entropy(model(x), y) / k).backward()
+            if update:
+                opt.step()
+                zero(opt)
+        return step, watched(model, opt)
+    return build
+
+
+def test_accumulation_by_a_flag_traces_each_variant_once():
+    # warm-up, then traces: update=False with .grad set, update=True (its first one makes
+    # Adam's state: not kept, traced again next time), update=False after zero_grad
+    # (.grad None): 3 programs, and every later call replays
+    f = check_twins(accumulate_every(4), args=lambda i, env: batch(i) + (i % 4 == 3,),
+                    calls=40, replays=35)
+    assert (f.traces, f.replays) == (3, 35), (f.traces, f.replays, f.causes)
+    (entry,) = [e for e in f.programs.values() if e.variants]
+    assert len(entry.variants) == 1
+
+
+def test_accumulation_with_zero_grad_to_zeros_needs_no_variant():
+    f = check_twins(accumulate_every(3, lambda opt: opt.zero_grad(set_to_none=False)),
+                    args=lambda i, env: batch(i) + (i % 3 == 2,), calls=18, replays=14)
+    assert f.traces == 2 and not any(e.variants for e in f.programs.values()), f.causes
+
+
+def test_accumulation_with_sgd_momentum_and_a_first_update_on_the_traced_call():
+    # call 1 (traced) updates, making the momentum buffers: not kept
+    f = check_twins(accumulate_every(3, make=lambda: (lambda m: (m, optim.SGD(
+        m.parameters(), lr=0.1, momentum=0.9)))(mlp())),
+        args=lambda i, env: batch(i) + (i % 3 == 1,), calls=30, replays=25)
+    assert f.traces == 3, f.causes
+
+
+def test_two_optimizers_stepping_every_second_and_third_call():
+    # four .grad patterns over two parameter sets, four flag pairs: each program is made
+    # once, then the twelve-call cycle replays
+    def build():
+        model = mlp()
+        first, second = list(model[0].parameters()), list(model[2].parameters())
+        o1, o2 = optim.SGD(first, lr=0.1), optim.Adam(second, lr=1e-2)
+
+        def step(x, y, u1, u2):
+            F.cross_entropy(model(x), y).backward()
+            if u1:
+                o1.step()
+                o1.zero_grad()
+            if u2:
+                o2.step()
+                o2.zero_grad()
+        return step, watched(model, o1, o2)
+    args = lambda i, env: batch(i) + (i % 2 == 1, i % 3 == 2)      # noqa: E731
+    eager, compiled = (run(build, c, 48, args, max_programs=16) for c in (False, True))
+    for i, (a, b) in enumerate(zip(eager.history, compiled.history)):
+        assert_same(a, b, f"call {i}")
+    assert not compiled.warnings, compiled.warnings
+    f = compiled.f
+    assert f.traces <= 10 and f.replays >= 48 - 1 - f.traces - 2, (f.traces, f.replays,
+                                                                     f.causes)
+
+
+def test_accumulate_and_update_as_two_compiled_functions():
+    # the accumulating function sees .grad None after the update's zero_grad, and set
+    # otherwise: two programs, one per pattern
+    def build():
+        model, opt = adam_model()
+
+        def accumulate(x, y):
+            (F.cross_entropy(model(x), y) / 4).backward()
+
+        def update():
+            opt.step()
+            opt.zero_grad()
+        return {"accumulate": accumulate, "update": update}, watched(model, opt)
+
+    def call(steps, i):
+        steps["accumulate"](*batch(i))
+        if i % 4 == 3:
+            steps["update"]()
+    f = twin_calls(build, [call] * 40)
+    acc, upd = f["accumulate"], f["update"]
+    assert (acc.traces, acc.replays) == (2, 37), (acc.traces, acc.replays, acc.causes)
+    assert upd.traces == 1 and upd.replays >= 7, (upd.traces, upd.replays, upd.causes)
+
+
+def test_gradients_cleared_by_the_user_between_calls_every_other_call():
+    def between(i, env):
+        if i % 2:
+            for p in env["models"][0].parameters():
+                p.grad = None
+
+    def build():
+        model, opt = adam_model()
+
+        def step(x, y):
+            F.cross_entropy(model(x), y).backward()
+            return model[0].weight.grad.sum()
+        return step, watched(model, opt)
+    f = check_twins(build, calls=20, between=between, replays=16)
+    assert f.traces == 2, f.causes
+
+
+def test_a_variant_is_dropped_when_the_parameters_change():
+    # p.data replaced: every variant is stale for good; the next traces start afresh
+    def between(i, env):
+        if i == 9:
+            model = env["models"][0]
+            model[0].weight.data = model[0].weight.data * 0.5
+
+    f = check_twins(accumulate_every(4), args=lambda i, env: batch(i) + (i % 4 == 3,),
+                    calls=24, between=between, replays=14)
+    assert f.traces <= 6, f.causes
+    assert all(len(e.variants) <= 1 for e in f.programs.values() if not isinstance(e, str))
+
+
+def test_accumulation_under_strict_raises_nothing():
+    f = check_twins(accumulate_every(4), args=lambda i, env: batch(i) + (i % 4 == 3,),
+                    calls=16, replays=11, strict=True)
+    assert f.traces == 3
