@@ -12,6 +12,7 @@ start and put back when a guard fails, so a failing replay leaves no trace.
 import numpy as np
 
 from .. import creation
+from .peephole import dense_scalars
 from .plan import plan
 from .recorder import Number, _base
 
@@ -28,6 +29,7 @@ class Program:
         undefined = {id(a) for a in undefined}
         self.backups = _backups(code, inputs, undefined)   # put back by a failing guard
         code, self.n_inplace = plan(code, {id(_base(a)) for a in keep}, undefined)
+        code, self.n_dense = dense_scalars(code)
         self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers
         direct = _direct_inputs(code, inputs, outputs, contiguous)
