@@ -103,15 +103,22 @@ def np_mean(a, axis=None, dtype=None, keepdims=False, where=_NO_VALUE):
 @implements(np.var)
 def np_var(a, axis=None, dtype=None, ddof=0, keepdims=False, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
-    _unsupported("numpy.var", where=(where, _NO_VALUE), mean=(mean, _NO_VALUE))
-    ddof = ddof if correction is _NO_VALUE else correction
-    return R.var(_cast(_t(a), dtype), _dim(axis), keepdim=keepdims, correction=ddof)
+    return _spread(R.var, "numpy.var", a, axis, dtype, ddof, keepdims, where, mean, correction)
 
 
 @implements(np.std)
 def np_std(a, axis=None, dtype=None, ddof=0, keepdims=False, where=_NO_VALUE, mean=_NO_VALUE,
            correction=_NO_VALUE):
-    return F.sqrt(np_var(a, axis, dtype, ddof, keepdims, where, mean, correction))
+    return _spread(R.std, "numpy.std", a, axis, dtype, ddof, keepdims, where, mean, correction)
+
+
+def _spread(reduce, name, a, axis, dtype, ddof, keepdims, where, mean, correction):
+    """np.var / np.std as Tensor.var / Tensor.std (their corrected mean, std's scaling by
+    powers of two and zero gradient at a zero spread), numpy's ddof (or correction) as
+    the correction."""
+    _unsupported(name, where=(where, _NO_VALUE), mean=(mean, _NO_VALUE))
+    ddof = ddof if correction is _NO_VALUE else correction
+    return reduce(_cast(_t(a), dtype), _dim(axis), keepdim=keepdims, correction=ddof)
 
 
 def _extreme(reduce, better, name):

@@ -332,3 +332,26 @@ def test_unimplemented_arguments_are_refused_or_run_on_the_data():
         np.testing.assert_allclose(call(ag.tensor(x)), call(x))
         with pytest.raises(ag.NotDifferentiableError, match="not implemented"):
             call(ag.tensor(x, requires_grad=True))
+
+
+def test_std_and_var_are_tensor_std_and_var():
+    """np.std was sqrt(np.var): NaN gradients over equal values (sqrt's slope at 0) and
+    inf for float32 rows of ~3e37 (squares out of range), where Tensor.std gives 0 and
+    the right value; np.std / np.var now are Tensor.std / Tensor.var, ddof the correction."""
+    x = ag.tensor(np.array([[2.0, 2.0, 2.0], [1.0, 4.0, -2.0]]), requires_grad=True)
+    np.std(x, axis=1).sum().backward()
+    assert np.isfinite(x.grad.data).all() and not x.grad.data[0].any()
+    rng = np.random.default_rng(6)
+    huge = (rng.uniform(1e37, 3e38, (3, 5))).astype(np.float32)
+    for data in (huge, rng.standard_normal((4, 6)).astype(np.float32) + 1e4):
+        for numpy_fn, own in ((np.std, ag.std), (np.var, ag.var)):
+            for ddof, axis, keepdims in ((0, 1, False), (1, 0, True), (2, None, False)):
+                a, b = (ag.tensor(data, requires_grad=True) for _ in range(2))
+                got = numpy_fn(a, axis=axis, ddof=ddof, keepdims=keepdims)
+                want = own(b, axis, correction=ddof, keepdim=keepdims)
+                np.testing.assert_array_equal(got.data, want.data)
+                (got * 0.5).sum().backward()
+                (want * 0.5).sum().backward()
+                np.testing.assert_array_equal(a.grad.data, b.grad.data)
+                assert np.isfinite(a.grad.data).all()
+    assert np.isfinite(np.std(ag.tensor(huge), axis=1).data).all()
