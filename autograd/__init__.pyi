@@ -126,6 +126,10 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = 
     """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
 
+def bernoulli(input: Any, p: Any = ..., generator: Any = ...) -> Tensor:
+    """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
+
+
 def bmm(a: Any, b: Any) -> Tensor:
     """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
 
@@ -140,6 +144,14 @@ def chunk(x: Any, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
 
 def clamp(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
     """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+
+def clamp_max(x: Any, max: Any) -> Tensor:
+    """min(x, max), as clamp(x, max=max): the gradient passes where x <= max."""
+
+
+def clamp_min(x: Any, min: Any) -> Tensor:
+    """max(x, min), as clamp(x, min=min): the gradient passes where x >= min."""
 
 
 def clip(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
@@ -186,6 +198,10 @@ def flip(x: Any, dims: Any) -> Tensor:
     """x with the order of elements along `dims` reversed."""
 
 
+def fmod(a: Any, b: Any) -> Tensor:
+    """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1, d/db = -trunc(a / b)."""
+
+
 def gather(x: Any, dim: Any, index: Any) -> Tensor:
     """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
 
@@ -204,6 +220,26 @@ def index_select(x: Any, dim: Any, index: Any) -> Tensor:
 
 def is_contiguous(x: Any, memory_format: Any = ...) -> builtins.bool:
     """True if x's data is laid out in C order without gaps."""
+
+
+def isfinite(x: Any) -> Tensor:
+    """True where x is neither infinite nor NaN, elementwise: a bool tensor (no gradient)."""
+
+
+def isinf(x: Any) -> Tensor:
+    """True where x is +inf or -inf, elementwise: a bool tensor (no gradient)."""
+
+
+def isnan(x: Any) -> Tensor:
+    """True where x is NaN, elementwise: a bool tensor (no gradient)."""
+
+
+def isneginf(x: Any) -> Tensor:
+    """True where x is -inf, elementwise: a bool tensor (no gradient)."""
+
+
+def isposinf(x: Any) -> Tensor:
+    """True where x is +inf, elementwise: a bool tensor (no gradient)."""
 
 
 def le(a: Any, b: Any) -> Tensor:
@@ -320,6 +356,10 @@ def reciprocal(x: Any) -> Tensor:
 
 def relu(x: Any) -> Tensor:
     """relu(x), elementwise: max(x, 0)."""
+
+
+def remainder(a: Any, b: Any) -> Tensor:
+    """a mod b with the sign of b (Python's `%`, as torch.remainder), computed exactly; d/da = 1, d/db = -floor(a / b)."""
 
 
 def repeat(x: Any, *sizes: Any) -> Tensor:

@@ -179,6 +179,8 @@ Tensor.__truediv__ = _binary_method(ops.Div, ops.DivScalar)
 Tensor.__rtruediv__ = _rdiv
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = lambda self, other: self._binary(ops.PowT, other, reverse=True)
+Tensor.__mod__ = F.remainder
+Tensor.__rmod__ = lambda self, other: F.remainder(other, self)
 Tensor.__matmul__ = F.matmul
 Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
 Tensor.__neg__ = F.neg
@@ -304,6 +306,11 @@ Tensor.div_ = _inplace_op("div_", lambda a, b: a / b)
 Tensor.pow_ = _inplace_op("pow_", lambda a, b: a ** b)
 Tensor.clamp_ = lambda self, min=None, max=None: _inplace(
     self, "clamp_", lambda: F.clamp(self._alias(), min, max))
+Tensor.clamp_min_ = _inplace_op("clamp_min_", lambda a, b: F.clamp(a, min=b))
+Tensor.clamp_max_ = _inplace_op("clamp_max_", lambda a, b: F.clamp(a, max=b))
+Tensor.__imod__ = _inplace_op("__imod__", F.remainder)
+Tensor.remainder_ = _inplace_op("remainder_", F.remainder)
+Tensor.fmod_ = _inplace_op("fmod_", F.fmod)
 # The new values replace the old ones through where(False, old, new): the old values get
 # an exact zero gradient (x * 0 would turn an Inf or NaN in x into NaN).
 Tensor.copy_ = lambda self, src: _inplace(
@@ -327,6 +334,10 @@ _DOCS = {
     "div_": "In place: self /= other. Refused on a leaf that requires grad.",
     "pow_": "In place: self **= exponent. Refused on a leaf that requires grad.",
     "clamp_": "In place: self = clamp(self, min, max).",
+    "clamp_min_": "In place: self = clamp(self, min=min).",
+    "clamp_max_": "In place: self = clamp(self, max=max).",
+    "remainder_": "In place: self = remainder(self, other) (self %= other).",
+    "fmod_": "In place: self = fmod(self, other).",
     "copy_": "In place: copy `src` (broadcast to self's shape and cast to its dtype) into self; "
              "the gradient flows to `src`, the old values get an exact zero gradient.",
     "zero_": "In place: fill self with zeros; the old values get a zero gradient.",

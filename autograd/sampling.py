@@ -1,10 +1,11 @@
-"""``multinomial``: category indices drawn from rows of non-negative weights, on
-autograd's default generator (so ``manual_seed`` reproduces them) or a given numpy
-Generator. No gradient: the result is integers."""
+"""``multinomial``: category indices drawn from rows of non-negative weights, and
+``bernoulli``: 0 or 1 per element, on autograd's default generator (so ``manual_seed``
+reproduces them) or a given numpy Generator. No gradient (bernoulli's is zero)."""
 import numpy as np
 
 from .creation import default_generator
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, DtypeError, ShapeError
+from .functions import where
 from .graph import _wrap
 from .public import public
 from .tensor import Tensor
@@ -61,3 +62,26 @@ def _with_replacement(w, total, num_samples, rng):
     last = w.shape[1] - 1 - np.argmax(w[:, ::-1] > 0, axis=1)
     return np.minimum(idx, last[:, None])
 
+
+
+@public(method=True)
+def bernoulli(input, p=None, generator=None):
+    """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per
+    element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from
+    autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or
+    the numpy Generator `generator`. Probabilities outside [0, 1] (or NaN) raise. The
+    gradient is zero (the result requires grad where `input` does, as PyTorch's)."""
+    if not isinstance(input, Tensor) or input.data.dtype.kind != "f":
+        what = f"{input.data.dtype} tensor" if isinstance(input, Tensor) else type(input).__name__
+        raise DtypeError(f"bernoulli: expected a floating-point Tensor of probabilities, got "
+                         f"a {what}")
+    x = input.data
+    probs = x if p is None else p
+    if not np.all((np.asarray(probs) >= 0) & (np.asarray(probs) <= 1)):
+        raise ArgumentError(f"bernoulli: probabilities must be in [0, 1] (no NaN), got "
+                            f"{'p=' + repr(p) if p is not None else 'input of shape ' + str(x.shape)}")
+    rng = default_generator() if generator is None else generator
+    draws = (rng.random(x.shape) < probs).astype(x.dtype)
+    if input._node is None:
+        return _wrap(draws, None)
+    return where(np.zeros(x.shape, bool), input, draws)       # an exact zero gradient

@@ -121,6 +121,8 @@ class Tensor:
 
     def __iadd__(self, other: Any) -> Tensor: ...
 
+    def __imod__(self, other: Any) -> Any: ...
+
     def __imul__(self, other: Any) -> Tensor: ...
 
     def __index__(self) -> builtins.int: ...
@@ -151,6 +153,9 @@ class Tensor:
     def __matmul__(a, b: Any) -> Tensor:
         """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
 
+    def __mod__(a, b: Any) -> Tensor:
+        """a mod b with the sign of b (Python's `%`, as torch.remainder), computed exactly; d/da = 1, d/db = -floor(a / b)."""
+
     def __mul__(self, other: Any) -> Tensor:
         """self * other, elementwise with broadcasting (the same op as `*`)."""
 
@@ -177,6 +182,8 @@ class Tensor:
     def __repr__(self) -> builtins.str: ...
 
     def __rmatmul__(self, other: Any) -> Tensor: ...
+
+    def __rmod__(self, other: Any) -> Any: ...
 
     def __rmul__(self, other: Any) -> Tensor:
         """self * other, elementwise with broadcasting (the same op as `*`)."""
@@ -249,6 +256,9 @@ class Tensor:
     def baddbmm(input, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
+    def bernoulli(input, p: Any = ..., generator: Any = ...) -> Tensor:
+        """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
+
     def bmm(a, b: Any) -> Tensor:
         """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
 
@@ -263,6 +273,18 @@ class Tensor:
 
     def clamp_(self, min: Any = ..., max: Any = ...) -> Tensor:
         """In place: self = clamp(self, min, max)."""
+
+    def clamp_max(x, max: Any) -> Tensor:
+        """min(x, max), as clamp(x, max=max): the gradient passes where x <= max."""
+
+    def clamp_max_(self, other: Any) -> Tensor:
+        """In place: self = clamp(self, max=max)."""
+
+    def clamp_min(x, min: Any) -> Tensor:
+        """max(x, min), as clamp(x, min=min): the gradient passes where x >= min."""
+
+    def clamp_min_(self, other: Any) -> Tensor:
+        """In place: self = clamp(self, min=min)."""
 
     def clip(x, min: Any = ..., max: Any = ...) -> Tensor:
         """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
@@ -330,6 +352,12 @@ class Tensor:
     def float(self) -> Tensor:
         """This tensor as float32 (itself if it is already; the cast is differentiable)."""
 
+    def fmod(a, b: Any) -> Tensor:
+        """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1, d/db = -trunc(a / b)."""
+
+    def fmod_(self, other: Any) -> Tensor:
+        """In place: self = fmod(self, other)."""
+
     def gather(x, dim: Any, index: Any) -> Tensor:
         """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
 
@@ -347,6 +375,21 @@ class Tensor:
 
     def is_contiguous(x, memory_format: Any = ...) -> builtins.bool:
         """True if x's data is laid out in C order without gaps."""
+
+    def isfinite(x) -> Tensor:
+        """True where x is neither infinite nor NaN, elementwise: a bool tensor (no gradient)."""
+
+    def isinf(x) -> Tensor:
+        """True where x is +inf or -inf, elementwise: a bool tensor (no gradient)."""
+
+    def isnan(x) -> Tensor:
+        """True where x is NaN, elementwise: a bool tensor (no gradient)."""
+
+    def isneginf(x) -> Tensor:
+        """True where x is -inf, elementwise: a bool tensor (no gradient)."""
+
+    def isposinf(x) -> Tensor:
+        """True where x is +inf, elementwise: a bool tensor (no gradient)."""
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
@@ -461,6 +504,12 @@ class Tensor:
 
     def relu(x) -> Tensor:
         """relu(x), elementwise: max(x, 0)."""
+
+    def remainder(a, b: Any) -> Tensor:
+        """a mod b with the sign of b (Python's `%`, as torch.remainder), computed exactly; d/da = 1, d/db = -floor(a / b)."""
+
+    def remainder_(self, other: Any) -> Tensor:
+        """In place: self = remainder(self, other) (self %= other)."""
 
     def repeat(x, *sizes: Any) -> Tensor:
         """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""

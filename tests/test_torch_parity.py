@@ -36,6 +36,10 @@ CASES = [
     ("matmul_batched", lambda L, a, b: L.matmul(a, b), [(2, 1, 3, 4), (3, 4, 2)], False),
     ("matmul_vec", lambda L, a, b: a @ b, [(4,), (4, 3)], False),
     ("where", lambda L, a, b: L.where(a > 0, a, b), [(3, 4), (4,)], False),
+    ("remainder", lambda L, a, b: (a * 3) % b + L.remainder(a, -b), [(3, 4), (4,)], True),
+    ("fmod", lambda L, a, b: L.fmod(a * 3, b) + (-a).fmod(b * 0.3), [(2, 1, 5), (3, 1)], True),
+    ("clamp_min_max", lambda L, a, b: L.clamp_min(a, b) + a.clamp_max(0.1), [(3, 4), (4,)],
+     False),
 ]
 
 

@@ -16,7 +16,8 @@ declarations (public.py), not from this list.
 from .arguments import _axes, _t  # noqa: F401
 from .elementwise import (_elementwise, abs, add, clamp, cos, div, exp, log,  # noqa: F401
                           maximum, minimum, mul, neg, pow, reciprocal, relu, rsqrt, sigmoid,
-                          sign, sin, softplus, sqrt, square, sub, tanh, where)
+                          sign, sin, softplus, sqrt, square, sub, tanh, where, remainder,
+                          fmod)
 from .shapes import (_index, _show_index, cat, chunk, expand, expand_as,  # noqa: F401
                      flatten, getitem, permute, reshape, split, squeeze, stack, transpose,
                      unsqueeze, view)

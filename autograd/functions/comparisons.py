@@ -1,4 +1,5 @@
-"""The comparisons (eq, ne, lt, le, gt, ge: bool tensors, no gradient) and allclose."""
+"""The comparisons (eq, ne, lt, le, gt, ge), the tests isnan, isinf, isfinite, isposinf
+and isneginf (bool tensors, no gradient) and allclose."""
 import numpy as np
 
 from ..dtypes import as_dtype, result_type
@@ -31,6 +32,26 @@ lt = _compare("lt", np.less, "<")
 le = _compare("le", np.less_equal, "<=")
 gt = _compare("gt", np.greater, ">")
 ge = _compare("ge", np.greater_equal, ">=")
+
+
+def _test(name, fn, what):
+    """A test of each element, a bool tensor (no gradient); integer and bool tensors are
+    finite, never NaN nor infinite, as PyTorch."""
+    def test(x):
+        if not isinstance(x, Tensor):
+            x = Tensor(x)
+        return _wrap(np.asarray(fn(x.data) if x.data.dtype.kind in "fc"
+                                else np.full(x.data.shape, name == "isfinite")), None)
+    test.__name__ = test.__qualname__ = name
+    test.__doc__ = f"True where x is {what}, elementwise: a bool tensor (no gradient)."
+    return public(test, method=True)
+
+
+isnan = _test("isnan", np.isnan, "NaN")
+isinf = _test("isinf", np.isinf, "+inf or -inf")
+isfinite = _test("isfinite", np.isfinite, "neither infinite nor NaN")
+isposinf = _test("isposinf", np.isposinf, "+inf")
+isneginf = _test("isneginf", np.isneginf, "-inf")
 
 
 @public

@@ -161,6 +161,39 @@ def minimum(a, b):
         else b._binary(ops.Minimum, a, reverse=True)
 
 
+@public(method=True)
+def remainder(a, b):
+    """a mod b with the sign of b (Python's `%`, as torch.remainder), computed exactly;
+    d/da = 1, d/db = -floor(a / b). An integer divisor of 0 raises, as PyTorch."""
+    return _modulo(ops.Remainder, "remainder", a, b)
+
+
+@public(method=True)
+def fmod(a, b):
+    """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1,
+    d/db = -trunc(a / b). An integer divisor of 0 raises, as PyTorch."""
+    return _modulo(ops.Fmod, "fmod", a, b)
+
+
+def _modulo(cls, name, a, b, reverse=False):
+    """remainder / fmod of a and b (b op a if `reverse`) in their result dtype; bool is
+    refused and an integer division by zero raises, as PyTorch (numpy gives 0)."""
+    if not isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return _modulo(cls, name, b, a, not reverse)
+        a = Tensor(a)
+    dt = result_type(a, b)
+    if dt.kind == "b":
+        raise DtypeError(f"{name}: not implemented for bool tensors (shape {a.data.shape}); "
+                         f"convert with .long() or .float()")
+    if dt.kind != "f":
+        divisor = a if reverse else b
+        if (np.asarray(getattr(divisor, "data", divisor)) == 0).any():
+            raise ArgumentError(f"{name}: integer division by zero ({dt} operands of shapes "
+                                f"{a.data.shape} and {np.shape(getattr(b, 'data', b))})")
+    return a._binary(cls, b, reverse=reverse)
+
+
 @public(name="clip", method=True)
 @public(method=True)
 def clamp(x, min=None, max=None):
@@ -186,6 +219,18 @@ def clamp(x, min=None, max=None):
         if isinstance(bound, Tensor) and bound._node is not None:
             out = where(~keep & picked & ~np.isnan(xd), bound, out)
     return out
+
+
+@public(method=True)
+def clamp_min(x, min):
+    """max(x, min), as clamp(x, min=min): the gradient passes where x >= min."""
+    return clamp(x, min=min)
+
+
+@public(method=True)
+def clamp_max(x, max):
+    """min(x, max), as clamp(x, max=max): the gradient passes where x <= max."""
+    return clamp(x, max=max)
 
 
 @public

@@ -380,6 +380,35 @@ class Minimum(Maximum):
         return np.minimum(a, b)
 
 
+class Remainder(Primitive):
+    """a mod b with the sign of b (Python's %, torch.remainder), exact: fmod(a, b), plus b
+    where the two differ in sign (a zero keeps a's sign, as PyTorch's kernel); d/da = 1,
+    d/db = -floor(a / b) (PyTorch's floor division: numpy's floor_divide, exact)."""
+    __slots__ = ()
+    saves_inputs = True
+    quotient = staticmethod(np.floor_divide)
+
+    def forward(self, a, b):
+        r = np.fmod(a, b)
+        return np.where((r != 0) & ((r < 0) != (b < 0)), r + b, r)
+
+    def backward(self, g):
+        a, b = self.saved                       # arrays: the quotient is a constant
+        return g, (g * -self.quotient(a, b) if self.parents[1] is not None else None)
+
+
+class Fmod(Remainder):
+    """a mod b with the sign of a (C's fmod, torch.fmod); d/da = 1, d/db = -trunc(a / b)."""
+    __slots__ = ()
+
+    @staticmethod
+    def quotient(a, b):
+        return np.trunc(a / b)
+
+    def forward(self, a, b):
+        return np.fmod(a, b)
+
+
 class Where(Primitive):
     """where(cond, a, b); the unselected input gets exact zeros."""
     __slots__ = ("cond",)
