@@ -10,7 +10,8 @@ from .module import IncompatibleKeys, Module, Parameter, StateDictError
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .linear import Flatten, Identity, Linear, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
-from .norm import BatchNorm1d, BatchNorm2d, LayerNorm, RMSNorm
+from .norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
+                   LayerNorm, RMSNorm)
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Tanh
 from .dropout import Dropout
 from .embedding import Embedding

@@ -534,3 +534,4 @@ def _pad_by_index(input, pad, mode):
 
 from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401
 from .functional_mha import multi_head_attention_forward  # noqa: E402,F401
+from .functional_norm import group_norm, instance_norm, normalize  # noqa: E402,F401

@@ -1,10 +1,14 @@
-"""``BatchNorm1d``, ``BatchNorm2d``, ``LayerNorm`` and ``RMSNorm``."""
+"""``BatchNorm1d``, ``BatchNorm2d``, ``InstanceNorm1d``, ``InstanceNorm2d``, ``GroupNorm``,
+``LayerNorm`` and ``RMSNorm``."""
+import warnings
+
 import numpy as np
 
 from autograd.graph import _wrap
 from autograd.errors import ArgumentError
 
 from . import functional as F
+from .functional_norm import group_norm, instance_norm
 from . import init
 from .module import Module
 from .parameter import empty_parameter, float_dtype
@@ -98,6 +102,90 @@ class BatchNorm1d(_BatchNorm):
 class BatchNorm2d(_BatchNorm):
     """Batch normalisation of (N, C, H, W) inputs over N, H and W."""
     _dims = (4,)
+
+
+class _InstanceNorm(_BatchNorm):
+    """Shared by InstanceNorm1d/2d: as PyTorch, no affine part and no running statistics
+    by default; an unbatched input (one fewer dim) is normalised as a batch of one."""
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input):
+        name, unbatched = type(self).__name__, self._dims[0]
+        if input.ndim not in self._dims:
+            raise ArgumentError(f"{name}: expected {unbatched}-d or {unbatched + 1}-d input, "
+                                f"got shape {input.shape}")
+        channels = input.shape[input.ndim - unbatched]
+        if channels != self.num_features:
+            if self.affine:
+                raise ArgumentError(f"{name}: expected {self.num_features} channels in dim "
+                                    f"{input.ndim - unbatched}, got input of shape "
+                                    f"{input.shape}")
+            warnings.warn(f"{name}: input's size at dim={input.ndim - unbatched} "
+                          f"({channels}) does not match num_features ({self.num_features}), "
+                          f"which is not used because affine=False", stacklevel=2)
+        if input.ndim == unbatched:
+            return self._normalize(input.unsqueeze(0)).squeeze(0)
+        return self._normalize(input)
+
+    def _normalize(self, input):
+        return instance_norm(input, self.running_mean, self.running_var, self.weight,
+                             self.bias, self.training or not self.track_running_stats,
+                             0.0 if self.momentum is None else self.momentum, self.eps)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    """Instance normalisation of (N, C, L) or unbatched (C, L) inputs: each channel of
+    each sample over L."""
+    _dims = (2, 3)
+
+
+class InstanceNorm2d(_InstanceNorm):
+    """Instance normalisation of (N, C, H, W) or unbatched (C, H, W) inputs: each channel
+    of each sample over H and W."""
+    _dims = (3, 4)
+
+
+class GroupNorm(Module):
+    """Group normalisation of (N, C, *) inputs: each sample over each group of
+    C / num_groups channels and the spatial dims, then a per-channel weight (ones) and
+    bias (zeros) if `affine` (the bias unless ``bias=False``)."""
+
+    def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
+                 dtype=None, *, bias=True):
+        super().__init__()
+        if num_channels % num_groups:
+            raise ArgumentError(f"GroupNorm: num_channels ({num_channels}) must be divisible "
+                                f"by num_groups ({num_groups})")
+        self.num_groups, self.num_channels = num_groups, num_channels
+        self.eps, self.affine = eps, affine
+        if affine:
+            self.weight = empty_parameter((num_channels,), dtype, device)
+            if bias:
+                self.bias = empty_parameter((num_channels,), dtype, device)
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self):
+        """Weight back to ones and bias to zeros, as PyTorch's."""
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+    def forward(self, input):
+        return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self):
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, "
+                f"affine={self.affine}, bias={self.bias is not None}")
 
 
 class _TrailingNorm(Module):

@@ -213,6 +213,11 @@ OPS = [
         q, k, v, attn_mask=_SDPA_KEEP), [(2, 3, 4), (2, 5, 4), (2, 5, 3)]),
     OpInfo("sdpa_float_mask_broadcast", lambda q, k, v, m: F.scaled_dot_product_attention(
         q, k, v, attn_mask=m), [(2, 3, 4), (5, 4), (5, 3), (5,)]),
+    OpInfo("group_norm", lambda x, w, b: F.group_norm(x, 2, w, b, eps=1e-3),
+           [(2, 4, 3), (4,), (4,)]),
+    OpInfo("instance_norm", lambda x: F.instance_norm(x, eps=1e-3), [(2, 3, 2, 2)]),
+    OpInfo("normalize", lambda x: F.normalize(x), [(3, 4)]),
+    OpInfo("normalize_p3_eps", lambda x: F.normalize(x, p=3, dim=0, eps=0.5), [(3, 4)]),
     OpInfo("rms_norm", lambda x, w: F.rms_norm(x, (4,), w, eps=1e-6), [(3, 4), (4,)]),
     OpInfo("rms_norm_2d", lambda x: F.rms_norm(x, (3, 4)), [(2, 3, 4)]),
     OpInfo("topk", lambda a: a.topk(2, dim=1).values.sin(), [(3, 4)], ["distinct"]),

@@ -91,6 +91,13 @@ CASES = [
     LayerCase("BatchNorm2d_eval", _trained_bn(nn.BatchNorm2d, 2, (4, 2, 3, 3)), (2, 2, 2, 3),
               train=False),
     LayerCase("LayerNorm", lambda dt: nn.LayerNorm(4, dtype=dt), (3, 4)),
+    LayerCase("GroupNorm", lambda dt: nn.GroupNorm(2, 4, dtype=dt), (2, 4, 3)),
+    LayerCase("GroupNorm_noaffine", lambda dt: nn.GroupNorm(3, 3, affine=False), (2, 3, 2, 2)),
+    LayerCase("InstanceNorm1d", lambda dt: nn.InstanceNorm1d(2, dtype=dt), (3, 2, 4)),
+    LayerCase("InstanceNorm2d_affine", lambda dt: nn.InstanceNorm2d(2, affine=True, dtype=dt),
+              (2, 2, 2, 3)),
+    LayerCase("InstanceNorm1d_unbatched", lambda dt: nn.InstanceNorm1d(
+        2, affine=True, track_running_stats=True, dtype=dt), (2, 5)),
     LayerCase("LayerNorm_2d_shape", lambda dt: nn.LayerNorm((2, 3), dtype=dt), (2, 2, 3)),
     LayerCase("LayerNorm_noaffine", lambda dt: nn.LayerNorm(5, elementwise_affine=False), (2, 5)),
     LayerCase("ReLU", lambda dt: nn.ReLU(), (3, 4)),

@@ -397,6 +397,65 @@ def test_trailing_norms_match_pytorch(cls, kw, shape):
                     [randn(*shape[:-2], 3, 4)])
 
 
+INSTANCE_NORMS = [dict(), dict(affine=True), dict(track_running_stats=True),
+                  dict(affine=True, track_running_stats=True, momentum=0.3),
+                  dict(track_running_stats=True, momentum=None), dict(affine=True, bias=False),
+                  dict(eps=1e-2)]
+
+
+@pytest.mark.parametrize("kw", INSTANCE_NORMS, ids=str)
+@pytest.mark.parametrize("shape", [(4, 3, 5), (3, 5), (2, 3, 2, 4), (3, 2, 3)], ids=str)
+@pytest.mark.parametrize("training", [True, False])
+def test_instance_norm_matches_pytorch(kw, shape, training):
+    two_d = len(shape) == 4 or shape == (3, 2, 3)
+    ours, theirs = ((lib.InstanceNorm2d if two_d else lib.InstanceNorm1d)(3, **kw)
+                    for lib in (nn, torch.nn))
+    theirs.train(training)
+    for _ in range(2):              # a batch updates the running statistics, a second uses them
+        ours.train(training)
+        compare_modules(ours, theirs, [randn(*shape)])
+        for name, buf in theirs.named_buffers():
+            np.testing.assert_allclose(dict(ours.named_buffers())[name].data, buf.numpy(),
+                                       rtol=1e-12)
+
+
+@pytest.mark.parametrize("groups, channels, kw", [(2, 4, dict()), (1, 3, dict(eps=1e-2)),
+                                                  (3, 3, dict(affine=False)),
+                                                  (2, 6, dict(bias=False))], ids=str)
+@pytest.mark.parametrize("shape", [(2, 5), (3, 2, 2), ()], ids=str)
+def test_group_norm_matches_pytorch(groups, channels, kw, shape):
+    compare_modules(nn.GroupNorm(groups, channels, **kw),
+                    torch.nn.GroupNorm(groups, channels, **kw), [randn(2, channels, *shape)])
+
+
+def test_norm_layers_refuse_as_pytorch():
+    for ours, theirs in ((lambda: nn.GroupNorm(4, 6), lambda: torch.nn.GroupNorm(4, 6)),
+                         (lambda: F.group_norm(ag.zeros(2, 6, 3), 4),
+                          lambda: TF.group_norm(torch.zeros(2, 6, 3), 4)),
+                         (lambda: nn.InstanceNorm1d(3)(ag.zeros(2, 3, 4, 5)),
+                          lambda: torch.nn.InstanceNorm1d(3)(torch.zeros(2, 3, 4, 5))),
+                         (lambda: nn.InstanceNorm1d(3, affine=True)(ag.zeros(2, 4, 5)),
+                          lambda: torch.nn.InstanceNorm1d(3, affine=True)(torch.zeros(2, 4, 5))),
+                         (lambda: F.instance_norm(ag.zeros(2, 3, 1)),
+                          lambda: TF.instance_norm(torch.zeros(2, 3, 1)))):
+        with pytest.raises((ValueError, RuntimeError)):
+            theirs()
+        with pytest.raises(ValueError):
+            ours()
+    with pytest.warns(UserWarning, match="does not match num_features"):
+        nn.InstanceNorm1d(3)(ag.zeros(2, 4, 5))
+
+
+@pytest.mark.parametrize("p, dim, eps", [(2.0, 1, 1e-12), (1.0, 0, 1e-12), (3.0, -1, 0.5),
+                                         (float("inf"), 1, 1e-12), (0.5, 1, 1e-3)], ids=str)
+def test_normalize_matches_pytorch(p, dim, eps):
+    x = randn(4, 3)
+    x[1] = 0.0                      # a zero row: divided by eps, the gradient 1 / eps
+    x[2] *= 1e-4
+    compare(lambda t: F.normalize(t, p, dim, eps), lambda t: TF.normalize(t, p, dim, eps), [x],
+            tol=1e-9)
+
+
 # --- gradient clipping ---------------------------------------------------------------------------
 @pytest.mark.parametrize("norm_type", [2.0, 1.0, 0.5, float("inf")])
 @pytest.mark.parametrize("grads", [[[3.0, -4.0], [[1.0, 2.0]]], [[np.inf, 1.0], [1.0]],
