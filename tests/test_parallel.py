@@ -202,3 +202,30 @@ def test_communication_nodes_are_drawn_with_peer_and_bytes():
     dot = viz.draw_graph(y).source
     assert "backward: allreduce over 2 ranks · 48 B" in dot
     assert "communication (peer, bytes)" in dot and "#f8d7e6" in dot
+
+
+@pytest.mark.parametrize("ignored", [[], [1, 3], [0, 1, 2, 3, 4]], ids=["none", "some", "all"])
+def test_vocab_parallel_cross_entropy_on_one_rank_is_cross_entropy(ignored):
+    """On one rank (the whole vocabulary here) the loss and its gradient are
+    F.cross_entropy's, ignored targets included: every target ignored gave NaN
+    gradients, where F.cross_entropy (and PyTorch) give a NaN loss and zero gradients."""
+    pytest.importorskip("mpi4py")
+    from mpi4py import MPI
+    import autograd as ag
+    import nn.functional as F
+    from nn.parallel import vocab_parallel_cross_entropy
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((5, 7))
+    target = rng.integers(0, 7, 5)
+    target[ignored] = -100
+    results = []
+    for loss_fn in (lambda x, t: vocab_parallel_cross_entropy(x, t, MPI.COMM_SELF),
+                    F.cross_entropy):
+        x = ag.tensor(logits, requires_grad=True)
+        loss = loss_fn(x, ag.tensor(target))
+        loss.backward()
+        results.append((loss.data, x.grad.data))
+    (loss, grad), (expected, expected_grad) = results
+    np.testing.assert_allclose(loss, expected, rtol=1e-14)           # NaN == NaN here
+    np.testing.assert_allclose(grad, expected_grad, rtol=1e-13, atol=1e-16)
+    assert np.isnan(loss) == (len(ignored) == 5) and np.isfinite(grad).all()

@@ -18,6 +18,7 @@ import autograd as ag
 from autograd.errors import ArgumentError, OutOfRangeError
 
 from .. import functional as F
+from ..losses import _mean
 from ..module import Module, Parameter
 from .comm import allgather_array, allgather_rows, allreduce_max, broadcast_array, get_comm
 from .ops import copy_to_parallel, reduce_from_parallel
@@ -137,7 +138,7 @@ def vocab_parallel_cross_entropy(logits, target, comm, ignore_index=-100):
     """Mean cross-entropy of `logits` (N, rows here: this rank's slice of the
     vocabulary, in rank order) against int `target` (N,) over the whole vocabulary,
     targets equal to `ignore_index` left out of the mean (as ``F.cross_entropy``; all
-    left out: NaN); the same value on every rank of `comm`. d/dlogits is this rank's
+    left out: NaN, with zero gradients); the same value on every rank of `comm`. d/dlogits is this rank's
     slice of softmax - onehot. One small allgather learns where the slice starts."""
     n, part = logits.shape
     t = target.data if isinstance(target, ag.Tensor) else np.asarray(target)
@@ -164,6 +165,6 @@ def vocab_parallel_cross_entropy(logits, target, comm, ignore_index=-100):
     losses = total.log() - reduce_from_parallel(picked, comm)
     if counted.all():
         return losses.mean()
-    kept = int(counted.sum())
-    return (losses * ag.tensor(counted.astype(logits.data.dtype))).sum() / (
-        kept if kept else np.nan)
+    # every target ignored: NaN with zero gradients, as F.cross_entropy (was NaN gradients)
+    return _mean((losses * ag.tensor(counted.astype(logits.data.dtype))).sum(),
+                 int(counted.sum()))

@@ -338,11 +338,13 @@ def vocab_parallel_embedding_head_and_loss(comm):
     ref.weight.data[...] = full
     opt = nn.optim.AdamW(emb.parameters(), lr=0.05)
     ref_opt = nn.optim.AdamW(ref.parameters(), lr=0.05)
-    for k in range(3):
+    for k in range(4):
         idx = ag.tensor(rng.integers(0, v, n))
         target = ag.tensor(rng.integers(0, v, n))
         if k == 1:
             target.data[[0, 3]] = -100                   # ignore_index: left out
+        if k == 3:
+            target.data[:] = -100           # all left out: NaN loss, zero gradients
         opt.zero_grad()
         h = emb(idx).tanh()
         loss = vocab_parallel_cross_entropy(head(h), target, comm)
@@ -351,12 +353,16 @@ def vocab_parallel_embedding_head_and_loss(comm):
         hr = ref(idx).tanh()
         expected = F.cross_entropy(hr @ ref.weight.transpose(0, 1), target)
         expected.backward()
-        assert_close(loss.data, expected.data, f"step {k}: loss")
+        if k == 3:
+            assert np.isnan(loss.data) and np.isnan(expected.data), (loss, expected)
+            assert not emb.full(emb.weight.grad.data).any(), "all ignored: a gradient"
+        else:
+            assert_close(loss.data, expected.data, f"step {k}: loss")
         assert_close(emb.full(emb.weight.grad.data), ref.weight.grad.data,
                      f"step {k}: gradient of the tied matrix")
         opt.step()
         ref_opt.step()
-    assert_close(emb.state_dict()["weight"].data, ref.weight.data, "state_dict after 3 steps")
+    assert_close(emb.state_dict()["weight"].data, ref.weight.data, "state_dict after 4 steps")
 
 
 def full_gradients(model):
