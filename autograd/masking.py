@@ -32,7 +32,7 @@ def triu(x, diagonal=0):
 @public(method=True)
 def masked_fill_(x, mask, value):
     """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
-    return _inplace(x, "masked_fill_", lambda: masked_fill(x._alias(), mask, value))
+    return _inplace(x, "masked_fill_", lambda: masked_fill(x._alias(), mask, value), "unsafe")
 
 
 @public(function=False, method=True)

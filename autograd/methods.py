@@ -12,7 +12,7 @@ from . import devices as _device
 from . import functions as F
 from . import graph, ops, ownership
 from .dtypes import as_dtype, result_type
-from .errors import ArgumentError, GraphError, OutOfRangeError, ShapeError, describe
+from .errors import ArgumentError, DtypeError, GraphError, OutOfRangeError, ShapeError, describe
 from .grad_mode import no_grad
 from .graph import AccumulateGrad, apply1, apply2
 from .state import is_grad_enabled
@@ -198,8 +198,10 @@ Tensor.div = Tensor.__truediv__
 
 
 # --- in-place ops -----------------------------------------------------------------------
-def _inplace(self, op_name, compute):
-    """Write the result of `compute()` (an out-of-place Tensor op) into self's buffer.
+def _inplace(self, op_name, compute, casting="same_kind"):
+    """Write the result of `compute()` (an out-of-place Tensor op) into self's buffer,
+    cast by numpy's `casting` rule (as PyTorch: arithmetic keeps to same_kind, a copy or
+    fill casts anything).
 
     Views of the buffer see the change. With grad mode on, self takes the new op's node
     (so `y = zeros(2); y.copy_(x * 2)` joins x's graph); any op that saved the old values
@@ -229,13 +231,18 @@ def _inplace(self, op_name, compute):
     if result.data.shape != self.data.shape:
         raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
                          f"written into a tensor of shape {self.data.shape} in place")
+    if not np.can_cast(result.data.dtype, self.data.dtype, casting):
+        # checked here for a 0-d tensor too (a numpy scalar, which asarray would truncate)
+        raise DtypeError(f"{op_name}: the result has dtype {result.data.dtype}, which cannot be "
+                         f"written into a tensor of dtype {self.data.dtype} (shape "
+                         f"{self.data.shape}) in place; write out of place, e.g. x = x * 1.5")
     if not isinstance(self.data, np.ndarray):          # a numpy scalar: nothing can view it
         self.data = np.asarray(result.data, dtype=self.data.dtype)
     elif not self.data.flags.writeable:
         raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a read-only "
                          f"buffer (e.g. from expand()); .clone() it before writing in place")
     elif result.data is not self.data:
-        np.copyto(self.data, result.data, casting="same_kind")
+        np.copyto(self.data, result.data, casting=casting)
     graph.mark_modified(self.data, op_name)
     if recording and (node is not None or result._node is not None):
         self._node = result._node
@@ -315,10 +322,10 @@ Tensor.fmod_ = _inplace_op("fmod_", F.fmod)
 # an exact zero gradient (x * 0 would turn an Inf or NaN in x into NaN).
 Tensor.copy_ = lambda self, src: _inplace(
     self, "copy_", lambda: F.where(False, self._alias(), src if isinstance(src, Tensor) else
-                                   Tensor(np.asarray(src, self.data.dtype))))
+                                   Tensor(np.asarray(src, self.data.dtype))), "unsafe")
 Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), 0))
 Tensor.fill_ = lambda self, value: _inplace(
-    self, "fill_", lambda: F.where(False, self._alias(), value))
+    self, "fill_", lambda: F.where(False, self._alias(), value), "unsafe")
 
 
 # Docstrings of the methods bound above as lambdas or made by _inplace_op, so help(Tensor)
@@ -353,7 +360,8 @@ for _prop in (Tensor.T, Tensor.mT):
 def _setitem(self, index, value):
     index = F._index(index)
 
-    return _inplace(self, "__setitem__", lambda: _set_values(self._alias(), index, value))
+    return _inplace(self, "__setitem__", lambda: _set_values(self._alias(), index, value),
+                    "unsafe")
 
 
 def _set_values(x, index, value):

@@ -109,6 +109,9 @@ class Tensor:
 
     def __float__(self) -> builtins.float: ...
 
+    def __format__(self, spec: builtins.str) -> builtins.str:
+        """A 0-d tensor formats as its value (f"{loss:.4f}"), as PyTorch."""
+
     def __ge__(a, b: Any) -> Tensor:
         """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 

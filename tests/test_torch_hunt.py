@@ -46,3 +46,56 @@ def test_max_of_all_elements_sends_a_nans_gradient_to_the_nans(dtype, reduce):
     x = np.array([[1.0, np.nan, 3.0], [np.nan, -2.0, np.inf]])
     assert_same_as_torch(lambda L, a: getattr(a, reduce)(), [x], dtype)
     assert_same_as_torch(lambda L, a: getattr(a, reduce)(), [np.array([1.0, np.nan, 3.0])], dtype)
+
+
+def _outcome(lib, fn):
+    """fn(lib)'s (dtype name, values), or the kind of error it raised (torch's
+    RuntimeError and gradgraph's DtypeError both count as a refusal)."""
+    try:
+        out = fn(lib)
+    except (RuntimeError, TypeError):
+        return "refused"
+    values = out.numpy() if lib is torch else out.data
+    return str(out.dtype).split(".")[-1], values.tolist()
+
+
+IN_PLACE_CASTS = {
+    # arithmetic keeps to same_kind: PyTorch refuses to truncate (a 0-d integer tensor
+    # was silently truncated: sum() += 0.5 gave 3)
+    "0-d int += float": lambda L: L.tensor([1, 2]).sum().__iadd__(0.5),
+    "int *= float": lambda L: L.tensor([1, 2]).__imul__(1.5),
+    "int div_": lambda L: L.tensor([1, 2]).div_(2),
+    "bool add_ int": lambda L: L.tensor([True, False]).add_(1),
+    "int += int": lambda L: L.tensor([1, 2]).sum().__iadd__(2),
+    "float32 add_ float64": lambda L: L.tensor([1.0, 2.0]).add_(L.tensor([0.5], dtype=L.float64)),
+    # a copy or fill casts (they raised numpy's casting TypeError)
+    "int copy_ float": lambda L: L.tensor([1, 2]).copy_(L.tensor([2.7, -1.5])),
+    "bool copy_ int": lambda L: L.tensor([True, False]).copy_(L.tensor([0, 3])),
+    "int fill_ float": lambda L: L.tensor([1, 2]).fill_(2.7),
+    "int setitem float tensor": lambda L: _set(L.tensor([1, 2]), 0, L.tensor(2.7)),
+}
+
+
+def _set(x, index, value):
+    x[index] = value
+    return x
+
+
+@pytest.mark.parametrize("name", IN_PLACE_CASTS)
+def test_in_place_ops_cast_as_pytorch(name):
+    fn = IN_PLACE_CASTS[name]
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+def test_in_place_refusal_names_the_op_and_dtypes():
+    with pytest.raises(ag.DtypeError, match=r"__iadd__: the result has dtype float32, which "
+                                             r"cannot be written into a tensor of dtype int64"):
+        x = ag.tensor([1, 2]).sum()
+        x += 0.5
+
+
+def test_a_0d_tensor_formats_as_its_value():
+    for lib in (ag, torch):
+        assert f"{lib.tensor(2.5, requires_grad=True):.3f} {lib.tensor(3):>3}" == "2.500   3"
+        with pytest.raises(TypeError):
+            f"{lib.tensor([1.0, 2.0]):.2f}"
