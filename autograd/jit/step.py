@@ -20,7 +20,8 @@ from .tracer import plain, traced
 
 for _name, _what in (("item", ".item()"), ("tolist", ".tolist()"), ("__bool__", "bool(tensor)"),
                      ("__float__", "float(tensor)"), ("__int__", "int(tensor)"),
-                     ("__index__", "int(tensor)"), ("__repr__", "printing a tensor")):
+                     ("__index__", "int(tensor)"), ("__repr__", "printing a tensor"),
+                     ("__format__", "printing a tensor")):
     tracer.CONVERSIONS[getattr(Tensor, _name).__code__] = _what
 
 
