@@ -464,10 +464,6 @@ def test_noise_added_to_the_gradients():
     check_twins(build)
 
 
-@pytest.mark.xfail(strict=True, reason="retrace storm: requires_grad_(False) then (True) in "
-                   "the step gives each parameter a new node, and discover.State compares "
-                   "nodes by identity with those at the trace's entry: a retrace every call, "
-                   "eager after max_programs")
 def test_freezing_the_discriminator_inside_the_generator_step():
     def build():
         gen = nn.Linear(4, 12)

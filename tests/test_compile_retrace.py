@@ -165,3 +165,140 @@ def test_accumulation_under_strict_raises_nothing():
     f = check_twins(accumulate_every(4), args=lambda i, env: batch(i) + (i % 4 == 3,),
                     calls=16, replays=11, strict=True)
     assert f.traces == 3
+
+
+# --- requires_grad_ switched inside the step (GAN alternation) --------------------------
+def gan():
+    gen = nn.Linear(4, 12)
+    disc = nn.Sequential(nn.Linear(12, 8), nn.Tanh(), nn.Linear(8, 1))
+    return gen, disc, optim.SGD(gen.parameters(), lr=0.1), optim.Adam(disc.parameters(), lr=1e-2)
+
+
+def set_requires_grad(module, flag):
+    for p in module.parameters():
+        p.requires_grad_(flag)
+
+
+def test_gan_steps_each_switching_the_discriminator_at_their_start():
+    # d_step starts by unfreezing the discriminator, g_step by freezing it: each leaves it
+    # as the other found it. A replay must leave requires_grad as eager does, and bind the
+    # discriminator's .grad, which d_step's trace found not requiring grad at its entry
+    def build():
+        gen, disc, og, od = gan()
+
+        def d_step(real, z):
+            set_requires_grad(disc, True)
+            od.zero_grad()
+            loss = disc(gen(z).detach()).mean() - disc(real).mean()
+            loss.backward()
+            od.step()
+            return loss
+
+        def g_step(z):
+            set_requires_grad(disc, False)
+            og.zero_grad()
+            loss = -disc(gen(z)).mean()
+            loss.backward()
+            og.step()
+            return loss
+        return {"d": d_step, "g": g_step}, watched(gen, disc, og, od)
+
+    def call(steps, i):
+        z = batch(50 + i, d=4)[0]
+        return steps["d"](batch(i)[0], z), steps["g"](z)
+    f = twin_calls(build, [call] * 20)
+    for step in f.values():
+        assert (step.traces, step.replays) == (1, 18), (step.traces, step.replays, step.causes)
+
+
+def test_discriminator_frozen_by_the_step_and_unfrozen_by_the_user_between_calls():
+    def build():
+        gen, disc, og, _ = gan()
+
+        def g_step(z):
+            set_requires_grad(disc, False)
+            og.zero_grad()
+            loss = disc(gen(z)).mean()
+            loss.backward()
+            og.step()
+            return loss
+        return g_step, watched(gen, disc, og)
+    f = check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=12,
+                    between=lambda i, env: set_requires_grad(env["models"][1], True))
+    assert (f.traces, f.replays) == (1, 10), f.causes
+
+
+def test_freezing_for_good_inside_the_step_retraces_once():
+    def build():
+        gen, disc, og, _ = gan()
+
+        def g_step(z):
+            set_requires_grad(disc, False)
+            og.zero_grad()
+            loss = disc(gen(z)).mean()
+            loss.backward()
+            og.step()
+            return loss
+        return g_step, watched(gen, disc, og)
+    f = check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=10, replays=7)
+    assert f.traces == 1 or f.causes == {"a new input signature": 1,
+                                         "a tensor's requires_grad changed": 1}, f.causes
+
+
+def test_unfreezing_a_layer_for_good_inside_the_step():
+    def build():
+        model, opt = adam_model()
+        set_requires_grad(model[0], False)
+
+        def step(x, y):
+            set_requires_grad(model[0], True)
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+        return step, watched(model, opt)
+    f = check_twins(build, calls=10, replays=7)
+    assert f.traces <= 2, f.causes
+
+
+def test_freezing_chosen_by_a_flag_argument():
+    def build():
+        gen, disc, og, _ = gan()
+
+        def step(z, freeze):
+            set_requires_grad(disc, not freeze)
+            og.zero_grad()
+            disc(gen(z)).mean().backward()
+            og.step()
+            set_requires_grad(disc, True)
+        return step, watched(gen, disc, og)
+    # two flags; the discriminator's .grad (never zeroed) is None until its first
+    # unfrozen call: a variant
+    f = check_twins(build, args=lambda i, env: (batch(i, d=4)[0], i % 3 == 0), calls=18,
+                    replays=14)
+    assert f.traces == 3, f.causes
+
+
+def test_a_hook_on_a_node_made_by_the_step_is_seen():
+    # the step makes a new node for each discriminator parameter; a hook the user then
+    # registers on one makes the step fall back (a replay would not run it)
+    calls = []
+
+    def between(i, env):
+        if i == 5:
+            env["models"][1][0].weight.register_hook(lambda g: calls.append(1))
+
+    def build():
+        gen, disc, og, _ = gan()
+
+        def g_step(z):
+            set_requires_grad(disc, False)
+            og.zero_grad()
+            loss = disc(gen(z)).mean()
+            loss.backward()
+            og.step()
+            set_requires_grad(disc, True)
+            return loss
+        return g_step, watched(gen, disc, og)
+    check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=9, between=between,
+                warns="a hook on a tensor")
+

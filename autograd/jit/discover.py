@@ -14,6 +14,7 @@ import types
 
 import numpy as np
 
+from ..node import AccumulateGrad
 from ..tensor import Tensor
 
 _MAX_DEPTH = 4
@@ -486,6 +487,7 @@ class State:
     def __init__(self, tensors, modules, optimizers):
         self.arrays = [(t, t.data) for t in tensors]
         self.nodes = [(t, t._node) for t in tensors]     # requires_grad_ flips a leaf's node
+        self.flips = ()         # (leaf, requires grad at the end): set again by each replay
         self.modes = [(m, m.training) for m in modules]
         self.opts = [(o, o.state, o.param_groups, [(g["params"], tuple(g["params"]))
                                                    for g in o.param_groups])
@@ -518,10 +520,17 @@ class State:
         check.add([f"{name(t)}.data is {name(a)}" for t, a in self.arrays],
                   "a tensor's array was replaced (p.data = ..., load_state_dict)")
         for t, node in self.nodes:
-            check.add([f"{name(t)}._node is {name(node)}"], "a tensor's requires_grad changed")
+            if type(node) is AccumulateGrad:
+                # a leaf that requires grad: any node of that kind (a program holds no
+                # node; requires_grad_(False) then (True) makes a new one: see renew)
+                check.add([f"(w := {name(t)}._node) is {name(node)} "
+                           f"or type(w) is {name(AccumulateGrad)}"],
+                          "a tensor's requires_grad changed")
+            else:
+                check.add([f"(w := {name(t)}._node) is {name(node)}"],
+                          "a tensor's requires_grad changed")
             if node is not None:            # a hook registered since: see step._hooked
-                check.add([f"not ((w := {name(node)}.meta) and _has_hooks(w))"],
-                          "a hook was registered")
+                check.add(["not ((w := w.meta) and _has_hooks(w))"], "a hook was registered")
         missing = ("KeyError", "IndexError", "ValueError")
         check.guarded([f"{_attr(check, m, 'training')} is {name(mode)}" for m, mode in self.modes],
                       "a module switched train/eval mode", missing)
@@ -558,6 +567,23 @@ class State:
                    for inline, args, kwargs, key in self.inlined],
                   "an optimizer's options changed (momentum, weight decay, ...)")
         return check.function()
+
+    def renew(self):
+        """After the trace: the leaves whose node the step changed by ``requires_grad_``
+        (a GAN step freezing the discriminator, and its other step unfreezing it), which
+        each replay leaves as the trace did (``settle``): without a node, or with a new
+        one, as eager. A leaf that requires grad is checked by its node's kind, not its
+        identity (each ``requires_grad_(True)`` makes a new node): a program holds no node
+        (it records numpy calls and binds ``.grad`` Tensors)."""
+        self.flips = tuple((t, type(t._node) is AccumulateGrad) for t, node in self.nodes
+                           if (node is None or type(node) is AccumulateGrad)
+                           and t._node is not node
+                           and (t._node is None or type(t._node) is AccumulateGrad))
+
+    def settle(self):
+        """After a replay: the leaves' requires_grad as the traced step left it."""
+        for t, requires_grad in self.flips:
+            t._node = AccumulateGrad(t) if requires_grad else None
 
     def prepare(self):
         """Before a replay: the gradients the step accumulates into hold what the leaves'

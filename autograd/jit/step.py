@@ -45,19 +45,20 @@ class _Entry:
 
 
 class CompiledStep:
-    """A compiled step. One program per input signature (each tensor argument's shape and dtype, in
-    tuples, lists and dicts too; the other arguments' values), and per pattern of the leaves'
+    """A compiled step. One program per input signature (each tensor argument's shape and dtype,
+    in tuples, lists and dicts too; the other arguments' values), and per pattern of the leaves'
     ``.grad`` None or not where the step accumulates into them (an optimizer step every k
-    calls), at most `max_programs` traces in all, then eager with a warning that counts them by cause. A program is retraced when a
-    tensor's array is replaced (``p.data = ...``, ``load_state_dict``), a module switches
-    train/eval mode, an optimizer's state or groups are replaced, a Python value the step reads
-    changes, or one of its guards fails (that step runs eagerly). A value that changes on every
-    call (more than RETRACES retraces in a row) or a guard that fails twice makes the step run
-    eagerly, with a warning naming the value and the line that read it. A step that reads a
-    value in Python (``.item()``, ``bool(t)``, ``.tolist()``, printing), uses a data-dependent
-    shape (boolean masks, ``nonzero``), numpy's or Python's global random generator, or reseeds,
-    runs eagerly with one warning naming the construct and line; under ``strict=True`` every
-    fallback raises ``Escape`` with that reason instead.
+    calls), at most `max_programs` traces in all, then eager with a warning that counts them by
+    cause. A program is retraced when a tensor's array is replaced (``p.data = ...``,
+    ``load_state_dict``), a module switches train/eval mode, an optimizer's state or groups are
+    replaced, a Python value the step reads changes, or one of its guards fails (that step runs
+    eagerly). A value that changes on every call (more than RETRACES retraces in a row) or a
+    guard that fails twice makes the step run eagerly, with a warning naming the value and the
+    line that read it. A step that reads a value in Python (``.item()``, ``bool(t)``,
+    ``.tolist()``, printing), uses a data-dependent shape (boolean masks, ``nonzero``), numpy's
+    or Python's global random generator, or reseeds, runs eagerly with one warning naming the
+    construct and line; under ``strict=True`` every fallback raises ``Escape`` with that reason
+    instead.
 
     Python side effects of the step (printing, counters, appending to lists) happen
     only while it is traced, as in JAX. A step that returns a Python number (a learning
@@ -144,6 +145,8 @@ class CompiledStep:
             if failed is None:
                 self.replays += 1
                 entry.replayed = True
+                if entry.state.flips:
+                    entry.state.settle()
                 if entry.after is not None:
                     entry.after(args, kwargs)
                 return _REPLAYED, entry.rebuild()
@@ -326,7 +329,8 @@ class CompiledStep:
         targs = [arguments.substitute(a, as_input) for a in args]
         tkwargs = {k: arguments.substitute(kwargs[k], as_input)       # signature's order
                    for k in sorted(kwargs)}
-        leaves = [t for t in tensors if t.requires_grad and t.is_leaf]
+        # every leaf, also one that starts requiring grad inside the step (requires_grad_)
+        leaves = [t for t in tensors if t.is_leaf]
         entry_grads = [(t, t.grad, None if t.grad is None else t.grad.data) for t in leaves]
         rec.sync = lambda: tuple((t, t.grad, None if t.grad is None else plain(t.grad.data))
                                  for t in leaves)
@@ -410,6 +414,7 @@ class CompiledStep:
         entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
                                 outs, contiguous, rec.undefined.values())
         entry.state = state
+        state.renew()
         state.values = slots.snapshot()    # the Python values the step sees, as the trace left them
         state.reads = reads
         state.inlined = rec.inlined
