@@ -9,6 +9,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 from nn import optim
+from nn.utils.checkpoint import checkpoint, checkpoint_sequential
 from compile_twins import (assert_same, batch, check_twins, flat, mlp, run, state_of,
                            watched)
 
@@ -301,4 +302,115 @@ def test_a_hook_on_a_node_made_by_the_step_is_seen():
         return g_step, watched(gen, disc, og)
     check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=9, between=between,
                 warns="a hook on a tensor")
+
+
+# --- activation checkpointing (nn.utils.checkpoint) ---------------------------------------
+def checkpointed(inner_extra=(), outer_extra=(), preserve=True, sequential=False):
+    """A step whose middle block is checkpointed: it keeps the generator's state to redraw
+    dropout's masks in backward, which a replay can only do when nothing is redrawn."""
+    def build():
+        inner = nn.Sequential(nn.Linear(16, 16), nn.Tanh(), *inner_extra, nn.Linear(16, 16),
+                              nn.ReLU())
+        first, last = nn.Linear(12, 16), nn.Linear(16, 5)
+        after = nn.Sequential(*outer_extra)
+        model = nn.Sequential(first, inner, after, last)
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            h = first(x)
+            if sequential:
+                h = checkpoint_sequential(inner, 2, h, use_reentrant=False)
+            else:
+                h = checkpoint(inner, h, use_reentrant=False, preserve_rng_state=preserve)
+            loss = F.cross_entropy(last(after(h)), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    return build
+
+
+def test_checkpoint_without_dropout_replays():
+    f = check_twins(checkpointed(), calls=12)
+    assert (f.traces, f.replays) == (1, 10), f.causes
+
+
+def test_checkpoint_without_preserving_the_generator_state_replays():
+    f = check_twins(checkpointed(preserve=False), calls=8)
+    assert f.traces == 1
+
+
+def test_checkpoint_sequential_replays():
+    f = check_twins(checkpointed(sequential=True), calls=8)
+    assert f.traces == 1
+
+
+def test_checkpoint_with_dropout_outside_the_checkpointed_block_replays():
+    # the block draws nothing, so there is no state to restore in backward; the dropout
+    # after it draws between the forward and the recomputation
+    f = check_twins(checkpointed(outer_extra=(nn.Dropout(0.3),)), calls=10)
+    assert (f.traces, f.replays) == (1, 8), f.causes
+
+
+def test_checkpoint_with_dropout_inside_falls_back():
+    check_twins(checkpointed(inner_extra=(nn.Dropout(0.3),)), calls=6,
+                warns=r"generator's state read or set inside the step \(set to another")
+
+
+def test_checkpoint_in_eval_mode_with_dropout_inside_replays():
+    def between(i, env):
+        env["models"][0].eval()
+    f = check_twins(checkpointed(inner_extra=(nn.Dropout(0.3),)), calls=8, between=between)
+    assert f.traces == 1
+
+
+def test_the_user_reading_the_generator_state_in_the_step_falls_back():
+    def build():
+        model, opt = adam_model()
+
+        def step(x, y):
+            state = ag.default_generator().bit_generator.state
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            return ag.tensor(float(state["state"]["state"] % 7))
+        return step, watched(model, opt)
+    check_twins(build, calls=5,
+                warns=r"state read or set inside the step \(read by the step.*test_compile_retrace")
+
+
+def test_the_user_setting_the_generator_state_back_unchanged_still_falls_back():
+    # the user's read alone is a constant of the program: not replayed
+    def build():
+        model, opt = adam_model(extra=(nn.Dropout(0.2),))
+
+        def step(x, y):
+            g = ag.default_generator().bit_generator
+            state = g.state
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            g.state = state
+            opt.step()
+        return step, watched(model, opt)
+    check_twins(build, calls=5, warns="state read or set inside the step")
+
+
+def test_checkpoint_with_dropout_after_it_equals_the_plain_run():
+    # eagerly: with no state kept for the block, its recomputation is still the forward's
+    ag.manual_seed(0)
+    block = nn.Sequential(nn.Linear(8, 8), nn.Tanh())
+    drop = nn.Dropout(0.5)
+    x = ag.randn(5, 8)
+    results = []
+    for ckpt in (False, True):
+        ag.manual_seed(3)
+        block.zero_grad()
+        h = checkpoint(block, x, use_reentrant=False) if ckpt else block(x)
+        loss = (drop(h) ** 2).sum()
+        loss.backward()
+        results.append([loss.data] + [p.grad.data.copy() for p in block.parameters()]
+                       + [ag.rand(1).data])
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
 

@@ -189,9 +189,7 @@ class RecordingGenerator:
         if name not in _DRAWS:
             rec = active()
             if name == "bit_generator" and rec is not None and not rec.paused:
-                # its state read or set (nn.utils.checkpoint replays a draw this way):
-                # a replay would redraw from where the stream is, not where it was set
-                rec.escape("the default generator's state read or set inside the step")
+                return _WatchedBits(attr)
             return attr
 
         def draw(*args, **kwargs):
@@ -200,6 +198,54 @@ class RecordingGenerator:
                 return attr(*args, **kwargs)
             return rec.draw(self.generator, name, args, kwargs)
         return draw
+
+
+class _WatchedBits:
+    """The default generator's bit generator while tracing. Its state set to anything
+    but what it is now makes the step fall back (a replay would redraw from where the
+    stream is, not where it was set: ``nn.utils.checkpoint`` replaying a dropout mask),
+    and so does its state read by the user's code (a constant of the trace) or any other
+    use of it. gradgraph's own code may read the state and set it back unchanged:
+    ``nn.utils.checkpoint`` without a draw between its forward and its recomputation
+    in backward, which a replay has nothing to redo for."""
+    __slots__ = ("bits",)
+
+    def __init__(self, bits):
+        object.__setattr__(self, "bits", bits)
+
+    @property
+    def state(self):
+        rec = active()
+        if rec is not None and not rec.paused and not reader_frame()[0]:
+            rec.escape("the default generator's state read or set inside the step (read by "
+                       "the step: a constant of the program)")
+        return self.bits.state
+
+    @state.setter
+    def state(self, value):
+        rec = active()
+        if rec is not None and not rec.paused and not _same_state(value, self.bits.state):
+            rec.escape("the default generator's state read or set inside the step (set to "
+                       "another: a replay would draw from where the stream is, not from "
+                       "where it was set)")
+        self.bits.state = value
+
+    def __getattr__(self, name):
+        rec = active()
+        if rec is not None and not rec.paused:
+            rec.escape(f"the default generator's state read or set inside the step "
+                       f"(bit_generator.{name})")
+        return getattr(self.bits, name)
+
+    def __setattr__(self, name, value):
+        if name == "state":
+            object.__setattr__(self, name, value)       # the property's setter
+            return
+        rec = active()
+        if rec is not None and not rec.paused:
+            rec.escape(f"the default generator's state read or set inside the step "
+                       f"(bit_generator.{name} set)")
+        setattr(self.bits, name, value)
 
 
 def _other_generator(getattr_):

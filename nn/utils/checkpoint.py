@@ -47,6 +47,9 @@ def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism
     inputs = [a.detach().requires_grad_(True) if _needs_grad(a) else a for a in args]
     with enable_grad():
         out = function(*inputs, **kwargs)
+    if rng_state is not None and default_generator().bit_generator.state == rng_state:
+        rng_state = None        # no draw: backward has no state to restore (ag.compile
+        #                         replays a step whose other draws come between the two)
     outs = _outputs(out)
     out_type = type(out)
     mine = {id(t._node) for t in inputs if isinstance(t, Tensor) and t._node is not None}
