@@ -9,9 +9,10 @@ import os
 import sys
 
 
-def user_frame():
-    """'file.py:LINE' of the innermost caller outside gradgraph's own packages."""
-    f = sys._getframe(1)
+def user_frame(frame=None):
+    """'file.py:LINE' of the innermost caller outside gradgraph's own packages (of
+    `frame` or its callers, if given)."""
+    f = sys._getframe(1) if frame is None else frame
     while f is not None:
         name = f.f_code.co_filename
         own = _own_files.get(name)

@@ -70,7 +70,8 @@ def test_a_guard_failing_in_checked_calls_is_handled_as_in_replays():
     (it ran eagerly on every call, silently retrying the same program)."""
     f = check_twins(basic(loss_fn=_one_hot_guard), calls=8, check=8,
                     args=lambda i, env: _labels_alternating(i),
-                    warns=r"read at functional\.py:\d+ changes from step to step")
+                    warns=r"read at functional\.py:\d+ \(called at test_compile_fallbacks\.py:\d+\) "
+                          r"changes from step to step")
     assert f.traces == 2 and f.replays == 0
 
 

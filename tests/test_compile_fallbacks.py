@@ -59,8 +59,9 @@ def _construct(name):
         return (lambda x, y: (ag.manual_seed(1), step(x, y))[1]), plain, {}, \
             "the default generator reseeded inside the step"
     if name == "changing_guard":
-        return basic(loss_fn=_one_hot_guard)()[0], _labels_alternating, {}, \
-            r"the value read at functional\.py:\d+ changes from step to step"
+        return basic(loss_fn=_one_hot_guard)()[0], _labels_alternating, {}, (
+            r"the value read at functional\.py:\d+ \(called at test_compile_fallbacks\.py:\d+\) "
+            r"changes from step to step")
     if name == "max_programs":
         return step, (lambda i: batch(i, b=4 + i)), {"max_programs": 2}, \
             "more than max_programs=2 traces: 2 programs: 2 input signatures"
@@ -68,7 +69,9 @@ def _construct(name):
         return (lambda x, y, names: step(x, y)), (lambda i: batch(i) + ({"a"},)), {}, \
             "an argument that is not hashable"
     if name == "guard_after_update":
-        return _after_step(model, opt), plain, {}, r"a value check at losses\.py:\d+ after"
+        return _after_step(model, opt), plain, {}, (
+            r"a value check at losses\.py:\d+ \(called at test_compile_fallbacks\.py:\d+\) "
+            r"after")
     if name == "input_requires_grad":
         return step, (lambda i: (batch(i)[0].requires_grad_(), batch(i)[1])), {}, \
             "an input that requires grad"
@@ -129,7 +132,8 @@ def test_a_value_that_changes_every_step_ends_in_eager_with_a_warning():
     twins agree bit for bit throughout."""
     f = check_twins(basic(loss_fn=_one_hot_guard), calls=8,
                     args=lambda i, env: _labels_alternating(i),
-                    warns=r"read at functional\.py:\d+ changes from step to step")
+                    warns=r"read at functional\.py:\d+ \(called at "
+                          r"test_compile_fallbacks\.py:\d+\) changes from step to step")
     assert f.traces == 2 and f.replays == 0
 
 

@@ -414,3 +414,156 @@ def test_checkpoint_with_dropout_after_it_equals_the_plain_run():
     for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
+
+# --- a value read after the update ---------------------------------------------------------
+def stepping(tail, extra=()):
+    """A training step (Adam) whose last line is `tail(loss, logits, y)`."""
+    def build():
+        model, opt = adam_model(extra=extra)
+
+        def step(x, y):
+            opt.zero_grad()
+            logits = model(x)
+            loss = F.cross_entropy(logits, y)
+            loss.backward()
+            opt.step()
+            return tail(loss, logits, y)
+        return step, watched(model, opt)
+    return build
+
+
+def test_loss_item_returned_after_the_update_replays():
+    def build():
+        model, opt = adam_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss.item()
+        return step, watched(model, opt)
+    f = check_twins(build, calls=10)
+    assert (f.traces, f.replays) == (1, 8)
+    got = f(*batch(3))
+    assert type(got) is float
+
+
+def test_float_and_int_reads_returned_at_once_replay():
+    def build_float():
+        model, opt = adam_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return float(loss)
+        return step, watched(model, opt)
+
+    def build_int():
+        model, opt = adam_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            logits = model(x)
+            F.cross_entropy(logits, y).backward()
+            opt.step()
+            return (logits.argmax(1) == y).sum().item()
+        return step, watched(model, opt)
+    for build, kind in ((build_float, float), (build_int, int)):
+        f = check_twins(build, calls=8)
+        assert (f.traces, f.replays) == (1, 6)
+        assert type(f(*batch(2))) is kind
+
+
+def test_returned_read_with_strict_and_check():
+    def build():
+        model, opt = adam_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss.item()
+        return step, watched(model, opt)
+    assert check_twins(build, calls=6, strict=True).replays == 4
+    assert check_twins(build, calls=6, check=2).replays == 4
+
+
+def _line(marker):
+    """The line of this file holding `marker` (a comment), as 'file.py:N'."""
+    with open(__file__) as f:
+        (n,) = [i + 1 for i, text in enumerate(f) if text.rstrip().endswith(marker)]
+    return f"test_compile_retrace.py:{n}"
+
+
+def test_a_read_the_step_goes_on_with_falls_back_naming_its_line():
+    # the value is stored, compared, or the read sits in a with block, a helper or a
+    # tuple: Python of the step runs after it, so it stays a fallback, at the right line
+    def stored(x, y, model, opt):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        value = loss.item()                 # <- stored
+        return value
+
+    def clipped(x, y, model, opt):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return max(loss.item(), 1.0)        # <- clipped
+
+    def in_with(x, y, model, opt):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        with ag.no_grad():
+            return loss.item()              # <- in_with
+
+    def read(t):
+        return t.item()                     # <- helper
+
+    def helper(x, y, model, opt):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return read(loss)
+
+    def pair(x, y, model, opt):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y)
+        loss.backward()
+        opt.step()
+        return loss.item(), loss.item()     # <- pair
+
+    for fn, marker in ((stored, "# <- stored"), (clipped, "# <- clipped"),
+                       (in_with, "# <- in_with"), (helper, "# <- helper"), (pair, "# <- pair")):
+        def build():
+            model, opt = adam_model()
+            return (lambda x, y: fn(x, y, model, opt)), watched(model, opt)
+        f = check_twins(build, calls=5,
+                        warns=rf"\.item\(\) \(at {_line(marker).replace('.', '[.]')}\)$")
+        assert f.replays == 0
+
+
+def test_a_value_check_after_the_update_names_the_users_line():
+    def build():
+        model, opt = adam_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            F.cross_entropy(model(x), y)    # <- check after the update
+            return loss
+        return step, watched(model, opt)
+    where = _line("# <- check after the update").replace(".", "[.]")
+    check_twins(build, calls=5,
+                warns=rf"a value check at losses[.]py:\d+ \(called at {where}\) after Adam[.]")

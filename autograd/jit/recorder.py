@@ -22,6 +22,7 @@ An instruction is a tuple whose first item says what it is:
 - ``("python", fn, args, kwargs)``: a ``replayed(effect=True)`` function called again
   on the same arrays (a version-counter bump).
 """
+import dis
 import inspect
 
 import numpy as np
@@ -86,6 +87,8 @@ class Recorder:
         self.n_numbers = 0
         self.written = set()        # id(base buffer) of every array written in place
         self.marks = []             # (base buffer, op) of each versions.mark_modified
+        self.caller = None          # the frame that calls the step (returned_read)
+        self.returned = None        # (array, method, args, value): a read the step returns
 
     # --- numpy calls -----------------------------------------------------------------
     def run(self, f, args, kwargs):
@@ -194,9 +197,11 @@ class Recorder:
 
     # --- values read by Python code ---------------------------------------------------
     def read(self, construct, array, method, args, value):
-        own, where, via = tracer.reader_frame()
+        own, where, via, frame = tracer.reader()
         if own and array is not None:
             self.code.append(("guard", method, array, args, value, where))
+        elif array is not None and self.returned is None and _returns_at_once(frame, self.caller):
+            self.returned = (array, method, args, value)
         else:
             self.escape(f"{via or construct} (at {where})")
 
@@ -307,6 +312,26 @@ class Number:
         return f"n{self.slot}_{self.j}"
 
 
+def _returns_at_once(frame, caller):
+    """True if `frame`, where a value was read, is the step's own (called by `caller`)
+    and returns the value read at once (``return loss.item()``): no Python of the step
+    runs after the read, so a replay can return the value read from its own array."""
+    if frame is None or caller is None or frame.f_back is not caller:
+        return False
+    key = (frame.f_code, frame.f_lasti)
+    got = _RETURNS.get(key)
+    if got is None:
+        # f_lasti is at the call or its inline cache entries (not listed), or at the
+        # PRECALL before it (Python 3.11 calls a builtin class, float(t), from there)
+        ins = [i.opname for i in dis.get_instructions(frame.f_code)] + [None, None]
+        at = max((k for k, i in enumerate(dis.get_instructions(frame.f_code))
+                  if i.offset <= frame.f_lasti), default=-1)
+        at += ins[at] == "PRECALL" and ins[at + 1] == "CALL"
+        got = _RETURNS[key] = at >= 0 and ins[at] == "CALL" and ins[at + 1] == "RETURN_VALUE"
+    return got
+
+
+_RETURNS = {}                   # (code, offset) -> _returns_at_once's answer
 _AMBIGUOUS = object()
 _NUMBER_TYPES = (int, float, np.number)
 

@@ -1,6 +1,7 @@
 """``CompiledStep``: the programs of one compiled function, and when each runs."""
 import functools
 import random
+import sys
 import threading
 import warnings
 from collections import OrderedDict
@@ -64,7 +65,8 @@ class CompiledStep:
     only while it is traced, as in JAX. A step that returns a Python number (a learning
     rate, a count) or passes a tensor to a Python call a replay makes (a scheduler's
     ``step(loss)``) runs eagerly with a warning: a replay cannot recompute the number or
-    hand the call this step's tensor. Returned tensors are fresh and detached;
+    hand the call this step's tensor; but ``return loss.item()`` (a value read and
+    returned at once, nothing of the step after it) is read again from each replay. Returned tensors are fresh and detached;
     ``.grad`` arrays are the program's buffers, reused from step to step."""
 
     def __init__(self, fn, warmup, check, max_programs, strict):
@@ -306,6 +308,7 @@ class CompiledStep:
         views = aliasing.layout(given, given_arrays, shared) if shared else None
         state = State(tensors, modules, optimizers)
         rec = Recorder(self.strict)
+        rec.caller = sys._getframe()            # the step's frame's caller (returned reads)
         swapped = [(t, t.data) for t in tensors if type(t.data) is np.ndarray]
         grads = {id(t.grad): (t.grad, t.grad.data) for t in tensors
                  if t.grad is not None and type(t.grad.data) is np.ndarray}
@@ -383,6 +386,10 @@ class CompiledStep:
                     if g.data is not data:
                         rec.escapes.append("a gradient's array replaced inside the step")
         spec, outs = _flatten(out)
+        if rec.returned is not None and out is rec.returned[3]:
+            # `return loss.item()`: the program computes the array, a replay reads it
+            array, method, read_args, _ = rec.returned
+            spec, outs = ("V", method, read_args), [array]
         if _requires_grad(out) and all(g is e[1] for (_t, g, _a), e in zip(final, entry_grads)):
             # no backward ran and a result's graph is unused: a forward whose result is
             # differentiated later, but a replay's results are detached. It runs eagerly
@@ -609,7 +616,7 @@ def _returns_a_number(spec):
             return (f"it returns tensors inside a {type(v).__name__}, which a replay cannot "
                     f"rebuild (return them in a tuple, list, named tuple or dict)")
         return None
-    if spec[0] == "T":
+    if spec[0] in ("T", "V"):
         return None
     items = spec[1].values() if spec[0] is dict else spec[1]
     return next((r for r in map(_returns_a_number, items) if r), None)
@@ -623,6 +630,8 @@ def _rebuild(spec, arrays):
 def _build(s, it):
     if s[0] == "T":
         return _wrap(next(it), None)
+    if s[0] == "V":                 # a value the step read and returned: read again
+        return s[1](next(it), *s[2])
     if s[0] == "c":
         return s[1]
     if s[0] is dict:

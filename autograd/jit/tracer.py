@@ -18,6 +18,7 @@ import weakref
 import numpy as np
 
 from .. import state
+from ..errors import user_frame
 
 _view = np.ndarray.view
 _cbase = np.ndarray.base.__get__        # numpy's own .base (TraceArray.base is eager's)
@@ -292,8 +293,17 @@ CONVERSIONS = {}              # code object of Tensor.item, __bool__, ... -> con
 
 def reader_frame():
     """(is gradgraph's own code, 'file:line', construct) of the code that read a traced
-    value; `construct` names the Tensor conversion it went through (or None)."""
-    f = sys._getframe(2)
+    value; `construct` names the Tensor conversion it went through (or None). A line of
+    gradgraph's names the user's line that called it too."""
+    return _reader(sys._getframe(2))[:3]
+
+
+def reader():
+    """reader_frame's answer and that code's frame (None if there is none)."""
+    return _reader(sys._getframe(2))
+
+
+def _reader(f):
     construct = None
     while f is not None:
         code = f.f_code
@@ -305,7 +315,12 @@ def reader_frame():
             break
         f = f.f_back
     if f is None:
-        return False, "?", construct
+        return False, "?", construct, None
     name = f.f_code.co_filename
     own = any(part in name for part in _OWN)
-    return own, f"{name.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}", construct
+    where = f"{name.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}"
+    if own:                     # and the user's line that called it
+        user = user_frame(f)
+        if user != "?":
+            where = f"{where} (called at {user})"
+    return own, where, construct, f
