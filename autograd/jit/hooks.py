@@ -67,12 +67,15 @@ def numbers(method):
 def workspace(method):
     """Decorator for a method returning scratch arrays (a tuple) that a step writes and
     reads: while tracing they come back as traced views of the same memory, so what is
-    done to them is recorded."""
+    done to them is recorded, and their contents count as undefined (as ``np.empty``'s:
+    a replay may keep them in its own buffers)."""
     @functools.wraps(method)
     def wrapper(*args):
         arrays = method(*args)
         rec = tracer.active()
         if rec is not None and not rec.paused:
+            for a in arrays:
+                rec.scratch(a)
             return tuple(tracer.traced(a) for a in arrays)
         return arrays
     return wrapper

@@ -22,40 +22,13 @@ import bisect
 
 import numpy as np
 
-from .recorder import _base
+from .blocks import block_runs
+from .recorder import _arrays, _base, _mentions
 
 
 def _bounds(a):
     lo, hi = np.lib.array_utils.byte_bounds(a)
     return lo, hi
-
-
-def _arrays(x):
-    """The ndarrays in an instruction's arguments (nested in tuples, lists, dicts)."""
-    t = type(x)
-    if isinstance(x, np.ndarray):
-        yield x
-    elif t is tuple or t is list:
-        for i in x:
-            yield from _arrays(i)
-    elif t is dict:
-        for i in x.values():
-            yield from _arrays(i)
-
-
-def _mentions(ins):
-    op = ins[0]
-    if op == "call":
-        return list(_arrays((ins[2], ins[3], ins[4])))
-    if op == "guard":
-        return list(_arrays((ins[2], ins[3])))
-    if op == "draw":
-        return list(_arrays((ins[2], ins[3], ins[4])))
-    if op == "restore":
-        return [ins[1], ins[2]]
-    if op == "python":
-        return list(_arrays((ins[2], ins[3])))
-    return []
 
 
 def _defines(ins):
@@ -66,13 +39,15 @@ def _defines(ins):
     return ()
 
 
-def plan(code, keep, undefined=()):
+def plan(code, keep, undefined=(), inputs=()):
     """(`code` with dead calls dropped and temporaries in shared buffers, the number of
     calls rewritten to run in place); `keep` holds the ids of base arrays that must stay
     where they are; `undefined` the ids of arrays made while tracing whose contents
-    were undefined (``np.empty``: scratch that the step writes before it reads it)."""
+    were undefined (``np.empty``: scratch that the step writes before it reads it);
+    `inputs` the ids of the inputs' buffers."""
     code = _integer_guards(_forward_copies(_drop_dead(code, keep), keep), keep)
     code = _drop_needless_restores(code, keep)
+    code, undefined = block_runs(code, keep, undefined, inputs)
     temps = {}
     for ins in code:
         for o in _defines(ins):

@@ -28,7 +28,8 @@ class Program:
         keep += [g.data for b in list(bindings) + [final_binding] for _, g in b if g is not None]
         undefined = {id(a) for a in undefined}
         self.backups = _backups(code, inputs, undefined)   # put back by a failing guard
-        code, self.n_inplace = plan(code, {id(_base(a)) for a in keep}, undefined)
+        code, self.n_inplace = plan(code, {id(_base(a)) for a in keep}, undefined,
+                                    {id(_base(a)) for a in inputs})
         code, self.n_dense = dense_scalars(code)
         self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers

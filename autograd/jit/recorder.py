@@ -190,6 +190,13 @@ class Recorder:
         (self.undefined if undefined else self.consts)[id(_base(arr))] = _base(arr)
         return traced(arr)
 
+    def scratch(self, arr):
+        """Mark `arr`'s buffer, made before the trace, as scratch: its contents are
+        undefined before each step (an optimizer's workspace), like ``np.empty``'s."""
+        b = _base(arr)
+        if id(b) not in self.consts:
+            self.undefined[id(b)] = b
+
     def made(self, arr):
         """True if plain array `arr` was made while tracing (``const``)."""
         b = id(_base(arr))
@@ -420,3 +427,31 @@ def _rewrap(result, outs):
         return type(result)(traced(r) if isinstance(r, np.ndarray) else r for r in outs)
     r = outs[0]
     return traced(r) if isinstance(r, np.ndarray) else r
+
+
+def _arrays(x):
+    """The ndarrays in an instruction's arguments (nested in tuples, lists, dicts)."""
+    t = type(x)
+    if isinstance(x, np.ndarray):
+        yield x
+    elif t is tuple or t is list:
+        for i in x:
+            yield from _arrays(i)
+    elif t is dict:
+        for i in x.values():
+            yield from _arrays(i)
+
+
+def _mentions(ins):
+    op = ins[0]
+    if op == "call":
+        return list(_arrays((ins[2], ins[3], ins[4])))
+    if op == "guard":
+        return list(_arrays((ins[2], ins[3])))
+    if op == "draw":
+        return list(_arrays((ins[2], ins[3], ins[4])))
+    if op == "restore":
+        return [ins[1], ins[2]]
+    if op == "python":
+        return list(_arrays((ins[2], ins[3])))
+    return []
