@@ -73,7 +73,8 @@ class CompiledStep:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.warmup, self.check, self.max_programs, self.strict = warmup, check, max_programs, strict
-        self.programs = {}          # signature -> _Entry, or the reason it runs eagerly
+        self.programs = _Programs()   # signature -> _Entry, or the reason it runs eagerly
+        self.sign = arguments.Signer()  # signature(), the last call's key kept
         self.traces = 0
         self.calls = 0
         self.replays = 0
@@ -118,7 +119,12 @@ class CompiledStep:
         self.calls += 1
         if self.calls <= self.warmup:
             return _EAGER, None
-        key, arrays, owners = arguments.signature(args, kwargs)
+        key, arrays, owners = self.sign(args, kwargs)
+        hot = self.programs.hot
+        if hot is not None and hot[0] is key:   # the key of the last replay, not rehashed
+            entry = hot[1]
+            if entry.state.stale() is None:
+                return self._run(key, entry, args, kwargs, arrays, owners)
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
@@ -134,25 +140,7 @@ class CompiledStep:
         if stale is not None and entry is not None and entry.variants:
             entry, stale = self._variant(key, entry, stale)
         if entry is not None and stale is None:
-            if not entry.lasting.isdisjoint(owners) or 0 in owners:
-                shared = aliasing.touches(arrays, entry.lasting)
-                if shared is not None:
-                    self._eager(None, shared)
-                    return _EAGER, None
-            entry.state.prepare()
-            if entry.checks:
-                entry.checks -= 1
-                return self._checked_replay(key, entry, arrays)
-            failed = entry.program.run(arrays)
-            if failed is None:
-                self.replays += 1
-                entry.replayed = True
-                if entry.state.flips:
-                    entry.state.settle()
-                if entry.after is not None:
-                    entry.after(args, kwargs)
-                return _REPLAYED, entry.rebuild()
-            return self._guard_failed(key, failed)
+            return self._run(key, entry, args, kwargs, arrays, owners)
         if entry is not None and self._storm(key, entry, stale):
             return _EAGER, None
         refused = self.refused.get(key)
@@ -193,6 +181,29 @@ class CompiledStep:
                 variants.append(other)
         entry.variants = variants
         return entry, stale
+
+    def _run(self, key, entry, args, kwargs, arrays, owners):
+        """Under the lock: the replay of `entry`, whose state holds, for `_replay`."""
+        if not entry.lasting.isdisjoint(owners) or 0 in owners:
+            shared = aliasing.touches(arrays, entry.lasting)
+            if shared is not None:
+                self._eager(None, shared)
+                return _EAGER, None
+        entry.state.prepare()
+        if entry.checks:
+            entry.checks -= 1
+            return self._checked_replay(key, entry, arrays)
+        failed = entry.program.run(arrays)
+        if failed is None:
+            self.replays += 1
+            entry.replayed = True
+            self.programs.hot = (key, entry)
+            if entry.state.flips:
+                entry.state.settle()
+            if entry.after is not None:
+                entry.after(args, kwargs)
+            return _REPLAYED, entry.rebuild()
+        return self._guard_failed(key, failed)
 
     def _guard_failed(self, key, failed):
         """Under the lock: a guard of `key`'s program failed (the value read at `failed`).
@@ -445,6 +456,30 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+class _Programs(dict):
+    """CompiledStep.programs: ``hot`` is (key, entry) of the last replay, which a call
+    with the same key object (arguments.Signer's) takes without hashing the key again
+    (its dtypes' hashes are not cached); any change of the dict forgets it, and the
+    entry's state is checked as any other's."""
+    hot = None
+
+
+def _forgets(name):
+    method = getattr(dict, name)
+
+    def change(self, *args, **kwargs):
+        self.hot = None
+        return method(self, *args, **kwargs)
+    change.__name__ = name
+    return change
+
+
+for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault",
+              "__ior__"):
+    setattr(_Programs, _name, _forgets(_name))
+del _name
 
 
 def _hooked(tensors, modules):

@@ -1,0 +1,197 @@
+"""The per-call shortcuts of ag.compile's wrapper (arguments.Signer, the last replay's
+program): whatever changes between calls through them is still seen, twin-exact with
+eager."""
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from nn import optim
+from compile_twins import batch, check_twins, mlp, train_step, watched
+
+
+def same_batch(build_step):
+    """build() for check_twins whose step is called with the same two tensors every call
+    (env["x"], env["y"]), the arguments the Signer's fast path keeps."""
+    def build():
+        step, env = build_step()
+        x, y = batch(0)
+        env["x"], env["y"] = x, y
+        return step, env
+    return build
+
+
+def sgd(**kw):
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1, **kw)
+        return train_step(model, opt), watched(model, opt)
+    return build
+
+
+def args(i, env):
+    return env["x"], env["y"]
+
+
+# --- Signer: the same argument tensors, changed between calls ----------------------------
+def test_same_tensors_new_values_in_place():
+    def between(i, env):
+        env["x"].data[...] = batch(i)[0].data
+        env["y"].data[...] = batch(i)[1].data
+    f = check_twins(same_batch(sgd()), args=args, between=between)
+    assert f.traces == 1
+
+
+def test_same_tensors_array_replaced():
+    def between(i, env):
+        if i >= 3:
+            env["x"].data = batch(i)[0].data        # same shape: no new program
+    f = check_twins(same_batch(sgd()), args=args, between=between)
+    assert f.traces == 1
+
+
+def twin(fn):
+    """ag.compile(fn), and a call of it compared with fn's (a pure function)."""
+    f = ag.compile(fn)
+
+    def call(*a):
+        got, want = f(*a), fn(*a)
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.array_equal(got.data, want.data)
+        return got
+    return f, call
+
+
+@pytest.mark.parametrize("how", ["shape", "strides", "dtype"])
+def test_same_array_changed_in_place(how):
+    """The same array object, its shape, strides or dtype set in place: a new key (the
+    Signer compares them, not only the array's identity)."""
+    f, call = twin(lambda u: (u * 2.0).sum(0))
+    t = ag.tensor(np.arange(12, dtype=np.float32).reshape(2, 6))
+    for _ in range(3):
+        call(t)
+    if how == "shape":
+        t.data.shape = (3, 4)
+    elif how == "strides":
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            t.data.strides = (4, 8)         # another view of the same 48 bytes
+    else:
+        t.data.dtype = np.int32             # float32's bits as int32
+    for _ in range(3):
+        call(t)
+    assert f.traces == 2
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "default_dtype"])
+def test_same_tensors_other_mode(mode):
+    """The same tensor in another grad mode or default dtype: another program."""
+    f, call = twin(lambda u: u + ag.tensor([1.5, 1.5, 1.5]))
+    t = ag.tensor(np.ones(3, np.float32))
+    for _ in range(3):
+        assert call(t).dtype == np.float32
+    if mode == "no_grad":
+        with ag.no_grad():
+            for _ in range(3):
+                call(t)
+    else:
+        old = ag.get_default_dtype()
+        ag.set_default_dtype(np.float64)
+        try:
+            for _ in range(3):
+                assert call(t).dtype == np.float64      # the constant is float64 now
+        finally:
+            ag.set_default_dtype(old)
+    assert f.traces == 2
+    for _ in range(2):
+        assert call(t).dtype == np.float32
+    assert f.traces == 2
+
+
+def test_arguments_swapped():
+    """The same two tensors in the other order: (8,12),(8,) keys differ from (8,),(8,12)
+    and tensors of one shape passed swapped are new values, not the last call's."""
+    a, b = ag.tensor(np.ones(3, np.float32)), ag.tensor(np.full(3, 2.0, np.float32))
+    f = ag.compile(lambda u, v: u * 3.0 - v)
+    for _ in range(3):
+        assert f(a, b).tolist() == [1.0] * 3
+        assert f(b, a).tolist() == [5.0] * 3
+    assert f.traces == 1
+
+
+def test_argument_passed_twice_then_two():
+    """The same tensor as both arguments shares memory (its own key), then two tensors."""
+    a, b = ag.tensor(np.ones(3, np.float32)), ag.tensor(np.full(3, 2.0, np.float32))
+    f = ag.compile(lambda u, v: u * 3.0 - v)
+    for _ in range(3):
+        assert f(a, a).tolist() == [2.0] * 3
+        assert f(a, b).tolist() == [1.0] * 3
+        assert f(b, b).tolist() == [4.0] * 3
+    assert f.traces == 2
+
+
+def test_a_dead_array_is_not_the_last_call_s():
+    """A new array in place of a dead one (which may have its id) is keyed afresh."""
+    f = ag.compile(lambda u: u * 2.0)
+    t = ag.tensor(np.ones((2, 3), np.float32))
+    for i in range(6):
+        t.data = np.full((2, 3) if i % 2 else (3, 2), float(i), np.float32)
+        assert f(t).tolist() == (np.full(t.shape, 2.0 * i)).tolist()
+    assert f.traces == 2
+
+
+def test_fast_signature_is_the_slow_one():
+    """The Signer's key is the key signature() makes, hit or not."""
+    from autograd.jit import arguments
+    sign = arguments.Signer()
+    x, y = batch(0)
+    slow = arguments.signature((x, y), {})
+    for _ in range(3):
+        key, arrays, owners = sign((x, y), {})
+        assert key == slow[0] and owners == slow[2]
+        assert all(a is b for a, b in zip(arrays, [x.data, y.data]))
+    assert sign((x, y), {})[0] is key        # the fast path: the same key object
+    x.data.shape = (12, 8)
+    assert sign((x, y), {})[0] == arguments.signature((x, y), {})[0] != slow[0]
+
+
+# --- the last replay's program -----------------------------------------------------------
+def test_retrace_replaces_the_last_replayed_program():
+    """A retrace (a module's mode switched) puts a new program under the same key: the
+    next calls replay that one, not the last replayed."""
+    def build():
+        model = mlp(extra=(nn.Dropout(0.5),))
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 3:
+            env["models"][0].eval()
+        if i == 5:
+            env["models"][0].train()
+    f = check_twins(same_batch(build), args=args, between=between, calls=8, replays=4)
+    assert f.traces == 3
+
+
+def test_a_failed_guard_drops_the_last_replayed_program():
+    """The same tensors, the labels changed in place so that a guard of the program
+    fails once (one_hot's width): that call runs eagerly and the next traces again, as
+    with new tensors (the last replay's program is not kept past the drop)."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return train_step(model, opt, loss_fn=_one_hot_guard), watched(model, opt)
+
+    def between(i, env):
+        y = env["y"].data
+        y[:] = np.minimum(batch(i)[1].data, 3 + (i >= 3))
+        y[0] = 3 + (i >= 3)
+    f = check_twins(same_batch(build), args=args, between=between, calls=8, replays=4)
+    assert f.traces == 2
+
+
+def _one_hot_guard(z, y):
+    return F.cross_entropy(z, y) + F.one_hot(y).sum() * 0.0
