@@ -1,6 +1,6 @@
 """The per-call shortcuts of ag.compile's wrapper (arguments.Signer, the last replay's
-program): whatever changes between calls through them is still seen, twin-exact with
-eager."""
+program, the optimizer replay key's guard): whatever changes between calls through
+them is still seen, twin-exact with eager."""
 import warnings
 
 import numpy as np
@@ -9,6 +9,7 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
+from autograd.jit import discover
 from nn import optim
 from compile_twins import batch, check_twins, mlp, train_step, watched
 
@@ -195,3 +196,101 @@ def test_a_failed_guard_drops_the_last_replayed_program():
 
 def _one_hot_guard(z, y):
     return F.cross_entropy(z, y) + F.one_hot(y).sum() * 0.0
+
+
+# --- the optimizer's replay key ------------------------------------------------------------
+SGD_FLIPS = [("momentum", 0.0, 0.9), ("weight_decay", 0.0, 0.01), ("maximize", False, True),
+             ("nesterov", False, True), ("dampening", 0.0, 0.5)]
+
+
+@pytest.mark.parametrize("key,before,after", SGD_FLIPS)
+def test_sgd_branch_flipped_in_the_param_group(key, before, after):
+    """A value deciding which branch the inlined update takes, changed in the group
+    between calls: the guard sees it (a retrace), twin-exact."""
+    kw = {"momentum": 0.9} if key in ("nesterov", "dampening") else {}
+    kw[key] = before
+
+    def between(i, env):
+        if i == 3:
+            env["opts"][0].param_groups[0][key] = after
+    f = check_twins(same_batch(sgd(**kw)), args=args, between=between, replays=3)
+    assert f.traces == 2
+
+
+@pytest.mark.parametrize("key,after", [("amsgrad", True), ("maximize", True),
+                                       ("weight_decay", 0.1)])
+def test_adam_branch_flipped_in_the_param_group(key, after):
+    def build():
+        model = mlp()
+        opt = optim.Adam(model.parameters(), lr=0.01)
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 3:
+            env["opts"][0].param_groups[0][key] = after
+    f = check_twins(build, between=between, replays=3)
+    assert f.traces == 2
+
+
+def test_a_group_replaced_by_an_equal_one_with_a_branch_flipped():
+    def between(i, env):
+        if i == 3:
+            groups = env["opts"][0].param_groups
+            groups[0] = {**groups[0], "weight_decay": 0.5}
+    f = check_twins(sgd(), between=between, replays=3)
+    assert f.traces == 2
+
+
+class _FlagSGD(optim.SGD):
+    """A user's optimizer whose branches read its own attribute: no guard can stand
+    for its replay key (which is then called every time)."""
+    sign = 1.0
+
+    def _numbers(self, group):
+        neg_lr, *rest = optim.SGD._numbers(self, group)
+        return (neg_lr * self.sign, *rest)
+
+    def _branches(self, group):
+        return optim.SGD._branches(self, group) + (self.flip,)
+
+    def _update(self, group, params):
+        if self.flip:
+            for p in params:
+                p.data *= np.float32(0.5)
+        optim.SGD._update(self, group, params)
+
+
+def test_a_user_optimizer_branches_are_called():
+    def build():
+        model = mlp()
+        opt = _FlagSGD(model.parameters(), lr=0.1)
+        opt.flip = False
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 3:
+            env["opts"][0].flip = True
+    check_twins(build, between=between, replays=0)
+    step, env = build()
+    assert discover._inline_guard(discover._Check(), optim.Optimizer._replay_key,
+                                  (env["opts"][0],), {}, [(False,) * 5 + (False,)]) is None
+
+
+def test_the_replay_key_guard_is_used_and_names_each_value():
+    """gradgraph's SGD: the guard stands for the call, reading each value _branches
+    reads (so a test flipping one fails without it: the call is the fallback)."""
+    model = mlp()
+    opt = optim.SGD(model.parameters(), lr=0.1)
+    check = discover._Check()
+    key = opt._replay_key()
+    cond = discover._inline_guard(check, optim.Optimizer._replay_key, (opt,), {}, key)
+    assert cond is not None
+    for k in ("momentum", "dampening", "weight_decay", "nesterov", "maximize"):
+        assert f"[{k!r}]" in cond
+    assert "['lr']" not in cond             # read by the program on every replay
+    ns = dict(check.ns)
+    assert eval(cond, ns) is True           # noqa: S307
+    opt.param_groups[0]["momentum"] = 0.0   # the same branch, another object: fails
+    assert eval(cond, ns) is False          # noqa: S307
+    assert discover._inline_guard(check, optim.Optimizer._replay_key, (opt,), {},
+                                  [(True,) * 5]) is None     # the key does not match
