@@ -255,19 +255,19 @@ def log_softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
 
 
 def logical_and(a: Any, b: Any) -> Tensor:
-    """a & b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    """a and b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
 
 
 def logical_not(x: Any) -> Tensor:
-    """~x for bool and integer tensors (bitwise for integers); no gradient."""
+    """not x elementwise, any dtype taken as a truth value (zero is False); a bool tensor, no gradient."""
 
 
 def logical_or(a: Any, b: Any) -> Tensor:
-    """a | b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    """a or b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
 
 
 def logical_xor(a: Any, b: Any) -> Tensor:
-    """a ^ b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    """a xor b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
 
 
 def logsumexp(x: Any, dim: Any, keepdim: Any = ...) -> Tensor:

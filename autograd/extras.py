@@ -1,6 +1,6 @@
 """More PyTorch tensor functions, as composites of the primitives (their gradients
 come for free): gather, masked_fill, flip, repeat, cumsum, mm/bmm, t, any/all, and
-the logical operators on bool tensors."""
+the logical functions and the bitwise operators."""
 import numpy as np
 
 from . import ops
@@ -132,32 +132,44 @@ def all(x, dim=None, keepdim=False):
     return _wrap(np.asarray(np.all(x.data, axis=axis, keepdims=keepdim)), None)
 
 
-def _logical(fn, name, public_name):
+def _bitwise(fn, name):
     def op(a, b):
         bd = b.data if isinstance(b, Tensor) else b
         if a.data.dtype.kind not in "biu" or np.asarray(bd).dtype.kind not in "biu":
             raise DtypeError(f"{name}: only bool and integer tensors, got {a.data.dtype}")
         return _wrap(fn(a.data, bd), None)
-    op.__name__ = op.__qualname__ = public_name
-    op.__doc__ = (f"a {name} b elementwise for bool and integer tensors (bitwise for "
-                  f"integers); no gradient.")
     return op
 
 
-logical_and = public(_logical(np.bitwise_and, "&", "logical_and"))
-logical_or = public(_logical(np.bitwise_or, "|", "logical_or"))
-logical_xor = public(_logical(np.bitwise_xor, "^", "logical_xor"))
-
-
-@public
-def logical_not(x):
-    """~x for bool and integer tensors (bitwise for integers); no gradient."""
+def _invert(x):
     if x.data.dtype.kind not in "biu":
         raise DtypeError(f"~: only bool and integer tensors, got {x.data.dtype}")
     return _wrap(np.invert(x.data), None)
 
 
-Tensor.__and__ = Tensor.__rand__ = logical_and
-Tensor.__or__ = Tensor.__ror__ = logical_or
-Tensor.__xor__ = Tensor.__rxor__ = logical_xor
-Tensor.__invert__ = logical_not
+def _logical(fn, name, public_name):
+    def op(a, b):
+        return _wrap(np.asarray(fn(a.data, b.data if isinstance(b, Tensor) else b)), None)
+    op.__name__ = op.__qualname__ = public_name
+    op.__doc__ = (f"a {name} b elementwise, any dtype taken as a truth value (non-zero is "
+                  f"True, as PyTorch); a bool tensor, no gradient.")
+    return op
+
+
+logical_and = public(_logical(np.logical_and, "and", "logical_and"))
+logical_or = public(_logical(np.logical_or, "or", "logical_or"))
+logical_xor = public(_logical(np.logical_xor, "xor", "logical_xor"))
+
+
+@public
+def logical_not(x):
+    """not x elementwise, any dtype taken as a truth value (zero is False); a bool tensor,
+    no gradient."""
+    return _wrap(np.asarray(np.logical_not(x.data)), None)
+
+
+# the operators are bitwise for integers, as PyTorch's
+Tensor.__and__ = Tensor.__rand__ = _bitwise(np.bitwise_and, "&")
+Tensor.__or__ = Tensor.__ror__ = _bitwise(np.bitwise_or, "|")
+Tensor.__xor__ = Tensor.__rxor__ = _bitwise(np.bitwise_xor, "^")
+Tensor.__invert__ = _invert

@@ -89,8 +89,7 @@ class Tensor:
 
     def __add__(self, other: Any) -> Tensor: ...
 
-    def __and__(a, b: Any) -> Tensor:
-        """a & b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    def __and__(a, b: Any) -> Tensor: ...
 
     def __array__(self, dtype: Any = ..., copy: Any = ...) -> numpy.ndarray:
         """np.asarray(tensor) gives the data (shared, as torch.Tensor.numpy()); refused for a tensor that requires grad, whose gradient the array would lose."""
@@ -134,8 +133,7 @@ class Tensor:
 
     def __int__(self) -> builtins.int: ...
 
-    def __invert__(x) -> Tensor:
-        """~x for bool and integer tensors (bitwise for integers); no gradient."""
+    def __invert__(x) -> Tensor: ...
 
     def __ipow__(self, other: Any) -> Tensor: ...
 
@@ -168,16 +166,14 @@ class Tensor:
     def __neg__(x) -> Tensor:
         """-x; d/dx = -1."""
 
-    def __or__(a, b: Any) -> Tensor:
-        """a | b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    def __or__(a, b: Any) -> Tensor: ...
 
     def __pow__(x, exponent: Any) -> Tensor:
         """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
 
     def __radd__(self, other: Any) -> Tensor: ...
 
-    def __rand__(a, b: Any) -> Tensor:
-        """a & b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    def __rand__(a, b: Any) -> Tensor: ...
 
     def __reduce_ex__(self, protocol: Any) -> Any:
         """Pickled as its data and requires_grad, as PyTorch does: the graph that made it and its ``.grad`` are not stored (an unpickled tensor is a leaf)."""
@@ -191,8 +187,7 @@ class Tensor:
     def __rmul__(self, other: Any) -> Tensor:
         """self * other, elementwise with broadcasting (the same op as `*`)."""
 
-    def __ror__(a, b: Any) -> Tensor:
-        """a | b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    def __ror__(a, b: Any) -> Tensor: ...
 
     def __rpow__(self, other: Any) -> Tensor: ...
 
@@ -200,8 +195,7 @@ class Tensor:
 
     def __rtruediv__(self, other: Any) -> Tensor: ...
 
-    def __rxor__(a, b: Any) -> Tensor:
-        """a ^ b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    def __rxor__(a, b: Any) -> Tensor: ...
 
     def __setitem__(self, index: Any, value: Any) -> Any: ...
 
@@ -210,8 +204,7 @@ class Tensor:
     def __truediv__(self, other: Any) -> Tensor:
         """self / other, elementwise true division with broadcasting (the same op as `/`)."""
 
-    def __xor__(a, b: Any) -> Tensor:
-        """a ^ b elementwise for bool and integer tensors (bitwise for integers); no gradient."""
+    def __xor__(a, b: Any) -> Tensor: ...
 
     def _alias(self) -> Any:
         """A second Tensor on the same buffer and node, so a graph saving `self` keeps the pre-write identity while `self` itself moves to the new node."""

@@ -99,3 +99,22 @@ def test_a_0d_tensor_formats_as_its_value():
         assert f"{lib.tensor(2.5, requires_grad=True):.3f} {lib.tensor(3):>3}" == "2.500   3"
         with pytest.raises(TypeError):
             f"{lib.tensor([1.0, 2.0]):.2f}"
+
+
+LOGICAL = {
+    "logical_and ints": lambda L: L.logical_and(L.tensor([0, 2, -1]), L.tensor([1, 0, 4])),
+    "logical_or ints": lambda L: L.logical_or(L.tensor([0, 2, 0]), L.tensor([0, 0, 1])),
+    "logical_xor ints": lambda L: L.logical_xor(L.tensor([3, 2, 0]), L.tensor([1, 0, 0])),
+    "logical_not ints": lambda L: L.logical_not(L.tensor([0, 2, -1])),
+    "logical_and floats": lambda L: L.logical_and(L.tensor([0.0, 0.5, np.nan]), L.tensor([1.0, 2.0, 1.0])),
+    "logical_not floats": lambda L: L.logical_not(L.tensor([0.0, -0.0, 0.5])),
+    "& ints": lambda L: L.tensor([6, 3]) & L.tensor([3, 1]),
+    "~ ints": lambda L: ~L.tensor([0, 2, -1]),
+}
+
+
+@pytest.mark.parametrize("name", LOGICAL)
+def test_logical_functions_take_truth_values_as_pytorch(name):
+    # logical_* on integers were bitwise (logical_not([0, 2, -1]) gave [-1, -3, 0])
+    fn = LOGICAL[name]
+    assert _outcome(ag, fn) == _outcome(torch, fn)
