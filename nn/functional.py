@@ -428,14 +428,15 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if idx.dtype.kind not in "iu":
         raise ArgumentError(f"embedding: indices must be integers, got {idx.dtype}")
     n = weight.shape[0]
-    if idx.size and (idx.min() < -n or idx.max() >= n):
+    if idx.size and (idx.min() < 0 or idx.max() >= n):
+        # negative indices too, as PyTorch (a -100 "ignore" id would pick row n - 100)
         raise OutOfRangeError(f"embedding: index out of range: indices in [{idx.min()}, "
-                         f"{idx.max()}] for a table of {n} rows")
+                              f"{idx.max()}] for a table of {n} rows (0 to {n - 1})")
     if max_norm is not None and idx.size:
-        _renorm_rows(weight, np.unique(idx % n), max_norm, norm_type)
+        _renorm_rows(weight, np.unique(idx), max_norm, norm_type)
     out = weight[idx]
     if scale_grad_by_freq and idx.size:
-        rows, inverse, counts = np.unique(idx % n, return_inverse=True, return_counts=True)
+        rows, inverse, counts = np.unique(idx, return_inverse=True, return_counts=True)
         scale = (1.0 / counts[inverse.reshape(idx.shape)]).astype(out.dtype)[..., None]
         held = out.detach()
         out = held + (out - held) * scale      # the value exactly, the gradient scaled

@@ -39,8 +39,13 @@ def _legacy_reduction(size_average, reduce, reduction):
     return "sum" if size_average is False else "mean"
 
 
-def _target(target, input, op, same_shape=True):
+def _target(target, input, op, same_shape=True, strict=False):
+    """target as a Tensor; a shape other than input's warns (broadcasting), or with
+    `strict` is refused, as PyTorch does for the binary cross-entropies."""
     target = target if isinstance(target, Tensor) else _operand(target, input, force=True)
+    if strict and target.shape != input.shape:
+        raise ShapeError(f"{op}: target size {target.shape} must be the same as input size "
+                         f"{input.shape}")
     if same_shape and target.shape != input.shape:
         warnings.warn(f"{op}: using a target size {target.shape} that is different to the "
                       f"input size {input.shape}; this will likely lead to incorrect results "
@@ -306,7 +311,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     """-(t log p + (1 - t) log(1 - p)) for probabilities p = `input`, with each log
     clamped at -100 so that p = 0 or 1 give a finite loss and gradient."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    target = _target(target, input, "binary_cross_entropy")
+    target = _target(target, input, "binary_cross_entropy", strict=True)
     p = input.data
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 "
@@ -322,7 +327,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     """Sigmoid and binary cross-entropy in one stable expression:
     (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), finite for any logit x."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
-    target = _target(target, input, "binary_cross_entropy_with_logits")
+    target = _target(target, input, "binary_cross_entropy_with_logits", strict=True)
     if pos_weight is None:
         loss = softplus(input) - target * input             # = (1 - t) x + softplus(-x)
     else:

@@ -118,3 +118,35 @@ def test_logical_functions_take_truth_values_as_pytorch(name):
     # logical_* on integers were bitwise (logical_not([0, 2, -1]) gave [-1, -3, 0])
     fn = LOGICAL[name]
     assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+def _refusals(fn):
+    """Whether fn(lib, F) raises, for gradgraph and for PyTorch."""
+    import nn.functional as F
+    out = []
+    for lib, functional in ((ag, F), (torch, torch.nn.functional)):
+        try:
+            fn(lib, functional)
+            out.append(False)
+        except (ValueError, IndexError, RuntimeError):
+            out.append(True)
+    return out
+
+
+@pytest.mark.parametrize("fn", [
+    # a target of another shape broadcast silently (a (N,) target against (N, 1) logits
+    # makes an (N, N) loss); PyTorch refuses it for these two losses (mse_loss warns)
+    lambda L, F: F.binary_cross_entropy_with_logits(L.zeros(3, 1), L.ones(3)),
+    lambda L, F: F.binary_cross_entropy(L.full((3, 1), 0.5), L.ones(3)),
+    # a negative index picked a row from the end (an id of -100 the row n - 100)
+    lambda L, F: F.embedding(L.tensor([0, -1]), L.ones(4, 2)),
+], ids=["bce_with_logits", "bce", "embedding"])
+def test_refused_as_pytorch(fn):
+    assert _refusals(fn) == [True, True]
+
+
+def test_embedding_refusal_names_the_range():
+    import nn
+    with pytest.raises(ag.OutOfRangeError, match=r"embedding: index out of range: indices in "
+                                                 r"\[-1, 2\] for a table of 4 rows"):
+        nn.Embedding(4, 2)(ag.tensor([[1, -1], [2, 0]]))
