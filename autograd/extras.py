@@ -89,6 +89,8 @@ def repeat(x, *sizes):
 def cumsum(x, dim):
     """The cumulative sum along `dim`."""
     axis = _axes(x, dim, "cumsum")
+    if x.data.dtype.kind == "u":           # int64 as PyTorch (numpy gives uint64)
+        x = x.to(np.int64)
     if x.data.ndim == 0:                   # numpy would flatten to shape (1,)
         return x.clone()
     return x._apply1(ops.Cumsum, axis)

@@ -26,6 +26,8 @@ def sum(x, dim=None, keepdim=False, dtype=None):
     dims as 1."""
     if dtype is not None:
         x = x.to(dtype)
+    elif x.data.dtype.kind == "u":     # int64 as PyTorch (numpy sums uint8 to uint64)
+        x = x.to(np.int64)
     return x._apply1(ops.Sum, _axes(x, dim, "sum"), keepdim)
 
 

@@ -261,7 +261,11 @@ def gelu(input, approximate="none"):
     """x * Phi(x) with Phi the normal CDF: 0.5 x (1 + erf(x / sqrt 2)); with
     ``approximate='tanh'``: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))).
     The exact form is one fused node (autograd/ops_nn.py's Gelu); in float32 it is
-    within 1.5e-7 |x| of the true value, as PyTorch's CPU kernel."""
+    within 1.5e-7 |x| of the true value, as PyTorch's CPU kernel. Floating inputs only
+    (an integer input gave truncated integers)."""
+    if input.data.dtype.kind != "f":
+        raise DtypeError(f"gelu: expected a floating-point tensor, got {input.data.dtype} of "
+                         f"shape {input.data.shape}")
     if approximate == "none":
         return input._apply1(Gelu)
     if approximate == "tanh":

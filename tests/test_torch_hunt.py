@@ -128,7 +128,7 @@ def _refusals(fn):
         try:
             fn(lib, functional)
             out.append(False)
-        except (ValueError, IndexError, RuntimeError):
+        except (ValueError, IndexError, RuntimeError, TypeError, NotImplementedError):
             out.append(True)
     return out
 
@@ -150,3 +150,22 @@ def test_embedding_refusal_names_the_range():
     with pytest.raises(ag.OutOfRangeError, match=r"embedding: index out of range: indices in "
                                                  r"\[-1, 2\] for a table of 4 rows"):
         nn.Embedding(4, 2)(ag.tensor([[1, -1], [2, 0]]))
+
+
+def test_gelu_of_integers_is_refused_as_pytorch():
+    import nn.functional as F
+    # it gave truncated integers: gelu([1, 2, -1]) = [0, 1, 0]
+    for approximate in ("none", "tanh"):
+        assert _refusals(lambda L, F: F.gelu(L.tensor([1, 2, -1]), approximate=approximate)) \
+            == [True, True]
+    with pytest.raises(ag.DtypeError, match=r"gelu: expected a floating-point tensor, got int64"):
+        F.gelu(ag.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.tensor([200, 100], dtype=L.uint8).sum(),
+                                lambda L: L.tensor([200, 100], dtype=L.uint8).cumsum(0),
+                                lambda L: L.tensor([[1], [2]], dtype=L.uint8).sum(1, True)],
+                         ids=["sum", "cumsum", "sum_dim"])
+def test_unsigned_sums_are_int64_as_pytorch(fn):
+    # numpy's uint64
+    assert _outcome(ag, fn) == _outcome(torch, fn)
