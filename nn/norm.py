@@ -14,6 +14,28 @@ from .module import Module
 from .parameter import empty_parameter, float_dtype
 
 
+def _channel_parameters(module, n, affine, bias, dtype, device):
+    """The norm layers' per-channel `weight` and `bias` (n,) if `affine` (the bias
+    unless `bias` is False), else None, registered on `module`."""
+    if affine:
+        module.weight = empty_parameter((n,), dtype, device)
+        if bias:
+            module.bias = empty_parameter((n,), dtype, device)
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(module):
+    """A norm layer's weight back to ones and bias to zeros (where it has them)."""
+    if module.weight is not None:
+        init.ones_(module.weight)
+    if module.bias is not None:
+        init.zeros_(module.bias)
+
+
 class _BatchNorm(Module):
     """Shared by BatchNorm1d/2d. `affine` adds a per-channel weight and (unless the
     keyword-only ``bias=False``) a per-channel bias."""
@@ -24,15 +46,7 @@ class _BatchNorm(Module):
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
-        if affine:
-            self.weight = empty_parameter((num_features,), dtype, device)
-            if bias:
-                self.bias = empty_parameter((num_features,), dtype, device)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _channel_parameters(self, num_features, affine, bias, dtype, device)
         if track_running_stats:
             dt = float_dtype(dtype, device)
             self.register_buffer("running_mean", _wrap(np.zeros(num_features, dt), None))
@@ -53,10 +67,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         if input.ndim not in self._dims:
@@ -162,23 +173,12 @@ class GroupNorm(Module):
                                 f"by num_groups ({num_groups})")
         self.num_groups, self.num_channels = num_groups, num_channels
         self.eps, self.affine = eps, affine
-        if affine:
-            self.weight = empty_parameter((num_channels,), dtype, device)
-            if bias:
-                self.bias = empty_parameter((num_channels,), dtype, device)
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _channel_parameters(self, num_channels, affine, bias, dtype, device)
         self.reset_parameters()
 
     def reset_parameters(self):
         """Weight back to ones and bias to zeros, as PyTorch's."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
@@ -218,10 +218,7 @@ class LayerNorm(_TrailingNorm):
 
     def reset_parameters(self):
         """Weight back to ones and bias to zeros, as PyTorch's."""
-        if self.weight is not None:
-            init.ones_(self.weight)
-        if self.bias is not None:
-            init.zeros_(self.bias)
+        _reset_affine(self)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)

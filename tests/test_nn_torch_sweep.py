@@ -376,10 +376,15 @@ BATCHNORMS = [dict(), dict(affine=False), dict(momentum=None), dict(track_runnin
                          ids=str)
 @pytest.mark.parametrize("training", [True, False])
 def test_batch_norm_matches_pytorch(kw, shape, training):
-    ours, theirs = ((lib.BatchNorm2d if len(shape) == 4 else lib.BatchNorm1d)(3, **kw)
-                    for lib in (nn, torch.nn))
+    _compare_two_batches(*((lib.BatchNorm2d if len(shape) == 4 else lib.BatchNorm1d)(3, **kw)
+                           for lib in (nn, torch.nn)), shape, training)
+
+
+def _compare_two_batches(ours, theirs, shape, training):
+    """A batch updates the running statistics, a second uses them: outputs, gradients
+    and buffers as PyTorch's."""
     theirs.train(training)
-    for _ in range(2):              # a batch updates the running statistics, a second uses them
+    for _ in range(2):
         ours.train(training)
         compare_modules(ours, theirs, [randn(*shape)])
         for name, buf in theirs.named_buffers():
@@ -408,15 +413,8 @@ INSTANCE_NORMS = [dict(), dict(affine=True), dict(track_running_stats=True),
 @pytest.mark.parametrize("training", [True, False])
 def test_instance_norm_matches_pytorch(kw, shape, training):
     two_d = len(shape) == 4 or shape == (3, 2, 3)
-    ours, theirs = ((lib.InstanceNorm2d if two_d else lib.InstanceNorm1d)(3, **kw)
-                    for lib in (nn, torch.nn))
-    theirs.train(training)
-    for _ in range(2):              # a batch updates the running statistics, a second uses them
-        ours.train(training)
-        compare_modules(ours, theirs, [randn(*shape)])
-        for name, buf in theirs.named_buffers():
-            np.testing.assert_allclose(dict(ours.named_buffers())[name].data, buf.numpy(),
-                                       rtol=1e-12)
+    _compare_two_batches(*((lib.InstanceNorm2d if two_d else lib.InstanceNorm1d)(3, **kw)
+                           for lib in (nn, torch.nn)), shape, training)
 
 
 @pytest.mark.parametrize("groups, channels, kw", [(2, 4, dict()), (1, 3, dict(eps=1e-2)),
