@@ -62,12 +62,13 @@ def _centred(x, dim, axes, n):
 
 
 def _inverse_dof(n, unbiased, correction):
-    """1 / (n - correction), NaN where that is not positive (PyTorch's correction=1
-    default, or unbiased=False for 0)."""
+    """1 / max(n - correction, 0) (PyTorch's correction=1 default, or unbiased=False for
+    0): inf without degrees of freedom, so the variance is inf, or NaN (0 * inf) where
+    the values are equal, as PyTorch's and numpy's (it was NaN in both cases)."""
     if correction is None:
         correction = 0 if unbiased is False else 1
     dof = n - correction
-    return 1.0 / dof if dof > 0 else float("nan")
+    return 1.0 / dof if dof > 0 else float("inf")
 
 
 @public(method=True)

@@ -392,6 +392,32 @@ def test_std_var_of_equal_values_have_zero_gradient(kw):
     np.testing.assert_allclose(x.grad.data, [[0.0, 0.0], [-0.5 ** 0.5, 0.5 ** 0.5]])
 
 
+@pytest.mark.parametrize("correction", [2, 3])
+def test_std_var_without_degrees_of_freedom_as_pytorch(correction):
+    """n - correction <= 0: inf, or NaN over equal values (0 / 0), as PyTorch and numpy
+    (gradgraph gave NaN for both). The gradients are NaN: PyTorch's are too for std at
+    correction = n, otherwise its backward follows no one rule (var's: -inf / inf by the
+    sign of x - mean along a dim at correction = n, inf over all dims, 2 (x - mean) /
+    (n - correction) beyond; std's 0 beyond)."""
+    torch = _torch()
+    data = np.array([[1.0, 2.0], [3.0, 3.0]])
+    for name in ("var", "std"):
+        x = ag.tensor(data, requires_grad=True)
+        t = torch.tensor(data, requires_grad=True)
+        y = getattr(x, name)(1, correction=correction)
+        ty = getattr(t, name)(1, correction=correction)
+        _same(y.data, ty.detach().numpy())
+        y.sum().backward()
+        ty.sum().backward()
+        if name == "std" and correction == 2:
+            _same(x.grad.data, t.grad.numpy())
+        assert np.isnan(x.grad.data).all()
+        _same(getattr(ag.tensor(data), name)(correction=correction).data,
+              getattr(torch.tensor(data), name)(correction=correction).numpy())
+    np.testing.assert_array_equal(np.var(ag.tensor(data), axis=1, ddof=2).data,
+                                  np.var(data, axis=1, ddof=2))
+
+
 @pytest.mark.parametrize("c", [0, 1, 2, 3, 0.0, 1.0])
 def test_pow_at_zero_first_and_second_order(c):
     y, g, x = _grad(lambda x: x ** c, [0.0, -0.0, 2.0], create_graph=True)
