@@ -138,6 +138,10 @@ def cat(tensors: Any, dim: Any = ...) -> Tensor:
     """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
 
 
+def ceil(x: Any) -> Tensor:
+    """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+
 def chunk(x: Any, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
     """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
 
@@ -190,6 +194,10 @@ def expand(x: Any, *sizes: Any) -> Tensor:
     """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
 
 
+def expm1(x: Any) -> Tensor:
+    """expm1(x), elementwise: e^x - 1, exact for small x (where exp(x) - 1 loses every digit); d/dx = e^x, its output plus 1."""
+
+
 def flatten(x: Any, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
     """x with dims start_dim..end_dim merged into one."""
 
@@ -198,8 +206,20 @@ def flip(x: Any, dims: Any) -> Tensor:
     """x with the order of elements along `dims` reversed."""
 
 
+def floor(x: Any) -> Tensor:
+    """The largest integer <= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+
+def floor_divide(a: Any, b: Any) -> Tensor:
+    """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide, the quotient of remainder); integer division by zero raises."""
+
+
 def fmod(a: Any, b: Any) -> Tensor:
     """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1, d/db = -trunc(a / b)."""
+
+
+def frac(x: Any) -> Tensor:
+    """x - trunc(x), the fractional part with x's sign; d/dx = 1 (trunc's is 0)."""
 
 
 def gather(x: Any, dim: Any, index: Any) -> Tensor:
@@ -248,6 +268,10 @@ def le(a: Any, b: Any) -> Tensor:
 
 def log(x: Any) -> Tensor:
     """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
+
+
+def log1p(x: Any) -> Tensor:
+    """log1p(x), elementwise: log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
 
 
 def log_softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
@@ -374,6 +398,10 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
 
 
+def round(x: Any, decimals: Any = ...) -> Tensor:
+    """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
+
+
 def rsqrt(x: Any) -> Tensor:
     """1 / sqrt(x), x ** -0.5."""
 
@@ -460,6 +488,10 @@ def tril(x: Any, diagonal: Any = ...) -> Tensor:
 
 def triu(x: Any, diagonal: Any = ...) -> Tensor:
     """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
+
+
+def trunc(x: Any) -> Tensor:
+    """x rounded towards zero, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
 
 def unbind(x: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:

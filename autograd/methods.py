@@ -180,6 +180,8 @@ Tensor.__rtruediv__ = _rdiv
 Tensor.__pow__ = F.pow
 Tensor.__rpow__ = lambda self, other: self._binary(ops.PowT, other, reverse=True)
 Tensor.__mod__ = F.remainder
+Tensor.__floordiv__ = F.floor_divide
+Tensor.__rfloordiv__ = lambda self, other: F.floor_divide(other, self)
 Tensor.__rmod__ = lambda self, other: F.remainder(other, self)
 Tensor.__matmul__ = F.matmul
 Tensor.__rmatmul__ = lambda self, other: F.matmul(other, self)
@@ -318,6 +320,8 @@ Tensor.clamp_max_ = _inplace_op("clamp_max_", lambda a, b: F.clamp(a, max=b))
 Tensor.__imod__ = _inplace_op("__imod__", F.remainder)
 Tensor.remainder_ = _inplace_op("remainder_", F.remainder)
 Tensor.fmod_ = _inplace_op("fmod_", F.fmod)
+Tensor.__ifloordiv__ = _inplace_op("__ifloordiv__", F.floor_divide)
+Tensor.floor_divide_ = _inplace_op("floor_divide_", F.floor_divide)
 # The new values replace the old ones through where(False, old, new): the old values get
 # an exact zero gradient (x * 0 would turn an Inf or NaN in x into NaN).
 Tensor.copy_ = lambda self, src: _inplace(
@@ -345,6 +349,7 @@ _DOCS = {
     "clamp_max_": "In place: self = clamp(self, max=max).",
     "remainder_": "In place: self = remainder(self, other) (self %= other).",
     "fmod_": "In place: self = fmod(self, other).",
+    "floor_divide_": "In place: self = floor_divide(self, other) (self //= other).",
     "copy_": "In place: copy `src` (broadcast to self's shape and cast to its dtype) into self; "
              "the gradient flows to `src`, the old values get an exact zero gradient.",
     "zero_": "In place: fill self with zeros; the old values get a zero gradient.",

@@ -108,6 +108,9 @@ class Tensor:
 
     def __float__(self) -> builtins.float: ...
 
+    def __floordiv__(a, b: Any) -> Tensor:
+        """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide, the quotient of remainder); integer division by zero raises."""
+
     def __format__(self, spec: builtins.str) -> builtins.str:
         """A 0-d tensor formats as its value (f"{loss:.4f}"), as PyTorch."""
 
@@ -122,6 +125,8 @@ class Tensor:
     def __hash__(self) -> builtins.int: ...
 
     def __iadd__(self, other: Any) -> Tensor: ...
+
+    def __ifloordiv__(self, other: Any) -> Any: ...
 
     def __imod__(self, other: Any) -> Any: ...
 
@@ -179,6 +184,8 @@ class Tensor:
         """Pickled as its data and requires_grad, as PyTorch does: the graph that made it and its ``.grad`` are not stored (an unpickled tensor is a leaf)."""
 
     def __repr__(self) -> builtins.str: ...
+
+    def __rfloordiv__(self, other: Any) -> Any: ...
 
     def __rmatmul__(self, other: Any) -> Tensor: ...
 
@@ -261,6 +268,9 @@ class Tensor:
     def bool(self) -> Tensor:
         """A copy as bool, without gradient."""
 
+    def ceil(x) -> Tensor:
+        """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
     def chunk(x, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
         """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
 
@@ -336,6 +346,9 @@ class Tensor:
     def expand_as(x, other: Any) -> Tensor:
         """x expanded to other's shape."""
 
+    def expm1(x) -> Tensor:
+        """expm1(x), elementwise: e^x - 1, exact for small x (where exp(x) - 1 loses every digit); d/dx = e^x, its output plus 1."""
+
     def fill_(self, value: Any) -> Tensor:
         """In place: fill self with `value`; the old values get a zero gradient."""
 
@@ -348,11 +361,23 @@ class Tensor:
     def float(self) -> Tensor:
         """This tensor as float32 (itself if it is already; the cast is differentiable)."""
 
+    def floor(x) -> Tensor:
+        """The largest integer <= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+    def floor_divide(a, b: Any) -> Tensor:
+        """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide, the quotient of remainder); integer division by zero raises."""
+
+    def floor_divide_(self, other: Any) -> Tensor:
+        """In place: self = floor_divide(self, other) (self //= other)."""
+
     def fmod(a, b: Any) -> Tensor:
         """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1, d/db = -trunc(a / b)."""
 
     def fmod_(self, other: Any) -> Tensor:
         """In place: self = fmod(self, other)."""
+
+    def frac(x) -> Tensor:
+        """x - trunc(x), the fractional part with x's sign; d/dx = 1 (trunc's is 0)."""
 
     def gather(x, dim: Any, index: Any) -> Tensor:
         """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
@@ -395,6 +420,9 @@ class Tensor:
 
     def log(x) -> Tensor:
         """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
+
+    def log1p(x) -> Tensor:
+        """log1p(x), elementwise: log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
 
     def log_softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
         """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument)."""
@@ -522,6 +550,9 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
 
+    def round(x, decimals: Any = ...) -> Tensor:
+        """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
+
     def rsqrt(x) -> Tensor:
         """1 / sqrt(x), x ** -0.5."""
 
@@ -602,6 +633,9 @@ class Tensor:
 
     def triu_(x, diagonal: Any = ...) -> Tensor:
         """triu in place."""
+
+    def trunc(x) -> Tensor:
+        """x rounded towards zero, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
     def type(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""

@@ -124,6 +124,12 @@ OPS = [
     *_binary("remainder", lambda a, b: a % b, ("real", "positive")),
     *_binary("remainder_neg", ag.remainder, ("real", "real"), [((3, 4), (3, 4)), ((3, 4), (4,))]),
     *_binary("fmod", ag.fmod, ("real", "real"), [((3, 4), (3, 4)), ((2, 1, 5), (3, 1))]),
+    OpInfo("rounding_times_x", lambda a: (ag.floor(a) + a.ceil() + a.trunc() + a.round()) * a
+           + ag.round(a, decimals=1) * a.sin() + (a // 0.3) * a, [(3, 4)], ["distinct"]),
+    OpInfo("frac", lambda a: ag.frac(a * 3) * a, [(3, 4)], ["distinct"]),
+    OpInfo("log1p", ag.log1p, [(3, 4)], ["positive"]),
+    OpInfo("log1p_near_zero", lambda a: (a * 1e-3).log1p(), [(3, 4)]),
+    OpInfo("expm1", ag.expm1, [(3, 4)]),
     OpInfo("remainder_scalar", lambda a: a % 0.7 + 2.5 % a + a.fmod(-0.6), [(3, 4)],
            ["positive"]),
     OpInfo("gelu", F.gelu, [(3, 4)]),

@@ -23,7 +23,8 @@ def _same(ours, theirs):
     assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), (ours.dtype, theirs.dtype)
     t = theirs.numpy()
     np.testing.assert_array_equal(ours.data, t)
-    np.testing.assert_array_equal(np.signbit(ours.data), np.signbit(t))
+    number = ~np.isnan(t) if t.dtype.kind == "f" else np.ones(t.shape, bool)
+    np.testing.assert_array_equal(np.signbit(ours.data)[number], np.signbit(t)[number])
 
 
 _OPERANDS = [
@@ -148,3 +149,65 @@ def test_bernoulli_gradient_is_zero_and_arguments_checked():
         ag.bernoulli(ag.zeros(2), 1.5)
     with pytest.raises(DtypeError, match="bernoulli: expected a floating-point"):
         ag.bernoulli(ag.tensor([1, 0]))
+
+
+@pytest.mark.parametrize("name", ["floor", "ceil", "trunc", "round", "frac"])
+def test_rounding_matches_pytorch(name):
+    for x in (np.array([-2.5, -1.5, -0.5, -0.0, 0.0, 0.5, 1.5, 2.5, 1e20, -np.inf, np.inf, np.nan]),
+              np.array([[0.49999997, -3.7]], np.float32), np.array([3, -2, 0]), np.array(-1.5)):
+        if name == "frac" and x.dtype.kind != "f":
+            with pytest.raises(DtypeError, match="frac: expected a floating-point"):
+                ag.frac(ag.tensor(x))
+            continue
+        _same(getattr(ag, name)(ag.tensor(x)), getattr(torch, name)(torch.tensor(x)))
+        _same(getattr(ag.tensor(x), name)(), getattr(torch.tensor(x), name)())
+    with pytest.raises(DtypeError, match=f"{name}: "):
+        getattr(ag, name)(ag.tensor([True]))
+
+
+def test_round_to_decimals_matches_pytorch():
+    x = np.array([1.2345, 2.5, -0.55, 125.0, -135.0, 0.125, np.inf], np.float32)
+    for decimals in (0, 1, 2, -1, -2):
+        _same(ag.round(ag.tensor(x), decimals=decimals),
+              torch.round(torch.tensor(x), decimals=decimals))
+    with pytest.raises(DtypeError, match="round: decimals=1 is not implemented for integer"):
+        ag.tensor([12]).round(decimals=1)
+
+
+@pytest.mark.parametrize("a,b", _OPERANDS, ids=range(len(_OPERANDS)))
+def test_floor_divide_matches_pytorch(a, b):
+    _same(_lib(ag, a) // _lib(ag, b), _lib(torch, a) // _lib(torch, b))
+    if isinstance(a, np.ndarray):
+        _same(ag.floor_divide(_lib(ag, a), _lib(ag, b)),
+              torch.floor_divide(_lib(torch, a), _lib(torch, b)))
+    special = np.array([-np.inf, -3.0, -0.5, -0.0, 0.0, 3.0, np.inf, np.nan])
+    for divisor in (2.0, -2.0, 0.0, np.inf):
+        _same(ag.tensor(special) // divisor, torch.tensor(special) // divisor)
+
+
+def test_floor_divide_gradient_is_zero_and_in_place():
+    a = ag.tensor([7.5, -7.5], requires_grad=True)
+    b = ag.tensor([2.0], requires_grad=True)
+    y = a // b
+    assert y.requires_grad
+    (y * 3 + a).sum().backward()
+    np.testing.assert_array_equal(a.grad.data, [1.0, 1.0])
+    np.testing.assert_array_equal(b.grad.data, [0.0])
+    x, t = ag.tensor([7, -7]), torch.tensor([7, -7])
+    x //= 2
+    t //= 2
+    _same(x, t)
+    x = ag.tensor([7.5, -7.5])
+    assert x.floor_divide_(2) is x
+    _same(x, torch.tensor([7.5, -7.5]).floor_divide_(2))
+    with pytest.raises(ArgumentError, match="floor_divide: integer division by zero"):
+        ag.tensor([1]) // 0
+
+
+@pytest.mark.parametrize("name", ["log1p", "expm1"])
+def test_log1p_expm1_match_pytorch(name):
+    for x in (np.array([-1.0, -0.5, -0.0, 0.0, 1e-30, 1e-8, 0.5, 80.0, np.inf, np.nan]),
+              np.array([1e-7, -1e-7], np.float32), np.array([0, 2])):
+        _same(getattr(ag, name)(ag.tensor(x)), getattr(torch, name)(torch.tensor(x)))
+    x = ag.tensor([1e-12], dtype=ag.float64)
+    assert getattr(ag, name)(x).data[0] != 0 and abs(getattr(ag, name)(x).data[0] - 1e-12) < 1e-23

@@ -27,7 +27,7 @@ LAYERS = [
     ["backprop", "function"],
     # Tensor's API and the public functions
     ["functions.arguments", "functions.elementwise", "functions.shapes", "functions.matmul",
-     "functions.comparisons", "functions", "extras", "reductions", "indexing", "sorting",
+     "functions.comparisons", "functions.rounding", "functions", "extras", "reductions", "indexing", "sorting",
      "einsum", "masking", "creation", "sampling", "methods", "numpy_functions",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",

@@ -8,7 +8,8 @@ module-level function (``autograd.exp(x)``), with PyTorch's names and ``dim`` /
 
 By theme: ``elementwise.py`` (arithmetic, exp/log/... made from the primitives that name
 their function, clamp, where), ``shapes.py`` (reshape, views, cat/stack/split,
-getitem), ``matmul.py``, ``comparisons.py`` (no gradient); ``arguments.py`` reads the
+getitem), ``matmul.py``, ``comparisons.py`` (no gradient), ``rounding.py`` (floor ...
+floor_divide: zero gradient); ``arguments.py`` reads the
 arguments they share (a Tensor operand, ``dim``). The package re-exports what other
 modules use as ``functions.X``; ``autograd.X`` and the methods come from the
 declarations (public.py), not from this list.
@@ -23,3 +24,4 @@ from .shapes import (_index, _show_index, cat, chunk, expand, expand_as,  # noqa
                      unsqueeze, view)
 from .matmul import matmul, outer  # noqa: F401
 from .comparisons import allclose, eq, ge, gt, le, lt, ne  # noqa: F401
+from .rounding import floor_divide  # noqa: F401

@@ -175,12 +175,18 @@ def fmod(a, b):
     return _modulo(ops.Fmod, "fmod", a, b)
 
 
-def _modulo(cls, name, a, b, reverse=False):
-    """remainder / fmod of a and b (b op a if `reverse`) in their result dtype; bool is
+def _modulo(cls, name, a, b):
+    """remainder / fmod of a and b in their result dtype (see _division)."""
+    a, b, reverse = _division(name, a, b)
+    return a._binary(cls, b, reverse=reverse)
+
+
+def _division(name, a, b, reverse=False):
+    """(a, b, reverse) for an op of a by b (of b by a if `reverse`), a a Tensor; bool is
     refused and an integer division by zero raises, as PyTorch (numpy gives 0)."""
     if not isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            return _modulo(cls, name, b, a, not reverse)
+            return _division(name, b, a, not reverse)
         a = Tensor(a)
     dt = result_type(a, b)
     if dt.kind == "b":
@@ -191,7 +197,7 @@ def _modulo(cls, name, a, b, reverse=False):
         if (np.asarray(getattr(divisor, "data", divisor)) == 0).any():
             raise ArgumentError(f"{name}: integer division by zero ({dt} operands of shapes "
                                 f"{a.data.shape} and {np.shape(getattr(b, 'data', b))})")
-    return a._binary(cls, b, reverse=reverse)
+    return a, b, reverse
 
 
 @public(name="clip", method=True)

@@ -26,9 +26,9 @@ a primitive wherever it is written (tests/test_primitives.py checks that none is
 out).
 """
 from .elementwise import (Abs, Add, AddScalar, Cast, Copy, Cos, Div, DivScalar,  # noqa: F401
-                          Exp, Fmod, Log, Maximum, Minimum, Mul, MulScalar, Pow, PowT,
-                          Relu, Remainder, RSub, Sigmoid, Sign, Sin, Softplus, Sub,
-                          SubScalar, Tanh, Where)
+                          Exp, Expm1, Fmod, Log, Log1p, Maximum, Minimum, Mul, MulScalar,
+                          Pow, PowT, Relu, Remainder, RSub, Sigmoid, Sign, Sin, Softplus,
+                          Sub, SubScalar, Tanh, Where)
 from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
                      Reshape, _is_basic)
 from .reductions import (Amax, Amin, Cumsum, LogSoftmax, MatMul, Softmax,  # noqa: F401

@@ -199,6 +199,37 @@ class Log(Primitive):
         return g / self.inputs()[0],
 
 
+class Expm1(Primitive):
+    """e^x - 1, exact for small x (where exp(x) - 1 loses every digit); d/dx = e^x,
+    its output plus 1."""
+    __slots__ = ()
+    function = "expm1"  # autograd.expm1 and Tensor.expm1
+    method = True
+    same_shape = True
+
+    def forward(self, x):
+        self.saved = y = np.expm1(x)
+        return y
+
+    def backward(self, g):
+        return g * (self.output(self.saved) + 1.0),
+
+
+class Log1p(Primitive):
+    """log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
+    __slots__ = ()
+    function = "log1p"  # autograd.log1p and Tensor.log1p
+    method = True
+    same_shape = True
+    saves_inputs = True
+
+    def forward(self, x):
+        return np.log1p(x)
+
+    def backward(self, g):
+        return g / (self.inputs()[0] + 1.0),
+
+
 class Sin(Primitive):
     """Sine; d/dx sin x = cos x."""
     __slots__ = ()

@@ -1,0 +1,77 @@
+"""Rounding: floor, ceil, trunc, round (to `decimals`), frac and floor_divide (``//``),
+as PyTorch. Their derivative is 0 (frac's 1) wherever it exists, as PyTorch's: the
+result of a tensor that requires grad is where(False, x, rounded), an exact zero
+gradient (also at inf and NaN, where x * 0 would give NaN)."""
+import numpy as np
+
+from ..dtypes import result_type
+from ..errors import DtypeError
+from ..graph import _wrap
+from ..public import public
+from ..tensor import Tensor
+from .elementwise import _division, where
+
+
+def _constant_of(x, values):
+    """`values` (computed from x's data) as x's result: zero gradient where x requires
+    grad."""
+    if x._node is None:
+        return _wrap(values, None)
+    return where(np.zeros(np.shape(values), bool), x, values)
+
+
+def _rounding(name, fn, what):
+    def rounding(x):
+        if x.data.dtype.kind == "b":
+            raise DtypeError(f"{name}: not implemented for bool tensors (shape "
+                             f"{x.data.shape}); convert with .float()")
+        if x.data.dtype.kind != "f":                # integers are whole already
+            return _wrap(x.data.copy(), None)
+        return _constant_of(x, fn(x.data))
+    rounding.__name__ = rounding.__qualname__ = name
+    rounding.__doc__ = (f"{what}, elementwise (integer tensors are returned as they are); "
+                        f"the gradient is 0, as PyTorch's.")
+    return public(rounding, method=True)
+
+
+floor = _rounding("floor", np.floor, "The largest integer <= x")
+ceil = _rounding("ceil", np.ceil, "The smallest integer >= x")
+trunc = _rounding("trunc", np.trunc, "x rounded towards zero")
+
+
+@public(method=True)
+def round(x, decimals=0):
+    """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as
+    PyTorch; integer tensors are returned as they are (decimals=0). The gradient is 0."""
+    if x.data.dtype.kind == "b":
+        raise DtypeError(f"round: not implemented for bool tensors (shape {x.data.shape})")
+    if x.data.dtype.kind != "f":
+        if decimals:
+            raise DtypeError(f"round: decimals={decimals} is not implemented for integer "
+                             f"tensors ({x.data.dtype}), as PyTorch")
+        return _wrap(x.data.copy(), None)
+    return _constant_of(x, np.round(x.data, decimals))
+
+
+@public(method=True)
+def frac(x):
+    """x - trunc(x), the fractional part with x's sign; d/dx = 1 (trunc's is 0)."""
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"frac: expected a floating-point tensor, got {x.data.dtype} of "
+                         f"shape {x.data.shape}")
+    return x - np.trunc(x.data)
+
+
+@public(method=True)
+def floor_divide(a, b):
+    """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide,
+    the quotient of remainder); integer division by zero raises. The gradient is 0
+    (PyTorch's backward raises)."""
+    a, b, reverse = _division("floor_divide", a, b)
+    dt = result_type(a, b)
+    x, y = a.data.astype(dt, copy=False), np.asarray(getattr(b, "data", b), dt)
+    out = np.floor_divide(y, x) if reverse else np.floor_divide(x, y)
+    for t in (a, b):
+        if isinstance(t, Tensor) and t._node is not None:
+            out = where(np.zeros(np.shape(out), bool), t, out)
+    return out if isinstance(out, Tensor) else _wrap(out, None)
