@@ -33,8 +33,7 @@ def _zero_gradient(np_fn):
     """A piecewise-constant function (floor, ceil, sign...): numpy's values, gradient
     zero, and the result requires grad when the input does (as in PyTorch)."""
     def fn(x, *args):
-        value = np_fn(x.data, *args)
-        return _wrap(value, None) if x._node is None else F.where(False, x, value)
+        return F.constant_of(x, np_fn(x.data, *args))
     return fn
 
 

@@ -46,6 +46,11 @@ TABLE = [
     _c("exp", lambda a: np.exp(a), ag.exp, [M]),
     _c("exp2", lambda a: np.exp2(a), lambda a: ag.exp(a * np.log(2.0)), [M]),
     _c("log", lambda a: np.log(a), ag.log, [M], ["positive"]),
+    _c("log1p", lambda a: np.log1p(a), ag.log1p, [M], ["positive"]),
+    _c("expm1", lambda a: np.expm1(a), ag.expm1, [M]),
+    _c("fmod", lambda a, b: np.fmod(a, b), ag.fmod, [M, V], ["real", "positive"]),
+    _c("floor_divide", lambda a, b: np.floor_divide(a, b) * a + b, lambda a, b: ag.tensor(
+        np.floor_divide(a.data, b.data)) * a + b, [M, V], ["real", "positive"]),
     _c("log2", lambda a: np.log2(a), lambda a: ag.log(a) / np.log(2.0), [M], ["positive"]),
     _c("log10", lambda a: np.log10(a), lambda a: ag.log(a) / np.log(10.0), [M], ["positive"]),
     _c("sqrt", lambda a: np.sqrt(a), ag.sqrt, [M], ["positive"]),

@@ -93,7 +93,7 @@ REFUSED = [
     ("numpy.fft.fft", lambda x: np.fft.fft(x)),
     ("numpy.arctan", lambda x: np.arctan(x)),
     ("numpy.sinh", lambda x: np.sinh(x)),
-    ("numpy.expm1", lambda x: np.expm1(x)),
+    ("numpy.cosh", lambda x: np.cosh(x)),
     ("numpy.remainder", lambda x: np.remainder(x, 0.3)),
     ("numpy.prod", lambda x: np.prod(x)),
     ("numpy.einsum", lambda x: np.einsum(x, [0, 1], [1])),     # the interleaved form

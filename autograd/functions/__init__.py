@@ -18,10 +18,10 @@ from .arguments import _axes, _t  # noqa: F401
 from .elementwise import (_elementwise, abs, add, clamp, cos, div, exp, log,  # noqa: F401
                           maximum, minimum, mul, neg, pow, reciprocal, relu, rsqrt, sigmoid,
                           sign, sin, softplus, sqrt, square, sub, tanh, where, remainder,
-                          fmod)
+                          fmod, expm1, log1p)
 from .shapes import (_index, _show_index, cat, chunk, expand, expand_as,  # noqa: F401
                      flatten, getitem, permute, reshape, split, squeeze, stack, transpose,
                      unsqueeze, view)
 from .matmul import matmul, outer  # noqa: F401
 from .comparisons import allclose, eq, ge, gt, le, lt, ne  # noqa: F401
-from .rounding import floor_divide  # noqa: F401
+from .rounding import constant_of, floor_divide  # noqa: F401

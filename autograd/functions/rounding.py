@@ -12,12 +12,13 @@ from ..tensor import Tensor
 from .elementwise import _division, where
 
 
-def _constant_of(x, values):
-    """`values` (computed from x's data) as x's result: zero gradient where x requires
-    grad."""
+def constant_of(x, values):
+    """`values` (computed from x's data, of x's shape or broadcast from it) as a result
+    of x: where x requires grad, where(False, x, values), so the result requires grad
+    too (as PyTorch's) with an exact zero gradient."""
     if x._node is None:
         return _wrap(values, None)
-    return where(np.zeros(np.shape(values), bool), x, values)
+    return where(False, x, values)
 
 
 def _rounding(name, fn, what):
@@ -27,7 +28,7 @@ def _rounding(name, fn, what):
                              f"{x.data.shape}); convert with .float()")
         if x.data.dtype.kind != "f":                # integers are whole already
             return _wrap(x.data.copy(), None)
-        return _constant_of(x, fn(x.data))
+        return constant_of(x, fn(x.data))
     rounding.__name__ = rounding.__qualname__ = name
     rounding.__doc__ = (f"{what}, elementwise (integer tensors are returned as they are); "
                         f"the gradient is 0, as PyTorch's.")
@@ -50,7 +51,7 @@ def round(x, decimals=0):
             raise DtypeError(f"round: decimals={decimals} is not implemented for integer "
                              f"tensors ({x.data.dtype}), as PyTorch")
         return _wrap(x.data.copy(), None)
-    return _constant_of(x, np.round(x.data, decimals))
+    return constant_of(x, np.round(x.data, decimals))
 
 
 @public(method=True)
@@ -73,5 +74,5 @@ def floor_divide(a, b):
     out = np.floor_divide(y, x) if reverse else np.floor_divide(x, y)
     for t in (a, b):
         if isinstance(t, Tensor) and t._node is not None:
-            out = where(np.zeros(np.shape(out), bool), t, out)
+            out = constant_of(t, out)
     return out if isinstance(out, Tensor) else _wrap(out, None)
