@@ -64,7 +64,8 @@ def test_scratch_rewritten_whole_after_the_run_is_shrunk():
 
 
 @pytest.mark.parametrize("case", ["partial overlap", "0-d operand on the output", "input",
-                                  "strided", "broadcast", "small", "one call", "kept"])
+                                  "strided", "broadcast", "small", "large", "one call",
+                                  "kept"])
 def test_refused(case):
     g, p, t = arrays()
     code, keep, inputs = sgd_code(g, p, t), set(), ()
@@ -81,6 +82,9 @@ def test_refused(case):
         code = [effect(np.multiply, [g, g[:1]], t), effect(np.add, [p, t], p)]
     elif case == "small":
         g, p, t = arrays(n=blocks.BLOCK_BYTES // 8 * blocks.MIN_BLOCKS - 1)
+        code = sgd_code(g, p, t)
+    elif case == "large":
+        g, p, t = arrays(n=blocks.BLOCK_BYTES // 8 * blocks.MAX_BLOCKS + 1)
         code = sgd_code(g, p, t)
     elif case == "one call":
         code = code[:1]
