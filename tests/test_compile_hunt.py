@@ -6,6 +6,7 @@ import collections
 import dataclasses
 import types
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -905,10 +906,6 @@ def test_a_group_params_list_changed_in_place(change):
     check_twins(build, between=between, calls=9, replays=4)
 
 
-@pytest.mark.xfail(strict=True, reason="silent wrong answer: after zero_grad() (set_to_none) "
-                   "eager gives each call a new .grad Tensor, but a replay binds the trace's "
-                   "Tensor and array again (jit/step.py _pairs, program bindings), so a "
-                   ".grad the user kept from an earlier call is overwritten by the next one")
 def test_a_gradient_kept_by_the_user_from_an_earlier_call():
     def build():
         model, opt = sgd_model()
@@ -920,6 +917,48 @@ def test_a_gradient_kept_by_the_user_from_an_earlier_call():
     assert_same_runs(*runs, replays=4)
     want, got = ([None if g is None else g.data.tobytes() for g in r.env["kept"]] for r in runs)
     assert got == want
+
+
+@pytest.mark.parametrize("how", ["set_to_none=False", "two backwards"])
+def test_a_gradient_kept_by_the_user_in_other_steps(how):
+    """set_to_none=False: eager zeroes and accumulates into the same .grad Tensor, which
+    the kept one is; two backwards: the .grad made by the first is accumulated into."""
+    def build():
+        model, opt = sgd_model()
+        if how == "set_to_none=False":
+            return train_step(model, opt, set_to_none=False), watched(model, opt, kept=[])
+
+        def step(x, y):
+            opt.zero_grad()
+            F.cross_entropy(model(x[:4]), y[:4]).backward()
+            loss = F.cross_entropy(model(x[4:]), y[4:])
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt, kept=[])
+
+    def between(i, env):
+        env["kept"].append(env["models"][0][0].weight.grad)
+    runs = [run(build, c, calls=6, between=between) for c in (False, True)]
+    assert_same_runs(*runs, replays=4)
+    want, got = ([None if g is None else g.data.tobytes() for g in r.env["kept"]] for r in runs)
+    assert got == want
+    same = [[a is b for a, b in zip(r.env["kept"], r.env["kept"][1:])] for r in runs]
+    assert same[0] == same[1]
+
+
+def test_a_gradient_nobody_keeps_is_bound_again_not_made_anew():
+    """The reference count that tells a kept .grad: a Tensor nobody holds is the same
+    from replay to replay (no copy of its array)."""
+    model, opt = sgd_model()
+    f = ag.compile(train_step(model, opt))
+    w = model[0].weight
+    refs = []
+    for i in range(5):
+        f(*batch(i))
+        refs.append(weakref.ref(w.grad))
+    assert f.replays == 3
+    assert refs[2]() is refs[3]() is refs[4]() is w.grad
 
 
 def test_a_penalty_on_the_norms_of_whole_tensors_replays():

@@ -429,8 +429,6 @@ class CompiledStep:
         for i in written:               # read from (and written back to) the caller's
             contiguous[i] = False       # array by after(), never written where it is
         entry = _Entry()
-        entry.program = Program(rec.code, inputs, [_pairs(b) for b in rec.bindings], _pairs(final),
-                                outs, contiguous, rec.undefined.values())
         entry.state = state
         state.renew()
         state.values = slots.snapshot()    # the Python values the step sees, as the trace left them
@@ -441,6 +439,10 @@ class CompiledStep:
         # first call (zero_grad) resets it
         cleared = _cleared(rec.code[0] if rec.code else None)
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
+        bindings, final_binding, made_grads, adopted = _grad_cells(rec.bindings, final,
+                                                                   entry_grads, state.grads)
+        entry.program = Program(rec.code, inputs, bindings, final_binding, outs, contiguous,
+                                rec.undefined.values(), made_grads, adopted)
         entry.watched = (tensors, optimizers, schedulers)
         entry.lasting = lasting
         entry.cause, entry.streak = self.cause.get(key), self.streaks.pop(key, 0)
@@ -601,8 +603,22 @@ def _state_slots(optimizers):
                     yield st, k, v
 
 
-def _pairs(binding):
-    return tuple((t, g) for t, g, _ in binding)
+def _grad_cells(bindings, final, at_entry, accumulated):
+    """The trace's gradient bindings as the program takes them (program._bind): (leaf,
+    cell), one cell [Tensor, its array] per gradient Tensor; and the cells of the
+    gradients the trace made, and of those at its entry that it accumulates into
+    (`accumulated`: State.grads), with their leaves (program._grad_tensors)."""
+    cells = {}
+
+    def pairs(binding):
+        return tuple((t, cells.setdefault(id(g), [g, None if g is None else g.data]))
+                     for t, g, _ in binding)
+    out = [pairs(b) for b in bindings], pairs(final)
+    entry = {id(g) for _t, g, _a in at_entry}
+    made = {id(g): (t, cells[id(g)]) for b in bindings + [final] for t, g, _a in b
+            if g is not None and id(g) not in entry}
+    adopted = [(t, cells[id(g)]) for t, g, _a in accumulated if id(g) in cells]
+    return out + (list(made.values()), adopted)
 
 
 def _changed(a, b):
