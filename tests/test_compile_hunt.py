@@ -4,6 +4,7 @@ accumulation, several backward passes, GAN alternation, hand-made updates, dtype
 special values. Cases already in the other test_compile files are not repeated here."""
 import collections
 import dataclasses
+import re
 import types
 import warnings
 import weakref
@@ -585,18 +586,95 @@ class _Carried(nn.Module):
         return out
 
 
-@pytest.mark.xfail(strict=True, reason="silent wrong answer: a place the step reads and then "
-                   "rebinds by itself (an attribute, a dict item) is checked against the value "
-                   "the trace left there (discover.Slots.snapshot after the trace, "
-                   "jit/step.py _trace), which a replay never changes: replays read the "
-                   "trace's hidden state, counter or pointer on every call")
 @pytest.mark.parametrize("how", ["attribute", "dict", "counter", "queue"])
 def test_python_state_the_step_rebinds(how):
+    """A tensor carried in an attribute or a dict item replays (a program input and
+    output); a Python number the step advances on every call (a counter, a queue
+    pointer) is a constant of each program: retraced a few times, then eager with a
+    warning naming it."""
     def build():
         model = _Carried(how)
         opt = optim.Adam(model.parameters(), lr=1e-2)
         return train_step(model, opt), watched(model, opt)
+    number = {"counter": "_Carried.t", "queue": "_Carried.ptr"}.get(how)
+    check_twins(build, warns=number and re.escape(number) + " changed on every call",
+                replays=None if number else 5)
+
+
+class _LSTMState(nn.Module):
+    """A cell whose (h, c) pair is carried in one attribute, reset by the user now and
+    then; or a running average rebinding a registered buffer (not in place)."""
+
+    def __init__(self, how):
+        super().__init__()
+        self.how, self.rnn, self.head = how, nn.Linear(18, 12), nn.Linear(6, 5)
+        self.state = (ag.zeros(8, 6), ag.zeros(8, 6))
+        self.register_buffer("avg", ag.zeros(6))
+
+    def forward(self, x):
+        h, c = (s.detach() for s in self.state)
+        gates = self.rnn(ag.cat([x, h], 1))
+        c = c * gates[:, :6].sigmoid() + gates[:, 6:].tanh()
+        h = c.tanh()
+        if self.how == "pair":
+            self.state = (h, c)
+        else:
+            self.avg = 0.9 * self.avg + 0.1 * h.detach().mean(0)
+        return self.head(h + self.avg)
+
+
+@pytest.mark.parametrize("how", ["pair", "buffer"])
+def test_a_pair_of_tensors_or_a_buffer_rebound_by_the_step(how):
+    def build():
+        model = _LSTMState(how)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return train_step(model, opt), watched(model, opt)
     check_twins(build)
+
+
+@pytest.mark.parametrize("change", ["reset", "keep"])
+def test_hidden_state_reset_or_kept_by_the_user_between_calls(change):
+    """Resetting the carried state (a new zeros tensor) replays from it; a hidden state
+    the user keeps from an earlier call keeps its values."""
+    def build():
+        model = _Carried("attribute")
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+        return train_step(model, opt), watched(model, opt, kept=[])
+
+    def between(i, env):
+        model = env["models"][0]
+        if change == "reset" and i % 3 == 0:
+            model.h = ag.zeros(8, 6)
+        elif change == "keep":
+            env["kept"].append(model.h)
+
+    def after(r):
+        return [flat(h) for h in r.env["kept"]] + flat(r.env["models"][0].h)
+    runs = [run(build, c, calls=8, between=between) for c in (False, True)]
+    assert_same_runs(*runs, replays=4)
+    assert_same(*map(after, runs), "hidden states")
+
+
+def test_a_tensor_the_step_rebinds_that_other_state_shares_runs_eagerly():
+    """The carried tensor is also a registered buffer of another module: copying the next
+    value into its array would change that buffer too."""
+    class Shared(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin, self.keeper = nn.Linear(18, 6), nn.Module()
+            self.keeper.register_buffer("h0", ag.zeros(8, 6))
+            self.h = self.keeper.h0
+
+        def forward(self, x):
+            self.h = self.lin(ag.cat([x, self.h.detach()], 1)).tanh()
+            return self.h
+
+    def build():
+        model = Shared()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        return train_step(model, opt, loss_fn=lambda out, y: out.square().mean()), \
+            watched(model, opt)
+    check_twins(build, warns="Shared.h, whose tensor of shape", warmup=0)
 
 
 def test_hidden_state_returned_and_passed_back():
@@ -834,9 +912,6 @@ def test_a_tensor_of_python_floats_made_after_the_optimizer_step_replays():
     check_twins(build)
 
 
-@pytest.mark.xfail(strict=True, reason="a tensor the step stores in an attribute (a cache of "
-                   "activations for plotting) stays the trace's, on a TraceArray, with the "
-                   "first trace's values: the rebinding above, of a place the step only writes")
 def test_an_activation_cached_in_an_attribute_by_the_step():
     class Cached(nn.Module):
         def __init__(self):
@@ -1006,11 +1081,6 @@ def test_a_step_that_fetches_its_batch_from_an_iterator(source):
     check_twins(build, args=lambda i, env: (), warns=r"next\(\) of an iterator")
 
 
-@pytest.mark.xfail(strict=True, reason="silent wrong answer: the step sees a new Tensor over "
-                   "a copy of each tensor argument (jit/step.py _trace, as_input), so what it "
-                   "does to the argument Tensor itself (requires_grad_(), so that the caller "
-                   "reads x.grad: a saliency map; x.data = ...) never reaches the caller's "
-                   "tensor, neither while tracing nor in a replay")
 @pytest.mark.parametrize("how", ["requires_grad_", "data="])
 def test_what_the_step_does_to_its_argument_tensor_reaches_the_caller(how):
     def build():
@@ -1038,6 +1108,47 @@ def test_what_the_step_does_to_its_argument_tensor_reaches_the_caller(how):
 
 
 # --- training recipes with several passes ---------------------------------------------------
+def test_the_argument_tensor_stored_by_the_step_is_the_callers():
+    def build():
+        model, opt = sgd_model()
+        seen = {}
+
+        def step(x, y):
+            seen["x"] = x
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt, xs=[], seen=seen)
+
+    def args(i, env):
+        env["xs"].append(batch(i)[0])
+        return env["xs"][-1], batch(i)[1]
+    runs = [run(build, c, args=args) for c in (False, True)]
+    assert_same_runs(*runs, replays=5)
+    assert runs[1].env["seen"]["x"] is runs[1].env["xs"][-1]
+
+
+def test_a_hook_on_the_argument_tensor_runs_eagerly():
+    def build():
+        model, opt = sgd_model()
+        norms = []
+
+        def step(x, y):
+            x.requires_grad_()
+            x.register_hook(lambda g: norms.append(g.shape))
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt, norms=norms)
+    eager, compiled = (run(build, c) for c in (False, True))
+    assert_same_runs(eager, compiled, warns="a hook on the step's argument tensor")
+    assert eager.env["norms"] == compiled.env["norms"]
+
+
 def test_sharpness_aware_minimisation():
     """SAM: a step up the gradient scaled by its global norm (full-tensor norms: guards
     before the update), a second backward there, the step back, then the update."""

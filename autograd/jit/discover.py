@@ -78,8 +78,9 @@ class Slots:
 
 
 class Values:
-    """The values at some places and the sizes of their containers, as the trace left
-    them; ``emit`` writes the test that they still hold into a generated check."""
+    """The values at some places and the sizes of their containers (as the trace found
+    them, carried.py); ``emit`` writes the test that they still hold into a generated
+    check."""
 
     def __init__(self, places, names):
         self.names = names
@@ -95,15 +96,18 @@ class Values:
 
     def emit(self, check):
         """Conditions: every place holds the same object (or an equal scalar of the same
-        type) and every container its number of items. Reading a place may raise
-        KeyError, IndexError or ValueError (an emptied cell): see ``_Check.guarded``."""
+        type, or tensors that ``Fits``) and every container its number of items. Reading
+        a place may raise KeyError, IndexError or ValueError (an emptied cell): see
+        ``_Check.guarded``."""
         conds = [f"len({check.name(c)}) == {n}" for c, n in self.sizes]
         for c, k, v in self.items:
             if k is _CELL:
                 read = f"{check.name(c)}.cell_contents"
             else:
                 read = _item(check, c, k)
-            if _is_scalar(v):
+            if type(v) is Fits:
+                conds.append(f"{check.name(v)}.holds({read})")
+            elif _is_scalar(v):
                 conds.append(f"(w := {read}) is {check.name(v)} or _equal(w, {check.name(v)})")
             else:
                 conds.append(f"{read} is {check.name(v)}")
@@ -119,7 +123,10 @@ class Values:
                 now = _read(c, k)
             except (KeyError, IndexError, ValueError):
                 return self._name(c, k)
-            if now is not v and not (_is_scalar(v) and _equal(now, v)):
+            if type(v) is Fits:
+                if not v.holds(now):
+                    return self._name(c, k)
+            elif now is not v and not (_is_scalar(v) and _equal(now, v)):
                 return self._name(c, k)
         return None
 
@@ -132,6 +139,26 @@ class Values:
         if type(c) is dict and "__builtins__" in c:
             return f"the global {k!r} of {c.get('__name__')}" if k is not None else "a module"
         return f"item {k!r} of a {type(c).__name__}" if k is not None else f"a {type(c).__name__}"
+
+
+class Fits:
+    """What a place that carries tensors from call to call must hold (carried.py): a
+    Tensor, or a tuple or list of them, of the shapes and dtypes of `value`'s."""
+    __slots__ = ("kind", "forms")
+
+    def __init__(self, value):
+        self.kind = None if isinstance(value, Tensor) else type(value)
+        self.forms = [(t.data.shape, t.data.dtype)
+                      for t in ((value,) if self.kind is None else value)]
+
+    def holds(self, v):
+        if self.kind is None:
+            v = (v,)
+        elif type(v) is not self.kind or len(v) != len(self.forms):
+            return False
+        return all(isinstance(t, Tensor) and type(t.data) is np.ndarray
+                   and t.data.shape == shape and t.data.dtype == dtype
+                   for t, (shape, dtype) in zip(v, self.forms))
 
 
 def _equal(a, b):

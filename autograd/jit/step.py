@@ -11,9 +11,10 @@ import numpy as np
 from .. import versions
 from ..graph import _wrap
 from ..tensor import Tensor
-from . import aliasing, arguments, check as checking, tracer, watch
+from . import aliasing, arguments, carried, check as checking, tracer, watch
 from .discover import GRAD_SET, State, changed_value, discover
 from .patches import Patched
+from .plan import _mentions
 from .program import Program, check_order
 from .recorder import Recorder, _base
 from .tracer import plain, traced
@@ -41,8 +42,8 @@ RETRACES = 3
 
 
 class _Entry:
-    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "lasting",
-                 "cause", "streak", "replayed", "variants")
+    __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "before",
+                 "lasting", "cause", "streak", "replayed", "variants")
 
 
 class CompiledStep:
@@ -61,8 +62,10 @@ class CompiledStep:
     construct and line; under ``strict=True`` every fallback raises ``Escape`` with that reason
     instead.
 
-    Python side effects of the step (printing, counters, appending to lists) happen
-    only while it is traced, as in JAX. A step that returns a Python number (a learning
+    Python side effects of the step (printing, appending to lists) happen only while it
+    is traced, as in JAX; a place the step rebinds (``self.h = h``) a replay rebinds too,
+    and a Python number it advances on every call (a counter) makes it eager
+    (carried.py). A step that returns a Python number (a learning
     rate, a count) or passes a tensor to a Python call a replay makes (a scheduler's
     ``step(loss)``) runs eagerly with a warning: a replay cannot recompute the number or
     hand the call this step's tensor; but ``return loss.item()`` (a value read and
@@ -190,6 +193,8 @@ class CompiledStep:
                 self._eager(None, shared)
                 return _EAGER, None
         entry.state.prepare()
+        if entry.before is not None:
+            entry.before()
         if entry.checks:
             entry.checks -= 1
             return self._checked_replay(key, entry, arrays)
@@ -323,7 +328,8 @@ class CompiledStep:
         swapped = [(t, t.data) for t in tensors if type(t.data) is np.ndarray]
         grads = {id(t.grad): (t.grad, t.grad.data) for t in tensors
                  if t.grad is not None and type(t.grad.data) is np.ndarray}
-        inputs, contiguous, same = [], [], {}
+        inputs, contiguous, same, standins = [], [], {}, []
+        requires = any(t.requires_grad for t in given)
 
         def as_input(a):
             view = views[len(inputs)] if views is not None else None
@@ -338,6 +344,7 @@ class CompiledStep:
             inputs.append(buf)
             if id(a) not in same:   # the same Tensor passed twice is one traced Tensor
                 same[id(a)] = _wrap(traced(buf), a._node)
+                standins.append((len(inputs) - 1, same[id(a)]))
             return same[id(a)]
 
         targs = [arguments.substitute(a, as_input) for a in args]
@@ -358,6 +365,7 @@ class CompiledStep:
             d[k] = t
         groups = watch.watch_groups(optimizers)
         watch.watch_schedulers(schedulers)
+        before = slots.snapshot()
         prev = tracer._set_active(rec)
         try:
             with Patched(slots.generators) as patched:
@@ -385,8 +393,10 @@ class CompiledStep:
             written = [i for i, buf in enumerate(inputs) if id(_base(buf)) in rec.written
                        or rec.escapes and isinstance(given_arrays[i], np.ndarray)]
             # (after an escape, a plain numpy alias may have written any of them)
-            marks = _lasting_marks(rec, inputs)
-            after = _after(inputs, written, marks)
+            computed = carried.made_bases(rec.code, rec.consts, rec.undefined)
+            marks = _lasting_marks(rec, inputs, computed)
+            changes, kept, changed = carried.argument_changes(given, standins, inputs, computed)
+            after = _after(inputs, written, marks, changes)
             if after is not None:
                 after(args, kwargs, trace=True)
         final = rec.sync()
@@ -396,6 +406,11 @@ class CompiledStep:
                     g.data = plain(g.data)
                     if g.data is not data:
                         rec.escapes.append("a gradient's array replaced inside the step")
+        places, dropped, rebinds = carried.rebound(
+            before, slots.snapshot(), {id(_base(a)) for ins in rec.code for a in _mentions(ins)},
+            carried.Spec(standins, computed, lasting, given),
+            lambda t: _held(t, tensors, modules, optimizers),
+            {id(t) for t in leaves if t.requires_grad})
         spec, outs = _flatten(out)
         if rec.returned is not None and out is rec.returned[3]:
             # `return loss.item()`: the program computes the array, a replay reads it
@@ -410,11 +425,12 @@ class CompiledStep:
             _untrace_result(out)
             return out
         result = _rebuild(spec, [np.array(o, copy=True) for o in outs])
-        reason = (rec.escapes[0] if rec.escapes else
-                  "numpy's global random generator used" if _changed(np.random.get_state(), np_state)
+        reason = (rec.escapes[0] if rec.escapes else changed if changed else rebinds if rebinds
+                  else "numpy's global random generator used"
+                  if _changed(np.random.get_state(), np_state)
                   else "Python's random module used" if random.getstate() != py_state
                   else "the default generator reseeded inside the step" if patched.reseeded
-                  else "an input that requires grad" if any(t.requires_grad for t in given)
+                  else "an input that requires grad" if requires
                   else _returns_a_number(spec) or check_order(rec.code))
         if reason is not None:
             self._eager(key, reason)
@@ -430,8 +446,12 @@ class CompiledStep:
             contiguous[i] = False       # array by after(), never written where it is
         entry = _Entry()
         entry.state = state
+        state.values = before       # the Python values the step sees, as the trace found them
+        if dropped:                 # tensors the trace found at places it rebound
+            gone = {id(t) for t in dropped}
+            state.arrays = [(t, a) for t, a in state.arrays if id(t) not in gone]
+            state.nodes = [(t, n) for t, n in state.nodes if id(t) not in gone]
         state.renew()
-        state.values = slots.snapshot()    # the Python values the step sees, as the trace left them
         state.reads = reads
         state.inlined = rec.inlined
         state.slots = tuple(_state_slots(optimizers))
@@ -441,14 +461,16 @@ class CompiledStep:
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         bindings, final_binding, made_grads, adopted = _grad_cells(rec.bindings, final,
                                                                    entry_grads, state.grads)
-        entry.program = Program(rec.code, inputs, bindings, final_binding, outs, contiguous,
+        entry.program = Program(rec.code, inputs, bindings, final_binding,
+                                list(outs) + kept + places.kept, contiguous,
                                 rec.undefined.values(), made_grads, adopted)
         entry.watched = (tensors, optimizers, schedulers)
         entry.lasting = lasting
         entry.cause, entry.streak = self.cause.get(key), self.streaks.pop(key, 0)
         entry.replayed = False
         entry.checks = self.check
-        entry.after = after
+        entry.after = _after(inputs, written, marks, changes, places if places else None)
+        entry.before = places.before if places.inputs else None
         entry.variants = self.kept.pop(key, [])
         if spec == ("T",):                       # one tensor returned (the loss)
             out0 = outs[0]
@@ -535,25 +557,22 @@ def _cleared(first):
     return set()
 
 
-def _lasting_marks(rec, inputs):
+def _lasting_marks(rec, inputs, made):
     """The in-place marks (versions.mark_modified) of the trace on buffers that outlive
-    the step, as (buffer or input position, op): not the arrays the trace made."""
-    made = set(rec.consts)
-    for ins in rec.code:
-        if ins[0] == "call":
-            made.update(id(_base(o)) for o in ins[4])
-        elif ins[0] == "draw":
-            made.add(id(_base(ins[4])))
+    the step, as (buffer or input position, op): not the arrays the trace made (`made`:
+    their bases' ids)."""
     position = {id(_base(buf)): i for i, buf in enumerate(inputs)}
     return [(position.get(id(base), base), op) for base, op in rec.marks
             if id(base) in position or id(base) not in made]
 
 
-def _after(inputs, written, marks):
+def _after(inputs, written, marks, changes=(), places=None):
     """What follows a replay (or the trace, `trace=True`) of a step that writes into
     its input tensors or marks lasting buffers: the inputs' new values copied into the
-    caller's tensors, then eager's marks; None if there is nothing to do."""
-    if not written and not marks:
+    caller's tensors, then eager's marks, then what the step did to its argument
+    Tensors (`changes`) and the places it rebinds (`places`, after a replay: the trace
+    left them); None if there is nothing to do."""
+    if not written and not marks and not changes and places is None:
         return None
 
     def after(args, kwargs, trace=False):
@@ -570,7 +589,21 @@ def _after(inputs, written, marks):
                 versions.mark_modified(given[target].data, op)
             elif not trace:                 # the trace marked it already
                 versions.mark_modified(target, op)
+        if changes:
+            carried.apply_changes(changes, given, trace)
+        if places is not None and not trace:
+            places.after(given)
     return after
+
+
+def _held(t, tensors, modules, optimizers):
+    """True if tensor `t` is a parameter or buffer of the step's modules, or its memory
+    is also that of other state of the step."""
+    if any(u is t for m in modules for d in (m._parameters, m._buffers) for u in d.values()):
+        return True
+    mine = id(aliasing._root(t.data))
+    return any(id(r) == mine for r in aliasing.owners([u for u in tensors if u is not t],
+                                                      optimizers))
 
 
 def _state_arrays(optimizers):
