@@ -183,8 +183,10 @@ def argmin(x, dim=None, keepdim=False):
 @public(method=True)
 def logsumexp(x, dim, keepdim=False):
     """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
+    if x.data.dtype.kind != "f":
+        x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "logsumexp")
-    m = np.amax(x.data, axis=axes, keepdims=True)
+    m = np.amax(x.data, axis=axes, keepdims=True, initial=-np.inf)   # -inf over no element
     m = np.where(np.isfinite(m), m, 0).astype(x.data.dtype)
     out = log(sum(exp(x - m), dim, keepdim=True)) + m
     if keepdim:

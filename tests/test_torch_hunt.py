@@ -169,3 +169,13 @@ def test_gelu_of_integers_is_refused_as_pytorch():
 def test_unsigned_sums_are_int64_as_pytorch(fn):
     # numpy's uint64
     assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("shape,dim", [((0, 3), 0), ((2, 0), 1), ((2, 0), 0)])
+def test_logsumexp_over_no_element_is_minus_inf(shape, dim):
+    # numpy's max of nothing raised ValueError
+    fn = lambda L: L.zeros(shape).logsumexp(dim)  # noqa: E731
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+    x = ag.zeros(shape, requires_grad=True)
+    x.logsumexp(dim).sum().backward()
+    assert x.grad.shape == shape
