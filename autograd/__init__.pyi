@@ -507,7 +507,7 @@ def unsqueeze(x: Any, dim: Any) -> Tensor:
 
 
 def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
-    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+    """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:

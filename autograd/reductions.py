@@ -43,7 +43,10 @@ def mean(x, dim=None, keepdim=False):
 
 @public(method=True)
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
-    """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+    """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x,
+    False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "var")
@@ -81,7 +84,10 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     squares leave float32's range (|x| beyond ~1e19: std was inf for ~3e37; below
     ~1e-19: 0, and its gradient 0), which PyTorch, summing in double, gets right. The
     backward meets 2^(k+j) <= std first, then divides by std(w) >= 1, so it overflows
-    only where std does (it was NaN for rows near float32's largest: 2^k / (std / 2^k))."""
+    only where std does (it was NaN for rows near float32's largest: 2^k / (std / 2^k)).
+    std(x, False) is PyTorch's std(x, unbiased=False) over all elements."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "std")

@@ -653,7 +653,7 @@ class Tensor:
         """x with a size-1 dim inserted at `dim`."""
 
     def var(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
-        """Variance with Bessel's correction by default (correction=1), as PyTorch."""
+        """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
 
     def view(x, *shape: Any) -> Tensor:
         """reshape that refuses to copy: the result always shares memory with x."""

@@ -179,3 +179,19 @@ def test_logsumexp_over_no_element_is_minus_inf(shape, dim):
     x = ag.zeros(shape, requires_grad=True)
     x.logsumexp(dim).sum().backward()
     assert x.grad.shape == shape
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.tensor([[0.0, 1.0, 4.0], [9.0, 16.0, 25.0]]).std(False),
+                                lambda L: L.tensor([[0.0, 1.0, 4.0], [9.0, 16.0, 25.0]]).var(True),
+                                lambda L: L.var(L.tensor([[0.0, 1.0], [4.0, 9.0]]), False)],
+                         ids=["std", "var", "torch.var"])
+def test_var_and_std_take_a_bool_as_unbiased(fn):
+    # PyTorch's var(x, unbiased) overload; the bool was taken as dim 0 or 1
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("name", ["sum", "mean", "amax", "softmax", "cumsum", "logsumexp"])
+def test_a_bool_dim_is_refused(name):
+    # True was dim 1 (x.sum(True) summed the rows); PyTorch refuses a bool dim
+    with pytest.raises(TypeError, match=f"{name}: dim must be an int or a tuple of ints"):
+        getattr(ag.ones(2, 3), name)(True)

@@ -2,7 +2,7 @@
 ``dim`` normalised and checked (``_axes``)."""
 import builtins
 
-from ..errors import OutOfRangeError
+from ..errors import ArgumentError, OutOfRangeError
 from ..tensor import Tensor, _operand
 
 
@@ -20,6 +20,8 @@ def _axes(x, dim, op):
         return None
     nd = x.data.ndim
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if any(isinstance(d, bool) for d in dims):      # True is 1 to Python, not to PyTorch
+        raise ArgumentError(f"{op}: dim must be an int or a tuple of ints, got {dim!r}")
     if not dims:
         return None                 # dim=() reduces over every dim, as PyTorch
     for d in dims:
