@@ -1,6 +1,7 @@
-"""The per-call shortcuts of ag.compile's wrapper (arguments.Signer, the last replay's
-program, the optimizer replay key's guard): whatever changes between calls through
-them is still seen, twin-exact with eager."""
+"""What the per-call wrapper of ag.compile must see between calls with the same argument
+tensors (their arrays changed in place, replaced, reshaped, in another mode), a program
+dropped or replaced under the same key, and the optimizer replay key's guard: twin-exact
+with eager."""
 import warnings
 
 import numpy as np
@@ -16,7 +17,7 @@ from compile_twins import batch, check_twins, mlp, train_step, watched
 
 def same_batch(build_step):
     """build() for check_twins whose step is called with the same two tensors every call
-    (env["x"], env["y"]), the arguments the Signer's fast path keeps."""
+    (env["x"], env["y"])."""
     def build():
         step, env = build_step()
         x, y = batch(0)
@@ -37,7 +38,7 @@ def args(i, env):
     return env["x"], env["y"]
 
 
-# --- Signer: the same argument tensors, changed between calls ----------------------------
+# --- the same argument tensors, changed between calls ------------------------------------
 def test_same_tensors_new_values_in_place():
     def between(i, env):
         env["x"].data[...] = batch(i)[0].data
@@ -69,7 +70,7 @@ def twin(fn):
 @pytest.mark.parametrize("how", ["shape", "strides", "dtype"])
 def test_same_array_changed_in_place(how):
     """The same array object, its shape, strides or dtype set in place: a new key (the
-    Signer compares them, not only the array's identity)."""
+    key holds them, not only the array's identity)."""
     f, call = twin(lambda u: (u * 2.0).sum(0))
     t = ag.tensor(np.arange(12, dtype=np.float32).reshape(2, 6))
     for _ in range(3):
@@ -144,25 +145,10 @@ def test_a_dead_array_is_not_the_last_call_s():
     assert f.traces == 2
 
 
-def test_fast_signature_is_the_slow_one():
-    """The Signer's key is the key signature() makes, hit or not."""
-    from autograd.jit import arguments
-    sign = arguments.Signer()
-    x, y = batch(0)
-    slow = arguments.signature((x, y), {})
-    for _ in range(3):
-        key, arrays, owners = sign((x, y), {})
-        assert key == slow[0] and owners == slow[2]
-        assert all(a is b for a, b in zip(arrays, [x.data, y.data]))
-    assert sign((x, y), {})[0] is key        # the fast path: the same key object
-    x.data.shape = (12, 8)
-    assert sign((x, y), {})[0] == arguments.signature((x, y), {})[0] != slow[0]
-
-
-# --- the last replay's program -----------------------------------------------------------
+# --- a program replaced or dropped under the same key ------------------------------------
 def test_retrace_replaces_the_last_replayed_program():
     """A retrace (a module's mode switched) puts a new program under the same key: the
-    next calls replay that one, not the last replayed."""
+    next calls replay that one, not the one replayed before."""
     def build():
         model = mlp(extra=(nn.Dropout(0.5),))
         opt = optim.SGD(model.parameters(), lr=0.1)
@@ -180,7 +166,7 @@ def test_retrace_replaces_the_last_replayed_program():
 def test_a_failed_guard_drops_the_last_replayed_program():
     """The same tensors, the labels changed in place so that a guard of the program
     fails once (one_hot's width): that call runs eagerly and the next traces again, as
-    with new tensors (the last replay's program is not kept past the drop)."""
+    with new tensors (the dropped program is not replayed)."""
     def build():
         model = mlp()
         opt = optim.SGD(model.parameters(), lr=0.1)

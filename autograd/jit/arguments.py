@@ -8,8 +8,6 @@ item. Anything else is keyed by its value (and must be hashable). The inputs are
 tensors in the order of the arguments, then of the keywords by name, each container's
 items in order.
 """
-import weakref
-
 import numpy as np
 
 from .. import state as engine
@@ -75,51 +73,6 @@ def signature(args, kwargs):
         if shared is not None:
             parts.append((SHARED, shared))
     return tuple(parts), arrays, owners
-
-
-class Signer:
-    """``signature`` of one compiled step's calls, remembering its last call whose
-    arguments were all tensors (no keywords): a call with arguments whose arrays are
-    the same objects (held weakly: a dead one fails), of the same shapes, dtypes and
-    strides, in the same modes, returns the same key object without building or hashing
-    it again (an array's bases cannot change, so neither do the owners nor how the
-    arguments share memory). Anything else, or any doubt, takes ``signature``. Called
-    under the step's lock."""
-    __slots__ = ("refs", "layouts", "modes", "result")
-
-    def __init__(self):
-        self.refs = None
-
-    def __call__(self, args, kwargs):
-        refs = self.refs
-        if refs is not None and not kwargs and len(args) == len(refs):
-            e = _peek() or engine.current()
-            g, i, a, r, dt = self.modes
-            if (e.grad_enabled is g and e.inference is i and e.anomaly is a
-                    and (e.backward_rules is None) is r and get_default_dtype() is dt):
-                arrays = []
-                for t, ref, layout in zip(args, refs, self.layouts):
-                    if not isinstance(t, Tensor):
-                        break
-                    d = t.data
-                    if d is not ref() or (d.shape, d.dtype, d.strides) != layout:
-                        break
-                    arrays.append(d)
-                else:
-                    key, owners = self.result
-                    return key, arrays, owners
-        key, arrays, owners = signature(args, kwargs)
-        self.refs = None
-        if key is not None and not kwargs and len(key) == 5 + len(args) and all(
-                type(d) is _ndarray for d in arrays) and all(isinstance(t, Tensor) for t in args):
-            # (key: the 5 modes, one layout per tensor, and no SHARED part)
-            self.modes, self.layouts = key[:5], key[5:]
-            self.result = key, owners
-            self.refs = [weakref.ref(d) for d in arrays]
-        return key, arrays, owners
-
-
-_peek = engine.peek
 
 
 def _structure(a, arrays, owners, depth):

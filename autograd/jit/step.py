@@ -76,8 +76,7 @@ class CompiledStep:
         functools.update_wrapper(self, fn)
         self.fn = fn
         self.warmup, self.check, self.max_programs, self.strict = warmup, check, max_programs, strict
-        self.programs = _Programs()   # signature -> _Entry, or the reason it runs eagerly
-        self.sign = arguments.Signer()  # signature(), the last call's key kept
+        self.programs = {}          # signature -> _Entry, or the reason it runs eagerly
         self.traces = 0
         self.calls = 0
         self.replays = 0
@@ -122,12 +121,7 @@ class CompiledStep:
         self.calls += 1
         if self.calls <= self.warmup:
             return _EAGER, None
-        key, arrays, owners = self.sign(args, kwargs)
-        hot = self.programs.hot
-        if hot is not None and hot[0] is key:   # the key of the last replay, not rehashed
-            entry = hot[1]
-            if entry.state.stale() is None:
-                return self._run(key, entry, args, kwargs, arrays, owners)
+        key, arrays, owners = arguments.signature(args, kwargs)
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
@@ -202,7 +196,6 @@ class CompiledStep:
         if failed is None:
             self.replays += 1
             entry.replayed = True
-            self.programs.hot = (key, entry)
             if entry.state.flips:
                 entry.state.settle()
             if entry.after is not None:
@@ -480,30 +473,6 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
-
-
-class _Programs(dict):
-    """CompiledStep.programs: ``hot`` is (key, entry) of the last replay, which a call
-    with the same key object (arguments.Signer's) takes without hashing the key again
-    (its dtypes' hashes are not cached); any change of the dict forgets it, and the
-    entry's state is checked as any other's."""
-    hot = None
-
-
-def _forgets(name):
-    method = getattr(dict, name)
-
-    def change(self, *args, **kwargs):
-        self.hot = None
-        return method(self, *args, **kwargs)
-    change.__name__ = name
-    return change
-
-
-for _name in ("__setitem__", "__delitem__", "pop", "popitem", "clear", "update", "setdefault",
-              "__ior__"):
-    setattr(_Programs, _name, _forgets(_name))
-del _name
 
 
 def _hooked(tensors, modules):
