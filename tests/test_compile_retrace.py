@@ -353,9 +353,31 @@ def test_checkpoint_with_dropout_outside_the_checkpointed_block_replays():
     assert (f.traces, f.replays) == (1, 8), f.causes
 
 
-def test_checkpoint_with_dropout_inside_falls_back():
-    check_twins(checkpointed(inner_extra=(nn.Dropout(0.3),)), calls=6,
-                warns=r"generator's state read or set inside the step \(set to another")
+def test_checkpoint_with_dropout_inside_replays():
+    # backward sets the state its forward read in the same replay: the same masks
+    f = check_twins(checkpointed(inner_extra=(nn.Dropout(0.3),)), calls=12)
+    assert (f.traces, f.replays) == (1, 10), f.causes
+
+
+def test_checkpoint_sequential_with_dropout_and_dropout_between_replays():
+    def build():
+        blocks = nn.Sequential(*[nn.Sequential(nn.Linear(12, 12), nn.Dropout(0.2), nn.Tanh())
+                                 for _ in range(4)])
+        head, drop = nn.Linear(12, 5), nn.Dropout(0.1)
+        opt = optim.SGD(list(blocks.parameters()) + list(head.parameters()), lr=0.1,
+                        momentum=0.9)
+
+        def step(x, y):
+            opt.zero_grad()
+            h = checkpoint_sequential(blocks, 2, x, use_reentrant=False)
+            h = checkpoint(lambda t: head(drop(t)), h, use_reentrant=False)
+            loss = F.cross_entropy(h, y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(blocks, head, opt)
+    f = check_twins(build, calls=10)
+    assert (f.traces, f.replays) == (1, 8), f.causes
 
 
 def test_checkpoint_in_eval_mode_with_dropout_inside_replays():
@@ -567,3 +589,47 @@ def test_a_value_check_after_the_update_names_the_users_line():
     where = _line("# <- check after the update").replace(".", "[.]")
     check_twins(build, calls=5,
                 warns=rf"a value check at losses[.]py:\d+ \(called at {where}\) after Adam[.]")
+
+
+def test_checkpoint_with_dropout_inside_under_check_and_strict():
+    assert check_twins(checkpointed(inner_extra=(nn.Dropout(0.3),)), calls=6,
+                       check=3).replays == 4
+    assert check_twins(checkpointed(inner_extra=(nn.Dropout(0.3),)), calls=6,
+                       strict=True).replays == 4
+
+
+def test_the_generator_state_set_to_one_read_before_the_step_falls_back():
+    # the checkpoint's forward ran before the step, its backward inside: the state it
+    # restores is not one a replay reads, so the step runs eagerly
+    def build():
+        model, opt = adam_model()
+        block = nn.Sequential(nn.Linear(12, 12), nn.Dropout(0.3))
+        held = {}
+
+        def forward(x):
+            held["h"] = checkpoint(block, x, use_reentrant=False)
+
+        def step(y):
+            opt.zero_grad()
+            F.cross_entropy(model(held["h"]), y).backward()
+            opt.step()
+        return (forward, step), watched(model, block, opt)
+
+    def run_twin(compiled):
+        ag.manual_seed(0)
+        (forward, step), env = build()
+        f = ag.compile(step) if compiled else step
+        history = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for i in range(5):
+                x, y = batch(i)
+                forward(x)
+                f(y)
+                history.append(state_of(env))
+        return history, [str(w.message) for w in caught], f
+    (eager, _, _), (compiled, said, f) = run_twin(False), run_twin(True)
+    for i, (a, b) in enumerate(zip(eager, compiled)):
+        assert_same(a, b, f"call {i}")
+    assert f.replays == 0 and len(said) == 1 and "not read inside it" in said[0], said
+

@@ -201,13 +201,13 @@ class RecordingGenerator:
 
 
 class _WatchedBits:
-    """The default generator's bit generator while tracing. Its state set to anything
-    but what it is now makes the step fall back (a replay would redraw from where the
-    stream is, not where it was set: ``nn.utils.checkpoint`` replaying a dropout mask),
-    and so does its state read by the user's code (a constant of the trace) or any other
-    use of it. gradgraph's own code may read the state and set it back unchanged:
-    ``nn.utils.checkpoint`` without a draw between its forward and its recomputation
-    in backward, which a replay has nothing to redo for."""
+    """The default generator's bit generator while tracing. gradgraph's own code may
+    read its state and set it back to a state it read inside the step: both are
+    recorded, and a replay reads and sets the state where the trace did
+    (``nn.utils.checkpoint`` redraws dropout's masks in backward this way, from the
+    state its forward read in the same replay). Its state read by the user's code (a
+    constant of the trace), set to one not read inside the step (a replay could not set
+    it as eager does), or any other use of it makes the step fall back."""
     __slots__ = ("bits",)
 
     def __init__(self, bits):
@@ -216,18 +216,21 @@ class _WatchedBits:
     @property
     def state(self):
         rec = active()
-        if rec is not None and not rec.paused and not reader_frame()[0]:
-            rec.escape("the default generator's state read or set inside the step (read by "
-                       "the step: a constant of the program)")
-        return self.bits.state
+        state = self.bits.state
+        if rec is not None and not rec.paused:
+            if reader_frame()[0]:
+                rec.generator_state(state)
+            else:
+                rec.escape("the default generator's state read or set inside the step (read "
+                           "by the step: a constant of the program)")
+        return state
 
     @state.setter
     def state(self, value):
         rec = active()
-        if rec is not None and not rec.paused and not _same_state(value, self.bits.state):
+        if rec is not None and not rec.paused and not rec.set_generator_state(value):
             rec.escape("the default generator's state read or set inside the step (set to "
-                       "another: a replay would draw from where the stream is, not from "
-                       "where it was set)")
+                       "one not read inside it: a replay would not set it)")
         self.bits.state = value
 
     def __getattr__(self, name):

@@ -173,7 +173,7 @@ def _prologue(src, code, inputs, backups):
     saved = [(b, b.copy()) for b in backups]
     lines += [f"copyto({src.ref(copy)}, {src.ref(b)})" for b, copy in saved]
     last_guard = max((i for i, ins in enumerate(code) if ins[0] == "guard"), default=-1)
-    draws_first = any(ins[0] == "draw" for ins in code[:last_guard])
+    draws_first = any(ins[0] in ("draw", "rng") for ins in code[:last_guard])
     if draws_first:
         lines.append("gen_state = default_generator().bit_generator.state")
     src.emit(lines)
@@ -247,7 +247,15 @@ def _python(src, ins):
     return [src.call(ins[1], ins[2], ins[3])]
 
 
-_OTHERS = {"restore": _restore, "draw": _draw, "numbers": _numbers, "python": _python}
+def _rng(src, ins):
+    _, what, k = ins
+    if what == "get":
+        return [f"rng{k} = default_generator().bit_generator.state"]
+    return [f"default_generator().bit_generator.state = rng{k}"]
+
+
+_OTHERS = {"restore": _restore, "draw": _draw, "numbers": _numbers, "python": _python,
+           "rng": _rng}
 
 
 def _bind(src, binding):

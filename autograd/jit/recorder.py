@@ -12,6 +12,9 @@ An instruction is a tuple whose first item says what it is:
   (``if (target < 0).any(): raise``); a replay whose read differs stops before any state
   is touched and the step runs eagerly.
 - ``("draw", name, args, kwargs, out)``: ``default_generator().<name>(...)`` redrawn.
+- ``("rng", "get" or "set", k)``: the default generator's state read by gradgraph's
+  code into the replay's local ``rng<k>``, or set back to it (``nn.utils.checkpoint``
+  redrawing dropout's masks in backward).
 - ``("host", fn, args, kwargs, index, idempotent)``: a call replayed as a Python call
   (a scheduler's ``step``, ``zero_grad``), after the gradients bound at its time in the
   trace (binding `index`) are set on the parameters.
@@ -87,6 +90,7 @@ class Recorder:
         self.n_numbers = 0
         self.written = set()        # id(base buffer) of every array written in place
         self.marks = []             # (base buffer, op) of each versions.mark_modified
+        self.states = {}            # id(a generator state read) -> (its slot, the state)
         self.caller = None          # the frame that calls the step (returned_read)
         self.returned = None        # (array, method, args, value): a read the step returns
 
@@ -230,6 +234,23 @@ class Recorder:
             return result
         self.code.append(("draw", name, args, kwargs, result))
         return traced(result)
+
+    def generator_state(self, state):
+        """gradgraph's code read the default generator's `state` (a fresh dict): a replay
+        reads it again at this point, into a local."""
+        k = len(self.states)
+        self.states[id(state)] = (k, state)
+        self.code.append(("rng", "get", k))
+
+    def set_generator_state(self, state):
+        """The default generator's state is set to `state`: a replay sets it to what it
+        read at the same point. False (nothing recorded) if `state` is not one read
+        inside the step: a constant a replay could not set as eager does."""
+        got = self.states.get(id(state))
+        if got is None or got[1] is not state:
+            return False
+        self.code.append(("rng", "set", got[0]))
+        return True
 
     def host_call(self, fn, args, kwargs, idempotent=False, inline=None):
         if (has_tracer(args) or has_tracer(kwargs) or any(callable(a) for a in args[1:])
