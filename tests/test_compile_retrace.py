@@ -633,3 +633,22 @@ def test_the_generator_state_set_to_one_read_before_the_step_falls_back():
         assert_same(a, b, f"call {i}")
     assert f.replays == 0 and len(said) == 1 and "not read inside it" in said[0], said
 
+
+def test_optimizer_scratch_made_while_tracing_stays_a_plain_array():
+    # Adam's first step runs in the trace of the update (the warm-up call accumulates
+    # only): its workspace must not keep the trace's arrays, which every later step and
+    # program would compute on through TraceArray's Python hook
+    from autograd.jit.tracer import TraceArray
+    model, opt = adam_model()
+    step = ag.compile(accumulate_every(4, make=lambda: (model, opt))()[0])
+    for i in range(12):
+        step(*batch(i), i % 4 == 3)
+    assert (step.traces, step.replays) == (3, 7)
+    work = [a for a in opt._work.flat.values()] + [a for v in opt._work.views.values()
+                                                   for a in v]
+    assert work and all(type(a) is np.ndarray for a in work), [type(a) for a in work]
+    for entry in step.programs.values():
+        for e in [entry] + entry.variants:
+            names = list(e.program.run.__globals__.values()) + list(
+                e.program.run.__defaults__ or ())
+            assert not [v for v in names if type(v) is TraceArray]
