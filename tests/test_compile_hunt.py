@@ -677,6 +677,37 @@ def test_a_tensor_the_step_rebinds_that_other_state_shares_runs_eagerly():
     check_twins(build, warns="Shared.h, whose tensor of shape", warmup=0)
 
 
+class _Slotted:
+    __slots__ = ("h",)
+
+    def __init__(self):
+        self.h = ag.zeros(8, 6)
+
+
+@pytest.mark.parametrize("where", ["closure", "slots"])
+def test_hidden_state_carried_in_a_closure_or_a_slots_object(where):
+    def build():
+        model = _Carried("argument")
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        box, h = _Slotted(), ag.zeros(8, 6)
+
+        def step(x, y):
+            nonlocal h
+            prev = h if where == "closure" else box.h
+            new = model.rnn(ag.cat([x, prev], 1)).tanh()
+            if where == "closure":
+                h = new.detach()
+            else:
+                box.h = new.detach()
+            opt.zero_grad()
+            loss = F.cross_entropy(model.head(new), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build)
+
+
 def test_hidden_state_returned_and_passed_back():
     def build():
         model = _Carried("argument")
@@ -1147,6 +1178,25 @@ def test_a_hook_on_the_argument_tensor_runs_eagerly():
     eager, compiled = (run(build, c) for c in (False, True))
     assert_same_runs(eager, compiled, warns="a hook on the step's argument tensor")
     assert eager.env["norms"] == compiled.env["norms"]
+
+
+def test_an_argument_that_requires_grad_on_a_later_call_runs_eagerly():
+    """The program traced with a plain input never gave it a gradient: an input that
+    requires grad chooses a program of its own, which runs eagerly."""
+    def build():
+        model, opt = sgd_model()
+        return train_step(model, opt), watched(model, opt, xs=[])
+
+    def args(i, env):
+        x, y = batch(i)
+        if i == 4:
+            x.requires_grad_()
+        env["xs"].append(x)
+        return x, y
+    runs = [run(build, c, args=args) for c in (False, True)]
+    assert_same_runs(*runs, warns="an input that requires grad", replays=2)
+    assert_same(*[[flat(x.grad) if x.grad is not None else None for x in r.env["xs"]]
+                  for r in runs], "the inputs' gradients")
 
 
 def test_sharpness_aware_minimisation():

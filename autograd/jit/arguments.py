@@ -1,7 +1,8 @@
 """A compiled step's arguments: the key that chooses its program, and the tensors that are
 the program's inputs.
 
-A tensor argument is an input, keyed by its shape, dtype and strides; so is a tensor
+A tensor argument is an input, keyed by its shape, dtype and strides (and whether it
+requires grad); so is a tensor
 inside a tuple, a list, a named tuple or a dict (a DataLoader's batch, ``step((x, y))``),
 keyed by the container's type, length (a dict's keys, in order) and the same for each
 item. Anything else is keyed by its value (and must be hashable). The inputs are the
@@ -48,7 +49,10 @@ def signature(args, kwargs):
         if isinstance(a, Tensor):
             d = a.data
             arrays.append(d)
-            parts.append((d.shape, d.dtype, d.strides))
+            # one that requires grad chooses a program of its own (whose trace runs eagerly:
+            # a program traced with a plain input would give it no gradient)
+            parts.append((d.shape, d.dtype, d.strides) if a._node is None else
+                         (d.shape, d.dtype, d.strides, True))
             b = d.base          # numpy collapses chains of views onto the owning array
             owners.append(id(d) if b is None else id(b) if type(b) is _ndarray and
                           b.base is None else 0)    # 0: np.frombuffer, as_strided, memmap...
@@ -84,7 +88,8 @@ def _structure(a, arrays, owners, depth):
         b = d.base
         owners.append(id(d) if b is None else id(b) if type(b) is _ndarray and
                       b.base is None else 0)
-        return (d.shape, d.dtype, d.strides)
+        return ((d.shape, d.dtype, d.strides) if a._node is None else
+                (d.shape, d.dtype, d.strides, True))
     kind = _kind(a) if depth < DEPTH else None
     if kind is dict:
         items = []
