@@ -2,10 +2,9 @@
 the program's inputs.
 
 A tensor argument is an input, keyed by its shape, dtype and strides (and whether it
-requires grad); so is a tensor
-inside a tuple, a list, a named tuple or a dict (a DataLoader's batch, ``step((x, y))``),
-keyed by the container's type, length (a dict's keys, in order) and the same for each
-item. Anything else is keyed by its value (and must be hashable). The inputs are the
+requires grad); so is a tensor inside a tuple, a list, a named tuple or a dict (a
+DataLoader's batch, ``step((x, y))``), keyed by the container's type, length (a dict's
+keys, in order) and the same for each item. Anything else is keyed by its value (and must be hashable). The inputs are the
 tensors in the order of the arguments, then of the keywords by name, each container's
 items in order.
 """
