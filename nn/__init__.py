@@ -12,7 +12,10 @@ from .linear import Flatten, Identity, Linear, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                    LayerNorm, RMSNorm)
-from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, SiLU, Sigmoid, Softmax, Tanh
+from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
+                         LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, SiLU,
+                         Sigmoid, Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh,
+                         Tanhshrink, Threshold)
 from .dropout import Dropout
 from .embedding import Embedding
 from .attention import MultiheadAttention

@@ -6,8 +6,7 @@ import math
 
 import numpy as np
 
-from autograd import flatten, log_softmax as _log_softmax, ops, sigmoid, tanh  # noqa: F401
-from autograd import softmax as _softmax
+from autograd import flatten, ops, sigmoid, tanh  # noqa: F401
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn, mark_modified
@@ -15,6 +14,12 @@ from autograd.ops_nn import (Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfo
                              mean_rounding)
 from autograd.tensor import Tensor
 
+from .functional_activation import (_maybe_inplace, celu, celu_, elu, elu_, glu,  # noqa: F401
+                                    gumbel_softmax, hardshrink, hardsigmoid, hardswish,
+                                    hardtanh, hardtanh_, leaky_relu, leaky_relu_, log_softmax,
+                                    logsigmoid, mish, prelu, relu, relu_, relu6, selu, selu_,
+                                    silu, softmax, softmin, softplus, softshrink, softsign,
+                                    tanhshrink, threshold, threshold_)
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                      cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                      smooth_l1_loss)
@@ -238,17 +243,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     return out if batched else out.reshape(out.shape[1:])
 
 
-# --- activations ---------------------------------------------------------------------------
-def relu(input, inplace=False):
-    """max(x, 0). `inplace` is accepted for compatibility; the result is always new."""
-    return input.relu()
-
-
-def leaky_relu(input, negative_slope=0.01, inplace=False):
-    """x where x > 0, else negative_slope * x."""
-    return (input * negative_slope).where(input.data <= 0, input)
-
-
+# --- activations (the others are in functional_activation.py) ---------------------------
 def erf(input):
     return input._apply1(Erf)
 
@@ -274,43 +269,22 @@ def gelu(input, approximate="none"):
     raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-def silu(input, inplace=False):
-    """x * sigmoid(x)."""
-    return input * input.sigmoid()
-
-
-def _softmax_dim(input, dim):
-    if dim is not None:
-        return dim
-    return 0 if input.ndim in (0, 1, 3) else 1      # PyTorch's legacy implicit choice
-
-
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if dtype is not None:
-        input = input.to(dtype)
-    return _softmax(input, _softmax_dim(input, dim))
-
-
-def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    if dtype is not None:
-        input = input.to(dtype)
-    return _log_softmax(input, _softmax_dim(input, dim))
-
-
 # --- regularisation and normalisation ---------------------------------------------------------
 def dropout(input, p=0.5, training=True, inplace=False):
     """Zero each element with probability p and scale the rest by 1/(1-p) (in training);
-    the mask comes from autograd's seeded generator."""
+    the mask comes from autograd's seeded generator. With `inplace`, the product is
+    written into input (returned), as ``relu(inplace=True)``."""
     if not 0.0 <= p <= 1.0:
         raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:
         return input
     dtype = input.data.dtype
     if p == 1.0:
-        return input * np.zeros(input.shape, dtype)
-    mask = (default_generator().random(input.shape) >= p).astype(dtype)
-    mask *= dtype.type(1.0 / (1.0 - p))
-    return input * mask
+        mask = np.zeros(input.shape, dtype)
+    else:
+        mask = (default_generator().random(input.shape) >= p).astype(dtype)
+        mask *= dtype.type(1.0 / (1.0 - p))
+    return _maybe_inplace(input, inplace, "dropout", lambda x: x * mask)
 
 
 def _normalize(x, axes, eps):

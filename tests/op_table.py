@@ -253,4 +253,44 @@ OPS = [
     OpInfo("unbind", lambda a: a.unbind(1)[0] * a.unbind(1)[2], [(3, 4)]),
     OpInfo("unflatten", lambda a: a.unflatten(1, (2, -1)).sin().sum(2), [(3, 6)]),
     OpInfo("narrow_select", lambda a: a.narrow(1, 1, 2) * a.select(0, -1)[1:3], [(3, 4)]),
+    # --- nn.functional's activations (nn/functional_activation.py) ---
+    OpInfo("softplus_beta_threshold", lambda a: F.softplus(a, 2.0, 1.5), [(3, 4)]),
+    OpInfo("elu", lambda a: F.elu(a, 0.7), [(3, 4)]),
+    OpInfo("selu", F.selu, [(3, 4)]),
+    OpInfo("celu", lambda a: F.celu(a, 1.3), [(3, 4)]),
+    OpInfo("hardtanh", lambda a: F.hardtanh(a, -0.8, 0.9), [(3, 4)], ["distinct"]),
+    OpInfo("relu6", lambda a: F.relu6(a * 4.0), [(3, 4)], ["distinct"]),
+    OpInfo("leaky_relu", lambda a: F.leaky_relu(a, 0.2), [(3, 4)]),
+    OpInfo("threshold", lambda a: F.threshold(a, 0.3, -2.0), [(3, 4)], ["distinct"]),
+    OpInfo("prelu_channels", F.prelu, [(2, 3, 4), (3,)]),
+    OpInfo("prelu_one_weight", F.prelu, [(3, 4), (1,)]),
+    OpInfo("glu", F.glu, [(3, 4)]),
+    OpInfo("glu_dim0", lambda a: F.glu(a, 0), [(4, 3)]),
+    OpInfo("hardsigmoid", lambda a: F.hardsigmoid(a * 3.0), [(3, 4)], ["distinct"]),
+    OpInfo("hardswish", lambda a: F.hardswish(a * 3.0), [(3, 4)], ["distinct"]),
+    OpInfo("silu", F.silu, [(3, 4)]),
+    OpInfo("mish", F.mish, [(3, 4)]),
+    OpInfo("softsign", F.softsign, [(3, 4)]),
+    OpInfo("tanhshrink", F.tanhshrink, [(3, 4)]),
+    OpInfo("softshrink", lambda a: F.softshrink(a, 0.4), [(3, 4)], ["distinct"]),
+    OpInfo("hardshrink", lambda a: F.hardshrink(a, 0.4), [(3, 4)], ["distinct"]),
+    OpInfo("logsigmoid", F.logsigmoid, [(3, 4)]),
+    OpInfo("softmin", lambda a: F.softmin(a, 1), [(3, 4)]),
+    OpInfo("gumbel_softmax", lambda a: _seeded(F.gumbel_softmax, a, tau=0.5), [(3, 4)]),
+    OpInfo("inplace_activations", lambda a: _inplace_chain(a), [(3, 4)]),
 ]
+
+
+def _seeded(fn, *args, **kwargs):
+    """fn drawing from the default generator seeded afresh: the same noise every call."""
+    ag.manual_seed(5)
+    return fn(*args, **kwargs)
+
+
+def _inplace_chain(a):
+    """The inplace=True forms written into an intermediate, one after the other."""
+    h = a * 1.5
+    F.elu(h, 0.5, inplace=True)
+    F.leaky_relu(F.selu(h, inplace=True), 0.1, inplace=True)
+    F.hardtanh(h, -0.9, 2.0, inplace=True)
+    return F.silu(F.mish(h, inplace=True), inplace=True) * a

@@ -29,6 +29,15 @@ def _functional(L):
     return nn.functional
 
 
+def _F(name, *args, **kwargs):
+    """The nn.functional function `name` (gradgraph's or PyTorch's) on x, with args."""
+    return lambda L, x: getattr(_functional(L), name)(x, *args, **kwargs)
+
+
+def _prelu(L, x):
+    return _functional(L).prelu(x, L.tensor([0.25], dtype=L.float64))
+
+
 def _gelu(L, x):
     return _functional(L).gelu(x)
 
@@ -138,6 +147,39 @@ SPECIAL_VALUES = [
                 elementwise=False),
     SpecialCase("gelu(x)", _gelu, [-inf, -40.0, -1.0, -0.0, 0.0, 1.0, 40.0, inf, nan],
                 note="gelu'(0) = 1/2; at ±inf the derivative is NaN (inf * 0), as PyTorch"),
+    # --- nn.functional's activations (nn/functional_activation.py) ---
+    SpecialCase("softplus(x, beta=2, threshold=6)", _F("softplus", 2.0, 6.0),
+                [-inf, -0.0, 0.0, 3.0, 3.5, inf, nan],
+                note="x itself where beta x > threshold; at beta x = threshold the smooth form"),
+    SpecialCase("elu(x)", _F("elu"), SIGNED, note="elu'(0) = alpha; NaN gets the gradient 1"),
+    SpecialCase("selu(x)", _F("selu"), SIGNED, note="selu'(0) = alpha * scale"),
+    SpecialCase("celu(x, 2)", _F("celu", 2.0), SIGNED),
+    SpecialCase("hardtanh(x)", _F("hardtanh"), [-inf, -1.0, -0.5, -0.0, 0.0, 1.0, inf, nan],
+                note="the derivative is 0 at both bounds (clamp's is 1)"),
+    SpecialCase("relu6(x)", _F("relu6"), [-1.0, -0.0, 0.0, 6.0, 7.0, inf, nan],
+                note="relu6'(0) = relu6'(6) = 0; relu6(-0) = -0"),
+    SpecialCase("prelu(x, 0.25)", _prelu, SIGNED, note="the slope at 0 and NaN"),
+    SpecialCase("leaky_relu(x)", _F("leaky_relu"), SIGNED,
+                note="the slope at 0 and at NaN (the condition is x > 0)"),
+    SpecialCase("threshold(x, 1, -5)", _F("threshold", 1.0, -5.0), [-inf, 1.0, 2.0, inf, nan],
+                note="NaN stays NaN with gradient 1"),
+    SpecialCase("hardsigmoid(x)", _F("hardsigmoid"), [-inf, -3.0, 3.0, inf, nan],
+                note="the derivative is 0 at -3 and 3 and at NaN"),
+    SpecialCase("hardswish(x)", _F("hardswish"), [-inf, -3.0, -1.0, -0.0, 0.0, 3.0, inf, nan],
+                note="-inf * 0 = NaN; the derivative is 0 at -3, 1 at 3 and at NaN"),
+    SpecialCase("silu(x)", _F("silu"), SIGNED, note="at ±inf the derivative is NaN (inf * 0)"),
+    SpecialCase("mish(x)", _F("mish"), SIGNED),
+    SpecialCase("softsign(x)", _F("softsign"), SIGNED, note="inf / inf = NaN at ±inf"),
+    SpecialCase("tanhshrink(x)", _F("tanhshrink"), SIGNED),
+    SpecialCase("softshrink(x)", _F("softshrink"), [-inf, -1.0, 0.0, 0.5, 1.0, inf, nan],
+                note="the derivative is 0 at ±lambd; 0 is +0 (see the differences)"),
+    SpecialCase("hardshrink(x)", _F("hardshrink"), [-inf, -0.5, -0.0, 0.0, 0.5, 1.0, inf, nan]),
+    SpecialCase("logsigmoid(x)", _F("logsigmoid"), [-inf, -1000.0, -0.0, 0.0, 1000.0, inf, nan],
+                note="logsigmoid(inf) = +0"),
+    SpecialCase("softmin(x)", lambda L, x: _functional(L).softmin(x, 0)[0], [inf, 0.0],
+                elementwise=False),
+    SpecialCase("glu(x)", lambda L, x: _functional(L).glu(x), [inf, -inf, 0.0, nan],
+                elementwise=False),
     SpecialCase("layer_norm(x), equal values", _layer_norm, [2.0, 2.0, 2.0],
                 elementwise=False, note="var = 0: y = 0, the gradient 0 (eps keeps it finite)"),
     SpecialCase("layer_norm(x) with inf", _layer_norm, [inf, 1.0, 2.0], elementwise=False),
@@ -208,6 +250,13 @@ DIFFERENCES = [
                [40.0], [0.0],
                "phi(x) (2 - x^2) underflows: gradgraph keeps the sign of the true value, "
                "PyTorch gives +0"),
+    Difference("hardsigmoid(x)", "derivative", lambda L, x: _grad(
+                   L, lambda u: _functional(L).hardsigmoid(u), x),
+               [0.0], [0.1666666716337204],
+               "1/6 exactly; PyTorch's float64 backward multiplies by float32's 1/6"),
+    Difference("softshrink(x)", "value", _F("softshrink"), [-0.5, -0.0], [-0.0, -0.0],
+               "+0 between ±lambd, as PyTorch's vectorised loop gives (8 elements or more); "
+               "its scalar loop, which takes short tensors and the tail, gives x * 0 = -0"),
     Difference("scaled_dot_product_attention, causal", "value of query 0",
                lambda L, x: _attention(L, x, "key 1")[0], [nan], [nan, nan],
                "key 1, NaN, is hidden from query 0: the fused op never reads a hidden score "

@@ -782,6 +782,17 @@ LAYERS = {
                                                batch_first=True), pair=True),
     "layernorm-no-bias": lambda: nn.Sequential(nn.Linear(12, 16), nn.LayerNorm(16, bias=False),
                                                nn.GELU(), nn.Linear(16, 5)),
+    "elu-family": lambda: nn.Sequential(nn.Linear(12, 16), nn.ELU(0.5), nn.SELU(), nn.CELU(1.5),
+                                        nn.PReLU(16), nn.Linear(16, 5)),
+    "hard-gates": lambda: nn.Sequential(nn.Linear(12, 16), nn.Hardtanh(-0.5, 2.0), nn.ReLU6(),
+                                        nn.Hardswish(), nn.Hardsigmoid(), nn.Threshold(0.6, -1.0),
+                                        nn.Linear(16, 5)),
+    "smooth-gates": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softplus(2.0, 1.0), nn.Mish(),
+                                          nn.Softsign(), nn.LogSigmoid(), nn.Tanhshrink(),
+                                          nn.Linear(16, 5)),
+    "shrink-glu-softmin": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softshrink(0.2),
+                                                nn.Hardshrink(0.1), nn.GLU(), nn.PReLU(),
+                                                nn.Softmin(1), nn.Linear(8, 5)),
 }
 
 

@@ -321,6 +321,10 @@ OPTIONS = {
                                            nn.Linear(16, 5)),
     "dropout-inplace": lambda: nn.Sequential(nn.Linear(12, 16), nn.Dropout(0.4, inplace=True),
                                              nn.Linear(16, 5)),
+    "activations-inplace": lambda: nn.Sequential(
+        nn.Linear(12, 16), nn.ELU(inplace=True), nn.SELU(inplace=True), nn.Hardtanh(inplace=True),
+        nn.Mish(inplace=True), nn.Hardswish(inplace=True), nn.Threshold(0.1, 0.5, inplace=True),
+        nn.Linear(16, 5)),
     "softmax-dim0": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softmax(0), nn.Linear(16, 5)),
     "linear-no-bias": lambda: nn.Sequential(nn.Linear(12, 16, bias=False), nn.GELU("tanh"),
                                             nn.Linear(16, 5, bias=False)),
@@ -404,6 +408,9 @@ RANDOM = {
     "multinomial": lambda z: z + ag.multinomial(F.softmax(z.detach(), 1), 2, replacement=True)
     .float().sum(1, keepdim=True),
     "functional-dropout": lambda z: F.dropout(z, 0.3),
+    "dropout-inplace": lambda z: F.dropout(z * 1.0, 0.3, inplace=True),
+    "gumbel-softmax": lambda z: F.gumbel_softmax(z, tau=0.5),
+    "gumbel-softmax-hard": lambda z: F.gumbel_softmax(z, hard=True) * z,
     "sdpa-dropout": lambda z: F.scaled_dot_product_attention(
         z[:, None, :, None], z[:, None, :, None], z[:, None, :, None], dropout_p=0.3)[:, 0, :, 0],
 }
