@@ -23,6 +23,10 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
                           TransformerEncoder, TransformerEncoderLayer)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                      MSELoss, NLLLoss, SmoothL1Loss)
+from .losses_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,
+                           MarginRankingLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
+                           PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+from .distance import CosineSimilarity, PairwiseDistance
 from . import functional, init
 
 # --- optimisation, data, utilities, checkpoints ---------------------------------------------

@@ -20,6 +20,11 @@ from .functional_activation import (_maybe_inplace, celu, celu_, elu, elu_, glu,
                                     logsigmoid, mish, prelu, relu, relu_, relu6, selu, selu_,
                                     silu, softmax, softmin, softplus, softshrink, softsign,
                                     tanhshrink, threshold, threshold_)
+from .distance import cosine_similarity, pairwise_distance  # noqa: F401
+from .losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401
+                           hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
+                           multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss,
+                           triplet_margin_loss)
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                      cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                      smooth_l1_loss)

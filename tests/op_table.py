@@ -22,6 +22,14 @@ _SDPA_KEEP_ALIVE = np.array([[True, False, True, True, False], [False, True, Fal
                              [True] * 5])      # no empty row: the fused Attention node
 
 
+_SIGNS = np.array([[1.0, -1.0, -1.0, 1.0], [-1.0, 1.0, 1.0, 1.0], [1.0, -1.0, 1.0, -1.0]])
+
+
+def _signs(a):
+    """A +-1 target of a's dtype (a float64 one would promote a float32 loss)."""
+    return _SIGNS.astype(a.dtype)
+
+
 _ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
 
 
@@ -278,6 +286,36 @@ OPS = [
     OpInfo("softmin", lambda a: F.softmin(a, 1), [(3, 4)]),
     OpInfo("gumbel_softmax", lambda a: _seeded(F.gumbel_softmax, a, tau=0.5), [(3, 4)]),
     OpInfo("inplace_activations", lambda a: _inplace_chain(a), [(3, 4)]),
+    # --- distances and the margin / likelihood losses (nn/distance.py, nn/losses_extra.py) ---
+    *_binary("cosine_similarity", lambda a, b: F.cosine_similarity(a, b, dim=-1),
+             pairs=[((3, 4), (3, 4)), ((3, 4), (4,))]),
+    *_binary("pairwise_distance", F.pairwise_distance, pairs=[((3, 4), (3, 4)), ((3, 4), (4,))]),
+    OpInfo("pairwise_distance_p3", lambda a, b: F.pairwise_distance(a, b, 3.0, keepdim=True),
+           [(3, 4), (3, 4)]),
+    OpInfo("poisson_nll_full", lambda a, t: F.poisson_nll_loss(a, t * 3.0, full=True,
+                                                               reduction="none"),
+           [(3, 4), (3, 4)], ["real", "positive"]),
+    OpInfo("poisson_nll_rates", lambda a, t: F.poisson_nll_loss(a, t, log_input=False),
+           [(3, 4), (3, 4)], ["positive", "positive"]),
+    OpInfo("gaussian_nll", lambda a, t, v: F.gaussian_nll_loss(a, t, v, full=True),
+           [(3, 4), (3, 4), (3,)], ["real", "real", "positive"]),
+    OpInfo("margin_ranking", lambda a, b: F.margin_ranking_loss(a, b, _signs(a), 0.3,
+                                                                reduction="sum"),
+           [(3, 4), (3, 4)], ["distinct", "distinct"]),
+    OpInfo("hinge_embedding", lambda a: F.hinge_embedding_loss(a, _signs(a), 0.5), [(3, 4)],
+           ["distinct"]),
+    OpInfo("soft_margin", lambda a: F.soft_margin_loss(a, _signs(a)), [(3, 4)]),
+    OpInfo("multilabel_soft_margin", lambda a, w: F.multilabel_soft_margin_loss(
+        a, (_signs(a) + 1.0) / 2.0, w, reduction="none"), [(3, 4), (4,)]),
+    OpInfo("multi_margin_p2", lambda a, w: F.multi_margin_loss(a, ag.tensor([1, 0, 3]), 2, 0.8,
+                                                               w), [(3, 4), (4,)],
+           ["distinct", "positive"]),
+    OpInfo("multi_margin", lambda a: F.multi_margin_loss(a, ag.tensor([1, 0, 3])), [(3, 4)],
+           ["distinct"]),
+    OpInfo("cosine_embedding", lambda a, b: F.cosine_embedding_loss(a, b, _signs(a)[:, 0], -0.3),
+           [(3, 4), (3, 4)]),
+    OpInfo("triplet_margin_swap", lambda a, p, n: F.triplet_margin_loss(a, p, n, 1.5, swap=True),
+           [(3, 4), (3, 4), (3, 4)]),
 ]
 
 

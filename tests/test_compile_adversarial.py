@@ -817,7 +817,34 @@ LOSSES = {
     "SmoothL1Loss": lambda: (nn.SmoothL1Loss(beta=0.5), lambda z, y: (z, F.one_hot(y, 5).float())),
     "KLDivLoss": lambda: (nn.KLDivLoss(reduction="batchmean", log_target=True),
                           lambda z, y: (F.log_softmax(z, 1), F.log_softmax(F.one_hot(y, 5).float(), 1))),
+    "PoissonNLLLoss": lambda: (nn.PoissonNLLLoss(full=True),
+                               lambda z, y: (z, F.one_hot(y, 5).float() * 3.0)),
+    "GaussianNLLLoss": lambda: (nn.GaussianNLLLoss(full=True),
+                                lambda z, y: (z, F.one_hot(y, 5).float(), (z[:, :1] * 0.5).exp())),
+    "MarginRankingLoss": lambda: (nn.MarginRankingLoss(0.2),
+                                  lambda z, y: (z[:, 0], z[:, 1], _signs(y))),
+    "HingeEmbeddingLoss": lambda: (nn.HingeEmbeddingLoss(0.5),
+                                   lambda z, y: (z, F.one_hot(y, 5).float() * 2.0 - 1.0)),
+    "CosineEmbeddingLoss": lambda: (nn.CosineEmbeddingLoss(-0.1),
+                                    lambda z, y: (z, F.one_hot(y, 5).float(), _signs(y))),
+    "TripletMarginLoss": lambda: (nn.TripletMarginLoss(swap=True),
+                                  lambda z, y: (z, F.one_hot(y, 5).float(), z.flip(0))),
+    "SoftMarginLoss": lambda: (nn.SoftMarginLoss(),
+                               lambda z, y: (z, F.one_hot(y, 5).float() * 2.0 - 1.0)),
+    "MultiLabelSoftMarginLoss": lambda: (nn.MultiLabelSoftMarginLoss(
+        weight=ag.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32))),
+        lambda z, y: (z, F.one_hot(y, 5).float())),
+    "MultiMarginLoss": lambda: (nn.MultiMarginLoss(p=2, margin=0.5), lambda z, y: (z, y)),
+    "CosineSimilarity": lambda: (lambda a, b: nn.CosineSimilarity()(a, b).sum(),
+                                 lambda z, y: (z, F.one_hot(y, 5).float())),
+    "PairwiseDistance": lambda: (lambda a, b: nn.PairwiseDistance(p=1.5)(a, b).mean(),
+                                 lambda z, y: (z, F.one_hot(y, 5).float())),
 }
+
+
+def _signs(y):
+    """+1 for an even class, -1 for an odd one: a +-1 target of y's shape."""
+    return (y % 2 == 0).float() * 2.0 - 1.0
 
 
 @pytest.mark.parametrize("name", list(LOSSES))

@@ -378,6 +378,23 @@ LOSS_CASES = {
     "smooth-l1": lambda r: (nn.SmoothL1Loss(reduction=r, beta=0.0), lambda z, y: (z, _hot(y))),
     "kl-div": lambda r: (nn.KLDivLoss(reduction=r), lambda z, y: (F.log_softmax(z, 1),
                                                                    F.softmax(_hot(y), 1))),
+    "poisson-nll": lambda r: (nn.PoissonNLLLoss(log_input=False, reduction=r),
+                              lambda z, y: (z.exp(), _hot(y))),
+    "gaussian-nll": lambda r: (nn.GaussianNLLLoss(reduction=r),
+                               lambda z, y: (z, _hot(y), (z[:, 0] * 0.3).exp())),
+    "margin-ranking": lambda r: (nn.MarginRankingLoss(reduction=r),
+                                 lambda z, y: (z, z.flip(1), _hot(y) * 2.0 - 1.0)),
+    "hinge-embedding": lambda r: (nn.HingeEmbeddingLoss(reduction=r),
+                                  lambda z, y: (z, _hot(y) * 2.0 - 1.0)),
+    "cosine-embedding": lambda r: (nn.CosineEmbeddingLoss(reduction=r),
+                                   lambda z, y: (z, _hot(y), (y % 2 == 0).float() * 2.0 - 1.0)),
+    "triplet-margin": lambda r: (nn.TripletMarginLoss(p=1.0, reduction=r),
+                                 lambda z, y: (z, _hot(y), z.flip(0))),
+    "soft-margin": lambda r: (nn.SoftMarginLoss(reduction=r),
+                              lambda z, y: (z, _hot(y) * 2.0 - 1.0)),
+    "multilabel-soft-margin": lambda r: (nn.MultiLabelSoftMarginLoss(reduction=r),
+                                         lambda z, y: (z, _hot(y))),
+    "multi-margin": lambda r: (nn.MultiMarginLoss(reduction=r), lambda z, y: (z, y)),
 }
 
 
