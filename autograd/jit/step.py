@@ -399,12 +399,12 @@ class CompiledStep:
                     g.data = plain(g.data)
                     if g.data is not data:
                         rec.escapes.append("a gradient's array replaced inside the step")
+        spec, outs = _flatten(out)      # before rebound gives a tensor kept there a copy
         places, dropped, rebinds = carried.rebound(
             before, slots.snapshot(), {id(_base(a)) for ins in rec.code for a in _mentions(ins)},
             carried.Spec(standins, computed, lasting, given),
             lambda t: _held(t, tensors, modules, optimizers),
             {id(t) for t in leaves if t.requires_grad})
-        spec, outs = _flatten(out)
         if rec.returned is not None and out is rec.returned[3]:
             # `return loss.item()`: the program computes the array, a replay reads it
             array, method, read_args, _ = rec.returned
