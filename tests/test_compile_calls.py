@@ -285,7 +285,7 @@ def test_a_global_changing_on_every_call_is_named():
     def between(i, env):
         SCALE[0] = 1.0 + i / 10
     f = check_twins(build, calls=8, between=between,
-                    warns=r"item 0 of a list changed on every call \(4 in a row\)")
+                    warns=r"item 0 of the list 'SCALE' changed on every call \(4 in a row\)")
     assert f.traces == 1 + RETRACES
 
 

@@ -78,9 +78,14 @@ def _read(c, k):
     return c.cell_contents if k is _CELL else c[k]
 
 
+_APPEND = object()          # the key of an item a replay appends to a list
+
+
 def _write(c, k, v):
     if k is _CELL:
         c.cell_contents = v
+    elif k is _APPEND:
+        c.append(v)
     elif type(c) is _Attributes:
         setattr(c.obj, k, v)
     else:
@@ -193,7 +198,13 @@ def rebound(before, after, read, spec, holds, leaves):
     carried, dropped = Carried(), []
     for (c, n), (_c, m) in zip(before.sizes, after.sizes):
         if n != m:
-            return carried, dropped, f"the step adds or removes keys of {after._name(c, None)}"
+            return carried, dropped, (f"the step adds or removes "
+                                      f"{'items' if type(c) is list else 'keys'} of "
+                                      f"{after._name(c, None)}")
+    why = _appended(before.lists, after, read, spec, carried)
+    before.lists = after.lists = ()             # (the items are no longer needed)
+    if why is not None:
+        return carried, dropped, why
     now = {(id(c), k): v for c, k, v in after.items}
     for i, (c, k, v0) in enumerate(before.items):
         v1 = now.get((id(c), k), _GONE)
@@ -228,6 +239,33 @@ def rebound(before, after, read, spec, holds, leaves):
 
 
 _GONE = object()
+
+
+def _appended(before, after, read, spec, carried):
+    """The items the step appended to the lists the walk reached (a log of losses,
+    ``history.append(loss.detach())``), which each replay appends made again (a tensor
+    on a copy of the program's array), as carried.outputs; or why it cannot: a list
+    changed otherwise (an item removed or inserted), an item that cannot be made again,
+    or a list whose tensors the program reads (it would read the trace's, not the
+    last one appended)."""
+    for (v, items), (_v, now) in zip(before, after.lists):
+        n, label = len(items), after._name(v, None)
+        if len(now) == n:
+            continue            # unchanged, or items rebound: places, as any other
+        if len(now) < n or any(a is not b for a, b in zip(items, now)):
+            return f"the step changes {label} other than by appending to it"
+        for t in items:
+            ts = _tensors(t) or ()
+            if any(type(x.data) is np.ndarray and id(_base(x.data)) in read for x in ts):
+                return (f"the step appends to {label} and its program reads a tensor "
+                        f"appended before (a replay would read the same one every call)")
+        for i in range(n, len(now)):
+            s, why = spec.of(now[i])
+            if why is not None:
+                return f"the step appends to {label} {why}"
+            spec.fix(v, i, now[i])
+            carried.outputs.append((v, _APPEND, s))
+    return None
 
 
 def _elsewhere(t, now, place):

@@ -63,6 +63,8 @@ class Slots:
         self.generators = []        # numpy Generators and RandomStates (patches.Patched)
         self.names = {}             # id(cell) -> its variable's name, id(module's dict) -> class
         self.builtins = []          # (globals, name): a builtin in SHADOWED the user's code calls
+        self.lists = {}             # id(list) -> list: carried.rebound
+        self.labels = {}            # id(list or dict) -> what to call it ("the list 'log'")
 
     def add(self, container, key, sized=True):
         """`sized`: a key added to the container (an attribute set on an object, an item
@@ -74,7 +76,7 @@ class Slots:
 
     def snapshot(self):
         """A ``Values``: what the places hold now."""
-        return Values(self.places.values(), self.names)
+        return Values(self.places.values(), self.names, self.lists.values(), self.labels)
 
 
 class Values:
@@ -82,9 +84,10 @@ class Values:
     them, carried.py); ``emit`` writes the test that they still hold into a generated
     check."""
 
-    def __init__(self, places, names):
-        self.names = names
+    def __init__(self, places, names, lists=(), labels=None):
+        self.names, self.labels = names, labels or {}
         self.items, self.sizes = [], []     # (container, key, value), (container, size)
+        self.lists = [(v, list(v)) for v in lists]          # (list, its items)
         for c, keys, sized in places:
             if c is _CELLS:
                 self.items += [(cell, _CELL, cell.cell_contents) for cell in keys
@@ -131,6 +134,9 @@ class Values:
         return None
 
     def _name(self, c, k):
+        label = self.labels.get(id(c))
+        if label is not None:
+            return label if k is None else f"item {k!r} of {label}"
         name = self.names.get(id(c))
         if k is _CELL:
             return f"the closure variable {name!r}" if name else "a closure variable"
@@ -427,6 +433,9 @@ def discover(fn, roots=()):
             return
         if record and not isinstance(v, (types.ModuleType, type)):
             slots.add(container, key, sized)
+            label = name or key
+            if type(v) in (list, dict) and type(label) is str:
+                slots.labels.setdefault(id(v), f"the {type(v).__name__} {label!r}")
             if type(v) is list and (name or key) in lengths:
                 slots.add(v, None)      # a list whose length the code reads (len(log))
             if key is _CELL and name is not None:
@@ -478,7 +487,10 @@ def discover(fn, roots=()):
             visit_function(obj.__wrapped__, depth + 1, record)
         elif isinstance(obj, list):
             # its items are checked, not its length: a list the user appends to between
-            # calls (a log of losses) is not a reason to trace again
+            # calls (a log of losses) is not a reason to trace again. One the step
+            # appends to is appended to by replays too (carried.rebound)
+            if record and type(obj) is list:
+                slots.lists[id(obj)] = obj
             for i in range(min(len(obj), 1000)):
                 visit_in(obj, i, depth + 1, record, sized=False)
         elif isinstance(obj, (tuple, set, frozenset)):
