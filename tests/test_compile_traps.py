@@ -2,12 +2,13 @@
 appends to, a gradient array the user keeps), programs and warnings that must not mislead.
 Each case is a twin run (eager and compiled from one seed, bit for bit) or a fallback that
 must warn naming what the user wrote."""
+import numpy as np
 import pytest
 
 import autograd as ag
 import nn.functional as F
 from nn import optim
-from compile_twins import assert_same, assert_same_runs, flat, mlp, run, watched
+from compile_twins import assert_same, assert_same_runs, batch, flat, mlp, run, watched
 
 
 def sgd_model():
@@ -149,3 +150,36 @@ def test_the_returned_loss_also_kept_in_an_attribute():
     runs = [run(build, c) for c in (False, True)]
     assert_same_runs(*runs, replays=5)
     assert_same(*(flat(r.env["trainer"].log) for r in runs), "the kept loss")
+
+
+# --- programs kept and dropped --------------------------------------------------------------
+def test_a_guard_failing_in_one_variant_keeps_the_others():
+    """Accumulation over 4 calls: one program for .grad None (after zero_grad), a variant
+    for .grad set, and the update. A guard of the first only (one_hot's width, read when
+    .grad is None) fails once: that program is traced again, the variant still replays
+    (all of a signature's variants were dropped with the program that failed)."""
+    def build():
+        model, opt = sgd_model()
+
+        def step(x, y, update):
+            loss = F.cross_entropy(model(x), y) / 4
+            if model[0].weight.grad is None:
+                loss = loss + F.one_hot(y).sum() * 0.0
+            loss.backward()
+            if update:
+                opt.step()
+                opt.zero_grad()
+        return step, watched(model, opt)
+
+    def args(i, env):
+        x, y = batch(i)
+        y.data[:] = np.minimum(y.data, 3)
+        y.data[0] = 4 if i == 12 else 3             # one_hot's width 5 on call 12 only
+        return x, y, i % 4 == 3
+    runs = [run(build, c, calls=24, args=args) for c in (False, True)]
+    assert_same_runs(*runs, replays=16)
+    f = runs[1].f
+    # warm-up (call 0); traces: grads set (1), update (3, which makes SGD's state: not
+    # kept; 7), grads None (4); its guard fails at 12 (eager), 13 replays the variant and
+    # 16 traces the grads None program again (5 traces when 13 traced the variant again)
+    assert f.traces == 4, (f.traces, f.causes)

@@ -43,7 +43,7 @@ RETRACES = 3
 
 class _Entry:
     __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "before",
-                 "lasting", "cause", "streak", "replayed", "variants")
+                 "lasting", "cause", "streak", "replayed", "variants", "number")
 
 
 class CompiledStep:
@@ -81,7 +81,7 @@ class CompiledStep:
         self.calls = 0
         self.replays = 0
         self.warned = set()
-        self.failed_guards = set()
+        self.failed_guards = {}     # 'file:line' of a guard that failed -> self.traces then
         self.causes = {}            # why each trace was made -> how many (max_programs' warning)
         self.dropped = {}           # signature -> why its program was dropped (a guard failed)
         self.cause = {}             # signature -> why its latest trace was made
@@ -201,17 +201,23 @@ class CompiledStep:
             if entry.after is not None:
                 entry.after(args, kwargs)
             return _REPLAYED, entry.rebuild()
-        return self._guard_failed(key, failed)
+        return self._guard_failed(key, entry, failed)
 
-    def _guard_failed(self, key, failed):
-        """Under the lock: a guard of `key`'s program failed (the value read at `failed`).
-        This step runs eagerly; the next call traces again, unless the same check failed
-        before (a value that changes from step to step: eager for good)."""
+    def _guard_failed(self, key, entry, failed):
+        """Under the lock: a guard of `key`'s program `entry` failed (the value read at
+        `failed`). This step runs eagerly; the next call tries `entry`'s variants (other
+        .grad patterns), else traces again, unless a program traced after that check
+        failed before fails it too (a value that changes from step to step: eager for
+        good)."""
         self.programs.pop(key, None)
-        if failed in self.failed_guards:
+        if entry.number > self.failed_guards.get(failed, entry.number):
             self._eager(key, f"the value read at {failed} changes from step to step")
-        self.failed_guards.add(failed)
-        self.dropped[key] = f"a guard failed (the value read at {failed})"
+        self.failed_guards[failed] = self.traces
+        if entry.variants and key not in self.programs:
+            first = self.programs[key] = entry.variants[0]
+            first.variants = entry.variants[1:]
+        else:
+            self.dropped[key] = f"a guard failed (the value read at {failed})"
         return _EAGER, None
 
     def _storm(self, key, entry, stale):
@@ -257,7 +263,7 @@ class CompiledStep:
         before = checking.snapshot(*entry.watched)
         failed = entry.program.run(arrays)
         if failed is not None:
-            return self._guard_failed(key, failed)
+            return self._guard_failed(key, entry, failed)
         self.replays += 1
         entry.replayed = True
         result = entry.rebuild()
@@ -461,6 +467,7 @@ class CompiledStep:
         entry.lasting = lasting
         entry.cause, entry.streak = self.cause.get(key), self.streaks.pop(key, 0)
         entry.replayed = False
+        entry.number = self.traces              # (a guard failing twice: _guard_failed)
         entry.checks = self.check
         entry.after = _after(inputs, written, marks, changes, places if places else None)
         entry.before = places.before if places.inputs else None
