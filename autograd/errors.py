@@ -15,13 +15,19 @@ def user_frame(frame=None):
     f = sys._getframe(1) if frame is None else frame
     while f is not None:
         name = f.f_code.co_filename
-        own = _own_files.get(name)
-        if own is None:
-            own = _own_files[name] = os.path.realpath(name).startswith(_OWN_DIRS)
-        if not own:
+        if not own_file(name):
             return f"{os.path.basename(name)}:{f.f_lineno}"
         f = f.f_back
     return "?"
+
+
+def own_file(name):
+    """True if the code file `name` (a ``co_filename``) is gradgraph's own: under the
+    real directories of its packages autograd, nn and viz."""
+    own = _own_files.get(name)
+    if own is None:
+        own = _own_files[name] = os.path.realpath(name).startswith(_OWN_DIRS)
+    return own
 
 
 # gradgraph's own packages by their real directories (autograd and its siblings nn and

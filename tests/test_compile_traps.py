@@ -2,6 +2,8 @@
 appends to, a gradient array the user keeps), programs and warnings that must not mislead.
 Each case is a twin run (eager and compiled from one seed, bit for bit) or a fallback that
 must warn naming what the user wrote."""
+import importlib.util
+
 import numpy as np
 import pytest
 
@@ -183,3 +185,32 @@ def test_a_guard_failing_in_one_variant_keeps_the_others():
     # kept; 7), grads None (4); its guard fails at 12 (eager), 13 replays the variant and
     # 16 traces the grads None program again (5 traces when 13 traced the variant again)
     assert f.traces == 4, (f.traces, f.causes)
+
+
+# --- whose code read a value ----------------------------------------------------------------
+def test_a_users_folder_named_nn_holds_user_code(tmp_path):
+    """gradgraph's own code was told by '/nn/' in a file's path: a step in a user's nn/
+    folder reading loss.item() was taken for gradgraph's guard (replayed, failing and
+    retracing on every call) rather than the user's read, which falls back at once."""
+    (tmp_path / "nn").mkdir()
+    path = tmp_path / "nn" / "user_step.py"
+    path.write_text("def make(model, opt, F):\n"
+                    "    def step(x, y):\n"
+                    "        opt.zero_grad()\n"
+                    "        loss = F.cross_entropy(model(x), y)\n"
+                    "        if loss.item() > 100.0:\n"
+                    "            loss = loss * 0.5\n"
+                    "        loss.backward()\n"
+                    "        opt.step()\n"
+                    "        return loss\n"
+                    "    return step\n")
+    spec = importlib.util.spec_from_file_location("user_step_in_nn", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+
+    def build():
+        model, opt = sgd_model()
+        return module.make(model, opt, F), watched(model, opt)
+    eager, compiled = (run(build, c) for c in (False, True))
+    assert_same_runs(eager, compiled, warns=r"\.item\(\).*user_step\.py:5")
+    assert compiled.f.traces == 1, compiled.f.causes

@@ -6,6 +6,7 @@ one thread-local read per call when nothing is traced.
 import functools
 import sys
 
+from ..errors import user_frame
 from . import tracer
 
 
@@ -131,9 +132,6 @@ def communication(what):
     rec = tracer.active()
     if rec is None or rec.paused:
         return
-    f = sys._getframe(1)
-    while f.f_back is not None and any(p in f.f_code.co_filename for p in tracer._OWN):
-        f = f.f_back
-    where = f"{f.f_code.co_filename.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}"
+    where = user_frame(sys._getframe(1))
     rec.escape(f"MPI communication inside the step ({what}, at {where}): a replay would "
                f"not communicate")

@@ -18,7 +18,7 @@ import weakref
 import numpy as np
 
 from .. import state
-from ..errors import user_frame
+from ..errors import own_file, user_frame
 
 _view = np.ndarray.view
 _cbase = np.ndarray.base.__get__        # numpy's own .base (TraceArray.base is eager's)
@@ -285,8 +285,6 @@ for _name in _METHODS:
 del _name
 
 
-# Python frames of gradgraph's own code (a value read there is a guard, not a fallback)
-_OWN = ("/autograd/", "/nn/", "/viz/", "\\autograd\\", "\\nn\\", "\\viz\\")
 _PACKAGE = os.path.dirname(os.path.abspath(__file__))
 CONVERSIONS = {}              # code object of Tensor.item, __bool__, ... -> construct name
 
@@ -317,7 +315,7 @@ def _reader(f):
     if f is None:
         return False, "?", construct, None
     name = f.f_code.co_filename
-    own = any(part in name for part in _OWN)
+    own = own_file(name)        # gradgraph's code: a value read there is a guard
     where = f"{name.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}"
     if own:                     # and the user's line that called it
         user = user_frame(f)

@@ -6,6 +6,7 @@ import sys
 
 import numpy as np
 
+from ..errors import user_frame
 from . import tracer
 
 
@@ -119,12 +120,7 @@ del _name
 
 def _where():
     """'file:line' of the user's code that made a read (past gradgraph's frames)."""
-    f = sys._getframe(2)
-    while f is not None and any(part in f.f_code.co_filename for part in tracer._OWN):
-        f = f.f_back
-    if f is None:
-        return "?"
-    return f"{f.f_code.co_filename.replace(chr(92), '/').rsplit('/', 1)[-1]}:{f.f_lineno}"
+    return user_frame(sys._getframe(2))
 
 
 def _noting():
