@@ -20,6 +20,9 @@ from .functional_activation import (_maybe_inplace, celu, celu_, elu, elu_, glu,
                                     logsigmoid, mish, prelu, relu, relu_, relu6, selu, selu_,
                                     silu, softmax, softmin, softplus, softshrink, softsign,
                                     tanhshrink, threshold, threshold_)
+from .functional_spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
+                                 adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d,
+                                 interpolate, max_pool1d, pixel_shuffle, pixel_unshuffle)
 from .distance import cosine_similarity, pairwise_distance  # noqa: F401
 from .losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401
                            hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,

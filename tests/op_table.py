@@ -316,6 +316,26 @@ OPS = [
            [(3, 4), (3, 4)]),
     OpInfo("triplet_margin_swap", lambda a, p, n: F.triplet_margin_loss(a, p, n, 1.5, swap=True),
            [(3, 4), (3, 4), (3, 4)]),
+    # --- 1-d conv and pooling, adaptive pooling, pixel shuffle, interpolate (nn/functional_spatial)
+    OpInfo("conv1d", lambda x, w, b: F.conv1d(x, w, b, stride=2, padding=1),
+           [(2, 3, 7), (4, 3, 3), (4,)]),
+    OpInfo("conv1d_same_groups", lambda x, w: F.conv1d(x, w, padding="same", groups=2,
+                                                       dilation=2), [(2, 4, 6), (2, 2, 3)]),
+    OpInfo("max_pool1d", lambda x: F.max_pool1d(x, 3, 2, 1), [(2, 3, 7)], ["distinct"]),
+    OpInfo("avg_pool1d", lambda x: F.avg_pool1d(x, 3, 2, 1, ceil_mode=True,
+                                                count_include_pad=False), [(2, 3, 8)]),
+    OpInfo("adaptive_avg_pool1d", lambda x: F.adaptive_avg_pool1d(x, 3), [(2, 3, 7)]),
+    OpInfo("adaptive_avg_pool2d", lambda x: F.adaptive_avg_pool2d(x, (2, 4)), [(2, 3, 5)]),
+    OpInfo("adaptive_max_pool2d", lambda x: F.adaptive_max_pool2d(x, (2, 3)), [(1, 4, 5)],
+           ["distinct"]),
+    OpInfo("pixel_shuffle_unshuffle", lambda x: F.pixel_unshuffle(F.pixel_shuffle(x, 2).sin(), 2),
+           [(1, 8, 2, 3)]),
+    OpInfo("interpolate_nearest", lambda x: F.interpolate(x, scale_factor=1.6), [(1, 2, 3, 4)]),
+    OpInfo("interpolate_bilinear", lambda x: F.interpolate(x, size=(5, 3), mode="bilinear"),
+           [(1, 2, 3, 4)]),
+    OpInfo("interpolate_bilinear_corners", lambda x: F.interpolate(
+        x, scale_factor=(1.5, 2), mode="bilinear", align_corners=True), [(2, 1, 3, 2)]),
+    OpInfo("interpolate_linear", lambda x: F.interpolate(x, size=7, mode="linear"), [(2, 3, 4)]),
 ]
 
 

@@ -752,6 +752,16 @@ class _Dict(nn.Module):
         return self.d["b"](self.d["a"](x).relu())
 
 
+class _Params(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.ps = nn.ParameterList([ag.randn(12, 16) * 0.3, nn.Parameter(ag.randn(16, 5) * 0.3)])
+        self.pd = nn.ParameterDict({"bias": ag.zeros(16)})
+
+    def forward(self, x):
+        return (x @ self.ps[0] + self.pd["bias"]).relu() @ self.ps[1]
+
+
 def _enc():
     return nn.TransformerEncoderLayer(4, 2, dim_feedforward=8, dropout=0.1, batch_first=True)
 
@@ -790,6 +800,20 @@ LAYERS = {
     "smooth-gates": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softplus(2.0, 1.0), nn.Mish(),
                                           nn.Softsign(), nn.LogSigmoid(), nn.Tanhshrink(),
                                           nn.Linear(16, 5)),
+    "conv1d-pools": lambda: nn.Sequential(nn.Unflatten(1, (2, 6)), nn.Conv1d(2, 4, 3, padding=1),
+                                          nn.MaxPool1d(2), nn.AvgPool1d(2, stride=1, padding=1),
+                                          nn.AdaptiveAvgPool1d(3), nn.Flatten(), nn.Linear(12, 5)),
+    "conv1d-circular-upsample": lambda: nn.Sequential(
+        nn.Unflatten(1, (2, 6)), nn.Conv1d(2, 3, 3, padding=1, padding_mode="circular"),
+        nn.Upsample(scale_factor=2), nn.ReplicationPad1d((1, 0)), nn.AdaptiveMaxPool1d(4),
+        nn.Flatten(), nn.Linear(12, 5)),
+    "pixel-shuffle-adaptive-2d": lambda: nn.Sequential(
+        nn.Unflatten(1, (4, 1, 3)), nn.PixelShuffle(2), nn.AdaptiveMaxPool2d((2, 3)),
+        nn.Upsample(scale_factor=2, mode="bilinear"), nn.AdaptiveAvgPool2d((2, 2)),
+        nn.ReflectionPad2d(1), nn.PixelUnshuffle(2), nn.ZeroPad2d((1, 0, 0, 0)),
+        nn.UpsamplingBilinear2d((2, 4)), nn.ConstantPad2d((0, 0, 1, 0), 0.5),
+        nn.UpsamplingNearest2d(scale_factor=1), nn.Flatten(), nn.Linear(48, 5)),
+    "parameter-list-dict": lambda: _Params(),
     "shrink-glu-softmin": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softshrink(0.2),
                                                 nn.Hardshrink(0.1), nn.GLU(), nn.PReLU(),
                                                 nn.Softmin(1), nn.Linear(8, 5)),

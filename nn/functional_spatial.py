@@ -1,0 +1,276 @@
+"""The 1-d convolution and pooling, adaptive pooling, pixel (un)shuffle and
+``interpolate`` of ``nn.functional`` (re-exported there), with PyTorch's signatures.
+
+The 1-d ops are the 2-d ones on an (N, C, 1, L) view; adaptive pooling and
+interpolation are index and matrix composites (windows as slices or as an averaging
+matrix, nearest and linear sampling as integer gathers with weights), so their
+gradients come from getitem's, amax's and matmul's rules.
+"""
+import math
+
+import numpy as np
+
+from autograd.errors import ArgumentError, ShapeError
+from autograd import stack
+from autograd.graph import _wrap
+from autograd.tensor import Tensor
+
+
+def _single(v, name):
+    if isinstance(v, (tuple, list)):
+        if len(v) != 1:
+            raise ArgumentError(f"{name} must be an int or a 1-tuple, got {v}")
+        v = v[0]
+    return int(v)
+
+
+def _as_3d(input, op):
+    if input.ndim not in (2, 3):
+        raise ShapeError(f"{op}: expected a 2-d (C, L) or 3-d (N, C, L) input, got shape "
+                         f"{input.shape}")
+    return input.unsqueeze(-2)          # (N, C, 1, L) or (C, 1, L)
+
+
+# --- 1-d convolution and pooling, through the 2-d ops -------------------------------------------
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-d cross-correlation as PyTorch: input (N, C, L) or (C, L), weight
+    (O, C/groups, k), bias (O,) -> (N, O, L_out); padding an int, 'valid' or 'same'."""
+    from .functional import conv2d
+    if weight.ndim != 3:
+        raise ShapeError(f"conv1d: weight must be 3-d (out_channels, in_channels / groups, "
+                         f"k), got shape {weight.shape}")
+    x = _as_3d(input, "conv1d")
+    pad = padding if isinstance(padding, str) else (0, _single(padding, "padding"))
+    if pad == "same" and _single(stride, "stride") != 1:
+        raise ArgumentError("conv1d: padding='same' is not supported for strided convolutions")
+    try:
+        out = conv2d(x, weight.unsqueeze(-2), bias, (1, _single(stride, "stride")), pad,
+                     (1, _single(dilation, "dilation")), groups)
+    except ShapeError as e:
+        raise ShapeError(f"conv1d: input of shape {input.shape}, weight of shape "
+                         f"{weight.shape}: {e}") from None
+    return out.squeeze(-2)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """Max over windows of (N, C, L) or (C, L) (max_pool2d's rules: ties share the
+    gradient; ``return_indices`` gives PyTorch's first maximum along L)."""
+    from .functional import max_pool2d
+    k = _single(kernel_size, "kernel_size")
+    s = k if stride in (None, ()) else _single(stride, "stride")
+    out = max_pool2d(_as_3d(input, "max_pool1d"), (1, k), (1, s),
+                     (0, _single(padding, "padding")), (1, _single(dilation, "dilation")),
+                     ceil_mode, return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """Mean over windows of (N, C, L) or (C, L), avg_pool2d's divisor rules."""
+    from .functional import avg_pool2d
+    k = _single(kernel_size, "kernel_size")
+    s = k if stride in (None, ()) else _single(stride, "stride")
+    return avg_pool2d(_as_3d(input, "avg_pool1d"), (1, k), (1, s),
+                      (0, _single(padding, "padding")), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+# --- adaptive pooling ----------------------------------------------------------------------------
+def _adaptive_sizes(input, output_size, dims, op):
+    """The output sizes over the last `dims` dims (None keeps the input's), checked."""
+    if input.ndim not in (dims + 1, dims + 2):
+        raise ShapeError(f"{op}: expected a {dims + 1}-d or {dims + 2}-d input, got shape "
+                         f"{input.shape}")
+    sizes = (output_size,) * dims if isinstance(output_size, (int, type(None))) else tuple(
+        output_size)
+    if len(sizes) != dims:
+        raise ArgumentError(f"{op}: output_size must have {dims} elements, got {output_size}")
+    sizes = tuple(input.shape[input.ndim - dims + i] if o is None else int(o)
+                  for i, o in enumerate(sizes))
+    if any(o <= 0 for o in sizes) or any(input.shape[input.ndim - dims + i] == 0
+                                         for i in range(dims)):
+        raise ShapeError(f"{op}: output size {sizes} and input of shape {input.shape} must be "
+                         f"non-empty")
+    return sizes
+
+
+def _windows(size, out):
+    """PyTorch's adaptive windows: [floor(i size / out), ceil((i + 1) size / out))."""
+    i = np.arange(out)
+    return (i * size) // out, -((-(i + 1) * size) // out)
+
+
+def _mean_matrix(size, out, dtype):
+    """(out, size): row i averages window i."""
+    start, end = _windows(size, out)
+    cols = np.arange(size)
+    inside = (cols >= start[:, None]) & (cols < end[:, None])
+    return (inside / (end - start)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """(N, C, L) or (C, L) -> (..., output_size): the mean of each adaptive window."""
+    (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d")
+    if o == input.shape[-1]:
+        return input * 1.0
+    return input @ Tensor(_mean_matrix(input.shape[-1], o, input.dtype).T)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """(N, C, H, W) or (C, H, W) -> (..., oh, ow): the mean of each adaptive window."""
+    oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d")
+    h, w = input.shape[-2:]
+    out = input
+    if ow != w:
+        out = out @ Tensor(_mean_matrix(w, ow, input.dtype).T)
+    if oh != h:
+        out = Tensor(_mean_matrix(h, oh, input.dtype)) @ out
+    return out if out is not input else input * 1.0
+
+
+def _adaptive_max_along(x, dim, out):
+    start, end = _windows(x.shape[dim], out)
+    pre = (slice(None),) * (dim % x.ndim)
+    return stack([x[pre + (slice(a, b),)].amax(dim) for a, b in zip(start, end)], dim)
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    """(N, C, H, W) or (C, H, W) -> (..., oh, ow): the max of each adaptive window (ties
+    share the gradient, as amax); ``return_indices`` gives the flat index in the (H, W)
+    plane of each window's first maximum, as PyTorch."""
+    oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_max_pool2d")
+    out = _adaptive_max_along(_adaptive_max_along(input, -2, oh), -1, ow)
+    if not return_indices:
+        return out
+    (hs, he), (ws, we) = _windows(input.shape[-2], oh), _windows(input.shape[-1], ow)
+    w = input.shape[-1]
+    idx = np.empty(out.shape, np.int64)
+    for i in range(oh):
+        for j in range(ow):
+            win = input.data[..., hs[i]:he[i], ws[j]:we[j]]
+            flat = win.reshape(win.shape[:-2] + (-1,)).argmax(-1)
+            cols = we[j] - ws[j]
+            idx[..., i, j] = (hs[i] + flat // cols) * w + ws[j] + flat % cols
+    return out, _wrap(idx, None)
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    """(N, C, L) or (C, L) -> (..., output_size): the max of each adaptive window."""
+    (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_max_pool1d")
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, o), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+# --- pixel shuffle ---------------------------------------------------------------------------------
+def pixel_shuffle(input, upscale_factor):
+    """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch."""
+    r = int(upscale_factor)
+    if input.ndim < 3 or input.shape[-3] % (r * r):
+        raise ShapeError(f"pixel_shuffle: expected an input of at least 3 dims whose dim -3 "
+                         f"is divisible by upscale_factor^2 = {r * r}, got shape {input.shape}")
+    *batch, c, h, w = input.shape
+    x = input.reshape(*batch, c // (r * r), r, r, h, w)
+    n = len(batch)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*batch, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input, downscale_factor):
+    """(*, C, H r, W r) -> (*, C r^2, H, W): pixel_shuffle's inverse."""
+    r = int(downscale_factor)
+    if input.ndim < 3 or input.shape[-2] % r or input.shape[-1] % r:
+        raise ShapeError(f"pixel_unshuffle: expected an input of at least 3 dims whose last "
+                         f"two dims are divisible by downscale_factor = {r}, got shape "
+                         f"{input.shape}")
+    *batch, c, h, w = input.shape
+    x = input.reshape(*batch, c, h // r, r, w // r, r)
+    n = len(batch)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*batch, c * r * r, h // r, w // r)
+
+
+# --- interpolate ------------------------------------------------------------------------------------
+_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+
+
+def _out_sizes(input, size, scale_factor, dims):
+    """(output sizes, the scale each dim's source index uses, or None: in / out)."""
+    if (size is None) == (scale_factor is None):
+        raise ArgumentError("interpolate: give exactly one of size and scale_factor")
+    spatial = input.shape[-dims:]
+    if size is not None:
+        sizes = (size,) * dims if isinstance(size, int) else tuple(int(s) for s in size)
+        if len(sizes) != dims:
+            raise ArgumentError(f"interpolate: size {size} for an input with {dims} spatial "
+                                f"dims (shape {input.shape})")
+        return sizes, (None,) * dims
+    scales = (scale_factor,) * dims if isinstance(scale_factor, (int, float)) else tuple(
+        scale_factor)
+    if len(scales) != dims:
+        raise ArgumentError(f"interpolate: scale_factor {scale_factor} for an input with {dims} "
+                            f"spatial dims (shape {input.shape})")
+    return tuple(int(math.floor(n * float(s))) for n, s in zip(spatial, scales)), scales
+
+
+def _source_scale(n_in, n_out, scale, align_corners, dtype):
+    """PyTorch's area_pixel_compute_scale, in the input's float type."""
+    if align_corners:
+        return dtype.type((n_in - 1) / (n_out - 1) if n_out > 1 else 0.0)
+    return dtype.type(1.0 / float(scale)) if scale is not None else dtype.type(n_in / n_out)
+
+
+def _nearest(x, dim, n_out, scale):
+    n_in = x.shape[dim]
+    s = _source_scale(n_in, n_out, scale, False, np.dtype(np.float32))
+    src = np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * s).astype(np.int64),
+                     n_in - 1)
+    return x[(slice(None),) * (dim % x.ndim) + (src,)]
+
+
+def _linear(x, dim, n_out, scale, align_corners):
+    n_in, dtype = x.shape[dim], x.dtype
+    s = _source_scale(n_in, n_out, scale, align_corners, dtype)
+    dst = np.arange(n_out, dtype=dtype)
+    src = dst * s if align_corners else np.maximum((dst + dtype.type(0.5)) * s - dtype.type(0.5),
+                                                   dtype.type(0))
+    i0 = np.minimum(src.astype(np.int64), n_in - 1)
+    i1 = np.minimum(i0 + 1, n_in - 1)
+    w1 = np.clip(src - i0, 0, 1).astype(dtype)
+    w0 = (dtype.type(1) - w1).astype(dtype)
+    shape = (n_out,) + (1,) * (x.ndim - 1 - dim % x.ndim)
+    pre = (slice(None),) * (dim % x.ndim)
+    return x[pre + (i0,)] * w0.reshape(shape) + x[pre + (i1,)] * w1.reshape(shape)
+
+
+def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                recompute_scale_factor=None, antialias=False):
+    """Resample (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`: 'nearest'
+    (PyTorch's floor(i * scale) source, not 'nearest-exact'), 'linear' (3-d) or
+    'bilinear' (4-d), with `align_corners` as PyTorch."""
+    if mode not in _MODES:
+        raise ArgumentError(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
+    dims = input.ndim - 2
+    if dims not in _MODES[mode]:
+        raise ShapeError(f"interpolate: mode {mode!r} takes a "
+                         f"{' or '.join(str(d + 2) for d in _MODES[mode])}-d input, got shape "
+                         f"{input.shape}")
+    if mode == "nearest" and align_corners is not None:
+        raise ArgumentError("interpolate: align_corners applies to the linear modes only")
+    if antialias:
+        raise NotImplementedError("interpolate: antialias=True is not supported")
+    sizes, scales = _out_sizes(input, size, scale_factor, dims)
+    if recompute_scale_factor:
+        scales = (None,) * dims
+    out = input
+    for i in range(dims):
+        dim = input.ndim - dims + i
+        if mode == "nearest":
+            out = _nearest(out, dim, sizes[i], scales[i])
+        else:
+            out = _linear(out, dim, sizes[i], scales[i], bool(align_corners))
+    return out

@@ -1,0 +1,263 @@
+"""``Conv1d``, the 1-d and adaptive pooling layers, ``PixelShuffle``/``PixelUnshuffle``,
+``Upsample`` and the padding layers, with PyTorch's constructor arguments and
+attribute names (Conv1d's ``weight`` (out, in / groups, k) and ``bias``)."""
+from autograd.errors import ArgumentError
+
+from . import functional as F
+from .linear import WeightAndBias
+from .module import Module
+
+
+def _one(v):
+    return (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)
+
+
+class Conv1d(WeightAndBias):
+    """1-d convolution (cross-correlation): weight (out_channels, in_channels / groups,
+    k), bias (out_channels,); padding an int, 'valid' or 'same'."""
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
+                 dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
+                 dtype=None):
+        super().__init__()
+        if in_channels % groups or out_channels % groups:
+            raise ArgumentError(f"Conv1d: in_channels ({in_channels}) and out_channels "
+                                f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ArgumentError(f"Conv1d: padding_mode must be 'zeros', 'reflect', "
+                                f"'replicate' or 'circular', got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.dilation = (_one(kernel_size), _one(stride),
+                                                        _one(dilation))
+        self.padding = padding if isinstance(padding, str) else _one(padding)
+        self.padding_mode = padding_mode
+        self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
+                                dtype, device)
+
+    def forward(self, input):
+        if self.padding_mode == "zeros":
+            return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
+                            self.dilation, self.groups)
+        if self.padding == "same":
+            total = self.dilation[0] * (self.kernel_size[0] - 1)
+            amounts = (total // 2, total - total // 2)
+        else:
+            amounts = (0, 0) if self.padding == "valid" else self.padding * 2
+        return F.conv1d(F.pad(input, amounts, self.padding_mode), self.weight, self.bias,
+                        self.stride, 0, self.dilation, self.groups)
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class MaxPool1d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
+                 ceil_mode=False):
+        super().__init__()
+        self.kernel_size = kernel_size
+        self.stride = stride if stride is not None else kernel_size
+        self.padding, self.dilation = padding, dilation
+        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+
+    def forward(self, input):
+        return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
+                            self.ceil_mode, self.return_indices)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
+                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
+
+
+class AvgPool1d(Module):
+    def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False,
+                 count_include_pad=True):
+        super().__init__()
+        self.kernel_size = _one(kernel_size)
+        self.stride = _one(stride if stride is not None else kernel_size)
+        self.padding, self.ceil_mode = _one(padding), ceil_mode
+        self.count_include_pad = count_include_pad
+
+    def forward(self, input):
+        return F.avg_pool1d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                            self.count_include_pad)
+
+    def extra_repr(self):
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class _Adaptive(Module):
+    _function = ""
+
+    def __init__(self, output_size):
+        super().__init__()
+        self.output_size = output_size
+
+    def forward(self, input):
+        return getattr(F, self._function)(input, self.output_size)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveAvgPool1d(_Adaptive):
+    _function = "adaptive_avg_pool1d"
+
+
+class AdaptiveAvgPool2d(_Adaptive):
+    _function = "adaptive_avg_pool2d"
+
+
+class AdaptiveMaxPool1d(_Adaptive):
+    _function = "adaptive_max_pool1d"
+
+    def __init__(self, output_size, return_indices=False):
+        super().__init__(output_size)
+        self.return_indices = return_indices
+
+    def forward(self, input):
+        return getattr(F, self._function)(input, self.output_size, self.return_indices)
+
+
+class AdaptiveMaxPool2d(AdaptiveMaxPool1d):
+    _function = "adaptive_max_pool2d"
+
+
+class PixelShuffle(Module):
+    def __init__(self, upscale_factor):
+        super().__init__()
+        self.upscale_factor = upscale_factor
+
+    def forward(self, input):
+        return F.pixel_shuffle(input, self.upscale_factor)
+
+    def extra_repr(self):
+        return f"upscale_factor={self.upscale_factor}"
+
+
+class PixelUnshuffle(Module):
+    def __init__(self, downscale_factor):
+        super().__init__()
+        self.downscale_factor = downscale_factor
+
+    def forward(self, input):
+        return F.pixel_unshuffle(input, self.downscale_factor)
+
+    def extra_repr(self):
+        return f"downscale_factor={self.downscale_factor}"
+
+
+class Upsample(Module):
+    """F.interpolate as a layer."""
+
+    def __init__(self, size=None, scale_factor=None, mode="nearest", align_corners=None,
+                 recompute_scale_factor=None):
+        super().__init__()
+        self.size, self.mode, self.align_corners = size, mode, align_corners
+        self.scale_factor = (float(scale_factor) if isinstance(scale_factor, (int, float))
+                             else tuple(float(s) for s in scale_factor) if scale_factor
+                             else None)
+        self.recompute_scale_factor = recompute_scale_factor
+
+    def forward(self, input):
+        return F.interpolate(input, self.size, self.scale_factor, self.mode, self.align_corners,
+                             recompute_scale_factor=self.recompute_scale_factor)
+
+    def extra_repr(self):
+        what = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
+                else f"size={self.size!r}")
+        return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    def __init__(self, size=None, scale_factor=None):
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
+
+
+# --- padding ---------------------------------------------------------------------------------
+class _Pad(Module):
+    """F.pad(input, padding, mode, value) with `padding` (left, right[, top, bottom]); an
+    int pads every side by it."""
+    _mode, _sides = "constant", 2
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = ((int(padding),) * self._sides if isinstance(padding, int)
+                        else tuple(int(p) for p in padding))
+        if len(self.padding) != self._sides:
+            raise ArgumentError(f"{type(self).__name__}: padding must be an int or a "
+                                f"{self._sides}-tuple, got {padding}")
+
+    def forward(self, input):
+        return F.pad(input, self.padding, self._mode)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ConstantPad1d(_Pad):
+    def __init__(self, padding, value):
+        super().__init__(padding)
+        self.value = value
+
+    def forward(self, input):
+        return F.pad(input, self.padding, "constant", self.value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad2d(ConstantPad1d):
+    _sides = 4
+
+
+class ZeroPad1d(ConstantPad1d):
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad2d(ZeroPad1d):
+    _sides = 4
+
+
+class ReflectionPad1d(_Pad):
+    _mode = "reflect"
+
+
+class ReflectionPad2d(_Pad):
+    _mode, _sides = "reflect", 4
+
+
+class ReplicationPad1d(_Pad):
+    _mode = "replicate"
+
+
+class ReplicationPad2d(_Pad):
+    _mode, _sides = "replicate", 4
+
+
+class CircularPad1d(_Pad):
+    _mode = "circular"
+
+
+class CircularPad2d(_Pad):
+    _mode, _sides = "circular", 4
