@@ -1,0 +1,85 @@
+"""The recurrent layers' arithmetic, written with existing ops (linear, sigmoid, tanh,
+getitem, stack, cat), so their gradients of any order come from those ops.
+
+A cell step takes ``xp``, the input's projection ``x @ w_ih.T + b_ih`` for that step:
+a layer computes it for every time step in one matmul (``layer``) and loops only over
+the recurrent part, as PyTorch's CPU kernels do. Formulas and gate orders are
+PyTorch's:
+
+    RNN   h' = tanh(xp + W_hh h + b_hh)           (or relu)
+    LSTM  i, f, g, o = chunks of xp + W_hh h + b_hh; i, f, o sigmoid, g tanh
+          c' = f * c + i * g,  h' = o * tanh(c')  (then h' @ W_hr.T with proj_size)
+    GRU   r, z = sigmoid(chunks of xp + W_hh h + b_hh); n = tanh(xp_n + r * (W_hn h + b_hn))
+          h' = (h - n) * z + n
+"""
+import autograd as ag
+
+from . import functional as F
+
+
+def rnn_tanh_cell(xp, h, w_hh, b_hh, w_hr=None):
+    return (F.linear(h, w_hh, b_hh) + xp).tanh()
+
+
+def rnn_relu_cell(xp, h, w_hh, b_hh, w_hr=None):
+    return (F.linear(h, w_hh, b_hh) + xp).relu()
+
+
+def lstm_cell(xp, state, w_hh, b_hh, w_hr=None):
+    """One LSTM step from (h, c) to (h', c')."""
+    h, c = state
+    n = c.shape[-1]
+    gates = F.linear(h, w_hh, b_hh) + xp
+    s = gates.sigmoid()        # one op over all four gates (g's share unused): fewer nodes
+    c = s[..., n:2 * n] * c + s[..., :n] * gates[..., 2 * n:3 * n].tanh()
+    h = s[..., 3 * n:] * c.tanh()
+    return (h if w_hr is None else F.linear(h, w_hr)), c
+
+
+def gru_cell(xp, h, w_hh, b_hh, w_hr=None):
+    n = h.shape[-1]
+    hp = F.linear(h, w_hh, b_hh)
+    rz = (hp + xp)[..., :2 * n].sigmoid()
+    new = (xp[..., 2 * n:] + hp[..., 2 * n:] * rz[..., :n]).tanh()
+    return (h - new) * rz[..., n:] + new
+
+
+CELLS = {"RNN_TANH": rnn_tanh_cell, "RNN_RELU": rnn_relu_cell, "LSTM": lstm_cell,
+         "GRU": gru_cell}
+
+
+def layer(cell, x, state, w_ih, w_hh, b_ih=None, b_hh=None, w_hr=None, reverse=False):
+    """One layer in one direction over x (T, B, I) from `state` (h, or (h, c) for an
+    LSTM): (output (T, B, H_out), the last state). The input projection is one matmul
+    for all steps; the loop runs the recurrent part, backwards in time if `reverse`."""
+    steps = F.linear(x, w_ih, b_ih).unbind(0)
+    outs = [None] * len(steps)
+    for t in (range(len(steps) - 1, -1, -1) if reverse else range(len(steps))):
+        state = cell(steps[t], state, w_hh, b_hh, w_hr)
+        outs[t] = state[0] if type(state) is tuple else state
+    return ag.stack(outs, 0), state
+
+
+def rnn(mode, x, hx, weights, num_layers, bidirectional, dropout, training):
+    """The stacked (and bidirectional) recurrence over x (T, B, I) from hx ((L*D, B, H),
+    or a pair for an LSTM): (output (T, B, D*H_out), h_n, or (h_n, c_n) for an LSTM).
+    `weights[k]` is the (w_ih, w_hh, b_ih, b_hh, w_hr) of layer k // D, direction k % D;
+    dropout applies to each layer's output but the last."""
+    cell, lstm, dirs = CELLS[mode], mode == "LSTM", 2 if bidirectional else 1
+    hs, cs = (hx[0].unbind(0), hx[1].unbind(0)) if lstm else (hx.unbind(0), None)
+    last_h, last_c = [], []
+    for k in range(num_layers):
+        outs = []
+        for d in range(dirs):
+            j = k * dirs + d
+            out, state = layer(cell, x, (hs[j], cs[j]) if lstm else hs[j], *weights[j],
+                               reverse=d == 1)
+            outs.append(out)
+            last_h.append(state[0] if lstm else state)
+            if lstm:
+                last_c.append(state[1])
+        x = outs[0] if dirs == 1 else ag.cat(outs, 2)
+        if dropout and k < num_layers - 1:
+            x = F.dropout(x, dropout, training)
+    h_n = ag.stack(last_h, 0)
+    return x, ((h_n, ag.stack(last_c, 0)) if lstm else h_n)

@@ -1,0 +1,292 @@
+"""nn.RNN, nn.LSTM, nn.GRU and their cells against PyTorch: PyTorch's weights loaded
+through state_dict, then values and the gradients of every parameter, of the input and of
+h0/c0 compared, in float64 and float32 over the constructor's arguments; numerical
+gradchecks; a long sequence; the errors; ag.compile twins of an LSTM language model step
+and of truncated BPTT."""
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from nn import functional_rnn as R
+from nn import optim
+from compile_twins import Call, assert_same, assert_same_runs, run, watched
+
+torch = pytest.importorskip("torch")
+
+TOL = {"float64": dict(rtol=1e-10, atol=1e-12), "float32": dict(rtol=2e-4, atol=2e-5)}
+T, B, I, H = 5, 3, 4, 6
+
+# (num_layers, bidirectional, batch_first, bias, unbatched, dropout, proj_size, hx given)
+COMBOS = [(1, False, False, True, False, 0.0, 0, False),
+          (2, False, False, True, False, 0.0, 0, True),
+          (1, True, False, True, False, 0.0, 0, True),
+          (2, True, True, True, False, 0.5, 0, True),
+          (1, False, True, False, False, 0.0, 0, False),
+          (2, True, False, False, True, 0.3, 0, True),
+          (1, False, False, True, True, 0.0, 0, False),
+          (2, True, True, True, False, 0.0, 3, True)]
+MODES = [("RNN", {}), ("RNN", {"nonlinearity": "relu"}), ("LSTM", {}), ("GRU", {})]
+
+
+def pair(cls, dtype, *args, **kwargs):
+    """(ours, torch's) of class `cls`, ours holding torch's weights (loaded strictly)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = getattr(torch.nn, cls)(*args, **kwargs).to(getattr(torch, dtype))
+        ours = getattr(nn, cls)(*args, **kwargs, dtype=getattr(ag, dtype))
+    assert list(ours.state_dict()) == list(ref.state_dict())
+    ours.load_state_dict({k: v.detach().numpy() for k, v in ref.state_dict().items()})
+    return ours, ref
+
+
+def flat(out):
+    return [t for o in out for t in flat(o)] if isinstance(out, tuple) else [out]
+
+
+def backprop(lib, module, inputs, rng_seed=7):
+    """module(*inputs) and a backward of fixed weights on every output: the outputs' and
+    the gradients' values, inputs' then parameters' (by name)."""
+    outs = flat(module(*inputs))
+    rng = np.random.default_rng(rng_seed)
+    loss = sum((o * lib.tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype)).sum()
+               for o in outs)
+    loss.backward()
+    arr = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
+    grads = [arr(x.grad) for x in flat(tuple(inputs))]
+    grads += [arr(p.grad) for _, p in sorted(module.named_parameters())]
+    return [arr(o) for o in outs], grads
+
+
+def run_both(ours, ref, arrays, lstm):
+    """Both modules on the same leaves (arrays: input, then h0 (and c0) or None)."""
+    got = []
+    for lib, m in ((ag, ours), (torch, ref)):
+        xs = [None if a is None else lib.tensor(a, requires_grad=True) for a in arrays]
+        inputs = (xs[0],) if xs[1] is None else (xs[0], tuple(xs[1:]) if lstm else xs[1])
+        got.append(backprop(lib, m, inputs))
+    return got
+
+
+def assert_close(got, dtype):
+    (ours_out, ours_g), (ref_out, ref_g) = got
+    assert len(ours_out) == len(ref_out) and len(ours_g) == len(ref_g)
+    for a, b in zip(ours_out + ours_g, ref_out + ref_g):
+        assert a.dtype == b.dtype and a.shape == b.shape, (a.dtype, b.dtype, a.shape, b.shape)
+        np.testing.assert_allclose(a, b, **TOL[dtype])
+
+
+@pytest.mark.filterwarnings("ignore:LSTM with projections")
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("mode,extra,combo", [
+    pytest.param(mode, extra, combo, id=f"{mode}-{extra.get('nonlinearity', '')}{i}")
+    for mode, extra in MODES for i, combo in enumerate(COMBOS) if mode == "LSTM" or not combo[6]])
+def test_sequence_layers_match_torch(mode, extra, combo, dtype):
+    layers, bidir, batch_first, bias, unbatched, dropout, proj, given = combo
+    ours, ref = pair(mode, dtype, I, H, num_layers=layers, bias=bias, batch_first=batch_first,
+                     dropout=dropout, bidirectional=bidir, **extra,
+                     **({"proj_size": proj} if proj else {}))
+    ours.eval(), ref.eval()
+    rng = np.random.default_rng(0)
+    shape = (T, I) if unbatched else (B, T, I) if batch_first else (T, B, I)
+    arrays = [rng.standard_normal(shape).astype(dtype)]
+    if given:
+        lead = (layers * (2 if bidir else 1),) + (() if unbatched else (B,))
+        arrays.append(rng.standard_normal(lead + (proj or H,)).astype(dtype))
+        if mode == "LSTM":
+            arrays.append(rng.standard_normal(lead + (H,)).astype(dtype))
+    else:
+        arrays.append(None)
+    assert_close(run_both(ours, ref, arrays, mode == "LSTM"), dtype)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("cls,extra", [("RNNCell", {}), ("RNNCell", {"nonlinearity": "relu"}),
+                                       ("LSTMCell", {}), ("GRUCell", {})],
+                         ids=["tanh", "relu", "lstm", "gru"])
+@pytest.mark.parametrize("bias,unbatched,given", [(True, False, True), (False, False, False),
+                                                  (True, True, True), (True, True, False)])
+def test_cells_match_torch(cls, extra, bias, unbatched, given, dtype):
+    ours, ref = pair(cls, dtype, I, H, bias=bias, **extra)
+    rng = np.random.default_rng(1)
+    lead = () if unbatched else (B,)
+    arrays = [rng.standard_normal(lead + (I,)).astype(dtype)]
+    n = 2 if cls == "LSTMCell" else 1
+    arrays += [rng.standard_normal(lead + (H,)).astype(dtype) for _ in range(n)] if given \
+        else [None]
+    assert_close(run_both(ours, ref, arrays, cls == "LSTMCell"), dtype)
+
+
+def test_parameters_init_and_repr_as_torch():
+    """Every parameter U(-1/sqrt(H), 1/sqrt(H)) (fresh draws, not torch's values), the
+    parameters' names and shapes as torch's, and torch's repr."""
+    ag.manual_seed(3)
+    m = nn.LSTM(10, 400, num_layers=2, bidirectional=True, proj_size=5, batch_first=True)
+    ref = torch.nn.LSTM(10, 400, num_layers=2, bidirectional=True, proj_size=5,
+                        batch_first=True)
+    assert [(k, tuple(v.shape)) for k, v in m.named_parameters()] == \
+        [(k, tuple(v.shape)) for k, v in ref.named_parameters()]
+    assert repr(m) == repr(ref)
+    w = m.weight_hh_l1_reverse.data
+    bound = 1 / math.sqrt(400)
+    assert w.dtype == np.float32 and np.abs(w).max() <= bound
+    assert abs(w.std() - bound / math.sqrt(3)) < 0.02 * bound
+    assert len(m.all_weights) == 4 and len(m.all_weights[0]) == 5
+    for cls in ("RNN", "GRU", "RNNCell", "LSTMCell", "GRUCell"):
+        kw = {"bias": False, **({"nonlinearity": "relu"} if "RNN" in cls else {})}
+        assert repr(getattr(nn, cls)(3, 4, **kw)) == repr(getattr(torch.nn, cls)(3, 4, **kw))
+
+
+def test_dropout_between_layers_in_training():
+    """Training mode drops (outputs differ from eval, same seed same result); a one-layer
+    module with dropout warns as torch does."""
+    m = nn.GRU(I, H, num_layers=2, dropout=0.5)
+    x = ag.tensor(np.random.default_rng(0).standard_normal((T, B, I)).astype(np.float32))
+    ag.manual_seed(1)
+    a = m(x)[0].data
+    ag.manual_seed(1)
+    assert np.array_equal(a, m(x)[0].data)
+    assert not np.allclose(a, m.eval()(x)[0].data)
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        nn.LSTM(I, H, dropout=0.2)
+
+
+def _small(shape, seed):
+    return ag.tensor(np.random.default_rng(seed).standard_normal(shape) * 0.7,
+                     dtype=ag.float64, requires_grad=True)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
+def test_gradcheck_first_and_second_order(mode):
+    """Numerical gradients (and gradients of gradients) of a 3-step layer, with respect to
+    the input, the initial state and every weight."""
+    g, h, i = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1}[mode] * 2, 2, 2
+    args = [_small((3, 2, i), 0), _small((2, h), 1), _small((2, h), 2), _small((g, i), 3),
+            _small((g, h), 4), _small((g,), 5), _small((g,), 6)]
+
+    def fn(x, h0, c0, w_ih, w_hh, b_ih, b_hh):
+        state = (h0, c0) if mode == "LSTM" else h0 + c0
+        out, last = R.layer(R.CELLS[mode], x, state, w_ih, w_hh, b_ih, b_hh)
+        return out.sum(0) + (last[1] if mode == "LSTM" else last)
+
+    assert ag.gradcheck(fn, args) and ag.gradgradcheck(fn, args)
+
+
+def test_long_sequence_backward():
+    """T = 2000: backward walks the graph without recursion, gradients as torch's."""
+    ours, ref = pair("LSTM", "float64", 2, 3)
+    x = np.random.default_rng(0).standard_normal((2000, 1, 2))
+    assert_close(run_both(ours, ref, [x, None], True), "float64")
+
+
+@pytest.mark.parametrize("make,call,match", [
+    (lambda: nn.LSTM(4, 6), lambda m: m(ag.zeros(2, 3, 1, 4)),
+     r"LSTM: expected input to be 2-d \(unbatched\) or 3-d, got shape \(2, 3, 1, 4\)"),
+    (lambda: nn.GRU(4, 6), lambda m: m(ag.zeros(5, 3, 7)),
+     r"GRU: input.size\(-1\) must be equal to input_size \(4\), got input of shape \(5, 3, 7\)"),
+    (lambda: nn.RNN(4, 6, num_layers=2), lambda m: m(ag.zeros(5, 3, 4), ag.zeros(1, 3, 6)),
+     r"RNN: expected h_0 of shape \(2, 3, 6\), got \(1, 3, 6\)"),
+    (lambda: nn.LSTM(4, 6), lambda m: m(ag.zeros(5, 3, 4), (ag.zeros(1, 3, 6), ag.zeros(1, 3, 5))),
+     r"LSTM: expected c_0 of shape \(1, 3, 6\), got \(1, 3, 5\)"),
+    (lambda: nn.LSTM(4, 6), lambda m: m(ag.zeros(5, 3, 4), ag.zeros(1, 3, 6)),
+     r"LSTM: expected hx to be a pair \(h_0, c_0\)"),
+    (lambda: nn.GRU(4, 6), lambda m: m(ag.zeros(5, 4), ag.zeros(1, 1, 6)),
+     r"GRU: for an unbatched 2-d input, h_0 should also be 2-d, got shape \(1, 1, 6\)"),
+    (lambda: nn.LSTM(4, 6), lambda m: m(ag.zeros(0, 3, 4)),
+     r"LSTM: expected a sequence of length > 0, got input of shape \(0, 3, 4\)"),
+    (lambda: nn.LSTM(4, 6), lambda m: m(ag.zeros(5, 3, 4, dtype=ag.float64)),
+     r"LSTM: input of dtype float64 \(shape \(5, 3, 4\)\) does not match the weights' dtype "
+     r"float32"),
+    (lambda: nn.LSTMCell(4, 6), lambda m: m(ag.zeros(3, 4), (ag.zeros(3, 6), ag.zeros(2, 6))),
+     r"LSTMCell: expected cx of shape \(3, 6\), got \(2, 6\)"),
+    (lambda: nn.GRUCell(4, 6), lambda m: m(ag.zeros(3, 5)),
+     r"GRUCell: input has inconsistent input_size: got input of shape \(3, 5\), expected "
+     r"input_size 4"),
+    (lambda: nn.RNNCell(4, 6), lambda m: m(ag.zeros(2, 3, 4)),
+     r"RNNCell: expected input to be 1-d \(unbatched\) or 2-d, got shape \(2, 3, 4\)"),
+])
+def test_bad_inputs_name_the_layer_and_shapes(make, call, match):
+    with pytest.raises((ag.ShapeError, ag.DtypeError, ag.ArgumentError), match=match):
+        call(make())
+
+
+@pytest.mark.parametrize("make,match", [
+    (lambda: nn.RNNBase("GRU", 4, 6, proj_size=2),
+     "proj_size argument is only supported for LSTM"),
+    (lambda: nn.LSTM(4, 6, proj_size=6), r"proj_size \(6\) has to be a positive integer "
+                                         r"smaller than hidden_size \(6\)"),
+    (lambda: nn.LSTM(4, 6, num_layers=2, dropout=1.5), "dropout should be a number in range"),
+    (lambda: nn.RNN(4, 6, nonlinearity="gelu"), "RNN: unknown nonlinearity 'gelu'"),
+    (lambda: nn.RNNCell(4, 6, nonlinearity="gelu"), "RNNCell: unknown nonlinearity 'gelu'"),
+    (lambda: nn.LSTM(4, 0), "LSTM: hidden_size must be a positive integer, got 0"),
+    (lambda: nn.GRUCell(0, 3), "GRUCell: input_size must be a positive integer, got 0"),
+])
+def test_bad_constructor_arguments(make, match):
+    with pytest.raises(ag.ArgumentError, match=match):
+        make()
+
+
+# --- ag.compile twins --------------------------------------------------------------------
+VOCAB, SEQ, BATCH = 11, 6, 4
+
+
+def tokens(i):
+    rng = np.random.default_rng(200 + i)
+    return ag.tensor(rng.integers(0, VOCAB, (BATCH, SEQ + 1)))
+
+
+class CharLSTM(nn.Module):
+    """Embedding -> 2-layer LSTM (dropout between layers) -> Linear, batch first; with
+    `carry`, the (h, c) of the last call is the next call's initial state, detached."""
+
+    def __init__(self, carry=False):
+        super().__init__()
+        self.emb, self.head = nn.Embedding(VOCAB, 8), nn.Linear(10, VOCAB)
+        self.lstm = nn.LSTM(8, 10, num_layers=2, dropout=0.2, batch_first=True)
+        self.carry, self.state = carry, None
+
+    def forward(self, idx):
+        state = None if self.state is None else tuple(s.detach() for s in self.state)
+        out, state = self.lstm(self.emb(idx), state)
+        if self.carry:
+            self.state = state
+        return self.head(out)
+
+
+@pytest.mark.parametrize("carry", [False, True], ids=["lm_step", "truncated_bptt"])
+def test_compiled_lstm_step_is_bit_identical(carry):
+    """An LSTM language model's training step (Adam, clipped), and truncated BPTT carrying
+    (h, c) detached from call to call: eager and compiled runs agree bit for bit on the
+    loss, parameters, gradients, optimizer state and the carried (h, c) after every call."""
+    def build():
+        model = CharLSTM(carry)
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(seq):
+            opt.zero_grad()
+            logits = model(seq[:, :-1])
+            loss = F.cross_entropy(logits.reshape(-1, VOCAB), seq[:, 1:].reshape(-1))
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            return loss
+        return step, watched(model, opt, kept=[])
+
+    def between(i, env):           # the state each call starts from (None on the first)
+        env["kept"].append(env["models"][0].state)
+
+    runs = [run(build, c, calls=6, between=between, args=lambda i, env: Call(tokens(i)))
+            for c in (False, True)]
+    assert_same_runs(*runs, replays=4)
+    kept = [[flat_copy(s) for s in r.env["kept"][1:]] + [flat_copy(r.env["models"][0].state)]
+            for r in runs]
+    assert_same(*kept, "carried states")
+    assert (kept[0][0] is None) == (not carry)
+
+
+def flat_copy(state):
+    return None if state is None else [np.array(s.data, copy=True) for s in state]
