@@ -100,6 +100,20 @@ def test_char_gpt_resume_equals_uninterrupted_run(tmp_path):
         np.testing.assert_array_equal(value, b["model"][name], err_msg=name)
 
 
+def test_char_lstm_quick_learns_compiled_as_eager():
+    """The LSTM trained by truncated BPTT beats the unigram baseline; under --compile
+    (replays carrying (h, c) from step to step) the losses are the eager run's."""
+    args = ("--quick", "--iters", "40", "--sample-len", "20", "--threads", "1")
+    runs = [_run("char_lstm.py", *args, *extra) for extra in ((), ("--compile",))]
+    losses = [re.findall(r"step +\d+/40 +loss ([\d.]+)", out) for out in runs]
+    assert len(losses[0]) == 5 and losses[0] == losses[1], runs
+    final = [re.search(r"final: val loss ([\d.]+) \(unigram baseline ([\d.]+)\)", out)
+             for out in runs]
+    assert final[0].group(1) == final[1].group(1)
+    assert float(final[0].group(1)) < float(final[0].group(2)) < float(losses[0][0]), runs[0]
+    assert re.search(r"eager [\d,]+ tokens/s, compiled [\d,]+ tokens/s", runs[1]), runs[1]
+
+
 def test_explain_digits_quick(tmp_path):
     out = _run("explain_digits.py", "--quick", "--out", tmp_path)
     acc = float(re.search(r"test accuracy ([\d.]+)%", out).group(1))
