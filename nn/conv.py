@@ -1,4 +1,4 @@
-"""``Conv2d``, ``MaxPool2d`` and ``AvgPool2d``."""
+"""``Conv2d`` (and the base it shares with ``Conv1d``), ``MaxPool2d`` and ``AvgPool2d``."""
 from autograd.errors import ArgumentError
 
 from . import functional as F
@@ -6,7 +6,36 @@ from .linear import WeightAndBias
 from .module import Module
 
 
-class Conv2d(WeightAndBias):
+class _Conv(WeightAndBias):
+    def _set_channels(self, in_channels, out_channels, groups, padding_mode):
+        """The checks and attributes Conv1d and Conv2d share, named as PyTorch's."""
+        op = type(self).__name__
+        if in_channels % groups or out_channels % groups:
+            raise ArgumentError(f"{op}: in_channels ({in_channels}) and out_channels "
+                                f"({out_channels}) must be divisible by groups ({groups})")
+        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
+            raise ArgumentError(f"{op}: padding_mode must be 'zeros', 'reflect', "
+                                f"'replicate' or 'circular', got {padding_mode!r}")
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.padding_mode = padding_mode
+
+    def extra_repr(self):
+        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
+             f"stride={self.stride}")
+        if self.padding != (0,) * len(self.kernel_size):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.kernel_size):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv2d(_Conv):
     """2-d convolution (cross-correlation) with PyTorch's arguments and layouts:
     weight (out_channels, in_channels / groups, kh, kw), bias (out_channels,); padding
     is an int, a pair, 'valid' or 'same'."""
@@ -15,17 +44,10 @@ class Conv2d(WeightAndBias):
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
                  dtype=None):
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ArgumentError(f"Conv2d: in_channels ({in_channels}) and out_channels "
-                             f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ArgumentError(f"Conv2d: padding_mode must be 'zeros', 'reflect', "
-                                f"'replicate' or 'circular', got {padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self._set_channels(in_channels, out_channels, groups, padding_mode)
         self.kernel_size = F._pair(kernel_size, "kernel_size")
         self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
         self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding")
-        self.padding_mode = padding_mode
         self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
                                 dtype, device)
 
@@ -47,21 +69,6 @@ class Conv2d(WeightAndBias):
                     total[0] - total[0] // 2)
         (ph, pw) = self.padding
         return (pw, pw, ph, ph)
-
-    def extra_repr(self):
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0, 0):
-            s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
 
 
 class _Pool2d(Module):

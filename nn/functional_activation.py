@@ -23,8 +23,11 @@ from autograd.reductions import log_softmax as _log_softmax, softmax as _softmax
 from autograd.tensor import Tensor
 
 
-def _maybe_inplace(input, inplace, op, fn):
-    """fn(input), or with `inplace` the same written into input (returned)."""
+def _maybe_inplace(input, inplace, op, fn, floating=True):
+    """fn(input), or with `inplace` the same written into input (returned). With
+    `floating`, an integer or bool input is refused, as PyTorch's kernel does."""
+    if floating:
+        _floating(input, op)
     if not inplace:
         return fn(input)
     return _write_in_place(input, f"{op}(inplace=True)", lambda: fn(input._alias()))
@@ -45,7 +48,7 @@ def _below(input, cond):
 # --- rectifiers ------------------------------------------------------------------------
 def relu(input, inplace=False):
     """max(x, 0); relu'(0) = 0."""
-    return _maybe_inplace(input, inplace, "relu", lambda x: x.relu())
+    return _maybe_inplace(input, inplace, "relu", lambda x: x.relu(), floating=False)
 
 
 def relu_(input):
@@ -65,7 +68,8 @@ def leaky_relu_(input, negative_slope=0.01):
 
 
 def _threshold(input, cut, value, inplace):
-    return _maybe_inplace(input, inplace, "threshold", lambda x: where(x.data <= cut, value, x))
+    return _maybe_inplace(input, inplace, "threshold", lambda x: where(
+        x.data <= cut, np.asarray(value).astype(x.dtype), x), floating=False)
 
 
 def threshold(input, threshold, value, inplace=False):
@@ -90,7 +94,8 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ArgumentError(f"hardtanh: min_val ({min_val}) cannot be greater than max_val "
                             f"({max_val})")
-    return _maybe_inplace(input, inplace, "hardtanh", lambda x: _hardtanh(x, min_val, max_val))
+    return _maybe_inplace(input, inplace, "hardtanh", lambda x: _hardtanh(x, min_val, max_val),
+                          floating=False)
 
 
 def hardtanh_(input, min_val=-1.0, max_val=1.0):
@@ -100,7 +105,8 @@ def hardtanh_(input, min_val=-1.0, max_val=1.0):
 
 def relu6(input, inplace=False):
     """hardtanh(x, 0, 6): the derivative is 0 at 0 and at 6."""
-    return _maybe_inplace(input, inplace, "relu6", lambda x: _hardtanh(x, 0.0, 6.0))
+    return _maybe_inplace(input, inplace, "relu6", lambda x: _hardtanh(x, 0.0, 6.0),
+                          floating=False)
 
 
 def prelu(input, weight):
@@ -224,6 +230,7 @@ def _shrink_inside(input, lambd, op):
 
 def softshrink(input, lambd=0.5):
     """x - lambd for x > lambd, x + lambd for x < -lambd, else 0 (derivative 0 at +-lambd)."""
+    _floating(input, "softshrink")
     inside = _shrink_inside(input, lambd, "softshrink")
     outside = where(input.data > lambd, input - lambd, input + lambd)
     return where(inside, 0.0, outside)
@@ -231,6 +238,7 @@ def softshrink(input, lambd=0.5):
 
 def hardshrink(input, lambd=0.5):
     """x where |x| > lambd, else 0 (derivative 0 at +-lambd)."""
+    _floating(input, "hardshrink")
     return where(_shrink_inside(input, lambd, "hardshrink"), 0.0, input)
 
 

@@ -10,7 +10,7 @@ import math
 
 import numpy as np
 
-from autograd.errors import ArgumentError, ShapeError
+from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd import stack
 from autograd.graph import _wrap
 from autograd.tensor import Tensor
@@ -46,9 +46,9 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     try:
         out = conv2d(x, weight.unsqueeze(-2), bias, (1, _single(stride, "stride")), pad,
                      (1, _single(dilation, "dilation")), groups)
-    except ShapeError as e:
-        raise ShapeError(f"conv1d: input of shape {input.shape}, weight of shape "
-                         f"{weight.shape}: {e}") from None
+    except (ShapeError, DtypeError) as e:
+        raise type(e)(f"conv1d: input of shape {input.shape} and dtype {input.dtype}, weight "
+                      f"of shape {weight.shape} and dtype {weight.dtype}: {e}") from None
     return out.squeeze(-2)
 
 

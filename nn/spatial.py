@@ -4,7 +4,7 @@ attribute names (Conv1d's ``weight`` (out, in / groups, k) and ``bias``)."""
 from autograd.errors import ArgumentError
 
 from . import functional as F
-from .linear import WeightAndBias
+from .conv import MaxPool2d, _Conv
 from .module import Module
 
 
@@ -12,7 +12,7 @@ def _one(v):
     return (int(v[0]) if isinstance(v, (tuple, list)) else int(v),)
 
 
-class Conv1d(WeightAndBias):
+class Conv1d(_Conv):
     """1-d convolution (cross-correlation): weight (out_channels, in_channels / groups,
     k), bias (out_channels,); padding an int, 'valid' or 'same'."""
 
@@ -20,17 +20,10 @@ class Conv1d(WeightAndBias):
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
                  dtype=None):
         super().__init__()
-        if in_channels % groups or out_channels % groups:
-            raise ArgumentError(f"Conv1d: in_channels ({in_channels}) and out_channels "
-                                f"({out_channels}) must be divisible by groups ({groups})")
-        if padding_mode not in ("zeros", "reflect", "replicate", "circular"):
-            raise ArgumentError(f"Conv1d: padding_mode must be 'zeros', 'reflect', "
-                                f"'replicate' or 'circular', got {padding_mode!r}")
-        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self._set_channels(in_channels, out_channels, groups, padding_mode)
         self.kernel_size, self.stride, self.dilation = (_one(kernel_size), _one(stride),
                                                         _one(dilation))
         self.padding = padding if isinstance(padding, str) else _one(padding)
-        self.padding_mode = padding_mode
         self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
                                 dtype, device)
 
@@ -46,38 +39,13 @@ class Conv1d(WeightAndBias):
         return F.conv1d(F.pad(input, amounts, self.padding_mode), self.weight, self.bias,
                         self.stride, 0, self.dilation, self.groups)
 
-    def extra_repr(self):
-        s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
-             f"stride={self.stride}")
-        if self.padding != (0,):
-            s += f", padding={self.padding}"
-        if self.dilation != (1,):
-            s += f", dilation={self.dilation}"
-        if self.groups != 1:
-            s += f", groups={self.groups}"
-        if self.bias is None:
-            s += ", bias=False"
-        if self.padding_mode != "zeros":
-            s += f", padding_mode={self.padding_mode}"
-        return s
 
-
-class MaxPool1d(Module):
-    def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False,
-                 ceil_mode=False):
-        super().__init__()
-        self.kernel_size = kernel_size
-        self.stride = stride if stride is not None else kernel_size
-        self.padding, self.dilation = padding, dilation
-        self.return_indices, self.ceil_mode = return_indices, ceil_mode
+class MaxPool1d(MaxPool2d):
+    """MaxPool2d's arguments and attributes, over the last dim of (N, C, L) or (C, L)."""
 
     def forward(self, input):
         return F.max_pool1d(input, self.kernel_size, self.stride, self.padding, self.dilation,
                             self.ceil_mode, self.return_indices)
-
-    def extra_repr(self):
-        return (f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}, "
-                f"dilation={self.dilation}, ceil_mode={self.ceil_mode}")
 
 
 class AvgPool1d(Module):

@@ -241,3 +241,31 @@ def test_errors_name_the_op_shapes_and_dtypes():
         F.gumbel_softmax(ag.tensor([1, 2]))
     with pytest.raises(ag.ArgumentError, match="Hardtanh: min_val"):
         nn.Hardtanh(2.0, 1.0)
+
+
+@pytest.mark.parametrize("name", [n for n in FUNCTIONS if n not in ("softmin", "glu", "gelu")]
+                         + ["dropout"])
+def test_integer_inputs_are_refused_or_kept_as_pytorch(name):
+    args, kwargs = FUNCTIONS.get(name, ((0.5,), {}))
+    data = np.array([-4, -1, 0, 2, 7])
+    try:
+        ref = getattr(TF, name)(torch.tensor(data), *args, **kwargs)
+    except RuntimeError:
+        with pytest.raises(ag.DtypeError, match=f"{name}: expected a floating-point tensor, "
+                                                f"got int64 of shape \\(5,\\)"):
+            getattr(F, name)(ag.tensor(data), *args, **kwargs)
+        return
+    out = getattr(F, name)(ag.tensor(data), *args, **kwargs)
+    assert str(out.dtype) == str(ref.dtype).replace("torch.", "")
+    np.testing.assert_allclose(out.data, ref.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name", [n for n in FUNCTIONS if n not in ("softmin", "glu")])
+def test_zero_dim_inputs_match_pytorch(name):
+    args, kwargs = FUNCTIONS[name]
+    for point in (-0.7, 0.3, 4.0):
+        y, g = _run(ag, getattr(F, name), np.array(point), *args, **kwargs)
+        ty, tg = _run(torch, getattr(TF, name), np.array(point), *args, **kwargs)
+        assert y.shape == () == ty.shape
+        tol = _tolerance(name, np.float64)
+        np.testing.assert_allclose([y, g], [ty, tg], rtol=tol, atol=tol)

@@ -180,9 +180,13 @@ def test_errors_name_the_op_and_the_shapes():
         F.conv1d(ag.ones(9), ag.ones(2, 1, 3))
     with pytest.raises(ag.ShapeError, match=r"conv1d: weight must be 3-d.*\(2, 1\)"):
         F.conv1d(ag.ones(1, 9), ag.ones(2, 1))
-    with pytest.raises(ag.ShapeError, match=r"conv1d: input of shape \(2, 3, 9\), weight of "
-                                            r"shape \(2, 4, 3\)"):
+    with pytest.raises(ag.ShapeError, match=r"conv1d: input of shape \(2, 3, 9\) and dtype "
+                                            r"float32, weight of shape \(2, 4, 3\)"):
         F.conv1d(ag.ones(2, 3, 9), ag.ones(2, 4, 3))
+    with pytest.raises(ag.DtypeError, match=r"conv1d: input of shape \(2, 4, 9\) and dtype "
+                                            r"float64, weight of shape \(2, 4, 3\) and dtype "
+                                            r"float32"):
+        F.conv1d(ag.ones(2, 4, 9, dtype=ag.float64), ag.ones(2, 4, 3))
     with pytest.raises(ag.ShapeError, match=r"pixel_shuffle: .*= 4, got shape \(1, 6, 2, 2\)"):
         F.pixel_shuffle(ag.ones(1, 6, 2, 2), 2)
     with pytest.raises(ag.ShapeError, match=r"adaptive_avg_pool2d: expected a 3-d or 4-d"):
