@@ -9,20 +9,22 @@
 from .module import IncompatibleKeys, Module, Parameter, StateDictError
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .parameter_containers import ParameterDict, ParameterList
-from .linear import Flatten, Identity, Linear, Unflatten
+from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .spatial import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AvgPool1d, CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
-                      Conv1d, MaxPool1d, PixelShuffle, PixelUnshuffle, ReflectionPad1d,
+                      Conv1d, Fold, MaxPool1d, PixelShuffle, PixelUnshuffle, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample,
-                      UpsamplingBilinear2d, UpsamplingNearest2d, ZeroPad1d, ZeroPad2d)
+                      Unfold, UpsamplingBilinear2d, UpsamplingNearest2d, ZeroPad1d,
+                      ZeroPad2d)
 from .norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
                    LayerNorm, RMSNorm)
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
-                         LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, SiLU,
-                         Sigmoid, Softmax, Softmin, Softplus, Softshrink, Softsign, Tanh,
+                         LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU,
+                         SiLU, Sigmoid, Softmax, Softmax2d, Softmin, Softplus, Softshrink, Softsign, Tanh,
                          Tanhshrink, Threshold)
-from .dropout import Dropout
+from .dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
+                      FeatureAlphaDropout)
 from .embedding import Embedding
 from .attention import MultiheadAttention
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNCellBase

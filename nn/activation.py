@@ -3,7 +3,7 @@ PyTorch's constructor arguments stored under PyTorch's attribute names (and PReL
 ``weight``, so state dicts load both ways)."""
 import numpy as np
 
-from autograd.errors import ArgumentError
+from autograd.errors import ArgumentError, ShapeError
 
 from . import functional as F
 from .module import Module
@@ -60,6 +60,22 @@ class Hardtanh(_Activation):
             raise ArgumentError(f"Hardtanh: min_val ({min_val}) cannot be greater than "
                                 f"max_val ({max_val})")
         self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+
+class RReLU(_Activation):
+    """Leaky ReLU with a slope drawn U(lower, upper) per element in training, their mean in
+    eval."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        return f"lower={self.lower}, upper={self.upper}" + (", inplace=True" if self.inplace
+                                                            else "")
 
 
 class ReLU6(Hardtanh):
@@ -193,6 +209,15 @@ class Softmax(GLU):
 
     def __init__(self, dim=None):
         super().__init__(dim)
+
+
+class Softmax2d(_Activation):
+    """Softmax over the channels (dim -3) of (N, C, H, W) or (C, H, W)."""
+
+    def forward(self, input):
+        if input.ndim not in (3, 4):
+            raise ShapeError(f"Softmax2d: expected a 3-d or 4-d input, got shape {input.shape}")
+        return F.softmax(input, -3)
 
 
 class Softmin(Softmax):

@@ -7,19 +7,20 @@ import math
 import numpy as np
 
 from autograd import flatten, ops, sigmoid, tanh  # noqa: F401
-from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from autograd.graph import _wrap, applyn, mark_modified
 from autograd.ops_nn import (Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfold,
                              mean_rounding)
 from autograd.tensor import Tensor
 
-from .functional_activation import (_maybe_inplace, celu, celu_, elu, elu_, glu,  # noqa: F401
+from .functional_activation import (celu, celu_, elu, elu_, glu,  # noqa: F401
                                     gumbel_softmax, hardshrink, hardsigmoid, hardswish,
                                     hardtanh, hardtanh_, leaky_relu, leaky_relu_, log_softmax,
                                     logsigmoid, mish, prelu, relu, relu_, relu6, selu, selu_,
                                     silu, softmax, softmin, softplus, softshrink, softsign,
                                     tanhshrink, threshold, threshold_)
+from .functional_dropout import (alpha_dropout, dropout, dropout1d, dropout2d,  # noqa: F401
+                                 dropout3d, feature_alpha_dropout, rrelu, rrelu_)
 from .functional_spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
                                  adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d,
                                  interpolate, max_pool1d, pixel_shuffle, pixel_unshuffle)
@@ -65,6 +66,20 @@ def linear(input, weight, bias=None):
     x = input if len(shape) == 2 else input.reshape(-1, shape[-1])
     out = applyn(Linear, (x, weight) if bias is None else (x, weight, bias))
     return out if len(shape) == 2 else out.reshape(shape[:-1] + (weight.data.shape[0],))
+
+
+def bilinear(input1, input2, weight, bias=None):
+    """y_o = sum_ij x1_i weight_oij x2_j + bias_o: input1 (*, in1), input2 (*, in2),
+    weight (out, in1, in2), bias (out,) -> (*, out)."""
+    if weight.ndim != 3 or input1.shape[-1:] != weight.shape[1:2] or \
+            input2.shape[-1:] != weight.shape[2:] or input1.shape[:-1] != input2.shape[:-1]:
+        raise ShapeError(f"bilinear: input1 of shape {input1.shape} and input2 of shape "
+                         f"{input2.shape} do not match weight of shape {weight.shape} (expected "
+                         f"(*, in1), (*, in2) and (out, in1, in2))")
+    out_features, in1, in2 = weight.shape
+    mixed = input1 @ weight.permute(1, 0, 2).reshape(in1, out_features * in2)
+    y = (mixed.reshape(input1.shape[:-1] + (out_features, in2)) * input2.unsqueeze(-2)).sum(-1)
+    return y + bias if bias is not None else y
 
 
 def _conv_padding(input, padding, kernel, dilation, stride):
@@ -277,24 +292,7 @@ def gelu(input, approximate="none"):
     raise ArgumentError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
-# --- regularisation and normalisation ---------------------------------------------------------
-def dropout(input, p=0.5, training=True, inplace=False):
-    """Zero each element with probability p and scale the rest by 1/(1-p) (in training);
-    the mask comes from autograd's seeded generator. With `inplace`, the product is
-    written into input (returned), as ``relu(inplace=True)``."""
-    if not 0.0 <= p <= 1.0:
-        raise ArgumentError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if not training or p == 0.0:
-        return input
-    dtype = input.data.dtype
-    if p == 1.0:
-        mask = np.zeros(input.shape, dtype)
-    else:
-        mask = (default_generator().random(input.shape) >= p).astype(dtype)
-        mask *= dtype.type(1.0 / (1.0 - p))
-    return _maybe_inplace(input, inplace, "dropout", lambda x: x * mask)
-
-
+# --- normalisation ---------------------------------------------------------
 def _normalize(x, axes, eps):
     """(x - mean) / sqrt(var + eps) over `axes`, with the biased variance, that var and
     the mean (an array). The mean is corrected by its rounding (mean_rounding), which

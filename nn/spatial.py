@@ -40,6 +40,37 @@ class Conv1d(_Conv):
                         self.stride, 0, self.dilation, self.groups)
 
 
+class Unfold(Module):
+    """F.unfold as a layer: (N, C, H, W) -> (N, C * kh * kw, L)."""
+
+    def __init__(self, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__()
+        self.kernel_size, self.dilation = kernel_size, dilation
+        self.padding, self.stride = padding, stride
+
+    def forward(self, input):
+        return F.unfold(input, self.kernel_size, self.dilation, self.padding, self.stride)
+
+    def extra_repr(self):
+        return (f"kernel_size={self.kernel_size}, dilation={self.dilation}, "
+                f"padding={self.padding}, stride={self.stride}")
+
+
+class Fold(Unfold):
+    """F.fold as a layer: (N, C * kh * kw, L) -> (N, C, H, W), unfold's adjoint."""
+
+    def __init__(self, output_size, kernel_size, dilation=1, padding=0, stride=1):
+        super().__init__(kernel_size, dilation, padding, stride)
+        self.output_size = output_size
+
+    def forward(self, input):
+        return F.fold(input, self.output_size, self.kernel_size, self.dilation, self.padding,
+                      self.stride)
+
+    def extra_repr(self):
+        return f"output_size={self.output_size}, " + super().extra_repr()
+
+
 class MaxPool1d(MaxPool2d):
     """MaxPool2d's arguments and attributes, over the last dim of (N, C, L) or (C, L)."""
 

@@ -336,6 +336,12 @@ OPS = [
     OpInfo("interpolate_bilinear_corners", lambda x: F.interpolate(
         x, scale_factor=(1.5, 2), mode="bilinear", align_corners=True), [(2, 1, 3, 2)]),
     OpInfo("interpolate_linear", lambda x: F.interpolate(x, size=7, mode="linear"), [(2, 3, 4)]),
+    # --- bilinear and the draws of nn/functional_dropout.py, seeded afresh per call ---
+    OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
+    OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
+    OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,
+                                                             True), [(2, 3, 4)]),
+    OpInfo("rrelu_training_seeded", lambda a: _seeded(F.rrelu, a, 0.1, 0.4, True), [(3, 4)]),
 ]
 
 

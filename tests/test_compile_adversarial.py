@@ -814,6 +814,13 @@ LAYERS = {
         nn.UpsamplingBilinear2d((2, 4)), nn.ConstantPad2d((0, 0, 1, 0), 0.5),
         nn.UpsamplingNearest2d(scale_factor=1), nn.Flatten(), nn.Linear(48, 5)),
     "parameter-list-dict": lambda: _Params(),
+    "dropout-family-rrelu": lambda: nn.Sequential(
+        nn.Linear(12, 16), nn.Unflatten(1, (4, 4)), nn.Dropout1d(0.2), nn.Unflatten(2, (2, 2)),
+        nn.Dropout2d(0.2), nn.AlphaDropout(0.1), nn.FeatureAlphaDropout(0.1), nn.RReLU(),
+        nn.Softmax2d(), nn.Flatten(), nn.Linear(16, 5)),
+    "bilinear": lambda: _Seq(nn.Bilinear(4, 4, 4), pair=True),
+    "unfold-fold": lambda: nn.Sequential(nn.Unflatten(1, (1, 3, 4)), nn.Unfold(2),
+                                         nn.Fold((3, 4), 2), nn.Flatten(), nn.Linear(12, 5)),
     "shrink-glu-softmin": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softshrink(0.2),
                                                 nn.Hardshrink(0.1), nn.GLU(), nn.PReLU(),
                                                 nn.Softmin(1), nn.Linear(8, 5)),
