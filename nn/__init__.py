@@ -11,6 +11,7 @@ from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .parameter_containers import ParameterDict, ParameterList
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d
 from .spatial import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AvgPool1d, CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       Conv1d, Fold, MaxPool1d, PixelShuffle, PixelUnshuffle, ReflectionPad1d,

@@ -517,6 +517,7 @@ def _pad_by_index(input, pad, mode):
     return out
 
 
+from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402,F401
 from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401
 from .functional_mha import multi_head_attention_forward  # noqa: E402,F401
 from .functional_norm import group_norm, instance_norm, normalize  # noqa: E402,F401

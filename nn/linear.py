@@ -21,10 +21,12 @@ class WeightAndBias(Module):
     """Base of Linear and Conv2d: a `weight` whose dim 0 is the output features and an
     optional `bias` of that size, initialised as PyTorch's (``init.default_init_``)."""
 
-    def _create_parameters(self, weight_shape, bias, dtype, device):
+    def _create_parameters(self, weight_shape, bias, dtype, device, bias_size=None):
+        """`bias_size` defaults to weight dim 0 (a transposed convolution's is dim 1's
+        times groups)."""
         self.weight = empty_parameter(weight_shape, dtype, device)
         if bias:
-            self.bias = empty_parameter(weight_shape[:1], dtype, device)
+            self.bias = empty_parameter((bias_size or weight_shape[0],), dtype, device)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

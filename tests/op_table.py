@@ -337,6 +337,11 @@ OPS = [
         x, scale_factor=(1.5, 2), mode="bilinear", align_corners=True), [(2, 1, 3, 2)]),
     OpInfo("interpolate_linear", lambda x: F.interpolate(x, size=7, mode="linear"), [(2, 3, 4)]),
     # --- bilinear and the draws of nn/functional_dropout.py, seeded afresh per call ---
+    OpInfo("conv_transpose2d", lambda x, w, b: F.conv_transpose2d(
+        x, w, b, stride=(2, 1), padding=1, output_padding=(1, 0), groups=2, dilation=(1, 2)),
+        [(2, 4, 3, 3), (4, 1, 3, 2), (2,)]),
+    OpInfo("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=2), [(2, 3, 4),
+                                                                               (3, 2, 3)]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
     OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,

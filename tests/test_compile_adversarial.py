@@ -819,6 +819,11 @@ LAYERS = {
         nn.Dropout2d(0.2), nn.AlphaDropout(0.1), nn.FeatureAlphaDropout(0.1), nn.RReLU(),
         nn.Softmax2d(), nn.Flatten(), nn.Linear(16, 5)),
     "bilinear": lambda: _Seq(nn.Bilinear(4, 4, 4), pair=True),
+    "conv-transpose": lambda: nn.Sequential(
+        nn.Unflatten(1, (3, 2, 2)), nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1,
+                                                       output_padding=1),
+        nn.Flatten(2), nn.ConvTranspose1d(2, 1, 2, stride=2, groups=1), nn.Flatten(),
+        nn.Linear(32, 5)),
     "unfold-fold": lambda: nn.Sequential(nn.Unflatten(1, (1, 3, 4)), nn.Unfold(2),
                                          nn.Fold((3, 4), 2), nn.Flatten(), nn.Linear(12, 5)),
     "shrink-glu-softmin": lambda: nn.Sequential(nn.Linear(12, 16), nn.Softshrink(0.2),
