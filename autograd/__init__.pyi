@@ -86,6 +86,14 @@ def abs(x: Any) -> Tensor:
     """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
 
 
+def acos(x: Any) -> Tensor:
+    """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
+
+
+def acosh(x: Any) -> Tensor:
+    """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+
 def add(a: Any, b: Any) -> Tensor:
     """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
 
@@ -110,6 +118,34 @@ def any(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
 
 
+def arccos(x: Any) -> Tensor:
+    """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
+
+
+def arccosh(x: Any) -> Tensor:
+    """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+
+def arcsin(x: Any) -> Tensor:
+    """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
+
+
+def arcsinh(x: Any) -> Tensor:
+    """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+
+def arctan(x: Any) -> Tensor:
+    """atan(x), elementwise: Arctangent; d/dx atan x = 1 / (1 + x^2)."""
+
+
+def arctan2(input: Any, other: Any) -> Tensor:
+    """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
+
+
+def arctanh(x: Any) -> Tensor:
+    """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
+
+
 def argmax(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
 
@@ -120,6 +156,26 @@ def argmin(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
 
 def argsort(x: Any, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Tensor:
     """Indices that sort x along dim (int64)."""
+
+
+def asin(x: Any) -> Tensor:
+    """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
+
+
+def asinh(x: Any) -> Tensor:
+    """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+
+def atan(x: Any) -> Tensor:
+    """atan(x), elementwise: Arctangent; d/dx atan x = 1 / (1 + x^2)."""
+
+
+def atan2(input: Any, other: Any) -> Tensor:
+    """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
+
+
+def atanh(x: Any) -> Tensor:
+    """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
 
 
 def baddbmm(input: Any, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
@@ -166,16 +222,32 @@ def concat(tensors: Any, dim: Any = ...) -> Tensor:
     """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
 
 
+def copysign(input: Any, other: Any) -> Tensor:
+    """|input| with the sign of other (its sign bit: -0 and -NaN count as negative), elementwise with broadcasting; integers give the default float dtype. d/dinput is ±1 (0 at 0 and NaN, as abs's), also at ±inf, where PyTorch's result / input gives NaN; other gets no gradient (PyTorch's is 0)."""
+
+
 def cos(x: Any) -> Tensor:
     """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
+
+
+def cosh(x: Any) -> Tensor:
+    """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
 
 
 def cumsum(x: Any, dim: Any) -> Tensor:
     """The cumulative sum along `dim`."""
 
 
-def div(a: Any, b: Any) -> Tensor:
-    """a / b, true division: integer operands give the default float dtype."""
+def deg2rad(input: Any) -> Tensor:
+    """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
+
+
+def div(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
+    """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
+
+
+def divide(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
+    """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
 
 def einsum(equation: Any, *operands: Any) -> Tensor:
@@ -186,8 +258,24 @@ def eq(a: Any, b: Any) -> Tensor:
     """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
 
+def erf(x: Any) -> Tensor:
+    """erf(x), elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
+
+
+def erfc(x: Any) -> Tensor:
+    """erfc(x), elementwise: 1 - erf(x), to full relative precision for large x (where 1 - erf(x) is 0 from x = 6); d/dx erfc x = -2/sqrt(pi) exp(-x^2)."""
+
+
+def erfinv(x: Any) -> Tensor:
+    """erfinv(x), elementwise: The inverse of erf on [-1, 1] (±inf at ±1, NaN beyond); d/dy erfinv y = sqrt(pi)/2 exp(erfinv(y)^2) (from its saved output)."""
+
+
 def exp(x: Any) -> Tensor:
     """exp(x), elementwise: e^x; d/dx e^x = e^x (its output, which it saves)."""
+
+
+def exp2(x: Any) -> Tensor:
+    """exp2(x), elementwise: 2^x; d/dx 2^x = 2^x ln 2 (from its saved output)."""
 
 
 def expand(x: Any, *sizes: Any) -> Tensor:
@@ -214,6 +302,14 @@ def floor_divide(a: Any, b: Any) -> Tensor:
     """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide, the quotient of remainder); integer division by zero raises."""
 
 
+def fmax(input: Any, other: Any) -> Tensor:
+    """The elementwise maximum of input and other, where a NaN loses to a number (NaN only where both are); the gradient goes to input where input >= other or other is NaN, else to other (PyTorch's choice: all of it to input at a tie)."""
+
+
+def fmin(input: Any, other: Any) -> Tensor:
+    """The elementwise minimum of input and other, where a NaN loses to a number; the gradient goes to input where input <= other or other is NaN, else to other."""
+
+
 def fmod(a: Any, b: Any) -> Tensor:
     """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1, d/db = -trunc(a / b)."""
 
@@ -232,6 +328,14 @@ def ge(a: Any, b: Any) -> Tensor:
 
 def gt(a: Any, b: Any) -> Tensor:
     """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+
+def heaviside(input: Any, values: Any) -> Tensor:
+    """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
+
+
+def hypot(input: Any, other: Any) -> Tensor:
+    """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
 
 
 def index_select(x: Any, dim: Any, index: Any) -> Tensor:
@@ -266,16 +370,36 @@ def le(a: Any, b: Any) -> Tensor:
     """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
 
+def lerp(input: Any, end: Any, weight: Any) -> Tensor:
+    """input + weight * (end - input), computed as PyTorch: end - (end - input) * (1 - weight) where |weight| >= 0.5 (exact at weight = 1). weight is a number or a Tensor (broadcast); all three get their gradients."""
+
+
 def log(x: Any) -> Tensor:
     """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
+
+
+def log10(x: Any) -> Tensor:
+    """log10(x), elementwise: Base-10 logarithm; d/dx log10 x = 1 / (x ln 10)."""
 
 
 def log1p(x: Any) -> Tensor:
     """log1p(x), elementwise: log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
 
 
+def log2(x: Any) -> Tensor:
+    """log2(x), elementwise: Base-2 logarithm; d/dx log2 x = 1 / (x ln 2)."""
+
+
 def log_softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
     """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument)."""
+
+
+def logaddexp(input: Any, other: Any) -> Tensor:
+    """log(e^input + e^other) without overflow, elementwise with broadcasting."""
+
+
+def logaddexp2(input: Any, other: Any) -> Tensor:
+    """log2(2^input + 2^other) without overflow, elementwise with broadcasting."""
 
 
 def logical_and(a: Any, b: Any) -> Tensor:
@@ -292,6 +416,10 @@ def logical_or(a: Any, b: Any) -> Tensor:
 
 def logical_xor(a: Any, b: Any) -> Tensor:
     """a xor b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
+
+
+def logit(input: Any, eps: Any = ...) -> Tensor:
+    """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""
 
 
 def logsumexp(x: Any, dim: Any, keepdim: Any = ...) -> Tensor:
@@ -346,6 +474,10 @@ def multinomial(input: Any, num_samples: Any, replacement: Any = ..., generator:
     """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
 
 
+def nan_to_num(input: Any, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
+    """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
+
+
 def narrow(x: Any, dim: Any, start: Any, length: Any) -> Tensor:
     """x[..., start:start + length, ...] at dim."""
 
@@ -372,6 +504,10 @@ def permute(x: Any, *dims: Any) -> Tensor:
 
 def pow(x: Any, exponent: Any) -> Tensor:
     """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
+
+
+def rad2deg(input: Any) -> Tensor:
+    """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""
 
 
 def reciprocal(x: Any) -> Tensor:
@@ -410,6 +546,10 @@ def select(x: Any, dim: Any, index: Any) -> Tensor:
     """x[..., index, ...] at dim (the dim is removed)."""
 
 
+def sgn(x: Any) -> Tensor:
+    """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
+
 def sigmoid(x: Any) -> Tensor:
     """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
 
@@ -420,6 +560,14 @@ def sign(x: Any) -> Tensor:
 
 def sin(x: Any) -> Tensor:
     """sin(x), elementwise: Sine; d/dx sin x = cos x."""
+
+
+def sinc(input: Any) -> Tensor:
+    """sin(pi x) / (pi x), 1 at 0 (the normalised sinc, as PyTorch); its derivative at 0 is 0."""
+
+
+def sinh(x: Any) -> Tensor:
+    """sinh(x), elementwise: Hyperbolic sine; d/dx sinh x = cosh x."""
 
 
 def softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
@@ -470,6 +618,10 @@ def t(x: Any) -> Tensor:
     """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
 
 
+def tan(x: Any) -> Tensor:
+    """tan(x), elementwise: Tangent; d/dx tan x = 1 + tan(x)^2 (from its saved output)."""
+
+
 def tanh(x: Any) -> Tensor:
     """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
@@ -512,3 +664,7 @@ def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correct
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
     """Elements of x where condition holds, else of y; the unselected side gets zero gradient (see README on NaN in unselected branches)."""
+
+
+def xlogy(input: Any, other: Any) -> Tensor:
+    """input * log(other), 0 where input is 0 (unless other is NaN), elementwise with broadcasting; d/dinput = log(other) (0 where input is 0 and other <= 0), d/dother = input / other, as PyTorch."""

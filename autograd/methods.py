@@ -196,7 +196,6 @@ Tensor.__ge__ = F.ge
 Tensor.add = lambda self, other, alpha=1: self + (other * alpha if alpha != 1 else other)
 Tensor.sub = lambda self, other, alpha=1: self - (other * alpha if alpha != 1 else other)
 Tensor.mul = Tensor.__mul__
-Tensor.div = Tensor.__truediv__
 
 
 # --- in-place ops -----------------------------------------------------------------------
@@ -338,7 +337,6 @@ _DOCS = {
     "add": "self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule).",
     "sub": "self - alpha * other, as torch.Tensor.sub.",
     "mul": "self * other, elementwise with broadcasting (the same op as `*`).",
-    "div": "self / other, elementwise true division with broadcasting (the same op as `/`).",
     "add_": "In place: self += alpha * other. Refused on a leaf that requires grad.",
     "sub_": "In place: self -= alpha * other. Refused on a leaf that requires grad.",
     "mul_": "In place: self *= other. Refused on a leaf that requires grad.",

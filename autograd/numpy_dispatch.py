@@ -16,7 +16,6 @@ here), so they record into the graph and return Tensors. Three kinds of numpy fu
 a leaf that requires grad, version-checked at backward); an ndarray ``out`` cannot take
 a result that requires grad.
 """
-import math
 
 import numpy as np
 
@@ -123,12 +122,12 @@ def _no_gradient(ufunc):
     return fn
 
 
-def _logaddexp(a, b):
-    """log(e^a + e^b), shifted by the (constant) larger value so that it never overflows."""
-    a, b = F._t(a, b if isinstance(b, Tensor) else None), F._t(b, a)
-    m = np.maximum(a.data, b.data)
-    m = np.where(np.isfinite(m), m, 0).astype(m.dtype)
-    return F.log(F.exp(a - m) + F.exp(b - m)) + m
+def _heaviside(x, values):
+    """np.heaviside(x, values): values, a number or an array, taken in x's dtype."""
+    x = F._t(x, values if isinstance(values, Tensor) else None)
+    if not isinstance(values, Tensor) or values.data.dtype != x.data.dtype:
+        values = F._t(values, x).to(x.data.dtype)
+    return F.heaviside(x, values)
 
 
 def _positive(x):
@@ -146,24 +145,43 @@ UFUNCS = {
     np.fmod: F.fmod,
     np.maximum: F.maximum,
     np.minimum: F.minimum,
-    np.logaddexp: _logaddexp,
+    np.logaddexp: F.logaddexp,
+    np.logaddexp2: F.logaddexp2,
+    np.arctan2: F.atan2,
+    np.hypot: F.hypot,
+    np.copysign: F.copysign,
+    np.fmax: F.fmax,
+    np.fmin: F.fmin,
+    np.heaviside: _heaviside,
     np.vecdot: lambda a, b: UFUNCS[np.multiply](a, b).sum(-1),
     np.negative: lambda x: -x,
     np.positive: _positive,
     np.conjugate: _positive,           # real tensors: a copy
     np.exp: F.exp,
-    np.exp2: lambda x: 2.0 ** x,
+    np.exp2: F.exp2,
     np.log: F.log,
     np.log1p: F.log1p,
     np.expm1: F.expm1,
-    np.log2: lambda x: F.log(x) * (1.0 / math.log(2.0)),
-    np.log10: lambda x: F.log(x) * (1.0 / math.log(10.0)),
+    np.log2: F.log2,
+    np.log10: F.log10,
     np.sqrt: F.sqrt,
     np.square: F.square,
     np.reciprocal: F.reciprocal,
     np.sin: F.sin,
     np.cos: F.cos,
-    np.tan: lambda x: F.sin(x) / F.cos(x),
+    np.tan: F.tan,
+    np.arcsin: F.asin,
+    np.arccos: F.acos,
+    np.arctan: F.atan,
+    np.sinh: F.sinh,
+    np.cosh: F.cosh,
+    np.arcsinh: F.asinh,
+    np.arccosh: F.acosh,
+    np.arctanh: F.atanh,
+    np.deg2rad: F.deg2rad,
+    np.radians: F.deg2rad,
+    np.rad2deg: F.rad2deg,
+    np.degrees: F.rad2deg,
     np.tanh: F.tanh,
     np.absolute: F.abs,
     np.fabs: F.abs,

@@ -79,6 +79,19 @@ def _cast(x, dtype):
     return x if dtype is None else x.to(dtype)
 
 
+# --- elementwise functions that are not ufuncs ---------------------------------------------
+@implements(np.sinc)
+def np_sinc(x):
+    return F.sinc(_t(x))
+
+
+@implements(np.nan_to_num)
+def np_nan_to_num(x, copy=True, nan=0.0, posinf=None, neginf=None):
+    if not copy:
+        raise Unsupported("copy=False (in place) is not implemented")
+    return F.nan_to_num(_t(x), nan, posinf, neginf)
+
+
 # --- reductions -----------------------------------------------------------------------------
 @implements(np.sum)
 def np_sum(a, axis=None, dtype=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):

@@ -102,6 +102,8 @@ class Fold(Primitive):
 class Erf(Primitive):
     """erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt;  d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
     __slots__ = ()
+    function = "erf"  # autograd.erf and Tensor.erf
+    method = True
     same_shape = True
     saves_inputs = True
 
@@ -111,6 +113,36 @@ class Erf(Primitive):
     def backward(self, g):
         x = self.inputs()[0]
         return g * apply1(Exp, (x * x) * -1.0) * _TWO_OVER_SQRT_PI,
+
+
+class Erfc(Erf):
+    """1 - erf(x), to full relative precision for large x (where 1 - erf(x) is 0 from
+    x = 6); d/dx erfc x = -2/sqrt(pi) exp(-x^2)."""
+    __slots__ = ()
+    function = "erfc"  # autograd.erfc and Tensor.erfc
+
+    def forward(self, x):
+        return erfc(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
+
+    def backward(self, g):
+        return -Erf.backward(self, g)[0],
+
+
+class Erfinv(Primitive):
+    """The inverse of erf on [-1, 1] (±inf at ±1, NaN beyond); d/dy erfinv y =
+    sqrt(pi)/2 exp(erfinv(y)^2) (from its saved output)."""
+    __slots__ = ()
+    function = "erfinv"  # autograd.erfinv and Tensor.erfinv
+    method = True
+    same_shape = True
+
+    def forward(self, y):
+        self.saved = x = erfinv(y.astype(np.float64, copy=False)).astype(y.dtype, copy=False)
+        return x
+
+    def backward(self, g):
+        x = self.output(self.saved)
+        return g * apply1(Exp, x * x) * (0.5 / _ONE_OVER_SQRT_PI),
 
 
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
@@ -153,25 +185,98 @@ def erf(x):
     y = np.abs(x)
     small = y <= 0.46875
     if small.any():
-        xs = x[small]
-        out[small] = xs * _ratio(_ERF_P, _ERF_Q, xs * xs)
-    mid = (y > 0.46875) & (y <= 4.0)
-    tail = y > 4.0
-    for mask in (mid, tail):
-        if not mask.any():
-            continue
-        ym = np.minimum(y[mask], 27.0)       # erfc(27) < 1e-318: erf is +-1 beyond
-        if mask is mid:
-            r = _ratio(_ERFC_P, _ERFC_Q, ym)
-        else:
-            z = 1.0 / (ym * ym)
-            r = (_ONE_OVER_SQRT_PI - z * _ratio(_TAIL_P, _TAIL_Q, z)) / ym
-        # exp(-y^2) as exp(-a^2) exp(-(y-a)(y+a)) with a = y rounded down to 1/16:
-        # a^2 is exact, so no rounding error of y*y is amplified by the exponential.
-        a = np.trunc(ym * 16.0) / 16.0
-        erfc = np.exp(-a * a) * np.exp(-(ym - a) * (ym + a)) * r
-        out[mask] = np.copysign((0.5 - erfc) + 0.5, x[mask])
+        out[small] = _erf_small(x[small])
+    large = y > 0.46875
+    if large.any():
+        out[large] = np.copysign((0.5 - _erfc_large(y[large])) + 0.5, x[large])
     return out
+
+
+@kernel()
+def erfc(x):
+    """erfc = 1 - erf of a float64 array, to a few ulps relative (also where it is tiny)."""
+    x = np.asarray(x, np.float64)
+    out = np.array(x, copy=True)
+    y = np.abs(x)
+    small = y <= 0.46875
+    if small.any():
+        out[small] = 1.0 - _erf_small(x[small])
+    large = y > 0.46875
+    if large.any():
+        c = _erfc_large(y[large])
+        out[large] = np.where(x[large] < 0, 2.0 - c, c)
+    return out
+
+
+def _erf_small(x):
+    """erf(x) for |x| <= 0.46875."""
+    return x * _ratio(_ERF_P, _ERF_Q, x * x)
+
+
+def _erfc_large(y):
+    """erfc(y) for y > 0.46875 (inf included)."""
+    ym = np.minimum(y, 30.0)                  # erfc(27) < 1e-318: 0 from about 27.3
+    mid = ym <= 4.0
+    r = np.empty_like(ym)
+    if mid.any():
+        r[mid] = _ratio(_ERFC_P, _ERFC_Q, ym[mid])
+    tail = ~mid
+    if tail.any():
+        z = 1.0 / (ym[tail] * ym[tail])
+        r[tail] = (_ONE_OVER_SQRT_PI - z * _ratio(_TAIL_P, _TAIL_Q, z)) / ym[tail]
+    # exp(-y^2) as exp(-a^2) exp(-(y-a)(y+a)) with a = y rounded down to 1/16: a^2 is
+    # exact, so no rounding error of y*y is amplified by the exponential.
+    a = np.trunc(ym * 16.0) / 16.0
+    return np.exp(-a * a) * np.exp(-(ym - a) * (ym + a)) * r
+
+
+# M. Giles, "Approximating the erfinv function", GPU Computing Gems (2011): a
+# single-precision start (relative error ~1e-7), in w = -log((1 - y)(1 + y)).
+_ERFINV_CENTRAL = (2.81022636e-08, 3.43273939e-07, -3.5233877e-06, -4.39150654e-06,
+                   0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941)
+_ERFINV_TAIL = (-0.000200214257, 0.000100950558, 0.00134934322, -0.00367342844,
+                0.00573950773, -0.0076224613, 0.00943887047, 1.00167406, 2.83297682)
+
+
+@kernel()
+def erfinv(y):
+    """erfinv of a float64 array: Giles' start, then Newton steps on erf (on log erfc for
+    |y| > 0.5, where 1 - |y| is exact), so within a few ulps of the root; ±inf at ±1,
+    NaN outside [-1, 1]."""
+    y = np.asarray(y, np.float64)
+    out = np.where(np.abs(y) == 1.0, np.copysign(np.inf, y), np.nan)
+    inside = np.abs(y) < 1.0
+    if not inside.any():
+        return out
+    v = y[inside]
+    w = -np.log((1.0 - v) * (1.0 + v))
+    central = w < 5.0
+    p = np.where(central, _horner(_ERFINV_CENTRAL, w - 2.5),
+                 _horner(_ERFINV_TAIL, np.sqrt(np.maximum(w, 5.0)) - 3.0))
+    x = p * v
+    a, c = np.abs(v), np.abs(x)
+    upper = a > 0.5
+    if upper.any():     # on log erfc, nearly linear in c^2 where the start is poor (y ~ 1)
+        t, cu = np.log1p(-a[upper]), c[upper]
+        for _ in range(4):
+            e = erfc(cu)
+            cu = cu + (np.log(e) - t) * e / (_TWO_OVER_SQRT_PI * np.exp(-cu * cu))
+        c[upper] = cu
+    lower = ~upper
+    if lower.any():
+        cl = c[lower]
+        for _ in range(2):
+            cl = cl - (erf(cl) - a[lower]) / (_TWO_OVER_SQRT_PI * np.exp(-cl * cl))
+        c[lower] = cl
+    out[inside] = np.copysign(c, v)
+    return out
+
+
+def _horner(coefficients, t):
+    p = np.full_like(t, coefficients[0])
+    for a in coefficients[1:]:
+        p = p * t + a
+    return p
 
 
 class Gelu(Primitive):

@@ -7,9 +7,9 @@ import sys
 
 from . import ops_losses, ops_nn, public
 from .graph import Node
-from .ops import elementwise, reductions, shapes
+from .ops import elementwise, reductions, shapes, special
 
-MODULES = (elementwise, shapes, reductions, ops_nn, ops_losses)   # the files of primitives
+MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses)   # the files of primitives
 
 
 def _file(module_name):

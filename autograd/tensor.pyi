@@ -208,8 +208,7 @@ class Tensor:
 
     def __sub__(self, other: Any) -> Tensor: ...
 
-    def __truediv__(self, other: Any) -> Tensor:
-        """self / other, elementwise true division with broadcasting (the same op as `/`)."""
+    def __truediv__(self, other: Any) -> Tensor: ...
 
     def __xor__(a, b: Any) -> Tensor: ...
 
@@ -225,6 +224,12 @@ class Tensor:
 
     def abs(x) -> Tensor:
         """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
+
+    def acos(x) -> Tensor:
+        """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
+
+    def acosh(x) -> Tensor:
+        """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
 
     def add(self, other: Any, alpha: Any = ...) -> Tensor:
         """self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule)."""
@@ -244,6 +249,27 @@ class Tensor:
     def any(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
 
+    def arccos(x) -> Tensor:
+        """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
+
+    def arccosh(x) -> Tensor:
+        """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+    def arcsin(x) -> Tensor:
+        """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
+
+    def arcsinh(x) -> Tensor:
+        """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+    def arctan(x) -> Tensor:
+        """atan(x), elementwise: Arctangent; d/dx atan x = 1 / (1 + x^2)."""
+
+    def arctan2(input, other: Any) -> Tensor:
+        """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
+
+    def arctanh(x) -> Tensor:
+        """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
+
     def argmax(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
 
@@ -252,6 +278,21 @@ class Tensor:
 
     def argsort(x, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Tensor:
         """Indices that sort x along dim (int64)."""
+
+    def asin(x) -> Tensor:
+        """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
+
+    def asinh(x) -> Tensor:
+        """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+    def atan(x) -> Tensor:
+        """atan(x), elementwise: Arctangent; d/dx atan x = 1 / (1 + x^2)."""
+
+    def atan2(input, other: Any) -> Tensor:
+        """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
+
+    def atanh(x) -> Tensor:
+        """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
 
     def backward(self, gradient: Any = ..., retain_graph: Any = ..., create_graph: Any = ..., inputs: Any = ...) -> Any:
         """Accumulate the gradient of this tensor with respect to the graph's leaves into their ``.grad`` (``autograd.backward``; `gradient` is needed unless it is a scalar)."""
@@ -304,8 +345,14 @@ class Tensor:
     def copy_(self, src: Any) -> Tensor:
         """In place: copy `src` (broadcast to self's shape and cast to its dtype) into self; the gradient flows to `src`, the old values get an exact zero gradient."""
 
+    def copysign(input, other: Any) -> Tensor:
+        """|input| with the sign of other (its sign bit: -0 and -NaN count as negative), elementwise with broadcasting; integers give the default float dtype. d/dinput is ±1 (0 at 0 and NaN, as abs's), also at ±inf, where PyTorch's result / input gives NaN; other gets no gradient (PyTorch's is 0)."""
+
     def cos(x) -> Tensor:
         """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
+
+    def cosh(x) -> Tensor:
+        """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
 
     def cpu(self) -> Tensor:
         """This tensor (the data is always on the CPU)."""
@@ -316,6 +363,9 @@ class Tensor:
     def cumsum(x, dim: Any) -> Tensor:
         """The cumulative sum along `dim`."""
 
+    def deg2rad(input) -> Tensor:
+        """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
+
     def detach(self) -> Tensor:
         """A tensor on the same data that does not require grad (shares the memory)."""
 
@@ -325,11 +375,14 @@ class Tensor:
     def dim(self) -> builtins.int:
         """The number of dims."""
 
-    def div(self, other: Any) -> Tensor:
-        """self / other, elementwise true division with broadcasting (the same op as `/`)."""
+    def div(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
+        """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
     def div_(self, other: Any) -> Tensor:
         """In place: self /= other."""
+
+    def divide(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
+        """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
     def double(self) -> Tensor:
         """This tensor as float64 (itself if it is already; the cast is differentiable)."""
@@ -337,8 +390,20 @@ class Tensor:
     def eq(a, b: Any) -> Tensor:
         """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
+    def erf(x) -> Tensor:
+        """erf(x), elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
+
+    def erfc(x) -> Tensor:
+        """erfc(x), elementwise: 1 - erf(x), to full relative precision for large x (where 1 - erf(x) is 0 from x = 6); d/dx erfc x = -2/sqrt(pi) exp(-x^2)."""
+
+    def erfinv(x) -> Tensor:
+        """erfinv(x), elementwise: The inverse of erf on [-1, 1] (±inf at ±1, NaN beyond); d/dy erfinv y = sqrt(pi)/2 exp(erfinv(y)^2) (from its saved output)."""
+
     def exp(x) -> Tensor:
         """exp(x), elementwise: e^x; d/dx e^x = e^x (its output, which it saves)."""
+
+    def exp2(x) -> Tensor:
+        """exp2(x), elementwise: 2^x; d/dx 2^x = 2^x ln 2 (from its saved output)."""
 
     def expand(x, *sizes: Any) -> Tensor:
         """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
@@ -370,6 +435,12 @@ class Tensor:
     def floor_divide_(self, other: Any) -> Tensor:
         """In place: self = floor_divide(self, other) (self //= other)."""
 
+    def fmax(input, other: Any) -> Tensor:
+        """The elementwise maximum of input and other, where a NaN loses to a number (NaN only where both are); the gradient goes to input where input >= other or other is NaN, else to other (PyTorch's choice: all of it to input at a tie)."""
+
+    def fmin(input, other: Any) -> Tensor:
+        """The elementwise minimum of input and other, where a NaN loses to a number; the gradient goes to input where input <= other or other is NaN, else to other."""
+
     def fmod(a, b: Any) -> Tensor:
         """a mod b with the sign of a (C's fmod, as torch.fmod), computed exactly; d/da = 1, d/db = -trunc(a / b)."""
 
@@ -387,6 +458,12 @@ class Tensor:
 
     def gt(a, b: Any) -> Tensor:
         """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+
+    def heaviside(input, values: Any) -> Tensor:
+        """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
+
+    def hypot(input, other: Any) -> Tensor:
+        """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
 
     def index_select(x, dim: Any, index: Any) -> Tensor:
         """The entries of x at `index` (1-d integers) along dim."""
@@ -418,14 +495,32 @@ class Tensor:
     def le(a, b: Any) -> Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
+    def lerp(input, end: Any, weight: Any) -> Tensor:
+        """input + weight * (end - input), computed as PyTorch: end - (end - input) * (1 - weight) where |weight| >= 0.5 (exact at weight = 1). weight is a number or a Tensor (broadcast); all three get their gradients."""
+
     def log(x) -> Tensor:
         """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
+
+    def log10(x) -> Tensor:
+        """log10(x), elementwise: Base-10 logarithm; d/dx log10 x = 1 / (x ln 10)."""
 
     def log1p(x) -> Tensor:
         """log1p(x), elementwise: log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
 
+    def log2(x) -> Tensor:
+        """log2(x), elementwise: Base-2 logarithm; d/dx log2 x = 1 / (x ln 2)."""
+
     def log_softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
         """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument)."""
+
+    def logaddexp(input, other: Any) -> Tensor:
+        """log(e^input + e^other) without overflow, elementwise with broadcasting."""
+
+    def logaddexp2(input, other: Any) -> Tensor:
+        """log2(2^input + 2^other) without overflow, elementwise with broadcasting."""
+
+    def logit(input, eps: Any = ...) -> Tensor:
+        """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""
 
     def logsumexp(x, dim: Any, keepdim: Any = ...) -> Tensor:
         """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
@@ -475,6 +570,9 @@ class Tensor:
     def multinomial(input, num_samples: Any, replacement: Any = ..., generator: Any = ...) -> Tensor:
         """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
 
+    def nan_to_num(input, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
+        """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
+
     def narrow(x, dim: Any, start: Any, length: Any) -> Tensor:
         """x[..., start:start + length, ...] at dim."""
 
@@ -516,6 +614,9 @@ class Tensor:
 
     def pow_(self, other: Any) -> Tensor:
         """In place: self **= exponent."""
+
+    def rad2deg(input) -> Tensor:
+        """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""
 
     def reciprocal(x) -> Tensor:
         """1 / x, x ** -1 (integers computed in the default float dtype)."""
@@ -559,6 +660,9 @@ class Tensor:
     def select(x, dim: Any, index: Any) -> Tensor:
         """x[..., index, ...] at dim (the dim is removed)."""
 
+    def sgn(x) -> Tensor:
+        """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
     def sigmoid(x) -> Tensor:
         """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
 
@@ -567,6 +671,12 @@ class Tensor:
 
     def sin(x) -> Tensor:
         """sin(x), elementwise: Sine; d/dx sin x = cos x."""
+
+    def sinc(input) -> Tensor:
+        """sin(pi x) / (pi x), 1 at 0 (the normalised sinc, as PyTorch); its derivative at 0 is 0."""
+
+    def sinh(x) -> Tensor:
+        """sinh(x), elementwise: Hyperbolic sine; d/dx sinh x = cosh x."""
 
     def size(self, dim: Any = ...) -> Any:
         """The shape, or the size of dim `dim`."""
@@ -606,6 +716,9 @@ class Tensor:
 
     def t(x) -> Tensor:
         """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+    def tan(x) -> Tensor:
+        """tan(x), elementwise: Tangent; d/dx tan x = 1 + tan(x)^2 (from its saved output)."""
 
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
@@ -660,6 +773,9 @@ class Tensor:
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """x.where(condition, y): elements of x where condition holds, else of y."""
+
+    def xlogy(input, other: Any) -> Tensor:
+        """input * log(other), 0 where input is 0 (unless other is NaN), elementwise with broadcasting; d/dinput = log(other) (0 where input is 0 and other <= 0), d/dother = input / other, as PyTorch."""
 
     def zero_(self) -> Tensor:
         """In place: fill self with zeros; the old values get a zero gradient."""

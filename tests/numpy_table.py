@@ -20,6 +20,7 @@ def _c(name, call, own, shapes, domains=None):
 
 
 M, V, B = (3, 4), (4,), (2, 3, 4)
+_NONFINITE = np.array([np.inf, 1.0, np.nan, -np.inf])
 TABLE = [
     # ufuncs: arithmetic, with numpy's broadcasting
     _c("add", lambda a, b: np.add(a, b), lambda a, b: a + b, [M, V]),
@@ -38,6 +39,16 @@ TABLE = [
     _c("minimum", lambda a, b: np.minimum(a, b), ag.minimum, [M, V], ["distinct", "distinct"]),
     _c("logaddexp", lambda a, b: np.logaddexp(a, b),
        lambda a, b: ag.logsumexp(ag.stack([a, b.expand(3, 4)]), 0), [M, V]),
+    _c("logaddexp2", lambda a, b: np.logaddexp2(a, b), ag.logaddexp2, [M, V]),
+    _c("arctan2", lambda a, b: np.arctan2(a, b), ag.atan2, [M, V]),
+    _c("hypot", lambda a, b: np.hypot(a, b), ag.hypot, [V, M]),
+    _c("copysign", lambda a, b: np.copysign(a, b), ag.copysign, [M, V]),
+    _c("fmax", lambda a, b: np.fmax(a, b), ag.fmax, [M, V], ["distinct", "distinct"]),
+    _c("fmin", lambda a, b: np.fmin(a, b), ag.fmin, [M, M], ["distinct", "distinct"]),
+    _c("heaviside", lambda a, b: np.heaviside(np.fmax(a, 0.0), b) * a,
+       lambda a, b: ag.heaviside(ag.fmax(a, 0.0), b) * a, [M, V]),
+    _c("heaviside_number", lambda a: np.heaviside(a, 0.5) * a, lambda a: ag.heaviside(
+       a, ag.tensor(0.5, dtype=a.dtype)) * a, [M]),
     _c("negative", lambda a: np.negative(a), lambda a: -a, [M]),
     _c("negative_op", lambda a: -a, lambda a: a * -1.0, [M]),
     _c("positive", lambda a: np.positive(a), lambda a: a.clone(), [M]),
@@ -45,6 +56,22 @@ TABLE = [
     # ufuncs: elementwise functions
     _c("exp", lambda a: np.exp(a), ag.exp, [M]),
     _c("exp2", lambda a: np.exp2(a), lambda a: ag.exp(a * np.log(2.0)), [M]),
+    _c("arcsin", lambda a: np.arcsin(a), ag.asin, [M], ["unit"]),
+    _c("arccos", lambda a: np.arccos(a), ag.acos, [M], ["unit"]),
+    _c("arctan", lambda a: np.arctan(a), ag.atan, [M]),
+    _c("sinh", lambda a: np.sinh(a), ag.sinh, [M]),
+    _c("cosh", lambda a: np.cosh(a), ag.cosh, [M]),
+    _c("arcsinh", lambda a: np.arcsinh(a), ag.asinh, [M]),
+    _c("arccosh", lambda a: np.arccosh(a + 1.5), lambda a: ag.acosh(a + 1.5), [M], ["positive"]),
+    _c("arctanh", lambda a: np.arctanh(a), ag.atanh, [M], ["unit"]),
+    _c("deg2rad", lambda a: np.deg2rad(a), lambda a: a * (np.pi / 180), [M]),
+    _c("radians", lambda a: np.radians(a), ag.deg2rad, [M]),
+    _c("rad2deg", lambda a: np.rad2deg(a), lambda a: a * (180 / np.pi), [M]),
+    _c("degrees", lambda a: np.degrees(a), ag.rad2deg, [M]),
+    _c("sinc", lambda a: np.sinc(a), ag.sinc, [M]),
+    _c("nan_to_num", lambda a: np.nan_to_num(a + _NONFINITE.astype(a.dtype), posinf=2.0,
+                                              neginf=-3.0) * a,
+       lambda a: ag.nan_to_num(a + _NONFINITE.astype(a.dtype), 0.0, 2.0, -3.0) * a, [M]),
     _c("log", lambda a: np.log(a), ag.log, [M], ["positive"]),
     _c("log1p", lambda a: np.log1p(a), ag.log1p, [M], ["positive"]),
     _c("expm1", lambda a: np.expm1(a), ag.expm1, [M]),

@@ -363,3 +363,48 @@ def _inplace_chain(a):
     F.leaky_relu(F.selu(h, inplace=True), 0.1, inplace=True)
     F.hardtanh(h, -0.9, 2.0, inplace=True)
     return F.silu(F.mish(h, inplace=True), inplace=True) * a
+
+
+# --- elementwise math: ops/special.py, the erf family, functions/special.py --------------
+_FLOATS_TO_FIX = np.array([np.inf, 1.0, np.nan, -np.inf])
+OPS += [
+    OpInfo("tan", ag.tan, [(3, 4)], ["unit"]),
+    OpInfo("asin", ag.asin, [(3, 4)], ["unit"]),
+    OpInfo("acos", lambda a: a.acos(), [(3, 4)], ["unit"]),
+    OpInfo("atan", ag.arctan, [(3, 4)]),
+    OpInfo("sinh", ag.sinh, [(3, 4)]),
+    OpInfo("cosh", lambda a: a.cosh(), [(3, 4)]),
+    OpInfo("asinh", ag.asinh, [(3, 4)]),
+    OpInfo("acosh", lambda a: ag.acosh(a + 0.6), [(3, 4)], ["positive"]),
+    OpInfo("atanh", ag.atanh, [(3, 4)], ["unit"]),
+    OpInfo("log2", ag.log2, [(3, 4)], ["positive"]),
+    OpInfo("log10", lambda a: a.log10(), [(3, 4)], ["positive"]),
+    OpInfo("exp2", ag.exp2, [(3, 4)]),
+    OpInfo("erf", ag.erf, [(3, 4)]),
+    OpInfo("erfc", lambda a: ag.erfc(a * 3.0), [(3, 4)]),
+    OpInfo("erfinv", ag.erfinv, [(3, 4)], ["unit"]),
+    OpInfo("logit", lambda a: ag.logit(a * 0.5 + 0.5), [(3, 4)], ["unit"]),
+    OpInfo("logit_eps", lambda a: (a * 0.6 + 0.5).logit(eps=0.2), [(3, 4)], ["distinct"]),
+    OpInfo("sinc", ag.sinc, [(3, 4)]),
+    OpInfo("sinc_at_0", lambda a: ag.sinc(a * ag.tensor(np.array([0.0, 1.0, 1.0, 0.0], a.data.dtype))),
+           [(3, 4)]),
+    OpInfo("deg2rad_rad2deg", lambda a: ag.deg2rad(a) * a.rad2deg(), [(3, 4)]),
+    OpInfo("sgn", lambda a: ag.sgn(a) * a.exp(), [(3, 4)]),
+    OpInfo("nan_to_num", lambda a: ag.nan_to_num(a + _FLOATS_TO_FIX.astype(a.data.dtype), 1.0, 2.0, -3.0) * a,
+           [(3, 4)]),
+    OpInfo("div_rounding", lambda a: (ag.div(a, 0.3, rounding_mode="trunc")
+                                      + a.div(0.3, rounding_mode="floor") + ag.div(a, 0.3)) * a,
+           [(3, 4)], ["distinct"]),
+    OpInfo("heaviside", lambda a, v: ag.heaviside(ag.relu(a).detach(), v) * a, [(3, 4), (4,)]),
+    OpInfo("lerp_scalar", lambda a, b: ag.lerp(a, b, 0.3) * a.lerp(b, 0.8), [(3, 4), (4,)]),
+    *_binary("lerp_tensor", lambda a, b: ag.lerp(a, b, ag.sigmoid(b) * 1.4 - 0.2)),
+    *_binary("atan2", ag.atan2),
+    *_binary("hypot", ag.hypot),
+    *_binary("logaddexp", ag.logaddexp),
+    *_binary("logaddexp2", lambda a, b: a.logaddexp2(b)),
+    *_binary("xlogy", ag.xlogy, ("real", "positive")),
+    *_binary("xlogy_zeros", lambda a, b: ag.xlogy(ag.relu(a), b), ("real", "positive")),
+    *_binary("copysign", ag.copysign),
+    *_binary("fmax", ag.fmax, ("distinct", "distinct")),
+    *_binary("fmin", lambda a, b: a.fmin(b), ("distinct", "distinct")),
+]

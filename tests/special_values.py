@@ -186,6 +186,89 @@ SPECIAL_VALUES = [
     SpecialCase("layer_norm(x) with NaN", _layer_norm, [nan, 1.0, 2.0], elementwise=False),
 ]
 
+# --- elementwise math: ops/special.py, the erf family, functions/special.py --------------
+_FUNCTION_POINTS = [-inf, -1.0, -0.0, 0.0, 0.5, 1.0, inf, nan]
+SPECIAL_VALUES += [
+    SpecialCase("tan(x)", lambda L, x: L.tan(x), [-inf, -0.0, 0.0, math.pi / 2, inf, nan]),
+    SpecialCase("asin(x)", lambda L, x: L.asin(x), [-2.0, *_FUNCTION_POINTS],
+                note="d/dx = inf at ±1, NaN beyond"),
+    SpecialCase("acos(x)", lambda L, x: L.acos(x), [-2.0, *_FUNCTION_POINTS]),
+    SpecialCase("atan(x)", lambda L, x: L.atan(x), _FUNCTION_POINTS),
+    SpecialCase("sinh(x)", lambda L, x: L.sinh(x), [-1000.0, *_FUNCTION_POINTS]),
+    SpecialCase("cosh(x)", lambda L, x: L.cosh(x), [-1000.0, *_FUNCTION_POINTS]),
+    SpecialCase("asinh(x)", lambda L, x: L.asinh(x), [1e300, *_FUNCTION_POINTS]),
+    SpecialCase("acosh(x)", lambda L, x: L.acosh(x), [0.5, 1.0, 2.0, 1e300, inf, nan]),
+    SpecialCase("atanh(x)", lambda L, x: L.atanh(x), [-2.0, *_FUNCTION_POINTS]),
+    SpecialCase("log2(x)", lambda L, x: L.log2(x), [-1.0, -0.0, 0.0, 1.0, 8.0, inf, nan],
+                note="log2(8) = 3 exactly"),
+    SpecialCase("log10(x)", lambda L, x: L.log10(x), [-1.0, -0.0, 0.0, 1.0, 1000.0, inf, nan]),
+    SpecialCase("exp2(x)", lambda L, x: L.exp2(x), [-1075.0, 3.0, 1024.0, *_FUNCTION_POINTS]),
+    SpecialCase("erf(x)", lambda L, x: L.erf(x), [-30.0, 3.0, 30.0, *_FUNCTION_POINTS]),
+    SpecialCase("erfc(x)", lambda L, x: L.erfc(x), [5.0, 27.0, 30.0, *_FUNCTION_POINTS],
+                note="to full relative precision where it is tiny"),
+    SpecialCase("erfinv(x)", lambda L, x: L.erfinv(x), [-2.0, 0.9, -0.999, 2.0, *_FUNCTION_POINTS],
+                note="±inf at ±1, NaN beyond"),
+    SpecialCase("logit(x)", lambda L, x: L.logit(x), [-0.5, -0.0, 0.0, 0.25, 0.5, 1.0, 1.5, inf, nan],
+                note="d/dx is NaN outside [0, 1]"),
+    SpecialCase("logit(x, eps=0.25)", lambda L, x: L.logit(x, eps=0.25),
+                [-0.5, 0.0, 0.25, 0.5, 0.75, 1.0, nan],
+                note="clamped to [eps, 1 - eps]: d/dx = 0 outside, the bounds included"),
+    SpecialCase("sinc(x)", lambda L, x: L.sinc(x), [-1.5, *_FUNCTION_POINTS],
+                note="sinc(0) = 1, sinc'(0) = 0"),
+    SpecialCase("deg2rad(x)", lambda L, x: L.deg2rad(x), [180.0, *_FUNCTION_POINTS]),
+    SpecialCase("rad2deg(x)", lambda L, x: L.rad2deg(x), [math.pi, *_FUNCTION_POINTS]),
+    SpecialCase("(sgn(x) + sign(x)) / 2", lambda L, x: (L.sgn(x) + L.sign(x)) * 0.5, SIGNED,
+                note="sgn is sign for real tensors (PyTorch's gradient of sgn alone is a "
+                     "ZeroTensor, which does not convert to numpy)"),
+    SpecialCase("nan_to_num(x)", lambda L, x: L.nan_to_num(x), SIGNED,
+                note="±inf to the largest finite values; the replaced elements get gradient 0"),
+    SpecialCase("nan_to_num(x, 1, 2, -3)", lambda L, x: L.nan_to_num(x, 1.0, 2.0, -3.0), SIGNED),
+    SpecialCase("div(x, 2, 'trunc')", lambda L, x: L.div(x, 2.0, rounding_mode="trunc"),
+                [-inf, -3.5, -0.5, -0.0, 0.0, 0.5, 3.5, inf, nan], note="the gradient is 0"),
+    SpecialCase("div(x, 2, 'floor')", lambda L, x: L.div(x, 2.0, rounding_mode="floor"),
+                [-inf, -3.5, -0.5, -0.0, 0.0, 0.5, 3.5, inf, nan]),
+    SpecialCase("div(x, 0, 'trunc')", lambda L, x: L.div(x, 0.0, rounding_mode="trunc"),
+                [-1.0, -0.0, 0.0, 1.0, inf, nan]),
+    SpecialCase("div(x, 0, 'floor')", lambda L, x: L.div(x, 0.0, rounding_mode="floor"),
+                [-1.0, -0.0, 0.0, 1.0, inf, nan]),
+    SpecialCase("fmax(x, 1)", lambda L, x: L.fmax(x, L.ones_like(x)), [-inf, 0.0, 1.0, 2.0, inf, nan],
+                note="NaN loses to a number; a tie gives x all the gradient"),
+    SpecialCase("fmax(x, NaN)", lambda L, x: L.fmax(x, L.full_like(x, nan)), [-1.0, 0.0, nan]),
+    SpecialCase("fmax(x, 0), zeros", lambda L, x: L.fmax(x, L.zeros_like(x)), [-0.0, 0.0]),
+    SpecialCase("fmax(1, y)", lambda L, y: L.fmax(L.ones_like(y), y), [0.0, 1.0, 2.0, nan]),
+    SpecialCase("fmin(x, 1)", lambda L, x: L.fmin(x, L.ones_like(x)), [-inf, 0.0, 1.0, 2.0, inf, nan]),
+    SpecialCase("fmin(1, y)", lambda L, y: L.fmin(L.ones_like(y), y), [0.0, 1.0, 2.0, nan]),
+    SpecialCase("lerp(x, 2, 0.3)", lambda L, x: L.lerp(x, L.full_like(x, 2.0), 0.3),
+                [-inf, -0.0, 0.0, 2.0, inf, nan]),
+    SpecialCase("lerp(x, 2, 0.7)", lambda L, x: L.lerp(x, L.full_like(x, 2.0), 0.7),
+                [-inf, -0.0, 0.0, 2.0, inf, nan]),
+    SpecialCase("lerp(0, 1, w)", lambda L, w: L.lerp(L.zeros_like(w), L.ones_like(w), w),
+                [-inf, -0.5, 0.0, 0.49, 0.5, 1.0, inf, nan], note="exact at w = 1"),
+    SpecialCase("atan2(x, 1)", lambda L, x: L.atan2(x, L.ones_like(x)), _FUNCTION_POINTS),
+    SpecialCase("atan2(1, x)", lambda L, x: L.atan2(L.ones_like(x), x), _FUNCTION_POINTS),
+    SpecialCase("atan2(0, x)", lambda L, x: L.atan2(L.zeros_like(x), x), _FUNCTION_POINTS,
+                note="NaN at the origin"),
+    SpecialCase("atan2(x, x)", lambda L, x: L.atan2(x, x), _FUNCTION_POINTS),
+    SpecialCase("hypot(x, 0)", lambda L, x: L.hypot(x, L.zeros_like(x)), [1e300, *_FUNCTION_POINTS],
+                note="NaN at the origin"),
+    SpecialCase("hypot(x, 1)", lambda L, x: L.hypot(x, L.ones_like(x)), _FUNCTION_POINTS),
+    SpecialCase("logaddexp(x, 0)", lambda L, x: L.logaddexp(x, L.zeros_like(x)),
+                [-1000.0, 1000.0, *_FUNCTION_POINTS]),
+    SpecialCase("logaddexp(x, x)", lambda L, x: L.logaddexp(x, x), _FUNCTION_POINTS),
+    SpecialCase("logaddexp2(x, 0)", lambda L, x: L.logaddexp2(x, L.zeros_like(x)),
+                [-1000.0, 1000.0, *_FUNCTION_POINTS]),
+    SpecialCase("xlogy(x, 2)", lambda L, x: L.xlogy(x, L.full_like(x, 2.0)), _FUNCTION_POINTS),
+    SpecialCase("xlogy(x, 0)", lambda L, x: L.xlogy(x, L.zeros_like(x)), _FUNCTION_POINTS),
+    SpecialCase("xlogy(x, NaN)", lambda L, x: L.xlogy(x, L.full_like(x, nan)), [-1.0, 0.0, 1.0]),
+    SpecialCase("xlogy(2, y)", lambda L, y: L.xlogy(L.full_like(y, 2.0), y), _FUNCTION_POINTS),
+    SpecialCase("xlogy(0, y)", lambda L, y: L.xlogy(L.zeros_like(y), y), [0.5, 1.0, 2.0, inf, nan],
+                note="0 unless y is NaN"),
+    SpecialCase("copysign(x, -1)", lambda L, x: L.copysign(x, -1.0), [-1.0, 2.0, 1e300]),
+    SpecialCase("copysign(x, -0.0)", lambda L, x: L.copysign(x, L.full_like(x, -0.0)),
+                [-1.0, 2.0]),
+    SpecialCase("copysign(x, 1)", lambda L, x: L.copysign(x, 1.0), [-1.0, 0.0, 2.0]),
+]
+
 
 class Difference:
     """A point where gradgraph differs from PyTorch on purpose: `fn(L, x)` returns the
@@ -266,6 +349,14 @@ DIFFERENCES = [
                lambda L, x: _attention(L, x, "value 2")[1], [nan], [nan, nan],
                "query 1 sees no key: its output is 0 and it passes no gradient, not even the "
                "NaN of a value it does not attend to (PyTorch: 0 * NaN)"),
+]
+
+DIFFERENCES += [
+    Difference("copysign(x, -1)", "gradient", lambda L, x: _grad(L, lambda x: L.copysign(x, -1.0), x),
+               [-0.0, 0.0, inf, nan], [0.0, 0.0, nan, nan],
+               "gradgraph's copysign is |x| times the sign, so its derivative is abs's, times "
+               "-1: -0 at 0 (PyTorch masks it to +0), -1 at inf and 0 at NaN (PyTorch's "
+               "result / x gives NaN at both)"),
 ]
 
 

@@ -21,13 +21,13 @@ LAYERS = [
     # recording ops into Tensors; what reads a Tensor's dtype
     ["graph", "dtypes", "devices"],
     # the primitives: forward and backward side by side
-    ["ops.elementwise", "ops.shapes", "ops.reductions", "ops", "ops_nn", "ops_losses"],
+    ["ops.elementwise", "ops.special", "ops.shapes", "ops.reductions", "ops", "ops_nn", "ops_losses"],
     # the backward walk
     ["engine"],
     ["backprop", "function"],
     # Tensor's API and the public functions
     ["functions.arguments", "functions.elementwise", "functions.shapes", "functions.matmul",
-     "functions.comparisons", "functions.rounding", "functions", "extras", "reductions", "indexing", "sorting",
+     "functions.comparisons", "functions.rounding", "functions.special", "functions", "extras", "reductions", "indexing", "sorting",
      "einsum", "masking", "creation", "sampling", "methods", "numpy_functions",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",

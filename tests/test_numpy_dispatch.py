@@ -91,9 +91,9 @@ def test_every_recorded_function_is_in_the_table():
 # --- what is refused, and what runs on the data -------------------------------------------
 REFUSED = [
     ("numpy.fft.fft", lambda x: np.fft.fft(x)),
-    ("numpy.arctan", lambda x: np.arctan(x)),
-    ("numpy.sinh", lambda x: np.sinh(x)),
-    ("numpy.cosh", lambda x: np.cosh(x)),
+    ("numpy.cbrt", lambda x: np.cbrt(x)),
+    ("numpy.ldexp", lambda x: np.ldexp(x, 2)),
+    ("numpy.spacing", lambda x: np.spacing(x)),
     ("numpy.remainder", lambda x: np.remainder(x, 0.3)),
     ("numpy.prod", lambda x: np.prod(x)),
     ("numpy.einsum", lambda x: np.einsum(x, [0, 1], [1])),     # the interleaved form

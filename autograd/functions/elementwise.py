@@ -3,7 +3,7 @@ functions made from the primitives that name theirs (exp, log, relu, ...), neg, 
 the other constant powers, sign, maximum/minimum, clamp and where."""
 import numpy as np
 
-from .. import ops
+from .. import ops, ops_nn
 from ..dtypes import result_type
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..graph import Primitive, _wrap, apply1
@@ -31,12 +31,6 @@ def sub(a, b):
 def mul(a, b):
     """a * b, with PyTorch's dtype promotion."""
     return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) * b
-
-
-@public
-def div(a, b):
-    """a / b, true division: integer operands give the default float dtype."""
-    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) / b
 
 
 @public(method=True)
@@ -87,10 +81,11 @@ def _elementwise(cls):
     return public(fn, method=cls.method)
 
 
-# exp, log, sin, cos, tanh, sigmoid, softplus, relu, abs: made from the primitives that
-# name their public function (ops/elementwise.py)
-for _cls in list(vars(ops).values()):
-    if isinstance(_cls, type) and issubclass(_cls, Primitive) and _cls.__dict__.get("function"):
+# exp, log, sin, cos, tanh, sigmoid, softplus, relu, abs, asin, ..., erf: made from the
+# primitives that name their public function (ops/, ops_nn.py)
+for _cls in [*vars(ops).values(), *vars(ops_nn).values()]:
+    if isinstance(_cls, type) and issubclass(_cls, Primitive) and _cls.__dict__.get("function") \
+            and _cls.function not in globals():
         globals()[_cls.function] = _elementwise(_cls)
 
 

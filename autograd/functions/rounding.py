@@ -1,11 +1,12 @@
-"""Rounding: floor, ceil, trunc, round (to `decimals`), frac and floor_divide (``//``),
-as PyTorch. Their derivative is 0 (frac's 1) wherever it exists, as PyTorch's: the
-result of a tensor that requires grad is where(False, x, rounded), an exact zero
-gradient (also at inf and NaN, where x * 0 would give NaN)."""
+"""Rounding: floor, ceil, trunc, round (to `decimals`), frac, floor_divide (``//``) and
+div (true division, or rounded by its rounding_mode), as PyTorch. The rounded results'
+derivative is 0 (frac's 1) wherever it exists, as PyTorch's: the result of a tensor that
+requires grad is where(False, x, rounded), an exact zero gradient (also at inf and NaN,
+where x * 0 would give NaN)."""
 import numpy as np
 
 from ..dtypes import result_type
-from ..errors import DtypeError
+from ..errors import ArgumentError, DtypeError
 from ..graph import _wrap
 from ..public import public
 from ..tensor import Tensor
@@ -68,10 +69,42 @@ def floor_divide(a, b):
     """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide,
     the quotient of remainder); integer division by zero raises. The gradient is 0
     (PyTorch's backward raises)."""
-    a, b, reverse = _division("floor_divide", a, b)
+    return _rounded_quotient("floor_divide", np.floor_divide, a, b)
+
+
+@public(name="divide", method=True)
+@public(method=True)
+def div(a, b, *, rounding_mode=None):
+    """a / b with PyTorch's dtype promotion: true division (integers give the default
+    float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero,
+    "floor" down (floor_divide), both in the operands' dtype (integers stay integers,
+    and an integer division by zero raises), with gradient 0, as PyTorch's."""
+    if rounding_mode is None:
+        return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) / b
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode != "trunc":
+        raise ArgumentError(f"div: rounding_mode must be None, 'trunc' or 'floor', got "
+                            f"{rounding_mode!r}")
+    return _rounded_quotient("div", _trunc_divide, a, b)
+
+
+def _trunc_divide(x, y):
+    """The quotient x / y rounded towards zero: trunc for floats, floor_divide made
+    exact for integers (one more where the quotient is negative and inexact)."""
+    if x.dtype.kind == "f":
+        return np.trunc(x / y)
+    q = np.floor_divide(x, y)
+    return np.where((np.remainder(x, y) != 0) & ((x < 0) != (y < 0)), q + 1, q).astype(q.dtype)
+
+
+def _rounded_quotient(name, fn, a, b):
+    """fn(a, b) in their result dtype (see _division), with a zero gradient to each
+    operand that requires grad."""
+    a, b, reverse = _division(name, a, b)
     dt = result_type(a, b)
     x, y = a.data.astype(dt, copy=False), np.asarray(getattr(b, "data", b), dt)
-    out = np.floor_divide(y, x) if reverse else np.floor_divide(x, y)
+    out = fn(y, x) if reverse else fn(x, y)
     for t in (a, b):
         if isinstance(t, Tensor) and t._node is not None:
             out = constant_of(t, out)

@@ -18,8 +18,10 @@ Forwards call ndarray methods (``x.sum``, ``x.max``, ``x.reshape``, ``x.transpos
 rather than the ``np.`` functions: the functions' Python wrappers cost 2-5x the
 instructions of the methods on small arrays (valgrind, 16x10 float32).
 
-The ops are in three files, by what they do to the elements: ``elementwise.py``
-(arithmetic, powers, exp/log, activations, select, cast and copy), ``shapes.py`` (views,
+The ops are in four files, by what they do to the elements: ``elementwise.py``
+(arithmetic, powers, exp/log, activations, select, cast and copy), ``special.py`` (tan,
+the inverse trigonometric and hyperbolic functions, log2/log10/exp2, logit, atan2, hypot,
+logaddexp, xlogy), ``shapes.py`` (views,
 indexing and its adjoint, concatenation) and ``reductions.py`` (sums, max/min, cumsum,
 matmul, softmax and log_softmax). This package exports every op, so ``ops.Relu`` names
 a primitive wherever it is written (tests/test_primitives.py checks that none is left
@@ -29,6 +31,9 @@ from .elementwise import (Abs, Add, AddScalar, Cast, Copy, Cos, Div, DivScalar, 
                           Exp, Expm1, Fmod, Log, Log1p, Maximum, Minimum, Mul, MulScalar,
                           Pow, PowT, Relu, Remainder, RSub, Sigmoid, Sign, Sin, Softplus,
                           Sub, SubScalar, Tanh, Where)
+from .special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh,  # noqa: F401
+                      Exp2, Hypot, Log2, Log10, LogAddExp, LogAddExp2, Logit, Sinh, Tan,
+                      Xlogy)
 from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
                      Reshape, _is_basic)
 from .reductions import (Amax, Amin, Cumsum, LogSoftmax, MatMul, Softmax,  # noqa: F401

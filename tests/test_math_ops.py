@@ -1,0 +1,165 @@
+"""The elementwise math functions (tan, asin ... atanh, log2, log10, exp2, erf, erfc,
+erfinv, logit, sinc, deg2rad, rad2deg, sgn, nan_to_num, atan2, hypot, logaddexp,
+logaddexp2, xlogy, copysign, fmax, fmin, lerp, heaviside, div's rounding modes): values
+and dtypes as PyTorch's for integer, bool, 0-d and mixed operands, and their errors.
+(Gradients: op_table.py; kinks and special values: special_values.py.)"""
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.errors import ArgumentError, DtypeError
+
+torch = pytest.importorskip("torch")
+
+UNARY = ["tan", "asin", "acos", "atan", "sinh", "cosh", "asinh", "acosh", "atanh", "log2",
+         "log10", "exp2", "erf", "erfc", "erfinv", "logit", "sinc", "deg2rad", "rad2deg",
+         "sgn", "nan_to_num", "arcsin", "arccos", "arctan", "arcsinh", "arccosh", "arctanh"]
+BINARY = ["atan2", "arctan2", "hypot", "logaddexp", "logaddexp2", "xlogy", "copysign", "fmax",
+          "fmin"]
+_INPUTS = [np.array([-2, -1, 0, 1, 3]), np.array([0, 1, 5], np.int32),
+           np.array([True, False]), np.array(0.5, np.float32), np.array(3),
+           np.array([-1.5, -0.0, 0.0, 0.25, 1.0, 2.0, np.inf, -np.inf, np.nan], np.float32),
+           np.array([[-0.75, 0.5], [1e-3, 0.999]])]
+
+
+def _same(ours, theirs, rtol=None):
+    if rtol is None:
+        rtol = 2e-6 if theirs.dtype == torch.float32 else 1e-12
+    assert str(ours.dtype) == str(theirs.dtype).replace("torch.", ""), (ours.dtype, theirs.dtype)
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=rtol, atol=0, equal_nan=True)
+
+
+@pytest.mark.parametrize("name", UNARY)
+@pytest.mark.parametrize("x", _INPUTS, ids=range(len(_INPUTS)))
+def test_unary_matches_pytorch(name, x):
+    with np.errstate(all="ignore"):
+        ours = getattr(ag, name)(ag.tensor(x))
+    theirs = getattr(torch, name)(torch.tensor(x))
+    _same(ours, theirs)
+    assert getattr(ag.Tensor, name) is getattr(ag, name)
+
+
+_PAIRS = [
+    (np.array([-2, 0, 3]), np.array([1, 0, -2])),
+    (np.array([1, 2, 4], np.int32), np.array(2.5)),
+    (np.array([0.5, -1.5], np.float32), np.array(2.0)),
+    (np.array([0.5, -1.5], np.float32), np.array([[1], [-2]])),
+    (np.array([True, False]), np.array([3, -1])),
+    (np.array(2.0), np.array([[0.5, -0.0], [np.inf, np.nan]])),
+    (np.array([1.0, -0.0, np.nan, 2.0], np.float32), np.array([np.nan, 0.0, 1.0, -np.inf],
+                                                              np.float32)),
+]
+
+
+@pytest.mark.parametrize("name", BINARY)
+@pytest.mark.parametrize("a,b", _PAIRS, ids=range(len(_PAIRS)))
+def test_binary_matches_pytorch(name, a, b):
+    try:
+        theirs = getattr(torch, name)(torch.tensor(a), torch.tensor(b))
+    except RuntimeError:     # integers for hypot, logaddexp: computed in floating point here
+        theirs = getattr(torch, name)(torch.tensor(a).double(), torch.tensor(b).double())
+        theirs = theirs.to(torch.get_default_dtype())
+    with np.errstate(all="ignore"):
+        ours = getattr(ag, name)(ag.tensor(a), ag.tensor(b))
+        method = getattr(ag.tensor(a), name)(ag.tensor(b))
+    _same(ours, theirs)
+    np.testing.assert_array_equal(method.data, ours.data)
+
+
+@pytest.mark.parametrize("name", ["atan2", "hypot", "xlogy", "copysign", "fmax", "logaddexp"])
+def test_binary_with_a_number_on_either_side(name):
+    x = ag.tensor([0.5, 2.0], dtype=ag.float64)
+    with np.errstate(all="ignore"):
+        right, left = getattr(ag, name)(x, 3), getattr(ag, name)(3, x)
+    np.testing.assert_array_equal(right.data, getattr(ag, name)(x, ag.full_like(x, 3.0)).data)
+    np.testing.assert_array_equal(left.data, getattr(ag, name)(ag.full_like(x, 3.0), x).data)
+    assert right.dtype == left.dtype == np.float64
+
+
+def test_logit_eps_and_nan_to_num_arguments_match_pytorch():
+    x = np.array([-0.5, 0.0, 0.1, 0.5, 0.95, 1.0, np.nan])
+    _same(ag.logit(ag.tensor(x), eps=0.1), torch.logit(torch.tensor(x), eps=0.1), 1e-12)
+    _same(ag.tensor(x).logit(0.3), torch.tensor(x).logit(0.3), 1e-12)
+    y = np.array([np.nan, np.inf, -np.inf, 1.5], np.float32)
+    for kw in ({}, dict(nan=1.0), dict(posinf=7.0), dict(nan=-1.0, posinf=2.0, neginf=-3.0),
+               dict(neginf=-1e300)):
+        _same(ag.nan_to_num(ag.tensor(y), **kw), torch.nan_to_num(torch.tensor(y), **kw), 0)
+    for v in (np.array([1, 2]), np.array([True])):
+        out = ag.nan_to_num(ag.tensor(v))
+        _same(out, torch.nan_to_num(torch.tensor(v)), 0)
+
+
+@pytest.mark.parametrize("mode", ["trunc", "floor"])
+@pytest.mark.parametrize("a,b", [(np.array([7, -7, 7, -7, 0, 6]), np.array([2, 2, -2, -2, 3, 3])),
+                                 (np.array([7, -7], np.int32), 2),
+                                 (np.array([7.5, -7.5, -0.5, 0.5], np.float32), 2),
+                                 (np.array([7, -7]), 2.5),
+                                 (np.array(-7.0), np.array([2.0, -2.0, 0.0])),
+                                 (np.array([5.0, -5.0, 0.0]), 0.0)])
+def test_div_rounding_modes_match_pytorch(mode, a, b):
+    tb = torch.tensor(b) if isinstance(b, np.ndarray) else b
+    theirs = torch.div(torch.tensor(a), tb, rounding_mode=mode)
+    bb = ag.tensor(b) if isinstance(b, np.ndarray) else b
+    with np.errstate(all="ignore"):
+        _same(ag.div(ag.tensor(a), bb, rounding_mode=mode), theirs, 0)
+        _same(ag.tensor(a).divide(bb, rounding_mode=mode), theirs, 0)
+    signs = np.signbit(ag.div(ag.tensor(a), bb, rounding_mode=mode).data)
+    np.testing.assert_array_equal(signs, np.signbit(theirs.numpy()))
+
+
+def test_div_rounding_mode_errors_and_gradient():
+    with pytest.raises(ArgumentError, match="div: integer division by zero"):
+        ag.div(ag.tensor([1, 2]), ag.tensor([1, 0]), rounding_mode="trunc")
+    with pytest.raises(ArgumentError, match="rounding_mode must be None, 'trunc' or 'floor'"):
+        ag.div(ag.tensor([1.0]), 2.0, rounding_mode="round")
+    x = ag.tensor([7.5, -7.5], requires_grad=True)
+    y = ag.div(x, 2, rounding_mode="trunc")
+    assert y.requires_grad
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0])
+    assert ag.div(ag.tensor([3]), 2).dtype == np.float32      # true division by default
+
+
+def test_heaviside_as_pytorch_and_its_values_gradient():
+    x = np.array([-1.5, 0.0, -0.0, 2.0, np.nan])
+    v = np.array([0.5])
+    _same(ag.heaviside(ag.tensor(x), ag.tensor(v)), torch.heaviside(torch.tensor(x),
+                                                                     torch.tensor(v)), 0)
+    ints = np.array([-2, 0, 3])
+    _same(ag.tensor(ints).heaviside(ag.tensor(7)), torch.tensor(ints).heaviside(torch.tensor(7)), 0)
+    values = ag.tensor([0.25, 0.5, 0.75, 1.0, 2.0], dtype=ag.float64, requires_grad=True)
+    ag.heaviside(ag.tensor(x), values).sum().backward()
+    np.testing.assert_array_equal(values.grad.data, [0.0, 1.0, 1.0, 0.0, 0.0])
+    with pytest.raises(DtypeError, match="heaviside: values must be a Tensor of input's dtype"):
+        ag.heaviside(ag.tensor([1.0]), ag.tensor([1]))
+
+
+def test_lerp_as_pytorch():
+    a, b = np.array([1.0, -2.0, 0.5], np.float32), np.array([3.0, 4.0, 0.5], np.float32)
+    for w in (0.25, 0.5, 1.0, -0.7, np.array([0.2, 0.6, 1.0], np.float32)):
+        tw = torch.tensor(w) if isinstance(w, np.ndarray) else w
+        aw = ag.tensor(w) if isinstance(w, np.ndarray) else w
+        _same(ag.lerp(ag.tensor(a), ag.tensor(b), aw),      # (PyTorch's fma: 1 ulp apart)
+              torch.lerp(torch.tensor(a), torch.tensor(b), tw))
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    for w in (0.25, 0.5, 1.0, -0.7, 3.0):
+        _same(ag.lerp(ag.tensor(a), ag.tensor(b), w), torch.lerp(torch.tensor(a),
+                                                                  torch.tensor(b), w))
+    with pytest.raises(DtypeError, match="lerp: expected floating-point input and end"):
+        ag.lerp(ag.tensor([1, 2]), ag.tensor([3, 4]), 0.5)
+
+
+def test_erf_family_accuracy_where_torch_is_exact():
+    """erfc keeps its relative precision far in the tail (1 - erf would be 0 there), and
+    erfinv inverts erf to a few ulps (PyTorch's own erfinv is exact to ~1e-12 only)."""
+    x = np.linspace(-6.0, 27.0, 2001)
+    np.testing.assert_allclose(ag.erfc(ag.tensor(x)).data, torch.erfc(torch.tensor(x)).numpy(),
+                               rtol=2e-15, atol=0)
+    y = np.concatenate([np.linspace(-0.999, 0.999, 1001), 1.0 - np.logspace(-15, -1, 50)])
+    root = ag.erfinv(ag.tensor(y)).data
+    np.testing.assert_allclose(ag.erf(ag.tensor(root)).data, y, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(ag.erfc(ag.tensor(root[-50:])).data, 1.0 - y[-50:],
+                               rtol=2e-14, atol=0)
+    np.testing.assert_allclose(root[:1001], torch.erfinv(torch.tensor(y[:1001])).numpy(),
+                               rtol=1e-14, atol=1e-300)
