@@ -146,12 +146,52 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
     if dtype is None:
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else get_default_dtype()
-    return _make(np.arange(start, end, step, dtype=_dtype(dtype)), requires_grad)
+    dtype = _dtype(dtype)
+    if not step or not _emulated(dtype, start, end, step):
+        return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
+    n = max(0, int(np.ceil((end - start) / step)))
+    # PyTorch's CPU kernel: start + step * i in double (an fma), but in blocks of two
+    # 32-byte vectors each vector's values are its first one, rounded to the dtype, plus
+    # j * step. numpy's float32 arange differs from it by 1 ulp in about 1 value in 8
+    # (tests/test_torch_hunt.py compares bit for bit)
+    i = np.arange(n)
+    width = 32 // np.dtype(dtype).itemsize
+    first = i - np.where(i < n - n % (2 * width), i % width, 0)
+    base = _fma(step, first, start, np.float64).astype(dtype)
+    return _make(_fma(step, i - first, base, np.float64).astype(dtype), requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, requires_grad=False, device=None) -> Tensor:
     check_device(device, "linspace")
-    return _make(np.linspace(start, end, steps, dtype=_float(dtype)), requires_grad)
+    dtype = _float(dtype)
+    if steps < 2 or not _emulated(dtype, start, end):
+        return _make(np.linspace(start, end, steps, dtype=dtype), requires_grad)
+    # PyTorch's CPU kernel, in the dtype: the first half start + step * i, the second
+    # end - step * (steps - 1 - i), each an fma (numpy's differs by 1 ulp in float32)
+    kind = dtype.type
+    start, end = kind(start), kind(end)
+    step = (end - start) / kind(steps - 1)
+    i = np.arange(steps)
+    lower = i < steps // 2
+    return _make(np.where(lower, _fma(step, i, start, dtype),
+                          _fma(-step, steps - 1 - i, end, dtype)), requires_grad)
+
+
+def _emulated(dtype, *numbers):
+    """True where arange/linspace compute PyTorch's values themselves: float32 and
+    float64 from numbers (numpy sizes a range from tensors, a value read ag.compile sees)."""
+    return dtype in (np.float32, np.float64) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) for v in numbers)
+
+
+def _fma(a, b, c, dtype):
+    """a * b + c rounded to `dtype` (float32 or float64) as a fused multiply-add, computed
+    in the next wider float (float64, long double). Rounded twice, so a value can be 1 ulp
+    off an fma's where the wider sum rounds onto a tie of `dtype`, and for float64 where
+    a * b needs more than long double's 64 bits (b above 2**11): PyTorch's float64
+    linspace of more than 2048 steps differs in about 1 value in 10**5."""
+    wide = np.float64 if dtype == np.float32 else np.longdouble
+    return (wide(a) * np.asarray(b, wide) + np.asarray(c, wide)).astype(dtype)
 
 
 def eye(n, m=None, dtype=None, requires_grad=False, device=None) -> Tensor:

@@ -11,7 +11,7 @@ import numpy as np
 from . import graph, versions
 from .errors import AnomalyError, GraphError, ShapeError
 from .graph import apply1
-from .node import AccumulateGrad
+from .node import AccumulateGrad, NOTHING as _NOTHING, RAN as _RAN
 from .tensor import Tensor, _wrap
 from .state import current
 from .ops import Cast, Copy, Sum, Reshape, _is_basic
@@ -133,7 +133,8 @@ def _walk(ready, deps, pending, retain_graph, accumulate, state):
                 and node.saved is not None and node.epoch >= epoch):
             grads = node.backward(g)           # a plain op: _call_rule's last case
             if not retain_graph:
-                node.saved = None              # free what the op saved
+                # free what the op saved (one that saved nothing may run again: node.RAN)
+                node.saved = _RAN if node.saved is _NOTHING or node.saved is _RAN else None
         else:
             grads = _call_rule(node, g, rule, True, retain_graph, epoch, state)
         # Drop the gradients as soon as they are handed on: _accumulate, _add and
@@ -215,7 +216,8 @@ def _call_rule(node, g, rule, arrays, retain_graph, epoch, state):
     else:
         grads = node.backward(g)
     if not retain_graph:
-        node.saved = None                  # free what the op saved
+        # free what the op saved (one that saved nothing may run again: node.RAN)
+        node.saved = _RAN if node.saved is _NOTHING or node.saved is _RAN else None
     return grads
 
 
@@ -298,7 +300,8 @@ def _add_into_pending(node, g, deps, pending, push, retain_graph, epoch):
         return False
     old = None
     if not retain_graph:
-        node.saved = None
+        # free what the op saved (one that saved nothing may run again: node.RAN)
+        node.saved = _RAN if node.saved is _NOTHING or node.saved is _RAN else None
     n = deps[p] - 1
     if n:
         deps[p] = n

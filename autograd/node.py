@@ -2,7 +2,8 @@
 
 A ``Node`` is one recorded op. It holds its parents' nodes (never its own output
 tensor, so graphs are freed by reference counting alone), whatever its op saved for
-backward in ``saved`` (set to None once backward has used it), and a little
+backward in ``saved`` (set to None once backward has used it, to ``RAN`` if it saved
+nothing: PyTorch runs such an op's backward again), and a little
 structure that outlives it for pictures and error messages: output ``shape``/``dtype``,
 module ``scope`` and the in-place ``epoch`` it was created in. A leaf that requires
 grad owns an ``AccumulateGrad`` node that points back to it weakly. The primitives'
@@ -15,6 +16,15 @@ import numpy as np
 
 from .errors import GraphError
 from .versions import _modified, base_of
+
+
+class _Ran(tuple):
+    __slots__ = ()
+
+
+NOTHING = ()            # `saved` of an op that kept nothing (the empty tuple is one object)
+RAN = _Ran()            # `saved` of such an op once a backward ran through it (the
+                        # engine's release: a later backward may run it again)
 
 
 class Node:

@@ -2,8 +2,12 @@
 use to create theirs."""
 import numpy as np
 
+from autograd.node import AccumulateGrad
 from autograd.tensor import Tensor, _dtype, get_default_dtype
 from autograd.errors import ArgumentError
+
+
+_set_attribute = object.__setattr__
 
 
 class Parameter(Tensor):
@@ -17,6 +21,18 @@ class Parameter(Tensor):
             data = np.empty((0,), np.float32)
         Tensor.__init__(self, data.data if isinstance(data, Tensor) else data,
                         requires_grad=requires_grad)
+
+    def __setattr__(self, name, value):
+        # p.data = tensor takes the tensor's array (shared), as PyTorch does; it stored
+        # the Tensor in .data, which failed later in the next op. Only on Parameter: a
+        # __setattr__ on Tensor would cost every op's three attribute writes (~250 ns each)
+        if name == "data":
+            if isinstance(value, Tensor):
+                value = value.data
+            node = getattr(self, "_node", None)      # unset in __init__
+            if type(node) is AccumulateGrad:      # a new shape's gradient keeps it
+                node.shape, node.dtype = value.shape, value.dtype
+        _set_attribute(self, name, value)
 
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)

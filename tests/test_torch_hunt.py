@@ -195,3 +195,75 @@ def test_a_bool_dim_is_refused(name):
     # True was dim 1 (x.sum(True) summed the rows); PyTorch refuses a bool dim
     with pytest.raises(TypeError, match=f"{name}: dim must be an int or a tuple of ints"):
         getattr(ag.ones(2, 3), name)(True)
+
+
+def test_parameter_data_set_to_a_tensor_takes_its_array():
+    import nn
+    # it stored the Tensor itself in .data: the next op failed far from the assignment
+    p, src = nn.Parameter(np.zeros(3, np.float32)), ag.tensor([1.0, 2.0, 3.0, 4.0])
+    p.data = src
+    assert type(p.data) is np.ndarray and p.data is src.data and p.requires_grad
+    (p * 2).sum().backward()
+    # of the new shape: the gradient was summed to the old one, (3,), silently
+    assert p.grad.data.tolist() == [2.0] * 4
+    p.data = np.ones(2)                 # an ndarray, as before
+    p.grad = None
+    (p * 3).sum().backward()
+    assert p.data.tolist() == [1.0, 1.0] and p.grad.data.tolist() == [3.0, 3.0]
+
+
+SAVES_NOTHING = {"add": lambda L, x: (x + 1).sum(), "slice": lambda L, x: x[1:].sum(),
+                 "expand": lambda L, x: x.reshape(3, 1).expand(3, 2).sum(),
+                 "neg mean": lambda L, x: (-x).mean()}
+
+
+@pytest.mark.parametrize("name", SAVES_NOTHING)
+def test_grad_twice_through_ops_that_saved_nothing(name):
+    # the second grad() raised "buffers it saved were freed" though nothing was saved;
+    # PyTorch only refuses once saved tensors were freed
+    grads = []
+    for L, grad in ((ag, ag.grad), (torch, torch.autograd.grad)):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        y = SAVES_NOTHING[name](L, x)
+        grad(y, x)
+        grads.append(np.asarray(grad(y, x)[0].detach()).tolist())
+    assert grads[0] == grads[1]
+
+
+def test_grad_twice_through_an_op_that_saved_its_input_is_refused():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    ag.grad(y, x)
+    with pytest.raises(ag.GraphError, match="a second time"):
+        ag.grad(y, x)
+
+
+@pytest.mark.parametrize("fn", [lambda L: -L.tensor([0, 1, 2, 200, 255], dtype=L.uint8),
+                                lambda L: L.neg(L.tensor(3, dtype=L.uint8)),
+                                lambda L: -L.tensor([1, -128], dtype=L.int8)],
+                         ids=["uint8", "0-d uint8", "int8"])
+def test_negation_of_unsigned_integers_wraps_around_as_pytorch(fn):
+    # numpy refused the Python -1 for uint8 (OverflowError)
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+RANGES = [(0, 1, 0.1), (-3.3, 7.1, 0.37), (0.1, 10, 0.3), (0, 100, 0.7), (1, 2, 0.01),
+          (5, -2.5, -0.13), (-1e3, 1e3, 0.77), (0.5, 1e4, 1.7), (2, 3, 0.125)]
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_arange_and_linspace_are_pytorchs_bit_for_bit(dtype):
+    # numpy's float32 values differed by 1 ulp in about 1 in 8 (its own rounding)
+    rng = np.random.default_rng(0)
+    ranges = RANGES + [(a, a + float(rng.uniform(1, 300)), float(rng.uniform(0.01, 3)))
+                       for a in rng.uniform(-100, 100, 30).tolist()]
+    for start, end, step in ranges:
+        ours = ag.arange(start, end, step, dtype=getattr(ag, dtype)).data
+        ref = torch.arange(start, end, step, dtype=getattr(torch, dtype)).numpy()
+        assert ours.shape == ref.shape and ours.tobytes() == ref.tobytes(), (start, end, step)
+        for steps in (2, 3, 17, 100, 1000):
+            ours = ag.linspace(start, end, steps, dtype=getattr(ag, dtype)).data
+            ref = torch.linspace(start, end, steps, dtype=getattr(torch, dtype)).numpy()
+            assert ours.tobytes() == ref.tobytes(), (start, end, steps)
+    assert ag.arange(0, 1, 0.25).dtype == np.float32 and ag.arange(3).dtype == np.int64
+    assert ag.linspace(0, 1, 1).data.tolist() == [0.0] and ag.linspace(0, 1, 0).shape == (0,)

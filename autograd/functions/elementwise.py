@@ -91,12 +91,15 @@ for _cls in [*vars(ops).values(), *vars(ops_nn).values()]:
 
 @public(method=True)
 def neg(x):
-    """-x; d/dx = -1. Refused for bool tensors (use logical_not)."""
+    """-x; d/dx = -1. Unsigned integers wrap around (-1 is 255 in uint8); refused for
+    bool tensors (use logical_not)."""
     if x.data.dtype.kind == "f":
         return apply1(ops.MulScalar, x, -1)
     if x.data.dtype.kind == "b":
         raise DtypeError(f"neg: negation of a bool tensor (shape {x.data.shape}) is not "
                          f"supported; use ~x or logical_not(x)")
+    if x.data.dtype.kind == "u":              # wraps around, as PyTorch: -1 is the max value
+        return x._binary(ops.Mul, np.array(-1).astype(x.data.dtype)[()])
     return x._binary(ops.Mul, -1)
 
 

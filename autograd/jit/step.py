@@ -10,6 +10,7 @@ import numpy as np
 
 from .. import versions
 from ..graph import _wrap
+from ..node import RAN
 from ..tensor import Tensor
 from . import aliasing, arguments, carried, check as checking, tracer, watch
 from .discover import GRAD_SET, State, changed_value, discover
@@ -499,7 +500,7 @@ def _hooked(tensors, modules):
 def _requires_grad(out):
     """True if `out` holds a tensor whose graph no backward has run through yet."""
     return any(t.grad_fn is not None and t.grad_fn.saved is not None
-               for t in _returned_tensors(out))
+               and t.grad_fn.saved is not RAN for t in _returned_tensors(out))
 
 
 def _untrace_result(out):
