@@ -94,7 +94,7 @@ def test_backward_through_released_graph_names_the_op_and_line():
     with ag.record_creation_lines():
         y = (x.exp()).sum()
     y.backward()
-    with pytest.raises(GraphError, match=r"Sum: trying to backward through this op a second "
+    with pytest.raises(GraphError, match=r"Exp: trying to backward through this op a second "
                                          r"time.*retain_graph=True.*created at test_errors.py:"):
         y.backward()
 
