@@ -178,6 +178,18 @@ def atanh(x: Any) -> Tensor:
     """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
 
 
+def atleast_1d(*tensors: Any) -> Tensor:
+    """Each tensor with at least 1 dims (size-1 dims added as numpy.atleast_1d does): one tensor, or a tuple for several."""
+
+
+def atleast_2d(*tensors: Any) -> Tensor:
+    """Each tensor with at least 2 dims (size-1 dims added as numpy.atleast_2d does): one tensor, or a tuple for several."""
+
+
+def atleast_3d(*tensors: Any) -> Tensor:
+    """Each tensor with at least 3 dims (size-1 dims added as numpy.atleast_3d does): one tensor, or a tuple for several."""
+
+
 def baddbmm(input: Any, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
     """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
@@ -186,8 +198,20 @@ def bernoulli(input: Any, p: Any = ..., generator: Any = ...) -> Tensor:
     """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
 
 
+def block_diag(*tensors: Any) -> Tensor:
+    """The tensors (0-d, 1-d as a row, or 2-d) on the diagonal of one matrix, zeros elsewhere; dtypes promoted to a common one."""
+
+
 def bmm(a: Any, b: Any) -> Tensor:
     """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
+
+
+def broadcast_to(input: Any, size: Any) -> Tensor:
+    """input broadcast to shape `size` (expand)."""
+
+
+def cartesian_prod(*tensors: Any) -> Tensor:
+    """All combinations of the 1-d tensors' elements, one per row (in the order of nested loops, the last tensor innermost); one tensor is returned as it is."""
 
 
 def cat(tensors: Any, dim: Any = ...) -> Tensor:
@@ -242,12 +266,28 @@ def deg2rad(input: Any) -> Tensor:
     """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
 
 
+def diag(input: Any, diagonal: Any = ...) -> Tensor:
+    """A 1-d input: the square matrix with it on diagonal `diagonal`; a 2-d input: that diagonal of it."""
+
+
+def diag_embed(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+    """Matrices (in dims dim1, dim2 of the result) with input's last dim on their diagonal `offset`, zeros elsewhere."""
+
+
+def diagonal(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+    """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
+
+
 def div(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
     """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
 
 def divide(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
     """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
+
+
+def dstack(tensors: Any) -> Tensor:
+    """The tensors (at least 3-d, as numpy.atleast_3d) joined along dim 2."""
 
 
 def einsum(equation: Any, *operands: Any) -> Tensor:
@@ -334,8 +374,24 @@ def heaviside(input: Any, values: Any) -> Tensor:
     """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
 
 
+def hstack(tensors: Any) -> Tensor:
+    """The tensors joined along dim 1 (dim 0 for 1-d ones); 0-d ones count as 1-d."""
+
+
 def hypot(input: Any, other: Any) -> Tensor:
     """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
+
+
+def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = ...) -> Tensor:
+    """input with alpha * source added at entries `index` of dim: out[..., index[i], ...] += alpha * source[..., i, ...], as torch.index_add."""
+
+
+def index_copy(input: Any, dim: Any, index: Any, source: Any) -> Tensor:
+    """input with source's slices written at entries `index` of dim, as torch.index_copy (a repeated index: the last write wins)."""
+
+
+def index_fill(input: Any, dim: Any, index: Any, value: Any) -> Tensor:
+    """input with the number (or 0-d tensor) `value` at entries `index` of dim, as torch.index_fill."""
 
 
 def index_select(x: Any, dim: Any, index: Any) -> Tensor:
@@ -454,6 +510,10 @@ def mean(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
 
 
+def meshgrid(*tensors: Any, indexing: Any = ...) -> Tensor:
+    """Coordinate grids of 1-d tensors: the i-th output varies along dim i ('ij', the default) or, for the first two, along dims swapped ('xy', as numpy's default)."""
+
+
 def min(x: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
     """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
 
@@ -464,6 +524,14 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def mm(a: Any, b: Any) -> Tensor:
     """The matrix product of 2-d tensors a and b."""
+
+
+def moveaxis(input: Any, source: Any, destination: Any) -> Tensor:
+    """input with its dims `source` moved to positions `destination` (the others keep their order)."""
+
+
+def movedim(input: Any, source: Any, destination: Any) -> Tensor:
+    """input with its dims `source` moved to positions `destination` (the others keep their order)."""
 
 
 def mul(a: Any, b: Any) -> Tensor:
@@ -534,12 +602,28 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
 
 
+def roll(input: Any, shifts: Any, dims: Any = ...) -> Tensor:
+    """input with its elements moved `shifts` places along `dims` (wrapping around); all elements as one row, in order, if dims is None."""
+
+
+def rot90(input: Any, k: Any = ..., dims: Any = ...) -> Tensor:
+    """input rotated by k quarter turns in the plane of `dims`, from the first dim towards the second."""
+
+
 def round(x: Any, decimals: Any = ...) -> Tensor:
     """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
 
 
 def rsqrt(x: Any) -> Tensor:
     """1 / sqrt(x), x ** -0.5."""
+
+
+def scatter(input: Any, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:
+    """input with src's values (or the number `value`) written at `index` along dim: out[index[i][j]][j] = src[i][j] for dim=0, as torch.scatter."""
+
+
+def scatter_add(input: Any, dim: Any, index: Any, src: Any) -> Tensor:
+    """input with src's values added at `index` along dim: out[index[i][j]][j] += src[i][j] for dim=0, as torch.scatter_add."""
 
 
 def select(x: Any, dim: Any, index: Any) -> Tensor:
@@ -614,8 +698,24 @@ def sum(x: Any, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
     """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
 
 
+def swapaxes(input: Any, axis0: Any, axis1: Any) -> Tensor:
+    """input with dims axis0 and axis1 exchanged (transpose)."""
+
+
+def swapdims(input: Any, axis0: Any, axis1: Any) -> Tensor:
+    """input with dims axis0 and axis1 exchanged (transpose)."""
+
+
 def t(x: Any) -> Tensor:
     """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+
+def take(input: Any, index: Any) -> Tensor:
+    """The elements of input (taken as 1-d) at `index`, in index's shape."""
+
+
+def take_along_dim(input: Any, indices: Any, dim: Any = ...) -> Tensor:
+    """gather with the input and indices broadcast over the other dims, as torch.take_along_dim; with dim=None both are taken as 1-d."""
 
 
 def tan(x: Any) -> Tensor:
@@ -626,8 +726,16 @@ def tanh(x: Any) -> Tensor:
     """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
 
+def tile(input: Any, dims: Any) -> Tensor:
+    """input repeated dims[i] times along each dim i (dims padded with leading 1s)."""
+
+
 def topk(x: Any, k: Any, dim: Any = ..., largest: Any = ..., sorted: Any = ...) -> Any:
     """(values, indices) of the k largest (or smallest) elements along dim, largest first (smallest first with largest=False)."""
+
+
+def trace(input: Any) -> Tensor:
+    """The sum of the main diagonal of a 2-d tensor."""
 
 
 def transpose(x: Any, dim0: Any, dim1: Any) -> Tensor:
@@ -660,6 +768,10 @@ def unsqueeze(x: Any, dim: Any) -> Tensor:
 
 def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
     """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
+
+
+def vstack(tensors: Any) -> Tensor:
+    """The tensors (at least 2-d: a 1-d one is a row) joined along dim 0."""
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:

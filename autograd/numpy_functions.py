@@ -18,6 +18,7 @@ from .errors import ShapeError
 from .graph import _wrap
 from .tensor import Tensor
 from .einsum import einsum
+from .layout import diagonal
 from .sorting import sort
 
 _NO_VALUE = np._NoValue
@@ -287,15 +288,7 @@ def np_trace(a, offset=0, axis1=0, axis2=1, dtype=None):
 
 @implements(np.diagonal)
 def np_diagonal(a, offset=0, axis1=0, axis2=1):
-    a = _t(a)
-    ax1, ax2 = _axis((axis1, axis2), a.ndim)
-    rest = [i for i in range(a.ndim) if i not in (ax1, ax2)]
-    moved = F.permute(a, *(rest + [ax1, ax2]))
-    n1, n2 = a.shape[ax1], a.shape[ax2]
-    i = np.arange(builtins.max(0, builtins.min(n1, n2 - offset) if offset >= 0
-                               else builtins.min(n1 + offset, n2)))
-    rows, cols = (i, i + offset) if offset >= 0 else (i - offset, i)
-    return moved[(Ellipsis, rows, cols)]
+    return diagonal(_t(a), offset, axis1, axis2)
 
 
 @implements(np.einsum)

@@ -7,10 +7,11 @@ import numpy as np
 
 from . import extras as E
 from . import functions as F
+from . import layout as L
 from .errors import ArgumentError, ShapeError
 from .masking import tril, triu
 from .numpy_functions import (FUNCTIONS, _NO_VALUE, Unsupported, _axis, _cast, _data, _like, _t,
-                              _unsupported, _zero_gradient, implements, np_diagonal)
+                              _unsupported, _zero_gradient, implements)
 from .tensor import Tensor
 
 # --- shapes ---------------------------------------------------------------------------------
@@ -40,12 +41,9 @@ def np_swapaxes(a, axis1, axis2):
 
 @implements(np.moveaxis)
 def np_moveaxis(a, source, destination):
-    a = _t(a)
-    src, dst = _axis(source, a.ndim), _axis(destination, a.ndim)
-    order = [n for n in range(a.ndim) if n not in src]
-    for d, s in sorted(zip(dst, src)):
-        order.insert(d, s)
-    return F.permute(a, *order)
+    def dims(v):
+        return int(v) if np.ndim(v) == 0 else tuple(int(i) for i in v)
+    return L.movedim(_t(a), dims(source), dims(destination))
 
 
 @implements(np.squeeze)
@@ -130,6 +128,18 @@ def np_vstack(tup, *, dtype=None, casting="same_kind"):
 def np_hstack(tup, *, dtype=None, casting="same_kind"):
     arrays = [np_atleast_1d(x) for x in _joinable(tup, dtype)]
     return F.cat(arrays, 0 if arrays[0].ndim == 1 else 1)
+
+
+@implements(np.dstack)
+def np_dstack(tup):
+    return L.dstack(_joinable(tup))
+
+
+@implements(np.meshgrid)
+def np_meshgrid(*xi, copy=True, sparse=False, indexing="xy"):
+    _unsupported("numpy.meshgrid", sparse=(sparse, False))
+    like = _like(xi)
+    return L.meshgrid(*[_t(x, like).reshape(-1) for x in xi], indexing=indexing)
 
 
 @implements(np.column_stack)
@@ -236,22 +246,20 @@ def np_take_along_axis(arr, indices, axis):
 
 @implements(np.roll)
 def np_roll(a, shift, axis=None):
-    a = _t(a)
     if axis is None:
-        return np_roll(a.reshape(-1), shift, 0).reshape(a.shape)
-    shifts = np.broadcast_to(shift, np.shape(axis)).tolist() if not isinstance(
-        axis, (int, np.integer)) else [shift]
-    for s, ax in zip(shifts, _axis(axis, a.ndim)):
-        a = np_take(a, np.roll(np.arange(a.shape[ax]), s), ax)
-    return a
+        return L.roll(_t(a), shift)
+    shifts, axes = np.broadcast_arrays(shift, axis)
+    return L.roll(_t(a), tuple(shifts.reshape(-1).tolist()), tuple(axes.reshape(-1).tolist()))
 
 
 @implements(np.tile)
 def np_tile(A, reps):
-    A = _t(A)
-    reps = (reps,) if isinstance(reps, (int, np.integer)) else tuple(reps)
-    reps = (1,) * (A.ndim - len(reps)) + reps
-    return E.repeat(A, *reps)
+    return L.tile(_t(A), reps)
+
+
+@implements(np.rot90)
+def np_rot90(m, k=1, axes=(0, 1)):
+    return L.rot90(_t(m), k, axes)
 
 
 @implements(np.repeat)
@@ -294,19 +302,7 @@ def np_triu(m, k=0):
 
 @implements(np.diag)
 def np_diag(v, k=0):
-    v = _t(v)
-    if v.ndim == 2:
-        return np_diagonal(v, k)
-    if v.ndim != 1:
-        raise ShapeError(f"numpy.diag: input must be 1- or 2-d, got shape {v.shape}")
-    n = v.shape[0] + builtins.abs(k)
-    index = np.arange(v.shape[0])
-    rows, cols = (index, index + k) if k >= 0 else (index - k, index)
-    mask = np.zeros((n, n), bool)
-    mask[rows, cols] = True
-    spread = np.zeros((n, n), np.int64)
-    spread[rows, cols] = index
-    return F.where(mask, v[spread], 0.0)
+    return L.diag(_t(v), k)
 
 
 @implements(np.copy)

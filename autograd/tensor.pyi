@@ -309,6 +309,9 @@ class Tensor:
     def bool(self) -> Tensor:
         """A copy as bool, without gradient."""
 
+    def broadcast_to(input, size: Any) -> Tensor:
+        """input broadcast to shape `size` (expand)."""
+
     def ceil(x) -> Tensor:
         """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
@@ -371,6 +374,15 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Detach this tensor from its graph in place; returns self."""
+
+    def diag(input, diagonal: Any = ...) -> Tensor:
+        """A 1-d input: the square matrix with it on diagonal `diagonal`; a 2-d input: that diagonal of it."""
+
+    def diag_embed(input, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+        """Matrices (in dims dim1, dim2 of the result) with input's last dim on their diagonal `offset`, zeros elsewhere."""
+
+    def diagonal(input, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+        """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
 
     def dim(self) -> builtins.int:
         """The number of dims."""
@@ -465,6 +477,24 @@ class Tensor:
     def hypot(input, other: Any) -> Tensor:
         """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
 
+    def index_add(input, dim: Any, index: Any, source: Any, *, alpha: Any = ...) -> Tensor:
+        """input with alpha * source added at entries `index` of dim: out[..., index[i], ...] += alpha * source[..., i, ...], as torch.index_add."""
+
+    def index_add_(input, dim: Any, index: Any, source: Any, *, alpha: Any = ...) -> Tensor:
+        """index_add in place (see ``Tensor.add_`` for the checks)."""
+
+    def index_copy(input, dim: Any, index: Any, source: Any) -> Tensor:
+        """input with source's slices written at entries `index` of dim, as torch.index_copy (a repeated index: the last write wins)."""
+
+    def index_copy_(input, dim: Any, index: Any, source: Any) -> Tensor:
+        """index_copy in place (see ``Tensor.add_`` for the checks)."""
+
+    def index_fill(input, dim: Any, index: Any, value: Any) -> Tensor:
+        """input with the number (or 0-d tensor) `value` at entries `index` of dim, as torch.index_fill."""
+
+    def index_fill_(input, dim: Any, index: Any, value: Any) -> Tensor:
+        """index_fill in place (see ``Tensor.add_`` for the checks)."""
+
     def index_select(x, dim: Any, index: Any) -> Tensor:
         """The entries of x at `index` (1-d integers) along dim."""
 
@@ -557,6 +587,12 @@ class Tensor:
 
     def mm(a, b: Any) -> Tensor:
         """The matrix product of 2-d tensors a and b."""
+
+    def moveaxis(input, source: Any, destination: Any) -> Tensor:
+        """input with its dims `source` moved to positions `destination` (the others keep their order)."""
+
+    def movedim(input, source: Any, destination: Any) -> Tensor:
+        """input with its dims `source` moved to positions `destination` (the others keep their order)."""
 
     def msort(x) -> Tensor:
         """The values of x sorted along dim 0 (``sort(x, 0).values``)."""
@@ -651,11 +687,29 @@ class Tensor:
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
 
+    def roll(input, shifts: Any, dims: Any = ...) -> Tensor:
+        """input with its elements moved `shifts` places along `dims` (wrapping around); all elements as one row, in order, if dims is None."""
+
+    def rot90(input, k: Any = ..., dims: Any = ...) -> Tensor:
+        """input rotated by k quarter turns in the plane of `dims`, from the first dim towards the second."""
+
     def round(x, decimals: Any = ...) -> Tensor:
         """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
 
     def rsqrt(x) -> Tensor:
         """1 / sqrt(x), x ** -0.5."""
+
+    def scatter(input, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:
+        """input with src's values (or the number `value`) written at `index` along dim: out[index[i][j]][j] = src[i][j] for dim=0, as torch.scatter."""
+
+    def scatter_(input, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:
+        """scatter in place (see ``Tensor.add_`` for the checks)."""
+
+    def scatter_add(input, dim: Any, index: Any, src: Any) -> Tensor:
+        """input with src's values added at `index` along dim: out[index[i][j]][j] += src[i][j] for dim=0, as torch.scatter_add."""
+
+    def scatter_add_(input, dim: Any, index: Any, src: Any) -> Tensor:
+        """scatter_add in place (see ``Tensor.add_`` for the checks)."""
 
     def select(x, dim: Any, index: Any) -> Tensor:
         """x[..., index, ...] at dim (the dim is removed)."""
@@ -714,14 +768,29 @@ class Tensor:
     def sum(x, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
         """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
 
+    def swapaxes(input, axis0: Any, axis1: Any) -> Tensor:
+        """input with dims axis0 and axis1 exchanged (transpose)."""
+
+    def swapdims(input, axis0: Any, axis1: Any) -> Tensor:
+        """input with dims axis0 and axis1 exchanged (transpose)."""
+
     def t(x) -> Tensor:
         """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+    def take(input, index: Any) -> Tensor:
+        """The elements of input (taken as 1-d) at `index`, in index's shape."""
+
+    def take_along_dim(input, indices: Any, dim: Any = ...) -> Tensor:
+        """gather with the input and indices broadcast over the other dims, as torch.take_along_dim; with dim=None both are taken as 1-d."""
 
     def tan(x) -> Tensor:
         """tan(x), elementwise: Tangent; d/dx tan x = 1 + tan(x)^2 (from its saved output)."""
 
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+
+    def tile(input, dims: Any) -> Tensor:
+        """input repeated dims[i] times along each dim i (dims padded with leading 1s)."""
 
     def to(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""
@@ -731,6 +800,9 @@ class Tensor:
 
     def topk(x, k: Any, dim: Any = ..., largest: Any = ..., sorted: Any = ...) -> Any:
         """(values, indices) of the k largest (or smallest) elements along dim, largest first (smallest first with largest=False)."""
+
+    def trace(input) -> Tensor:
+        """The sum of the main diagonal of a 2-d tensor."""
 
     def transpose(x, dim0: Any, dim1: Any) -> Tensor:
         """x with dims dim0 and dim1 swapped (a view)."""

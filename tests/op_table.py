@@ -31,6 +31,9 @@ def _signs(a):
 
 
 _ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
+_SCATTER = ag.tensor([[0, 2, 0], [3, 3, 3], [1, 0, 2]])     # repeated in each row
+_SCATTER_DISTINCT = ag.tensor([[0, 2, 1], [3, 1, 0], [1, 0, 2]])
+_ALONG = ag.tensor([[2, 0]])      # broadcast over the rows
 
 
 class OpInfo:
@@ -347,6 +350,51 @@ OPS = [
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,
                                                              True), [(2, 3, 4)]),
     OpInfo("rrelu_training_seeded", lambda a: _seeded(F.rrelu, a, 0.1, 0.4, True), [(3, 4)]),
+    # --- scatter and index writes, diagonals, layout (scattering.py, layout.py) ---
+    OpInfo("scatter_add_repeat", lambda a, s: ag.scatter_add(a, 1, _SCATTER, s).sin(),
+           [(3, 4), (3, 3)]),
+    OpInfo("scatter_add_dim0_method", lambda a, s: a.scatter_add(-2, _SCATTER[:2], s) * a,
+           [(4, 3), (2, 3)]),
+    OpInfo("scatter_distinct", lambda a, s: ag.scatter(a, 1, _SCATTER_DISTINCT, s).sin(),
+           [(3, 4), (3, 3)]),
+    OpInfo("scatter_repeat_last_wins", lambda a, s: a.scatter(1, _SCATTER, s) * a,
+           [(3, 4), (3, 3)]),
+    OpInfo("scatter_value", lambda a: a.scatter(0, _SCATTER[:1], 0.5) * a, [(3, 4)]),
+    OpInfo("index_add_repeat", lambda a, s: ag.index_add(a, 0, [2, 0, 2], s, alpha=1.5) * a,
+           [(3, 2), (3, 2)]),
+    OpInfo("index_copy", lambda a, s: a.index_copy(1, ag.tensor([3, 0]), s).sin(),
+           [(2, 4), (2, 2)]),
+    OpInfo("index_fill_tensor_value", lambda a, v: a.index_fill(-1, [1, -1], v) * a,
+           [(2, 3), ()]),
+    OpInfo("scatter_add_", lambda a, s: (a * 1).scatter_add_(0, _SCATTER[:2], s).exp(),
+           [(4, 3), (2, 3)]),
+    OpInfo("index_add_", lambda a, s: (a * 2).index_add_(1, ag.tensor([0, 0]), s) * a,
+           [(2, 3), (2, 2)]),
+    OpInfo("take", lambda a: ag.take(a, ag.tensor([[0, -1], [5, 0]])).sin(), [(2, 3)]),
+    OpInfo("take_along_dim_broadcast", lambda a: a.take_along_dim(_ALONG, 1).exp(),
+           [(3, 4)]),
+    OpInfo("take_along_dim_flat", lambda a: ag.take_along_dim(a, ag.tensor([3, 3, 0])) * 2.0,
+           [(2, 2)]),
+    OpInfo("diagonal_offset", lambda a: a.diagonal(1, -1, 0).sin(), [(2, 3, 4)]),
+    OpInfo("diagonal_below", lambda a: ag.diagonal(a, -1) * 2.0, [(4, 3)]),
+    OpInfo("diag_1d_2d", lambda a, b: ag.diag(a, -1) + b.diag(), [(3,), (4, 4)]),
+    OpInfo("diag_embed", lambda a: ag.diag_embed(a, 1, 0, 2).sin(), [(2, 3)]),
+    OpInfo("trace", lambda a: ag.trace(a * a), [(3, 4)]),
+    OpInfo("roll", lambda a: a.roll((1, -5), (0, 2)) * a, [(2, 3, 4)]),
+    OpInfo("roll_flat", lambda a: ag.roll(a, 4).sin(), [(2, 3)]),
+    OpInfo("tile", lambda a: ag.tile(a, (2, 1, 3)).sin(), [(3, 2)]),
+    OpInfo("rot90", lambda a: ag.rot90(a) + a.rot90(-1, (1, 0)) + ag.rot90(a, 2).sin(),
+           [(3, 3)]),
+    OpInfo("movedim", lambda a: ag.movedim(a, (0, -1), (2, 0)).sin(), [(2, 3, 4)]),
+    OpInfo("moveaxis_swapaxes", lambda a: a.moveaxis(1, 0) * a.swapaxes(0, 1) + a.swapdims(1, 0),
+           [(3, 3)]),
+    OpInfo("broadcast_to", lambda a: ag.broadcast_to(a, (2, 3, 4)).sin(), [(3, 1)]),
+    OpInfo("hstack_vstack_dstack", lambda a, b: ag.hstack([a, b]).sum() * ag.vstack([a, b])
+           + ag.dstack([a, b]).sum(2).sum(), [(2, 3), (2, 3)]),
+    OpInfo("meshgrid_xy", lambda a, b: ag.meshgrid(a, b, indexing="xy")[0] * ag.meshgrid(a, b)[1].T,
+           [(3,), (4,)]),
+    OpInfo("block_diag", lambda a, b, c: ag.block_diag(a, b, c).sin(), [(2, 3), (2,), ()]),
+    OpInfo("cartesian_prod", lambda a, b: ag.cartesian_prod(a, b).exp(), [(3,), (2,)]),
 ]
 
 

@@ -1,0 +1,227 @@
+"""Writes at indices with PyTorch's names: ``scatter``, ``scatter_add``, ``index_add``,
+``index_fill``, ``index_copy`` (and their in-place forms), and the reads ``take`` and
+``take_along_dim``. Composites, so their gradients come from the primitives:
+
+- an add at indices is getitem's adjoint (``ops.IndexAdd``): repeated indices
+  accumulate, and its backward is a gather;
+- a write at indices is setitem's (``methods._set_values``): where an index repeats,
+  the value written last in index's C order wins and the values it overwrote get a zero
+  gradient (their exact derivative). PyTorch leaves the choice among repeated indices
+  unspecified and gives each of them the winner's gradient: the two agree wherever the
+  indices are distinct.
+"""
+import functools
+
+import numpy as np
+
+from . import ops
+from .errors import ArgumentError, DtypeError, NotDifferentiableError, OutOfRangeError, ShapeError
+from .extras import gather, masked_fill
+from .functions import _axes, _t, expand, reshape
+from .methods import _inplace, _set_values
+from .public import public
+from .tensor import Tensor
+
+
+def _index(index, op):
+    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
+    if idx.dtype.kind not in "iu":
+        raise DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype} of shape "
+                         f"{idx.shape}")
+    return idx
+
+
+def _in_range(idx, n, op, dim, shape, negative=False):
+    low = -n if negative else 0
+    if idx.size and (idx.min() < low or idx.max() >= n):
+        raise OutOfRangeError(f"{op}: index values in [{idx.min()}, {idx.max()}] are out of "
+                              f"range [{low}, {n}) for dim {dim} of a tensor of shape {shape}")
+
+
+def _same_dtype(x, src, op):
+    if src.data.dtype != x.data.dtype:
+        raise DtypeError(f"{op}: src has dtype {src.data.dtype}, the input {x.data.dtype} "
+                         f"(shapes {src.data.shape} and {x.data.shape}); convert one, as in "
+                         f"PyTorch")
+
+
+def _scattered(op, x, dim, index, src_shape):
+    """(positions, src part): the elements of x a scatter along `dim` writes (index's
+    position with its value at dim, a tuple of arrays) and the leading part of src that it
+    reads, after PyTorch's checks; (None, None) for an empty index. 0-d tensors are taken
+    as 1-element vectors."""
+    idx = _index(index, op)
+    nd = max(x.data.ndim, 1)
+    idx = idx.reshape(1) if idx.ndim == 0 and nd == 1 else idx
+    src_shape = (1,) if len(src_shape) == 0 and nd == 1 else src_shape
+    axis = _axes(x, dim, op) or 0
+    shape = x.data.shape or (1,)
+    if idx.size and (idx.ndim != nd or len(src_shape) != nd or any(
+            i > s or (d != axis and i > n)
+            for d, (i, s, n) in enumerate(zip(idx.shape, src_shape, shape)))):
+        raise ShapeError(f"{op}: index of shape {idx.shape} must have the input's number of "
+                         f"dims and fit in src (shape {src_shape}) and, but for dim {dim}, in "
+                         f"the input (shape {x.data.shape})")
+    if not idx.size:
+        return None, None
+    _in_range(idx, shape[axis], op, dim, x.data.shape)
+    grid = list(np.indices(idx.shape, sparse=True))
+    grid[axis] = idx
+    return tuple(grid), tuple(slice(0, i) for i in idx.shape)
+
+
+def _on_vectors(fn, x, *others):
+    """fn on x (and the Tensors `others`) seen as 1-element vectors if x is 0-d; the
+    result has x's shape."""
+    if x.data.ndim:
+        return fn(x, *others)
+    return reshape(fn(reshape(x, 1), *(reshape(o, 1) if o.data.ndim == 0 else o
+                                       for o in others)), ())
+
+
+@public(method=True)
+def scatter_add(input, dim, index, src):
+    """input with src's values added at `index` along dim: out[index[i][j]][j] +=
+    src[i][j] for dim=0, as torch.scatter_add. Repeated indices accumulate."""
+    x, src = _t(input), _t(src)
+    _same_dtype(x, src, "scatter_add")
+    positions, part = _scattered("scatter_add", x, dim, index, src.data.shape)
+    if positions is None:
+        return x.clone()
+    return _on_vectors(lambda x, s: x + s[part]._apply1(ops.IndexAdd, positions, x.data.shape),
+                       x, src)
+
+
+@public(method=True)
+def scatter(input, dim, index, src=None, value=None, reduce=None):
+    """input with src's values (or the number `value`) written at `index` along dim:
+    out[index[i][j]][j] = src[i][j] for dim=0, as torch.scatter. Where an index repeats
+    the last write in index's order wins (PyTorch: unspecified). reduce='add' adds
+    (scatter_add's gradient), reduce='multiply' multiplies and has no gradient, as in
+    PyTorch."""
+    x = _t(input)
+    if src is not None and not isinstance(src, Tensor) and np.ndim(src) == 0:
+        src, value = None, src
+    if (src is None) == (value is None):
+        raise ArgumentError("scatter: give one of src (a tensor) and value (a number)")
+    idx = _index(index, "scatter")
+    if value is not None:
+        src = Tensor(np.full(idx.shape, value).astype(x.data.dtype))
+    src = _t(src)
+    _same_dtype(x, src, "scatter")
+    if reduce not in (None, "add", "multiply"):
+        raise ArgumentError(f"scatter: reduce must be None, 'add' or 'multiply', got {reduce!r}")
+    if reduce == "add":
+        return scatter_add(x, dim, idx, src)
+    positions, part = _scattered("scatter", x, dim, idx, src.data.shape)
+    if positions is None:
+        return x.clone()
+    if reduce == "multiply":
+        if x._node is not None or src._node is not None:
+            raise NotDifferentiableError("scatter: reduce='multiply' has no gradient (as in "
+                                         "PyTorch); detach the inputs")
+        out = x.data.reshape(x.data.shape or (1,)).copy()
+        np.multiply.at(out, positions, src.data.reshape(src.data.shape or (1,))[part])
+        return Tensor(out.reshape(x.data.shape))
+    return _on_vectors(lambda x, s: _set_values(x, positions, s[part]), x, src)
+
+
+def _along(op, x, dim, index, source_shape=None):
+    """(positions, index) for index_add/index_copy/index_fill: a 1-d index of dim's
+    entries, checked against the input's and the source's shapes."""
+    idx = _index(index, op)
+    if idx.ndim > 1:
+        raise ShapeError(f"{op}: index must be 0-d or 1-d, got shape {idx.shape}")
+    idx = idx.reshape(-1)
+    axis = _axes(x, dim, op) or 0
+    shape = x.data.shape or (1,)
+    if source_shape is not None:
+        want = shape[:axis] + (idx.size,) + shape[axis + 1:]
+        if (source_shape or (1,)) != want:
+            raise ShapeError(f"{op}: source of shape {source_shape} does not fit an index of "
+                             f"{idx.size} entries along dim {dim} of the input of shape "
+                             f"{x.data.shape} (expected {want})")
+    _in_range(idx, shape[axis], op, dim, x.data.shape, negative=op == "index_fill")
+    return (slice(None),) * axis + (idx,)
+
+
+@public(method=True)
+def index_add(input, dim, index, source, *, alpha=1):
+    """input with alpha * source added at entries `index` of dim: out[..., index[i], ...]
+    += alpha * source[..., i, ...], as torch.index_add. Repeated indices accumulate."""
+    x, source = _t(input), _t(source)
+    _same_dtype(x, source, "index_add")
+    positions = _along("index_add", x, dim, index, source.data.shape)
+    s = source if alpha == 1 else source * alpha
+    return _on_vectors(lambda x, s: x + s._apply1(ops.IndexAdd, positions, x.data.shape), x, s)
+
+
+@public(method=True)
+def index_copy(input, dim, index, source):
+    """input with source's slices written at entries `index` of dim, as torch.index_copy
+    (a repeated index: the last write wins)."""
+    x, source = _t(input), _t(source)
+    _same_dtype(x, source, "index_copy")
+    positions = _along("index_copy", x, dim, index, source.data.shape)
+    return _on_vectors(lambda x, s: _set_values(x, positions, s), x, source)
+
+
+@public(method=True)
+def index_fill(input, dim, index, value):
+    """input with the number (or 0-d tensor) `value` at entries `index` of dim, as
+    torch.index_fill."""
+    x = _t(input)
+    positions = _along("index_fill", x, dim, index)
+    mask = np.zeros(x.data.shape or (1,), bool)
+    mask[positions] = True
+    return masked_fill(x, mask.reshape(x.data.shape), value)
+
+
+def _inplace_form(fn, name, casting="same_kind"):
+    @functools.wraps(fn)                   # fn's signature, for the stubs
+    def method(x, *args, **kwargs):
+        return _inplace(x, name, lambda: fn(x._alias(), *args, **kwargs), casting)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"{fn.__name__} in place (see ``Tensor.add_`` for the checks)."
+    return public(method, function=False, method=True)
+
+
+scatter_ = _inplace_form(scatter, "scatter_")
+scatter_add_ = _inplace_form(scatter_add, "scatter_add_")
+index_add_ = _inplace_form(index_add, "index_add_")
+index_copy_ = _inplace_form(index_copy, "index_copy_")
+index_fill_ = _inplace_form(index_fill, "index_fill_", "unsafe")
+
+
+@public(method=True)
+def take(input, index):
+    """The elements of input (taken as 1-d) at `index`, in index's shape."""
+    x = _t(input)
+    idx = _index(index, "take")
+    _in_range(idx, x.data.size, "take", 0, (x.data.size,), negative=True)
+    return reshape(x, -1)[idx]
+
+
+@public(method=True)
+def take_along_dim(input, indices, dim=None):
+    """gather with the input and indices broadcast over the other dims, as
+    torch.take_along_dim; with dim=None both are taken as 1-d."""
+    x = _t(input)
+    idx = _index(indices, "take_along_dim")
+    if dim is None:
+        return gather(reshape(x, -1), 0, idx.reshape(-1))
+    axis = _axes(x, dim, "take_along_dim") or 0
+    if idx.ndim != x.data.ndim:
+        raise ShapeError(f"take_along_dim: indices of shape {idx.shape} must have as many "
+                         f"dims as the input of shape {x.data.shape}")
+    if x.data.ndim == 0:
+        return gather(x, 0, idx)
+    try:
+        shape = np.broadcast_shapes(x.data.shape[:axis] + (1,) + x.data.shape[axis + 1:],
+                                    idx.shape[:axis] + (1,) + idx.shape[axis + 1:])
+    except ValueError:
+        raise ShapeError(f"take_along_dim: the input of shape {x.data.shape} and indices of "
+                         f"shape {idx.shape} do not broadcast but for dim {dim}") from None
+    x = expand(x, shape[:axis] + x.data.shape[axis:axis + 1] + shape[axis + 1:])
+    idx = np.broadcast_to(idx, shape[:axis] + idx.shape[axis:axis + 1] + shape[axis + 1:])
+    return gather(x, axis, idx)

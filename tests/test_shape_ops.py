@@ -1,0 +1,215 @@
+"""scatter and index writes, diagonals and layout functions (scattering.py, layout.py)
+compared with PyTorch: values and gradients (float64), integer, bool, 0-d and empty
+inputs, negative dims, repeated indices, and the refusals of bad input. Their numerical
+gradient checks are op_table.py's."""
+import numpy as np
+import pytest
+
+import autograd as ag
+from torch_compare import run_case
+
+torch = pytest.importorskip("torch")
+
+I = lambda L, v: L.tensor(v)            # noqa: E731  an int64 index in either library
+
+CASES = {
+    "scatter_add_repeat": (lambda L, a, s: L.scatter_add(a, 1, I(L, [[0, 2, 0], [3, 3, 3]]), s),
+                           [(2, 4), (2, 3)]),
+    "scatter_add_0d": (lambda L, a, s: L.scatter_add(a, 0, I(L, 0), s), [(), ()]),
+    "scatter_distinct": (lambda L, a, s: L.scatter(a, -1, I(L, [[2, 0], [1, 3]]), s),
+                         [(2, 4), (2, 2)]),
+    "scatter_value": (lambda L, a: a.scatter(0, I(L, [[1, 0, 1]]), 2.5), [(2, 3)]),
+    "scatter_reduce_add": (lambda L, a, s: L.scatter(a, 0, I(L, [[1, 1]]), s, reduce="add")
+                           if L is ag else L.scatter_add(a, 0, I(L, [[1, 1]]), s),
+                           [(2, 2), (1, 2)]),
+    "index_add_repeat": (lambda L, a, s: L.index_add(a, 1, I(L, [2, 0, 2]), s, alpha=-2.0),
+                         [(2, 3), (2, 3)]),
+    "index_add_0d": (lambda L, a, s: a.index_add(0, I(L, [0]), s), [(), ()]),
+    "index_copy": (lambda L, a, s: L.index_copy(a, -2, I(L, [2, 0]), s), [(3, 2), (2, 2)]),
+    "index_fill": (lambda L, a: a.index_fill(1, I(L, [0, -1]), -1.5), [(2, 3)]),
+    "index_fill_tensor": (lambda L, a, v: L.index_fill(a, 0, I(L, [1]), v), [(2, 3), ()]),
+    "take": (lambda L, a: L.take(a, I(L, [[0, -1], [4, 4]])), [(2, 3)]),
+    "take_along_dim": (lambda L, a: L.take_along_dim(a, I(L, [[2, 0]]), -1), [(3, 4)]),
+    "take_along_dim_flat": (lambda L, a: a.take_along_dim(I(L, [[5, 5], [0, 1]])), [(2, 3)]),
+    "diagonal": (lambda L, a: L.diagonal(a, -1, 2, 0), [(4, 2, 3)]),
+    "diagonal_method_wide": (lambda L, a: a.diagonal(2), [(3, 5)]),
+    "diagonal_past_the_end": (lambda L, a: a.diagonal(7), [(3, 5)]),
+    "diag": (lambda L, a, b: L.diag(a, 2).sum() * b.diag(-1), [(3,), (3, 3)]),
+    "diag_embed": (lambda L, a: L.diag_embed(a, -1, 2, 0), [(2, 3)]),
+    "diag_embed_method": (lambda L, a: a.diag_embed(), [(2, 2, 3)]),
+    "trace": (lambda L, a: L.trace(a) * a.trace(), [(3, 4)]),
+    "roll": (lambda L, a: L.roll(a, (1, -7), (0, -1)), [(2, 3, 4)]),
+    "roll_flat": (lambda L, a: a.roll(-2), [(2, 3)]),
+    "tile": (lambda L, a: L.tile(a, (2,)) + a.tile((1, 1, 2))[0], [(2, 3)]),
+    "rot90": (lambda L, a: L.rot90(a, 3, (-1, 0)) * a.rot90(1, (0, 2)).sum(), [(2, 3, 2)]),
+    "movedim": (lambda L, a: L.movedim(a, (0, 1), (-1, 0)) + a.moveaxis(2, 0).sum(),
+                [(2, 3, 4)]),
+    "swapaxes": (lambda L, a: L.swapaxes(a, 0, -1) * a.swapdims(2, 0), [(2, 3, 2)]),
+    "broadcast_to": (lambda L, a: L.broadcast_to(a, (2, -1, 3)), [(4, 1)]),
+    "stacks": (lambda L, a, b, c: L.hstack([a, b]).sum() * L.vstack([b, c])
+               + L.dstack([c, c]).sum(), [(), (3,), (3,)]),
+    "meshgrid": (lambda L, a, b, c: L.meshgrid(a, b, c, indexing="ij")[2]
+                 * L.meshgrid(a, b, c, indexing="xy")[0].transpose(0, 1)
+                 + L.meshgrid([a, b, c], indexing="ij")[1], [(2,), (3,), (4,)]),
+    "block_diag": (lambda L, a, b: L.block_diag(a, b, a), [(2, 3), (1,)]),
+    "cartesian_prod": (lambda L, a, b, c: L.cartesian_prod(a, b, c), [(2,), (3,), (2,)]),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_values_and_gradients_match_pytorch(name):
+    fn, shapes = CASES[name]
+    rng = np.random.default_rng(0)
+    arrays = [rng.standard_normal(s) for s in shapes]
+    ours, our_grads = run_case(ag, fn, arrays)
+    ref, ref_grads = run_case(torch, fn, arrays)
+    assert ours.shape == ref.shape
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+    for g, r in zip(our_grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+
+
+def _outcome(lib, fn):
+    out = fn(lib)
+    outs = out if isinstance(out, tuple) else (out,)
+    return [(str(o.dtype).split(".")[-1], o.shape, o.tolist()) for o in outs]
+
+
+VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
+    "scatter_add_int_repeat": lambda L: L.scatter_add(L.zeros(4, dtype=L.int64), 0,
+                                                      I(L, [1, 1, 3, 1]), I(L, [1, 2, 3, 4])),
+    "scatter_add_src_larger": lambda L: L.zeros(2, 3).scatter_add(0, I(L, [[1, 0]]),
+                                                                  L.ones(3, 3)),
+    "scatter_add_empty_index": lambda L: L.ones(2, 2).scatter_add(
+        0, L.tensor([], dtype=L.int64).reshape(0, 2), L.ones(2, 2)),
+    "scatter_bool": lambda L: L.zeros(3, dtype=L.bool).scatter(0, I(L, [2]), True),
+    "scatter_multiply": lambda L: L.scatter(L.full((3,), 2.0), 0, I(L, [0, 0, 2]),
+                                            L.tensor([3.0, 4.0, 5.0]), reduce="multiply"),
+    "index_add_int": lambda L: L.index_add(L.zeros(3, dtype=L.int32), 0, I(L, [2, 2]),
+                                           L.tensor([5, 6], dtype=L.int32), alpha=2),
+    "index_add_empty": lambda L: L.zeros(2, 0).index_add(0, I(L, [1, 1]), L.zeros(2, 0)),
+    "index_fill_int": lambda L: L.index_fill(L.zeros(2, 3, dtype=L.int64), 1, I(L, 2), 7),
+    "index_copy_0d": lambda L: L.index_copy(L.tensor(1.0), 0, I(L, [0]), L.tensor(5.0)),
+    "take_empty": lambda L: L.take(L.arange(6), L.tensor([], dtype=L.int64)),
+    "diagonal_int_empty": lambda L: L.diagonal(L.arange(6).reshape(2, 3), 3),
+    "diag_bool": lambda L: L.diag(L.tensor([True, False])),
+    "trace_int": lambda L: L.trace(L.arange(9, dtype=L.int32).reshape(3, 3)),
+    "roll_empty": lambda L: L.roll(L.zeros(0, 3), 2, 0),
+    "roll_0d": lambda L: L.roll(L.tensor(3), 1),
+    "tile_bool_0d": lambda L: L.tile(L.tensor(True), (2, 2)),
+    "rot90_int": lambda L: L.rot90(L.arange(6).reshape(2, 3), 2),
+    "movedim_0d": lambda L: L.movedim(L.tensor(2.0), (), ()),
+    "atleast": lambda L: (L.atleast_1d(L.tensor(1)), L.atleast_2d(L.tensor([1, 2])),
+                          L.atleast_3d(L.tensor([[1, 2]])), L.atleast_3d(L.tensor([1, 2]))),
+    "hstack_int_bool": lambda L: L.hstack([L.tensor([1, 2]), L.tensor([True])]),
+    "vstack_0d": lambda L: L.vstack([L.tensor(1.0), L.tensor(2.0)]),
+    "meshgrid_0d": lambda L: L.meshgrid(L.tensor(1), L.tensor([2, 3]), indexing="ij"),
+    "block_diag_int_float": lambda L: L.block_diag(L.tensor([[1, 2]]), L.tensor(3.5)),
+    "cartesian_prod_one": lambda L: L.cartesian_prod(L.tensor([1, 2])),
+}
+
+
+@pytest.mark.parametrize("name", VALUES)
+def test_values_of_integer_bool_0d_and_empty_inputs_match_pytorch(name):
+    assert _outcome(ag, VALUES[name]) == _outcome(torch, VALUES[name])
+
+
+def test_repeated_indices_accumulate():
+    # the classic silent bug: a fancy-index += keeps one of the repeated adds
+    x = ag.zeros(3, requires_grad=True)
+    src = ag.tensor([1.0, 2.0, 4.0, 8.0], requires_grad=True)
+    out = ag.scatter_add(x, 0, ag.tensor([2, 2, 0, 2]), src)
+    assert out.data.tolist() == [4.0, 0.0, 11.0]
+    (out * ag.tensor([1.0, 10.0, 100.0])).sum().backward()
+    assert src.grad.data.tolist() == [100.0, 100.0, 1.0, 100.0]
+    y = ag.index_add(ag.zeros(2, 2), 0, ag.tensor([1, 1, 1]), ag.ones(3, 2))
+    assert y.data.tolist() == [[0.0, 0.0], [3.0, 3.0]]
+
+
+def test_scatter_with_repeated_indices_keeps_the_last_write():
+    # PyTorch leaves the choice unspecified; gradgraph's: the last in index's C order,
+    # and the writes it overwrote get a zero gradient (their exact derivative)
+    x = ag.zeros(2, 3, requires_grad=True)
+    src = ag.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    out = ag.scatter(x, 1, ag.tensor([[0, 0, 2], [1, 1, 1]]), src)
+    assert out.data.tolist() == [[2.0, 0.0, 3.0], [0.0, 6.0, 0.0]]
+    out.sum().backward()
+    assert src.grad.data.tolist() == [[0.0, 1.0, 1.0], [0.0, 0.0, 1.0]]
+    assert x.grad.data.tolist() == [[0.0, 1.0, 0.0], [1.0, 0.0, 1.0]]
+
+
+INPLACE = {
+    "scatter_": lambda L, a, s: (a * 1).scatter_(1, I(L, [[1], [0]]), s),
+    "scatter_value_": lambda L, a, s: (a * s.sum()).scatter_(0, I(L, [[1, 0]]), 3.0),
+    "scatter_add_": lambda L, a, s: (a * 1).scatter_add_(1, I(L, [[1], [1]]), s),
+    "index_add_": lambda L, a, s: (a * 1).index_add_(1, I(L, [1]), s, alpha=3),
+    "index_copy_": lambda L, a, s: (a * 1).index_copy_(1, I(L, [0]), s),
+    "index_fill_": lambda L, a, s: (a * s.sum()).index_fill_(0, I(L, [1]), -2),
+}
+
+
+@pytest.mark.parametrize("name", INPLACE)
+def test_in_place_forms_match_pytorch(name):
+    rng = np.random.default_rng(1)
+    arrays = [rng.standard_normal((2, 3)), rng.standard_normal((2, 1))]
+    ours, our_grads = run_case(ag, INPLACE[name], arrays)
+    ref, ref_grads = run_case(torch, INPLACE[name], arrays)
+    np.testing.assert_allclose(ours, ref, rtol=1e-12)
+    for g, r in zip(our_grads, ref_grads):
+        np.testing.assert_allclose(g, r, rtol=1e-12)
+
+
+def test_in_place_forms_refuse_a_leaf_that_requires_grad():
+    x = ag.zeros(3, requires_grad=True)
+    with pytest.raises(ag.GraphError, match="scatter_add_"):
+        x.scatter_add_(0, ag.tensor([1]), ag.ones(1))
+
+
+BAD = [
+    (lambda: ag.scatter_add(ag.zeros(3), 0, ag.tensor([3]), ag.ones(1)), ag.OutOfRangeError,
+     r"scatter_add: index values in \[3, 3\] are out of range \[0, 3\) for dim 0 of a tensor "
+     r"of shape \(3,\)"),
+    (lambda: ag.scatter(ag.zeros(3), 0, ag.tensor([-1]), ag.ones(1)), ag.OutOfRangeError,
+     r"scatter: index values in \[-1, -1\]"),
+    (lambda: ag.scatter_add(ag.zeros(3), 0, ag.tensor([1.0]), ag.ones(1)), ag.DtypeError,
+     r"scatter_add: index must be an integer tensor, got float32 of shape \(1,\)"),
+    (lambda: ag.scatter_add(ag.zeros(2, 2), 0, ag.tensor([[0, 1, 0]]), ag.ones(2, 2)),
+     ag.ShapeError, r"scatter_add: index of shape \(1, 3\) must .* src \(shape \(2, 2\)\)"),
+    (lambda: ag.scatter_add(ag.zeros(3), 0, ag.tensor([0]), ag.ones(1, dtype=ag.float64)),
+     ag.DtypeError, r"scatter_add: src has dtype float64, the input float32"),
+    (lambda: ag.scatter(ag.zeros(3), 0, ag.tensor([0]), ag.ones(1), reduce="max"),
+     ag.ArgumentError, r"scatter: reduce must be"),
+    (lambda: ag.scatter(ag.zeros(3, requires_grad=True), 0, ag.tensor([0]), ag.ones(1),
+                        reduce="multiply"), ag.NotDifferentiableError, r"scatter: reduce="),
+    (lambda: ag.index_add(ag.zeros(3, 2), 0, ag.tensor([0, 1]), ag.ones(3, 2)), ag.ShapeError,
+     r"index_add: source of shape \(3, 2\) does not fit .* \(expected \(2, 2\)\)"),
+    (lambda: ag.index_add(ag.zeros(3), 0, ag.tensor([-1]), ag.ones(1)), ag.OutOfRangeError,
+     r"index_add: index values in \[-1, -1\] are out of range \[0, 3\)"),
+    (lambda: ag.index_fill(ag.zeros(3), 0, ag.tensor([[0]]), 1.0), ag.ShapeError,
+     r"index_fill: index must be 0-d or 1-d, got shape \(1, 1\)"),
+    (lambda: ag.index_copy(ag.zeros(3), 1, ag.tensor([0]), ag.ones(1)), ag.OutOfRangeError,
+     r"index_copy: dim 1 is out of range"),
+    (lambda: ag.take(ag.zeros(2, 2), ag.tensor([4])), ag.OutOfRangeError,
+     r"take: index values in \[4, 4\] are out of range \[-4, 4\)"),
+    (lambda: ag.take_along_dim(ag.zeros(2, 3), ag.tensor([1]), 1), ag.ShapeError,
+     r"take_along_dim: indices of shape \(1,\) must have as many dims as the input"),
+    (lambda: ag.take_along_dim(ag.zeros(2, 3), ag.tensor([[0], [0], [0]]), 1), ag.ShapeError,
+     r"take_along_dim: the input of shape \(2, 3\) and indices of shape \(3, 1\) do not"),
+    (lambda: ag.diagonal(ag.zeros(3)), ag.ShapeError, r"diagonal: expected .* shape \(3,\)"),
+    (lambda: ag.diagonal(ag.zeros(2, 2), 0, 1, -1), ag.ShapeError, r"diagonal: dim1 and dim2"),
+    (lambda: ag.diag(ag.zeros(2, 2, 2)), ag.ShapeError, r"diag: expected a 1-d or 2-d"),
+    (lambda: ag.trace(ag.zeros(2)), ag.ShapeError, r"trace: expected a 2-d tensor"),
+    (lambda: ag.roll(ag.zeros(2, 2), (1, 2), 0), ag.ShapeError, r"roll: 2 shifts for 1 dims"),
+    (lambda: ag.rot90(ag.zeros(2, 2), 1, (0, 0)), ag.ShapeError, r"rot90: the two dims"),
+    (lambda: ag.movedim(ag.zeros(2, 2), (0, 1), 0), ag.ShapeError, r"movedim: 2 source dims"),
+    (lambda: ag.meshgrid(ag.zeros(2, 2)), ag.ShapeError, r"meshgrid: expected 0-d or 1-d"),
+    (lambda: ag.meshgrid(ag.zeros(2), indexing="yx"), ag.ArgumentError, r"meshgrid: indexing"),
+    (lambda: ag.block_diag(ag.zeros(1, 1, 1)), ag.ShapeError, r"block_diag: expected"),
+    (lambda: ag.cartesian_prod(ag.zeros(2, 2)), ag.ShapeError, r"cartesian_prod: expected"),
+]
+
+
+@pytest.mark.parametrize("fn,error,message", BAD)
+def test_bad_input_is_refused_naming_the_op_shapes_and_dtypes(fn, error, message):
+    with pytest.raises(error, match=message):
+        fn()
