@@ -98,6 +98,10 @@ def add(a: Any, b: Any) -> Tensor:
     """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
 
 
+def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+    """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+
 def all(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
 
@@ -218,6 +222,10 @@ def cat(tensors: Any, dim: Any = ...) -> Tensor:
     """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
 
 
+def cdist(x1: Any, x2: Any, p: Any = ..., compute_mode: Any = ...) -> Tensor:
+    """The p-norm distances between the rows of x1 (..., P, M) and of x2 (..., R, M): (..., P, R), batch dims broadcast."""
+
+
 def ceil(x: Any) -> Tensor:
     """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
@@ -258,6 +266,10 @@ def cosh(x: Any) -> Tensor:
     """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
 
 
+def cross(input: Any, other: Any, dim: Any = ...) -> Tensor:
+    """The cross product of 3-vectors along `dim` (the first dim of size 3 if None, as torch.cross); the inputs broadcast."""
+
+
 def cumsum(x: Any, dim: Any) -> Tensor:
     """The cumulative sum along `dim`."""
 
@@ -278,12 +290,20 @@ def diagonal(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) ->
     """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
 
 
+def dist(input: Any, other: Any, p: Any = ...) -> Tensor:
+    """The p-norm of input - other (broadcast), over all elements."""
+
+
 def div(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
     """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
 
 def divide(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
     """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
+
+
+def dot(input: Any, other: Any) -> Tensor:
+    """The inner product of two 1-d tensors of one size and dtype (a 0-d tensor)."""
 
 
 def dstack(tensors: Any) -> Tensor:
@@ -366,6 +386,10 @@ def ge(a: Any, b: Any) -> Tensor:
     """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
 
+def ger(a: Any, b: Any) -> Tensor:
+    """The outer product of 1-d tensors a and b: a[i] * b[j]."""
+
+
 def gt(a: Any, b: Any) -> Tensor:
     """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
@@ -398,6 +422,10 @@ def index_select(x: Any, dim: Any, index: Any) -> Tensor:
     """The entries of x at `index` (1-d integers) along dim."""
 
 
+def inner(input: Any, other: Any) -> Tensor:
+    """The sum over the last dims of both: out[i..., j...] = sum_k a[i..., k] b[j..., k]; a product if one of them is 0-d."""
+
+
 def is_contiguous(x: Any, memory_format: Any = ...) -> builtins.bool:
     """True if x's data is laid out in C order without gaps."""
 
@@ -420,6 +448,10 @@ def isneginf(x: Any) -> Tensor:
 
 def isposinf(x: Any) -> Tensor:
     """True where x is +inf, elementwise: a bool tensor (no gradient)."""
+
+
+def kron(input: Any, other: Any) -> Tensor:
+    """The Kronecker product: blocks a[i, j] * b, in any number of dims (the one with fewer padded with leading 1s)."""
 
 
 def le(a: Any, b: Any) -> Tensor:
@@ -542,6 +574,10 @@ def multinomial(input: Any, num_samples: Any, replacement: Any = ..., generator:
     """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
 
 
+def mv(input: Any, vec: Any) -> Tensor:
+    """The product of a 2-d tensor and a 1-d one."""
+
+
 def nan_to_num(input: Any, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
     """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
 
@@ -563,7 +599,7 @@ def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
 
 
 def outer(a: Any, b: Any) -> Tensor:
-    """The outer product of vectors a and b: a[i] * b[j]."""
+    """The outer product of 1-d tensors a and b: a[i] * b[j]."""
 
 
 def permute(x: Any, *dims: Any) -> Tensor:
@@ -588,6 +624,10 @@ def relu(x: Any) -> Tensor:
 
 def remainder(a: Any, b: Any) -> Tensor:
     """a mod b with the sign of b (Python's `%`, as torch.remainder), computed exactly; d/da = 1, d/db = -floor(a / b)."""
+
+
+def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:
+    """input with each slice along `dim` whose p-norm exceeds maxnorm scaled to norm maxnorm: by maxnorm / (norm + 1e-7), as PyTorch."""
 
 
 def repeat(x: Any, *sizes: Any) -> Tensor:
@@ -726,6 +766,10 @@ def tanh(x: Any) -> Tensor:
     """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
 
+def tensordot(a: Any, b: Any, dims: Any = ...) -> Tensor:
+    """The sum over dims `dims` of a and b: an int n (a's last n with b's first n), or two lists of dims; a's other dims then b's in the result."""
+
+
 def tile(input: Any, dims: Any) -> Tensor:
     """input repeated dims[i] times along each dim i (dims padded with leading 1s)."""
 
@@ -768,6 +812,10 @@ def unsqueeze(x: Any, dim: Any) -> Tensor:
 
 def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
     """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
+
+
+def vdot(input: Any, other: Any) -> Tensor:
+    """dot with the first vector conjugated: dot, for real tensors."""
 
 
 def vstack(tensors: Any) -> Tensor:

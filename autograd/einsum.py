@@ -148,13 +148,18 @@ def baddbmm(input, batch1, batch2, beta=1, alpha=1):
     if batch1.ndim != 3 or batch2.ndim != 3:
         raise ShapeError(f"baddbmm: batch1 and batch2 must be 3-d, got {batch1.shape} and "
                          f"{batch2.shape}")
-    prod = matmul(batch1, batch2)
+    return add_scaled_product("baddbmm", input, matmul(batch1, batch2), beta, alpha)
+
+
+def add_scaled_product(op, input, prod, beta, alpha):
+    """beta * input + alpha * prod (baddbmm's, addmm's), `input` broadcast to the
+    product's shape; with beta=0 the input is ignored."""
     try:
         fits = np.broadcast_shapes(tuple(input.shape), prod.shape) == prod.shape
     except ValueError:
         fits = False
     if not fits:
-        raise ShapeError(f"baddbmm: input of shape {input.shape} does not broadcast to the "
+        raise ShapeError(f"{op}: input of shape {input.shape} does not broadcast to the "
                          f"product's shape {prod.shape}")
     if alpha != 1:
         prod = prod * alpha

@@ -19,6 +19,7 @@ from .graph import _wrap
 from .tensor import Tensor
 from .einsum import einsum
 from .layout import diagonal
+from . import products as P
 from .sorting import sort
 
 _NO_VALUE = np._NoValue
@@ -244,41 +245,37 @@ def np_vdot(a, b):
 @implements(np.inner)
 def np_inner(a, b):
     like = _like((a, b))
-    a, b = _t(a, like), _t(b, like)
-    if a.ndim == 0 or b.ndim == 0:
-        return a * b
-    return np_tensordot(a, b, ([a.ndim - 1], [b.ndim - 1]))
+    return P.inner(_t(a, like), _t(b, like))
 
 
 @implements(np.outer)
 def np_outer(a, b):
     like = _like((a, b))
-    return F.outer(_t(a, like), _t(b, like))
+    return F.outer(_t(a, like).reshape(-1), _t(b, like).reshape(-1))
 
 
 @implements(np.tensordot)
 def np_tensordot(a, b, axes=2):
-    """Sum over `axes` of a and b: both permuted and reshaped to matrices, one matmul."""
+    like = _like((a, b))
+    return P.tensordot(_t(a, like), _t(b, like), axes)
+
+
+@implements(np.kron)
+def np_kron(a, b):
+    like = _like((a, b))
+    return P.kron(_t(a, like), _t(b, like))
+
+
+@implements(np.cross)
+def np_cross(a, b, axisa=-1, axisb=-1, axisc=-1, axis=None):
     like = _like((a, b))
     a, b = _t(a, like), _t(b, like)
-    if isinstance(axes, (int, np.integer)):
-        ax_a, ax_b = list(range(a.ndim - axes, a.ndim)), list(range(axes))
-    else:
-        ax_a, ax_b = axes
-        ax_a = [ax_a] if isinstance(ax_a, (int, np.integer)) else list(ax_a)
-        ax_b = [ax_b] if isinstance(ax_b, (int, np.integer)) else list(ax_b)
-    ax_a = [x % builtins.max(a.ndim, 1) for x in ax_a]
-    ax_b = [x % builtins.max(b.ndim, 1) for x in ax_b]
-    if [a.shape[i] for i in ax_a] != [b.shape[i] for i in ax_b]:
-        raise ShapeError(f"numpy.tensordot: shape mismatch for sum: {a.shape} axes {ax_a} "
-                         f"and {b.shape} axes {ax_b}")
-    free_a = [i for i in range(a.ndim) if i not in ax_a]
-    free_b = [i for i in range(b.ndim) if i not in ax_b]
-    k = int(np.prod([a.shape[i] for i in ax_a]))
-    am = F.permute(a, *(free_a + ax_a)).reshape(-1, k) if a.ndim else a.reshape(1, 1)
-    bm = F.permute(b, *(ax_b + free_b)).reshape(k, -1) if b.ndim else b.reshape(1, 1)
-    return F.matmul(am, bm).reshape(tuple(a.shape[i] for i in free_a) +
-                                    tuple(b.shape[i] for i in free_b))
+    if axis is None and not axisa == axisb == axisc:
+        raise Unsupported("different axisa, axisb, axisc are not implemented")
+    axis = axisa if axis is None else axis
+    if a.ndim == 0 or b.ndim == 0 or a.shape[axis] != 3 or b.shape[axis] != 3:
+        raise Unsupported("only 3-vectors are implemented")
+    return P.cross(a, b, axis)
 
 
 @implements(np.trace)

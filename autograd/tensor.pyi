@@ -237,6 +237,9 @@ class Tensor:
     def add_(self, other: Any, alpha: Any = ...) -> Tensor:
         """In place: self += alpha * other."""
 
+    def addmm(input, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
     def all(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
 
@@ -360,6 +363,9 @@ class Tensor:
     def cpu(self) -> Tensor:
         """This tensor (the data is always on the CPU)."""
 
+    def cross(input, other: Any, dim: Any = ...) -> Tensor:
+        """The cross product of 3-vectors along `dim` (the first dim of size 3 if None, as torch.cross); the inputs broadcast."""
+
     def cuda(self, device: Any = ..., non_blocking: Any = ...) -> Any:
         """Refused: gradgraph runs on the CPU only (raises naming the device)."""
 
@@ -387,6 +393,9 @@ class Tensor:
     def dim(self) -> builtins.int:
         """The number of dims."""
 
+    def dist(input, other: Any, p: Any = ...) -> Tensor:
+        """The p-norm of input - other (broadcast), over all elements."""
+
     def div(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
         """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
@@ -395,6 +404,9 @@ class Tensor:
 
     def divide(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
         """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
+
+    def dot(input, other: Any) -> Tensor:
+        """The inner product of two 1-d tensors of one size and dtype (a 0-d tensor)."""
 
     def double(self) -> Tensor:
         """This tensor as float64 (itself if it is already; the cast is differentiable)."""
@@ -468,6 +480,9 @@ class Tensor:
     def ge(a, b: Any) -> Tensor:
         """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
+    def ger(a, b: Any) -> Tensor:
+        """The outer product of 1-d tensors a and b: a[i] * b[j]."""
+
     def gt(a, b: Any) -> Tensor:
         """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
@@ -498,6 +513,9 @@ class Tensor:
     def index_select(x, dim: Any, index: Any) -> Tensor:
         """The entries of x at `index` (1-d integers) along dim."""
 
+    def inner(input, other: Any) -> Tensor:
+        """The sum over the last dims of both: out[i..., j...] = sum_k a[i..., k] b[j..., k]; a product if one of them is 0-d."""
+
     def int(self) -> Tensor:
         """A copy as int32, without gradient."""
 
@@ -521,6 +539,9 @@ class Tensor:
 
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
+
+    def kron(input, other: Any) -> Tensor:
+        """The Kronecker product: blocks a[i, j] * b, in any number of dims (the one with fewer padded with leading 1s)."""
 
     def le(a, b: Any) -> Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
@@ -606,6 +627,9 @@ class Tensor:
     def multinomial(input, num_samples: Any, replacement: Any = ..., generator: Any = ...) -> Tensor:
         """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
 
+    def mv(input, vec: Any) -> Tensor:
+        """The product of a 2-d tensor and a 1-d one."""
+
     def nan_to_num(input, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
         """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
 
@@ -642,6 +666,9 @@ class Tensor:
     def numpy(self) -> numpy.ndarray:
         """The data as an ndarray (shared); refused for a tensor that requires grad."""
 
+    def outer(a, b: Any) -> Tensor:
+        """The outer product of 1-d tensors a and b: a[i] * b[j]."""
+
     def permute(x, *dims: Any) -> Tensor:
         """x with its dims reordered to `dims` (a view)."""
 
@@ -671,6 +698,9 @@ class Tensor:
 
     def remainder_(self, other: Any) -> Tensor:
         """In place: self = remainder(self, other) (self %= other)."""
+
+    def renorm(input, p: Any, dim: Any, maxnorm: Any) -> Tensor:
+        """input with each slice along `dim` whose p-norm exceeds maxnorm scaled to norm maxnorm: by maxnorm / (norm + 1e-7), as PyTorch."""
 
     def repeat(x, *sizes: Any) -> Tensor:
         """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
@@ -789,6 +819,9 @@ class Tensor:
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
+    def tensordot(a, b: Any, dims: Any = ...) -> Tensor:
+        """The sum over dims `dims` of a and b: an int n (a's last n with b's first n), or two lists of dims; a's other dims then b's in the result."""
+
     def tile(input, dims: Any) -> Tensor:
         """input repeated dims[i] times along each dim i (dims padded with leading 1s)."""
 
@@ -839,6 +872,9 @@ class Tensor:
 
     def var(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
         """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
+
+    def vdot(input, other: Any) -> Tensor:
+        """dot with the first vector conjugated: dot, for real tensors."""
 
     def view(x, *shape: Any) -> Tensor:
         """reshape that refuses to copy: the result always shares memory with x."""

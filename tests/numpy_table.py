@@ -253,6 +253,10 @@ TABLE = [
     _c("dstack", lambda a, b: np.dstack([a, b]), lambda a, b: ag.stack([a, b], 2), [M, M]),
     _c("meshgrid", lambda a, b: np.meshgrid(a, b)[0] * np.meshgrid(a, b)[1],
        lambda a, b: a.reshape(1, 4) * b.reshape(3, 1), [V, (3,)]),
+    _c("kron", lambda a, b: np.kron(a, b), lambda a, b: (a.reshape(3, 1, 4, 1) * b.reshape(
+        1, 2, 1, 2)).reshape(6, 8), [M, (2, 2)]),
+    _c("cross", lambda a, b: np.cross(a, b), lambda a, b: a[:, [1, 2, 0]] * b[:, [2, 0, 1]]
+       - a[:, [2, 0, 1]] * b[:, [1, 2, 0]], [(4, 3), (4, 3)]),
     _c("repeat", lambda a: np.repeat(a, 2, axis=0), lambda a: a[[0, 0, 1, 1, 2, 2]], [M]),
     _c("diff", lambda a: np.diff(a), lambda a: a[:, 1:] - a[:, :-1], [M]),
     _c("diff_2", lambda a: np.diff(a, 2, axis=0), lambda a: a[2:] - 2 * a[1:2] + a[:1], [M]),

@@ -395,6 +395,23 @@ OPS = [
            [(3,), (4,)]),
     OpInfo("block_diag", lambda a, b, c: ag.block_diag(a, b, c).sin(), [(2, 3), (2,), ()]),
     OpInfo("cartesian_prod", lambda a, b: ag.cartesian_prod(a, b).exp(), [(3,), (2,)]),
+    # --- products and distances (products.py) ---
+    OpInfo("dot_vdot", lambda a, b: ag.dot(a, b) * a.vdot(b), [(4,), (4,)]),
+    OpInfo("mv", lambda a, v: a.mv(v).sin(), [(3, 4), (4,)]),
+    OpInfo("outer_ger", lambda a, b: a.outer(b) * ag.ger(a, b), [(3,), (2,)]),
+    OpInfo("inner", lambda a, b: ag.inner(a, b).sin(), [(2, 3, 4), (5, 4)]),
+    OpInfo("tensordot", lambda a, b: ag.tensordot(a, b, ([0, 2], [2, 0])), [(2, 3, 4), (4, 5, 2)]),
+    OpInfo("tensordot_int", lambda a, b: a.tensordot(b, 1).exp(), [(2, 3), (3, 2)]),
+    OpInfo("cross", lambda a, b: ag.cross(a, b, dim=0), [(3, 4), (3, 1)]),
+    OpInfo("cross_default_dim", lambda a, b: a.cross(b).sin(), [(2, 3), (2, 3)]),
+    OpInfo("kron", lambda a, b: ag.kron(a, b).sin(), [(2, 3), (3,)]),
+    OpInfo("addmm", lambda x, a, b: ag.addmm(x, a, b, beta=0.5, alpha=-2.0), [(4,), (3, 2), (2, 4)]),
+    OpInfo("dist", lambda a, b: ag.dist(a, b) + a.dist(b, 3) + ag.dist(a, b, 1), [(3, 4), (4,)]),
+    OpInfo("cdist", lambda a, b: ag.cdist(a, b), [(2, 3, 4), (5, 4)]),
+    OpInfo("cdist_p1_inf", lambda a, b: ag.cdist(a, b, 1) * ag.cdist(a, b, float("inf")),
+           [(3, 2), (4, 2)], ["distinct", "distinct"]),
+    OpInfo("renorm", lambda a: a.renorm(2, 0, 1.5), [(3, 4)]),
+    OpInfo("renorm_p1_last", lambda a: ag.renorm(a * 3, 1, -1, 2.0), [(2, 3, 2)]),
 ]
 
 

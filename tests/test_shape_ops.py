@@ -53,6 +53,25 @@ CASES = {
                  + L.meshgrid([a, b, c], indexing="ij")[1], [(2,), (3,), (4,)]),
     "block_diag": (lambda L, a, b: L.block_diag(a, b, a), [(2, 3), (1,)]),
     "cartesian_prod": (lambda L, a, b, c: L.cartesian_prod(a, b, c), [(2,), (3,), (2,)]),
+    # products and distances (products.py)
+    "dot_vdot_mv": (lambda L, a, b, m: L.dot(a, b) * a.vdot(b) + m.mv(a), [(3,), (3,), (2, 3)]),
+    "outer": (lambda L, a, b: a.outer(b) + L.ger(b, a).T, [(3,), (3,)]),
+    "inner": (lambda L, a, b: L.inner(a, b) + a.inner(L.tensor(2.0, dtype=L.float64)).sum(),
+              [(2, 4), (3, 4)]),
+    "tensordot": (lambda L, a, b: L.tensordot(a, b, dims=([1, 0], [2, 0])), [(3, 2, 4), (3, 5, 2)]),
+    "tensordot_0": (lambda L, a, b: L.tensordot(a, b, 0), [(2,), (3,)]),
+    "cross": (lambda L, a, b: L.cross(a, b, dim=-1) + a.cross(b, 1), [(4, 3), (1, 3)]),
+    "kron": (lambda L, a, b: L.kron(a, b) + a.kron(b), [(2, 2, 3), (3, 2)]),
+    "addmm": (lambda L, x, a, b: L.addmm(x, a, b, beta=2.0, alpha=0.5) + x.addmm(a, b, beta=0),
+              [(3, 1), (3, 2), (2, 4)]),
+    "dist": (lambda L, a, b: L.dist(a, b) * a.dist(b, float("inf")) + L.dist(a, b, 1.5),
+             [(3, 4), (4,)]),
+    "cdist_p2": (lambda L, a, b: L.cdist(a, b), [(2, 3, 4), (1, 5, 4)]),
+    "cdist_p1": (lambda L, a, b: L.cdist(a, b, p=1), [(3, 4), (5, 4)]),
+    "cdist_pinf_p3": (lambda L, a, b: L.cdist(a, b, p=float("inf")) + L.cdist(a, b, p=3),
+                      [(3, 4), (5, 4)]),
+    "cdist_zero_distance": (lambda L, a, b: L.cdist(L.cat([a, b]), b), [(2, 3), (2, 3)]),
+    "renorm": (lambda L, a: L.renorm(a, 2, 1, 1.0) + a.renorm(1, -2, 2.0), [(3, 4)]),
 }
 
 
@@ -106,6 +125,17 @@ VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
     "meshgrid_0d": lambda L: L.meshgrid(L.tensor(1), L.tensor([2, 3]), indexing="ij"),
     "block_diag_int_float": lambda L: L.block_diag(L.tensor([[1, 2]]), L.tensor(3.5)),
     "cartesian_prod_one": lambda L: L.cartesian_prod(L.tensor([1, 2])),
+    "dot_int": lambda L: L.dot(L.tensor([1, 2]), L.tensor([3, 4])),
+    "dot_empty": lambda L: L.dot(L.zeros(0), L.zeros(0)),
+    "outer_int_float": lambda L: L.outer(L.tensor([1, 2]), L.tensor([0.5])),
+    "inner_0d": lambda L: L.inner(L.tensor(2), L.tensor([1, 2])),
+    "cross_int": lambda L: L.cross(L.tensor([1, 0, 0]), L.tensor([0, 1, 0]), dim=0),
+    "kron_int_0d": lambda L: L.kron(L.tensor([[1, 2]]), L.tensor(3)),
+    "tensordot_empty": lambda L: L.tensordot(L.zeros(2, 0), L.zeros(0, 3), 1),
+    "addmm_nan_beta0": lambda L: L.addmm(L.full((2, 2), float("nan")), L.ones(2, 1),
+                                          L.ones(1, 2), beta=0),
+    "cdist_empty": lambda L: L.cdist(L.zeros(0, 3), L.ones(2, 3)),
+    "renorm_below": lambda L: L.renorm(L.tensor([[0.1, 0.2], [3.0, 4.0]]), 2, 0, 1.0),
 }
 
 
@@ -206,6 +236,24 @@ BAD = [
     (lambda: ag.meshgrid(ag.zeros(2), indexing="yx"), ag.ArgumentError, r"meshgrid: indexing"),
     (lambda: ag.block_diag(ag.zeros(1, 1, 1)), ag.ShapeError, r"block_diag: expected"),
     (lambda: ag.cartesian_prod(ag.zeros(2, 2)), ag.ShapeError, r"cartesian_prod: expected"),
+    (lambda: ag.dot(ag.zeros(2), ag.zeros(3)), ag.ShapeError,
+     r"dot: expected two 1-d tensors of one size, got \(2,\) float32 and \(3,\) float32"),
+    (lambda: ag.dot(ag.zeros(2), ag.zeros(2, dtype=ag.float64)), ag.DtypeError,
+     r"dot: expected both vectors to have the same dtype"),
+    (lambda: ag.mv(ag.zeros(2, 3), ag.zeros(2)), ag.ShapeError, r"matmul: inner dimensions"),
+    (lambda: ag.outer(ag.zeros(2, 2), ag.zeros(2)), ag.ShapeError, r"outer: expected two 1-d"),
+    (lambda: ag.tensordot(ag.zeros(2, 3), ag.zeros(2, 3), 1), ag.ShapeError,
+     r"tensordot: contracted dims \[1\] of a \(2, 3\) and \[0\] of b \(2, 3\) differ"),
+    (lambda: ag.cross(ag.zeros(2, 4), ag.zeros(2, 4)), ag.ShapeError,
+     r"cross: no dim of size 3 in the shape \(2, 4\)"),
+    (lambda: ag.cross(ag.zeros(3, 4), ag.zeros(3, 4), dim=1), ag.ShapeError,
+     r"cross: dim 1 must have size 3"),
+    (lambda: ag.addmm(ag.zeros(3, 3), ag.zeros(2, 2), ag.zeros(2, 2)), ag.ShapeError,
+     r"addmm: input of shape \(3, 3\) does not broadcast"),
+    (lambda: ag.cdist(ag.zeros(2, 3), ag.zeros(2, 4)), ag.ShapeError, r"cdist: expected x1"),
+    (lambda: ag.cdist(ag.zeros(2, 3, dtype=ag.int64), ag.zeros(2, 3)), ag.DtypeError,
+     r"cdist: expected floating-point inputs, got \(2, 3\) int64"),
+    (lambda: ag.renorm(ag.tensor([1, 2]), 2, 0, 1.0), ag.DtypeError, r"renorm: expected a"),
 ]
 
 

@@ -37,7 +37,11 @@ def matmul(a, b):
     return out
 
 
-@public
+@public(name="ger", method=True)
+@public(method=True)
 def outer(a, b):
-    """The outer product of vectors a and b: a[i] * b[j]."""
+    """The outer product of 1-d tensors a and b: a[i] * b[j]."""
+    a, b = _t(a), _t(b)
+    if a.data.ndim != 1 or b.data.ndim != 1:
+        raise ShapeError(f"outer: expected two 1-d tensors, got {describe(a.data, b.data)}")
     return a.reshape(-1, 1) * b.reshape(1, -1)
