@@ -162,6 +162,10 @@ def argsort(x: Any, dim: Any = ..., descending: Any = ..., stable: Any = ...) ->
     """Indices that sort x along dim (int64)."""
 
 
+def argwhere(input: Any, *, as_tuple: Any = ...) -> Any:
+    """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
+
+
 def asin(x: Any) -> Tensor:
     """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 
@@ -212,6 +216,10 @@ def bmm(a: Any, b: Any) -> Tensor:
 
 def broadcast_to(input: Any, size: Any) -> Tensor:
     """input broadcast to shape `size` (expand)."""
+
+
+def bucketize(input: Any, boundaries: Any, *, out_int32: Any = ..., right: Any = ...) -> Tensor:
+    """For each value, the index of its bucket among the increasing 1-d `boundaries`: boundaries[i-1] < v <= boundaries[i] (<= and < with right=True); searchsorted with the arguments swapped."""
 
 
 def cartesian_prod(*tensors: Any) -> Tensor:
@@ -594,6 +602,10 @@ def neg(x: Any) -> Tensor:
     """-x; d/dx = -1."""
 
 
+def nonzero(input: Any, *, as_tuple: Any = ...) -> Any:
+    """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
+
+
 def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
@@ -664,6 +676,10 @@ def scatter(input: Any, dim: Any, index: Any, src: Any = ..., value: Any = ..., 
 
 def scatter_add(input: Any, dim: Any, index: Any, src: Any) -> Tensor:
     """input with src's values added at `index` along dim: out[index[i][j]][j] += src[i][j] for dim=0, as torch.scatter_add."""
+
+
+def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: Any = ..., right: Any = ..., side: Any = ..., sorter: Any = ...) -> Tensor:
+    """For each value of input, the index in sorted_sequence's last dim where it would be inserted keeping the order: the first such place, or the last with right=True or side='right'."""
 
 
 def select(x: Any, dim: Any, index: Any) -> Tensor:
@@ -804,6 +820,10 @@ def unbind(x: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
 
 def unflatten(x: Any, dim: Any, sizes: Any) -> Tensor:
     """Dim `dim` split into `sizes` (one of them may be -1)."""
+
+
+def unique(input: Any, sorted: Any = ..., return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
+    """The distinct values (sorted, also when sorted=False: PyTorch's order is then unspecified), or with `dim` the distinct slices along dim; with return_inverse each element's (slice's) index among them, with return_counts how often each occurs."""
 
 
 def unsqueeze(x: Any, dim: Any) -> Tensor:

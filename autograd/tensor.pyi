@@ -282,6 +282,9 @@ class Tensor:
     def argsort(x, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> Tensor:
         """Indices that sort x along dim (int64)."""
 
+    def argwhere(input, *, as_tuple: Any = ...) -> Any:
+        """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
+
     def asin(x) -> Tensor:
         """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 
@@ -657,6 +660,9 @@ class Tensor:
     def new_zeros(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A tensor of zeros of the given size, with self's dtype unless `dtype` is given."""
 
+    def nonzero(input, *, as_tuple: Any = ...) -> Any:
+        """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
+
     def norm(x, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
@@ -866,6 +872,9 @@ class Tensor:
 
     def unflatten(x, dim: Any, sizes: Any) -> Tensor:
         """Dim `dim` split into `sizes` (one of them may be -1)."""
+
+    def unique(input, sorted: Any = ..., return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
+        """The distinct values (sorted, also when sorted=False: PyTorch's order is then unspecified), or with `dim` the distinct slices along dim; with return_inverse each element's (slice's) index among them, with return_counts how often each occurs."""
 
     def unsqueeze(x, dim: Any) -> Tensor:
         """x with a size-1 dim inserted at `dim`."""

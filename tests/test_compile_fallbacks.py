@@ -78,6 +78,15 @@ def _construct(name):
     if name == "item":
         return (lambda x, y: step(x * (1.0 + 0 * x.sum().item()), y)), plain, {}, \
             r"\.item\(\) \(at test_compile_fallbacks\.py:\d+\)"
+    if name == "nonzero":
+        return (lambda x, y: step(x[ag.nonzero(x > -1e9, as_tuple=True)].reshape(x.shape), y)), \
+            plain, {}, r"np\.nonzero \(a data-dependent shape\)"
+    if name == "argwhere":
+        return (lambda x, y: step(x * (ag.argwhere(y).shape[0] + 1.0), y)), plain, {}, \
+            r"np\.argwhere \(a data-dependent shape\)"
+    if name == "unique":
+        return (lambda x, y: step(x, ag.unique(y, return_inverse=True)[1])), plain, {}, \
+            r"np\.unique \(a data-dependent shape\)"
     if name == "hook":
         model[0].weight.register_hook(lambda g: g)
         return step, plain, {}, "a hook on a tensor"
@@ -85,7 +94,8 @@ def _construct(name):
 
 
 CONSTRUCTS = ["numpy_random", "python_random", "reseed", "changing_guard", "max_programs",
-              "unhashable", "guard_after_update", "input_requires_grad", "item", "hook"]
+              "unhashable", "guard_after_update", "input_requires_grad", "item", "hook",
+              "nonzero", "argwhere", "unique"]
 CALLS = 6
 
 

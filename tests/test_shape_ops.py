@@ -1,6 +1,7 @@
-"""scatter and index writes, diagonals and layout functions (scattering.py, layout.py)
-compared with PyTorch: values and gradients (float64), integer, bool, 0-d and empty
-inputs, negative dims, repeated indices, and the refusals of bad input. Their numerical
+"""scatter and index writes, diagonals and layout functions, products and distances,
+index-valued functions (scattering.py, layout.py, products.py, searching.py) compared
+with PyTorch: values and gradients (float64), integer, bool, 0-d and empty inputs,
+negative dims, repeated indices, and the refusals of bad input. Their numerical
 gradient checks are op_table.py's."""
 import numpy as np
 import pytest
@@ -89,9 +90,11 @@ def test_values_and_gradients_match_pytorch(name):
 
 
 def _outcome(lib, fn):
-    out = fn(lib)
-    outs = out if isinstance(out, tuple) else (out,)
-    return [(str(o.dtype).split(".")[-1], o.shape, o.tolist()) for o in outs]
+    """Each result's (dtype, shape, values as text: NaN equals NaN there)."""
+    out, outs = fn(lib), []
+    for o in out if isinstance(out, tuple) else (out,):
+        outs += list(o) if isinstance(o, tuple) else [o]
+    return [(str(o.dtype).split(".")[-1], tuple(o.shape), str(o.tolist())) for o in outs]
 
 
 VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
@@ -136,12 +139,49 @@ VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
                                           L.ones(1, 2), beta=0),
     "cdist_empty": lambda L: L.cdist(L.zeros(0, 3), L.ones(2, 3)),
     "renorm_below": lambda L: L.renorm(L.tensor([[0.1, 0.2], [3.0, 4.0]]), 2, 0, 1.0),
+    # index-valued functions (searching.py)
+    "nonzero": lambda L: L.nonzero(L.tensor([[0, 1], [2, 0]])),
+    "nonzero_tuple": lambda L: L.tensor([[0.0, 1.0], [-2.0, 0.0]]).nonzero(as_tuple=True),
+    "nonzero_0d": lambda L: (L.nonzero(L.tensor(5)), L.nonzero(L.tensor(0.0), as_tuple=True)),
+    "nonzero_empty": lambda L: L.nonzero(L.zeros(0, 3)),
+    "argwhere_bool": lambda L: L.argwhere(L.tensor([True, False, True])),
+    "searchsorted": lambda L: L.searchsorted(L.tensor([1.0, 2.0, 2.0, 3.0]),
+                                             L.tensor([[2.0, 0.5], [3.5, float("nan")]])),
+    "searchsorted_right_int32": lambda L: L.searchsorted(
+        L.tensor([1, 2, 2, 3]), L.tensor([2, 0]), right=True, out_int32=True),
+    "searchsorted_side_sorter": lambda L: L.searchsorted(
+        L.tensor([3.0, 1.0, 2.0]), L.tensor([2.5, 2.0]), side="right", sorter=L.tensor([1, 2, 0])),
+    "searchsorted_rows": lambda L: L.searchsorted(L.tensor([[1, 3, 5], [2, 4, 6]]),
+                                                  L.tensor([[3, 0], [7, 4]])),
+    "searchsorted_scalar": lambda L: L.searchsorted(L.tensor([1, 3, 5]), 4),
+    "searchsorted_empty": lambda L: L.searchsorted(L.zeros(0), L.tensor([1.0])),
+    "bucketize": lambda L: (L.bucketize(L.tensor([[1, 5], [3, 9]]), L.tensor([1, 3, 5, 7])),
+                            L.bucketize(L.tensor([1.0, 5.0]), L.tensor([1.0, 3.0, 5.0]),
+                                        right=True), L.bucketize(4, L.tensor([1, 3, 5, 7]))),
+    "unique": lambda L: L.unique(L.tensor([3, 1, 3, 2, 1])),
+    "unique_inverse_counts": lambda L: L.tensor([[3, 1], [3, 2]]).unique(
+        return_inverse=True, return_counts=True),
+    "unique_nan": lambda L: L.unique(L.tensor([1.0, float("nan"), float("nan"), 1.0]),
+                                     return_counts=True),
+    "unique_dim": lambda L: L.unique(L.tensor([[1, 2], [1, 2], [0, 5]]), dim=0,
+                                     return_inverse=True, return_counts=True),
+    "unique_neg_dim": lambda L: L.unique(L.tensor([[1, 2, 1], [3, 4, 3]]), dim=-1,
+                                         return_inverse=True),
+    "unique_empty_bool_0d": lambda L: (L.unique(L.zeros(0)), L.unique(L.tensor([True, False])),
+                                       L.unique(L.tensor(2.0), return_inverse=True)[1]),
 }
 
 
 @pytest.mark.parametrize("name", VALUES)
 def test_values_of_integer_bool_0d_and_empty_inputs_match_pytorch(name):
     assert _outcome(ag, VALUES[name]) == _outcome(torch, VALUES[name])
+
+
+def test_index_valued_results_carry_no_gradient():
+    x = ag.tensor([[0.0, 1.5], [1.5, -2.0]], requires_grad=True)
+    outs = (ag.nonzero(x), *ag.nonzero(x, as_tuple=True), *ag.unique(x, return_inverse=True),
+            ag.searchsorted(ag.tensor([0.0, 1.0]), x), ag.bucketize(x, ag.tensor([0.0])))
+    assert not any(o.requires_grad for o in outs)
 
 
 def test_repeated_indices_accumulate():
@@ -254,6 +294,16 @@ BAD = [
     (lambda: ag.cdist(ag.zeros(2, 3, dtype=ag.int64), ag.zeros(2, 3)), ag.DtypeError,
      r"cdist: expected floating-point inputs, got \(2, 3\) int64"),
     (lambda: ag.renorm(ag.tensor([1, 2]), 2, 0, 1.0), ag.DtypeError, r"renorm: expected a"),
+    (lambda: ag.searchsorted(ag.zeros(3), ag.zeros(2), right=True, side="left"),
+     ag.ArgumentError, r"searchsorted: side must be 'left' or 'right' and agree with right"),
+    (lambda: ag.searchsorted(ag.zeros(2, 3), ag.zeros(3, 1)), ag.ShapeError,
+     r"searchsorted: the leading dims of the sorted sequence \(2, 3\) and of the input "
+     r"\(3, 1\)"),
+    (lambda: ag.searchsorted(ag.zeros(3), ag.zeros(2), sorter=ag.tensor([0.0, 1.0, 2.0])),
+     ag.ShapeError, r"searchsorted: sorter must be integers .* got \(3,\) float32"),
+    (lambda: ag.bucketize(ag.zeros(2), ag.zeros(2, 2)), ag.ShapeError,
+     r"bucketize: boundaries must be 1-d, got shape \(2, 2\)"),
+    (lambda: ag.unique(ag.zeros(2), dim=1), ag.OutOfRangeError, r"unique: dim 1 is out of range"),
 ]
 
 
@@ -261,3 +311,31 @@ BAD = [
 def test_bad_input_is_refused_naming_the_op_shapes_and_dtypes(fn, error, message):
     with pytest.raises(error, match=message):
         fn()
+
+
+def test_compiled_step_with_the_new_ops_replays_bit_for_bit():
+    # searchsorted and bucketize have fixed shapes: traced and replayed, as the writes,
+    # diagonals and distances (nonzero and unique fall back: test_compile_fallbacks.py)
+    from compile_twins import check_twins, mlp, watched
+    from nn import optim
+    import nn.functional as F
+
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        bounds = ag.tensor([-0.5, 0.0, 0.5])
+
+        def step(x, y):
+            opt.zero_grad()
+            z = model(x)
+            bucket = ag.bucketize(x[:, 0].detach(), bounds, right=True)
+            z = z.scatter_add(1, bucket.unsqueeze(1), z[:, :1]) + ag.roll(z, 1, 1)
+            z = ag.index_add(z, 0, y, z * 0.5).index_fill(1, ag.tensor([4]), 0.25)
+            shift = ag.searchsorted(bounds, x[:, 1].detach()).unsqueeze(1)
+            loss = (F.cross_entropy(z + shift, y) + ag.cdist(z[:4], z[4:]).mean() * 0.1
+                    + ag.diagonal(z.reshape(4, 10), 1).sum() * 0.01)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build)
