@@ -18,17 +18,10 @@ from . import ops
 from .errors import ArgumentError, DtypeError, NotDifferentiableError, OutOfRangeError, ShapeError
 from .extras import gather, masked_fill
 from .functions import _axes, _t, expand, reshape
+from .indexing import _index_array as _index
 from .methods import _inplace, _set_values
 from .public import public
 from .tensor import Tensor
-
-
-def _index(index, op):
-    idx = index.data if isinstance(index, Tensor) else np.asarray(index)
-    if idx.dtype.kind not in "iu":
-        raise DtypeError(f"{op}: index must be an integer tensor, got {idx.dtype} of shape "
-                         f"{idx.shape}")
-    return idx
 
 
 def _in_range(idx, n, op, dim, shape, negative=False):
