@@ -81,8 +81,13 @@ def scatter_add(input, dim, index, src):
     positions, part = _scattered("scatter_add", x, dim, index, src.data.shape)
     if positions is None:
         return x.clone()
-    return _on_vectors(lambda x, s: x + s[part]._apply1(ops.IndexAdd, positions, x.data.shape),
-                       x, src)
+    # as a flat index into x's elements: numpy's add.at has a fast path for a 1-d index
+    # into a 1-d array, the same sums in the same order (1024 x 128 into 100 rows: 0.10 ms
+    # rather than 1.1 ms for the tuple of index arrays)
+    shape = x.data.shape or (1,)
+    flat = np.ravel_multi_index(np.broadcast_arrays(*positions), shape).reshape(-1)
+    return _on_vectors(lambda x, s: x + reshape(reshape(s[part], -1)._apply1(
+        ops.IndexAdd, flat, (x.data.size,)), shape), x, src)
 
 
 @public(method=True)

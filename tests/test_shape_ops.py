@@ -196,6 +196,24 @@ def test_repeated_indices_accumulate():
     assert y.data.tolist() == [[0.0, 0.0], [3.0, 3.0]]
 
 
+def test_many_repeated_indices_accumulate_as_pytorch():
+    # >= 32 indices take the fast paths: add.at with a flat index (a 1-d getitem's
+    # backward, scatter_add) and the sorted sums of rows (index_add along dim 0)
+    rng = np.random.default_rng(2)
+    idx = rng.integers(0, 7, (40, 6))
+    rows = rng.integers(0, 7, 50)
+    cases = [(lambda L, a, s: a[L.tensor(idx[:, 0])] * s, [(7,), (1,)]),
+             (lambda L, a, s: L.scatter_add(a, 0, L.tensor(idx), s), [(7, 6), (40, 6)]),
+             (lambda L, a, s: a.index_add(0, L.tensor(rows), s), [(7, 3), (50, 3)])]
+    for fn, shapes in cases:
+        arrays = [rng.standard_normal(shape) for shape in shapes]
+        ours, our_grads = run_case(ag, fn, arrays)
+        ref, ref_grads = run_case(torch, fn, arrays)
+        np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-12)
+        for g, r in zip(our_grads, ref_grads):
+            np.testing.assert_allclose(g, r, rtol=1e-12, atol=1e-12)
+
+
 def test_scatter_with_repeated_indices_keeps_the_last_write():
     # PyTorch leaves the choice unspecified; gradgraph's: the last in index's C order,
     # and the writes it overwrote get a zero gradient (their exact derivative)
