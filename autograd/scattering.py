@@ -140,7 +140,7 @@ def _along(op, x, dim, index, source_shape=None):
                              f"{idx.size} entries along dim {dim} of the input of shape "
                              f"{x.data.shape} (expected {want})")
     _in_range(idx, shape[axis], op, dim, x.data.shape, negative=op == "index_fill")
-    return (slice(None),) * axis + (idx,)
+    return (slice(None),) * axis + (idx,) if axis else idx     # IndexAdd's row paths: an array
 
 
 @public(method=True)
