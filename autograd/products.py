@@ -54,7 +54,7 @@ def inner(input, other):
     return tensordot(a, b, ([a.data.ndim - 1], [b.data.ndim - 1]))
 
 
-@public(method=True)
+@public
 def tensordot(a, b, dims=2):
     """The sum over dims `dims` of a and b: an int n (a's last n with b's first n), or
     two lists of dims; a's other dims then b's in the result. One matmul."""

@@ -825,9 +825,6 @@ class Tensor:
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
-    def tensordot(a, b: Any, dims: Any = ...) -> Tensor:
-        """The sum over dims `dims` of a and b: an int n (a's last n with b's first n), or two lists of dims; a's other dims then b's in the result."""
-
     def tile(input, dims: Any) -> Tensor:
         """input repeated dims[i] times along each dim i (dims padded with leading 1s)."""
 
