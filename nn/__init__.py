@@ -22,8 +22,8 @@ from .norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, Instance
                    LayerNorm, RMSNorm)
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
                          LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU,
-                         SiLU, Sigmoid, Softmax, Softmax2d, Softmin, Softplus, Softshrink, Softsign, Tanh,
-                         Tanhshrink, Threshold)
+                         SiLU, Sigmoid, Softmax, Softmax2d, Softmin, Softplus, Softshrink,
+                         Softsign, Tanh, Tanhshrink, Threshold)
 from .dropout import (AlphaDropout, Dropout, Dropout1d, Dropout2d, Dropout3d,
                       FeatureAlphaDropout)
 from .embedding import Embedding
@@ -34,8 +34,11 @@ from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLay
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
                      MSELoss, NLLLoss, SmoothL1Loss)
 from .losses_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,
-                           MarginRankingLoss, MultiLabelSoftMarginLoss, MultiMarginLoss,
-                           PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
+                           MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
+                           MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
+                           TripletMarginWithDistanceLoss)
+from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, MaxUnpool1d,
+                            MaxUnpool2d)
 from .distance import CosineSimilarity, PairwiseDistance
 from . import functional, init
 

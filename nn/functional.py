@@ -27,8 +27,9 @@ from .functional_spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # no
 from .distance import cosine_similarity, pairwise_distance  # noqa: F401
 from .losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401
                            hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,
-                           multilabel_soft_margin_loss, poisson_nll_loss, soft_margin_loss,
-                           triplet_margin_loss)
+                           multilabel_margin_loss, multilabel_soft_margin_loss,
+                           poisson_nll_loss, soft_margin_loss, triplet_margin_loss,
+                           triplet_margin_with_distance_loss)
 from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # noqa: F401
                      cross_entropy, huber_loss, kl_div, l1_loss, mse_loss, nll_loss,
                      smooth_l1_loss)
@@ -518,6 +519,8 @@ def _pad_by_index(input, pad, mode):
 
 
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from .pooling_extra import (channel_shuffle, local_response_norm, lp_pool1d,  # noqa: E402,F401
+                            lp_pool2d, max_unpool1d, max_unpool2d, pdist)
 from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401
 from .functional_mha import multi_head_attention_forward  # noqa: E402,F401
 from .functional_norm import group_norm, instance_norm, normalize  # noqa: E402,F401

@@ -31,7 +31,7 @@ def _as_3d(input, op):
     return input.unsqueeze(-2)          # (N, C, 1, L) or (C, 1, L)
 
 
-# --- 1-d convolution and pooling, through the 2-d ops -------------------------------------------
+# --- 1-d convolution and pooling, through the 2-d ops -------------------------------------
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-d cross-correlation as PyTorch: input (N, C, L) or (C, L), weight
     (O, C/groups, k), bias (O,) -> (N, O, L_out); padding an int, 'valid' or 'same'."""
@@ -78,7 +78,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                       count_include_pad).squeeze(-2)
 
 
-# --- adaptive pooling ----------------------------------------------------------------------------
+# --- adaptive pooling ---------------------------------------------------------------------
 def _adaptive_sizes(input, output_size, dims, op):
     """The output sizes over the last `dims` dims (None keeps the input's), checked."""
     if input.ndim not in (dims + 1, dims + 2):
@@ -166,7 +166,7 @@ def adaptive_max_pool1d(input, output_size, return_indices=False):
     return out.squeeze(-2)
 
 
-# --- pixel shuffle ---------------------------------------------------------------------------------
+# --- pixel shuffle ------------------------------------------------------------------------
 def pixel_shuffle(input, upscale_factor):
     """(*, C r^2, H, W) -> (*, C, H r, W r), as PyTorch."""
     r = int(upscale_factor)
@@ -194,7 +194,7 @@ def pixel_unshuffle(input, downscale_factor):
     return x.reshape(*batch, c * r * r, h // r, w // r)
 
 
-# --- interpolate ------------------------------------------------------------------------------------
+# --- interpolate --------------------------------------------------------------------------
 _MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
 
 

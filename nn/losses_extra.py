@@ -196,6 +196,48 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                    "triplet_margin_loss")
 
 
+def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
+                                      margin=1.0, swap=False, reduction="mean"):
+    """max(0, margin + d(a, p) - d(a, n)) with d `distance_function` (pairwise_distance by
+    default); with `swap`, d(a, n) is min(d(a, n), d(p, n))."""
+    if margin <= 0:
+        raise ArgumentError(f"triplet_margin_with_distance_loss: margin must be greater than 0, "
+                            f"got {margin}")
+    d = distance_function if distance_function is not None else pairwise_distance
+    d_pos, d_neg = d(anchor, positive), d(anchor, negative)
+    if swap:
+        d_neg = d_neg.minimum(d(positive, negative))
+    loss = (d_pos - d_neg + margin).clamp_min(0.0)
+    return _reduce(loss, reduction, "triplet_margin_with_distance_loss")
+
+
+def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """For each sample: sum over its target classes j (the leading entries of `target` up to
+    the first -1) and the other classes i of max(0, 1 - (x[j] - x[i])), over C."""
+    if input.ndim not in (1, 2):
+        raise ShapeError(f"multilabel_margin_loss: expected a 1-d or 2-d input, got shape "
+                         f"{input.shape}")
+    t = np.asarray(_labels(target))
+    if t.shape != input.shape or t.dtype.kind not in "iu":
+        raise ShapeError(f"multilabel_margin_loss: target of shape {t.shape} and dtype {t.dtype} "
+                         f"must be integers of the input's shape {input.shape}")
+    x, t = (input, t) if input.ndim == 2 else (input.reshape(1, -1), t.reshape(1, -1))
+    n, c = x.shape
+    if t.size and (t.max() >= c or t.min() < -1):
+        raise OutOfRangeError(f"multilabel_margin_loss: target values in [{t.min()}, {t.max()}] "
+                              f"out of range for {c} classes (-1 ends a list)")
+    valid = np.cumprod(t >= 0, axis=1).astype(bool)          # the slots before the first -1
+    rows = np.arange(n)[:, None]
+    is_target = (valid[:, :, None] & (t[:, :, None] == np.arange(c))).any(1)   # (N, C)
+    picked = x[rows, np.where(valid, t, 0)]                  # (N, C): x[target slot j]
+    z = (x.unsqueeze(1) - picked.unsqueeze(2) + 1.0).relu()  # (N, j, i)
+    keep = valid[:, :, None] & ~is_target[:, None, :]
+    loss = where(keep, z, 0.0).sum((1, 2)) / c
+    loss = loss if input.ndim == 2 else loss.reshape(())
+    return _reduce(loss, _legacy_reduction(size_average, reduce, reduction),
+                   "multilabel_margin_loss")
+
+
 # --- modules ----------------------------------------------------------------------------------
 class PoissonNLLLoss(_Loss):
     def __init__(self, log_input=True, full=False, size_average=None, eps=1e-8, reduce=None,
@@ -254,6 +296,25 @@ class TripletMarginLoss(_MarginLoss):
     def forward(self, anchor, positive, negative):
         return triplet_margin_loss(anchor, positive, negative, self.margin, self.p, self.eps,
                                    self.swap, reduction=self.reduction)
+
+
+class TripletMarginWithDistanceLoss(_Loss):
+    def __init__(self, *, distance_function=None, margin=1.0, swap=False, reduction="mean"):
+        super().__init__(reduction=reduction)
+        if margin <= 0:
+            raise ArgumentError(f"TripletMarginWithDistanceLoss: margin must be greater than "
+                                f"0, got {margin}")
+        self.distance_function, self.margin, self.swap = distance_function, margin, swap
+
+    def forward(self, anchor, positive, negative):
+        return triplet_margin_with_distance_loss(
+            anchor, positive, negative, distance_function=self.distance_function,
+            margin=self.margin, swap=self.swap, reduction=self.reduction)
+
+
+class MultiLabelMarginLoss(_Loss):
+    def forward(self, input, target):
+        return multilabel_margin_loss(input, target, reduction=self.reduction)
 
 
 class SoftMarginLoss(_Loss):

@@ -30,6 +30,8 @@ def _signs(a):
     return _SIGNS.astype(a.dtype)
 
 
+_UNPOOL = np.array([[[[0, 7], [10, 19]], [[6, 3], [15, 13]]]])
+_LABELS = np.array([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 0, 1, 2]])
 _ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
 _SCATTER = ag.tensor([[0, 2, 0], [3, 3, 3], [1, 0, 2]])     # repeated in each row
 _SCATTER_DISTINCT = ag.tensor([[0, 2, 1], [3, 1, 0], [1, 0, 2]])
@@ -345,6 +347,20 @@ OPS = [
         [(2, 4, 3, 3), (4, 1, 3, 2), (2,)]),
     OpInfo("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=2), [(2, 3, 4),
                                                                                (3, 2, 3)]),
+    OpInfo("lp_pool2d", lambda x: F.lp_pool2d(x, 2.5, 2, 1), [(1, 2, 3, 4)], ["positive"]),
+    OpInfo("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 3), [(2, 2, 6)], ["positive"]),
+    OpInfo("max_unpool2d", lambda x: F.max_unpool2d(x, ag.tensor(_UNPOOL), 2, output_size=(4, 5)),
+           [(1, 2, 2, 2)]),
+    OpInfo("channel_shuffle", lambda x: F.channel_shuffle(x, 3).sin(), [(2, 6, 2)]),
+    OpInfo("local_response_norm", lambda x: F.local_response_norm(x, 3, 0.5, 0.6, 1.5),
+           [(2, 4, 3)]),
+    OpInfo("pdist", lambda x: F.pdist(x), [(4, 3)]),
+    OpInfo("pdist_p3", lambda x: F.pdist(x, 3), [(4, 3)]),
+    OpInfo("multilabel_margin", lambda x: F.multilabel_margin_loss(x, ag.tensor(_LABELS)),
+           [(3, 4)], ["distinct"]),
+    OpInfo("triplet_with_distance", lambda a, p, n: F.triplet_margin_with_distance_loss(
+        a, p, n, distance_function=lambda u, v: ((u - v) ** 2).sum(-1), swap=True),
+        [(3, 4), (3, 4), (3, 4)]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
     OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,

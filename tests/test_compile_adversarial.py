@@ -752,6 +752,17 @@ class _Dict(nn.Module):
         return self.d["b"](self.d["a"](x).relu())
 
 
+class _Unpool(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool, self.unpool = nn.MaxPool2d(2, return_indices=True), nn.MaxUnpool2d(2)
+        self.head = nn.Linear(12, 5)
+
+    def forward(self, x):
+        out, idx = self.pool(x.reshape(x.shape[0], 1, 3, 4))
+        return self.head(self.unpool(out, idx, output_size=(3, 4)).flatten(1))
+
+
 class _Params(nn.Module):
     def __init__(self):
         super().__init__()
@@ -819,6 +830,11 @@ LAYERS = {
         nn.Dropout2d(0.2), nn.AlphaDropout(0.1), nn.FeatureAlphaDropout(0.1), nn.RReLU(),
         nn.Softmax2d(), nn.Flatten(), nn.Linear(16, 5)),
     "bilinear": lambda: _Seq(nn.Bilinear(4, 4, 4), pair=True),
+    "lp-pool-shuffle-lrn": lambda: nn.Sequential(
+        nn.Unflatten(1, (4, 3)), nn.LocalResponseNorm(3), nn.ChannelShuffle(2), nn.Softplus(),
+        nn.LPPool1d(2, 2, 1), nn.Unflatten(2, (1, 2)), nn.LPPool2d(1.5, (1, 2), 1), nn.Flatten(),
+        nn.Linear(4, 5)),
+    "max-unpool": lambda: _Unpool(),
     "conv-transpose": lambda: nn.Sequential(
         nn.Unflatten(1, (3, 2, 2)), nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1,
                                                        output_padding=1),
@@ -873,6 +889,12 @@ LOSSES = {
     "MultiMarginLoss": lambda: (nn.MultiMarginLoss(p=2, margin=0.5), lambda z, y: (z, y)),
     "CosineSimilarity": lambda: (lambda a, b: nn.CosineSimilarity()(a, b).sum(),
                                  lambda z, y: (z, F.one_hot(y, 5).float())),
+    "TripletMarginWithDistanceLoss": lambda: (nn.TripletMarginWithDistanceLoss(
+        distance_function=nn.CosineSimilarity(), margin=0.5, swap=True),
+        lambda z, y: (z, F.one_hot(y, 5).float(), z.flip(0))),
+    "MultiLabelMarginLoss": lambda: (nn.MultiLabelMarginLoss(),
+                                     lambda z, y: (z, ag.stack([y, (y + 2) % 5, y * 0 - 1, y,
+                                                                y], 1))),
     "PairwiseDistance": lambda: (lambda a, b: nn.PairwiseDistance(p=1.5)(a, b).mean(),
                                  lambda z, y: (z, F.one_hot(y, 5).float())),
 }

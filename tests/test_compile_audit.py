@@ -395,6 +395,11 @@ LOSS_CASES = {
     "multilabel-soft-margin": lambda r: (nn.MultiLabelSoftMarginLoss(reduction=r),
                                          lambda z, y: (z, _hot(y))),
     "multi-margin": lambda r: (nn.MultiMarginLoss(reduction=r), lambda z, y: (z, y)),
+    "multilabel-margin": lambda r: (nn.MultiLabelMarginLoss(reduction=r),
+                                    lambda z, y: (z, ag.stack([(y + 1) % 5, y, y * 0 - 1], 1)
+                                                  .repeat(1, 2)[:, :5])),
+    "triplet-with-distance": lambda r: (nn.TripletMarginWithDistanceLoss(reduction=r),
+                                        lambda z, y: (z, _hot(y), z.flip(0))),
 }
 
 
