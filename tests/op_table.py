@@ -31,6 +31,7 @@ def _signs(a):
 
 
 _UNPOOL = np.array([[[[0, 7], [10, 19]], [[6, 3], [15, 13]]]])
+_BAGS = np.array([[1, 5, 2], [0, 3, 3], [4, 4, 1]])
 _LABELS = np.array([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 0, 1, 2]])
 _ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
 _SCATTER = ag.tensor([[0, 2, 0], [3, 3, 3], [1, 0, 2]])     # repeated in each row
@@ -361,6 +362,11 @@ OPS = [
     OpInfo("triplet_with_distance", lambda a, p, n: F.triplet_margin_with_distance_loss(
         a, p, n, distance_function=lambda u, v: ((u - v) ** 2).sum(-1), swap=True),
         [(3, 4), (3, 4), (3, 4)]),
+    OpInfo("embedding_bag_max", lambda w: F.embedding_bag(ag.tensor(_BAGS), w, mode="max"),
+           [(6, 3)], ["distinct"]),
+    OpInfo("embedding_bag_sum_weighted", lambda w, p: F.embedding_bag(
+        ag.tensor(_BAGS.reshape(-1)), w, ag.tensor([0, 2, 2, 5]), mode="sum",
+        per_sample_weights=p, padding_idx=0), [(6, 3), (9,)]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
     OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,
