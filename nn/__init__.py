@@ -7,6 +7,7 @@
     loss = F.cross_entropy(model(x), y)
 """
 from .module import IncompatibleKeys, Module, Parameter, StateDictError
+from .parameter import Buffer
 from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .parameter_containers import ParameterDict, ParameterList
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten

@@ -27,7 +27,7 @@ from autograd.errors import ArgumentError, GradgraphError
 from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
 from autograd.tensor import Tensor, _dtype
 
-from .parameter import Parameter
+from .parameter import Buffer, Parameter
 
 
 class StateDictError(GradgraphError, RuntimeError):
@@ -117,6 +117,10 @@ class Module:
         if isinstance(value, (Parameter, Module)) and params is None:
             raise AttributeError(f"cannot assign {type(value).__name__} '{name}' before "
                                  f"Module.__init__() is called; call super().__init__() first")
+        if isinstance(value, Buffer):
+            self.register_buffer(name, Tensor(value.data, requires_grad=value.requires_grad),
+                                 value.persistent)
+            return
         if isinstance(value, Parameter):
             self._forget(name, keep="_parameters")
             params[name] = value

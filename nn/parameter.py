@@ -46,6 +46,20 @@ class Parameter(Tensor):
         return Parameter, (self.data, self.requires_grad)
 
 
+class Buffer(Tensor):
+    """A Tensor marked to be registered as a buffer when assigned to a Module attribute
+    (``self.mask = nn.Buffer(t)``, PyTorch's), persistent (in ``state_dict()``) unless
+    ``persistent=False``. The module keeps a plain Tensor on the same memory."""
+    __slots__ = ("persistent",)
+
+    def __init__(self, data=None, *, persistent=True):
+        if data is None:
+            data = np.empty((0,), np.float32)
+        Tensor.__init__(self, data.data if isinstance(data, Tensor) else data,
+                        requires_grad=bool(getattr(data, "requires_grad", False)))
+        self.persistent = persistent
+
+
 def float_dtype(dtype=None, device=None):
     """`dtype` (or the default dtype) for a layer's parameters. `device` is accepted for
     PyTorch compatibility: "cpu" only."""

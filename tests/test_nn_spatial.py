@@ -198,3 +198,19 @@ def test_errors_name_the_op_and_the_shapes():
         F.interpolate(ag.ones(2, 4, 9))
     with pytest.raises(ag.ArgumentError, match="ZeroPad2d: padding must be an int or a 4-tuple"):
         nn.ZeroPad2d((1, 2))
+
+
+def test_buffer_assignment_registers_a_buffer_as_pytorch():
+    names = []
+    for mod, lib in ((nn, ag), (torch.nn, torch)):
+        m = mod.Module()
+        m.a = mod.Buffer(lib.ones(2))
+        m.b = mod.Buffer(lib.zeros(3), persistent=False)
+        m.a = mod.Buffer(lib.ones(4))                  # replaced in place of the old one
+        names.append((list(m.state_dict()), [n for n, _ in m.named_buffers()],
+                      tuple(m.a.shape), type(m.a).__name__))
+    assert names[0] == names[1] == (["a"], ["a", "b"], (4,), "Tensor")
+    m = nn.Linear(2, 3)
+    m.scale = nn.Buffer(ag.full((3,), 2.0))
+    assert list(m.state_dict()) == ["weight", "bias", "scale"]
+    assert list(m.double().state_dict()["scale"].data) == [2.0, 2.0, 2.0]
