@@ -13,14 +13,17 @@ from .parameter_containers import ParameterDict, ParameterList
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .volumetric import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, CircularPad3d,
+                         ConstantPad3d, Conv3d, MaxPool3d, ReflectionPad3d, ReplicationPad3d,
+                         ZeroPad3d)
 from .spatial import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
                       AvgPool1d, CircularPad1d, CircularPad2d, ConstantPad1d, ConstantPad2d,
                       Conv1d, Fold, MaxPool1d, PixelShuffle, PixelUnshuffle, ReflectionPad1d,
                       ReflectionPad2d, ReplicationPad1d, ReplicationPad2d, Upsample,
                       Unfold, UpsamplingBilinear2d, UpsamplingNearest2d, ZeroPad1d,
                       ZeroPad2d)
-from .norm import (BatchNorm1d, BatchNorm2d, GroupNorm, InstanceNorm1d, InstanceNorm2d,
-                   LayerNorm, RMSNorm)
+from .norm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, GroupNorm, InstanceNorm1d,
+                   InstanceNorm2d, InstanceNorm3d, LayerNorm, RMSNorm)
 from .activation import (CELU, ELU, GELU, GLU, SELU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh,
                          LeakyReLU, LogSigmoid, LogSoftmax, Mish, PReLU, ReLU, ReLU6, RReLU,
                          SiLU, Sigmoid, Softmax, Softmax2d, Softmin, Softplus, Softshrink,

@@ -64,17 +64,18 @@ class Embedding(Module):
         return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)
 
+    def _options(self):
+        """PyTorch's repr of the lookup options that differ from their defaults."""
+        return "".join(s for s, shown in (
+            (f", max_norm={self.max_norm}", self.max_norm is not None),
+            (f", norm_type={self.norm_type}", self.norm_type != 2),
+            (", scale_grad_by_freq=True", self.scale_grad_by_freq)) if shown)
+
+    def _padding(self):
+        return f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+
     def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        return s
+        return f"{self.num_embeddings}, {self.embedding_dim}" + self._padding() + self._options()
 
 
 def _bags(idx, offsets, include_last_offset):
@@ -154,12 +155,5 @@ class EmbeddingBag(Embedding):
                              per_sample_weights, self.include_last_offset, self.padding_idx)
 
     def extra_repr(self):
-        s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
-        if self.scale_grad_by_freq:
-            s += ", scale_grad_by_freq=True"
-        s += f", mode={self.mode!r}"
-        return s + (f", padding_idx={self.padding_idx}" if self.padding_idx is not None else "")
+        return (f"{self.num_embeddings}, {self.embedding_dim}" + self._options()
+                + f", mode={self.mode!r}" + self._padding())

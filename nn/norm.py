@@ -115,6 +115,11 @@ class BatchNorm2d(_BatchNorm):
     _dims = (4,)
 
 
+class BatchNorm3d(_BatchNorm):
+    """Batch normalisation of (N, C, D, H, W) inputs over N, D, H and W."""
+    _dims = (5,)
+
+
 class _InstanceNorm(_BatchNorm):
     """Shared by InstanceNorm1d/2d: as PyTorch, no affine part and no running statistics
     by default; an unbatched input (one fewer dim) is normalised as a batch of one."""
@@ -158,6 +163,11 @@ class InstanceNorm2d(_InstanceNorm):
     """Instance normalisation of (N, C, H, W) or unbatched (C, H, W) inputs: each channel
     of each sample over H and W."""
     _dims = (3, 4)
+
+
+class InstanceNorm3d(_InstanceNorm):
+    """Instance normalisation of (N, C, D, H, W) or unbatched (C, D, H, W) inputs."""
+    _dims = (4, 5)
 
 
 class GroupNorm(Module):

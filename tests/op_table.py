@@ -367,6 +367,13 @@ OPS = [
     OpInfo("embedding_bag_sum_weighted", lambda w, p: F.embedding_bag(
         ag.tensor(_BAGS.reshape(-1)), w, ag.tensor([0, 2, 2, 5]), mode="sum",
         per_sample_weights=p, padding_idx=0), [(6, 3), (9,)]),
+    OpInfo("conv3d", lambda x, w, b: F.conv3d(x, w, b, stride=(1, 2, 1), padding=1, groups=2),
+           [(1, 2, 3, 3, 2), (2, 1, 2, 2, 2), (2,)]),
+    OpInfo("max_pool3d", lambda x: F.max_pool3d(x, 2, 1, 1), [(1, 2, 2, 3, 2)], ["distinct"]),
+    OpInfo("avg_pool3d", lambda x: F.avg_pool3d(x, 2, 1, 1, count_include_pad=False),
+           [(1, 2, 2, 3, 2)]),
+    OpInfo("adaptive_pool3d", lambda x: F.adaptive_avg_pool3d(x, (1, 2, 3)) *
+           F.adaptive_max_pool3d(x, (1, 2, 3)), [(1, 2, 2, 3, 4)], ["distinct"]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
     OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,

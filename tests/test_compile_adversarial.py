@@ -835,6 +835,11 @@ LAYERS = {
         nn.LPPool1d(2, 2, 1), nn.Unflatten(2, (1, 2)), nn.LPPool2d(1.5, (1, 2), 1), nn.Flatten(),
         nn.Linear(4, 5)),
     "max-unpool": lambda: _Unpool(),
+    "volumetric": lambda: nn.Sequential(
+        nn.Unflatten(1, (1, 2, 2, 3)), nn.Conv3d(1, 2, 2, padding=1, padding_mode="replicate"),
+        nn.BatchNorm3d(2), nn.MaxPool3d(2, 1), nn.AvgPool3d((1, 2, 2), 1, ceil_mode=True),
+        nn.InstanceNorm3d(2, affine=True), nn.ReflectionPad3d((1, 0, 0, 0, 1, 0)),
+        nn.AdaptiveMaxPool3d((2, 2, 2)), nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(2, 5)),
     "conv-transpose": lambda: nn.Sequential(
         nn.Unflatten(1, (3, 2, 2)), nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1,
                                                        output_padding=1),

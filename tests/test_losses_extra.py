@@ -7,6 +7,7 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
+from torch_compare import assert_functional_matches
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -64,35 +65,15 @@ CASES = {
 LOSSES = [n for n, c in CASES.items() if c[0].endswith("loss")]
 
 
-def _run(lib, case, dtype, reduction):
-    fname, floats, constants, kw = CASES[case]
-    xs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in floats]
-    cs = [lib.tensor(c if c.dtype.kind in "iu" else c.astype(dtype)) for c in constants]
-    kw = {k: (lib.tensor(v.astype(dtype)) if isinstance(v, np.ndarray) else v)
-          for k, v in kw.items()}
-    if reduction is not None:
-        kw["reduction"] = reduction
-    fn = getattr(F if lib is ag else TF, fname)
-    out = fn(*xs, *cs, **kw)
-    w = np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape)).astype(dtype)
-    (out * lib.tensor(w)).sum().backward()
-    data = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
-    return data(out), [data(x.grad) for x in xs]
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("reduction", [None, "none", "sum"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_values_and_gradients_match_pytorch(case, reduction, dtype):
     if reduction is not None and case not in LOSSES:
         pytest.skip("a distance: no reduction")
-    out, grads = _run(ag, case, dtype, reduction)
-    ref, ref_grads = _run(torch, case, dtype, reduction)
-    tol = 1e-11 if dtype == np.float64 else 2e-5
-    assert out.dtype == ref.dtype and out.shape == ref.shape
-    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol)
-    for g, r in zip(grads, ref_grads):
-        np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
+    fname, floats, constants, kw = CASES[case]
+    kw = dict(kw, **({} if reduction is None else {"reduction": reduction}))
+    assert_functional_matches(torch, fname, floats, constants, kw, dtype)
 
 
 def test_margin_losses_at_the_margin_pass_the_gradient_as_pytorch():

@@ -7,6 +7,7 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
+from torch_compare import assert_functional_matches
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -58,26 +59,12 @@ CASES = {
 }
 
 
-def _run(lib, case, dtype):
-    fname, floats, kw = CASES[case]
-    xs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in floats]
-    out = getattr(F if lib is ag else TF, fname)(*xs, **kw)
-    w = np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape)).astype(dtype)
-    (out * lib.tensor(w)).sum().backward()
-    data = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
-    return data(out), [data(x.grad) for x in xs]
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_values_and_gradients_match_pytorch(case, dtype):
-    out, grads = _run(ag, case, dtype)
-    ref, ref_grads = _run(torch, case, dtype)
-    tol = 1e-12 if dtype == np.float64 else 1e-5
-    assert out.dtype == ref.dtype and out.shape == ref.shape
-    np.testing.assert_allclose(out, ref, rtol=tol, atol=tol)
-    for g, r in zip(grads, ref_grads):
-        np.testing.assert_allclose(g, r, rtol=tol, atol=tol)
+    fname, floats, kw = CASES[case]
+    assert_functional_matches(torch, fname, floats, (), kw, dtype,
+                              1e-12 if dtype == np.float64 else 1e-5)
 
 
 @pytest.mark.parametrize("fn, kw", [("max_pool1d", {"kernel_size": 3, "stride": 2, "padding": 1}),

@@ -7,6 +7,7 @@ import pytest
 import autograd as ag
 import nn
 import nn.functional as F
+from torch_compare import assert_functional_matches
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional
@@ -51,23 +52,11 @@ CASES = {
 }
 
 
-def _run(lib, case, dtype):
-    fname, floats, constants, kw = CASES[case]
-    xs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in floats]
-    out = getattr(F if lib is ag else TF, fname)(*xs, *(lib.tensor(c) for c in constants), **kw)
-    w = np.linspace(-1, 2, out.numel()).reshape(tuple(out.shape)).astype(dtype)
-    (out * lib.tensor(w)).sum().backward()
-    data = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
-    return [data(out)] + [data(x.grad) for x in xs]
-
-
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("case", list(CASES))
 def test_values_and_gradients_match_pytorch(case, dtype):
-    tol = 1e-11 if dtype == np.float64 else 2e-5
-    for o, t in zip(_run(ag, case, dtype), _run(torch, case, dtype)):
-        assert o.shape == t.shape and o.dtype == t.dtype
-        np.testing.assert_allclose(o, t, rtol=tol, atol=tol)
+    fname, floats, constants, kw = CASES[case]
+    assert_functional_matches(torch, fname, floats, constants, kw, dtype)
 
 
 @pytest.mark.parametrize("dims, kw", [(1, {"kernel_size": 3, "stride": 2, "padding": 1}),

@@ -14,3 +14,33 @@ def run_case(lib, fn, arrays):
     (out * lib.tensor(w, dtype=lib.float64)).sum().backward()
     detach = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
     return detach(out), [detach(x.grad) for x in xs]
+
+
+def run_functional(lib, name, floats, constants=(), kwargs=(), dtype=np.float64):
+    """nn.functional's `name` (gradgraph's, or PyTorch's for lib torch) on leaves of `dtype`
+    made from the `floats` arrays, then the `constants` (float arrays cast to `dtype`,
+    integer ones as they are) and `kwargs` (float arrays cast to tensors of `dtype`),
+    backpropagated with fixed weights: [value, gradient of each float input] as arrays."""
+    import nn.functional as F
+    fn = getattr(F, name) if lib is ag else getattr(lib.nn.functional, name)
+    def tensor(a):
+        return lib.tensor(a if a.dtype.kind in "iub" else a.astype(dtype))
+    xs = [lib.tensor(a.astype(dtype), requires_grad=True) for a in floats]
+    kw = {k: tensor(v) if isinstance(v, np.ndarray) else v for k, v in dict(kwargs).items()}
+    out = fn(*xs, *(tensor(np.asarray(c)) for c in constants), **kw)
+    w = np.linspace(-1.0, 2.0, out.numel()).reshape(tuple(out.shape)).astype(dtype)
+    (out * lib.tensor(w)).sum().backward()
+    detach = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
+    return [detach(out)] + [detach(x.grad) for x in xs]
+
+
+def assert_functional_matches(torch, name, floats, constants=(), kwargs=(), dtype=np.float64,
+                              tol=None):
+    """run_functional in gradgraph and PyTorch agree: shapes, dtypes, values and
+    gradients, to `tol` (default 1e-11 in float64, 2e-5 in float32)."""
+    tol = tol if tol is not None else 1e-11 if dtype == np.float64 else 2e-5
+    ours = run_functional(ag, name, floats, constants, kwargs, dtype)
+    theirs = run_functional(torch, name, floats, constants, kwargs, dtype)
+    for o, t in zip(ours, theirs):
+        assert o.shape == t.shape and o.dtype == t.dtype, (name, o.shape, t.shape)
+        np.testing.assert_allclose(o, t, rtol=tol, atol=tol, err_msg=name)
