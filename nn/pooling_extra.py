@@ -120,7 +120,7 @@ def pdist(input, p=2):
 
 # --- modules ----------------------------------------------------------------------------------
 class LPPool1d(Module):
-    _function = "lp_pool1d"
+    _pool = staticmethod(lp_pool1d)
 
     def __init__(self, norm_type, kernel_size, stride=None, ceil_mode=False):
         super().__init__()
@@ -128,8 +128,7 @@ class LPPool1d(Module):
         self.stride, self.ceil_mode = stride, ceil_mode
 
     def forward(self, input):
-        return globals()[self._function](input, self.norm_type, self.kernel_size, self.stride,
-                                         self.ceil_mode)
+        return self._pool(input, self.norm_type, self.kernel_size, self.stride, self.ceil_mode)
 
     def extra_repr(self):
         return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
@@ -137,7 +136,7 @@ class LPPool1d(Module):
 
 
 class LPPool2d(LPPool1d):
-    _function = "lp_pool2d"
+    _pool = staticmethod(lp_pool2d)
 
 
 class MaxUnpool1d(Module):
