@@ -22,8 +22,13 @@ from .functional_activation import (celu, celu_, elu, elu_, glu,  # noqa: F401
 from .functional_dropout import (alpha_dropout, dropout, dropout1d, dropout2d,  # noqa: F401
                                  dropout3d, feature_alpha_dropout, rrelu, rrelu_)
 from .functional_spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # noqa: F401
-                                 adaptive_max_pool1d, adaptive_max_pool2d, avg_pool1d, conv1d,
-                                 interpolate, max_pool1d, pixel_shuffle, pixel_unshuffle)
+                                 adaptive_max_pool1d, adaptive_max_pool1d_with_indices,
+                                 adaptive_max_pool2d, adaptive_max_pool2d_with_indices,
+                                 avg_pool1d, conv1d, interpolate, max_pool1d,
+                                 max_pool1d_with_indices, max_pool2d_with_indices,
+                                 pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
+                                 upsample_nearest)
+from .functional_grid import affine_grid, grid_sample  # noqa: F401
 from .distance import cosine_similarity, pairwise_distance  # noqa: F401
 from .losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401
                            hinge_embedding_loss, margin_ranking_loss, multi_margin_loss,

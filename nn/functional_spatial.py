@@ -274,3 +274,41 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         else:
             out = _linear(out, dim, sizes[i], scales[i], bool(align_corners))
     return out
+
+
+def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
+    """interpolate, under PyTorch's deprecated name."""
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input, size=None, scale_factor=None):
+    """interpolate(mode='nearest'), under PyTorch's deprecated name."""
+    return interpolate(input, size, scale_factor, "nearest")
+
+
+def upsample_bilinear(input, size=None, scale_factor=None):
+    """interpolate(mode='bilinear', align_corners=True), under PyTorch's deprecated name."""
+    return interpolate(input, size, scale_factor, "bilinear", align_corners=True)
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool1d(..., return_indices=True): (values, indices)."""
+    return max_pool1d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool2d(..., return_indices=True): (values, indices)."""
+    from .functional import max_pool2d
+    return max_pool2d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool1d(..., return_indices=True): (values, indices)."""
+    return adaptive_max_pool1d(input, output_size, True)
+
+
+def adaptive_max_pool2d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool2d(..., return_indices=True): (values, indices)."""
+    return adaptive_max_pool2d(input, output_size, True)

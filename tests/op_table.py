@@ -374,6 +374,12 @@ OPS = [
            [(1, 2, 2, 3, 2)]),
     OpInfo("adaptive_pool3d", lambda x: F.adaptive_avg_pool3d(x, (1, 2, 3)) *
            F.adaptive_max_pool3d(x, (1, 2, 3)), [(1, 2, 2, 3, 4)], ["distinct"]),
+    OpInfo("affine_grid_sample", lambda x, t: F.grid_sample(
+        x, F.affine_grid(t, (2, 2, 3, 4), align_corners=False), align_corners=False),
+        [(2, 2, 3, 3), (2, 2, 3)], ["real", "unit"]),
+    OpInfo("grid_sample_border_corners", lambda x, g: F.grid_sample(
+        x, g, padding_mode="border", align_corners=True), [(1, 2, 3, 4), (1, 2, 3, 2)],
+        ["real", "unit"]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
     OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,

@@ -763,6 +763,19 @@ class _Unpool(nn.Module):
         return self.head(self.unpool(out, idx, output_size=(3, 4)).flatten(1))
 
 
+class _Transformer2d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.loc, self.head = nn.Linear(12, 6), nn.Linear(12, 5)
+
+    def forward(self, x):
+        theta = self.loc(x).reshape(-1, 2, 3)
+        img = x.reshape(x.shape[0], 1, 3, 4)
+        out = F.grid_sample(img, F.affine_grid(theta, img.shape, align_corners=False),
+                            align_corners=False)
+        return self.head(out.flatten(1))
+
+
 class _Params(nn.Module):
     def __init__(self):
         super().__init__()
@@ -835,6 +848,7 @@ LAYERS = {
         nn.LPPool1d(2, 2, 1), nn.Unflatten(2, (1, 2)), nn.LPPool2d(1.5, (1, 2), 1), nn.Flatten(),
         nn.Linear(4, 5)),
     "max-unpool": lambda: _Unpool(),
+    "spatial-transformer": lambda: _Transformer2d(),
     "volumetric": lambda: nn.Sequential(
         nn.Unflatten(1, (1, 2, 2, 3)), nn.Conv3d(1, 2, 2, padding=1, padding_mode="replicate"),
         nn.BatchNorm3d(2), nn.MaxPool3d(2, 1), nn.AvgPool3d((1, 2, 2), 1, ceil_mode=True),

@@ -20,7 +20,8 @@ def run_functional(lib, name, floats, constants=(), kwargs=(), dtype=np.float64)
     """nn.functional's `name` (gradgraph's, or PyTorch's for lib torch) on leaves of `dtype`
     made from the `floats` arrays, then the `constants` (float arrays cast to `dtype`,
     integer ones as they are) and `kwargs` (float arrays cast to tensors of `dtype`),
-    backpropagated with fixed weights: [value, gradient of each float input] as arrays."""
+    backpropagated with fixed weights: [value, gradient of each float input] as arrays
+    (zeros for an input the value does not depend on: None in gradgraph)."""
     import nn.functional as F
     fn = getattr(F, name) if lib is ag else getattr(lib.nn.functional, name)
     def tensor(a):
@@ -31,7 +32,8 @@ def run_functional(lib, name, floats, constants=(), kwargs=(), dtype=np.float64)
     w = np.linspace(-1.0, 2.0, out.numel()).reshape(tuple(out.shape)).astype(dtype)
     (out * lib.tensor(w)).sum().backward()
     detach = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
-    return [detach(out)] + [detach(x.grad) for x in xs]
+    return [detach(out)] + [np.zeros(x.shape, dtype) if x.grad is None else detach(x.grad)
+                            for x in xs]
 
 
 def assert_functional_matches(torch, name, floats, constants=(), kwargs=(), dtype=np.float64,

@@ -1,0 +1,82 @@
+"""affine_grid and grid_sample against PyTorch (values and the gradients of theta, input
+and grid, float32 and float64, each mode, padding mode and align_corners), and the
+deprecated aliases (upsample*, *_with_indices)."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn.functional as F
+from torch_compare import assert_functional_matches
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+RNG = np.random.default_rng(0)
+THETA = RNG.standard_normal((2, 2, 3)) * 0.6
+IMG = RNG.standard_normal((2, 3, 6, 7))
+GRID = RNG.uniform(-1.3, 1.3, (2, 4, 5, 2))          # some points outside the image
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_affine_grid_matches_pytorch(align_corners, dtype):
+    assert_functional_matches(torch, "affine_grid", [THETA], (),
+                              {"size": (2, 3, 5, 4), "align_corners": align_corners}, dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border"])
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_matches_pytorch(mode, padding_mode, align_corners, dtype):
+    assert_functional_matches(torch, "grid_sample", [IMG, GRID], (),
+                              {"mode": mode, "padding_mode": padding_mode,
+                               "align_corners": align_corners}, dtype,
+                              1e-11 if dtype == np.float64 else 1e-4)
+
+
+def test_spatial_transformer_composite_matches_pytorch():
+    # the gradient reaches theta through the grid
+    def run(lib, fn):
+        theta = lib.tensor(THETA, requires_grad=True)
+        x = lib.tensor(IMG, requires_grad=True)
+        out = fn.grid_sample(x, fn.affine_grid(theta, (2, 3, 4, 5), align_corners=False),
+                             align_corners=False)
+        (out * out).sum().backward()
+        data = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
+        return [data(out), data(theta.grad), data(x.grad)]
+    for o, t in zip(run(ag, F), run(torch, TF)):
+        np.testing.assert_allclose(o, t, rtol=1e-11, atol=1e-11)
+
+
+@pytest.mark.parametrize("name, kw", [("upsample", {"scale_factor": 2, "mode": "bilinear"}),
+                                      ("upsample_nearest", {"size": (9, 4)}),
+                                      ("upsample_bilinear", {"scale_factor": 1.5}),
+                                      ("max_pool2d_with_indices", {"kernel_size": 2}),
+                                      ("adaptive_max_pool2d_with_indices", {"output_size": 3})])
+def test_deprecated_aliases_match_pytorch(name, kw):
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours, theirs = getattr(F, name)(ag.tensor(IMG), **kw), getattr(TF, name)(
+            torch.tensor(IMG), **kw)
+    for o, t in zip(ours if isinstance(ours, tuple) else [ours],
+                    theirs if isinstance(theirs, tuple) else [theirs]):
+        np.testing.assert_allclose(o.data, t.numpy(), rtol=1e-12)
+    out, idx = F.max_pool1d_with_indices(ag.tensor(IMG[0]), 3)
+    ref, ref_idx = TF.max_pool1d_with_indices(torch.tensor(IMG[0]), 3)
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+    out, idx = F.adaptive_max_pool1d_with_indices(ag.tensor(IMG[0]), 4)
+    np.testing.assert_array_equal(idx.data, TF.adaptive_max_pool1d_with_indices(
+        torch.tensor(IMG[0]), 4)[1].numpy())
+
+
+def test_errors():
+    with pytest.raises(ag.ShapeError, match=r"affine_grid: expected theta of shape \(N, 2, 3\)"):
+        F.affine_grid(ag.ones(2, 3, 3), (2, 1, 4, 4))
+    with pytest.raises(ag.ShapeError, match=r"grid_sample: expected input \(N, C, H, W\) and "
+                                            r"grid \(N, Ho, Wo, 2\), got shapes"):
+        F.grid_sample(ag.tensor(IMG), ag.ones(2, 3, 3))
+    with pytest.raises(ag.ArgumentError, match="grid_sample: padding_mode must be 'zeros' or "
+                                               "'border'"):
+        F.grid_sample(ag.tensor(IMG), ag.tensor(GRID), padding_mode="reflection")
