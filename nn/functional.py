@@ -40,13 +40,19 @@ from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # 
                      smooth_l1_loss)
 
 
-def _pair(v, name="argument"):
+def _ntuple(v, n, name="argument"):
+    """An int repeated n times, or a sequence of n ints."""
     if isinstance(v, int):
-        return (v, v)
+        return (v,) * n
     v = tuple(int(i) for i in v)
-    if len(v) != 2:
-        raise ArgumentError(f"{name} must be an int or a pair of ints, got {v}")
+    if len(v) != n:
+        raise ArgumentError(f"{name} must be an int or a {('pair', 'triple')[n - 2]} of ints, "
+                            f"got {v}")
     return v
+
+
+def _pair(v, name="argument"):
+    return _ntuple(v, 2, name)
 
 
 def _as_4d(input, op):

@@ -20,12 +20,7 @@ from .spatial import ConstantPad1d, ZeroPad1d, _Adaptive, _Pad
 
 
 def _triple(v, name):
-    if isinstance(v, int):
-        return (v, v, v)
-    v = tuple(int(i) for i in v)
-    if len(v) != 3:
-        raise ArgumentError(f"{name} must be an int or a triple of ints, got {v}")
-    return v
+    return F._ntuple(v, 3, name)
 
 
 def _as_5d(input, op):
