@@ -44,6 +44,7 @@ from .losses_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingL
 from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, MaxUnpool1d,
                             MaxUnpool2d)
 from .distance import CosineSimilarity, PairwiseDistance
+from .ctc import CTCLoss
 from . import functional, init
 
 # --- optimisation, data, utilities, checkpoints ---------------------------------------------

@@ -531,6 +531,7 @@ def _pad_by_index(input, pad, mode):
 
 from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402,F401
 from .embedding import embedding_bag  # noqa: E402,F401
+from .ctc import ctc_loss  # noqa: E402,F401
 from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401
                          conv3d, max_pool3d)
 from .pooling_extra import (channel_shuffle, local_response_norm, lp_pool1d,  # noqa: E402,F401

@@ -380,6 +380,8 @@ OPS = [
     OpInfo("grid_sample_border_corners", lambda x, g: F.grid_sample(
         x, g, padding_mode="border", align_corners=True), [(1, 2, 3, 4), (1, 2, 3, 2)],
         ["real", "unit"]),
+    OpInfo("ctc_loss", lambda x: F.ctc_loss(x.log_softmax(2), ag.tensor([[1, 2, 2], [3, 0, 0]]),
+                                            ag.tensor([5, 4]), ag.tensor([3, 1])), [(5, 2, 4)]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
     OpInfo("dropout2d_seeded", lambda a: _seeded(F.dropout2d, a, 0.4), [(2, 3, 2, 2)]),
     OpInfo("feature_alpha_dropout_seeded", lambda a: _seeded(F.feature_alpha_dropout, a, 0.3,

@@ -914,6 +914,9 @@ LOSSES = {
     "MultiLabelMarginLoss": lambda: (nn.MultiLabelMarginLoss(),
                                      lambda z, y: (z, ag.stack([y, (y + 2) % 5, y * 0 - 1, y,
                                                                 y], 1))),
+    "CTCLoss": lambda: (nn.CTCLoss(), lambda z, y: (
+        F.log_softmax(z, 1).unsqueeze(1), (y[:3] % 4 + 1).unsqueeze(0), ag.tensor([8]),
+        ag.tensor([3]))),
     "PairwiseDistance": lambda: (lambda a, b: nn.PairwiseDistance(p=1.5)(a, b).mean(),
                                  lambda z, y: (z, F.one_hot(y, 5).float())),
 }

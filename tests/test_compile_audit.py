@@ -402,6 +402,9 @@ LOSS_CASES = {
     "multilabel-margin": lambda r: (nn.MultiLabelMarginLoss(reduction=r),
                                     lambda z, y: (z, ag.stack([(y + 1) % 5, y, y * 0 - 1], 1)
                                                   .repeat(1, 2)[:, :5])),
+    "ctc": lambda r: (nn.CTCLoss(reduction=r, zero_infinity=True), lambda z, y: (
+        F.log_softmax(z.reshape(4, 2, 5), 2), (y.reshape(2, 4)[:, :3] % 4 + 1), ag.tensor([4, 3]),
+        ag.tensor([3, 2]))),
     "triplet-with-distance": lambda r: (nn.TripletMarginWithDistanceLoss(reduction=r),
                                         lambda z, y: (z, _hot(y), z.flip(0))),
 }
