@@ -36,13 +36,13 @@ from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNBase, RNNCell, RNNC
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, KLDivLoss, L1Loss,
-                     MSELoss, NLLLoss, SmoothL1Loss)
+                     MSELoss, NLLLoss, NLLLoss2d, SmoothL1Loss)
 from .losses_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss,
                            MarginRankingLoss, MultiLabelMarginLoss, MultiLabelSoftMarginLoss,
                            MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
                            TripletMarginWithDistanceLoss)
-from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, MaxUnpool1d,
-                            MaxUnpool2d)
+from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, LPPool3d,
+                            MaxUnpool1d, MaxUnpool2d)
 from .distance import CosineSimilarity, PairwiseDistance
 from .ctc import CTCLoss
 from . import functional, init

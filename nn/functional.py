@@ -535,7 +535,7 @@ from .ctc import ctc_loss  # noqa: E402,F401
 from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401
                          conv3d, max_pool3d)
 from .pooling_extra import (channel_shuffle, local_response_norm, lp_pool1d,  # noqa: E402,F401
-                            lp_pool2d, max_unpool1d, max_unpool2d, pdist)
+                            lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, pdist)
 from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401
 from .functional_mha import multi_head_attention_forward  # noqa: E402,F401
 from .functional_norm import group_norm, instance_norm, normalize  # noqa: E402,F401

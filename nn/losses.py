@@ -373,6 +373,10 @@ class NLLLoss(_WeightedLoss):
                         reduction=self.reduction)
 
 
+class NLLLoss2d(NLLLoss):
+    """NLLLoss under PyTorch's deprecated name for (N, C, H, W) inputs."""
+
+
 class CrossEntropyLoss(_WeightedLoss):
     def __init__(self, weight=None, size_average=None, ignore_index=-100, reduce=None,
                  reduction="mean", label_smoothing=0.0):

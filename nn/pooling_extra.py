@@ -32,6 +32,14 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return _lp_finish(out, kh * kw, norm_type)
 
 
+def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
+    """(sum over each window of x^p) ** (1/p) over the last three dims."""
+    from .volumetric import _triple, avg_pool3d
+    k = _triple(kernel_size, "kernel_size")
+    out = avg_pool3d(input ** norm_type, k, stride, 0, ceil_mode)
+    return _lp_finish(out, k[0] * k[1] * k[2], norm_type)
+
+
 # --- max unpooling ------------------------------------------------------------------------------
 def _unpool(input, indices, kernel, stride, padding, output_size, op):
     """Zeros of the unpooled size with input's values at their `indices` (flat in the
@@ -137,6 +145,10 @@ class LPPool1d(Module):
 
 class LPPool2d(LPPool1d):
     _pool = staticmethod(lp_pool2d)
+
+
+class LPPool3d(LPPool1d):
+    _pool = staticmethod(lp_pool3d)
 
 
 class MaxUnpool1d(Module):

@@ -31,6 +31,9 @@ CASES = {
                                                          "stride": 3, "ceil_mode": True}),
     "lp_pool2d": ("lp_pool2d", [IMG ** 2 + 0.1], [], {"norm_type": 3, "kernel_size": (2, 3),
                                                       "stride": 2}),
+    "lp_pool3d": ("lp_pool3d", [IMG[:, :, :4] ** 2 + 0.1], [], {"norm_type": 2,
+                                                                "kernel_size": (2, 3, 2),
+                                                                "stride": (1, 2, 2)}),
     "channel_shuffle": ("channel_shuffle", [IMG], [], {"groups": 2}),
     "local_response_norm": ("local_response_norm", [IMG], [], {"size": 3, "alpha": 0.5,
                                                                 "beta": 0.6, "k": 2.0}),
@@ -86,6 +89,7 @@ def test_max_unpool_inverts_max_pool_as_pytorch(dims, kw):
 
 
 MODULES = [("LPPool1d", (2, 3), SEQ), ("LPPool2d", (1.5, 2, 1), IMG ** 2 + 0.1),
+           ("LPPool3d", (2, 2), IMG ** 2 + 0.1),
            ("ChannelShuffle", (4,), IMG), ("LocalResponseNorm", (3, 0.1, 0.5, 1.5), IMG)]
 
 
@@ -106,6 +110,16 @@ def test_loss_modules_match_pytorch():
         if lib is ag:
             ours = (value, labels.item())
     assert ours == pytest.approx((value, labels.item()), rel=1e-12)
+
+
+def test_nll_loss_2d_is_nll_loss_under_pytorchs_old_name():
+    logp = torch.tensor(IMG).log_softmax(1)
+    target = RNG.integers(0, 4, (2, 6, 7))
+    ours = nn.NLLLoss2d(weight=ag.tensor(np.arange(1.0, 5.0)))(ag.tensor(logp.numpy()),
+                                                                ag.tensor(target))
+    theirs = torch.nn.NLLLoss2d(weight=torch.arange(1.0, 5.0, dtype=torch.float64))(
+        logp, torch.tensor(target))
+    assert ours.item() == pytest.approx(theirs.item(), rel=1e-12)
 
 
 def test_errors_name_the_op_and_shapes():
