@@ -239,33 +239,41 @@ def tokens(i):
     return ag.tensor(rng.integers(0, VOCAB, (BATCH, SEQ + 1)))
 
 
-class CharLSTM(nn.Module):
-    """Embedding -> 2-layer LSTM (dropout between layers) -> Linear, batch first; with
-    `carry`, the (h, c) of the last call is the next call's initial state, detached."""
+class CharRNN(nn.Module):
+    """Embedding -> 2-layer LSTM (dropout between layers), or a bidirectional 2-layer GRU,
+    -> Linear, batch first; with `carry`, the state of the last call is the next call's
+    initial state, detached."""
 
-    def __init__(self, carry=False):
+    def __init__(self, carry=False, kind="lstm"):
         super().__init__()
-        self.emb, self.head = nn.Embedding(VOCAB, 8), nn.Linear(10, VOCAB)
-        self.lstm = nn.LSTM(8, 10, num_layers=2, dropout=0.2, batch_first=True)
+        gru = kind == "gru"
+        self.emb, self.head = nn.Embedding(VOCAB, 8), nn.Linear(20 if gru else 10, VOCAB)
+        self.rnn = (nn.GRU(8, 10, num_layers=2, bidirectional=True, batch_first=True) if gru
+                    else nn.LSTM(8, 10, num_layers=2, dropout=0.2, batch_first=True))
         self.carry, self.state = carry, None
 
     def forward(self, idx):
-        state = None if self.state is None else tuple(s.detach() for s in self.state)
-        out, state = self.lstm(self.emb(idx), state)
+        state = self.state
+        if state is not None:
+            state = state.detach() if isinstance(state, ag.Tensor) else tuple(
+                s.detach() for s in state)
+        out, state = self.rnn(self.emb(idx), state)
         if self.carry:
             self.state = state
         return self.head(out)
 
 
-@pytest.mark.parametrize("carry", [False, True], ids=["lm_step", "truncated_bptt"])
-def test_compiled_lstm_step_is_bit_identical(carry):
+@pytest.mark.parametrize("carry,kind", [(False, "lstm"), (True, "lstm"), (True, "gru")],
+                         ids=["lm_step", "truncated_bptt", "gru_bidirectional_bptt"])
+def test_compiled_recurrent_step_is_bit_identical(carry, kind):
     """An LSTM language model's training step (Adam, clipped), and truncated BPTT carrying
-    (h, c) detached from call to call and returning it: eager and compiled runs agree bit
-    for bit on the results, parameters, gradients, optimizer state and the carried (h, c)
-    after every call. (Returning the carried pair made every replay return the traced
-    call's pair before jit/step.py collected the result before rebinding.)"""
+    (h, c) (or a bidirectional GRU's h) detached from call to call and returning it: eager
+    and compiled runs agree bit for bit on the results, parameters, gradients, optimizer
+    state and the carried state after every call. (Returning the carried pair made every
+    replay return the traced call's pair before jit/step.py collected the result before
+    rebinding.)"""
     def build():
-        model = CharLSTM(carry)
+        model = CharRNN(carry, kind)
         opt = optim.Adam(model.parameters(), lr=1e-2)
 
         def step(seq):
@@ -291,4 +299,6 @@ def test_compiled_lstm_step_is_bit_identical(carry):
 
 
 def flat_copy(state):
+    if isinstance(state, ag.Tensor):
+        state = (state,)
     return None if state is None else [np.array(s.data, copy=True) for s in state]
