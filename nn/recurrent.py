@@ -30,6 +30,16 @@ def _check_dtype(op, input, weight):
                          f".to(...))")
 
 
+def _check_input(op, input, batched_dims, input_size, weight):
+    if input.ndim not in (batched_dims - 1, batched_dims):
+        raise ShapeError(f"{op}: expected input to be {batched_dims - 1}-d (unbatched) or "
+                         f"{batched_dims}-d, got shape {tuple(input.shape)}")
+    if input.shape[-1] != input_size:
+        raise ShapeError(f"{op}: input.size(-1) must be equal to input_size ({input_size}), "
+                         f"got input of shape {tuple(input.shape)}")
+    _check_dtype(op, input, weight)
+
+
 def _check_hidden(op, what, h, expected):
     if tuple(h.shape) != tuple(expected):
         raise ShapeError(f"{op}: expected {what} of shape {tuple(expected)}, got "
@@ -127,13 +137,7 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         name, lstm = type(self).__name__, self.mode == "LSTM"
-        if input.ndim not in (2, 3):
-            raise ShapeError(f"{name}: expected input to be 2-d (unbatched) or 3-d, got "
-                             f"shape {tuple(input.shape)}")
-        if input.shape[-1] != self.input_size:
-            raise ShapeError(f"{name}: input.size(-1) must be equal to input_size "
-                             f"({self.input_size}), got input of shape {tuple(input.shape)}")
-        _check_dtype(name, input, self.weight_ih_l0)
+        _check_input(name, input, 3, self.input_size, self.weight_ih_l0)
         batched = input.ndim == 3
         x = input.transpose(0, 1) if batched and self.batch_first else input
         if not batched:
@@ -246,13 +250,7 @@ class RNNCellBase(Module):
 
     def forward(self, input, hx=None):
         name, lstm = type(self).__name__, self.mode == "LSTM"
-        if input.ndim not in (1, 2):
-            raise ShapeError(f"{name}: expected input to be 1-d (unbatched) or 2-d, got shape "
-                             f"{tuple(input.shape)}")
-        if input.shape[-1] != self.input_size:
-            raise ShapeError(f"{name}: input has inconsistent input_size: got input of shape "
-                             f"{tuple(input.shape)}, expected input_size {self.input_size}")
-        _check_dtype(name, input, self.weight_ih)
+        _check_input(name, input, 2, self.input_size, self.weight_ih)
         expected = input.shape[:-1] + (self.hidden_size,)
         if hx is None:
             hx = [ag.zeros(*expected, dtype=input.data.dtype)] * (2 if lstm else 1)

@@ -204,8 +204,8 @@ def test_long_sequence_backward():
     (lambda: nn.LSTMCell(4, 6), lambda m: m(ag.zeros(3, 4), (ag.zeros(3, 6), ag.zeros(2, 6))),
      r"LSTMCell: expected cx of shape \(3, 6\), got \(2, 6\)"),
     (lambda: nn.GRUCell(4, 6), lambda m: m(ag.zeros(3, 5)),
-     r"GRUCell: input has inconsistent input_size: got input of shape \(3, 5\), expected "
-     r"input_size 4"),
+     r"GRUCell: input.size\(-1\) must be equal to input_size \(4\), got input of shape "
+     r"\(3, 5\)"),
     (lambda: nn.RNNCell(4, 6), lambda m: m(ag.zeros(2, 3, 4)),
      r"RNNCell: expected input to be 1-d \(unbatched\) or 2-d, got shape \(2, 3, 4\)"),
 ])
