@@ -13,6 +13,7 @@ from . import functional_rnn as R
 from . import init
 from .module import Module
 from .parameter import empty_parameter
+from .utils.rnn import PackedSequence
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -137,43 +138,72 @@ class RNNBase(Module):
 
     def forward(self, input, hx=None):
         name, lstm = type(self).__name__, self.mode == "LSTM"
-        _check_input(name, input, 3, self.input_size, self.weight_ih_l0)
-        batched = input.ndim == 3
-        x = input.transpose(0, 1) if batched and self.batch_first else input
-        if not batched:
-            x = x.unsqueeze(1)
-        if x.shape[0] == 0:
-            raise ShapeError(f"{name}: expected a sequence of length > 0, got input of shape "
-                             f"{tuple(input.shape)}")
-        batch, dirs = x.shape[1], 2 if self.bidirectional else 1
-        out_size = self.proj_size or self.hidden_size
-        shapes = [(self.num_layers * dirs, batch, out_size)]
-        if lstm:
-            shapes.append((self.num_layers * dirs, batch, self.hidden_size))
+        packed = isinstance(input, PackedSequence)
+        x, sizes = self._time_major(name, input)
+        batched = packed or input.ndim == 3
+        hx = self._initial(name, hx, x, x.shape[1] if sizes is None else sizes[0], batched)
+        if packed and hx is not None and input.sorted_indices is not None:
+            hx = [h.index_select(1, input.sorted_indices) for h in hx]
         if hx is None:
-            hx = [ag.zeros(*s, dtype=x.data.dtype) for s in shapes]
-        else:
-            hx = list(hx) if lstm else [hx]
-            if len(hx) != len(shapes):
-                raise ArgumentError(f"{name}: expected hx to be a pair (h_0, c_0), got "
-                                    f"{len(hx)} tensors")
-            what = ("h_0", "c_0")
-            for i, (h, s) in enumerate(zip(hx, shapes)):
-                if not batched and h.ndim != 2:
-                    raise ShapeError(f"{name}: for an unbatched 2-d input, {what[i]} should "
-                                     f"also be 2-d, got shape {tuple(h.shape)}")
-                _check_hidden(name, what[i], h, s if batched else (s[0], s[2]))
-                _check_dtype(name, h, self.weight_ih_l0)
-            if not batched:
-                hx = [h.unsqueeze(1) for h in hx]
+            hx = [ag.zeros(*s, dtype=x.data.dtype) for s in self._state_shapes(
+                x.shape[1] if sizes is None else sizes[0])]
         out, h_n = R.rnn(self.mode, x, tuple(hx) if lstm else hx[0], self._weights(),
-                         self.num_layers, self.bidirectional, self.dropout, self.training)
+                         self.num_layers, self.bidirectional, self.dropout, self.training,
+                         sizes)
+        if packed:
+            if input.unsorted_indices is not None:
+                order = input.unsorted_indices
+                h_n = (tuple(h.index_select(1, order) for h in h_n) if lstm
+                       else h_n.index_select(1, order))
+            return input._replace(data=out), h_n
         if not batched:
             out = out.squeeze(1)
             h_n = tuple(h.squeeze(1) for h in h_n) if lstm else h_n.squeeze(1)
         elif self.batch_first:
             out = out.transpose(0, 1)
         return out, h_n
+
+    def _time_major(self, name, input):
+        """(x (T, B, I), None), or a PackedSequence's (data, batch sizes as a list)."""
+        if isinstance(input, PackedSequence):
+            data = input.data
+            if data.ndim != 2:
+                raise ShapeError(f"{name}: expected a PackedSequence of 2-d data, got shape "
+                                 f"{tuple(data.shape)}")
+            _check_input(name, data, 2, self.input_size, self.weight_ih_l0)
+            return data, input.batch_sizes.data.tolist()
+        _check_input(name, input, 3, self.input_size, self.weight_ih_l0)
+        x = input.transpose(0, 1) if input.ndim == 3 and self.batch_first else input
+        if input.ndim == 2:
+            x = x.unsqueeze(1)
+        if x.shape[0] == 0:
+            raise ShapeError(f"{name}: expected a sequence of length > 0, got input of shape "
+                             f"{tuple(input.shape)}")
+        return x, None
+
+    def _state_shapes(self, batch):
+        dirs = 2 if self.bidirectional else 1
+        shapes = [(self.num_layers * dirs, batch, self.proj_size or self.hidden_size)]
+        if self.mode == "LSTM":
+            shapes.append((self.num_layers * dirs, batch, self.hidden_size))
+        return shapes
+
+    def _initial(self, name, hx, x, batch, batched):
+        """The given hx checked, as a list of (L*D, B, H) tensors; None if not given."""
+        if hx is None:
+            return None
+        shapes = self._state_shapes(batch)
+        hx = list(hx) if self.mode == "LSTM" else [hx]
+        if len(hx) != len(shapes):
+            raise ArgumentError(f"{name}: expected hx to be a pair (h_0, c_0), got "
+                                f"{len(hx)} tensors")
+        for what, h, s in zip(("h_0", "c_0"), hx, shapes):
+            if not batched and h.ndim != 2:
+                raise ShapeError(f"{name}: for an unbatched 2-d input, {what} should also "
+                                 f"be 2-d, got shape {tuple(h.shape)}")
+            _check_hidden(name, what, h, s if batched else (s[0], s[2]))
+            _check_dtype(name, h, self.weight_ih_l0)
+        return hx if batched else [h.unsqueeze(1) for h in hx]
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"

@@ -302,3 +302,64 @@ def flat_copy(state):
     if isinstance(state, ag.Tensor):
         state = (state,)
     return None if state is None else [np.array(s.data, copy=True) for s in state]
+
+
+# --- packed sequences --------------------------------------------------------------------
+def packed_run(lib, cls, module, x, lengths, h, batch_first, enforce_sorted):
+    """pad(module(pack(x)))'s output and h_n, backpropagated with fixed weights: outputs'
+    and gradients' values (input, h0/c0, then parameters by name)."""
+    rnn = nn.utils.rnn if lib is ag else torch.nn.utils.rnn
+    xs = lib.tensor(x, requires_grad=True)
+    hs = None if h is None else [lib.tensor(a, requires_grad=True) for a in h]
+    packed = rnn.pack_padded_sequence(xs, lengths, batch_first=batch_first,
+                                      enforce_sorted=enforce_sorted)
+    out, h_n = module(packed, None if hs is None else tuple(hs) if cls == "LSTM" else hs[0])
+    padded, got_lengths = rnn.pad_packed_sequence(out, batch_first=batch_first,
+                                                  total_length=x.shape[1 if batch_first else 0])
+    outs = [padded] + flat(h_n)
+    rng = np.random.default_rng(5)
+    sum((o * lib.tensor(rng.standard_normal(tuple(o.shape)), dtype=o.dtype)).sum()
+        for o in outs).backward()
+    arr = (lambda t: t.data) if lib is ag else (lambda t: t.detach().numpy())
+    grads = [arr(t.grad) for t in [xs] + (hs or [])]
+    grads += [arr(p.grad) for _, p in sorted(module.named_parameters())]
+    return [arr(o) for o in outs] + [np.asarray(arr(got_lengths))], grads
+
+
+@pytest.mark.parametrize("cls", ["LSTM", "GRU", "RNN"])
+@pytest.mark.parametrize("layers,bidir,batch_first,enforce_sorted,given", [
+    (1, False, False, True, False), (2, True, False, False, True), (2, True, True, False, False),
+    (1, True, True, True, True)])
+def test_packed_sequences_match_torch(cls, layers, bidir, batch_first, enforce_sorted, given):
+    """Sequences of lengths 5, 3, 3, 1 (sorted, or not), packed, through the layer and
+    padded again: values and all gradients as torch's (float64)."""
+    ours, ref = pair(cls, "float64", I, H, num_layers=layers, bidirectional=bidir,
+                     batch_first=batch_first)
+    lengths = [5, 3, 3, 1] if enforce_sorted else [3, 5, 1, 3]
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 6, I) if batch_first else (6, 4, I))
+    h = None
+    if given:
+        h = [rng.standard_normal((layers * (1 + bidir), 4, H)) for _ in
+             range(2 if cls == "LSTM" else 1)]
+    got = [packed_run(lib, cls, m, x, lengths, h, batch_first, enforce_sorted)
+           for lib, m in ((ag, ours), (torch, ref))]
+    assert_close(got, "float64")
+
+
+def test_pad_and_pack_sequence_as_torch():
+    seqs = [np.arange(n * 2, dtype=np.float64).reshape(n, 2) + n for n in (2, 4, 1)]
+    ours = nn.utils.rnn.pad_sequence([ag.tensor(s) for s in seqs], batch_first=True,
+                                     padding_value=-1.0)
+    ref = torch.nn.utils.rnn.pad_sequence([torch.tensor(s) for s in seqs], batch_first=True,
+                                          padding_value=-1.0)
+    np.testing.assert_array_equal(ours.data, ref.numpy())
+    a = nn.utils.rnn.pack_sequence([ag.tensor(s) for s in seqs], enforce_sorted=False)
+    b = torch.nn.utils.rnn.pack_sequence([torch.tensor(s) for s in seqs], enforce_sorted=False)
+    for u, v in zip(a, b):
+        np.testing.assert_array_equal(u.data, v.numpy())
+    with pytest.raises(ag.ArgumentError, match=r"lengths \[1, 4, 2\] are not sorted"):
+        nn.utils.rnn.pack_padded_sequence(ag.zeros(4, 3, 2), [1, 4, 2])
+    with pytest.raises(ag.ShapeError, match=r"2 lengths for a batch of 3 \(input of shape "
+                                            r"\(4, 3, 2\)\)"):
+        nn.utils.rnn.pack_padded_sequence(ag.zeros(4, 3, 2), [4, 2])
