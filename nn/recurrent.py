@@ -140,13 +140,13 @@ class RNNBase(Module):
         name, lstm = type(self).__name__, self.mode == "LSTM"
         packed = isinstance(input, PackedSequence)
         x, sizes = self._time_major(name, input)
-        batched = packed or input.ndim == 3
-        hx = self._initial(name, hx, x, x.shape[1] if sizes is None else sizes[0], batched)
-        if packed and hx is not None and input.sorted_indices is not None:
-            hx = [h.index_select(1, input.sorted_indices) for h in hx]
+        batched, batch = packed or input.ndim == 3, x.shape[1] if sizes is None else sizes[0]
         if hx is None:
-            hx = [ag.zeros(*s, dtype=x.data.dtype) for s in self._state_shapes(
-                x.shape[1] if sizes is None else sizes[0])]
+            hx = [ag.zeros(*s, dtype=x.data.dtype) for s in self._state_shapes(batch)]
+        else:
+            hx = self._initial(name, hx, batch, batched)
+            if packed and input.sorted_indices is not None:
+                hx = [h.index_select(1, input.sorted_indices) for h in hx]
         out, h_n = R.rnn(self.mode, x, tuple(hx) if lstm else hx[0], self._weights(),
                          self.num_layers, self.bidirectional, self.dropout, self.training,
                          sizes)
@@ -188,10 +188,8 @@ class RNNBase(Module):
             shapes.append((self.num_layers * dirs, batch, self.hidden_size))
         return shapes
 
-    def _initial(self, name, hx, x, batch, batched):
-        """The given hx checked, as a list of (L*D, B, H) tensors; None if not given."""
-        if hx is None:
-            return None
+    def _initial(self, name, hx, batch, batched):
+        """The given hx checked, as a list of (L*D, B, H) tensors."""
         shapes = self._state_shapes(batch)
         hx = list(hx) if self.mode == "LSTM" else [hx]
         if len(hx) != len(shapes):
