@@ -106,8 +106,8 @@ def all(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
 
 
-def allclose(a: Any, b: Any, rtol: Any = ..., atol: Any = ...) -> builtins.bool:
-    """True if |a - b| <= atol + rtol * |b| everywhere (numpy's allclose on the data)."""
+def allclose(input: Any, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> builtins.bool:
+    """True if isclose(input, other, rtol, atol, equal_nan) holds everywhere."""
 
 
 def amax(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -326,6 +326,10 @@ def eq(a: Any, b: Any) -> Tensor:
     """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
 
+def equal(input: Any, other: Any) -> builtins.bool:
+    """True if input and other have the same shape and the same values (NaN equals nothing), as torch.equal; the dtypes may differ."""
+
+
 def erf(x: Any) -> Tensor:
     """erf(x), elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
 
@@ -436,6 +440,10 @@ def inner(input: Any, other: Any) -> Tensor:
 
 def is_contiguous(x: Any, memory_format: Any = ...) -> builtins.bool:
     """True if x's data is laid out in C order without gaps."""
+
+
+def isclose(input: Any, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> Tensor:
+    """|input - other| <= atol + rtol * |other| elementwise (broadcast), as PyTorch: a bool tensor, no gradient."""
 
 
 def isfinite(x: Any) -> Tensor:

@@ -243,6 +243,9 @@ class Tensor:
     def all(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
 
+    def allclose(input, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> builtins.bool:
+        """True if isclose(input, other, rtol, atol, equal_nan) holds everywhere."""
+
     def amax(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """The maximum over `dim` (all dims if None); tied maxima share the gradient equally."""
 
@@ -417,6 +420,9 @@ class Tensor:
     def eq(a, b: Any) -> Tensor:
         """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
+    def equal(input, other: Any) -> builtins.bool:
+        """True if input and other have the same shape and the same values (NaN equals nothing), as torch.equal; the dtypes may differ."""
+
     def erf(x) -> Tensor:
         """erf(x), elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
 
@@ -524,6 +530,9 @@ class Tensor:
 
     def is_contiguous(x, memory_format: Any = ...) -> builtins.bool:
         """True if x's data is laid out in C order without gaps."""
+
+    def isclose(input, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> Tensor:
+        """|input - other| <= atol + rtol * |other| elementwise (broadcast), as PyTorch: a bool tensor, no gradient."""
 
     def isfinite(x) -> Tensor:
         """True where x is neither infinite nor NaN, elementwise: a bool tensor (no gradient)."""

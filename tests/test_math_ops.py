@@ -163,3 +163,48 @@ def test_erf_family_accuracy_where_torch_is_exact():
                                rtol=2e-14, atol=0)
     np.testing.assert_allclose(root[:1001], torch.erfinv(torch.tensor(y[:1001])).numpy(),
                                rtol=1e-14, atol=1e-300)
+
+
+# --- isclose, allclose, equal --------------------------------------------------------------
+_CLOSE = [
+    (np.array([1.0, 1.00001, 1e-9, np.nan, np.inf, np.inf, -np.inf, 0.0]),
+     np.array([1.0, 1.0, 0.0, np.nan, np.inf, -np.inf, -np.inf, -0.0])),
+    (np.array([1.0, 1.00001, 2.0], np.float32), np.array([[1.0], [1.0000099]], np.float32)),
+    (np.array([10, 11, 12]), np.array([10, 10, 10])),
+    (np.array([True, False]), np.array([True, True])),
+    (np.array(3.0), np.array(3.0 + 3e-5)),
+]
+
+
+@pytest.mark.parametrize("a,b", _CLOSE, ids=range(len(_CLOSE)))
+@pytest.mark.parametrize("kw", [{}, dict(equal_nan=True), dict(rtol=0.1, atol=0.0),
+                                dict(rtol=0.0, atol=1e-3)], ids=repr)
+def test_isclose_and_allclose_match_pytorch(a, b, kw):
+    ours, theirs = ag.isclose(ag.tensor(a), ag.tensor(b), **kw), torch.isclose(
+        torch.tensor(a), torch.tensor(b), **kw)
+    _same(ours, theirs)
+    assert ag.tensor(a).isclose(ag.tensor(b), **kw).requires_grad is False
+    all_ours = ag.allclose(ag.tensor(a), ag.tensor(b), **kw)
+    assert type(all_ours) is bool and all_ours == torch.allclose(torch.tensor(a),
+                                                                 torch.tensor(b), **kw)
+    assert ag.tensor(a).allclose(ag.tensor(b), **kw) == all_ours
+
+
+def test_isclose_across_dtypes_and_its_errors():
+    a = ag.tensor([1, 2], requires_grad=False)
+    np.testing.assert_array_equal(ag.isclose(a, ag.tensor([1.0, 2.5])).data, [True, False])
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    assert not ag.isclose(x, x).requires_grad
+    with pytest.raises(ArgumentError, match="isclose: rtol and atol must be >= 0"):
+        ag.isclose(x, x, rtol=-1)
+
+
+@pytest.mark.parametrize("a,b", [
+    (np.array([1, 2]), np.array([1.0, 2.0])), (np.array([1, 2]), np.array([[1, 2]])),
+    (np.array([np.nan]), np.array([np.nan])), (np.array([-0.0]), np.array([0.0])),
+    (np.array(2.0), np.array(2.0)), (np.array([True]), np.array([1])),
+    (np.array([1.0, 2.0]), np.array([1.0, 3.0]))])
+def test_equal_matches_pytorch(a, b):
+    ours = ag.equal(ag.tensor(a), ag.tensor(b))
+    assert type(ours) is bool and ours == torch.equal(torch.tensor(a), torch.tensor(b))
+    assert ag.tensor(a).equal(ag.tensor(b)) == ours

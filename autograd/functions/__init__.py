@@ -24,7 +24,7 @@ from .shapes import (_index, _show_index, cat, chunk, expand, expand_as,  # noqa
                      flatten, getitem, permute, reshape, split, squeeze, stack, transpose,
                      unsqueeze, view)
 from .matmul import matmul, outer  # noqa: F401
-from .comparisons import allclose, eq, ge, gt, le, lt, ne  # noqa: F401
+from .comparisons import allclose, eq, equal, ge, gt, isclose, le, lt, ne  # noqa: F401
 from .rounding import constant_of, div, floor_divide  # noqa: F401
 from .elementwise import (acos, acosh, asin, asinh, atan, atanh, cosh, exp2,  # noqa: F401
                           log2, log10, sinh, tan)

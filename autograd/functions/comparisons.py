@@ -1,8 +1,9 @@
 """The comparisons (eq, ne, lt, le, gt, ge), the tests isnan, isinf, isfinite, isposinf
-and isneginf (bool tensors, no gradient) and allclose."""
+and isneginf, isclose (bool tensors, no gradient), allclose and equal (Python bools)."""
 import numpy as np
 
 from ..dtypes import as_dtype, result_type
+from ..errors import ArgumentError
 from ..graph import _wrap
 from ..public import public
 from ..tensor import Tensor, as_array
@@ -54,7 +55,36 @@ isposinf = _test("isposinf", np.isposinf, "+inf")
 isneginf = _test("isneginf", np.isneginf, "-inf")
 
 
-@public
-def allclose(a, b, rtol=1e-5, atol=1e-8) -> bool:
-    """True if |a - b| <= atol + rtol * |b| everywhere (numpy's allclose on the data)."""
-    return bool(np.allclose(as_array(a), as_array(b), rtol=rtol, atol=atol))
+@public(method=True)
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    """|input - other| <= atol + rtol * |other| elementwise (broadcast), as PyTorch: a bool
+    tensor, no gradient. An infinity is close only to itself, NaN to NaN only with
+    equal_nan. Operands of different dtypes are compared in their common dtype (PyTorch
+    refuses them); bool operands compare equal."""
+    if rtol < 0 or atol < 0:
+        raise ArgumentError(f"isclose: rtol and atol must be >= 0, got rtol={rtol}, "
+                            f"atol={atol}")
+    a, b = _common(input, other)
+    if a.dtype.kind == "b":
+        return _wrap(np.asarray(a == b), None)
+    return _wrap(np.asarray(np.isclose(a, b, rtol, atol, equal_nan)), None)
+
+
+@public(method=True)
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """True if isclose(input, other, rtol, atol, equal_nan) holds everywhere."""
+    return bool(isclose(input, other, rtol, atol, equal_nan).data.all())
+
+
+@public(method=True)
+def equal(input, other) -> bool:
+    """True if input and other have the same shape and the same values (NaN equals
+    nothing), as torch.equal; the dtypes may differ."""
+    a, b = as_array(input), as_array(other)
+    return a.shape == b.shape and bool(np.array_equal(a, b))
+
+
+def _common(a, b):
+    """The arrays of a and b in their result dtype (dtypes.result_type)."""
+    dt = result_type(a, b)
+    return (np.asarray(getattr(x, "data", x)).astype(dt, copy=False) for x in (a, b))
