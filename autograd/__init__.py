@@ -31,7 +31,7 @@ from .jit import compile
 # The ops: each module declares its public functions and Tensor methods (public.py).
 from . import (einsum as _einsum, extras as _extras, functions as _functions,  # noqa: F401
                indexing as _indexing, masking as _masking, reductions as _reductions,
-               sampling as _sampling, sorting as _sorting)
+               sampling as _sampling, scans as _scans, sorting as _sorting)
 from . import (layout as _layout, products as _products, scattering as _scattering,  # noqa: F401
                searching as _searching)
 from . import public as _public

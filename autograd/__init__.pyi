@@ -118,6 +118,10 @@ def amin(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
 
 
+def aminmax(input: Any, *, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """(min, max): amin and amax over `dim` (one int, or all dims if None) together."""
+
+
 def any(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
 
@@ -274,8 +278,24 @@ def cosh(x: Any) -> Tensor:
     """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
 
 
+def count_nonzero(input: Any, dim: Any = ...) -> Tensor:
+    """The number of non-zero elements over `dim` (an int or a tuple; all if None): an int64 tensor, no gradient."""
+
+
 def cross(input: Any, other: Any, dim: Any = ...) -> Tensor:
     """The cross product of 3-vectors along `dim` (the first dim of size 3 if None, as torch.cross); the inputs broadcast."""
+
+
+def cummax(input: Any, dim: Any) -> Any:
+    """(values, indices): the running maximum along `dim` and where it was found (the latest of equal values; from a NaN on, NaN and the latest NaN's index), as PyTorch."""
+
+
+def cummin(input: Any, dim: Any) -> Any:
+    """(values, indices): the running minimum along `dim`, as cummax."""
+
+
+def cumprod(input: Any, dim: Any, *, dtype: Any = ...) -> Tensor:
+    """The cumulative product along `dim`; integers and bool give int64."""
 
 
 def cumsum(x: Any, dim: Any) -> Tensor:
@@ -296,6 +316,10 @@ def diag_embed(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) 
 
 def diagonal(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
     """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
+
+
+def diff(input: Any, n: Any = ..., dim: Any = ..., prepend: Any = ..., append: Any = ...) -> Tensor:
+    """The n-th forward difference along `dim`, x[i + 1] - x[i] applied n times, after `prepend` and `append` are joined on along `dim` (numbers are broadcast to one slice); bool tensors give x[i + 1] != x[i], as PyTorch."""
 
 
 def dist(input: Any, other: Any, p: Any = ...) -> Tensor:
@@ -470,6 +494,10 @@ def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: blocks a[i, j] * b, in any number of dims (the one with fewer padded with leading 1s)."""
 
 
+def kthvalue(input: Any, k: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """(values, indices) of the k-th smallest element along dim (k from 1; NaN is the largest)."""
+
+
 def le(a: Any, b: Any) -> Tensor:
     """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
@@ -504,6 +532,10 @@ def logaddexp(input: Any, other: Any) -> Tensor:
 
 def logaddexp2(input: Any, other: Any) -> Tensor:
     """log2(2^input + 2^other) without overflow, elementwise with broadcasting."""
+
+
+def logcumsumexp(input: Any, dim: Any) -> Tensor:
+    """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a scan of logaddexp: exact where the early elements are far below the later ones)."""
 
 
 def logical_and(a: Any, b: Any) -> Tensor:
@@ -558,6 +590,10 @@ def mean(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
 
 
+def median(input: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """median(x): the lower of the two middle values of all elements (a tensor), its gradient shared by the elements equal to it; median(x, dim): (values, indices) along dim, the gradient going to the selected element."""
+
+
 def meshgrid(*tensors: Any, indexing: Any = ...) -> Tensor:
     """Coordinate grids of 1-d tensors: the i-th output varies along dim i ('ij', the default) or, for the first two, along dims swapped ('xy', as numpy's default)."""
 
@@ -572,6 +608,10 @@ def minimum(a: Any, b: Any) -> Tensor:
 
 def mm(a: Any, b: Any) -> Tensor:
     """The matrix product of 2-d tensors a and b."""
+
+
+def mode(input: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """(values, indices): the most frequent value along dim (the smallest of equally frequent ones) and its last index, as PyTorch."""
 
 
 def moveaxis(input: Any, source: Any, destination: Any) -> Tensor:
@@ -596,6 +636,22 @@ def mv(input: Any, vec: Any) -> Tensor:
 
 def nan_to_num(input: Any, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
     """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
+
+
+def nanmean(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+    """The mean over `dim` of the elements that are not NaN (NaN where all are); the NaNs get gradient 0."""
+
+
+def nanmedian(input: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+    """median ignoring NaN (NaN only where the slice is all NaN)."""
+
+
+def nanquantile(input: Any, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
+    """quantile ignoring NaN (NaN only where the slice is all NaN)."""
+
+
+def nansum(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+    """The sum over `dim` with NaN counted as 0 (whose gradient is 0)."""
 
 
 def narrow(x: Any, dim: Any, start: Any, length: Any) -> Tensor:
@@ -628,6 +684,14 @@ def permute(x: Any, *dims: Any) -> Tensor:
 
 def pow(x: Any, exponent: Any) -> Tensor:
     """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
+
+
+def prod(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+    """The product over `dim` (all elements if None); integers and bool give int64, as PyTorch. d/dx_i is the product of the other elements, exact with zeros: one zero gets the product of the rest, the others 0; with two zeros every gradient is 0."""
+
+
+def quantile(input: Any, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
+    """The q-th quantiles of input along dim (of all elements if None), q a number or a 1-d tensor in [0, 1] (its dim then comes first), as PyTorch: the sorted values at rank q (n - 1), between two ranks by `interpolation` (linear, lower, higher, midpoint, nearest: half to even)."""
 
 
 def rad2deg(input: Any) -> Tensor:

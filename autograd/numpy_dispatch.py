@@ -276,12 +276,12 @@ def array_function(func, types, args, kwargs):
     >>> x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
     >>> np.dot(x[0], x[0]), np.sum(x, axis=0)
     (tensor(5., grad_fn=<ReshapeBackward>), tensor([4., 6.], grad_fn=<SumBackward>))
-    >>> np.prod(x)
+    >>> np.ptp(x)
     Traceback (most recent call last):
     ...
-    autograd.errors.NotDifferentiableError: numpy.prod: cannot differentiate this numpy ...
-    >>> float(np.prod(x.detach()))
-    24.0
+    autograd.errors.NotDifferentiableError: numpy.ptp: cannot differentiate this numpy ...
+    >>> float(np.ptp(x.detach()))
+    3.0
     """
     name = _name(func)
     impl = NF.FUNCTIONS.get(func)

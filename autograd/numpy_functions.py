@@ -14,13 +14,14 @@ import numpy as np
 from . import extras as E
 from . import functions as F
 from . import reductions as R
+from . import scans as S
 from .errors import ShapeError
 from .graph import _wrap
 from .tensor import Tensor
 from .einsum import einsum
 from .layout import diagonal
 from . import products as P
-from .sorting import sort
+from .sorting import quantile, sort
 
 _NO_VALUE = np._NoValue
 FUNCTIONS = {}
@@ -308,6 +309,48 @@ def np_sort(a, axis=-1, kind=None, order=None, *, stable=None):
     if axis is None:
         a, axis = a.reshape(-1), 0
     return sort(a, int(axis)).values
+
+
+@implements(np.prod)
+def np_prod(a, axis=None, dtype=None, keepdims=False, initial=_NO_VALUE, where=_NO_VALUE):
+    _unsupported("numpy.prod", where=(where, _NO_VALUE))
+    if not (axis is None or isinstance(axis, (int, np.integer))):
+        raise Unsupported("a tuple of axes is not implemented")
+    a = _cast(_t(a), dtype)
+    out = S.prod(a, keepdim=keepdims) if axis is None else S.prod(a, int(axis), keepdims)
+    return out if initial is _NO_VALUE else out * initial
+
+
+@implements(np.cumprod)
+def np_cumprod(a, axis=None, dtype=None):
+    a = _cast(_t(a), dtype)
+    return S.cumprod(a.reshape(-1), 0) if axis is None else S.cumprod(a, int(axis))
+
+
+_QUANTILE_METHODS = ("linear", "lower", "higher", "midpoint")  # numpy's nearest rounds otherwise
+
+
+@implements(np.quantile)
+def np_quantile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                keepdims=False, *, weights=None, interpolation=None):
+    if out is not None or weights is not None or interpolation is not None or \
+            method not in _QUANTILE_METHODS or not (axis is None or isinstance(
+                axis, (int, np.integer))):
+        raise Unsupported(f"out=, weights=, a tuple of axes and method={method!r} are not "
+                          f"implemented")
+    a = _t(a)
+    if a.dtype.kind != "f":
+        a = a.to(np.float64)                # numpy computes integers in float64
+    q = np.asarray(_data(q), a.dtype)
+    return quantile(a, _wrap(q, None) if q.ndim else float(q),
+                            None if axis is None else int(axis), keepdims, interpolation=method)
+
+
+@implements(np.percentile)
+def np_percentile(a, q, axis=None, out=None, overwrite_input=False, method="linear",
+                  keepdims=False, *, weights=None, interpolation=None):
+    return np_quantile(a, np.asarray(_data(q), np.float64) / 100, axis, out, overwrite_input,
+                       method, keepdims, weights=weights, interpolation=interpolation)
 
 
 @implements(np.median)

@@ -10,6 +10,7 @@ from . import functions as F
 from . import layout as L
 from .errors import ArgumentError, ShapeError
 from .masking import tril, triu
+from .scans import diff
 from .numpy_functions import (FUNCTIONS, _NO_VALUE, Unsupported, _axis, _cast, _data, _like, _t,
                               _unsupported, _zero_gradient, implements)
 from .tensor import Tensor
@@ -273,21 +274,8 @@ def np_repeat(a, repeats, axis=None):
 
 @implements(np.diff)
 def np_diff(a, n=1, axis=-1, prepend=_NO_VALUE, append=_NO_VALUE):
-    a = _t(a)
-    ax = _axis(axis, a.ndim)[0]
-    if prepend is not _NO_VALUE or append is not _NO_VALUE:
-        parts = [a]
-        for value, at in ((prepend, 0), (append, 1)):
-            if value is not _NO_VALUE:
-                v = _t(value, a)
-                if v.ndim == 0:
-                    v = F.expand(v, a.shape[:ax] + (1,) + a.shape[ax + 1:])
-                parts.insert(0 if at == 0 else len(parts), v)
-        a = F.cat(parts, ax)
-    lead = (slice(None),) * ax
-    for _ in range(n):
-        a = a[lead + (slice(1, None),)] - a[lead + (slice(None, -1),)]
-    return a
+    return diff(_t(a), n, axis, None if prepend is _NO_VALUE else prepend,
+                None if append is _NO_VALUE else append)
 
 
 @implements(np.tril)

@@ -1,5 +1,6 @@
 """Reductions over dims (PyTorch's `dim` / `keepdim` semantics): sum, mean, var, std,
-amax/amin, max/min with indices, argmax/argmin, logsumexp, softmax, log_softmax, norm."""
+amax/amin, aminmax, nansum, nanmean, count_nonzero, max/min with indices, argmax/argmin,
+logsumexp, softmax, log_softmax, norm."""
 from collections import namedtuple
 import builtins
 import math
@@ -18,6 +19,7 @@ from .public import public
 from .tensor import Tensor
 
 _MinMax = namedtuple("_MinMax", ["values", "indices"])
+_AminMax = namedtuple("aminmax", ["min", "max"])
 
 
 @public(method=True)
@@ -132,6 +134,44 @@ def amax(x, dim=None, keepdim=False):
 def amin(x, dim=None, keepdim=False):
     """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
     return x._apply1(ops.Amin, _axes(x, dim, "amin"), keepdim)
+
+
+@public(method=True)
+def aminmax(input, *, dim=None, keepdim=False) -> Any:
+    """(min, max): amin and amax over `dim` (one int, or all dims if None) together."""
+    return _AminMax(amin(input, dim, keepdim), amax(input, dim, keepdim))
+
+
+@public(method=True)
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """The sum over `dim` with NaN counted as 0 (whose gradient is 0)."""
+    x = input
+    if x.data.dtype.kind == "f":
+        nan_at = np.isnan(x.data)
+        if nan_at.any():
+            x = where(nan_at, 0.0, x)
+    return sum(x, dim, keepdim, dtype)
+
+
+@public(method=True)
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """The mean over `dim` of the elements that are not NaN (NaN where all are); the
+    NaNs get gradient 0. Floating-point tensors only, as PyTorch."""
+    x = input if dtype is None else input.to(dtype)
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"nanmean: expected a floating-point tensor, got {x.data.dtype} "
+                         f"(shape {x.shape}); use mean")
+    axes = _axes(x, dim, "nanmean")
+    count = np.sum(~np.isnan(x.data), axis=axes, keepdims=keepdim).astype(x.data.dtype)
+    return nansum(x, dim, keepdim) / count
+
+
+@public(method=True)
+def count_nonzero(input, dim=None):
+    """The number of non-zero elements over `dim` (an int or a tuple; all if None): an
+    int64 tensor, no gradient."""
+    return _wrap(np.asarray(np.count_nonzero(input.data, axis=_axes(input, dim, "count_nonzero")),
+                            np.int64), None)
 
 
 @public(method=True)

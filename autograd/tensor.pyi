@@ -252,6 +252,9 @@ class Tensor:
     def amin(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
 
+    def aminmax(input, *, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """(min, max): amin and amax over `dim` (one int, or all dims if None) together."""
+
     def any(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
 
@@ -366,6 +369,9 @@ class Tensor:
     def cosh(x) -> Tensor:
         """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
 
+    def count_nonzero(input, dim: Any = ...) -> Tensor:
+        """The number of non-zero elements over `dim` (an int or a tuple; all if None): an int64 tensor, no gradient."""
+
     def cpu(self) -> Tensor:
         """This tensor (the data is always on the CPU)."""
 
@@ -374,6 +380,15 @@ class Tensor:
 
     def cuda(self, device: Any = ..., non_blocking: Any = ...) -> Any:
         """Refused: gradgraph runs on the CPU only (raises naming the device)."""
+
+    def cummax(input, dim: Any) -> Any:
+        """(values, indices): the running maximum along `dim` and where it was found (the latest of equal values; from a NaN on, NaN and the latest NaN's index), as PyTorch."""
+
+    def cummin(input, dim: Any) -> Any:
+        """(values, indices): the running minimum along `dim`, as cummax."""
+
+    def cumprod(input, dim: Any, *, dtype: Any = ...) -> Tensor:
+        """The cumulative product along `dim`; integers and bool give int64."""
 
     def cumsum(x, dim: Any) -> Tensor:
         """The cumulative sum along `dim`."""
@@ -395,6 +410,9 @@ class Tensor:
 
     def diagonal(input, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
         """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
+
+    def diff(input, n: Any = ..., dim: Any = ..., prepend: Any = ..., append: Any = ...) -> Tensor:
+        """The n-th forward difference along `dim`, x[i + 1] - x[i] applied n times, after `prepend` and `append` are joined on along `dim` (numbers are broadcast to one slice); bool tensors give x[i + 1] != x[i], as PyTorch."""
 
     def dim(self) -> builtins.int:
         """The number of dims."""
@@ -555,6 +573,9 @@ class Tensor:
     def kron(input, other: Any) -> Tensor:
         """The Kronecker product: blocks a[i, j] * b, in any number of dims (the one with fewer padded with leading 1s)."""
 
+    def kthvalue(input, k: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """(values, indices) of the k-th smallest element along dim (k from 1; NaN is the largest)."""
+
     def le(a, b: Any) -> Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
 
@@ -581,6 +602,9 @@ class Tensor:
 
     def logaddexp2(input, other: Any) -> Tensor:
         """log2(2^input + 2^other) without overflow, elementwise with broadcasting."""
+
+    def logcumsumexp(input, dim: Any) -> Tensor:
+        """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a scan of logaddexp: exact where the early elements are far below the later ones)."""
 
     def logit(input, eps: Any = ...) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""
@@ -612,6 +636,9 @@ class Tensor:
     def mean(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
 
+    def median(input, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """median(x): the lower of the two middle values of all elements (a tensor), its gradient shared by the elements equal to it; median(x, dim): (values, indices) along dim, the gradient going to the selected element."""
+
     def min(x, dim: Any = ..., keepdim: Any = ...) -> Any:
         """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
 
@@ -620,6 +647,9 @@ class Tensor:
 
     def mm(a, b: Any) -> Tensor:
         """The matrix product of 2-d tensors a and b."""
+
+    def mode(input, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """(values, indices): the most frequent value along dim (the smallest of equally frequent ones) and its last index, as PyTorch."""
 
     def moveaxis(input, source: Any, destination: Any) -> Tensor:
         """input with its dims `source` moved to positions `destination` (the others keep their order)."""
@@ -644,6 +674,18 @@ class Tensor:
 
     def nan_to_num(input, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
         """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
+
+    def nanmean(input, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+        """The mean over `dim` of the elements that are not NaN (NaN where all are); the NaNs get gradient 0."""
+
+    def nanmedian(input, dim: Any = ..., keepdim: Any = ...) -> Any:
+        """median ignoring NaN (NaN only where the slice is all NaN)."""
+
+    def nanquantile(input, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
+        """quantile ignoring NaN (NaN only where the slice is all NaN)."""
+
+    def nansum(input, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+        """The sum over `dim` with NaN counted as 0 (whose gradient is 0)."""
 
     def narrow(x, dim: Any, start: Any, length: Any) -> Tensor:
         """x[..., start:start + length, ...] at dim."""
@@ -692,6 +734,12 @@ class Tensor:
 
     def pow_(self, other: Any) -> Tensor:
         """In place: self **= exponent."""
+
+    def prod(input, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+        """The product over `dim` (all elements if None); integers and bool give int64, as PyTorch. d/dx_i is the product of the other elements, exact with zeros: one zero gets the product of the rest, the others 0; with two zeros every gradient is 0."""
+
+    def quantile(input, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
+        """The q-th quantiles of input along dim (of all elements if None), q a number or a 1-d tensor in [0, 1] (its dim then comes first), as PyTorch: the sorted values at rank q (n - 1), between two ranks by `interpolation` (linear, lower, higher, midpoint, nearest: half to even)."""
 
     def rad2deg(input) -> Tensor:
         """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""

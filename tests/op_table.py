@@ -510,3 +510,52 @@ OPS += [
     *_binary("fmax", ag.fmax, ("distinct", "distinct")),
     *_binary("fmin", lambda a, b: a.fmin(b), ("distinct", "distinct")),
 ]
+
+# --- reductions and scans: scans.py, sorting.py's order statistics, reductions.py ---------
+_ZEROS = np.array([[1.0, 0.0, 1.0, 1.0], [0.0, 1.0, 0.0, 1.0], [1.0, 1.0, 1.0, 1.0]])
+_NANS = np.array([[0.0, np.nan, 0.0, 0.0], [0.0, 0.0, 0.0, 0.0], [np.nan, 0.0, np.nan, 0.0]])
+
+
+def _masked(a, mask):
+    return a * ag.tensor(mask.astype(a.data.dtype))
+
+
+def _with_nans(a):
+    return a + ag.tensor(_NANS.astype(a.data.dtype))
+
+
+OPS += [
+    OpInfo("prod", ag.prod, [(2, 3)]),
+    OpInfo("prod_dim", lambda a: a.prod(1), [(2, 3, 4)]),
+    OpInfo("prod_dim0_keepdim", lambda a: ag.prod(a, 0, keepdim=True), [(3, 5)]),
+    OpInfo("prod_zeros", lambda a: ag.prod(_masked(a, _ZEROS), 1), [(3, 4)]),
+    OpInfo("prod_zeros_all", lambda a: ag.prod(_masked(a, _ZEROS)[:2, :3]), [(3, 4)]),
+    OpInfo("cumprod", lambda a: a.cumprod(1), [(3, 4)]),
+    OpInfo("cumprod_dim0_zeros", lambda a: ag.cumprod(_masked(a, _ZEROS), 0), [(3, 4)]),
+    OpInfo("cumprod_long_zeros", lambda a: ag.cumprod(_masked(a, _ZEROS).reshape(-1), 0),
+           [(3, 4)]),
+    OpInfo("logcumsumexp", lambda a: ag.logcumsumexp(a, -1), [(2, 3, 5)]),
+    OpInfo("logcumsumexp0", lambda a: a.logcumsumexp(0), [(4, 2)]),
+    OpInfo("cummax", lambda a: a.cummax(1).values, [(3, 5)], ["distinct"]),
+    OpInfo("cummin", lambda a: ag.cummin(a, 0)[0], [(4, 3)], ["distinct"]),
+    OpInfo("median_all", ag.median, [(3, 4)], ["distinct"]),
+    OpInfo("median_dim", lambda a: a.median(1).values, [(3, 4)], ["distinct"]),
+    OpInfo("median_keepdim", lambda a: ag.median(a, 0, keepdim=True)[0], [(3, 4)], ["distinct"]),
+    OpInfo("nanmedian", lambda a: ag.nanmedian(_with_nans(a), 1).values, [(3, 4)], ["distinct"]),
+    OpInfo("kthvalue", lambda a: a.kthvalue(2, 0).values, [(3, 4)], ["distinct"]),
+    OpInfo("mode", lambda a: ag.mode(a, 1, keepdim=True).values, [(3, 4)], ["distinct"]),
+    OpInfo("quantile", lambda a: ag.quantile(a, 0.3), [(3, 4)], ["distinct"]),
+    OpInfo("quantile_dim_q", lambda a: a.quantile(ag.tensor(np.array([0.2, 0.5, 1.0], a.data.dtype)),
+                                                  dim=1, keepdim=True), [(3, 4)], ["distinct"]),
+    OpInfo("quantile_midpoint", lambda a: ag.quantile(a, 0.5, 0, interpolation="midpoint"),
+           [(4, 3)], ["distinct"]),
+    OpInfo("nanquantile", lambda a: ag.nanquantile(_with_nans(a), 0.4, 1), [(3, 4)],
+           ["distinct"]),
+    OpInfo("nansum", lambda a: ag.nansum(_with_nans(a), 0), [(3, 4)]),
+    OpInfo("nanmean", lambda a: _with_nans(a).nanmean(1, keepdim=True), [(3, 4)]),
+    OpInfo("aminmax", lambda a: ag.aminmax(a, dim=1).min * a.aminmax().max, [(3, 4)],
+           ["distinct"]),
+    OpInfo("diff", lambda a: ag.diff(a, 2, 0), [(4, 3)]),
+    OpInfo("diff_prepend_append", lambda a, b: a.diff(dim=1, prepend=b, append=b).sin(),
+           [(3, 4), (3, 1)]),
+]

@@ -269,6 +269,64 @@ SPECIAL_VALUES += [
     SpecialCase("copysign(x, 1)", lambda L, x: L.copysign(x, 1.0), [-1.0, 0.0, 2.0]),
 ]
 
+# --- reductions and scans: scans.py, sorting.py's order statistics, reductions.py ---------
+SPECIAL_VALUES += [
+    SpecialCase("prod(x), one zero", lambda L, x: L.prod(x), [2.0, 0.0, 3.0], elementwise=False,
+                note="the zero gets the product of the others, the others 0"),
+    SpecialCase("prod(x), two zeros", lambda L, x: L.prod(x), [0.0, -0.0, 3.0],
+                elementwise=False, note="every gradient is 0"),
+    SpecialCase("prod(x), zero and inf", lambda L, x: L.prod(x), [2.0, inf, 0.0],
+                elementwise=False),
+    SpecialCase("prod(x), zero and NaN", lambda L, x: L.prod(x), [2.0, nan, 0.0],
+                elementwise=False),
+    SpecialCase("prod(x, 0)", lambda L, x: L.prod(x, 0), [-2.0, 0.5, 4.0, -1.0, 3.0],
+                elementwise=False),
+    SpecialCase("cumprod(x), a zero", lambda L, x: L.cumprod(x, 0), [2.0, 0.0, 3.0, 4.0],
+                elementwise=False, note="exact with zeros, as PyTorch"),
+    SpecialCase("cumprod(x), zeros", lambda L, x: L.cumprod(x, 0), [0.0, 2.0, 0.0, 3.0, -1.0],
+                elementwise=False),
+    SpecialCase("logcumsumexp(x)", lambda L, x: L.logcumsumexp(x, 0), [-1000.0, 0.0, 1000.0, 1.0],
+                elementwise=False, note="no overflow, no underflow of the early terms"),
+    SpecialCase("logcumsumexp(x) with -inf", lambda L, x: L.logcumsumexp(x, 0), [0.0, -inf, 1.0],
+                elementwise=False),
+    SpecialCase("cummax(x)", lambda L, x: L.cummax(x, 0)[0], [1.0, 3.0, 2.0, 3.0, nan, 5.0],
+                elementwise=False, note="ties: the latest; from a NaN on, NaN"),
+    SpecialCase("cummin(x)", lambda L, x: L.cummin(x, 0)[0], [3.0, 1.0, 1.0, -inf, 2.0],
+                elementwise=False),
+    SpecialCase("median(x)", lambda L, x: L.median(x), [3.0, 1.0, 2.0, 2.0, 1.0, 3.0],
+                elementwise=False, note="the lower middle value; ties: the first"),
+    SpecialCase("median(x) with NaN", lambda L, x: L.median(x), [3.0, nan, 1.0], elementwise=False),
+    SpecialCase("nanmedian(x)", lambda L, x: L.nanmedian(x), [3.0, nan, 1.0, 2.0],
+                elementwise=False),
+    SpecialCase("median(x, 0)", lambda L, x: L.median(x, 0)[0], [-inf, 2.0, inf], elementwise=False),
+    SpecialCase("kthvalue(x, 2)", lambda L, x: L.kthvalue(x, 2)[0], [3.0, -0.0, inf, 1.0],
+                elementwise=False),
+    SpecialCase("mode(x)", lambda L, x: L.mode(x)[0], [2.0, 1.0, 2.0, 1.0, 3.0],
+                elementwise=False, note="the smallest of the most frequent, its last index"),
+    SpecialCase("quantile(x, 0.4)", lambda L, x: L.quantile(x, 0.4), [4.0, 1.0, 3.0, 2.0],
+                elementwise=False, note="between ranks 1 and 2: PyTorch's lerp weights"),
+    SpecialCase("quantile(x, 0.5), ties", lambda L, x: L.quantile(x, 0.5), [1.0, 2.0, 2.0, 5.0],
+                elementwise=False),
+    SpecialCase("quantile(x, 0.5, midpoint)", lambda L, x: L.quantile(
+        x, 0.5, interpolation="midpoint"), [4.0, 1.0, 3.0, 2.0], elementwise=False),
+    SpecialCase("quantile(x, 0.5, nearest)", lambda L, x: L.quantile(
+        x, 0.5, interpolation="nearest"), [4.0, 1.0, 3.0, 2.0], elementwise=False,
+        note="rank 1.5 rounds half to even: 2"),
+    SpecialCase("quantile(x, 0.5) with inf", lambda L, x: L.quantile(x, 0.5), [inf, 1.0, -inf, 2.0],
+                elementwise=False),
+    SpecialCase("quantile(x, 0.5) with NaN", lambda L, x: L.quantile(x, 0.5), [nan, 1.0, 2.0],
+                elementwise=False),
+    SpecialCase("nanquantile(x, 0.5)", lambda L, x: L.nanquantile(x, 0.5), [nan, 1.0, 2.0, 4.0],
+                elementwise=False),
+    SpecialCase("nansum(x)", lambda L, x: L.nansum(x), [nan, 1.0, inf, -0.0], elementwise=False,
+                note="NaN counts as 0, with gradient 0"),
+    SpecialCase("nanmean(x)", lambda L, x: L.nanmean(x), [nan, 1.0, 4.0], elementwise=False),
+    SpecialCase("aminmax(x)", lambda L, x: L.aminmax(x)[0] * 2 + L.aminmax(x)[1],
+                [1.0, 3.0, 3.0, 1.0, -0.0], elementwise=False),
+    SpecialCase("diff(x)", lambda L, x: L.diff(x) * L.diff(x), [1.0, inf, inf, nan, -0.0],
+                elementwise=False),
+]
+
 
 class Difference:
     """A point where gradgraph differs from PyTorch on purpose: `fn(L, x)` returns the
@@ -357,6 +415,18 @@ DIFFERENCES += [
                "gradgraph's copysign is |x| times the sign, so its derivative is abs's, times "
                "-1: -0 at 0 (PyTorch masks it to +0), -1 at inf and 0 at NaN (PyTorch's "
                "result / x gives NaN at both)"),
+]
+
+DIFFERENCES += [
+    Difference("prod(x)", "gradient", lambda L, x: _grad(L, L.prod, x), [-2.0, 0.5, -0.0, 4.0, 1.0],
+               [-0.0, 0.0, -4.0, 0.0, 0.0],
+               "a zero gradient's sign: gradgraph's products of the other factors go through "
+               "slices, whose adjoint adds them into zeros (-0 + 0 = +0); PyTorch multiplies "
+               "the other factors directly"),
+    Difference("nanmean(x), all NaN", "gradient", lambda L, x: _grad(L, L.nanmean, x),
+               [nan, nan], [nan, nan],
+               "the NaNs are replaced by 0 with a where, so they get gradient 0, also when "
+               "the count is 0; PyTorch multiplies by the mask (1 / 0 * 0 = NaN)"),
 ]
 
 

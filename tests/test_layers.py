@@ -27,9 +27,9 @@ LAYERS = [
     ["backprop", "function"],
     # Tensor's API and the public functions
     ["functions.arguments", "functions.elementwise", "functions.shapes", "functions.matmul",
-     "functions.comparisons", "functions.rounding", "functions.special", "functions", "extras", "reductions", "indexing", "sorting",
-     "einsum", "masking", "creation", "sampling", "methods", "scattering", "layout", "products",
-     "searching", "numpy_functions",
+     "functions.comparisons", "functions.rounding", "functions.special", "functions", "extras",
+     "reductions", "indexing", "sorting", "scans", "einsum", "masking", "creation", "sampling",
+     "methods", "scattering", "layout", "products", "searching", "numpy_functions",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",
      "testing._report", "testing.diagnose", "testing.close", "testing.backward",

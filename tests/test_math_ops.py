@@ -208,3 +208,122 @@ def test_equal_matches_pytorch(a, b):
     ours = ag.equal(ag.tensor(a), ag.tensor(b))
     assert type(ours) is bool and ours == torch.equal(torch.tensor(a), torch.tensor(b))
     assert ag.tensor(a).equal(ag.tensor(b)) == ours
+
+
+# --- reductions and scans -------------------------------------------------------------------
+_RNG = np.random.default_rng(0)
+_X = _RNG.standard_normal((3, 4, 5))
+_X_NAN = _X.copy()
+_X_NAN[0, 1, 2] = np.nan
+_X_NAN[2, :, 3] = np.nan
+_INTS = _RNG.integers(-3, 4, (4, 6))
+
+
+def _both(fn, *arrays):
+    """fn run on gradgraph's and on PyTorch's tensors of `arrays`."""
+    return fn(ag, *[ag.tensor(a) for a in arrays]), fn(torch, *[torch.tensor(a) for a in arrays])
+
+
+@pytest.mark.parametrize("x", [_X, _X.astype(np.float32), _INTS, _INTS.astype(np.int32) > 0,
+                               np.array(2.5), np.zeros((2, 0))], ids=range(6))
+def test_prod_cumprod_logcumsumexp_match_pytorch(x):
+    dims = range(-1, x.ndim) if x.ndim else [0]
+    for d in dims:
+        for keepdim in (False, True):
+            _same(*_both(lambda L, t: L.prod(t, d, keepdim), x))
+        _same(*_both(lambda L, t: L.cumprod(t, d), x))
+        _same(*_both(lambda L, t: t.cumprod(d, dtype=L.float64), x))
+        if x.dtype.kind == "f":
+            _same(*_both(lambda L, t: L.logcumsumexp(t, d), x))
+    _same(*_both(lambda L, t: L.prod(t), x))
+    _same(*_both(lambda L, t: L.prod(t, dtype=L.float64), x))
+
+
+@pytest.mark.parametrize("x", [_X_NAN, _INTS, np.array([1.0, 3.0, 3.0, np.nan, 5.0, np.nan, 0.0]),
+                               np.array(1.5)], ids=range(4))
+def test_cummax_cummin_match_pytorch(x):
+    for d in (range(-1, x.ndim) if x.ndim else [0]):
+        for name in ("cummax", "cummin"):
+            ours, theirs = _both(lambda L, t: getattr(L, name)(t, d), x)
+            _same(ours.values, theirs.values)
+            _same(ours.indices, theirs.indices)
+            assert type(ours).__name__ == name and ours[0] is ours.values
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+def test_median_matches_pytorch(name):
+    for x in (_X_NAN, _INTS, _X[0], np.array([3.0, 1.0, 2.0, 2.0, 1.0, 3.0]), np.array(4.0)):
+        _same(*_both(lambda L, t: getattr(L, name)(t), x))
+        for d in (range(-1, x.ndim) if x.ndim else [0]):
+            for keepdim in (False, True):
+                ours, theirs = _both(lambda L, t: getattr(t, name)(d, keepdim), x)
+                _same(ours.values, theirs.values)
+                all_nan = np.isnan(theirs.values.numpy()) if name == "nanmedian" else False
+                # (PyTorch's index of an all-NaN slice depends on its selection algorithm)
+                np.testing.assert_array_equal(np.where(all_nan, 0, ours.indices.data),
+                                              np.where(all_nan, 0, theirs.indices.numpy()))
+
+
+def test_kthvalue_and_mode_match_pytorch():
+    for x in (_X, _INTS, np.array([2.0, 1.0, 2.0, 1.0, 3.0])):
+        for d in range(-1, x.ndim):
+            for keepdim in (False, True):
+                ours, theirs = _both(lambda L, t: L.mode(t, d, keepdim), x)
+                _same(ours.values, theirs.values)
+                _same(ours.indices, theirs.indices)
+                for k in (1, 2):
+                    ours, theirs = _both(lambda L, t: t.kthvalue(k, d, keepdim), x)
+                    _same(ours.values, theirs.values)
+                    # indices of ties are PyTorch's selection's: compare the values there
+                    np.testing.assert_array_equal(np.take_along_axis(
+                        x, np.expand_dims(ours.indices.data, d) if not keepdim else
+                        ours.indices.data, axis=d), np.expand_dims(ours.values.data, d)
+                        if not keepdim else ours.values.data)
+    with pytest.raises(ag.OutOfRangeError, match="kthvalue: k=6 is out of range"):
+        ag.kthvalue(ag.tensor([1.0, 2.0]), 6)
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("interpolation", ["linear", "lower", "higher", "midpoint", "nearest"])
+def test_quantile_matches_pytorch(name, interpolation):
+    for x in (_X_NAN, _X.astype(np.float32), np.array([4.0, 1.0, 3.0, 2.0]), np.array(2.0)):
+        for q in (0.0, 0.3, 0.5, 1.0, np.array([0.1, 0.5, 0.75], x.dtype)):
+            for d, keepdim in [(None, False), (None, True)] + [
+                    (d, k) for d in range(-1, x.ndim) for k in (False, True)]:
+                _same(*_both(lambda L, t: getattr(L, name)(
+                    t, L.tensor(q) if isinstance(q, np.ndarray) else q, d, keepdim,
+                    interpolation=interpolation), x))
+
+
+def test_quantile_errors():
+    x = ag.tensor([1.0, 2.0])
+    with pytest.raises(ag.ArgumentError, match=r"quantile: q must be a number or a 1-d tensor"):
+        ag.quantile(x, 1.5)
+    with pytest.raises(ag.ArgumentError, match="interpolation must be one of"):
+        ag.quantile(x, 0.5, interpolation="cubic")
+    with pytest.raises(ag.DtypeError, match="quantile: expected a floating-point input"):
+        ag.quantile(ag.tensor([1, 2]), 0.5)
+
+
+def test_nansum_nanmean_aminmax_count_nonzero_diff_match_pytorch():
+    for x in (_X_NAN, _X.astype(np.float32), np.array(np.nan), _INTS):
+        for d in [None, 0, -1, (0, 1)] if x.ndim > 1 else [None]:
+            for keepdim in (False, True):
+                _same(*_both(lambda L, t: L.nansum(t, d, keepdim), x))
+                if x.dtype.kind == "f":
+                    _same(*_both(lambda L, t: t.nanmean(d, keepdim), x))
+        _same(*_both(lambda L, t: L.count_nonzero(t), x))
+        for d in ([0, -1, (0, 1)] if x.ndim > 1 else []):
+            _same(*_both(lambda L, t: t.count_nonzero(d), x))
+        for d in [None, 0, -1] if x.ndim else [None]:
+            ours, theirs = _both(lambda L, t: L.aminmax(t, dim=d, keepdim=d is not None), x)
+            _same(ours.min, theirs.min)
+            _same(ours.max, theirs.max)
+    for x in (_X, _INTS, _INTS > 0):
+        for n in (0, 1, 2):
+            for d in range(-1, x.ndim):
+                _same(*_both(lambda L, t: L.diff(t, n, d), x))
+                edge = np.take(x, [0, 1], axis=d)
+                _same(*_both(lambda L, t, e: t.diff(n, d, prepend=e, append=e), x, edge))
+    with pytest.raises(ag.DtypeError, match="nanmean: expected a floating-point tensor"):
+        ag.nanmean(ag.tensor([1, 2]))
