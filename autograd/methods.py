@@ -310,7 +310,8 @@ Tensor.add_ = lambda self, other, alpha=1: _inplace(
 Tensor.sub_ = lambda self, other, alpha=1: _inplace(
     self, "sub_", lambda: self._alias() - (other * alpha if alpha != 1 else other))
 Tensor.mul_ = _inplace_op("mul_", lambda a, b: a * b)
-Tensor.div_ = _inplace_op("div_", lambda a, b: a / b)
+Tensor.div_ = lambda self, other, *, rounding_mode=None: _inplace(
+    self, "div_", lambda: F.div(self._alias(), other, rounding_mode=rounding_mode))
 Tensor.pow_ = _inplace_op("pow_", lambda a, b: a ** b)
 Tensor.clamp_ = lambda self, min=None, max=None: _inplace(
     self, "clamp_", lambda: F.clamp(self._alias(), min, max))
@@ -340,7 +341,8 @@ _DOCS = {
     "add_": "In place: self += alpha * other. Refused on a leaf that requires grad.",
     "sub_": "In place: self -= alpha * other. Refused on a leaf that requires grad.",
     "mul_": "In place: self *= other. Refused on a leaf that requires grad.",
-    "div_": "In place: self /= other. Refused on a leaf that requires grad.",
+    "div_": "In place: self /= other (rounded by rounding_mode if given, as div). Refused on "
+            "a leaf that requires grad.",
     "pow_": "In place: self **= exponent. Refused on a leaf that requires grad.",
     "clamp_": "In place: self = clamp(self, min, max).",
     "clamp_min_": "In place: self = clamp(self, min=min).",

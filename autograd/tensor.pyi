@@ -423,8 +423,8 @@ class Tensor:
     def div(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
         """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
-    def div_(self, other: Any) -> Tensor:
-        """In place: self /= other."""
+    def div_(self, other: Any, *, rounding_mode: Any = ...) -> Tensor:
+        """In place: self /= other (rounded by rounding_mode if given, as div)."""
 
     def divide(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
         """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""

@@ -108,6 +108,17 @@ def test_div_rounding_modes_match_pytorch(mode, a, b):
     np.testing.assert_array_equal(signs, np.signbit(theirs.numpy()))
 
 
+def test_div_in_place_with_a_rounding_mode_matches_pytorch():
+    for a, b, mode in [(np.array([7.5, -7.5]), 2.0, "trunc"), (np.array([7, -7]), 2, "floor"),
+                       (np.array([7, -7]), np.array([2, -2]), "trunc"),
+                       (np.array([7.0, 1.0]), 2.0, None)]:
+        ours, theirs = ag.tensor(a), torch.tensor(a)
+        bb = ag.tensor(b) if isinstance(b, np.ndarray) else b
+        assert ours.div_(bb, rounding_mode=mode) is ours
+        theirs.div_(torch.tensor(b) if isinstance(b, np.ndarray) else b, rounding_mode=mode)
+        _same(ours, theirs)
+
+
 def test_div_rounding_mode_errors_and_gradient():
     with pytest.raises(ArgumentError, match="div: integer division by zero"):
         ag.div(ag.tensor([1, 2]), ag.tensor([1, 0]), rounding_mode="trunc")
