@@ -3,14 +3,17 @@ appends to, a gradient array the user keeps), programs and warnings that must no
 Each case is a twin run (eager and compiled from one seed, bit for bit) or a fallback that
 must warn naming what the user wrote."""
 import importlib.util
+import warnings
 
 import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 import nn.functional as F
 from nn import optim
-from compile_twins import assert_same, assert_same_runs, batch, flat, mlp, run, watched
+from compile_twins import (assert_same, assert_same_runs, batch, flat, mlp, run, state_of,
+                           train_step, watched)
 
 
 def sgd_model():
@@ -214,3 +217,134 @@ def test_a_users_folder_named_nn_holds_user_code(tmp_path):
     eager, compiled = (run(build, c) for c in (False, True))
     assert_same_runs(eager, compiled, warns=r"\.item\(\).*user_step\.py:5")
     assert compiled.f.traces == 1, compiled.f.causes
+
+
+# --- gradients the user keeps between calls --------------------------------------------------
+def kept_runs(build, keep, calls=7, **kw):
+    """Eager and compiled runs of `build`; after each call keep(env) is appended to the
+    env's "kept" list, whose arrays must end up the same bit for bit."""
+    def between(i, env):
+        if i:
+            env["kept"].append(keep(env))
+    runs = [run(build, c, calls=calls, between=between, **kw) for c in (False, True)]
+    assert_same(*(r.env["kept"] for r in runs), "the kept arrays")
+    return runs
+
+
+@pytest.mark.parametrize("how", ["data", "numpy"])
+def test_a_gradient_array_kept_from_each_call(how):
+    """g = p.grad.data (or .numpy()) kept across calls: eager's next call makes a new
+    array, a replay wrote the one the user holds (every kept array held the last
+    call's gradient)."""
+    def build():
+        model, opt = sgd_model()
+        return train_step(model, opt), watched(model, opt, kept=[])
+
+    def keep(env):
+        g = env["models"][0][0].weight.grad
+        return g.data if how == "data" else g.numpy()
+    assert_same_runs(*kept_runs(build, keep), replays=5)
+
+
+def test_gradient_arrays_kept_while_another_compiled_step_runs():
+    """A compiled evaluation between training calls: its program names the training
+    program's gradients (the references it takes are not the user's), and it leaves the
+    leaves' .grad alone."""
+    outs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model, opt = sgd_model()
+        train = train_step(model, opt)
+
+        def evaluate(x):
+            with ag.no_grad():
+                return F.softmax(model(x), 1)
+        if compiled:
+            train, evaluate = ag.compile(train), ag.compile(evaluate)
+        hist, kept = [], []
+        for i in range(7):
+            x, y = batch(i)
+            hist += [flat(train(x, y)), flat(evaluate(x[:4])), state_of(watched(model, opt))]
+            kept.append([p.grad.data for p in model.parameters()])
+        outs.append(hist + kept)
+    assert_same(outs[0], outs[1], "train, evaluate and the kept gradients")
+    assert train.replays == 5 and evaluate.replays == 5
+
+
+def test_a_gradient_set_by_hand_between_calls_of_a_step_that_leaves_it():
+    """p.grad = h before each call of a step that does not touch gradients: a replay
+    copied h's values into the .grad Tensor the trace found (the user's h of that call)
+    and bound that one again."""
+    def build():
+        model = mlp()
+
+        def evaluate(x):
+            with ag.no_grad():
+                return model(x).sum()
+        return evaluate, watched(model, kept=[])
+
+    def between(i, env):
+        w = env["models"][0][0].weight
+        w.grad = ag.tensor(np.full(w.data.shape, float(i), np.float32))
+        env["kept"].append(w.grad)
+    runs = [run(build, c, between=between, args=lambda i, env: batch(i)[:1])
+            for c in (False, True)]
+    assert_same_runs(*runs, replays=5)
+    assert_same(*([h.data for h in r.env["kept"]] for r in runs), "the kept gradients")
+    assert runs[1].env["models"][0][0].weight.grad is runs[1].env["kept"][-1]
+
+
+def test_a_kept_gradient_array_the_step_also_returns_warns():
+    """The program returns a copy of that very array: it cannot move, so one warning."""
+    def build():
+        model, opt = sgd_model()
+
+        def step(x, y):
+            opt.zero_grad()
+            F.cross_entropy(model(x), y).backward()
+            opt.step()
+            return model[0].weight.grad
+        return step, watched(model, opt, kept=[])
+    runs = [run(build, c, between=lambda i, env: i and env["kept"].append(
+        env["models"][0][0].weight.grad.data)) for c in (False, True)]
+    assert [w for w in runs[1].warnings if "kept from an earlier call" in w] == [
+        "compile: a gradient array of shape (16, 12) kept from an earlier call (p.grad.data, "
+        "p.grad.numpy()) is overwritten by later calls; keep a copy (p.grad.data.copy())"]
+
+
+def test_a_kept_gradient_array_another_program_accumulates_into_warns():
+    """A GAN: the generator's step accumulates into the discriminator's gradients, the
+    arrays the discriminator's program makes: they cannot move, so one warning."""
+    def build(compiled):
+        ag.manual_seed(0)
+        gen, disc = nn.Linear(4, 12), nn.Linear(12, 1)
+        opt_g, opt_d = optim.SGD(gen.parameters(), lr=0.1), optim.SGD(disc.parameters(), lr=0.1)
+
+        def d_step(x):
+            opt_d.zero_grad()
+            loss = disc(x).mean() - disc(gen(ag.randn(8, 4)).detach()).mean()
+            loss.backward()
+            opt_d.step()
+            return loss
+
+        def g_step():
+            opt_g.zero_grad()
+            loss = -disc(gen(ag.randn(8, 4))).mean()
+            loss.backward()
+            opt_g.step()
+            return loss
+        if compiled:
+            d_step, g_step = ag.compile(d_step), ag.compile(g_step)
+        return d_step, g_step, disc
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        d_step, g_step, disc = build(True)
+        for i in range(7):
+            d_step(batch(i, d=12)[0])
+            g_step()
+            if i:
+                kept = disc.weight.grad.data        # noqa: F841 (held across the next call)
+    assert [str(w.message) for w in caught
+            if "kept from an earlier call" in str(w.message)] == [
+        "compile: a gradient array of shape (1, 12) kept from an earlier call (p.grad.data, "
+        "p.grad.numpy()) is overwritten by later calls; keep a copy (p.grad.data.copy())"]

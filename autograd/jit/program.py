@@ -9,12 +9,10 @@ Guards read values and may stop a replay; everything a replay changes before its
 guard (buffers outside the program, the default generator's state) is saved at the
 start and put back when a guard fails, so a failing replay leaves no trace.
 """
-import sys
-
 import numpy as np
 
 from .. import creation
-from ..graph import _wrap
+from . import kept
 from .peephole import dense_scalars
 from .plan import plan
 from .recorder import Number, _base
@@ -37,8 +35,13 @@ class Program:
         self.code = code                      # the instructions (recorder.py), planned
         self.inputs = inputs                  # the trace's own input buffers
         direct = _direct_inputs(code, inputs, outputs, contiguous)
+        pinned = {id(_base(a)) for a in keep[:len(inputs) + len(outputs)]}
+        self.made = tuple(made_grads)
         self.source, self.run = _generate(code, inputs, bindings, final_binding, direct,
-                                          self.backups, tuple(made_grads), tuple(adopted_grads))
+                                          self.backups, self.made, tuple(adopted_grads),
+                                          pinned)
+        self.handed = self.run.__globals__["handed"]    # (kept.py)
+        kept.register(self)
         self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))
 
 
@@ -140,10 +143,11 @@ class _Source:
 
 
 def _generate(code, inputs, bindings, final_binding, direct=None, backups=(), made_grads=(),
-              adopted_grads=()):
-    """(the replay's source, the replay function) of planned `code`."""
+              adopted_grads=(), pinned=frozenset()):
+    """(the replay's source, the replay function) of planned `code`; `pinned`: the ids of
+    the buffers of its inputs and outputs (kept.grad_lines)."""
     src = _Source(direct)
-    src.emit(_grad_tensors(src, made_grads, adopted_grads))
+    src.emit(kept.grad_lines(src, made_grads, adopted_grads, pinned))
     undo = _prologue(src, code, inputs, backups)
     for ins in code:
         op = ins[0]
@@ -157,6 +161,7 @@ def _generate(code, inputs, bindings, final_binding, direct=None, backups=(), ma
         else:
             src.emit(_OTHERS[op](src, ins))
     src.emit(_bind(src, final_binding) + ["return None"])
+    kept.handed(src, made_grads)
     return src.function()
 
 
@@ -262,46 +267,6 @@ def _bind(src, binding):
     """The lines setting each parameter's ``.grad`` Tensor as the trace had it: a binding
     holds (leaf, cell), a cell [the Tensor a replay binds, its array]."""
     return [f"for t, c in {src.ref(binding)}:", "    t.grad = c[0]"]
-
-
-def _grad_tensors(src, made, adopted):
-    """The lines choosing the Tensor each gradient cell (leaf, [Tensor, array]) binds.
-    Eager makes a new .grad Tensor on every call (after ``zero_grad(set_to_none=True)``):
-    if the user holds the one the last call bound (`made`: those the trace made; told by
-    a reference count, its cell's, its leaf's .grad's and the call's: 130 instructions
-    a gradient, not a new Tensor each call), it keeps its values on a copy and a new
-    one takes its place. A gradient the step accumulates into (`adopted`) is the
-    leaf's .grad now if that is over the program's array (another compiled step's
-    new one): eager accumulates into it, in place."""
-    lines = []
-    if made:
-        src.ns["getrefcount"], src.ns["renew"] = sys.getrefcount, renew
-        lines += [f"for t, c in {src.ref(made)}:",
-                  f"    if getrefcount(c[0]) > {_ALONE} + (t.grad is c[0]):",
-                  "        renew(c)"]
-    if adopted:
-        lines += [f"for t, c in {src.ref(adopted)}:",
-                  "    w = t.grad",
-                  "    if w is not c[0] and w is not None and w.data is c[1]:",
-                  "        c[0] = w"]
-    return lines
-
-
-def renew(cell):
-    """`cell` ([Tensor, its array]) binds a new Tensor over the array; the old one keeps
-    its values on a copy."""
-    old, a = cell
-    if old.data is a:
-        old.data = a.copy()
-    cell[0] = _wrap(a, None)
-
-
-def _probe(cells):
-    for _t, c in cells:
-        return sys.getrefcount(c[0])
-
-
-_ALONE = _probe([(None, [object()])])     # a Tensor only its cell holds, counted as above
 
 
 _KEYWORD_OUT = {np.maximum, np.minimum, np.fmax, np.fmin}   # positional out deprecated

@@ -12,7 +12,7 @@ from .. import versions
 from ..graph import _wrap
 from ..node import RAN
 from ..tensor import Tensor
-from . import aliasing, arguments, carried, check as checking, tracer, watch
+from . import aliasing, arguments, carried, check as checking, kept, tracer, watch
 from .discover import GRAD_SET, State, changed_value, discover
 from .patches import Patched
 from .plan import _mentions
@@ -44,7 +44,7 @@ RETRACES = 3
 
 class _Entry:
     __slots__ = ("program", "state", "rebuild", "watched", "checks", "after", "before",
-                 "lasting", "cause", "streak", "replayed", "variants", "number")
+                 "lasting", "roots", "cause", "streak", "replayed", "variants", "number")
 
 
 class CompiledStep:
@@ -106,10 +106,16 @@ class CompiledStep:
             return value
         if what is _TRACE:
             if _TRACING.acquire(blocking=False):
+                before = kept.counts()      # references the trace takes are not the user's
                 try:
-                    return self._trace(value, args, kwargs)
+                    result = self._trace(value, args, kwargs)
                 finally:
                     _TRACING.release()
+                entry = self.programs.get(value)
+                if type(entry) is _Entry:
+                    entry.program.handed()
+                kept.shift(before)
+                return result
             with self.lock:
                 self._not_traced(value)
         elif what is _CHECK:
@@ -376,6 +382,7 @@ class CompiledStep:
                     aliasing.unbind(rebound)
         finally:
             tracer._set_active(prev)
+            rec.caller = None       # (a cycle through this frame would keep the trace alive)
             reads = watch.unwatch_groups(groups, rec) + watch.unwatch_schedulers(schedulers)
             for t, a in swapped:
                 if type(t.data) is tracer.TraceArray and plain(t.data) is a:
@@ -407,8 +414,9 @@ class CompiledStep:
                     if g.data is not data:
                         rec.escapes.append("a gradient's array replaced inside the step")
         spec, outs = _flatten(out)      # before rebound gives a tensor kept there a copy
+        mentioned = {id(_base(a)) for ins in rec.code for a in _mentions(ins)}
         places, dropped, rebinds = carried.rebound(
-            before, slots.snapshot(), {id(_base(a)) for ins in rec.code for a in _mentions(ins)},
+            before, slots.snapshot(), mentioned,
             carried.Spec(standins, computed, lasting, given),
             lambda t: _held(t, tensors, modules, optimizers),
             {id(t) for t in leaves if t.requires_grad})
@@ -459,13 +467,15 @@ class CompiledStep:
         # first call (zero_grad) resets it
         cleared = _cleared(rec.code[0] if rec.code else None)
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
-        bindings, final_binding, made_grads, adopted = _grad_cells(rec.bindings, final,
-                                                                   entry_grads, state.grads)
+        state.read = tuple(e for e in state.grads
+                           if e[1] is not None and id(_base(e[2])) in mentioned)
+        bindings, final_binding, made_grads, adopted = _grad_cells(
+            rec.bindings, final, entry_grads, state.grads, mentioned)
         entry.program = Program(rec.code, inputs, bindings, final_binding,
                                 list(outs) + kept + places.kept, contiguous,
                                 rec.undefined.values(), made_grads, adopted)
         entry.watched = (tensors, optimizers, schedulers)
-        entry.lasting = lasting
+        entry.lasting, entry.roots = lasting, roots     # (alive: their ids stay theirs)
         entry.cause, entry.streak = self.cause.get(key), self.streaks.pop(key, 0)
         entry.replayed = False
         entry.number = self.traces              # (a guard failing twice: _guard_failed)
@@ -613,16 +623,21 @@ def _state_slots(optimizers):
                     yield st, k, v
 
 
-def _grad_cells(bindings, final, at_entry, accumulated):
+def _grad_cells(bindings, final, at_entry, accumulated, mentioned):
     """The trace's gradient bindings as the program takes them (program._bind): (leaf,
     cell), one cell [Tensor, its array] per gradient Tensor; and the cells of the
     gradients the trace made, and of those at its entry that it accumulates into
-    (`accumulated`: State.grads), with their leaves (program._grad_tensors)."""
+    (`accumulated`: State.grads), with their leaves (kept.grad_lines). A leaf's .grad
+    at the entry whose array no instruction names (`mentioned`: the ids of the buffers
+    they name) is not bound: a replay leaves the leaf the .grad it has (one the user
+    set between calls)."""
     cells = {}
+    untouched = {id(g) for _t, g, a in at_entry
+                 if g is not None and id(_base(a)) not in mentioned}
 
     def pairs(binding):
         return tuple((t, cells.setdefault(id(g), [g, None if g is None else g.data]))
-                     for t, g, _ in binding)
+                     for t, g, _ in binding if id(g) not in untouched)
     out = [pairs(b) for b in bindings], pairs(final)
     entry = {id(g) for _t, g, _a in at_entry}
     made = {id(g): (t, cells[id(g)]) for b in bindings + [final] for t, g, _a in b
