@@ -348,3 +348,71 @@ def test_a_kept_gradient_array_another_program_accumulates_into_warns():
             if "kept from an earlier call" in str(w.message)] == [
         "compile: a gradient array of shape (1, 12) kept from an earlier call (p.grad.data, "
         "p.grad.numpy()) is overwritten by later calls; keep a copy (p.grad.data.copy())"]
+
+
+# --- counters ---------------------------------------------------------------------------------
+STEPS = 0
+
+
+@pytest.mark.parametrize("where", ["attribute", "global", "closure"])
+def test_a_counter_the_step_only_adds_to_is_advanced_by_every_replay(where):
+    """self.calls += 1 (or a global, or a closure variable) read nowhere else: it made
+    every call retrace, then run eagerly after 3; a replay now adds the constant too."""
+    class Trainer:
+        def __init__(self):
+            self.model, self.opt = sgd_model()
+            self.calls, self.seen = 0, 0.0
+
+        def step(self, x, y):
+            global STEPS
+            if where == "attribute":
+                self.calls += 1
+                self.seen -= 0.1
+            elif where == "global":
+                STEPS += 2
+            else:
+                nonlocal count
+                count += 1
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y)
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    def build():
+        global STEPS
+        STEPS = 0
+        t = Trainer()
+        return t.step, watched(t.model, t.opt, trainer=t)
+    count = 0
+    runs = []
+    for compiled in (False, True):
+        count = 0
+        runs.append(run(build, compiled))
+        runs[-1].env["count"] = (runs[-1].env["trainer"].calls, runs[-1].env["trainer"].seen,
+                                 STEPS, count)
+    assert_same_runs(*runs, replays=5)
+    assert runs[0].env["count"] == runs[1].env["count"]
+    assert runs[1].f.traces == 1
+
+
+def test_a_counter_the_step_reads_still_retraces():
+    """if self.calls % 2: ... reads it: each value is a program's constant."""
+    class Trainer:
+        def __init__(self):
+            self.model, self.opt = sgd_model()
+            self.calls = 0
+
+        def step(self, x, y):
+            self.calls += 1
+            self.opt.zero_grad()
+            loss = F.cross_entropy(self.model(x), y) * (2.0 if self.calls % 2 else 1.0)
+            loss.backward()
+            self.opt.step()
+            return loss
+
+    def build():
+        t = Trainer()
+        return t.step, watched(t.model, t.opt)
+    runs = [run(build, c) for c in (False, True)]
+    assert_same_runs(*runs, warns="Trainer.calls changed on every call")

@@ -31,7 +31,7 @@ import numpy as np
 from ..graph import _wrap
 from ..node import AccumulateGrad
 from ..tensor import Tensor
-from .discover import _CELL, _Attributes, _Contents, Fits, _equal, _is_scalar
+from .discover import _CELL, Counter, _Attributes, _Contents, Fits, _equal, _is_scalar
 from .recorder import _base
 from .tracer import TraceArray, plain
 
@@ -71,7 +71,7 @@ class Carried:
         """After a replay (`given`: the call's tensor arguments): the places rebound."""
         made = {}
         for c, k, spec in self.outputs:
-            _write(c, k, _make(spec, given, made))
+            _write(c, k, _read(c, k) + spec[1] if spec[0] == "add" else _make(spec, given, made))
 
 
 def _read(c, k):
@@ -206,11 +206,19 @@ def rebound(before, after, read, spec, holds, leaves):
     if why is not None:
         return carried, dropped, why
     now = {(id(c), k): v for c, k, v in after.items}
+    added = set()
     for i, (c, k, v0) in enumerate(before.items):
         v1 = now.get((id(c), k), _GONE)
         if v1 is v0 or (_is_scalar(v0) and _is_scalar(v1) and _equal(v0, v1)):
             continue
         name = after._name(c, k)
+        step = _increment(before, c, k, v0, v1)
+        if step is not None:        # self.calls += 1, read nowhere else: a replay adds too
+            if (id(c), k) not in added:         # (a place the walk noted twice)
+                added.add((id(c), k))
+                carried.outputs.append((c, k, ("add", step)))
+            before.items[i] = (c, k, Counter(v0))
+            continue
         if v1 is _GONE:
             return carried, dropped, f"the step deletes {name}"
         if type(c) is _Contents:
@@ -239,6 +247,17 @@ def rebound(before, after, read, spec, holds, leaves):
 
 
 _GONE = object()
+
+
+def _increment(values, c, k, v0, v1):
+    """The constant the step added to the number at c[k] (from v0 to v1), if the step's
+    code only ever adds that constant to that name (``values.increments``), else None."""
+    name = values.names.get(id(c)) if k is _CELL else k
+    step = values.increments.get(name) if type(name) is str else None
+    if (step is None or type(v0) not in (int, float) or type(v1) is not type(v0)
+            or not _equal(v0 + step, v1)):
+        return None
+    return step
 
 
 def _appended(before, after, read, spec, carried):

@@ -8,7 +8,6 @@ nothing computed from them is mistaken for a constant; between calls the ``State
 checks what makes a program stale (an array replaced, a module's train/eval mode, an
 optimizer's state or groups replaced).
 """
-import dis
 import sys
 import types
 
@@ -17,6 +16,7 @@ import numpy as np
 from ..node import AccumulateGrad
 from ..tensor import Tensor
 from . import kept
+from .bytecode import increments, length_reads
 
 _MAX_DEPTH = 4
 
@@ -66,6 +66,7 @@ class Slots:
         self.builtins = []          # (globals, name): a builtin in SHADOWED the user's code calls
         self.lists = {}             # id(list) -> list: carried.rebound
         self.labels = {}            # id(list or dict) -> what to call it ("the list 'log'")
+        self.increments = {}        # name -> the constant the code only ever adds to it
 
     def add(self, container, key, sized=True):
         """`sized`: a key added to the container (an attribute set on an object, an item
@@ -77,7 +78,9 @@ class Slots:
 
     def snapshot(self):
         """A ``Values``: what the places hold now."""
-        return Values(self.places.values(), self.names, self.lists.values(), self.labels)
+        values = Values(self.places.values(), self.names, self.lists.values(), self.labels)
+        values.increments = self.increments
+        return values
 
 
 class Values:
@@ -109,7 +112,7 @@ class Values:
                 read = f"{check.name(c)}.cell_contents"
             else:
                 read = _item(check, c, k)
-            if type(v) is Fits:
+            if type(v) in (Fits, Counter):
                 conds.append(f"{check.name(v)}.holds({read})")
             elif _is_scalar(v):
                 conds.append(f"(w := {read}) is {check.name(v)} or _equal(w, {check.name(v)})")
@@ -127,7 +130,7 @@ class Values:
                 now = _read(c, k)
             except (KeyError, IndexError, ValueError):
                 return self._name(c, k)
-            if type(v) is Fits:
+            if type(v) in (Fits, Counter):
                 if not v.holds(now):
                     return self._name(c, k)
             elif now is not v and not (_is_scalar(v) and _equal(now, v)):
@@ -166,6 +169,19 @@ class Fits:
         return all(isinstance(t, Tensor) and type(t.data) is np.ndarray
                    and t.data.shape == shape and t.data.dtype == dtype
                    for t, (shape, dtype) in zip(v, self.forms))
+
+
+class Counter:
+    """What a counter the step only adds a constant to (``self.calls += 1``, read
+    nowhere else: ``bytecode.increments``) must hold: a number of its type (each replay
+    adds the constant, carried.py)."""
+    __slots__ = ("type",)
+
+    def __init__(self, value):
+        self.type = type(value)
+
+    def holds(self, v):
+        return type(v) is self.type
 
 
 def _equal(a, b):
@@ -349,34 +365,6 @@ def _inline_guard(check, inline, args, kwargs, key):
     return " and ".join(conds)
 
 
-_LOADS = {"LOAD_GLOBAL", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLASSDEREF", "LOAD_ATTR"}
-_SKIPPED = {"CACHE", "EXTENDED_ARG", "PRECALL", "PUSH_NULL", "NOP"}
-
-
-def _length_reads(code):
-    """The names (globals, closure cells, attributes) that `code` or a function nested in
-    it reads as a whole or from the end: every use but ``name.append(...)``,
-    ``name.extend(...)`` and ``name[k]`` with k >= 0 (``len(log)``, ``log[-1]``, ``for x
-    in log``, ``sum(log)``). Such a list's length is a value the program assumes; a
-    list the code only appends to (a log) may grow between calls without a retrace."""
-    names = set()
-    ins = [i for i in dis.get_instructions(code) if i.opname not in _SKIPPED]
-    for k, i in enumerate(ins[:-1]):
-        if i.opname not in _LOADS or not isinstance(i.argval, str):
-            continue
-        nxt = ins[k + 1]
-        if nxt.opname in ("LOAD_METHOD", "LOAD_ATTR") and nxt.argval in ("append", "extend"):
-            continue
-        if (nxt.opname == "LOAD_CONST" and type(nxt.argval) is int and nxt.argval >= 0
-                and k + 2 < len(ins) and ins[k + 2].opname in ("BINARY_SUBSCR", "STORE_SUBSCR")):
-            continue
-        names.add(i.argval)
-    for c in code.co_consts:
-        if isinstance(c, types.CodeType):
-            names |= _length_reads(c)
-    return names
-
-
 class _Attributes:
     """An object's ``__slots__`` attributes as a mapping, a place for ``Slots``."""
     __slots__ = ("obj",)
@@ -424,7 +412,8 @@ def discover(fn, roots=()):
     found = {"tensors": {}, "modules": {}, "optimizers": {}, "schedulers": {}}
     slots = Slots()
     seen = set()
-    lengths = set()             # names whose length the code reads (_length_reads)
+    lengths = set()             # names whose length the code reads (length_reads)
+    steps = {}                  # name -> how the code uses it (bytecode.increments)
 
     def visit_in(container, key, depth, record=True, sized=True, name=None):
         """Visit the value at `container[key]`, noting the place (unless not `record`)."""
@@ -511,6 +500,7 @@ def discover(fn, roots=()):
         elif isinstance(obj, (types.ModuleType, type, np.ndarray, str, bytes, int, float)):
             return
         elif hasattr(obj, "__dict__"):
+            slots.names.setdefault(id(vars(obj)), type(obj).__name__)    # (Trainer.calls)
             visit(vars(obj), depth + 1, record)
             visit_class(type(obj), depth + 1, record)
         elif any(getattr(c, "__slots__", None) for c in type(obj).__mro__):
@@ -563,7 +553,9 @@ def discover(fn, roots=()):
         # the user's settings
         record = record and f.__globals__.get("__name__", "").split(".")[0] not in _OWN
         if record:
-            lengths.update(_length_reads(f.__code__))
+            lengths.update(length_reads(f.__code__))
+            for name, uses in increments(f.__code__).items():
+                steps.setdefault(name, set()).update(uses)
         for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
             visit_in(cell, _CELL, depth, record, name=name)
         g = f.__globals__
@@ -586,6 +578,8 @@ def discover(fn, roots=()):
         visit(fn, 0)
     for r in roots:
         visit(r, 1)
+    slots.increments = {name: next(iter(u)) for name, u in steps.items()
+                        if len(u) == 1 and None not in u}
     return tuple(list(found[k].values())
                  for k in ("tensors", "modules", "optimizers", "schedulers")) + (slots,)
 
