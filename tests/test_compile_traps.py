@@ -416,3 +416,24 @@ def test_a_counter_the_step_reads_still_retraces():
         return t.step, watched(t.model, t.opt)
     runs = [run(build, c) for c in (False, True)]
     assert_same_runs(*runs, warns="Trainer.calls changed on every call")
+
+
+# --- warnings name what the user wrote --------------------------------------------------------
+def test_a_value_check_after_the_update_names_the_optimizer_step_and_its_line():
+    """It said 'after Adam._numbers' (the optimizer's internal method)."""
+    def build():
+        model = mlp()
+        opt = optim.Adam(model.parameters(), lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()                      # <- the update
+            F.cross_entropy(model(x), y)
+            return loss
+        return step, watched(model, opt)
+    line = next(i for i, text in enumerate(open(__file__), 1) if "# <- the update" in text
+                and "next(" not in text)
+    runs = [run(build, c) for c in (False, True)]
+    assert_same_runs(*runs, warns=rf"after Adam\.step\(\) at test_compile_traps\.py:{line}$")

@@ -45,13 +45,15 @@ class Program:
         self.n_calls = sum(1 for ins in code if ins[0] in ("call", "draw", "restore"))
 
 
-def check_order(code):
+def check_order(code, where=None):
     """None, or why the program cannot be replayed: a guard after a host call (or after
-    a numbers call or an effect: these change Python state a failed guard cannot undo)."""
+    a numbers call or an effect: these change Python state a failed guard cannot undo),
+    named by `where` (Recorder.where: the user's construct and line) if it knows it."""
     host = None
     for ins in code:
         if host is None and ((ins[0] == "host" and not ins[5]) or ins[0] in ("numbers", "python")):
-            host = getattr(ins[1], "__qualname__", ins[1])
+            host = ((where or {}).get((ins[0], id(ins[1])))
+                    or getattr(ins[1], "__qualname__", ins[1]))
         elif ins[0] == "guard" and host is not None:
             return f"a value check at {ins[5]} after {host}"
     return None

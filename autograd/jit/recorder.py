@@ -30,6 +30,7 @@ import inspect
 
 import numpy as np
 
+from ..errors import user_frame
 from . import tracer
 from .tracer import TraceArray, _asarray, has_tracer, plain, traced
 
@@ -87,6 +88,9 @@ class Recorder:
         self.sync = None            # callable() -> the gradient bindings now
         self.section = None         # the _Section being inlined, if any
         self.inlined = []           # (inline, args, kwargs, key) of each inlined call
+        self.where = {}             # (kind, id(function)) of a host, numbers or python
+        #                             instruction -> the user's construct and line that
+        #                             first made one (check_order)
         self.n_numbers = 0
         self.written = set()        # id(base buffer) of every array written in place
         self.marks = []             # (base buffer, op) of each versions.mark_modified
@@ -258,6 +262,7 @@ class Recorder:
             self.escape(f"{getattr(fn, '__qualname__', fn)} with a closure or traced arguments")
         self.bindings.append(self.sync() if self.sync is not None else ())
         host = ("host", fn, args, kwargs, len(self.bindings) - 1, idempotent)
+        self._note(host, f"{_owner(args)}{fn.__name__}()" if hasattr(fn, "__name__") else fn)
         key = None
         if inline is not None and self.section is None:
             self.paused = True          # what decides the branches is read again by replays
@@ -308,11 +313,24 @@ class Recorder:
         for j, v in enumerate(values):
             self.section.register(v, Number(slot, j))
         self.code.append(("numbers", method, args, slot, len(values)))
+        bound = getattr(method, "__self__", None)
+        self._note(self.code[-1], f"{_owner(args if bound is None else (bound,))}step()")
         return values
 
     def effect(self, fn, args, kwargs):
         self.code.append(("python", fn, plain(args), plain(kwargs)))
+        self._note(self.code[-1], f"{getattr(fn, '__qualname__', fn)}()")
         return self.run(fn, args, kwargs)
+
+    def _note(self, ins, construct):
+        """What the user wrote that made instruction `ins`, for a warning: 'Adam.step() at
+        train.py:12' (the line past gradgraph's frames)."""
+        self.where.setdefault((ins[0], id(ins[1])), f"{construct} at {user_frame()}")
+
+
+def _owner(args):
+    """'Adam.' for a call whose first argument is an Adam optimizer (its self), else ''."""
+    return f"{type(args[0]).__name__}." if args and args[0] is not None else ""
 
 
 def _has_traced_tensor(values, depth=0):

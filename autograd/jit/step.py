@@ -439,7 +439,7 @@ class CompiledStep:
                   else "Python's random module used" if random.getstate() != py_state
                   else "the default generator reseeded inside the step" if patched.reseeded
                   else "an input that requires grad" if requires
-                  else _returns_a_number(spec) or check_order(rec.code))
+                  else _returns_a_number(spec) or check_order(rec.code, rec.where))
         if reason is not None:
             self._eager(key, reason)
             _untrace_result(result)         # tensors in a container kept whole
