@@ -4,6 +4,7 @@ Each case is a twin run (eager and compiled from one seed, bit for bit) or a fal
 must warn naming what the user wrote."""
 import importlib.util
 import warnings
+import weakref
 
 import numpy as np
 import pytest
@@ -437,3 +438,55 @@ def test_a_value_check_after_the_update_names_the_optimizer_step_and_its_line():
                 and "next(" not in text)
     runs = [run(build, c) for c in (False, True)]
     assert_same_runs(*runs, warns=rf"after Adam\.step\(\) at test_compile_traps\.py:{line}$")
+
+
+# --- a GAN's two programs sharing the discriminator's gradients -------------------------------
+def gan(compiled):
+    """(d_step, g_step, disc): the generator's step accumulates into the gradients the
+    discriminator's step makes (it does not zero them)."""
+    ag.manual_seed(0)
+    gen, disc = nn.Linear(4, 12), nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt_g, opt_d = optim.SGD(gen.parameters(), lr=0.1), optim.SGD(disc.parameters(), lr=0.1)
+
+    def d_step(x):
+        opt_d.zero_grad()
+        loss = disc(x).mean() - disc(gen(ag.randn(8, 4)).detach()).mean()
+        loss.backward()
+        opt_d.step()
+        return loss
+
+    def g_step():
+        opt_g.zero_grad()
+        loss = -disc(gen(ag.randn(8, 4))).mean()
+        loss.backward()
+        opt_g.step()
+        return loss
+    if compiled:
+        d_step, g_step = ag.compile(d_step), ag.compile(g_step)
+    return d_step, g_step, disc
+
+
+def test_a_gan_binds_the_discriminators_gradients_again_not_made_anew():
+    """The generator's program holds the discriminator's .grad Tensors: that was taken
+    for the user keeping them, so every discriminator call copied each gradient and
+    made a new Tensor. Compiled programs' references are now counted apart."""
+    d_step, g_step, disc = gan(True)
+    refs = []
+    for i in range(6):
+        d_step(batch(i, d=12)[0])
+        refs.append(weakref.ref(disc[0].weight.grad))
+        g_step()
+    assert d_step.replays == 4 and g_step.replays == 4
+    assert refs[3]() is refs[4]() is refs[5]() is not None
+
+
+def test_a_gan_whose_discriminator_gradients_the_user_keeps():
+    outs = []
+    for compiled in (False, True):
+        d_step, g_step, disc = gan(compiled)
+        hist, kept = [], []
+        for i in range(6):
+            hist += [flat(d_step(batch(i, d=12)[0])), flat(g_step())]
+            kept.append(disc[0].weight.grad)
+        outs.append(hist + [k.data for k in kept] + [[a is b for a, b in zip(kept, kept[1:])]])
+    assert_same(outs[0], outs[1], "the GAN and the kept gradients")

@@ -4,12 +4,13 @@ Eager makes new ``.grad`` Tensors on every call (after ``zero_grad(set_to_none=T
 so a Tensor or array the user kept from an earlier call (``prev = p.grad``,
 ``g = p.grad.data``, ``p.grad.numpy()``) keeps its values. A replay writes the arrays
 the trace made, again and again: each gradient the trace made is a cell [the Tensor a
-replay binds, its array, the array's reference count when the last call returned], and
-before a replay
+replay binds, its array, the array's reference count when the last call returned, the
+Tensor's but for its leaf's], and before a replay
 
-- a Tensor the user holds (a reference count: its cell's, its leaf's .grad's and the
-  call's; 130 instructions a gradient, not a new Tensor each call) keeps its values on
-  a copy and a new one takes its place (``renew``);
+- a Tensor the user holds (more references than its cell's, its leaf's .grad's and
+  compiled programs': a GAN's generator step holds the discriminator's; 130
+  instructions a gradient, not a new Tensor each call) keeps its values on a copy and a
+  new one takes its place (``renew``);
 - an array with more references than when the last call returned is the user's
   (``fresh``): the replay's names of it and of its views move to a copy, the user's
   keeps its values.
@@ -37,15 +38,18 @@ def register(program):
 
 
 def counts():
-    """The reference counts of every live program's gradient arrays, for ``shift``."""
-    return [(c, sys.getrefcount(c[1])) for p in list(_LIVE) for _t, c in p.made]
+    """The reference counts of every live program's gradient Tensors and arrays, for
+    ``shift``."""
+    return [(c, sys.getrefcount(c[0]), sys.getrefcount(c[1]))
+            for p in list(_LIVE) for _t, c in p.made]
 
 
 def shift(before):
     """After compile's own work (a trace, a generated check) took or dropped references
-    to gradient arrays: their counts at the last call's return move as much."""
-    for c, n in before:
-        c[2] += sys.getrefcount(c[1]) - n
+    to gradient Tensors and arrays: the counts they are compared with move as much."""
+    for c, tensor, array in before:
+        c[3] += sys.getrefcount(c[0]) - tensor
+        c[2] += sys.getrefcount(c[1]) - array
 
 
 def grad_lines(src, made, adopted, pinned):
@@ -62,9 +66,9 @@ def grad_lines(src, made, adopted, pinned):
         pinned = dict.fromkeys(pinned, True)
         ns["fresh"] = lambda cell, n: fresh(cell, n, ns, pinned)
         for _t, c in made:
-            c[2:] = [sys.maxsize]       # until the trace's call returns
+            c[2:] = [sys.maxsize, _ALONE]   # (the array's count: when the trace returns)
         lines += [f"for t, c in {src.ref(made)}:",
-                  f"    if getrefcount(c[0]) > {_ALONE} + (t.grad is c[0]):",
+                  "    if getrefcount(c[0]) - (t.grad is c[0]) > c[3]:",
                   "        renew(c)",
                   "    if (n := getrefcount(c[1])) != c[2]:",
                   "        fresh(c, n)",
@@ -92,7 +96,7 @@ def renew(cell):
     old, a = cell[0], cell[1]
     if old.data is a:
         old.data = a.copy()
-    cell[0] = _wrap(a, None)
+    cell[0], cell[3] = _wrap(a, None), _ALONE
 
 
 def fresh(cell, n, ns, pinned):
@@ -134,7 +138,7 @@ def fresh(cell, n, ns, pinned):
                            v.strides)
             w.flags.writeable = v.flags.writeable
             ns[k] = w
-    cell[0], cell[1] = _wrap(new, None), new
+    cell[0], cell[1], cell[3] = _wrap(new, None), new, _ALONE
 
 
 def _elsewhere(a, ns):
