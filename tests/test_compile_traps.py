@@ -220,6 +220,32 @@ def test_a_users_folder_named_nn_holds_user_code(tmp_path):
     assert compiled.f.traces == 1, compiled.f.causes
 
 
+# --- a GAN's two programs sharing the discriminator's gradients -------------------------------
+def gan(compiled):
+    """(d_step, g_step, disc): the generator's step accumulates into the gradients the
+    discriminator's step makes (it does not zero them)."""
+    ag.manual_seed(0)
+    gen, disc = nn.Linear(4, 12), nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 1))
+    opt_g, opt_d = optim.SGD(gen.parameters(), lr=0.1), optim.SGD(disc.parameters(), lr=0.1)
+
+    def d_step(x):
+        opt_d.zero_grad()
+        loss = disc(x).mean() - disc(gen(ag.randn(8, 4)).detach()).mean()
+        loss.backward()
+        opt_d.step()
+        return loss
+
+    def g_step():
+        opt_g.zero_grad()
+        loss = -disc(gen(ag.randn(8, 4))).mean()
+        loss.backward()
+        opt_g.step()
+        return loss
+    if compiled:
+        d_step, g_step = ag.compile(d_step), ag.compile(g_step)
+    return d_step, g_step, disc
+
+
 # --- gradients the user keeps between calls --------------------------------------------------
 def kept_runs(build, keep, calls=7, **kw):
     """Eager and compiled runs of `build`; after each call keep(env) is appended to the
@@ -316,38 +342,17 @@ def test_a_kept_gradient_array_the_step_also_returns_warns():
 def test_a_kept_gradient_array_another_program_accumulates_into_warns():
     """A GAN: the generator's step accumulates into the discriminator's gradients, the
     arrays the discriminator's program makes: they cannot move, so one warning."""
-    def build(compiled):
-        ag.manual_seed(0)
-        gen, disc = nn.Linear(4, 12), nn.Linear(12, 1)
-        opt_g, opt_d = optim.SGD(gen.parameters(), lr=0.1), optim.SGD(disc.parameters(), lr=0.1)
-
-        def d_step(x):
-            opt_d.zero_grad()
-            loss = disc(x).mean() - disc(gen(ag.randn(8, 4)).detach()).mean()
-            loss.backward()
-            opt_d.step()
-            return loss
-
-        def g_step():
-            opt_g.zero_grad()
-            loss = -disc(gen(ag.randn(8, 4))).mean()
-            loss.backward()
-            opt_g.step()
-            return loss
-        if compiled:
-            d_step, g_step = ag.compile(d_step), ag.compile(g_step)
-        return d_step, g_step, disc
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        d_step, g_step, disc = build(True)
+        d_step, g_step, disc = gan(True)
         for i in range(7):
             d_step(batch(i, d=12)[0])
             g_step()
             if i:
-                kept = disc.weight.grad.data        # noqa: F841 (held across the next call)
+                kept = disc[2].weight.grad.data     # noqa: F841 (held across the next call)
     assert [str(w.message) for w in caught
             if "kept from an earlier call" in str(w.message)] == [
-        "compile: a gradient array of shape (1, 12) kept from an earlier call (p.grad.data, "
+        "compile: a gradient array of shape (1, 8) kept from an earlier call (p.grad.data, "
         "p.grad.numpy()) is overwritten by later calls; keep a copy (p.grad.data.copy())"]
 
 
@@ -438,32 +443,6 @@ def test_a_value_check_after_the_update_names_the_optimizer_step_and_its_line():
                 and "next(" not in text)
     runs = [run(build, c) for c in (False, True)]
     assert_same_runs(*runs, warns=rf"after Adam\.step\(\) at test_compile_traps\.py:{line}$")
-
-
-# --- a GAN's two programs sharing the discriminator's gradients -------------------------------
-def gan(compiled):
-    """(d_step, g_step, disc): the generator's step accumulates into the gradients the
-    discriminator's step makes (it does not zero them)."""
-    ag.manual_seed(0)
-    gen, disc = nn.Linear(4, 12), nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 1))
-    opt_g, opt_d = optim.SGD(gen.parameters(), lr=0.1), optim.SGD(disc.parameters(), lr=0.1)
-
-    def d_step(x):
-        opt_d.zero_grad()
-        loss = disc(x).mean() - disc(gen(ag.randn(8, 4)).detach()).mean()
-        loss.backward()
-        opt_d.step()
-        return loss
-
-    def g_step():
-        opt_g.zero_grad()
-        loss = -disc(gen(ag.randn(8, 4))).mean()
-        loss.backward()
-        opt_g.step()
-        return loss
-    if compiled:
-        d_step, g_step = ag.compile(d_step), ag.compile(g_step)
-    return d_step, g_step, disc
 
 
 def test_a_gan_binds_the_discriminators_gradients_again_not_made_anew():
