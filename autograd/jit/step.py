@@ -439,7 +439,7 @@ class CompiledStep:
                   else "Python's random module used" if random.getstate() != py_state
                   else "the default generator reseeded inside the step" if patched.reseeded
                   else "an input that requires grad" if requires
-                  else _returns_a_number(spec) or check_order(rec.code, rec.where))
+                  else _unreplayable_return(spec) or check_order(rec.code, rec.where))
         if reason is not None:
             self._eager(key, reason)
             _untrace_result(result)         # tensors in a container kept whole
@@ -679,7 +679,7 @@ def _members(x):
     return list(d.values()) if type(d) is dict else []
 
 
-def _returns_a_number(spec):
+def _unreplayable_return(spec):
     """Why a step whose return value `spec` holds a Python number cannot be replayed (a
     replay would return the traced value: a learning rate read from the optimizer, a
     count), else None."""
@@ -695,7 +695,7 @@ def _returns_a_number(spec):
     if spec[0] in ("T", "V"):
         return None
     items = spec[1].values() if spec[0] is dict else spec[1]
-    return next((r for r in map(_returns_a_number, items) if r), None)
+    return next((r for r in map(_unreplayable_return, items) if r), None)
 
 
 def _rebuild(spec, arrays):
