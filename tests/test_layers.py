@@ -34,7 +34,8 @@ LAYERS = [
      "primitives",
      "testing._report", "testing.diagnose", "testing.close", "testing.backward",
      "testing.check_grads", "testing", "testing.pytest_plugin", "testing.strategies",
-     "jit.recorder", "jit.blocks", "jit.plan", "jit.peephole", "jit.program", "jit.patches",
+     "jit.recorder", "jit.blocks", "jit.plan", "jit.peephole", "jit.kept", "jit.program",
+     "jit.patches", "jit.bytecode",
      "jit.discover", "jit.aliasing", "jit.arguments", "jit.watch", "jit.carried", "jit.step"],
     ["__init__"],
     # what reads the finished package: the type stubs' generator
