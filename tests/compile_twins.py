@@ -18,6 +18,7 @@ import autograd as ag
 import nn
 import nn.functional as F
 from autograd import creation
+from nn import optim
 from nn.optim import Optimizer
 from nn.utils import clip_grad_norm_, clip_grad_value_
 
@@ -38,6 +39,16 @@ def batches(n=CALLS, b=8, d=12, classes=5):
 
 def mlp(d=12, h=16, classes=5, extra=()):
     return nn.Sequential(nn.Linear(d, h), *extra, nn.ReLU(), nn.Linear(h, classes))
+
+
+def adam(params):
+    return optim.Adam(params, lr=1e-2)
+
+
+def mlp_and_opt(make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9), **kw):
+    """mlp(**kw) and make_opt(its parameters) (SGD with momentum 0.9 by default; `adam`)."""
+    model = mlp(**kw)
+    return model, make_opt(model.parameters())
 
 
 def train_step(model, opt, *, loss_fn=F.cross_entropy, zero=True, set_to_none=True,

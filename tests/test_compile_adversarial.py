@@ -15,13 +15,12 @@ from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.utils import clip_grad_norm_
 from compile_twins import (CALLS, Call, assert_same, assert_same_runs, batch, check_twins, flat,
-                           mlp, run, state_of, train_step, watched)
+                           mlp, mlp_and_opt, run, state_of, train_step, watched)
 
 
 def basic(make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9), extra=lambda: (), **kw):
     def build():
-        model = mlp(extra=extra())
-        opt = make_opt(model.parameters())
+        model, opt = mlp_and_opt(make_opt, extra=extra())
         return train_step(model, opt, **kw), watched(model, opt)
     return build
 

@@ -19,19 +19,14 @@ from nn import optim
 from nn.data import DataLoader, TensorDataset
 from nn.optim import lr_scheduler as sched
 from nn.utils import NonFiniteNormError, clip_grad_norm_
-from compile_twins import (Call, assert_same, assert_same_runs, batch, check_twins, flat, mlp,
-                           run, state_of, train_step, watched)
-
-
-def sgd_model(make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9), **kw):
-    model = mlp(**kw)
-    return model, make_opt(model.parameters())
+from compile_twins import (Call, adam, assert_same, assert_same_runs, batch, check_twins, flat,
+                           mlp, mlp_and_opt, run, state_of, train_step, watched)
 
 
 # --- several backward passes in one step -------------------------------------------------
 def test_micro_batch_accumulation_inside_the_step():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        model, opt = mlp_and_opt(adam)
 
         def step(x, y):
             opt.zero_grad()
@@ -49,7 +44,7 @@ def test_micro_batch_accumulation_inside_the_step():
 
 def test_two_backwards_with_retain_graph():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             opt.zero_grad()
@@ -67,7 +62,7 @@ def test_two_backwards_with_retain_graph():
 
 def test_backward_with_a_gradient_argument():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, w):
             opt.zero_grad()
@@ -85,7 +80,7 @@ def test_backward_with_a_gradient_argument():
 
 def test_grad_without_backward_then_optimizer_step():
     def build():
-        model, opt = sgd_model(lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5))
+        model, opt = mlp_and_opt(lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.5))
         params = list(model.parameters())
 
         def step(x, y):
@@ -102,7 +97,7 @@ def test_grad_without_backward_then_optimizer_step():
 def test_gradient_penalty_on_the_parameters():
     """Higher order: the penalty is the squared norm of the parameters' gradients."""
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2), extra=(nn.Tanh(),))
+        model, opt = mlp_and_opt(adam, extra=(nn.Tanh(),))
         params = list(model.parameters())
 
         def step(x, y):
@@ -161,7 +156,7 @@ def test_gan_alternation_two_compiled_steps():
 # --- modes, buffers and metrics inside the step ------------------------------------------
 def test_eval_flip_inside_the_step_for_a_validation_metric():
     def build():
-        model, opt = sgd_model(extra=(nn.BatchNorm1d(16), nn.Dropout(0.3)))
+        model, opt = mlp_and_opt(extra=(nn.BatchNorm1d(16), nn.Dropout(0.3)))
 
         def step(x, y, xv, yv):
             model.eval()
@@ -206,7 +201,7 @@ def test_buffers_updated_by_hand():
 
 def test_manual_loss_scaling_and_unscaling_the_grads():
     def build():
-        model, opt = sgd_model(lambda p: optim.AdamW(p, lr=1e-2))
+        model, opt = mlp_and_opt(lambda p: optim.AdamW(p, lr=1e-2))
 
         def step(x, y, scale):
             opt.zero_grad()
@@ -222,7 +217,7 @@ def test_manual_loss_scaling_and_unscaling_the_grads():
 
 def test_zero_grad_at_the_end_of_the_step():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             loss = F.cross_entropy(model(x), y)
@@ -236,7 +231,7 @@ def test_zero_grad_at_the_end_of_the_step():
 
 def test_optimizer_step_twice_in_one_step():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        model, opt = mlp_and_opt(adam)
 
         def step(x, y):
             for _ in range(2):
@@ -274,7 +269,7 @@ def test_float64_model_with_float32_inputs():
 
 def test_labels_int32_then_int64():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
@@ -289,7 +284,7 @@ def test_inputs_that_are_views_of_a_reused_buffer():
     buf = np.zeros((16, 12), np.float32)
 
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
@@ -302,7 +297,7 @@ def test_inputs_that_are_views_of_a_reused_buffer():
 
 def test_transposed_view_input():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
@@ -315,7 +310,7 @@ def test_transposed_view_input():
 @pytest.mark.parametrize("value", [np.nan, np.inf])
 def test_a_non_finite_input_on_one_step(value):
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2), extra=(nn.LayerNorm(16),))
+        model, opt = mlp_and_opt(adam, extra=(nn.LayerNorm(16),))
 
         def step(x, y):
             opt.zero_grad()
@@ -336,7 +331,7 @@ def test_a_non_finite_input_on_one_step(value):
 
 def test_huge_inputs_to_layer_norm_on_one_step():
     def build():
-        model, opt = sgd_model(extra=(nn.LayerNorm(16),))
+        model, opt = mlp_and_opt(extra=(nn.LayerNorm(16),))
         return train_step(model, opt), watched(model, opt)
 
     def args(i, env):
@@ -400,7 +395,7 @@ def test_a_tensor_returned_in_another_container(wrap):
 # --- state the step changes, gradients by hand --------------------------------------------
 def test_nonfinite_norm_raises_on_one_step_with_state_untouched():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        model, opt = mlp_and_opt(adam)
 
         def step(x, y):
             opt.zero_grad()
@@ -423,7 +418,7 @@ def test_nonfinite_norm_raises_on_one_step_with_state_untouched():
 
 def test_optimizer_step_every_fourth_call_by_a_python_flag():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        model, opt = mlp_and_opt(adam)
 
         def step(x, y, update):
             (F.cross_entropy(model(x), y) / 4).backward()
@@ -436,7 +431,7 @@ def test_optimizer_step_every_fourth_call_by_a_python_flag():
 
 def test_lr_written_into_the_groups_by_the_step():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y, lr):
             for g in opt.param_groups:
@@ -453,7 +448,7 @@ def test_lr_written_into_the_groups_by_the_step():
 
 def test_noise_added_to_the_gradients():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             opt.zero_grad()
@@ -506,7 +501,7 @@ def test_a_scalar_parameter_and_a_frozen_one_in_the_optimizer():
 
 def test_backward_inputs_and_grad_allow_unused():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         first = list(model[0].parameters())
         extra = nn.Linear(3, 3)
 
@@ -524,7 +519,7 @@ def test_backward_inputs_and_grad_allow_unused():
 
 def test_loss_in_float64_of_a_float32_model():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        model, opt = mlp_and_opt(adam)
         loss_fn = lambda z, y: F.cross_entropy(z.double(), y, label_smoothing=0.1)  # noqa: E731
         return train_step(model, opt, loss_fn=loss_fn), watched(model, opt)
     check_twins(build)
@@ -549,7 +544,7 @@ def test_manual_sgd_with_tensor_methods():
 
 def test_a_numpy_array_argument():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         step = train_step(model, opt)
         return (lambda x, y: step(ag.tensor(x), ag.tensor(y))), watched(model, opt)
     check_twins(build, args=lambda i, env: tuple(t.data for t in batch(i)), warns="not hashable")
@@ -779,7 +774,7 @@ def test_two_models_trained_by_one_step_taking_them_as_arguments():
 
 def test_compiled_train_and_eval_functions_interleaved():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2),
+        model, opt = mlp_and_opt(adam,
                                extra=(nn.BatchNorm1d(16), nn.Dropout(0.2)))
 
         def train(x, y):
@@ -812,7 +807,7 @@ def test_compiled_train_and_eval_functions_interleaved():
 # --- the user's choices between calls -------------------------------------------------------
 def test_zero_grad_set_to_none_chosen_per_call():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y, none):
             opt.zero_grad(set_to_none=none)
@@ -826,7 +821,7 @@ def test_zero_grad_set_to_none_chosen_per_call():
 
 def test_keyword_arguments_in_either_order():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y, w=None):
             opt.zero_grad()
@@ -845,7 +840,7 @@ def test_keyword_arguments_in_either_order():
 
 def test_loss_weights_written_in_place_and_replaced_between_calls():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         crit = nn.CrossEntropyLoss(weight=ag.ones(5), label_smoothing=0.05)
 
         def step(x, y):
@@ -865,7 +860,7 @@ def test_loss_weights_written_in_place_and_replaced_between_calls():
 
 def test_an_empty_batch_on_some_calls():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt)
     check_twins(build, args=lambda i, env: batch(i, b=0 if i in (3, 4, 5) else 8), calls=8,
                 replays=2)
@@ -873,7 +868,7 @@ def test_an_empty_batch_on_some_calls():
 
 def test_adversarial_examples_from_the_input_gradient():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             x.requires_grad_()
@@ -911,7 +906,7 @@ def test_a_negative_zero_float_chooses_its_own_program(where):
     config = {"w": 0.0}
 
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y, w=None):
             opt.zero_grad()
@@ -931,7 +926,7 @@ def test_a_tensor_of_python_floats_made_after_the_optimizer_step_replays():
     """ag.tensor's int64 range check reads the Python data, not the array: it is no guard
     (a guard after an update would make the step run eagerly)."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             opt.zero_grad()
@@ -980,7 +975,7 @@ def test_groups_without_decay_on_biases_and_a_lambda_per_group():
 @pytest.mark.parametrize("change", ["zero the momentum", "clear the state"])
 def test_optimizer_state_reset_by_the_user(change):
     def build():
-        model, opt = sgd_model(lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True))
+        model, opt = mlp_and_opt(lambda p: optim.SGD(p, lr=0.1, momentum=0.9, nesterov=True))
         return train_step(model, opt), watched(model, opt)
 
     def between(i, env):
@@ -1014,7 +1009,7 @@ def test_a_group_params_list_changed_in_place(change):
 
 def test_a_gradient_kept_by_the_user_from_an_earlier_call():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt, kept=[])
 
     def between(i, env):
@@ -1030,7 +1025,7 @@ def test_a_gradient_kept_by_the_user_in_other_steps(how):
     """set_to_none=False: eager zeroes and accumulates into the same .grad Tensor, which
     the kept one is; two backwards: the .grad made by the first is accumulated into."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         if how == "set_to_none=False":
             return train_step(model, opt, set_to_none=False), watched(model, opt, kept=[])
 
@@ -1056,7 +1051,7 @@ def test_a_gradient_kept_by_the_user_in_other_steps(how):
 def test_a_gradient_nobody_keeps_is_bound_again_not_made_anew():
     """The reference count that tells a kept .grad: a Tensor nobody holds is the same
     from replay to replay (no copy of its array)."""
-    model, opt = sgd_model()
+    model, opt = mlp_and_opt()
     f = ag.compile(train_step(model, opt))
     w = model[0].weight
     refs = []
@@ -1072,7 +1067,7 @@ def test_a_penalty_on_the_norms_of_whole_tensors_replays():
     while the sum is in range), not float(s), which a trace keeps as a constant: a
     guard failing every step, then eager."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             opt.zero_grad()
@@ -1094,7 +1089,7 @@ def test_a_step_that_fetches_its_batch_from_an_iterator(source):
                          ag.tensor(rng.integers(0, 5, 64)))
 
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         it = (iter([batch(i) for i in range(8)]) if source == "list iterator" else
               (batch(i) for i in range(8)) if source == "generator" else
               ((ag.randn(8, 12), batch(i)[1]) for i in range(8)) if source == "generator drawing"
@@ -1115,7 +1110,7 @@ def test_a_step_that_fetches_its_batch_from_an_iterator(source):
 @pytest.mark.parametrize("how", ["requires_grad_", "data="])
 def test_what_the_step_does_to_its_argument_tensor_reaches_the_caller(how):
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             if how == "data=":
@@ -1141,7 +1136,7 @@ def test_what_the_step_does_to_its_argument_tensor_reaches_the_caller(how):
 # --- training recipes with several passes ---------------------------------------------------
 def test_the_argument_tensor_stored_by_the_step_is_the_callers():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         seen = {}
 
         def step(x, y):
@@ -1163,7 +1158,7 @@ def test_the_argument_tensor_stored_by_the_step_is_the_callers():
 
 def test_a_hook_on_the_argument_tensor_runs_eagerly():
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         norms = []
 
         def step(x, y):
@@ -1184,7 +1179,7 @@ def test_an_argument_that_requires_grad_on_a_later_call_runs_eagerly():
     """The program traced with a plain input never gave it a gradient: an input that
     requires grad chooses a program of its own, which runs eagerly."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt, xs=[])
 
     def args(i, env):
@@ -1203,7 +1198,7 @@ def test_sharpness_aware_minimisation():
     """SAM: a step up the gradient scaled by its global norm (full-tensor norms: guards
     before the update), a second backward there, the step back, then the update."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         params = list(model.parameters())
 
         def step(x, y):
@@ -1228,7 +1223,7 @@ def test_sharpness_aware_minimisation():
 
 def test_lookahead_synchronised_by_a_flag():
     def build():
-        model, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2))
+        model, opt = mlp_and_opt(adam)
         params = list(model.parameters())
         slow = [ag.tensor(p.data.copy()) for p in params]
 
@@ -1250,7 +1245,7 @@ def test_lookahead_synchronised_by_a_flag():
 def test_distillation_from_a_teacher_in_eval_mode():
     def build():
         teacher = mlp(h=32, extra=(nn.Dropout(0.5),)).eval()
-        student, opt = sgd_model(lambda p: optim.Adam(p, lr=1e-2), extra=(nn.Dropout(0.1),))
+        student, opt = mlp_and_opt(adam, extra=(nn.Dropout(0.1),))
 
         def step(x, y):
             with ag.no_grad():

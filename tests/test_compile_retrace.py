@@ -10,13 +10,12 @@ import nn
 import nn.functional as F
 from nn import optim
 from nn.utils.checkpoint import checkpoint, checkpoint_sequential
-from compile_twins import (assert_same, batch, check_twins, flat, mlp, run, state_of,
-                           watched)
+from compile_twins import (adam, assert_same, batch, check_twins, flat, mlp, mlp_and_opt, run,
+                           state_of, watched)
 
 
 def adam_model(**kw):
-    model = mlp(**kw)
-    return model, optim.Adam(model.parameters(), lr=1e-2)
+    return mlp_and_opt(adam, **kw)
 
 
 def twin_calls(build, calls, compiled_names=None):

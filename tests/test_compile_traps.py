@@ -13,13 +13,26 @@ import autograd as ag
 import nn
 import nn.functional as F
 from nn import optim
-from compile_twins import (assert_same, assert_same_runs, batch, flat, mlp, run, state_of,
-                           train_step, watched)
+from compile_twins import (adam, assert_same, assert_same_runs, batch, flat, mlp, mlp_and_opt,
+                           run, state_of, train_step, watched)
 
 
-def sgd_model():
-    model = mlp()
-    return model, optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+class Trainer:
+    """An MLP and its SGD optimizer; ``train(x, y, scale)`` is the usual step (returns
+    the loss, times `scale`); the tests' subclasses add what their step does besides."""
+
+    def __init__(self):
+        self.model, self.opt = mlp_and_opt()
+
+    def train(self, x, y, scale=1.0):
+        self.opt.zero_grad()
+        loss = F.cross_entropy(self.model(x), y) * scale
+        loss.backward()
+        self.opt.step()
+        return loss
+
+    def build(self, **extra):
+        return self.step, watched(self.model, self.opt, **extra)
 
 
 def logged_runs(build, calls=7, **kw):
@@ -36,7 +49,7 @@ def test_a_list_the_step_appends_to_is_appended_to_by_every_replay(what):
     """history.append(loss) ran only while tracing (the list kept 2 items of 7), and the
     traced item was the program's array: its value changed with every replay."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         history = []
 
         def step(x, y):
@@ -61,23 +74,20 @@ def test_a_list_the_step_appends_to_is_appended_to_by_every_replay(what):
 
 
 def test_a_dict_of_lists_on_an_object_the_step_logs_into():
-    class Trainer:
+    class Logging(Trainer):
         def __init__(self):
-            self.model, self.opt = sgd_model()
+            super().__init__()
             self.log = {"loss": [], "norm": []}
 
         def step(self, x, y):
-            self.opt.zero_grad()
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()
-            self.opt.step()
+            loss = self.train(x, y)
             self.log["loss"].append(loss.detach())
             self.log["norm"].append((self.model[0].weight ** 2).sum().detach())
             return loss
 
     def build():
-        t = Trainer()
-        return t.step, watched(t.model, t.opt, log=t.log)
+        t = Logging()
+        return t.build(log=t.log)
     eager, compiled = logged_runs(build)
     assert_same_runs(eager, compiled, replays=5)
 
@@ -85,14 +95,11 @@ def test_a_dict_of_lists_on_an_object_the_step_logs_into():
 def test_a_window_the_step_appends_to_and_pops_replays():
     """Its length is read (pop), so it is a place: its item is carried, made again."""
     def build():
-        model, opt = sgd_model()
-        window = [ag.tensor(0.0)]
+        model, opt = mlp_and_opt()
+        train, window = train_step(model, opt), [ag.tensor(0.0)]
 
         def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
+            loss = train(x, y)
             window.append(loss.detach())
             window.pop(0)
             return loss
@@ -102,14 +109,11 @@ def test_a_window_the_step_appends_to_and_pops_replays():
 
 def test_a_list_the_step_inserts_into_runs_eagerly_naming_it():
     def build():
-        model, opt = sgd_model()
-        window = []
+        model, opt = mlp_and_opt()
+        train, window = train_step(model, opt), []
 
         def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
+            loss = train(x, y)
             window.insert(0, loss.detach())
             return loss
         return step, watched(model, opt, log=window)
@@ -119,7 +123,7 @@ def test_a_list_the_step_inserts_into_runs_eagerly_naming_it():
 def test_a_list_whose_last_item_the_step_reads_runs_eagerly():
     """A replay would read the item the trace read (history[-1] then), not the last."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         history = [ag.tensor(1.0)]
 
         def step(x, y):
@@ -137,22 +141,14 @@ def test_the_returned_loss_also_kept_in_an_attribute():
     """self.last = loss; return loss: the trace gave the kept tensor a copy of the
     program's array before reading what it returns, so every replay returned the
     traced call's loss."""
-    class Trainer:
-        def __init__(self):
-            self.model, self.opt = sgd_model()
-            self.log = None
-
+    class Keeping(Trainer):
         def step(self, x, y):
-            self.opt.zero_grad()
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()
-            self.opt.step()
-            self.log = loss
-            return loss
+            self.log = self.train(x, y)
+            return self.log
 
     def build():
-        t = Trainer()
-        return t.step, watched(t.model, t.opt, trainer=t)
+        t = Keeping()
+        return t.build(trainer=t)
     runs = [run(build, c) for c in (False, True)]
     assert_same_runs(*runs, replays=5)
     assert_same(*(flat(r.env["trainer"].log) for r in runs), "the kept loss")
@@ -165,7 +161,7 @@ def test_a_guard_failing_in_one_variant_keeps_the_others():
     .grad is None) fails once: that program is traced again, the variant still replays
     (all of a signature's variants were dropped with the program that failed)."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y, update):
             loss = F.cross_entropy(model(x), y) / 4
@@ -213,7 +209,7 @@ def test_a_users_folder_named_nn_holds_user_code(tmp_path):
     spec.loader.exec_module(module)
 
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return module.make(model, opt, F), watched(model, opt)
     eager, compiled = (run(build, c) for c in (False, True))
     assert_same_runs(eager, compiled, warns=r"\.item\(\).*user_step\.py:5")
@@ -264,7 +260,7 @@ def test_a_gradient_array_kept_from_each_call(how):
     array, a replay wrote the one the user holds (every kept array held the last
     call's gradient)."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         return train_step(model, opt), watched(model, opt, kept=[])
 
     def keep(env):
@@ -280,7 +276,7 @@ def test_gradient_arrays_kept_while_another_compiled_step_runs():
     outs = []
     for compiled in (False, True):
         ag.manual_seed(0)
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
         train = train_step(model, opt)
 
         def evaluate(x):
@@ -324,7 +320,7 @@ def test_a_gradient_set_by_hand_between_calls_of_a_step_that_leaves_it():
 def test_a_kept_gradient_array_the_step_also_returns_warns():
     """The program returns a copy of that very array: it cannot move, so one warning."""
     def build():
-        model, opt = sgd_model()
+        model, opt = mlp_and_opt()
 
         def step(x, y):
             opt.zero_grad()
@@ -364,9 +360,9 @@ STEPS = 0
 def test_a_counter_the_step_only_adds_to_is_advanced_by_every_replay(where):
     """self.calls += 1 (or a global, or a closure variable) read nowhere else: it made
     every call retrace, then run eagerly after 3; a replay now adds the constant too."""
-    class Trainer:
+    class Counting(Trainer):
         def __init__(self):
-            self.model, self.opt = sgd_model()
+            super().__init__()
             self.calls, self.seen = 0, 0.0
 
         def step(self, x, y):
@@ -379,17 +375,13 @@ def test_a_counter_the_step_only_adds_to_is_advanced_by_every_replay(where):
             else:
                 nonlocal count
                 count += 1
-            self.opt.zero_grad()
-            loss = F.cross_entropy(self.model(x), y)
-            loss.backward()
-            self.opt.step()
-            return loss
+            return self.train(x, y)
 
     def build():
         global STEPS
         STEPS = 0
-        t = Trainer()
-        return t.step, watched(t.model, t.opt, trainer=t)
+        t = Counting()
+        return t.build(trainer=t)
     count = 0
     runs = []
     for compiled in (False, True):
@@ -404,32 +396,23 @@ def test_a_counter_the_step_only_adds_to_is_advanced_by_every_replay(where):
 
 def test_a_counter_the_step_reads_still_retraces():
     """if self.calls % 2: ... reads it: each value is a program's constant."""
-    class Trainer:
+    class Counting(Trainer):
         def __init__(self):
-            self.model, self.opt = sgd_model()
+            super().__init__()
             self.calls = 0
 
         def step(self, x, y):
             self.calls += 1
-            self.opt.zero_grad()
-            loss = F.cross_entropy(self.model(x), y) * (2.0 if self.calls % 2 else 1.0)
-            loss.backward()
-            self.opt.step()
-            return loss
-
-    def build():
-        t = Trainer()
-        return t.step, watched(t.model, t.opt)
-    runs = [run(build, c) for c in (False, True)]
-    assert_same_runs(*runs, warns="Trainer.calls changed on every call")
+            return self.train(x, y, 2.0 if self.calls % 2 else 1.0)
+    runs = [run(lambda: Counting().build(), c) for c in (False, True)]
+    assert_same_runs(*runs, warns="Counting.calls changed on every call")
 
 
 # --- warnings name what the user wrote --------------------------------------------------------
 def test_a_value_check_after_the_update_names_the_optimizer_step_and_its_line():
     """It said 'after Adam._numbers' (the optimizer's internal method)."""
     def build():
-        model = mlp()
-        opt = optim.Adam(model.parameters(), lr=1e-2)
+        model, opt = mlp_and_opt(adam)
 
         def step(x, y):
             opt.zero_grad()
