@@ -2,6 +2,7 @@
 appends to, a gradient array the user keeps), programs and warnings that must not mislead.
 Each case is a twin run (eager and compiled from one seed, bit for bit) or a fallback that
 must warn naming what the user wrote."""
+import collections
 import importlib.util
 import warnings
 import weakref
@@ -452,3 +453,24 @@ def test_a_gan_whose_discriminator_gradients_the_user_keeps():
             kept.append(disc[0].weight.grad)
         outs.append(hist + [k.data for k in kept] + [[a is b for a, b in zip(kept, kept[1:])]])
     assert_same(outs[0], outs[1], "the GAN and the kept gradients")
+
+
+@pytest.mark.parametrize("maxlen", [None, 3])
+def test_a_deque_the_step_appends_to(maxlen):
+    """A deque was not walked at all: recent.append(loss.detach()) ran only while
+    tracing. Unbounded, it is appended to as a list; bounded, the step replays until it
+    is full, then (its items shift) runs eagerly naming it."""
+    def build():
+        model, opt = mlp_and_opt()
+        train, recent = train_step(model, opt), collections.deque(maxlen=maxlen)
+
+        def step(x, y):
+            loss = train(x, y)
+            recent.append(loss.detach())
+            return loss
+        return step, watched(model, opt, log=recent)
+    eager, compiled = logged_runs(build)
+    if maxlen is None:
+        assert_same_runs(eager, compiled, replays=5)
+    else:
+        assert_same_runs(eager, compiled, warns="the deque 'recent'")

@@ -10,6 +10,7 @@ optimizer's state or groups replaced).
 """
 import sys
 import types
+from collections import deque
 
 import numpy as np
 
@@ -424,7 +425,7 @@ def discover(fn, roots=()):
         if record and not isinstance(v, (types.ModuleType, type)):
             slots.add(container, key, sized)
             label = name or key
-            if type(v) in (list, dict) and type(label) is str:
+            if type(v) in (list, deque, dict) and type(label) is str:
                 slots.labels.setdefault(id(v), f"the {type(v).__name__} {label!r}")
             if type(v) is list and (name or key) in lengths:
                 slots.add(v, None)      # a list whose length the code reads (len(log))
@@ -475,11 +476,11 @@ def discover(fn, roots=()):
               and not isinstance(obj, types.FunctionType)):
             # a compiled step (or another wrapper object): what it calls, not its counters
             visit_function(obj.__wrapped__, depth + 1, record)
-        elif isinstance(obj, list):
+        elif isinstance(obj, (list, deque)):
             # its items are checked, not its length: a list the user appends to between
             # calls (a log of losses) is not a reason to trace again. One the step
             # appends to is appended to by replays too (carried.rebound)
-            if record and type(obj) is list:
+            if record and type(obj) in (list, deque):
                 slots.lists[id(obj)] = obj
             for i in range(min(len(obj), 1000)):
                 visit_in(obj, i, depth + 1, record, sized=False)
