@@ -107,12 +107,13 @@ class CompiledStep:
         if what is _TRACE:
             if _TRACING.acquire(blocking=False):
                 before = kept.counts()      # references the trace takes are not the user's
+                prior = self.programs.get(value)
                 try:
                     result = self._trace(value, args, kwargs)
                 finally:
                     _TRACING.release()
                 entry = self.programs.get(value)
-                if type(entry) is _Entry:
+                if type(entry) is _Entry and entry is not prior:
                     entry.program.handed()
                 kept.shift(before)
                 return result
