@@ -36,12 +36,17 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise ShapeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1}, {dim2}) "
                          f"of a tensor of shape {x.data.shape}")
+    out = _diagonal(x, offset, d1, d2)
+    # PyTorch's diagonal is a view of the input, this is a copy: an in-place write into it
+    # is refused (as into numpy's read-only diagonal) rather than lost
+    out.data.flags.writeable = False
+    return out
+
+
+def _diagonal(x, offset, d1, d2):
     rest = [i for i in range(x.data.ndim) if i not in (d1, d2)]
     rows, cols = _diagonal_cells(x.data.shape[d1], x.data.shape[d2], offset)
     return permute(x, *rest, d1, d2)[(Ellipsis, rows, cols)]
-
-
-_diagonal = diagonal
 
 
 @public(method=True)
@@ -68,7 +73,7 @@ def diag(input, diagonal=0):
     diagonal of it."""
     x = _t(input)
     if x.data.ndim == 2:
-        return _diagonal(x, diagonal)
+        return _diagonal(x, diagonal, 0, 1)
     if x.data.ndim != 1:
         raise ShapeError(f"diag: expected a 1-d or 2-d tensor, got shape {x.data.shape}")
     return diag_embed(x, diagonal)
@@ -80,7 +85,7 @@ def trace(input):
     x = _t(input)
     if x.data.ndim != 2:
         raise ShapeError(f"trace: expected a 2-d tensor, got shape {x.data.shape}")
-    return _sum(diagonal(x))
+    return _sum(_diagonal(x, 0, 0, 1))
 
 
 @public(method=True)
@@ -127,13 +132,13 @@ def rot90(input, k=1, dims=(0, 1)):
     d0, d1 = _axes(x, dims, "rot90")
     if d0 == d1:
         raise ShapeError(f"rot90: the two dims must differ, got {dims}")
-    k %= 4
+    k %= 4            # flip here is a view: cloned, a new tensor as PyTorch's rot90
     if k == 1:
-        return transpose(flip(x, (d1,)), d0, d1)
+        return transpose(flip(x, (d1,)), d0, d1).clone()
     if k == 2:
-        return flip(x, (d0, d1))
+        return flip(x, (d0, d1)).clone()
     if k == 3:
-        return transpose(flip(x, (d0,)), d0, d1)
+        return transpose(flip(x, (d0,)), d0, d1).clone()
     return x.clone()
 
 

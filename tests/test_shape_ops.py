@@ -184,6 +184,19 @@ def test_index_valued_results_carry_no_gradient():
     assert not any(o.requires_grad for o in outs)
 
 
+def test_writes_into_results_are_refused_or_kept_apart_as_pytorch_views_and_copies():
+    # diagonal is a view in PyTorch, a copy here: a write into it was lost silently
+    x = ag.zeros(3, 3)
+    with pytest.raises(ag.GraphError, match="read-only"):
+        x.diagonal().fill_(1.0)
+    # rot90 is a new tensor in PyTorch; here flip's view, so a write reached the input
+    for lib in (ag, torch):
+        y = lib.zeros(2, 2)
+        lib.rot90(y).add_(1.0)
+        lib.diag(y).add_(1.0)
+        assert not y.any()
+
+
 def test_repeated_indices_accumulate():
     # the classic silent bug: a fancy-index += keeps one of the repeated adds
     x = ag.zeros(3, requires_grad=True)
