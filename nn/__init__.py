@@ -12,7 +12,7 @@ from .containers import MLP, ModuleDict, ModuleList, Sequential
 from .parameter_containers import ParameterDict, ParameterList
 from .linear import Bilinear, Flatten, Identity, Linear, Unflatten
 from .conv import AvgPool2d, Conv2d, MaxPool2d
-from .conv_transpose import ConvTranspose1d, ConvTranspose2d
+from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .volumetric import (AdaptiveAvgPool3d, AdaptiveMaxPool3d, AvgPool3d, CircularPad3d,
                          ConstantPad3d, Conv3d, MaxPool3d, ReflectionPad3d, ReplicationPad3d,
                          ZeroPad3d)

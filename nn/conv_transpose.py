@@ -1,11 +1,14 @@
-"""``conv_transpose1d``/``conv_transpose2d`` (re-exported by ``nn.functional``) and the
-``ConvTranspose1d``/``ConvTranspose2d`` modules, with PyTorch's arguments and layouts:
+"""``conv_transpose1d/2d/3d`` (re-exported by ``nn.functional``) and the
+``ConvTranspose1d/2d/3d`` modules, with PyTorch's arguments and layouts:
 weight (in_channels, out_channels / groups, *kernel), bias (out_channels,).
 
 The transposed convolution is the adjoint of conv2d's window gathering: each input pixel
 times the kernel gives a block of columns, and ``fold`` (the adjoint of ``unfold``) adds
 the overlapping blocks into the output; so its gradients come from matmul's and Fold's.
 """
+import numpy as np
+
+from autograd import ops
 from autograd.errors import ArgumentError, DtypeError, ShapeError
 
 from . import functional as F
@@ -65,6 +68,48 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
     return out.squeeze(-2)
 
 
+def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
+                     groups=1, dilation=1):
+    """The adjoint of conv3d: (N, C_in, D, H, W) or (C_in, D, H, W), weight
+    (C_in, C_out / groups, kd, kh, kw). Each kernel depth's conv_transpose2d of every input
+    depth slice is added at the output depths it reaches (IndexAdd), then the padding is
+    cropped."""
+    from .volumetric import _as_5d, _triple
+    x, batched = _as_5d(input, "conv_transpose3d")
+    if weight.ndim != 5:
+        raise ShapeError(f"conv_transpose3d: weight must be 5-d (in_channels, out_channels / "
+                         f"groups, kd, kh, kw), got shape {weight.shape}")
+    (sd, sh, sw), (pd, ph, pw) = _triple(stride, "stride"), _triple(padding, "padding")
+    (od, oph, opw) = _triple(output_padding, "output_padding")
+    (dd, dh, dw) = _triple(dilation, "dilation")
+    if od >= max(sd, dd):
+        raise ArgumentError(f"conv_transpose3d: output padding {od} must be smaller than "
+                            f"either stride {sd} or dilation {dd} (depth)")
+    n, c, depth, h, w = x.shape
+    kd = weight.shape[2]
+    full = (depth - 1) * sd + dd * (kd - 1) + 1 + od
+    if full - 2 * pd <= 0:
+        raise ShapeError(f"conv_transpose3d: input of shape {x.shape} with weight "
+                         f"{weight.shape} and padding {pd} gives an empty output depth")
+    planes = x.permute(0, 2, 1, 3, 4).reshape(n * depth, c, h, w)
+    out = None
+    for k in range(kd):
+        try:
+            part = conv_transpose2d(planes, weight[:, :, k], None, (sh, sw), (ph, pw),
+                                    (oph, opw), groups, (dh, dw))
+        except (ShapeError, ArgumentError, DtypeError) as e:
+            raise type(e)(f"conv_transpose3d: input of shape {input.shape}, weight of shape "
+                          f"{weight.shape}: {e}") from None
+        part = part.reshape((n, depth) + tuple(part.shape[1:]))
+        at = (slice(None), np.arange(depth) * sd + k * dd)
+        part = part._apply1(ops.IndexAdd, at, (n, full) + tuple(part.shape[2:]))
+        out = part if out is None else out + part
+    out = out[:, pd:full - pd].permute(0, 2, 1, 3, 4)
+    if bias is not None:
+        out = out + bias.reshape(-1, 1, 1, 1)
+    return out if batched else out.reshape(out.shape[1:])
+
+
 class _ConvTranspose(_Conv):
     _dims = 2
 
@@ -76,7 +121,7 @@ class _ConvTranspose(_Conv):
             raise ArgumentError(f"{type(self).__name__}: only 'zeros' padding mode is "
                                 f"supported, got {padding_mode!r} (as PyTorch)")
         self._set_channels(in_channels, out_channels, groups, padding_mode)
-        tup = (lambda v, name: (_single(v, name),)) if self._dims == 1 else F._pair
+        tup = lambda v, name: F._ntuple(v, self._dims, name)      # noqa: E731
         self.kernel_size, self.stride = tup(kernel_size, "kernel_size"), tup(stride, "stride")
         self.padding, self.dilation = tup(padding, "padding"), tup(dilation, "dilation")
         self.output_padding = tup(output_padding, "output_padding")
@@ -102,7 +147,7 @@ class _ConvTranspose(_Conv):
         return tuple(out)
 
     def forward(self, input, output_size=None):
-        fn = conv_transpose1d if self._dims == 1 else conv_transpose2d
+        fn = (conv_transpose1d, conv_transpose2d, conv_transpose3d)[self._dims - 1]
         return fn(input, self.weight, self.bias, self.stride, self.padding,
                   self._output_padding(input, output_size), self.groups, self.dilation)
 
@@ -119,3 +164,7 @@ class ConvTranspose1d(_ConvTranspose):
 
 class ConvTranspose2d(_ConvTranspose):
     pass
+
+
+class ConvTranspose3d(_ConvTranspose):
+    _dims = 3

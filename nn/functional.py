@@ -46,8 +46,8 @@ def _ntuple(v, n, name="argument"):
         return (v,) * n
     v = tuple(int(i) for i in v)
     if len(v) != n:
-        raise ArgumentError(f"{name} must be an int or a {('pair', 'triple')[n - 2]} of ints, "
-                            f"got {v}")
+        what = {1: "1-tuple", 2: "pair", 3: "triple"}.get(n, f"{n}-tuple")
+        raise ArgumentError(f"{name} must be an int or a {what} of ints, got {v}")
     return v
 
 
@@ -529,7 +529,8 @@ def _pad_by_index(input, pad, mode):
     return out
 
 
-from .conv_transpose import conv_transpose1d, conv_transpose2d  # noqa: E402,F401
+from .conv_transpose import (conv_transpose1d, conv_transpose2d,  # noqa: E402,F401
+                             conv_transpose3d)
 from .embedding import embedding_bag  # noqa: E402,F401
 from .ctc import ctc_loss  # noqa: E402,F401
 from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401

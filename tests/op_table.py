@@ -346,6 +346,9 @@ OPS = [
     OpInfo("conv_transpose2d", lambda x, w, b: F.conv_transpose2d(
         x, w, b, stride=(2, 1), padding=1, output_padding=(1, 0), groups=2, dilation=(1, 2)),
         [(2, 4, 3, 3), (4, 1, 3, 2), (2,)]),
+    OpInfo("conv_transpose3d", lambda x, w: F.conv_transpose3d(x, w, stride=(2, 1, 1),
+                                                                padding=(1, 0, 0)),
+           [(1, 2, 2, 2, 2), (2, 1, 3, 2, 2)]),
     OpInfo("conv_transpose1d", lambda x, w: F.conv_transpose1d(x, w, stride=2), [(2, 3, 4),
                                                                                (3, 2, 3)]),
     OpInfo("lp_pool2d", lambda x: F.lp_pool2d(x, 2.5, 2, 1), [(1, 2, 3, 4)], ["positive"]),

@@ -852,6 +852,7 @@ LAYERS = {
         nn.Unflatten(1, (1, 2, 2, 3)), nn.Conv3d(1, 2, 2, padding=1, padding_mode="replicate"),
         nn.BatchNorm3d(2), nn.MaxPool3d(2, 1), nn.AvgPool3d((1, 2, 2), 1, ceil_mode=True),
         nn.InstanceNorm3d(2, affine=True), nn.ReflectionPad3d((1, 0, 0, 0, 1, 0)),
+        nn.ConvTranspose3d(2, 2, 2, stride=(2, 1, 1)),
         nn.AdaptiveMaxPool3d((2, 2, 2)), nn.AdaptiveAvgPool3d(1), nn.Flatten(), nn.Linear(2, 5)),
     "conv-transpose": lambda: nn.Sequential(
         nn.Unflatten(1, (3, 2, 2)), nn.ConvTranspose2d(3, 2, 3, stride=2, padding=1,

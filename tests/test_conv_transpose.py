@@ -56,7 +56,19 @@ def test_conv_transpose1d_matches_pytorch(kw, dtype):
     _compare("conv_transpose1d", [x[1], w], kw, dtype)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("kw", [{}, {"stride": 2, "padding": 1, "output_padding": 1},
+                                {"stride": (3, 1, 2), "dilation": (2, 1, 1), "padding": (1, 0, 1),
+                                 "groups": 2, "output_padding": (1, 0, 1)}], ids=str)
+def test_conv_transpose3d_matches_pytorch(kw, dtype):
+    x, w = RNG.standard_normal((2, 4, 3, 4, 3)), RNG.standard_normal((4, 3, 2, 3, 2))
+    b = RNG.standard_normal(3 * kw.get("groups", 1))
+    _compare("conv_transpose3d", [x, w, b], kw, dtype)
+    _compare("conv_transpose3d", [x[0], w], kw, dtype)
+
+
 @pytest.mark.parametrize("dims, kw", [(2, {}), (2, {"stride": 2, "padding": 1, "bias": False}),
+                                      (3, {"stride": (2, 1, 1), "padding": 1}),
                                       (2, {"stride": (2, 1), "groups": 2, "dilation": 2}),
                                       (1, {"stride": 2, "output_padding": 1})], ids=str)
 def test_modules_load_pytorchs_state_and_match(dims, kw):
@@ -68,7 +80,7 @@ def test_modules_load_pytorchs_state_and_match(dims, kw):
     assert np.abs(ours.weight.data).max() <= bound
     ours.load_state_dict({k: ag.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    data = RNG.standard_normal((2, 4, 5, 4)[:2 + dims])
+    data = RNG.standard_normal((2, 4, 5, 4, 3)[:2 + dims])
     x, t = ag.tensor(data, requires_grad=True), torch.tensor(data, requires_grad=True)
     y, ty = ours(x), theirs(t)
     np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-12, atol=1e-12)
