@@ -643,7 +643,7 @@ def nanmean(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...)
 
 
 def nanmedian(input: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
-    """median ignoring NaN (NaN only where the slice is all NaN)."""
+    """median ignoring NaN (NaN only where the slice is all NaN, with index 0: PyTorch's index there depends on its selection algorithm)."""
 
 
 def nanquantile(input: Any, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:

@@ -8,7 +8,8 @@ one op each): every gradient is a product of the other factors, exact with any n
 of zeros (PyTorch special-cases one zero and several), and not result / x, which is
 inf or NaN where the product overflows while the true derivative is finite. The
 multiplications are in another order than a sequential loop: values can differ from
-PyTorch's in the last bits."""
+PyTorch's in the last bits, and a zero gradient can have the other sign (the slices'
+adjoint adds into zeros: -0 + 0 = +0; docs/special_values.md, "prod(x)")."""
 from collections import namedtuple
 from typing import Any
 

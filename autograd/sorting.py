@@ -118,7 +118,8 @@ def median(input, dim=None, keepdim=False) -> Any:
 
 @public(method=True)
 def nanmedian(input, dim=None, keepdim=False) -> Any:
-    """median ignoring NaN (NaN only where the slice is all NaN)."""
+    """median ignoring NaN (NaN only where the slice is all NaN, with index 0: PyTorch's
+    index there depends on its selection algorithm)."""
     if dim is None:
         return _shared(input, _selected("nanmedian", input.reshape(-1), 0, False,
                                         _nanmedian_at))

@@ -679,7 +679,7 @@ class Tensor:
         """The mean over `dim` of the elements that are not NaN (NaN where all are); the NaNs get gradient 0."""
 
     def nanmedian(input, dim: Any = ..., keepdim: Any = ...) -> Any:
-        """median ignoring NaN (NaN only where the slice is all NaN)."""
+        """median ignoring NaN (NaN only where the slice is all NaN, with index 0: PyTorch's index there depends on its selection algorithm)."""
 
     def nanquantile(input, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
         """quantile ignoring NaN (NaN only where the slice is all NaN)."""
