@@ -1,7 +1,8 @@
 """Index-valued functions with PyTorch's names: ``nonzero``/``argwhere``,
-``searchsorted``, ``bucketize`` and ``unique``. Their results are integers (or, for
+``searchsorted``, ``bucketize``, ``unique`` and
+``unique_consecutive``. Their results are integers (or, for
 unique, values picked by comparisons), so they carry no gradient, as in PyTorch. The
-sizes of nonzero's and unique's results depend on the values: a step compiled with
+sizes of nonzero's and the uniques' results depend on the values: a step compiled with
 ag.compile that calls them runs eagerly (numpy's nonzero and unique fall back)."""
 from typing import Any
 
@@ -104,4 +105,31 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         out += (Tensor(inverse.astype(np.int64)),)
     if return_counts:
         out += (Tensor(counts.astype(np.int64)),)
+    return out[0] if len(out) == 1 else out
+
+
+@public(method=True)
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None) -> Any:
+    """input with each run of equal consecutive values (or slices along dim) kept once,
+    as torch.unique_consecutive; return_inverse: each element's (slice's) run, and
+    return_counts: each run's length."""
+    x = _t(input)
+    data = x.data
+    if dim is None:
+        rows = data.reshape(-1, 1)
+    else:
+        if data.ndim == 0:
+            raise ShapeError(f"unique_consecutive: dim {dim} given for a 0-d tensor")
+        axis = _axes(x, dim, "unique_consecutive")
+        rows = np.moveaxis(data, axis, 0).reshape(data.shape[axis], -1)
+    new = np.ones(len(rows), bool)
+    new[1:] = (rows[1:] != rows[:-1]).any(axis=1)
+    starts = np.flatnonzero(new)
+    values = data.reshape(-1)[starts] if dim is None else np.take(data, starts, axis)
+    out = (Tensor(values),)
+    if return_inverse:
+        inverse = np.cumsum(new) - 1
+        out += (Tensor(inverse.reshape(data.shape if dim is None else -1).astype(np.int64)),)
+    if return_counts:
+        out += (Tensor(np.diff(np.append(starts, len(rows))).astype(np.int64)),)
     return out[0] if len(out) == 1 else out

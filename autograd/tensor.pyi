@@ -930,6 +930,9 @@ class Tensor:
     def unique(input, sorted: Any = ..., return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
         """The distinct values (sorted, also when sorted=False: PyTorch's order is then unspecified), or with `dim` the distinct slices along dim; with return_inverse each element's (slice's) index among them, with return_counts how often each occurs."""
 
+    def unique_consecutive(input, return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
+        """input with each run of equal consecutive values (or slices along dim) kept once, as torch.unique_consecutive; return_inverse: each element's (slice's) run, and return_counts: each run's length."""
+
     def unsqueeze(x, dim: Any) -> Tensor:
         """x with a size-1 dim inserted at `dim`."""
 

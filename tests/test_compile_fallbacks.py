@@ -87,6 +87,10 @@ def _construct(name):
     if name == "unique":
         return (lambda x, y: step(x, ag.unique(y, return_inverse=True)[1])), plain, {}, \
             r"np\.unique \(a data-dependent shape\)"
+    if name == "unique_consecutive":
+        runs = lambda y: ag.unique_consecutive(y, return_inverse=True)[1] % 5  # noqa: E731
+        return (lambda x, y: step(x, runs(y))), plain, {}, \
+            r"np\.flatnonzero \(a data-dependent shape\)"
     if name == "hook":
         model[0].weight.register_hook(lambda g: g)
         return step, plain, {}, "a hook on a tensor"
@@ -95,7 +99,7 @@ def _construct(name):
 
 CONSTRUCTS = ["numpy_random", "python_random", "reseed", "changing_guard", "max_programs",
               "unhashable", "guard_after_update", "input_requires_grad", "item", "hook",
-              "nonzero", "argwhere", "unique"]
+              "nonzero", "argwhere", "unique", "unique_consecutive"]
 CALLS = 6
 
 

@@ -167,6 +167,14 @@ VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
                                      return_inverse=True, return_counts=True),
     "unique_neg_dim": lambda L: L.unique(L.tensor([[1, 2, 1], [3, 4, 3]]), dim=-1,
                                          return_inverse=True),
+    "unique_consecutive": lambda L: L.unique_consecutive(L.tensor([1, 1, 2, 2, 3, 1, 1, 2]),
+                                                         return_inverse=True, return_counts=True),
+    "unique_consecutive_dim": lambda L: L.tensor([[1, 1, 2, 2], [3, 3, 3, 4]]).unique_consecutive(
+        dim=-1, return_inverse=True, return_counts=True),
+    "unique_consecutive_nan_2d_0d": lambda L: (
+        L.unique_consecutive(L.tensor([[1.0, 1.0], [float("nan"), float("nan")]])),
+        L.unique_consecutive(L.tensor(3), return_inverse=True)[1],
+        L.unique_consecutive(L.zeros(0), return_counts=True)[1]),
     "unique_empty_bool_0d": lambda L: (L.unique(L.zeros(0)), L.unique(L.tensor([True, False])),
                                        L.unique(L.tensor(2.0), return_inverse=True)[1]),
 }
