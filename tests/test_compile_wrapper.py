@@ -113,6 +113,26 @@ def test_same_tensors_other_mode(mode):
     assert f.traces == 2
 
 
+def test_an_error_while_choosing_a_program_leaves_the_lock_free():
+    """A call that raises while it holds the step's lock (an argument tensor without its
+    array: the key reads it) releases it: another thread then replays (the fast path
+    takes the lock by acquire and release, not `with`)."""
+    import threading
+    f, call = twin(lambda u: (u * 2.0).sum(0))
+    t = ag.tensor(np.arange(6, dtype=np.float32).reshape(2, 3))
+    for _ in range(3):
+        call(t)
+    broken = ag.tensor(np.ones((2, 3), np.float32))
+    del broken.data
+    with pytest.raises(AttributeError):
+        f(broken)
+    done = []
+    thread = threading.Thread(target=lambda: done.append(call(t)), daemon=True)
+    thread.start()
+    thread.join(15.0)
+    assert done and f.traces == 1 and f.replays >= 2
+
+
 def test_arguments_swapped():
     """The same two tensors in the other order: (8,12),(8,) keys differ from (8,),(8,12)
     and tensors of one shape passed swapped are new values, not the last call's."""

@@ -31,15 +31,17 @@ def _kind(a):
     return None
 
 
-def signature(args, kwargs):
+def signature(args, kwargs, e=None):
     """(the key of a call's program, its tensor arguments' arrays in program order, the
     ids of the arrays owning their memory, 0 where it is reached through another
     object): a tensor stands for its shape, dtype and strides, a tuple, list or dict for
     its structure, anything else for its value (key None if unhashable); this thread's
     grad, inference and anomaly modes, whether an override_backward() is active and the
     default dtype are part of the key, and so is how the tensor arguments share memory,
-    if two have one owner or one has an owner of another kind (aliasing.pattern)."""
-    e = engine.current()
+    if two have one owner or one has an owner of another kind (aliasing.pattern). `e`:
+    this thread's engine state, if the caller has it."""
+    if e is None:
+        e = engine.current()
     parts, arrays, owners = [e.grad_enabled, e.inference, e.anomaly,
                              e.backward_rules is None, get_default_dtype()], [], []
     given = args + tuple(kwargs[k] for k in sorted(kwargs)) if kwargs else args

@@ -11,6 +11,7 @@ import numpy as np
 from .. import versions
 from ..graph import _wrap
 from ..node import RAN
+from ..state import current as _current, peek as _peek
 from ..tensor import Tensor
 from . import aliasing, arguments, carried, check as checking, kept, tracer, watch
 from .discover import GRAD_SET, State, changed_value, discover
@@ -93,15 +94,21 @@ class CompiledStep:
         self.lock = threading.RLock()     # a program's buffers serve one replay at a time
 
     def __call__(self, *args, **kwargs):
-        if tracer.active() is not None:     # inside another compiled step's trace: part of it
+        e = _peek() or _current()           # this thread's engine state, read once
+        if e.recorder is not None:          # inside another compiled step's trace: part of it
             return self.fn(*args, **kwargs)
         # No call waits for a lock while its thread holds one across user code, so compiled
         # functions calling each other from several threads cannot deadlock: `self.lock`
         # is held only to choose and replay a program (numpy calls, no user code); eager
         # runs hold no lock; a trace holds the process's trace lock, which no call waits
         # for (while another thread traces, a call that would trace runs eagerly).
-        with self.lock:
-            what, value = self._replay(args, kwargs)
+        # (acquire and release rather than `with`: 920 instructions rather than 2,040)
+        lock = self.lock
+        lock.acquire()
+        try:
+            what, value = self._replay(e, args, kwargs)
+        finally:
+            lock.release()
         if what is _REPLAYED:
             return value
         if what is _TRACE:
@@ -123,13 +130,14 @@ class CompiledStep:
             return self._checked(*value, args, kwargs)
         return self.fn(*args, **kwargs)
 
-    def _replay(self, args, kwargs):
+    def _replay(self, e, args, kwargs):
         """(_REPLAYED, the result), (_TRACE, key), (_CHECK, (entry, replayed state,
-        result)) or (_EAGER, None): what this call does, after a replay if it is one."""
+        result)) or (_EAGER, None): what this call (in engine state `e`) does, after a
+        replay if it is one."""
         self.calls += 1
         if self.calls <= self.warmup:
             return _EAGER, None
-        key, arrays, owners = arguments.signature(args, kwargs)
+        key, arrays, owners = arguments.signature(args, kwargs, e)
         if key is None:
             self._eager(None, "an argument that is not hashable (a program is chosen by its "
                         "arguments: tensors by shape and dtype, anything else by value)")
@@ -194,7 +202,9 @@ class CompiledStep:
             if shared is not None:
                 self._eager(None, shared)
                 return _EAGER, None
-        entry.state.prepare()
+        state = entry.state
+        if state.read:                  # gradients the program reads at entry
+            state.prepare()
         if entry.before is not None:
             entry.before()
         if entry.checks:
@@ -204,8 +214,8 @@ class CompiledStep:
         if failed is None:
             self.replays += 1
             entry.replayed = True
-            if entry.state.flips:
-                entry.state.settle()
+            if state.flips:
+                state.settle()
             if entry.after is not None:
                 entry.after(args, kwargs)
             return _REPLAYED, entry.rebuild()
