@@ -147,15 +147,18 @@ class CompiledStep:
                         "would not run)")
             return _EAGER, None
         entry = self.programs.get(key)
-        if type(entry) is str:
+        if entry is None:
+            stale = self.dropped.pop(key, None)
+        elif type(entry) is str:
             return _EAGER, None
-        stale = entry.state.stale() if entry is not None else self.dropped.pop(key, None)
-        if stale is not None and entry is not None and entry.variants:
-            entry, stale = self._variant(key, entry, stale)
-        if entry is not None and stale is None:
-            return self._run(key, entry, args, kwargs, arrays, owners)
-        if entry is not None and self._storm(key, entry, stale):
-            return _EAGER, None
+        else:
+            stale = entry.state.stale()
+            if stale is not None and entry.variants:
+                entry, stale = self._variant(key, entry, stale)
+            if stale is None:
+                return self._run(key, entry, args, kwargs, arrays, owners)
+            if self._storm(key, entry, stale):
+                return _EAGER, None
         refused = self.refused.get(key)
         if refused is not None:
             if refused[2].stale() is None:
