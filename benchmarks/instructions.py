@@ -42,6 +42,9 @@ import numpy as np
 if kind == "op_chain":
     import op_overhead
     step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE))
+elif kind == "gan_compiled":
+    import gan_alternation
+    step = gan_alternation.pair()
 elif kind == "deep_chain":
     import deep_chain, op_overhead
     step = op_overhead.gradgraph_chain(np.linspace(-1, 1, op_overhead.SIZE),
@@ -74,7 +77,8 @@ WORKLOADS = {"op_chain": (10, "per 1,000-op chain, forward + backward"),
              "mlp_replay@128": (4, "per MLP step, the compiled program alone, B=128 H=256"),
              "mlp_compiled@512": (1, "per MLP step under ag.compile, B=512 H=1024"),
              "mlp_numpy@512": (1, "per MLP step written by hand in numpy, B=512 H=1024"),
-             "deep_chain": (2, "per 10^4-op chain (deep_chain.py's first depth)")}
+             "deep_chain": (2, "per 10^4-op chain (deep_chain.py's first depth)"),
+             "gan_compiled": (4, "per GAN D+G pair under ag.compile (gan_alternation.py)")}
 
 
 # CPython 3.11 caches type attribute look-ups (methods, class attributes read through an
