@@ -7,7 +7,7 @@ from autograd.tensor import Tensor, _dtype, get_default_dtype
 from autograd.errors import ArgumentError
 
 
-_set_attribute = object.__setattr__
+_data_slot = Tensor.data           # the slot holding the array
 
 
 class Parameter(Tensor):
@@ -22,17 +22,19 @@ class Parameter(Tensor):
         Tensor.__init__(self, data.data if isinstance(data, Tensor) else data,
                         requires_grad=requires_grad)
 
-    def __setattr__(self, name, value):
+    def _set_data(self, value):
         # p.data = tensor takes the tensor's array (shared), as PyTorch does; it stored
-        # the Tensor in .data, which failed later in the next op. Only on Parameter: a
-        # __setattr__ on Tensor would cost every op's three attribute writes (~250 ns each)
-        if name == "data":
-            if isinstance(value, Tensor):
-                value = value.data
-            node = getattr(self, "_node", None)      # unset in __init__
-            if type(node) is AccumulateGrad:      # a new shape's gradient keeps it
-                node.shape, node.dtype = value.shape, value.dtype
-        _set_attribute(self, name, value)
+        # the Tensor in .data, which failed later in the next op. A property on .data
+        # alone: a __setattr__ made every write to a Parameter (grad, version) a Python
+        # call, +35k instructions per compiled MLP B=16 step (instructions.py mlp_replay)
+        if isinstance(value, Tensor):
+            value = value.data
+        node = getattr(self, "_node", None)      # unset in __init__
+        if type(node) is AccumulateGrad:      # a new shape's gradient keeps it
+            node.shape, node.dtype = value.shape, value.dtype
+        _data_slot.__set__(self, value)
+
+    data = property(_data_slot.__get__, _set_data, doc=Tensor.data.__doc__)
 
     def __repr__(self):
         return "Parameter containing:\n" + Tensor.__repr__(self)
