@@ -42,7 +42,8 @@ from .losses_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingL
                            MultiMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss,
                            TripletMarginWithDistanceLoss)
 from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, LPPool3d,
-                            MaxUnpool1d, MaxUnpool2d)
+                            MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
+from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d
 from .distance import CosineSimilarity, PairwiseDistance
 from .ctc import CTCLoss
 from . import functional, init

@@ -28,6 +28,7 @@ from .functional_spatial import (adaptive_avg_pool1d, adaptive_avg_pool2d,  # no
                                  max_pool1d_with_indices, max_pool2d_with_indices,
                                  pixel_shuffle, pixel_unshuffle, upsample, upsample_bilinear,
                                  upsample_nearest)
+from .functional_spatial import max_indices as _max_indices
 from .functional_grid import affine_grid, grid_sample  # noqa: F401
 from .distance import cosine_similarity, pairwise_distance  # noqa: F401
 from .losses_extra import (cosine_embedding_loss, gaussian_nll_loss,  # noqa: F401
@@ -218,38 +219,21 @@ def _pool_windows(input, kernel_size, stride, padding, dilation, ceil_mode, op, 
     return win, batched, geometry
 
 
-def _in_bounds(geometry):
-    """Per dim, for each window position and kernel offset, whether it reads the input
-    (not padding): (OH, kh) and (OW, kw) bool arrays, and the input row/col it reads."""
-    (h, w), k, s, p, d, (oh, ow) = geometry
-    out = []
-    for size, ki, si, pi, di, o in zip((h, w), k, s, p, d, (oh, ow)):
-        pos = np.arange(o)[:, None] * si - pi + np.arange(ki)[None, :] * di
-        out.append(((pos >= 0) & (pos < size), pos))
-    return out
-
-
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Max over windows (padding counts as -inf). Gradient: to the maximum of each window;
     exact ties share it equally, as ``amax`` (PyTorch's max_pool2d gives it all to the
     first; kept so that DeepLift's max rule applies). ``return_indices=True`` also
-    returns, as PyTorch, the flat index in its (H, W) plane of each window's first
-    maximum (int64; a window of -inf: its first cell inside the input)."""
+    returns PyTorch's indices (functional_spatial.max_indices: the flat index in its
+    (H, W) plane of each window's first maximum, int64)."""
     win, batched, geometry = _pool_windows(input, kernel_size, stride, padding, dilation,
                                            ceil_mode, "max_pool2d", -np.inf)
     out = win.amax((4, 5))
     if not return_indices:
         return out if batched else out.reshape(out.shape[1:])
-    kh, kw = geometry[1]
-    first = win.data.reshape(win.shape[:4] + (kh * kw,)).argmax(-1)   # first max (or NaN)
-    (vh, rows), (vw, cols) = _in_bounds(geometry)
-    i, j = np.arange(vh.shape[0])[:, None], np.arange(vw.shape[0])[None, :]
-    if not (vh.all() and vw.all()):
-        valid = (vh[:, None, :, None] & vw[None, :, None, :]).reshape(i.size, j.size, -1)
-        first = np.where(valid[i, j, first], first, valid.argmax(-1))
-    idx = _wrap(rows[i, first // kw] * geometry[0][1] + cols[j, first % kw], None)
-    return (out, idx) if batched else (out.reshape(out.shape[1:]), idx.reshape(idx.shape[1:]))
+    _, k, s, p, d, _ = geometry
+    idx = _wrap(_max_indices(input.data, k, s, p, d, ceil_mode), None)
+    return out if batched else out.reshape(out.shape[1:]), idx
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -534,9 +518,13 @@ from .conv_transpose import (conv_transpose1d, conv_transpose2d,  # noqa: E402,F
 from .embedding import embedding_bag  # noqa: E402,F401
 from .ctc import ctc_loss  # noqa: E402,F401
 from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401
-                         conv3d, max_pool3d)
+                         conv3d, max_pool3d, max_pool3d_with_indices)
 from .pooling_extra import (channel_shuffle, local_response_norm, lp_pool1d,  # noqa: E402,F401
-                            lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, pdist)
+                            lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, max_unpool3d,
+                            pdist)
+from .pooling_fractional import (fractional_max_pool2d,  # noqa: E402,F401
+                                 fractional_max_pool2d_with_indices, fractional_max_pool3d,
+                                 fractional_max_pool3d_with_indices)
 from .functional_attention import scaled_dot_product_attention  # noqa: E402,F401
 from .functional_mha import multi_head_attention_forward  # noqa: E402,F401
 from .functional_norm import group_norm, instance_norm, normalize  # noqa: E402,F401

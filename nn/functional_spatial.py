@@ -78,6 +78,43 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                       count_include_pad).squeeze(-2)
 
 
+def max_indices(data, kernel, stride, padding, dilation, ceil_mode):
+    """PyTorch's max-pool indices of an array (..., *spatial) over its last len(kernel)
+    dims: for each window the flat spatial index of its first maximum, of its last NaN if
+    it holds one, or of its first cell inside the input if all it reads is -inf."""
+    from .functional import _pool_extent
+    dims = len(kernel)
+    spatial = data.shape[-dims:]
+    coords = []                          # per dim: the coordinate (out, k) each window reads
+    for n, k, s, p, d in zip(spatial, kernel, stride, padding, dilation):
+        out, _ = _pool_extent(n, k, s, p, d, ceil_mode)
+        coords.append(np.arange(out)[:, None] * s - p + np.arange(k)[None, :] * d)
+    outs = tuple(c.shape[0] for c in coords)
+    grids = []                           # each (o1, ..., on, k1, ..., kn)
+    for i, c in enumerate(coords):
+        shape = [1] * (2 * dims)
+        shape[i], shape[dims + i] = c.shape
+        grids.append(c.reshape(shape))
+    valid = np.ones((1,) * (2 * dims), bool)
+    for g, n in zip(grids, spatial):
+        valid = valid & (g >= 0) & (g < n)
+    flat = sum(np.clip(g, 0, n - 1) * int(np.prod(spatial[i + 1:]))
+               for i, (g, n) in enumerate(zip(grids, spatial)))
+    flat, valid = (np.broadcast_to(a, outs + tuple(kernel)).reshape(outs + (-1,))
+                   for a in (flat, valid))
+    lead = data.shape[:-dims]
+    plane = data.reshape(lead + (int(np.prod(spatial)),))
+    values = np.where(valid, plane[..., flat], -np.inf)
+    pick = values.argmax(-1)
+    nan = np.isnan(values)
+    last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1)
+    pick = np.where(nan.any(-1), last_nan, pick)
+    best = np.take_along_axis(values, pick[..., None], -1)[..., 0]
+    pick = np.where(best == -np.inf, valid.argmax(-1), pick)
+    return np.take_along_axis(np.broadcast_to(flat, pick.shape + flat.shape[-1:]),
+                              pick[..., None], -1)[..., 0].astype(np.int64)
+
+
 # --- adaptive pooling ---------------------------------------------------------------------
 def _adaptive_sizes(input, output_size, dims, op):
     """The output sizes over the last `dims` dims (None keeps the input's), checked."""

@@ -1,4 +1,4 @@
-"""Power-average pooling (``lp_pool1d/2d``), max unpooling (``max_unpool1d/2d``),
+"""Power-average pooling (``lp_pool1d/2d/3d``), max unpooling (``max_unpool1d/2d/3d``),
 ``channel_shuffle``, ``local_response_norm`` and ``pdist`` (re-exported by
 ``nn.functional``), and their modules, as PyTorch computes them: composites of the
 average pools, an index assignment, reshapes and norms."""
@@ -89,6 +89,14 @@ def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_siz
                    "max_unpool2d")
 
 
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """The inverse of max_pool3d(return_indices=True); (N, C, D, H, W) or (C, D, H, W)."""
+    k = F._ntuple(kernel_size, 3, "kernel_size")
+    s = k if stride is None else F._ntuple(stride, 3, "stride")
+    return _unpool(input, indices, k, s, F._ntuple(padding, 3, "padding"), output_size,
+                   "max_unpool3d")
+
+
 # --- channels ---------------------------------------------------------------------------------
 def channel_shuffle(input, groups):
     """(N, C, *) with the channels regrouped: (N, g, C/g, *) transposed to (N, C/g, g, *)."""
@@ -156,10 +164,10 @@ class MaxUnpool1d(Module):
 
     def __init__(self, kernel_size, stride=None, padding=0):
         super().__init__()
-        tup = (lambda v, name: (_single(v, name),)) if self._dims == 1 else F._pair
-        self.kernel_size = tup(kernel_size, "kernel_size")
-        self.stride = tup(stride if stride is not None else kernel_size, "stride")
-        self.padding = tup(padding, "padding")
+        self.kernel_size = F._ntuple(kernel_size, self._dims, "kernel_size")
+        self.stride = F._ntuple(stride if stride is not None else kernel_size, self._dims,
+                                "stride")
+        self.padding = F._ntuple(padding, self._dims, "padding")
 
     def forward(self, input, indices, output_size=None):
         return _unpool(input, indices, self.kernel_size, self.stride, self.padding, output_size,
@@ -171,6 +179,10 @@ class MaxUnpool1d(Module):
 
 class MaxUnpool2d(MaxUnpool1d):
     _dims = 2
+
+
+class MaxUnpool3d(MaxUnpool1d):
+    _dims = 3
 
 
 class ChannelShuffle(Module):

@@ -11,11 +11,12 @@ per-dim ones, as PyTorch's). Gradients come from the 2-d ops'.
 import numpy as np
 
 from autograd.errors import ArgumentError, ShapeError
+from autograd.graph import _wrap
 from autograd.tensor import Tensor
 
 from . import functional as F
 from .conv import AvgPool2d, MaxPool2d, _Conv
-from .functional_spatial import _adaptive_max_along, _adaptive_sizes, _mean_matrix
+from .functional_spatial import _adaptive_max_along, _adaptive_sizes, _mean_matrix, max_indices
 from .spatial import ConstantPad1d, ZeroPad1d, _Adaptive, _Pad
 
 
@@ -93,11 +94,23 @@ def _separable(input, op, pool2d, kernel, stride, padding, **kw):
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    """Max over 3-d windows (max_pool2d's rules: padding is -inf, ties share the gradient)."""
-    if return_indices:
-        raise NotImplementedError("max_pool3d: return_indices=True is not supported")
-    return _separable(input, "max_pool3d", F.max_pool2d, kernel_size, stride, padding,
-                      dilation=dilation, ceil_mode=ceil_mode)
+    """Max over 3-d windows (max_pool2d's rules: padding is -inf, ties share the gradient);
+    ``return_indices=True`` also returns, as PyTorch, each window's flat index in its
+    (D, H, W) volume (int64)."""
+    out = _separable(input, "max_pool3d", F.max_pool2d, kernel_size, stride, padding,
+                     dilation=dilation, ceil_mode=ceil_mode)
+    if not return_indices:
+        return out
+    k = _triple(kernel_size, "kernel_size")
+    s = k if stride in (None, ()) else _triple(stride, "stride")
+    return out, _wrap(max_indices(input.data, k, s, _triple(padding, "padding"),
+                                  _triple(dilation, "dilation"), ceil_mode), None)
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False, return_indices=False):
+    """max_pool3d(..., return_indices=True): (values, indices)."""
+    return max_pool3d(input, kernel_size, stride, padding, dilation, ceil_mode, True)
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

@@ -31,6 +31,7 @@ def _signs(a):
 
 
 _UNPOOL = np.array([[[[0, 7], [10, 19]], [[6, 3], [15, 13]]]])
+_FRACTIONAL = np.array([[[0.3, 0.8, 0.5], [0.9, 0.1, 0.4]], [[0.6, 0.2, 0.7], [0.0, 0.5, 0.99]]])
 _BAGS = np.array([[1, 5, 2], [0, 3, 3], [4, 4, 1]])
 _LABELS = np.array([[3, 0, -1, 1], [1, 2, 3, -1], [-1, 0, 1, 2]])
 _ROWS = np.random.default_rng(7).integers(-5, 5, (8, 5))     # >= 32 indices, repeated
@@ -355,6 +356,14 @@ OPS = [
     OpInfo("lp_pool1d", lambda x: F.lp_pool1d(x, 2, 3), [(2, 2, 6)], ["positive"]),
     OpInfo("max_unpool2d", lambda x: F.max_unpool2d(x, ag.tensor(_UNPOOL), 2, output_size=(4, 5)),
            [(1, 2, 2, 2)]),
+    OpInfo("max_unpool3d", lambda x: F.max_unpool3d(x, ag.tensor(_UNPOOL[:, :, None]), 2,
+                                                     output_size=(2, 4, 5)), [(1, 2, 1, 2, 2)]),
+    OpInfo("fractional_max_pool2d", lambda x: F.fractional_max_pool2d(
+        x, 2, (3, 2), _random_samples=ag.tensor(_FRACTIONAL[..., :2])), [(2, 2, 5, 4)],
+        ["distinct"]),
+    OpInfo("fractional_max_pool3d", lambda x: F.fractional_max_pool3d(
+        x[0], (2, 1, 2), output_ratio=0.6, _random_samples=ag.tensor(_FRACTIONAL[:1])),
+        [(1, 2, 4, 3, 5)], ["distinct"]),
     OpInfo("channel_shuffle", lambda x: F.channel_shuffle(x, 3).sin(), [(2, 6, 2)]),
     OpInfo("local_response_norm", lambda x: F.local_response_norm(x, 3, 0.5, 0.6, 1.5),
            [(2, 4, 3)]),

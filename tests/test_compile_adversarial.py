@@ -762,6 +762,21 @@ class _Unpool(nn.Module):
         return self.head(self.unpool(out, idx, output_size=(3, 4)).flatten(1))
 
 
+class _Unpool3d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pool, self.unpool = nn.MaxPool3d(2, 1, return_indices=True), nn.MaxUnpool3d(2, 1)
+        self.frac = nn.FractionalMaxPool2d(2, output_ratio=0.7, return_indices=True)
+        self.frac3d = nn.FractionalMaxPool3d((1, 2, 2), (2, 1, 2))
+        self.head = nn.Linear(20, 5)
+
+    def forward(self, x):
+        out, idx = self.pool(x.reshape(x.shape[0], 1, 2, 2, 3))
+        vol = self.unpool(out, idx, output_size=(2, 2, 3))
+        plane, _ = self.frac(vol.reshape(x.shape[0], 2, 2, 3) + x.reshape(-1, 2, 2, 3))
+        return self.head(ag.cat([plane.flatten(1), self.frac3d(vol).flatten(1), x], 1))
+
+
 class _Transformer2d(nn.Module):
     def __init__(self):
         super().__init__()
@@ -847,6 +862,7 @@ LAYERS = {
         nn.LPPool1d(2, 2, 1), nn.Unflatten(2, (1, 2)), nn.LPPool2d(1.5, (1, 2), 1), nn.Flatten(),
         nn.Linear(4, 5)),
     "max-unpool": lambda: _Unpool(),
+    "pool3d-indices-fractional": lambda: _Unpool3d(),
     "spatial-transformer": lambda: _Transformer2d(),
     "volumetric": lambda: nn.Sequential(
         nn.Unflatten(1, (1, 2, 2, 3)), nn.Conv3d(1, 2, 2, padding=1, padding_mode="replicate"),
