@@ -1,8 +1,11 @@
 """``affine_grid`` and ``grid_sample`` (re-exported by ``nn.functional``): a spatial
-transformer's sampling grid and bilinear or nearest sampling at it, as PyTorch's 2-d
-ones. Sampling gathers the corner pixels by index and mixes them with weights computed
-from the grid, so the gradient reaches both the input (getitem's adjoint) and the grid
-(through the weights; the corners' floor is a constant, as in PyTorch)."""
+transformer's sampling grid and bilinear (trilinear) or nearest sampling at it, as
+PyTorch's 2-d and 3-d ones. Sampling gathers the corner pixels by index and mixes them
+with weights computed from the grid, so the gradient reaches both the input (getitem's
+adjoint) and the grid (through the weights; the corners' floor is a constant, as in
+PyTorch)."""
+import itertools
+
 import numpy as np
 
 from autograd import where
@@ -18,66 +21,102 @@ def _base(n, align_corners, dtype):
 
 
 def affine_grid(theta, size, align_corners=None):
-    """(N, H, W, 2) sampling coordinates: theta (N, 2, 3) applied to the normalised (x, y,
-    1) of every output pixel of `size` (N, C, H, W)."""
+    """Sampling coordinates: theta (N, 2, 3) applied to the normalised (x, y, 1) of every
+    output pixel of `size` (N, C, H, W) -> (N, H, W, 2); theta (N, 3, 4) and size
+    (N, C, D, H, W) -> (N, D, H, W, 3) of (x, y, z)."""
     if align_corners is None:
         align_corners = False
-    if theta.ndim != 3 or theta.shape[1:] != (2, 3) or len(size) != 4 or size[0] != \
-            theta.shape[0]:
+    dims = len(size) - 2
+    if (dims not in (2, 3) or theta.ndim != 3 or theta.shape[1:] != (dims, dims + 1)
+            or size[0] != theta.shape[0]):
         raise ShapeError(f"affine_grid: expected theta of shape (N, 2, 3) and a size (N, C, H, "
-                         f"W) of the same N, got theta of shape {theta.shape} and size "
-                         f"{tuple(size)}")
-    n, _, h, w = size
-    dtype = theta.dtype
-    xs, ys = _base(w, align_corners, dtype), _base(h, align_corners, dtype)
-    base = np.stack([np.tile(xs, h), np.repeat(ys, w), np.ones(h * w, dtype)], 1)   # (HW, 3)
-    return (Tensor(base) @ theta.mT).reshape(n, h, w, 2)
+                         f"W), or theta (N, 3, 4) and a size (N, C, D, H, W), of the same N, "
+                         f"got theta of shape {theta.shape} and size {tuple(size)}")
+    spatial, dtype = tuple(size[2:]), theta.dtype
+    mesh = np.meshgrid(*(_base(n, align_corners, dtype) for n in spatial), indexing="ij")
+    columns = [m.reshape(-1) for m in reversed(mesh)]           # x (along W) first
+    base = np.stack(columns + [np.ones(columns[0].size, dtype)], 1)   # (P, dims + 1)
+    return (Tensor(base) @ theta.mT).reshape((size[0],) + spatial + (dims,))
+
+
+def _clip(pixel, n):
+    """pixel clipped to [0, n - 1], with PyTorch's zero gradient at both ends."""
+    p = pixel.data
+    return where((p > 0) & (p < n - 1), pixel, np.clip(p, 0, n - 1).astype(p.dtype))
+
+
+def _reflect(pixel, n, align_corners):
+    """pixel reflected about the image's edges (its centres' span with align_corners,
+    else a half pixel beyond) until inside, then clipped, as PyTorch."""
+    low, span = (0.0, n - 1.0) if align_corners else (-0.5, float(n))
+    if span == 0:
+        return pixel * 0.0
+    shifted = pixel - low
+    distance = shifted * np.where(shifted.data < 0, -1.0, 1.0).astype(pixel.dtype)
+    flips = np.floor(distance.data / span)
+    extra = distance - (flips * span).astype(pixel.dtype)
+    odd = (flips % 2) == 1
+    return _clip(where(odd, (span + low) - extra, extra + low), n)
 
 
 def _unnormalise(coord, n, align_corners, padding_mode):
-    """Pixel coordinates of normalised ones (an array or Tensor), border-clipped."""
+    """Pixel coordinates of normalised ones (a Tensor), clipped or reflected."""
     pixel = (coord + 1.0) * ((n - 1) / 2) if align_corners else ((coord + 1.0) * n - 1.0) / 2
-    return pixel.clamp(0.0, n - 1.0) if padding_mode == "border" else pixel
+    if padding_mode == "border":
+        return _clip(pixel, n)
+    if padding_mode == "reflection":
+        return _reflect(pixel, n, align_corners)
+    return pixel
 
 
-def _gather(flat, iy, ix, h, w, batch):
-    """flat (N, C, H*W) at the integer pixel (iy, ix) (N, P), zero outside the image:
-    (N, C, P)."""
-    inside = (ix >= 0) & (ix < w) & (iy >= 0) & (iy < h)
-    index = np.where(inside, iy * w + ix, 0)
-    picked = flat[batch, :, index].permute(0, 2, 1)   # advanced axes first: (N, P, C)
+def _gather(flat, index, spatial, batch):
+    """flat (N, C, prod(spatial)) at the integer pixels `index` (one (N, P) array per
+    spatial dim), zero outside the image: (N, C, P)."""
+    inside = np.ones(index[0].shape, bool)
+    linear = np.zeros(index[0].shape, np.int64)
+    for i, n in zip(index, spatial):
+        inside &= (i >= 0) & (i < n)
+        linear = linear * n + i
+    picked = flat[batch, :, np.where(inside, linear, 0)].permute(0, 2, 1)   # (N, P, C) first
     return where(inside[:, None, :], picked, 0.0)
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample (N, C, H, W) at grid (N, Ho, Wo, 2) of normalised (x, y) in [-1, 1] ->
-    (N, C, Ho, Wo): 'bilinear' or 'nearest' (half to even), 'zeros' or 'border' outside."""
+    (N, C, Ho, Wo), or (N, C, D, H, W) at grid (N, Do, Ho, Wo, 3) of (x, y, z): 'bilinear'
+    (trilinear in 3-d) or 'nearest' (half to even); outside the image 'zeros', 'border'
+    (clipped) or 'reflection' (mirrored at the edges, then clipped)."""
     if mode not in ("bilinear", "nearest"):
-        raise ArgumentError(f"grid_sample: mode must be 'bilinear' or 'nearest', got {mode!r}")
-    if padding_mode not in ("zeros", "border"):
-        raise ArgumentError(f"grid_sample: padding_mode must be 'zeros' or 'border' "
-                            f"('reflection' is not supported), got {padding_mode!r}")
-    if input.ndim != 4 or grid.ndim != 4 or grid.shape[-1] != 2 or grid.shape[0] != \
-            input.shape[0]:
+        raise ArgumentError(f"grid_sample: mode must be 'bilinear' or 'nearest' ('bicubic' is "
+                            f"not supported), got {mode!r}")
+    if padding_mode not in ("zeros", "border", "reflection"):
+        raise ArgumentError(f"grid_sample: padding_mode must be 'zeros', 'border' or "
+                            f"'reflection', got {padding_mode!r}")
+    dims = input.ndim - 2
+    if (dims not in (2, 3) or grid.ndim != input.ndim or grid.shape[-1] != dims
+            or grid.shape[0] != input.shape[0]):
         raise ShapeError(f"grid_sample: expected input (N, C, H, W) and grid (N, Ho, Wo, 2), "
-                         f"got shapes {input.shape} and {grid.shape}")
+                         f"or input (N, C, D, H, W) and grid (N, Do, Ho, Wo, 3), got shapes "
+                         f"{input.shape} and {grid.shape}")
     align_corners = bool(align_corners)
-    n, c, h, w = input.shape
-    _, ho, wo, _ = grid.shape
-    flat = input.reshape(n, c, h * w)
-    g = grid.reshape(n, ho * wo, 2)
-    x = _unnormalise(g[..., 0], w, align_corners, padding_mode)
-    y = _unnormalise(g[..., 1], h, align_corners, padding_mode)
+    n, c, spatial, out_spatial = input.shape[0], input.shape[1], input.shape[2:], grid.shape[1:-1]
+    points = int(np.prod(out_spatial))
+    flat = input.reshape(n, c, int(np.prod(spatial)))
+    g = grid.reshape(n, points, dims)
+    pixels = [_unnormalise(g[..., dims - 1 - d], spatial[d], align_corners, padding_mode)
+              for d in range(dims)]                              # along D, H, W: z, y, x
     batch = np.arange(n)[:, None]
     if mode == "nearest":
-        out = _gather(flat, np.rint(y.data).astype(np.int64), np.rint(x.data).astype(np.int64),
-                      h, w, batch)
-        return out.reshape(n, c, ho, wo)
-    x0, y0 = np.floor(x.data).astype(np.int64), np.floor(y.data).astype(np.int64)
-    wx1, wy1 = (x - x0).unsqueeze(1), (y - y0).unsqueeze(1)        # (N, 1, P)
-    wx0, wy0 = 1.0 - wx1, 1.0 - wy1
-    out = (_gather(flat, y0, x0, h, w, batch) * (wy0 * wx0)
-           + _gather(flat, y0, x0 + 1, h, w, batch) * (wy0 * wx1)
-           + _gather(flat, y0 + 1, x0, h, w, batch) * (wy1 * wx0)
-           + _gather(flat, y0 + 1, x0 + 1, h, w, batch) * (wy1 * wx1))
-    return out.reshape(n, c, ho, wo)
+        out = _gather(flat, [np.rint(p.data).astype(np.int64) for p in pixels], spatial, batch)
+        return out.reshape((n, c) + out_spatial)
+    low = [np.floor(p.data).astype(np.int64) for p in pixels]
+    high = [(p - i).unsqueeze(1) for p, i in zip(pixels, low)]    # (N, 1, P) weights
+    weights = [(1.0 - w, w) for w in high]
+    out = None
+    for corner in itertools.product((0, 1), repeat=dims):
+        weight = weights[0][corner[0]]
+        for d in range(1, dims):
+            weight = weight * weights[d][corner[d]]
+        term = _gather(flat, [i + b for i, b in zip(low, corner)], spatial, batch) * weight
+        out = term if out is None else out + term
+    return out.reshape((n, c) + out_spatial)

@@ -392,6 +392,12 @@ OPS = [
     OpInfo("grid_sample_border_corners", lambda x, g: F.grid_sample(
         x, g, padding_mode="border", align_corners=True), [(1, 2, 3, 4), (1, 2, 3, 2)],
         ["real", "unit"]),
+    OpInfo("grid_sample_reflection", lambda x, g: F.grid_sample(
+        x, g * 2.5, padding_mode="reflection"), [(1, 2, 3, 4), (1, 2, 3, 2)], ["real", "unit"]),
+    OpInfo("affine_grid_sample_3d_reflection_corners", lambda x, t: F.grid_sample(
+        x, F.affine_grid(t * 2.0, (1, 2, 2, 3, 2), align_corners=True),
+        padding_mode="reflection", align_corners=True), [(1, 2, 3, 2, 3), (1, 3, 4)],
+        ["real", "unit"]),
     OpInfo("ctc_loss", lambda x: F.ctc_loss(x.log_softmax(2), ag.tensor([[1, 2, 2], [3, 0, 0]]),
                                             ag.tensor([5, 4]), ag.tensor([3, 1])), [(5, 2, 4)]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),

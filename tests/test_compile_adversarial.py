@@ -790,6 +790,19 @@ class _Transformer2d(nn.Module):
         return self.head(out.flatten(1))
 
 
+class _Transformer3d(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.loc, self.head = nn.Linear(12, 12), nn.Linear(24, 5)
+
+    def forward(self, x):
+        theta = self.loc(x).reshape(-1, 3, 4) * 2.0
+        vol = x.reshape(x.shape[0], 1, 2, 2, 3)
+        grid = F.affine_grid(theta, (x.shape[0], 1, 2, 3, 4), align_corners=True)
+        out = F.grid_sample(vol, grid, padding_mode="reflection", align_corners=True)
+        return self.head(out.flatten(1))
+
+
 class _Params(nn.Module):
     def __init__(self):
         super().__init__()
@@ -864,6 +877,7 @@ LAYERS = {
     "max-unpool": lambda: _Unpool(),
     "pool3d-indices-fractional": lambda: _Unpool3d(),
     "spatial-transformer": lambda: _Transformer2d(),
+    "spatial-transformer-3d-reflection": lambda: _Transformer3d(),
     "volumetric": lambda: nn.Sequential(
         nn.Unflatten(1, (1, 2, 2, 3)), nn.Conv3d(1, 2, 2, padding=1, padding_mode="replicate"),
         nn.BatchNorm3d(2), nn.MaxPool3d(2, 1), nn.AvgPool3d((1, 2, 2), 1, ceil_mode=True),
