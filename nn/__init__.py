@@ -44,6 +44,9 @@ from .losses_extra import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingL
 from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2d, LPPool3d,
                             MaxUnpool1d, MaxUnpool2d, MaxUnpool3d)
 from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d
+from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
+                   LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
+                   LazyLinear, UninitializedBuffer, UninitializedParameter)
 from .distance import CosineSimilarity, PairwiseDistance
 from .ctc import CTCLoss
 from . import functional, init

@@ -26,6 +26,9 @@ class _Conv(WeightAndBias):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.kernel_size):
             s += f", dilation={self.dilation}"
+        output_padding = getattr(self, "output_padding", None)     # transposed ones'
+        if output_padding is not None and output_padding != (0,) * len(output_padding):
+            s += f", output_padding={output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:

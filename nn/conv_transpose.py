@@ -151,12 +151,6 @@ class _ConvTranspose(_Conv):
         return fn(input, self.weight, self.bias, self.stride, self.padding,
                   self._output_padding(input, output_size), self.groups, self.dilation)
 
-    def extra_repr(self):
-        s = super().extra_repr()
-        if self.output_padding != (0,) * self._dims:
-            s += f", output_padding={self.output_padding}"
-        return s
-
 
 class ConvTranspose1d(_ConvTranspose):
     _dims = 1

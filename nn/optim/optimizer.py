@@ -14,6 +14,7 @@ from autograd import Tensor, enable_grad, no_grad
 from autograd.jit import replayed, workspace
 from autograd.graph import mark_all_modified, mark_modified
 from autograd.errors import ArgumentError
+from ..lazy import is_lazy
 
 
 class _Required:
@@ -81,6 +82,10 @@ class Optimizer:
                 raise ArgumentError(f"add_param_group: parameter {i} (shape {p.shape}) is not a "
                                  f"leaf tensor; optimize the tensors you created, not results "
                                  f"of ops on them")
+            if is_lazy(p):
+                raise ArgumentError(f"add_param_group: parameter {i} is an "
+                                    f"{type(p).__name__} (a lazy module's): call the module "
+                                    f"once (a dry run) before building the optimizer")
         group["params"] = params
         for name, default in self.defaults.items():
             if default is required and name not in group:
