@@ -10,6 +10,7 @@ import numpy as np
 
 import autograd as ag
 import nn.functional as F
+from nn.utils.parametrizations import _weight_norm
 
 BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 5), (3, 1)), ((), (2, 3)),
                    ((4, 1), ())]
@@ -398,6 +399,9 @@ OPS = [
         x, F.affine_grid(t * 2.0, (1, 2, 2, 3, 2), align_corners=True),
         padding_mode="reflection", align_corners=True), [(1, 2, 3, 2, 3), (1, 3, 4)],
         ["real", "unit"]),
+    OpInfo("weight_norm", lambda v, g: _weight_norm(v, g, 1), [(3, 4, 2), (1, 4, 1)]),
+    OpInfo("weight_norm_whole", lambda v, g: _weight_norm(v, g, -1), [(2, 3), ()]),
+    OpInfo("spectral_norm_eval", lambda w: _spectral_norm_eval(w, 1), [(2, 3, 2)]),
     OpInfo("ctc_loss", lambda x: F.ctc_loss(x.log_softmax(2), ag.tensor([[1, 2, 2], [3, 0, 0]]),
                                             ag.tensor([5, 4]), ag.tensor([3, 1])), [(5, 2, 4)]),
     OpInfo("bilinear", F.bilinear, [(2, 3, 4), (2, 3, 5), (6, 4, 5), (6,)]),
@@ -468,6 +472,17 @@ OPS = [
     OpInfo("renorm", lambda a: a.renorm(2, 0, 1.5), [(3, 4)]),
     OpInfo("renorm_p1_last", lambda a: ag.renorm(a * 3, 1, -1, 2.0), [(2, 3, 2)]),
 ]
+
+
+def _spectral_norm_eval(w, dim):
+    """nn.utils.parametrizations' spectral norm of w in eval mode, from fixed unit
+    vectors u, v (no power iteration)."""
+    from nn.utils.parametrizations import _SpectralNorm
+    sn = _SpectralNorm(w.detach(), dim=dim).eval()
+    for name, n in (("_u", sn._u.shape[0]), ("_v", sn._v.shape[0])):
+        unit = np.cos(np.arange(1.0, n + 1.0))
+        getattr(sn, name).data[...] = unit / np.linalg.norm(unit)
+    return sn(w)
 
 
 def _seeded(fn, *args, **kwargs):
