@@ -387,7 +387,15 @@ def flatten(x: Any, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
 
 
 def flip(x: Any, dims: Any) -> Tensor:
-    """x with the order of elements along `dims` reversed."""
+    """x with the order of elements along `dims` reversed: a new tensor, as PyTorch's (numpy's reversed view is copied, so a write into either does not reach the other)."""
+
+
+def fliplr(x: Any) -> Tensor:
+    """x (at least 2-d) with the order of its columns (dim 1) reversed: flip(x, 1)."""
+
+
+def flipud(x: Any) -> Tensor:
+    """x (at least 1-d) with the order of its rows (dim 0) reversed: flip(x, 0)."""
 
 
 def floor(x: Any) -> Tensor:
@@ -715,7 +723,7 @@ def renorm(input: Any, p: Any, dim: Any, maxnorm: Any) -> Tensor:
 
 
 def repeat(x: Any, *sizes: Any) -> Tensor:
-    """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
+    """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat (a new tensor)."""
 
 
 def repeat_interleave(x: Any, repeats: Any = ..., dim: Any = ..., output_size: Any = ...) -> Tensor:

@@ -63,17 +63,36 @@ def masked_fill(x, mask, value):
 
 @public(method=True)
 def flip(x, dims):
-    """x with the order of elements along `dims` reversed."""
+    """x with the order of elements along `dims` reversed: a new tensor, as PyTorch's
+    (numpy's reversed view is copied, so a write into either does not reach the other)."""
     dims = (dims,) if isinstance(dims, int) else dims
     axes = _axes(x, tuple(dims), "flip") or ()
     index = tuple(slice(None, None, -1) if i in axes else slice(None)
                   for i in range(x.data.ndim))
-    return x[index]
+    return x[index].clone()
+
+
+@public(method=True)
+def fliplr(x):
+    """x (at least 2-d) with the order of its columns (dim 1) reversed: flip(x, 1)."""
+    if x.data.ndim < 2:
+        raise ShapeError(f"fliplr: expected a tensor of at least 2 dims, got shape "
+                         f"{x.data.shape}")
+    return flip(x, 1)
+
+
+@public(method=True)
+def flipud(x):
+    """x (at least 1-d) with the order of its rows (dim 0) reversed: flip(x, 0)."""
+    if x.data.ndim < 1:
+        raise ShapeError("flipud: expected a tensor of at least 1 dim, got a 0-d one")
+    return flip(x, 0)
 
 
 @public(method=True)
 def repeat(x, *sizes):
-    """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
+    """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat (a new
+    tensor)."""
     sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
     if len(sizes) < x.data.ndim:
         raise ShapeError(f"repeat: {len(sizes)} repeat counts for a tensor of {x.data.ndim} dims")
@@ -82,7 +101,10 @@ def repeat(x, *sizes):
     for r, n in zip(sizes, shape):
         inter += [r, n]
     y = x.reshape(*[v for n in shape for v in (1, n)]).expand(*inter)
-    return y.reshape(*[r * n for r, n in zip(sizes, shape)])
+    y = y.reshape(*[r * n for r, n in zip(sizes, shape)])
+    # a new tensor, as PyTorch's: where the reshape could keep a view of x (counts of 1,
+    # or repeats of size-1 dims, read-only with stride 0), it is copied
+    return y.clone() if np.may_share_memory(y.data, x.data) else y
 
 
 @public(method=True)

@@ -3,7 +3,7 @@
 ``swapaxes``/``swapdims``, ``broadcast_to``, ``atleast_1d``/``2d``/``3d``,
 ``hstack``/``vstack``/``dstack``, ``meshgrid``, ``block_diag``, ``cartesian_prod``.
 Composites of getitem, its adjoint (``ops.IndexAdd``), permute, expand and cat; a
-diagonal is a copy here, not a view as in PyTorch."""
+diagonal is a view where numpy can make one (a read-only copy otherwise)."""
 import builtins
 
 import numpy as np
@@ -36,14 +36,24 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise ShapeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1}, {dim2}) "
                          f"of a tensor of shape {x.data.shape}")
+    rest = [i for i in range(x.data.ndim) if i not in (d1, d2)]
+    m = permute(x, *rest, d1, d2)
+    n1, n2 = m.data.shape[-2:]
+    length = len(_diagonal_cells(n1, n2, offset)[0])
+    if length and m.data.strides[-2] == n2 * m.data.strides[-1]:
+        # a view, as PyTorch's: the matrices as rows of n1 * n2, every (n2 + 1)-th element
+        start = offset if offset >= 0 else -offset * n2
+        flat = reshape(m, m.data.shape[:-2] + (n1 * n2,))
+        return flat[..., start:start + (length - 1) * (n2 + 1) + 1:n2 + 1]
     out = _diagonal(x, offset, d1, d2)
-    # PyTorch's diagonal is a view of the input, this is a copy: an in-place write into it
-    # is refused (as into numpy's read-only diagonal) rather than lost
-    out.data.flags.writeable = False
+    # where no view can be made (dims not adjacent in memory) this is a copy: an in-place
+    # write into it is refused (as into numpy's read-only diagonal) rather than lost
+    out.data.flags.writeable = not length
     return out
 
 
 def _diagonal(x, offset, d1, d2):
+    """A copy of diagonal `offset` of dims d1, d2 (diagonal's contract)."""
     rest = [i for i in range(x.data.ndim) if i not in (d1, d2)]
     rows, cols = _diagonal_cells(x.data.shape[d1], x.data.shape[d2], offset)
     return permute(x, *rest, d1, d2)[(Ellipsis, rows, cols)]
@@ -91,8 +101,8 @@ def trace(input):
 @public(method=True)
 def roll(input, shifts, dims=None):
     """input with its elements moved `shifts` places along `dims` (wrapping around); all
-    elements as one row, in order, if dims is None."""
-    x = _t(input)
+    elements as one row, in order, if dims is None. A new tensor, as PyTorch's."""
+    x = input = _t(input)
     if dims is None:
         if not isinstance(shifts, int) and len(shifts) != 1:
             raise ShapeError(f"roll: {len(shifts)} shifts without dims; give one shift")
@@ -109,7 +119,7 @@ def roll(input, shifts, dims=None):
         if s and x.data.ndim:
             lead = (slice(None),) * axis
             x = cat([x[lead + (slice(n - s, None),)], x[lead + (slice(0, n - s),)]], axis)
-    return x
+    return x.clone() if x is input else x
 
 
 @public(method=True)
@@ -132,13 +142,13 @@ def rot90(input, k=1, dims=(0, 1)):
     d0, d1 = _axes(x, dims, "rot90")
     if d0 == d1:
         raise ShapeError(f"rot90: the two dims must differ, got {dims}")
-    k %= 4            # flip here is a view: cloned, a new tensor as PyTorch's rot90
+    k %= 4            # a new tensor, as PyTorch's rot90 (flip copies)
     if k == 1:
-        return transpose(flip(x, (d1,)), d0, d1).clone()
+        return transpose(flip(x, (d1,)), d0, d1)
     if k == 2:
-        return flip(x, (d0, d1)).clone()
+        return flip(x, (d0, d1))
     if k == 3:
-        return transpose(flip(x, (d0,)), d0, d1).clone()
+        return transpose(flip(x, (d0,)), d0, d1)
     return x.clone()
 
 

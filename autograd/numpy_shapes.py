@@ -219,12 +219,12 @@ def np_flip(m, axis=None):
 
 @implements(np.fliplr)
 def np_fliplr(m):
-    return E.flip(_t(m), 1)
+    return E.fliplr(_t(m))
 
 
 @implements(np.flipud)
 def np_flipud(m):
-    return E.flip(_t(m), 0)
+    return E.flipud(_t(m))
 
 
 @implements(np.take)

@@ -472,7 +472,13 @@ class Tensor:
         """x with dims start_dim..end_dim merged into one."""
 
     def flip(x, dims: Any) -> Tensor:
-        """x with the order of elements along `dims` reversed."""
+        """x with the order of elements along `dims` reversed: a new tensor, as PyTorch's (numpy's reversed view is copied, so a write into either does not reach the other)."""
+
+    def fliplr(x) -> Tensor:
+        """x (at least 2-d) with the order of its columns (dim 1) reversed: flip(x, 1)."""
+
+    def flipud(x) -> Tensor:
+        """x (at least 1-d) with the order of its rows (dim 0) reversed: flip(x, 0)."""
 
     def float(self) -> Tensor:
         """This tensor as float32 (itself if it is already; the cast is differentiable)."""
@@ -766,7 +772,7 @@ class Tensor:
         """input with each slice along `dim` whose p-norm exceeds maxnorm scaled to norm maxnorm: by maxnorm / (norm + 1e-7), as PyTorch."""
 
     def repeat(x, *sizes: Any) -> Tensor:
-        """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat."""
+        """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat (a new tensor)."""
 
     def repeat_interleave(x, repeats: Any = ..., dim: Any = ..., output_size: Any = ...) -> Tensor:
         """Each element of x repeated `repeats` times along dim (x flattened if dim is None)."""

@@ -192,17 +192,63 @@ def test_index_valued_results_carry_no_gradient():
     assert not any(o.requires_grad for o in outs)
 
 
-def test_writes_into_results_are_refused_or_kept_apart_as_pytorch_views_and_copies():
-    # diagonal is a view in PyTorch, a copy here: a write into it was lost silently
+# PyTorch's copies: a write into the result or into the input afterwards stays apart
+COPIES = {
+    "flip": lambda L, x: x.flip((0, 1)), "flip_method_int": lambda L, x: x.flip(-1),
+    "fliplr": lambda L, x: L.fliplr(x), "flipud": lambda L, x: x.flipud(),
+    "rot90_0": lambda L, x: L.rot90(x, 0), "rot90_1": lambda L, x: L.rot90(x),
+    "rot90_2": lambda L, x: x.rot90(2), "rot90_3": lambda L, x: x.rot90(-1, (1, 0)),
+    "roll_0": lambda L, x: x.roll(0, 1), "roll_full_turn": lambda L, x: L.roll(x, 4, -1),
+    "roll_flat_0": lambda L, x: x.roll(12), "roll_moved": lambda L, x: x.roll((1, 2), (0, 1)),
+    "tile_ones": lambda L, x: x.tile((1, 1)), "tile_size1_dim": lambda L, x: L.tile(x[:1], (3, 1)),
+    "repeat_ones": lambda L, x: x.repeat(1, 1), "repeat_size1_dim": lambda L, x: x[:, :1].repeat(1, 5),
+    "repeat_new_dim": lambda L, x: x.repeat(1, 1, 1), "diag": lambda L, x: L.diag(x),
+}
+# PyTorch's views: the writes are seen on both sides
+VIEWS = {
+    "diagonal": lambda L, x: x.diagonal(), "diagonal_offset": lambda L, x: L.diagonal(x, 1),
+    "diagonal_below": lambda L, x: x.diagonal(-1), "T": lambda L, x: x.T,
+    "transpose": lambda L, x: x.transpose(0, 1), "permute": lambda L, x: x.permute(1, 0),
+    "narrow": lambda L, x: x.narrow(1, 1, 2), "unbind": lambda L, x: x.unbind(1)[2],
+    "movedim": lambda L, x: L.movedim(x, 0, 1), "reshape": lambda L, x: x.reshape(4, 3),
+}
+
+
+def _writes(L, make, write_into):
+    """The values of input and result after a write into one of them (no grad)."""
+    x = L.arange(12.0).reshape(3, 4)
+    y = make(L, x)
+    (y if write_into == "result" else x).mul_(-1.0)
+    return x.tolist(), y.tolist()
+
+
+@pytest.mark.parametrize("write_into", ["result", "input"])
+@pytest.mark.parametrize("name", list(COPIES) + list(VIEWS))
+def test_writes_into_results_reach_the_input_as_pytorch_views_and_copies(name, write_into):
+    make = COPIES.get(name) or VIEWS[name]
+    assert _writes(ag, make, write_into) == _writes(torch, make, write_into)
+
+
+@pytest.mark.parametrize("name", VIEWS)
+@pytest.mark.parametrize("write_into", ["view", "input"])
+def test_a_write_through_a_view_spoils_the_saved_values_as_in_pytorch(name, write_into):
+    # y saved x (or its view): the write through the other must raise at backward
+    for L in (ag, torch):
+        w = L.ones(3, 4, dtype=L.float64, requires_grad=True)
+        x = L.arange(12.0, dtype=L.float64).reshape(3, 4)
+        v = VIEWS[name](L, x)
+        y = (w * x if write_into == "view" else w.flatten()[:v.numel()].reshape(v.shape) * v).sum()
+        (v if write_into == "view" else x).mul_(2.0)
+        with pytest.raises(RuntimeError if L is torch else ag.GraphError, match="modified"):
+            y.backward()
+
+
+def test_a_diagonal_no_view_can_give_refuses_writes():
+    # dims not adjacent in memory: a copy, read-only so a write is refused, not lost
     x = ag.zeros(3, 3)
     with pytest.raises(ag.GraphError, match="read-only"):
-        x.diagonal().fill_(1.0)
-    # rot90 is a new tensor in PyTorch; here flip's view, so a write reached the input
-    for lib in (ag, torch):
-        y = lib.zeros(2, 2)
-        lib.rot90(y).add_(1.0)
-        lib.diag(y).add_(1.0)
-        assert not y.any()
+        x.diagonal(0, 1, 0).fill_(1.0)
+    x.diagonal(5).fill_(1.0)        # empty: nothing to lose
 
 
 def test_repeated_indices_accumulate():
