@@ -13,13 +13,16 @@ Tensor type below it too (tensor.py): a rule run under ``create_graph`` makes Te
 import numpy as np
 
 from . import versions
-from .errors import AnomalyError, GraphError, user_frame  # noqa: F401  (user_frame: graph.X)
+from .errors import (AnomalyError, GraphError, describe,  # noqa: F401  (user_frame: graph.X)
+                     user_frame)
 from .node import AccumulateGrad, CROSS, Node, RemovableHandle  # noqa: F401  (graph.X)
 from .ownership import owns_buffer  # noqa: F401  (the ops' rules: proofs in ownership.py)
 from .state import current, is_grad_enabled, peek  # noqa: F401  (is_grad_enabled: public)
 from .tensor import Tensor as _Tensor, _wrap
 from .versions import (base_of, keep_originals, mark_all_modified,  # noqa: F401  (graph.X)
                        mark_modified, new_epoch, other_views, register_view)
+
+_ndarray = np.ndarray
 
 
 class Primitive(Node):
@@ -111,15 +114,18 @@ def apply1(cls, x, *args):
     if type(x) is not _Tensor and not isinstance(x, _Tensor):
         return node.forward(x, *args)
     xn = x._node
+    xd = x.data
+    if type(xd) is not _ndarray:
+        _not_an_array(node, xd)
     out = _new(_Tensor)
     out.grad = None
     s = peek() or current()
     if xn is None or not s.grad_enabled:
-        out.data = node.forward(x.data, *args)
+        out.data = node.forward(xd, *args)
         out._node = None
         return out
-    node.saved = (x.data,) if cls.saves_inputs else ()
-    out.data = data = node.forward(x.data, *args)
+    node.saved = (xd,) if cls.saves_inputs else ()
+    out.data = data = node.forward(xd, *args)
     if s.debug:
         return _record_debug(node, data, (xn,), (x,))
     node.parents = (xn,)                   # _stamp, inlined: -420 instructions per op
@@ -143,27 +149,32 @@ def apply2(cls, a, b, *args):
     if type(a) is not _Tensor and not isinstance(a, _Tensor):
         return node.forward(a, b, *args)
     an = a._node
+    ad = a.data
     if type(b) is _Tensor or isinstance(b, _Tensor):
         bn = b._node
         bd = b.data
+        if type(bd) is not _ndarray:
+            _not_an_array(node, bd)
     else:
         bn = None
         bd = b
+    if type(ad) is not _ndarray:
+        _not_an_array(node, ad)
     out = _new(_Tensor)
     out.grad = None
     s = peek() or current()
     if (an is None and bn is None) or not s.grad_enabled:
-        out.data = node.forward(a.data, bd, *args)
+        out.data = node.forward(ad, bd, *args)
         out._node = None
         return out
     node.saved = ()
-    out.data = data = node.forward(a.data, bd, *args)
+    out.data = data = node.forward(ad, bd, *args)
     save = cls.saves_inputs
     if save:
         # CROSS: the gradient of each input needs only the other input (mul, matmul),
         # so keep an input only if the other one needs a gradient.
-        node.saved = ((a.data if bn is not None else None, bd if an is not None else None)
-                      if save is CROSS else (a.data, bd))
+        node.saved = ((ad if bn is not None else None, bd if an is not None else None)
+                      if save is CROSS else (ad, bd))
     if s.debug:
         return _record_debug(node, data, (an, bn), (a, b))
     node.parents = (an, bn)                # _stamp, inlined: -420 instructions per op
@@ -180,6 +191,9 @@ def applyn(cls, tensors, *args):
     """Run an op over a sequence of Tensors (cat, where's operands, ...)."""
     node = cls()
     arrays = [t.data for t in tensors]
+    for a in arrays:
+        if type(a) is not _ndarray:
+            _not_an_array(node, a)
     node.saved = tuple(arrays) if cls.saves_inputs else ()
     out = node.forward(arrays, *args)
     parents = tuple([t._node for t in tensors])
@@ -189,6 +203,20 @@ def applyn(cls, tensors, *args):
     if s.debug:
         return _record_debug(node, out, parents, tuple(tensors))
     return _record(node, out, parents)
+
+
+def _not_an_array(node, data):
+    """Refuse an input whose .data is a Tensor (apply1/apply2/applyn test `type(data) is
+    not ndarray` first: +240 instructions per op on benchmarks/instructions.py op_chain,
+    0.8%, where a property on Tensor.data costs 11% of the chain's time). A numpy scalar
+    (a 0-d ufunc's result) or an ndarray subclass (ag.compile's traced arrays) passes."""
+    if not isinstance(data, _Tensor):
+        return
+    raise GraphError(
+        f"{node.name}: an input's .data is a Tensor ({describe(data.data)}), not a numpy "
+        f"array: `t.data = other` on a plain Tensor stores `other` itself (only a Parameter "
+        f"takes its array). Assign `t.data = other.data`, or write `with no_grad(): "
+        f"t.copy_(other)`")
 
 
 def _record_debug(node, out, parents, inputs):

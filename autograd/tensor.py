@@ -94,7 +94,10 @@ class Tensor:
 
     ``Tensor(data, dtype=None, requires_grad=False)``: `data` is a number, a nested
     list or an ndarray. Python floats become the default dtype (float32), Python ints
-    int64, as in PyTorch; an ndarray keeps its dtype (and its memory is shared)."""
+    int64, as in PyTorch; an ndarray keeps its dtype (and its memory is shared).
+    ``.data`` is that ndarray: assign arrays to it (``t.data = other.data``); a Tensor
+    assigned there is kept as it is (only a Parameter takes its array), and the next op
+    on `t` raises GraphError."""
 
     __slots__ = ("data", "grad", "_node", "__weakref__")
     data: np.ndarray
@@ -109,6 +112,11 @@ class Tensor:
                              f"({describe(self.data)}) to a numpy array: its gradient "
                              f"would be lost. Use t.detach() (np.asarray(t.detach()), "
                              f"t.detach().numpy()) if no gradient should flow")
+        if isinstance(self.data, Tensor):
+            raise GraphError(f"numpy: this tensor's .data is a Tensor ({describe(self.data.data)}),"
+                             f" not a numpy array: `t.data = other` on a plain Tensor stores "
+                             f"`other` itself (only a Parameter takes its array). Assign "
+                             f"`t.data = other.data`")
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
         return arr.copy() if copy else arr
 

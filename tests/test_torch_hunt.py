@@ -212,6 +212,32 @@ def test_parameter_data_set_to_a_tensor_takes_its_array():
     assert p.data.tolist() == [1.0, 1.0] and p.grad.data.tolist() == [3.0, 3.0]
 
 
+TENSOR_IN_DATA = {"add": lambda x: x + 1, "radd": lambda x: 1.0 + x, "exp": lambda x: x.exp(),
+                  "mul_grad": lambda x: ag.ones(3, requires_grad=True) * x,
+                  "sum": lambda x: x.sum(), "reshape": lambda x: x.reshape(3, 1),
+                  "getitem": lambda x: x[1:], "cat": lambda x: ag.cat([x, x]),
+                  "matmul": lambda x: x @ ag.ones(3), "numpy": np.asarray}
+
+
+@pytest.mark.parametrize("name", TENSOR_IN_DATA)
+def test_a_tensor_assigned_to_a_plain_tensors_data_is_refused_at_the_next_op(name):
+    # x.data = tensor kept the Tensor in the slot: each op after it silently made Tensors
+    # holding Tensors (x + 1), or failed far away (x.sum(): "unexpected keyword 'axis'")
+    x = ag.ones(3, requires_grad=name == "mul_grad")
+    x.data = ag.zeros(3)
+    with pytest.raises(ag.GraphError, match=r"\.data is a Tensor \(\(3,\) float32\).*"
+                                           r"t\.data = other\.data"):
+        TENSOR_IN_DATA[name](x)
+    x.data = x.data.data                # the array: as PyTorch's x.data = tensor
+    assert TENSOR_IN_DATA[name](x.detach()) is not None
+
+
+def test_a_numpy_scalar_in_data_is_still_an_input():
+    x = ag.tensor(np.float64(2.0))      # a 0-d ufunc's result may be a numpy scalar
+    x.data = np.float64(2.0)
+    assert (x * 3 + 1).exp().item() == np.exp(7.0)
+
+
 SAVES_NOTHING = {"add": lambda L, x: (x + 1).sum(), "slice": lambda L, x: x[1:].sum(),
                  "expand": lambda L, x: x.reshape(3, 1).expand(3, 2).sum(),
                  "neg mean": lambda L, x: (-x).mean()}
