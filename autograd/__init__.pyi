@@ -462,6 +462,10 @@ def index_fill(input: Any, dim: Any, index: Any, value: Any) -> Tensor:
     """input with the number (or 0-d tensor) `value` at entries `index` of dim, as torch.index_fill."""
 
 
+def index_reduce(input: Any, dim: Any, index: Any, source: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
+    """input with source's slices reduced into entries `index` of dim ('prod', 'mean', 'amax' or 'amin'; include_self: the input's own values take part), as torch.index_reduce: scatter_reduce with the index repeated over the other dims."""
+
+
 def index_select(x: Any, dim: Any, index: Any) -> Tensor:
     """The entries of x at `index` (1-d integers) along dim."""
 
@@ -756,6 +760,10 @@ def scatter(input: Any, dim: Any, index: Any, src: Any = ..., value: Any = ..., 
 
 def scatter_add(input: Any, dim: Any, index: Any, src: Any) -> Tensor:
     """input with src's values added at `index` along dim: out[index[i][j]][j] += src[i][j] for dim=0, as torch.scatter_add."""
+
+
+def scatter_reduce(input: Any, dim: Any, index: Any, src: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
+    """input with src's values reduced into it at `index` along dim, as torch.scatter_reduce: each element written is the sum, prod, mean, amax or amin of the src elements sent to it, and of its own value if include_self."""
 
 
 def searchsorted(sorted_sequence: Any, input: Any, *, out_int32: Any = ..., right: Any = ..., side: Any = ..., sorter: Any = ...) -> Tensor:

@@ -1,6 +1,7 @@
-"""Writes at indices with PyTorch's names: ``scatter``, ``scatter_add``, ``index_add``,
-``index_fill``, ``index_copy`` (and their in-place forms), and the reads ``take`` and
-``take_along_dim``. Composites, so their gradients come from the primitives:
+"""Writes at indices with PyTorch's names: ``scatter``, ``scatter_add``,
+``scatter_reduce``, ``index_add``, ``index_fill``, ``index_copy``, ``index_reduce`` (and
+their in-place forms), and the reads ``take`` and ``take_along_dim``. Composites, so
+their gradients come from the primitives:
 
 - an add at indices is getitem's adjoint (``ops.IndexAdd``): repeated indices
   accumulate, and its backward is a gather;
@@ -8,7 +9,11 @@
   the value written last in index's C order wins and the values it overwrote get a zero
   gradient (their exact derivative). PyTorch leaves the choice among repeated indices
   unspecified and gives each of them the winner's gradient: the two agree wherever the
-  indices are distinct.
+  indices are distinct;
+- a reduction at indices (scatter_reduce, index_reduce) is an add for sum and mean, a
+  scan of products within each index's run for prod, and, for amax/amin, one primitive
+  (``ops.ScatterAmax``: the value exact and PyTorch's sharing of the gradient among
+  ties, which no composite gives both).
 """
 import functools
 
@@ -17,7 +22,8 @@ import numpy as np
 from . import ops
 from .errors import ArgumentError, DtypeError, NotDifferentiableError, OutOfRangeError, ShapeError
 from .extras import gather, masked_fill
-from .functions import _axes, _t, expand, reshape
+from .functions import _axes, _t, cat, expand, floor_divide, reshape, where
+from .graph import apply2
 from .indexing import _index_array as _index
 from .methods import _inplace, _set_values
 from .public import public
@@ -124,6 +130,90 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):
     return _on_vectors(lambda x, s: _set_values(x, positions, s[part]), x, src)
 
 
+_REDUCES = ("sum", "prod", "mean", "amax", "amin")
+
+
+@public(method=True)
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """input with src's values reduced into it at `index` along dim, as
+    torch.scatter_reduce: each element written is the sum, prod, mean, amax or amin of
+    the src elements sent to it, and of its own value if include_self. Gradients as
+    PyTorch's: amax/amin share g equally among the elements equal to the result
+    (counting the input's own even where include_self=False, as PyTorch), prod's are the
+    products of the others (exact with zeros), an integer mean rounds down."""
+    x, src = _t(input), _t(src)
+    _same_dtype(x, src, "scatter_reduce")
+    if reduce not in _REDUCES:
+        raise ArgumentError(f"scatter_reduce: reduce must be one of {_REDUCES}, got {reduce!r}")
+    positions, part = _scattered("scatter_reduce", x, dim, index, src.data.shape)
+    if positions is None:
+        return x.clone()
+    shape = x.data.shape or (1,)
+    flat = np.ravel_multi_index(np.broadcast_arrays(*positions), shape).reshape(-1)
+    return _on_vectors(lambda x, s: reshape(_reduce_at(
+        reshape(x, -1), flat, reshape(s[part], -1), reduce, include_self), shape), x, src)
+
+
+def _reduce_at(x, flat, src, reduce, include_self):
+    """1-d x with the 1-d src reduced into it at positions `flat` (scatter_reduce)."""
+    n = x.data.shape[0]
+    if reduce in ("amax", "amin"):
+        return apply2(ops.ScatterAmax, x, src, flat, reduce == "amax", include_self)
+    hit = np.zeros(n, bool)
+    hit[flat] = True
+    if reduce == "prod":
+        totals, at = _segment_products(src, flat)
+        placed = totals._apply1(ops.IndexAdd, at, (n,))
+        return where(hit, x * placed if include_self else placed, x)
+    total = (x if include_self else masked_fill(x, hit, 0)) + src._apply1(ops.IndexAdd, flat, (n,))
+    if reduce == "sum":
+        return total
+    count = np.bincount(flat, minlength=n) + include_self
+    count[count == 0] = 1                 # x itself where nothing was written
+    if x.data.dtype.kind == "f":
+        return total / count.astype(x.data.dtype)
+    return floor_divide(total, count.astype(x.data.dtype))
+
+
+def _segment_products(values, flat):
+    """(products, positions): the product of the `values` sent to each position in
+    `flat`, by an inclusive scan within the runs of equal positions (log2 of the longest
+    run rounds of multiplications, so the gradient is the products of the others,
+    exact where values are 0)."""
+    order = np.argsort(flat, kind="stable")
+    at = flat[order]
+    v = values[order]
+    shift = 1
+    while shift < at.size:
+        same = at[shift:] == at[:-shift]         # the element `shift` places back: same run
+        if not same.any():
+            break
+        v = cat([v[:shift], v[shift:] * where(same, v[:-shift], 1)])
+        shift *= 2
+    last = np.flatnonzero(np.append(at[1:] != at[:-1], True))
+    return v[last], at[last]
+
+
+@public(method=True)
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """input with source's slices reduced into entries `index` of dim ('prod', 'mean',
+    'amax' or 'amin'; include_self: the input's own values take part), as
+    torch.index_reduce: scatter_reduce with the index repeated over the other dims."""
+    x, source = _t(input), _t(source)
+    if reduce not in _REDUCES[1:]:
+        raise ArgumentError(f"index_reduce: reduce must be one of {_REDUCES[1:]}, got "
+                            f"{reduce!r}")
+    _same_dtype(x, source, "index_reduce")
+    positions = _along("index_reduce", x, dim, index, source.data.shape)
+    idx = positions[-1] if isinstance(positions, tuple) else positions
+    axis = _axes(x, dim, "index_reduce") or 0
+    nd = max(x.data.ndim, 1)
+    full = np.broadcast_to(idx.reshape((-1,) + (1,) * (nd - axis - 1)),
+                           source.data.shape or (1,))
+    return scatter_reduce(x, dim, full if x.data.ndim else full.reshape(()), source, reduce,
+                          include_self=include_self)
+
+
 def _along(op, x, dim, index, source_shape=None):
     """(positions, index) for index_add/index_copy/index_fill: a 1-d index of dim's
     entries, checked against the input's and the source's shapes."""
@@ -189,6 +279,8 @@ scatter_add_ = _inplace_form(scatter_add, "scatter_add_")
 index_add_ = _inplace_form(index_add, "index_add_")
 index_copy_ = _inplace_form(index_copy, "index_copy_")
 index_fill_ = _inplace_form(index_fill, "index_fill_", "unsafe")
+scatter_reduce_ = _inplace_form(scatter_reduce, "scatter_reduce_")
+index_reduce_ = _inplace_form(index_reduce, "index_reduce_")
 
 
 @public(method=True)

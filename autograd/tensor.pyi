@@ -543,6 +543,12 @@ class Tensor:
     def index_fill_(input, dim: Any, index: Any, value: Any) -> Tensor:
         """index_fill in place (see ``Tensor.add_`` for the checks)."""
 
+    def index_reduce(input, dim: Any, index: Any, source: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
+        """input with source's slices reduced into entries `index` of dim ('prod', 'mean', 'amax' or 'amin'; include_self: the input's own values take part), as torch.index_reduce: scatter_reduce with the index repeated over the other dims."""
+
+    def index_reduce_(input, dim: Any, index: Any, source: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
+        """index_reduce in place (see ``Tensor.add_`` for the checks)."""
+
     def index_select(x, dim: Any, index: Any) -> Tensor:
         """The entries of x at `index` (1-d integers) along dim."""
 
@@ -809,6 +815,12 @@ class Tensor:
 
     def scatter_add_(input, dim: Any, index: Any, src: Any) -> Tensor:
         """scatter_add in place (see ``Tensor.add_`` for the checks)."""
+
+    def scatter_reduce(input, dim: Any, index: Any, src: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
+        """input with src's values reduced into it at `index` along dim, as torch.scatter_reduce: each element written is the sum, prod, mean, amax or amin of the src elements sent to it, and of its own value if include_self."""
+
+    def scatter_reduce_(input, dim: Any, index: Any, src: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
+        """scatter_reduce in place (see ``Tensor.add_`` for the checks)."""
 
     def select(x, dim: Any, index: Any) -> Tensor:
         """x[..., index, ...] at dim (the dim is removed)."""

@@ -430,6 +430,25 @@ OPS = [
            [(4, 3), (2, 3)]),
     OpInfo("index_add_", lambda a, s: (a * 2).index_add_(1, ag.tensor([0, 0]), s) * a,
            [(2, 3), (2, 2)]),
+    OpInfo("scatter_reduce_sum_exclusive", lambda a, s: ag.scatter_reduce(
+        a, 1, _SCATTER, s, "sum", include_self=False).sin(), [(3, 4), (3, 3)]),
+    OpInfo("scatter_reduce_prod", lambda a, s: a.scatter_reduce(1, _SCATTER, s, "prod") * a,
+           [(3, 4), (3, 3)]),
+    OpInfo("scatter_reduce_prod_exclusive", lambda a, s: ag.scatter_reduce(
+        a, 0, _SCATTER[:2], s, "prod", include_self=False).sin(), [(4, 3), (2, 3)]),
+    OpInfo("scatter_reduce_mean", lambda a, s: a.scatter_reduce(-2, _SCATTER[:2], s, "mean").exp(),
+           [(4, 3), (2, 3)]),
+    OpInfo("scatter_reduce_amax", lambda a, s: ag.scatter_reduce(a, 1, _SCATTER, s, "amax") * a,
+           [(3, 4), (3, 3)], ["distinct", "distinct"]),
+    OpInfo("scatter_reduce_amin_", lambda a, s: (a * 1).scatter_reduce_(
+        0, _SCATTER[:2], s, "amin", include_self=False).sin(), [(4, 3), (2, 3)],
+           ["distinct", "distinct"]),
+    OpInfo("index_reduce_prod", lambda a, s: ag.index_reduce(a, 0, [2, 0, 2], s, "prod") * a,
+           [(3, 2), (3, 2)]),
+    OpInfo("index_reduce_mean_", lambda a, s: (a * 2).index_reduce_(
+        1, ag.tensor([0, 0]), s, "mean", include_self=False).exp(), [(2, 3), (2, 2)]),
+    OpInfo("index_reduce_amax", lambda a, s: a.index_reduce(-1, ag.tensor([1, 1, 0]), s, "amax"),
+           [(2, 3), (2, 3)], ["distinct", "distinct"]),
     OpInfo("take", lambda a: ag.take(a, ag.tensor([[0, -1], [5, 0]])).sin(), [(2, 3)]),
     OpInfo("take_along_dim_broadcast", lambda a: a.take_along_dim(_ALONG, 1).exp(),
            [(3, 4)]),

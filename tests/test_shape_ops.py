@@ -32,6 +32,26 @@ CASES = {
     "take": (lambda L, a: L.take(a, I(L, [[0, -1], [4, 4]])), [(2, 3)]),
     "take_along_dim": (lambda L, a: L.take_along_dim(a, I(L, [[2, 0]]), -1), [(3, 4)]),
     "take_along_dim_flat": (lambda L, a: a.take_along_dim(I(L, [[5, 5], [0, 1]])), [(2, 3)]),
+    **{f"scatter_reduce_{r}_{inc}": (
+        lambda L, a, s, r=r, inc=inc: L.scatter_reduce(a, 1, I(L, [[0, 2, 0, 1], [3, 3, 3, 0]]),
+                                                       s, r, include_self=inc), [(2, 5), (2, 4)])
+       for r in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)},
+    **{f"scatter_reduce_{r}_ties_{inc}": (   # the input's and src's values tie at place 1
+        lambda L, a, r=r, inc=inc: a.scatter_reduce(-1, I(L, [[1, 1, 0], [1, 1, 0]]),
+                                                    a.index_select(1, I(L, [1, 1, 0])), r,
+                                                    include_self=inc), [(2, 3)])
+       for r in ("amax", "amin") for inc in (True, False)},
+    **{f"scatter_reduce_prod_zeros_{inc}": (   # one zero, two zeros at a place, a zero self
+        lambda L, a, s, inc=inc: (a * I(L, [0, 1, 1, 1, 0])).scatter_reduce(
+            1, I(L, [[0, 2, 0, 1], [3, 3, 3, 0]]), s * I(L, [[0, 1, 1, 0], [1, 0, 0, 1]]),
+            "prod", include_self=inc), [(2, 5), (2, 4)]) for inc in (True, False)},
+    "scatter_reduce_0d": (lambda L, a, s: L.scatter_reduce(a, 0, I(L, 0), s, "prod"), [(), ()]),
+    "scatter_reduce_dim0": (lambda L, a, s: a.scatter_reduce(0, I(L, [[2, 0], [2, 2]]), s,
+                                                             "mean"), [(3, 4), (2, 2)]),
+    **{f"index_reduce_{r}_{inc}": (
+        lambda L, a, s, r=r, inc=inc: L.index_reduce(a, 1, I(L, [2, 0, 2]), s, r,
+                                                     include_self=inc), [(2, 3, 2), (2, 3, 2)])
+       for r in ("prod", "mean", "amax", "amin") for inc in (True, False)},
     "diagonal": (lambda L, a: L.diagonal(a, -1, 2, 0), [(4, 2, 3)]),
     "diagonal_method_wide": (lambda L, a: a.diagonal(2), [(3, 5)]),
     "diagonal_past_the_end": (lambda L, a: a.diagonal(7), [(3, 5)]),
@@ -98,6 +118,21 @@ def _outcome(lib, fn):
 
 
 VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
+    **{f"scatter_reduce_int_{r}_{inc}": lambda L, r=r, inc=inc: I(L, [7, 5, 1, -4]).scatter_reduce(
+        0, I(L, [0, 0, 1, 2, 1]), I(L, [-2, -3, 3, 4, 6]), r, include_self=inc)
+       for r in ("sum", "prod", "mean", "amax", "amin") for inc in (True, False)},
+    "scatter_reduce_empty_index": lambda L: L.ones(2).scatter_reduce(
+        0, L.tensor([], dtype=L.int64), L.ones(2), "amax"),
+    "scatter_reduce_special": lambda L: L.tensor([0.0, float("nan"), 1.0, -float("inf")]).scatter_reduce(
+        0, I(L, [0, 0, 2, 2, 3]), L.tensor([float("nan"), 1.0, float("inf"), 2.0, -1.0]), "amax"),
+    "scatter_reduce_inf_mean_prod": lambda L: (
+        L.tensor([0.0, float("inf"), 1.0]).scatter_reduce(0, I(L, [0, 1, 1]),
+                                                           L.tensor([float("inf"), 0.0, 2.0]), "prod"),
+        L.tensor([0.0, -float("inf"), 1.0]).scatter_reduce(0, I(L, [1, 1, 2]),
+                                                            L.tensor([float("inf"), 1.0, 2.0]), "mean",
+                                                            include_self=False)),
+    "index_reduce_int": lambda L: I(L, [[7, 5], [1, -4]]).index_reduce(
+        1, I(L, [1, 1]), I(L, [[-3, 3], [4, 9]]), "mean"),
     "scatter_add_int_repeat": lambda L: L.scatter_add(L.zeros(4, dtype=L.int64), 0,
                                                       I(L, [1, 1, 3, 1]), I(L, [1, 2, 3, 4])),
     "scatter_add_src_larger": lambda L: L.zeros(2, 3).scatter_add(0, I(L, [[1, 0]]),
@@ -356,6 +391,14 @@ BAD = [
     (lambda: ag.trace(ag.zeros(2)), ag.ShapeError, r"trace: expected a 2-d tensor"),
     (lambda: ag.roll(ag.zeros(2, 2), (1, 2), 0), ag.ShapeError, r"roll: 2 shifts for 1 dims"),
     (lambda: ag.rot90(ag.zeros(2, 2), 1, (0, 0)), ag.ShapeError, r"rot90: the two dims"),
+    (lambda: ag.zeros(3).scatter_reduce(0, ag.tensor([0]), ag.ones(1), "max"), ag.ArgumentError,
+     r"scatter_reduce: reduce must be one of \('sum', 'prod', 'mean', 'amax', 'amin'\)"),
+    (lambda: ag.zeros(3).index_reduce(0, ag.tensor([0]), ag.ones(1), "sum"), ag.ArgumentError,
+     r"index_reduce: reduce must be one of \('prod'"),
+    (lambda: ag.zeros(3).index_reduce(0, ag.tensor([0, 1]), ag.ones(1), "prod"), ag.ShapeError,
+     r"index_reduce: source of shape \(1,\) does not fit an index of 2 entries"),
+    (lambda: ag.zeros(3).scatter_reduce(0, ag.tensor([3]), ag.ones(1), "amax"),
+     ag.OutOfRangeError, r"scatter_reduce: index values in \[3, 3\] are out of range"),
     (lambda: ag.movedim(ag.zeros(2, 2), (0, 1), 0), ag.ShapeError, r"movedim: 2 source dims"),
     (lambda: ag.meshgrid(ag.zeros(2, 2)), ag.ShapeError, r"meshgrid: expected 0-d or 1-d"),
     (lambda: ag.meshgrid(ag.zeros(2), indexing="yx"), ag.ArgumentError, r"meshgrid: indexing"),

@@ -55,6 +55,41 @@ class Amin(Amax):
         return y if keepdim else np.squeeze(y, axis=axes)
 
 
+class ScatterAmax(Primitive):
+    """x (1-d) with the max of the src elements at positions `flat` (and x's own there if
+    include_self), as torch.scatter_reduce 'amax' ('amin' if not `maximum`). The gradient
+    is PyTorch's: g / N to every element equal to the result, N counting x's (even when
+    excluded: x's own gradient is then 0 where written) and the src elements."""
+    __slots__ = ("flat",)
+
+    def forward(self, x, src, flat, maximum, include_self):
+        self.flat = flat
+        out = x.copy()
+        hit = None
+        if not include_self:
+            hit = np.zeros(x.shape, bool)
+            hit[flat] = True
+            kind = x.dtype.kind             # the written places start from max's identity
+            low, high = ((-np.inf, np.inf) if kind == "f" else (False, True) if kind == "b"
+                         else (np.iinfo(x.dtype).min, np.iinfo(x.dtype).max))
+            out[hit] = low if maximum else high
+        (np.maximum if maximum else np.minimum).at(out, flat, src)
+        if x.dtype.kind == "f":
+            x_ties, src_ties = x == out, src == out[flat]
+            n = x_ties.astype(x.dtype)
+            np.add.at(n, flat, src_ties)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                w_x, w_src = x_ties / n, src_ties / n[flat]
+            if hit is not None:
+                w_x[hit] = 0
+            self.saved = (w_x.astype(x.dtype, copy=False), w_src.astype(x.dtype, copy=False))
+        return out
+
+    def backward(self, g):
+        w_x, w_src = self.saved
+        return g * w_x, g[self.flat] * w_src
+
+
 class Cumsum(Primitive):
     __slots__ = ("axis",)
     same_shape = True
