@@ -3,6 +3,7 @@ appends to, a gradient array the user keeps), programs and warnings that must no
 Each case is a twin run (eager and compiled from one seed, bit for bit) or a fallback that
 must warn naming what the user wrote."""
 import collections
+import types
 import importlib.util
 import warnings
 import weakref
@@ -474,3 +475,62 @@ def test_a_deque_the_step_appends_to(maxlen):
         assert_same_runs(eager, compiled, replays=5)
     else:
         assert_same_runs(eager, compiled, warns="the deque 'recent'")
+
+
+# --- a tensor kept where the walk does not look ----------------------------------------------
+class Box:
+    """A plain object; ``Box.shelf`` and ``Box.records``: containers of the class."""
+    shelf, records = {}, []
+
+
+RECORDS = types.ModuleType("records")       # a user's module of logs, named by the step
+
+
+@pytest.mark.parametrize("where", ["deep", "class dict", "class list", "module list",
+                                   "argument", "returned"])
+def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
+    """A helper's result stored 6 objects deep, into a class's dict or list, into a list
+    of a user's module, or the step's argument or returned loss stored deep: no place
+    the state check reads, so the stored Tensor stayed on the program's array and each
+    replay changed it (or the list kept the traced item alone). The step now runs eagerly
+    after its trace, naming what holds the tensor."""
+    def build():
+        model, opt = mlp_and_opt()
+        train = train_step(model, opt)
+        root = node = Box()
+        for _ in range(6):
+            node.child = node = Box()
+        Box.shelf, Box.records, RECORDS.history = {}, [], []
+
+        def summary(loss):
+            return loss.detach() * 2
+
+        def step(x, y):
+            loss = train(x, y)
+            leaf = root
+            while hasattr(leaf, "child"):
+                leaf = leaf.child
+            if where == "deep":
+                leaf.last = summary(loss)
+            elif where == "class dict":
+                root.shelf["loss"] = summary(loss)
+            elif where == "class list":
+                root.records.append(summary(loss))
+            elif where == "module list":
+                RECORDS.history.append(summary(loss))
+            elif where == "argument":
+                leaf.last = x
+            else:
+                leaf.last = loss
+            return loss
+
+        def kept():
+            return {"deep": lambda: [node.last], "argument": lambda: [node.last],
+                    "returned": lambda: [node.last], "class dict": lambda: Box.shelf,
+                    "class list": lambda: list(Box.records),
+                    "module list": lambda: list(RECORDS.history)}[where]()
+        return step, watched(model, opt, kept=[], store=kept)
+    runs = kept_runs(build, lambda env: flat(env["store"]()))
+    holder = {"class dict": r"a dict \(key 'loss'\)", "class list": "a list",
+              "module list": "a list"}.get(where, "the attribute 'last' of a Box")
+    assert_same_runs(*runs, warns=rf"keeps a tensor of shape \(.*\) in {holder}, where")

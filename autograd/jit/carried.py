@@ -24,16 +24,18 @@ saliency map, ``x.data = ...``); the trace ran on a stand-in (step.py, ``as_inpu
 so the caller's Tensor gets the same change after the trace and after each replay (a
 .grad or .data over a copy of the program's array).
 """
+import gc
+import types
 import weakref
 
 import numpy as np
 
 from ..graph import _wrap
-from ..node import AccumulateGrad
+from ..node import AccumulateGrad, Node
 from ..tensor import Tensor
-from .discover import _CELL, Counter, _Attributes, _Contents, Fits, _equal, _is_scalar
+from .discover import _CELL, _MAX_DEPTH, Counter, _Attributes, _Contents, Fits, _equal, _is_scalar
 from .recorder import _base
-from .tracer import TraceArray, plain
+from .tracer import TraceArray, alive, plain
 
 
 def made_bases(code, consts=(), undefined=()):
@@ -296,7 +298,7 @@ def _elsewhere(t, now, place):
 def argument_changes(given, standins, inputs, made):
     """What the step did to its argument Tensors themselves, through the stand-ins the
     trace gave it (`standins`: (position, stand-in)): (changes, kept arrays, reason).
-    A change is (position, the stand-in if it became a leaf that requires grad, its
+    A change is (position, the stand-in's node if it became a leaf that requires grad, its
     .grad array or None, its new .data array or None); `reason` says why a replay
     cannot make them (the trace's own call makes them all), else None."""
     changes, kept, reason = [], [], None
@@ -309,7 +311,7 @@ def argument_changes(given, standins, inputs, made):
         shape = a.data.shape
         g = None if grad is None else plain(grad.data)
         d = None if data is inputs[i] else data
-        changes.append((i, s if requires else None, g, d))
+        changes.append((i, node if requires else None, g, d))
         if requires and type(node) is not AccumulateGrad:
             reason = reason or f"the step makes its argument tensor of shape {shape} a non-leaf"
         elif node is not None and node.meta and (node.meta.get("hooks")
@@ -332,16 +334,93 @@ def apply_changes(changes, given, trace):
     """The changes `argument_changes` found, made to the caller's tensors `given`: after
     the trace (`trace`: the stand-in's leaf node moves to the caller's tensor, so that
     a graph the step returns reaches it) or after a replay."""
-    for i, s, g, d in changes:
+    for i, node, g, d in changes:
         t = given[i]
         if d is not None:
             t.data = np.array(d, copy=True)
-        if s is not None:
+        if node is not None:
             if trace:
-                node = t._node = s._node
+                t._node = node
                 if type(node) is AccumulateGrad:
                     node.leaf = weakref.ref(t)
             elif t._node is None:
                 t.requires_grad_()
         if g is not None:
             t.grad = _wrap(np.array(g, copy=True), None)
+
+
+def stray(older):
+    """Why the step cannot be replayed if its trace left a traced array alive (`older`:
+    those alive before it) held by a tensor or a list or dict of the user's, else None.
+    Such a tensor is kept where the walk (discover.py) does not look: more than
+    _MAX_DEPTH objects from what the step names, a class's dict or list, a list of a
+    user's module; a replay neither rebinds nor leaves it: the program writes its array.
+    Those tensors get a plain copy (the trace's values, as eager left them). An array
+    only a graph's nodes hold (a loss kept with its graph) is not the user's."""
+    left = _left(older)
+    if not left or not _held(left):
+        return None
+    gc.collect()                # a graph's cycles (a node saving its output), unused
+    left = _left(older)
+    found = _held(left)
+    if not found:
+        return None
+    tensors = [x for x in found if isinstance(x, Tensor)]
+    for t in tensors:
+        t.data = plain(t.data).copy()
+    x = found[0]
+    what = "a tensor" if isinstance(x, Tensor) else "an array"
+    return (f"it keeps {what} of shape {x.shape} {_holder(x, (left, found, tensors))}, where compile "
+            f"does not look (more than {_MAX_DEPTH} objects from what the step names, a "
+            f"container of a class or of a module): each replay would change it; keep it in "
+            f"an attribute of a module or object the step names, or return it")
+
+
+def _left(older):
+    old = {id(a) for a in older}
+    return [a for a in alive() if id(a) not in old]
+
+
+def _held(left):
+    """The Tensors over arrays `left` that something other than a graph's nodes holds,
+    and those arrays a list or dict holds."""
+    ids = {id(a) for a in left}
+    refs = gc.get_referrers(*left)
+    tensors = [r for r in refs if isinstance(r, Tensor) and id(r.data) in ids]
+    raw = [a for a in left
+           if any(type(r) in (list, dict) and r is not left and _key(r, a) is not None
+                  for r in refs)]
+    if tensors:
+        users = {id(u) for r in gc.get_referrers(*tensors)
+                 if not isinstance(r, (Node, types.FrameType)) and r is not tensors
+                 for u in (r.values() if type(r) is dict else r if type(r) in (list, tuple)
+                           else vars(r).values() if hasattr(r, "__dict__") else [r])}
+        tensors = [t for t in tensors if id(t) in users]
+    return tensors + raw
+
+
+def _holder(x, mine):
+    """Where `x` is held ('in the attribute 'last' of a Box', 'in a list'), for stray
+    (no closure names `x`: its cell would hold it too)."""
+    holders = [r for r in gc.get_referrers(x)
+               if all(r is not m for m in mine) and not isinstance(r, types.FrameType)]
+    if not holders:
+        return "in a cycle of objects"
+    h = holders[0]
+    if type(h) is dict:
+        owners = [o for o in gc.get_referrers(h) if getattr(o, "__dict__", None) is h]
+        if not owners:
+            return f"in a dict (key {_key(h, x)!r})"
+        h = owners[0]
+    if hasattr(h, "__dict__") and not isinstance(h, type):
+        key = _key(vars(h), x)
+        if key is not None:
+            return f"in the attribute {key!r} of a {type(h).__name__}"
+    return f"in a {type(h).__name__}"
+
+
+def _key(d, x):
+    for k, v in (d.items() if type(d) is dict else enumerate(d)):
+        if v is x:
+            return k
+    return None

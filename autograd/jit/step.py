@@ -316,6 +316,19 @@ class CompiledStep:
                           f"{reason}", stacklevel=3)
 
     def _trace(self, key, args, kwargs):
+        """The step traced (its result, eager's): a program for `key`, or the reason it
+        runs eagerly. A traced array still alive when the trace's frames are gone is
+        held where the state check does not look: eager then (carried.stray)."""
+        older = tracer.alive()
+        prior = self.programs.get(key)
+        result = self._record(key, args, kwargs)
+        if type(self.programs.get(key)) is _Entry and self.programs[key] is not prior:
+            stray = carried.stray(older)
+            if stray is not None:
+                self._eager(key, stray)
+        return result
+
+    def _record(self, key, args, kwargs):
         tensors, modules, optimizers, schedulers, slots = discover(
             self.fn, arguments.others(args, kwargs))
         hooked = _hooked(tensors, modules)

@@ -220,6 +220,12 @@ def _register(t):
     arrays[id(t)] = t
 
 
+def alive():
+    """The TraceArrays alive now. A trace's own die with its frames: one alive after
+    the trace returns is held by the user's Python state (carried.stray)."""
+    return [a for arrays in list(_live.values()) if arrays.data for a in arrays.values()]
+
+
 # id(base buffer) -> the plain ndarrays of it that numpy's conversions gave the user's step
 # (np.asarray(t.data): patches._exporting), weakly: while one lives, eager's reference
 # count on the buffer counts it, so no traced view of the buffer is its sole view
