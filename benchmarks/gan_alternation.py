@@ -50,16 +50,14 @@ def pair():
 
 
 if __name__ == "__main__":
-    # (not named `step`: the walk takes every name the step's code uses, opt.step too,
-    # for a global, and would find this module's function and its batch x)
-    one_pair = pair()
+    step = pair()
     for _ in range(10):
-        one_pair()
+        step()
     times = []
     for _ in range(15):
         t0 = time.thread_time()
         for _ in range(20):
-            one_pair()
+            step()
         times.append((time.thread_time() - t0) / 20 * 1e6)
     print(f"GAN D+G pair under ag.compile: {sorted(times)[len(times) // 2]:.0f} us "
           f"(median of 15 rounds of 20, thread time)")

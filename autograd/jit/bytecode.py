@@ -1,11 +1,33 @@
 """What a step's code does with a name, read from its bytecode (CPython 3.10 to 3.12):
-whether it reads a list's length (``length_reads``), whether it only ever adds a
-constant to a counter (``increments``)."""
+which names it loads as globals (``global_names``), whether it reads a list's length
+(``length_reads``), whether it only ever adds a constant to a counter
+(``increments``)."""
 import dis
 import types
+import weakref
 
 _LOADS = {"LOAD_GLOBAL", "LOAD_DEREF", "LOAD_NAME", "LOAD_CLASSDEREF", "LOAD_ATTR"}
 _SKIPPED = {"CACHE", "EXTENDED_ARG", "PRECALL", "PUSH_NULL", "NOP"}
+
+
+def global_names(code):
+    """The names that `code` or a function nested in it reads or writes as globals (not
+    attributes: ``opt.step()`` does not name a global ``step``). Kept per code object:
+    reading the bytecode of the functions a step reaches took 9.3 ms of an Adam MLP
+    step's 9.9 ms discovery."""
+    names = _global_names.get(code)
+    if names is None:
+        names = frozenset(i.argval for i in dis.get_instructions(code)
+                          if i.opname in _GLOBALS).union(
+            *(global_names(c) for c in code.co_consts if isinstance(c, types.CodeType)))
+        _global_names[code] = names
+    return names
+
+
+_global_names = weakref.WeakKeyDictionary()
+
+_GLOBALS = {"LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "STORE_NAME", "DELETE_GLOBAL",
+            "DELETE_NAME"}
 
 
 def length_reads(code):

@@ -17,7 +17,7 @@ import numpy as np
 from ..node import AccumulateGrad
 from ..tensor import Tensor
 from . import kept
-from .bytecode import increments, length_reads
+from .bytecode import global_names, increments, length_reads
 
 _MAX_DEPTH = 4
 
@@ -560,8 +560,8 @@ def discover(fn, roots=()):
         for name, cell in zip(f.__code__.co_freevars, f.__closure__ or ()):
             visit_in(cell, _CELL, depth, record, name=name)
         g = f.__globals__
-        names = _code_names(f.__code__, set())
-        for name in names:
+        names = _code_names(f.__code__, set())      # (attributes of a module it names)
+        for name in global_names(f.__code__):
             if name in g:
                 visit_in(g, name, depth, record, sized=False)
                 if record:
