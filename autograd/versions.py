@@ -18,6 +18,20 @@ _modified = {}           # id(base buffer) -> (epoch, op name) of the last in-pl
 _epoch_lock = threading.Lock()
 
 
+# Bumped after every change to what a module holds (an attribute, a registry entry, a
+# hook, train/eval) and every ``p.data = ...`` on a Parameter (nn/module.py, nn/parameter.py):
+# a compiled step that checked its modules at the present count skips that part of its
+# check (jit/discover.py). Under a lock: a lost update could bring the count back to a
+# value a check has seen.
+structure = [0]
+_structure_lock = threading.Lock()
+
+
+def structure_changed():
+    with _structure_lock:
+        structure[0] += 1
+
+
 def base_of(array):
     """The array that owns the memory `array` views (numpy collapses view chains)."""
     base = array.base

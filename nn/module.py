@@ -26,6 +26,7 @@ from autograd.state import current as _engine_state
 from autograd.errors import ArgumentError, GradgraphError
 from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
 from autograd.tensor import Tensor, _dtype
+from autograd.versions import structure_changed
 
 from .parameter import Buffer, Parameter
 
@@ -41,6 +42,33 @@ IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_k
 _tree_version = 0      # bumped whenever any module gains, loses or replaces a submodule
 _named_version = -1    # _tree_version when the last root named its tree
 _token = 0             # id of the last naming pass; a module named by it carries it
+
+
+class _Registry(dict):
+    """A module's registry (parameters, buffers, submodules, hooks): a dict that bumps
+    ``autograd.versions.structure`` after each change, made through the module or
+    directly (``model._modules["fc"] = ...``), so that a compiled step sees it."""
+    __slots__ = ()
+
+
+def _changing(name):
+    method = getattr(dict, name)
+
+    def change(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            structure_changed()
+    change.__name__ = name
+    return change
+
+
+for _name in ("__setitem__", "__delitem__", "__ior__", "pop", "popitem", "clear", "update",
+              "setdefault"):
+    setattr(_Registry, _name, _changing(_name))
+del _name
+_REGISTRIES = ("_parameters", "_buffers", "_modules", "_forward_pre_hooks", "_forward_hooks")
+_MISSING = object()
 
 
 def _tree_changed():
@@ -63,12 +91,12 @@ class Module:
     def __init__(self):
         d = self.__dict__
         d["training"] = True
-        d["_parameters"] = {}
-        d["_buffers"] = {}
+        d["_parameters"] = _Registry()
+        d["_buffers"] = _Registry()
         d["_non_persistent_buffers"] = set()
-        d["_modules"] = {}
-        d["_forward_pre_hooks"] = {}
-        d["_forward_hooks"] = {}
+        d["_modules"] = _Registry()
+        d["_forward_pre_hooks"] = _Registry()
+        d["_forward_hooks"] = _Registry()
         d["_scope"] = None
         d["_scope_token"] = -1
 
@@ -112,6 +140,12 @@ class Module:
 
     # --- registration ----------------------------------------------------------------
     def __setattr__(self, name, value):
+        same = self.__dict__.get(name, _MISSING) is value
+        self._set(name, value)
+        if not same:
+            structure_changed()         # after the change: see autograd/versions.py
+
+    def _set(self, name, value):
         d = self.__dict__
         params, modules, buffers = d.get("_parameters"), d.get("_modules"), d.get("_buffers")
         if isinstance(value, (Parameter, Module)) and params is None:
@@ -162,6 +196,7 @@ class Module:
             self.__dict__.pop(name, None)
         else:
             object.__delattr__(self, name)
+        structure_changed()
 
     def _forget(self, name, keep=None):
         """Remove `name` from the registries (but `keep`, so that re-assigning keeps its
@@ -194,8 +229,8 @@ class Module:
             raise ArgumentError(f"cannot assign '{type(value).__name__}' object to {kind} "
                             f"'{name}' ({expected.__name__} or None required)")
         self._forget(name, keep=registry)
-        self.__dict__[registry][name] = value
         self.__dict__[name] = value
+        self.__dict__[registry][name] = value      # (a _Registry: the change is counted)
 
     def register_parameter(self, name, param):
         """Add a Parameter (or None: a declared but absent parameter, e.g. no bias)."""
@@ -316,6 +351,7 @@ class Module:
             raise ArgumentError("train(mode): mode is expected to be a bool")
         for m in self.modules():
             m.__dict__["training"] = mode
+        structure_changed()
         return self
 
     def eval(self):
@@ -388,14 +424,14 @@ class Module:
         """``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()``
         has filled this module's entries (keys ``prefix + name``); it may replace them
         (a split layer writes its whole weight, as ``nn.parallel``'s do)."""
-        return _add_hook(self.__dict__.setdefault("_state_dict_hooks", {}), hook)
+        return _add_hook(self.__dict__.setdefault("_state_dict_hooks", _Registry()), hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)`` before ``load_state_dict()`` checks and copies;
         `state_dict` is a copy the hook may change (a split layer takes its part of the
         whole weight); messages appended to `error_msgs` make the load fail."""
-        return _add_hook(self.__dict__.setdefault("_load_state_dict_pre_hooks", {}), hook)
+        return _add_hook(self.__dict__.setdefault("_load_state_dict_pre_hooks", _Registry()), hook)
 
     def _hooked_modules(self, kind, prefix=""):
         """(key prefix, module, hooks) of the modules below with hooks of `kind`."""
@@ -526,8 +562,13 @@ class Module:
 
     def __setstate__(self, state):
         # copies and unpickled modules get fresh scope names at their next call
-        self.__dict__.update(state)
-        self.__dict__["_scope_token"] = -1
+        d = self.__dict__
+        d.update(state)
+        for k in _REGISTRIES:           # a module pickled with plain dicts
+            if type(d.get(k)) is dict:
+                d[k] = _Registry(d[k])
+        d["_scope_token"] = -1
+        structure_changed()
 
 
 def _add_hook(hooks, hook):

@@ -3,6 +3,7 @@ use to create theirs."""
 import numpy as np
 
 from autograd.node import AccumulateGrad
+from autograd.versions import structure_changed
 from autograd.tensor import Tensor, _dtype, get_default_dtype
 from autograd.errors import ArgumentError
 
@@ -33,6 +34,7 @@ class Parameter(Tensor):
         if type(node) is AccumulateGrad:      # a new shape's gradient keeps it
             node.shape, node.dtype = value.shape, value.dtype
         _data_slot.__set__(self, value)
+        structure_changed()                     # a compiled step checks its arrays again
 
     data = property(_data_slot.__get__, _set_data, doc=Tensor.data.__doc__)
 

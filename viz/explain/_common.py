@@ -13,6 +13,7 @@ import numpy as np
 
 import autograd as ag
 from autograd.errors import ArgumentError, ShapeError
+from autograd.versions import structure_changed
 
 # |delta| above this fraction of |F(x) - F(baseline)| (plus a small absolute floor)
 # makes a method that returns a convergence delta warn.
@@ -261,6 +262,7 @@ def model_guard(*funcs):
         for m, training in state:
             if m.training != training:
                 m.__dict__["training"] = training
+                structure_changed()
         for p, g in grads:
             if p.grad is not g:
                 p.grad = g

@@ -7,6 +7,7 @@ import numpy as np
 
 import autograd as ag
 from autograd.errors import ArgumentError
+from autograd.versions import structure_changed
 
 from . import _common as C
 
@@ -79,7 +80,12 @@ def _per_head(module, name, store):
         return out, (weights.mean(-3) if average else weights)
 
     module.__dict__["forward"] = wrapped
-    return lambda: module.__dict__.pop("forward", None)
+    structure_changed()                 # a compiled step calling it traces again
+
+    def undo():
+        module.__dict__.pop("forward", None)
+        structure_changed()
+    return undo
 
 
 def _draws_random(module):

@@ -1,0 +1,153 @@
+"""The counted part of a compiled step's state check: what its modules hold (attributes,
+registries, hooks, train/eval) and its parameters' arrays are checked again only after
+``autograd.versions.structure`` moved. Every way of changing them that a user has must
+move it; the twins (eager and compiled, compile_twins.py) agree bit for bit after each."""
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+from autograd import versions
+from autograd.jit.discover import State
+from compile_twins import batch, check_twins, mlp, mlp_and_opt, train_step, watched
+from nn.module import _Registry
+
+CALLS = 8
+
+
+def build_with(between_changes):
+    """build() for check_twins; the `between` that makes `between_changes(env)` at call 4."""
+    def build():
+        model, opt = mlp_and_opt()
+        # made here: a module made between calls would move the count itself
+        return train_step(model, opt), watched(model, opt, spare=new_linear(),
+                                               ones=nn.Parameter(np.ones(16, np.float32)))
+
+    def between(i, env):
+        if i == 4:
+            between_changes(env)
+    return build, between
+
+
+def new_linear(h=16, classes=5, seed=7):
+    ag.manual_seed(seed)        # the same layer in both twins
+    return nn.Linear(h, classes)
+
+
+CHANGES = {
+    # a registry edited directly, not through the module
+    "a submodule set in _modules": lambda env: env["models"][0]._modules.__setitem__(
+        "2", env["spare"]),
+    "a submodule replaced by item": lambda env: env["models"][0].__setitem__(2, env["spare"]),
+    "a layer appended": lambda env: env["models"][0].append(nn.ReLU()),
+    "a layer deleted": lambda env: env["models"][0].__delitem__(1),
+    "a parameter replaced by setattr": lambda env: setattr(
+        env["models"][0][0], "bias", env["ones"]),
+    "a parameter's array replaced": lambda env: setattr(
+        env["models"][0][2].weight, "data", np.zeros((5, 16), np.float32)),
+    "a module put in eval mode by its flag": lambda env: setattr(
+        env["models"][0][0], "training", False),
+}
+HOOKS = {
+    "a forward hook": lambda env: env["models"][0][1].register_forward_hook(
+        lambda m, a, out: out * 2),
+    "a forward pre-hook": lambda env: env["models"][0][0].register_forward_pre_hook(
+        lambda m, a: (a[0] * 0.5,)),
+}
+
+
+@pytest.mark.parametrize("change", CHANGES, ids=list(CHANGES))
+def test_a_change_between_calls_is_seen(change):
+    build, between = build_with(CHANGES[change])
+    f = check_twins(build, calls=CALLS, between=between, replays=CALLS - 4)
+    assert f.traces >= 2, f.traces
+
+
+@pytest.mark.parametrize("change", HOOKS, ids=list(HOOKS))
+def test_a_hook_registered_between_calls_is_seen(change):
+    # a forward hook is Python a replay would not run: from then on the step runs eagerly
+    build, between = build_with(HOOKS[change])
+    f = check_twins(build, calls=CALLS, between=between, warns="forward hook")
+    assert f.replays == 2, f.replays
+
+
+class Scaled(nn.Module):
+    """A user's module with a number its forward reads."""
+
+    def __init__(self):
+        super().__init__()
+        self.inner = nn.Linear(12, 5)
+        self.scale = 1.0
+
+    def forward(self, x):
+        return self.inner(x) * self.scale
+
+
+class OwnSetattr(Scaled):
+    """One whose own __setattr__ writes its dict without Module's: its state is checked on
+    every call (nothing counts its changes)."""
+
+    def __setattr__(self, name, value):
+        if name == "scale":
+            self.__dict__[name] = value
+        else:
+            super().__setattr__(name, value)
+
+
+@pytest.mark.parametrize("cls", [Scaled, OwnSetattr])
+def test_a_number_the_forward_reads_set_between_calls(cls):
+    def build():
+        model = cls()
+        opt = nn.optim.SGD(model.parameters(), lr=0.1)
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 4:
+            env["models"][0].scale = 3.0
+    f = check_twins(build, calls=CALLS, between=between, replays=CALLS - 3)
+    assert f.traces == 2
+
+
+def test_the_counted_part_is_skipped_while_nothing_moves():
+    # what is not counted (a module's __dict__ edited directly) is not seen until
+    # something is; the uncounted part (a parameter's requires_grad) always is
+    model = mlp()
+    w = model[0].weight
+    st = State([w], list(model.modules()), [])
+    assert st.stale() is None
+    model[0].__dict__["training"] = False
+    assert st.stale() is None
+    w.requires_grad_(False)
+    assert st.stale() == "a tensor's requires_grad changed"
+    w.requires_grad_(True)
+    versions.structure_changed()
+    assert st.stale() == "a module switched train/eval mode"
+    model[0].__dict__["training"] = True
+    assert st.stale() is None
+
+
+@pytest.mark.parametrize("how", ["pickle", "deepcopy", "old pickle"])
+def test_copies_keep_counted_registries(how):
+    model = mlp()
+    if how == "pickle":
+        other = pickle.loads(pickle.dumps(model))
+    elif how == "deepcopy":
+        other = copy.deepcopy(model)
+    else:                   # pickled before the registries counted their changes
+        state = {k: dict(v) if type(v) is _Registry else v for k, v in vars(model).items()}
+        other = nn.Sequential.__new__(nn.Sequential)
+        other.__setstate__(state)
+    for m in other.modules():
+        for k in ("_parameters", "_buffers", "_modules", "_forward_hooks",
+                  "_forward_pre_hooks"):
+            assert type(vars(m)[k]) is _Registry, (how, k)
+    before = versions.structure[0]
+    other._modules["1"] = nn.Tanh()
+    assert versions.structure[0] > before
+    x, y = batch(0)
+    np.testing.assert_allclose(F.cross_entropy(other(x), y).item(),
+                               F.cross_entropy(model[2](model[0](x).tanh()), y).item())
