@@ -1,5 +1,6 @@
-"""``nn.utils.parametrizations``, as PyTorch's: ``weight_norm`` and ``spectral_norm``
-registered with ``parametrize.register_parametrization``, so the stored tensors carry
+"""``nn.utils.parametrizations``, as PyTorch's: ``weight_norm``, ``spectral_norm`` and
+``orthogonal`` (orthogonal_maps.py) registered with
+``parametrize.register_parametrization``, so the stored tensors carry
 PyTorch's state-dict keys (``parametrizations.weight.original0`` (g) and ``original1``
 (v); ``parametrizations.weight.original`` and the power iteration's
 ``parametrizations.weight.0._u`` / ``_v``)."""
@@ -132,4 +133,6 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
     return module
 
 
-__all__ = ["spectral_norm", "weight_norm"]
+from .orthogonal_maps import orthogonal  # noqa: E402
+
+__all__ = ["orthogonal", "spectral_norm", "weight_norm"]

@@ -67,9 +67,12 @@ class ParametrizationList(ModuleList):
         original_shape, original_dtype = original.shape, original.dtype
         new = original
         with no_grad():
-            for module in reversed(self):
+            for module in reversed(self):      # none, or NotImplementedError: the identity
                 if hasattr(module, "right_inverse"):
-                    new = module.right_inverse(new)
+                    try:
+                        new = module.right_inverse(new)
+                    except NotImplementedError:
+                        pass
         if not isinstance(new, (Tensor, tuple, list)):
             raise ArgumentError(f"'right_inverse' must return a Tensor or a Sequence of tensors "
                                 f"(list, tuple...), got {type(new).__name__}")
