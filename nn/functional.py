@@ -517,8 +517,9 @@ from .conv_transpose import (conv_transpose1d, conv_transpose2d,  # noqa: E402,F
                              conv_transpose3d)
 from .embedding import embedding_bag  # noqa: E402,F401
 from .ctc import ctc_loss  # noqa: E402,F401
-from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d, avg_pool3d,  # noqa: E402,F401
-                         conv3d, max_pool3d, max_pool3d_with_indices)
+from .volumetric import (adaptive_avg_pool3d, adaptive_max_pool3d,  # noqa: E402,F401
+                         adaptive_max_pool3d_with_indices, avg_pool3d, conv3d, max_pool3d,
+                         max_pool3d_with_indices)
 from .pooling_extra import (channel_shuffle, local_response_norm, lp_pool1d,  # noqa: E402,F401
                             lp_pool2d, lp_pool3d, max_unpool1d, max_unpool2d, max_unpool3d,
                             pdist)

@@ -6,6 +6,7 @@ interpolation are index and matrix composites (windows as slices or as an averag
 matrix, nearest and linear sampling as integer gathers with weights), so their
 gradients come from getitem's, amax's and matmul's rules.
 """
+import itertools
 import math
 
 import numpy as np
@@ -78,6 +79,14 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                       count_include_pad).squeeze(-2)
 
 
+def pooling_argmax(values):
+    """Index along the last axis of PyTorch's max-pooling pick: the first maximum, or the
+    last NaN where there is one (its kernels take a NaN, then each later one)."""
+    nan = np.isnan(values)
+    return np.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1),
+                    values.argmax(-1))
+
+
 def max_indices(data, kernel, stride, padding, dilation, ceil_mode):
     """PyTorch's max-pool indices of an array (..., *spatial) over its last len(kernel)
     dims: for each window the flat spatial index of its first maximum, of its last NaN if
@@ -105,10 +114,7 @@ def max_indices(data, kernel, stride, padding, dilation, ceil_mode):
     lead = data.shape[:-dims]
     plane = data.reshape(lead + (int(np.prod(spatial)),))
     values = np.where(valid, plane[..., flat], -np.inf)
-    pick = values.argmax(-1)
-    nan = np.isnan(values)
-    last_nan = nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1)
-    pick = np.where(nan.any(-1), last_nan, pick)
+    pick = pooling_argmax(values)
     best = np.take_along_axis(values, pick[..., None], -1)[..., 0]
     pick = np.where(best == -np.inf, valid.argmax(-1), pick)
     return np.take_along_axis(np.broadcast_to(flat, pick.shape + flat.shape[-1:]),
@@ -182,16 +188,25 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     out = _adaptive_max_along(_adaptive_max_along(input, -2, oh), -1, ow)
     if not return_indices:
         return out
-    (hs, he), (ws, we) = _windows(input.shape[-2], oh), _windows(input.shape[-1], ow)
-    w = input.shape[-1]
-    idx = np.empty(out.shape, np.int64)
-    for i in range(oh):
-        for j in range(ow):
-            win = input.data[..., hs[i]:he[i], ws[j]:we[j]]
-            flat = win.reshape(win.shape[:-2] + (-1,)).argmax(-1)
-            cols = we[j] - ws[j]
-            idx[..., i, j] = (hs[i] + flat // cols) * w + ws[j] + flat % cols
-    return out, _wrap(idx, None)
+    return out, _wrap(adaptive_max_indices(input.data, (oh, ow)), None)
+
+
+def adaptive_max_indices(data, sizes):
+    """PyTorch's adaptive max-pool indices of an array (..., *spatial): for each window
+    the flat spatial index of its pick (pooling_argmax)."""
+    dims = len(sizes)
+    spatial = data.shape[-dims:]
+    bounds = [_windows(n, o) for n, o in zip(spatial, sizes)]
+    idx = np.empty(data.shape[:-dims] + tuple(sizes), np.int64)
+    for pos in itertools.product(*(range(o) for o in sizes)):
+        win = data[(Ellipsis,) + tuple(slice(a[p], b[p]) for (a, b), p in zip(bounds, pos))]
+        cells = win.reshape(win.shape[:-dims] + (int(np.prod(win.shape[-dims:])),))
+        coords = np.unravel_index(pooling_argmax(cells), win.shape[-dims:])
+        flat = 0
+        for c, (start, _), p, n in zip(coords, bounds, pos, spatial):
+            flat = flat * n + c + start[p]
+        idx[(Ellipsis,) + pos] = flat
+    return idx
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):

@@ -12,6 +12,7 @@ from autograd.errors import ArgumentError, ShapeError
 from autograd.graph import _wrap
 
 from . import functional as F
+from .functional_spatial import pooling_argmax
 from .module import Module
 
 
@@ -77,10 +78,7 @@ def _fractional(input, kernel_size, output_size, output_ratio, return_indices, s
     plane = x.reshape(n, c, int(np.prod(spatial)))
     values = np.take_along_axis(plane.data, index.reshape(n, c, windows * cells), -1)
     values = values.reshape(index.shape)
-    pick = values.argmax(-1)
-    nan = np.isnan(values)
-    pick = np.where(nan.any(-1), cells - 1 - nan[..., ::-1].argmax(-1), pick)
-    idx = np.take_along_axis(index, pick[..., None], -1)[..., 0]         # (N, C, windows)
+    idx = np.take_along_axis(index, pooling_argmax(values)[..., None], -1)[..., 0]
     out = plane[np.arange(n)[:, None, None], np.arange(c)[None, :, None], idx]
     out, idx = out.reshape((n, c) + sizes), idx.reshape((n, c) + sizes)
     if input.ndim == dims + 1:

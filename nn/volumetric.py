@@ -16,7 +16,8 @@ from autograd.tensor import Tensor
 
 from . import functional as F
 from .conv import AvgPool2d, MaxPool2d, _Conv
-from .functional_spatial import _adaptive_max_along, _adaptive_sizes, _mean_matrix, max_indices
+from .functional_spatial import (_adaptive_max_along, _adaptive_sizes, _mean_matrix,
+                                 adaptive_max_indices, max_indices)
 from .spatial import ConstantPad1d, ZeroPad1d, _Adaptive, _Pad
 
 
@@ -138,12 +139,19 @@ def adaptive_avg_pool3d(input, output_size):
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
-    """(N, C, D, H, W) or (C, D, H, W) -> (..., od, oh, ow): the max of each adaptive box."""
-    if return_indices:
-        raise NotImplementedError("adaptive_max_pool3d: return_indices=True is not supported")
+    """(N, C, D, H, W) or (C, D, H, W) -> (..., od, oh, ow): the max of each adaptive box
+    (and PyTorch's indices with ``return_indices``)."""
     od, oh, ow = _adaptive_sizes(input, output_size, 3, "adaptive_max_pool3d")
     out = _adaptive_max_along(input, -3, od)
-    return _adaptive_max_along(_adaptive_max_along(out, -2, oh), -1, ow)
+    out = _adaptive_max_along(_adaptive_max_along(out, -2, oh), -1, ow)
+    if not return_indices:
+        return out
+    return out, _wrap(adaptive_max_indices(input.data, (od, oh, ow)), None)
+
+
+def adaptive_max_pool3d_with_indices(input, output_size, return_indices=False):
+    """adaptive_max_pool3d(..., return_indices=True): (values, indices)."""
+    return adaptive_max_pool3d(input, output_size, True)
 
 
 # --- modules ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Max pooling's indices (max_pool2d/3d(return_indices=True), MaxPool3d), max_unpool3d and
+"""Max pooling's indices (max_pool2d/3d(return_indices=True), MaxPool3d, adaptive max
+pooling in 1, 2 and 3 dims), max_unpool3d and
 fractional max pooling (2-d and 3-d, output_size or output_ratio, PyTorch's
 _random_samples) against PyTorch: values, indices, gradients in float32 and float64, the
 modules and their state dicts, errors. (Gradchecks: op_table.py.)"""
@@ -58,6 +59,24 @@ def test_max_pool2d_and_1d_indices_of_nan_and_inf_windows_match_pytorch(kw):
     _, idx = F.max_pool1d(ag.tensor(x[0]), return_indices=True, **kw1)
     np.testing.assert_array_equal(idx.data, TF.max_pool1d(torch.tensor(x[0]),
                                                           return_indices=True, **kw1)[1].numpy())
+
+
+@pytest.mark.parametrize("special", [False, True], ids=["finite", "nan-inf"])
+@pytest.mark.parametrize("dims, size", [(1, 4), (2, (4, 5)), (3, (2, 4, 5)), (3, (5, 1, 3))],
+                         ids=str)
+def test_adaptive_max_pool_indices_match_pytorch(dims, size, special):
+    x = _special(VOL) if special else VOL
+    x = x.reshape(x.shape[:2] + (-1,)) if dims == 1 else x[:, :, 0] if dims == 2 else x
+    name = f"adaptive_max_pool{dims}d"
+    out, idx = getattr(F, name)(ag.tensor(x), size, return_indices=True)
+    ref, ref_idx = getattr(TF, name)(torch.tensor(x), size, return_indices=True)
+    np.testing.assert_array_equal(out.data, ref.numpy())
+    np.testing.assert_array_equal(idx.data, ref_idx.numpy())
+    if dims == 3:
+        module = nn.AdaptiveMaxPool3d(size, return_indices=True)
+        np.testing.assert_array_equal(module(ag.tensor(x[0]))[1].data, ref_idx[0].numpy())
+        np.testing.assert_array_equal(F.adaptive_max_pool3d_with_indices(ag.tensor(x), size)[1]
+                                      .data, ref_idx.numpy())
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
