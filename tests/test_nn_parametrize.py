@@ -110,7 +110,8 @@ def test_weight_norm_matches_pytorch(make, dim, dtype):
     torch.nn.utils.parametrizations.weight_norm(theirs, dim=dim)
     _load_torch(ours, theirs)
     assert list(ours.state_dict()) == list(theirs.state_dict())
-    shape = (2, 5) if isinstance(ours, nn.Linear) else (2, ours.in_channels, 6, 5)[:ours.weight.ndim]
+    shape = ((2, 5) if isinstance(ours, nn.Linear)
+             else (2, ours.in_channels, 6, 5)[:ours.weight.ndim])
     x = RNG.standard_normal(shape).astype(dtype)
     tol = 1e-12 if dtype == np.float64 else 2e-5
     y, ty = ours(ag.tensor(x)), theirs(torch.tensor(x))

@@ -19,7 +19,6 @@ from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.tensor import Tensor
 
 from ..containers import ModuleDict, ModuleList
-from ..module import Module
 from ..parameter import Parameter
 
 _cache_enabled = 0

@@ -7,6 +7,7 @@ from autograd.errors import ArgumentError, GraphError
 from ..lazy import is_lazy
 from ..parameter import Parameter
 from .parametrizations import power_iteration, random_unit, weight_matrix
+from .weight_norm import remove_hook
 
 
 class SpectralNorm:
@@ -76,9 +77,4 @@ def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=No
 
 def remove_spectral_norm(module, name="weight"):
     """Undo spectral_norm: ``module.<name>`` a parameter again, W / sigma as it stands."""
-    for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, SpectralNorm) and hook.name == name:
-            hook.remove(module)
-            del module._forward_pre_hooks[key]
-            return module
-    raise ArgumentError(f"spectral_norm of '{name}' not found in {module}")
+    return remove_hook(module, SpectralNorm, name, "spectral_norm")

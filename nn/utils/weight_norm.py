@@ -64,9 +64,14 @@ def weight_norm(module, name="weight", dim=0):
 
 def remove_weight_norm(module, name="weight"):
     """Undo weight_norm: ``module.<name>`` a parameter again, of its current value."""
+    return remove_hook(module, WeightNorm, name, "weight_norm")
+
+
+def remove_hook(module, kind, name, what):
+    """Remove the forward pre-hook of class `kind` on `name` after its ``remove``."""
     for key, hook in module._forward_pre_hooks.items():
-        if isinstance(hook, WeightNorm) and hook.name == name:
+        if isinstance(hook, kind) and hook.name == name:
             hook.remove(module)
             del module._forward_pre_hooks[key]
             return module
-    raise ArgumentError(f"weight_norm of '{name}' not found in {module}")
+    raise ArgumentError(f"{what} of '{name}' not found in {module}")
