@@ -41,6 +41,14 @@ class UninitializedTensorMixin:
     def __repr__(self):
         return f"<{type(self).__name__}>"
 
+    def __deepcopy__(self, memo):
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.requires_grad, dtype=self.data.dtype)
+        return memo[id(self)]
+
+    def __reduce_ex__(self, protocol):
+        return type(self), (self.requires_grad, None, self.data.dtype)
+
 
 class UninitializedParameter(UninitializedTensorMixin, Parameter):
     """A lazy module's parameter before its first call; then a Parameter."""

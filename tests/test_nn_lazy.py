@@ -118,6 +118,20 @@ def test_training_after_a_dry_run_matches_pytorch():
                                        atol=1e-12, err_msg=f"step {step}: {k}")
 
 
+def test_copies_and_pickles_stay_lazy():
+    import copy
+    import pickle
+    for m in (copy.deepcopy(nn.LazyLinear(3, dtype=ag.float64)),
+              pickle.loads(pickle.dumps(nn.LazyLinear(3, dtype=ag.float64)))):
+        assert type(m.weight) is nn.UninitializedParameter and m.weight.dtype == np.float64
+        assert m(ag.ones(2, 4, dtype=ag.float64)).shape == (2, 3)
+        assert type(m) is nn.Linear and m.weight.shape == (3, 4)
+    bn = copy.deepcopy(nn.LazyBatchNorm2d())
+    assert type(bn.running_mean) is nn.UninitializedBuffer
+    bn(ag.ones(2, 3, 2, 2))
+    assert bn.running_var.shape == (3,)
+
+
 def test_errors():
     with pytest.raises(ag.ArgumentError, match=r"add_param_group: parameter 0 is an "
                                                r"UninitializedParameter .* dry run"):

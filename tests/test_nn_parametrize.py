@@ -213,6 +213,22 @@ def test_training_steps_match_pytorch():
         _assert_state_equal(ours, theirs, 1e-10, f"step {step}")
 
 
+def test_copies_and_pickles():
+    import copy
+    import pickle
+    layer = parametrizations.weight_norm(nn.Linear(4, 3))
+    replica = copy.deepcopy(layer)
+    assert type(replica) is type(layer)
+    np.testing.assert_array_equal(replica.weight.data, layer.weight.data)
+    replica.parametrizations.weight.original0.data[...] = 0        # its own arrays (g)
+    assert np.abs(layer.weight.data).max() > 0
+    assert np.abs(replica(ag.ones(2, 4)).data - replica.bias.data).max() == 0
+    with pytest.raises(ag.GraphError, match=r"Serialization of parametrized modules "
+                                            r"\(ParametrizedLinear\) is only supported through "
+                                            r"state_dict\(\)"):
+        pickle.dumps(layer)
+
+
 def test_errors():
     with pytest.raises(ag.ArgumentError, match="does not have a parameter, a buffer, or a "
                                                "parametrized element with name 'weights'"):

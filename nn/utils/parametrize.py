@@ -12,10 +12,11 @@ assigning to it stores ``right_inverse`` of the value. The stored tensors live i
 are PyTorch's (``parametrizations.weight.original0``). Inside ``cached()`` each
 parametrized tensor is computed once.
 """
+import copy
 from contextlib import contextmanager
 
 from autograd import no_grad
-from autograd.errors import ArgumentError, DtypeError, ShapeError
+from autograd.errors import ArgumentError, DtypeError, GraphError, ShapeError
 from autograd.tensor import Tensor
 
 from ..containers import ModuleDict, ModuleList
@@ -133,9 +134,26 @@ class ParametrizationList(ModuleList):
         return x
 
 
+def _getstate(self):
+    raise GraphError(f"Serialization of parametrized modules ({type(self).__name__}) is only "
+                     f"supported through state_dict(): save model.state_dict() and load it "
+                     f"into a model parametrized the same way")
+
+
+def _deepcopy(self, memo):
+    if id(self) not in memo:
+        replica = memo[id(self)] = self.__class__.__new__(self.__class__)
+        replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
+        replica.__dict__["_scope_token"] = -1              # named afresh at its next call
+    return memo[id(self)]
+
+
 def _inject_new_class(module):
+    """The module's class becomes a subclass of it that pickles only via state_dict()
+    (its class is made here, as PyTorch's) but copies."""
     cls = module.__class__
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {})
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,),
+                            {"__getstate__": _getstate, "__deepcopy__": _deepcopy})
 
 
 def _inject_property(module, tensor_name):
