@@ -16,6 +16,7 @@ from .extras import gather
 from .graph import _wrap
 from .ops_nn import mean_rounding
 from .public import public
+from .state import any_or_tracing
 from .tensor import Tensor
 
 _MinMax = namedtuple("_MinMax", ["values", "indices"])
@@ -148,7 +149,7 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
     x = input
     if x.data.dtype.kind == "f":
         nan_at = np.isnan(x.data)
-        if nan_at.any():
+        if any_or_tracing(nan_at):
             x = where(nan_at, 0.0, x)
     return sum(x, dim, keepdim, dtype)
 
@@ -286,13 +287,13 @@ def norm(x, p=2, dim=None, keepdim=False):
     if p == np.inf or p == -np.inf:
         # A NaN makes the norm NaN with a zero gradient (PyTorch); amax alone would send
         # NaN gradients (0 / 0 ties): such slices reduce a zero instead, then become NaN.
-        nan_at = np.isnan(x.data)
-        if nan_at.any():
+        nan_at = any_or_tracing(np.isnan(x.data))
+        if nan_at:
             bad = np.isnan(x.data).any(axis=_axes(x, dim, "norm"), keepdims=True)
             x = where(bad, 0.0, x)
         reduce = amax if p > 0 else amin
         out = reduce(abs(x), dim, keepdim)
-        if nan_at.any():
+        if nan_at:
             out = where(bad if keepdim else bad.reshape(out.data.shape), np.nan, out)
         return out
     if p == 0:

@@ -136,6 +136,15 @@ def recorder():
     return None if s is None else s.recorder
 
 
+def any_or_tracing(mask):
+    """``mask.any()`` for a branch that only skips work where no element needs it (a
+    where whose mask would be all False: the same values either way); True while a step
+    is traced, so that its program takes the general path, right for every call, rather
+    than a guard that fails once the data change (and then runs the step eagerly)."""
+    s = peek()
+    return True if s is not None and s.recorder is not None else bool(mask.any())
+
+
 def set_recorder(rec):
     """Start (a Recorder) or stop (None) tracing in this thread; returns the previous."""
     s = current()

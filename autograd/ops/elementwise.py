@@ -5,6 +5,7 @@ inputs' elements at its own position only (after broadcasting)."""
 import numpy as np
 
 from ..graph import CROSS, Primitive, _wrap, apply1, apply2, owns_buffer
+from ..state import any_or_tracing
 
 
 class Add(Primitive):
@@ -395,7 +396,7 @@ class Maximum(Primitive):
         # ties, so both get the whole gradient (PyTorch's rule).
         a, b = self.saved
         tie = a == b
-        if tie.any():
+        if any_or_tracing(tie):
             g = g * (1.0 - tie * np.asarray(0.5, g.dtype))
         pa, pb = self.parents
         zero = g.dtype.type(0)

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..graph import Primitive, apply1, apply2
+from ..state import any_or_tracing
 from .elementwise import Exp, Log, Where
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
@@ -54,7 +55,7 @@ def _arcsine_slope(node, g):
     x, xs = node.inputs()[0], node.saved[0]
     slope = g * (1.0 - x * x) ** -0.5
     infinite = np.isinf(xs)
-    return apply2(Where, slope, np.nan, ~infinite) if infinite.any() else slope
+    return apply2(Where, slope, np.nan, ~infinite) if any_or_tracing(infinite) else slope
 
 
 class Acos(_Unary):
@@ -203,7 +204,7 @@ class Logit(Primitive):
         slope = g / (x * (1.0 - x))
         if eps is None:
             edge = (xs == 0) | (xs == 1)        # g * inf, whatever the sign of 0, as PyTorch
-            if edge.any():
+            if any_or_tracing(edge):
                 slope = apply2(Where, g * np.inf, slope, edge)
             return apply2(Where, slope, np.nan, ~((xs < 0) | (xs > 1))),
         return apply2(Where, slope, g.dtype.type(0), ~((xs < eps) | (xs > 1.0 - eps))),
@@ -223,8 +224,12 @@ class Atan2(Primitive):
         pa, pb = self.parents
         d = a * a + b * b
         sa, sb = self.saved
-        kept = np.asarray(sa * sa + sb * sb != 0)
-        r = 1.0 / d if kept.all() else apply2(Where, 1.0 / apply2(Where, d, 1.0, kept), 0.0, kept)
+        origin = np.asarray(sa * sa + sb * sb == 0)
+        if any_or_tracing(origin):
+            kept = ~origin
+            r = apply2(Where, 1.0 / apply2(Where, d, 1.0, kept), 0.0, kept)
+        else:
+            r = 1.0 / d
         return (g * b * r if pa is not None else None), (g * -a * r if pb is not None else None)
 
 
@@ -246,7 +251,7 @@ class Xlogy(Primitive):
             gx = g * apply1(Log, y)
             sx, sy = self.saved
             flat = (sx == 0) & (sy <= 0)
-            if np.any(flat):
+            if any_or_tracing(flat):
                 gx = apply2(Where, gx, g.dtype.type(0), ~flat)
         return gx, (g * x / y if pb is not None else None)
 
