@@ -160,6 +160,23 @@ def test_spectral_norm_training_and_eval_match_pytorch(make, n_iter):
     assert abs(np.linalg.svd(w.reshape(w.shape[0], -1), compute_uv=False)[0] - 1) < 0.05
 
 
+def test_spectral_norm_float32_matches_pytorch():
+    for new in (True, False):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)
+            ours = (parametrizations.spectral_norm if new else nn.utils.spectral_norm)(
+                nn.Conv2d(2, 4, 3))
+            theirs = (torch.nn.utils.parametrizations.spectral_norm if new
+                      else torch.nn.utils.spectral_norm)(torch.nn.Conv2d(2, 4, 3))
+        _load_torch(ours, theirs)
+        for step in range(3):
+            x = RNG.standard_normal((2, 2, 5, 4)).astype(np.float32)
+            y, ty = ours(ag.tensor(x)), theirs(torch.tensor(x))
+            assert y.dtype == np.float32
+            np.testing.assert_allclose(y.data, ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+            _assert_state_equal(ours, theirs, 1e-5, f"step {step}")
+
+
 def test_older_hooks_match_pytorch_and_remove():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
