@@ -82,9 +82,11 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 def pooling_argmax(values):
     """Index along the last axis of PyTorch's max-pooling pick: the first maximum, or the
     last NaN where there is one (its kernels take a NaN, then each later one)."""
+    pick = values.argmax(-1)
     nan = np.isnan(values)
-    return np.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1),
-                    values.argmax(-1))
+    if not nan.any():                   # no NaN: 2.5 ms rather than 6.2-8.3 (16x32x256x4 f32)
+        return pick
+    return np.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1), pick)
 
 
 def max_indices(data, kernel, stride, padding, dilation, ceil_mode):
