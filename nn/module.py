@@ -156,6 +156,10 @@ class Module:
                                  value.persistent)
             return
         if isinstance(value, Parameter):
+            if name not in params and isinstance(getattr(type(self), name, None), property):
+                raise KeyError(f"attribute '{name}' already exists: {type(self).__name__}."
+                               f"{name} is a property (a parametrized tensor: assign a plain "
+                               f"tensor to store it, or remove the parametrization first)")
             self._forget(name, keep="_parameters")
             params[name] = value
         elif params is not None and name in params:

@@ -256,6 +256,10 @@ def test_errors():
             return x[0]
     with pytest.raises(ag.ShapeError, match="may not change the shape or dtype"):
         parametrize.register_parametrization(nn.Linear(2, 2), "weight", Row())
+    layer = parametrizations.weight_norm(nn.Linear(2, 2))
+    with pytest.raises(KeyError, match="attribute 'weight' already exists"):
+        layer.weight = nn.Parameter(ag.ones(2, 2))      # would be a parameter nothing reads
+    assert "weight" not in layer.state_dict()
     with pytest.raises(ag.ArgumentError, match="does not have a parametrization on weight"):
         parametrize.remove_parametrizations(nn.Linear(2, 2), "weight")
     with pytest.raises(ag.ArgumentError, match="Cannot leave unparametrized"):
