@@ -142,7 +142,9 @@ def _getstate(self):
 
 def _deepcopy(self, memo):
     if id(self) not in memo:
-        replica = memo[id(self)] = self.__class__.__new__(self.__class__)
+        cls = self.__class__                   # its own class: removing a property from one
+        cls = type(cls.__name__, cls.__bases__, dict(cls.__dict__))    # leaves the other's
+        replica = memo[id(self)] = cls.__new__(cls)
         replica.__dict__.update(copy.deepcopy(self.__dict__, memo))
         replica.__dict__["_scope_token"] = -1              # named afresh at its next call
     return memo[id(self)]
