@@ -9,7 +9,7 @@ import itertools
 import numpy as np
 
 from autograd import where
-from autograd.errors import ArgumentError, ShapeError
+from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.tensor import Tensor
 
 
@@ -98,6 +98,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ShapeError(f"grid_sample: expected input (N, C, H, W) and grid (N, Ho, Wo, 2), "
                          f"or input (N, C, D, H, W) and grid (N, Do, Ho, Wo, 3), got shapes "
                          f"{input.shape} and {grid.shape}")
+    if input.dtype != grid.dtype or input.dtype.kind != "f":
+        raise DtypeError(f"grid_sample: input (shape {input.shape}, dtype {input.dtype}) and "
+                         f"grid (shape {grid.shape}, dtype {grid.dtype}) must have the same "
+                         f"floating dtype; convert one with .to(...)")
     align_corners = bool(align_corners)
     n, c, spatial, out_spatial = input.shape[0], input.shape[1], input.shape[2:], grid.shape[1:-1]
     points = int(np.prod(out_spatial))

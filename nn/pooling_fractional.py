@@ -8,7 +8,7 @@ element (the first maximum, the last NaN), as PyTorch's.
 import numpy as np
 
 from autograd.creation import default_generator
-from autograd.errors import ArgumentError, ShapeError
+from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.graph import _wrap
 
 from . import functional as F
@@ -40,6 +40,9 @@ def _fractional(input, kernel_size, output_size, output_ratio, return_indices, s
     if input.ndim not in (dims + 1, dims + 2):
         raise ShapeError(f"{op}: expected a {dims + 1}-d or {dims + 2}-d input, got shape "
                          f"{input.shape}")
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{op}: expected a floating-point input, got {input.dtype} (shape "
+                         f"{input.shape})")
     kernel = F._ntuple(kernel_size, dims, "kernel_size")
     spatial = input.shape[-dims:]
     if output_size is None:

@@ -108,6 +108,10 @@ def test_errors():
     with pytest.raises(ag.ShapeError, match=r"grid_sample: .* got shapes \(2, 3, 4, 5, 6\) "
                                             r"and \(2, 4, 5, 2\)"):
         F.grid_sample(ag.tensor(VOL), ag.tensor(GRID))
+    with pytest.raises(ag.DtypeError, match=r"grid_sample: input \(shape \(2, 3, 6, 7\), dtype "
+                                            r"float32\) and grid \(shape \(2, 4, 5, 2\), dtype "
+                                            r"float64\) must have the same floating dtype"):
+        F.grid_sample(ag.tensor(IMG.astype(np.float32)), ag.tensor(GRID))
     with pytest.raises(ag.ArgumentError, match="grid_sample: padding_mode must be 'zeros', "
                                                "'border' or 'reflection', got 'wrap'"):
         F.grid_sample(ag.tensor(IMG), ag.tensor(GRID), padding_mode="wrap")

@@ -174,5 +174,8 @@ def test_errors_name_the_op_and_shapes():
     with pytest.raises(ag.ShapeError, match=r"fractional_max_pool2d: expected a 3-d or 4-d "
                                             r"input, got shape \(9, 11\)"):
         F.fractional_max_pool2d(ag.tensor(IMG[0, 0]), 2, 3)
+    with pytest.raises(ag.DtypeError, match=r"fractional_max_pool2d: expected a floating-point "
+                                            r"input, got int64 \(shape \(1, 2, 5, 5\)\)"):
+        F.fractional_max_pool2d(ag.ones(1, 2, 5, 5, dtype=ag.int64), 2, 3)
     with pytest.raises(ag.ShapeError, match=r"max_unpool3d: found an invalid max index 210"):
         F.max_unpool3d(ag.ones(1, 1, 1, 1, 1), ag.tensor(np.full((1, 1, 1, 1, 1), 210)), 2)
