@@ -778,6 +778,22 @@ class _Unpool3d(nn.Module):
         return self.head(ag.cat([plane.flatten(1), self.frac3d(vol).flatten(1), x], 1))
 
 
+def _dry_run(model):
+    """A lazy model after the call that gives its parameters their shapes."""
+    with ag.no_grad():
+        model(ag.zeros(2, 12))
+    return model
+
+
+def _parametrized():
+    from nn.utils import parametrizations
+    a, b, c = nn.Linear(12, 16), nn.Linear(16, 8), nn.Linear(8, 5)
+    parametrizations.orthogonal(parametrizations.weight_norm(a), orthogonal_map="householder")
+    parametrizations.spectral_norm(b)
+    parametrizations.orthogonal(c, orthogonal_map="cayley")
+    return nn.Sequential(a, nn.Tanh(), b, nn.ReLU(), c)
+
+
 class _Transformer2d(nn.Module):
     def __init__(self):
         super().__init__()
@@ -877,6 +893,10 @@ LAYERS = {
         nn.Linear(4, 5)),
     "max-unpool": lambda: _Unpool(),
     "pool3d-indices-fractional": lambda: _Unpool3d(),
+    "lazy-after-dry-run": lambda: _dry_run(nn.Sequential(
+        nn.Unflatten(1, (2, 2, 3)), nn.LazyConv2d(3, 2), nn.LazyBatchNorm2d(), nn.ReLU(),
+        nn.Flatten(), nn.LazyLinear(5))),
+    "parametrized": lambda: _parametrized(),
     "spatial-transformer": lambda: _Transformer2d(),
     "spatial-transformer-3d-reflection": lambda: _Transformer3d(),
     "volumetric": lambda: nn.Sequential(
