@@ -232,8 +232,11 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not return_indices:
         return out if batched else out.reshape(out.shape[1:])
     _, k, s, p, d, _ = geometry
-    idx = _wrap(_max_indices(input.data, k, s, p, d, ceil_mode), None)
-    return out if batched else out.reshape(out.shape[1:]), idx
+    windows = win.data.reshape(win.shape[:4] + (k[0] * k[1],))
+    idx = _max_indices(input.data, k, s, p, d, ceil_mode, windows)
+    if not batched:
+        out, idx = out.reshape(out.shape[1:]), idx.reshape(idx.shape[1:])
+    return out, _wrap(idx, None)
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,

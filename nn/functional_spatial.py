@@ -89,10 +89,11 @@ def pooling_argmax(values):
     return np.where(nan.any(-1), nan.shape[-1] - 1 - nan[..., ::-1].argmax(-1), pick)
 
 
-def max_indices(data, kernel, stride, padding, dilation, ceil_mode):
+def max_indices(data, kernel, stride, padding, dilation, ceil_mode, windows=None):
     """PyTorch's max-pool indices of an array (..., *spatial) over its last len(kernel)
     dims: for each window the flat spatial index of its first maximum, of its last NaN if
-    it holds one, or of its first cell inside the input if all it reads is -inf."""
+    it holds one, or of its first cell inside the input if all it reads is -inf.
+    `windows` (..., *outs, prod(kernel)), -inf outside the input, saves gathering them."""
     from .functional import _pool_extent
     dims = len(kernel)
     spatial = data.shape[-dims:]
@@ -109,18 +110,24 @@ def max_indices(data, kernel, stride, padding, dilation, ceil_mode):
     valid = np.ones((1,) * (2 * dims), bool)
     for g, n in zip(grids, spatial):
         valid = valid & (g >= 0) & (g < n)
-    flat = sum(np.clip(g, 0, n - 1) * int(np.prod(spatial[i + 1:]))
-               for i, (g, n) in enumerate(zip(grids, spatial)))
-    flat, valid = (np.broadcast_to(a, outs + tuple(kernel)).reshape(outs + (-1,))
-                   for a in (flat, valid))
-    lead = data.shape[:-dims]
-    plane = data.reshape(lead + (int(np.prod(spatial)),))
-    values = np.where(valid, plane[..., flat], -np.inf)
-    pick = pooling_argmax(values)
-    best = np.take_along_axis(values, pick[..., None], -1)[..., 0]
-    pick = np.where(best == -np.inf, valid.argmax(-1), pick)
-    return np.take_along_axis(np.broadcast_to(flat, pick.shape + flat.shape[-1:]),
-                              pick[..., None], -1)[..., 0].astype(np.int64)
+    valid = np.broadcast_to(valid, outs + tuple(kernel)).reshape(outs + (-1,))
+    if windows is None:
+        flat = sum(np.clip(g, 0, n - 1) * int(np.prod(spatial[i + 1:]))
+                   for i, (g, n) in enumerate(zip(grids, spatial)))
+        flat = np.broadcast_to(flat, outs + tuple(kernel)).reshape(outs + (-1,))
+        plane = data.reshape(data.shape[:-dims] + (int(np.prod(spatial)),))
+        windows = np.where(valid, plane[..., flat], -np.inf)
+    pick = pooling_argmax(windows)
+    empty = np.take_along_axis(windows, pick[..., None], -1)[..., 0] == -np.inf
+    if empty.any():                      # all -inf: its first cell inside the input
+        pick = np.where(empty, valid.argmax(-1), pick)
+    cells = np.unravel_index(pick, kernel)
+    index = 0
+    for i, (cell, (n, s, p, d)) in enumerate(zip(cells, zip(spatial, stride, padding,
+                                                              dilation))):
+        start = np.arange(outs[i]).reshape([-1 if j == i else 1 for j in range(dims)]) * s - p
+        index = index * n + (start + cell * d)
+    return np.asarray(index, np.int64)
 
 
 # --- adaptive pooling ---------------------------------------------------------------------
