@@ -438,18 +438,19 @@ class Module:
         return _add_hook(self.__dict__.setdefault("_load_state_dict_pre_hooks", _Registry()), hook)
 
     def _hooked_modules(self, kind, prefix=""):
-        """(key prefix, module, hooks) of the modules below with hooks of `kind`."""
-        for mod_prefix, m in self.named_modules(prefix=prefix, remove_duplicate=False):
+        """(key prefix, module, hooks) of the modules below with hooks of `kind`; `prefix`
+        comes before every key prefix as given (PyTorch's state_dict(prefix='m.'))."""
+        for mod_prefix, m in self.named_modules(remove_duplicate=False):
             hooks = m.__dict__.get(kind)
             if hooks:
-                yield (f"{mod_prefix}." if mod_prefix else ""), m, list(hooks.values())
+                yield prefix + (f"{mod_prefix}." if mod_prefix else ""), m, list(hooks.values())
 
     # --- state -----------------------------------------------------------------------
     def _state_entries(self, prefix=""):
         """(key, tensor) for every parameter and persistent buffer, with PyTorch's keys;
         a module reachable by two paths is listed under both, as in PyTorch."""
-        for mod_prefix, m in self.named_modules(prefix=prefix, remove_duplicate=False):
-            dot = f"{mod_prefix}." if mod_prefix else ""
+        for mod_prefix, m in self.named_modules(remove_duplicate=False):
+            dot = prefix + (f"{mod_prefix}." if mod_prefix else "")
             for k, p in m._parameters.items():
                 if p is not None:
                     yield dot + k, p

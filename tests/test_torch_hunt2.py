@@ -1,0 +1,26 @@
+"""More differences from PyTorch found by running the same program with both libraries
+(modules, optimizers, losses, autograd semantics, dtypes); each test failed before its fix."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+torch = pytest.importorskip("torch")
+
+
+def _two_level(N):
+    return N.Sequential(N.Linear(2, 3), N.Sequential(N.BatchNorm1d(3)))
+
+
+@pytest.mark.parametrize("prefix", ["model.", "m", ""])
+def test_state_dict_prefix_is_prepended_as_given(prefix):
+    # the prefix was taken as a module name: state_dict(prefix='model.') gave 'model..0.weight'
+    ours, ref = _two_level(nn), _two_level(torch.nn)
+    seen, keys = {}, {}
+    for lib, m in (("ours", ours), ("torch", ref)):
+        hook = lambda mod, sd, pre, meta, lib=lib: seen.setdefault(lib, []).append(pre)  # noqa: E731
+        m[1][0].register_state_dict_post_hook(hook)
+        keys[lib] = list(m.state_dict(prefix=prefix))
+    assert keys["ours"] == keys["torch"] and keys["ours"][0] == prefix + "0.weight"
+    assert seen["ours"] == seen["torch"] == [prefix + "1.0."]
