@@ -148,7 +148,7 @@ class Function:
     def apply(cls, *args):
         positions = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
         parents = tuple(args[i]._node for i in positions)
-        record = state.is_grad_enabled() and any(p is not None for p in parents)
+        record = state.current().grad_enabled and any(p is not None for p in parents)
         ctx = FunctionCtx(tuple(isinstance(a, Tensor) and a._node is not None for a in args))
         detached = [a.detach() if isinstance(a, Tensor) else a for a in args]
         prev = state.set_grad_mode(False)

@@ -102,8 +102,10 @@ class set_grad_enabled(_Mode):
 
 class inference_mode(_Mode):
     """``inference_mode()`` (or ``inference_mode(True)``): record nothing, as
-    ``no_grad``. ``inference_mode(False)`` leaves inference mode: recording is on inside
-    it, as in PyTorch (whose inference mode implies grad mode off, and its absence on)."""
+    ``no_grad``, and unlike it also not under an ``enable_grad`` inside (which only sets
+    what ``is_grad_enabled()`` reports), as PyTorch. ``inference_mode(False)`` leaves
+    inference mode: recording is on inside it, as in PyTorch (whose inference mode
+    implies grad mode off, and its absence on)."""
 
     def __init__(self, mode=True):
         self.mode = bool(mode)

@@ -15,7 +15,7 @@ from .dtypes import as_dtype, result_type
 from .errors import ArgumentError, DtypeError, GraphError, OutOfRangeError, ShapeError, describe
 from .grad_mode import no_grad
 from .graph import AccumulateGrad, apply1, apply2
-from .state import is_grad_enabled
+from .state import current
 from .tensor import Tensor, _dtype, _wrap
 
 
@@ -210,7 +210,7 @@ def _inplace(self, op_name, compute, casting="same_kind"):
     graph must own its buffer alone: writing through a view, or into a buffer that a view
     still sees, would change values behind the graph's back, so it is refused."""
     node = self._node
-    recording = is_grad_enabled()
+    recording = current().grad_enabled
     if recording and node is not None:
         if type(node) is AccumulateGrad:
             raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "

@@ -29,12 +29,13 @@ class EngineState:
     functions of this module or the context managers built on them (``no_grad``,
     ``detect_anomaly``, ``viz.record_gradient_flow``, ``Module.__call__``)."""
 
-    __slots__ = ("grad_enabled", "inference", "anomaly", "lines", "backward_rules", "debug",
+    __slots__ = ("grad_enabled", "inference", "inference_grad", "anomaly", "lines", "backward_rules", "debug",
                  "scope", "scope_token", "stats_hook", "donated", "recorder")
 
     def __init__(self):
         self.grad_enabled = True    # record ops (no_grad / enable_grad / set_grad_enabled)
         self.inference = False      # inside inference_mode()
+        self.inference_grad = False # grad mode set inside inference_mode (records nothing)
         self.anomaly = False        # detect_anomaly(): check values for NaN/Inf
         self.lines = False          # record_creation_lines(): nodes keep their user line
         self.backward_rules = None  # override_backward(): {op class: rule} or None
@@ -73,14 +74,21 @@ _DEFAULTS = EngineState()
 
 
 def is_grad_enabled():
-    """True if ops record a graph in this thread."""
-    return current().grad_enabled
+    """True if grad mode is on in this thread: ops record a graph, unless in inference
+    mode (``grad_enabled`` is what the hot paths read: whether ops record)."""
+    s = current()
+    return s.inference_grad if s.inference else s.grad_enabled
 
 
 def set_grad_mode(mode):
-    """Switch recording on or off in this thread; returns the previous mode."""
+    """Switch grad mode on or off in this thread; returns the previous mode. Inside
+    inference mode it is only reported: nothing records there whatever it says (as
+    PyTorch's enable_grad inside inference_mode)."""
     s = current()
-    prev, s.grad_enabled = s.grad_enabled, bool(mode)
+    if s.inference:
+        prev, s.inference_grad = s.inference_grad, bool(mode)
+    else:
+        prev, s.grad_enabled = s.grad_enabled, bool(mode)
     return prev
 
 
@@ -91,17 +99,18 @@ def is_inference_mode_enabled():
 def set_inference_mode(mode):
     """Enter (True) or leave (False) inference mode in this thread: as in PyTorch,
     inference mode means grad mode off, and leaving it means grad mode on. Returns the
-    previous (grad mode, inference mode) pair for ``restore_inference_mode``."""
+    previous modes for ``restore_inference_mode``."""
     s = current()
-    prev = (s.grad_enabled, s.inference)
+    prev = (s.grad_enabled, s.inference, s.inference_grad)
     s.inference = bool(mode)
     s.grad_enabled = not mode
+    s.inference_grad = False
     return prev
 
 
 def restore_inference_mode(prev):
     s = current()
-    s.grad_enabled, s.inference = prev
+    s.grad_enabled, s.inference, s.inference_grad = prev
 
 
 def is_anomaly_enabled():

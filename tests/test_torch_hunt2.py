@@ -24,3 +24,34 @@ def test_state_dict_prefix_is_prepended_as_given(prefix):
         keys[lib] = list(m.state_dict(prefix=prefix))
     assert keys["ours"] == keys["torch"] and keys["ours"][0] == prefix + "0.weight"
     assert seen["ours"] == seen["torch"] == [prefix + "1.0."]
+
+
+def _modes(L):
+    """requires_grad of x * 2 and is_grad_enabled() under grad-mode switches nested in
+    inference mode."""
+    x = L.ones(2, requires_grad=True)
+    out = []
+    with L.inference_mode():
+        for switch in (L.enable_grad, lambda: L.set_grad_enabled(True)):
+            with switch():
+                out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+                with L.no_grad():
+                    out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+                out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+        with L.inference_mode(False):
+            out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+        out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+    with L.no_grad(), L.inference_mode(False):
+        out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+    out.append(((x * 2).requires_grad, L.is_grad_enabled()))
+    return out
+
+
+def test_enable_grad_inside_inference_mode_records_nothing():
+    # it switched recording back on: a graph was built inside inference_mode
+    assert _modes(ag) == _modes(torch)
+    assert _modes(ag)[0] == (False, True)
+    with ag.inference_mode(), ag.enable_grad():
+        x = ag.ones(2, requires_grad=True)
+        x.add_(1)                     # no graph: an in-place write to a leaf is allowed
+    assert x.data.tolist() == [2.0, 2.0]
