@@ -55,3 +55,20 @@ def test_enable_grad_inside_inference_mode_records_nothing():
         x = ag.ones(2, requires_grad=True)
         x.add_(1)                     # no graph: an in-place write to a leaf is allowed
     assert x.data.tolist() == [2.0, 2.0]
+
+
+@pytest.mark.parametrize("grad", [[0.5], 0.5, [[1.0, 2.0], [3.0, 4.0]]], ids=["(1,)", "()", "(2, 2)"])
+@pytest.mark.parametrize("opt", ["SGD", "Adam", "RMSprop"])
+def test_a_gradient_of_another_shape_is_refused_by_step(grad, opt):
+    # a (1,) or () .grad was broadcast over the parameter: every element moved by it
+    from nn import optim
+    w = [ag.tensor([1.0, 2.0], requires_grad=True), ag.tensor([1.0, 2.0], requires_grad=True)]
+    step = getattr(optim, opt)(w, lr=0.1)
+    w[1].grad = ag.tensor(grad)
+    with pytest.raises(ag.ShapeError, match=rf"{opt}.step: parameter 1 has shape \(2,\) but "
+                                             r"its .grad has shape"):
+        step.step()
+    assert w[1].data.tolist() == [1.0, 2.0]
+    t = torch.tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(RuntimeError, match="attempting to assign a gradient"):
+        t.grad = torch.tensor(grad)

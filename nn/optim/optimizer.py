@@ -13,7 +13,7 @@ import numpy as np
 from autograd import Tensor, enable_grad, no_grad
 from autograd.jit import replayed, workspace
 from autograd.graph import mark_all_modified, mark_modified
-from autograd.errors import ArgumentError
+from autograd.errors import ArgumentError, ShapeError
 from ..lazy import is_lazy
 
 
@@ -135,6 +135,9 @@ class Optimizer:
         with no_grad():
             for group in self.param_groups:
                 params = [p for p in group["params"] if p.grad is not None]
+                for p in params:
+                    if p.grad.data.shape != p.data.shape:
+                        _wrong_grad_shape(self, p)
                 if params:
                     self._update(group, params)
                     _modified([p.data for p in params], f"{type(self).__name__}.step")
@@ -200,6 +203,16 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {group[k]}" for k in sorted(group) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _wrong_grad_shape(opt, p):
+    """Refuse a .grad of another shape than its parameter (one the user assigned): numpy
+    would broadcast a (1,) or () gradient over the parameter silently, and PyTorch refuses
+    the assignment."""
+    name = type(opt).__name__
+    i = next(i for i, q in enumerate(q for g in opt.param_groups for q in g["params"]) if q is p)
+    raise ShapeError(f"{name}.step: parameter {i} has shape {p.data.shape} but its .grad has "
+                     f"shape {p.grad.data.shape}; assign a gradient of the parameter's shape")
 
 
 # compile: a replay bumps the versions too (hook, see autograd/jit)
