@@ -5,6 +5,7 @@ import numpy as np
 
 from . import ops
 from .errors import DtypeError, OutOfRangeError, ShapeError
+from .dtypes import result_type
 from .functions import _axes, matmul, transpose, where
 from .graph import _wrap
 from .public import public
@@ -157,11 +158,16 @@ def all(x, dim=None, keepdim=False):
 
 
 def _bitwise(fn, name):
+    """Operator `name`, in the dtype type promotion gives (u8 | tensor(3) is uint8; numpy
+    took the 0-d int64 for a peer and gave int64)."""
     def op(a, b):
-        bd = b.data if isinstance(b, Tensor) else b
-        if a.data.dtype.kind not in "biu" or np.asarray(bd).dtype.kind not in "biu":
-            raise DtypeError(f"{name}: only bool and integer tensors, got {a.data.dtype}")
-        return _wrap(fn(a.data, bd), None)
+        bd = b.data if isinstance(b, Tensor) else np.asarray(b)
+        if a.data.dtype.kind not in "biu" or bd.dtype.kind not in "biu":
+            raise DtypeError(f"{name}: only bool and integer tensors, got {a.data.dtype} "
+                             f"and {bd.dtype}")
+        dtype = result_type(a, b)
+        return _wrap(np.asarray(fn(a.data.astype(dtype, copy=False),
+                                   bd.astype(dtype, copy=False))), None)
     return op
 
 

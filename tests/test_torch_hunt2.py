@@ -72,3 +72,23 @@ def test_a_gradient_of_another_shape_is_refused_by_step(grad, opt):
     t = torch.tensor([1.0, 2.0], requires_grad=True)
     with pytest.raises(RuntimeError, match="attempting to assign a gradient"):
         t.grad = torch.tensor(grad)
+
+
+def _outcome(lib, fn):
+    out = fn(lib)
+    return str(out.dtype).split(".")[-1], (out.numpy() if lib is torch else out.data).tolist()
+
+
+@pytest.mark.parametrize("op", ["__and__", "__or__", "__xor__"])
+@pytest.mark.parametrize("dtypes", [("uint8", "int64"), ("int8", "int32"), ("int32", "int64"),
+                                    ("int64", "int32")])
+def test_bitwise_operators_promote_as_pytorch(op, dtypes):
+    # a 0-d integer tensor widened the result (numpy's rule): uint8 | tensor(-3) was the
+    # int64 [-3, -1, -3], PyTorch's is the uint8 [253, 255, 253]
+    a, b = dtypes
+    for fn in (lambda L: getattr(L.tensor([100, 3, 0], dtype=getattr(L, a)), op)(
+                   L.tensor(-3, dtype=getattr(L, b))),
+               lambda L: getattr(L.tensor(-3, dtype=getattr(L, b)), op)(
+                   L.tensor([100, 3, 0], dtype=getattr(L, a))),
+               lambda L: getattr(L.tensor([5, 3, 0], dtype=getattr(L, a)), op)(-3)):
+        assert _outcome(ag, fn) == _outcome(torch, fn)
