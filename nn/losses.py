@@ -274,15 +274,19 @@ def _soft_cross_entropy(input, target, weight, reduction, label_smoothing):
     return _reduce(loss, reduction, "cross_entropy")
 
 
-def _clamped_log(x):
-    """log x clamped at -100 (PyTorch's BCE value), with PyTorch's gradient 1/max(x, 1e-12),
+def _clamped_log(x, log_x=None):
+    """log x clamped at -100 (PyTorch's BCE value), with the gradient 1/max(x, 1e-12),
     so a prediction of exactly 0 or 1 on the wrong side still gets a learning signal:
-    the value comes from a constant correction, the gradient from log(max(x, eps))."""
+    the value comes from a constant correction, the gradient from log(max(x, eps)).
+    `log_x`, if given, is the value's log x computed more exactly (log1p(-p) for
+    x = 1 - p, as PyTorch: log(1 - 1e-8) is 0 in float32)."""
     d = x.data
     safe = x + (np.maximum(d, 1e-12) - d).astype(d.dtype, copy=False)
     log = safe.log()
     positive = d > 0
-    clamped = np.where(positive, np.maximum(np.log(np.where(positive, d, 1)), -100.0), -100.0)
+    if log_x is None:
+        log_x = np.log(np.where(positive, d, 1))
+    clamped = np.where(positive, np.maximum(log_x, -100.0), -100.0)
     return log + (clamped - log.data).astype(d.dtype, copy=False)
 
 
@@ -316,7 +320,9 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 "
                          "and 1; for logits use binary_cross_entropy_with_logits")
-    loss = -(target * _clamped_log(input) + (1.0 - target) * _clamped_log(1.0 - input))
+    log1m = np.log1p(np.where(p < 1, -p, 0))          # log(1 - p), exact for small p
+    # PyTorch's arrangement, so that its zeros' signs come out (p = t = 0 gives +0)
+    loss = (target - 1.0) * _clamped_log(1.0 - input, log1m) - target * _clamped_log(input)
     if weight is not None:
         loss = loss * weight
     return _reduce(loss, reduction, "binary_cross_entropy")

@@ -445,3 +445,25 @@ def _attention(L, x, where):
     v = L.cat([v[:2], L.cat([v[2, :1], x]).reshape(1, 2)])
     out = _functional(L).scaled_dot_product_attention(q, k, v, attn_mask=L.tensor(mask))
     return _grad(L, lambda q: out, q)
+
+
+def _bce(L, p, t):
+    """binary_cross_entropy(p, t) per element; a list is made a float64 tensor."""
+    p, t = (L.tensor(v, dtype=L.float64) if isinstance(v, list) else v for v in (p, t))
+    return _functional(L).binary_cross_entropy(p, t, reduction="none")
+
+
+DIFFERENCES += [
+    Difference("binary_cross_entropy(x, [0, 1])", "gradient",
+               lambda L, x: _grad(L, lambda x: _bce(L, x, [0.0, 1.0]), x),
+               [0.0, 1.0], [0.0, 0.0],
+               "gradgraph's is the slope of its loss, -(t log p + (1 - t) log(1 - p)) with "
+               "each log taken at max(., 1e-12) and clamped at -100: 1 / (1 - 0) = 1 at p = "
+               "t = 0; PyTorch's (p - t) / max(p (1 - p), 1e-12) is 0 there (and 0.1 at "
+               "p = 1e-13, t = 0, where the slope is 1)"),
+    Difference("binary_cross_entropy([0, 1], x)", "gradient",
+               lambda L, x: _grad(L, lambda x: _bce(L, [0.0, 1.0], x), x),
+               [0.5, 0.5], [inf, -inf],
+               "the derivative in the target of the clamped loss, max(log(1 - p), -100) - "
+               "max(log p, -100), finite; PyTorch's log(1 - p) - log p is not clamped"),
+]

@@ -92,3 +92,18 @@ def test_bitwise_operators_promote_as_pytorch(op, dtypes):
                    L.tensor([100, 3, 0], dtype=getattr(L, a))),
                lambda L: getattr(L.tensor([5, 3, 0], dtype=getattr(L, a)), op)(-3)):
         assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_binary_cross_entropy_of_a_small_probability_is_pytorchs(dtype):
+    # log(1 - p) lost p below the dtype's epsilon: p = 1e-8, t = 0 gave a loss of 0 in
+    # float32 (PyTorch: 1e-8, from log1p(-p)); and p = t = 0 gave -0 where PyTorch gives +0
+    import nn.functional as F
+    p, t = [1e-8, 1e-10, 3e-5, 0.0, 1.0, 0.25], [0.0, 0.0, 0.1, 0.0, 1.0, 0.5]
+    out = [F.binary_cross_entropy(ag.tensor(p, dtype=getattr(ag, dtype)),
+                                  ag.tensor(t, dtype=getattr(ag, dtype)), reduction="none").data,
+           torch.nn.functional.binary_cross_entropy(
+               torch.tensor(p, dtype=getattr(torch, dtype)),
+               torch.tensor(t, dtype=getattr(torch, dtype)), reduction="none").numpy()]
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-6 if dtype == "float32" else 1e-14, atol=0)
+    assert np.signbit(out[0]).tolist() == np.signbit(out[1]).tolist()
