@@ -104,8 +104,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean",
            log_target=False):
     """Pointwise KL divergence of `target` from the distribution whose log-probabilities
-    are `input`: target * (log target - input), taken as 0 where target = 0 (with
-    `log_target`, target holds log-probabilities: exp(target) * (target - input)).
+    are `input`: target * (log target - input), taken as 0 where target = 0, where the
+    target's gradient is -input (PyTorch's NaN: docs/special_values.md). With
+    `log_target`, target holds log-probabilities: exp(target) * (target - input).
     'batchmean' divides the sum by input.shape[0], which is the KL divergence per sample;
     'mean' divides by the number of elements (with PyTorch's warning)."""
     if size_average is not None or reduce is not None:

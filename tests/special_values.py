@@ -467,3 +467,13 @@ DIFFERENCES += [
                "the derivative in the target of the clamped loss, max(log(1 - p), -100) - "
                "max(log p, -100), finite; PyTorch's log(1 - p) - log p is not clamped"),
 ]
+DIFFERENCES += [
+    Difference("kl_div([-1, -2], x)", "gradient",
+               lambda L, x: _grad(L, lambda x: _functional(L).kl_div(
+                   L.tensor([-1.0, -2.0], dtype=L.float64), x, reduction="none"), x),
+               [0.0, 1.0], [nan, 3.0],
+               "target log target is taken as 0 at target = 0 through a where, so the "
+               "target's gradient there is -input (and no numpy warning for one-hot targets); "
+               "PyTorch's xlogy(target, target) differentiates to target / target = NaN (the "
+               "one-sided slope is -inf)"),
+]
