@@ -322,7 +322,7 @@ def norm(x, p=2, dim=None, keepdim=False):
     # for p > 0 k stays within 85% of the exponent range when the powers allow it
     # (largest |x/c|^p within [lo, hi / n]): subnormal x keeps exact gradients.
     a = np.abs(x.data)
-    m = (a.max if p > 0 else a.min)(axis=axes, keepdims=True)
+    m = (a.max if p > 0 else a.min)(axis=axes, keepdims=True, initial=0.0 if p > 0 else np.inf)
     m = np.where(np.isfinite(m) & (m > 0), m, 1).astype(a.dtype)
     k = ops.binary_exponent(m)                  # m = f 2^k, 1/2 <= f < 1
     if p > 0:

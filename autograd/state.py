@@ -29,8 +29,9 @@ class EngineState:
     functions of this module or the context managers built on them (``no_grad``,
     ``detect_anomaly``, ``viz.record_gradient_flow``, ``Module.__call__``)."""
 
-    __slots__ = ("grad_enabled", "inference", "inference_grad", "anomaly", "lines", "backward_rules", "debug",
-                 "scope", "scope_token", "stats_hook", "donated", "recorder")
+    __slots__ = ("grad_enabled", "inference", "inference_grad", "anomaly", "lines",
+                 "backward_rules", "debug", "scope", "scope_token", "stats_hook", "donated",
+                 "recorder")
 
     def __init__(self):
         self.grad_enabled = True    # record ops (no_grad / enable_grad / set_grad_enabled)

@@ -19,8 +19,8 @@ def test_state_dict_prefix_is_prepended_as_given(prefix):
     ours, ref = _two_level(nn), _two_level(torch.nn)
     seen, keys = {}, {}
     for lib, m in (("ours", ours), ("torch", ref)):
-        hook = lambda mod, sd, pre, meta, lib=lib: seen.setdefault(lib, []).append(pre)  # noqa: E731
-        m[1][0].register_state_dict_post_hook(hook)
+        m[1][0].register_state_dict_post_hook(
+            lambda mod, sd, pre, meta, lib=lib: seen.setdefault(lib, []).append(pre))
         keys[lib] = list(m.state_dict(prefix=prefix))
     assert keys["ours"] == keys["torch"] and keys["ours"][0] == prefix + "0.weight"
     assert seen["ours"] == seen["torch"] == [prefix + "1.0."]
@@ -57,7 +57,8 @@ def test_enable_grad_inside_inference_mode_records_nothing():
     assert x.data.tolist() == [2.0, 2.0]
 
 
-@pytest.mark.parametrize("grad", [[0.5], 0.5, [[1.0, 2.0], [3.0, 4.0]]], ids=["(1,)", "()", "(2, 2)"])
+@pytest.mark.parametrize("grad", [[0.5], 0.5, [[1.0, 2.0], [3.0, 4.0]]],
+                         ids=["(1,)", "()", "(2, 2)"])
 @pytest.mark.parametrize("opt", ["SGD", "Adam", "RMSprop"])
 def test_a_gradient_of_another_shape_is_refused_by_step(grad, opt):
     # a (1,) or () .grad was broadcast over the parameter: every element moved by it
@@ -107,3 +108,17 @@ def test_binary_cross_entropy_of_a_small_probability_is_pytorchs(dtype):
                torch.tensor(t, dtype=getattr(torch, dtype)), reduction="none").numpy()]
     np.testing.assert_allclose(out[0], out[1], rtol=1e-6 if dtype == "float32" else 1e-14, atol=0)
     assert np.signbit(out[0]).tolist() == np.signbit(out[1]).tolist()
+
+
+@pytest.mark.parametrize("shape, dim, p", [((0,), None, 2), ((0, 3), 0, 2), ((3, 0), 1, 2),
+                                           ((2, 0, 3), (0, 1), 3.5), ((0, 3), 0, 0.5)])
+def test_norm_over_no_element_is_zero(shape, dim, p):
+    # numpy's max of nothing raised ValueError (as in clip_grad_norm_ over an empty
+    # parameter); PyTorch's norm is 0, with an empty gradient
+    outs = []
+    for L in (ag, torch):
+        x = L.zeros(shape, dtype=L.float64, requires_grad=True)
+        y = x.norm(p=p, dim=dim)
+        y.sum().backward()
+        outs.append((y.tolist() if L is torch else y.data.tolist(), tuple(x.grad.shape)))
+    assert outs[0] == outs[1]
