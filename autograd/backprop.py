@@ -60,7 +60,8 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     captured = run_backward(roots, grads, retain_graph, create_graph, nodes)
     for t in _as_list(inputs) if inputs is not None else ():
         g = captured.get(t._node)
-        if g is not None and not t.is_leaf:       # leaves were accumulated by the engine
+        # leaves were accumulated by the engine, a retained gradient too (by its hook)
+        if g is not None and not t.is_leaf and not t.retains_grad:
             t.grad = g if t.grad is None else t.grad + g
 
 

@@ -158,6 +158,15 @@ class Tensor:
         return self._node is None or type(self._node) is AccumulateGrad
 
     @property
+    def retains_grad(self) -> bool:
+        """True for a non-leaf tensor whose gradient backward keeps in ``.grad``
+        (after ``retain_grad()``)."""
+        node = self._node
+        meta = None if node is None or type(node) is AccumulateGrad else node.meta
+        ref = meta.get("retain") if meta else None
+        return ref is not None and ref() is self
+
+    @property
     def grad_fn(self):
         """The node of the op that made this tensor (None for a leaf)."""
         node = self._node

@@ -81,6 +81,10 @@ class Tensor:
     def requires_grad(self, value: Any) -> None: ...
 
     @property
+    def retains_grad(self) -> builtins.bool:
+        """True for a non-leaf tensor whose gradient backward keeps in ``.grad`` (after ``retain_grad()``)."""
+
+    @property
     def shape(self) -> builtins.tuple[builtins.int, ...]:
         """The sizes of the dims, a tuple."""
 

@@ -122,3 +122,19 @@ def test_norm_over_no_element_is_zero(shape, dim, p):
         y.sum().backward()
         outs.append((y.tolist() if L is torch else y.data.tolist(), tuple(x.grad.shape)))
     assert outs[0] == outs[1]
+
+
+def _retained(L, inputs):
+    x = L.tensor([1.0, 2.0], requires_grad=True)
+    y = x * x
+    y.retain_grad()
+    (y * 3).sum().backward(inputs=inputs(x, y))
+    grads = [None if t.grad is None else np.asarray(t.grad.detach()).tolist() for t in (x, y)]
+    return grads, y.retains_grad, x.retains_grad
+
+
+@pytest.mark.parametrize("inputs", [lambda x, y: [y], lambda x, y: [x, y], lambda x, y: [x],
+                                    lambda x, y: None], ids=["y", "x and y", "x", "none"])
+def test_backward_into_a_retained_input_adds_its_gradient_once(inputs):
+    # backward(inputs=[y]) for a y with retain_grad() added the gradient twice (6, not 3)
+    assert _retained(ag, inputs) == _retained(torch, inputs)
