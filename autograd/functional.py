@@ -11,39 +11,47 @@ def _tuple(x):
     return (tuple(x), True) if isinstance(x, (tuple, list)) else ((x,), False)
 
 
-def _prepare(inputs):
-    return tuple(x.detach().requires_grad_(True) for x in inputs)
+def _prepare(inputs, create_graph):
+    """The inputs func is called on: fresh leaves, or, with `create_graph`, a differentiable
+    alias of an input that requires grad, so the result's graph reaches the caller's input
+    (as PyTorch: a penalty on a jacobian trains what the input came from)."""
+    return tuple(x.view(x.shape) if create_graph and x.requires_grad
+                 else x.detach().requires_grad_(True) for x in inputs)
+
+
+def _result(out, create_graph):
+    return out if create_graph else out.detach()
 
 
 def vjp(func, inputs, v=None, create_graph=False):
     """(func(inputs), v^T J): the vector-Jacobian product at `inputs`."""
     xs, multi = _tuple(inputs)
-    xs = _prepare(xs)
+    xs = _prepare(xs, create_graph)
     out = func(*xs)
     gs = grad(out, xs, v, create_graph=create_graph, materialize_grads=True)
-    return (out if create_graph else out.detach()), (gs if multi else gs[0])
+    return _result(out, create_graph), (gs if multi else gs[0])
 
 
 def jvp(func, inputs, v=None, create_graph=False):
     """(func(inputs), J v): computed as the vjp of a vjp, so one backward pass each."""
     xs, multi = _tuple(inputs)
-    xs = _prepare(xs)
+    xs = _prepare(xs, create_graph)
     vs = _tuple(v)[0] if v is not None else tuple(_wrap(np.ones_like(x.data), None) for x in xs)
     out = func(*xs)
     u = _wrap(np.zeros_like(out.data), None).requires_grad_(True)
     gs = grad(out, xs, u, create_graph=True, allow_unused=True)
     pairs = [(g, vv) for g, vv in zip(gs, vs) if g is not None and g.requires_grad]
     if not pairs:
-        return out.detach(), _wrap(np.zeros_like(out.data), None)
+        return _result(out, create_graph), _wrap(np.zeros_like(out.data), None)
     (jv,) = grad([g for g, _ in pairs], [u], [vv for _, vv in pairs],
                  create_graph=create_graph, materialize_grads=True)
-    return out.detach(), jv
+    return _result(out, create_graph), jv
 
 
 def jacobian(func, inputs, create_graph=False):
     """d func(inputs) / d inputs, of shape out.shape + input.shape (one per input)."""
     xs, multi = _tuple(inputs)
-    xs = _prepare(xs)
+    xs = _prepare(xs, create_graph)
     out = func(*xs)
     if out._node is None:                # out does not depend on the inputs
         zeros = tuple(_wrap(np.zeros(out.shape + x.shape, out.dtype), None) for x in xs)
@@ -80,7 +88,7 @@ def hvp(func, inputs, v, create_graph=False):
     """(func(inputs), H v) for scalar func, by differentiating <grad, v>."""
     xs, multi = _tuple(inputs)
     vs, _ = _tuple(v)
-    xs = _prepare(xs)
+    xs = _prepare(xs, create_graph)
     out = func(*xs)
     gs = grad(out, xs, create_graph=True, materialize_grads=True)
     dot = None
@@ -91,5 +99,5 @@ def hvp(func, inputs, v, create_graph=False):
         hv = grad(dot, xs, create_graph=create_graph, materialize_grads=True)
     else:                                 # func is linear: the Hessian is zero
         hv = tuple(_wrap(np.zeros_like(x.data), None) for x in xs)
-    return out.detach(), (hv if multi else hv[0])
+    return _result(out, create_graph), (hv if multi else hv[0])
 
