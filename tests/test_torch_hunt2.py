@@ -165,3 +165,43 @@ def test_functional_derivatives_with_create_graph_reach_the_input(name):
     # returned the output detached)
     np.testing.assert_allclose(_through_functional(ag, name), _through_functional(torch, name),
                                rtol=1e-12)
+
+
+SCHEDULED_PER_GROUP = {
+    "LambdaLR": lambda S, o: S.LambdaLR(o, lambda e: 0.9 ** e),
+    "MultiplicativeLR": lambda S, o: S.MultiplicativeLR(o, lambda e: 0.9),
+    "CosineAnnealingWarmRestarts": lambda S, o: S.CosineAnnealingWarmRestarts(o, 3),
+    "CyclicLR": lambda S, o: S.CyclicLR(o, 0.01, 0.1, 3),
+    "ReduceLROnPlateau-list": lambda S, o: S.ReduceLROnPlateau(o, patience=0, min_lr=[0.0, 0.0]),
+    "ReduceLROnPlateau": lambda S, o: S.ReduceLROnPlateau(o, patience=0, min_lr=0.01),
+    "ExponentialLR": lambda S, o: S.ExponentialLR(o, 0.9),
+}
+
+
+def _group_added_after(L, S, O, name, catch=True):
+    """The lrs after four steps of a scheduler made before a third group was added, or
+    'refused'."""
+    opt = O.SGD([{"params": [L.zeros(1, requires_grad=True)], "lr": lr} for lr in (0.1, 0.02)],
+                momentum=0.9)
+    sched = SCHEDULED_PER_GROUP[name](S, opt)
+    opt.add_param_group({"params": [L.zeros(1, requires_grad=True)], "lr": 0.5})
+    try:
+        for _ in range(4):
+            sched.step(1.0) if name.startswith("ReduceLROnPlateau") else sched.step()
+    except (ValueError, RuntimeError):
+        if not catch:
+            raise
+        return "refused"
+    return [g["lr"] for g in opt.param_groups]
+
+
+@pytest.mark.parametrize("name", SCHEDULED_PER_GROUP)
+def test_a_group_added_after_the_scheduler_is_scheduled_or_refused(name):
+    # the rules kept per group (base_lrs, lr_lambdas, min_lrs) were zipped with the
+    # groups, so a group added later (unfreezing layers) kept its lr, silently
+    from nn import optim
+    ours = _group_added_after(ag, optim.lr_scheduler, optim, name)
+    assert ours == _group_added_after(torch, torch.optim.lr_scheduler, torch.optim, name)
+    if ours == "refused":
+        with pytest.raises(ag.ArgumentError, match=r"has 3 param groups but .* 2"):
+            _group_added_after(ag, optim.lr_scheduler, optim, name, catch=False)

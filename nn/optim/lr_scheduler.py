@@ -75,9 +75,21 @@ class LRScheduler:
             self.last_epoch = epoch
             lrs = (self.get_lr() if type(self)._closed_form is LRScheduler._closed_form
                    else [self._closed_form(base) for base in self.base_lrs])
-        for group, lr in zip(self.optimizer.param_groups, lrs):
+        self._set_lrs(lrs)
+
+    def _set_lrs(self, lrs):
+        """Write one lr per param group; a group added to the optimizer after the
+        scheduler was made, which a rule kept per group (base_lrs, lr_lambdas) does not
+        cover, is refused (PyTorch: zip's ValueError) rather than left unscheduled."""
+        groups = self.optimizer.param_groups
+        if len(lrs) != len(groups):
+            raise ArgumentError(f"{type(self).__name__}.step: the optimizer has {len(groups)} "
+                                f"param groups but the scheduler has a learning rate for "
+                                f"{len(lrs)}; a group added after the scheduler was made is not "
+                                f"scheduled: make the scheduler after add_param_group")
+        for group, lr in zip(groups, lrs):
             group["lr"] = lr
-        self._last_lr = [group["lr"] for group in self.optimizer.param_groups]
+        self._last_lr = [group["lr"] for group in groups]
 
     def _closed_form(self, base_lr):
         raise NotImplementedError
@@ -323,6 +335,7 @@ class ReduceLROnPlateau(LRScheduler):
         _check_optimizer(self, optimizer)
         self.optimizer = optimizer
         self.min_lrs = _per_group("min_lr", optimizer, min_lr)
+        self.default_min_lr = None if isinstance(min_lr, (list, tuple)) else min_lr
         self.mode, self.factor, self.patience = mode, factor, patience
         self.threshold, self.threshold_mode = threshold, threshold_mode
         self.cooldown, self.eps = cooldown, eps
@@ -356,7 +369,15 @@ class ReduceLROnPlateau(LRScheduler):
             self.cooldown_counter -= 1
             self.num_bad_epochs = 0
         if self.num_bad_epochs > self.patience:
-            for group, min_lr in zip(self.optimizer.param_groups, self.min_lrs):
+            groups = self.optimizer.param_groups
+            if len(groups) != len(self.min_lrs):     # a group added since: as PyTorch
+                if self.default_min_lr is None:
+                    raise ArgumentError(f"ReduceLROnPlateau.step: the optimizer has "
+                                        f"{len(groups)} param groups but min_lr has "
+                                        f"{len(self.min_lrs)} values (a group was added after "
+                                        f"the scheduler was made)")
+                self.min_lrs = [self.default_min_lr] * len(groups)
+            for group, min_lr in zip(groups, self.min_lrs):
                 old = float(group["lr"])
                 new = max(old * self.factor, min_lr)
                 if old - new > self.eps:
