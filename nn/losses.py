@@ -233,6 +233,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                          f"{label_smoothing}")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind == "f":
+        if ignore_index != -100:
+            raise ArgumentError(f"cross_entropy: ignore_index ({ignore_index}) is for class-index "
+                                f"targets; the target holds class probabilities (dtype "
+                                f"{t.dtype}), where no class is ignored: leave it at -100")
         return _soft_cross_entropy(input, target, weight, reduction, label_smoothing)
     logp, t, shape = _class_targets(log_softmax(input, 1 if input.ndim > 1 else 0), t,
                                     "cross_entropy")

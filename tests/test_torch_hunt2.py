@@ -205,3 +205,15 @@ def test_a_group_added_after_the_scheduler_is_scheduled_or_refused(name):
     if ours == "refused":
         with pytest.raises(ag.ArgumentError, match=r"has 3 param groups but .* 2"):
             _group_added_after(ag, optim.lr_scheduler, optim, name, catch=False)
+
+
+def test_cross_entropy_refuses_ignore_index_with_probability_targets():
+    # it was dropped silently: the loss counted the class the caller meant to ignore
+    import nn.functional as F
+    x, p = np.zeros((2, 3)), np.full((2, 3), 1 / 3)
+    with pytest.raises(RuntimeError, match="ignore_index is not supported"):
+        torch.nn.functional.cross_entropy(torch.tensor(x), torch.tensor(p), ignore_index=1)
+    with pytest.raises(ag.ArgumentError, match=r"cross_entropy: ignore_index \(1\) is for "
+                                               r"class-index targets"):
+        F.cross_entropy(ag.tensor(x), ag.tensor(p), ignore_index=1)
+    assert F.cross_entropy(ag.tensor(x), ag.tensor(p)).item() == pytest.approx(np.log(3))
