@@ -217,3 +217,23 @@ def test_cross_entropy_refuses_ignore_index_with_probability_targets():
                                                r"class-index targets"):
         F.cross_entropy(ag.tensor(x), ag.tensor(p), ignore_index=1)
     assert F.cross_entropy(ag.tensor(x), ag.tensor(p)).item() == pytest.approx(np.log(3))
+
+
+LIST_INDICES = [[[0, 1], [1, 2]], [[0, 1]], [0, 1], [slice(None), 1], [None, 0], [..., 1],
+                [0, [1, 2]], [[[0, 1], [1, 0]]], [0] * 32, [[0]] * 32]
+
+
+@pytest.mark.parametrize("index", LIST_INDICES, ids=[str(i)[:20] for i in LIST_INDICES])
+def test_a_list_of_index_sequences_indexes_as_pytorch(index):
+    # numpy took x[[[0, 1], [1, 2]]] as one array index (shape (2, 2, 3, 4)); PyTorch takes
+    # a short list holding sequences, slices, None or Ellipsis as a tuple, x[[0, 1], [1, 2]]
+    import warnings
+    out = []
+    for L in (ag, torch):
+        x, z = L.arange(24.0).reshape(2, 3, 4), L.zeros(2, 3, 4)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = x[index]
+            z[index] = 1.0
+        out.append((np.asarray(y).tolist(), np.asarray(z).tolist(), len(caught)))
+    assert out[0] == out[1]

@@ -2,12 +2,14 @@
 expand, cat/stack, split/chunk, and getitem (Tensor.__getitem__). The ones numpy can
 give as a view record a view (versions.register_view)."""
 import builtins
+import sys
+import warnings
 
 import numpy as np
 
 from .. import ops
 from ..dtypes import result_type
-from ..errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
+from ..errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, own_file
 from ..graph import applyn, register_view
 from ..public import public
 from ..tensor import Tensor
@@ -202,7 +204,16 @@ def getitem(x, index):
 
 
 def _index(index):
-    """Tensors and lists in an index become arrays, so numpy indexes as PyTorch does."""
+    """Tensors and lists in an index become arrays, so numpy indexes as PyTorch does. A
+    list shorter than 32 holding a tensor, a sequence, a slice, Ellipsis or None is a
+    tuple of indices, as PyTorch (numpy's old rule): x[[rows, cols]] is x[rows, cols]."""
+    if type(index) is list and len(index) < 32 and any(
+            isinstance(i, (Tensor, np.ndarray, list, tuple, slice)) or i is None or i is ...
+            for i in index):
+        index = tuple(index)
+        warnings.warn("indexing with a list of indices is taken as a tuple of them, as by "
+                      "PyTorch, which deprecates it (numpy takes the list as one array "
+                      "index): write x[tuple(seq)]", UserWarning, stacklevel=_user_level())
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for i in items:
@@ -222,6 +233,14 @@ def _index(index):
                              f"{i.dtype} of shape {i.shape}")
         out.append(i)
     return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def _user_level():
+    """The stacklevel of a warning raised by the caller, which names the user's line."""
+    f, level = sys._getframe(2), 2
+    while f is not None and own_file(f.f_code.co_filename):
+        f, level = f.f_back, level + 1
+    return level
 
 
 def _show_index(index):
