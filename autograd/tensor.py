@@ -118,6 +118,8 @@ class Tensor:
                              f"`other` itself (only a Parameter takes its array). Assign "
                              f"`t.data = other.data`")
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
+        if not isinstance(arr, np.ndarray):     # a reduction's numpy scalar: numpy wants an array
+            return np.array(arr)
         return arr.copy() if copy else arr
 
     def __init__(self, data, dtype=None, requires_grad=False) -> None:
@@ -278,7 +280,10 @@ class Tensor:
             raise GraphError(f"numpy: cannot call .numpy() on a tensor that requires grad "
                              f"({describe(self.data)}): its gradient would be lost. Use "
                              f"t.detach().numpy()")
-        return self.data
+        d = self.data
+        # a reduction's numpy scalar as a 0-d array, as PyTorch's (a copy: a scalar has no
+        # memory to share)
+        return d if isinstance(d, np.ndarray) else np.array(d)
 
     def tolist(self):
         """The data as nested Python lists."""

@@ -237,3 +237,15 @@ def test_a_list_of_index_sequences_indexes_as_pytorch(index):
             z[index] = 1.0
         out.append((np.asarray(y).tolist(), np.asarray(z).tolist(), len(caught)))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean", "amax", "prod", "norm"])
+def test_a_reduction_converts_to_a_0d_numpy_array(reduce):
+    # its data is numpy's scalar: np.asarray(x.sum()) raised "object __array__ method
+    # not producing an array" and .numpy() gave an np.float32, not an ndarray
+    out = []
+    for L in (ag, torch):
+        t = getattr(L.tensor([1.0, 2.0, 5.0]), reduce)()       # exact in float32
+        arrays = (np.asarray(t), t.numpy(), np.asarray(t, dtype=np.float64))
+        out.append([(type(a), a.shape, a.dtype, a.tolist()) for a in arrays])
+    assert out[0] == out[1]
