@@ -347,7 +347,7 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
 
 
 def eq(a: Any, b: Any) -> Tensor:
-    """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+    """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def equal(input: Any, other: Any) -> builtins.bool:
@@ -427,7 +427,7 @@ def gather(x: Any, dim: Any, index: Any) -> Tensor:
 
 
 def ge(a: Any, b: Any) -> Tensor:
-    """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+    """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def ger(a: Any, b: Any) -> Tensor:
@@ -435,7 +435,7 @@ def ger(a: Any, b: Any) -> Tensor:
 
 
 def gt(a: Any, b: Any) -> Tensor:
-    """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+    """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
@@ -511,7 +511,7 @@ def kthvalue(input: Any, k: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
 
 
 def le(a: Any, b: Any) -> Tensor:
-    """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+    """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
@@ -575,7 +575,7 @@ def logsumexp(x: Any, dim: Any, keepdim: Any = ...) -> Tensor:
 
 
 def lt(a: Any, b: Any) -> Tensor:
-    """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+    """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
@@ -671,7 +671,7 @@ def narrow(x: Any, dim: Any, start: Any, length: Any) -> Tensor:
 
 
 def ne(a: Any, b: Any) -> Tensor:
-    """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+    """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def neg(x: Any) -> Tensor:

@@ -108,7 +108,7 @@ class Tensor:
         """A leaf with its own copy of the data and of ``.grad``, requiring grad if this one does: a new leaf of its own (its gradient goes to it, not to the original)."""
 
     def __eq__(a, b: Any) -> Tensor:  # type: ignore[override]
-        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __float__(self) -> builtins.float: ...
 
@@ -119,12 +119,12 @@ class Tensor:
         """A 0-d tensor formats as its value (f"{loss:.4f}"), as PyTorch."""
 
     def __ge__(a, b: Any) -> Tensor:
-        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __getitem__(x, index: Any) -> Tensor: ...
 
     def __gt__(a, b: Any) -> Tensor:
-        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __hash__(self) -> builtins.int: ...
 
@@ -153,12 +153,12 @@ class Tensor:
     def __itruediv__(self, other: Any) -> Tensor: ...
 
     def __le__(a, b: Any) -> Tensor:
-        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __len__(self) -> builtins.int: ...
 
     def __lt__(a, b: Any) -> Tensor:
-        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __matmul__(a, b: Any) -> Tensor:
         """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
@@ -170,7 +170,7 @@ class Tensor:
         """self * other, elementwise with broadcasting (the same op as `*`)."""
 
     def __ne__(a, b: Any) -> Tensor:  # type: ignore[override]
-        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __neg__(x) -> Tensor:
         """-x; d/dx = -1."""
@@ -440,7 +440,7 @@ class Tensor:
         """This tensor as float64 (itself if it is already; the cast is differentiable)."""
 
     def eq(a, b: Any) -> Tensor:
-        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def equal(input, other: Any) -> builtins.bool:
         """True if input and other have the same shape and the same values (NaN equals nothing), as torch.equal; the dtypes may differ."""
@@ -515,13 +515,13 @@ class Tensor:
         """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
 
     def ge(a, b: Any) -> Tensor:
-        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def ger(a, b: Any) -> Tensor:
         """The outer product of 1-d tensors a and b: a[i] * b[j]."""
 
     def gt(a, b: Any) -> Tensor:
-        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def heaviside(input, values: Any) -> Tensor:
         """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
@@ -593,7 +593,7 @@ class Tensor:
         """(values, indices) of the k-th smallest element along dim (k from 1; NaN is the largest)."""
 
     def le(a, b: Any) -> Tensor:
-        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def lerp(input, end: Any, weight: Any) -> Tensor:
         """input + weight * (end - input), computed as PyTorch: end - (end - input) * (1 - weight) where |weight| >= 0.5 (exact at weight = 1). weight is a number or a Tensor (broadcast); all three get their gradients."""
@@ -632,7 +632,7 @@ class Tensor:
         """A copy as int64, without gradient."""
 
     def lt(a, b: Any) -> Tensor:
-        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def masked_fill(x, mask: Any, value: Any) -> Tensor:
         """x with `value` where mask is True (mask broadcasts)."""
@@ -707,7 +707,7 @@ class Tensor:
         """x[..., start:start + length, ...] at dim."""
 
     def ne(a, b: Any) -> Tensor:
-        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch."""
+        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def neg(x) -> Tensor:
         """-x; d/dx = -1."""

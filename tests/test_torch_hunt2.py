@@ -249,3 +249,21 @@ def test_a_reduction_converts_to_a_0d_numpy_array(reduce):
         arrays = (np.asarray(t), t.numpy(), np.asarray(t, dtype=np.float64))
         out.append([(type(a), a.shape, a.dtype, a.tolist()) for a in arrays])
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.tensor([16777217, 3]) == 16777216.0,
+                                lambda L: L.tensor([16777217, 3]) > 16777216.5,
+                                lambda L: L.tensor([2 ** 53 + 1]) <= float(2 ** 53),
+                                lambda L: L.tensor([16777217], dtype=L.int32).ne(16777216.0)],
+                         ids=["==", ">", "<=", "ne"])
+def test_an_integer_tensor_and_a_float_compare_in_float32(fn):
+    # numpy compared them in float64: int64 [16777217] == 16777216.0 was False where
+    # PyTorch (and the docstring) compares in the common dtype, float32
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+def test_an_integer_beyond_the_tensors_range_compares_exactly():
+    # the deliberate difference the docstring names: PyTorch wraps -3 to the uint8 253
+    x = [200, 3, 0]
+    assert (ag.tensor(x, dtype=ag.uint8) < -3).data.tolist() == [False] * 3
+    assert (torch.tensor(x, dtype=torch.uint8) < -3).tolist() == [True] * 3

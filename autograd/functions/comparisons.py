@@ -11,19 +11,26 @@ from ..tensor import Tensor, as_array
 
 def _compare(name, fn, symbol):
     """A comparison: the operands are compared in their result dtype (dtypes.result_type),
-    so float32 x == np.float64(0.1) compares 0.1 rounded to float32, as PyTorch."""
+    so float32 x == np.float64(0.1) compares 0.1 rounded to float32, and an int64 tensor
+    == 16777216.0 compares in float32, as PyTorch. A Python int beyond an integer tensor's
+    range is compared exactly (uint8 x < -3 is False), where PyTorch wraps it around
+    (-3 is 253 there)."""
     def compare(a, b):
         if not isinstance(a, Tensor):
             a = Tensor(a)
         tb = type(b)
-        if tb is float or tb is int or (tb is Tensor and b.data.dtype is a.data.dtype):
+        # numpy's own rule agrees with PyTorch's for a float tensor and a Python number,
+        # and for an int: it compares an int64 tensor with a float in float64
+        if ((tb is float and a.data.dtype.kind == "f") or tb is int
+                or (tb is Tensor and b.data.dtype is a.data.dtype)):
             return _wrap(fn(a.data, getattr(b, "data", b)), None)
         dt = result_type(a, b)
         b = as_dtype(b, dt)
         return _wrap(fn(a.data.astype(dt, copy=False), getattr(b, "data", b)), None)
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = (f"a {symbol} b elementwise, a bool tensor (no gradient); the operands "
-                       f"are compared in their common dtype, as PyTorch.")
+                       f"are compared in their common dtype, as PyTorch (a Python int "
+                       f"beyond an integer tensor's range exactly, where PyTorch wraps it).")
     return public(compare, method=True)
 
 
