@@ -147,7 +147,12 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
         is_int = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
         dtype = np.int64 if is_int else get_default_dtype()
     dtype = _dtype(dtype)
-    if not step or not _emulated(dtype, start, end, step):
+    if dtype.kind in "iu":      # as PyTorch: the bounds and step truncated to integers first
+        start, end, step = (int(v) if isinstance(v, (float, np.floating)) else v
+                            for v in (start, end, step))
+    if not step:
+        raise ArgumentError(f"arange: step must be nonzero (got {step} for dtype {dtype})")
+    if not _emulated(dtype, start, end, step):
         return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
     n = max(0, int(np.ceil((end - start) / step)))
     # PyTorch's CPU kernel: start + step * i in double (an fma), but in blocks of two

@@ -267,3 +267,16 @@ def test_an_integer_beyond_the_tensors_range_compares_exactly():
     x = [200, 3, 0]
     assert (ag.tensor(x, dtype=ag.uint8) < -3).data.tolist() == [False] * 3
     assert (torch.tensor(x, dtype=torch.uint8) < -3).tolist() == [True] * 3
+
+
+@pytest.mark.parametrize("args", [(0, 5, 1.5), (0, 5.5, 1), (1.5,), (-2.7, 3, 1), (5, -1.5, -2),
+                                  (0, 2.5, 0.5)])
+def test_an_integer_arange_truncates_its_bounds_first(args):
+    # numpy sized the range from the float bounds: arange(0, 5, 1.5, dtype=int64) was
+    # [0, 1, 2, 3] (PyTorch [0, 1, 2, 3, 4]) and a step that truncates to 0 gave zeros
+    def outcome(L):
+        try:
+            return L.arange(*args, dtype=L.int64).tolist()
+        except (ValueError, RuntimeError) as e:
+            return "step must be nonzero" in str(e)
+    assert outcome(ag) == outcome(torch)
