@@ -47,6 +47,12 @@ def as_array(data, dtype=None) -> np.ndarray:
     else:
         arr = np.array(data)
         kind = arr.dtype.kind
+        if (kind in "biuf" and type(data) in (list, tuple)
+                and not _PYTHON_NUMBERS.issuperset(map(type, data))):
+            typed = _typed_leaves_dtype(data)
+            if typed is not None:
+                arr = arr.astype(typed, copy=False)
+                kind = "typed"
         if kind == "i":
             return arr.astype(np.int64, copy=False)
         if kind in "uOf":
@@ -61,6 +67,49 @@ def as_array(data, dtype=None) -> np.ndarray:
     if arr.dtype.kind not in "fiub":
         raise DtypeError(f"tensor: cannot make a tensor from data of dtype {arr.dtype}")
     return arr
+
+
+_PYTHON_NUMBERS = {float, int, bool}
+
+
+def _typed_leaves_dtype(data):
+    """PyTorch's dtype for nested sequences with numpy scalars or arrays or Tensors among
+    their leaves: each such leaf keeps its dtype, a Python float counts as the default
+    dtype, an int as int64, a bool as bool, all promoted together ([np.float64(1.5), 2.0]
+    is float64, [np.int32(1)] int32); None if every leaf is a Python number (numpy's
+    inference, corrected by the caller)."""
+    stack, found, typed = [data], set(), False
+    while stack:
+        items = stack.pop()
+        types = set(map(type, items))
+        if types <= _PYTHON_NUMBERS:
+            found |= types
+            continue
+        for v in items:
+            t = type(v)
+            if t is list or t is tuple:
+                stack.append(v)
+            elif t in _PYTHON_NUMBERS:
+                found.add(t)
+            elif isinstance(v, Tensor):
+                found.add(v.data.dtype)
+                typed = True
+            elif isinstance(v, (np.generic, np.ndarray)):
+                found.add(v.dtype)
+                typed = True
+    if not typed:
+        return None
+    out = None
+    for d in found:
+        d = (_default_dtype if d is float else np.dtype(np.int64) if d is int
+             else np.dtype(bool) if d is bool else d)
+        if out is None or d == out:
+            out = d
+        elif (d.kind == "f") != (out.kind == "f"):      # an integer with a float: the float
+            out = d if d.kind == "f" else out
+        else:
+            out = np.promote_types(out, d)
+    return out
 
 
 def _check_int_range(data):

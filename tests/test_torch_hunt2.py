@@ -280,3 +280,25 @@ def test_an_integer_arange_truncates_its_bounds_first(args):
         except (ValueError, RuntimeError) as e:
             return "step must be nonzero" in str(e)
     assert outcome(ag) == outcome(torch)
+
+
+TYPED_LEAVES = {
+    "np.float64 among floats": lambda L: L.tensor([1.0, np.float64(2.5)]),
+    "np.int32": lambda L: L.tensor([np.int32(1), np.int32(2)]),
+    "np.int32 and int": lambda L: L.tensor([np.int32(1), 2]),
+    "bool and np.int8": lambda L: L.tensor([True, np.int8(3)]),
+    "uint8 and int8 rows": lambda L: L.tensor([[np.uint8(1)], [np.int8(2)]]),
+    "int32 arrays": lambda L: L.tensor([np.array([1, 2], np.int32), np.array([3, 4], np.int32)]),
+    "int32 0-d tensors": lambda L: L.tensor([L.tensor(1, dtype=L.int32), L.tensor(2, dtype=L.int32)]),
+    "float64 0-d tensor and int": lambda L: L.tensor([L.tensor(1.5, dtype=L.float64), 2]),
+    "int and np.float32": lambda L: L.tensor([1, np.float32(2.5)]),
+    "floats": lambda L: L.tensor([[1.0, 2.5], [3, True]]),
+}
+
+
+@pytest.mark.parametrize("name", TYPED_LEAVES)
+def test_tensor_of_a_list_keeps_its_typed_leaves_dtype(name):
+    # numpy's dtype of the list was cast to the default float or int64: [1.0,
+    # np.float64(2.5)] was float32 and [np.int32(1)] int64 (PyTorch: float64, int32)
+    fn = TYPED_LEAVES[name]
+    assert _outcome(ag, fn) == _outcome(torch, fn)
