@@ -297,8 +297,9 @@ def _clamped_log(x, log_x=None):
 
 def _mean(total, count):
     """total / count; for count 0 (every target ignored) NaN with zero gradients, as
-    PyTorch, rather than NaN gradients that would poison every parameter. `count` is
-    a Python number or a 0-d array of summed weights (see _inverse)."""
+    PyTorch, rather than NaN gradients that would poison every parameter; also for a
+    total weight of 0, where PyTorch's gradients are NaN (docs/special_values.md).
+    `count` is a Python number or a 0-d array of summed weights (see _inverse)."""
     if isinstance(count, (np.ndarray, np.generic)):
         inv = _inverse(count, total.dtype)
         return (total * inv).where(inv != 0, float("nan"))

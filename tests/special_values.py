@@ -477,3 +477,13 @@ DIFFERENCES += [
                "PyTorch's xlogy(target, target) differentiates to target / target = NaN (the "
                "one-sided slope is -inf)"),
 ]
+DIFFERENCES += [
+    Difference("cross_entropy(x, [0], weight=[0, 0, 1])", "gradient",
+               lambda L, x: _grad(L, lambda x: _functional(L).cross_entropy(
+                   x.reshape(1, 3), L.tensor([0]), weight=L.tensor([0.0, 0.0, 1.0],
+                                                                    dtype=L.float64)), x),
+               [0.1, 0.5, 0.2], [nan, nan, nan],
+               "the weighted mean divides by the targets' total weight, 0 here: the loss is "
+               "NaN in both, and gradgraph sends no gradient, as PyTorch does when every "
+               "target is ignored; PyTorch's 0 / 0 sends NaN into every parameter"),
+]
