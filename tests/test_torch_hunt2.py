@@ -289,7 +289,7 @@ TYPED_LEAVES = {
     "bool and np.int8": lambda L: L.tensor([True, np.int8(3)]),
     "uint8 and int8 rows": lambda L: L.tensor([[np.uint8(1)], [np.int8(2)]]),
     "int32 arrays": lambda L: L.tensor([np.array([1, 2], np.int32), np.array([3, 4], np.int32)]),
-    "int32 0-d tensors": lambda L: L.tensor([L.tensor(1, dtype=L.int32), L.tensor(2, dtype=L.int32)]),
+    "int32 0-d tensors": lambda L: L.tensor([L.tensor(i, dtype=L.int32) for i in (1, 2)]),
     "float64 0-d tensor and int": lambda L: L.tensor([L.tensor(1.5, dtype=L.float64), 2]),
     "int and np.float32": lambda L: L.tensor([1, np.float32(2.5)]),
     "floats": lambda L: L.tensor([[1.0, 2.5], [3, True]]),
