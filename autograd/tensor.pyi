@@ -21,6 +21,10 @@ def _rebuild(cls: Any, data: Any, requires_grad: Any) -> Any:
     """Unpickle a Tensor (see Tensor.__reduce_ex__)."""
 
 
+def _typed_leaves_dtype(data: Any) -> Any:
+    """PyTorch's dtype for nested sequences with numpy scalars or arrays or Tensors among their leaves: each such leaf keeps its dtype, a Python float counts as the default dtype, an int as int64, a bool as bool, all promoted together ([np.float64(1.5), 2.0] is float64, [np.int32(1)] int32); None if every leaf is a Python number (numpy's inference, corrected by the caller)."""
+
+
 def _wrap(data: Any, node: Any) -> Tensor:
     """A Tensor on array `data` made by `node` (None: no grad), without any check."""
 
