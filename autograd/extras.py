@@ -14,7 +14,9 @@ from .tensor import Tensor
 
 @public(method=True)
 def gather(x, dim, index):
-    """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
+    """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather. Index values
+    lie in [0, n), as PyTorch's: a negative one (an ignore_index of -100 gathered from
+    log-probabilities) is refused, not counted from the end."""
     idx = index.data if isinstance(index, Tensor) else np.asarray(index)
     if idx.dtype.kind not in "iu":
         raise DtypeError(f"gather: index must be an integer tensor, got {idx.dtype}")
@@ -23,10 +25,11 @@ def gather(x, dim, index):
                          f"input of shape {x.data.shape}")
     axis = _axes(x, dim, "gather")
     n = x.data.shape[axis] if x.data.ndim else 1
-    if idx.size and (idx.max() >= n or idx.min() < -n):
-        raise OutOfRangeError(f"gather: index values must lie in [-{n}, {n}) for dim {dim} of "
-                              f"a tensor of shape {x.data.shape}")
-    if x.data.ndim == 0:                   # 0-d: index 0 (or -1) picks the one value
+    if idx.size and (idx.max() >= n or idx.min() < 0):
+        raise OutOfRangeError(f"gather: index values must lie in [0, {n}) for dim {dim} of a "
+                              f"tensor of shape {x.data.shape}, got values in [{idx.min()}, "
+                              f"{idx.max()}]")
+    if x.data.ndim == 0:                   # 0-d: index 0 picks the one value
         return x.reshape(1)[idx]
     grid = list(np.indices(idx.shape, sparse=True))
     grid[axis] = idx

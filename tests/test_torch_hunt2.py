@@ -302,3 +302,14 @@ def test_tensor_of_a_list_keeps_its_typed_leaves_dtype(name):
     # np.float64(2.5)] was float32 and [np.int32(1)] int64 (PyTorch: float64, int32)
     fn = TYPED_LEAVES[name]
     assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("index", [[[-1], [0], [1]], [[0], [-4], [3]]], ids=["-1", "-4"])
+def test_gather_refuses_a_negative_index_as_pytorch(index):
+    # it counted a negative index from the end: gathering log-probabilities at targets
+    # padded with -100 picked class n - 100 of a vocabulary of n >= 100, silently
+    x = np.arange(12.0).reshape(3, 4)
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        torch.gather(torch.tensor(x), 1, torch.tensor(index))
+    with pytest.raises(ag.OutOfRangeError, match=r"gather: index values must lie in \[0, 4\)"):
+        ag.gather(ag.tensor(x), 1, ag.tensor(index))
