@@ -4,14 +4,15 @@ storm (a trace per call, or max_programs' warning) fails the test."""
 import warnings
 
 import numpy as np
+import pytest
 
 import autograd as ag
 import nn
 import nn.functional as F
 from nn import optim
 from nn.utils.checkpoint import checkpoint, checkpoint_sequential
-from compile_twins import (adam, assert_same, batch, check_twins, flat, mlp, mlp_and_opt, run,
-                           state_of, watched)
+from compile_twins import (adam, assert_same, assert_same_runs, batch, check_twins, flat, mlp,
+                           mlp_and_opt, run, state_of, watched)
 
 
 def adam_model(**kw):
@@ -651,3 +652,69 @@ def test_optimizer_scratch_made_while_tracing_stays_a_plain_array():
             names = list(e.program.run.__globals__.values()) + list(
                 e.program.run.__defaults__ or ())
             assert not [v for v in names if type(v) is TraceArray]
+
+
+# --- packed sequences: a program per lengths pattern ---------------------------------------
+def packed_build(as_tensor):
+    """An LSTM over a packed batch whose `lengths` (a list, or an int64 tensor) change
+    from call to call; the packed data's shape follows the lengths (a data-dependent
+    shape), so each lengths pattern is a program of its own (as torch.compile
+    specialises on them)."""
+    def build():
+        lstm, head = nn.LSTM(3, 5), nn.Linear(5, 1)
+        opt = optim.SGD(list(lstm.parameters()) + list(head.parameters()), lr=0.1)
+
+        def step(x, lengths):
+            opt.zero_grad()
+            packed = nn.utils.rnn.pack_padded_sequence(x, lengths, enforce_sorted=False)
+            _, (h, _c) = lstm(packed)
+            loss = head(h[-1]).pow(2).mean()
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(lstm, head, opt)
+    return build
+
+
+def packed_args(patterns, as_tensor):
+    def args(i, env):
+        rng = np.random.default_rng(i)
+        lengths = patterns[i % len(patterns)]
+        x = ag.tensor(rng.standard_normal((6, 4, 3)).astype(np.float32))
+        return x, (ag.tensor(np.array(lengths)) if as_tensor else list(lengths))
+    return args
+
+
+def test_packed_sequences_of_a_few_lengths_patterns_replay_each():
+    """Batches bucketed to two lengths patterns: one program each, both replayed."""
+    patterns = [(6, 4, 4, 2), (5, 5, 3, 1)]
+    eager, compiled = (run(packed_build(False), c, 10, packed_args(patterns, False))
+                       for c in (False, True))
+    assert_same_runs(eager, compiled, replays=7)
+    assert compiled.f.traces == 2
+
+
+@pytest.mark.parametrize("as_tensor", [False, True], ids=["list", "tensor"])
+def test_packed_sequences_of_new_lengths_every_call_say_why_they_run_eagerly(as_tensor):
+    """New lengths every call: a list argument made a program per value until
+    max_programs, then eager with a warning that counted signatures without saying which
+    argument made them; a tensor's lengths are read by pack_padded_sequence (a guard
+    failing twice, then eager). Either warning names the argument or the line, and
+    points at the user's call of the step, not at compile's own file."""
+    patterns = [tuple(np.random.default_rng(100 + i).integers(1, 7, 4)) for i in range(12)]
+    eager, compiled = (run(packed_build(as_tensor), c, 12, packed_args(patterns, as_tensor))
+                       for c in (False, True))
+    why = (r"the value read at rnn\.py:\d+ \(called at test_compile_retrace\.py:\d+\) changes"
+           if as_tensor else r"more than max_programs=8 traces: 8 programs: 8 input signatures "
+                             r"\(the argument 'lengths' took 8 values")
+    assert_same_runs(eager, compiled, warns=why)
+    f, args = packed_build(as_tensor)()[0], packed_args(patterns, as_tensor)
+    f = ag.compile(f)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for i in range(12):
+            f(*args(i, None))                                   # <- the user's call
+    line = next(i for i, text in enumerate(open(__file__), 1) if "# <- the user's call" in text
+                and "next(" not in text)
+    ours = [w for w in caught if str(w.message).startswith("compile")]
+    assert [(w.filename, w.lineno) for w in ours] == [(__file__, line)]

@@ -1,5 +1,6 @@
 """``CompiledStep``: the programs of one compiled function, and when each runs."""
 import functools
+import inspect
 import random
 import sys
 import threading
@@ -53,7 +54,8 @@ class CompiledStep:
     in tuples, lists and dicts too; the other arguments' values), and per pattern of the leaves'
     ``.grad`` None or not where the step accumulates into them (an optimizer step every k
     calls), at most `max_programs` traces in all, then eager with a warning that counts them by
-    cause. A program is retraced when a tensor's array is replaced (``p.data = ...``,
+    cause and names the arguments whose values or shapes differed (a packed batch's
+    ``lengths``: a program per pattern, as torch.compile specialises on them). A program is retraced when a tensor's array is replaced (``p.data = ...``,
     ``load_state_dict``), a module switches train/eval mode, an optimizer's state or groups are
     replaced, a Python value the step reads changes, or one of its guards fails (that step runs
     eagerly). A value that changes on every call (more than RETRACES retraces in a row) or a
@@ -275,7 +277,32 @@ class CompiledStep:
             r = sum(n for n, _ in again)
             text += (f", {r} retrace{'s' * (r != 1)} ("
                      + "; ".join(f"{n} after {c}" for n, c in again) + ")")
-        return text
+        return text + self._varying()
+
+    def _varying(self):
+        """' (the argument 'lengths' took 8 values: ...)' for the arguments whose key
+        parts (a value, a tensor's shape) differ between the input signatures traced,
+        for the max_programs warning; '' if none does."""
+        keys = [k for k in self.cause if type(k) is tuple]
+        if len(keys) < 2 or any(len(k) != len(keys[0]) for k in keys):
+            return ""
+        try:
+            params = [p.name for p in inspect.signature(self.fn).parameters.values()
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        except (TypeError, ValueError):
+            params = []
+        said = []
+        for i in range(5, len(keys[0])):        # (0-4: the engine's modes, default dtype)
+            values = len({k[i] for k in keys})
+            if values > 1:
+                j = i - 5
+                name = repr(params[j]) if j < len(params) else str(j + 1)
+                said.append(f"the argument {name} took {values} values")
+        if not said:
+            return ""
+        return (f" ({', '.join(said)}: a program is made for each value of an argument "
+                f"that is not a tensor and each shape of a tensor; bucket them to a few, or "
+                f"raise max_programs)")
 
     def _checked_replay(self, key, entry, arrays):
         """check=k, under the lock: the replay, its state, and the state before it put
@@ -313,7 +340,7 @@ class CompiledStep:
         if reason not in self.warned:
             self.warned.add(reason)
             warnings.warn(f"compile: {getattr(self.fn, '__qualname__', self.fn)} runs eagerly: "
-                          f"{reason}", stacklevel=3)
+                          f"{reason}", stacklevel=_user_level())
 
     def _trace(self, key, args, kwargs):
         """The step traced (its result, eager's): a program for `key`, or the reason it
@@ -518,6 +545,15 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+def _user_level():
+    """The stacklevel, for a warning of its caller's caller, of the first frame outside
+    compile's own files: the user's call of the step."""
+    f, level = sys._getframe(2), 2
+    while f is not None and f.f_code.co_filename.startswith(tracer._PACKAGE):
+        f, level = f.f_back, level + 1
+    return level
 
 
 def _hooked(tensors, modules):
