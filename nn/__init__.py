@@ -46,7 +46,8 @@ from .pooling_extra import (ChannelShuffle, LocalResponseNorm, LPPool1d, LPPool2
 from .pooling_fractional import FractionalMaxPool2d, FractionalMaxPool3d
 from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d, LazyConv2d,
                    LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
-                   LazyLinear, UninitializedBuffer, UninitializedParameter)
+                   LazyInstanceNorm1d, LazyInstanceNorm2d, LazyInstanceNorm3d, LazyLinear,
+                   UninitializedBuffer, UninitializedParameter)
 from .distance import CosineSimilarity, PairwiseDistance
 from .ctc import CTCLoss
 from . import functional, init

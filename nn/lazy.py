@@ -1,5 +1,6 @@
 """Lazy modules, as PyTorch's: ``LazyLinear``, ``LazyConv1d/2d/3d``,
-``LazyConvTranspose1d/2d/3d`` and ``LazyBatchNorm1d/2d/3d`` leave their input size
+``LazyConvTranspose1d/2d/3d``, ``LazyBatchNorm1d/2d/3d`` and ``LazyInstanceNorm1d/2d/3d``
+leave their input size
 (``in_features``, ``in_channels``, ``num_features``) to their first call, which reads it
 from the input, gives the ``UninitializedParameter``/``UninitializedBuffer`` their shapes
 in place (the same objects: build the optimizer after that dry run, as PyTorch
@@ -15,7 +16,8 @@ from autograd.tensor import Tensor
 from .conv import Conv2d
 from .conv_transpose import ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from .linear import Linear
-from .norm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .norm import (BatchNorm1d, BatchNorm2d, BatchNorm3d, InstanceNorm1d, InstanceNorm2d,
+                   InstanceNorm3d)
 from .parameter import Parameter, float_dtype
 from .spatial import Conv1d
 from .volumetric import Conv3d
@@ -214,12 +216,15 @@ class LazyConvTranspose3d(_LazyConv, ConvTranspose3d):
 
 
 class _LazyBatchNorm(LazyModuleMixin):
-    """Batch normalisation with num_features from the first input's dim 1."""
+    """Batch (or instance) normalisation with num_features from the first input's dim 1
+    (the lazy instance norms too: affine and tracking by default, as PyTorch's). Unlike
+    PyTorch, num_features is read when nothing is lazy too (affine=False without running
+    statistics, or after loading a checkpoint), where PyTorch's stays 0."""
 
     def __init__(self, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 device=None, dtype=None):
+                 device=None, dtype=None, *, bias=True):
         self.cls_to_become.__init__(self, 0, eps, momentum, affine, track_running_stats,
-                                    device, dtype)
+                                    device, dtype, bias=bias)
         self._make_lazy(("weight", "bias"), ("running_mean", "running_var"), device, dtype)
 
     def initialize_parameters(self, input):
@@ -240,3 +245,14 @@ class LazyBatchNorm2d(_LazyBatchNorm, BatchNorm2d):
 class LazyBatchNorm3d(_LazyBatchNorm, BatchNorm3d):
     cls_to_become = BatchNorm3d
 
+
+class LazyInstanceNorm1d(_LazyBatchNorm, InstanceNorm1d):
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyBatchNorm, InstanceNorm2d):
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyBatchNorm, InstanceNorm3d):
+    cls_to_become = InstanceNorm3d
