@@ -10,6 +10,7 @@ import numpy as np
 
 from autograd import where
 from autograd.errors import ArgumentError, DtypeError, ShapeError
+from autograd.graph import _wrap
 from autograd.tensor import Tensor
 
 
@@ -84,11 +85,12 @@ def _gather(flat, index, spatial, batch):
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
     """Sample (N, C, H, W) at grid (N, Ho, Wo, 2) of normalised (x, y) in [-1, 1] ->
     (N, C, Ho, Wo), or (N, C, D, H, W) at grid (N, Do, Ho, Wo, 3) of (x, y, z): 'bilinear'
-    (trilinear in 3-d) or 'nearest' (half to even); outside the image 'zeros', 'border'
+    (trilinear in 3-d), 'nearest' (half to even) or 'bicubic' (2-d; PyTorch's cubic
+    convolution, A = -0.75, over 4 x 4 pixels); outside the image 'zeros', 'border'
     (clipped) or 'reflection' (mirrored at the edges, then clipped)."""
-    if mode not in ("bilinear", "nearest"):
-        raise ArgumentError(f"grid_sample: mode must be 'bilinear' or 'nearest' ('bicubic' is "
-                            f"not supported), got {mode!r}")
+    if mode not in ("bilinear", "nearest", "bicubic"):
+        raise ArgumentError(f"grid_sample: mode must be 'bilinear', 'nearest' or 'bicubic', "
+                            f"got {mode!r}")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ArgumentError(f"grid_sample: padding_mode must be 'zeros', 'border' or "
                             f"'reflection', got {padding_mode!r}")
@@ -102,14 +104,20 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise DtypeError(f"grid_sample: input (shape {input.shape}, dtype {input.dtype}) and "
                          f"grid (shape {grid.shape}, dtype {grid.dtype}) must have the same "
                          f"floating dtype; convert one with .to(...)")
+    if mode == "bicubic" and dims != 2:
+        raise ShapeError(f"grid_sample: mode 'bicubic' takes a 4-d input only, got shape "
+                         f"{input.shape}")
     align_corners = bool(align_corners)
     n, c, spatial, out_spatial = input.shape[0], input.shape[1], input.shape[2:], grid.shape[1:-1]
     points = int(np.prod(out_spatial))
     flat = input.reshape(n, c, int(np.prod(spatial)))
     g = grid.reshape(n, points, dims)
+    batch = np.arange(n)[:, None]
+    if mode == "bicubic":
+        out = _bicubic(flat, g, spatial, align_corners, padding_mode, batch)
+        return out.reshape((n, c) + out_spatial)
     pixels = [_unnormalise(g[..., dims - 1 - d], spatial[d], align_corners, padding_mode)
               for d in range(dims)]                              # along D, H, W: z, y, x
-    batch = np.arange(n)[:, None]
     if mode == "nearest":
         out = _gather(flat, [np.rint(p.data).astype(np.int64) for p in pixels], spatial, batch)
         return out.reshape((n, c) + out_spatial)
@@ -124,3 +132,46 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         term = _gather(flat, [i + b for i, b in zip(low, corner)], spatial, batch) * weight
         out = term if out is None else out + term
     return out.reshape((n, c) + out_spatial)
+
+
+_CUBIC_A = -0.75
+
+
+def _cubic_weights(t):
+    """PyTorch's cubic convolution weights (A = -0.75) of the 4 pixels around a point a
+    fraction t past the second."""
+    a = _CUBIC_A
+    near = [t, 1.0 - t]                                        # distances to pixels 1, 2
+    far = [t + 1.0, 2.0 - t]                                   # to pixels 0, 3
+    inner = [((x * (a + 2) - (a + 3)) * x) * x + 1.0 for x in near]
+    outer = [((x * a - 5 * a) * x + 8 * a) * x - 4 * a for x in far]
+    return [outer[0], inner[0], inner[1], outer[1]]
+
+
+def _bicubic(flat, g, spatial, align_corners, padding_mode, batch):
+    """grid_sample's 'bicubic' mode, as PyTorch: the unclipped pixel coordinates give the
+    4 x 4 pixels around each point, each pixel's own coordinates clipped or reflected
+    (then truncated) as padding_mode says; rows mixed along x, then the rows along y."""
+    (h, w), dtype = spatial, g.dtype
+    x = _unnormalise(g[..., 0], w, align_corners, "zeros")
+    y = _unnormalise(g[..., 1], h, align_corners, "zeros")
+    x0, y0 = np.floor(x.data), np.floor(y.data)
+    wx = _cubic_weights((x - x0).unsqueeze(1))                  # each (N, 1, P)
+    wy = _cubic_weights((y - y0).unsqueeze(1))
+
+    def bounded(coord, n):
+        if padding_mode == "zeros":
+            return coord.astype(np.int64)
+        t = _wrap(coord.astype(dtype), None)
+        t = _clip(t, n) if padding_mode == "border" else _reflect(t, n, align_corners)
+        return t.data.astype(np.int64)
+
+    out = None
+    for i in range(4):
+        row = bounded(y0 - 1 + i, h)
+        mixed = None
+        for j in range(4):
+            term = _gather(flat, [row, bounded(x0 - 1 + j, w)], spatial, batch) * wx[j]
+            mixed = term if mixed is None else mixed + term
+        out = mixed * wy[i] if out is None else out + mixed * wy[i]
+    return out

@@ -397,6 +397,9 @@ OPS = [
         ["real", "unit"]),
     OpInfo("grid_sample_reflection", lambda x, g: F.grid_sample(
         x, g * 2.5, padding_mode="reflection"), [(1, 2, 3, 4), (1, 2, 3, 2)], ["real", "unit"]),
+    OpInfo("grid_sample_bicubic_reflection", lambda x, g: F.grid_sample(
+        x, g * 2.5, mode="bicubic", padding_mode="reflection", align_corners=True),
+        [(1, 2, 3, 4), (1, 2, 3, 2)], ["real", "unit"]),
     OpInfo("affine_grid_sample_3d_reflection_corners", lambda x, t: F.grid_sample(
         x, F.affine_grid(t * 2.0, (1, 2, 2, 3, 2), align_corners=True),
         padding_mode="reflection", align_corners=True), [(1, 2, 3, 2, 3), (1, 3, 4)],

@@ -795,15 +795,16 @@ def _parametrized():
 
 
 class _Transformer2d(nn.Module):
-    def __init__(self):
+    def __init__(self, **sample):
         super().__init__()
         self.loc, self.head = nn.Linear(12, 6), nn.Linear(12, 5)
+        self.sample = {"align_corners": False, **sample}
 
     def forward(self, x):
         theta = self.loc(x).reshape(-1, 2, 3)
         img = x.reshape(x.shape[0], 1, 3, 4)
         out = F.grid_sample(img, F.affine_grid(theta, img.shape, align_corners=False),
-                            align_corners=False)
+                            **self.sample)
         return self.head(out.flatten(1))
 
 
@@ -899,6 +900,8 @@ LAYERS = {
     "parametrized": lambda: _parametrized(),
     "spatial-transformer": lambda: _Transformer2d(),
     "spatial-transformer-3d-reflection": lambda: _Transformer3d(),
+    "spatial-transformer-bicubic-border": lambda: _Transformer2d(mode="bicubic",
+                                                                 padding_mode="border"),
     "volumetric": lambda: nn.Sequential(
         nn.Unflatten(1, (1, 2, 2, 3)), nn.Conv3d(1, 2, 2, padding=1, padding_mode="replicate"),
         nn.BatchNorm3d(2), nn.MaxPool3d(2, 1), nn.AvgPool3d((1, 2, 2), 1, ceil_mode=True),

@@ -1,7 +1,7 @@
 """affine_grid and grid_sample against PyTorch, 2-d and 3-d (values and the gradients of
-theta, input and grid, float32 and float64, each mode, padding mode and align_corners,
-points on the edges and reflected several times), and the deprecated aliases
-(upsample*, *_with_indices)."""
+theta, input and grid, float32 and float64, each mode (bicubic in 2-d), padding mode and
+align_corners, points on the edges and reflected several times), and the deprecated
+aliases (upsample*, *_with_indices)."""
 import numpy as np
 import pytest
 
@@ -37,10 +37,10 @@ def test_affine_grid_3d_matches_pytorch(align_corners):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
 @pytest.mark.parametrize("padding_mode", PADDING_MODES)
 @pytest.mark.parametrize("align_corners", [False, True])
-@pytest.mark.parametrize("dims", [2, 3])
+@pytest.mark.parametrize("dims, mode", [(2, "bilinear"), (2, "nearest"), (2, "bicubic"),
+                                        (3, "bilinear"), (3, "nearest")])
 def test_grid_sample_matches_pytorch(dims, mode, padding_mode, align_corners, dtype):
     assert_functional_matches(torch, "grid_sample", [IMG, GRID] if dims == 2 else [VOL, GRID3],
                               (), {"mode": mode, "padding_mode": padding_mode,
@@ -48,7 +48,7 @@ def test_grid_sample_matches_pytorch(dims, mode, padding_mode, align_corners, dt
                               1e-11 if dtype == np.float64 else 1e-4)
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic"])
 @pytest.mark.parametrize("padding_mode", PADDING_MODES)
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_grid_sample_on_the_edges_matches_pytorch(mode, padding_mode, align_corners):
@@ -112,6 +112,12 @@ def test_errors():
                                             r"float32\) and grid \(shape \(2, 4, 5, 2\), dtype "
                                             r"float64\) must have the same floating dtype"):
         F.grid_sample(ag.tensor(IMG.astype(np.float32)), ag.tensor(GRID))
+    with pytest.raises(ag.ShapeError, match=r"grid_sample: mode 'bicubic' takes a 4-d input "
+                                            r"only, got shape \(2, 3, 4, 5, 6\)"):
+        F.grid_sample(ag.tensor(VOL), ag.tensor(GRID3), mode="bicubic")
+    with pytest.raises(ag.ArgumentError, match="grid_sample: mode must be 'bilinear', 'nearest' "
+                                               "or 'bicubic', got 'area'"):
+        F.grid_sample(ag.tensor(IMG), ag.tensor(GRID), mode="area")
     with pytest.raises(ag.ArgumentError, match="grid_sample: padding_mode must be 'zeros', "
                                                "'border' or 'reflection', got 'wrap'"):
         F.grid_sample(ag.tensor(IMG), ag.tensor(GRID), padding_mode="wrap")
