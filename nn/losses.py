@@ -166,16 +166,20 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
     ignored) and the divisor of 'mean'; the label-smoothing term reuses the last two."""
     m, c = logp.shape
     lo, hi = (t.min(), t.max()) if t.size else (0, 0)
-    keep = None
-    # never for the default -100: skip the mask (which would mask nothing: the same
-    # bits); a compiled step traced with an ignored target masks every batch
-    if general_path((lo <= ignore_index) & (ignore_index <= hi)):
-        keep = t != ignore_index
-        safe = np.where(keep, t, 0)
-        lo, hi = safe.min(), safe.max()
+    keep, safe = None, t
+    # No target ignored (the same bits as a mask of nothing): the mask is skipped, and
+    # for an ignore_index outside [0, c) (the default -100) that is known from lo >= 0,
+    # one test; a compiled step traced with an ignored target masks every batch.
+    # benchmarks/mlp_step.py's compiled B=16 step: 4 numpy calls here rather than 7
+    if 0 <= ignore_index < c or general_path(lo < 0):
+        if general_path((lo <= ignore_index) & (ignore_index <= hi)):
+            keep = t != ignore_index
+            safe = np.where(keep, t, 0)
+            lo, hi = safe.min(), safe.max()
+        bad = lo < 0 or hi >= c
     else:
-        safe = t
-    if lo < 0 or hi >= c:
+        bad = hi >= c
+    if bad:
         bad = safe[(safe < 0) | (safe >= c)][0]
         raise OutOfRangeError(f"{op}: target {bad} is out of bounds for {c} classes (targets "
                               f"must lie in [0, {c}) or equal ignore_index={ignore_index})")
