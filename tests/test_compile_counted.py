@@ -151,3 +151,39 @@ def test_copies_keep_counted_registries(how):
     x, y = batch(0)
     np.testing.assert_allclose(F.cross_entropy(other(x), y).item(),
                                F.cross_entropy(model[2](model[0](x).tanh()), y).item())
+
+
+# --- zero_grad(set_to_none=True) left out of a program whose next binding sets every
+# gradient it drops (program._overwritten) -------------------------------------------
+def _calls_zero_grad(f):
+    (entry,) = [e for e in f.programs.values() if not isinstance(e, str)]
+    source, names = entry.program.source, entry.program.run.__globals__
+    return any(getattr(v, "__name__", None) == "zero_grad" and f"{k}(" in source
+               for k, v in names.items())
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_zero_grad_is_left_out_only_where_it_is_overwritten(set_to_none):
+    def build():
+        model, opt = mlp_and_opt()
+        return train_step(model, opt, set_to_none=set_to_none), watched(model, opt)
+    f = check_twins(build)
+    assert _calls_zero_grad(f) == (not set_to_none)
+
+
+def test_zero_grad_is_dead_only_where_the_next_binding_sets_every_gradient_it_drops():
+    from autograd.jit.program import _overwritten
+    model = mlp()
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    params = list(model.parameters())
+    every = tuple((p, [None, None]) for p in params)
+    zero = ("host", nn.optim.Optimizer.zero_grad, (opt,), {}, 0, True)
+    keep = ("host", nn.optim.Optimizer.zero_grad, (opt,), {"set_to_none": False}, 0, True)
+    keep_positional = ("host", nn.optim.Optimizer.zero_grad, (opt, False), {}, 0, True)
+    later = ("host", print, (), {}, 1, False)
+    assert _overwritten([zero], [()], every) == {id(zero)}
+    assert _overwritten([zero], [()], every[1:]) == set()           # one not set again
+    assert _overwritten([keep, keep_positional], [()], every) == set()
+    # a Python call in between: its binding is the one that must set them
+    assert _overwritten([zero, later], [(), every[1:]], every) == set()
+    assert _overwritten([zero, later], [(), every], ()) == {id(zero)}

@@ -18,6 +18,7 @@ from . import aliasing, arguments, carried, check as checking, kept, tracer, wat
 from .discover import GRAD_SET, State, changed_value, discover
 from .patches import Patched
 from .plan import _mentions
+from . import program
 from .program import Program, check_order
 from .recorder import Recorder, _base
 from .tracer import plain, traced
@@ -519,7 +520,7 @@ class CompiledStep:
         state.slots = tuple(_state_slots(optimizers))
         # the .grad a leaf has on entry is read (accumulated into) unless the step's
         # first call (zero_grad) resets it
-        cleared = _cleared(rec.code[0] if rec.code else None)
+        cleared = program.cleared(rec.code[0]) if rec.code else set()
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         state.read = tuple(e for e in state.grads
                            if e[1] is not None and id(_base(e[2])) in mentioned)
@@ -592,19 +593,6 @@ def _returned_tensors(out):
     for x in _members(out):
         if deep or isinstance(x, Tensor):
             yield from _returned_tensors(x)
-
-
-def _cleared(first):
-    """The ids of the leaves whose gradient instruction `first`, if it is a call of an
-    optimizer's or module's ``zero_grad``, resets (their value on entry is not read)."""
-    if first is None or first[0] != "host" or not first[5] or not first[2]:
-        return set()
-    owner = first[2][0]
-    if hasattr(owner, "param_groups"):
-        return {id(p) for g in owner.param_groups for p in g["params"]}
-    if hasattr(owner, "parameters"):
-        return {id(p) for p in owner.parameters()}
-    return set()
 
 
 def _lasting_marks(rec, inputs, made):
