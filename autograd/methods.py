@@ -305,6 +305,11 @@ Tensor.__isub__ = _inplace_op("__isub__", lambda a, b: a - b)
 Tensor.__imul__ = _inplace_op("__imul__", lambda a, b: a * b)
 Tensor.__itruediv__ = _inplace_op("__itruediv__", lambda a, b: a / b)
 Tensor.__ipow__ = _inplace_op("__ipow__", lambda a, b: a ** b)
+# &=, |=, ^= write in place as PyTorch's (without them Python rebinds x = x & m, and a
+# tensor that aliases x, a list's item, keeps the old values); & is bound by extras.py
+Tensor.__iand__ = _inplace_op("__iand__", lambda a, b: a & b)
+Tensor.__ior__ = _inplace_op("__ior__", lambda a, b: a | b)
+Tensor.__ixor__ = _inplace_op("__ixor__", lambda a, b: a ^ b)
 Tensor.add_ = lambda self, other, alpha=1: _inplace(
     self, "add_", lambda: self._alias() + (other * alpha if alpha != 1 else other))
 Tensor.sub_ = lambda self, other, alpha=1: _inplace(

@@ -313,3 +313,18 @@ def test_gather_refuses_a_negative_index_as_pytorch(index):
         torch.gather(torch.tensor(x), 1, torch.tensor(index))
     with pytest.raises(ag.OutOfRangeError, match=r"gather: index values must lie in \[0, 4\)"):
         ag.gather(ag.tensor(x), 1, ag.tensor(index))
+
+
+@pytest.mark.parametrize("op", ["__iand__", "__ior__", "__ixor__"])
+def test_in_place_bitwise_operators_write_into_the_tensor(op):
+    # x &= m rebound x to a new tensor (Python's fallback to x = x & m), so a tensor
+    # aliasing x (masks[0], a view) kept the old values, where PyTorch writes in place
+    out = []
+    for L in (ag, torch):
+        masks = [L.tensor([True, True, False]), L.tensor([6, 3, 0], dtype=L.int32)]
+        for i, other in enumerate((L.tensor([True, False, False]), L.tensor([3, 1, 7]))):
+            x = masks[i]
+            view = x[1:]
+            x = getattr(x, op)(other)
+            out.append((x is masks[i], masks[i].tolist(), view.tolist(), str(x.dtype).split(".")[-1]))
+    assert out[:2] == out[2:]
