@@ -486,8 +486,16 @@ class Box:
 RECORDS = types.ModuleType("records")       # a user's module of logs, named by the step
 
 
+class Keeper(nn.Module):
+    """A user's module keeping a tensor in a private attribute."""
+
+    def __init__(self):
+        super().__init__()
+        self._last = ag.zeros(())
+
+
 @pytest.mark.parametrize("where", ["deep", "class dict", "class list", "module list",
-                                   "argument", "returned"])
+                                   "argument", "returned", "private attribute", "array"])
 def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
     """A helper's result stored 6 objects deep, into a class's dict or list, into a list
     of a user's module, or the step's argument or returned loss stored deep: no place
@@ -497,6 +505,7 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
     def build():
         model, opt = mlp_and_opt()
         train = train_step(model, opt)
+        keeper = Keeper()
         root = node = Box()
         for _ in range(6):
             node.child = node = Box()
@@ -520,6 +529,10 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
                 RECORDS.history.append(summary(loss))
             elif where == "argument":
                 leaf.last = x
+            elif where == "private attribute":
+                keeper._last = summary(loss)
+            elif where == "array":
+                leaf.last = summary(loss).reshape(1).data
             else:
                 leaf.last = loss
             return loss
@@ -528,12 +541,16 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
             return {"deep": lambda: [node.last], "argument": lambda: [node.last],
                     "returned": lambda: [node.last], "class dict": lambda: Box.shelf,
                     "class list": lambda: list(Box.records),
-                    "module list": lambda: list(RECORDS.history)}[where]()
+                    "module list": lambda: list(RECORDS.history),
+                    "private attribute": lambda: [keeper._last],
+                    "array": lambda: [node.last]}[where]()
         return step, watched(model, opt, kept=[], store=kept)
     runs = kept_runs(build, lambda env: flat(env["store"]()))
     holder = {"class dict": r"a dict \(key 'loss'\)", "class list": "a list",
-              "module list": "a list"}.get(where, "the attribute 'last' of a Box")
-    assert_same_runs(*runs, warns=rf"keeps a tensor of shape \(.*\) in {holder}, where")
+              "module list": "a list", "private attribute": "the attribute '_last' of a Keeper"
+              }.get(where, "the attribute 'last' of a Box")
+    what = "an array" if where == "array" else "a tensor"
+    assert_same_runs(*runs, warns=rf"keeps {what} of shape \(.*\) in {holder}, where")
 
 
 # --- names the walk takes for globals ----------------------------------------------------------

@@ -354,7 +354,7 @@ def stray(older):
     those alive before it) held by a tensor or a list or dict of the user's, else None.
     Such a tensor is kept where the walk (discover.py) does not look: more than
     _MAX_DEPTH objects from what the step names, a class's dict or list, a list of a
-    user's module; a replay neither rebinds nor leaves it: the program writes its array.
+    user's module, a module's private attribute; a replay neither rebinds nor leaves it: the program writes its array.
     Those tensors get a plain copy (the trace's values, as eager left them). An array
     only a graph's nodes hold (a loss kept with its graph) is not the user's."""
     left = _left(older)
@@ -372,8 +372,9 @@ def stray(older):
     what = "a tensor" if isinstance(x, Tensor) else "an array"
     return (f"it keeps {what} of shape {x.shape} {_holder(x, (left, found, tensors))}, where compile "
             f"does not look (more than {_MAX_DEPTH} objects from what the step names, a "
-            f"container of a class or of a module): each replay would change it; keep it in "
-            f"an attribute of a module or object the step names, or return it")
+            f"container of a class or of a module, a module's private attribute): each "
+            f"replay would change it; keep it in a public attribute of a module or object "
+            f"the step names, or return it")
 
 
 def _left(older):
@@ -387,9 +388,7 @@ def _held(left):
     ids = {id(a) for a in left}
     refs = gc.get_referrers(*left)
     tensors = [r for r in refs if isinstance(r, Tensor) and id(r.data) in ids]
-    raw = [a for a in left
-           if any(type(r) in (list, dict) and r is not left and _key(r, a) is not None
-                  for r in refs)]
+    raw = [a for a in left if any(_holds(r, a, left) for r in refs)]
     if tensors:
         users = {id(u) for r in gc.get_referrers(*tensors)
                  if not isinstance(r, (Node, types.FrameType)) and r is not tensors
@@ -397,6 +396,18 @@ def _held(left):
                            else vars(r).values() if hasattr(r, "__dict__") else [r])}
         tensors = [t for t in tensors if id(t) in users]
     return tensors + raw
+
+
+def _holds(r, a, left):
+    """True if `r`, a referrer of traced array `a`, is a list or dict of the user's
+    holding it, or an object holding it as an attribute (not a Tensor, a node, a tuple of
+    a node's, an array viewing it)."""
+    if r is left:
+        return False
+    if type(r) in (list, dict):
+        return _key(r, a) is not None
+    return not isinstance(r, (Tensor, Node, np.ndarray, tuple, dict, list, type,
+                              types.FrameType))
 
 
 def _holder(x, mine):
