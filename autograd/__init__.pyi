@@ -547,7 +547,7 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 
 
 def logcumsumexp(input: Any, dim: Any) -> Tensor:
-    """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a scan of logaddexp: exact where the early elements are far below the later ones)."""
+    """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a running logaddexp in float64: exact where the early elements are far below the later ones; NaN and inf as PyTorch)."""
 
 
 def logical_and(a: Any, b: Any) -> Tensor:

@@ -1,10 +1,11 @@
 """prod and the scans along a dim (cumprod, logcumsumexp, cummax, cummin) and diff:
-composites of multiplications, logaddexp, gather and slices, so their gradients come
-from those ops, to any order.
+composites of multiplications, gather and slices, so their gradients come from those
+ops, to any order; logcumsumexp is one primitive (ops.LogCumSumExp, a running logaddexp,
+whose backward is itself reversed).
 
 A product is a tree of multiplications (halving the dim, padded with ones to a power of
-two), a cumulative product or logaddexp an inclusive scan by doubling (log2(n) steps of
-one op each): every gradient is a product of the other factors, exact with any number
+two), a cumulative product an inclusive scan by doubling (log2(n) steps of one op
+each): every gradient is a product of the other factors, exact with any number
 of zeros (PyTorch special-cases one zero and several), and not result / x, which is
 inf or NaN where the product overflows while the true derivative is finite. The
 multiplications are in another order than a sequential loop: values can differ from
@@ -18,7 +19,8 @@ import numpy as np
 from .dtypes import result_type
 from .errors import ArgumentError
 from .extras import gather
-from .functions import _axes, cat, logaddexp
+from . import ops
+from .functions import _axes, cat
 from .graph import _wrap
 from .public import public
 from .tensor import Tensor
@@ -93,12 +95,13 @@ def cumprod(input, dim, *, dtype=None):
 
 @public(method=True)
 def logcumsumexp(input, dim):
-    """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a scan of
-    logaddexp: exact where the early elements are far below the later ones)."""
+    """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a running
+    logaddexp in float64: exact where the early elements are far below the later ones;
+    NaN and inf as PyTorch)."""
     x = input if input.data.dtype.kind == "f" else input.to(result_type(input, floating=True))
     if x.ndim == 0:
         return x * 1.0
-    return _scan(x, _dim(x, dim, "logcumsumexp"), logaddexp)
+    return x._apply1(ops.LogCumSumExp, _dim(x, dim, "logcumsumexp"))
 
 
 @public(method=True)

@@ -630,7 +630,7 @@ class Tensor:
         """log2(2^input + 2^other) without overflow, elementwise with broadcasting."""
 
     def logcumsumexp(input, dim: Any) -> Tensor:
-        """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a scan of logaddexp: exact where the early elements are far below the later ones)."""
+        """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a running logaddexp in float64: exact where the early elements are far below the later ones; NaN and inf as PyTorch)."""
 
     def logit(input, eps: Any = ...) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""

@@ -36,5 +36,6 @@ from .special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh,  # noq
                       Xlogy)
 from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
                      Reshape, _is_basic)
-from .reductions import (Amax, Amin, Cumsum, LogSoftmax, MatMul, ScatterAmax,  # noqa: F401
-                         Softmax, Sum, binary_exponent, power_of_two, row_max, row_sum)
+from .reductions import (Amax, Amin, Cumsum, LogCumSumExp, LogSoftmax,  # noqa: F401
+                         MatMul, ScatterAmax, Softmax, Sum, binary_exponent, power_of_two,
+                         row_max, row_sum)
