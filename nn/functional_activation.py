@@ -10,11 +10,12 @@ gradient (0 * inf); ``tests/special_values.py`` holds each against PyTorch.
 ``inplace=True`` writes the result into the input's buffer through the in-place
 machinery of ``Tensor.add_`` and friends (``autograd/methods.py``): the input is
 returned, its version bumped (a graph that saved it raises at backward), and a leaf that
-requires grad is refused, as in PyTorch.
+requires grad is refused, as in PyTorch. relu's primitive writes there itself (numpy's
+out=); the composites compute out of place and copy.
 """
 import numpy as np
 
-from autograd import softplus as _softplus
+from autograd import ops, softplus as _softplus
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.functions import where
@@ -23,14 +24,18 @@ from autograd.reductions import log_softmax as _log_softmax, softmax as _softmax
 from autograd.tensor import Tensor
 
 
-def _maybe_inplace(input, inplace, op, fn, floating=True):
+def _maybe_inplace(input, inplace, op, fn, floating=True, primitive=None):
     """fn(input), or with `inplace` the same written into input (returned). With
-    `floating`, an integer or bool input is refused, as PyTorch's kernel does."""
+    `floating`, an integer or bool input is refused, as PyTorch's kernel does. A
+    `primitive` whose forward takes out= (ops.Relu) writes into input's buffer itself."""
     if floating:
         _floating(input, op)
     if not inplace:
         return fn(input)
-    return _write_in_place(input, f"{op}(inplace=True)", lambda: fn(input._alias()))
+    into = None if primitive is None else (
+        lambda: input._alias()._apply1(primitive, input.data))
+    return _write_in_place(input, f"{op}(inplace=True)", lambda: fn(input._alias()),
+                           compute_into=into)
 
 
 def _floating(input, op):
@@ -48,7 +53,8 @@ def _below(input, cond):
 # --- rectifiers ------------------------------------------------------------------------
 def relu(input, inplace=False):
     """max(x, 0); relu'(0) = 0."""
-    return _maybe_inplace(input, inplace, "relu", lambda x: x.relu(), floating=False)
+    return _maybe_inplace(input, inplace, "relu", lambda x: x.relu(), floating=False,
+                          primitive=ops.Relu)
 
 
 def relu_(input):

@@ -191,6 +191,42 @@ def test_dropout_inplace_writes_the_same_draw():
     assert F.dropout(h, 0.4, training=False, inplace=True) is h
 
 
+def test_relu_inplace_writes_without_a_temporary():
+    # it computed relu out of place and copied: a (256, 1024) temporary, 1 MB, per call
+    import tracemalloc
+    x = ag.tensor(np.linspace(-1.0, 1.0, 256 * 1024, dtype=np.float32).reshape(256, 1024))
+    for grad in (False, True):
+        h = x * ag.tensor(np.float32(1.0), requires_grad=grad)
+        tracemalloc.start()
+        assert F.relu(h, inplace=True) is h
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert peak < 64 * 1024 and h.data.min() == 0.0
+
+
+def test_relu_inplace_saved_its_result_as_pytorch():
+    # relu's node saves the values it wrote: backward works after it, a write into them
+    # after it raises; second order as PyTorch's
+    data = _inputs(np.float64)
+    for write in (False, True):
+        a, ta, h, th = _both(data)
+        z, tz = F.relu(h, inplace=True), TF.relu(th, inplace=True)
+        outs = []
+        for lib, t, leaf in ((ag, z, a), (torch, tz, ta)):
+            if write:
+                with (ag.no_grad() if lib is ag else torch.no_grad()):
+                    t.mul_(2.0)
+                with pytest.raises(RuntimeError, match="modified by an inplace operation|"
+                                                       "relu\\(inplace=True\\)|mul_"):
+                    t.sum().backward()
+                continue
+            g, = (ag.grad if lib is ag else torch.autograd.grad)((t * t * t).sum(), leaf,
+                                                                create_graph=True)
+            outs.append(((ag.grad if lib is ag else torch.autograd.grad)((g * g).sum(), leaf)[0]))
+        if outs:
+            np.testing.assert_allclose(outs[0].data, outs[1].numpy(), rtol=1e-12)
+
+
 def test_inplace_keeps_an_integer_tensor_integer():
     x = ag.tensor(np.array([-3, 0, 4, 9]))
     assert F.relu(x, inplace=True) is x and x.data.tolist() == [0, 0, 4, 9]

@@ -325,8 +325,9 @@ class Relu(Primitive):
     same_shape = True
     reuses_grad_buffer = True
 
-    def forward(self, x):
-        self.saved = y = np.maximum(0, x)      # (0, x): relu(-0) = -0, as PyTorch
+    def forward(self, x, out=None):
+        # (0, x): relu(-0) = -0, as PyTorch. out=x: relu(x, inplace=True) (methods._inplace)
+        self.saved = y = np.maximum(0, x) if out is None else np.maximum(0, x, out=out)
         return y
 
     def backward(self, g):
