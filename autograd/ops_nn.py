@@ -1,6 +1,7 @@
 """Primitives that nn needs beyond ops.py: forward and gradient side by side, as there.
 
 - ``Linear``: x @ w.T + b fused into one node (see its docstring for the measurement).
+- ``LstmCell``: an LSTM step's gates and state update, fused (see its docstring).
 - ``Unfold`` / ``Fold``: sliding windows of an image and their adjoint. Unfold is the
   strided window view (no copy), Fold adds windows back; each is the other's backward,
   so convolutions and pools built on them are differentiable to any order.
@@ -14,8 +15,9 @@ import math
 
 import numpy as np
 
-from .graph import Primitive, apply1, apply2, owns_buffer
-from .ops import Exp, Sum, binary_exponent, power_of_two, row_sum
+from .graph import Primitive, apply1, apply2, applyn, owns_buffer
+from .ops import Cat, Exp, Sigmoid, Sum, Tanh, binary_exponent, power_of_two, row_sum
+from .ops.elementwise import sigmoid
 from .errors import ArgumentError
 from .jit.hooks import kernel
 
@@ -51,6 +53,69 @@ class Linear(Primitive):
         if len(parents) == 2:
             return gx, gw
         return gx, gw, (_row_total(g) if parents[2] is not None else None)
+
+
+class LstmCell(Primitive):
+    """One LSTM step's elementwise part, as one node: from the gates before their
+    activations (..., 4H: i, f, g, o, PyTorch's order) and c (..., H), [h', c']
+    (..., 2H) with c' = sigmoid(f) c + sigmoid(i) tanh(g), h' = sigmoid(o) tanh(c').
+    The composite made 11 nodes a step (sigmoid, tanh, 4 slices, 3 products, a sum, a
+    tanh) and its backward 4 gate-sized zero arrays for the slices; the same numpy
+    calls on the same elements give the same values bit for bit, and the gradients
+    too but for the sign of zeros (0 + -0). Under create_graph the activations are
+    recorded ops of the inputs, so it is differentiable to any order."""
+    __slots__ = ()
+
+    def forward(self, gates, c):
+        n = c.shape[-1]
+        s = sigmoid(gates)                  # all four: one call (g's quarter unused)
+        tg = np.tanh(gates[..., 2 * n:3 * n])
+        out = np.empty(c.shape[:-1] + (2 * n,), np.result_type(gates, c))
+        c_new = np.multiply(s[..., n:2 * n], c, out=out[..., n:])
+        c_new += s[..., :n] * tg
+        tc = np.tanh(c_new)
+        np.multiply(s[..., 3 * n:], tc, out=out[..., :n])
+        self.saved = (gates, c, s, tg, tc)
+        return out
+
+    def backward(self, g):
+        gates, c = self.inputs()[:2]
+        n = c.shape[-1]
+        if isinstance(g, np.ndarray):
+            return _lstm_cell_grad(g, c, *self.saved[2:])
+        s = apply1(Sigmoid, gates)          # the activations as ops of the inputs
+        tg = apply1(Tanh, gates[..., 2 * n:3 * n])
+        tc = apply1(Tanh, s[..., n:2 * n] * c + s[..., :n] * tg)
+        si, sf, so = s[..., :n], s[..., n:2 * n], s[..., 3 * n:]
+        gh = g[..., :n]
+        gc = (gh * so) * (1.0 - tc * tc) + g[..., n:]          # c' reaches h' too
+        parts = [(gc * tg) * (si * (1.0 - si)), (gc * c) * (sf * (1.0 - sf)),
+                 (gc * si) * (1.0 - tg * tg), (gh * tc) * (so * (1.0 - so))]
+        return applyn(Cat, parts, gates.ndim - 1), gc * sf
+
+
+def _lstm_cell_grad(g, c, s, tg, tc):
+    """LstmCell's backward on arrays: the Tensor form's products in the same order (so
+    the same bits), written into one gates-sized buffer and multiplied by the
+    activations' slopes in one pass: 15 numpy calls where the Tensor form makes 23."""
+    n = c.shape[-1]
+    gh = g[..., :n]
+    slope = np.multiply(tc, tc)
+    np.subtract(1.0, slope, out=slope)
+    gc = gh * s[..., 3 * n:]
+    gc *= slope
+    gc += g[..., n:]
+    out = np.empty(s.shape, s.dtype)
+    np.multiply(gc, tg, out=out[..., :n])
+    np.multiply(gc, c, out=out[..., n:2 * n])
+    np.multiply(gc, s[..., :n], out=out[..., 2 * n:3 * n])
+    np.multiply(gh, tc, out=out[..., 3 * n:])
+    slopes = 1.0 - s                        # sigmoid's y (1 - y), tanh's 1 - y^2 for g
+    slopes *= s
+    np.multiply(tg, tg, out=slopes[..., 2 * n:3 * n])
+    np.subtract(1.0, slopes[..., 2 * n:3 * n], out=slopes[..., 2 * n:3 * n])
+    out *= slopes
+    return out, gc * s[..., n:2 * n]
 
 
 class Unfold(Primitive):

@@ -1,5 +1,6 @@
 """The recurrent layers' arithmetic, written with existing ops (linear, sigmoid, tanh,
-getitem, stack, cat), so their gradients of any order come from those ops.
+getitem, stack, cat, and the LSTM step's fused ops_nn.LstmCell), so their gradients of
+any order come from those ops.
 
 A cell step takes ``xp``, the input's projection ``x @ w_ih.T + b_ih`` for that step:
 a layer computes it for every time step in one matmul (``layer``) and loops only over
@@ -15,6 +16,8 @@ PyTorch's:
 import numpy as np
 
 import autograd as ag
+from autograd.graph import apply2
+from autograd.ops_nn import LstmCell
 
 from . import functional as F
 
@@ -28,13 +31,18 @@ def rnn_relu_cell(xp, h, w_hh, b_hh, w_hr=None):
 
 
 def lstm_cell(xp, state, w_hh, b_hh, w_hr=None):
-    """One LSTM step from (h, c) to (h', c')."""
+    """One LSTM step from (h, c) to (h', c'): the gates and the state update are one
+    node (ops_nn.LstmCell) where gates and c agree in dtype and leading shape."""
     h, c = state
     n = c.shape[-1]
     gates = F.linear(h, w_hh, b_hh) + xp
-    s = gates.sigmoid()        # one op over all four gates (g's share unused): fewer nodes
-    c = s[..., n:2 * n] * c + s[..., :n] * gates[..., 2 * n:3 * n].tanh()
-    h = s[..., 3 * n:] * c.tanh()
+    if gates.dtype == c.dtype and gates.shape[:-1] == c.shape[:-1]:
+        hc = apply2(LstmCell, gates, c)
+        h, c = hc[..., :n], hc[..., n:]
+    else:
+        s = gates.sigmoid()    # one op over all four gates (g's share unused): fewer nodes
+        c = s[..., n:2 * n] * c + s[..., :n] * gates[..., 2 * n:3 * n].tanh()
+        h = s[..., 3 * n:] * c.tanh()
     return (h if w_hr is None else F.linear(h, w_hr)), c
 
 

@@ -42,6 +42,12 @@ _SCATTER_DISTINCT = ag.tensor([[0, 2, 1], [3, 1, 0], [1, 0, 2]])
 _ALONG = ag.tensor([[2, 0]])      # broadcast over the rows
 
 
+def _lstm_step(x, h, c, w):
+    from nn.functional_rnn import lstm_cell
+    h2, c2 = lstm_cell(x, (h, c), w, None)
+    return h2 * c2.exp()
+
+
 class OpInfo:
     def __init__(self, name, fn, shapes, domains=None, second_order=True):
         self.name = name
@@ -152,6 +158,10 @@ OPS = [
     OpInfo("gelu", F.gelu, [(3, 4)]),
     OpInfo("gelu_3d_wide", lambda a: F.gelu(a * 3.0), [(2, 3, 5)]),
     OpInfo("layer_norm", lambda a, w, b: F.layer_norm(a, (4,), w, b), [(2, 3, 4), (4,), (4,)]),
+    # one LSTM step's fused gates and state update (ops_nn.LstmCell): h' and c' both used
+    OpInfo("lstm_cell", lambda x, h, c, w: _lstm_step(x, h, c, w), [(3, 8), (3, 2), (3, 2), (8, 2)]),
+    OpInfo("lstm_cell_unbatched", lambda x, h, c, w: _lstm_step(x, h, c, w),
+           [(8,), (2,), (2,), (8, 2)]),
     OpInfo("layer_norm_2d", lambda a: F.layer_norm(a, (3, 4), eps=0.1), [(2, 3, 4)]),
     *_reduce("sum", ag.sum),
     *_reduce("mean", ag.mean),
