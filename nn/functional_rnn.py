@@ -1,6 +1,6 @@
 """The recurrent layers' arithmetic, written with existing ops (linear, sigmoid, tanh,
-getitem, stack, cat, and the LSTM step's fused ops_nn.LstmCell), so their gradients of
-any order come from those ops.
+getitem, stack, cat, and the LSTM's and GRU's fused steps ops_nn.LstmCell and GruCell),
+so their gradients of any order come from those ops.
 
 A cell step takes ``xp``, the input's projection ``x @ w_ih.T + b_ih`` for that step:
 a layer computes it for every time step in one matmul (``layer``) and loops only over
@@ -16,8 +16,8 @@ PyTorch's:
 import numpy as np
 
 import autograd as ag
-from autograd.graph import apply2
-from autograd.ops_nn import LstmCell
+from autograd.graph import apply2, applyn
+from autograd.ops_nn import GruCell, LstmCell
 
 from . import functional as F
 
@@ -47,8 +47,13 @@ def lstm_cell(xp, state, w_hh, b_hh, w_hr=None):
 
 
 def gru_cell(xp, h, w_hh, b_hh, w_hr=None):
+    """One GRU step: after the projections one node (ops_nn.GruCell) where xp, h and
+    the weights agree in dtype and leading shape."""
     n = h.shape[-1]
     hp = F.linear(h, w_hh, b_hh)
+    if hp.dtype == xp.dtype == h.dtype and hp.shape == xp.shape and \
+            hp.shape[:-1] == h.shape[:-1]:
+        return applyn(GruCell, [hp, xp, h])
     rz = (hp + xp)[..., :2 * n].sigmoid()
     new = (xp[..., 2 * n:] + hp[..., 2 * n:] * rz[..., :n]).tanh()
     return (h - new) * rz[..., n:] + new

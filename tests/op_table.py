@@ -48,6 +48,11 @@ def _lstm_step(x, h, c, w):
     return h2 * c2.exp()
 
 
+def _gru_step(x, h, w, b):
+    from nn.functional_rnn import gru_cell
+    return gru_cell(x, h, w, b) * h.exp()
+
+
 class OpInfo:
     def __init__(self, name, fn, shapes, domains=None, second_order=True):
         self.name = name
@@ -162,6 +167,9 @@ OPS = [
     OpInfo("lstm_cell", lambda x, h, c, w: _lstm_step(x, h, c, w), [(3, 8), (3, 2), (3, 2), (8, 2)]),
     OpInfo("lstm_cell_unbatched", lambda x, h, c, w: _lstm_step(x, h, c, w),
            [(8,), (2,), (2,), (8, 2)]),
+    OpInfo("gru_cell", lambda x, h, w, b: _gru_step(x, h, w, b), [(3, 6), (3, 2), (6, 2), (6,)]),
+    OpInfo("gru_cell_unbatched", lambda x, h, w, b: _gru_step(x, h, w, b),
+           [(6,), (2,), (6, 2), (6,)]),
     OpInfo("layer_norm_2d", lambda a: F.layer_norm(a, (3, 4), eps=0.1), [(2, 3, 4)]),
     *_reduce("sum", ag.sum),
     *_reduce("mean", ag.mean),

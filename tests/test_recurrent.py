@@ -187,37 +187,55 @@ def _composite_lstm_cell(xp, state, w_hh, b_hh, w_hr=None):
     return s[..., 3 * n:] * c.tanh(), c
 
 
+def _composite_gru_cell(xp, h, w_hh, b_hh, w_hr=None):
+    """The GRU step as it was written before ops_nn.GruCell."""
+    n = h.shape[-1]
+    hp = F.linear(h, w_hh, b_hh)
+    rz = (hp + xp)[..., :2 * n].sigmoid()
+    new = (xp[..., 2 * n:] + hp[..., 2 * n:] * rz[..., :n]).tanh()
+    return (h - new) * rz[..., n:] + new
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("lead", [(3,), ()])
-def test_fused_lstm_step_is_the_composite_bit_for_bit(dtype, lead):
+@pytest.mark.parametrize("mode", ["LSTM", "GRU"])
+def test_fused_step_is_the_composite_bit_for_bit(mode, dtype, lead):
     # values and every gradient, over two steps (c' reaches the next step and h')
+    lstm = mode == "LSTM"
+    gates = 8 if lstm else 6
     rng = np.random.default_rng(4)
     data = [rng.standard_normal(shape).astype(dtype) * 3 for shape in
-            [lead + (8,), lead + (8,), lead + (2,), lead + (2,), (8, 2), (8,)]]
+            [lead + (gates,), lead + (gates,), lead + (2,), lead + (2,), (gates, 2), (gates,)]]
     results = []
-    for cell in (R.lstm_cell, _composite_lstm_cell):
+    cells = (R.lstm_cell, _composite_lstm_cell) if lstm else (R.gru_cell, _composite_gru_cell)
+    for cell in cells:
         x1, x2, h, c, w, b = [ag.tensor(a, requires_grad=True) for a in data]
-        h1, c1 = cell(x1, (h, c), w, b)
-        h2, c2 = cell(x2, (h1, c1), w, b)
+        if lstm:
+            h1, c1 = cell(x1, (h, c), w, b)
+            h2, c2 = cell(x2, (h1, c1), w, b)
+        else:
+            h1 = cell(x1, h, w, b)
+            h2 = c2 = cell(x2, h1 * c, w, b)
         (h2 * c2.exp() + h1 * 2.0).sum().backward()
         results.append([h2.data, c2.data] + [t.grad.data for t in (x1, x2, h, c, w, b)])
     for ours, composite in zip(*results):
         np.testing.assert_array_equal(ours, composite)
 
 
-def test_an_lstm_step_records_six_nodes():
-    # the step's input, linear, + xp, the fused cell and the two slices (h', c'), where
-    # the composite made 14: 45 nodes for 6 steps (with the projection and the stack)
-    # rather than 94
+@pytest.mark.parametrize("mode, most", [("LSTM", 45), ("GRU", 28)])
+def test_a_recurrent_step_records_few_nodes(mode, most):
+    # LSTM: the step's input, linear, + xp, the fused cell and the slices h', c' (the
+    # composite made 14 a step: 94 nodes for 6 steps with the projection and the stack);
+    # GRU: the step's input, linear and the fused cell (28 nodes; the composite: 100)
     x = ag.tensor(np.ones((6, 2, 3), np.float32), requires_grad=True)
-    out, _ = nn.LSTM(3, 4)(x)
+    out, _ = getattr(nn, mode)(3, 4)(x)
     nodes, stack = set(), [out.grad_fn]
     while stack:
         node = stack.pop()
         if node is not None and id(node) not in nodes and node.name != "AccumulateGrad":
             nodes.add(id(node))
             stack.extend(node.parents)
-    assert len(nodes) <= 6 * 6 + 9
+    assert len(nodes) <= most
 
 
 def test_long_sequence_backward():
