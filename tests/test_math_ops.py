@@ -266,6 +266,14 @@ def test_logcumsumexp_float32_is_pytorchs_bit_for_bit():
         np.testing.assert_array_equal(ours.data, theirs.numpy())
 
 
+@pytest.mark.parametrize("shape, dim", [((2, 0), 1), ((0, 3), 1), ((0,), 0), ((3, 0), 0)])
+def test_logcumsumexp_of_empty_tensors_backpropagates(shape, dim):
+    # the backward looked at the ends of an empty dim (IndexError)
+    ours, our_grads = run_case(ag, lambda L, t: L.logcumsumexp(t, dim), [np.zeros(shape)])
+    ref, ref_grads = run_case(torch, lambda L, t: L.logcumsumexp(t, dim), [np.zeros(shape)])
+    assert ours.shape == ref.shape and our_grads[0].shape == ref_grads[0].shape == shape
+
+
 @pytest.mark.parametrize("values", LOGCUMSUMEXP_SPECIAL, ids=str)
 def test_logcumsumexp_special_values_and_gradients_match_pytorch(values):
     # no underflow of the early terms ([-1000, 0]: -1000, not -inf), inf and NaN as PyTorch
