@@ -28,7 +28,10 @@ def _order(data, axis, descending):
     if not descending:
         return np.argsort(data, axis=axis, kind="stable")
     if data.dtype.kind == "f":
-        key = np.where(np.isnan(data), -np.inf, -data)
+        nan = np.isnan(data)
+        if nan.any():           # NaN before +inf (a key of -inf for both tied them)
+            return np.lexsort((np.where(nan, 0, -data), ~nan), axis=axis)
+        key = -data
     else:
         key = ~data                 # bool and integers: decreasing, and never overflows
     return np.argsort(key, axis=axis, kind="stable")

@@ -328,3 +328,21 @@ def test_in_place_bitwise_operators_write_into_the_tensor(op):
             x = getattr(x, op)(other)
             out.append((x is masks[i], masks[i].tolist(), view.tolist(), str(x.dtype).split(".")[-1]))
     assert out[:2] == out[2:]
+
+
+SPECIALS = [2.0, np.nan, -1.0, np.inf, -np.inf, 0.0, -0.0, np.nan, 2.0]
+
+
+@pytest.mark.parametrize("fn", [lambda L, x: x.sort(descending=True, stable=True),
+                                lambda L, x: x.topk(4),
+                                lambda L, x: L.argsort(x[[1, 3, 7]].reshape(3, 1), dim=0,
+                                                       descending=True, stable=True)],
+                         ids=["sort", "topk", "argsort dim 0"])
+def test_descending_order_puts_every_nan_before_inf(fn):
+    # NaN and +inf both had the key -inf, tied, so a descending sort went nan, inf, nan
+    out = []
+    for L in (ag, torch):
+        r = fn(L, L.tensor(SPECIALS, dtype=L.float64))
+        arrays = r if isinstance(r, tuple) else (r,)
+        out.append([np.asarray(a).tolist() for a in arrays])
+    assert str(out[0]) == str(out[1])
