@@ -494,8 +494,16 @@ class Keeper(nn.Module):
         self._last = ag.zeros(())
 
 
+class Slotted:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
 @pytest.mark.parametrize("where", ["deep", "class dict", "class list", "module list",
-                                   "argument", "returned", "private attribute", "array"])
+                                   "argument", "returned", "private attribute", "array",
+                                   "arrays in a tuple", "slots"])
 def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
     """A helper's result stored 6 objects deep, into a class's dict or list, into a list
     of a user's module, or the step's argument or returned loss stored deep: no place
@@ -533,6 +541,10 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
                 keeper._last = summary(loss)
             elif where == "array":
                 leaf.last = summary(loss).reshape(1).data
+            elif where == "arrays in a tuple":
+                leaf.last = (summary(loss).reshape(1).data, x.data)
+            elif where == "slots":
+                leaf.last = Slotted(summary(loss))
             else:
                 leaf.last = loss
             return loss
@@ -543,13 +555,15 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
                     "class list": lambda: list(Box.records),
                     "module list": lambda: list(RECORDS.history),
                     "private attribute": lambda: [keeper._last],
-                    "array": lambda: [node.last]}[where]()
+                    "array": lambda: [node.last], "arrays in a tuple": lambda: list(node.last),
+                    "slots": lambda: [node.last.value]}[where]()
         return step, watched(model, opt, kept=[], store=kept)
     runs = kept_runs(build, lambda env: flat(env["store"]()))
     holder = {"class dict": r"a dict \(key 'loss'\)", "class list": "a list",
-              "module list": "a list", "private attribute": "the attribute '_last' of a Keeper"
+              "module list": "a list", "private attribute": "the attribute '_last' of a Keeper",
+              "arrays in a tuple": "a tuple", "slots": "a Slotted"
               }.get(where, "the attribute 'last' of a Box")
-    what = "an array" if where == "array" else "a tensor"
+    what = "an array" if where in ("array", "arrays in a tuple") else "a tensor"
     assert_same_runs(*runs, warns=rf"keeps {what} of shape \(.*\) in {holder}, where")
 
 

@@ -383,31 +383,31 @@ def _left(older):
 
 
 def _held(left):
-    """The Tensors over arrays `left` that something other than a graph's nodes holds,
-    and those arrays a list or dict holds."""
+    """The Tensors over arrays `left`, and those arrays, that something of the user's
+    holds: not only a graph's nodes (their fields, tuples of them), arrays viewing them
+    or frames."""
     ids = {id(a) for a in left}
     refs = gc.get_referrers(*left)
     tensors = [r for r in refs if isinstance(r, Tensor) and id(r.data) in ids]
-    raw = [a for a in left if any(_holds(r, a, left) for r in refs)]
+    mine = [left, refs, tensors]
+    raw = _users(refs, mine, (Tensor, Node, np.ndarray, tuple, type, types.FrameType))
+    tuples = [r for r in refs if type(r) is tuple]
+    if tuples:
+        outer = gc.get_referrers(*tuples)
+        kept = _users(outer, mine + [outer, tuples], (Node, types.FrameType))
+        raw |= {id(u) for t in tuples if id(t) in kept for u in gc.get_referents(t)}
     if tensors:
-        users = {id(u) for r in gc.get_referrers(*tensors)
-                 if not isinstance(r, (Node, types.FrameType)) and r is not tensors
-                 for u in (r.values() if type(r) is dict else r if type(r) in (list, tuple)
-                           else vars(r).values() if hasattr(r, "__dict__") else [r])}
+        holders = gc.get_referrers(*tensors)
+        users = _users(holders, mine + [holders], (Node, types.FrameType))
         tensors = [t for t in tensors if id(t) in users]
-    return tensors + raw
+    return tensors + [a for a in left if id(a) in raw]
 
 
-def _holds(r, a, left):
-    """True if `r`, a referrer of traced array `a`, is a list or dict of the user's
-    holding it, or an object holding it as an attribute (not a Tensor, a node, a tuple of
-    a node's, an array viewing it)."""
-    if r is left:
-        return False
-    if type(r) in (list, dict):
-        return _key(r, a) is not None
-    return not isinstance(r, (Tensor, Node, np.ndarray, tuple, dict, list, type,
-                              types.FrameType))
+def _users(refs, mine, skip):
+    """The ids of what the referrers `refs` hold, but for those of the kinds `skip` and
+    the lists `mine`."""
+    return {id(u) for r in refs if not isinstance(r, skip) and all(r is not m for m in mine)
+            for u in gc.get_referents(r)}
 
 
 def _holder(x, mine):
