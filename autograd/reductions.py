@@ -48,14 +48,20 @@ def mean(x, dim=None, keepdim=False):
 def var(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x,
     False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
+    x, dim, unbiased, axes, n = _moment_arguments(x, dim, unbiased, "var")
+    centred = _centred(x, dim, axes, n)
+    return sum(centred * centred, dim, keepdim) * _inverse_dof(n, unbiased, correction)
+
+
+def _moment_arguments(x, dim, unbiased, name):
+    """var's and std's (x, dim, unbiased, axes, n): a bool dim is unbiased over all
+    elements, an integer x is taken in the floating dtype, n counts the reduced elements."""
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
-    axes = _axes(x, dim, "var")
-    n = _count(x, axes)
-    centred = _centred(x, dim, axes, n)
-    return sum(centred * centred, dim, keepdim) * _inverse_dof(n, unbiased, correction)
+    axes = _axes(x, dim, name)
+    return x, dim, unbiased, axes, _count(x, axes)
 
 
 def _centred(x, dim, axes, n):
@@ -89,12 +95,7 @@ def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     backward meets 2^(k+j) <= std first, then divides by std(w) >= 1, so it overflows
     only where std does (it was NaN for rows near float32's largest: 2^k / (std / 2^k)).
     std(x, False) is PyTorch's std(x, unbiased=False) over all elements."""
-    if isinstance(dim, bool):
-        dim, unbiased = None, dim
-    if x.data.dtype.kind != "f":
-        x = x.to(result_type(x, floating=True))
-    axes = _axes(x, dim, "std")
-    n = _count(x, axes)
+    x, dim, unbiased, axes, n = _moment_arguments(x, dim, unbiased, "std")
     inv_dof = _inverse_dof(n, unbiased, correction)
     scale = _power_of_two_scale(x.data, axes)
     centred = _centred(x / scale, dim, axes, n)

@@ -52,13 +52,15 @@ def mlp_and_opt(make_opt=lambda p: optim.SGD(p, lr=0.1, momentum=0.9), **kw):
 
 
 def train_step(model, opt, *, loss_fn=F.cross_entropy, zero=True, set_to_none=True,
-               clip=None, scheduler=None):
+               clip=None, scheduler=None, tail=None):
     """step(x, y): zero_grad (unless not `zero`), loss_fn(model(x), y).backward(), clip
-    ("norm" to 0.5 or "value" to 0.05), opt.step(), scheduler.step(); returns the loss."""
+    ("norm" to 0.5 or "value" to 0.05), opt.step(), scheduler.step(); returns the loss, or
+    tail(loss, model(x), y) when given."""
     def step(x, y):
         if zero:
             opt.zero_grad(set_to_none=set_to_none)
-        loss = loss_fn(model(x), y)
+        logits = model(x)
+        loss = loss_fn(logits, y)
         loss.backward()
         if clip == "norm":
             clip_grad_norm_(model.parameters(), 0.5)
@@ -67,7 +69,7 @@ def train_step(model, opt, *, loss_fn=F.cross_entropy, zero=True, set_to_none=Tr
         opt.step()
         if scheduler is not None:
             scheduler.step()
-        return loss
+        return loss if tail is None else tail(loss, logits, y)
     return step
 
 

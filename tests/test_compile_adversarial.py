@@ -467,17 +467,8 @@ def test_changing_batch_size_and_dtype():
 # --- returned values --------------------------------------------------------------------
 def test_mutating_a_returned_tensor_does_not_corrupt_the_next_call():
     def build():
-        model = mlp()
-        opt = optim.SGD(model.parameters(), lr=0.1)
-
-        def step(x, y):
-            opt.zero_grad()
-            z = model(x)
-            loss = F.cross_entropy(z, y)
-            loss.backward()
-            opt.step()
-            return loss, z
-        return step, watched(model, opt)
+        model, opt = mlp_and_opt(lambda p: optim.SGD(p, lr=0.1))
+        return train_step(model, opt, tail=lambda loss, z, y: (loss, z)), watched(model, opt)
     runs = []
     for compiled in (False, True):
         ag.manual_seed(0)
@@ -589,14 +580,7 @@ def test_nested_compiled_functions():
         model = mlp()
         opt = optim.SGD(model.parameters(), lr=0.1)
         inner = (ag.compile if nested else (lambda f: f))(lambda x: model(x).tanh())
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(inner(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        return step, watched(model, opt)
+        return train_step(inner, opt), watched(model, opt)
     assert_same_runs(run(lambda: build(False), False), run(lambda: build(True), True),
                      replays=CALLS - 2)
 

@@ -16,8 +16,8 @@ from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.optim.lr_cycles import CosineAnnealingWarmRestarts, CyclicLR
 from test_compile import _examples_on_path
-from compile_twins import (CALLS, assert_same, batch, check_twins, flat, mlp, state_of,
-                           train_step, watched)
+from compile_twins import (CALLS, adam, assert_same, batch, check_twins, flat, mlp, mlp_and_opt,
+                           state_of, train_step, watched)
 from test_compile_adversarial import basic
 
 
@@ -212,17 +212,9 @@ def test_a_returned_python_number_runs_eagerly_with_a_warning():
 
 def test_returned_tensors_are_fresh_and_detached():
     def build():
-        model = mlp()
-        opt = optim.Adam(model.parameters(), lr=1e-2)
-
-        def step(x, y):
-            opt.zero_grad()
-            z = model(x)
-            loss = F.cross_entropy(z, y)
-            loss.backward()
-            opt.step()
-            return loss, z, None, "tag"
-        return step, watched(model, opt)
+        model, opt = mlp_and_opt(adam)
+        return train_step(model, opt, tail=lambda loss, z, y: (loss, z, None, "tag")), \
+            watched(model, opt)
     f = check_twins(build, replays=3)
     step, env = build()
     f = ag.compile(step)
@@ -508,16 +500,8 @@ def test_each_retrace_trigger_alone(trigger):
 @pytest.mark.parametrize("form", ["bare", "with-arguments"])
 def test_decorator_forms(form):
     def build():
-        model = mlp(extra=(nn.Dropout(0.2),))
-        opt = optim.Adam(model.parameters(), lr=1e-2)
-
-        def step(x, y):
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        return step, watched(model, opt)
+        model, opt = mlp_and_opt(adam, extra=(nn.Dropout(0.2),))
+        return train_step(model, opt), watched(model, opt)
     eager_step, env = (ag.manual_seed(0), build())[1]
     eager = [flat(eager_step(*batch(i))) + state_of(env) for i in range(CALLS)]
     ag.manual_seed(0)

@@ -571,25 +571,6 @@ def test_a_keyword_only_default_changed_between_calls_traces_again():
 
 
 # --- data the step fetches itself -------------------------------------------------------------
-def test_a_batch_taken_from_an_iterator_inside_the_step_runs_eagerly():
-    """x, y = next(batches) inside the step: every replay trained on the traced batch
-    (silently); now the step runs eagerly with a warning naming the line."""
-    def build():
-        model = mlp()
-        opt = optim.SGD(model.parameters(), lr=0.1)
-        data = iter([batch(i) for i in range(20)])
-
-        def step():
-            x, y = next(data)
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
-        return step, watched(model, opt)
-    check_twins(build, args=lambda i, env: (), calls=6, warns=r"next\(\) of an iterator")
-
-
 def test_next_of_the_parameters_inside_the_step_replays():
     def build():
         model = mlp()

@@ -212,36 +212,31 @@ def test_gan_steps_each_switching_the_discriminator_at_their_start():
         assert (step.traces, step.replays) == (1, 18), (step.traces, step.replays, step.causes)
 
 
-def test_discriminator_frozen_by_the_step_and_unfrozen_by_the_user_between_calls():
-    def build():
-        gen, disc, og, _ = gan()
+def freezing_g_step(unfreeze=False):
+    """The generator's step, which freezes the discriminator at its start (and unfreezes
+    it at its end if `unfreeze`)."""
+    gen, disc, og, _ = gan()
 
-        def g_step(z):
-            set_requires_grad(disc, False)
-            og.zero_grad()
-            loss = disc(gen(z)).mean()
-            loss.backward()
-            og.step()
-            return loss
-        return g_step, watched(gen, disc, og)
-    f = check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=12,
+    def g_step(z):
+        set_requires_grad(disc, False)
+        og.zero_grad()
+        loss = disc(gen(z)).mean()
+        loss.backward()
+        og.step()
+        if unfreeze:
+            set_requires_grad(disc, True)
+        return loss
+    return g_step, watched(gen, disc, og)
+
+
+def test_discriminator_frozen_by_the_step_and_unfrozen_by_the_user_between_calls():
+    f = check_twins(freezing_g_step, args=lambda i, env: (batch(i, d=4)[0],), calls=12,
                     between=lambda i, env: set_requires_grad(env["models"][1], True))
     assert (f.traces, f.replays) == (1, 10), f.causes
 
 
 def test_freezing_for_good_inside_the_step_retraces_once():
-    def build():
-        gen, disc, og, _ = gan()
-
-        def g_step(z):
-            set_requires_grad(disc, False)
-            og.zero_grad()
-            loss = disc(gen(z)).mean()
-            loss.backward()
-            og.step()
-            return loss
-        return g_step, watched(gen, disc, og)
-    f = check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=10, replays=7)
+    f = check_twins(freezing_g_step, args=lambda i, env: (batch(i, d=4)[0],), calls=10, replays=7)
     assert f.traces == 1 or f.causes == {"a new input signature": 1,
                                          "a tensor's requires_grad changed": 1}, f.causes
 
@@ -287,21 +282,8 @@ def test_a_hook_on_a_node_made_by_the_step_is_seen():
     def between(i, env):
         if i == 5:
             env["models"][1][0].weight.register_hook(lambda g: calls.append(1))
-
-    def build():
-        gen, disc, og, _ = gan()
-
-        def g_step(z):
-            set_requires_grad(disc, False)
-            og.zero_grad()
-            loss = disc(gen(z)).mean()
-            loss.backward()
-            og.step()
-            set_requires_grad(disc, True)
-            return loss
-        return g_step, watched(gen, disc, og)
-    check_twins(build, args=lambda i, env: (batch(i, d=4)[0],), calls=9, between=between,
-                warns="a hook on a tensor")
+    check_twins(lambda: freezing_g_step(unfreeze=True), args=lambda i, env: (batch(i, d=4)[0],),
+                calls=9, between=between, warns="a hook on a tensor")
 
 
 # --- activation checkpointing (nn.utils.checkpoint) ---------------------------------------
@@ -438,22 +420,6 @@ def test_checkpoint_with_dropout_after_it_equals_the_plain_run():
 
 
 # --- a value read after the update ---------------------------------------------------------
-def stepping(tail, extra=()):
-    """A training step (Adam) whose last line is `tail(loss, logits, y)`."""
-    def build():
-        model, opt = adam_model(extra=extra)
-
-        def step(x, y):
-            opt.zero_grad()
-            logits = model(x)
-            loss = F.cross_entropy(logits, y)
-            loss.backward()
-            opt.step()
-            return tail(loss, logits, y)
-        return step, watched(model, opt)
-    return build
-
-
 def test_loss_item_returned_after_the_update_replays():
     def build():
         model, opt = adam_model()
@@ -463,7 +429,7 @@ def test_loss_item_returned_after_the_update_replays():
             loss = F.cross_entropy(model(x), y)
             loss.backward()
             opt.step()
-            return loss.item()
+            return loss.item()              # in the step's own return: a returned read
         return step, watched(model, opt)
     f = check_twins(build, calls=10)
     assert (f.traces, f.replays) == (1, 8)
