@@ -105,6 +105,31 @@ def test_row_max_and_row_sum_equal_numpy_reductions(shape, dtype):
     np.testing.assert_array_equal(row_sum(strided), strided.sum(-1, keepdims=True))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int64])
+def test_window_reduce_is_numpys_reduction(dtype):
+    """Cell by cell over pooling windows (strided views) and short contiguous last axes:
+    the same bits as ufunc.reduce, signed zeros, infinities and NaN included (add: over
+    0/1 masks, amax's count of ties)."""
+    from numpy.lib.stride_tricks import sliding_window_view
+    from autograd.ops.reductions import window_reduce
+    rng = np.random.default_rng(3)
+    values = np.array([0.0, -0.0, 1.5, -1.5, np.inf, -np.inf, np.nan, 2.0])
+    if dtype == np.int64:
+        values = np.array([0, 1, -1, 7, -7, 2**40])
+    x = rng.choice(values, (6, 8, 12, 12)).astype(dtype)
+    bits = np.uint64 if x.dtype.itemsize == 8 else np.uint32
+    cases = [(sliding_window_view(x, (2, 3), axis=(2, 3))[:, :, ::2], (4, 5)),
+             (sliding_window_view(x, (2, 2, 2), axis=(1, 2, 3)), (-3, -2, -1)),
+             (x, -1), (x, (2, 3)), (x, 1), (x[..., :4], (3,))]
+    for view, axes in cases:
+        for ufunc, v in ((np.maximum, view), (np.minimum, view),
+                         (np.add, (view > 0).astype(dtype))):
+            want = ufunc.reduce(v, axis=axes, keepdims=True)
+            got = window_reduce(ufunc, v, axes)
+            assert got.shape == want.shape and got.dtype == want.dtype
+            assert np.array_equal(got.view(bits), want.view(bits)), (ufunc, axes)
+
+
 def _qkv_views(rng, b, t, h, d, dtype):
     """q, k, v as the GPT makes them: strided views of one (B, T, 3C) projection."""
     qkv = ag.tensor(rng.standard_normal((b, t, 3 * h * d)).astype(dtype), requires_grad=True)
