@@ -232,8 +232,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     if not return_indices:
         return out if batched else out.reshape(out.shape[1:])
     _, k, s, p, d, _ = geometry
-    windows = win.data.reshape(win.shape[:4] + (k[0] * k[1],))
-    idx = _max_indices(input.data, k, s, p, d, ceil_mode, windows)
+    idx = _max_indices(input.data, out.data, k, s, p, d, ceil_mode)
     if not batched:
         out, idx = out.reshape(out.shape[1:]), idx.reshape(idx.shape[1:])
     return out, _wrap(idx, None)

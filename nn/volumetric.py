@@ -104,7 +104,7 @@ def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
         return out
     k = _triple(kernel_size, "kernel_size")
     s = k if stride in (None, ()) else _triple(stride, "stride")
-    return out, _wrap(max_indices(input.data, k, s, _triple(padding, "padding"),
+    return out, _wrap(max_indices(input.data, out.data, k, s, _triple(padding, "padding"),
                                   _triple(dilation, "dilation"), ceil_mode), None)
 
 
