@@ -5,6 +5,8 @@ spatial dim), so that a fixed window size covers the input in a given number of 
 The output gathers each window's maximum by index, so its gradient goes to that one
 element (the first maximum, the last NaN), as PyTorch's.
 """
+import itertools
+
 import numpy as np
 
 from autograd.creation import default_generator
@@ -12,7 +14,6 @@ from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.graph import _wrap
 
 from . import functional as F
-from .functional_spatial import pooling_argmax
 from .module import Module
 
 
@@ -68,20 +69,31 @@ def _fractional(input, kernel_size, output_size, output_ratio, return_indices, s
             raise ShapeError(f"{op}: _random_samples of shape {u.shape} for an input of shape "
                              f"{input.shape} (expected {(n, c, dims)})")
         u = u.astype(input.dtype, copy=False)
-    index = np.zeros((n, c) + sizes + kernel, np.int64)     # the flat index each window reads
+    # each window's first cell, as a flat index into x's data, then each cell's offset from it
+    steps = [int(np.prod(spatial[d + 1:])) for d in range(dims)]
+    first = (np.arange(n * c) * int(np.prod(spatial))).reshape((n, c) + (1,) * dims)
     for d in range(dims):
-        sample = u[..., _SAMPLE_OF_DIM[dims][d]]
-        starts = _intervals(sample, spatial[d], sizes[d], kernel[d])
-        shape = [n, c] + [1] * (2 * dims)
-        shape[2 + d], shape[2 + dims + d] = sizes[d], kernel[d]
-        cells = (starts[..., None] + np.arange(kernel[d])).reshape(shape)
-        index += cells * int(np.prod(spatial[d + 1:]))
-    windows, cells = int(np.prod(sizes)), int(np.prod(kernel))
-    index = index.reshape(n, c, windows, cells)
+        shape = [n, c] + [1] * dims
+        shape[2 + d] = sizes[d]
+        starts = _intervals(u[..., _SAMPLE_OF_DIM[dims][d]], spatial[d], sizes[d], kernel[d])
+        first = first + starts.reshape(shape) * steps[d]
+    offsets = [sum(i * step for i, step in zip(cell, steps))
+               for cell in itertools.product(*map(range, kernel))]
+    # each window's first maximum (its last NaN), cell by cell: gathering the windows and
+    # taking their argmax cost 3 times as much. Masked writes (copyto, where) of a random
+    # mask cost 0.5 ms per 131k cells; `chosen -= better * (chosen - offset)` 0.05 ms.
+    data = x.data.reshape(-1)
+    nan = np.isnan(data).any()
+    best, chosen = data.take(first), np.zeros(first.shape, np.int64)
+    for offset in offsets[1:]:
+        v = data.take(first + offset)
+        better = v > best
+        if nan:
+            better |= np.isnan(v)
+        np.maximum(best, v, out=best)            # NaN stays: only a later NaN is better
+        chosen -= better * (chosen - offset)
+    idx = (first + chosen).reshape(n, c, -1) % int(np.prod(spatial))
     plane = x.reshape(n, c, int(np.prod(spatial)))
-    values = np.take_along_axis(plane.data, index.reshape(n, c, windows * cells), -1)
-    values = values.reshape(index.shape)
-    idx = np.take_along_axis(index, pooling_argmax(values)[..., None], -1)[..., 0]
     out = plane[np.arange(n)[:, None, None], np.arange(c)[None, :, None], idx]
     out, idx = out.reshape((n, c) + sizes), idx.reshape((n, c) + sizes)
     if input.ndim == dims + 1:
