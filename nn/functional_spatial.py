@@ -95,7 +95,7 @@ def max_indices(data, maxima, kernel, stride, padding, dilation, ceil_mode):
     index of its first maximum, of its last NaN if it holds one, or of its first cell
     inside the input if all it reads is -inf. Each kernel cell is compared with the
     maxima through a strided view of the data: max_pool3d's indices, 4x8x16x32x32 k2
-    float32, 4.5 -> 2.1 ms (gathering the windows and taking their argmax)."""
+    float32, 4.5 -> 1.2 ms (gathering the windows and taking their argmax)."""
     from .functional import _pool_extent
     dims = len(kernel)
     spatial = data.shape[-dims:]
@@ -113,10 +113,10 @@ def max_indices(data, maxima, kernel, stride, padding, dilation, ceil_mode):
                                          in zip(cell, outs, stride, dilation))]
     pick = np.zeros(maxima.shape, np.intp)
     for j in range(len(cells) - 1, -1, -1):  # the first cell holding the maximum wins
-        np.copyto(pick, j, where=cell_values(cells[j]) == maxima)
+        pick -= (cell_values(cells[j]) == maxima) * (pick - j)   # copyto(where=): 2x
     if np.isnan(maxima).any():
         for j, cell in enumerate(cells):     # the last NaN
-            np.copyto(pick, j, where=np.isnan(cell_values(cell)))
+            pick -= np.isnan(cell_values(cell)) * (pick - j)
     empty = maxima == -np.inf
     if empty.any():                      # all -inf: its first cell inside the input
         valid = np.ones((1,) * (2 * dims), bool)
