@@ -38,8 +38,8 @@ def workloads(torch):
     grid = (rng.random((4, 64, 64, 2)) * 2.4 - 1.2).astype(np.float32)
     for mode, pad in (("bilinear", "reflection"), ("bilinear", "zeros"), ("bicubic", "reflection")):
         yield f"grid_sample {mode} {pad} 4x8x64x64", variants(
-            torch, lambda a, g: F.grid_sample(a, g, mode, pad, False),
-            lambda a, g: tf.grid_sample(a, g, mode, pad, False), img, grid)
+            torch, lambda a, g, mode=mode, pad=pad: F.grid_sample(a, g, mode, pad, False),
+            lambda a, g, mode=mode, pad=pad: tf.grid_sample(a, g, mode, pad, False), img, grid)
 
 
 def run():

@@ -71,14 +71,21 @@ def _unnormalise(coord, n, align_corners, padding_mode):
 
 
 def _gather(flat, index, spatial, batch):
-    """flat (N, C, prod(spatial)) at the integer pixels `index` (one (N, P) array per
-    spatial dim), zero outside the image: (N, C, P)."""
+    """The pixels `index` (one (N, P) integer array per spatial dim) of `flat`, the input
+    (N, C, *spatial) as (N, prod(spatial), C) flattened, zero outside the image: (N, C, P)
+    (`batch`: arange(N)[:, None]; C is what is left of flat's size)."""
+    # one 1-d index of every value read, whose backward is add.at's fast 1-d path: the
+    # gradient's sums in the order of the (batch, :, pixel) index it replaced, 4-5x faster
     inside = np.ones(index[0].shape, bool)
     linear = np.zeros(index[0].shape, np.int64)
     for i, n in zip(index, spatial):
         inside &= (i >= 0) & (i < n)
         linear = linear * n + i
-    picked = flat[batch, :, np.where(inside, linear, 0)].permute(0, 2, 1)   # (N, P, C) first
+    size = batch.shape[0] * int(np.prod(spatial))
+    c = flat.shape[0] // size if size else 0
+    rows = batch * int(np.prod(spatial)) + np.where(inside, linear, 0)          # (N, P)
+    picked = flat[(rows[..., None] * c + np.arange(c)).reshape(-1)]
+    picked = picked.reshape(rows.shape + (c,)).permute(0, 2, 1)                 # (N, C, P)
     return where(inside[:, None, :], picked, 0.0)
 
 
@@ -110,7 +117,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     align_corners = bool(align_corners)
     n, c, spatial, out_spatial = input.shape[0], input.shape[1], input.shape[2:], grid.shape[1:-1]
     points = int(np.prod(out_spatial))
-    flat = input.reshape(n, c, int(np.prod(spatial)))
+    flat = input.reshape(n, c, int(np.prod(spatial))).permute(0, 2, 1).reshape(-1)
     g = grid.reshape(n, points, dims)
     batch = np.arange(n)[:, None]
     if mode == "bicubic":
