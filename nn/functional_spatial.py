@@ -113,10 +113,10 @@ def max_indices(data, maxima, kernel, stride, padding, dilation, ceil_mode):
                                          in zip(cell, outs, stride, dilation))]
     pick = np.zeros(maxima.shape, np.intp)
     for j in range(len(cells) - 1, -1, -1):  # the first cell holding the maximum wins
-        pick -= (cell_values(cells[j]) == maxima) * (pick - j)   # copyto(where=): 2x
+        pick = pick - (cell_values(cells[j]) == maxima) * (pick - j)   # copyto(where=): 2x
     if np.isnan(maxima).any():
         for j, cell in enumerate(cells):     # the last NaN
-            pick -= np.isnan(cell_values(cell)) * (pick - j)
+            pick = pick - np.isnan(cell_values(cell)) * (pick - j)
     empty = maxima == -np.inf
     if empty.any():                      # all -inf: its first cell inside the input
         valid = np.ones((1,) * (2 * dims), bool)

@@ -91,7 +91,7 @@ def _fractional(input, kernel_size, output_size, output_ratio, return_indices, s
         if nan:
             better |= np.isnan(v)
         np.maximum(best, v, out=best)            # NaN stays: only a later NaN is better
-        chosen -= better * (chosen - offset)
+        chosen = chosen - better * (chosen - offset)
     idx = (first + chosen).reshape(n, c, -1) % int(np.prod(spatial))
     plane = x.reshape(n, c, int(np.prod(spatial)))
     out = plane[np.arange(n)[:, None, None], np.arange(c)[None, :, None], idx]
