@@ -84,8 +84,10 @@ def _gather(flat, index, spatial, batch):
     size = batch.shape[0] * int(np.prod(spatial))
     c = flat.shape[0] // size if size else 0
     rows = batch * int(np.prod(spatial)) + np.where(inside, linear, 0)          # (N, P)
-    picked = flat[(rows[..., None] * c + np.arange(c)).reshape(-1)]
+    picked = flat[((rows * c)[..., None] + np.arange(c)).reshape(-1)]
     picked = picked.reshape(rows.shape + (c,)).permute(0, 2, 1)                 # (N, C, P)
+    if inside.all():                    # border and reflection padding, most often
+        return picked
     return where(inside[:, None, :], picked, 0.0)
 
 
@@ -174,11 +176,12 @@ def _bicubic(flat, g, spatial, align_corners, padding_mode, batch):
         return t.data.astype(np.int64)
 
     out = None
+    cols = [bounded(x0 - 1 + j, w) for j in range(4)]
     for i in range(4):
         row = bounded(y0 - 1 + i, h)
         mixed = None
         for j in range(4):
-            term = _gather(flat, [row, bounded(x0 - 1 + j, w)], spatial, batch) * wx[j]
+            term = _gather(flat, [row, cols[j]], spatial, batch) * wx[j]
             mixed = term if mixed is None else mixed + term
         out = mixed * wy[i] if out is None else out + mixed * wy[i]
     return out
