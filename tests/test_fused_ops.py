@@ -130,6 +130,26 @@ def test_window_reduce_is_numpys_reduction(dtype):
             assert np.array_equal(got.view(bits), want.view(bits)), (ufunc, axes)
 
 
+@pytest.mark.parametrize("reduce", ["amax", "amin"])
+def test_amax_gradient_over_windows_shares_ties_as_over_other_axes(reduce):
+    """amax over a window's trailing axes (cell by cell) and over the same cells as other
+    axes (numpy's reduction): the same values and gradient bits, ties sharing it."""
+    rng = np.random.default_rng(4)
+    data = rng.choice(np.array([0.0, -0.0, 1.0, np.nan], np.float32), (8, 8, 16, 16),
+                      p=[0.4, 0.2, 0.35, 0.05])
+    g = rng.standard_normal((8, 8, 8, 8)).astype(np.float32)
+    grads = []
+    for axes, perm in (((4, 5), (0, 1, 2, 4, 3, 5)), ((3, 5), (0, 1, 2, 3, 4, 5))):
+        x = ag.tensor(data, requires_grad=True)
+        y = getattr(x.reshape(8, 8, 8, 2, 8, 2).permute(*perm), reduce)(axes)
+        (y * ag.tensor(g)).sum().backward()
+        grads.append((y.data, x.grad.data))
+    for want, got in zip(*grads):
+        assert want.tobytes() == got.tobytes()
+    assert {0.25, 0.5}.issubset(set(np.unique(np.abs(grads[0][1] / np.repeat(np.repeat(
+        g, 2, 2), 2, 3)))))                             # ties share the gradient
+
+
 def _qkv_views(rng, b, t, h, d, dtype):
     """q, k, v as the GPT makes them: strided views of one (B, T, 3C) projection."""
     qkv = ag.tensor(rng.standard_normal((b, t, 3 * h * d)).astype(dtype), requires_grad=True)
