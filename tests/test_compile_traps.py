@@ -568,52 +568,22 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
 
 
 # --- names the walk takes for globals ----------------------------------------------------------
-GAN_SCRIPT = '''
-import autograd as ag
-import nn
-from nn import optim
-
-
-def pair(compiled):
-    ag.manual_seed(0)
-    gen, disc = nn.Linear(4, 12), nn.Sequential(nn.Linear(12, 8), nn.ReLU(), nn.Linear(8, 1))
-    opt_g, opt_d = optim.SGD(gen.parameters(), lr=0.1), optim.SGD(disc.parameters(), lr=0.1)
-
-    def d_step(x):
-        opt_d.zero_grad()
-        loss = disc(x).mean() - disc(gen(ag.randn(8, 4)).detach()).mean()
-        loss.backward()
-        opt_d.step()
-        return loss
-
-    def g_step():
-        opt_g.zero_grad()
-        loss = -disc(gen(ag.randn(8, 4))).mean()
-        loss.backward()
-        opt_g.step()
-        return loss
-    d, g = (ag.compile(d_step), ag.compile(g_step)) if compiled else (d_step, g_step)
-    x = ag.randn(8, 12)
-
-    def step():
-        return d(x), g()
-    return step, d, g, disc
-'''
-
-
-def test_a_global_named_as_a_method_the_step_calls_is_not_its_state():
-    """A script's function named `step` (holding the batch) while the steps call
-    opt.step(): the walk took every name the code uses (attributes too) for a global,
-    found the function and its batch, and the discriminator ran eagerly ('shares memory
-    with a parameter'). Only names the code loads as globals are globals."""
-    script = types.ModuleType("gan_script")
-    exec(compile(GAN_SCRIPT, "gan_script.py", "exec"), vars(script))
+def test_a_global_named_as_a_method_the_step_calls_is_not_its_state(monkeypatch):
+    """A function of the steps' module named `step` (holding the batch) while the steps
+    call opt.step(): the walk took every name the code uses (attributes too) for a
+    global, found the function and its batch, and the discriminator ran eagerly ('shares
+    memory with a parameter'). Only names the code loads as globals are globals."""
     runs = []
     for compiled in (False, True):
-        script.step, d, g, disc = script.pair(compiled)
+        d_step, g_step, disc = gan(compiled)
+        x = batch(0, d=12)[0]
+
+        def step():
+            return d_step(x), g_step()
+        monkeypatch.setitem(globals(), "step", step)
         with warnings.catch_warnings():
             warnings.simplefilter("error")
-            runs.append([flat(script.step()) + [p.data.copy() for p in disc.parameters()]
+            runs.append([flat(step()) + [p.data.copy() for p in disc.parameters()]
                          for _ in range(6)])
     assert_same(*runs, "the GAN's losses and discriminator")
-    assert (d.replays, g.replays) == (4, 4)
+    assert (d_step.replays, g_step.replays) == (4, 4)
