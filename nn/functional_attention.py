@@ -15,6 +15,7 @@ import numpy as np
 from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd.graph import applyn
 from autograd.ops_nn import Attention
+from autograd.state import any_or_tracing
 from autograd.tensor import Tensor
 
 
@@ -51,7 +52,7 @@ def attend(q, k, v, keep=None, bias=None, dropout_p=0.0, scale=None, need_weight
     dead = None
     if (keep is not None or bias is not None) and not rows_alive:
         dead = np.isneginf(scores.data).all(axis=-1, keepdims=True)
-        if dead.any():
+        if any_or_tracing(dead):
             scores = scores.where(~dead, 0.0)
         else:
             dead = None

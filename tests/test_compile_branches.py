@@ -10,6 +10,7 @@ import pytest
 
 import autograd as ag
 import nn
+import nn.functional as F
 from nn import optim
 from compile_twins import run, assert_same_runs, watched
 
@@ -80,6 +81,20 @@ def _ties(rng, on):
     return [a, b]
 
 
+def _masked(rng, on):
+    """Queries a and keys b (a row of b at -1: its query's scores all masked)."""
+    a, b = rng.uniform(-0.9, 0.9, SHAPE), rng.uniform(-0.9, 0.9, SHAPE)
+    if on:
+        b[1, :3] = -1.0
+    return [a, b]
+
+
+def _attention(a, b):
+    """Attention of a's rows over b's with a float mask: -inf where b <= -0.95."""
+    bias = ag.where(b.detach()[:, :3] > -0.95, 0.0, -np.inf)
+    return F.scaled_dot_product_attention(a[None], b[None], b[None], attn_mask=bias)[0]
+
+
 OPS = {     # name: (inputs(rng, edges on), the op)
     "asin": (_unit, ag.asin), "acos": (_unit, ag.acos), "atanh": (_unit, ag.atanh),
     "acosh": (_unit, ag.acosh), "erfinv": (_unit, ag.erfinv), "sinc": (_unit, ag.sinc),
@@ -102,6 +117,7 @@ OPS = {     # name: (inputs(rng, edges on), the op)
     "norm 0": (_rows, lambda z: z.norm(0, dim=1)), "norm 1": (_rows, lambda z: z.norm(1, dim=1)),
     "norm inf": (_rows, lambda z: z.norm(float("inf"), dim=1)),
     "norm -inf": (_rows, lambda z: z.norm(float("-inf"), dim=1)),
+    "attention": (_masked, _attention),
 }
 
 
