@@ -34,11 +34,11 @@ def _mpi_missing():
 needs_mpi = pytest.mark.skipif(_mpi_missing() is not None, reason=str(_mpi_missing()))
 
 
-def launch(script, *args, timeout=60, n=2):
+def launch(script, *args, timeout=60, n=2, **kwargs):
     """Run `script` (a path relative to the repository) on `n` ranks."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [ROOT, env.get("PYTHONPATH")]))
-    return run(n, os.path.join(ROOT, script), *args, timeout=timeout, env=env)
+    return run(n, os.path.join(ROOT, script), *args, timeout=timeout, env=env, **kwargs)
 
 
 def run_checks(script, n=2, timeout=60):
@@ -97,16 +97,20 @@ def test_on_two_ranks(checks, name):
     ("pipeline_1f1b_exit", "[rank 1/2] aborting the job: rank 0 ended (end of the script "
                            "or sys.exit())"),
 ])
-def test_failure_ends_the_job(scenario, message):
+def test_failure_ends_the_job(scenario, message, tmp_path):
     start = time.perf_counter()
     try:
-        proc = launch("tests/mpi/faults.py", scenario, timeout=30)
+        # each rank's output in its own files: forwarded together, two ranks' lines
+        # could come out interleaved mid-line
+        proc = launch("tests/mpi/faults.py", scenario, timeout=30,
+                      mpiexec_args=("--output", f"dir={tmp_path}"))
     except subprocess.TimeoutExpired:
         pytest.fail(f"{scenario}: the job hung for 30 s instead of ending")
     elapsed = time.perf_counter() - start
-    output = proc.stdout + proc.stderr
+    outputs = [proc.stdout + proc.stderr] + [f.read_text() for f in tmp_path.rglob("std*")]
+    output = "\n".join(outputs)
     assert proc.returncode != 0, f"{scenario}: exit status 0\n{output[-3000:]}"
-    assert message in output, f"{scenario}: message missing\n{output[-3000:]}"
+    assert any(message in o for o in outputs), f"{scenario}: message missing\n{output[-3000:]}"
     assert elapsed < 30
 
 

@@ -29,7 +29,7 @@ def mpiexec_path():
     return here if os.path.exists(here) else shutil.which("mpiexec")
 
 
-def run(n, script, *args, timeout=120, env=None):
+def run(n, script, *args, timeout=120, env=None, mpiexec_args=()):
     """Run ``mpiexec -n N python SCRIPT ARGS...``; returns the CompletedProcess (text
     output captured). Raises FileNotFoundError if there is no mpiexec, and
     subprocess.TimeoutExpired after `timeout` seconds, having killed the job's whole
@@ -38,7 +38,7 @@ def run(n, script, *args, timeout=120, env=None):
     if exe is None:
         raise FileNotFoundError("no mpiexec: install the MPI extra, pip install "
                                 "'gradgraph[mpi]'")
-    cmd = [exe, "-n", str(n), sys.executable, str(script), *map(str, args)]
+    cmd = [exe, *mpiexec_args, "-n", str(n), sys.executable, str(script), *map(str, args)]
     proc = subprocess.Popen(cmd, env=launch_env(env), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
