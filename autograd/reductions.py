@@ -303,11 +303,13 @@ def norm(x, p=2, dim=None, keepdim=False):
     if p == 1:
         return sum(abs(x), dim, keepdim)
     axes = _axes(x, dim, "norm")
-    if p < 0:
+    zero = None
+    if p < 0:               # a slice with a zero: 0, from the norm of it with 1 there
         zero = (x.data == 0).any(axis=axes, keepdims=True)
-        if zero.any():
-            kept = norm(where(zero, 1.0, x), p, dim, keepdim)
-            return where(zero if keepdim else zero.reshape(kept.data.shape), 0.0, kept)
+        if any_or_tracing(zero):
+            x = where(zero, 1.0, x)
+        else:
+            zero = None
     if p > 0:                   # (for p < 0 the gradient's |x|^(p-1) overflows first)
         out, s = _pnorm(x, p, dim, keepdim)
         lo, hi = _SAFE_SUM[x.data.dtype.type]
@@ -337,7 +339,9 @@ def norm(x, p=2, dim=None, keepdim=False):
                     k - 1 - int(math.ceil(e_lo / p)))
     c = ops.power_of_two(k, m.dtype)
     scaled, _ = _pnorm(x / Tensor(c), p, dim, keepdim)
-    return scaled * Tensor(c if keepdim else c.reshape(scaled.data.shape))
+    out = scaled * Tensor(c if keepdim else c.reshape(scaled.data.shape))
+    return out if zero is None else where(zero if keepdim else zero.reshape(out.data.shape),
+                                          0.0, out)
 
 
 # The sum of |x|^p is computed unscaled when every slice's sum lies in [lo, hi]: no term

@@ -117,6 +117,7 @@ OPS = {     # name: (inputs(rng, edges on), the op)
     "norm 0": (_rows, lambda z: z.norm(0, dim=1)), "norm 1": (_rows, lambda z: z.norm(1, dim=1)),
     "norm inf": (_rows, lambda z: z.norm(float("inf"), dim=1)),
     "norm -inf": (_rows, lambda z: z.norm(float("-inf"), dim=1)),
+    "norm -1": (_rows, lambda z: z.norm(-1, dim=1)),
     "attention": (_masked, _attention),
 }
 
