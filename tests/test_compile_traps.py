@@ -587,3 +587,30 @@ def test_a_global_named_as_a_method_the_step_calls_is_not_its_state(monkeypatch)
                          for _ in range(6)])
     assert_same(*runs, "the GAN's losses and discriminator")
     assert (d_step.replays, g_step.replays) == (4, 4)
+
+
+@pytest.mark.parametrize("kind", ["zeros then -=", "zeros, -=, then more", "int index arithmetic"])
+def test_an_in_place_write_into_an_array_made_outside_the_traced_code_runs_eagerly(kind):
+    # np.zeros in the user's step is plain numpy: a replay would start the array from the
+    # last call's values (silently wrong) or, for an accumulator the user keeps, must
+    # not reset it; which one cannot be told, so the step runs eagerly with a warning
+    def f(x):
+        d = x.data
+        if kind == "zeros then -=":
+            a = np.zeros(d.shape, d.dtype)
+            a -= d
+        elif kind == "zeros, -=, then more":
+            a = np.zeros(d.shape, d.dtype)
+            a -= d
+            a = a * 2
+        else:
+            pick = np.zeros(d.shape, np.int64)
+            pick -= (d > 0).astype(np.int64) * (pick - 2)
+            a = pick.astype(d.dtype)
+        return ag.tensor(a)
+    g = ag.compile(f)
+    with pytest.warns(UserWarning, match="made outside the traced code"):
+        for i in range(5):
+            x = ag.tensor(np.random.default_rng(i).standard_normal((3, 4)).astype(np.float32))
+            np.testing.assert_array_equal(g(x).data, f(x).data)
+    assert g.replays == 0

@@ -175,6 +175,13 @@ class Recorder:
         for t in (target if type(target) is tuple else (target,)):
             if isinstance(t, np.ndarray):
                 b = _base(plain(t))
+                if (type(t) is np.ndarray and id(b) not in self.consts
+                        and id(b) not in self.undefined):
+                    # made where numpy is not traced (np.zeros in the user's step): whether a
+                    # replay must start it from its made value or from the last call's is
+                    # unknown (a local buffer, or the user's accumulator)
+                    self.escape("an in-place write of traced values into a numpy array made "
+                                "outside the traced code (np.zeros(...) then -= in the step)")
                 self.written.add(id(b))
                 if id(b) in self.consts and id(b) not in self.snapshots:
                     snap = self.snapshots[id(b)] = b.copy()
