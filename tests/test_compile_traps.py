@@ -614,3 +614,26 @@ def test_an_in_place_write_into_an_array_made_outside_the_traced_code_runs_eager
             x = ag.tensor(np.random.default_rng(i).standard_normal((3, 4)).astype(np.float32))
             np.testing.assert_array_equal(g(x).data, f(x).data)
     assert g.replays == 0
+
+
+def test_an_array_made_while_tracing_and_read_before_its_first_write_starts_from_its_value():
+    # gradgraph's own code (numpy traced there): p = np.zeros(...), then p - j is read
+    # before p -= ... writes it; the replay put p's made value back only at the write,
+    # so the read saw the last replay's p (max-pool indices were silently wrong)
+    import nn.functional_spatial as own
+    src = ("def _first_above(d):\n"
+           "    p = np.zeros(d.shape, np.int64)\n"
+           "    for j in (1, 2, 3):\n"
+           "        p -= (d > (j - 2) * 0.5) * (p - j)\n"
+           "    return p\n")
+    exec(compile(src, own.__file__, "exec"), vars(own))
+    try:
+        def f(x):
+            return ag.tensor(own._first_above(x.data).astype(np.float32)) * x
+        g = ag.compile(f)
+        for i in range(6):
+            x = ag.tensor(np.random.default_rng(i).standard_normal((4, 5)).astype(np.float32))
+            np.testing.assert_array_equal(g(x).data, f(x).data)
+        assert g.replays == 4
+    finally:
+        del vars(own)["_first_above"]

@@ -84,6 +84,7 @@ class Recorder:
         self.consts = {}            # id(buffer) -> buffer, for arrays made while tracing
         self.undefined = {}         # the same for np.empty's (contents undefined)
         self.snapshots = {}         # id(buffer) -> made-while-tracing value, once written
+        self.made_at = {}           # id(buffer) -> [its snapshot]: its restore's place (finish)
         self.bindings = []          # per host call: what the sync callback returned
         self.sync = None            # callable() -> the gradient bindings now
         self.section = None         # the _Section being inlined, if any
@@ -185,7 +186,11 @@ class Recorder:
                 self.written.add(id(b))
                 if id(b) in self.consts and id(b) not in self.snapshots:
                     snap = self.snapshots[id(b)] = b.copy()
-                    self.code.append(("restore", b, snap))
+                    cell = self.made_at.get(id(b))
+                    if cell is not None:
+                        cell[0] = snap      # restored where it was made (finish)
+                    else:
+                        self.code.append(("restore", b, snap))
 
     def _emit_write(self, f, pargs, pkw):
         if self.section is not None:
@@ -202,8 +207,25 @@ class Recorder:
             return arr
         if type(arr) is TraceArray:
             return arr
-        (self.undefined if undefined else self.consts)[id(_base(arr))] = _base(arr)
+        b = _base(arr)
+        if undefined:
+            self.undefined[id(b)] = b
+        elif id(b) not in self.consts:
+            self.consts[id(b)] = b
+            # a replay puts its made value back here, before any read, if it is written
+            # in place later: restored at the first write, a read before it (x - j, then
+            # x -= ...) saw the last replay's values (a max-pool index, silently wrong)
+            cell = self.made_at[id(b)] = [None]
+            self.code.append(("restore", b, cell))
         return traced(arr)
+
+    def finish(self):
+        """After the trace: the restores of the arrays made while tracing and written in
+        place take their snapshots; those of the others go."""
+        self.code = [ins if ins[0] != "restore" or type(ins[2]) is not list
+                     else ("restore", ins[1], ins[2][0])
+                     for ins in self.code
+                     if not (ins[0] == "restore" and type(ins[2]) is list and ins[2][0] is None)]
 
     def scratch(self, arr):
         """Mark `arr`'s buffer, made before the trace, as scratch: its contents are
@@ -302,6 +324,8 @@ class Recorder:
             del self.code[start:]
             for k in set(self.snapshots) - snapshots:
                 del self.snapshots[k]
+                if k in self.made_at:
+                    self.made_at[k][0] = None
             self.code.append(host)
         return result
 

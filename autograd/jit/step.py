@@ -438,6 +438,7 @@ class CompiledStep:
         finally:
             tracer._set_active(prev)
             rec.caller = None       # (a cycle through this frame would keep the trace alive)
+            rec.finish()
             reads = watch.unwatch_groups(groups, rec) + watch.unwatch_schedulers(schedulers)
             for t, a in swapped:
                 if type(t.data) is tracer.TraceArray and plain(t.data) is a:
