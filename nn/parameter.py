@@ -33,8 +33,14 @@ class Parameter(Tensor):
         node = getattr(self, "_node", None)      # unset in __init__
         if type(node) is AccumulateGrad:      # a new shape's gradient keeps it
             node.shape, node.dtype = value.shape, value.dtype
+        # `p.data += u` (an optimizer's update) sets back the same array: not a change
+        try:
+            same = _data_slot.__get__(self) is value
+        except AttributeError:                  # in __init__
+            same = False
         _data_slot.__set__(self, value)
-        structure_changed()                     # a compiled step checks its arrays again
+        if not same:
+            structure_changed()                 # a compiled step checks its arrays again
 
     data = property(_data_slot.__get__, _set_data, doc=Tensor.data.__doc__)
 
