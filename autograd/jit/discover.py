@@ -109,8 +109,9 @@ class Values:
         a place may raise KeyError, IndexError or ValueError (an emptied cell): see
         ``_Check.guarded``. (those on containers in `counted`, the ids of dicts whose
         changes ``versions.structure`` counts, where no value is looked into; the rest)"""
-        fast = [f"len({check.name(c)}) == {n}" for c, n in self.sizes if id(c) in counted]
-        conds = [f"len({check.name(c)}) == {n}" for c, n in self.sizes if id(c) not in counted]
+        fast, conds = [], []
+        for c, n in self.sizes:
+            (fast if id(c) in counted else conds).append(f"len({check.name(c)}) == {n}")
         for c, k, v in self.items:
             if k is _CELL:
                 read = f"{check.name(c)}.cell_contents"
@@ -653,14 +654,8 @@ class State:
                           "a tensor's requires_grad changed")
             if node is not None:            # a hook registered since: see step._hooked
                 check.add(["not ((w := w.meta) and _has_hooks(w))"], HOOKED)
-        modes = [(m, mode) for m, mode in self.modes if id(m) not in counted]
-        check.guarded([f"{_attr(check, m, 'training')} is {name(mode)}" for m, mode in modes],
-                      MODE, _MISSING)
-        check.guarded([f"not {_attr(check, m, h)}" for m, _ in modes for h in _HOOKS],
-                      HOOKED, _MISSING)
-        if self.values is not None:
-            check.guarded(self.values.emit(check, counted)[1], VALUE_CHANGED, _MISSING,
-                          f"_changed_value({name(self.values)})")
+        self._modules_part(check, [(m, mode) for m, mode in self.modes if id(m) not in counted],
+                           self.values.emit(check, counted)[1] if self.values is not None else [])
         check.guarded([f"(w := {_item(check, d, k)}) is {name(v)} or _equal(w, {name(v)})"
                        for d, k, v, _ in self.reads], READ_CHANGED, _MISSING,
                       f"_changed_read({name(self.reads)})")
@@ -721,14 +716,22 @@ class State:
         check.lines.append(f"    if (c := {count}[0]) != {seen}[0]:")
         check.prefix = "    "
         check.add([f"{name(t)}.data is {name(a)}" for t, a in arrays], ARRAY_REPLACED)
+        self._modules_part(check, modes, values)
+        check.lines.append(f"        {seen}[0] = c")
+        check.prefix = ""
+        return dicts | {id(m) for m, _ in modes} | {id(t) for t, _ in arrays}
+
+    def _modules_part(self, check, modes, values):
+        """The tests of `modes` ((module, its train/eval mode)), of their forward hooks
+        and of `values` (Values.emit's conditions), in the counted block or after it."""
+        name = check.name
         check.guarded([f"{_attr(check, m, 'training')} is {name(mode)}" for m, mode in modes],
                       MODE, _MISSING)
         check.guarded([f"not {_attr(check, m, h)}" for m, _ in modes for h in _HOOKS],
                       HOOKED, _MISSING)
-        check.guarded(values, VALUE_CHANGED, _MISSING, f"_changed_value({name(self.values)})")
-        check.lines.append(f"        {seen}[0] = c")
-        check.prefix = ""
-        return dicts | {id(m) for m, _ in modes} | {id(t) for t, _ in arrays}
+        if values:
+            check.guarded(values, VALUE_CHANGED, _MISSING,
+                          f"_changed_value({name(self.values)})")
 
     def renew(self):
         """After the trace: the leaves whose node the step changed by ``requires_grad_``
