@@ -637,3 +637,19 @@ def test_an_array_made_while_tracing_and_read_before_its_first_write_starts_from
         assert g.replays == 4
     finally:
         del vars(own)["_first_above"]
+
+
+def test_an_array_made_in_an_inlined_call_replaced_by_a_python_call_is_restored_at_its_write():
+    # the inlined call's instructions (the array's restore place among them) are dropped
+    # for a Python call of the replay; a later in-place write still restores it first
+    from autograd.jit.recorder import Recorder
+    rec = Recorder()
+
+    def inlined():
+        rec.section.why = "a number from elsewhere"
+        return rec.const(np.zeros(3))
+    made = rec._inline(inlined, (), {}, ("host", print, (), {}, 0, False), None)
+    rec._before_write(made)
+    rec.finish()
+    restores = [ins for ins in rec.code if ins[0] == "restore"]
+    assert len(restores) == 1 and np.array_equal(restores[0][2], np.zeros(3))

@@ -321,10 +321,13 @@ class Recorder:
         if section.why is None:
             self.inlined.append(inlined)
         else:
+            for ins in self.code[start:]:   # made in the section: restored at a later write
+                if ins[0] == "restore" and type(ins[2]) is list:
+                    del self.made_at[id(ins[1])]
             del self.code[start:]
             for k in set(self.snapshots) - snapshots:
                 del self.snapshots[k]
-                if k in self.made_at:
+                if k in self.made_at:               # made before it: not written yet
                     self.made_at[k][0] = None
             self.code.append(host)
         return result
