@@ -143,6 +143,7 @@ OPS = [
     OpInfo("tanh", ag.tanh, [(3, 4)]),
     OpInfo("sigmoid", ag.sigmoid, [(3, 4)]),
     OpInfo("relu", ag.relu, [(3, 4)]),
+    OpInfo("relu_inplace", lambda a: F.relu(a * 1.0, inplace=True) * a, [(3, 4)]),
     OpInfo("softplus", ag.softplus, [(3, 4)]),
     OpInfo("clamp", lambda a: ag.clamp(a, -0.5, 0.5), [(3, 4)], ["distinct"]),
     OpInfo("clamp_min", lambda a: a.clamp(min=0.0), [(3, 4)]),

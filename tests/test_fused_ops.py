@@ -241,3 +241,11 @@ def test_fused_layer_norm_equals_normalize_times_weight_plus_bias(needs):
         assert (a.grad is None) == (not n)
         if n:
             np.testing.assert_allclose(a.grad.data, b.grad.data, rtol=1e-13, atol=1e-14)
+
+
+def test_max_pool_over_windows_taken_cell_by_cell_passes_gradcheck():
+    # 2,048 elements and 2 x 2 windows: amax and its gradient take the cell-by-cell path
+    # (reductions.window_cells), which the op table's small shapes never reach
+    rng = np.random.default_rng(0)
+    x = ag.tensor(rng.permutation(2048).reshape(1, 2, 32, 32) / 2048.0, requires_grad=True)
+    assert ag.gradcheck(lambda a: F.max_pool2d(a, 2) * 1.5, (x,))
