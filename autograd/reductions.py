@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ops
 from .dtypes import result_type
-from .functions import _axes, abs, exp, log, maximum, minimum, sqrt, squeeze, where
+from .functions import _axes, _nonempty, abs, exp, log, maximum, minimum, sqrt, squeeze, where
 from .errors import ArgumentError, DtypeError
 from .extras import gather
 from .graph import _wrap
@@ -129,13 +129,17 @@ def _power_of_two_below(m):
 @public(method=True)
 def amax(x, dim=None, keepdim=False):
     """The maximum over `dim` (all dims if None); tied maxima share the gradient equally."""
-    return x._apply1(ops.Amax, _axes(x, dim, "amax"), keepdim)
+    axes = _axes(x, dim, "amax")
+    _nonempty(x, axes, "amax")
+    return x._apply1(ops.Amax, axes, keepdim)
 
 
 @public(method=True)
 def amin(x, dim=None, keepdim=False):
     """The minimum over `dim` (all dims if None); tied minima share the gradient equally."""
-    return x._apply1(ops.Amin, _axes(x, dim, "amin"), keepdim)
+    axes = _axes(x, dim, "amin")
+    _nonempty(x, axes, "amin")
+    return x._apply1(ops.Amin, axes, keepdim)
 
 
 @public(method=True)
@@ -179,20 +183,21 @@ def count_nonzero(input, dim=None):
 @public(method=True)
 def max(x, dim=None, keepdim=False) -> Any:
     """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
-    return _extreme(x, dim, keepdim, maximum, amax, argmax)
+    return _extreme("max", x, dim, keepdim, maximum, amax, argmax)
 
 
 @public(method=True)
 def min(x, dim=None, keepdim=False) -> Any:
     """min(x): the smallest element; min(x, dim): (values, indices); min(a, b): minimum."""
-    return _extreme(x, dim, keepdim, minimum, amin, argmin)
+    return _extreme("min", x, dim, keepdim, minimum, amin, argmin)
 
 
-def _extreme(x, dim, keepdim, pairwise, whole, arg):
+def _extreme(name, x, dim, keepdim, pairwise, whole, arg):
     """max or min by its three call forms: `pairwise` of two tensors, `whole` over all
     elements, or (values, indices) along dim from `arg`."""
     if isinstance(dim, Tensor):
         return pairwise(x, dim)
+    _nonempty(x, _axes(x, dim, name), name)
     if dim is None:
         if x.data.dtype.kind == "f" and np.isnan(x.data).any():
             # NaN, its gradient shared by the NaNs as PyTorch (amax's ties x == NaN
@@ -218,6 +223,7 @@ def _select_at(x, indices, dim, keepdim):
 def argmax(x, dim=None, keepdim=False):
     """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
     axis = _axes(x, dim, "argmax")
+    _nonempty(x, axis, "argmax")
     return _wrap(np.argmax(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
 
 
@@ -225,6 +231,7 @@ def argmax(x, dim=None, keepdim=False):
 def argmin(x, dim=None, keepdim=False):
     """The index of the minimum over `dim` (of the flattened tensor if None); no gradient."""
     axis = _axes(x, dim, "argmin")
+    _nonempty(x, axis, "argmin")
     return _wrap(np.argmin(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
 
 

@@ -13,7 +13,7 @@ import numpy as np
 
 from .errors import ArgumentError, DtypeError, OutOfRangeError
 from .extras import gather
-from .functions import _axes, where
+from .functions import _axes, _nonempty, where
 from .functions.special import lerp
 from .graph import _wrap
 from .public import public
@@ -89,6 +89,7 @@ def _selected(name, x, dim, keepdim, pick):
     if x.data.ndim == 0:
         return _Selected[name](x * 1, _wrap(np.zeros((), np.int64), None))
     axis = _axes(x, dim, name)
+    _nonempty(x, axis, name)
     idx = _wrap(pick(x.data, axis).astype(np.int64, copy=False), None)
     values = gather(x, axis, idx)
     if not keepdim:
@@ -113,8 +114,10 @@ def median(input, dim=None, keepdim=False) -> Any:
     """median(x): the lower of the two middle values of all elements (a tensor), its
     gradient shared by the elements equal to it; median(x, dim): (values, indices)
     along dim, the gradient going to the selected element. NaN where the slice has a
-    NaN (the first NaN's index), as PyTorch."""
+    NaN (the first NaN's index), as PyTorch; the median of no element is NaN."""
     if dim is None:
+        if input.data.size == 0:
+            return _nothing("median", input)
         return _shared(input, _selected("median", input.reshape(-1), 0, False, _median_at))
     return _selected("median", input, dim, keepdim, _median_at)
 
@@ -124,9 +127,19 @@ def nanmedian(input, dim=None, keepdim=False) -> Any:
     """median ignoring NaN (NaN only where the slice is all NaN, with index 0: PyTorch's
     index there depends on its selection algorithm)."""
     if dim is None:
+        if input.data.size == 0:
+            return _nothing("nanmedian", input)
         return _shared(input, _selected("nanmedian", input.reshape(-1), 0, False,
                                         _nanmedian_at))
     return _selected("nanmedian", input, dim, keepdim, _nanmedian_at)
+
+
+def _nothing(name, x):
+    """The whole-tensor median of a tensor with no element: NaN, its gradient empty."""
+    if x.data.dtype.kind != "f":
+        raise DtypeError(f"{name}: a {x.data.dtype} tensor of shape {x.data.shape} has no "
+                         f"element, and its median, NaN, no {x.data.dtype} value")
+    return x.sum() * np.nan
 
 
 def _shared(x, selected):
@@ -204,6 +217,9 @@ def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 def _quantile(name, x, q, dim, keepdim, interpolation, ignore_nan):
     if x.data.dtype.kind != "f":
         raise DtypeError(f"{name}: expected a floating-point input, got {x.data.dtype}")
+    if x.data.size == 0:
+        raise ArgumentError(f"{name}: the input has no element (shape {x.data.shape}), "
+                            f"as PyTorch refuses it")
     qs = np.asarray(getattr(q, "data", q), x.data.dtype)
     if qs.ndim > 1 or not np.all((qs >= 0) & (qs <= 1)):
         raise ArgumentError(f"{name}: q must be a number or a 1-d tensor in [0, 1], got {q!r}")

@@ -15,7 +15,7 @@ arguments they share (a Tensor operand, ``dim``). The package re-exports what ot
 modules use as ``functions.X``; ``autograd.X`` and the methods come from the
 declarations (public.py), not from this list.
 """
-from .arguments import _axes, _t  # noqa: F401
+from .arguments import _axes, _nonempty, _t  # noqa: F401
 from .elementwise import (_elementwise, abs, add, clamp, cos, exp, log,  # noqa: F401
                           maximum, minimum, mul, neg, pow, reciprocal, relu, rsqrt, sigmoid,
                           sign, sin, softplus, sqrt, square, sub, tanh, where, remainder,

@@ -32,3 +32,19 @@ def _axes(x, dim, op):
         return None
     out = tuple(d % nd for d in dims)
     return out[0] if isinstance(dim, int) else out
+
+
+def _nonempty(x, axes, op):
+    """Refuse a reduction without identity (max, argmax, median...) over a dim of size 0,
+    or over every dim (`axes` None) of a tensor with no element, as PyTorch (numpy's
+    own errors named neither the op nor the dim)."""
+    shape = x.data.shape
+    if axes is None:
+        if x.data.size == 0:
+            raise OutOfRangeError(f"{op}: a tensor of shape {shape} has no element to "
+                                  f"reduce; give dim to reduce over a dim of nonzero size")
+        return
+    for d in (axes,) if isinstance(axes, int) else axes:
+        if shape[d] == 0:
+            raise OutOfRangeError(f"{op}: dim {d} to reduce over has size 0 (a tensor of "
+                                  f"shape {shape}); {op} of no element is undefined")

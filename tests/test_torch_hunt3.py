@@ -1,0 +1,79 @@
+"""Differences from PyTorch found by differential runs of both libraries over special
+values, integer and bool dtypes, empty and 0-d tensors, losses and layers' init; each
+test failed before its fix."""
+import numpy as np
+import pytest
+
+import autograd as ag
+
+torch = pytest.importorskip("torch")
+
+
+def _outcome(lib, fn):
+    """fn(lib)'s (dtype name, shape, values), or 'refused' for an IndexError (PyTorch's
+    and gradgraph's kind for a reduction over no element) and 'error' for another."""
+    try:
+        out = fn(lib)
+    except IndexError:
+        return "refused"
+    except (RuntimeError, ValueError, TypeError):
+        return "error"
+    out = out[0] if isinstance(out, tuple) else out
+    values = out.detach().numpy() if lib is torch else out.data
+    return str(out.dtype).split(".")[-1], tuple(out.shape), str(values.tolist())
+
+
+EMPTY_REDUCTIONS = {
+    "argmax": lambda x, d: x.argmax(d), "argmin": lambda x, d: x.argmin(d),
+    "max": lambda x, d: x.max(d), "min": lambda x, d: x.min(d),
+    "amax": lambda x, d: x.amax(d), "amin": lambda x, d: x.amin(d),
+    "median": lambda x, d: x.median(d), "nanmedian": lambda x, d: x.nanmedian(d),
+    "mode": lambda x, d: x.mode(d), "argmax keepdim": lambda x, d: x.argmax(d, keepdim=True),
+}
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("shape", [(0, 3), (3, 0)])
+@pytest.mark.parametrize("name", EMPTY_REDUCTIONS)
+def test_a_reduction_without_identity_over_an_empty_dim_is_refused_as_pytorch(name, shape, dim):
+    # numpy's errors came through: "attempt to get argmax of an empty sequence"
+    # (ValueError) for argmax, max(dim), mode, "cannot do a non-empty take" for median;
+    # over a dim of nonzero size the result is empty, as PyTorch's
+    fn = lambda L: EMPTY_REDUCTIONS[name](L.zeros(shape), dim)  # noqa: E731
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("name", ["argmax", "argmin", "max", "min", "amax", "amin"])
+def test_a_reduction_without_identity_over_no_element_names_the_op(name):
+    with pytest.raises(ag.OutOfRangeError, match=rf"^{name}: a tensor of shape \(2, 0\) has no "
+                                                 r"element to reduce; give dim"):
+        getattr(ag.zeros(2, 0), name)()
+    with pytest.raises(ag.OutOfRangeError, match=rf"^{name}: dim 1 to reduce over has size 0 "
+                                                 r"\(a tensor of shape \(2, 0\)\)"):
+        getattr(ag.zeros(2, 0), name)(1)
+
+
+@pytest.mark.parametrize("name", ["median", "nanmedian"])
+@pytest.mark.parametrize("shape", [(0,), (2, 0, 3)])
+def test_median_of_no_element_is_nan_as_pytorch(name, shape):
+    # it raised numpy's IndexError; PyTorch's is NaN with an empty gradient
+    out = []
+    for L in (ag, torch):
+        x = L.zeros(shape, dtype=L.float64, requires_grad=True)
+        y = getattr(x, name)()
+        y.backward()
+        out.append((str(y.dtype).split(".")[-1], tuple(y.shape), bool(np.isnan(y.item())),
+                    tuple(x.grad.shape)))
+    assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("name", ["quantile", "nanquantile"])
+@pytest.mark.parametrize("dim", [None, 0, 1])
+def test_quantile_of_no_element_is_refused_as_pytorch(name, dim):
+    # over an empty dim it failed in gather ("gather: index values must lie in [0, 0)"),
+    # and over the other dim it gave an empty result; PyTorch refuses both
+    with pytest.raises(RuntimeError, match="must be non-empty"):
+        getattr(torch.zeros(3, 0), name)(0.5, dim)
+    with pytest.raises(ag.ArgumentError, match=rf"^{name}: the input has no element \(shape "
+                                               r"\(3, 0\)\)"):
+        getattr(ag.zeros(3, 0), name)(0.5, dim)
