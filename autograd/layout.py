@@ -1,5 +1,5 @@
 """Rearranging functions with PyTorch's names: diagonals (``diagonal``, ``diag``,
-``diag_embed``, ``trace``), ``roll``, ``tile``, ``rot90``, ``movedim``/``moveaxis``,
+``diag_embed``, ``trace``), ``Tensor.unfold`` (sliding windows, a view), ``roll``, ``tile``, ``rot90``, ``movedim``/``moveaxis``,
 ``swapaxes``/``swapdims``, ``broadcast_to``, ``atleast_1d``/``2d``/``3d``,
 ``hstack``/``vstack``/``dstack``, ``meshgrid``, ``block_diag``, ``cartesian_prod``.
 Composites of getitem, its adjoint (``ops.IndexAdd``), permute, expand and cat; a
@@ -13,6 +13,8 @@ from .dtypes import result_type
 from .errors import ArgumentError, ShapeError
 from .extras import flip, repeat
 from .functions import _axes, _t, cat, expand, permute, reshape, stack, transpose
+from .functions.shapes import _view
+from .ops_nn import Windows
 from .public import public
 from .reductions import sum as _sum
 
@@ -96,6 +98,26 @@ def trace(input):
     if x.data.ndim != 2:
         raise ShapeError(f"trace: expected a 2-d tensor, got shape {x.data.shape}")
     return _sum(_diagonal(x, 0, 0, 1))
+
+
+@public(function=False, method=True)
+def unfold(input, dimension, size, step):
+    """The windows of `size` elements starting every `step` along `dimension`, as a new
+    last dim: shape (..., (n - size) // step + 1, ..., size). A view of the input, as
+    PyTorch's (read-only where windows overlap); a 0-d input gives shape (size,).
+    Gradient: each element gets the sum over the windows holding it."""
+    x = _t(input)
+    d = _axes(x, dimension, "unfold")
+    if size < 0 or step <= 0:
+        raise ArgumentError(f"unfold: size must be >= 0 and step > 0, got size {size} and "
+                            f"step {step} (tensor of shape {x.data.shape})")
+    flat = reshape(x, 1) if d is None else x
+    n = flat.data.shape[d or 0]
+    if size > n:
+        raise ShapeError(f"unfold: size {size} is larger than dim {dimension} of the tensor "
+                         f"of shape {x.data.shape} ({n})")
+    out = _view(flat, Windows, d or 0, size, step)
+    return out if d is not None else reshape(out, size)
 
 
 @public(method=True)

@@ -4,7 +4,8 @@
 - ``LstmCell`` / ``GruCell``: an LSTM's or a GRU's step after its projections, fused.
 - ``Unfold`` / ``Fold``: sliding windows of an image and their adjoint. Unfold is the
   strided window view (no copy), Fold adds windows back; each is the other's backward,
-  so convolutions and pools built on them are differentiable to any order.
+  so convolutions and pools built on them are differentiable to any order. ``Windows``:
+  Tensor.unfold's windows along one axis, whose backward is Fold.
 - ``Erf``: the error function, W. J. Cody's rational approximations.
 - ``Gelu`` / ``GeluSlope``: exact GELU x Phi(x) and its derivative, fused (see Gelu).
 - ``Normalize`` / ``Rstd``: layer norm's (x - mean) / sqrt(var + eps), fused;
@@ -202,6 +203,27 @@ class Fold(Primitive):
 
     def backward(self, gg):
         return apply1(Unfold, gg, *self.args),
+
+
+class Windows(Primitive):
+    """Tensor.unfold: out[..., i, ..., k] = x[..., i * step + k, ...], the windows of `size`
+    along axis `dim` as a new last axis. A strided view of x (read-only where windows
+    overlap); its adjoint is Fold's, on x seen as (A, 1, D, B) with a (size, 1) kernel."""
+    __slots__ = ("args",)
+
+    def forward(self, x, dim, size, step):
+        self.args = (x.shape, dim, size, step)
+        n, s = (x.shape[dim] - size) // step + 1, x.strides
+        return np.lib.stride_tricks.as_strided(
+            x, x.shape[:dim] + (n,) + x.shape[dim + 1:] + (size,),
+            s[:dim] + (s[dim] * step,) + s[dim + 1:] + (s[dim],), writeable=step >= size)
+
+    def backward(self, g):
+        shape, dim, size, step = self.args
+        a, b = math.prod(shape[:dim]), math.prod(shape[dim + 1:])
+        g = g.reshape(a, 1, g.shape[dim], b, size, 1)
+        return apply1(Fold, g, (a, 1, shape[dim], b), (size, 1), (step, 1), (0, 0),
+                      (1, 1)).reshape(shape),
 
 
 class Erf(Primitive):

@@ -959,6 +959,9 @@ class Tensor:
     def unflatten(x, dim: Any, sizes: Any) -> Tensor:
         """Dim `dim` split into `sizes` (one of them may be -1)."""
 
+    def unfold(input, dimension: Any, size: Any, step: Any) -> Tensor:
+        """The windows of `size` elements starting every `step` along `dimension`, as a new last dim: shape (..., (n - size) // step + 1, ..., size)."""
+
     def unique(input, sorted: Any = ..., return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
         """The distinct values (sorted, also when sorted=False: PyTorch's order is then unspecified), or with `dim` the distinct slices along dim; with return_inverse each element's (slice's) index among them, with return_counts how often each occurs."""
 

@@ -33,9 +33,13 @@ def structure_changed():
 
 
 def base_of(array):
-    """The array that owns the memory `array` views (numpy collapses view chains)."""
+    """The array that owns the memory `array` views (numpy collapses view chains; an
+    as_strided view's base is a wrapper object holding the array it was made from)."""
     base = array.base
-    return array if base is None or not isinstance(base, np.ndarray) else base
+    if base is None or isinstance(base, np.ndarray):
+        return array if base is None else base
+    inner = getattr(base, "base", None)
+    return base_of(inner) if isinstance(inner, np.ndarray) else array
 
 
 def mark_modified(array, op="an in-place op"):

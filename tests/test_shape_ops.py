@@ -56,6 +56,11 @@ CASES = {
     "diagonal_method_wide": (lambda L, a: a.diagonal(2), [(3, 5)]),
     "diagonal_past_the_end": (lambda L, a: a.diagonal(7), [(3, 5)]),
     "diag": (lambda L, a, b: L.diag(a, 2).sum() * b.diag(-1), [(3,), (3, 3)]),
+    "unfold_overlapping": (lambda L, a: a.unfold(1, 3, 1) * a.unfold(1, 3, 1), [(2, 5, 2)]),
+    "unfold_gaps_negative_dim": (lambda L, a: a.unfold(-3, 2, 3), [(7, 2, 3)]),
+    "unfold_transposed": (lambda L, a: a.T.unfold(0, 2, 1), [(3, 4)]),
+    "unfold_of_unfold": (lambda L, a: a.unfold(0, 2, 1).unfold(1, 3, 2).exp(), [(4, 7)]),
+    "unfold_0d": (lambda L, a: a.unfold(0, 1, 1) * a.unfold(-1, 1, 5), [()]),
     "diag_embed": (lambda L, a: L.diag_embed(a, -1, 2, 0), [(2, 3)]),
     "diag_embed_method": (lambda L, a: a.diag_embed(), [(2, 2, 3)]),
     "trace": (lambda L, a: L.trace(a) * a.trace(), [(3, 4)]),
@@ -150,6 +155,9 @@ VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
     "take_empty": lambda L: L.take(L.arange(6), L.tensor([], dtype=L.int64)),
     "diagonal_int_empty": lambda L: L.diagonal(L.arange(6).reshape(2, 3), 3),
     "diag_bool": lambda L: L.diag(L.tensor([True, False])),
+    "unfold_int_bool_empty": lambda L: (
+        L.arange(5).unfold(0, 0, 1), L.zeros(0, 3).unfold(1, 2, 1), L.zeros(0, 3).unfold(0, 0, 2),
+        L.tensor([True, False, True]).unfold(0, 2, 1), L.tensor(4).unfold(0, 0, 1)),
     "trace_int": lambda L: L.trace(L.arange(9, dtype=L.int32).reshape(3, 3)),
     "roll_empty": lambda L: L.roll(L.zeros(0, 3), 2, 0),
     "roll_0d": lambda L: L.roll(L.tensor(3), 1),
@@ -246,6 +254,7 @@ VIEWS = {
     "transpose": lambda L, x: x.transpose(0, 1), "permute": lambda L, x: x.permute(1, 0),
     "narrow": lambda L, x: x.narrow(1, 1, 2), "unbind": lambda L, x: x.unbind(1)[2],
     "movedim": lambda L, x: L.movedim(x, 0, 1), "reshape": lambda L, x: x.reshape(4, 3),
+    "unfold_apart": lambda L, x: x.unfold(1, 2, 2), "unfold_gaps": lambda L, x: x.unfold(0, 1, 2),
 }
 
 
@@ -284,6 +293,34 @@ def test_a_diagonal_no_view_can_give_refuses_writes():
     with pytest.raises(ag.GraphError, match="read-only"):
         x.diagonal(0, 1, 0).fill_(1.0)
     x.diagonal(5).fill_(1.0)        # empty: nothing to lose
+
+
+def test_overlapping_unfold_windows_are_a_read_only_view():
+    # PyTorch writes into overlapping windows element by element, in an order it leaves
+    # unspecified: refused here. Writes into the input are seen, and spoil saved windows.
+    x = ag.arange(6.0)
+    win = x.unfold(0, 3, 1)
+    with pytest.raises(ag.GraphError, match="read-only"):
+        win.mul_(2.0)
+    x[2] = -1.0
+    assert win.data.tolist() == [[0.0, 1.0, -1.0], [1.0, -1.0, 3.0], [-1.0, 3.0, 4.0],
+                                 [3.0, 4.0, 5.0]]
+    w = ag.ones(4, 3, requires_grad=True)
+    loss = (w * x.unfold(0, 3, 1)).sum()
+    x.add_(1.0)
+    with pytest.raises(ag.GraphError, match="modified by add_"):
+        loss.backward()
+
+
+def test_a_write_into_the_input_spoils_overlapping_pool_windows():
+    # max_pool2d's windows are the same strided view: its saved windows saw the write
+    import nn.functional as F
+    x = ag.tensor([[[[0.0, 3.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]]], requires_grad=True)
+    a = x * 1.0
+    y = F.max_pool2d(a, 2, 1)
+    a.mul_(-1.0)
+    with pytest.raises(ag.GraphError, match="modified by mul_"):
+        y.sum().backward()
 
 
 def test_repeated_indices_accumulate():
@@ -388,6 +425,14 @@ BAD = [
     (lambda: ag.diagonal(ag.zeros(3)), ag.ShapeError, r"diagonal: expected .* shape \(3,\)"),
     (lambda: ag.diagonal(ag.zeros(2, 2), 0, 1, -1), ag.ShapeError, r"diagonal: dim1 and dim2"),
     (lambda: ag.diag(ag.zeros(2, 2, 2)), ag.ShapeError, r"diag: expected a 1-d or 2-d"),
+    (lambda: ag.zeros(2, 3).unfold(2, 1, 1), ag.OutOfRangeError,
+     r"unfold: dim 2 is out of range for a tensor of shape \(2, 3\)"),
+    (lambda: ag.zeros(2, 3).unfold(-1, 4, 1), ag.ShapeError,
+     r"unfold: size 4 is larger than dim -1 of the tensor of shape \(2, 3\) \(3\)"),
+    (lambda: ag.zeros(()).unfold(0, 2, 1), ag.ShapeError, r"unfold: size 2 is larger than dim 0"),
+    (lambda: ag.zeros(3).unfold(0, -1, 1), ag.ArgumentError,
+     r"unfold: size must be >= 0 and step > 0, got size -1 and step 1 \(tensor of shape \(3,\)\)"),
+    (lambda: ag.zeros(3).unfold(0, 2, 0), ag.ArgumentError, r"unfold: .* got size 2 and step 0"),
     (lambda: ag.trace(ag.zeros(2)), ag.ShapeError, r"trace: expected a 2-d tensor"),
     (lambda: ag.roll(ag.zeros(2, 2), (1, 2), 0), ag.ShapeError, r"roll: 2 shifts for 1 dims"),
     (lambda: ag.rot90(ag.zeros(2, 2), 1, (0, 0)), ag.ShapeError, r"rot90: the two dims"),
@@ -461,7 +506,8 @@ def test_compiled_step_with_the_new_ops_replays_bit_for_bit():
             z = ag.index_add(z, 0, y, z * 0.5).index_fill(1, ag.tensor([4]), 0.25)
             shift = ag.searchsorted(bounds, x[:, 1].detach()).unsqueeze(1)
             loss = (F.cross_entropy(z + shift, y) + ag.cdist(z[:4], z[4:]).mean() * 0.1
-                    + ag.diagonal(z.reshape(4, 10), 1).sum() * 0.01)
+                    + ag.diagonal(z.reshape(4, 10), 1).sum() * 0.01
+                    + z.unfold(1, 3, 1).unfold(0, 2, 3).sin().mean())
             loss.backward()
             opt.step()
             return loss
