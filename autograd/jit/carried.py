@@ -34,7 +34,7 @@ from ..graph import _wrap
 from ..node import AccumulateGrad, Node
 from ..tensor import Tensor
 from .discover import _CELL, _MAX_DEPTH, Counter, _Attributes, _Contents, Fits, _equal, _is_scalar
-from .recorder import _base
+from .recorder import _base, _mentions
 from .tracer import TraceArray, alive, plain
 
 
@@ -375,6 +375,36 @@ def stray(older):
             f"container of a class or of a module, a module's private attribute): each "
             f"replay would change it; keep it in a public attribute of a module or object "
             f"the step names, or return it")
+
+
+def unseen(code, known):
+    """Why the step cannot be replayed if the instructions `code` read the array of a
+    Tensor that the walk (discover.py) did not find (`known`: the ids of the base
+    buffers it traced, the inputs and what the trace made), else None. Such an array is
+    a constant of the program, read where the trace found it: a new tensor or array put
+    in its place (`t.data = ...`, the next item of an iterator the step loops over) would
+    not be seen. A plain array of gradgraph's (a cached column of ones) is held by no
+    Tensor."""
+    foreign = {}
+    for ins in code:
+        for a in _mentions(ins):
+            b = _base(a)
+            if id(b) not in known:
+                foreign[id(a)] = a
+                foreign[id(b)] = b
+    if not foreign:
+        return None
+    refs = gc.get_referrers(*foreign.values())
+    tensors = [r for r in refs if isinstance(r, Tensor) and id(r.data) in foreign]
+    if not tensors:
+        return None
+    t = tensors[0]
+    return (f"it reads a tensor of shape {t.shape} {_holder(t, (refs, tensors))}, where "
+            f"compile does not look (more than {_MAX_DEPTH} objects from what the step "
+            f"names, an item an iterator gives to a for loop): a "
+            f"replay would read the array the trace found there; pass it to the step as an "
+            f"argument, or keep it in a module or a public attribute of an object the step "
+            f"names")
 
 
 def _left(older):

@@ -8,6 +8,7 @@ nothing computed from them is mistaken for a constant; between calls the ``State
 checks what makes a program stale (an array replaced, a module's train/eval mode, an
 optimizer's state or groups replaced).
 """
+import functools
 import sys
 import types
 from collections import deque
@@ -509,6 +510,10 @@ def discover(fn, roots=()):
                 visit_in(obj, k, depth + 1, record)
         elif isinstance(obj, (types.FunctionType, types.MethodType)):
             visit_function(obj, depth + 1, record)
+        elif isinstance(obj, functools.partial):
+            visit(obj.func, depth, record)
+            visit(obj.args, depth, record)
+            visit(obj.keywords, depth, record)
         elif isinstance(obj, (np.random.Generator, np.random.RandomState)):
             slots.generators.append(obj)        # its draws would be constants: Patched
         elif isinstance(obj, (types.ModuleType, type, np.ndarray, str, bytes, int, float)):
@@ -535,9 +540,10 @@ def discover(fn, roots=()):
             seen.add(id(c))
             c_dict = vars(c)
             for k, v in c_dict.items():
-                if _is_scalar(v) and k[:2] != "__":
+                if _is_scalar(v) and k[:2] != "__" or isinstance(v, (Tensor, np.ndarray)):
                     if record:
                         slots.add(c_dict, k, sized=False)
+                    visit(v, depth, record)         # (a tensor: traced)
                     continue
                 f = v.fget if isinstance(v, property) else getattr(v, "__func__", v)
                 if isinstance(f, types.FunctionType):
@@ -552,8 +558,9 @@ def discover(fn, roots=()):
         d = vars(v)
         for a in names:
             w = d.get(a, d)
-            if _is_scalar(w):
+            if _is_scalar(w) or isinstance(w, (Tensor, np.ndarray)):
                 slots.add(d, a, sized=False)
+                visit(w, depth + 1)
             elif isinstance(w, types.FunctionType):
                 visit(w, depth + 1)
             elif isinstance(w, (types.ModuleType, type)):

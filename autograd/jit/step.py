@@ -489,13 +489,17 @@ class CompiledStep:
             _untrace_result(out)
             return out
         result = _rebuild(spec, [np.array(o, copy=True) for o in outs])
+        known = computed | {id(_base(a)) for a in inputs} | {id(_base(a)) for _, a in swapped}
+        known |= {id(_base(a)) for _, a in grads.values()}
+        known |= {id(_base(plain(t))) for _, _, t in held}
         reason = (rec.escapes[0] if rec.escapes else changed if changed else rebinds if rebinds
                   else "numpy's global random generator used"
                   if _changed(np.random.get_state(), np_state)
                   else "Python's random module used" if random.getstate() != py_state
                   else "the default generator reseeded inside the step" if patched.reseeded
                   else "an input that requires grad" if requires
-                  else _unreplayable_return(spec) or check_order(rec.code, rec.where))
+                  else _unreplayable_return(spec) or check_order(rec.code, rec.where)
+                  or carried.unseen(rec.code, known))
         if reason is not None:
             self._eager(key, reason)
             _untrace_result(result)         # tensors in a container kept whole

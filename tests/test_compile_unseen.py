@@ -1,0 +1,144 @@
+"""ag.compile against tensors a step reads where the walk of its state (discover.py) did
+not find them: deeper than it goes, in a class's or a user module's attribute, behind a
+functools.partial, or the items of an iterator the step loops over. A replay read the
+array the trace found there, so a new tensor or array put in its place was not seen
+(silently); each case is a twin run (eager and compiled from one seed, bit for bit)."""
+import functools
+import itertools
+import types
+
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn.functional as F
+from compile_twins import batch, check_twins, mlp, mlp_and_opt, watched
+
+
+def _weighted_step(model, opt, weight):
+    """The usual step on logits scaled by the tensor weight() gives."""
+    def step(x, y):
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x) * weight(), y)
+        loss.backward()
+        opt.step()
+        return loss
+    return step
+
+
+def _changes(holder, key):
+    """The user's changes between calls to the tensor at holder[key]: in place, its array
+    replaced, the tensor replaced."""
+    def between(i, env):
+        w = holder[key]
+        if i == 3:
+            w.data[1:3] = 2.0
+        elif i == 4:
+            w.data = np.full(5, 3.0, np.float32)
+        elif i == 5:
+            holder[key] = ag.tensor(np.linspace(0.5, 1.5, 5).astype(np.float32))
+    return between
+
+
+def test_a_tensor_deeper_than_the_walk_runs_eagerly():
+    deep = {"a": {"b": {"c": {"d": [None]}}}}
+    holder = deep["a"]["b"]["c"]["d"]
+
+    def build():
+        holder[0] = ag.tensor(np.ones(5, np.float32))
+        model, opt = mlp_and_opt()
+        return (_weighted_step(model, opt, lambda: deep["a"]["b"]["c"]["d"][0]),
+                watched(model, opt))
+    check_twins(build, between=_changes(holder, 0), warns=r"reads a tensor of shape \(5,\) "
+                r"in a list, where compile does not look")
+
+
+class Weights:
+    """Class attributes the step reads: a tensor and a numpy array."""
+    w = None
+    a = None
+
+
+config = types.ModuleType("user_config")        # a user's module of settings
+
+
+@pytest.mark.parametrize("owner", ["class", "module"])
+def test_a_tensor_in_a_class_or_module_attribute_changed_between_calls(owner):
+    holder = Weights if owner == "class" else config
+
+    def build():
+        holder.w = ag.tensor(np.ones(5, np.float32))
+        model, opt = mlp_and_opt()
+        if owner == "class":
+            return _weighted_step(model, opt, lambda: Weights.w), watched(model, opt)
+        return _weighted_step(model, opt, lambda: config.w), watched(model, opt)
+    f = check_twins(build, between=_changes(vars(holder) if owner == "module" else
+                                            _ClassItems(holder), "w"), replays=3)
+    assert f.traces == 3
+
+
+class _ClassItems:
+    """A class's attributes as a mapping (a class's __dict__ is read-only)."""
+
+    def __init__(self, cls):
+        self.cls = cls
+
+    def __getitem__(self, k):
+        return getattr(self.cls, k)
+
+    def __setitem__(self, k, v):
+        setattr(self.cls, k, v)
+
+
+def test_a_numpy_array_in_a_class_attribute_replaced_between_calls():
+    def build():
+        Weights.a = np.ones(5, np.float32)
+        model, opt = mlp_and_opt()
+        return _weighted_step(model, opt, lambda: ag.tensor(Weights.a)), watched(model, opt)
+
+    def between(i, env):
+        if i == 3:
+            Weights.a[2] = 4.0
+        elif i == 5:
+            Weights.a = np.full(5, 0.5, np.float32)
+    check_twins(build, between=between, replays=3)
+
+
+def test_a_partial_of_an_inference_function_finds_its_model():
+    def infer(model, x):
+        with ag.no_grad():
+            return model(x)
+
+    def build():
+        model = mlp()
+        return functools.partial(infer, model), watched(model, other=mlp())
+
+    def between(i, env):
+        if i == 4:
+            for p, q in zip(env["models"][0].parameters(), env["other"].parameters()):
+                p.data = q.data.copy()
+    check_twins(build, between=between, args=lambda i, env: (batch(i)[0],), replays=4)
+
+
+@pytest.mark.parametrize("source", ["list", "zip"])
+@pytest.mark.parametrize("loop", ["for", "islice"])
+def test_a_step_looping_over_an_iterator_of_tensors_runs_eagerly(source, loop):
+    """for x, y in it: break (or islice) takes the next batch without next()."""
+    def build():
+        model, opt = mlp_and_opt()
+        data = [batch(i) for i in range(8)]
+        it = iter(data) if source == "list" else zip(*zip(*data))
+
+        def step():
+            if loop == "for":
+                for x, y in it:
+                    break
+            else:
+                (x, y), = itertools.islice(it, 1)
+            opt.zero_grad()
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, args=lambda i, env: (), warns="an item an iterator gives to a for loop")
