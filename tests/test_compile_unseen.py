@@ -12,7 +12,8 @@ import pytest
 
 import autograd as ag
 import nn.functional as F
-from compile_twins import batch, check_twins, mlp, mlp_and_opt, watched
+from compile_twins import batch, check_twins, mlp, mlp_and_opt, train_step, watched
+from nn.data import DataLoader, TensorDataset
 
 
 def _weighted_step(model, opt, weight):
@@ -120,14 +121,21 @@ def test_a_partial_of_an_inference_function_finds_its_model():
     check_twins(build, between=between, args=lambda i, env: (batch(i)[0],), replays=4)
 
 
-@pytest.mark.parametrize("source", ["list", "zip"])
+@pytest.mark.parametrize("source", ["list", "zip", "generator", "DataLoader"])
 @pytest.mark.parametrize("loop", ["for", "islice"])
-def test_a_step_looping_over_an_iterator_of_tensors_runs_eagerly(source, loop):
-    """for x, y in it: break (or islice) takes the next batch without next()."""
+def test_a_step_looping_over_an_iterator_runs_eagerly(source, loop):
+    """for x, y in it: break (or islice) takes the next batch without next(): a replay
+    trained on the traced batch again."""
+    rng = np.random.default_rng(0)
+    data = TensorDataset(ag.tensor(rng.standard_normal((64, 12)).astype(np.float32)),
+                         ag.tensor(rng.integers(0, 5, 64)))
+
     def build():
         model, opt = mlp_and_opt()
-        data = [batch(i) for i in range(8)]
-        it = iter(data) if source == "list" else zip(*zip(*data))
+        batches = [batch(i) for i in range(8)]
+        it = (iter(batches) if source == "list" else zip(*zip(*batches)) if source == "zip"
+              else (batch(i) for i in range(8)) if source == "generator"
+              else iter(DataLoader(data, batch_size=8)))
 
         def step():
             if loop == "for":
@@ -141,4 +149,20 @@ def test_a_step_looping_over_an_iterator_of_tensors_runs_eagerly(source, loop):
             opt.step()
             return loss
         return step, watched(model, opt)
-    check_twins(build, args=lambda i, env: (), warns="an item an iterator gives to a for loop")
+    check_twins(build, args=lambda i, env: (), warns=r"the step reaches was advanced \(a for "
+                r"loop, islice or zip over it\)")
+
+
+def test_a_generator_the_step_reaches_but_does_not_advance_replays():
+    def build():
+        model, opt = mlp_and_opt()
+        step = train_step(model, opt)
+        pending = (batch(i) for i in range(8))
+
+        def outer(x, y):
+            if pending is None:
+                return None
+            return step(x, y)
+        return outer, watched(model, opt)
+    check_twins(build)
+

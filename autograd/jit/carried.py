@@ -377,10 +377,11 @@ def stray(older):
             f"the step names, or return it")
 
 
-def unseen(code, known):
+def unseen(code, known, found):
     """Why the step cannot be replayed if the instructions `code` read the array of a
-    Tensor that the walk (discover.py) did not find (`known`: the ids of the base
-    buffers it traced, the inputs and what the trace made), else None. Such an array is
+    Tensor that the walk (discover.py) did not find (`found`: those it found; `known`:
+    the ids of the base buffers it traced, the inputs and what the trace made), else
+    None. Such an array is
     a constant of the program, read where the trace found it: a new tensor or array put
     in its place (`t.data = ...`, the next item of an iterator the step loops over) would
     not be seen. A plain array of gradgraph's (a cached column of ones) is held by no
@@ -395,7 +396,9 @@ def unseen(code, known):
     if not foreign:
         return None
     refs = gc.get_referrers(*foreign.values())
-    tensors = [r for r in refs if isinstance(r, Tensor) and id(r.data) in foreign]
+    found = {id(t) for t in found}
+    tensors = [r for r in refs if isinstance(r, Tensor) and id(r.data) in foreign
+               and id(r) not in found]
     if not tensors:
         return None
     t = tensors[0]

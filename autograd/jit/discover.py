@@ -9,8 +9,10 @@ checks what makes a program stale (an array replaced, a module's train/eval mode
 optimizer's state or groups replaced).
 """
 import functools
+import operator
 import sys
 import types
+import warnings
 from collections import deque
 
 import numpy as np
@@ -65,6 +67,7 @@ class Slots:
     def __init__(self):
         self.places = {}            # id(container) -> (container, [keys], its size matters)
         self.generators = []        # numpy Generators and RandomStates (patches.Patched)
+        self.iterators = []         # generators and builtin iterators (advanced)
         self.names = {}             # id(cell) -> its variable's name, id(module's dict) -> class
         self.builtins = []          # (globals, name): a builtin in SHADOWED the user's code calls
         self.lists = {}             # id(list) -> list: carried.rebound
@@ -417,6 +420,58 @@ def _read(container, key):
     return container.cell_contents if key is _CELL else container[key]
 
 
+def positions(iterators):
+    """Where each of `iterators` is, to compare after a trace (``advanced``)."""
+    return [(it, _position(it, 0)) for it in iterators]
+
+
+def advanced(before):
+    """Why the step cannot be replayed if it advanced an iterator it reaches (`before`:
+    ``positions`` at the trace's start), else None. A ``for`` loop, ``islice`` or ``zip``
+    over it takes the next items without ``next()`` (patches.py): a replay would take
+    none, and train on the traced batch again."""
+    for it, was in before:
+        if not _same(_position(it, 0), was):
+            name = getattr(it, "__qualname__", None)
+            return (f"a {type(it).__name__}{f' ({name})' if name else ''} the step reaches "
+                    f"was advanced (a for loop, islice or zip over it): a replay would not "
+                    f"take its next items (pass them to the step as arguments)")
+    return None
+
+
+def _position(it, depth):
+    """A generator's resume point and locals (its loop's variable), a builtin iterator's
+    length hint or, without one (zip, map, islice), its ``__reduce__``'s parts with the
+    iterators among them as their positions; None when unknown."""
+    if depth > _MAX_DEPTH:
+        return None
+    if isinstance(it, types.GeneratorType):
+        f = it.gi_frame
+        inner = it.gi_yieldfrom
+        return None if f is None else (f.f_lasti, list(f.f_locals.values()),
+                                       None if inner is None else _position(inner, depth + 1))
+    if not hasattr(type(it), "__next__") or hasattr(it, "__dict__"):
+        return it
+    hint = operator.length_hint(it, -1)
+    if hint >= 0:
+        return hint
+    try:
+        with warnings.catch_warnings():         # (itertools' pickling, deprecated in 3.12)
+            warnings.simplefilter("ignore")
+            parts = it.__reduce__()
+    except Exception:
+        return None
+    return [_position(p, depth + 1) if type(p) is not tuple else
+            [_position(q, depth + 1) for q in p] for p in parts[1:]]
+
+
+def _same(a, b):
+    """Positions `a` and `b` alike: numbers by ==, other objects by identity."""
+    if type(a) in (tuple, list):
+        return type(b) is type(a) and len(a) == len(b) and all(map(_same, a, b))
+    return a is b or (_is_scalar(a) and type(a) is type(b) and a == b)
+
+
 def discover(fn, roots=()):
     """(tensors, modules, optimizers, schedulers, Slots) reachable from function `fn`
     and from `roots` (the step's arguments other than tensors), each in walk order."""
@@ -516,6 +571,8 @@ def discover(fn, roots=()):
             visit(obj.keywords, depth, record)
         elif isinstance(obj, (np.random.Generator, np.random.RandomState)):
             slots.generators.append(obj)        # its draws would be constants: Patched
+        elif hasattr(type(obj), "__next__") and not hasattr(obj, "__dict__"):
+            slots.iterators.append(obj)         # a for loop over it takes new data: advanced
         elif isinstance(obj, (types.ModuleType, type, np.ndarray, str, bytes, int, float)):
             return
         elif hasattr(obj, "__dict__"):

@@ -15,7 +15,7 @@ from ..node import RAN
 from ..state import current as _current, peek as _peek
 from ..tensor import Tensor
 from . import aliasing, arguments, carried, check as checking, kept, tracer, watch
-from .discover import GRAD_SET, State, changed_value, discover
+from .discover import GRAD_SET, State, advanced, changed_value, discover, positions
 from .patches import Patched
 from .plan import _mentions
 from . import program
@@ -427,6 +427,7 @@ class CompiledStep:
         groups = watch.watch_groups(optimizers)
         watch.watch_schedulers(schedulers)
         before = slots.snapshot()
+        iterating = positions(slots.iterators)
         prev = tracer._set_active(rec)
         try:
             with Patched(slots.generators) as patched:
@@ -499,7 +500,7 @@ class CompiledStep:
                   else "the default generator reseeded inside the step" if patched.reseeded
                   else "an input that requires grad" if requires
                   else _unreplayable_return(spec) or check_order(rec.code, rec.where)
-                  or carried.unseen(rec.code, known))
+                  or advanced(iterating) or carried.unseen(rec.code, known, tensors))
         if reason is not None:
             self._eager(key, reason)
             _untrace_result(result)         # tensors in a container kept whole
