@@ -166,3 +166,26 @@ def test_a_generator_the_step_reaches_but_does_not_advance_replays():
         return outer, watched(model, opt)
     check_twins(build)
 
+
+_PLAIN = {"__array__": lambda a: a.__array__(), "np.array of a list": lambda a: np.array([a])[0],
+          "np.asarray_chkfinite": np.asarray_chkfinite,
+          "np.require": lambda a: np.require(a, requirements="F")}
+
+
+@pytest.mark.parametrize("how", list(_PLAIN))
+def test_a_plain_array_of_the_input_made_by_numpy_runs_eagerly(how):
+    """A plain ndarray of a traced array made where numpy calls no hook (a method, a list,
+    numpy's own functions calling np.asarray by their module's name): the batch it held
+    was a constant of the program, every replay trained on it."""
+    def build():
+        model, opt = mlp_and_opt()
+
+        def step(x, y):
+            opt.zero_grad()
+            z = ag.tensor(_PLAIN[how](x.data) * 2)
+            loss = F.cross_entropy(model(z), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, warns=r"\(\) of a tensor's memory \(at test_compile_unseen.py:\d+\)")

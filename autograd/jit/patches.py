@@ -16,6 +16,7 @@
   step as eager does (``step.py``).
 """
 import builtins
+import os
 import sys
 import sysconfig
 import types
@@ -23,6 +24,7 @@ import types
 import numpy as np
 
 from .. import creation, versions
+from ..errors import own_file, user_frame
 from ..tensor import Tensor
 from .tracer import TraceArray, active, export, has_tracer, plain, reader_frame, traced
 
@@ -154,10 +156,13 @@ def _exporting(name, original):
     functions before the trace, ``from numpy import asarray``: aliasing.rebind.)"""
     def convert(*args, **kwargs):
         rec = active()
-        if (rec is not None and not rec.paused and args
-                and (type(args[0]) is TraceArray
-                     or type(getattr(args[0], "data", None)) is TraceArray)):
+        if rec is not None and not rec.paused and args and _holds_traced(args[0], 0):
             own, where, _ = reader_frame()
+            f = sys._getframe(1)
+            while f is not None and f.f_code.co_filename.startswith(_NUMPY):
+                f = f.f_back            # (called by numpy's function: by its caller)
+            if f is not None and f is not sys._getframe(1):
+                own, where = own_file(f.f_code.co_filename), user_frame(f)
             if not own:
                 rec.escape(f"np.{name}() of a tensor's memory (at {where}): numpy arrays "
                            f"made from it are not traced (use the tensor, or t.data, with "
@@ -169,6 +174,20 @@ def _exporting(name, original):
     convert.__name__ = name
     convert.__wrapped__ = original
     return convert
+
+
+def _numpy_modules():
+    return [m for name, m in list(sys.modules.items())
+            if m is not None and (name == "numpy" or name.startswith("numpy."))]
+
+
+def _holds_traced(x, depth):
+    """True if `x` is a traced array or a tensor on one, or a list or tuple holding one
+    (``np.array([t.data, ...])``)."""
+    if type(x) is TraceArray or type(getattr(x, "data", None)) is TraceArray:
+        return True
+    return (depth < 4 and type(x) in (list, tuple)
+            and any(_holds_traced(v, depth + 1) for v in x))
 
 
 def _own_modules():
@@ -274,6 +293,7 @@ def _noting(mark_modified):
 
 _next = builtins.next
 _STDLIB = sysconfig.get_paths()["stdlib"]
+_NUMPY = os.path.dirname(np.__file__) + os.sep
 
 
 def _fresh(value, depth=0):
@@ -362,6 +382,13 @@ class Patched:
         self.exports = {name: getattr(np, name) for name in _EXPORTS}
         for name, original in self.exports.items():
             setattr(np, name, _exporting(name, original))
+        # numpy's own Python functions call them by their modules' names
+        # (np.asarray_chkfinite, np.require, np.vectorize)
+        self.inner = [(m, name, original) for m in _numpy_modules()
+                      for name, original in self.exports.items()
+                      if m is not np and vars(m).get(name) is original]
+        for m, name, _ in self.inner:
+            setattr(m, name, getattr(np, name))
         return self
 
     def __exit__(self, *exc):
@@ -374,6 +401,8 @@ class Patched:
                        "as arguments)")
         for name, original in self.exports.items():
             setattr(np, name, original)
+        for m, name, original in self.inner:
+            setattr(m, name, original)
         creation.Generator.__getattr__ = self.other_draws
         for m in self.marking:
             m.mark_modified = versions.mark_modified

@@ -178,6 +178,21 @@ class TraceArray(np.ndarray):
     def tobytes(self, *args, **kwargs):
         return self._read(".tobytes()", np.ndarray.tobytes, *args, **kwargs)
 
+    def __array__(self, *args, **kwargs):
+        """A plain ndarray of this memory (numpy calls no hook of a subclass for
+        ``np.asarray``: patches._exporting): out of the trace's sight, its reads would be
+        constants of the program, so a call in the user's step makes the step fall back."""
+        result = np.ndarray.__array__(self, *args, **kwargs)
+        rec = active()
+        if rec is not None and not rec.paused:
+            own, where, _ = reader_frame()
+            if not own:
+                rec.escape(f"__array__() of a tensor's memory (at {where}): numpy arrays "
+                           f"made from it are not traced (use the tensor, or t.data, with "
+                           f"numpy calls)")
+                export(result)
+        return result
+
     def _read(self, construct, method, *args, **kwargs):
         rec = active()
         value = method(plain(self), *args, **kwargs)
