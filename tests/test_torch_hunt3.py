@@ -77,3 +77,30 @@ def test_quantile_of_no_element_is_refused_as_pytorch(name, dim):
     with pytest.raises(ag.ArgumentError, match=rf"^{name}: the input has no element \(shape "
                                                r"\(3, 0\)\)"):
         getattr(ag.zeros(3, 0), name)(0.5, dim)
+
+
+UINT8_INDICES = {"rows": lambda L, x: x[(x[:, 0] > 2).to(L.uint8)],
+                 "cells": lambda L, x: x[(x > 5).to(L.uint8)],
+                 "columns": lambda L, x: x[:, L.tensor([1, 0, 0, 1], dtype=L.uint8)],
+                 "with an int index": lambda L, x: x[L.tensor([1, 0, 1], dtype=L.uint8), 2]}
+
+
+@pytest.mark.parametrize("name", UINT8_INDICES)
+def test_a_uint8_index_is_a_mask_as_pytorch(name):
+    # numpy took it as integer indices: x[(x[:, 0] > 2).byte()], ported code's mask, gave
+    # rows [0, 1, 1] where PyTorch gives the rows 1 and 2
+    out = []
+    for L in (ag, torch):
+        x = L.arange(12.0).reshape(3, 4).requires_grad_(True)
+        with pytest.warns(UserWarning, match="uint8"):
+            y = UINT8_INDICES[name](L, x)
+        y.sum().backward()
+        out.append((y.tolist(), x.grad.tolist()))
+    assert out[0] == out[1]
+
+
+def test_a_uint8_index_assigns_through_its_mask():
+    x = ag.zeros(3)
+    with pytest.warns(UserWarning, match="takes it as a mask"):
+        x[ag.tensor([0, 1, 1], dtype=ag.uint8)] = 2.0
+    assert x.tolist() == [0.0, 2.0, 2.0]

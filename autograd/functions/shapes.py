@@ -206,7 +206,8 @@ def getitem(x, index):
 def _index(index):
     """Tensors and lists in an index become arrays, so numpy indexes as PyTorch does. A
     list shorter than 32 holding a tensor, a sequence, a slice, Ellipsis or None is a
-    tuple of indices, as PyTorch (numpy's old rule): x[[rows, cols]] is x[rows, cols]."""
+    tuple of indices, as PyTorch (numpy's old rule): x[[rows, cols]] is x[rows, cols]. A
+    uint8 tensor is a mask, as PyTorch (which deprecates it), not numpy's indices."""
     if type(index) is list and len(index) < 32 and any(
             isinstance(i, (Tensor, np.ndarray, list, tuple, slice)) or i is None or i is ...
             for i in index):
@@ -219,6 +220,11 @@ def _index(index):
     for i in items:
         if isinstance(i, Tensor):
             i = i.data
+            if i.dtype == np.uint8:
+                warnings.warn("indexing with a uint8 tensor takes it as a mask, as PyTorch, "
+                              "which deprecates it: index with a bool tensor (mask.bool())",
+                              UserWarning, stacklevel=_user_level())
+                i = i.astype(bool)
         elif type(i) is slice and any(isinstance(v, Tensor) for v in (i.start, i.stop, i.step)):
             # the bounds read here, as numpy would (a compiled step guards on them; inside
             # numpy's call they would be constants of the trace)
