@@ -118,8 +118,9 @@ def sqrt(x):
 
 @public(method=True)
 def rsqrt(x):
-    """1 / sqrt(x), x ** -0.5."""
-    return _float_pow(x, -0.5)
+    """1 / sqrt(x), as PyTorch (its bits; NaN at -inf and -inf at -0, where x ** -0.5
+    gives 0 and inf)."""
+    return _float_pow(_float_pow(x, 0.5), -1)
 
 
 @public(method=True)

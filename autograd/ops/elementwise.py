@@ -125,6 +125,10 @@ class Pow(Primitive):
 
     def forward(self, x, c):
         self.c = c
+        if type(x) is not np.ndarray:
+            x = np.asarray(x)   # a numpy scalar's ** is C's pow: (-inf) ** 0.5 = inf, not NaN
+        if c == -0.5 and x.dtype.kind == "f":
+            return 1 / np.sqrt(x)   # PyTorch's rsqrt: NaN at -inf, -inf at -0 (pow: 0, inf)
         return x ** c
 
     def backward(self, g):
@@ -132,8 +136,8 @@ class Pow(Primitive):
         if c == 0:      # d/dx x^0 = 0 everywhere, also at x = 0 (not 0 * x^-1 = NaN)
             return apply2(Where, g, g.dtype.type(0), np.zeros(g.shape, bool)),
         if c == 0.5:    # 1 / (2 sqrt x): -inf at -0, as PyTorch (x^-0.5 / 2 gives +inf)
-            return g * 0.5 / x ** 0.5,
-        return (g * (x ** (c - 1) * c) if c != 2 else g * (x * 2.0)),
+            return g * 0.5 / apply1(Pow, x, 0.5),
+        return (g * (apply1(Pow, x, c - 1) * c) if c != 2 else g * (x * 2.0)),
 
 
 class PowT(Primitive):

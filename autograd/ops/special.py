@@ -9,7 +9,7 @@ import numpy as np
 
 from ..graph import Primitive, apply1, apply2
 from ..state import any_or_tracing
-from .elementwise import Exp, Log, Where
+from .elementwise import Exp, Log, Pow, Where
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -51,11 +51,10 @@ class Asin(_Unary):
 
 
 def _arcsine_slope(node, g):
-    """g / sqrt(1 - x^2); NaN at ±inf, as PyTorch's rsqrt (numpy's (-inf) ** -0.5 is 0)."""
-    x, xs = node.inputs()[0], node.saved[0]
-    slope = g * (1.0 - x * x) ** -0.5
-    infinite = np.isinf(xs)
-    return apply2(Where, slope, np.nan, ~infinite) if any_or_tracing(infinite) else slope
+    """g * (1 / sqrt(1 - x^2)), PyTorch's rsqrt: NaN where x^2 > 1, also where it
+    overflows (numpy's (-inf) ** -0.5 is 0)."""
+    x = node.inputs()[0]
+    return g * (1.0 / apply1(Pow, 1.0 - x * x, 0.5))
 
 
 class Acos(_Unary):
@@ -117,7 +116,7 @@ class Asinh(_Unary):
 
     def backward(self, g):
         x = self.inputs()[0]
-        return g * (x * x + 1.0) ** -0.5,
+        return g * apply1(Pow, x * x + 1.0, -0.5),
 
 
 class Acosh(_Unary):
@@ -130,7 +129,7 @@ class Acosh(_Unary):
 
     def backward(self, g):
         x = self.inputs()[0]
-        return g * (x * x - 1.0) ** -0.5,
+        return g * apply1(Pow, x * x - 1.0, -0.5),
 
 
 class Atanh(_Unary):
