@@ -321,11 +321,15 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     if input.shape[input.ndim - len(shape):] != shape:
         raise ShapeError(f"layer_norm: input of shape {input.shape} does not end with the "
                          f"normalized_shape {shape}")
-    if (len(shape) == 1 and isinstance(weight, Tensor) and isinstance(bias, Tensor)
+    if 0 in shape:      # rows of no element, no mean (1 / 0): an empty output, as PyTorch
+        y = input * 1.0
+    elif (len(shape) == 1 and isinstance(weight, Tensor) and isinstance(bias, Tensor)
             and weight.shape == bias.shape == shape
             and input.dtype == weight.dtype == bias.dtype and input.dtype.kind == "f"):
         return applyn(LayerNorm, (input, weight, bias), float(eps))
-    y = input._apply1(Normalize, tuple(range(input.ndim - len(shape), input.ndim)), float(eps))
+    else:
+        y = input._apply1(Normalize, tuple(range(input.ndim - len(shape), input.ndim)),
+                          float(eps))
     if weight is not None:
         y = y * weight
     if bias is not None:

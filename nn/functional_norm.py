@@ -3,6 +3,8 @@ instance_norm normalise with layer_norm's primitive, Normalize, over trailing ax
 mean corrected by its rounding (float32 rows of a large constant give 0, not their
 mean's rounding error scaled up), rows near float32's largest rescaled (their sums
 overflow), and its derivatives of every order."""
+import math
+
 import numpy as np
 
 from autograd.errors import ArgumentError, ShapeError
@@ -23,7 +25,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     if num_groups <= 0 or c % num_groups:
         raise ArgumentError(f"group_norm: the {c} channels of input of shape {input.shape} "
                             f"are not divisible into num_groups={num_groups} groups")
-    y = input.reshape(n, num_groups, -1)._apply1(Normalize, (2,), float(eps))
+    group = c // num_groups * math.prod(input.shape[2:])    # not -1: N may be 0
+    y = input.reshape(n, num_groups, group)._apply1(Normalize, (2,), float(eps)) if group \
+        else input * 1.0        # groups of no element, no mean (1 / 0): an empty output
     return _affine(y.reshape(input.shape), weight, bias)
 
 

@@ -124,7 +124,10 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",
         loss = where(positive, target * safe.log(), 0.0) - target * input
     if reduction == "batchmean":
         total = loss.sum()
-        return total * (1.0 / input.shape[0]) if input.ndim else total
+        if not input.ndim:
+            return total
+        n = input.shape[0]          # 0 / 0 = NaN over no sample, as PyTorch
+        return total * (1.0 / n if n else float("nan"))
     return _reduce(loss, reduction, "kl_div")
 
 

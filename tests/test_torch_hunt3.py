@@ -149,3 +149,31 @@ def test_a_power_of_a_reductions_0d_result_is_pytorchs(name, reduce):
             values.append(str(float(y)))
         out.append(values)
     assert out[0] == out[1]
+
+
+EMPTY_NORMS = {
+    "group_norm, no sample": lambda F, L, x: F.group_norm(x.reshape(0, 4, 3), 2, x.new_ones(4),
+                                                          x.new_zeros(4)),
+    "group_norm, no spatial element": lambda F, L, x: F.group_norm(x.reshape(2, 4, 0), 2),
+    "layer_norm over no element": lambda F, L, x: F.layer_norm(x.reshape(2, 0), (0,)),
+    "layer_norm over no element, affine": lambda F, L, x: F.layer_norm(
+        x.reshape(2, 0), (0,), x.new_ones(0), x.new_zeros(0)),
+    "kl_div batchmean, no sample": lambda F, L, x: F.kl_div(x.reshape(0, 3), L.zeros(0, 3),
+                                                            reduction="batchmean"),
+}
+
+
+@pytest.mark.parametrize("name", EMPTY_NORMS)
+def test_norms_and_losses_of_no_element_are_pytorchs(name):
+    # group_norm's reshape(n, groups, -1) of 0 elements raised, layer_norm's mean over
+    # rows of no element and kl_div's batchmean over no sample divided by 0 (Python's
+    # ZeroDivisionError); PyTorch gives an empty output (NaN for batchmean)
+    import nn.functional as F
+    out = []
+    for L, functional in ((ag, F), (torch, torch.nn.functional)):
+        x = L.zeros(0, dtype=L.float64, requires_grad=True)
+        y = EMPTY_NORMS[name](functional, L, x)
+        y.sum().backward()
+        out.append((tuple(y.shape), str(y.detach().numpy().tolist() if L is torch else
+                                        y.data.tolist()), tuple(x.grad.shape)))
+    assert out[0] == out[1]
