@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .errors import DtypeError
+from .errors import DtypeError, OutOfRangeError
 from .tensor import Tensor, get_default_dtype
 
 _BOOL = np.dtype(bool)
@@ -95,3 +95,25 @@ def as_dtype(x, dtype):
     if type(x) is bool:
         return int(x) if dtype.kind != "b" else x
     return np.asarray(x, dtype=dtype)
+
+
+def fitted(value, dtype, op, shape):
+    """The number `value` as a scalar of `dtype` (the dtype of a tensor of `shape` it goes
+    into), as PyTorch converts it: refused where it overflows (1000 into int8, 1e39 into
+    float32, NaN into an integer; numpy wrapped them silently), a negative into an
+    unsigned dtype wrapping around (-1 is 255 in uint8) and a float into an integer
+    truncated, as PyTorch's."""
+    x = value.item() if isinstance(value, (np.generic, np.ndarray)) and not np.ndim(value) \
+        else value
+    if dtype.kind in "iu" and isinstance(x, (int, float)) and not isinstance(x, bool):
+        info = np.iinfo(dtype)
+        low = -int(info.max) if dtype.kind == "u" else int(info.min)
+        ok = (x == x and abs(x) != float("inf")) and low <= x <= int(info.max)
+    elif dtype.kind == "f" and isinstance(x, (int, float)):
+        ok = x != x or abs(x) == float("inf") or abs(x) <= float(np.finfo(dtype).max)
+    else:
+        ok = True
+    if not ok:
+        raise OutOfRangeError(f"{op}: value {value!r} cannot be converted to the {dtype} of "
+                              f"the input (shape {shape}) without overflow")
+    return np.asarray(x).astype(dtype)[()]

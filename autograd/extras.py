@@ -5,7 +5,7 @@ import numpy as np
 
 from . import ops
 from .errors import DtypeError, OutOfRangeError, ShapeError
-from .dtypes import result_type
+from .dtypes import fitted, result_type
 from .functions import _axes, matmul, transpose, where
 from .graph import _wrap
 from .public import public
@@ -50,18 +50,7 @@ def masked_fill(x, mask, value):
         if value.data.dtype != dtype:
             value = value.to(dtype) if dtype.kind == "f" else value.detach().data.astype(dtype)
     else:
-        v = np.asarray(value)
-        big = np.finfo(dtype).max if dtype.kind == "f" else None
-        if dtype.kind in "iu" and v.dtype.kind in "fiu":
-            info = np.iinfo(dtype)
-            ok = np.isfinite(v) and info.min <= v <= info.max
-        else:
-            ok = big is None or not np.isfinite(v) or abs(v) <= big
-        if not ok:
-            raise OutOfRangeError(f"masked_fill: value {value!r} cannot be converted to the "
-                                  f"{dtype} of the input (shape {x.data.shape}) without "
-                                  f"overflow")
-        value = v.astype(dtype)
+        value = fitted(value, dtype, "masked_fill", x.data.shape)
     return where(m, value, x)
 
 

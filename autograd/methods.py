@@ -11,7 +11,7 @@ from . import backprop
 from . import devices as _device
 from . import functions as F
 from . import graph, ops, ownership, versions
-from .dtypes import as_dtype, result_type
+from .dtypes import as_dtype, fitted, result_type
 from .errors import ArgumentError, DtypeError, GraphError, OutOfRangeError, ShapeError, describe
 from .grad_mode import no_grad
 from .graph import AccumulateGrad, apply1, apply2
@@ -345,7 +345,9 @@ Tensor.copy_ = lambda self, src: _inplace(
                                    Tensor(np.asarray(src, self.data.dtype))), "unsafe")
 Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), 0))
 Tensor.fill_ = lambda self, value: _inplace(
-    self, "fill_", lambda: F.where(False, self._alias(), value), "unsafe")
+    self, "fill_", lambda: F.where(False, self._alias(), value if isinstance(value, Tensor) else
+                                   fitted(value, self.data.dtype, "fill_", self.data.shape)),
+    "unsafe")
 
 
 # Docstrings of the methods bound above as lambdas or made by _inplace_op, so help(Tensor)

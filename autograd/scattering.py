@@ -20,6 +20,7 @@ import functools
 import numpy as np
 
 from . import ops
+from .dtypes import fitted
 from .errors import ArgumentError, DtypeError, NotDifferentiableError, OutOfRangeError, ShapeError
 from .extras import gather, masked_fill
 from .functions import _axes, _t, cat, expand, floor_divide, reshape, where
@@ -110,7 +111,7 @@ def scatter(input, dim, index, src=None, value=None, reduce=None):
         raise ArgumentError("scatter: give one of src (a tensor) and value (a number)")
     idx = _index(index, "scatter")
     if value is not None:
-        src = Tensor(np.full(idx.shape, value).astype(x.data.dtype))
+        src = Tensor(np.full(idx.shape, fitted(value, x.data.dtype, "scatter", x.data.shape)))
     src = _t(src)
     _same_dtype(x, src, "scatter")
     if reduce not in (None, "add", "multiply"):

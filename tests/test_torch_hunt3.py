@@ -11,12 +11,15 @@ torch = pytest.importorskip("torch")
 
 def _outcome(lib, fn):
     """fn(lib)'s (dtype name, shape, values), or 'refused' for an IndexError (PyTorch's
-    and gradgraph's kind for a reduction over no element) and 'error' for another."""
+    and gradgraph's kind for a reduction over no element, gradgraph's for a number that
+    overflows a dtype: PyTorch's is a RuntimeError) and 'error' for another."""
     try:
         out = fn(lib)
     except IndexError:
         return "refused"
-    except (RuntimeError, ValueError, TypeError):
+    except RuntimeError as e:       # PyTorch's kind for an overflowing number, ours IndexError
+        return "refused" if "without overflow" in str(e) else "error"
+    except (ValueError, TypeError):
         return "error"
     out = out[0] if isinstance(out, tuple) else out
     values = out.detach().numpy() if lib is torch else out.data
@@ -177,3 +180,39 @@ def test_norms_and_losses_of_no_element_are_pytorchs(name):
         out.append((tuple(y.shape), str(y.detach().numpy().tolist() if L is torch else
                                         y.data.tolist()), tuple(x.grad.shape)))
     assert out[0] == out[1]
+
+
+NUMBERS_INTO_TENSORS = {
+    "fill_ int8 1000": lambda L: L.tensor([1, 2], dtype=L.int8).fill_(1000),
+    "fill_ int32 2**40": lambda L: L.tensor([1, 2], dtype=L.int32).fill_(2 ** 40),
+    "fill_ int32 NaN": lambda L: L.tensor([1, 2], dtype=L.int32).fill_(float("nan")),
+    "fill_ float32 1e39": lambda L: L.zeros(2).fill_(1e39),
+    "fill_ uint8 -1": lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(-1),
+    "fill_ int32 2.7": lambda L: L.tensor([1, 2], dtype=L.int32).fill_(2.7),
+    "where int8 1000": lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2], dtype=L.int8),
+                                         1000),
+    "where 1000 int8": lambda L: L.where(L.tensor([True, False]), 1000,
+                                         L.tensor([1, 2], dtype=L.int8)),
+    "where float32 1e39": lambda L: L.where(L.tensor([True, False]), L.zeros(2), 1e39),
+    "where float64 1e39": lambda L: L.where(L.tensor([True, False]), L.zeros(2, dtype=L.float64),
+                                            1e39),
+    "where uint8 -1": lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2], dtype=L.uint8),
+                                        -1),
+    "scatter int8 1000": lambda L: L.tensor([1, 2], dtype=L.int8).scatter(0, L.tensor([0]), 1000),
+    "scatter int32 3e9": lambda L: L.tensor([1, 2], dtype=L.int32).scatter(0, L.tensor([0]), 3e9),
+    "scatter uint8 -2": lambda L: L.tensor([1, 2], dtype=L.uint8).scatter(0, L.tensor([0]), -2),
+    "masked_fill uint8 -1": lambda L: L.tensor([1, 2], dtype=L.uint8).masked_fill(
+        L.tensor([True, False]), -1),
+}
+
+
+@pytest.mark.parametrize("name", NUMBERS_INTO_TENSORS)
+def test_a_number_that_overflows_the_tensors_dtype_is_refused_as_pytorch(name):
+    # numpy wrapped it silently: int32 fill_(2 ** 40) gave [0, 0], where(mask, int8, 1000)
+    # and scatter(..., 1000) wrote -24; PyTorch refuses (and wraps a negative into uint8)
+    fn = NUMBERS_INTO_TENSORS[name]
+    assert _outcome(ag, fn) == _outcome(torch, fn)
+    if _outcome(torch, fn) == "refused":
+        with pytest.raises(ag.OutOfRangeError, match=r"value .* cannot be converted to the "
+                                                     r"\w+ of the input .* without overflow"):
+            fn(ag)

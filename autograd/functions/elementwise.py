@@ -4,7 +4,7 @@ the other constant powers, sign, maximum/minimum, clamp and where."""
 import numpy as np
 
 from .. import ops, ops_nn
-from ..dtypes import result_type
+from ..dtypes import fitted, result_type
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..graph import Primitive, _wrap, apply1
 from ..public import public
@@ -261,6 +261,9 @@ def _where_method(self, condition, other):
 
 
 def _where(self, other, cond):
+    if type(other) is int and self.data.dtype.kind in "iu" or \
+            type(other) is float and not -3.4e38 <= other <= 3.4e38:     # it may overflow
+        other = fitted(other, result_type(self, other), "where", self.data.shape)
     try:
         return self._binary(ops.Where, other, cond)
     except ShapeError:
