@@ -298,8 +298,8 @@ def cumprod(input: Any, dim: Any, *, dtype: Any = ...) -> Tensor:
     """The cumulative product along `dim`; integers and bool give int64."""
 
 
-def cumsum(x: Any, dim: Any) -> Tensor:
-    """The cumulative sum along `dim`."""
+def cumsum(x: Any, dim: Any, *, dtype: Any = ...) -> Tensor:
+    """The cumulative sum along `dim`, as `dtype` if given (integers and bool give int64)."""
 
 
 def deg2rad(input: Any) -> Tensor:
@@ -598,8 +598,8 @@ def maximum(a: Any, b: Any) -> Tensor:
     """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the gradient."""
 
 
-def mean(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
-    """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
+def mean(x: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+    """The mean over `dim` (all dims if None), computed in `dtype` if given; integers computed in the default float dtype."""
 
 
 def median(input: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
@@ -751,7 +751,7 @@ def round(x: Any, decimals: Any = ...) -> Tensor:
 
 
 def rsqrt(x: Any) -> Tensor:
-    """1 / sqrt(x), x ** -0.5."""
+    """1 / sqrt(x), as PyTorch (its bits; NaN at -inf and -inf at -0, where x ** -0.5 gives 0 and inf)."""
 
 
 def scatter(input: Any, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:

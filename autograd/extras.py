@@ -101,14 +101,18 @@ def repeat(x, *sizes):
 
 
 @public(method=True)
-def cumsum(x, dim):
-    """The cumulative sum along `dim`."""
+def cumsum(x, dim, *, dtype=None):
+    """The cumulative sum along `dim`, as `dtype` if given (integers and bool give int64)."""
     axis = _axes(x, dim, "cumsum")
-    if x.data.dtype.kind == "u":           # int64 as PyTorch (numpy gives uint64)
+    if dtype is not None:
+        x = x.to(dtype)
+    elif x.data.dtype.kind == "u":           # int64 as PyTorch (numpy gives uint64)
         x = x.to(np.int64)
     if x.data.ndim == 0:                   # numpy would flatten to shape (1,)
         return x.clone()
-    return x._apply1(ops.Cumsum, axis)
+    out = x._apply1(ops.Cumsum, axis)
+    # numpy sums int8, int16 and int32 in int64: the asked dtype's bits are those modulo 2^k
+    return out if dtype is None or out.data.dtype == x.data.dtype else out.to(x.data.dtype)
 
 
 @public(method=True)

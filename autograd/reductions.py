@@ -31,12 +31,17 @@ def sum(x, dim=None, keepdim=False, dtype=None):
         x = x.to(dtype)
     elif x.data.dtype.kind == "u":     # int64 as PyTorch (numpy sums uint8 to uint64)
         x = x.to(np.int64)
-    return x._apply1(ops.Sum, _axes(x, dim, "sum"), keepdim)
+    out = x._apply1(ops.Sum, _axes(x, dim, "sum"), keepdim)
+    # numpy sums int8, int16 and int32 in int64: the asked dtype's bits are those modulo 2^k
+    return out if dtype is None or out.data.dtype == x.data.dtype else out.to(x.data.dtype)
 
 
 @public(method=True)
-def mean(x, dim=None, keepdim=False):
-    """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
+def mean(x, dim=None, keepdim=False, *, dtype=None):
+    """The mean over `dim` (all dims if None), computed in `dtype` if given; integers
+    computed in the default float dtype."""
+    if dtype is not None:
+        x = x.to(dtype)
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "mean")
@@ -224,7 +229,7 @@ def argmax(x, dim=None, keepdim=False):
     """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
     axis = _axes(x, dim, "argmax")
     _nonempty(x, axis, "argmax")
-    return _wrap(np.argmax(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
+    return _wrap(np.argmax(x.data, axis=axis, keepdims=keepdim), None)   # None: all dims kept
 
 
 @public(method=True)
@@ -232,7 +237,7 @@ def argmin(x, dim=None, keepdim=False):
     """The index of the minimum over `dim` (of the flattened tensor if None); no gradient."""
     axis = _axes(x, dim, "argmin")
     _nonempty(x, axis, "argmin")
-    return _wrap(np.argmin(x.data, axis=axis, keepdims=keepdim if axis is not None else False), None)
+    return _wrap(np.argmin(x.data, axis=axis, keepdims=keepdim), None)   # None: all dims kept
 
 
 @public(method=True)

@@ -404,8 +404,8 @@ class Tensor:
     def cumprod(input, dim: Any, *, dtype: Any = ...) -> Tensor:
         """The cumulative product along `dim`; integers and bool give int64."""
 
-    def cumsum(x, dim: Any) -> Tensor:
-        """The cumulative sum along `dim`."""
+    def cumsum(x, dim: Any, *, dtype: Any = ...) -> Tensor:
+        """The cumulative sum along `dim`, as `dtype` if given (integers and bool give int64)."""
 
     def deg2rad(input) -> Tensor:
         """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
@@ -659,8 +659,8 @@ class Tensor:
     def maximum(a, b: Any) -> Tensor:
         """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the gradient."""
 
-    def mean(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
-        """The mean over `dim` (all dims if None); integers computed in the default float dtype."""
+    def mean(x, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
+        """The mean over `dim` (all dims if None), computed in `dtype` if given; integers computed in the default float dtype."""
 
     def median(input, dim: Any = ..., keepdim: Any = ...) -> Any:
         """median(x): the lower of the two middle values of all elements (a tensor), its gradient shared by the elements equal to it; median(x, dim): (values, indices) along dim, the gradient going to the selected element."""
@@ -816,7 +816,7 @@ class Tensor:
         """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
 
     def rsqrt(x) -> Tensor:
-        """1 / sqrt(x), x ** -0.5."""
+        """1 / sqrt(x), as PyTorch (its bits; NaN at -inf and -inf at -0, where x ** -0.5 gives 0 and inf)."""
 
     def scatter(input, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:
         """input with src's values (or the number `value`) written at `index` along dim: out[index[i][j]][j] = src[i][j] for dim=0, as torch.scatter."""

@@ -216,3 +216,25 @@ def test_a_number_that_overflows_the_tensors_dtype_is_refused_as_pytorch(name):
         with pytest.raises(ag.OutOfRangeError, match=r"value .* cannot be converted to the "
                                                      r"\w+ of the input .* without overflow"):
             fn(ag)
+
+
+REDUCTION_DTYPES = {
+    "sum int8 as int8": lambda L: L.full((4,), 100, dtype=L.int8).sum(dtype=L.int8),
+    "sum int16 dim as int32": lambda L: L.full((2, 3), 30000, dtype=L.int16).sum(1, dtype=L.int32),
+    "sum float as int32": lambda L: L.tensor([2.7, 3.9, -1.5]).sum(dtype=L.int32),
+    "cumsum int8 as int8": lambda L: L.full((4,), 100, dtype=L.int8).cumsum(0, dtype=L.int8),
+    "cumsum int as float32": lambda L: L.arange(5).cumsum(0, dtype=L.float32),
+    "cumsum int8": lambda L: L.full((4,), 100, dtype=L.int8).cumsum(0),
+    "mean int as float64": lambda L: L.arange(6).reshape(2, 3).mean(1, dtype=L.float64),
+    "argmax keepdim": lambda L: L.arange(24.0).reshape(2, 3, 4).argmax(keepdim=True),
+    "argmin keepdim": lambda L: L.arange(6).reshape(2, 3).argmin(keepdim=True),
+}
+
+
+@pytest.mark.parametrize("name", REDUCTION_DTYPES)
+def test_reductions_keep_the_asked_dtype_and_dims_as_pytorch(name):
+    # numpy sums int8, int16 and int32 in int64, so sum(dtype=int8) was int64 (400 where
+    # PyTorch wraps to -112); cumsum and mean had no dtype argument; argmax(keepdim=True)
+    # over every dim gave a 0-d index where PyTorch keeps the dims as 1
+    fn = REDUCTION_DTYPES[name]
+    assert _outcome(ag, fn) == _outcome(torch, fn)
