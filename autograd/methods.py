@@ -387,25 +387,29 @@ def _setitem(self, index, value):
                     "unsafe")
 
 
-def _set_values(x, index, value):
+def _set_values(x, index, value, op="__setitem__", accumulate=False, shared=False):
     """x with `value` (broadcast) assigned at `index`: where(mask, x, value scattered to
     x's shape). Where an index repeats (also as a negative alias) the last value wins and
-    the overwritten elements of x get a zero gradient, as in numpy and PyTorch."""
+    the overwritten elements of x get a zero gradient, as in numpy and PyTorch; the values
+    overwritten get a zero gradient too, or the winner's with `shared` (ops.IndexPut).
+    With `accumulate`, x plus the values added at `index` (repeated indices sum)."""
     v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.data.dtype))
     try:
         target = x.data[index].shape
     except IndexError as e:
-        raise OutOfRangeError(f"__setitem__: index {F._show_index(index)} is out of range for "
+        raise OutOfRangeError(f"{op}: index {F._show_index(index)} is out of range for "
                               f"a tensor of shape {x.data.shape} ({x.data.dtype}): {e}") from None
     try:
         v = F.expand(v, target) if v.data.shape != target else v
     except ShapeError:
-        raise ShapeError(f"__setitem__: a value of shape {v.data.shape} cannot be assigned "
+        raise ShapeError(f"{op}: a value of shape {v.data.shape} cannot be assigned "
                          f"to index {F._show_index(index)} of a tensor of shape "
                          f"{x.data.shape} (the indexed part has shape {target})") from None
+    if accumulate:
+        return x + v._apply1(ops.IndexAdd, index, x.data.shape)
     mask = np.ones(x.data.shape, dtype=bool)
     mask[index] = False
-    return F.where(mask, x, v._apply1(ops.IndexPut, index, x.data.shape))
+    return F.where(mask, x, v._apply1(ops.IndexPut, index, x.data.shape, shared))
 
 
 Tensor.__setitem__ = _setitem

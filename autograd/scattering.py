@@ -1,5 +1,6 @@
 """Writes at indices with PyTorch's names: ``scatter``, ``scatter_add``,
-``scatter_reduce``, ``index_add``, ``index_fill``, ``index_copy``, ``index_reduce`` (and
+``scatter_reduce``, ``index_add``, ``index_fill``, ``index_copy``, ``index_reduce``,
+``index_put`` (and
 their in-place forms), and the reads ``take`` and ``take_along_dim``. Composites, so
 their gradients come from the primitives:
 
@@ -266,6 +267,50 @@ def index_fill(input, dim, index, value):
     return masked_fill(x, mask.reshape(x.data.shape), value)
 
 
+@public(method=True)
+def index_put(input, indices, values, accumulate=False):
+    """input with `values` (broadcast) written at input[indices], as torch.index_put:
+    `indices` a tuple of integer or bool tensors for the leading dims, broadcast together.
+    accumulate=True adds the values (repeated indices sum); else where an index repeats the
+    last value wins and, as in PyTorch, every value written there gets that place's
+    gradient (their gradient is a gather of the output's)."""
+    x = _t(input)
+    v = _t(values, like=x)
+    if v.data.dtype != x.data.dtype:
+        raise DtypeError(f"index_put: values of dtype {v.data.dtype} (shape {v.data.shape}) "
+                         f"do not match the input of dtype {x.data.dtype} (shape "
+                         f"{x.data.shape}); convert one, as in PyTorch")
+    index = _put_index(x, indices)
+    return _set_values(x, index, v, "index_put", accumulate, shared=True)
+
+
+def _put_index(x, indices):
+    """index_put's indices as a numpy index, after PyTorch's checks."""
+    if not isinstance(indices, (tuple, list)) or not indices:
+        raise ArgumentError(f"index_put: indices must be a non-empty tuple of index tensors, "
+                            f"got {indices!r}")
+    arrays, dims = [], 0
+    for i in indices:
+        a = i.data if isinstance(i, Tensor) else np.asarray(i)
+        if a.dtype.kind not in "iub":
+            raise DtypeError(f"index_put: index tensors must be integer or bool, got "
+                             f"{a.dtype} of shape {a.shape}")
+        if a.dtype == bool and a.shape != x.data.shape[dims:dims + a.ndim]:
+            raise ShapeError(f"index_put: a bool index of shape {a.shape} does not match the "
+                             f"dims {dims}.. of the tensor of shape {x.data.shape}")
+        arrays.append(a)
+        dims += a.ndim if a.dtype == bool else 1
+    if dims > x.data.ndim or not x.data.ndim:
+        raise ShapeError(f"index_put: {len(arrays)} indices for a tensor of shape "
+                         f"{x.data.shape} ({x.data.ndim} dims)")
+    try:
+        np.broadcast_shapes(*(a.shape for a in arrays if a.dtype != bool))
+    except ValueError:
+        raise ShapeError(f"index_put: the index tensors of shapes "
+                         f"{[a.shape for a in arrays]} do not broadcast together") from None
+    return tuple(arrays)
+
+
 def _inplace_form(fn, name, casting="same_kind"):
     @functools.wraps(fn)                   # fn's signature, for the stubs
     def method(x, *args, **kwargs):
@@ -282,6 +327,7 @@ index_copy_ = _inplace_form(index_copy, "index_copy_")
 index_fill_ = _inplace_form(index_fill, "index_fill_", "unsafe")
 scatter_reduce_ = _inplace_form(scatter_reduce, "scatter_reduce_")
 index_reduce_ = _inplace_form(index_reduce, "index_reduce_")
+index_put_ = public(_inplace_form(index_put, "index_put_"))     # torch.index_put_ too
 
 
 @public(method=True)

@@ -557,6 +557,12 @@ class Tensor:
     def index_fill_(input, dim: Any, index: Any, value: Any) -> Tensor:
         """index_fill in place (see ``Tensor.add_`` for the checks)."""
 
+    def index_put(input, indices: Any, values: Any, accumulate: Any = ...) -> Tensor:
+        """input with `values` (broadcast) written at input[indices], as torch.index_put: `indices` a tuple of integer or bool tensors for the leading dims, broadcast together. accumulate=True adds the values (repeated indices sum); else where an index repeats the last value wins and, as in PyTorch, every value written there gets that place's gradient (their gradient is a gather of the output's)."""
+
+    def index_put_(input, indices: Any, values: Any, accumulate: Any = ...) -> Tensor:
+        """index_put in place (see ``Tensor.add_`` for the checks)."""
+
     def index_reduce(input, dim: Any, index: Any, source: Any, reduce: Any, *, include_self: Any = ...) -> Tensor:
         """input with source's slices reduced into entries `index` of dim ('prod', 'mean', 'amax' or 'amin'; include_self: the input's own values take part), as torch.index_reduce: scatter_reduce with the index repeated over the other dims."""
 

@@ -451,6 +451,14 @@ OPS = [
     OpInfo("scatter_value", lambda a: a.scatter(0, _SCATTER[:1], 0.5) * a, [(3, 4)]),
     OpInfo("index_add_repeat", lambda a, s: ag.index_add(a, 0, [2, 0, 2], s, alpha=1.5) * a,
            [(3, 2), (3, 2)]),
+    OpInfo("index_put_distinct", lambda a, v: ag.index_put(a, (_SCATTER_DISTINCT[0],), v).sin(),
+           [(3, 4), (4,)]),
+    OpInfo("index_put_accumulate_repeat", lambda a, v: a.index_put(
+        (_SCATTER[1], ag.tensor([0, 2, 0])), v, accumulate=True) * a, [(4, 3), (3,)]),
+    OpInfo("index_put_mask_broadcast", lambda a, v: a.index_put(
+        (ag.tensor([True, False, True]),), v) * v, [(3, 2), (2,)]),
+    OpInfo("index_put_", lambda a, v: (a * 1).index_put_((_SCATTER_DISTINCT[:2, :2],), v).exp(),
+           [(4, 3), (1, 3)]),
     OpInfo("index_copy", lambda a, s: a.index_copy(1, ag.tensor([3, 0]), s).sin(),
            [(2, 4), (2, 2)]),
     OpInfo("index_fill_tensor_value", lambda a, v: a.index_fill(-1, [1, -1], v) * a,

@@ -28,6 +28,18 @@ CASES = {
     "index_add_0d": (lambda L, a, s: a.index_add(0, I(L, [0]), s), [(), ()]),
     "index_copy": (lambda L, a, s: L.index_copy(a, -2, I(L, [2, 0]), s), [(3, 2), (2, 2)]),
     "index_fill": (lambda L, a: a.index_fill(1, I(L, [0, -1]), -1.5), [(2, 3)]),
+    # index_put with repeated indices: the last value wins, each gets that place's gradient
+    "index_put_repeat": (lambda L, a, v: L.index_put(a, (I(L, [0, 0, 2]), I(L, [1, 1, -1])), v),
+                         [(3, 4), (3,)]),
+    "index_put_accumulate": (lambda L, a, v: a.index_put((I(L, [2, 0, 2, 2]),), v, True),
+                             [(3, 2), (4, 2)]),
+    "index_put_bool_broadcast": (lambda L, a, v: a.index_put((L.tensor([True, False, True]),), v),
+                                 [(3, 4), (4,)]),
+    "index_put_mask_and_int": (lambda L, a, v: L.index_put(
+        a, (L.tensor([[True, False], [False, True]]), I(L, [0, 2])), v), [(2, 2, 3), (1,)]),
+    "index_put_broadcast_indices": (lambda L, a, v: a.index_put(
+        (I(L, [[0], [2]]), I(L, [1, 0, 1])), v, accumulate=True), [(3, 2, 2), (2,)]),
+    "index_put_0d_values": (lambda L, a, v: a.index_put([I(L, [1, 1])], v), [(2, 3), ()]),
     "index_fill_tensor": (lambda L, a, v: L.index_fill(a, 0, I(L, [1]), v), [(2, 3), ()]),
     "take": (lambda L, a: L.take(a, I(L, [[0, -1], [4, 4]])), [(2, 3)]),
     "take_along_dim": (lambda L, a: L.take_along_dim(a, I(L, [[2, 0]]), -1), [(3, 4)]),
@@ -155,6 +167,16 @@ VALUES = {  # integer, bool, 0-d and empty inputs: values and dtypes
     "take_empty": lambda L: L.take(L.arange(6), L.tensor([], dtype=L.int64)),
     "diagonal_int_empty": lambda L: L.diagonal(L.arange(6).reshape(2, 3), 3),
     "diag_bool": lambda L: L.diag(L.tensor([True, False])),
+    "index_put_int_bool_empty": lambda L: (
+        L.zeros(4, dtype=L.int64).index_put((I(L, [1, 1, 3]),), I(L, [5, 6, 7]), accumulate=True),
+        L.zeros(3, dtype=L.bool).index_put((I(L, [2, -3]),), L.tensor(True)),
+        L.ones(2, 2).index_put((L.tensor([], dtype=L.int64),), L.tensor(3.0)),
+        L.ones(2, 0).index_put((I(L, [1]),), L.tensor(3.0), accumulate=True)),
+    "index_put_special": lambda L: (
+        L.tensor([1.0, float("nan"), float("inf")]).index_put((I(L, [0, 2]),),
+                                                              L.tensor([-float("inf"), float("nan")])),
+        L.tensor([1.0, float("inf")]).index_put((I(L, [1, 1, 0]),),
+                                                L.tensor([-float("inf"), 1.0, -0.0]), True)),
     "unfold_int_bool_empty": lambda L: (
         L.arange(5).unfold(0, 0, 1), L.zeros(0, 3).unfold(1, 2, 1), L.zeros(0, 3).unfold(0, 0, 2),
         L.tensor([True, False, True]).unfold(0, 2, 1), L.tensor(4).unfold(0, 0, 1)),
@@ -372,6 +394,9 @@ INPLACE = {
     "index_add_": lambda L, a, s: (a * 1).index_add_(1, I(L, [1]), s, alpha=3),
     "index_copy_": lambda L, a, s: (a * 1).index_copy_(1, I(L, [0]), s),
     "index_fill_": lambda L, a, s: (a * s.sum()).index_fill_(0, I(L, [1]), -2),
+    "index_put_": lambda L, a, s: (a * 1).index_put_((I(L, [1, 1]), I(L, [0, 2])), s[:, 0]),
+    "index_put_function_accumulate": lambda L, a, s: L.index_put_(
+        a * 1, (I(L, [1, 1, 0]),), s[0] * 2.0, accumulate=True),
 }
 
 
@@ -425,6 +450,32 @@ BAD = [
     (lambda: ag.diagonal(ag.zeros(3)), ag.ShapeError, r"diagonal: expected .* shape \(3,\)"),
     (lambda: ag.diagonal(ag.zeros(2, 2), 0, 1, -1), ag.ShapeError, r"diagonal: dim1 and dim2"),
     (lambda: ag.diag(ag.zeros(2, 2, 2)), ag.ShapeError, r"diag: expected a 1-d or 2-d"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([1.0]),), ag.ones(1)), ag.DtypeError,
+     r"index_put: index tensors must be integer or bool, got float32 of shape \(1,\)"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([3]),), ag.ones(1)), ag.OutOfRangeError,
+     r"index_put: index array\(1,\) is out of range for a tensor of shape \(3,\) \(float32\)"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([-4]),), ag.ones(1)), ag.OutOfRangeError,
+     r"index_put: index .* out of range"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([1]),), ag.ones(1, dtype=ag.float64)),
+     ag.DtypeError, r"index_put: values of dtype float64 \(shape \(1,\)\) do not match the "
+     r"input of dtype float32 \(shape \(3,\)\)"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([1, 2]),), ag.ones(3)), ag.ShapeError,
+     r"index_put: a value of shape \(3,\) cannot be assigned .*the indexed part has shape "
+     r"\(2,\)"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([1]), ag.tensor([0])), ag.ones(1)), ag.ShapeError,
+     r"index_put: 2 indices for a tensor of shape \(3,\) \(1 dims\)"),
+    (lambda: ag.tensor(2.0).index_put((ag.tensor(True),), ag.ones(())), ag.ShapeError,
+     r"index_put: 1 indices for a tensor of shape \(\)"),
+    (lambda: ag.zeros(3, 2).index_put((ag.tensor([1, 2]), ag.tensor([0, 1, 1])), ag.ones(1)),
+     ag.ShapeError, r"index_put: the index tensors of shapes \[\(2,\), \(3,\)\] do not broadcast"),
+    (lambda: ag.zeros(3).index_put((ag.tensor([True]),), ag.ones(1)), ag.ShapeError,
+     r"index_put: a bool index of shape \(1,\) does not match the dims 0.. of the tensor of "
+     r"shape \(3,\)"),
+    (lambda: ag.zeros(3).index_put(ag.tensor([1]), ag.ones(1)), ag.ArgumentError,
+     r"index_put: indices must be a non-empty tuple of index tensors"),
+    (lambda: ag.zeros(3).index_put((), ag.ones(1)), ag.ArgumentError, r"index_put: indices must"),
+    (lambda: ag.zeros(3, requires_grad=True).index_put_((ag.tensor([1]),), ag.ones(1)),
+     ag.GraphError, r"index_put_: a leaf tensor that requires grad"),
     (lambda: ag.zeros(2, 3).unfold(2, 1, 1), ag.OutOfRangeError,
      r"unfold: dim 2 is out of range for a tensor of shape \(2, 3\)"),
     (lambda: ag.zeros(2, 3).unfold(-1, 4, 1), ag.ShapeError,
@@ -504,6 +555,8 @@ def test_compiled_step_with_the_new_ops_replays_bit_for_bit():
             bucket = ag.bucketize(x[:, 0].detach(), bounds, right=True)
             z = z.scatter_add(1, bucket.unsqueeze(1), z[:, :1]) + ag.roll(z, 1, 1)
             z = ag.index_add(z, 0, y, z * 0.5).index_fill(1, ag.tensor([4]), 0.25)
+            z = z.index_put((ag.arange(8), y), z[:, 0] * 0.5, accumulate=True).index_put(
+                (ag.tensor([1, 3, 1]),), z[0] * 2.0)
             shift = ag.searchsorted(bounds, x[:, 1].detach()).unsqueeze(1)
             loss = (F.cross_entropy(z + shift, y) + ag.cdist(z[:4], z[4:]).mean() * 0.1
                     + ag.diagonal(z.reshape(4, 10), 1).sum() * 0.01

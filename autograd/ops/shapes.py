@@ -80,15 +80,16 @@ class IndexAdd(Primitive):
 class IndexPut(IndexAdd):
     """zeros(shape) with g *assigned* at `index` (x[index] = v): where an index repeats,
     the last value wins, as in numpy and PyTorch, and the values it overwrote get a zero
-    gradient (their exact derivative; PyTorch's index_put gives them the winner's)."""
+    gradient (their exact derivative), or with `shared` the winner's, as PyTorch's
+    index_put gives them (its backward a gather, as IndexAdd's)."""
     __slots__ = ("winners",)
 
-    def forward(self, g, index, shape):
+    def forward(self, g, index, shape, shared=False):
         self.index = index
         out = np.zeros(shape, dtype=g.dtype)
         out[index] = g
         self.winners = None
-        if not _is_basic(index):
+        if not shared and not _is_basic(index):
             writer = np.full(shape, -1, dtype=np.intp)
             ids = np.arange(g.size).reshape(g.shape)
             writer[index] = ids
