@@ -102,6 +102,33 @@ def ones_(tensor):
     return _fill(tensor, 1)
 
 
+def eye_(tensor):
+    """Fill a 2-d tensor with the identity matrix (ones on the main diagonal)."""
+    if tensor.ndim != 2:
+        raise ArgumentError(f"eye_: only tensors with 2 dimensions are supported, got shape "
+                            f"{tuple(tensor.shape)}")
+    return _fill(tensor, np.eye(*tensor.shape))
+
+
+def dirac_(tensor, groups=1):
+    """Fill a 3-, 4- or 5-d convolution weight (out, in, *kernel) with the Dirac delta: a
+    convolution with it passes its input through. With `groups`, each of the groups of
+    out // groups output channels keeps its first min(out // groups, in) input channels,
+    one each, at the kernel's centre (s // 2 along each dim)."""
+    shape = tuple(tensor.shape)
+    if len(shape) not in (3, 4, 5):
+        raise ArgumentError(f"dirac_: only tensors with 3, 4, or 5 dimensions are supported, "
+                            f"got shape {shape}")
+    if not isinstance(groups, int) or groups <= 0 or shape[0] % groups:
+        raise ArgumentError(f"dirac_: dim 0 must be divisible by groups, a positive int; got "
+                            f"groups={groups!r} for the tensor of shape {shape}")
+    per = shape[0] // groups
+    g, d = np.divmod(np.arange(groups * min(per, shape[1])), min(per, shape[1]) or 1)
+    values = np.zeros(shape)
+    values[(g * per + d, d) + tuple(s // 2 for s in shape[2:])] = 1
+    return _fill(tensor, values)
+
+
 def xavier_uniform_(tensor, gain=1.0, generator=None):
     """U(-a, a) with a = gain * sqrt(6 / (fan_in + fan_out)) (Glorot & Bengio, 2010)."""
     fan_in, fan_out = _calculate_fan_in_and_fan_out(tensor)

@@ -546,6 +546,48 @@ def test_orthogonal_init_errors_and_empty():
     assert nn.init.orthogonal_(ag.zeros(0, 3)).shape == (0, 3)
 
 
+# --- nn.init.eye_ and dirac_ ----------------------------------------------------------------------
+@pytest.mark.parametrize("shape,groups", [((3, 5), None), ((4, 2), None), ((0, 3), None),
+                                          ((6, 2, 3, 4), 2), ((2, 5, 3), 1), ((4, 1, 3), 1),
+                                          ((6, 3, 2, 2, 2), 3), ((4, 4, 5), 4), ((3, 0, 2), 1)])
+def test_eye_and_dirac_init_match_pytorch(shape, groups):
+    torch = pytest.importorskip("torch")
+    for dtype in ("float32", "float64"):
+        w = nn.Parameter(ag.full(shape, 7.0, dtype=dtype))
+        t = torch.full(shape, 7.0, dtype=getattr(torch, dtype), requires_grad=True)
+        if groups is None:
+            assert nn.init.eye_(w) is w
+            torch.nn.init.eye_(t)
+        else:
+            assert nn.init.dirac_(w, groups) is w
+            torch.nn.init.dirac_(t, groups)
+        assert w.dtype == dtype and w.requires_grad and w.grad_fn is None
+        np.testing.assert_array_equal(w.data, t.detach().numpy())
+
+
+def test_dirac_init_makes_a_convolution_pass_its_input_through():
+    conv = nn.Conv2d(6, 6, (3, 5), padding=(1, 2), groups=3, bias=False)
+    nn.init.dirac_(conv.weight, groups=3)
+    x = ag.randn(2, 6, 4, 7)
+    np.testing.assert_array_equal(conv(x).data, x.data)
+
+
+@pytest.mark.parametrize("fn,shape,message", [
+    (nn.init.eye_, (3,), r"eye_: only tensors with 2 dimensions are supported, got shape \(3,\)"),
+    (nn.init.eye_, (2, 3, 4), r"eye_: only tensors with 2 dimensions"),
+    (nn.init.dirac_, (3, 3), r"dirac_: only tensors with 3, 4, or 5 dimensions are supported, "
+                             r"got shape \(3, 3\)"),
+    (nn.init.dirac_, (4, 2, 3, 3, 3, 3), r"dirac_: only tensors with 3, 4, or 5 dimensions"),
+    (lambda w: nn.init.dirac_(w, groups=3), (4, 3, 3),
+     r"dirac_: dim 0 must be divisible by groups, a positive int; got groups=3 for the tensor "
+     r"of shape \(4, 3, 3\)"),
+    (lambda w: nn.init.dirac_(w, groups=0), (4, 3, 3), r"dirac_: dim 0 must be divisible"),
+])
+def test_eye_and_dirac_init_refuse_bad_shapes_as_pytorch(fn, shape, message):
+    with pytest.raises(ValueError, match=message):
+        fn(ag.zeros(*shape))
+
+
 def test_state_dict_hooks_rewrite_entries_on_save_and_load():
     """A post hook may replace its module's entries (keys with the module's prefix);
     a load pre hook sees a copy it may change, and its error messages fail the load."""
