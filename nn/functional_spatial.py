@@ -263,7 +263,8 @@ def pixel_unshuffle(input, downscale_factor):
 
 
 # --- interpolate --------------------------------------------------------------------------
-_MODES = {"nearest": (1, 2), "linear": (1,), "bilinear": (2,)}
+_MODES = {"nearest": (1, 2, 3), "nearest-exact": (1, 2, 3), "area": (1, 2, 3), "linear": (1,),
+          "bilinear": (2,), "bicubic": (2,), "trilinear": (3,)}
 
 
 def _out_sizes(input, size, scale_factor, dims):
@@ -292,34 +293,63 @@ def _source_scale(n_in, n_out, scale, align_corners, dtype):
     return dtype.type(1.0 / float(scale)) if scale is not None else dtype.type(n_in / n_out)
 
 
-def _nearest(x, dim, n_out, scale):
+def _nearest(x, dim, n_out, scale, exact):
+    """PyTorch's source index floor(i * scale) ('nearest') or floor((i + 0.5) * scale)
+    ('nearest-exact', the product in float64 rounded to float32, as its C++ floorf)."""
     n_in = x.shape[dim]
     s = _source_scale(n_in, n_out, scale, False, np.dtype(np.float32))
-    src = np.minimum(np.floor(np.arange(n_out, dtype=np.float32) * s).astype(np.int64),
-                     n_in - 1)
-    return x[(slice(None),) * (dim % x.ndim) + (src,)]
+    src = ((np.arange(n_out) + 0.5) * np.float64(s)).astype(np.float32) if exact else \
+        np.arange(n_out, dtype=np.float32) * s
+    return x[(slice(None),) * dim + (np.minimum(np.floor(src).astype(np.int64), n_in - 1),)]
 
 
-def _linear(x, dim, n_out, scale, align_corners):
+def _mix(x, dim, taps):
+    """sum over (index, weight) taps of x's entries at index along dim times weight."""
+    shape = (len(taps[0][0]),) + (1,) * (x.ndim - 1 - dim)
+    out = None
+    for index, weight in taps:
+        term = x[(slice(None),) * dim + (index,)] * weight.reshape(shape)
+        out = term if out is None else out + term
+    return out
+
+
+def _source(x, dim, n_out, scale, align_corners, cubic=False):
+    """(n_in, the source coordinates of the n_out outputs in x's float type), as PyTorch's
+    area_pixel_compute_source_index (clamped at 0 unless cubic)."""
     n_in, dtype = x.shape[dim], x.dtype
     s = _source_scale(n_in, n_out, scale, align_corners, dtype)
     dst = np.arange(n_out, dtype=dtype)
-    src = dst * s if align_corners else np.maximum((dst + dtype.type(0.5)) * s - dtype.type(0.5),
-                                                   dtype.type(0))
+    if align_corners:
+        return n_in, dst * s
+    src = (dst + dtype.type(0.5)) * s - dtype.type(0.5)
+    return n_in, src if cubic else np.maximum(src, dtype.type(0))
+
+
+def _linear(x, dim, n_out, scale, align_corners):
+    n_in, src = _source(x, dim, n_out, scale, align_corners)
     i0 = np.minimum(src.astype(np.int64), n_in - 1)
-    i1 = np.minimum(i0 + 1, n_in - 1)
-    w1 = np.clip(src - i0, 0, 1).astype(dtype)
-    w0 = (dtype.type(1) - w1).astype(dtype)
-    shape = (n_out,) + (1,) * (x.ndim - 1 - dim % x.ndim)
-    pre = (slice(None),) * (dim % x.ndim)
-    return x[pre + (i0,)] * w0.reshape(shape) + x[pre + (i1,)] * w1.reshape(shape)
+    w1 = np.clip(src - i0, 0, 1).astype(x.dtype)
+    return _mix(x, dim, [(i0, (x.dtype.type(1) - w1).astype(x.dtype)),
+                         (np.minimum(i0 + 1, n_in - 1), w1)])
+
+
+def _cubic(x, dim, n_out, scale, align_corners):
+    """PyTorch's cubic convolution (A = -0.75) of the 4 inputs around each source
+    coordinate, their indices clamped to the input."""
+    from .functional_grid import _cubic_weights
+    n_in, src = _source(x, dim, n_out, scale, align_corners, cubic=True)
+    i0 = np.minimum(np.floor(src).astype(np.int64), n_in - 1)
+    weights = _cubic_weights(np.clip(src - i0, 0, 1).astype(x.dtype))
+    return _mix(x, dim, [(np.clip(i0 + k - 1, 0, n_in - 1), w) for k, w in enumerate(weights)])
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
-    """Resample (N, C, L) or (N, C, H, W) to `size` or by `scale_factor`: 'nearest'
-    (PyTorch's floor(i * scale) source, not 'nearest-exact'), 'linear' (3-d) or
-    'bilinear' (4-d), with `align_corners` as PyTorch."""
+    """Resample (N, C, L), (N, C, H, W) or (N, C, D, H, W) to `size` or by
+    `scale_factor`, as PyTorch: 'nearest' (source floor(i * scale)), 'nearest-exact'
+    (floor((i + 0.5) * scale)), 'area' (adaptive average pooling), 'linear' (3-d),
+    'bilinear' and 'bicubic' (4-d), 'trilinear' (5-d), with `align_corners`; one dim at
+    a time. antialias=True is not supported."""
     if mode not in _MODES:
         raise ArgumentError(f"interpolate: mode must be one of {sorted(_MODES)}, got {mode!r}")
     dims = input.ndim - 2
@@ -327,20 +357,25 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         raise ShapeError(f"interpolate: mode {mode!r} takes a "
                          f"{' or '.join(str(d + 2) for d in _MODES[mode])}-d input, got shape "
                          f"{input.shape}")
-    if mode == "nearest" and align_corners is not None:
-        raise ArgumentError("interpolate: align_corners applies to the linear modes only")
+    if mode in ("nearest", "nearest-exact", "area") and align_corners is not None:
+        raise ArgumentError("interpolate: align_corners applies to the modes linear, bilinear, "
+                            f"bicubic and trilinear only, not {mode!r}")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     sizes, scales = _out_sizes(input, size, scale_factor, dims)
+    if mode == "area":
+        from . import functional as F
+        return getattr(F, f"adaptive_avg_pool{dims}d")(input, sizes)
     if recompute_scale_factor:
         scales = (None,) * dims
     out = input
     for i in range(dims):
         dim = input.ndim - dims + i
-        if mode == "nearest":
-            out = _nearest(out, dim, sizes[i], scales[i])
+        if mode.startswith("nearest"):
+            out = _nearest(out, dim, sizes[i], scales[i], mode == "nearest-exact")
         else:
-            out = _linear(out, dim, sizes[i], scales[i], bool(align_corners))
+            resample = _cubic if mode == "bicubic" else _linear
+            out = resample(out, dim, sizes[i], scales[i], bool(align_corners))
     return out
 
 

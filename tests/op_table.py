@@ -365,6 +365,16 @@ OPS = [
     OpInfo("interpolate_bilinear_corners", lambda x: F.interpolate(
         x, scale_factor=(1.5, 2), mode="bilinear", align_corners=True), [(2, 1, 3, 2)]),
     OpInfo("interpolate_linear", lambda x: F.interpolate(x, size=7, mode="linear"), [(2, 3, 4)]),
+    OpInfo("interpolate_nearest_exact", lambda x: F.interpolate(
+        x, scale_factor=(0.6, 1.7), mode="nearest-exact"), [(1, 2, 5, 3)]),
+    OpInfo("interpolate_area", lambda x: F.interpolate(x, size=(2, 5), mode="area").sin(),
+           [(1, 2, 5, 3)]),
+    OpInfo("interpolate_bicubic", lambda x: F.interpolate(x, size=(5, 2), mode="bicubic").sin(),
+           [(1, 2, 3, 4)]),
+    OpInfo("interpolate_bicubic_corners", lambda x: F.interpolate(
+        x, scale_factor=1.5, mode="bicubic", align_corners=True) ** 2, [(2, 1, 3, 2)]),
+    OpInfo("interpolate_trilinear", lambda x: F.interpolate(
+        x, size=(3, 2, 4), mode="trilinear").sin(), [(1, 1, 2, 3, 2)]),
     # --- bilinear and the draws of nn/functional_dropout.py, seeded afresh per call ---
     OpInfo("conv_transpose2d", lambda x, w, b: F.conv_transpose2d(
         x, w, b, stride=(2, 1), padding=1, output_padding=(1, 0), groups=2, dilation=(1, 2)),

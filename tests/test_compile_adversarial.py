@@ -866,6 +866,14 @@ LAYERS = {
         nn.ReflectionPad2d(1), nn.PixelUnshuffle(2), nn.ZeroPad2d((1, 0, 0, 0)),
         nn.UpsamplingBilinear2d((2, 4)), nn.ConstantPad2d((0, 0, 1, 0), 0.5),
         nn.UpsamplingNearest2d(scale_factor=1), nn.Flatten(), nn.Linear(48, 5)),
+    "upsample-bicubic-exact-area": lambda: nn.Sequential(
+        nn.Unflatten(1, (1, 3, 4)), nn.Upsample(scale_factor=1.5, mode="bicubic"),
+        nn.Upsample(size=(4, 5), mode="nearest-exact"), nn.Upsample(size=(2, 3), mode="area"),
+        nn.Flatten(), nn.Linear(6, 5)),
+    "upsample-trilinear": lambda: nn.Sequential(
+        nn.Unflatten(1, (1, 2, 2, 3)), nn.Upsample(scale_factor=1.5, mode="trilinear",
+                                                   align_corners=True),
+        nn.Upsample(scale_factor=0.5, mode="nearest"), nn.Flatten(), nn.Linear(2, 5)),
     "parameter-list-dict": lambda: _Params(),
     "dropout-family-rrelu": lambda: nn.Sequential(
         nn.Linear(12, 16), nn.Unflatten(1, (4, 4)), nn.Dropout1d(0.2), nn.Unflatten(2, (2, 2)),

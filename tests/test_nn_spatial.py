@@ -15,6 +15,7 @@ TF = torch.nn.functional
 RNG = np.random.default_rng(0)
 SEQ = RNG.standard_normal((2, 4, 9))
 IMG = RNG.standard_normal((2, 3, 7, 10))
+VOL = RNG.standard_normal((1, 2, 3, 4, 5))
 W1 = RNG.standard_normal((6, 4, 3))
 W1_GROUPS = RNG.standard_normal((6, 2, 2))
 B6 = RNG.standard_normal(6)
@@ -55,6 +56,28 @@ CASES = {
                                                               "mode": "bilinear",
                                                               "recompute_scale_factor": True}),
     "interpolate_linear": ("interpolate", [SEQ], {"size": 20, "mode": "linear"}),
+    "interpolate_nearest_exact_down": ("interpolate", [IMG], {"scale_factor": (0.6, 0.45),
+                                                              "mode": "nearest-exact"}),
+    "interpolate_nearest_exact_1d": ("interpolate", [SEQ], {"size": 20, "mode": "nearest-exact"}),
+    "interpolate_area_down": ("interpolate", [IMG], {"size": (3, 4), "mode": "area"}),
+    "interpolate_area_up_scale": ("interpolate", [IMG], {"scale_factor": 1.5, "mode": "area"}),
+    "interpolate_area_1d": ("interpolate", [SEQ], {"scale_factor": 0.5, "mode": "area"}),
+    "interpolate_bicubic": ("interpolate", [IMG], {"size": (12, 5), "mode": "bicubic"}),
+    "interpolate_bicubic_corners": ("interpolate", [IMG], {"scale_factor": (1.5, 0.7),
+                                                           "mode": "bicubic",
+                                                           "align_corners": True}),
+    "interpolate_bicubic_down_recompute": ("interpolate", [IMG], {
+        "scale_factor": 0.45, "mode": "bicubic", "recompute_scale_factor": True}),
+    "interpolate_bicubic_scale": ("interpolate", [IMG], {"scale_factor": (2.3, 0.6),
+                                                         "mode": "bicubic"}),
+    "interpolate_trilinear": ("interpolate", [VOL], {"size": (4, 6, 3), "mode": "trilinear"}),
+    "interpolate_trilinear_corners": ("interpolate", [VOL], {"scale_factor": 1.5,
+                                                             "mode": "trilinear",
+                                                             "align_corners": True}),
+    "interpolate_nearest_3d": ("interpolate", [VOL], {"scale_factor": (2, 0.5, 1.3)}),
+    "interpolate_nearest_exact_3d": ("interpolate", [VOL], {"size": (5, 3, 7),
+                                                            "mode": "nearest-exact"}),
+    "interpolate_area_3d": ("interpolate", [VOL], {"size": (2, 3, 2), "mode": "area"}),
     "pad_reflect_2d": ("pad", [IMG], {"pad": (2, 1, 3, 0), "mode": "reflect"}),
 }
 
@@ -111,6 +134,9 @@ MODULES = [
     ("PixelUnshuffle", (2,), IMG[:, :, :6]),
     ("Upsample", (None, 2.0, "bilinear"), IMG), ("Upsample", ((3, 14),), IMG),
     ("UpsamplingNearest2d", (None, 3), IMG), ("UpsamplingBilinear2d", ((9, 9),), IMG),
+    ("Upsample", ((5, 13), None, "bicubic", True), IMG),
+    ("Upsample", (None, 0.7, "nearest-exact"), IMG), ("Upsample", (None, 1.5, "area"), SEQ),
+    ("Upsample", (None, (1.5, 2.0, 0.5), "trilinear"), VOL),
     ("ZeroPad1d", (2,), SEQ), ("ZeroPad2d", ((1, 0, 2, 3),), IMG),
     ("ConstantPad1d", ((3, 1), 2.5), SEQ), ("ConstantPad2d", (1, -1.0), IMG),
     ("ReflectionPad1d", (3,), SEQ), ("ReflectionPad2d", ((1, 2, 3, 0),), IMG),
@@ -132,6 +158,19 @@ def test_modules_match_pytorch(name, args, data):
     for o, t in zip(*outs):
         np.testing.assert_allclose(o, t, rtol=1e-12, atol=1e-12)
     assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
+
+
+@pytest.mark.parametrize("mode, align_corners", [
+    ("nearest", None), ("nearest-exact", None), ("bilinear", False), ("bilinear", True),
+    ("bicubic", False), ("bicubic", True)])
+def test_interpolate_special_values_as_pytorch(mode, align_corners):
+    x = np.array([[[[1.0, np.nan, np.inf, -np.inf, 2.0], [0.0, -0.0, 2.0, 3.0, 1e308],
+                    [-1.0, 5.0, -0.0, 0.0, 4.0]]]])
+    for size in ((5, 9), (2, 3)):
+        with np.errstate(invalid="ignore", over="ignore"):
+            ours = F.interpolate(ag.tensor(x), size, mode=mode, align_corners=align_corners)
+        theirs = TF.interpolate(torch.tensor(x), size, mode=mode, align_corners=align_corners)
+        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-12)
 
 
 def test_parameter_list_and_dict_register_pytorchs_keys():
@@ -183,6 +222,19 @@ def test_errors_name_the_op_and_the_shapes():
         F.interpolate(ag.ones(2, 4, 9), size=4, mode="bilinear")
     with pytest.raises(ag.ArgumentError, match="interpolate: give exactly one"):
         F.interpolate(ag.ones(2, 4, 9))
+    with pytest.raises(ag.ShapeError, match=r"interpolate: mode 'bicubic' takes a 4-d input, "
+                                            r"got shape \(1, 2, 3, 4, 5\)"):
+        F.interpolate(ag.ones(1, 2, 3, 4, 5), size=4, mode="bicubic")
+    with pytest.raises(ag.ShapeError, match=r"interpolate: mode 'trilinear' takes a 5-d input"):
+        F.interpolate(ag.ones(2, 4, 9), size=4, mode="trilinear")
+    with pytest.raises(ag.ArgumentError, match=r"interpolate: align_corners applies to the modes "
+                                               r"linear, bilinear, bicubic and trilinear only, "
+                                               r"not 'area'"):
+        F.interpolate(ag.ones(2, 4, 9), size=4, mode="area", align_corners=False)
+    with pytest.raises(ag.ArgumentError, match=r"interpolate: mode must be one of \['area', "
+                                               r"'bicubic', 'bilinear', 'linear', 'nearest', "
+                                               r"'nearest-exact', 'trilinear'\], got 'cubic'"):
+        F.interpolate(ag.ones(2, 4, 9), size=4, mode="cubic")
     with pytest.raises(ag.ArgumentError, match="ZeroPad2d: padding must be an int or a 4-tuple"):
         nn.ZeroPad2d((1, 2))
 
