@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from autograd.errors import ArgumentError, DtypeError, ShapeError
-from autograd import stack
+from autograd import stack, where
 from autograd.graph import _wrap
 from autograd.tensor import Tensor
 
@@ -170,24 +170,45 @@ def _mean_matrix(size, out, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
+def _adaptive_avg(input, sizes):
+    """The mean of each of PyTorch's adaptive windows over the trailing len(sizes) dims,
+    one dim at a time: a reshape where the windows tile the dim, else a product with the
+    mean matrix, or, where the values are not all finite (0 * inf in the matrix product
+    would spoil every window), a gather of the windows padded to one length, the padding
+    taken out by where (8x slower than the product at 8x16x64x64 -> 5x7)."""
+    out = input
+    for dim, o in zip(range(input.ndim - len(sizes), input.ndim), sizes):
+        n = out.shape[dim]
+        if o == n:
+            continue
+        if n % o == 0:
+            out = out.reshape(out.shape[:dim] + (o, n // o) + out.shape[dim + 1:]).mean(dim + 1)
+            continue
+        if np.isfinite(out.data).all():
+            mean = Tensor(_mean_matrix(n, o, input.dtype))
+            out = (mean @ out if dim == out.ndim - 2 else
+                   (out.transpose(dim, -1) @ mean.T).transpose(dim, -1))
+            continue
+        start, end = _windows(n, o)
+        taps = np.arange((end - start).max())
+        inside = taps < (end - start)[:, None]
+        index = (start[:, None] + taps * inside).reshape(-1)
+        rows = out.movedim(dim, 0)                # rows gathered: getitem's fast backward
+        cells = rows.reshape(n, -1)[index].reshape(o, taps.size, -1)
+        total = where(inside[:, :, None], cells, 0).sum(1) / Tensor(
+            (end - start)[:, None].astype(input.dtype))
+        out = total.reshape((o,) + rows.shape[1:]).movedim(0, dim)
+    return out if out is not input else input * 1.0
+
+
 def adaptive_avg_pool1d(input, output_size):
     """(N, C, L) or (C, L) -> (..., output_size): the mean of each adaptive window."""
-    (o,) = _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d")
-    if o == input.shape[-1]:
-        return input * 1.0
-    return input @ Tensor(_mean_matrix(input.shape[-1], o, input.dtype).T)
+    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 1, "adaptive_avg_pool1d"))
 
 
 def adaptive_avg_pool2d(input, output_size):
     """(N, C, H, W) or (C, H, W) -> (..., oh, ow): the mean of each adaptive window."""
-    oh, ow = _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d")
-    h, w = input.shape[-2:]
-    out = input
-    if ow != w:
-        out = out @ Tensor(_mean_matrix(w, ow, input.dtype).T)
-    if oh != h:
-        out = Tensor(_mean_matrix(h, oh, input.dtype)) @ out
-    return out if out is not input else input * 1.0
+    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 2, "adaptive_avg_pool2d"))
 
 
 def _adaptive_max_along(x, dim, out):

@@ -12,11 +12,10 @@ import numpy as np
 
 from autograd.errors import ArgumentError, ShapeError
 from autograd.graph import _wrap
-from autograd.tensor import Tensor
 
 from . import functional as F
 from .conv import AvgPool2d, MaxPool2d, _Conv
-from .functional_spatial import (_adaptive_max_along, _adaptive_sizes, _mean_matrix,
+from .functional_spatial import (_adaptive_avg, _adaptive_max_along, _adaptive_sizes,
                                  adaptive_max_indices, max_indices)
 from .spatial import ConstantPad1d, ZeroPad1d, _Adaptive, _Pad
 
@@ -128,14 +127,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def adaptive_avg_pool3d(input, output_size):
     """(N, C, D, H, W) or (C, D, H, W) -> (..., od, oh, ow): the mean of each adaptive box."""
-    sizes = _adaptive_sizes(input, output_size, 3, "adaptive_avg_pool3d")
-    out = input
-    for dim, o in zip((-3, -2, -1), sizes):
-        n = out.shape[dim]
-        if o != n:              # the averaging matrix along `dim`, which moves there and back
-            mean = Tensor(_mean_matrix(n, o, input.dtype).T)
-            out = (out.transpose(dim, -1) @ mean).transpose(dim, -1)
-    return out if out is not input else input * 1.0
+    return _adaptive_avg(input, _adaptive_sizes(input, output_size, 3, "adaptive_avg_pool3d"))
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):

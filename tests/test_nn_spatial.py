@@ -160,8 +160,27 @@ def test_modules_match_pytorch(name, args, data):
     assert repr(getattr(nn, name)(*args)) == repr(getattr(torch.nn, name)(*args))
 
 
+@pytest.mark.parametrize("fn, shape, size", [
+    ("adaptive_avg_pool1d", (2, 3, 9), 4), ("adaptive_avg_pool2d", (2, 3, 7, 10), (3, 4)),
+    ("adaptive_avg_pool2d", (1, 7, 10), (1, 5)), ("adaptive_avg_pool3d", (1, 2, 3, 4, 5), (2, 3, 2))])
+def test_adaptive_avg_pools_keep_inf_and_nan_in_their_windows_as_pytorch(fn, shape, size):
+    # a mean matrix spoilt every window of a row holding an inf or NaN (0 * inf)
+    x = RNG.standard_normal(shape)
+    x.flat[[3, 11, 17]] = [np.inf, -np.inf, np.nan]
+    w = RNG.standard_normal(tuple(getattr(TF, fn)(torch.tensor(x), size).shape))
+    outs = []
+    for lib, f in ((ag, getattr(F, fn)), (torch, getattr(TF, fn))):
+        t = lib.tensor(x, requires_grad=True)
+        with np.errstate(invalid="ignore"):
+            out = f(t, size)
+            (out * lib.tensor(w)).sum().backward()
+        outs.append([np.asarray(a.data if lib is ag else a.detach().numpy()) for a in (out, t.grad)])
+    for o, r in zip(*outs):
+        np.testing.assert_allclose(o, r, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
 @pytest.mark.parametrize("mode, align_corners", [
-    ("nearest", None), ("nearest-exact", None), ("bilinear", False), ("bilinear", True),
+    ("nearest", None), ("nearest-exact", None), ("area", None), ("bilinear", False), ("bilinear", True),
     ("bicubic", False), ("bicubic", True)])
 def test_interpolate_special_values_as_pytorch(mode, align_corners):
     x = np.array([[[[1.0, np.nan, np.inf, -np.inf, 2.0], [0.0, -0.0, 2.0, 3.0, 1e308],
