@@ -224,6 +224,9 @@ def _inplace(self, op_name, compute, casting="same_kind", compute_into=None):
                              f"{self.data.shape}) cannot be modified in place, since its "
                              f"gradient would be lost. Do it inside `with no_grad():` (as an "
                              f"optimizer does), or work on a copy: x = x.clone()")
+        if node.inplace_refusal is not None:
+            raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} "
+                             f"{node.inplace_refusal}")
         if _shares_buffer(self):
             raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} is part of a "
                              f"graph and shares its memory with another tensor of the graph "

@@ -56,6 +56,9 @@ class Node:
     # with the gradient at the index (getitem): the engine may add the gradient into the
     # slice of the parent's pending gradient instead (engine._add_into_pending).
     adds_into_parent = False
+    # Why the tensor this node made cannot be written in place, or None (an output of
+    # the identity that module backward hooks put around a call: nn/hooks.py).
+    inplace_refusal = None
 
     @property
     def name(self):
@@ -133,12 +136,16 @@ class RemovableHandle:
 
     _ids = itertools.count(1)            # next() is atomic: ids stay unique across threads
 
-    def __init__(self, hooks):
+    def __init__(self, hooks, extra_dict=()):
         self.hooks = hooks
         self.id = next(RemovableHandle._ids)
+        # dicts of the hook's options (a module's with_kwargs, always_call), emptied too
+        self.extra_dicts = extra_dict if isinstance(extra_dict, (list, tuple)) else [extra_dict]
 
     def remove(self):
         self.hooks.pop(self.id, None)
+        for d in self.extra_dicts:
+            d.pop(self.id, None)
 
     def __enter__(self):
         return self

@@ -24,10 +24,11 @@ from autograd import devices as _device, graph
 from autograd.jit import replayed
 from autograd.state import current as _engine_state
 from autograd.errors import ArgumentError, GradgraphError
-from autograd.graph import AccumulateGrad, RemovableHandle, _wrap
+from autograd.graph import AccumulateGrad, _wrap
 from autograd.tensor import Tensor, _dtype
 from autograd.versions import structure_changed
 
+from . import hooks as _hooks
 from .parameter import Buffer, Parameter
 
 
@@ -67,7 +68,8 @@ for _name in ("__setitem__", "__delitem__", "__ior__", "pop", "popitem", "clear"
               "setdefault"):
     setattr(_Registry, _name, _changing(_name))
 del _name
-_REGISTRIES = ("_parameters", "_buffers", "_modules", "_forward_pre_hooks", "_forward_hooks")
+_REGISTRIES = ("_parameters", "_buffers", "_modules", "_forward_pre_hooks", "_forward_hooks",
+               "_backward_pre_hooks", "_backward_hooks")
 _MISSING = object()
 
 
@@ -97,6 +99,8 @@ class Module:
         d["_modules"] = _Registry()
         d["_forward_pre_hooks"] = _Registry()
         d["_forward_hooks"] = _Registry()
+        d["_backward_pre_hooks"] = _Registry()
+        d["_backward_hooks"] = _Registry()
         d["_scope"] = None
         d["_scope_token"] = -1
 
@@ -106,7 +110,7 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         # Costs ~6.5k instructions, 8% of a Linear forward at B=16, 64->64
-        # (benchmarks/nn_layers.py): the scope bookkeeping below and two hook checks.
+        # (benchmarks/nn_layers.py): the scope bookkeeping below and the hook checks.
         st = _engine_state()                    # this thread's: threads run their own roots
         outer = st.scope
         outer_token = st.scope_token
@@ -121,18 +125,13 @@ class Module:
         else:
             scope = f"{outer}.{type(self).__name__}" if outer else type(self).__name__
         st.scope = scope
+        d = self.__dict__       # one read of Module's slow attribute path (its __getattr__)
         try:
-            if self._forward_pre_hooks:
-                for hook in list(self._forward_pre_hooks.values()):
-                    result = hook(self, args)
-                    if result is not None:
-                        args = result if isinstance(result, tuple) else (result,)
-            out = self.forward(*args, **kwargs)
-            if self._forward_hooks:
-                for hook in list(self._forward_hooks.values()):
-                    result = hook(self, args, out)
-                    if result is not None:
-                        out = result
+            if (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
+                    or d["_backward_pre_hooks"]):
+                out = _hooks.call(self, args, kwargs)
+            else:
+                out = self.forward(*args, **kwargs)
         finally:
             st.scope = outer
             st.scope_token = outer_token
@@ -415,27 +414,54 @@ class Module:
         _device.check_device("cuda" if device is None else device, f"{type(self).__name__}.cuda")
 
     # --- hooks -----------------------------------------------------------------------
-    def register_forward_pre_hook(self, hook):
-        """``hook(module, args)`` before forward; a non-None return replaces the args."""
-        return _add_hook(self._forward_pre_hooks, hook)
+    def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
+        """``hook(module, args)`` before forward; a non-None return replaces the args (a
+        value that is not a tuple is made one). With `with_kwargs`,
+        ``hook(module, args, kwargs)``, returning None or ``(new_args, new_kwargs)``.
+        `prepend`: run before the hooks registered so far."""
+        return _hooks.add(self._forward_pre_hooks, hook, prepend,
+                         _hooks.option(self, "_forward_pre_hooks_with_kwargs", with_kwargs))
 
-    def register_forward_hook(self, hook):
+    def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
+                              always_call=False):
         """``hook(module, args, output)`` after forward; a non-None return replaces the
-        output."""
-        return _add_hook(self._forward_hooks, hook)
+        output. With `with_kwargs`, ``hook(module, args, kwargs, output)``; with
+        `always_call`, it also runs when forward (or a hook before it) raises.
+        `prepend`: run before the hooks registered so far."""
+        return _hooks.add(self._forward_hooks, hook, prepend,
+                         _hooks.option(self, "_forward_hooks_with_kwargs", with_kwargs)
+                         + _hooks.option(self, "_forward_hooks_always_called", always_call))
+
+    def register_full_backward_pre_hook(self, hook, prepend=False):
+        """``hook(module, grad_output)`` when the gradients of this module's outputs are
+        known, before those of its inputs are computed; a tuple returned replaces
+        grad_output. ``grad_output`` has one entry per output (None for one that is not
+        a tensor, does not require grad or got no gradient). Each call of the module has
+        its own (nn/hooks.py); its tensor inputs and outputs cannot be modified in
+        place (GraphError). `prepend`: run before the hooks registered so far."""
+        return _hooks.add(self._backward_pre_hooks, hook, prepend)
+
+    def register_full_backward_hook(self, hook, prepend=False):
+        """``hook(module, grad_input, grad_output)`` when the gradients of this module's
+        positional inputs are computed; a tuple returned replaces grad_input. Entries are
+        None for arguments that are not tensors; a tensor input that got no gradient has
+        zeros (PyTorch's). If no input requires grad, the hook runs with the gradients of
+        the outputs, grad_input all None (with a warning), and must return None. As
+        ``register_full_backward_pre_hook`` otherwise."""
+        return _hooks.add(self._backward_hooks, hook, prepend)
 
     def register_state_dict_post_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata)`` after ``state_dict()``
         has filled this module's entries (keys ``prefix + name``); it may replace them
         (a split layer writes its whole weight, as ``nn.parallel``'s do)."""
-        return _add_hook(self.__dict__.setdefault("_state_dict_hooks", _Registry()), hook)
+        return _hooks.add(self.__dict__.setdefault("_state_dict_hooks", _Registry()), hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)`` before ``load_state_dict()`` checks and copies;
         `state_dict` is a copy the hook may change (a split layer takes its part of the
         whole weight); messages appended to `error_msgs` make the load fail."""
-        return _add_hook(self.__dict__.setdefault("_load_state_dict_pre_hooks", _Registry()), hook)
+        return _hooks.add(self.__dict__.setdefault("_load_state_dict_pre_hooks", _Registry()), hook)
 
     def _hooked_modules(self, kind, prefix=""):
         """(key prefix, module, hooks) of the modules below with hooks of `kind`; `prefix`
@@ -569,17 +595,11 @@ class Module:
         # copies and unpickled modules get fresh scope names at their next call
         d = self.__dict__
         d.update(state)
-        for k in _REGISTRIES:           # a module pickled with plain dicts
-            if type(d.get(k)) is dict:
-                d[k] = _Registry(d[k])
+        for k in _REGISTRIES:           # a module pickled with plain dicts, or without
+            if type(d.get(k)) is not _Registry:     # backward hooks
+                d[k] = _Registry(d.get(k, ()))
         d["_scope_token"] = -1
         structure_changed()
-
-
-def _add_hook(hooks, hook):
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
 
 
 def _indent(text, spaces):

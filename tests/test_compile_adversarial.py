@@ -252,7 +252,9 @@ def test_tensor_hook_on_a_parameter():
 @pytest.mark.parametrize("register, warns", [
     (lambda layer: layer.weight.register_hook(lambda g: g * 0.5), "a hook on a tensor"),
     (lambda layer: layer.register_forward_hook(lambda m, a, out: out * 2), "a forward hook on a"),
-], ids=["tensor-hook", "module-forward-hook"])
+    (lambda layer: layer.register_full_backward_pre_hook(lambda m, go: (go[0] * 2,)),
+     "a backward hook on a"),
+], ids=["tensor-hook", "module-forward-hook", "module-backward-hook"])
 def test_hook_registered_and_removed_between_calls(register, warns):
     def between(i, env):
         if i == 3:
@@ -288,6 +290,39 @@ def test_module_forward_hooks():
         model[2].register_forward_pre_hook(lambda m, a: (a[0] + 1,))
         return train_step(model, opt), watched(model, opt)
     check_twins(build, warns="a forward hook on a")
+
+
+def test_module_backward_hooks():
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        model[0].register_full_backward_pre_hook(lambda m, go: (go[0] * 2,))
+        model[2].register_full_backward_hook(lambda m, gi, go: (gi[0] + 1,))
+        return train_step(model, opt), watched(model, opt)
+    check_twins(build, warns="a backward hook on a")
+
+
+@pytest.mark.parametrize("kind", ["forward", "backward"])
+def test_module_hook_registered_and_removed_inside_the_step(kind):
+    """A hook the step itself registers is traced as the rest of the step: its numpy is
+    replayed (a Python effect of it happens only while traced, as any in the step)."""
+    def build():
+        model = mlp()
+        opt = optim.SGD(model.parameters(), lr=0.1)
+
+        def step(x, y):
+            opt.zero_grad()
+            layer = model[2]
+            handle = (layer.register_full_backward_hook(lambda m, gi, go: (gi[0] * 0.5,))
+                      if kind == "backward" else
+                      layer.register_forward_hook(lambda m, a, out: out * 0.5))
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            handle.remove()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build)
 
 
 def test_forward_hook_capturing_activations():

@@ -57,6 +57,11 @@ HOOKS = {
         lambda m, a, out: out * 2),
     "a forward pre-hook": lambda env: env["models"][0][0].register_forward_pre_hook(
         lambda m, a: (a[0] * 0.5,)),
+    # changing the gradients: a replay without them would differ from eager
+    "a full backward hook": lambda env: env["models"][0][2].register_full_backward_hook(
+        lambda m, grad_input, grad_output: (grad_input[0] * 0.5,)),
+    "a backward pre-hook": lambda env: env["models"][0][1].register_full_backward_pre_hook(
+        lambda m, grad_output: (grad_output[0] * 3,)),
 }
 
 
@@ -69,9 +74,10 @@ def test_a_change_between_calls_is_seen(change):
 
 @pytest.mark.parametrize("change", HOOKS, ids=list(HOOKS))
 def test_a_hook_registered_between_calls_is_seen(change):
-    # a forward hook is Python a replay would not run: from then on the step runs eagerly
+    # a module hook is Python a replay would not run: from then on the step runs eagerly
     build, between = build_with(HOOKS[change])
-    f = check_twins(build, calls=CALLS, between=between, warns="forward hook")
+    f = check_twins(build, calls=CALLS, between=between,
+                    warns="backward hook" if "backward" in change else "forward hook")
     assert f.replays == 2, f.replays
 
 
@@ -143,7 +149,7 @@ def test_copies_keep_counted_registries(how):
         other.__setstate__(state)
     for m in other.modules():
         for k in ("_parameters", "_buffers", "_modules", "_forward_hooks",
-                  "_forward_pre_hooks"):
+                  "_forward_pre_hooks", "_backward_hooks", "_backward_pre_hooks"):
             assert type(vars(m)[k]) is _Registry, (how, k)
     before = versions.structure[0]
     other._modules["1"] = nn.Tanh()

@@ -211,7 +211,8 @@ GRAD_SET = "a .grad the step accumulates into was set or set to None"
 ARRAY_REPLACED = "a tensor's array was replaced (p.data = ..., load_state_dict)"
 MODE = "a module switched train/eval mode"
 HOOKED = "a hook was registered"
-_HOOKS = ("_forward_hooks", "_forward_pre_hooks")
+_HOOKS = ("_forward_hooks", "_forward_pre_hooks",
+          "_backward_hooks", "_backward_pre_hooks")
 _MISSING = ("KeyError", "IndexError", "ValueError")
 READ_CHANGED = ("an optimizer's (param group, state, defaults) or scheduler's value the step "
                 "reads changed")

@@ -574,6 +574,8 @@ def _hooked(tensors, modules):
     for m in modules:
         if m._forward_hooks or m._forward_pre_hooks:
             return (f"a forward hook on a {type(m).__name__} (Python a replay would not run)")
+        if m._backward_hooks or m._backward_pre_hooks:
+            return (f"a backward hook on a {type(m).__name__} (Python a replay would not run)")
     return None
 
 
