@@ -73,6 +73,31 @@ def test_accumulation_with_zero_grad_to_zeros_needs_no_variant():
     assert f.traces == 2 and not any(e.variants for e in f.programs.values()), f.causes
 
 
+@pytest.mark.parametrize("make_opt", [lambda p: optim.SGD(p, lr=0.1, momentum=0.9), adam],
+                         ids=["sgd-momentum", "adam"])
+@pytest.mark.parametrize("set_to_none", [False, True])
+def test_a_head_used_on_some_calls_after_zero_grad(make_opt, set_to_none):
+    """An auxiliary head used on calls 3, 4, 6: zero_grad(set_to_none=False) leaves its
+    .grad None until then (the optimizer skips it) and zeroes it after (the optimizer
+    updates it with its momentum): the program traced while it was None left the head
+    alone on call 5 (silently), as if zero_grad had set it to None."""
+    def build():
+        model, aux = mlp(), nn.Linear(12, 5)
+        opt = make_opt(list(model.parameters()) + list(aux.parameters()))
+
+        def step(x, y, use_aux):
+            opt.zero_grad(set_to_none=set_to_none)
+            loss = F.cross_entropy(model(x), y)
+            if use_aux:
+                loss = loss + 0.5 * F.cross_entropy(aux(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, aux, opt)
+    flags = [False, False, False, True, True, False, True, False, False]
+    check_twins(build, calls=9, args=lambda i, env: batch(i) + (flags[i],), replays=3)
+
+
 def test_accumulation_with_sgd_momentum_and_a_first_update_on_the_traced_call():
     # call 1 (traced) updates, making the momentum buffers: not kept
     f = check_twins(accumulate_every(3, make=lambda: (lambda m: (m, optim.SGD(

@@ -169,10 +169,13 @@ def _generate(code, inputs, bindings, final_binding, direct=None, backups=(), ma
     return src.function()
 
 
-def cleared(ins):
-    """The ids of the leaves whose ``.grad`` instruction `ins` drops or zeroes, if it is a
-    call of an optimizer's or module's ``zero_grad``, else an empty set."""
+def cleared(ins, dropped=False):
+    """The ids of the leaves whose ``.grad`` instruction `ins` drops or zeroes (only
+    drops, ``set_to_none=True``, if `dropped`), if it is a call of an optimizer's or
+    module's ``zero_grad``, else an empty set."""
     if ins[0] != "host" or getattr(ins[1], "__name__", None) != "zero_grad" or not ins[2]:
+        return set()
+    if dropped and not ins[3].get("set_to_none", ins[2][1] if len(ins[2]) > 1 else True):
         return set()
     owner = ins[2][0]
     if hasattr(owner, "param_groups"):
@@ -189,8 +192,8 @@ def _overwritten(code, bindings, final_binding):
     B=16 step: 0.5 us)."""
     dead = set()
     for k, ins in enumerate(code):
-        zeroed = cleared(ins)
-        if not zeroed or not ins[3].get("set_to_none", ins[2][1] if len(ins[2]) > 1 else True):
+        zeroed = cleared(ins, dropped=True)
+        if not zeroed:
             continue
         after = next((bindings[i[4]] for i in code[k + 1:] if i[0] == "host"), final_binding)
         if zeroed <= {id(t) for t, _ in after}:

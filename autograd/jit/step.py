@@ -525,8 +525,9 @@ class CompiledStep:
         state.inlined = rec.inlined
         state.slots = tuple(_state_slots(optimizers))
         # the .grad a leaf has on entry is read (accumulated into) unless the step's
-        # first call (zero_grad) resets it
-        cleared = program.cleared(rec.code[0]) if rec.code else set()
+        # first call (zero_grad) sets it to None: zero_grad(set_to_none=False) leaves a
+        # None (which the optimizer skips) and zeroes an array (which it updates with)
+        cleared = program.cleared(rec.code[0], dropped=True) if rec.code else set()
         state.grads = tuple(e for e in entry_grads if id(e[0]) not in cleared)
         state.read = tuple(e for e in state.grads
                            if e[1] is not None and id(_base(e[2])) in mentioned)
