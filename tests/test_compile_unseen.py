@@ -189,3 +189,29 @@ def test_a_plain_array_of_the_input_made_by_numpy_runs_eagerly(how):
             return loss
         return step, watched(model, opt)
     check_twins(build, warns=r"\(\) of a tensor's memory \(at test_compile_unseen.py:\d+\)")
+
+
+class Log:
+    """A plain object the step keeps its numbers on."""
+
+
+@pytest.mark.parametrize("kept", ["average", "previous"])
+def test_a_loss_kept_on_an_object_from_call_to_call(kept):
+    """A running average of the loss (0.9 * avg + 0.1 * loss) or the last call's loss
+    returned before it is replaced: eager's 0-d results hold numpy scalars, which the
+    trace left untraced (every replay started from the traced call's average), and a
+    carried tensor the step only returns was not a program input (every replay returned
+    the traced call's value)."""
+    def build():
+        model, opt = mlp_and_opt()
+        log, step = Log(), train_step(model, opt)
+        log.value = ag.zeros(())
+
+        def logged(x, y):
+            loss = step(x, y)
+            before = log.value
+            log.value = (0.9 * log.value + 0.1 * loss.detach() if kept == "average"
+                         else loss.detach() * 2)
+            return loss, before, log.value
+        return logged, watched(model, opt)
+    check_twins(build)

@@ -359,6 +359,13 @@ class CompiledStep:
     def _record(self, key, args, kwargs):
         tensors, modules, optimizers, schedulers, slots = discover(
             self.fn, arguments.others(args, kwargs))
+        for t in tensors:
+            # eager's 0-d results hold numpy scalars (a loss's average kept on an object):
+            # as 0-d arrays they are traced, and carried from call to call
+            if isinstance(t.data, np.generic):
+                t.data = np.asarray(t.data)
+            if t.grad is not None and isinstance(t.grad.data, np.generic):
+                t.grad.data = np.asarray(t.grad.data)
         hooked = _hooked(tensors, modules)
         if hooked is not None:
             self._eager(key, hooked)
@@ -472,8 +479,8 @@ class CompiledStep:
                         rec.escapes.append("a gradient's array replaced inside the step")
         spec, outs = _flatten(out)      # before rebound gives a tensor kept there a copy
         mentioned = {id(_base(a)) for ins in rec.code for a in _mentions(ins)}
-        places, dropped, rebinds = carried.rebound(
-            before, slots.snapshot(), mentioned,
+        places, dropped, rebinds = carried.rebound(      # (a returned array is read too)
+            before, slots.snapshot(), mentioned | {id(_base(o)) for o in outs},
             carried.Spec(standins, computed, lasting, given),
             lambda t: _held(t, tensors, modules, optimizers),
             {id(t) for t in leaves if t.requires_grad})
