@@ -486,14 +486,6 @@ class Box:
 RECORDS = types.ModuleType("records")       # a user's module of logs, named by the step
 
 
-class Keeper(nn.Module):
-    """A user's module keeping a tensor in a private attribute."""
-
-    def __init__(self):
-        super().__init__()
-        self._last = ag.zeros(())
-
-
 class Slotted:
     __slots__ = ("value",)
 
@@ -502,7 +494,7 @@ class Slotted:
 
 
 @pytest.mark.parametrize("where", ["deep", "class dict", "class list", "module list",
-                                   "argument", "returned", "private attribute", "array",
+                                   "argument", "returned", "array",
                                    "arrays in a tuple", "slots"])
 def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
     """A helper's result stored 6 objects deep, into a class's dict or list, into a list
@@ -513,7 +505,6 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
     def build():
         model, opt = mlp_and_opt()
         train = train_step(model, opt)
-        keeper = Keeper()
         root = node = Box()
         for _ in range(6):
             node.child = node = Box()
@@ -537,8 +528,6 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
                 RECORDS.history.append(summary(loss))
             elif where == "argument":
                 leaf.last = x
-            elif where == "private attribute":
-                keeper._last = summary(loss)
             elif where == "array":
                 leaf.last = summary(loss).reshape(1).data
             elif where == "arrays in a tuple":
@@ -554,13 +543,12 @@ def test_a_tensor_kept_where_the_walk_does_not_look_runs_eagerly(where):
                     "returned": lambda: [node.last], "class dict": lambda: Box.shelf,
                     "class list": lambda: list(Box.records),
                     "module list": lambda: list(RECORDS.history),
-                    "private attribute": lambda: [keeper._last],
                     "array": lambda: [node.last], "arrays in a tuple": lambda: list(node.last),
                     "slots": lambda: [node.last.value]}[where]()
         return step, watched(model, opt, kept=[], store=kept)
     runs = kept_runs(build, lambda env: flat(env["store"]()))
     holder = {"class dict": r"a dict \(key 'loss'\)", "class list": "a list",
-              "module list": "a list", "private attribute": "the attribute '_last' of a Keeper",
+              "module list": "a list",
               "arrays in a tuple": "a tuple", "slots": "a Slotted"
               }.get(where, "the attribute 'last' of a Box")
     what = "an array" if where in ("array", "arrays in a tuple") else "a tensor"

@@ -1,6 +1,7 @@
 """ag.compile against tensors a step reads where the walk of its state (discover.py) did
-not find them: deeper than it goes, in a class's or a user module's attribute, behind a
-functools.partial, or the items of an iterator the step loops over. A replay read the
+not find or trace them: deeper than it goes, in a class's or a user module's attribute,
+a module's private attribute or public dict, behind a functools.partial, the items of an
+iterator the step loops over, a numpy scalar eager left on an object. A replay read the
 array the trace found there, so a new tensor or array put in its place was not seen
 (silently); each case is a twin run (eager and compiled from one seed, bit for bit)."""
 import functools
@@ -11,9 +12,11 @@ import numpy as np
 import pytest
 
 import autograd as ag
+import nn
 import nn.functional as F
-from compile_twins import batch, check_twins, mlp, mlp_and_opt, train_step, watched
+from nn import optim
 from nn.data import DataLoader, TensorDataset
+from compile_twins import batch, check_twins, mlp, mlp_and_opt, train_step, watched
 
 
 def _weighted_step(model, opt, weight):
@@ -166,6 +169,59 @@ def test_a_generator_the_step_reaches_but_does_not_advance_replays():
         return outer, watched(model, opt)
     check_twins(build)
 
+
+class Scaled(nn.Module):
+    """An MLP whose logits are scaled by what a private attribute or a public dict holds."""
+
+    def __init__(self, where):
+        super().__init__()
+        self.where, self.body = where, mlp()
+        self._mask = np.ones(5, np.float32)
+        self._weight = ag.tensor(np.ones(5, np.float32))
+        self._slots = {"w": ag.tensor(np.ones(5, np.float32))}
+        self.cfg = {"w": ag.tensor(np.ones(5, np.float32))}
+
+    def forward(self, x):
+        w = (ag.tensor(self._mask) if self.where == "_mask" else self._weight
+             if self.where == "_weight" else getattr(self, self.where)["w"])
+        return self.body(x) * w
+
+
+@pytest.mark.parametrize("where", ["_mask", "_weight", "_slots", "cfg"])
+def test_a_modules_private_attribute_or_public_dict_replaced_between_calls(where):
+    """self._mask = np.array(...), self._weight = ag.tensor(...), self._slots or self.cfg
+    = {...} set between calls on a user's module: the walk took no place for them (a
+    private attribute not a number, a dict), so the program kept reading the old ones."""
+    def build():
+        model = Scaled(where)
+        opt = optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 4:
+            new = np.linspace(0.5, 1.5, 5).astype(np.float32)
+            setattr(env["models"][0], where, new if where == "_mask" else ag.tensor(new)
+                    if where == "_weight" else {"w": ag.tensor(new)})
+    f = check_twins(build, between=between, replays=4)
+    assert f.traces == 2
+
+
+def test_a_tensor_the_step_keeps_in_a_modules_private_attribute_replays():
+    """self._last = ... on a user's module is now a place of the step's state: a replay
+    binds there a fresh tensor of its result, as eager leaves (it ran eagerly before,
+    the tensor kept where the walk did not look)."""
+    def build():
+        model, opt = mlp_and_opt()
+        keeper = Scaled("cfg")
+        keeper._last = ag.zeros(())
+        step = train_step(model, opt)
+
+        def kept(x, y):
+            loss = step(x, y)
+            before, keeper._last = keeper._last, loss.detach() * 2
+            return loss, before
+        return kept, watched(model, opt)
+    check_twins(build)
 
 _PLAIN = {"__array__": lambda a: a.__array__(), "np.array of a list": lambda a: np.array([a])[0],
           "np.asarray_chkfinite": np.asarray_chkfinite,

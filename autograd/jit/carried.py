@@ -354,7 +354,7 @@ def stray(older):
     those alive before it) held by a tensor or a list or dict of the user's, else None.
     Such a tensor is kept where the walk (discover.py) does not look: more than
     _MAX_DEPTH objects from what the step names, a class's dict or list, a list of a
-    user's module, a module's private attribute; a replay neither rebinds nor leaves it: the program writes its array.
+    user's module, a private attribute of gradgraph's module; a replay neither rebinds nor leaves it: the program writes its array.
     Those tensors get a plain copy (the trace's values, as eager left them). An array
     only a graph's nodes hold (a loss kept with its graph) is not the user's."""
     left = _left(older)
@@ -372,7 +372,7 @@ def stray(older):
     what = "a tensor" if isinstance(x, Tensor) else "an array"
     return (f"it keeps {what} of shape {x.shape} {_holder(x, (left, found, tensors))}, where compile "
             f"does not look (more than {_MAX_DEPTH} objects from what the step names, a "
-            f"container of a class or of a module, a module's private attribute): each "
+            f"container of a class or of a module): each "
             f"replay would change it; keep it in a public attribute of a module or object "
             f"the step names, or return it")
 

@@ -521,19 +521,22 @@ def discover(fn, roots=()):
                 slots.names[id(d)] = type(m).__name__
                 user = type(m).__module__.split(".")[0] not in _OWN
                 for k, v in d.items():
-                    # a user's module's private number (self._scale) too, not Module's own
-                    if (k != "training" and not isinstance(v, (dict, Module))
-                            and (k[0] != "_" or user and _is_scalar(v) and k not in base)):
+                    # a public dict (self.cfg = {...} replaced) and a user's module's private
+                    # attributes (self._scale, self._mask) too, not Module's own
+                    if (k != "training" and not isinstance(v, Module)
+                            and (k[0] != "_" or user and k not in base)):
                         slots.add(d, k)
                 if user:
                     visit_class(type(m), depth + 1, record)
             for t in list(obj.parameters()) + list(obj.buffers()):
                 found["tensors"][id(t)] = t
             for m in obj.modules():
+                user = type(m).__module__.split(".")[0] not in _OWN
                 for k, v in vars(m).items():
-                    # a public dict (self.cfg) too; not Module's own (_buffers, ...)
-                    if not isinstance(v, Module) and (k[0] != "_" or not (
-                            k in base or isinstance(v, (dict, set)))):
+                    # a public dict (self.cfg) too, and a user's module's private one; not
+                    # Module's own (_buffers, ...)
+                    if not isinstance(v, Module) and (k[0] != "_" or k not in base and (
+                            user or not isinstance(v, (dict, set)))):
                         visit(v, depth + 1, record)
         elif isinstance(obj, Optimizer):
             found["optimizers"][id(obj)] = obj
