@@ -271,3 +271,28 @@ def test_a_loss_kept_on_an_object_from_call_to_call(kept):
             return loss, before, log.value
         return logged, watched(model, opt)
     check_twins(build)
+
+
+@pytest.mark.parametrize("how", ["flat read", "flat write", "byteswap"])
+def test_flat_and_byteswap_of_the_input(how):
+    """x.data.flat reads and writes in C, x.data.byteswap() copies in C: neither was
+    recorded, so a replay kept the traced batch's values (or did not write). .flat now
+    makes the step run eagerly, naming the line; byteswap is recorded."""
+    def build():
+        model, opt = mlp_and_opt()
+
+        def step(x, y):
+            opt.zero_grad()
+            if how == "flat read":
+                x = x * ag.tensor(x.data.flat[0:12].copy())
+            elif how == "flat write":
+                x.data.flat[0] = 5.0
+            else:
+                x = x * ag.tensor(x.data.byteswap().byteswap())
+            loss = F.cross_entropy(model(x), y)
+            loss.backward()
+            opt.step()
+            return loss
+        return step, watched(model, opt)
+    check_twins(build, warns=None if how == "byteswap" else
+                r"\.flat of a tensor's memory \(at test_compile_unseen.py:\d+\)")

@@ -193,6 +193,26 @@ class TraceArray(np.ndarray):
                 export(result)
         return result
 
+    @property
+    def flat(self):
+        """numpy's flat iterator, which reads and writes in C: out of the trace's sight,
+        so the user's step falls back."""
+        self._flat_escape()
+        return np.ndarray.flat.__get__(self)
+
+    @flat.setter
+    def flat(self, value):
+        self._flat_escape()
+        np.ndarray.flat.__set__(self, value)
+
+    def _flat_escape(self):
+        rec = active()
+        if rec is not None and not rec.paused:
+            own, where, _ = _reader(sys._getframe(2))[:3]
+            if not own:
+                rec.escape(f".flat of a tensor's memory (at {where}): its reads and writes "
+                           f"are not traced (use t.data.reshape(-1))")
+
     def _read(self, construct, method, *args, **kwargs):
         rec = active()
         value = method(plain(self), *args, **kwargs)
@@ -275,7 +295,8 @@ _METHODS = ("reshape", "transpose", "swapaxes", "squeeze", "ravel", "flatten", "
             "argmax", "argmin", "argsort", "sort", "cumsum", "cumprod", "clip", "round",
             "dot", "take", "repeat", "put", "std", "var", "diagonal", "trace", "nonzero",
             "searchsorted", "compress", "choose", "conj", "conjugate", "partition",
-            "argpartition", "__getitem__", "__setitem__", "__copy__", "__deepcopy__")
+            "argpartition", "byteswap", "__getitem__", "__setitem__", "__copy__",
+            "__deepcopy__")
 
 _DATA_SHAPED = {"nonzero", "compress"}
 
