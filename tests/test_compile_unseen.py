@@ -6,7 +6,10 @@ array the trace found there, so a new tensor or array put in its place was not s
 (silently); each case is a twin run (eager and compiled from one seed, bit for bit)."""
 import functools
 import itertools
+import pickle
+import re
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -273,11 +276,12 @@ def test_a_loss_kept_on_an_object_from_call_to_call(kept):
     check_twins(build)
 
 
-@pytest.mark.parametrize("how", ["flat read", "flat write", "byteswap"])
-def test_flat_and_byteswap_of_the_input(how):
-    """x.data.flat reads and writes in C, x.data.byteswap() copies in C: neither was
-    recorded, so a replay kept the traced batch's values (or did not write). .flat now
-    makes the step run eagerly, naming the line; byteswap is recorded."""
+@pytest.mark.parametrize("how", ["flat read", "flat write", "buffer", "byteswap"])
+def test_flat_buffer_and_byteswap_of_the_input(how):
+    """x.data.flat reads and writes in C, so does numpy through x.data.data (the buffer),
+    x.data.byteswap() copies in C: none was recorded, so a replay kept the traced batch's
+    values (or did not write). .flat and .data now make the step run eagerly, naming the
+    line; byteswap is recorded."""
     def build():
         model, opt = mlp_and_opt()
 
@@ -287,6 +291,8 @@ def test_flat_and_byteswap_of_the_input(how):
                 x = x * ag.tensor(x.data.flat[0:12].copy())
             elif how == "flat write":
                 x.data.flat[0] = 5.0
+            elif how == "buffer":
+                x = x * ag.tensor(np.frombuffer(x.data.data, np.float32).reshape(8, 12))
             else:
                 x = x * ag.tensor(x.data.byteswap().byteswap())
             loss = F.cross_entropy(model(x), y)
@@ -295,4 +301,38 @@ def test_flat_and_byteswap_of_the_input(how):
             return loss
         return step, watched(model, opt)
     check_twins(build, warns=None if how == "byteswap" else
-                r"\.flat of a tensor's memory \(at test_compile_unseen.py:\d+\)")
+                r"\.(flat|data) of a tensor's memory \(at test_compile_unseen.py:\d+\)")
+
+
+_SAVES = {"tofile": lambda w, path: w.data.tofile(path),
+          "pickle": lambda w, path: open(path, "wb").write(pickle.dumps(w.data)),
+          "save_safetensors": lambda w, path: nn.save_safetensors({"w": w}, path)}
+
+
+@pytest.mark.parametrize("how", list(_SAVES))
+def test_a_step_saving_a_weight_runs_eagerly(how, tmp_path):
+    """Saving a weight in the step (.tofile, pickle, nn.save_safetensors, which hands
+    safetensors the array's .ctypes pointer): numpy reads the memory in C, so the file
+    held the traced call's values (written by the trace alone: a replay runs no Python).
+    Now the step runs eagerly, as when printing: the file holds every call's weights."""
+    files = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model, opt = mlp_and_opt()
+        step, path = train_step(model, opt), str(tmp_path / f"{how}-{compiled}")
+
+        def saving(x, y):
+            loss = step(x, y)
+            _SAVES[how](model[0].weight, path)
+            return loss
+        f = ag.compile(saving) if compiled else saving
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for i in range(5):
+                f(*batch(i))
+        with open(path, "rb") as fh:
+            files.append(fh.read())
+        warned = [str(w.message) for w in caught if str(w.message).startswith("compile")]
+    assert files[0] == files[1]
+    assert len(warned) == 1 and re.search(r"runs eagerly: (\.tofile\(\)|pickling a tensor|"
+                                          r"\.ctypes of a tensor's memory) \(at ", warned[0])

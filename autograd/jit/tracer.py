@@ -141,8 +141,17 @@ class TraceArray(np.ndarray):
             return func(*plain(args), **plain(kwargs))
         return rec.function(func, args, kwargs)
 
-    def __reduce__(self):                       # pickling/copying: a plain array
-        return _view(self, np.ndarray).__reduce__()
+    def __reduce__(self):                       # pickling: its values read
+        return self._read("pickling a tensor", np.ndarray.__reduce__)
+
+    def tofile(self, *args, **kwargs):
+        return self._read(".tofile()", np.ndarray.tofile, *args, **kwargs)
+
+    def dumps(self):
+        return self._read(".dumps()", np.ndarray.dumps)
+
+    def dump(self, *args):
+        return self._read(".dump()", np.ndarray.dump, *args)
 
     # --- reading values: a guard inside gradgraph, a fallback in the user's step -----
     def __bool__(self):
@@ -193,25 +202,35 @@ class TraceArray(np.ndarray):
                 export(result)
         return result
 
+    # numpy's flat iterator, buffer and pointer read and write in C: out of the trace's
+    # sight, so the user's step (or a library it calls, safetensors' .ctypes) falls back
     @property
     def flat(self):
-        """numpy's flat iterator, which reads and writes in C: out of the trace's sight,
-        so the user's step falls back."""
-        self._flat_escape()
+        self._unseen(".flat")
         return np.ndarray.flat.__get__(self)
 
     @flat.setter
     def flat(self, value):
-        self._flat_escape()
+        self._unseen(".flat")
         np.ndarray.flat.__set__(self, value)
 
-    def _flat_escape(self):
+    @property
+    def data(self):
+        self._unseen(".data")
+        return np.ndarray.data.__get__(self)
+
+    @property
+    def ctypes(self):
+        self._unseen(".ctypes")
+        return np.ndarray.ctypes.__get__(self)
+
+    def _unseen(self, construct):
         rec = active()
         if rec is not None and not rec.paused:
             own, where, _ = _reader(sys._getframe(2))[:3]
             if not own:
-                rec.escape(f".flat of a tensor's memory (at {where}): its reads and writes "
-                           f"are not traced (use t.data.reshape(-1))")
+                rec.escape(f"{construct} of a tensor's memory (at {where}): its reads and "
+                           f"writes are not traced")
 
     def _read(self, construct, method, *args, **kwargs):
         rec = active()
