@@ -641,3 +641,38 @@ def test_an_array_made_in_an_inlined_call_replaced_by_a_python_call_is_restored_
     rec.finish()
     restores = [ins for ins in rec.code if ins[0] == "restore"]
     assert len(restores) == 1 and np.array_equal(restores[0][2], np.zeros(3))
+
+
+# --- modes the step sets for its caller ------------------------------------------------------
+@pytest.mark.parametrize("mode", ["grad", "dtype"])
+def test_a_mode_the_step_sets_as_a_plain_call_is_set_by_every_replay(mode):
+    """ag.set_grad_enabled(False) (or set_default_dtype) as a plain call in an evaluation
+    step, the caller switching it back between calls: eager leaves it set after every
+    call, a replay (no Python) left it as the caller had it, so the training calls after
+    it recorded graphs (or made float32 tensors) where eager's did not, silently."""
+    seen = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = mlp()
+
+        def evaluate(x):
+            if mode == "grad":
+                ag.set_grad_enabled(False)
+                return model(x)
+            ag.set_default_dtype(np.float64)
+            with ag.no_grad():
+                return model(x)
+        f = ag.compile(evaluate) if compiled else evaluate
+        after = []
+        try:
+            for i in range(6):
+                ag.set_grad_enabled(True)
+                ag.set_default_dtype(np.float32)
+                out = f(batch(i)[0])
+                after.append((ag.is_grad_enabled(), ag.get_default_dtype(), flat(out)))
+        finally:
+            ag.set_grad_enabled(True)
+            ag.set_default_dtype(np.float32)
+        seen.append(after)
+    assert_same(seen[0], seen[1], mode)
+    assert f.replays == 4

@@ -12,8 +12,8 @@ import numpy as np
 from .. import versions
 from ..graph import _wrap
 from ..node import RAN
-from ..state import current as _current, peek as _peek
-from ..tensor import Tensor
+from ..state import current as _current, peek as _peek, set_grad_mode
+from ..tensor import Tensor, get_default_dtype, set_default_dtype
 from . import aliasing, arguments, carried, check as checking, kept, tracer, watch
 from .discover import GRAD_SET, State, advanced, changed_value, discover, positions
 from .patches import Patched
@@ -435,6 +435,7 @@ class CompiledStep:
         watch.watch_schedulers(schedulers)
         before = slots.snapshot()
         iterating = positions(slots.iterators)
+        modes = _modes()
         prev = tracer._set_active(rec)
         try:
             with Patched(slots.generators) as patched:
@@ -550,6 +551,9 @@ class CompiledStep:
         entry.number = self.traces              # (a guard failing twice: _guard_failed)
         entry.checks = self.check
         entry.after = _after(inputs, written, marks, changes, places if places else None)
+        left = _modes()
+        if left != modes:       # ag.set_grad_enabled(False) as a plain call: the caller's
+            entry.after = _setting_modes(entry.after, left)     # mode after each replay
         entry.before = places.before if places.inputs else None
         entry.variants = self.kept.pop(key, [])
         if spec == ("T",):                       # one tensor returned (the loss)
@@ -560,6 +564,21 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+def _modes():
+    """This thread's grad mode and the default dtype: what a step may set for its caller."""
+    return _current().grad_enabled, get_default_dtype()
+
+
+def _setting_modes(after, modes):
+    """`after` (a replay's last act, or None), then the thread's `modes` set (_modes)."""
+    def set_modes(args, kwargs):
+        if after is not None:
+            after(args, kwargs)
+        set_grad_mode(modes[0])
+        set_default_dtype(modes[1])
+    return set_modes
 
 
 def _user_level():
