@@ -2,6 +2,7 @@
 program covers everything it assumes, a failed guard is handled the same way in checked
 and plain replays."""
 import collections
+import dataclasses
 import re
 
 import numpy as np
@@ -14,7 +15,7 @@ import nn.functional as F
 from autograd.jit import Escape
 from autograd.jit.discover import discover
 from autograd.jit.step import RETRACES
-from compile_twins import batch, check_twins, mlp, watched
+from compile_twins import batch, check_twins, mlp, mlp_and_opt, watched
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.data import DataLoader, TensorDataset
@@ -369,3 +370,61 @@ def test_an_argument_sharing_memory_with_a_parameter_is_refused_without_discover
     model.weight.data = model.weight.data.copy()        # the state changed: walked again
     f(x, model.weight.detach())
     assert len(walks) == 3
+
+
+class _Tagged:
+    """A batch equal to any other of its tag (==, hash)."""
+
+    def __init__(self, tag, x, y):
+        self.tag, self.x, self.y = tag, x, y
+
+    def __eq__(self, other):
+        return isinstance(other, _Tagged) and other.tag == self.tag
+
+    def __hash__(self):
+        return hash(self.tag)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Config:
+    name: str
+    scale: float = dataclasses.field(compare=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Scale:
+    scale: float
+
+
+_SCALES = {"a tag": [1.0] * 7, "a field left out of ==": [1.0 + 0.1 * i for i in range(7)],
+           "1 == 1.0 == True": [1, 1.0, True, 1, 1.0, 1.0, 1], "0.0 == -0.0": [0.0, -0.0] * 4,
+           "equal": [1.5] * 7}
+
+
+@pytest.mark.parametrize("kind", list(_SCALES))
+def test_an_argument_equal_to_the_traced_one_is_keyed_by_what_it_holds(kind):
+    """A new argument object equal to the traced one by its own == (its tag, a dataclass
+    field left out of ==, 1 == 1.0, 0.0 == -0.0) chose the traced call's program, which
+    read the traced object's batch or scale: silently the traced values on every replay.
+    Its attributes are now part of the key (numbers by type and bits); an equal one
+    holding the same still replays."""
+    def build():
+        model, opt = mlp_and_opt()
+
+        def step(b, c):
+            opt.zero_grad()
+            x, y = (b.x, b.y) if kind == "a tag" else b
+            loss = F.cross_entropy(model(x), y) * (1 + ag.tensor(c.scale))
+            loss.backward()
+            opt.step()
+            return loss, ag.tensor(c.scale)
+        return step, watched(model, opt)
+
+    def args(i, env):
+        x, y = batch(i)
+        scale = _SCALES[kind][i]
+        return ((_Tagged("train", x, y), _Scale(scale)) if kind == "a tag" else
+                ((x, y), _Config("train", scale) if kind == "a field left out of ==" else
+                 _Scale(scale)))
+    f = check_twins(build, args=args, replays=0)
+    assert kind != "equal" or f.replays == 5

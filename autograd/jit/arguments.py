@@ -4,16 +4,19 @@ the program's inputs.
 A tensor argument is an input, keyed by its shape, dtype and strides (and whether it
 requires grad); so is a tensor inside a tuple, a list, a named tuple or a dict (a
 DataLoader's batch, ``step((x, y))``), keyed by the container's type, length (a dict's
-keys, in order) and the same for each item. Anything else is keyed by its value (and must be hashable). The inputs are the
+keys, in order) and the same for each item. Anything else is keyed by its value (and must
+be hashable; an object with its own == by its attributes too). The inputs are the
 tensors in the order of the arguments, then of the keywords by name, each container's
 items in order.
 """
+import dataclasses
+
 import numpy as np
 
 from .. import state as engine
 from ..tensor import Tensor, get_default_dtype
 from . import aliasing
-from .discover import FLOATS
+from .discover import FLOATS, _is_scalar
 
 SHARED = object()         # marks the key's last part: how the tensor arguments share memory
 DEPTH = 6                 # containers nested deeper than this are keyed by value
@@ -117,8 +120,23 @@ def _structure(a, arrays, owners, depth):
 
 def _value(a):
     """The key part of a hashable argument: a float's by its bits, so that -0.0 and 0.0
-    (equal, hashed alike) choose programs of their own."""
-    return (type(a), float(a).hex()) if isinstance(a, FLOATS) else (type(a), a)
+    (equal, hashed alike) choose programs of their own. An object equal by its own ==
+    may hold other state the step reads (a dataclass field left out of ==, 1 == 1.0): the
+    program assumes the traced object's, so its attributes are part of the key too, each
+    number by its type and bits, anything else by identity (kept alive by the key)."""
+    if isinstance(a, FLOATS):
+        return type(a), float(a).hex()
+    if _is_scalar(a) or type(a).__eq__ is object.__eq__:
+        return type(a), a
+    names = ([f.name for f in dataclasses.fields(a)] if dataclasses.is_dataclass(a)
+             else list(getattr(a, "__dict__", ())))
+    return type(a), a, tuple((k, _attribute(getattr(a, k))) for k in names)
+
+
+def _attribute(v):
+    if isinstance(v, FLOATS):
+        return type(v), float(v).hex()
+    return (type(v), v) if _is_scalar(v) else (id(v), v)
 
 
 def _tensors(given, out=None, depth=0):
