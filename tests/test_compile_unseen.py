@@ -138,6 +138,7 @@ def test_a_step_looping_over_an_iterator_runs_eagerly(source, loop):
 
     def build():
         model, opt = mlp_and_opt()
+        train = train_step(model, opt)
         batches = [batch(i) for i in range(8)]
         it = (iter(batches) if source == "list" else zip(*zip(*batches)) if source == "zip"
               else (batch(i) for i in range(8)) if source == "generator"
@@ -149,11 +150,7 @@ def test_a_step_looping_over_an_iterator_runs_eagerly(source, loop):
                     break
             else:
                 (x, y), = itertools.islice(it, 1)
-            opt.zero_grad()
-            loss = F.cross_entropy(model(x), y)
-            loss.backward()
-            opt.step()
-            return loss
+            return train(x, y)
         return step, watched(model, opt)
     check_twins(build, args=lambda i, env: (), warns=r"the step reaches was advanced \(a for "
                 r"loop, islice or zip over it\)")
