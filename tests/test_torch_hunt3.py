@@ -238,3 +238,14 @@ def test_reductions_keep_the_asked_dtype_and_dims_as_pytorch(name):
     # over every dim gave a 0-d index where PyTorch keeps the dims as 1
     fn = REDUCTION_DTYPES[name]
     assert _outcome(ag, fn) == _outcome(torch, fn)
+
+
+@pytest.mark.parametrize("fn", [lambda L: L.tensor([True, False]) ** L.tensor([True, True]),
+                                lambda L: L.tensor([True, False]) ** L.tensor(False),
+                                lambda L: True ** L.tensor([True, False])],
+                         ids=["tensors", "0-d exponent", "number base"])
+def test_bool_to_a_bool_tensors_power_is_refused_as_pytorch(fn):
+    # numpy's bool ** bool is int8: [True, False] ** [True, True] gave the int8 [1, 0]
+    assert _outcome(ag, fn) == _outcome(torch, fn) == "error"
+    with pytest.raises(ag.DtypeError, match=r"pow: bool operands \(shapes"):
+        fn(ag)

@@ -4,6 +4,7 @@ where, and the dtype cast and contiguous copy. Each output element depends on th
 inputs' elements at its own position only (after broadcasting)."""
 import numpy as np
 
+from ..errors import DtypeError
 from ..graph import CROSS, Primitive, _wrap, apply1, apply2, owns_buffer
 from ..state import any_or_tracing
 
@@ -148,6 +149,10 @@ class PowT(Primitive):
     saves_inputs = True
 
     def forward(self, a, b):
+        if a.dtype.kind == "b":     # numpy's bool ** bool is int8
+            raise DtypeError(f"pow: bool operands (shapes {np.shape(a)} and {np.shape(b)}) "
+                             f"are not supported, as in PyTorch; convert one to an integer "
+                             f"dtype (x.long())")
         if a.dtype.kind in "iu" and np.min(b, initial=0) < 0:
             # integers to negative integer powers, as PyTorch: 1 ** -n = 1,
             # (-1) ** -n = (-1) ** n, and 0 for any other base (1 / a^n truncated)
