@@ -70,8 +70,9 @@ def _quadratic_then_linear(input, target, cut, quad_scale, lin_scale, op):
     lin_scale * (|d| - cut / 2): the Huber shape, scaled as each loss defines it."""
     diff = input - _target(target, input, op)
     size = diff.abs()
-    return where(size.data < cut, diff * diff * (0.5 * quad_scale),
-                 (size - 0.5 * cut) * lin_scale)
+    small = ~(size.data >= cut)         # NaN too: its gradient is NaN, as PyTorch's
+    near = where(small, diff, 0.0)      # not d: the square's 0 * 2d at an infinite d is NaN
+    return where(small, near * near * (0.5 * quad_scale), (size - 0.5 * cut) * lin_scale)
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):

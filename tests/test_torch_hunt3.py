@@ -249,3 +249,15 @@ def test_bool_to_a_bool_tensors_power_is_refused_as_pytorch(fn):
     assert _outcome(ag, fn) == _outcome(torch, fn) == "error"
     with pytest.raises(ag.DtypeError, match=r"pow: bool operands \(shapes"):
         fn(ag)
+
+
+@pytest.mark.parametrize("loss", ["smooth_l1_loss", "huber_loss"])
+def test_the_huber_shapes_gradient_at_an_infinite_difference_is_its_sign(loss):
+    # the quadratic branch, not taken there, sent back 0 * 2d = NaN (where passes it 0)
+    out = []
+    for L, F in ((ag, __import__("nn.functional").functional), (torch, torch.nn.functional)):
+        x = L.tensor([np.inf, -np.inf, 0.5, -3.0, np.nan, 0.0], dtype=L.float64,
+                     requires_grad=True)
+        getattr(F, loss)(x, L.zeros(6, dtype=L.float64), reduction="sum").backward()
+        out.append(str(x.grad.tolist()))
+    assert out[0] == out[1]
