@@ -152,6 +152,10 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False, device=None
                             for v in (start, end, step))
     if not step:
         raise ArgumentError(f"arange: step must be nonzero (got {step} for dtype {dtype})")
+    if (end - start) * step < 0 or not np.isfinite([start, end]).all():
+        raise ArgumentError(f"arange: the bounds {start} and {end} must be finite and the "
+                            f"step {step} go from one to the other, as PyTorch checks (numpy "
+                            f"gave an empty tensor)")
     if not _emulated(dtype, start, end, step):
         return _make(np.arange(start, end, step, dtype=dtype), requires_grad)
     n = max(0, int(np.ceil((end - start) / step)))

@@ -4,7 +4,7 @@ the logical functions and the bitwise operators."""
 import numpy as np
 
 from . import ops
-from .errors import DtypeError, OutOfRangeError, ShapeError
+from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
 from .dtypes import fitted, result_type
 from .functions import _axes, matmul, transpose, where
 from .graph import _wrap
@@ -60,6 +60,9 @@ def flip(x, dims):
     (numpy's reversed view is copied, so a write into either does not reach the other)."""
     dims = (dims,) if isinstance(dims, int) else dims
     axes = _axes(x, tuple(dims), "flip") or ()
+    if len(set(axes)) != len(axes):     # numpy's reversal would take a repeated dim once
+        raise ArgumentError(f"flip: dims {tuple(dims)} name a dim more than once (a tensor of "
+                            f"shape {x.data.shape})")
     index = tuple(slice(None, None, -1) if i in axes else slice(None)
                   for i in range(x.data.ndim))
     return x[index].clone()
@@ -89,6 +92,9 @@ def repeat(x, *sizes):
     sizes = tuple(sizes[0]) if len(sizes) == 1 and isinstance(sizes[0], (tuple, list)) else sizes
     if len(sizes) < x.data.ndim:
         raise ShapeError(f"repeat: {len(sizes)} repeat counts for a tensor of {x.data.ndim} dims")
+    if [r for r in sizes if r < 0]:     # expand would take -1 as "keep this size"
+        raise ArgumentError(f"repeat: repeat counts must not be negative, got {sizes} (a "
+                            f"tensor of shape {x.data.shape})")
     shape = (1,) * (len(sizes) - x.data.ndim) + x.data.shape
     inter = []
     for r, n in zip(sizes, shape):

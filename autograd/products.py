@@ -68,6 +68,8 @@ def tensordot(a, b, dims=2):
         dims_a, dims_b = ([d] if isinstance(d, (int, np.integer)) else list(d) for d in dims)
         if len(dims_a) != len(dims_b):
             raise ShapeError(f"tensordot: {len(dims_a)} dims of a for {len(dims_b)} of b")
+        _axes(a, [int(d) for d in dims_a], "tensordot")    # in range, not d % ndim
+        _axes(b, [int(d) for d in dims_b], "tensordot")
         dims_a = [int(d) % max(a.data.ndim, 1) for d in dims_a]
         dims_b = [int(d) % max(b.data.ndim, 1) for d in dims_b]
     sizes_a = [a.data.shape[i] for i in dims_a]

@@ -42,14 +42,20 @@ from .losses import (binary_cross_entropy, binary_cross_entropy_with_logits,  # 
 
 
 def _ntuple(v, n, name="argument"):
-    """An int repeated n times, or a sequence of n ints."""
-    if isinstance(v, int):
-        return (v,) * n
-    v = tuple(int(i) for i in v)
+    """An int repeated n times, or a sequence of n ints; a stride, dilation or kernel_size
+    at least 1 and a padding at least 0, as PyTorch checks them (a dilation of 0 gave
+    windows of one cell, silently; a stride of 0 divided by 0)."""
+    v = (v,) * n if isinstance(v, int) else tuple(int(i) for i in v)
     if len(v) != n:
         what = {1: "1-tuple", 2: "pair", 3: "triple"}.get(n, f"{n}-tuple")
         raise ArgumentError(f"{name} must be an int or a {what} of ints, got {v}")
+    least = _LEAST.get(name)
+    if least is not None and min(v, default=least) < least:
+        raise ArgumentError(f"{name} must be at least {least}, got {v}")
     return v
+
+
+_LEAST = {"stride": 1, "dilation": 1, "kernel_size": 1, "padding": 0, "output_padding": 0}
 
 
 def _pair(v, name="argument"):
@@ -159,15 +165,17 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks as columns (PyTorch's ``F.unfold``): (N, C, H, W) ->
     (N, C * kh * kw, L), L the number of window positions."""
     k = _pair(kernel_size, "kernel_size")
-    win = _unfold(input, k, _pair(stride), _pair(padding), _pair(dilation), "unfold")
+    win = _unfold(input, k, _pair(stride, "stride"), _pair(padding, "padding"),
+                  _pair(dilation, "dilation"), "unfold")
     n, c, oh, ow = win.shape[:4]
     return win.permute(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], oh * ow)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """The adjoint of ``unfold``: sums columns (N, C * kh * kw, L) into (N, C, H, W)."""
-    (kh, kw), (sh, sw) = _pair(kernel_size), _pair(stride)
-    (ph, pw), (dh, dw), (h, w) = _pair(padding), _pair(dilation), _pair(output_size)
+    (kh, kw), (sh, sw) = _pair(kernel_size, "kernel_size"), _pair(stride, "stride")
+    (ph, pw), (dh, dw) = _pair(padding, "padding"), _pair(dilation, "dilation")
+    h, w = _pair(output_size, "output_size")
     oh, ow = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1, (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
     n, ck, length = input.shape
     if ck % (kh * kw) or length != oh * ow:

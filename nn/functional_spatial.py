@@ -22,7 +22,8 @@ def _single(v, name):
         if len(v) != 1:
             raise ArgumentError(f"{name} must be an int or a 1-tuple, got {v}")
         v = v[0]
-    return int(v)
+    from .functional import _ntuple
+    return _ntuple(int(v), 1, name)[0]         # its range checked
 
 
 def _as_3d(input, op):

@@ -261,3 +261,40 @@ def test_the_huber_shapes_gradient_at_an_infinite_difference_is_its_sign(loss):
         getattr(F, loss)(x, L.zeros(6, dtype=L.float64), reduction="sum").backward()
         out.append(str(x.grad.tolist()))
     assert out[0] == out[1]
+
+
+UNCHECKED_ARGUMENTS = {
+    # each gave a result where PyTorch refuses: cat along dim 2 of 2-d tensors joined
+    # the rows (dim % ndim), permute(0, 5) and tensordot's dim 2 wrapped the same way,
+    # flip((0, 0)) flipped twice, repeat(2, -1) expanded -1 as "keep the size", a
+    # dilation of 0 took windows of one cell, a stride of 0 divided by 0, arange(0, 5, -1)
+    # was empty
+    "cat dim 2": lambda L, F: L.cat([L.zeros(2, 3), L.ones(2, 3)], 2),
+    "cat dim -3": lambda L, F: L.cat([L.zeros(2, 3), L.ones(2, 3)], -3),
+    "permute 5": lambda L, F: L.zeros(2, 3).permute(0, 5),
+    "tensordot dim 2": lambda L, F: L.tensordot(L.zeros(2, 3), L.zeros(2, 3), ([2], [0])),
+    "flip (0, 0)": lambda L, F: L.zeros(2, 3).flip((0, 0)),
+    "flip (1, -1)": lambda L, F: L.zeros(2, 3).flip((1, -1)),
+    "repeat -1": lambda L, F: L.zeros(2, 3).repeat(2, -1),
+    "tile -1": lambda L, F: L.zeros(2, 3).tile(-1),
+    "conv2d dilation 0": lambda L, F: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3),
+                                               dilation=0),
+    "conv1d dilation 0": lambda L, F: F.conv1d(L.zeros(1, 1, 5), L.zeros(1, 1, 3), dilation=0),
+    "conv_transpose2d dilation 0": lambda L, F: F.conv_transpose2d(
+        L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), dilation=0),
+    "conv2d stride 0": lambda L, F: F.conv2d(L.zeros(1, 1, 5, 5), L.zeros(1, 1, 3, 3), stride=0),
+    "max_pool2d dilation 0": lambda L, F: F.max_pool2d(L.zeros(1, 1, 5, 5), 2, dilation=0),
+    "unfold dilation 0": lambda L, F: F.unfold(L.zeros(1, 1, 5, 5), 2, dilation=0),
+    "arange 0, 5, -1": lambda L, F: L.arange(0, 5, -1),
+    "arange 0, inf": lambda L, F: L.arange(0, float("inf")),
+}
+
+
+@pytest.mark.parametrize("name", UNCHECKED_ARGUMENTS)
+def test_arguments_pytorch_refuses_are_refused(name):
+    import nn.functional as F
+    fn = UNCHECKED_ARGUMENTS[name]
+    with pytest.raises((RuntimeError, IndexError, ValueError)):
+        fn(torch, torch.nn.functional)
+    with pytest.raises(ag.GradgraphError, match=r"dim|dims|repeat|dilation|stride|arange"):
+        fn(ag, F)

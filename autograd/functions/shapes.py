@@ -100,6 +100,7 @@ def unsqueeze(x, dim):
 def permute(x, *dims):
     """x with its dims reordered to `dims` (a view)."""
     dims = _shape_arg(dims)
+    _axes(x, dims, "permute")           # in range: d % ndim would take 5 as 1
     if sorted(d % builtins.max(x.data.ndim, 1) for d in dims) != list(range(x.data.ndim)):
         raise ShapeError(f"permute: dims {dims} are not a permutation of the {x.data.ndim} "
                          f"dims of a tensor of shape {x.data.shape}")
@@ -151,8 +152,9 @@ def cat(tensors, dim=0):
     nd = tensors[0].data.ndim
     if nd == 0:
         raise ShapeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
+    dim = _axes(tensors[0], dim, "cat")     # in range: dim % ndim joined 2-d rows at dim 2
     try:
-        return applyn(ops.Cat, tensors, dim % nd)
+        return applyn(ops.Cat, tensors, dim)
     except ValueError:
         raise ShapeError(f"cat: tensors of shapes {[t.data.shape for t in tensors]} cannot be "
                          f"joined along dim {dim}") from None
