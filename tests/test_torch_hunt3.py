@@ -298,3 +298,17 @@ def test_arguments_pytorch_refuses_are_refused(name):
         fn(torch, torch.nn.functional)
     with pytest.raises(ag.GradgraphError, match=r"dim|dims|repeat|dilation|stride|arange"):
         fn(ag, F)
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+def test_cat_joins_a_tensor_of_shape_0_to_any_others_as_pytorch(dim):
+    # it was refused ("cannot be joined"): PyTorch's legacy rule that makes
+    # out = cat([out, batch]) from out = tensor([]) work, with its gradient (empty)
+    out = []
+    for L in (ag, torch):
+        start = L.tensor([], dtype=L.float64, requires_grad=True)
+        x = L.arange(6.0, dtype=L.float64).reshape(2, 3).requires_grad_(True)
+        y = L.cat([start, x, start, x * 2], dim)
+        (y * L.arange(float(y.numel()), dtype=L.float64).reshape(y.shape)).sum().backward()
+        out.append((y.tolist(), x.grad.tolist(), tuple(start.grad.shape)))
+    assert out[0] == out[1]

@@ -149,10 +149,15 @@ def cat(tensors, dim=0):
     tensors = [_t(t) for t in tensors]
     dtype = result_type(*tensors)
     tensors = [t.to(dtype) if t.data.dtype != dtype else t for t in tensors]
-    nd = tensors[0].data.ndim
-    if nd == 0:
+    # PyTorch's legacy rule: a tensor of shape (0,) joins any others (an accumulator's
+    # start, cat([tensor([]), x])), as a tensor of their shape with 0 along dim
+    like = next((t for t in tensors if t.data.shape != (0,)), tensors[0])
+    if like.data.ndim == 0:
         raise ShapeError("cat: zero-dimensional tensors cannot be concatenated; use stack")
-    dim = _axes(tensors[0], dim, "cat")     # in range: dim % ndim joined 2-d rows at dim 2
+    dim = _axes(like, dim, "cat")     # in range: dim % ndim joined 2-d rows at dim 2
+    if like.data.ndim > 1:
+        empty = like.data.shape[:dim] + (0,) + like.data.shape[dim + 1:]
+        tensors = [t.reshape(empty) if t.data.shape == (0,) else t for t in tensors]
     try:
         return applyn(ops.Cat, tensors, dim)
     except ValueError:
