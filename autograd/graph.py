@@ -13,7 +13,7 @@ Tensor type below it too (tensor.py): a rule run under ``create_graph`` makes Te
 import numpy as np
 
 from . import versions
-from .errors import (AnomalyError, GraphError, describe,  # noqa: F401  (user_frame: graph.X)
+from .errors import (AnomalyError, GraphError, IntegerOverflowError, describe,  # noqa: F401
                      user_frame)
 from .node import AccumulateGrad, CROSS, Node, RemovableHandle  # noqa: F401  (graph.X)
 from .ownership import owns_buffer  # noqa: F401  (the ops' rules: proofs in ownership.py)
@@ -164,7 +164,10 @@ def apply2(cls, a, b, *args):
     out.grad = None
     s = peek() or current()
     if (an is None and bn is None) or not s.grad_enabled:
-        out.data = node.forward(ad, bd, *args)
+        try:
+            out.data = node.forward(ad, bd, *args)
+        except OverflowError as e:      # numpy's, for a number beyond an integer dtype
+            raise _overflow(cls, e, ad, bd) from None
         out._node = None
         return out
     node.saved = ()
@@ -185,6 +188,14 @@ def apply2(cls, a, b, *args):
     node.meta = None
     out._node = node
     return out
+
+
+def _overflow(cls, e, a, b):
+    """The error for a number beyond the integer dtype of a binary op's tensor (numpy's
+    OverflowError named neither the op nor the tensor)."""
+    return IntegerOverflowError(
+        f"{cls.__name__}: {e} (operands {describe(a, b)}); convert the tensor to a wider "
+        f"integer dtype (x.long()) or bring the number into range (PyTorch wraps it around)")
 
 
 def applyn(cls, tensors, *args):

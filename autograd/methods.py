@@ -12,7 +12,8 @@ from . import devices as _device
 from . import functions as F
 from . import graph, ops, ownership, versions
 from .dtypes import as_dtype, fitted, result_type
-from .errors import ArgumentError, DtypeError, GraphError, OutOfRangeError, ShapeError, describe
+from .errors import (ArgumentError, DtypeError, GradgraphError, GraphError, OutOfRangeError,
+                     ShapeError, describe)
 from .grad_mode import no_grad
 from .graph import AccumulateGrad, apply1, apply2
 from .state import current
@@ -88,10 +89,13 @@ class _TensorMethods:
         dt = result_type(self, other, floating=cls is ops.Div)
         a = self if self.data.dtype == dt else self.to(dt)
         b = as_dtype(other, dt)
-        if reverse:
-            a, b = (b if isinstance(b, Tensor) else _wrap(np.asarray(b, dt), None)), a
         try:
+            if reverse:
+                a, b = (b if isinstance(b, Tensor) else _wrap(np.asarray(b, dt), None)), a
             return apply2(cls, a, b, *args)
+        except OverflowError as e:
+            raise e if isinstance(e, GradgraphError) else graph._overflow(cls, e, a.data, b) \
+                from None
         except ValueError as e:
             da, db = a.data, getattr(b, "data", b)
             try:            # a where's condition is an array argument

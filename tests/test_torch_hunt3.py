@@ -312,3 +312,17 @@ def test_cat_joins_a_tensor_of_shape_0_to_any_others_as_pytorch(dim):
         (y * L.arange(float(y.numel()), dtype=L.float64).reshape(y.shape)).sum().backward()
         out.append((y.tolist(), x.grad.tolist(), tuple(start.grad.shape)))
     assert out[0] == out[1]
+
+
+@pytest.mark.parametrize("op", ["x + 300", "300 - x", "x * -1000", "add", "maximum", "add_"])
+def test_a_number_beyond_an_integer_tensors_dtype_names_the_op(op):
+    # numpy's OverflowError came through, naming neither the op nor the tensor; PyTorch
+    # wraps the number around (int8 1 + 300 is 45): a deliberate difference
+    x = ag.tensor([1, 2], dtype=ag.int8)
+    fn = {"x + 300": lambda: x + 300, "300 - x": lambda: 300 - x, "x * -1000": lambda: x * -1000,
+          "add": lambda: ag.add(x, 300), "maximum": lambda: ag.maximum(x, 300),
+          "add_": lambda: x.add_(300)}[op]
+    with pytest.raises(ag.IntegerOverflowError, match=r"^[A-Z]\w+: Python integer -?\d+ out of "
+                                                      r"bounds for int8 \(operands \(2,\) int8"):
+        fn()
+    assert x.tolist() == [1, 2]
