@@ -163,7 +163,12 @@ def _unfold(x, kernel, stride, padding, dilation, op, value=0.0):
 
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding blocks as columns (PyTorch's ``F.unfold``): (N, C, H, W) ->
-    (N, C * kh * kw, L), L the number of window positions."""
+    (N, C * kh * kw, L), L the number of window positions; (C, H, W) -> (C * kh * kw, L)."""
+    if input.ndim == 3:
+        return unfold(input.unsqueeze(0), kernel_size, dilation, padding, stride).squeeze(0)
+    if input.ndim != 4:
+        raise ShapeError(f"unfold: expected a 3-d (C, H, W) or 4-d (N, C, H, W) input, got "
+                         f"shape {input.shape}")
     k = _pair(kernel_size, "kernel_size")
     win = _unfold(input, k, _pair(stride, "stride"), _pair(padding, "padding"),
                   _pair(dilation, "dilation"), "unfold")
@@ -172,7 +177,14 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
-    """The adjoint of ``unfold``: sums columns (N, C * kh * kw, L) into (N, C, H, W)."""
+    """The adjoint of ``unfold``: sums columns (N, C * kh * kw, L) into (N, C, H, W), or
+    (C * kh * kw, L) into (C, H, W)."""
+    if input.ndim == 2:
+        return fold(input.unsqueeze(0), output_size, kernel_size, dilation, padding,
+                    stride).squeeze(0)
+    if input.ndim != 3:
+        raise ShapeError(f"fold: expected a 2-d (C * kh * kw, L) or 3-d (N, C * kh * kw, L) "
+                         f"input, got shape {input.shape}")
     (kh, kw), (sh, sw) = _pair(kernel_size, "kernel_size"), _pair(stride, "stride")
     (ph, pw), (dh, dw) = _pair(padding, "padding"), _pair(dilation, "dilation")
     h, w = _pair(output_size, "output_size")

@@ -326,3 +326,21 @@ def test_a_number_beyond_an_integer_tensors_dtype_names_the_op(op):
                                                       r"bounds for int8 \(operands \(2,\) int8"):
         fn()
     assert x.tolist() == [1, 2]
+
+
+def test_fold_and_unfold_take_an_unbatched_input_as_pytorch():
+    # they failed unpacking the shape ("not enough values to unpack")
+    import nn.functional as F
+    x = np.random.default_rng(0).standard_normal((3, 5, 6))
+    out = []
+    for L, functional in ((ag, F), (torch, torch.nn.functional)):
+        t = L.tensor(x, requires_grad=True)
+        cols = functional.unfold(t, (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
+        y = functional.fold(cols * 2, (5, 6), (2, 3), dilation=(1, 2), padding=1, stride=(2, 1))
+        (y * y).sum().backward()
+        out.append([np.asarray(a.detach() if L is torch else a.data) for a in (cols, y, t.grad)])
+    for ours, ref in zip(*out):
+        assert ours.shape == ref.shape
+        np.testing.assert_allclose(ours, ref, rtol=1e-12)
+    with pytest.raises(ag.ShapeError, match=r"fold: expected a 2-d .* got shape \(4,\)"):
+        F.fold(ag.zeros(4), (4, 4), 2)
