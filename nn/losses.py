@@ -334,6 +334,10 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if p.size and (p.min() < 0 or p.max() > 1):
         raise ArgumentError("binary_cross_entropy: all elements of input should be between 0 "
                          "and 1; for logits use binary_cross_entropy_with_logits")
+    t = target.data
+    if t.size and (t.min() < 0 or t.max() > 1):     # as PyTorch: a loss of no meaning
+        raise ArgumentError(f"binary_cross_entropy: all elements of target should be between "
+                            f"0 and 1, got values in [{t.min()}, {t.max()}]")
     log1m = np.log1p(np.where(p < 1, -p, 0))          # log(1 - p), exact for small p
     # PyTorch's arrangement, so that its zeros' signs come out (p = t = 0 gives +0)
     loss = (target - 1.0) * _clamped_log(1.0 - input, log1m) - target * _clamped_log(input)

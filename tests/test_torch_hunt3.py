@@ -344,3 +344,14 @@ def test_fold_and_unfold_take_an_unbatched_input_as_pytorch():
         np.testing.assert_allclose(ours, ref, rtol=1e-12)
     with pytest.raises(ag.ShapeError, match=r"fold: expected a 2-d .* got shape \(4,\)"):
         F.fold(ag.zeros(4), (4, 4), 2)
+
+
+@pytest.mark.parametrize("target", [[1.5, 0.0], [0.5, -0.25]])
+def test_binary_cross_entropy_refuses_a_target_outside_0_1_as_pytorch(target):
+    # it gave a loss (of no meaning: -1.5 log p - ...) where PyTorch refuses
+    import nn.functional as F
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        torch.nn.functional.binary_cross_entropy(torch.full((2,), 0.5), torch.tensor(target))
+    with pytest.raises(ag.ArgumentError, match=r"binary_cross_entropy: all elements of target "
+                                               r"should be between 0 and 1, got values in"):
+        F.binary_cross_entropy(ag.full((2,), 0.5), ag.tensor(target))
