@@ -331,7 +331,8 @@ def test_max_programs_then_eager_with_warning():
 
 
 # --- guards ----------------------------------------------------------------------------------
-def test_guard_bad_labels_raise_the_eager_error_with_state_unchanged():
+@pytest.mark.parametrize("bad", [7, -1])     # -1 is not ignore_index (-100): out of range too
+def test_guard_bad_labels_raise_the_eager_error_with_state_unchanged(bad):
     def build():
         model = mlp(extra=(nn.BatchNorm1d(16), nn.Dropout(0.3)))
         opt = optim.Adam(model.parameters(), lr=1e-2)
@@ -340,7 +341,7 @@ def test_guard_bad_labels_raise_the_eager_error_with_state_unchanged():
     def args(i, env):
         x, y = batch(i)
         if i == 5:
-            y.data[3] = 7                                  # out of range for 5 classes
+            y.data[3] = bad                                # out of range for 5 classes
         return x, y
     eager, compiled = (run(build, c, calls=8, args=args, raises=OutOfRangeError)
                        for c in (False, True))
