@@ -330,9 +330,9 @@ class Tensor:
                              f"({describe(self.data)}): its gradient would be lost. Use "
                              f"t.detach().numpy()")
         d = self.data
-        # a reduction's numpy scalar as a 0-d array, as PyTorch's (a copy: a scalar has no
-        # memory to share)
-        return d if isinstance(d, np.ndarray) else np.array(d)
+        if isinstance(d, np.generic):       # a reduction's numpy scalar: made an array in
+            d = self.data = np.array(d)     # place, so that the result shares it, as PyTorch's
+        return d
 
     def tolist(self):
         """The data as nested Python lists."""

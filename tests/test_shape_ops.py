@@ -566,3 +566,43 @@ def test_compiled_step_with_the_new_ops_replays_bit_for_bit():
             return loss
         return step, watched(model, opt)
     check_twins(build)
+
+
+# --- views of a reduction's 0-d result (held as a numpy scalar) ------------------------------
+ZERO_D_VIEWS = {"view1": lambda s: s.view(1), "view0": lambda s: s.view(()),
+                "view-1": lambda s: s.view(-1), "reshape": lambda s: s.reshape(1, 1),
+                "unsqueeze": lambda s: s.unsqueeze(0), "flatten": lambda s: s.flatten(),
+                "none": lambda s: s[None], "ellipsis": lambda s: s[...],
+                "permute": lambda s: s.permute(()), "squeeze": lambda s: s.squeeze()}
+
+
+@pytest.mark.parametrize("name", ZERO_D_VIEWS)
+def test_a_view_of_a_0d_result_shares_its_memory_as_pytorchs(name):
+    """x.sum() holds a numpy scalar: its views were copies, so a write through one did
+    not reach the sum (PyTorch's does), and view() refused it. The scalar becomes a 0-d
+    array when viewed."""
+    torch = pytest.importorskip("torch")
+    got = []
+    for t in (ag.tensor, torch.tensor):
+        s = t([1.0, 2.0]).sum()
+        v = ZERO_D_VIEWS[name](s)
+        v.add_(5)
+        got.append((s.item(), tuple(v.shape)))
+    assert got[0] == got[1] and got[0][0] == 8.0
+
+
+def test_numpy_of_a_0d_result_shares_its_memory():
+    s = ag.tensor([1.0, 2.0]).sum()
+    s.numpy()[()] = 9.0
+    assert s.item() == 9.0 and s.numpy().shape == ()
+
+
+def test_a_write_through_a_view_of_a_0d_graph_result_is_refused():
+    """(PyTorch rebases the graph; gradgraph refuses an in-place write through any view
+    of a graph tensor. Before, the write silently missed the sum: s stayed 5.)"""
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    s = (x * x).sum()
+    with pytest.raises(ag.GraphError, match="shares its memory"):
+        s.view(1).mul_(3)
+    s.backward()
+    assert s.item() == 5.0 and x.grad.tolist() == [2.0, 4.0]
