@@ -225,7 +225,10 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A tensor on the same data that does not require grad (shares the memory)."""
-        return _wrap(self.data, None)
+        d = self.data
+        if isinstance(d, np.generic):       # a reduction's numpy scalar: made an array in
+            d = self.data = np.array(d)     # place, to be shared as PyTorch's
+        return _wrap(d, None)
 
     def detach_(self) -> Tensor:
         """Detach this tensor from its graph in place; returns self."""

@@ -606,3 +606,39 @@ def test_a_write_through_a_view_of_a_0d_graph_result_is_refused():
         s.view(1).mul_(3)
     s.backward()
     assert s.item() == 5.0 and x.grad.tolist() == [2.0, 4.0]
+
+
+ELEMENT_WRITES = {"fill": lambda x: x[1].fill_(7), "add": lambda x: x[0, 1].add_(10),
+                  "chained": lambda x: x[1][0].mul_(3), "negative": lambda x: x[-1, -1].zero_(),
+                  "numpy-int": lambda x: x[np.int64(1), np.int32(1)].sub_(1)}
+
+
+@pytest.mark.parametrize("name", ELEMENT_WRITES)
+def test_an_in_place_write_to_one_element_reaches_the_tensor_as_pytorchs(name):
+    """x[1] was numpy's scalar, a copy: x[1].fill_(7) silently left x unchanged. An
+    element is a 0-d view, as PyTorch's."""
+    torch = pytest.importorskip("torch")
+    got = []
+    for t in (ag.tensor, torch.tensor):
+        x = t([[1.0, 2.0], [3.0, 4.0]]) if name != "fill" else t([1.0, 2.0, 3.0])
+        ELEMENT_WRITES[name](x)
+        got.append(x.tolist())
+    assert got[0] == got[1]
+
+
+def test_an_element_is_a_0d_view_and_its_gradient_flows():
+    x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    e = x[1]
+    assert e.shape == () and np.shares_memory(e.data, x.data)
+    (e * 3).backward()
+    assert x.grad.tolist() == [0.0, 3.0, 0.0]
+    with pytest.raises(ag.GraphError, match="shares its memory"):
+        y = x * 1
+        y[1].add_(1)                    # a view of a graph tensor
+
+
+def test_detach_and_empty_index_of_a_0d_result_share_its_memory():
+    s = ag.tensor([1.0, 2.0]).sum()
+    s.detach().add_(5)
+    s[()].add_(1)                           # numpy's s[()] is a scalar: a copy
+    assert s.item() == 9.0

@@ -48,10 +48,23 @@ class GetItem(Primitive):
     def forward(self, x, index):
         self.index = index
         self.order = None if x.flags.c_contiguous else memory_order(x)
-        return x[index]
+        out = x[index]
+        if isinstance(out, np.generic) and _is_element(index):
+            # one element (x[1], x[0, 1], a 0-d x[()]): numpy's scalar is a copy; a 0-d
+            # view, as PyTorch's, so that x[1].fill_(7) writes x
+            out = x[(index if type(index) is tuple else (index,)) + (Ellipsis,)]
+        return out
 
     def backward(self, g):
         return apply1(IndexAdd, g, self.index, self.parents[0].shape, self.order),
+
+
+def _is_element(index):
+    """True if `index` is integers only (Python's or numpy's, not bools), or ()."""
+    for i in index if type(index) is tuple else (index,):
+        if type(i) is not int and not isinstance(i, np.integer):
+            return False
+    return True
 
 
 class IndexAdd(Primitive):
