@@ -25,25 +25,32 @@ from autograd.state import current as _engine_state
 from autograd.tensor import Tensor
 
 
-def call(module, args, kwargs):
-    """``module.forward(*args, **kwargs)`` with the module's hooks, in PyTorch's order:
-    forward pre-hooks, the backward hooks' node on the arguments, forward, forward hooks,
-    the backward hooks' node on the result. If forward or a hook raises, the forward
-    hooks registered with ``always_call`` that have not run yet run (their errors are
-    warnings)."""
+def call(module, args, kwargs, everywhere, options):
+    """``module.forward(*args, **kwargs)`` with the global hooks `everywhere` ({id:
+    (the name of the module registry it belongs with, hook)}, `options` the global
+    {option: {id: True}}) and then the module's, in PyTorch's order: forward pre-hooks,
+    the backward hooks' node on the arguments, forward, forward hooks, the backward
+    hooks' node on the result. If forward or a hook raises, the forward hooks registered
+    with ``always_call`` that have not run yet run (their errors are warnings)."""
     d = module.__dict__
-    hooks = list(d["_backward_hooks"].values())
-    pre_hooks = list(d["_backward_pre_hooks"].values())
+
+    def listed(kind):        # (snapshots: another thread may register meanwhile)
+        return ([(k, h) for k, (of, h) in list(everywhere.items()) if of == kind]
+                + list(d[kind].items()))
+    hooks = [h for _, h in listed("_backward_hooks")]
+    pre_hooks = [h for _, h in listed("_backward_pre_hooks")]
+    forward_pre = listed("_forward_pre_hooks")
+    forward = listed("_forward_hooks")
     pre_kwargs = d.get("_forward_pre_hooks_with_kwargs", ())
-    post_kwargs = d.get("_forward_hooks_with_kwargs", ())
-    always = d.get("_forward_hooks_always_called", ())
+    post_kwargs, always = ({**options[k], **d.get(k, {})} for k in (
+        "_forward_hooks_with_kwargs", "_forward_hooks_always_called"))
     called = set()
     out = None
 
     def forward_hook(key, hook):
         return hook(module, args, kwargs, out) if key in post_kwargs else hook(module, args, out)
     try:
-        for key, hook in list(d["_forward_pre_hooks"].items()):
+        for key, hook in forward_pre:
             if key in pre_kwargs:
                 result = hook(module, args, kwargs)
                 if result is not None:
@@ -60,7 +67,7 @@ def call(module, args, kwargs):
             backward = BackwardHook(module, hooks, pre_hooks)
             args = backward.setup_input_hook(args)
         out = module.forward(*args, **kwargs)
-        for key, hook in list(d["_forward_hooks"].items()):
+        for key, hook in forward:
             called.add(key)
             result = forward_hook(key, hook)
             if result is not None:
@@ -73,7 +80,7 @@ def call(module, args, kwargs):
             out = backward.setup_output_hook(out)
         return out
     except Exception:
-        for key, hook in list(d["_forward_hooks"].items()):
+        for key, hook in forward:
             if key in always and key not in called:
                 try:
                     result = forward_hook(key, hook)

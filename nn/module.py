@@ -128,8 +128,8 @@ class Module:
         d = self.__dict__       # one read of Module's slow attribute path (its __getattr__)
         try:
             if (d["_forward_pre_hooks"] or d["_forward_hooks"] or d["_backward_hooks"]
-                    or d["_backward_pre_hooks"]):
-                out = _hooks.call(self, args, kwargs)
+                    or d["_backward_pre_hooks"] or _global_hooks):
+                out = _hooks.call(self, args, kwargs, _global_hooks, _global_hook_options)
             else:
                 out = self.forward(*args, **kwargs)
         finally:
@@ -600,6 +600,41 @@ class Module:
                 d[k] = _Registry(d.get(k, ()))
         d["_scope_token"] = -1
         structure_changed()
+
+
+# PyTorch's global hooks (register_module_*_hook below), which every module's call runs
+# before its own: {handle id: (the module registry's name, hook)}, one dict so that
+# Module.__call__ tests one global (four cost 2,700 instructions per benchmarks/
+# instructions.py mlp_step, 0.14%); a _Registry, so a compiled step's check sees a change.
+_global_hooks = _Registry()
+_global_hook_options = {"_forward_hooks_with_kwargs": {}, "_forward_hooks_always_called": {}}
+
+
+def register_module_forward_pre_hook(hook):
+    """A forward pre-hook of every module, run before the module's own (see
+    ``Module.register_forward_pre_hook``); PyTorch's global hook."""
+    return _hooks.add(_global_hooks, ("_forward_pre_hooks", hook))
+
+
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    """A forward hook of every module, run before the module's own (see
+    ``Module.register_forward_hook``); PyTorch's global hook."""
+    return _hooks.add(_global_hooks, ("_forward_hooks", hook), options=[
+        _global_hook_options[k] for k, flag in (("_forward_hooks_with_kwargs", with_kwargs),
+                                                ("_forward_hooks_always_called", always_call))
+        if flag])
+
+
+def register_module_full_backward_pre_hook(hook):
+    """A backward pre-hook of every module, run before the module's own (see
+    ``Module.register_full_backward_pre_hook``); PyTorch's global hook."""
+    return _hooks.add(_global_hooks, ("_backward_pre_hooks", hook))
+
+
+def register_module_full_backward_hook(hook):
+    """A full backward hook of every module, run before the module's own (see
+    ``Module.register_full_backward_hook``); PyTorch's global hook."""
+    return _hooks.add(_global_hooks, ("_backward_hooks", hook))
 
 
 def _indent(text, spaces):

@@ -14,7 +14,7 @@ import nn.functional as F
 from autograd import versions
 from autograd.jit.discover import State
 from compile_twins import batch, check_twins, mlp, mlp_and_opt, train_step, watched
-from nn.module import _Registry
+from nn.module import _Registry, _global_hooks, register_module_full_backward_pre_hook
 
 CALLS = 8
 
@@ -62,6 +62,8 @@ HOOKS = {
         lambda m, grad_input, grad_output: (grad_input[0] * 0.5,)),
     "a backward pre-hook": lambda env: env["models"][0][1].register_full_backward_pre_hook(
         lambda m, grad_output: (grad_output[0] * 3,)),
+    "a global backward hook": lambda env: register_module_full_backward_pre_hook(
+        lambda m, grad_output: tuple(None if g is None else g * 0.5 for g in grad_output)),
 }
 
 
@@ -76,8 +78,16 @@ def test_a_change_between_calls_is_seen(change):
 def test_a_hook_registered_between_calls_is_seen(change):
     # a module hook is Python a replay would not run: from then on the step runs eagerly
     build, between = build_with(HOOKS[change])
-    f = check_twins(build, calls=CALLS, between=between,
-                    warns="backward hook" if "backward" in change else "forward hook")
+
+    def build_without_global_hooks():
+        _global_hooks.clear()     # the eager twin's
+        return build()
+    try:
+        f = check_twins(build_without_global_hooks, calls=CALLS, between=between,
+                        warns="global module hook" if "global" in change
+                        else "backward hook" if "backward" in change else "forward hook")
+    finally:
+        _global_hooks.clear()
     assert f.replays == 2, f.replays
 
 

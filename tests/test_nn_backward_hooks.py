@@ -322,6 +322,44 @@ def test_copies_keep_backward_hooks(how):
     np.testing.assert_allclose(grads[1], 2 * x.grad.data, rtol=1e-6)
 
 
+def test_global_hooks_run_for_every_module_before_its_own():
+    torch = torch_module()
+    ours, theirs = pair(lambda lib: lib.Sequential(lib.Linear(3, 2), lib.Tanh()))
+    logs = [], []
+    handles = []
+    try:
+        for where, model, log in ((nn.module, ours, logs[0]),
+                                  (torch.nn.modules.module, theirs, logs[1])):
+            full, pre = recorder(log, "global")
+            handles += [
+                where.register_module_full_backward_hook(full),
+                where.register_module_full_backward_pre_hook(pre),
+                where.register_module_forward_pre_hook(
+                    lambda m, a, log=log: log.append(("fwd-pre", type(m).__name__))),
+                where.register_module_forward_hook(
+                    lambda m, a, kw, out, log=log: log.append(("fwd", type(m).__name__)),
+                    with_kwargs=True)]
+            full, pre = recorder(log, "own")
+            model[0].register_full_backward_hook(full)
+            model[0].register_full_backward_pre_hook(pre)
+        (ox,), (tx,) = inputs(X)
+        (ours(ox) ** 2).sum().backward()
+        (theirs(tx) ** 2).sum().backward()
+    finally:
+        for handle in handles:
+            handle.remove()
+    # the Linear's (after the Sequential's and Tanh's pre-hooks, Tanh's full hook; before
+    # the Sequential's full hook)
+    assert [e[:2] for e in logs[0] if len(e) > 2][3:7] == [
+        ("global", "pre"), ("own", "pre"), ("global", "full"), ("own", "full")]
+    assert_same_logs(*logs)
+    np.testing.assert_allclose(ox.grad.data, tx.grad.numpy(), rtol=1e-13)
+    assert not nn.module._global_hooks
+    (ox,), _ = inputs(X)
+    ours(ox).sum().backward()                   # no global hook left
+    assert [e[0] for e in logs[0][len(logs[1]):]] == ["own", "own"]
+
+
 # --- errors -------------------------------------------------------------------------------------
 @pytest.mark.parametrize("hook, match", [
     (lambda m, gi, go: (gi[0], gi[0]), "invalid number of grad_input, got 2, but expected 1"),

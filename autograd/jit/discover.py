@@ -723,6 +723,9 @@ class State:
                           "a tensor's requires_grad changed")
             if node is not None:            # a hook registered since: see step._hooked
                 check.add(["not ((w := w.meta) and _has_hooks(w))"], HOOKED)
+        if self.modules:                    # a global module hook: see step._hooked
+            from nn.module import _global_hooks
+            check.add([f"not {name(_global_hooks)}"], HOOKED)
         self._modules_part(check, [(m, mode) for m, mode in self.modes if id(m) not in counted],
                            self.values.emit(check, counted)[1] if self.values is not None else [])
         check.guarded([f"(w := {_item(check, d, k)}) is {name(v)} or _equal(w, {name(v)})"

@@ -598,6 +598,11 @@ def _hooked(tensors, modules):
         if meta and (meta.get("hooks") or meta.get("post_hooks")):
             return (f"a hook on a tensor of shape {t.data.shape} (register_hook or "
                     f"register_post_accumulate_grad_hook: Python a replay would not run)")
+    if modules:
+        from nn.module import _global_hooks
+        if _global_hooks:
+            return ("a global module hook (nn.module.register_module_*_hook: Python a "
+                    "replay would not run)")
     for m in modules:
         if m._forward_hooks or m._forward_pre_hooks:
             return (f"a forward hook on a {type(m).__name__} (Python a replay would not run)")
