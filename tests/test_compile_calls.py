@@ -4,6 +4,7 @@ and plain replays."""
 import collections
 import dataclasses
 import re
+import warnings
 
 import numpy as np
 import pytest
@@ -15,7 +16,8 @@ import nn.functional as F
 from autograd.jit import Escape
 from autograd.jit.discover import discover
 from autograd.jit.step import RETRACES
-from compile_twins import batch, check_twins, mlp, mlp_and_opt, watched
+from compile_twins import (assert_same, batch, check_twins, flat, mlp, mlp_and_opt,
+                           train_step, watched)
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.data import DataLoader, TensorDataset
@@ -428,3 +430,44 @@ def test_an_argument_equal_to_the_traced_one_is_keyed_by_what_it_holds(kind):
                  _Scale(scale)))
     f = check_twins(build, args=args, replays=0)
     assert kind != "equal" or f.replays == 5
+
+
+@pytest.mark.parametrize("how", ["append to a list", "set a dict's item",
+                                 "replace a list's tensor", "pop a dict's tensor"])
+def test_a_step_changing_its_list_or_dict_argument_runs_eagerly(how):
+    """step(x, y, log) appending to log (or setting an item): the trace ran on a copy of
+    the argument (its tensors stand-ins) and a replay runs no Python, so the caller's
+    list or dict never changed, silently. The traced call's changes now reach it, and
+    the step runs eagerly with a warning."""
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model, opt = mlp_and_opt()
+        train = train_step(model, opt)
+
+        def step(x, y, box):
+            loss = train(x, y)
+            if how == "append to a list":
+                box.append(loss.detach())
+            elif how == "set a dict's item":
+                box["last"] = loss.detach()
+            elif how == "replace a list's tensor":
+                box[0] = box[0] * 0.9 + loss.detach() * 0.1
+            else:
+                box.pop("x")
+            return loss
+        f = ag.compile(step) if compiled else step
+        box = [ag.zeros(())] if how == "replace a list's tensor" else [] if "list" in how else {}
+        history = []
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            for i in range(6):
+                x, y = batch(i)
+                if how == "pop a dict's tensor":
+                    box = {"x": x}
+                history.append(flat(f(x, y, box)) + flat(box))
+        runs.append(history)
+    assert_same(runs[0], runs[1], how)
+    warned = {str(w.message) for w in caught if str(w.message).startswith("compile")}
+    assert len(warned) == 1 and re.search(r"runs eagerly: it changes its argument (list|dict) ",
+                                          warned.pop())

@@ -173,17 +173,41 @@ def others(args, kwargs):
     return out
 
 
-def substitute(a, f, depth=0):
+def substitute(a, f, made, depth=0):
     """Argument `a` with each tensor `t` in it (in program order) replaced by f(t), its
-    containers rebuilt (the same types)."""
+    containers rebuilt (the same types); each list and dict rebuilt is noted in `made`
+    (the caller's, the copy, the copy's items: ``put_back``)."""
     if isinstance(a, Tensor):
         return f(a)
     kind = _kind(a) if depth < DEPTH else None
     if kind is None:
         return a
     if kind is dict:
-        return {k: substitute(v, f, depth + 1) for k, v in a.items()}
-    items = [substitute(v, f, depth + 1) for v in a]
+        new = {k: substitute(v, f, made, depth + 1) for k, v in a.items()}
+        made.append((a, new, list(new.items())))
+        return new
+    items = [substitute(v, f, made, depth + 1) for v in a]
     if kind is list:
+        made.append((a, items, list(items)))
         return items
     return type(a)(*items) if type(a) is not tuple else tuple(items)
+
+
+def put_back(made, back):
+    """The lists and dicts of the arguments that the traced step changed (`made`, from
+    ``substitute``: it ran on copies) get the copies' items, `back(v)` for each (the
+    caller's object for a copy's); returns what to call the first, or None."""
+    what = None
+    for orig, new, items in made:
+        now = list(new.items()) if type(new) is dict else list(new)
+        if len(now) == len(items) and all(
+                (a[0] == b[0] and a[1] is b[1]) if type(new) is dict else a is b
+                for a, b in zip(now, items)):
+            continue
+        what = what or f"its argument {type(orig).__name__}"
+        if type(new) is dict:
+            orig.clear()
+            orig.update((k, back(v)) for k, v in new.items())
+        else:
+            orig[:] = [back(v) for v in new]
+    return what

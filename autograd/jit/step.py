@@ -415,8 +415,9 @@ class CompiledStep:
                 standins.append((len(inputs) - 1, same[id(a)]))
             return same[id(a)]
 
-        targs = [arguments.substitute(a, as_input) for a in args]
-        tkwargs = {k: arguments.substitute(kwargs[k], as_input)       # signature's order
+        copies = []             # the argument lists and dicts the trace runs on
+        targs = [arguments.substitute(a, as_input, copies) for a in args]
+        tkwargs = {k: arguments.substitute(kwargs[k], as_input, copies)   # signature's order
                    for k in sorted(kwargs)}
         # every leaf, also one that starts requiring grad inside the step (requires_grad_)
         leaves = [t for t in tensors if t.is_leaf]
@@ -471,6 +472,11 @@ class CompiledStep:
             after = _after(inputs, written, marks, changes)
             if after is not None:
                 after(args, kwargs, trace=True)
+        changed_argument = arguments.put_back(copies, _caller_object(copies, standins, given))
+        if changed_argument is not None:
+            rec.escapes.append(f"it changes {changed_argument} (appending, setting an "
+                               f"item): a replay would not (keep it in an attribute of an "
+                               f"object the step names, or return what it adds)")
         final = rec.sync()
         for binding in rec.bindings + [final]:
             for _t, g, data in binding:
@@ -564,6 +570,22 @@ class CompiledStep:
         if key is not None:
             self.programs[key] = entry
         return result
+
+
+def _caller_object(copies, standins, given):
+    """v -> what the caller holds for it: its container for a copy the trace ran on, its
+    tensor for a stand-in; a tensor the trace computed gets a plain copy of its array."""
+    objects = {id(new): orig for orig, new, _ in copies}
+    objects.update((id(s), given[i]) for i, s in standins)
+
+    def back(v):
+        o = objects.get(id(v))
+        if o is not None:
+            return o
+        if isinstance(v, Tensor) and type(v.data) is tracer.TraceArray:
+            v.data = plain(v.data).copy()
+        return v
+    return back
 
 
 def _modes():
