@@ -355,3 +355,15 @@ def test_binary_cross_entropy_refuses_a_target_outside_0_1_as_pytorch(target):
     with pytest.raises(ag.ArgumentError, match=r"binary_cross_entropy: all elements of target "
                                                r"should be between 0 and 1, got values in"):
         F.binary_cross_entropy(ag.full((2,), 0.5), ag.tensor(target))
+
+
+def test_lerps_weight_gradient_at_an_infinite_end_is_infinite_as_pytorch():
+    # the branch not taken (where) got 0 and sent the weight 0 * (end - start) = NaN
+    out = []
+    for L in (ag, torch):
+        start = L.tensor([0.0, 1.0, -2.0, 1.0], dtype=L.float64, requires_grad=True)
+        end = L.tensor([np.inf, -np.inf, 3.0, np.inf], dtype=L.float64, requires_grad=True)
+        w = L.tensor([0.25, 0.75, 0.3, 1.2], dtype=L.float64, requires_grad=True)
+        L.lerp(start, end, w).sum().backward()
+        out.append(str([t.grad.tolist() for t in (start, end, w)]))
+    assert out[0] == out[1]

@@ -164,7 +164,11 @@ def lerp(input, end, weight):
     if not isinstance(weight, (Tensor, np.ndarray)):
         return start + weight * diff if builtins.abs(weight) < 0.5 else end - diff * (1 - weight)
     w = _t(weight, start)
-    return where(np.abs(w.data) < 0.5, start + w * diff, end - diff * (1 - w))
+    small = np.abs(w.data) < 0.5
+    # each branch sees diff only where it is taken: an infinite diff in the other would
+    # send weight 0 * inf = NaN (its gradient is diff, ±inf, as PyTorch's)
+    return where(small, start + w * where(small, diff, 0.0),
+                 end - where(small, 0.0, diff) * (1 - w))
 
 
 @public(method=True)
