@@ -25,6 +25,7 @@ from .dtypes import fitted
 from .errors import ArgumentError, DtypeError, NotDifferentiableError, OutOfRangeError, ShapeError
 from .extras import gather, masked_fill
 from .functions import _axes, _t, cat, expand, floor_divide, reshape, where
+from .functions.shapes import _index as _as_index
 from .graph import apply2
 from .indexing import _index_array as _index
 from .methods import _inplace, _set_values
@@ -295,6 +296,8 @@ def _put_index(x, indices):
         if a.dtype.kind not in "iub":
             raise DtypeError(f"index_put: index tensors must be integer or bool, got "
                              f"{a.dtype} of shape {a.shape}")
+        if a.dtype == np.uint8:
+            a = _as_index(Tensor(a))         # a mask, warned, as in getitem and PyTorch
         if a.dtype == bool and a.shape != x.data.shape[dims:dims + a.ndim]:
             raise ShapeError(f"index_put: a bool index of shape {a.shape} does not match the "
                              f"dims {dims}.. of the tensor of shape {x.data.shape}")

@@ -39,6 +39,9 @@ CASES = {
         a, (L.tensor([[True, False], [False, True]]), I(L, [0, 2])), v), [(2, 2, 3), (1,)]),
     "index_put_broadcast_indices": (lambda L, a, v: a.index_put(
         (I(L, [[0], [2]]), I(L, [1, 0, 1])), v, accumulate=True), [(3, 2, 2), (2,)]),
+    # a uint8 index is a mask, as PyTorch's (deprecated, warned); not numpy's indices
+    "index_put_uint8_mask": (lambda L, a, v: a.index_put((L.tensor([0, 1, 1], dtype=L.uint8),),
+                                                         v, accumulate=True), [(3, 2), (2,)]),
     "index_put_0d_values": (lambda L, a, v: a.index_put([I(L, [1, 1])], v), [(2, 3), ()]),
     "index_fill_tensor": (lambda L, a, v: L.index_fill(a, 0, I(L, [1]), v), [(2, 3), ()]),
     "take": (lambda L, a: L.take(a, I(L, [[0, -1], [4, 4]])), [(2, 3)]),
