@@ -171,12 +171,21 @@ def _mean_matrix(size, out, dtype):
     return (inside / (end - start)[:, None]).astype(dtype)
 
 
+def _need_float(input, op):
+    """Refuse an integer or bool input, as PyTorch (its means and weights would be cut to
+    integers)."""
+    if input.dtype.kind != "f":
+        raise DtypeError(f"{op}: input of dtype {input.dtype} (shape {input.shape}) is not "
+                         f"floating point, as PyTorch requires; convert it with .float()")
+
+
 def _adaptive_avg(input, sizes):
     """The mean of each of PyTorch's adaptive windows over the trailing len(sizes) dims,
     one dim at a time: a reshape where the windows tile the dim, else a product with the
     mean matrix, or, where the values are not all finite (0 * inf in the matrix product
     would spoil every window), a gather of the windows padded to one length, the padding
     taken out by where (8x slower than the product at 8x16x64x64 -> 5x7)."""
+    _need_float(input, f"adaptive_avg_pool{len(sizes)}d")
     out = input
     for dim, o in zip(range(input.ndim - len(sizes), input.ndim), sizes):
         n = out.shape[dim]
@@ -385,6 +394,11 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
     sizes, scales = _out_sizes(input, size, scale_factor, dims)
+    if min(sizes + input.shape[-dims:]) <= 0:
+        raise ShapeError(f"interpolate: input and output sizes must be greater than 0, got "
+                         f"input {input.shape[-dims:]} (shape {input.shape}) and output {sizes}")
+    if not mode.startswith("nearest"):
+        _need_float(input, f"interpolate ({mode!r})")
     if mode == "area":
         from . import functional as F
         return getattr(F, f"adaptive_avg_pool{dims}d")(input, sizes)

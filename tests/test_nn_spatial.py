@@ -192,6 +192,27 @@ def test_interpolate_special_values_as_pytorch(mode, align_corners):
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("call", [
+    lambda x, F: F.interpolate(x, (3, 3), mode="bilinear"),
+    lambda x, F: F.interpolate(x, (3, 3), mode="bicubic", align_corners=True),
+    lambda x, F: F.interpolate(x, (3, 3), mode="area"),
+    lambda x, F: F.adaptive_avg_pool2d(x, 3), lambda x, F: F.adaptive_avg_pool1d(x[0], 3),
+    lambda x, F: F.interpolate(x, (0, 3), mode="nearest"),
+    lambda x, F: F.interpolate(x, scale_factor=0.2, mode="bilinear"),
+    lambda x, F: F.interpolate(x[:, :, :0], (2, 3), mode="nearest-exact")])
+def test_interpolate_and_adaptive_avg_refuse_integers_and_empty_sizes_as_pytorch(call):
+    # an integer input had its scales and means cut to integers (adaptive_avg_pool2d of
+    # arange(16) to 3x3 gave zeros; bicubic's first row [0.13, 1.5, 2.87], PyTorch's
+    # [0.63, 2.0, 3.38] for its float), silently; an output size of 0 gave an empty tensor
+    # or ZeroDivisionError
+    x = np.arange(16).reshape(1, 1, 4, 4)
+    with pytest.raises(RuntimeError):
+        call(torch.tensor(x), TF)
+    with pytest.raises((ag.DtypeError, ag.ShapeError),
+                       match=r"(interpolate|adaptive_avg_pool[12]d).* (dtype int64|sizes must be)"):
+        call(ag.tensor(x), F)
+
+
 def test_parameter_list_and_dict_register_pytorchs_keys():
     ours = nn.Module()
     ours.ps = nn.ParameterList([nn.Parameter(ag.ones(2)), ag.zeros(3)])
