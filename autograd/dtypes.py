@@ -100,14 +100,14 @@ def as_dtype(x, dtype):
 def fitted(value, dtype, op, shape):
     """The number `value` as a scalar of `dtype` (the dtype of a tensor of `shape` it goes
     into), as PyTorch converts it: refused where it overflows (1000 into int8, 1e39 into
-    float32, NaN into an integer; numpy wrapped them silently), a negative into an
-    unsigned dtype wrapping around (-1 is 255 in uint8) and a float into an integer
-    truncated, as PyTorch's."""
+    float32, NaN into an integer, a negative float into an unsigned dtype; numpy wrapped
+    them silently), a negative int into an unsigned dtype wrapping around (-1 is 255 in
+    uint8) and a float into an integer truncated, as PyTorch's."""
     x = value.item() if isinstance(value, (np.generic, np.ndarray)) and not np.ndim(value) \
         else value
     if dtype.kind in "iu" and isinstance(x, (int, float)) and not isinstance(x, bool):
         info = np.iinfo(dtype)
-        low = -int(info.max) if dtype.kind == "u" else int(info.min)
+        low = -int(info.max) if dtype.kind == "u" and type(x) is int else int(info.min)
         ok = (x == x and abs(x) != float("inf")) and low <= x <= int(info.max)
     elif dtype.kind == "f" and isinstance(x, (int, float)):
         ok = x != x or abs(x) == float("inf") or abs(x) <= float(np.finfo(dtype).max)

@@ -188,6 +188,10 @@ NUMBERS_INTO_TENSORS = {
     "fill_ int32 NaN": lambda L: L.tensor([1, 2], dtype=L.int32).fill_(float("nan")),
     "fill_ float32 1e39": lambda L: L.zeros(2).fill_(1e39),
     "fill_ uint8 -1": lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(-1),
+    "fill_ uint8 -1.5": lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(-1.5),
+    "masked_fill uint8 -0.5": lambda L: L.tensor([1, 2], dtype=L.uint8).masked_fill(
+        L.tensor([True, False]), -0.5),
+    "fill_ uint8 -0.0": lambda L: L.tensor([1, 2], dtype=L.uint8).fill_(-0.0),
     "fill_ int32 2.7": lambda L: L.tensor([1, 2], dtype=L.int32).fill_(2.7),
     "where int8 1000": lambda L: L.where(L.tensor([True, False]), L.tensor([1, 2], dtype=L.int8),
                                          1000),
