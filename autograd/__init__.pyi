@@ -607,7 +607,7 @@ def maximum(a: Any, b: Any) -> Tensor:
 
 
 def mean(x: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
-    """The mean over `dim` (all dims if None), computed in `dtype` if given; integers computed in the default float dtype."""
+    """The mean over `dim` (all dims if None), computed in `dtype` if given; integers computed in the default float dtype; an integer or bool `dtype` is refused, as PyTorch."""
 
 
 def median(input: Any, dim: Any = ..., keepdim: Any = ...) -> Any:

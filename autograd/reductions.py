@@ -39,9 +39,12 @@ def sum(x, dim=None, keepdim=False, dtype=None):
 @public(method=True)
 def mean(x, dim=None, keepdim=False, *, dtype=None):
     """The mean over `dim` (all dims if None), computed in `dtype` if given; integers
-    computed in the default float dtype."""
+    computed in the default float dtype; an integer or bool `dtype` is refused, as PyTorch."""
     if dtype is not None:
         x = x.to(dtype)
+        if x.data.dtype.kind != "f":
+            raise DtypeError(f"mean: dtype must be a floating point dtype, got {x.data.dtype} "
+                             f"(input of shape {x.data.shape}), as PyTorch's")
     if x.data.dtype.kind != "f":
         x = x.to(result_type(x, floating=True))
     axes = _axes(x, dim, "mean")

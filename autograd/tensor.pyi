@@ -666,7 +666,7 @@ class Tensor:
         """The elementwise maximum of a and b (NaN wins); at a tie each side gets half the gradient."""
 
     def mean(x, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
-        """The mean over `dim` (all dims if None), computed in `dtype` if given; integers computed in the default float dtype."""
+        """The mean over `dim` (all dims if None), computed in `dtype` if given; integers computed in the default float dtype; an integer or bool `dtype` is refused, as PyTorch."""
 
     def median(input, dim: Any = ..., keepdim: Any = ...) -> Any:
         """median(x): the lower of the two middle values of all elements (a tensor), its gradient shared by the elements equal to it; median(x, dim): (values, indices) along dim, the gradient going to the selected element."""

@@ -230,6 +230,8 @@ REDUCTION_DTYPES = {
     "cumsum int as float32": lambda L: L.arange(5).cumsum(0, dtype=L.float32),
     "cumsum int8": lambda L: L.full((4,), 100, dtype=L.int8).cumsum(0),
     "mean int as float64": lambda L: L.arange(6).reshape(2, 3).mean(1, dtype=L.float64),
+    "mean int as int64": lambda L: L.arange(4).mean(dtype=L.int64),
+    "mean float as int32": lambda L: L.tensor([1.5, 2.5]).mean(0, dtype=L.int32),
     "argmax keepdim": lambda L: L.arange(24.0).reshape(2, 3, 4).argmax(keepdim=True),
     "argmin keepdim": lambda L: L.arange(6).reshape(2, 3).argmin(keepdim=True),
 }
