@@ -307,10 +307,12 @@ def _put_index(x, indices):
         raise ShapeError(f"index_put: {len(arrays)} indices for a tensor of shape "
                          f"{x.data.shape} ({x.data.ndim} dims)")
     try:
-        np.broadcast_shapes(*(a.shape for a in arrays if a.dtype != bool))
+        np.broadcast_shapes(*((np.count_nonzero(a),) if a.dtype == bool else a.shape
+                              for a in arrays))        # a mask indexes by its nonzero()
     except ValueError:
         raise ShapeError(f"index_put: the index tensors of shapes "
-                         f"{[a.shape for a in arrays]} do not broadcast together") from None
+                         f"{[a.shape for a in arrays]} do not broadcast together (a bool "
+                         f"mask counts as its number of True)") from None
     return tuple(arrays)
 
 

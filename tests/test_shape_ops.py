@@ -471,6 +471,8 @@ BAD = [
      r"index_put: 1 indices for a tensor of shape \(\)"),
     (lambda: ag.zeros(3, 2).index_put((ag.tensor([1, 2]), ag.tensor([0, 1, 1])), ag.ones(1)),
      ag.ShapeError, r"index_put: the index tensors of shapes \[\(2,\), \(3,\)\] do not broadcast"),
+    (lambda: ag.zeros(2, 3).index_put((ag.tensor([True, True]), ag.tensor([0, 1, 2])), 1.0),
+     ag.ShapeError, r"index_put: the index tensors of shapes \[\(2,\), \(3,\)\] do not broadcast"),
     (lambda: ag.zeros(3).index_put((ag.tensor([True]),), ag.ones(1)), ag.ShapeError,
      r"index_put: a bool index of shape \(1,\) does not match the dims 0.. of the tensor of "
      r"shape \(3,\)"),
