@@ -224,9 +224,12 @@ def _nll(logp, t, shape, weight, ignore_index, reduction, op):
 
 
 def _unsigned(t):
-    """Integer array `t` viewed as unsigned integers of its size (two's complement: -1
-    is the largest)."""
-    return t if t.dtype.kind == "u" else t.view(f"u{t.dtype.itemsize}")
+    """Integer array `t` as unsigned 64-bit integers (two's complement: a negative value
+    is above every class); a narrower signed array is widened first (int8's -1 viewed as
+    uint8 is 255, a class of 300)."""
+    if t.dtype.kind == "u":
+        return t
+    return (t if t.dtype.itemsize == 8 else t.astype(np.int64)).view(np.uint64)
 
 
 def _class_weight(weight, c, op):

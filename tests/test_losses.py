@@ -169,6 +169,12 @@ def test_errors():
         F.cross_entropy(x, ag.tensor([0, 4, 1, 1, 2]))
     with pytest.raises(IndexError, match="out of bounds"):
         F.nll_loss(x, ag.tensor([0, -1, 1, 1, 2]))
+    wide = ag.tensor(np.zeros((2, 300), np.float32))    # -1 as uint8 (255) is a class of 300
+    for dtype in (ag.int8, ag.int16, ag.int32):
+        with pytest.raises(IndexError, match="target -1 is out of bounds for 300 classes"):
+            F.cross_entropy(wide, ag.tensor([0, -1], dtype=dtype))
+    with pytest.raises(IndexError, match="target -1 is out of bounds for 70000 classes"):
+        F.nll_loss(ag.tensor(np.zeros((1, 70000), np.float32)), ag.tensor([-1], dtype=ag.int16))
     with pytest.raises(ag.ShapeError, match=r"needs a target of shape \(5,\)"):
         F.cross_entropy(x, ag.tensor([0, 1]))
     with pytest.raises(ValueError, match="between 0 and 1"):
