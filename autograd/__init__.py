@@ -34,6 +34,7 @@ from . import (einsum as _einsum, extras as _extras, functions as _functions,  #
                sampling as _sampling, scans as _scans, sorting as _sorting)
 from . import (layout as _layout, products as _products, scattering as _scattering,  # noqa: F401
                searching as _searching)
+from . import methods_more as _methods_more  # noqa: F401  (more of torch.Tensor's methods)
 from . import public as _public
 
 _public.export(globals())

@@ -86,6 +86,10 @@ def abs(x: Any) -> Tensor:
     """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
 
 
+def absolute(input: Any) -> Tensor:
+    """|input| (abs)."""
+
+
 def acos(x: Any) -> Tensor:
     """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
 
@@ -100,6 +104,10 @@ def add(a: Any, b: Any) -> Tensor:
 
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
     """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+
+def adjoint(input: Any) -> Tensor:
+    """The conjugate transpose of the matrices in the last two dims (the transpose: the dtype is real), as Tensor.mH."""
 
 
 def all(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -120,6 +128,10 @@ def amin(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
 
 def aminmax(input: Any, *, dim: Any = ..., keepdim: Any = ...) -> Any:
     """(min, max): amin and amax over `dim` (one int, or all dims if None) together."""
+
+
+def angle(input: Any) -> Tensor:
+    """The argument of each element: 0 for a non-negative real, pi for a negative one, NaN for NaN; a float result (integers give the default float dtype) whose gradient is 0."""
 
 
 def any(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -210,6 +222,34 @@ def bernoulli(input: Any, p: Any = ..., generator: Any = ...) -> Tensor:
     """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
 
 
+def bincount(input: Any, weights: Any = ..., minlength: Any = ...) -> Tensor:
+    """The number of times each value 0, 1, ..., max(input) occurs in the 1-d non-negative integer input (the sum of their `weights` if given), at least `minlength` long; no gradient."""
+
+
+def bitwise_and(input: Any, other: Any) -> Tensor:
+    """input & other of bool or integer tensors."""
+
+
+def bitwise_left_shift(input: Any, other: Any) -> Tensor:
+    """input << other of integer tensors (shifted by the width or more: 0)."""
+
+
+def bitwise_not(input: Any) -> Tensor:
+    """~input of a bool or integer tensor."""
+
+
+def bitwise_or(input: Any, other: Any) -> Tensor:
+    """input | other of bool or integer tensors."""
+
+
+def bitwise_right_shift(input: Any, other: Any) -> Tensor:
+    """input >> other of integer tensors, arithmetic (shifted by the width or more: 0, or -1 for a negative input)."""
+
+
+def bitwise_xor(input: Any, other: Any) -> Tensor:
+    """input ^ other of bool or integer tensors."""
+
+
 def block_diag(*tensors: Any) -> Tensor:
     """The tensors (0-d, 1-d as a row, or 2-d) on the diagonal of one matrix, zeros elsewhere; dtypes promoted to a common one."""
 
@@ -270,6 +310,10 @@ def copysign(input: Any, other: Any) -> Tensor:
     """|input| with the sign of other (its sign bit: -0 and -NaN count as negative), elementwise with broadcasting; integers give the default float dtype. d/dinput is ±1 (0 at 0 and NaN, as abs's), also at ±inf, where PyTorch's result / input gives NaN; other gets no gradient (PyTorch's is 0)."""
 
 
+def corrcoef(input: Any) -> Tensor:
+    """Pearson's correlation coefficients of the variables in input's rows: cov(input) divided by the outer product of the standard deviations, clipped to [-1, 1]."""
+
+
 def cos(x: Any) -> Tensor:
     """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
 
@@ -280,6 +324,10 @@ def cosh(x: Any) -> Tensor:
 
 def count_nonzero(input: Any, dim: Any = ...) -> Tensor:
     """The number of non-zero elements over `dim` (an int or a tuple; all if None): an int64 tensor, no gradient."""
+
+
+def cov(input: Any, *, correction: Any = ..., fweights: Any = ..., aweights: Any = ...) -> Tensor:
+    """The covariance matrix of the variables in input's rows (a 1-d input: one variable) over the observations in its columns, divided by N - correction (with weights as torch.cov: fweights integer repeat counts, aweights relative weights)."""
 
 
 def cross(input: Any, other: Any, dim: Any = ...) -> Tensor:
@@ -314,8 +362,16 @@ def diag_embed(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) 
     """Matrices (in dims dim1, dim2 of the result) with input's last dim on their diagonal `offset`, zeros elsewhere."""
 
 
+def diagflat(input: Any, offset: Any = ...) -> Tensor:
+    """The square matrix with input's elements (flattened) on diagonal `offset`."""
+
+
 def diagonal(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
     """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
+
+
+def diagonal_scatter(input: Any, src: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+    """input with src written over input.diagonal(offset, dim1, dim2)."""
 
 
 def diff(input: Any, n: Any = ..., dim: Any = ..., prepend: Any = ..., append: Any = ...) -> Tensor:
@@ -336,6 +392,10 @@ def divide(a: Any, b: Any, *, rounding_mode: Any = ...) -> Tensor:
 
 def dot(input: Any, other: Any) -> Tensor:
     """The inner product of two 1-d tensors of one size and dtype (a 0-d tensor)."""
+
+
+def dsplit(input: Any, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
+    """tensor_split along dim 2, where a number of sections must divide the dim's size."""
 
 
 def dstack(tensors: Any) -> Tensor:
@@ -382,6 +442,10 @@ def expm1(x: Any) -> Tensor:
     """expm1(x), elementwise: e^x - 1, exact for small x (where exp(x) - 1 loses every digit); d/dx = e^x, its output plus 1."""
 
 
+def fix(input: Any) -> Tensor:
+    """input rounded towards zero (trunc)."""
+
+
 def flatten(x: Any, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
     """x with dims start_dim..end_dim merged into one."""
 
@@ -396,6 +460,10 @@ def fliplr(x: Any) -> Tensor:
 
 def flipud(x: Any) -> Tensor:
     """x (at least 1-d) with the order of its rows (dim 0) reversed: flip(x, 0)."""
+
+
+def float_power(input: Any, exponent: Any) -> Tensor:
+    """input ** exponent computed in float64 (both cast to it), a float64 result."""
 
 
 def floor(x: Any) -> Tensor:
@@ -426,6 +494,10 @@ def gather(x: Any, dim: Any, index: Any) -> Tensor:
     """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
 
 
+def gcd(input: Any, other: Any) -> Tensor:
+    """The greatest common divisor of input and other, elementwise (non-negative; gcd(0, 0) = 0): integer tensors, no gradient."""
+
+
 def ge(a: Any, b: Any) -> Tensor:
     """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
@@ -434,12 +506,28 @@ def ger(a: Any, b: Any) -> Tensor:
     """The outer product of 1-d tensors a and b: a[i] * b[j]."""
 
 
+def greater(input: Any, other: Any) -> Tensor:
+    """input > other elementwise (gt): a bool tensor, no gradient."""
+
+
+def greater_equal(input: Any, other: Any) -> Tensor:
+    """input >= other elementwise (ge): a bool tensor, no gradient."""
+
+
 def gt(a: Any, b: Any) -> Tensor:
     """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def heaviside(input: Any, values: Any) -> Tensor:
     """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
+
+
+def histc(input: Any, bins: Any = ..., min: Any = ..., max: Any = ...) -> Tensor:
+    """The histogram of input's values in `bins` equal bins between min and max (the data's min and max if both are 0, widened by 1 each way if equal); values outside are left out, max falls in the last bin."""
+
+
+def hsplit(input: Any, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
+    """tensor_split along dim 1 (0 for a 1-d tensor), where a number of sections must divide the dim's size."""
 
 
 def hstack(tensors: Any) -> Tensor:
@@ -510,6 +598,10 @@ def isposinf(x: Any) -> Tensor:
     """True where x is +inf, elementwise: a bool tensor (no gradient)."""
 
 
+def isreal(input: Any) -> Tensor:
+    """True everywhere: a real tensor's elements are all real (a bool tensor)."""
+
+
 def kron(input: Any, other: Any) -> Tensor:
     """The Kronecker product: blocks a[i, j] * b, in any number of dims (the one with fewer padded with leading 1s)."""
 
@@ -518,12 +610,28 @@ def kthvalue(input: Any, k: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
     """(values, indices) of the k-th smallest element along dim (k from 1; NaN is the largest)."""
 
 
+def lcm(input: Any, other: Any) -> Tensor:
+    """The least common multiple of input and other, elementwise (non-negative): integer tensors, no gradient."""
+
+
+def ldexp(input: Any, other: Any) -> Tensor:
+    """input * 2 ** other; an integer input gives the default float dtype."""
+
+
 def le(a: Any, b: Any) -> Tensor:
     """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
     """input + weight * (end - input), computed as PyTorch: end - (end - input) * (1 - weight) where |weight| >= 0.5 (exact at weight = 1). weight is a number or a Tensor (broadcast); all three get their gradients."""
+
+
+def less(input: Any, other: Any) -> Tensor:
+    """input < other elementwise (lt): a bool tensor, no gradient."""
+
+
+def less_equal(input: Any, other: Any) -> Tensor:
+    """input <= other elementwise (le): a bool tensor, no gradient."""
 
 
 def log(x: Any) -> Tensor:
@@ -594,6 +702,10 @@ def masked_fill_(x: Any, mask: Any, value: Any) -> Tensor:
     """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
 
 
+def masked_select(input: Any, mask: Any) -> Tensor:
+    """The elements of input where the bool `mask` is True (both broadcast), as a 1-d tensor in C order; the gradient flows back to those elements."""
+
+
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
 
@@ -650,6 +762,10 @@ def multinomial(input: Any, num_samples: Any, replacement: Any = ..., generator:
     """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
 
 
+def multiply(input: Any, other: Any) -> Tensor:
+    """input * other (mul)."""
+
+
 def mv(input: Any, vec: Any) -> Tensor:
     """The product of a 2-d tensor and a 1-d one."""
 
@@ -678,12 +794,24 @@ def narrow(x: Any, dim: Any, start: Any, length: Any) -> Tensor:
     """x[..., start:start + length, ...] at dim."""
 
 
+def narrow_copy(input: Any, dim: Any, start: Any, length: Any) -> Tensor:
+    """narrow(input, dim, start, length) as a copy with its own memory."""
+
+
 def ne(a: Any, b: Any) -> Tensor:
     """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
 def neg(x: Any) -> Tensor:
     """-x; d/dx = -1."""
+
+
+def negative(input: Any) -> Tensor:
+    """-input (neg)."""
+
+
+def nextafter(input: Any, other: Any) -> Tensor:
+    """The next floating-point value after input towards other, elementwise (float tensors of one dtype); no gradient."""
 
 
 def nonzero(input: Any, *, as_tuple: Any = ...) -> Any:
@@ -694,12 +822,20 @@ def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
 
+def not_equal(input: Any, other: Any) -> Tensor:
+    """input != other elementwise (ne): a bool tensor, no gradient."""
+
+
 def outer(a: Any, b: Any) -> Tensor:
     """The outer product of 1-d tensors a and b: a[i] * b[j]."""
 
 
 def permute(x: Any, *dims: Any) -> Tensor:
     """x with its dims reordered to `dims` (a view)."""
+
+
+def positive(input: Any) -> Tensor:
+    """+input: input itself; refused for a bool tensor, as PyTorch."""
 
 
 def pow(x: Any, exponent: Any) -> Tensor:
@@ -716,6 +852,10 @@ def quantile(input: Any, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpol
 
 def rad2deg(input: Any) -> Tensor:
     """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""
+
+
+def ravel(input: Any) -> Tensor:
+    """input flattened to 1-d (reshape(-1): a view where possible)."""
 
 
 def reciprocal(x: Any) -> Tensor:
@@ -782,6 +922,10 @@ def select(x: Any, dim: Any, index: Any) -> Tensor:
     """x[..., index, ...] at dim (the dim is removed)."""
 
 
+def select_scatter(input: Any, src: Any, dim: Any, index: Any) -> Tensor:
+    """input with src written over input.select(dim, index)."""
+
+
 def sgn(x: Any) -> Tensor:
     """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
 
@@ -794,6 +938,10 @@ def sign(x: Any) -> Tensor:
     """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
 
 
+def signbit(input: Any) -> Tensor:
+    """True where the sign bit is set (negative numbers, -0.0, a NaN with the sign bit): a bool tensor, no gradient."""
+
+
 def sin(x: Any) -> Tensor:
     """sin(x), elementwise: Sine; d/dx sin x = cos x."""
 
@@ -804,6 +952,10 @@ def sinc(input: Any) -> Tensor:
 
 def sinh(x: Any) -> Tensor:
     """sinh(x), elementwise: Hyperbolic sine; d/dx sinh x = cosh x."""
+
+
+def slice_scatter(input: Any, src: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
+    """input with src written over input[..., start:end:step, ...] (at dim)."""
 
 
 def softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
@@ -820,6 +972,10 @@ def sort(x: Any, dim: Any = ..., descending: Any = ..., stable: Any = ...) -> An
 
 def split(x: Any, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
     """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+
+
+def split_with_sizes(input: Any, split_sizes: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """input cut along `dim` into pieces of the given sizes (they must add up to the dim's size): views."""
 
 
 def sqrt(x: Any) -> Tensor:
@@ -844,6 +1000,10 @@ def std(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correct
 
 def sub(a: Any, b: Any) -> Tensor:
     """a - b, with PyTorch's dtype promotion."""
+
+
+def subtract(input: Any, other: Any, *, alpha: Any = ...) -> Tensor:
+    """input - alpha * other (sub)."""
 
 
 def sum(x: Any, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
@@ -878,6 +1038,10 @@ def tanh(x: Any) -> Tensor:
     """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
 
 
+def tensor_split(input: Any, indices_or_sections: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """input cut along `dim` into `sections` pieces (an int: the first n % sections one longer) or at the given indices (a list or a 1-d integer tensor: Python's slice rules, so an index past the end gives empty pieces): views."""
+
+
 def tensordot(a: Any, b: Any, dims: Any = ...) -> Tensor:
     """The sum over dims `dims` of a and b: an int n (a's last n with b's first n), or two lists of dims; a's other dims then b's in the result."""
 
@@ -904,6 +1068,10 @@ def tril(x: Any, diagonal: Any = ...) -> Tensor:
 
 def triu(x: Any, diagonal: Any = ...) -> Tensor:
     """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
+
+
+def true_divide(input: Any, other: Any) -> Tensor:
+    """input / other, true division (div)."""
 
 
 def trunc(x: Any) -> Tensor:
@@ -936,6 +1104,10 @@ def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correct
 
 def vdot(input: Any, other: Any) -> Tensor:
     """dot with the first vector conjugated: dot, for real tensors."""
+
+
+def vsplit(input: Any, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
+    """tensor_split along dim 0, where a number of sections must divide the dim's size."""
 
 
 def vstack(tensors: Any) -> Tensor:

@@ -47,7 +47,25 @@ class Tensor:
     _node: Any
     data: numpy.ndarray
     grad: Tensor | None
+    is_cpu: builtins.bool
     is_cuda: builtins.bool
+    is_ipu: builtins.bool
+    is_maia: builtins.bool
+    is_meta: builtins.bool
+    is_mkldnn: builtins.bool
+    is_mps: builtins.bool
+    is_mtia: builtins.bool
+    is_nested: builtins.bool
+    is_quantized: builtins.bool
+    is_sparse: builtins.bool
+    is_sparse_csr: builtins.bool
+    is_vulkan: builtins.bool
+    is_xla: builtins.bool
+    is_xpu: builtins.bool
+
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a matrix (the transpose: the dtype is real); a 0-d tensor itself."""
 
     @property
     def T(self) -> Tensor:
@@ -70,12 +88,28 @@ class Tensor:
         """True for a tensor not made by a recorded op (made by the user, or without grad)."""
 
     @property
+    def itemsize(self) -> builtins.int:
+        """The size of one element in bytes."""
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the matrices in the last two dims (mT: real dtype)."""
+
+    @property
     def mT(self) -> Tensor:
         """The last two dimensions swapped (a view), as torch.Tensor.mT."""
 
     @property
+    def nbytes(self) -> builtins.int:
+        """numel() * itemsize: the bytes of the elements (not of a view's whole buffer)."""
+
+    @property
     def ndim(self) -> builtins.int:
         """The number of dims."""
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: this tensor itself, as its dtype is real."""
 
     @property
     def requires_grad(self) -> builtins.bool:
@@ -239,6 +273,9 @@ class Tensor:
     def abs(x) -> Tensor:
         """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
 
+    def absolute(input) -> Tensor:
+        """|input| (abs)."""
+
     def acos(x) -> Tensor:
         """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
 
@@ -254,6 +291,9 @@ class Tensor:
     def addmm(input, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
+    def adjoint(input) -> Tensor:
+        """The conjugate transpose of the matrices in the last two dims (the transpose: the dtype is real), as Tensor.mH."""
+
     def all(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
 
@@ -268,6 +308,9 @@ class Tensor:
 
     def aminmax(input, *, dim: Any = ..., keepdim: Any = ...) -> Any:
         """(min, max): amin and amax over `dim` (one int, or all dims if None) together."""
+
+    def angle(input) -> Tensor:
+        """The argument of each element: 0 for a non-negative real, pi for a negative one, NaN for NaN; a float result (integers give the default float dtype) whose gradient is 0."""
 
     def any(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
@@ -329,6 +372,30 @@ class Tensor:
     def bernoulli(input, p: Any = ..., generator: Any = ...) -> Tensor:
         """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
 
+    def bfloat16(self) -> Tensor:
+        """Refused: numpy, hence gradgraph, has no bfloat16 dtype."""
+
+    def bincount(input, weights: Any = ..., minlength: Any = ...) -> Tensor:
+        """The number of times each value 0, 1, ..., max(input) occurs in the 1-d non-negative integer input (the sum of their `weights` if given), at least `minlength` long; no gradient."""
+
+    def bitwise_and(input, other: Any) -> Tensor:
+        """input & other of bool or integer tensors."""
+
+    def bitwise_left_shift(input, other: Any) -> Tensor:
+        """input << other of integer tensors (shifted by the width or more: 0)."""
+
+    def bitwise_not(input) -> Tensor:
+        """~input of a bool or integer tensor."""
+
+    def bitwise_or(input, other: Any) -> Tensor:
+        """input | other of bool or integer tensors."""
+
+    def bitwise_right_shift(input, other: Any) -> Tensor:
+        """input >> other of integer tensors, arithmetic (shifted by the width or more: 0, or -1 for a negative input)."""
+
+    def bitwise_xor(input, other: Any) -> Tensor:
+        """input ^ other of bool or integer tensors."""
+
     def bmm(a, b: Any) -> Tensor:
         """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
 
@@ -338,8 +405,14 @@ class Tensor:
     def broadcast_to(input, size: Any) -> Tensor:
         """input broadcast to shape `size` (expand)."""
 
+    def byte(self) -> Tensor:
+        """A copy as uint8, without gradient."""
+
     def ceil(x) -> Tensor:
         """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+    def char(self) -> Tensor:
+        """A copy as int8, without gradient."""
 
     def chunk(x, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
         """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
@@ -368,6 +441,12 @@ class Tensor:
     def clone(self) -> Tensor:
         """A copy with its own memory; the gradient flows back to this tensor."""
 
+    def conj(self) -> Tensor:
+        """The complex conjugate: this tensor itself, as its dtype is real."""
+
+    def conj_physical(self) -> Tensor:
+        """The complex conjugate: this tensor itself, as its dtype is real."""
+
     def contiguous(self) -> Tensor:
         """This tensor if its data is C-contiguous, else a contiguous copy."""
 
@@ -377,6 +456,9 @@ class Tensor:
     def copysign(input, other: Any) -> Tensor:
         """|input| with the sign of other (its sign bit: -0 and -NaN count as negative), elementwise with broadcasting; integers give the default float dtype. d/dinput is ±1 (0 at 0 and NaN, as abs's), also at ±inf, where PyTorch's result / input gives NaN; other gets no gradient (PyTorch's is 0)."""
 
+    def corrcoef(input) -> Tensor:
+        """Pearson's correlation coefficients of the variables in input's rows: cov(input) divided by the outer product of the standard deviations, clipped to [-1, 1]."""
+
     def cos(x) -> Tensor:
         """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
 
@@ -385,6 +467,9 @@ class Tensor:
 
     def count_nonzero(input, dim: Any = ...) -> Tensor:
         """The number of non-zero elements over `dim` (an int or a tuple; all if None): an int64 tensor, no gradient."""
+
+    def cov(input, *, correction: Any = ..., fweights: Any = ..., aweights: Any = ...) -> Tensor:
+        """The covariance matrix of the variables in input's rows (a 1-d input: one variable) over the observations in its columns, divided by N - correction (with weights as torch.cov: fweights integer repeat counts, aweights relative weights)."""
 
     def cpu(self) -> Tensor:
         """This tensor (the data is always on the CPU)."""
@@ -407,6 +492,9 @@ class Tensor:
     def cumsum(x, dim: Any, *, dtype: Any = ...) -> Tensor:
         """The cumulative sum along `dim`, as `dtype` if given (integers and bool give int64)."""
 
+    def data_ptr(self) -> builtins.int:
+        """The address of the first element (views of one buffer differ by their offset)."""
+
     def deg2rad(input) -> Tensor:
         """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
 
@@ -422,14 +510,23 @@ class Tensor:
     def diag_embed(input, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
         """Matrices (in dims dim1, dim2 of the result) with input's last dim on their diagonal `offset`, zeros elsewhere."""
 
+    def diagflat(input, offset: Any = ...) -> Tensor:
+        """The square matrix with input's elements (flattened) on diagonal `offset`."""
+
     def diagonal(input, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
         """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
+
+    def diagonal_scatter(input, src: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+        """input with src written over input.diagonal(offset, dim1, dim2)."""
 
     def diff(input, n: Any = ..., dim: Any = ..., prepend: Any = ..., append: Any = ...) -> Tensor:
         """The n-th forward difference along `dim`, x[i + 1] - x[i] applied n times, after `prepend` and `append` are joined on along `dim` (numbers are broadcast to one slice); bool tensors give x[i + 1] != x[i], as PyTorch."""
 
     def dim(self) -> builtins.int:
         """The number of dims."""
+
+    def dim_order(self) -> builtins.tuple[builtins.int, ...]:
+        """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1) for a contiguous tensor, else PyTorch's order (by decreasing stride; a stride of 0 or a tie keeps its place, a tie between sizes puts the longer dim inside)."""
 
     def dist(input, other: Any, p: Any = ...) -> Tensor:
         """The p-norm of input - other (broadcast), over all elements."""
@@ -448,6 +545,12 @@ class Tensor:
 
     def double(self) -> Tensor:
         """This tensor as float64 (itself if it is already; the cast is differentiable)."""
+
+    def dsplit(input, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
+        """tensor_split along dim 2, where a number of sections must divide the dim's size."""
+
+    def element_size(self) -> builtins.int:
+        """The size of one element in bytes."""
 
     def eq(a, b: Any) -> Tensor:
         """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
@@ -482,6 +585,9 @@ class Tensor:
     def fill_(self, value: Any) -> Tensor:
         """In place: fill self with `value`; the old values get a zero gradient."""
 
+    def fix(input) -> Tensor:
+        """input rounded towards zero (trunc)."""
+
     def flatten(x, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
         """x with dims start_dim..end_dim merged into one."""
 
@@ -496,6 +602,9 @@ class Tensor:
 
     def float(self) -> Tensor:
         """This tensor as float32 (itself if it is already; the cast is differentiable)."""
+
+    def float_power(input, exponent: Any) -> Tensor:
+        """input ** exponent computed in float64 (both cast to it), a float64 result."""
 
     def floor(x) -> Tensor:
         """The largest integer <= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
@@ -524,17 +633,38 @@ class Tensor:
     def gather(x, dim: Any, index: Any) -> Tensor:
         """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
 
+    def gcd(input, other: Any) -> Tensor:
+        """The greatest common divisor of input and other, elementwise (non-negative; gcd(0, 0) = 0): integer tensors, no gradient."""
+
     def ge(a, b: Any) -> Tensor:
         """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def ger(a, b: Any) -> Tensor:
         """The outer product of 1-d tensors a and b: a[i] * b[j]."""
 
+    def get_device(self) -> builtins.int:
+        """The device index: -1, the CPU's."""
+
+    def greater(input, other: Any) -> Tensor:
+        """input > other elementwise (gt): a bool tensor, no gradient."""
+
+    def greater_equal(input, other: Any) -> Tensor:
+        """input >= other elementwise (ge): a bool tensor, no gradient."""
+
     def gt(a, b: Any) -> Tensor:
         """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
+    def half(self) -> Tensor:
+        """This tensor as float16 (the cast is differentiable)."""
+
     def heaviside(input, values: Any) -> Tensor:
         """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
+
+    def histc(input, bins: Any = ..., min: Any = ..., max: Any = ...) -> Tensor:
+        """The histogram of input's values in `bins` equal bins between min and max (the data's min and max if both are 0, widened by 1 each way if equal); values outside are left out, max falls in the last bin."""
+
+    def hsplit(input, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
+        """tensor_split along dim 1 (0 for a 1-d tensor), where a number of sections must divide the dim's size."""
 
     def hypot(input, other: Any) -> Tensor:
         """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
@@ -578,8 +708,29 @@ class Tensor:
     def int(self) -> Tensor:
         """A copy as int32, without gradient."""
 
+    def is_complex(self) -> builtins.bool:
+        """True if the dtype is complex (never: gradgraph has no complex dtype)."""
+
+    def is_conj(self) -> builtins.bool:
+        """False: a real tensor has no conjugate bit."""
+
     def is_contiguous(x, memory_format: Any = ...) -> builtins.bool:
         """True if x's data is laid out in C order without gaps."""
+
+    def is_floating_point(self) -> builtins.bool:
+        """True if the dtype is a floating-point one."""
+
+    def is_neg(self) -> builtins.bool:
+        """False: gradgraph keeps no negative bit."""
+
+    def is_nonzero(self) -> builtins.bool:
+        """The truth of a one-element tensor's value; refused for any other number of elements, as PyTorch."""
+
+    def is_same_size(self, other: Any) -> builtins.bool:
+        """True if `other` has this tensor's shape."""
+
+    def is_signed(self) -> builtins.bool:
+        """True if the dtype can hold negative values (floats and signed integers)."""
 
     def isclose(input, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> Tensor:
         """|input - other| <= atol + rtol * |other| elementwise (broadcast), as PyTorch: a bool tensor, no gradient."""
@@ -599,6 +750,9 @@ class Tensor:
     def isposinf(x) -> Tensor:
         """True where x is +inf, elementwise: a bool tensor (no gradient)."""
 
+    def isreal(input) -> Tensor:
+        """True everywhere: a real tensor's elements are all real (a bool tensor)."""
+
     def item(self) -> Any:
         """The value of a one-element tensor as a Python number."""
 
@@ -608,11 +762,23 @@ class Tensor:
     def kthvalue(input, k: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
         """(values, indices) of the k-th smallest element along dim (k from 1; NaN is the largest)."""
 
+    def lcm(input, other: Any) -> Tensor:
+        """The least common multiple of input and other, elementwise (non-negative): integer tensors, no gradient."""
+
+    def ldexp(input, other: Any) -> Tensor:
+        """input * 2 ** other; an integer input gives the default float dtype."""
+
     def le(a, b: Any) -> Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def lerp(input, end: Any, weight: Any) -> Tensor:
         """input + weight * (end - input), computed as PyTorch: end - (end - input) * (1 - weight) where |weight| >= 0.5 (exact at weight = 1). weight is a number or a Tensor (broadcast); all three get their gradients."""
+
+    def less(input, other: Any) -> Tensor:
+        """input < other elementwise (lt): a bool tensor, no gradient."""
+
+    def less_equal(input, other: Any) -> Tensor:
+        """input <= other elementwise (le): a bool tensor, no gradient."""
 
     def log(x) -> Tensor:
         """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
@@ -638,6 +804,18 @@ class Tensor:
     def logcumsumexp(input, dim: Any) -> Tensor:
         """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a running logaddexp in float64: exact where the early elements are far below the later ones; NaN and inf as PyTorch)."""
 
+    def logical_and(input, other: Any) -> Tensor:
+        """a and b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
+
+    def logical_not(input) -> Tensor:
+        """not x elementwise, any dtype taken as a truth value (zero is False); a bool tensor, no gradient."""
+
+    def logical_or(input, other: Any) -> Tensor:
+        """a or b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
+
+    def logical_xor(input, other: Any) -> Tensor:
+        """a xor b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
+
     def logit(input, eps: Any = ...) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""
 
@@ -655,6 +833,9 @@ class Tensor:
 
     def masked_fill_(x, mask: Any, value: Any) -> Tensor:
         """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
+
+    def masked_select(input, mask: Any) -> Tensor:
+        """The elements of input where the bool `mask` is True (both broadcast), as a 1-d tensor in C order; the gradient flows back to those elements."""
 
     def matmul(a, b: Any) -> Tensor:
         """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
@@ -701,6 +882,9 @@ class Tensor:
     def multinomial(input, num_samples: Any, replacement: Any = ..., generator: Any = ...) -> Tensor:
         """Draw `num_samples` indices per row of `input` (k,) or (m, k), with probability proportional to the row's weights (which need not sum to 1), as ``torch.multinomial``."""
 
+    def multiply(input, other: Any) -> Tensor:
+        """input * other (mul)."""
+
     def mv(input, vec: Any) -> Tensor:
         """The product of a 2-d tensor and a 1-d one."""
 
@@ -722,14 +906,29 @@ class Tensor:
     def narrow(x, dim: Any, start: Any, length: Any) -> Tensor:
         """x[..., start:start + length, ...] at dim."""
 
+    def narrow_copy(input, dim: Any, start: Any, length: Any) -> Tensor:
+        """narrow(input, dim, start, length) as a copy with its own memory."""
+
+    def ndimension(self) -> builtins.int:
+        """The number of dims (dim)."""
+
     def ne(a, b: Any) -> Tensor:
         """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def neg(x) -> Tensor:
         """-x; d/dx = -1."""
 
+    def negative(input) -> Tensor:
+        """-input (neg)."""
+
+    def nelement(self) -> builtins.int:
+        """The number of elements (numel)."""
+
     def new_empty(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """An uninitialised tensor of the given size, with self's dtype unless `dtype` is given."""
+
+    def new_empty_strided(self, size: Any, stride: Any, *, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
+        """An uninitialised tensor of shape `size` whose dims step `stride` elements, with self's dtype unless `dtype` is given."""
 
     def new_full(self, size: Any, fill_value: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A tensor of the given size filled with `fill_value`, with self's dtype unless `dtype` is given."""
@@ -743,11 +942,17 @@ class Tensor:
     def new_zeros(self, *size: Any, dtype: Any = ..., device: Any = ..., requires_grad: Any = ...) -> Tensor:
         """A tensor of zeros of the given size, with self's dtype unless `dtype` is given."""
 
+    def nextafter(input, other: Any) -> Tensor:
+        """The next floating-point value after input towards other, elementwise (float tensors of one dtype); no gradient."""
+
     def nonzero(input, *, as_tuple: Any = ...) -> Any:
         """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
 
     def norm(x, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
+
+    def not_equal(input, other: Any) -> Tensor:
+        """input != other elementwise (ne): a bool tensor, no gradient."""
 
     def numel(self) -> builtins.int:
         """The number of elements."""
@@ -760,6 +965,9 @@ class Tensor:
 
     def permute(x, *dims: Any) -> Tensor:
         """x with its dims reordered to `dims` (a view)."""
+
+    def positive(input) -> Tensor:
+        """+input: input itself; refused for a bool tensor, as PyTorch."""
 
     def pow(x, exponent: Any) -> Tensor:
         """x ** exponent: a number exponent records Pow, a Tensor one (or base) PowT."""
@@ -775,6 +983,9 @@ class Tensor:
 
     def rad2deg(input) -> Tensor:
         """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""
+
+    def ravel(input) -> Tensor:
+        """input flattened to 1-d (reshape(-1): a view where possible)."""
 
     def reciprocal(x) -> Tensor:
         """1 / x, x ** -1 (integers computed in the default float dtype)."""
@@ -808,6 +1019,15 @@ class Tensor:
 
     def reshape(x, *shape: Any) -> Tensor:
         """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
+
+    def reshape_as(self, other: Any) -> Tensor:
+        """self.reshape(other.shape)."""
+
+    def resolve_conj(self) -> Tensor:
+        """The complex conjugate: this tensor itself, as its dtype is real."""
+
+    def resolve_neg(self) -> Tensor:
+        """The complex conjugate: this tensor itself, as its dtype is real."""
 
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
@@ -845,14 +1065,23 @@ class Tensor:
     def select(x, dim: Any, index: Any) -> Tensor:
         """x[..., index, ...] at dim (the dim is removed)."""
 
+    def select_scatter(input, src: Any, dim: Any, index: Any) -> Tensor:
+        """input with src written over input.select(dim, index)."""
+
     def sgn(x) -> Tensor:
         """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
+    def short(self) -> Tensor:
+        """A copy as int16, without gradient."""
 
     def sigmoid(x) -> Tensor:
         """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
 
     def sign(x) -> Tensor:
         """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
+    def signbit(input) -> Tensor:
+        """True where the sign bit is set (negative numbers, -0.0, a NaN with the sign bit): a bool tensor, no gradient."""
 
     def sin(x) -> Tensor:
         """sin(x), elementwise: Sine; d/dx sin x = cos x."""
@@ -866,6 +1095,9 @@ class Tensor:
     def size(self, dim: Any = ...) -> Any:
         """The shape, or the size of dim `dim`."""
 
+    def slice_scatter(input, src: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
+        """input with src written over input[..., start:end:step, ...] (at dim)."""
+
     def softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
         """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is refused, as in PyTorch."""
 
@@ -877,6 +1109,9 @@ class Tensor:
 
     def split(x, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
         """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+
+    def split_with_sizes(input, split_sizes: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """input cut along `dim` into pieces of the given sizes (they must add up to the dim's size): views."""
 
     def sqrt(x) -> Tensor:
         """Square root, x ** 0.5 (integers computed in the default float dtype)."""
@@ -890,14 +1125,26 @@ class Tensor:
     def std(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
         """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
 
+    def storage_offset(self) -> builtins.int:
+        """The position, in elements, of this tensor's first element in the memory it shares with the tensor it is a view of (0 for a tensor that owns its memory)."""
+
+    def stride(self, dim: Any = ...) -> Any:
+        """The step, in elements, from one index to the next along each dim (a tuple), or along `dim`; an expanded dim has stride 0, a flipped one a negative stride."""
+
     def sub(self, other: Any, alpha: Any = ...) -> Tensor:
         """self - alpha * other, as torch.Tensor.sub."""
 
     def sub_(self, other: Any, alpha: Any = ...) -> Tensor:
         """In place: self -= alpha * other."""
 
+    def subtract(input, other: Any, *, alpha: Any = ...) -> Tensor:
+        """input - alpha * other (sub)."""
+
     def sum(x, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
         """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
+
+    def sum_to_size(self, *size: Any) -> Tensor:
+        """self summed to `size`, which must broadcast to self's shape: the reduction that undoes expand(size -> self.shape)."""
 
     def swapaxes(input, axis0: Any, axis1: Any) -> Tensor:
         """input with dims axis0 and axis1 exchanged (transpose)."""
@@ -919,6 +1166,9 @@ class Tensor:
 
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+
+    def tensor_split(input, indices_or_sections: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """input cut along `dim` into `sections` pieces (an int: the first n % sections one longer) or at the given indices (a list or a 1-d integer tensor: Python's slice rules, so an index past the end gives empty pieces): views."""
 
     def tile(input, dims: Any) -> Tensor:
         """input repeated dims[i] times along each dim i (dims padded with leading 1s)."""
@@ -949,6 +1199,9 @@ class Tensor:
 
     def triu_(x, diagonal: Any = ...) -> Tensor:
         """triu in place."""
+
+    def true_divide(input, other: Any) -> Tensor:
+        """input / other, true division (div)."""
 
     def trunc(x) -> Tensor:
         """x rounded towards zero, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
@@ -985,6 +1238,12 @@ class Tensor:
 
     def view(x, *shape: Any) -> Tensor:
         """reshape that refuses to copy: the result always shares memory with x."""
+
+    def view_as(self, other: Any) -> Tensor:
+        """self.view(other.shape)."""
+
+    def vsplit(input, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
+        """tensor_split along dim 0, where a number of sections must divide the dim's size."""
 
     def where(self, condition: Any, other: Any) -> Tensor:
         """x.where(condition, y): elements of x where condition holds, else of y."""

@@ -1,0 +1,668 @@
+"""More of torch.Tensor's methods, from what the ops above already compute: metadata read
+from the numpy array (``stride``, ``element_size``, ``storage_offset``, ...), PyTorch's
+other names for ops gradgraph has (``multiply``, ``greater``, ``absolute``, ...), and small
+composites (``masked_select``, ``tensor_split``, ``cov``, ``slice_scatter``, ...), whose
+gradients come from the ops they are written with."""
+import builtins
+import math
+
+import numpy as np
+
+from . import reductions, layout
+from .creation import _make, _shape
+from .devices import check_device
+from .dtypes import result_type
+from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
+from .extras import logical_and, logical_not, logical_or, logical_xor
+from .methods import _set_values
+from .public import FUNCTIONS, METHODS, public
+from .tensor import Tensor, _dtype, _wrap
+
+
+class _Declared:
+    """The declared ops by name (F.reshape, ...): the package imports this module after
+    the modules that declare them."""
+
+    def __getattr__(self, name):
+        return FUNCTIONS.get(name) or METHODS[name]
+
+
+F = _Declared()
+
+
+def _dim(x, dim, op):
+    """`dim` of x as a non-negative int, or OutOfRangeError naming `op`."""
+    n = builtins.max(x.data.ndim, 1)
+    if not -n <= dim < n:
+        raise OutOfRangeError(f"{op}: dimension {dim} is out of range for a tensor of shape "
+                              f"{x.data.shape} (expected in [{-n}, {n - 1}])")
+    return dim % n
+
+
+def _root(arr):
+    """The array that owns `arr`'s memory (arr itself if it owns it)."""
+    while isinstance(arr.base, np.ndarray):
+        arr = arr.base
+    return arr
+
+
+def _array(x):
+    """x's data as an ndarray; a 0-d result held as a numpy scalar becomes a 0-d array in
+    place (the same value), so that it has an address that stays."""
+    if not isinstance(x.data, np.ndarray):
+        x.data = np.asarray(x.data)
+    return x.data
+
+
+class _Metadata:
+    """Tensor's metadata methods, as PyTorch's: bound to Tensor below."""
+
+    is_cpu = True
+    is_sparse = is_sparse_csr = is_quantized = is_meta = is_mkldnn = is_nested = False
+    is_mps = is_xla = is_xpu = is_vulkan = is_ipu = is_maia = is_mtia = False
+
+    def is_floating_point(self) -> bool:
+        """True if the dtype is a floating-point one."""
+        return self.data.dtype.kind == "f"
+
+    def is_complex(self) -> bool:
+        """True if the dtype is complex (never: gradgraph has no complex dtype)."""
+        return self.data.dtype.kind == "c"
+
+    def is_signed(self) -> bool:
+        """True if the dtype can hold negative values (floats and signed integers)."""
+        return self.data.dtype.kind in "fic"
+
+    def element_size(self) -> int:
+        """The size of one element in bytes."""
+        return self.data.dtype.itemsize
+
+    @property
+    def itemsize(self) -> int:
+        """The size of one element in bytes."""
+        return self.data.dtype.itemsize
+
+    @property
+    def nbytes(self) -> int:
+        """numel() * itemsize: the bytes of the elements (not of a view's whole buffer)."""
+        return self.data.size * self.data.dtype.itemsize
+
+    def nelement(self) -> int:
+        """The number of elements (numel)."""
+        return self.data.size
+
+    def ndimension(self) -> int:
+        """The number of dims (dim)."""
+        return self.data.ndim
+
+    def stride(self, dim=None):
+        """The step, in elements, from one index to the next along each dim (a tuple), or
+        along `dim`; an expanded dim has stride 0, a flipped one a negative stride."""
+        arr = self.data
+        strides = tuple(s // arr.dtype.itemsize for s in arr.strides) \
+            if isinstance(arr, np.ndarray) else ()
+        if dim is not None and not self.data.ndim:
+            raise OutOfRangeError(f"stride: dimension {dim} is out of range for a 0-d tensor")
+        return strides if dim is None else strides[_dim(self, dim, "stride")]
+
+    def storage_offset(self) -> int:
+        """The position, in elements, of this tensor's first element in the memory it
+        shares with the tensor it is a view of (0 for a tensor that owns its memory)."""
+        arr = _array(self)
+        start = arr.__array_interface__["data"][0]
+        return (start - _root(arr).__array_interface__["data"][0]) // arr.dtype.itemsize
+
+    def data_ptr(self) -> int:
+        """The address of the first element (views of one buffer differ by their offset)."""
+        return _array(self).__array_interface__["data"][0]
+
+    def is_same_size(self, other) -> bool:
+        """True if `other` has this tensor's shape."""
+        return self.data.shape == other.data.shape
+
+    def is_nonzero(self) -> bool:
+        """The truth of a one-element tensor's value; refused for any other number of
+        elements, as PyTorch."""
+        n = self.data.size
+        if n != 1:
+            raise ShapeError(f"is_nonzero: Boolean value of Tensor with "
+                             f"{'no values' if n == 0 else 'more than one value'} is ambiguous "
+                             f"(shape {self.data.shape})")
+        return bool(self.data.item())
+
+    def get_device(self) -> int:
+        """The device index: -1, the CPU's."""
+        return -1
+
+    def dim_order(self) -> tuple[int, ...]:
+        """The dims from outermost to innermost in memory: (0, 1, ..., ndim - 1) for a
+        contiguous tensor, else PyTorch's order (by decreasing stride; a stride of 0 or
+        a tie keeps its place, a tie between sizes puts the longer dim inside)."""
+        n = self.data.ndim
+        if n < 2 or self.data.flags.c_contiguous:
+            return tuple(range(n))
+        strides, shape = self.stride(), self.data.shape
+
+        def swap(a, b):      # PyTorch's should_swap of its back-to-front insertion sort
+            sa, sb = strides[a], strides[b]
+            if sa == 0 or sb == 0 or (sa == sb and shape[b] >= shape[a]):
+                return 0
+            return 1 if sa == sb or not (sb >= sa or sb % sa == 0) else -1
+
+        perm = list(range(n - 1, -1, -1))
+        for i in range(1, n):
+            j = i
+            for k in range(i - 1, -1, -1):
+                c = swap(perm[k], perm[j])
+                if c > 0:
+                    perm[k], perm[j] = perm[j], perm[k]
+                    j = k
+                elif c < 0:
+                    break
+        return tuple(reversed(perm))
+
+    def is_conj(self) -> bool:
+        """False: a real tensor has no conjugate bit."""
+        return False
+
+    def is_neg(self) -> bool:
+        """False: gradgraph keeps no negative bit."""
+        return False
+
+    def conj(self) -> Tensor:
+        """The complex conjugate: this tensor itself, as its dtype is real."""
+        return self
+
+    resolve_conj = resolve_neg = conj_physical = conj
+
+    @property
+    def real(self) -> Tensor:
+        """The real part: this tensor itself, as its dtype is real."""
+        return self
+
+    @property
+    def H(self) -> Tensor:
+        """The conjugate transpose of a matrix (the transpose: the dtype is real); a 0-d
+        tensor itself."""
+        if self.data.ndim not in (0, 2):
+            raise ShapeError(f"Tensor.H: only for matrices (2-d tensors), got shape "
+                             f"{self.data.shape}; use .mH for batches of matrices")
+        return self if self.data.ndim == 0 else F.transpose(self, 0, 1)
+
+    @property
+    def mH(self) -> Tensor:
+        """The conjugate transpose of the matrices in the last two dims (mT: real dtype)."""
+        return adjoint(self)
+
+    def view_as(self, other) -> Tensor:
+        """self.view(other.shape)."""
+        return F.view(self, other.data.shape)
+
+    def reshape_as(self, other) -> Tensor:
+        """self.reshape(other.shape)."""
+        return F.reshape(self, other.data.shape)
+
+    def sum_to_size(self, *size) -> Tensor:
+        """self summed to `size`, which must broadcast to self's shape: the reduction that
+        undoes expand(size -> self.shape)."""
+        size = _shape(size)
+        shape = self.data.shape
+        lead = len(shape) - len(size)
+        if lead < 0 or builtins.any(s not in (1, n) for s, n in zip(size, shape[lead:])):
+            raise ShapeError(f"sum_to_size: size {size} is not expandable to the tensor's "
+                             f"shape {shape}")
+        dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
+                                          if s == 1 and shape[lead + i] != 1)
+        return F.reshape(reductions.sum(self, dims), size) if dims else self
+
+    def new_empty_strided(self, size, stride, *, dtype=None, device=None,
+                          requires_grad=False) -> Tensor:
+        """An uninitialised tensor of shape `size` whose dims step `stride` elements, with
+        self's dtype unless `dtype` is given."""
+        check_device(device, "new_empty_strided")
+        size, stride = tuple(size), tuple(stride)
+        if len(size) != len(stride) or builtins.any(s < 0 for s in size + stride):
+            raise ArgumentError(f"new_empty_strided: size {size} and stride {stride} must "
+                                f"have one non-negative entry per dim")
+        dt = self.data.dtype if dtype is None else _dtype(dtype)
+        extent = 0 if 0 in size else 1 + builtins.sum((n - 1) * s for n, s in zip(size, stride))
+        arr = np.lib.stride_tricks.as_strided(np.empty(extent, dt), size,
+                                              tuple(s * dt.itemsize for s in stride))
+        return _make(arr, requires_grad)
+
+    def byte(self) -> Tensor:
+        """A copy as uint8, without gradient."""
+        return _wrap(self.data.astype(np.uint8), None)
+
+    def char(self) -> Tensor:
+        """A copy as int8, without gradient."""
+        return _wrap(self.data.astype(np.int8), None)
+
+    def short(self) -> Tensor:
+        """A copy as int16, without gradient."""
+        return _wrap(self.data.astype(np.int16), None)
+
+    def half(self) -> Tensor:
+        """This tensor as float16 (the cast is differentiable)."""
+        return self.to(np.float16)
+
+    def bfloat16(self) -> Tensor:
+        """Refused: numpy, hence gradgraph, has no bfloat16 dtype."""
+        raise DtypeError(f"bfloat16: gradgraph has no bfloat16 dtype (numpy has none); "
+                         f"use .half() or .float() (tensor {describe(self.data)})")
+
+
+for _name, _value in list(vars(_Metadata).items()):
+    if not _name.startswith("__"):
+        if callable(_value):
+            _value.__qualname__ = f"Tensor.{_name}"
+        setattr(Tensor, _name, _value)
+
+
+# --- PyTorch's other names for ops gradgraph has -------------------------------------------
+def _binary(name, fn, doc):
+    def op(input, other):
+        return fn(input, other)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+def _unary(name, fn, doc):
+    def op(input):
+        return fn(input)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return op
+
+
+for _name, _fn, _doc in (
+        ("multiply", F.mul, "input * other (mul)."),
+        ("true_divide", F.div, "input / other, true division (div)."),
+        ("greater", F.gt, "input > other elementwise (gt): a bool tensor, no gradient."),
+        ("greater_equal", F.ge, "input >= other elementwise (ge): a bool tensor, no gradient."),
+        ("less", F.lt, "input < other elementwise (lt): a bool tensor, no gradient."),
+        ("less_equal", F.le, "input <= other elementwise (le): a bool tensor, no gradient."),
+        ("not_equal", F.ne, "input != other elementwise (ne): a bool tensor, no gradient."),
+        ("bitwise_and", Tensor.__and__, "input & other of bool or integer tensors."),
+        ("bitwise_or", Tensor.__or__, "input | other of bool or integer tensors."),
+        ("bitwise_xor", Tensor.__xor__, "input ^ other of bool or integer tensors.")):
+    public(_binary(_name, _fn, _doc), method=True)
+for _name, _fn, _doc in (
+        ("logical_and", logical_and, logical_and.__doc__),
+        ("logical_or", logical_or, logical_or.__doc__),
+        ("logical_xor", logical_xor, logical_xor.__doc__)):
+    public(_binary(_name, _fn, _doc), function=False, method=True)
+public(_unary("logical_not", logical_not, logical_not.__doc__), function=False, method=True)
+for _name, _fn, _doc in (
+        ("negative", F.neg, "-input (neg)."),
+        ("absolute", F.abs, "|input| (abs)."),
+        ("fix", F.trunc, "input rounded towards zero (trunc)."),
+        ("bitwise_not", Tensor.__invert__, "~input of a bool or integer tensor.")):
+    public(_unary(_name, _fn, _doc), method=True)
+
+
+@public(method=True)
+def adjoint(input):
+    """The conjugate transpose of the matrices in the last two dims (the transpose: the
+    dtype is real), as Tensor.mH."""
+    if input.data.ndim < 2:
+        raise ShapeError(f"adjoint: only for matrices or batches of them, got shape "
+                         f"{input.data.shape}")
+    return F.transpose(input, -2, -1)
+
+
+@public(method=True)
+def subtract(input, other, *, alpha=1):
+    """input - alpha * other (sub)."""
+    return F.sub(input, other * alpha if alpha != 1 else other)
+
+
+@public(method=True)
+def positive(input):
+    """+input: input itself; refused for a bool tensor, as PyTorch."""
+    if input.data.dtype.kind == "b":
+        raise DtypeError(f"positive: the + operator on a bool tensor is not supported "
+                         f"(tensor {describe(input.data)})")
+    return input
+
+
+def _integers(op, *tensors):
+    """The result dtype of integer-only op `op`, or DtypeError naming it."""
+    dt = result_type(*tensors)
+    if dt.kind not in "iu" or builtins.any(
+            isinstance(t, Tensor) and t.data.dtype.kind == "b" for t in tensors):
+        raise DtypeError(f"{op}: only integer tensors, got "
+                         f"{', '.join(describe(getattr(t, 'data', np.asarray(t))) for t in tensors)}")
+    return dt
+
+
+def _integer_op(name, fn, doc):
+    def op(input, other):
+        dt = _integers(name, input, other)
+        b = other.data if isinstance(other, Tensor) else other
+        return _wrap(np.asarray(fn(input.data.astype(dt, copy=False),
+                                   np.asarray(b).astype(dt, copy=False))), None)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = doc
+    return public(op, method=True)
+
+
+def _shift(fn):
+    """numpy's shift, with PyTorch's answer for a shift by the width or more (0, or -1
+    for a negative number shifted right)."""
+    def shift(a, b):
+        width = a.dtype.itemsize * 8
+        big = (b >= width) | (b < 0)
+        out = fn(a, np.where(big, 0, b))
+        return np.where(big, np.where(a < 0, -1, 0) if fn is np.right_shift else 0,
+                        out).astype(a.dtype)
+    return shift
+
+
+_integer_op("gcd", np.gcd, "The greatest common divisor of input and other, elementwise "
+                           "(non-negative; gcd(0, 0) = 0): integer tensors, no gradient.")
+_integer_op("lcm", np.lcm, "The least common multiple of input and other, elementwise "
+                           "(non-negative): integer tensors, no gradient.")
+_integer_op("bitwise_left_shift", _shift(np.left_shift),
+            "input << other of integer tensors (shifted by the width or more: 0).")
+_integer_op("bitwise_right_shift", _shift(np.right_shift),
+            "input >> other of integer tensors, arithmetic (shifted by the width or more: 0, "
+            "or -1 for a negative input).")
+
+
+@public(method=True)
+def float_power(input, exponent):
+    """input ** exponent computed in float64 (both cast to it), a float64 result."""
+    x = input.to(np.float64)
+    return F.pow(x, exponent.to(np.float64) if isinstance(exponent, Tensor)
+                 else builtins.float(exponent))
+
+
+@public(method=True)
+def ldexp(input, other):
+    """input * 2 ** other; an integer input gives the default float dtype."""
+    return F.mul(input, F.exp2(other))
+
+
+@public(method=True)
+def signbit(input):
+    """True where the sign bit is set (negative numbers, -0.0, a NaN with the sign bit):
+    a bool tensor, no gradient."""
+    return _wrap(np.asarray(np.signbit(input.data)), None)
+
+
+@public(method=True)
+def nextafter(input, other):
+    """The next floating-point value after input towards other, elementwise (float
+    tensors of one dtype); no gradient."""
+    dt = result_type(input, other)
+    if dt.kind != "f":
+        raise DtypeError(f"nextafter: only float tensors, got {describe(input.data)}")
+    b = other.data if isinstance(other, Tensor) else other
+    return _wrap(np.asarray(np.nextafter(input.data.astype(dt, copy=False),
+                                         np.asarray(b, dt))), None)
+
+
+@public(method=True)
+def angle(input):
+    """The argument of each element: 0 for a non-negative real, pi for a negative one, NaN
+    for NaN; a float result (integers give the default float dtype) whose gradient is 0."""
+    dt = result_type(input, floating=True)
+    d = input.data
+    value = np.where(d < 0, np.pi, 0).astype(dt)
+    if d.dtype.kind == "f":
+        value = np.where(np.isnan(d), d, value)
+    if input.requires_grad:       # zero gradient, as PyTorch's (where picks no x)
+        return F.where(False, input, _wrap(np.asarray(value), None))
+    return _wrap(np.asarray(value), None)
+
+
+@public(method=True)
+def isreal(input):
+    """True everywhere: a real tensor's elements are all real (a bool tensor)."""
+    return _wrap(np.ones(input.data.shape, bool), None)
+
+
+# --- shapes ------------------------------------------------------------------------------
+@public(method=True)
+def ravel(input):
+    """input flattened to 1-d (reshape(-1): a view where possible)."""
+    return F.reshape(input, -1)
+
+
+@public(method=True)
+def narrow_copy(input, dim, start, length):
+    """narrow(input, dim, start, length) as a copy with its own memory."""
+    return F.narrow(input, dim, start, length).clone()
+
+
+@public(method=True)
+def diagflat(input, offset=0):
+    """The square matrix with input's elements (flattened) on diagonal `offset`."""
+    return layout.diag(F.reshape(input, -1), offset)
+
+
+@public(method=True)
+def split_with_sizes(input, split_sizes, dim=0) -> tuple[Tensor, ...]:
+    """input cut along `dim` into pieces of the given sizes (they must add up to the
+    dim's size): views."""
+    return F.split(input, [int(s) for s in split_sizes], dim)
+
+
+@public(method=True)
+def tensor_split(input, indices_or_sections, dim=0) -> tuple[Tensor, ...]:
+    """input cut along `dim` into `sections` pieces (an int: the first n % sections one
+    longer) or at the given indices (a list or a 1-d integer tensor: Python's slice
+    rules, so an index past the end gives empty pieces): views."""
+    if input.data.ndim == 0:
+        raise ShapeError("tensor_split: expected at least a 1-d tensor, got a 0-d one")
+    axis = _dim(input, dim, "tensor_split")
+    cuts = indices_or_sections
+    if isinstance(cuts, Tensor):
+        if cuts.data.dtype.kind not in "iu" or cuts.data.ndim > 1:
+            raise ArgumentError(f"tensor_split: indices_or_sections must be an int or a 0-d "
+                                f"or 1-d integer tensor, got {describe(cuts.data)}")
+        cuts = cuts.data.item() if cuts.data.ndim == 0 else cuts.data.tolist()
+    n = input.data.shape[axis]
+    if isinstance(cuts, (int, np.integer)):
+        if cuts <= 0:
+            raise ArgumentError(f"tensor_split: number of sections must be larger than 0, "
+                                f"got {cuts}")
+        size, extra = divmod(n, int(cuts))
+        bounds = [i * size + builtins.min(i, extra) for i in range(int(cuts) + 1)]
+    else:
+        bounds = [0] + [int(c) for c in cuts] + [None]
+    lead = (slice(None),) * axis
+    return tuple(input[lead + (slice(a, b),)] for a, b in zip(bounds, bounds[1:]))
+
+
+def _split_along(name, axis, least):
+    def op(input, indices_or_sections):
+        if input.data.ndim < least:
+            raise ShapeError(f"{name}: requires a tensor with at least {least} dim(s), got "
+                             f"shape {input.data.shape}")
+        dim = axis if axis is not None else (1 if input.data.ndim > 1 else 0)
+        n = input.data.shape[dim]
+        if isinstance(indices_or_sections, int) and (
+                indices_or_sections == 0 or n % indices_or_sections):
+            raise ShapeError(f"{name}: attempted to split dim {dim} of size {n} into "
+                             f"{indices_or_sections} equal parts (shape {input.data.shape})")
+        return tensor_split(input, indices_or_sections, dim)
+    op.__name__ = op.__qualname__ = name
+    op.__doc__ = (f"tensor_split along dim {'1 (0 for a 1-d tensor)' if axis is None else axis}"
+                  f", where a number of sections must divide the dim's size.")
+    op.__annotations__["return"] = tuple[Tensor, ...]
+    return public(op, method=True)
+
+
+_split_along("hsplit", None, 1)
+_split_along("vsplit", 0, 2)
+_split_along("dsplit", 2, 3)
+
+
+@public(method=True)
+def masked_select(input, mask):
+    """The elements of input where the bool `mask` is True (both broadcast), as a 1-d
+    tensor in C order; the gradient flows back to those elements."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype.kind != "b":
+        raise DtypeError(f"masked_select: the mask must be a bool tensor, got "
+                         f"{describe(m)}")
+    try:
+        shape = np.broadcast_shapes(input.data.shape, m.shape)
+    except ValueError:
+        raise ShapeError(f"masked_select: the mask's shape {m.shape} does not broadcast with "
+                         f"the input's {input.data.shape}") from None
+    x = F.expand(input, shape) if input.data.shape != shape else input
+    return F.reshape(x, -1)[_wrap(np.flatnonzero(np.broadcast_to(m, shape)), None)]
+
+
+# --- scatters: input with src written over a part of it --------------------------------
+def _scatter_into(op, input, src, part):
+    """input with `src` written over input's elements at positions[part], where positions
+    numbers input's elements in C order; src must have exactly that part's shape (it
+    is cast to input's dtype). The gradient flows to input's other elements and to src."""
+    positions = np.arange(input.data.size).reshape(input.data.shape)
+    target = part(positions)
+    if src.data.shape != target.shape:
+        raise ShapeError(f"{op}: src has shape {src.data.shape}, but the part of the input "
+                         f"(shape {input.data.shape}) it replaces has shape {target.shape}")
+    src = src.to(input.data.dtype)
+    flat = _set_values(F.reshape(input, -1), (target.reshape(-1),), F.reshape(src, -1), op)
+    return F.reshape(flat, input.data.shape)
+
+
+@public(method=True)
+def slice_scatter(input, src, dim=0, start=None, end=None, step=1):
+    """input with src written over input[..., start:end:step, ...] (at dim)."""
+    axis = _dim(input, dim, "slice_scatter")
+    if step <= 0:
+        raise ArgumentError(f"slice_scatter: step must be positive, got {step}")
+    index = (slice(None),) * axis + (slice(start, end, step),)
+    return _scatter_into("slice_scatter", input, src, lambda p: p[index])
+
+
+@public(method=True)
+def select_scatter(input, src, dim, index):
+    """input with src written over input.select(dim, index)."""
+    axis = _dim(input, dim, "select_scatter")
+    n = input.data.shape[axis] if input.data.ndim else 1
+    if not -n <= index < n:
+        raise OutOfRangeError(f"select_scatter: index {index} is out of range for dim {dim} "
+                              f"of size {n} (input shape {input.data.shape})")
+    return _scatter_into("select_scatter", input, src,
+                         lambda p: p[(slice(None),) * axis + (index,)])
+
+
+@public(method=True)
+def diagonal_scatter(input, src, offset=0, dim1=0, dim2=1):
+    """input with src written over input.diagonal(offset, dim1, dim2)."""
+    a, b = _dim(input, dim1, "diagonal_scatter"), _dim(input, dim2, "diagonal_scatter")
+    if a == b:
+        raise ArgumentError(f"diagonal_scatter: dim1 and dim2 cannot be the same dim ({dim1})")
+    return _scatter_into("diagonal_scatter", input, src,
+                         lambda p: np.diagonal(p, offset, a, b))
+
+
+# --- statistics ---------------------------------------------------------------------------
+@public(method=True)
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """The covariance matrix of the variables in input's rows (a 1-d input: one variable)
+    over the observations in its columns, divided by N - correction (with weights as
+    torch.cov: fweights integer repeat counts, aweights relative weights). A single
+    variable gives a 0-d result; N - correction <= 0 divides by 0 (inf or NaN)."""
+    if input.data.ndim > 2:
+        raise ShapeError(f"cov: expected a 1-d or 2-d input, got shape {input.data.shape}")
+    x = F.reshape(input, 1, -1) if input.data.ndim < 2 else input
+    if x.data.dtype.kind != "f":
+        x = x.to(result_type(x, floating=True))
+    n = x.data.shape[1]
+    w = None
+    for name, wt, kinds in (("fweights", fweights, "iu"), ("aweights", aweights, "f")):
+        if wt is None:
+            continue
+        if wt.data.ndim > 1 or wt.data.size != n or wt.data.dtype.kind not in kinds:
+            raise ShapeError(f"cov: {name} must be a 0-d or 1-d "
+                             f"{'integer' if kinds == 'iu' else 'float'} tensor of {n} "
+                             f"elements (one per observation), got {describe(wt.data)}")
+        if (wt.data < 0).any():
+            raise ArgumentError(f"cov: {name} cannot be negative")
+        w = wt if w is None else w * wt
+    if w is None:
+        mean = reductions.mean(x, 1, keepdim=True)
+        norm = n - correction
+    else:
+        w_sum = reductions.sum(w)
+        mean = reductions.sum(x * w, 1, keepdim=True) / w_sum
+        if correction == 0:
+            norm = w_sum
+        elif aweights is None:
+            norm = w_sum - correction
+        else:
+            norm = w_sum - correction * reductions.sum(w * aweights) / w_sum
+    if float(getattr(norm, "data", norm)) <= 0:
+        norm = norm * 0
+    xm = x - mean
+    c = F.matmul(xm, F.transpose(xm * w if w is not None else xm, 0, 1))
+    return F.squeeze(c / norm)
+
+
+@public(method=True)
+def corrcoef(input):
+    """Pearson's correlation coefficients of the variables in input's rows: cov(input)
+    divided by the outer product of the standard deviations, clipped to [-1, 1]."""
+    c = cov(input)
+    if c.data.ndim == 0:
+        return c / c
+    std = F.sqrt(layout.diagonal(c))
+    c = c / F.reshape(std, -1, 1) / std
+    return F.clamp(c, -1, 1)
+
+
+@public(method=True)
+def histc(input, bins=100, min=0, max=0):
+    """The histogram of input's values in `bins` equal bins between min and max (the data's
+    min and max if both are 0, widened by 1 each way if equal); values outside are left
+    out, max falls in the last bin. A float tensor of input's dtype, no gradient."""
+    d = input.data
+    if d.dtype.kind != "f":
+        raise DtypeError(f"histc: only float tensors, got {describe(d)}")
+    if bins <= 0:
+        raise ArgumentError(f"histc: bins must be > 0, got {bins}")
+    lo, hi = builtins.float(min), builtins.float(max)
+    if lo == hi and d.size:
+        lo, hi = builtins.float(d.min()), builtins.float(d.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        raise ArgumentError(f"histc: range of [{lo}, {hi}] is not finite")
+    if lo > hi:
+        raise ArgumentError(f"histc: max must be larger than min, got [{lo}, {hi}]")
+    # in input's dtype, as PyTorch computes
+    lo, hi, v = d.dtype.type(lo), d.dtype.type(hi), d.reshape(-1)
+    v = v[(v >= lo) & (v <= hi)]
+    pos = np.minimum(((v - lo) * d.dtype.type(bins) / (hi - lo)).astype(np.int64), bins - 1)
+    return _wrap(np.bincount(pos, minlength=bins).astype(d.dtype), None)
+
+
+@public(method=True)
+def bincount(input, weights=None, minlength=0):
+    """The number of times each value 0, 1, ..., max(input) occurs in the 1-d non-negative
+    integer input (the sum of their `weights` if given), at least `minlength` long; no
+    gradient."""
+    d = input.data
+    if d.ndim != 1 or d.dtype.kind not in "iu":
+        raise ShapeError(f"bincount: only 1-d integer tensors, got {describe(d)}")
+    if d.size and d.min() < 0:
+        raise ArgumentError("bincount: the input cannot have negative values")
+    if minlength < 0:
+        raise ArgumentError(f"bincount: minlength must be non-negative, got {minlength}")
+    if weights is None:
+        return _wrap(np.bincount(d, minlength=minlength).astype(np.int64), None)
+    wd = weights.data
+    if wd.shape != d.shape:
+        raise ShapeError(f"bincount: weights ({describe(wd)}) must have the input's shape "
+                         f"{d.shape}")
+    dt = np.float32 if wd.dtype == np.float32 else np.float64
+    return _wrap(np.bincount(d, wd.astype(np.float64), minlength).astype(dt), None)
