@@ -12,6 +12,7 @@ from . import reductions, layout
 from .creation import _make, _shape
 from .devices import check_device
 from .dtypes import result_type
+from .einsum import add_scaled_product
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
 from .extras import logical_and, logical_not, logical_or, logical_xor
 from .methods import _set_values
@@ -332,8 +333,8 @@ def _integers(op, *tensors):
     dt = result_type(*tensors)
     if dt.kind not in "iu" or builtins.any(
             isinstance(t, Tensor) and t.data.dtype.kind == "b" for t in tensors):
-        raise DtypeError(f"{op}: only integer tensors, got "
-                         f"{', '.join(describe(getattr(t, 'data', np.asarray(t))) for t in tensors)}")
+        arrays = [t.data if isinstance(t, Tensor) else np.asarray(t) for t in tensors]
+        raise DtypeError(f"{op}: only integer tensors, got {describe(*arrays)}")
     return dt
 
 
@@ -666,3 +667,92 @@ def bincount(input, weights=None, minlength=0):
                          f"{d.shape}")
     dt = np.float32 if wd.dtype == np.float32 else np.float64
     return _wrap(np.bincount(d, wd.astype(np.float64), minlength).astype(dt), None)
+
+
+# --- products -----------------------------------------------------------------------------
+def _matrices(op, *pairs):
+    """Refuse the operands (name, tensor, ndim) of `op` whose dims are not ndim."""
+    for name, t, ndim in pairs:
+        if t.data.ndim != ndim:
+            raise ShapeError(f"{op}: {name} must be {ndim}-d, got "
+                             f"{describe(*[p[1].data for p in pairs])}")
+
+
+@public(method=True)
+def addmv(input, mat, vec, *, beta=1, alpha=1):
+    """beta * input + alpha * (mat @ vec) for a 2-d mat and a 1-d vec; with beta=0 the
+    input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+    _matrices("addmv", ("mat", mat, 2), ("vec", vec, 1))
+    return add_scaled_product("addmv", input, F.matmul(mat, vec), beta, alpha)
+
+
+@public(method=True)
+def addr(input, vec1, vec2, *, beta=1, alpha=1):
+    """beta * input + alpha * outer(vec1, vec2) for 1-d vec1, vec2; with beta=0 the input
+    is ignored, as PyTorch."""
+    _matrices("addr", ("vec1", vec1, 1), ("vec2", vec2, 1))
+    return add_scaled_product("addr", input, F.outer(vec1, vec2), beta, alpha)
+
+
+@public(method=True)
+def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
+    """beta * input + alpha * the sum over the batch of batch1[i] @ batch2[i] (3-d
+    batch1, batch2); with beta=0 the input is ignored, as PyTorch."""
+    _matrices("addbmm", ("batch1", batch1, 3), ("batch2", batch2, 3))
+    prod = reductions.sum(F.bmm(batch1, batch2), 0)
+    return add_scaled_product("addbmm", input, prod, beta, alpha)
+
+
+@public(method=True)
+def addcmul(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 * tensor2, broadcast."""
+    return input + value * tensor1 * tensor2
+
+
+@public(method=True)
+def addcdiv(input, tensor1, tensor2, *, value=1):
+    """input + value * tensor1 / tensor2, broadcast; refused for integer tensor1 and
+    tensor2, as PyTorch."""
+    if tensor1.data.dtype.kind in "biu" and tensor2.data.dtype.kind in "biu":
+        raise DtypeError(f"addcdiv: integer division is not supported; use a float tensor1 "
+                         f"or tensor2 (got {describe(tensor1.data, tensor2.data)})")
+    return input + value * tensor1 / tensor2
+
+
+@public(method=True)
+def matrix_power(input, n):
+    """The n-th power of the square matrices in input's last two dims (n >= 0; the
+    identity for n = 0), by repeated squaring of matmul."""
+    shape = input.data.shape
+    if input.data.ndim < 2 or shape[-1] != shape[-2]:
+        raise ShapeError(f"matrix_power: expected square matrices in the last two dims, got "
+                         f"shape {shape}")
+    if n < 0:
+        raise ArgumentError(f"matrix_power: a negative power ({n}) needs the inverse, which "
+                            f"gradgraph does not have")
+    if n == 0:
+        eye = np.broadcast_to(np.eye(shape[-1], dtype=input.data.dtype), shape)
+        return _wrap(np.array(eye), None)
+    result, square = None, input
+    while n:
+        if n & 1:
+            result = square if result is None else F.matmul(result, square)
+        n >>= 1
+        if n:
+            square = F.matmul(square, square)
+    return result
+
+
+@public(method=True)
+def frexp(input) -> tuple[Tensor, ...]:
+    """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1)
+    (0, inf and NaN as themselves with exponent 0): the mantissa's gradient is
+    2 ** -exponent, the exponent an int32 tensor without one."""
+    d = input.data
+    if d.dtype.kind != "f":
+        raise DtypeError(f"frexp: only float tensors, got {describe(d)}")
+    _, e = np.frexp(d)
+    half = -(e // 2)                   # two factors: 2 ** -e alone can overflow
+    a, b = np.ldexp(np.ones((), d.dtype), half), np.ldexp(np.ones((), d.dtype), -e - half)
+    mantissa = input * _wrap(np.asarray(a, d.dtype), None) * _wrap(np.asarray(b, d.dtype), None)
+    return mantissa, _wrap(np.asarray(e, np.int32), None)

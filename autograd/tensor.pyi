@@ -288,8 +288,23 @@ class Tensor:
     def add_(self, other: Any, alpha: Any = ...) -> Tensor:
         """In place: self += alpha * other."""
 
+    def addbmm(input, batch1: Any, batch2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * the sum over the batch of batch1[i] @ batch2[i] (3-d batch1, batch2); with beta=0 the input is ignored, as PyTorch."""
+
+    def addcdiv(input, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
+        """input + value * tensor1 / tensor2, broadcast; refused for integer tensor1 and tensor2, as PyTorch."""
+
+    def addcmul(input, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
+        """input + value * tensor1 * tensor2, broadcast."""
+
     def addmm(input, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+    def addmv(input, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * (mat @ vec) for a 2-d mat and a 1-d vec; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+    def addr(input, vec1: Any, vec2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """beta * input + alpha * outer(vec1, vec2) for 1-d vec1, vec2; with beta=0 the input is ignored, as PyTorch."""
 
     def adjoint(input) -> Tensor:
         """The conjugate transpose of the matrices in the last two dims (the transpose: the dtype is real), as Tensor.mH."""
@@ -630,6 +645,9 @@ class Tensor:
     def frac(x) -> Tensor:
         """x - trunc(x), the fractional part with x's sign; d/dx = 1 (trunc's is 0)."""
 
+    def frexp(input) -> builtins.tuple[Tensor, ...]:
+        """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1) (0, inf and NaN as themselves with exponent 0): the mantissa's gradient is 2 ** -exponent, the exponent an int32 tensor without one."""
+
     def gather(x, dim: Any, index: Any) -> Tensor:
         """out[i][j] = x[index[i][j]][j] for dim=0 (and so on), as torch.gather."""
 
@@ -839,6 +857,9 @@ class Tensor:
 
     def matmul(a, b: Any) -> Tensor:
         """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
+
+    def matrix_power(input, n: Any) -> Tensor:
+        """The n-th power of the square matrices in input's last two dims (n >= 0; the identity for n = 0), by repeated squaring of matmul."""
 
     def max(x, dim: Any = ..., keepdim: Any = ...) -> Any:
         """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""

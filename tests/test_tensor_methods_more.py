@@ -181,6 +181,16 @@ VALUES = [
     ("masked_select_bool", [BOOL, BOOL[::-1].copy()], lambda lib, a, m: a.masked_select(m)),
     ("ravel_int", [I32], lambda lib, a: a.t().ravel()),
     ("diagflat_bool", [BOOL[:2, :2].copy()], lambda lib, a: a.diagflat(-1)),
+    ("addmv_beta_0", [np.full(3, np.nan), F64, F64[1]],
+     lambda lib, i, m, v: i.addmv(m, v, beta=0)),
+    ("addr_int", [I32, I32[:, 0], I32[1]], lambda lib, i, a, b: lib.addr(i, a, b)),
+    ("addcmul_int", [I32, I32[:1], I32], lambda lib, i, a, b: i.addcmul(a, b, value=2)),
+    ("matrix_power_0", [F64[:3, :3]], lambda lib, a: a.matrix_power(0)),
+    ("matrix_power_int", [I32[:3, :3]], lambda lib, a: a.matrix_power(3)),
+    ("matrix_power_empty", [np.zeros((0, 2, 2))], lambda lib, a: a.matrix_power(3)),
+    ("frexp_exponent", [SPECIAL.astype(np.float32)], lambda lib, a: a.frexp()[1]),
+    ("frexp_mantissa_f32", [np.array([3e38, 1e-45, 7.0], np.float32)],
+     lambda lib, a: lib.frexp(a)[0]),
     ("slice_scatter_cast", [I32, F64[:, 1:3]],
      lambda lib, a, s: a.slice_scatter(s, 1, 1, 3)),
 ]
@@ -253,6 +263,20 @@ GRADIENTS = [
     ("cov_fweights", [F64], lambda lib, a: a.cov(correction=2, fweights=lib.tensor([1, 2, 1, 3]))),
     ("corrcoef", [F64], lambda lib, a: a.corrcoef()),
     ("corrcoef_1d", [F64[0]], lambda lib, a: lib.corrcoef(a)),
+    ("addmv", [F64[0, :3], F64, F64[1]], lambda lib, i, m, v: i.addmv(m, v, beta=0.5, alpha=2)),
+    ("addmv_broadcast", [F64[0, :1], F64, F64[1]], lambda lib, i, m, v: lib.addmv(i, m, v)),
+    ("addr", [F64, F64[:, 0], F64[1]], lambda lib, i, a, b: i.addr(a, b, alpha=-1.5)),
+    ("addbmm", [F64[:2, :2], F64.reshape(3, 2, 2), F64.reshape(3, 2, 2) + 1],
+     lambda lib, i, a, b: i.addbmm(a, b, beta=2)),
+    ("addcmul", [F64, F64[:1], F64[:, :1]], lambda lib, i, a, b: i.addcmul(a, b, value=0.5)),
+    ("addcdiv", [F64, F64[:1], F64[:, :1] + 3],
+     lambda lib, i, a, b: lib.addcdiv(i, a, b, value=-2)),
+    ("matrix_power", [F64[:3, :3]], lambda lib, a: a.matrix_power(5)),
+    ("matrix_power_batch", [F64.reshape(3, 2, 2)], lambda lib, a: lib.matrix_power(a, 2)),
+    ("matrix_power_1", [F64[:3, :3]], lambda lib, a: a.matrix_power(1) * 2),
+    ("frexp", [np.array([1.7e308, 5e-324, -0.0, 3.0, np.inf, np.nan, -6.5, 1e-310])],
+     lambda lib, a: a.frexp()[0] * a.frexp()[1]),
+    ("frexp_plain", [F64 * 100], lambda lib, a: lib.frexp(a)[0]),
 ]
 
 
@@ -267,11 +291,12 @@ def test_values_and_gradients_match_pytorch(name, arrays, call):
         np.testing.assert_allclose(g, h, rtol=1e-10, atol=1e-12)
 
 
-@pytest.mark.parametrize("name, arrays, call",
-                         [c for c in GRADIENTS if c[0] in ("cov_weights", "corrcoef",
-                                                           "slice_scatter", "ldexp",
-                                                           "masked_select_broadcast")],
-                         ids=lambda c: c if isinstance(c, str) else "")
+GRADCHECKED = {"cov_weights", "corrcoef", "slice_scatter", "ldexp", "masked_select_broadcast",
+               "addbmm", "matrix_power", "frexp_plain"}
+
+
+@pytest.mark.parametrize("name, arrays, call", [c for c in GRADIENTS if c[0] in GRADCHECKED],
+                         ids=sorted(GRADCHECKED, key=[c[0] for c in GRADIENTS].index))
 def test_composites_pass_gradcheck(name, arrays, call):
     xs = [ag.tensor(a, requires_grad=True) for a in arrays]
     assert ag.gradcheck(lambda *t: call(ag, *t), xs)
@@ -317,6 +342,15 @@ ERRORS = [
     (lambda lib: lib.tensor([1, 2]).bincount(minlength=-1), ag.ArgumentError),
     (lambda lib: lib.tensor([1, 2]).bincount(lib.ones(3)), ag.ShapeError),
     (lambda lib: lib.ones(3).is_nonzero(), ag.ShapeError),
+    (lambda lib: lib.ones(3).addmv(lib.ones(3, 2), lib.ones(2, 1)), ag.ShapeError),
+    (lambda lib: lib.ones(2).addmv(lib.ones(3, 2), lib.ones(2)), ag.ShapeError),
+    (lambda lib: lib.ones(3, 3).addr(lib.ones(3, 1), lib.ones(3)), ag.ShapeError),
+    (lambda lib: lib.ones(2, 2).addbmm(lib.ones(2, 2), lib.ones(2, 2)), ag.ShapeError),
+    (lambda lib: lib.ones(2).addcdiv(lib.ones(2, dtype=lib.int64), lib.ones(2, dtype=lib.int64)),
+     ag.DtypeError),
+    (lambda lib: lib.ones(2, 3).matrix_power(2), ag.ShapeError),
+    (lambda lib: lib.ones(3).matrix_power(2), ag.ShapeError),
+    (lambda lib: lib.ones(2, dtype=lib.int64).frexp(), ag.DtypeError),
 ]
 
 
