@@ -726,6 +726,10 @@ def masked_fill_(x: Any, mask: Any, value: Any) -> Tensor:
     """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
 
 
+def masked_scatter(input: Any, mask: Any, source: Any) -> Tensor:
+    """input (broadcast with the bool mask) with source's first elements, in C order, written where mask is True; the gradient flows to input's other elements and to the elements of source used."""
+
+
 def masked_select(input: Any, mask: Any) -> Tensor:
     """The elements of input where the bool `mask` is True (both broadcast), as a 1-d tensor in C order; the gradient flows back to those elements."""
 
@@ -846,6 +850,10 @@ def nonzero(input: Any, *, as_tuple: Any = ...) -> Any:
     """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
 
 
+def nonzero_static(input: Any, *, size: Any, fill_value: Any = ...) -> Tensor:
+    """nonzero(input) as exactly `size` rows: cut, or padded with rows of fill_value."""
+
+
 def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
@@ -872,6 +880,10 @@ def pow(x: Any, exponent: Any) -> Tensor:
 
 def prod(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
     """The product over `dim` (all elements if None); integers and bool give int64, as PyTorch. d/dx_i is the product of the other elements, exact with zeros: one zero gets the product of the rest, the others 0; with two zeros every gradient is 0."""
+
+
+def put(input: Any, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
+    """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum)."""
 
 
 def quantile(input: Any, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
@@ -1120,6 +1132,18 @@ def unique(input: Any, sorted: Any = ..., return_inverse: Any = ..., return_coun
 
 def unique_consecutive(input: Any, return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
     """input with each run of equal consecutive values (or slices along dim) kept once, as torch.unique_consecutive; return_inverse: each element's (slice's) run, and return_counts: each run's length."""
+
+
+def unsafe_chunk(x: Any, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
+
+
+def unsafe_split(x: Any, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+
+
+def unsafe_split_with_sizes(input: Any, split_sizes: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """input cut along `dim` into pieces of the given sizes (they must add up to the dim's size): views."""
 
 
 def unsqueeze(x: Any, dim: Any) -> Tensor:

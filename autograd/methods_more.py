@@ -131,6 +131,21 @@ class _Metadata:
                              f"(shape {self.data.shape})")
         return bool(self.data.item())
 
+    def is_set_to(self, tensor) -> bool:
+        """True if `tensor` views the same memory as this one with the same shape, strides
+        and offset."""
+        a, b = _array(self), _array(tensor)
+        return a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides and \
+            self.data_ptr() == tensor.data_ptr() and _root(a) is _root(b)
+
+    def is_shared(self) -> bool:
+        """False: no tensor is in shared memory (torch.multiprocessing's)."""
+        return False
+
+    def is_pinned(self) -> bool:
+        """False: there is no pinned (page-locked for a GPU) memory on the CPU only."""
+        return False
+
     def get_device(self) -> int:
         """The device index: -1, the CPU's."""
         return -1
@@ -756,3 +771,66 @@ def frexp(input) -> tuple[Tensor, ...]:
     a, b = np.ldexp(np.ones((), d.dtype), half), np.ldexp(np.ones((), d.dtype), -e - half)
     mantissa = input * _wrap(np.asarray(a, d.dtype), None) * _wrap(np.asarray(b, d.dtype), None)
     return mantissa, _wrap(np.asarray(e, np.int32), None)
+
+
+# --- writes and indices ----------------------------------------------------------------------
+@public(method=True)
+def masked_scatter(input, mask, source):
+    """input (broadcast with the bool mask) with source's first elements, in C order,
+    written where mask is True; the gradient flows to input's other elements and to
+    the elements of source used."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype.kind != "b":
+        raise DtypeError(f"masked_scatter: the mask must be a bool tensor, got {describe(m)}")
+    if source.data.dtype != input.data.dtype:
+        raise DtypeError(f"masked_scatter: source ({describe(source.data)}) must have the "
+                         f"input's dtype ({describe(input.data)})")
+    try:
+        shape = np.broadcast_shapes(input.data.shape, m.shape)
+    except ValueError:
+        raise ShapeError(f"masked_scatter: the mask's shape {m.shape} does not broadcast with "
+                         f"the input's {input.data.shape}") from None
+    positions = np.flatnonzero(np.broadcast_to(m, shape))
+    if positions.size > source.data.size:
+        raise ShapeError(f"masked_scatter: source has {source.data.size} elements, fewer than "
+                         f"the mask's {positions.size} True ones")
+    x = F.expand(input, shape) if input.data.shape != shape else input
+    values = F.reshape(source, -1)[:positions.size]
+    flat = _set_values(F.reshape(x, -1), (positions,), values, "masked_scatter")
+    return F.reshape(flat, shape)
+
+
+@public(method=True)
+def put(input, index, source, accumulate=False):
+    """input with source's elements written at the flat positions `index` (an integer
+    tensor with as many elements; negative from the end), or added there with
+    `accumulate` (repeated positions sum)."""
+    idx, n = index.data, input.data.size
+    if idx.dtype.kind not in "iu":
+        raise DtypeError(f"put: index must be an integer tensor, got {describe(idx)}")
+    if idx.size != source.data.size:
+        raise ShapeError(f"put: index and source must have as many elements, got "
+                         f"{describe(idx, source.data)}")
+    if idx.size and not (-n <= idx.min() and idx.max() < n):
+        raise OutOfRangeError(f"put: an index in {idx.reshape(-1).tolist()} is out of range "
+                              f"for a tensor of {n} elements (shape {input.data.shape})")
+    flat = _set_values(F.reshape(input, -1), (idx.reshape(-1) % builtins.max(n, 1),),
+                       F.reshape(source.to(input.data.dtype), -1), "put", accumulate)
+    return F.reshape(flat, input.data.shape)
+
+
+@public(method=True)
+def nonzero_static(input, *, size, fill_value=-1):
+    """nonzero(input) as exactly `size` rows: cut, or padded with rows of fill_value."""
+    if size < 0:
+        raise ArgumentError(f"nonzero_static: size must be non-negative, got {size}")
+    found = np.argwhere(np.asarray(input.data))[:size]
+    out = np.full((size, input.data.ndim), fill_value, np.int64)
+    out[:len(found)] = found
+    return _wrap(out, None)
+
+
+for _name, _fn in (("unsafe_split", "split"), ("unsafe_chunk", "chunk"),
+                   ("unsafe_split_with_sizes", "split_with_sizes")):
+    _method = FUNCTIONS[_fn]
+    public(_method, name=_name, method=True)

@@ -744,8 +744,17 @@ class Tensor:
     def is_nonzero(self) -> builtins.bool:
         """The truth of a one-element tensor's value; refused for any other number of elements, as PyTorch."""
 
+    def is_pinned(self) -> builtins.bool:
+        """False: there is no pinned (page-locked for a GPU) memory on the CPU only."""
+
     def is_same_size(self, other: Any) -> builtins.bool:
         """True if `other` has this tensor's shape."""
+
+    def is_set_to(self, tensor: Any) -> builtins.bool:
+        """True if `tensor` views the same memory as this one with the same shape, strides and offset."""
+
+    def is_shared(self) -> builtins.bool:
+        """False: no tensor is in shared memory (torch.multiprocessing's)."""
 
     def is_signed(self) -> builtins.bool:
         """True if the dtype can hold negative values (floats and signed integers)."""
@@ -851,6 +860,9 @@ class Tensor:
 
     def masked_fill_(x, mask: Any, value: Any) -> Tensor:
         """Write `value` where mask is True, in place (see ``Tensor.add_`` for the checks)."""
+
+    def masked_scatter(input, mask: Any, source: Any) -> Tensor:
+        """input (broadcast with the bool mask) with source's first elements, in C order, written where mask is True; the gradient flows to input's other elements and to the elements of source used."""
 
     def masked_select(input, mask: Any) -> Tensor:
         """The elements of input where the bool `mask` is True (both broadcast), as a 1-d tensor in C order; the gradient flows back to those elements."""
@@ -969,6 +981,9 @@ class Tensor:
     def nonzero(input, *, as_tuple: Any = ...) -> Any:
         """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
 
+    def nonzero_static(input, *, size: Any, fill_value: Any = ...) -> Tensor:
+        """nonzero(input) as exactly `size` rows: cut, or padded with rows of fill_value."""
+
     def norm(x, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
@@ -998,6 +1013,9 @@ class Tensor:
 
     def prod(input, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
         """The product over `dim` (all elements if None); integers and bool give int64, as PyTorch. d/dx_i is the product of the other elements, exact with zeros: one zero gets the product of the rest, the others 0; with two zeros every gradient is 0."""
+
+    def put(input, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
+        """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum)."""
 
     def quantile(input, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
         """The q-th quantiles of input along dim (of all elements if None), q a number or a 1-d tensor in [0, 1] (its dim then comes first), as PyTorch: the sorted values at rank q (n - 1), between two ranks by `interpolation` (linear, lower, higher, midpoint, nearest: half to even)."""
@@ -1247,6 +1265,15 @@ class Tensor:
 
     def unique_consecutive(input, return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
         """input with each run of equal consecutive values (or slices along dim) kept once, as torch.unique_consecutive; return_inverse: each element's (slice's) run, and return_counts: each run's length."""
+
+    def unsafe_chunk(x, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
+
+    def unsafe_split(x, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
+
+    def unsafe_split_with_sizes(input, split_sizes: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """input cut along `dim` into pieces of the given sizes (they must add up to the dim's size): views."""
 
     def unsqueeze(x, dim: Any) -> Tensor:
         """x with a size-1 dim inserted at `dim`."""

@@ -92,7 +92,7 @@ def test_declared_ops_return_what_their_stub_says():
     for kind, table in (("method", public.METHODS), ("function", public.FUNCTIONS)):
         for name, fn in sorted(table.items()):
             params = list(inspect.signature(fn).parameters.values())
-            if any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY,
+            if any(p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.KEYWORD_ONLY,
                                                        p.POSITIONAL_OR_KEYWORD)
                    for p in params[1:]):
                 continue

@@ -191,6 +191,11 @@ VALUES = [
     ("frexp_exponent", [SPECIAL.astype(np.float32)], lambda lib, a: a.frexp()[1]),
     ("frexp_mantissa_f32", [np.array([3e38, 1e-45, 7.0], np.float32)],
      lambda lib, a: lib.frexp(a)[0]),
+    ("nonzero_static", [I32 % 3], lambda lib, a: a.nonzero_static(size=9)),
+    ("nonzero_static_cut", [BOOL], lambda lib, a: lib.nonzero_static(a, size=2, fill_value=7)),
+    ("nonzero_static_0d", [np.array(2.0)], lambda lib, a: a.nonzero_static(size=2)),
+    ("put_int", [I32, I32[0]], lambda lib, a, s: a.put(lib.tensor([3, 2, 1, 0]), s)),
+    ("masked_scatter_int", [I32, I32 * 7], lambda lib, a, s: a.masked_scatter(lib.tensor(MASK), s)),
     ("slice_scatter_cast", [I32, F64[:, 1:3]],
      lambda lib, a, s: a.slice_scatter(s, 1, 1, 3)),
 ]
@@ -277,6 +282,18 @@ GRADIENTS = [
     ("frexp", [np.array([1.7e308, 5e-324, -0.0, 3.0, np.inf, np.nan, -6.5, 1e-310])],
      lambda lib, a: a.frexp()[0] * a.frexp()[1]),
     ("frexp_plain", [F64 * 100], lambda lib, a: lib.frexp(a)[0]),
+    ("masked_scatter", [F64, F64 * 2], lambda lib, a, s: a.masked_scatter(lib.tensor(MASK), s)),
+    ("masked_scatter_broadcast", [F64[0], F64.reshape(-1)],
+     lambda lib, a, s: lib.masked_scatter(a, lib.tensor(MASK), s)),
+    ("put", [F64, F64[0, :3]], lambda lib, a, s: a.put(lib.tensor([-1, 0, 5]), s)),
+    ("put_accumulate", [F64, F64[:2]],
+     lambda lib, a, s: lib.put(a, lib.tensor([[1, 1, 2, -12], [0, 1, 1, 3]]), s, True)),
+    ("unsafe_split", [F64], lambda lib, a: _cat(lib, [p * i for i, p in enumerate(
+        a.unsafe_split(2, 1))])),
+    ("unsafe_chunk", [F64], lambda lib, a: _cat(lib, [p * i for i, p in enumerate(
+        lib.unsafe_chunk(a, 2))])),
+    ("unsafe_split_with_sizes", [F64], lambda lib, a: _cat(lib, [p * i for i, p in enumerate(
+        a.unsafe_split_with_sizes([2, 1]))])),
 ]
 
 
@@ -351,7 +368,26 @@ ERRORS = [
     (lambda lib: lib.ones(2, 3).matrix_power(2), ag.ShapeError),
     (lambda lib: lib.ones(3).matrix_power(2), ag.ShapeError),
     (lambda lib: lib.ones(2, dtype=lib.int64).frexp(), ag.DtypeError),
+    (lambda lib: lib.ones(3).masked_scatter(lib.ones(3, dtype=lib.bool), lib.ones(2)),
+     ag.ShapeError),
+    (lambda lib: lib.ones(3).masked_scatter(lib.ones(3, dtype=lib.bool),
+                                            lib.ones(3, dtype=lib.int64)), ag.DtypeError),
+    (lambda lib: lib.ones(3).masked_scatter(lib.ones(3), lib.ones(3)), ag.DtypeError),
+    (lambda lib: lib.ones(3).masked_scatter(lib.ones(2, dtype=lib.bool), lib.ones(3)),
+     ag.ShapeError),
+    (lambda lib: lib.ones(3).put(lib.tensor([3]), lib.ones(1)), ag.OutOfRangeError),
+    (lambda lib: lib.ones(3).put(lib.tensor([-4]), lib.ones(1)), ag.OutOfRangeError),
+    (lambda lib: lib.ones(3).put(lib.tensor([1, 2]), lib.ones(1)), ag.ShapeError),
+    (lambda lib: lib.ones(3).put(lib.tensor([1.0]), lib.ones(1)), ag.DtypeError),
 ]
+
+
+def test_is_set_to_is_pytorchs():
+    for lib in (ag, torch):
+        x = lib.zeros(3, 4)
+        assert x.is_set_to(x) and x.is_set_to(x[:]) and not x.is_set_to(x[1:])
+        assert not x.is_set_to(x.t()) and not x.is_set_to(x.clone())
+        assert not x.is_set_to(x.reshape(12)) and not x.is_shared() and not x.is_pinned()
 
 
 @pytest.mark.parametrize("call, error", ERRORS, ids=range(len(ERRORS)))
