@@ -517,21 +517,28 @@ _split_along("vsplit", 0, 2)
 _split_along("dsplit", 2, 3)
 
 
+def _masked(op, input, mask):
+    """(input expanded to its broadcast shape with `mask`, the flat positions where the
+    broadcast mask is True), or the error naming `op` for a mask that is not bool or
+    does not broadcast."""
+    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
+    if m.dtype.kind != "b":
+        raise DtypeError(f"{op}: the mask must be a bool tensor, got {describe(m)}")
+    try:
+        shape = np.broadcast_shapes(input.data.shape, m.shape)
+    except ValueError:
+        raise ShapeError(f"{op}: the mask's shape {m.shape} does not broadcast with the "
+                         f"input's {input.data.shape}") from None
+    x = F.expand(input, shape) if input.data.shape != shape else input
+    return x, np.flatnonzero(np.broadcast_to(m, shape))
+
+
 @public(method=True)
 def masked_select(input, mask):
     """The elements of input where the bool `mask` is True (both broadcast), as a 1-d
     tensor in C order; the gradient flows back to those elements."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype.kind != "b":
-        raise DtypeError(f"masked_select: the mask must be a bool tensor, got "
-                         f"{describe(m)}")
-    try:
-        shape = np.broadcast_shapes(input.data.shape, m.shape)
-    except ValueError:
-        raise ShapeError(f"masked_select: the mask's shape {m.shape} does not broadcast with "
-                         f"the input's {input.data.shape}") from None
-    x = F.expand(input, shape) if input.data.shape != shape else input
-    return F.reshape(x, -1)[_wrap(np.flatnonzero(np.broadcast_to(m, shape)), None)]
+    x, positions = _masked("masked_select", input, mask)
+    return F.reshape(x, -1)[_wrap(positions, None)]
 
 
 # --- scatters: input with src written over a part of it --------------------------------
@@ -779,25 +786,16 @@ def masked_scatter(input, mask, source):
     """input (broadcast with the bool mask) with source's first elements, in C order,
     written where mask is True; the gradient flows to input's other elements and to
     the elements of source used."""
-    m = mask.data if isinstance(mask, Tensor) else np.asarray(mask)
-    if m.dtype.kind != "b":
-        raise DtypeError(f"masked_scatter: the mask must be a bool tensor, got {describe(m)}")
     if source.data.dtype != input.data.dtype:
         raise DtypeError(f"masked_scatter: source ({describe(source.data)}) must have the "
                          f"input's dtype ({describe(input.data)})")
-    try:
-        shape = np.broadcast_shapes(input.data.shape, m.shape)
-    except ValueError:
-        raise ShapeError(f"masked_scatter: the mask's shape {m.shape} does not broadcast with "
-                         f"the input's {input.data.shape}") from None
-    positions = np.flatnonzero(np.broadcast_to(m, shape))
+    x, positions = _masked("masked_scatter", input, mask)
     if positions.size > source.data.size:
         raise ShapeError(f"masked_scatter: source has {source.data.size} elements, fewer than "
                          f"the mask's {positions.size} True ones")
-    x = F.expand(input, shape) if input.data.shape != shape else input
     values = F.reshape(source, -1)[:positions.size]
     flat = _set_values(F.reshape(x, -1), (positions,), values, "masked_scatter")
-    return F.reshape(flat, shape)
+    return F.reshape(flat, x.data.shape)
 
 
 @public(method=True)
