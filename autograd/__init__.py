@@ -35,6 +35,7 @@ from . import (einsum as _einsum, extras as _extras, functions as _functions,  #
 from . import (layout as _layout, products as _products, scattering as _scattering,  # noqa: F401
                searching as _searching)
 from . import methods_more as _methods_more  # noqa: F401  (more of torch.Tensor's methods)
+from . import composites as _composites  # noqa: F401
 from . import public as _public
 
 _public.export(globals())

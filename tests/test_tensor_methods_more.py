@@ -1,6 +1,6 @@
 """torch.Tensor's metadata methods, its other names for ops gradgraph has and the small
-composites of autograd/methods_more.py, against PyTorch: values, dtypes, shapes, errors,
-and gradients in float64."""
+composites of autograd/methods_more.py and autograd/composites.py, against PyTorch:
+values, dtypes, shapes, errors, and gradients in float64."""
 import numpy as np
 import pytest
 
