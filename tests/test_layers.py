@@ -32,6 +32,7 @@ LAYERS = [
      "methods", "scattering", "layout", "products", "searching", "numpy_functions",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",
+     "methods_more", "composites",
      "testing._report", "testing.diagnose", "testing.close", "testing.backward",
      "testing.check_grads", "testing", "testing.pytest_plugin", "testing.strategies",
      "jit.recorder", "jit.blocks", "jit.plan", "jit.peephole", "jit.kept", "jit.program",
