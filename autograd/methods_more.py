@@ -114,6 +114,8 @@ class _Metadata:
         """The address of the first element (views of one buffer differ by their offset)."""
         return _array(self).__array_interface__["data"][0]
 
+    const_data_ptr = data_ptr
+
     def is_same_size(self, other) -> bool:
         """True if `other` has this tensor's shape."""
         return self.data.shape == other.data.shape

@@ -462,6 +462,9 @@ class Tensor:
     def conj_physical(self) -> Tensor:
         """The complex conjugate: this tensor itself, as its dtype is real."""
 
+    def const_data_ptr(self) -> builtins.int:
+        """The address of the first element (views of one buffer differ by their offset)."""
+
     def contiguous(self) -> Tensor:
         """This tensor if its data is C-contiguous, else a contiguous copy."""
 

@@ -66,6 +66,7 @@ def test_data_ptr_counts_the_offset_of_a_view():
     x = ag.randn(4, 5, dtype=ag.float64)
     assert x[1, 2:].data_ptr() - x.data_ptr() == 7 * 8
     assert x.t().data_ptr() == x.data_ptr() and x.clone().data_ptr() != x.data_ptr()
+    assert x[2].const_data_ptr() == x[2].data_ptr() == x.data_ptr() + 2 * 5 * 8
     s = x.sum()                                    # a 0-d result: the address stays
     assert s.data_ptr() == s.data_ptr() and s.storage_offset() == 0 and s.item() == x.sum().item()
 
