@@ -11,6 +11,7 @@ from .backprop import backward as backward
 from .backprop import grad as grad
 from .creation import Generator as Generator
 from .creation import arange as arange
+from .creation import as_tensor as as_tensor
 from .creation import default_generator as default_generator
 from .creation import empty as empty
 from .creation import eye as eye

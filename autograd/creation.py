@@ -96,6 +96,19 @@ def tensor(data, dtype=None, requires_grad=False, device=None) -> Tensor:
     return t.requires_grad_(True) if requires_grad else t
 
 
+def as_tensor(data, dtype=None, device=None) -> Tensor:
+    """`data` as a tensor, sharing memory where it can, as torch.as_tensor: a Tensor of
+    that dtype is returned itself (of another: converted with .to(), in the graph), an
+    ndarray of that dtype (or any, without `dtype`) is shared as by from_numpy, anything
+    else (numbers, nested lists) is copied as by tensor()."""
+    check_device(device, "as_tensor")
+    if isinstance(data, Tensor):
+        return data if dtype is None or _dtype(dtype) == data.dtype else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _dtype(dtype) == data.dtype):
+        return Tensor(data)
+    return tensor(data, dtype)
+
+
 def from_numpy(array) -> Tensor:
     """A tensor sharing `array`'s memory."""
     return Tensor(np.asarray(array))

@@ -93,3 +93,22 @@ def test_max_min_with_dim_return_values_and_indices():
     assert v.tolist() == [5.0, 7.0] and i.tolist() == [1, 0]
     assert x.max().item() == 7.0 and x.min().item() == 1.0
     assert ag.max(x, ag.ones(2, 2) * 3).tolist() == [[3.0, 5.0], [7.0, 3.0]]
+
+
+def test_as_tensor_shares_what_it_can_as_torchs():
+    torch = pytest.importorskip("torch")
+    for T in (ag, torch):
+        a = np.array([1.0, 2.0])
+        shared, cast = T.as_tensor(a), T.as_tensor(a, dtype=T.float32)
+        a[0] = 9.0                                     # seen by the shared one only
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        same, wider = T.as_tensor(x), T.as_tensor(x, dtype=T.float64)
+        got = (shared.tolist(), str(shared.dtype)[-7:], cast.tolist(), same is x,
+               str(wider.dtype)[-7:], wider.requires_grad, str(T.as_tensor([1, 2]).dtype)[-5:],
+               str(T.as_tensor(3.0).dtype)[-7:])
+        if T is ag:
+            mine = got
+            wider.sum().backward()
+            assert x.grad.tolist() == [1.0, 1.0]            # through the conversion
+    assert mine == got == ([9.0, 2.0], "float64", [1.0, 2.0], True, "float64", True, "int64",
+                           "float32")
