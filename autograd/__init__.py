@@ -11,9 +11,9 @@ from . import allocator as _allocator
 from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (numpy calls on Tensors record)
-from .creation import (Generator, arange, as_tensor, default_generator, empty, eye, from_numpy,
-                       full, full_like, linspace, manual_seed, ones, ones_like, rand, rand_like,
-                       randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+from .creation import (Generator, arange, as_tensor, default_generator, empty, empty_like, eye,
+                       from_numpy, full, full_like, linspace, manual_seed, ones, ones_like, rand,
+                       rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
 from .backprop import backward, grad
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
                         is_inference_mode_enabled, no_grad, override_backward,

@@ -14,6 +14,7 @@ from .creation import arange as arange
 from .creation import as_tensor as as_tensor
 from .creation import default_generator as default_generator
 from .creation import empty as empty
+from .creation import empty_like as empty_like
 from .creation import eye as eye
 from .creation import from_numpy as from_numpy
 from .creation import full as full
@@ -279,6 +280,14 @@ def bmm(a: Any, b: Any) -> Tensor:
     """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
 
 
+def broadcast_shapes(*shapes: Any) -> Tensor:
+    """The shape the given shapes broadcast to (numpy's rule, PyTorch's), as a tuple."""
+
+
+def broadcast_tensors(*tensors: Any) -> builtins.tuple[Tensor, ...]:
+    """The tensors expanded to their common shape (views, as torch.broadcast_tensors)."""
+
+
 def broadcast_to(input: Any, size: Any) -> Tensor:
     """input broadcast to shape `size` (expand)."""
 
@@ -321,6 +330,10 @@ def clamp_min(x: Any, min: Any) -> Tensor:
 
 def clip(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
     """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+
+def clone(x: Any, *, memory_format: Any = ...) -> Tensor:
+    """A copy with its own memory (x.clone()); the gradient flows back to x."""
 
 
 def concat(tensors: Any, dim: Any = ...) -> Tensor:
@@ -1039,6 +1052,10 @@ def std(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correct
     """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
 
 
+def std_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *, correction: Any = ...) -> Tensor:
+    """(std, mean) over `dim`, as torch.std_mean: std's arguments."""
+
+
 def sub(a: Any, b: Any) -> Tensor:
     """a - b, with PyTorch's dtype promotion."""
 
@@ -1153,6 +1170,10 @@ def unsqueeze(x: Any, dim: Any) -> Tensor:
 
 def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
     """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
+
+
+def var_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *, correction: Any = ...) -> Tensor:
+    """(var, mean) over `dim`, as torch.var_mean: var's arguments."""
 
 
 def vdot(input: Any, other: Any) -> Tensor:

@@ -259,6 +259,12 @@ def randperm(n, generator=None, dtype=None, device=None) -> Tensor:
     return _wrap(rng.permutation(n).astype(np.int64 if dtype is None else _dtype(dtype)), None)
 
 
+def empty_like(x, dtype=None, requires_grad=False, device=None) -> Tensor:
+    """A tensor of x's shape (and dtype, unless given) with undefined values."""
+    check_device(device, "empty_like")
+    return _make(np.empty(x.shape, _dtype(dtype) if dtype else x.dtype), requires_grad)
+
+
 def rand_like(x, requires_grad=False, device=None) -> Tensor:
     check_device(device, "rand_like")
     return _make(_rng.random(x.shape, dtype=x.dtype), requires_grad)

@@ -91,6 +91,23 @@ def _inverse_dof(n, unbiased, correction):
     return 1.0 / dof if dof > 0 else float("inf")
 
 
+@public
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over `dim`, as torch.var_mean: var's arguments."""
+    return var(x, dim, unbiased, keepdim, correction), _plain_mean(x, dim, unbiased, keepdim)
+
+
+@public
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over `dim`, as torch.std_mean: std's arguments."""
+    return std(x, dim, unbiased, keepdim, correction), _plain_mean(x, dim, unbiased, keepdim)
+
+
+def _plain_mean(x, dim, unbiased, keepdim):
+    # var(x, False): a bool in dim's place is `unbiased` over every element (var's rule)
+    return mean(x, None if isinstance(dim, bool) else dim, keepdim)
+
+
 @public(method=True)
 def std(x, dim=None, unbiased=None, keepdim=False, correction=None):
     """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch,

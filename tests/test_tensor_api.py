@@ -112,3 +112,32 @@ def test_as_tensor_shares_what_it_can_as_torchs():
             assert x.grad.tolist() == [1.0, 1.0]            # through the conversion
     assert mine == got == ([9.0, 2.0], "float64", [1.0, 2.0], True, "float64", True, "int64",
                            "float32")
+
+
+def test_torch_namespace_functions_as_torchs():
+    """broadcast_shapes/broadcast_tensors, std_mean/var_mean, clone, empty_like."""
+    torch = pytest.importorskip("torch")
+    a = np.arange(6.0).reshape(2, 3)
+    b = np.array([[10.0], [20.0]])
+    for T in (ag, torch):
+        x = T.tensor(a, requires_grad=True)
+        y = T.tensor(b, requires_grad=True)
+        bx, by = T.broadcast_tensors(x, y)
+        (bx * by).sum().backward()
+        s, m = T.std_mean(x, 1, keepdim=True)
+        v, m0 = T.var_mean(x, dim=0, correction=0)
+        c = T.clone(x)
+        got = (tuple(T.broadcast_shapes((2, 1), (3,), 1)), bx.tolist(), by.tolist(),
+               x.grad.tolist(), y.grad.tolist(), s.tolist(), m.tolist(), v.tolist(), m0.tolist(),
+               c.tolist(), c.requires_grad, tuple(T.empty_like(x, dtype=T.float32).shape),
+               str(T.empty_like(x, dtype=T.float32).dtype)[-7:])
+        if T is ag:
+            mine = got
+            assert not np.shares_memory(c.data, x.data) and np.shares_memory(bx.data, x.data)
+    for g, w in zip(mine, got):
+        np.testing.assert_allclose(np.asarray(g, dtype=object).astype(float) if not
+                                   isinstance(g, str) else 0, np.asarray(w, dtype=object)
+                                   .astype(float) if not isinstance(w, str) else 0, rtol=1e-12)
+    assert mine[-1] == got[-1] == "float32"
+    with pytest.raises(ag.ShapeError, match="do not broadcast"):
+        ag.broadcast_shapes((2, 3), (4,))

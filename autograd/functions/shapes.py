@@ -130,6 +130,30 @@ def transpose(x, dim0, dim1):
     return _view(x, ops.Permute, tuple(dims))
 
 
+@public
+def clone(x, *, memory_format=None) -> Tensor:
+    """A copy with its own memory (x.clone()); the gradient flows back to x."""
+    return x.clone()
+
+
+@public
+def broadcast_shapes(*shapes):
+    """The shape the given shapes broadcast to (numpy's rule, PyTorch's), as a tuple."""
+    try:
+        return np.broadcast_shapes(*(tuple(s) if isinstance(s, (tuple, list)) else (s,)
+                                     for s in shapes))
+    except ValueError:
+        raise ShapeError(f"broadcast_shapes: shapes {', '.join(map(str, shapes))} do not "
+                         f"broadcast together") from None
+
+
+@public
+def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
+    """The tensors expanded to their common shape (views, as torch.broadcast_tensors)."""
+    shape = broadcast_shapes(*(t.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
 @public(method=True)
 def expand(x, *sizes):
     """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed
