@@ -280,7 +280,7 @@ def bmm(a: Any, b: Any) -> Tensor:
     """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
 
 
-def broadcast_shapes(*shapes: Any) -> Tensor:
+def broadcast_shapes(*shapes: Any) -> builtins.tuple[builtins.int, ...]:
     """The shape the given shapes broadcast to (numpy's rule, PyTorch's), as a tuple."""
 
 
@@ -1052,7 +1052,7 @@ def std(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correct
     """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
 
 
-def std_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *, correction: Any = ...) -> Tensor:
+def std_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *, correction: Any = ...) -> builtins.tuple[Tensor, ...]:
     """(std, mean) over `dim`, as torch.std_mean: std's arguments."""
 
 
@@ -1172,7 +1172,7 @@ def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correct
     """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
 
 
-def var_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *, correction: Any = ...) -> Tensor:
+def var_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *, correction: Any = ...) -> builtins.tuple[Tensor, ...]:
     """(var, mean) over `dim`, as torch.var_mean: var's arguments."""
 
 

@@ -92,13 +92,15 @@ def _inverse_dof(n, unbiased, correction):
 
 
 @public
-def var_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def var_mean(x, dim=None, unbiased=None, keepdim=False, *,
+             correction=None) -> tuple[Tensor, ...]:
     """(var, mean) over `dim`, as torch.var_mean: var's arguments."""
     return var(x, dim, unbiased, keepdim, correction), _plain_mean(x, dim, unbiased, keepdim)
 
 
 @public
-def std_mean(x, dim=None, unbiased=None, keepdim=False, *, correction=None):
+def std_mean(x, dim=None, unbiased=None, keepdim=False, *,
+             correction=None) -> tuple[Tensor, ...]:
     """(std, mean) over `dim`, as torch.std_mean: std's arguments."""
     return std(x, dim, unbiased, keepdim, correction), _plain_mean(x, dim, unbiased, keepdim)
 

@@ -73,6 +73,8 @@ def _returns(text, value):
             "builtins.bool": lambda: isinstance(value, bool),
             "builtins.tuple[Tensor, ...]": lambda: isinstance(value, tuple) and all(
                 isinstance(v, ag.Tensor) for v in value),
+            "builtins.tuple[builtins.int, ...]": lambda: isinstance(value, tuple) and all(
+                isinstance(v, int) for v in value),
             "Any": lambda: True}[text]()
 
 

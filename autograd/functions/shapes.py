@@ -137,11 +137,14 @@ def clone(x, *, memory_format=None) -> Tensor:
 
 
 @public
-def broadcast_shapes(*shapes):
+def broadcast_shapes(*shapes) -> tuple[int, ...]:
     """The shape the given shapes broadcast to (numpy's rule, PyTorch's), as a tuple."""
+    shapes = tuple(tuple(s) if isinstance(s, (tuple, list)) else (s,) for s in shapes)
+    if not all(isinstance(n, (int, np.integer)) for s in shapes for n in s):
+        raise ArgumentError(f"broadcast_shapes: expected shapes (ints or sequences of ints), "
+                            f"got {shapes}")
     try:
-        return np.broadcast_shapes(*(tuple(s) if isinstance(s, (tuple, list)) else (s,)
-                                     for s in shapes))
+        return np.broadcast_shapes(*shapes)
     except ValueError:
         raise ShapeError(f"broadcast_shapes: shapes {', '.join(map(str, shapes))} do not "
                          f"broadcast together") from None
