@@ -36,6 +36,7 @@ from . import (layout as _layout, products as _products, scattering as _scatteri
                searching as _searching)
 from . import methods_more as _methods_more  # noqa: F401  (more of torch.Tensor's methods)
 from . import composites as _composites  # noqa: F401
+from . import linalg  # noqa: E402  (autograd.linalg; declares inverse, det, logdet, slogdet)
 from . import public as _public
 
 _public.export(globals())

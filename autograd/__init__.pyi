@@ -7,6 +7,7 @@ import numpy
 
 from . import cuda as cuda
 from . import functional as functional
+from . import linalg as linalg
 from .backprop import backward as backward
 from .backprop import grad as grad
 from .creation import Generator as Generator
@@ -388,6 +389,10 @@ def deg2rad(input: Any) -> Tensor:
     """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
 
 
+def det(A: Any) -> Tensor:
+    """The determinant of each square matrix (..., n, n): a tensor of shape (...)."""
+
+
 def diag(input: Any, diagonal: Any = ...) -> Tensor:
     """A 1-d input: the square matrix with it on diagonal `diagonal`; a 2-d input: that diagonal of it."""
 
@@ -608,6 +613,10 @@ def inner(input: Any, other: Any) -> Tensor:
     """The sum over the last dims of both: out[i..., j...] = sum_k a[i..., k] b[j..., k]; a product if one of them is 0-d."""
 
 
+def inverse(A: Any) -> Tensor:
+    """inv(A): the inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
+
+
 def is_contiguous(x: Any, memory_format: Any = ...) -> builtins.bool:
     """True if x's data is laid out in C order without gaps."""
 
@@ -702,6 +711,10 @@ def logaddexp2(input: Any, other: Any) -> Tensor:
 
 def logcumsumexp(input: Any, dim: Any) -> Tensor:
     """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a running logaddexp in float64: exact where the early elements are far below the later ones; NaN and inf as PyTorch)."""
+
+
+def logdet(A: Any) -> Tensor:
+    """log det(A): NaN where det A < 0, -inf where A is singular (torch.logdet)."""
 
 
 def logical_and(a: Any, b: Any) -> Tensor:
@@ -1010,6 +1023,10 @@ def sinh(x: Any) -> Tensor:
 
 def slice_scatter(input: Any, src: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
     """input with src written over input[..., start:end:step, ...] (at dim)."""
+
+
+def slogdet(A: Any) -> Tensor:
+    """(sign, logabsdet) of det(A), each of shape (...): sign is -1, 0 or 1 (no gradient), logabsdet = log |det A| (-inf where A is singular)."""
 
 
 def softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:

@@ -5,11 +5,11 @@ Tensor methods instead, from their declarations (public.py)."""
 import inspect
 import sys
 
-from . import ops_losses, ops_nn, public
+from . import linalg, ops_losses, ops_nn, public
 from .graph import Node
 from .ops import elementwise, reductions, shapes, special
 
-MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses)   # the files of primitives
+MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses, linalg)   # the files of primitives
 
 
 def _file(module_name):

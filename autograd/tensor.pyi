@@ -516,6 +516,9 @@ class Tensor:
     def deg2rad(input) -> Tensor:
         """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
 
+    def det(A) -> Tensor:
+        """The determinant of each square matrix (..., n, n): a tensor of shape (...)."""
+
     def detach(self) -> Tensor:
         """A tensor on the same data that does not require grad (shares the memory)."""
 
@@ -729,6 +732,9 @@ class Tensor:
     def int(self) -> Tensor:
         """A copy as int32, without gradient."""
 
+    def inverse(A) -> Tensor:
+        """inv(A): the inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
+
     def is_complex(self) -> builtins.bool:
         """True if the dtype is complex (never: gradgraph has no complex dtype)."""
 
@@ -833,6 +839,9 @@ class Tensor:
 
     def logcumsumexp(input, dim: Any) -> Tensor:
         """log(cumsum(exp(x))) along `dim`, without overflow or underflow (a running logaddexp in float64: exact where the early elements are far below the later ones; NaN and inf as PyTorch)."""
+
+    def logdet(A) -> Tensor:
+        """log det(A): NaN where det A < 0, -inf where A is singular (torch.logdet)."""
 
     def logical_and(input, other: Any) -> Tensor:
         """a and b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
@@ -1139,6 +1148,9 @@ class Tensor:
 
     def slice_scatter(input, src: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
         """input with src written over input[..., start:end:step, ...] (at dim)."""
+
+    def slogdet(A) -> Tensor:
+        """(sign, logabsdet) of det(A), each of shape (...): sign is -1, 0 or 1 (no gradient), logabsdet = log |det A| (-inf where A is singular)."""
 
     def softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
         """exp(x) / sum(exp(x)) over dim; `dtype` casts x first; a bool or integer x is refused, as in PyTorch."""

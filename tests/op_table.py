@@ -42,6 +42,11 @@ _SCATTER_DISTINCT = ag.tensor([[0, 2, 1], [3, 1, 0], [1, 0, 2]])
 _ALONG = ag.tensor([[2, 0]])      # broadcast over the rows
 
 
+def _wc(a):
+    """`a` (..., n, n) made well-conditioned: I + 0.3 a, of a's dtype."""
+    return a * 0.3 + ag.eye(a.shape[-1], dtype=a.dtype)
+
+
 def _lstm_step(x, h, c, w):
     from nn.functional_rnn import lstm_cell
     h2, c2 = lstm_cell(x, (h, c), w, None)
@@ -543,6 +548,18 @@ OPS = [
            [(3, 2), (4, 2)], ["distinct", "distinct"]),
     OpInfo("renorm", lambda a: a.renorm(2, 0, 1.5), [(3, 4)]),
     OpInfo("renorm_p1_last", lambda a: ag.renorm(a * 3, 1, -1, 2.0), [(2, 3, 2)]),
+    # --- linalg (its gradients are written with inv / solve: second order included) ---
+    OpInfo("linalg_inv", lambda a: ag.linalg.inv(_wc(a)), [(2, 3, 3)]),
+    OpInfo("inverse_1x1", lambda a: a.inverse() * 0.5, [(1, 1)], ["positive"]),
+    OpInfo("det", lambda a: ag.linalg.det(_wc(a)) + a.det(), [(2, 3, 3)]),
+    OpInfo("slogdet", lambda a: ag.linalg.slogdet(_wc(a)).logabsdet * a.slogdet()[1],
+           [(3, 3)]),
+    OpInfo("logdet", lambda a: ag.logdet(_wc(a)), [(2, 1, 4, 4)]),
+    OpInfo("solve", lambda a, b: ag.linalg.solve(_wc(a), b), [(2, 3, 3), (3, 2)]),
+    OpInfo("solve_batch_b", lambda a, b: ag.linalg.solve(_wc(a), b), [(3, 3), (2, 3, 2)]),
+    OpInfo("solve_vector", lambda a, b: ag.linalg.solve(_wc(a), b), [(2, 3, 3), (2, 3)]),
+    OpInfo("solve_right", lambda a, b: ag.linalg.solve(_wc(a), b, left=False),
+           [(2, 3, 3), (2, 4, 3)]),
 ]
 
 
