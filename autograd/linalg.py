@@ -1,10 +1,11 @@
 """Linear algebra with torch.linalg's names: ``autograd.linalg.inv``, ``det``, ``slogdet``,
-``solve``; top-level ``inverse``, ``det``, ``logdet``, ``slogdet`` (also Tensor methods).
+``solve``, ``cholesky``, ``matrix_power``, ``vector_norm``, ``matrix_norm``; top-level ``inverse``, ``det``, ``logdet``, ``slogdet`` (also Tensor methods).
 Batched over leading dims, float32 or float64. The primitives' backward rules are
 written with matmul and these ops themselves, so gradients of any order are right:
 
     d inv(A) = -inv(A)^T g inv(A)^T          d det(A) = g det(A) inv(A)^T
     d log|det A| = g inv(A)^T                d X = solve(A, B): gB = solve(A^T, g), gA = -gB X^T
+    d cholesky(A) = L^-T Sym(Phi(L^T g)) L^-1, Phi: the lower triangle, diagonal halved
 
 A singular matrix: inv and solve raise LinAlgError (PyTorch's rule: a zero pivot of
 the LU factorization); det gives 0 and slogdet (0, -inf), whose gradients, which need
@@ -13,11 +14,12 @@ from collections import namedtuple
 
 import numpy as np
 
-from .errors import DtypeError, GradgraphError, ShapeError, describe
-from .functions import _t
+from .errors import ArgumentError, DtypeError, GradgraphError, ShapeError, describe
+from .functions import _t, abs, matmul
 from .graph import Primitive, apply1, apply2
 from .jit.hooks import kernel
 from .public import public
+from .reductions import amax, amin, norm, sum
 from .tensor import Tensor
 
 
@@ -55,6 +57,15 @@ def _solve(a, b):
         return np.linalg.solve(a, b)
     except np.linalg.LinAlgError:
         raise _singular("linalg.solve", a) from None
+
+
+@kernel()
+def _cholesky(a):
+    try:
+        return np.linalg.cholesky(a)
+    except np.linalg.LinAlgError:
+        raise LinAlgError(f"linalg.cholesky: the input {describe(a)} holds a matrix that is not "
+                          f"positive-definite, the factorization could not be completed") from None
 
 
 @kernel()
@@ -107,6 +118,26 @@ class LogAbsDet(Primitive):
     def backward(self, g):
         (a,) = self.inputs()
         return g[..., None, None] * apply1(Inv, a).mT,
+
+
+class Cholesky(Primitive):
+    """L lower triangular with L L^T = A (A symmetric positive-definite; its lower triangle
+    is read); d: the symmetric L^-T P L^-1, P = (T + tril(T, -1)^T) / 2, T = tril(L^T g)
+    (PyTorch's cholesky_backward, Murray 2016)."""
+    __slots__ = ()
+
+    def forward(self, a):
+        self.saved = y = _cholesky(a)
+        return y
+
+    def backward(self, g):
+        low = self.output(self.saved)
+        n = self.saved.shape[-1]
+        lower = np.tri(n, dtype=self.saved.dtype)
+        t = (low.mT @ g) * lower
+        p = (t + (t * (lower - np.eye(n, dtype=lower.dtype))).mT) * 0.5
+        inv_low = apply1(Inv, low)
+        return inv_low.mT @ p @ inv_low,
 
 
 class Solve(Primitive):
@@ -180,3 +211,65 @@ def solve(A, B, *, left=True):
         return apply2(Solve, a.mT, b.mT).mT
     x = apply2(Solve, a, b)
     return x[..., 0] if vector else x
+
+
+def cholesky(A, *, upper=False):
+    """L (lower triangular, L L^T = A) of each symmetric positive-definite matrix A (..., n, n)
+    (only its lower triangle is read), L^T if `upper`; the gradient is symmetric.
+    LinAlgError if a matrix is not positive-definite."""
+    low = apply1(Cholesky, _square("linalg.cholesky", A))
+    return low.mT if upper else low
+
+
+def matrix_power(A, n):
+    """A @ A @ ... (n times) of each square matrix (..., n, n), by squaring; the identity
+    for n = 0 (no gradient), inv(A) ** -n for n < 0 (float only)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise ArgumentError(f"linalg.matrix_power: n must be an int, got {n!r}")
+    a = _t(A)
+    if a.data.ndim < 2 or a.data.shape[-1] != a.data.shape[-2]:
+        raise ShapeError(f"linalg.matrix_power: expected square matrices (..., n, n), got "
+                         f"{describe(a.data)}")
+    if n == 0:
+        return Tensor(np.broadcast_to(np.eye(a.data.shape[-1], dtype=a.data.dtype),
+                                      a.data.shape).copy())
+    if n < 0:
+        a, n = inv(a), -n
+    out = None
+    while True:
+        if n & 1:
+            out = a if out is None else matmul(out, a)
+        n >>= 1
+        if not n:
+            return out
+        a = matmul(a, a)
+
+
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
+    """The `ord`-norm of x's elements over `dim` (all by default): norm(x, ord, dim, keepdim)
+    of x converted to `dtype` first if given."""
+    x = _t(x)
+    return norm(x if dtype is None else x.to(dtype), ord, dim, keepdim)
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+    """The matrix norm over the two dims `dim`: "fro" (the 2-norm of the elements), 1 / -1
+    (the largest / smallest column sum of |A|), inf / -inf (row sums). "nuc", 2 and -2
+    (from singular values) are not implemented: ArgumentError."""
+    a = _t(A)
+    a = a if dtype is None else a.to(dtype)
+    if not isinstance(dim, (tuple, list)) or len(dim) != 2 or a.data.ndim < 2:
+        raise ShapeError(f"linalg.matrix_norm: expected two dims of a tensor of 2 or more dims, "
+                         f"got dim={dim!r} for {describe(a.data)}")
+    rows, cols = (int(d) % a.data.ndim for d in dim)
+    if rows == cols:
+        raise ShapeError(f"linalg.matrix_norm: dims {dim} name one dim twice")
+    if ord == "fro":
+        return norm(a, 2, (rows, cols), keepdim)
+    if ord not in (1, -1, np.inf, -np.inf):
+        raise ArgumentError(f"linalg.matrix_norm: ord={ord!r} is not implemented (supported: "
+                            f"'fro', 1, -1, inf, -inf)")
+    summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
+    sums = sum(abs(a), summed, True)
+    out = (amax if ord > 0 else amin)(sums, other, True)
+    return out if keepdim else out.squeeze((rows, cols))

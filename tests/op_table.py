@@ -558,6 +558,15 @@ OPS = [
     OpInfo("solve", lambda a, b: ag.linalg.solve(_wc(a), b), [(2, 3, 3), (3, 2)]),
     OpInfo("solve_batch_b", lambda a, b: ag.linalg.solve(_wc(a), b), [(3, 3), (2, 3, 2)]),
     OpInfo("solve_vector", lambda a, b: ag.linalg.solve(_wc(a), b), [(2, 3, 3), (2, 3)]),
+    OpInfo("cholesky", lambda a: ag.linalg.cholesky(a @ a.mT + ag.eye(3, dtype=a.dtype)),
+           [(2, 3, 3)]),
+    OpInfo("cholesky_upper", lambda a: ag.linalg.cholesky(_wc(a) @ _wc(a).mT, upper=True).exp(),
+           [(4, 4)]),
+    OpInfo("matrix_power", lambda a: ag.linalg.matrix_power(a, 5), [(2, 3, 3)]),
+    OpInfo("matrix_power_neg", lambda a: ag.linalg.matrix_power(_wc(a), -2), [(2, 3, 3)]),
+    OpInfo("matrix_norm", lambda a: ag.linalg.matrix_norm(a) + ag.linalg.matrix_norm(a, 1)
+           + ag.linalg.matrix_norm(a, -np.inf, dim=(0, 2)).sum(), [(2, 3, 4)], ["distinct"]),
+    OpInfo("vector_norm", lambda a: ag.linalg.vector_norm(a, 3, dim=-1), [(2, 3, 4)]),
     OpInfo("solve_right", lambda a, b: ag.linalg.solve(_wc(a), b, left=False),
            [(2, 3, 3), (2, 4, 3)]),
 ]

@@ -1,4 +1,5 @@
-"""autograd.linalg (inv, det, slogdet, solve) and ag.inverse/det/logdet/slogdet against
+"""autograd.linalg (inv, det, slogdet, solve, cholesky, matrix_power, vector_norm,
+matrix_norm) and ag.inverse/det/logdet/slogdet against
 PyTorch: values and gradients, batched, 1x1, float32, singular and near-singular input,
 errors; and a compiled step that uses them replays bit for bit. (First- and second-order
 gradchecks are the op table's linalg_* / det / slogdet / logdet / solve_* entries.)"""
@@ -41,6 +42,14 @@ CASES = {
     "logabsdet": (lambda a: ag.linalg.slogdet(a).logabsdet,
                   lambda a: torch.linalg.slogdet(a).logabsdet),
     "logdet": (lambda a: ag.logdet(a @ a.mT), lambda a: torch.logdet(a @ a.mT)),
+    "cholesky": (lambda a: ag.linalg.cholesky(a @ a.mT),
+                 lambda a: torch.linalg.cholesky(a @ a.mT)),
+    "cholesky_upper": (lambda a: ag.linalg.cholesky(a @ a.mT, upper=True),
+                       lambda a: torch.linalg.cholesky(a @ a.mT, upper=True)),
+    "matrix_power_3": (lambda a: ag.linalg.matrix_power(a, 3),
+                       lambda a: torch.linalg.matrix_power(a, 3)),
+    "matrix_power_-2": (lambda a: ag.linalg.matrix_power(a, -2),
+                        lambda a: torch.linalg.matrix_power(a, -2)),
 }
 
 
@@ -66,6 +75,37 @@ def test_solve_matches_torch(a_shape, b_shape, left):
     b = RNG.standard_normal(b_shape)
     _compare(lambda a, b: ag.linalg.solve(a, b, left=left),
              lambda a, b: torch.linalg.solve(a, b, left=left), a, b)
+
+
+def test_cholesky_gradient_of_a_symmetric_input_matches_torch():
+    """Given A itself, both give the symmetrised gradient (only A's lower triangle is read)."""
+    x = RNG.standard_normal((2, 3, 3))
+    _compare(lambda a: ag.linalg.cholesky(a), lambda a: torch.linalg.cholesky(a),
+             x @ x.swapaxes(-1, -2) + np.eye(3))
+
+
+def test_matrix_power_0_and_1():
+    a = RNG.standard_normal((2, 3, 3))
+    np.testing.assert_array_equal(ag.linalg.matrix_power(ag.tensor(a), 0).data,
+                                  torch.linalg.matrix_power(torch.tensor(a), 0).numpy())
+    _compare(lambda a: ag.linalg.matrix_power(a, 1), lambda a: torch.linalg.matrix_power(a, 1), a)
+
+
+@pytest.mark.parametrize("ord", ["fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 1), False)])
+def test_matrix_norm_matches_torch(ord, dim, keepdim):
+    a = RNG.permutation(24).reshape(2, 3, 4) * 0.37 - 4.1       # no ties
+    _compare(lambda a: ag.linalg.matrix_norm(a, ord, dim, keepdim),
+             lambda a: torch.linalg.matrix_norm(a, ord, dim, keepdim), a)
+
+
+@pytest.mark.parametrize("ord", [2, 1, 3, np.inf, -np.inf])
+def test_vector_norm_matches_torch(ord):
+    a = RNG.permutation(24).reshape(2, 3, 4) * 0.37 - 4.1
+    _compare(lambda a: ag.linalg.vector_norm(a, ord, dim=(0, 2)),
+             lambda a: torch.linalg.vector_norm(a, ord, dim=(0, 2)), a)
+    out = ag.linalg.vector_norm(ag.tensor(a), dtype=ag.float32)
+    assert out.dtype == np.float32
 
 
 def test_slogdet_sign_and_logdet_of_a_negative_det():
@@ -95,6 +135,10 @@ def test_singular_values_as_torch():
         ag.linalg.inv(a)
     with pytest.raises(ag.linalg.LinAlgError, match=r"linalg.solve: .*singular"):
         ag.linalg.solve(a, ag.ones(2, 2, dtype=ag.float64))
+    with pytest.raises(torch.linalg.LinAlgError):
+        torch.linalg.cholesky(t)
+    with pytest.raises(ag.linalg.LinAlgError, match=r"linalg.cholesky: .*not positive-definite"):
+        ag.linalg.cholesky(a)
     with pytest.raises(ag.linalg.LinAlgError, match=r"linalg.inv"):   # det's gradient needs inv
         ag.det(ag.tensor(SINGULAR, requires_grad=True)).sum().backward()
 
@@ -116,6 +160,11 @@ def test_near_singular_matches_torch():
     (lambda: ag.linalg.solve(ag.eye(3), ag.ones(3, 1, dtype=ag.float64)), r"one dtype"),
     (lambda: ag.linalg.solve(ag.eye(3), ag.ones(3), left=False), r"vector B needs left=True"),
     (lambda: ag.linalg.solve(ag.ones(2, 3, 3), ag.ones(4, 3, 1)), r"batch dims"),
+    (lambda: ag.linalg.cholesky(ag.ones(2, 3)), r"linalg.cholesky: expected square.*\(2, 3\)"),
+    (lambda: ag.linalg.matrix_power(ag.ones(2, 3), 2), r"matrix_power: expected square"),
+    (lambda: ag.linalg.matrix_power(ag.eye(2), 1.5), r"n must be an int"),
+    (lambda: ag.linalg.matrix_norm(ag.eye(2), "nuc"), r"ord='nuc' is not implemented"),
+    (lambda: ag.linalg.matrix_norm(ag.ones(3)), r"matrix_norm: expected two dims"),
 ])
 def test_errors_name_the_op_shapes_and_dtypes(call, match):
     with pytest.raises(ag.GradgraphError, match=match):
@@ -138,7 +187,9 @@ def test_compiled_step_replays_bit_for_bit():
         def loss_fn(logits, y):
             a = eye + 0.1 * m
             return (F.cross_entropy(logits, y) + ag.logdet(a) + 0.01 * ag.linalg.inv(a).sum()
-                    + 0.01 * ag.linalg.solve(a, logits[:5].mT).sum() + ag.det(a))
+                    + 0.01 * ag.linalg.solve(a, logits[:5].mT).sum() + ag.det(a)
+                    + ag.linalg.cholesky(a @ a.mT).sum() + ag.linalg.matrix_power(a, -3).sum()
+                    + ag.linalg.matrix_norm(a, 1))
         opt = optim.SGD(list(model.parameters()) + [m], lr=0.1)
         return train_step(model, opt, loss_fn=loss_fn), watched(model, opt, m)
     check_twins(build)
