@@ -30,7 +30,8 @@ from . import cuda
 from .jit import compile
 # The ops: each module declares its public functions and Tensor methods (public.py).
 from . import (einsum as _einsum, extras as _extras, functions as _functions,  # noqa: F401
-               indexing as _indexing, masking as _masking, reductions as _reductions,
+               indexing as _indexing, masking as _masking, methods_inplace as _methods_inplace,
+               reductions as _reductions,
                sampling as _sampling, scans as _scans, sorting as _sorting)
 from . import (layout as _layout, products as _products, scattering as _scattering,  # noqa: F401
                searching as _searching)

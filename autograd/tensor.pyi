@@ -273,14 +273,26 @@ class Tensor:
     def abs(x) -> Tensor:
         """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
 
+    def abs_(self) -> Tensor:
+        """In place: self = abs(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def absolute(input) -> Tensor:
         """|input| (abs)."""
+
+    def absolute_(self) -> Tensor:
+        """In place: self = abs(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def acos(x) -> Tensor:
         """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
 
+    def acos_(self) -> Tensor:
+        """In place: self = acos(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def acosh(x) -> Tensor:
         """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+    def acosh_(self) -> Tensor:
+        """In place: self = acosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def add(self, other: Any, alpha: Any = ...) -> Tensor:
         """self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule)."""
@@ -299,6 +311,9 @@ class Tensor:
 
     def addmm(input, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
+
+    def addmm_(self, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """In place: self = addmm(self, mat1, mat2, beta, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def addmv(input, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (mat @ vec) for a 2-d mat and a 1-d vec; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
@@ -333,14 +348,26 @@ class Tensor:
     def arccos(x) -> Tensor:
         """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
 
+    def arccos_(self) -> Tensor:
+        """In place: self = acos(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def arccosh(x) -> Tensor:
         """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+    def arccosh_(self) -> Tensor:
+        """In place: self = acosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def arcsin(x) -> Tensor:
         """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 
+    def arcsin_(self) -> Tensor:
+        """In place: self = asin(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def arcsinh(x) -> Tensor:
         """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+    def arcsinh_(self) -> Tensor:
+        """In place: self = asinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def arctan(x) -> Tensor:
         """atan(x), elementwise: Arctangent; d/dx atan x = 1 / (1 + x^2)."""
@@ -348,8 +375,17 @@ class Tensor:
     def arctan2(input, other: Any) -> Tensor:
         """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
 
+    def arctan2_(self, other: Any) -> Tensor:
+        """In place: self = atan2(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def arctan_(self) -> Tensor:
+        """In place: self = atan(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def arctanh(x) -> Tensor:
         """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
+
+    def arctanh_(self) -> Tensor:
+        """In place: self = atanh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def argmax(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """The index of the maximum over `dim` (of the flattened tensor if None); no gradient."""
@@ -366,8 +402,14 @@ class Tensor:
     def asin(x) -> Tensor:
         """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 
+    def asin_(self) -> Tensor:
+        """In place: self = asin(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def asinh(x) -> Tensor:
         """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+    def asinh_(self) -> Tensor:
+        """In place: self = asinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def atan(x) -> Tensor:
         """atan(x), elementwise: Arctangent; d/dx atan x = 1 / (1 + x^2)."""
@@ -375,8 +417,17 @@ class Tensor:
     def atan2(input, other: Any) -> Tensor:
         """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
 
+    def atan2_(self, other: Any) -> Tensor:
+        """In place: self = atan2(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def atan_(self) -> Tensor:
+        """In place: self = atan(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def atanh(x) -> Tensor:
         """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
+
+    def atanh_(self) -> Tensor:
+        """In place: self = atanh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def backward(self, gradient: Any = ..., retain_graph: Any = ..., create_graph: Any = ..., inputs: Any = ...) -> Any:
         """Accumulate the gradient of this tensor with respect to the graph's leaves into their ``.grad`` (``autograd.backward``; `gradient` is needed unless it is a scalar)."""
@@ -384,8 +435,14 @@ class Tensor:
     def baddbmm(input, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
+    def baddbmm_(self, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """In place: self = baddbmm(self, batch1, batch2, beta, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def bernoulli(input, p: Any = ..., generator: Any = ...) -> Tensor:
         """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
+
+    def bernoulli_(self, p: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with 1 with probability `p` (a number or a tensor broadcast to self) and 0 otherwise."""
 
     def bfloat16(self) -> Tensor:
         """Refused: numpy, hence gradgraph, has no bfloat16 dtype."""
@@ -396,20 +453,32 @@ class Tensor:
     def bitwise_and(input, other: Any) -> Tensor:
         """input & other of bool or integer tensors."""
 
+    def bitwise_and_(self, b: Any) -> Tensor:
+        """In place: self = bitwise_and(self, b), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def bitwise_left_shift(input, other: Any) -> Tensor:
         """input << other of integer tensors (shifted by the width or more: 0)."""
 
     def bitwise_not(input) -> Tensor:
         """~input of a bool or integer tensor."""
 
+    def bitwise_not_(self) -> Tensor:
+        """In place: self = bitwise_not(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def bitwise_or(input, other: Any) -> Tensor:
         """input | other of bool or integer tensors."""
+
+    def bitwise_or_(self, b: Any) -> Tensor:
+        """In place: self = bitwise_or(self, b), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def bitwise_right_shift(input, other: Any) -> Tensor:
         """input >> other of integer tensors, arithmetic (shifted by the width or more: 0, or -1 for a negative input)."""
 
     def bitwise_xor(input, other: Any) -> Tensor:
         """input ^ other of bool or integer tensors."""
+
+    def bitwise_xor_(self, b: Any) -> Tensor:
+        """In place: self = bitwise_xor(self, b), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def bmm(a, b: Any) -> Tensor:
         """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
@@ -423,8 +492,14 @@ class Tensor:
     def byte(self) -> Tensor:
         """A copy as uint8, without gradient."""
 
+    def cauchy_(self, median: Any = ..., sigma: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with draws from the Cauchy distribution median + sigma * tan(pi * (U - 1/2))."""
+
     def ceil(x) -> Tensor:
         """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+    def ceil_(self) -> Tensor:
+        """In place: self = ceil(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def char(self) -> Tensor:
         """A copy as int8, without gradient."""
@@ -453,6 +528,9 @@ class Tensor:
     def clip(x, min: Any = ..., max: Any = ...) -> Tensor:
         """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
 
+    def clip_(self, min: Any = ..., max: Any = ...) -> Tensor:
+        """In place: self = clamp(self, min, max), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def clone(self) -> Tensor:
         """A copy with its own memory; the gradient flows back to this tensor."""
 
@@ -474,14 +552,23 @@ class Tensor:
     def copysign(input, other: Any) -> Tensor:
         """|input| with the sign of other (its sign bit: -0 and -NaN count as negative), elementwise with broadcasting; integers give the default float dtype. d/dinput is ±1 (0 at 0 and NaN, as abs's), also at ±inf, where PyTorch's result / input gives NaN; other gets no gradient (PyTorch's is 0)."""
 
+    def copysign_(self, other: Any) -> Tensor:
+        """In place: self = copysign(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def corrcoef(input) -> Tensor:
         """Pearson's correlation coefficients of the variables in input's rows: cov(input) divided by the outer product of the standard deviations, clipped to [-1, 1]."""
 
     def cos(x) -> Tensor:
         """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
 
+    def cos_(self) -> Tensor:
+        """In place: self = cos(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def cosh(x) -> Tensor:
         """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
+
+    def cosh_(self) -> Tensor:
+        """In place: self = cosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def count_nonzero(input, dim: Any = ...) -> Tensor:
         """The number of non-zero elements over `dim` (an int or a tuple; all if None): an int64 tensor, no gradient."""
@@ -507,14 +594,23 @@ class Tensor:
     def cumprod(input, dim: Any, *, dtype: Any = ...) -> Tensor:
         """The cumulative product along `dim`; integers and bool give int64."""
 
+    def cumprod_(self, dim: Any, *, dtype: Any = ...) -> Tensor:
+        """In place: self = cumprod(self, dim, dtype), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def cumsum(x, dim: Any, *, dtype: Any = ...) -> Tensor:
         """The cumulative sum along `dim`, as `dtype` if given (integers and bool give int64)."""
+
+    def cumsum_(self, dim: Any, *, dtype: Any = ...) -> Tensor:
+        """In place: self = cumsum(self, dim, dtype), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def data_ptr(self) -> builtins.int:
         """The address of the first element (views of one buffer differ by their offset)."""
 
     def deg2rad(input) -> Tensor:
         """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
+
+    def deg2rad_(self) -> Tensor:
+        """In place: self = deg2rad(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def det(A) -> Tensor:
         """The determinant of each square matrix (..., n, n): a tensor of shape (...)."""
@@ -561,6 +657,9 @@ class Tensor:
     def divide(a, b: Any, *, rounding_mode: Any = ...) -> Tensor:
         """a / b with PyTorch's dtype promotion: true division (integers give the default float dtype) by default; rounding_mode="trunc" rounds the quotient towards zero, "floor" down (floor_divide), both in the operands' dtype (integers stay integers, and an integer division by zero raises), with gradient 0, as PyTorch's."""
 
+    def divide_(self, b: Any, *, rounding_mode: Any = ...) -> Tensor:
+        """In place: self = div(self, b, rounding_mode), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def dot(input, other: Any) -> Tensor:
         """The inner product of two 1-d tensors of one size and dtype (a 0-d tensor)."""
 
@@ -576,23 +675,41 @@ class Tensor:
     def eq(a, b: Any) -> Tensor:
         """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
+    def eq_(self, b: Any) -> Tensor:
+        """In place: self = eq(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def equal(input, other: Any) -> builtins.bool:
         """True if input and other have the same shape and the same values (NaN equals nothing), as torch.equal; the dtypes may differ."""
 
     def erf(x) -> Tensor:
         """erf(x), elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
 
+    def erf_(self) -> Tensor:
+        """In place: self = erf(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def erfc(x) -> Tensor:
         """erfc(x), elementwise: 1 - erf(x), to full relative precision for large x (where 1 - erf(x) is 0 from x = 6); d/dx erfc x = -2/sqrt(pi) exp(-x^2)."""
 
+    def erfc_(self) -> Tensor:
+        """In place: self = erfc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def erfinv(x) -> Tensor:
         """erfinv(x), elementwise: The inverse of erf on [-1, 1] (±inf at ±1, NaN beyond); d/dy erfinv y = sqrt(pi)/2 exp(erfinv(y)^2) (from its saved output)."""
+
+    def erfinv_(self) -> Tensor:
+        """In place: self = erfinv(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def exp(x) -> Tensor:
         """exp(x), elementwise: e^x; d/dx e^x = e^x (its output, which it saves)."""
 
     def exp2(x) -> Tensor:
         """exp2(x), elementwise: 2^x; d/dx 2^x = 2^x ln 2 (from its saved output)."""
+
+    def exp2_(self) -> Tensor:
+        """In place: self = exp2(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def exp_(self) -> Tensor:
+        """In place: self = exp(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def expand(x, *sizes: Any) -> Tensor:
         """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
@@ -603,11 +720,20 @@ class Tensor:
     def expm1(x) -> Tensor:
         """expm1(x), elementwise: e^x - 1, exact for small x (where exp(x) - 1 loses every digit); d/dx = e^x, its output plus 1."""
 
+    def expm1_(self) -> Tensor:
+        """In place: self = expm1(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def exponential_(self, lambd: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with draws from the exponential distribution of rate `lambd` (mean 1/lambd)."""
+
     def fill_(self, value: Any) -> Tensor:
         """In place: fill self with `value`; the old values get a zero gradient."""
 
     def fix(input) -> Tensor:
         """input rounded towards zero (trunc)."""
+
+    def fix_(self) -> Tensor:
+        """In place: self = trunc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def flatten(x, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
         """x with dims start_dim..end_dim merged into one."""
@@ -630,6 +756,9 @@ class Tensor:
     def floor(x) -> Tensor:
         """The largest integer <= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
+    def floor_(self) -> Tensor:
+        """In place: self = floor(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def floor_divide(a, b: Any) -> Tensor:
         """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide, the quotient of remainder); integer division by zero raises."""
 
@@ -651,6 +780,9 @@ class Tensor:
     def frac(x) -> Tensor:
         """x - trunc(x), the fractional part with x's sign; d/dx = 1 (trunc's is 0)."""
 
+    def frac_(self) -> Tensor:
+        """In place: self = frac(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def frexp(input) -> builtins.tuple[Tensor, ...]:
         """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1) (0, inf and NaN as themselves with exponent 0): the mantissa's gradient is 2 ** -exponent, the exponent an int32 tensor without one."""
 
@@ -663,6 +795,12 @@ class Tensor:
     def ge(a, b: Any) -> Tensor:
         """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
+    def ge_(self, b: Any) -> Tensor:
+        """In place: self = ge(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
+    def geometric_(self, p: Any, *, generator: Any = ...) -> Tensor:
+        """Fill with the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+
     def ger(a, b: Any) -> Tensor:
         """The outer product of 1-d tensors a and b: a[i] * b[j]."""
 
@@ -672,17 +810,29 @@ class Tensor:
     def greater(input, other: Any) -> Tensor:
         """input > other elementwise (gt): a bool tensor, no gradient."""
 
+    def greater_(self, b: Any) -> Tensor:
+        """In place: self = gt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def greater_equal(input, other: Any) -> Tensor:
         """input >= other elementwise (ge): a bool tensor, no gradient."""
 
+    def greater_equal_(self, b: Any) -> Tensor:
+        """In place: self = ge(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def gt(a, b: Any) -> Tensor:
         """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+
+    def gt_(self, b: Any) -> Tensor:
+        """In place: self = gt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
     def half(self) -> Tensor:
         """This tensor as float16 (the cast is differentiable)."""
 
     def heaviside(input, values: Any) -> Tensor:
         """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
+
+    def heaviside_(self, values: Any) -> Tensor:
+        """In place: self = heaviside(self, values), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def histc(input, bins: Any = ..., min: Any = ..., max: Any = ...) -> Tensor:
         """The histogram of input's values in `bins` equal bins between min and max (the data's min and max if both are 0, widened by 1 each way if equal); values outside are left out, max falls in the last bin."""
@@ -692,6 +842,9 @@ class Tensor:
 
     def hypot(input, other: Any) -> Tensor:
         """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
+
+    def hypot_(self, other: Any) -> Tensor:
+        """In place: self = hypot(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def index_add(input, dim: Any, index: Any, source: Any, *, alpha: Any = ...) -> Tensor:
         """input with alpha * source added at entries `index` of dim: out[..., index[i], ...] += alpha * source[..., i, ...], as torch.index_add."""
@@ -807,14 +960,26 @@ class Tensor:
     def le(a, b: Any) -> Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
+    def le_(self, b: Any) -> Tensor:
+        """In place: self = le(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def lerp(input, end: Any, weight: Any) -> Tensor:
         """input + weight * (end - input), computed as PyTorch: end - (end - input) * (1 - weight) where |weight| >= 0.5 (exact at weight = 1). weight is a number or a Tensor (broadcast); all three get their gradients."""
+
+    def lerp_(self, end: Any, weight: Any) -> Tensor:
+        """In place: self = lerp(self, end, weight), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def less(input, other: Any) -> Tensor:
         """input < other elementwise (lt): a bool tensor, no gradient."""
 
+    def less_(self, b: Any) -> Tensor:
+        """In place: self = lt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def less_equal(input, other: Any) -> Tensor:
         """input <= other elementwise (le): a bool tensor, no gradient."""
+
+    def less_equal_(self, b: Any) -> Tensor:
+        """In place: self = le(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
     def log(x) -> Tensor:
         """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
@@ -822,11 +987,26 @@ class Tensor:
     def log10(x) -> Tensor:
         """log10(x), elementwise: Base-10 logarithm; d/dx log10 x = 1 / (x ln 10)."""
 
+    def log10_(self) -> Tensor:
+        """In place: self = log10(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def log1p(x) -> Tensor:
         """log1p(x), elementwise: log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
 
+    def log1p_(self) -> Tensor:
+        """In place: self = log1p(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def log2(x) -> Tensor:
         """log2(x), elementwise: Base-2 logarithm; d/dx log2 x = 1 / (x ln 2)."""
+
+    def log2_(self) -> Tensor:
+        """In place: self = log2(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def log_(self) -> Tensor:
+        """In place: self = log(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def log_normal_(self, mean: Any = ..., std: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with exp(N(mean, std^2)) draws."""
 
     def log_softmax(x, dim: Any = ..., dtype: Any = ...) -> Tensor:
         """x - logsumexp(x) over dim; `dtype` casts x first (PyTorch's argument)."""
@@ -846,17 +1026,32 @@ class Tensor:
     def logical_and(input, other: Any) -> Tensor:
         """a and b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
 
+    def logical_and_(self, b: Any) -> Tensor:
+        """In place: self = logical_and(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def logical_not(input) -> Tensor:
         """not x elementwise, any dtype taken as a truth value (zero is False); a bool tensor, no gradient."""
+
+    def logical_not_(self) -> Tensor:
+        """In place: self = logical_not(self), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
     def logical_or(input, other: Any) -> Tensor:
         """a or b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
 
+    def logical_or_(self, b: Any) -> Tensor:
+        """In place: self = logical_or(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def logical_xor(input, other: Any) -> Tensor:
         """a xor b elementwise, any dtype taken as a truth value (non-zero is True, as PyTorch); a bool tensor, no gradient."""
 
+    def logical_xor_(self, b: Any) -> Tensor:
+        """In place: self = logical_xor(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def logit(input, eps: Any = ...) -> Tensor:
         """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""
+
+    def logit_(self, eps: Any = ...) -> Tensor:
+        """In place: self = logit(self, eps), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def logsumexp(x, dim: Any, keepdim: Any = ...) -> Tensor:
         """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
@@ -866,6 +1061,9 @@ class Tensor:
 
     def lt(a, b: Any) -> Tensor:
         """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+
+    def lt_(self, b: Any) -> Tensor:
+        """In place: self = lt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
     def masked_fill(x, mask: Any, value: Any) -> Tensor:
         """x with `value` where mask is True (mask broadcasts)."""
@@ -930,11 +1128,17 @@ class Tensor:
     def multiply(input, other: Any) -> Tensor:
         """input * other (mul)."""
 
+    def multiply_(self, b: Any) -> Tensor:
+        """In place: self = mul(self, b), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def mv(input, vec: Any) -> Tensor:
         """The product of a 2-d tensor and a 1-d one."""
 
     def nan_to_num(input, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
         """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
+
+    def nan_to_num_(self, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
+        """In place: self = nan_to_num(self, nan, posinf, neginf), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def nanmean(input, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
         """The mean over `dim` of the elements that are not NaN (NaN where all are); the NaNs get gradient 0."""
@@ -960,11 +1164,20 @@ class Tensor:
     def ne(a, b: Any) -> Tensor:
         """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
+    def ne_(self, b: Any) -> Tensor:
+        """In place: self = ne(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
     def neg(x) -> Tensor:
         """-x; d/dx = -1."""
 
+    def neg_(self) -> Tensor:
+        """In place: self = neg(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def negative(input) -> Tensor:
         """-input (neg)."""
+
+    def negative_(self) -> Tensor:
+        """In place: self = neg(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def nelement(self) -> builtins.int:
         """The number of elements (numel)."""
@@ -999,8 +1212,14 @@ class Tensor:
     def norm(x, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
         """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
+    def normal_(self, mean: Any = ..., std: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with values drawn from N(mean, std^2)."""
+
     def not_equal(input, other: Any) -> Tensor:
         """input != other elementwise (ne): a bool tensor, no gradient."""
+
+    def not_equal_(self, b: Any) -> Tensor:
+        """In place: self = ne(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
     def numel(self) -> builtins.int:
         """The number of elements."""
@@ -1035,11 +1254,20 @@ class Tensor:
     def rad2deg(input) -> Tensor:
         """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""
 
+    def rad2deg_(self) -> Tensor:
+        """In place: self = rad2deg(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def random_(self, from_: Any = ..., to: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with integers drawn uniformly: random_() from [0, 2^mantissa] for a float dtype and [0, max] for an integer one, random_(to) from [0, to), random_(from_, to) from [from_, to) (to=None: up to the dtype's top, included)."""
+
     def ravel(input) -> Tensor:
         """input flattened to 1-d (reshape(-1): a view where possible)."""
 
     def reciprocal(x) -> Tensor:
         """1 / x, x ** -1 (integers computed in the default float dtype)."""
+
+    def reciprocal_(self) -> Tensor:
+        """In place: self = reciprocal(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def register_hook(self, hook: Any) -> Any:
         """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return replaces the gradient."""
@@ -1050,6 +1278,9 @@ class Tensor:
     def relu(x) -> Tensor:
         """relu(x), elementwise: max(x, 0)."""
 
+    def relu_(self) -> Tensor:
+        """In place: self = relu(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def remainder(a, b: Any) -> Tensor:
         """a mod b with the sign of b (Python's `%`, as torch.remainder), computed exactly; d/da = 1, d/db = -floor(a / b)."""
 
@@ -1058,6 +1289,9 @@ class Tensor:
 
     def renorm(input, p: Any, dim: Any, maxnorm: Any) -> Tensor:
         """input with each slice along `dim` whose p-norm exceeds maxnorm scaled to norm maxnorm: by maxnorm / (norm + 1e-7), as PyTorch."""
+
+    def renorm_(self, p: Any, dim: Any, maxnorm: Any) -> Tensor:
+        """In place: self = renorm(self, p, dim, maxnorm), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def repeat(x, *sizes: Any) -> Tensor:
         """Tile x: repeat(2, 3) on a (a, b) tensor gives (2a, 3b), as torch.repeat (a new tensor)."""
@@ -1092,8 +1326,14 @@ class Tensor:
     def round(x, decimals: Any = ...) -> Tensor:
         """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
 
+    def round_(self, decimals: Any = ...) -> Tensor:
+        """In place: self = round(self, decimals), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def rsqrt(x) -> Tensor:
         """1 / sqrt(x), as PyTorch (its bits; NaN at -inf and -inf at -0, where x ** -0.5 gives 0 and inf)."""
+
+    def rsqrt_(self) -> Tensor:
+        """In place: self = rsqrt(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def scatter(input, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:
         """input with src's values (or the number `value`) written at `index` along dim: out[index[i][j]][j] = src[i][j] for dim=0, as torch.scatter."""
@@ -1122,14 +1362,23 @@ class Tensor:
     def sgn(x) -> Tensor:
         """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
 
+    def sgn_(self) -> Tensor:
+        """In place: self = sign(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def short(self) -> Tensor:
         """A copy as int16, without gradient."""
 
     def sigmoid(x) -> Tensor:
         """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
 
+    def sigmoid_(self) -> Tensor:
+        """In place: self = sigmoid(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def sign(x) -> Tensor:
         """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
+
+    def sign_(self) -> Tensor:
+        """In place: self = sign(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def signbit(input) -> Tensor:
         """True where the sign bit is set (negative numbers, -0.0, a NaN with the sign bit): a bool tensor, no gradient."""
@@ -1137,11 +1386,20 @@ class Tensor:
     def sin(x) -> Tensor:
         """sin(x), elementwise: Sine; d/dx sin x = cos x."""
 
+    def sin_(self) -> Tensor:
+        """In place: self = sin(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def sinc(input) -> Tensor:
         """sin(pi x) / (pi x), 1 at 0 (the normalised sinc, as PyTorch); its derivative at 0 is 0."""
 
+    def sinc_(self) -> Tensor:
+        """In place: self = sinc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def sinh(x) -> Tensor:
         """sinh(x), elementwise: Hyperbolic sine; d/dx sinh x = cosh x."""
+
+    def sinh_(self) -> Tensor:
+        """In place: self = sinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def size(self, dim: Any = ...) -> Any:
         """The shape, or the size of dim `dim`."""
@@ -1170,11 +1428,20 @@ class Tensor:
     def sqrt(x) -> Tensor:
         """Square root, x ** 0.5 (integers computed in the default float dtype)."""
 
+    def sqrt_(self) -> Tensor:
+        """In place: self = sqrt(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def square(x) -> Tensor:
         """x * x, x ** 2 (a bool tensor gives int64)."""
 
+    def square_(self) -> Tensor:
+        """In place: self = square(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def squeeze(x, dim: Any = ...) -> Tensor:
         """x without its size-1 dims (only those of `dim` if given)."""
+
+    def squeeze_(self, dim: Any = ...) -> Tensor:
+        """In place: self becomes ``squeeze(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
 
     def std(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
         """sqrt(var); where the variance is 0 (equal values) the gradient is 0, as PyTorch, not 0 * inf = NaN (double where: sqrt never sees the zero)."""
@@ -1194,6 +1461,9 @@ class Tensor:
     def subtract(input, other: Any, *, alpha: Any = ...) -> Tensor:
         """input - alpha * other (sub)."""
 
+    def subtract_(self, b: Any) -> Tensor:
+        """In place: self = sub(self, b), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def sum(x, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
         """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
 
@@ -1203,11 +1473,20 @@ class Tensor:
     def swapaxes(input, axis0: Any, axis1: Any) -> Tensor:
         """input with dims axis0 and axis1 exchanged (transpose)."""
 
+    def swapaxes_(self, axis0: Any, axis1: Any) -> Tensor:
+        """In place: self becomes ``swapaxes(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
+
     def swapdims(input, axis0: Any, axis1: Any) -> Tensor:
         """input with dims axis0 and axis1 exchanged (transpose)."""
 
+    def swapdims_(self, axis0: Any, axis1: Any) -> Tensor:
+        """In place: self becomes ``swapdims(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
+
     def t(x) -> Tensor:
         """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+    def t_(self) -> Tensor:
+        """In place: self becomes ``t(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
 
     def take(input, index: Any) -> Tensor:
         """The elements of input (taken as 1-d) at `index`, in index's shape."""
@@ -1218,8 +1497,14 @@ class Tensor:
     def tan(x) -> Tensor:
         """tan(x), elementwise: Tangent; d/dx tan x = 1 + tan(x)^2 (from its saved output)."""
 
+    def tan_(self) -> Tensor:
+        """In place: self = tan(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def tanh(x) -> Tensor:
         """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+
+    def tanh_(self) -> Tensor:
+        """In place: self = tanh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def tensor_split(input, indices_or_sections: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
         """input cut along `dim` into `sections` pieces (an int: the first n % sections one longer) or at the given indices (a list or a 1-d integer tensor: Python's slice rules, so an index past the end gives empty pieces): views."""
@@ -1242,6 +1527,9 @@ class Tensor:
     def transpose(x, dim0: Any, dim1: Any) -> Tensor:
         """x with dims dim0 and dim1 swapped (a view)."""
 
+    def transpose_(self, dim0: Any, dim1: Any) -> Tensor:
+        """In place: self becomes ``transpose(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
+
     def tril(x, diagonal: Any = ...) -> Tensor:
         """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""
 
@@ -1257,8 +1545,14 @@ class Tensor:
     def true_divide(input, other: Any) -> Tensor:
         """input / other, true division (div)."""
 
+    def true_divide_(self, b: Any, *, rounding_mode: Any = ...) -> Tensor:
+        """In place: self = div(self, b, rounding_mode), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def trunc(x) -> Tensor:
         """x rounded towards zero, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+    def trunc_(self) -> Tensor:
+        """In place: self = trunc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def type(self, *args: Any, dtype: Any = ..., device: Any = ..., non_blocking: Any = ..., copy: Any = ...) -> Tensor:
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(other)`` (its dtype), as PyTorch."""
@@ -1274,6 +1568,9 @@ class Tensor:
 
     def unfold(input, dimension: Any, size: Any, step: Any) -> Tensor:
         """The windows of `size` elements starting every `step` along `dimension`, as a new last dim: shape (..., (n - size) // step + 1, ..., size)."""
+
+    def uniform_(self, from_: Any = ..., to: Any = ..., *, generator: Any = ...) -> Tensor:
+        """Fill with values drawn uniformly from [from_, to)."""
 
     def unique(input, sorted: Any = ..., return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
         """The distinct values (sorted, also when sorted=False: PyTorch's order is then unspecified), or with `dim` the distinct slices along dim; with return_inverse each element's (slice's) index among them, with return_counts how often each occurs."""
@@ -1292,6 +1589,9 @@ class Tensor:
 
     def unsqueeze(x, dim: Any) -> Tensor:
         """x with a size-1 dim inserted at `dim`."""
+
+    def unsqueeze_(self, dim: Any) -> Tensor:
+        """In place: self becomes ``unsqueeze(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
 
     def var(x, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
         """Variance with Bessel's correction by default (correction=1), as PyTorch; var(x, False) is PyTorch's var(x, unbiased=False) over all elements (not dim 0)."""
@@ -1313,6 +1613,9 @@ class Tensor:
 
     def xlogy(input, other: Any) -> Tensor:
         """input * log(other), 0 where input is 0 (unless other is NaN), elementwise with broadcasting; d/dinput = log(other) (0 where input is 0 and other <= 0), d/dother = input / other, as PyTorch."""
+
+    def xlogy_(self, other: Any) -> Tensor:
+        """In place: self = xlogy(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def zero_(self) -> Tensor:
         """In place: fill self with zeros; the old values get a zero gradient."""
