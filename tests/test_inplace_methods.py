@@ -364,3 +364,18 @@ def test_uniform_stays_below_to_after_the_cast_to_float32():
     x = ag.zeros(3).uniform_(0.0, 1.0, generator=Top())
     assert x.data.dtype == np.float32 and (x.data < 1).all()
     assert ag.zeros(3, dtype=ag.float64).uniform_(2.0, 2.0).data.tolist() == [2, 2, 2]
+
+
+def test_a_compiled_step_changing_an_arguments_shape_runs_eagerly():
+    """The caller's tensor must change shape at every call: a replay would not do it."""
+    def build():
+        w = ag.tensor(np.arange(6.0).reshape(3, 2), requires_grad=True)
+
+        def step(x):
+            x.t_()
+            loss = (x * w).sum()
+            loss.backward()
+            return loss, x, x.shape
+        return step, watched(w)
+    check_twins(build, 6, lambda i, env: (ag.tensor(np.arange(6.0).reshape(2, 3) + i),),
+                warns="sets .data of its argument")
