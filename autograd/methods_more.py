@@ -44,14 +44,6 @@ def _root(arr):
     return arr
 
 
-def _array(x):
-    """x's data as an ndarray; a 0-d result held as a numpy scalar becomes a 0-d array in
-    place (the same value), so that it has an address that stays."""
-    if not isinstance(x.data, np.ndarray):
-        x.data = np.asarray(x.data)
-    return x.data
-
-
 class _Metadata:
     """Tensor's metadata methods, as PyTorch's: bound to Tensor below."""
 
@@ -106,13 +98,13 @@ class _Metadata:
     def storage_offset(self) -> int:
         """The position, in elements, of this tensor's first element in the memory it
         shares with the tensor it is a view of (0 for a tensor that owns its memory)."""
-        arr = _array(self)
+        arr = self._array()
         start = arr.__array_interface__["data"][0]
         return (start - _root(arr).__array_interface__["data"][0]) // arr.dtype.itemsize
 
     def data_ptr(self) -> int:
         """The address of the first element (views of one buffer differ by their offset)."""
-        return _array(self).__array_interface__["data"][0]
+        return self._array().__array_interface__["data"][0]
 
     const_data_ptr = data_ptr
 
@@ -133,7 +125,7 @@ class _Metadata:
     def is_set_to(self, tensor) -> bool:
         """True if `tensor` views the same memory as this one with the same shape, strides
         and offset."""
-        a, b = _array(self), _array(tensor)
+        a, b = self._array(), tensor._array()
         return a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides and \
             self.data_ptr() == tensor.data_ptr() and _root(a) is _root(b)
 

@@ -223,12 +223,18 @@ class Tensor:
         node = self._node
         return None if node is None or type(node) is AccumulateGrad else node
 
+    def _array(self):
+        """self.data as an ndarray others can share: a reduction's 0-d result, held as a
+        numpy scalar (a copy wherever it goes), becomes a 0-d array in place, same value
+        and node, so that views, detach() and numpy() share it as PyTorch's."""
+        d = self.data
+        if isinstance(d, np.generic):
+            d = self.data = np.array(d)
+        return d
+
     def detach(self) -> Tensor:
         """A tensor on the same data that does not require grad (shares the memory)."""
-        d = self.data
-        if isinstance(d, np.generic):       # a reduction's numpy scalar: made an array in
-            d = self.data = np.array(d)     # place, to be shared as PyTorch's
-        return _wrap(d, None)
+        return _wrap(self._array(), None)
 
     def detach_(self) -> Tensor:
         """Detach this tensor from its graph in place; returns self."""
@@ -332,10 +338,7 @@ class Tensor:
             raise GraphError(f"numpy: cannot call .numpy() on a tensor that requires grad "
                              f"({describe(self.data)}): its gradient would be lost. Use "
                              f"t.detach().numpy()")
-        d = self.data
-        if isinstance(d, np.generic):       # a reduction's numpy scalar: made an array in
-            d = self.data = np.array(d)     # place, so that the result shares it, as PyTorch's
-        return d
+        return self._array()
 
     def tolist(self):
         """The data as nested Python lists."""

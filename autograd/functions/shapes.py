@@ -16,20 +16,10 @@ from ..tensor import Tensor
 from .arguments import _axes, _t
 
 
-def _viewable(x):
-    """x.data as an array a view can share: a reduction's numpy scalar (x.sum()'s) is
-    made a 0-d array in place, same value and node, so that a write through a view
-    reaches x, as PyTorch's (a view of the scalar was a copy, silently)."""
-    d = x.data
-    if isinstance(d, np.generic):
-        d = x.data = np.array(d)
-    return d
-
-
 def _view(x, cls, *args):
     """Run a view op; a recorded result that shares memory is registered, so that an
     in-place write to the buffer it sees can be refused (methods._inplace)."""
-    _viewable(x)
+    x._array()                      # a numpy scalar's view would be a copy
     out = x._apply1(cls, *args)
     if out._node is not None:
         register_view(out)
@@ -57,7 +47,7 @@ def reshape(x, *shape):
 def view(x, *shape):
     """reshape that refuses to copy: the result always shares memory with x."""
     shape = _shape_arg(shape)
-    probe = _viewable(x).view()
+    probe = x._array().view()
     try:
         probe.shape = shape
     except AttributeError:

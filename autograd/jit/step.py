@@ -362,10 +362,9 @@ class CompiledStep:
         for t in tensors:
             # eager's 0-d results hold numpy scalars (a loss's average kept on an object):
             # as 0-d arrays they are traced, and carried from call to call
-            if isinstance(t.data, np.generic):
-                t.data = np.asarray(t.data)
-            if t.grad is not None and isinstance(t.grad.data, np.generic):
-                t.grad.data = np.asarray(t.grad.data)
+            t._array()
+            if t.grad is not None:
+                t.grad._array()
         hooked = _hooked(tensors, modules)
         if hooked is not None:
             self._eager(key, hooked)
