@@ -5,11 +5,13 @@ Tensor methods instead, from their declarations (public.py)."""
 import inspect
 import sys
 
-from . import linalg, ops_losses, ops_nn, public
+from . import ops_losses, ops_nn, public
+from .linalg import basic as linalg_basic, decomp as linalg_decomp
 from .graph import Node
 from .ops import elementwise, reductions, shapes, special
 
-MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses, linalg)   # the files of primitives
+MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses, linalg_basic,
+           linalg_decomp)   # the files of primitives
 
 
 def _file(module_name):

@@ -1251,6 +1251,9 @@ class Tensor:
     def put(input, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
         """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum)."""
 
+    def qr(input, some: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """torch.qr: linalg.qr(input, "reduced" if some else "complete"), as (Q, R)."""
+
     def quantile(input, q: Any, dim: Any = ..., keepdim: Any = ..., *, interpolation: Any = ...) -> Tensor:
         """The q-th quantiles of input along dim (of all elements if None), q a number or a 1-d tensor in [0, 1] (its dim then comes first), as PyTorch: the sorted values at rank q (n - 1), between two ranks by `interpolation` (linear, lower, higher, midpoint, nearest: half to even)."""
 

@@ -47,6 +47,21 @@ def _wc(a):
     return a * 0.3 + ag.eye(a.shape[-1], dtype=a.dtype)
 
 
+def _sym(a):
+    """a + a^T: the symmetric matrix whose lower and upper triangles eigh reads alike."""
+    return a + a.mT
+
+
+def _qr_product(q, r):
+    return q @ r.sin()
+
+
+def _eigh_exp(a, uplo):
+    """V diag(exp L) V^T: the exponential of a symmetric matrix, from eigh's triangle."""
+    vals, vecs = ag.linalg.eigh(_sym(a), UPLO=uplo)
+    return (vecs * vals.exp()[..., None, :]) @ vecs.mT
+
+
 def _lstm_step(x, h, c, w):
     from nn.functional_rnn import lstm_cell
     h2, c2 = lstm_cell(x, (h, c), w, None)
@@ -569,6 +584,17 @@ OPS = [
     OpInfo("vector_norm", lambda a: ag.linalg.vector_norm(a, 3, dim=-1), [(2, 3, 4)]),
     OpInfo("solve_right", lambda a, b: ag.linalg.solve(_wc(a), b, left=False),
            [(2, 3, 3), (2, 4, 3)]),
+    # the factorizations (linalg/decomp.py); eigh's eigenvectors in basis-independent uses
+    OpInfo("qr", lambda a: ag.linalg.qr(a).Q * ag.linalg.qr(a).R.sum(-2, keepdim=True),
+           [(2, 4, 3)]),
+    OpInfo("qr_r", lambda a: ag.linalg.qr(a).R.sin(), [(3, 3)]),
+    OpInfo("qr_wide_complete", lambda a: _qr_product(*ag.linalg.qr(a, "complete")), [(2, 3, 5)]),
+    OpInfo("qr_some", lambda a: a.qr()[0] * ag.qr(a, some=False).R[..., :1, 1:].exp(), [(3, 4)]),
+    OpInfo("eigh", lambda a: ag.linalg.eigh(_sym(a)).eigenvectors.abs()
+           * ag.linalg.eigh(_sym(a)).eigenvalues[..., None, :], [(2, 3, 3)]),
+    OpInfo("eigh_upper_exp", lambda a: _eigh_exp(a, "U"), [(2, 1, 4, 4)]),
+    OpInfo("eigvalsh", lambda a: ag.linalg.eigvalsh(_sym(a)).exp()
+           + ag.linalg.eigvalsh(_sym(a), UPLO="U"), [(2, 3, 3)]),
 ]
 
 

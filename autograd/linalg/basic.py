@@ -1,6 +1,6 @@
-"""Linear algebra with torch.linalg's names: ``autograd.linalg.inv``, ``det``, ``slogdet``,
-``solve``, ``cholesky``, ``matrix_power``, ``vector_norm``, ``matrix_norm``; top-level ``inverse``, ``det``, ``logdet``, ``slogdet`` (also Tensor methods).
-Batched over leading dims, float32 or float64. The primitives' backward rules are
+"""inv, det, slogdet, solve, cholesky, matrix_power, vector_norm, matrix_norm; top-level
+``inverse``, ``det``, ``logdet``, ``slogdet`` (also Tensor methods), and the input checks
+and LinAlgError the other linalg modules share. Batched over leading dims, float32 or float64. The primitives' backward rules are
 written with matmul and these ops themselves, so gradients of any order are right:
 
     d inv(A) = -inv(A)^T g inv(A)^T          d det(A) = g det(A) inv(A)^T
@@ -14,13 +14,13 @@ from collections import namedtuple
 
 import numpy as np
 
-from .errors import ArgumentError, DtypeError, GradgraphError, ShapeError, describe
-from .functions import _t, abs, matmul
-from .graph import Primitive, apply1, apply2
-from .jit.hooks import kernel
-from .public import public
-from .reductions import amax, amin, norm, sum
-from .tensor import Tensor
+from ..errors import ArgumentError, DtypeError, GradgraphError, ShapeError, describe
+from ..functions import _t, abs, matmul
+from ..graph import Primitive, apply1, apply2
+from ..jit.hooks import kernel
+from ..public import public
+from ..reductions import amax, amin, norm, sum
+from ..tensor import Tensor
 
 
 class LinAlgError(GradgraphError, np.linalg.LinAlgError):
@@ -30,15 +30,23 @@ class LinAlgError(GradgraphError, np.linalg.LinAlgError):
 _slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
 
 
-def _square(op, a):
-    """`a` as a Tensor of float32/float64 square matrices (..., n, n), or a clear error."""
+def _matrices(op, a):
+    """`a` as a Tensor of float32/float64 matrices (..., m, n), or a clear error."""
     a = _t(a)
     if a.data.dtype.kind != "f":
         raise DtypeError(f"{op}: expected a floating point tensor, got {describe(a.data)}; "
                          f"convert it first (A.double())")
+    if a.data.ndim < 2:
+        raise ShapeError(f"{op}: expected matrices (..., m, n), got {describe(a.data)}")
+    return a
+
+
+def _square(op, a):
+    """`a` as a Tensor of float32/float64 square matrices (..., n, n), or a clear error."""
+    a = _t(a)
     if a.data.ndim < 2 or a.data.shape[-1] != a.data.shape[-2]:
         raise ShapeError(f"{op}: expected square matrices (..., n, n), got {describe(a.data)}")
-    return a
+    return _matrices(op, a)
 
 
 # numpy's calls, as kernels: a compiled step replays each as one call (slogdet's
