@@ -101,8 +101,8 @@ def acosh(x: Any) -> Tensor:
     """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
 
 
-def add(a: Any, b: Any) -> Tensor:
-    """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
+def add(a: Any, b: Any, *, alpha: Any = ...) -> Tensor:
+    """a + alpha * b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
 
 
 def addbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
@@ -1077,8 +1077,8 @@ def std_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *,
     """(std, mean) over `dim`, as torch.std_mean: std's arguments."""
 
 
-def sub(a: Any, b: Any) -> Tensor:
-    """a - b, with PyTorch's dtype promotion."""
+def sub(a: Any, b: Any, *, alpha: Any = ...) -> Tensor:
+    """a - alpha * b, with PyTorch's dtype promotion."""
 
 
 def subtract(input: Any, other: Any, *, alpha: Any = ...) -> Tensor:

@@ -197,8 +197,8 @@ Tensor.__lt__ = F.lt
 Tensor.__le__ = F.le
 Tensor.__gt__ = F.gt
 Tensor.__ge__ = F.ge
-Tensor.add = lambda self, other, alpha=1: self + (other * alpha if alpha != 1 else other)
-Tensor.sub = lambda self, other, alpha=1: self - (other * alpha if alpha != 1 else other)
+Tensor.add = lambda self, other, *, alpha=1: F.add(self, other, alpha=alpha)
+Tensor.sub = lambda self, other, *, alpha=1: F.sub(self, other, alpha=alpha)
 Tensor.mul = Tensor.__mul__
 
 
@@ -329,10 +329,10 @@ Tensor.__ipow__ = _inplace_op("__ipow__", lambda a, b: a ** b)
 Tensor.__iand__ = _inplace_op("__iand__", lambda a, b: a & b)
 Tensor.__ior__ = _inplace_op("__ior__", lambda a, b: a | b)
 Tensor.__ixor__ = _inplace_op("__ixor__", lambda a, b: a ^ b)
-Tensor.add_ = lambda self, other, alpha=1: _inplace(
-    self, "add_", lambda: self._alias() + (other * alpha if alpha != 1 else other))
-Tensor.sub_ = lambda self, other, alpha=1: _inplace(
-    self, "sub_", lambda: self._alias() - (other * alpha if alpha != 1 else other))
+Tensor.add_ = lambda self, other, *, alpha=1: _inplace(
+    self, "add_", lambda: F.add(self._alias(), other, alpha=alpha))
+Tensor.sub_ = lambda self, other, *, alpha=1: _inplace(
+    self, "sub_", lambda: F.sub(self._alias(), other, alpha=alpha))
 Tensor.mul_ = _inplace_op("mul_", lambda a, b: a * b)
 Tensor.div_ = lambda self, other, *, rounding_mode=None: _inplace(
     self, "div_", lambda: F.div(self._alias(), other, rounding_mode=rounding_mode))

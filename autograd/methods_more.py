@@ -322,7 +322,7 @@ def adjoint(input):
 @public(method=True)
 def subtract(input, other, *, alpha=1):
     """input - alpha * other (sub)."""
-    return F.sub(input, other * alpha if alpha != 1 else other)
+    return F.sub(input, other, alpha=alpha)
 
 
 @public(method=True)

@@ -297,10 +297,10 @@ class Tensor:
     def acosh_(self) -> Tensor:
         """In place: self = acosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
-    def add(self, other: Any, alpha: Any = ...) -> Tensor:
+    def add(self, other: Any, *, alpha: Any = ...) -> Tensor:
         """self + alpha * other, as torch.Tensor.add (broadcasting, PyTorch's dtype rule)."""
 
-    def add_(self, other: Any, alpha: Any = ...) -> Tensor:
+    def add_(self, other: Any, *, alpha: Any = ...) -> Tensor:
         """In place: self += alpha * other."""
 
     def addbmm(input, batch1: Any, batch2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
@@ -1458,17 +1458,17 @@ class Tensor:
     def stride(self, dim: Any = ...) -> Any:
         """The step, in elements, from one index to the next along each dim (a tuple), or along `dim`; an expanded dim has stride 0, a flipped one a negative stride."""
 
-    def sub(self, other: Any, alpha: Any = ...) -> Tensor:
+    def sub(self, other: Any, *, alpha: Any = ...) -> Tensor:
         """self - alpha * other, as torch.Tensor.sub."""
 
-    def sub_(self, other: Any, alpha: Any = ...) -> Tensor:
+    def sub_(self, other: Any, *, alpha: Any = ...) -> Tensor:
         """In place: self -= alpha * other."""
 
     def subtract(input, other: Any, *, alpha: Any = ...) -> Tensor:
         """input - alpha * other (sub)."""
 
-    def subtract_(self, b: Any) -> Tensor:
-        """In place: self = sub(self, b), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+    def subtract_(self, b: Any, *, alpha: Any = ...) -> Tensor:
+        """In place: self = sub(self, b, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def sum(x, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
         """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""

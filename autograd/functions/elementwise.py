@@ -4,7 +4,7 @@ the other constant powers, sign, maximum/minimum, clamp and where."""
 import numpy as np
 
 from .. import ops, ops_nn
-from ..dtypes import fitted, result_type
+from ..dtypes import as_dtype, fitted, result_type
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..graph import Primitive, _wrap, apply1
 from ..public import public
@@ -16,15 +16,35 @@ from .arguments import _t
 # The functions take the operator's path, so an op gives the same dtype and value
 # whichever way it is called: add(0.5, t) is 0.5 + t, that is t.__radd__(0.5).
 @public
-def add(a, b):
-    """a + b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
-    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) + b
+def add(a, b, *, alpha=1):
+    """a + alpha * b, with PyTorch's dtype promotion (a number or a Tensor on either side)."""
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) + _scaled(
+        "add", a, b, alpha)
 
 
 @public
-def sub(a, b):
-    """a - b, with PyTorch's dtype promotion."""
-    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) - b
+def sub(a, b, *, alpha=1):
+    """a - alpha * b, with PyTorch's dtype promotion."""
+    return (a if isinstance(a, Tensor) or isinstance(b, Tensor) else Tensor(a)) - _scaled(
+        "sub", a, b, alpha)
+
+
+def _scaled(op, a, b, alpha):
+    """alpha * b in the dtype of a and b's result, as PyTorch: an int8 b times 2 in int8
+    would wrap before the sum. A float alpha for an integer result and a bool alpha for a
+    non-bool one are refused, as PyTorch."""
+    if alpha == 1 and type(alpha) is int:
+        return b
+    dt = result_type(a, b)
+    if dt.kind != "b" and isinstance(alpha, (bool, np.bool_)):
+        raise ArgumentError(f"{op}: a bool alpha ({alpha}) is only for a bool result, got "
+                            f"{dt}; give alpha as a number")
+    if dt.kind in "iub" and not isinstance(alpha, (int, np.integer)):
+        raise ArgumentError(f"{op}: alpha must not be a float ({alpha!r}) for a result of "
+                            f"integer dtype {dt}; convert the tensors to float first")
+    if dt.kind == "b":
+        return b if alpha else b & False
+    return as_dtype(b, dt) * alpha
 
 
 @public

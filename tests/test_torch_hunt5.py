@@ -1,0 +1,45 @@
+"""Differences from PyTorch found by differential runs of both libraries over layers and
+losses with unusual arguments, Module's API, optimizers and schedulers, hooks and in-place
+dtype rules; each test failed before its fix."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+
+torch = pytest.importorskip("torch")
+
+
+ALPHA_CASES = {
+    "add": lambda a, b: a.add(b, alpha=2), "sub": lambda a, b: a.sub(b, alpha=2),
+    "add_": lambda a, b: a.add_(b, alpha=2), "sub_": lambda a, b: a.sub_(b, alpha=2),
+    "subtract": lambda a, b: a.subtract(b, alpha=2),
+}
+
+
+@pytest.mark.parametrize("dtype", ["int64", "float64"])
+@pytest.mark.parametrize("name", ALPHA_CASES)
+def test_alpha_scales_in_the_results_dtype(name, dtype):
+    # alpha * other was computed in other's dtype: an int8 100 * 2 wrapped to -56 first,
+    # so int64 [1, 2, 3] + 2 * int8 [100, -100, 7] gave [-55, 58, 17]
+    def outcome(L):
+        a = L.tensor([1, 2, 3], dtype=getattr(L, dtype))
+        out = ALPHA_CASES[name](a, L.tensor([100, -100, 7], dtype=L.int8))
+        return str(out.dtype).split(".")[-1], out.tolist()
+    assert outcome(ag) == outcome(torch)
+
+
+def test_add_and_sub_take_alpha_as_pytorch():
+    # ag.add(a, b, alpha=) raised TypeError; a float32 other was scaled in float32
+    a, b = np.array([1.0, -2.0]), np.array([0.1, 0.7], np.float32)
+    for fn in (lambda L, x, y: L.add(x, y, alpha=3), lambda L, x, y: L.sub(x, y, alpha=3)):
+        ours = fn(ag, ag.tensor(a), ag.tensor(b)).data
+        np.testing.assert_array_equal(ours, fn(torch, torch.tensor(a), torch.tensor(b)).numpy())
+
+
+@pytest.mark.parametrize("alpha", [1.5, True])
+def test_an_alpha_pytorch_refuses_is_refused(alpha):
+    with pytest.raises(RuntimeError):
+        torch.tensor([1, 2]).add(torch.tensor([3, 4]), alpha=alpha)
+    with pytest.raises(ag.ArgumentError, match="^add: .*alpha"):
+        ag.tensor([1, 2]).add(ag.tensor([3, 4]), alpha=alpha)
