@@ -2,6 +2,8 @@
 or by name, registered on the container (so ``named_parameters()`` and state dicts give
 PyTorch's keys). A plain Tensor put in is wrapped in a Parameter, as PyTorch does."""
 import operator
+from collections import OrderedDict
+from collections.abc import Mapping
 
 from autograd.errors import OutOfRangeError
 from autograd.tensor import Tensor
@@ -113,7 +115,16 @@ class ParameterDict(Module):
             del self[key]
 
     def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
+        """Sets each (key, parameter) of a mapping or of an iterable of pairs. A plain
+        mapping's keys are taken in sorted order, an OrderedDict's or a ParameterDict's in
+        theirs, as PyTorch's (so the parameters' order, which optimizers' state follows,
+        is PyTorch's)."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            items = parameters.items()
+        elif isinstance(parameters, Mapping):
+            items = sorted(parameters.items())
+        else:
+            items = parameters
         for key, value in items:
             self[key] = value
 

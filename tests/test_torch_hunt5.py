@@ -43,3 +43,17 @@ def test_an_alpha_pytorch_refuses_is_refused(alpha):
         torch.tensor([1, 2]).add(torch.tensor([3, 4]), alpha=alpha)
     with pytest.raises(ag.ArgumentError, match="^add: .*alpha"):
         ag.tensor([1, 2]).add(ag.tensor([3, 4]), alpha=alpha)
+
+
+@pytest.mark.parametrize("make", [dict, lambda d: sorted(d.items(), reverse=True),
+                                  lambda d: __import__("collections").OrderedDict(d)])
+def test_a_parameter_dict_orders_its_keys_as_pytorch(make):
+    # a plain dict's keys kept their insertion order; PyTorch sorts them, so named_parameters,
+    # state_dict and an optimizer's parameter indices differed
+    def keys(L):
+        ones = {k: L.nn.Parameter(L.ones(1)) if L is torch else nn.Parameter(ag.ones(1))
+                for k in ("b", "c", "a")}
+        pd = (torch.nn if L is torch else nn).ParameterDict(make(ones))
+        pd.update(make({"e": ones["a"], "d": ones["b"]}))
+        return list(pd.keys()), [n for n, _ in pd.named_parameters()]
+    assert keys(ag) == keys(torch)
