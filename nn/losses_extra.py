@@ -83,9 +83,11 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
 # --- margins ----------------------------------------------------------------------------------
 def margin_ranking_loss(input1, input2, target, margin=0.0, size_average=None, reduce=None,
                         reduction="mean"):
-    """max(0, -target (input1 - input2) + margin), target +-1."""
+    """max(0, -target (input1 - input2) + margin), target +-1; a target that requires
+    grad gets its gradient, as PyTorch's."""
     _same_shapes("margin_ranking_loss", input1=input1, input2=input2, target=target)
-    loss = ((input1 - input2) * -_labels(target) + margin).clamp_min(0.0)
+    target = target if isinstance(target, Tensor) else _labels(target)
+    loss = ((input1 - input2) * -target + margin).clamp_min(0.0)
     return _reduce(loss, _legacy_reduction(size_average, reduce, reduction),
                    "margin_ranking_loss")
 

@@ -57,3 +57,15 @@ def test_a_parameter_dict_orders_its_keys_as_pytorch(make):
         pd.update(make({"e": ones["a"], "d": ones["b"]}))
         return list(pd.keys()), [n for n, _ in pd.named_parameters()]
     assert keys(ag) == keys(torch)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_margin_ranking_loss_target_gets_its_gradient_as_pytorch(reduction):
+    # the target was read as a constant array: its gradient was None where PyTorch's is
+    # -(input1 - input2) where the margin is active
+    x1, x2, y = [1.0, 2.0, -0.5, 0.3], [0.5, 3.0, 0.2, 0.3], [1.0, -1.0, -1.0, 1.0]
+    def grads(L, F):
+        ts = [L.tensor(v, dtype=L.float64, requires_grad=True) for v in (x1, x2, y)]
+        F.margin_ranking_loss(*ts, margin=0.1, reduction=reduction).sum().backward()
+        return [t.grad.tolist() for t in ts]
+    assert grads(ag, nn.functional) == grads(torch, torch.nn.functional)
