@@ -69,3 +69,28 @@ def test_margin_ranking_loss_target_gets_its_gradient_as_pytorch(reduction):
         F.margin_ranking_loss(*ts, margin=0.1, reduction=reduction).sum().backward()
         return [t.grad.tolist() for t in ts]
     assert grads(ag, nn.functional) == grads(torch, torch.nn.functional)
+
+
+INPLACE = {"iadd": lambda a, b: a.__iadd__(b), "imul": lambda a, b: a.__imul__(b),
+           "sub_": lambda a, b: a.sub_(b), "floor div_": lambda a, b: a.div_(b, rounding_mode="floor"),
+           "remainder_": lambda a, b: a.remainder_(b), "ior": lambda a, b: a.__ior__(b)}
+
+
+@pytest.mark.parametrize("dtypes", [("uint8", "int8"), ("uint8", "int64"), ("int8", "uint8"),
+                                    ("int16", "uint8")])
+@pytest.mark.parametrize("name", INPLACE)
+def test_an_integer_result_is_written_into_any_integer_tensor_as_pytorch(name, dtypes):
+    # numpy's same_kind rule refused a signed result into an unsigned tensor (uint8 += int8),
+    # which PyTorch writes, wrapping as a C cast
+    def outcome(L):
+        a = L.tensor([100, 3, 9], dtype=getattr(L, dtypes[0]))
+        INPLACE[name](a, L.tensor([100, 2, 5], dtype=getattr(L, dtypes[1])))
+        return str(a.dtype).split(".")[-1], a.tolist()
+    assert outcome(ag) == outcome(torch)
+
+
+@pytest.mark.parametrize("dtypes", [("int64", "float32"), ("bool", "int8"), ("uint8", "float64")])
+def test_a_result_pytorch_will_not_cast_in_place_is_still_refused(dtypes):
+    a, b = ag.tensor([1, 0], dtype=getattr(ag, dtypes[0])), ag.ones(2, dtype=getattr(ag, dtypes[1]))
+    with pytest.raises(ag.DtypeError, match=f"^add_: the result has dtype .* {dtypes[0]}"):
+        a.add_(b)
