@@ -56,11 +56,7 @@ class Embedding(Module):
     def from_pretrained(cls, embeddings, freeze=True, padding_idx=None, max_norm=None,
                         norm_type=2.0, scale_grad_by_freq=False, sparse=False):
         """An Embedding holding `embeddings` (2-d), frozen unless ``freeze=False``."""
-        shape = np.shape(embeddings.data if hasattr(embeddings, "data") else embeddings)
-        if len(shape) != 2:
-            raise ShapeError(f"Embedding.from_pretrained: embeddings must be 2-d (num_embeddings, "
-                             f"embedding_dim), got shape {shape}")
-        rows, dim = shape
+        rows, dim = _pretrained_shape("Embedding", embeddings)
         return cls(rows, dim, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse,
                    _weight=embeddings, _freeze=freeze)
 
@@ -76,6 +72,15 @@ class Embedding(Module):
 
     def extra_repr(self):
         return f"{self.num_embeddings}, {self.embedding_dim}" + self._padding() + self._options()
+
+
+def _pretrained_shape(cls, embeddings):
+    """The (rows, dim) of from_pretrained's `embeddings`, or ShapeError naming `cls`."""
+    shape = np.shape(embeddings.data if hasattr(embeddings, "data") else embeddings)
+    if len(shape) != 2:
+        raise ShapeError(f"{cls}.from_pretrained: embeddings must be 2-d (num_embeddings, "
+                         f"embedding_dim), got shape {shape}")
+    return shape
 
 
 def _bags(idx, offsets, include_last_offset):
@@ -148,6 +153,17 @@ class EmbeddingBag(Embedding):
         super().__init__(num_embeddings, embedding_dim, padding_idx, max_norm, norm_type,
                          scale_grad_by_freq, sparse, _weight, device=device, dtype=dtype)
         self.mode, self.include_last_offset = mode, include_last_offset
+
+    @classmethod
+    def from_pretrained(cls, embeddings, freeze=True, max_norm=None, norm_type=2.0,
+                        scale_grad_by_freq=False, mode="mean", sparse=False,
+                        include_last_offset=False, padding_idx=None):
+        """An EmbeddingBag holding `embeddings` (2-d), frozen unless ``freeze=False``."""
+        rows, dim = _pretrained_shape("EmbeddingBag", embeddings)
+        bag = cls(rows, dim, max_norm, norm_type, scale_grad_by_freq, mode, sparse, embeddings,
+                  include_last_offset, padding_idx)
+        bag.weight.requires_grad_(not freeze)
+        return bag
 
     def forward(self, input, offsets=None, per_sample_weights=None):
         return embedding_bag(input, self.weight, offsets, self.max_norm, self.norm_type,

@@ -94,3 +94,17 @@ def test_a_result_pytorch_will_not_cast_in_place_is_still_refused(dtypes):
     a, b = ag.tensor([1, 0], dtype=getattr(ag, dtypes[0])), ag.ones(2, dtype=getattr(ag, dtypes[1]))
     with pytest.raises(ag.DtypeError, match=f"^add_: the result has dtype .* {dtypes[0]}"):
         a.add_(b)
+
+
+@pytest.mark.parametrize("kw", [{}, {"mode": "max", "freeze": False},
+                                {"mode": "sum", "padding_idx": 0, "max_norm": 1.0}])
+def test_embedding_bag_from_pretrained_as_pytorch(kw):
+    # EmbeddingBag inherited Embedding.from_pretrained, whose positional arguments are
+    # Embedding's (padding_idx where EmbeddingBag takes max_norm): it raised TypeError
+    weights = np.random.default_rng(0).standard_normal((4, 3))
+    def outcome(L, N):
+        bag = N.EmbeddingBag.from_pretrained(L.tensor(weights), **kw)
+        out = bag(L.tensor([[1, 2], [0, 3]]))
+        return (type(bag).__name__, bag.mode, bag.padding_idx, bag.max_norm,
+                bag.weight.requires_grad, np.round(out.detach().numpy(), 12).tolist())
+    assert outcome(ag, nn) == outcome(torch, torch.nn)
