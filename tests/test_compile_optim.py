@@ -37,6 +37,10 @@ OPTIMIZERS = {
     "rmsprop": lambda p: optim.RMSprop(p, lr=1e-2),
     "rmsprop-centered": lambda p: optim.RMSprop(p, lr=1e-2, momentum=0.9, centered=True,
                                                 weight_decay=1e-3),
+    # ints are numbers too (optimizer.floats): every parameter's 1 is the same object
+    "sgd-ints": lambda p: optim.SGD(p, lr=1, momentum=1, weight_decay=1),
+    "adam-ints": lambda p: optim.Adam(p, lr=1e-2, weight_decay=1),
+    "rmsprop-ints": lambda p: optim.RMSprop(p, lr=1e-2, weight_decay=1),
 }
 
 

@@ -4,8 +4,8 @@ import numpy as np
 from autograd.errors import ArgumentError
 from autograd.jit import numbers
 
-from .optimizer import (Optimizer, check_hyperparameters, cpu_options, lerp_, square_average_,
-                        state_buffer, update_direction)
+from .optimizer import (Optimizer, check_hyperparameters, cpu_options, floats, lerp_,
+                        square_average_, state_buffer, update_direction)
 
 
 class Adam(Optimizer):
@@ -43,8 +43,9 @@ class Adam(Optimizer):
         lr, (beta1, beta2), weight_decay = group["lr"], group["betas"], group["weight_decay"]
         step = state["step"] = state["step"] + 1
         correction2 = (1 - beta2 ** step) ** 0.5
-        return (1 - beta1, beta2, 1 - beta2, group["eps"] * correction2,
-                -lr * correction2 / (1 - beta1 ** step), 1 - lr * weight_decay, weight_decay)
+        return floats(1 - beta1, beta2, 1 - beta2, group["eps"] * correction2,
+                      -lr * correction2 / (1 - beta1 ** step), 1 - lr * weight_decay,
+                      weight_decay)
 
     def _branches(self, group):
         return (bool(group["weight_decay"]), bool(group["amsgrad"]), bool(group["maximize"]),

@@ -304,6 +304,12 @@ def update_direction(p, t1, t2, maximize, weight_decay):
     return d
 
 
+def floats(*values):
+    """A ``_numbers`` result as floats: compile knows a number by its identity, and an int
+    given by the user (``weight_decay=1``) is the same object for every parameter."""
+    return tuple(float(v) for v in values)
+
+
 def lerp_(avg, x, weight, tmp):
     """``avg <- avg + weight * (x - avg)`` in place (PyTorch's ``lerp_``)."""
     np.subtract(x, avg, out=tmp)

@@ -3,8 +3,8 @@ import numpy as np
 
 from autograd.jit import numbers
 
-from .optimizer import (Optimizer, check_hyperparameters, cpu_options, lerp_, square_average_,
-                        state_buffer, update_direction)
+from .optimizer import (Optimizer, check_hyperparameters, cpu_options, floats, lerp_,
+                        square_average_, state_buffer, update_direction)
 
 
 class RMSprop(Optimizer):
@@ -36,8 +36,8 @@ class RMSprop(Optimizer):
         1 - alpha, eps, weight decay, momentum."""
         state["step"] += 1
         alpha = group["alpha"]
-        return (-group["lr"], alpha, 1 - alpha, group["eps"], group["weight_decay"],
-                group["momentum"])
+        return floats(-group["lr"], alpha, 1 - alpha, group["eps"], group["weight_decay"],
+                      group["momentum"])
 
     def _branches(self, group):
         return (bool(group["weight_decay"]), group["momentum"] > 0, bool(group["centered"]),

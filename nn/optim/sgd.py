@@ -4,7 +4,7 @@ import numpy as np
 from autograd.errors import ArgumentError
 from autograd.jit import numbers
 
-from .optimizer import Optimizer, check_hyperparameters, cpu_options, update_direction
+from .optimizer import Optimizer, check_hyperparameters, cpu_options, floats, update_direction
 
 
 class SGD(Optimizer):
@@ -33,7 +33,8 @@ class SGD(Optimizer):
     @numbers                # compile: called again by a replay (hook, see autograd/jit)
     def _numbers(self, group):
         """The numbers the update passes to numpy: -lr, momentum, 1 - dampening, weight decay."""
-        return -group["lr"], group["momentum"], 1 - group["dampening"], group["weight_decay"]
+        return floats(-group["lr"], group["momentum"], 1 - group["dampening"],
+                      group["weight_decay"])
 
     def _branches(self, group):
         return (bool(group["momentum"]), bool(group["dampening"]), bool(group["weight_decay"]),
