@@ -162,7 +162,13 @@ def test_float32_stays_float32(cls, ref, kwargs):
     lambda ps: optim.SGD(ps, lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.1),
     lambda ps: optim.Adam(ps, amsgrad=True, weight_decay=0.1, maximize=True),
     lambda ps: optim.AdamW(ps),
-    lambda ps: optim.RMSprop(ps, momentum=0.9, centered=True, weight_decay=0.1)])
+    lambda ps: optim.RMSprop(ps, momentum=0.9, centered=True, weight_decay=0.1),
+    lambda ps: optim.Adagrad(ps, weight_decay=0.1, lr_decay=0.1),
+    lambda ps: optim.Adadelta(ps, weight_decay=0.1, maximize=True),
+    lambda ps: optim.Adamax(ps, weight_decay=0.1),
+    lambda ps: optim.NAdam(ps, weight_decay=0.1, decoupled_weight_decay=True),
+    lambda ps: optim.RAdam(ps, weight_decay=0.1),
+    lambda ps: optim.ASGD(ps, weight_decay=0.1, t0=1)])    # Rprop makes boolean masks
 def test_steps_allocate_nothing_after_the_first(make):
     rng = np.random.default_rng(0)
     params = [ag.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)

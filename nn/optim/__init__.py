@@ -12,6 +12,11 @@ from .optimizer import Optimizer, required
 from .sgd import SGD
 from .adam import Adam, AdamW
 from .rmsprop import RMSprop
+from .adagrad import Adagrad, Adadelta
+from .adam_variants import Adamax, NAdam, RAdam
+from .asgd import ASGD
+from .rprop import Rprop
 from . import lr_scheduler
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "lr_scheduler", "required"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
+           "NAdam", "RAdam", "ASGD", "Rprop", "lr_scheduler", "required"]

@@ -146,10 +146,13 @@ class Optimizer:
     def _update(self, group, params):
         raise NotImplementedError
 
+    # state entries kept as Python floats (PyTorch's 0-d tensors: NAdam's mu_product)
+    _scalar_state = ()
+
     @workspace              # compile: traced views while tracing (hook, see autograd/jit)
-    def scratch(self, p):
-        """Two temporaries of `p`'s shape and dtype (contents undefined)."""
-        return self._work.get(p.data)
+    def scratch(self, p, count=2):
+        """`count` temporaries of `p`'s shape and dtype (contents undefined)."""
+        return self._work.get(p.data, count)
 
     # --- state dicts -----------------------------------------------------------------
     def state_dict(self):
@@ -190,7 +193,8 @@ class Optimizer:
             p = by_index.get(int(key))
             if p is None:
                 continue
-            state[p] = {k: _restore(v, p, k, name) for k, v in values.items()}
+            state[p] = {k: _restore(v, p, k, name, self._scalar_state)
+                        for k, v in values.items()}
         self.state = state
         # keys the saved groups lack (an older checkpoint) keep the optimizer's values
         self.param_groups = [{**group, **{k: v for k, v in saved.items() if k != "params"},
@@ -227,13 +231,15 @@ def _inlinable(cls):
     return "_numbers" in vars(owner) and "_branches" in vars(owner)
 
 
-def _restore(value, p, key, name):
-    """A state value from a state dict, as the optimizer keeps it: an int step, or an
-    owned C-contiguous array of the parameter's dtype."""
-    if key == "step":
-        return int(value.data if isinstance(value, Tensor) else value)
+def _restore(value, p, key, name, scalars):
+    """A state value from a state dict, as the optimizer keeps it: an int step, a float
+    for a key in `scalars`, or an owned C-contiguous array of the parameter's dtype."""
     if isinstance(value, Tensor):
         value = value.data
+    if key == "step":
+        return int(value)
+    if key in scalars:
+        return float(value)
     if isinstance(value, np.ndarray):
         if value.shape != p.data.shape:
             raise ArgumentError(f"{name}.load_state_dict: state '{key}' has shape {value.shape} but "
@@ -243,23 +249,25 @@ def _restore(value, p, key, name):
 
 
 class _Workspace:
-    """Scratch arrays for updates: per dtype, one flat buffer holding two halves, each
-    as large as the largest parameter seen; views of it are cached per shape."""
+    """Scratch arrays for updates: per dtype, one flat buffer holding `count` parts (two
+    for most updates), each as large as the largest parameter seen; views of it are
+    cached per shape."""
 
     def __init__(self):
         self.flat = {}
         self.views = {}
 
-    def get(self, a):
-        key = (a.shape, a.dtype)
+    def get(self, a, count=2):
+        key = (a.shape, a.dtype, count)
         views = self.views.get(key)
         if views is None:
             n = a.size
             flat = self.flat.get(a.dtype)
-            if flat is None or flat.size < 2 * n:
-                flat = self.flat[a.dtype] = np.empty(2 * n, a.dtype)
+            if flat is None or flat.size < count * n:
+                flat = self.flat[a.dtype] = np.empty(count * n, a.dtype)
                 self.views = {k: v for k, v in self.views.items() if k[1] != a.dtype}
-            views = self.views[key] = (flat[:n].reshape(a.shape), flat[n:2 * n].reshape(a.shape))
+            views = self.views[key] = tuple(flat[i * n:(i + 1) * n].reshape(a.shape)
+                                            for i in range(count))
         return views
 
 
