@@ -765,8 +765,12 @@ def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
 
 
-def matrix_power(input: Any, n: Any) -> Tensor:
-    """The n-th power of the square matrices in input's last two dims (n >= 0; the identity for n = 0), by repeated squaring of matmul."""
+def matrix_exp(A: Any) -> Tensor:
+    """exp(A) = sum_k A^k / k! of each square matrix (..., n, n)."""
+
+
+def matrix_power(A: Any, n: Any) -> Tensor:
+    """A @ A @ ..."""
 
 
 def max(x: Any, dim: Any = ..., keepdim: Any = ...) -> Any:
@@ -895,6 +899,10 @@ def outer(a: Any, b: Any) -> Tensor:
 
 def permute(x: Any, *dims: Any) -> Tensor:
     """x with its dims reordered to `dims` (a view)."""
+
+
+def pinverse(input: Any, rcond: Any = ...) -> Tensor:
+    """torch.pinverse: linalg.pinv(input, rtol=rcond)."""
 
 
 def positive(input: Any) -> Tensor:
@@ -1087,6 +1095,10 @@ def subtract(input: Any, other: Any, *, alpha: Any = ...) -> Tensor:
 
 def sum(x: Any, dim: Any = ..., keepdim: Any = ..., dtype: Any = ...) -> Tensor:
     """The sum over `dim` (all dims if None), as `dtype` if given; keepdim keeps reduced dims as 1."""
+
+
+def svd(input: Any, some: Any = ..., compute_uv: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not Vh); `some` is not full_matrices. compute_uv=False: U and V are zeros (..., m, m) and (..., n, n), as PyTorch's."""
 
 
 def swapaxes(input: Any, axis0: Any, axis1: Any) -> Tensor:

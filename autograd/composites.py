@@ -319,30 +319,6 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     return input + value * tensor1 / tensor2
 
 
-@public(method=True)
-def matrix_power(input, n):
-    """The n-th power of the square matrices in input's last two dims (n >= 0; the
-    identity for n = 0), by repeated squaring of matmul."""
-    shape = input.data.shape
-    if input.data.ndim < 2 or shape[-1] != shape[-2]:
-        raise ShapeError(f"matrix_power: expected square matrices in the last two dims, got "
-                         f"shape {shape}")
-    if n < 0:
-        raise ArgumentError(f"matrix_power: a negative power ({n}) needs the inverse, which "
-                            f"gradgraph does not have")
-    if n == 0:
-        eye = np.broadcast_to(np.eye(shape[-1], dtype=input.data.dtype), shape)
-        return _wrap(np.array(eye), None)
-    result, square = None, input
-    while n:
-        if n & 1:
-            result = square if result is None else F.matmul(result, square)
-        n >>= 1
-        if n:
-            square = F.matmul(square, square)
-    return result
-
-
 # --- writes and indices ----------------------------------------------------------------------
 @public(method=True)
 def masked_scatter(input, mask, source):

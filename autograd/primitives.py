@@ -6,12 +6,12 @@ import inspect
 import sys
 
 from . import ops_losses, ops_nn, public
-from .linalg import basic as linalg_basic, decomp as linalg_decomp
+from .linalg import basic as linalg_basic, decomp as linalg_decomp, derived as linalg_derived
 from .graph import Node
 from .ops import elementwise, reductions, shapes, special
 
 MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses, linalg_basic,
-           linalg_decomp)   # the files of primitives
+           linalg_decomp, linalg_derived)   # the files of primitives
 
 
 def _file(module_name):

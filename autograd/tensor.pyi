@@ -1083,8 +1083,11 @@ class Tensor:
     def matmul(a, b: Any) -> Tensor:
         """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
 
-    def matrix_power(input, n: Any) -> Tensor:
-        """The n-th power of the square matrices in input's last two dims (n >= 0; the identity for n = 0), by repeated squaring of matmul."""
+    def matrix_exp(A) -> Tensor:
+        """exp(A) = sum_k A^k / k! of each square matrix (..., n, n)."""
+
+    def matrix_power(A, n: Any) -> Tensor:
+        """A @ A @ ..."""
 
     def max(x, dim: Any = ..., keepdim: Any = ...) -> Any:
         """max(x): the largest element; max(x, dim): (values, indices); max(a, b): maximum."""
@@ -1235,6 +1238,9 @@ class Tensor:
 
     def permute(x, *dims: Any) -> Tensor:
         """x with its dims reordered to `dims` (a view)."""
+
+    def pinverse(input, rcond: Any = ...) -> Tensor:
+        """torch.pinverse: linalg.pinv(input, rtol=rcond)."""
 
     def positive(input) -> Tensor:
         """+input: input itself; refused for a bool tensor, as PyTorch."""
@@ -1475,6 +1481,9 @@ class Tensor:
 
     def sum_to_size(self, *size: Any) -> Tensor:
         """self summed to `size`, which must broadcast to self's shape: the reduction that undoes expand(size -> self.shape)."""
+
+    def svd(input, some: Any = ..., compute_uv: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not Vh); `some` is not full_matrices. compute_uv=False: U and V are zeros (..., m, m) and (..., n, n), as PyTorch's."""
 
     def swapaxes(input, axis0: Any, axis1: Any) -> Tensor:
         """input with dims axis0 and axis1 exchanged (transpose)."""

@@ -56,6 +56,13 @@ def _qr_product(q, r):
     return q @ r.sin()
 
 
+def _svd_exp(a, full_matrices):
+    """U diag(exp S) Vh over the first k vectors: basis-independent."""
+    u, s, vh = ag.linalg.svd(a, full_matrices=full_matrices)
+    k = s.shape[-1]
+    return (u[..., :k] * s.exp()[..., None, :]) @ vh[..., :k, :]
+
+
 def _eigh_exp(a, uplo):
     """V diag(exp L) V^T: the exponential of a symmetric matrix, from eigh's triangle."""
     vals, vecs = ag.linalg.eigh(_sym(a), UPLO=uplo)
@@ -595,6 +602,30 @@ OPS = [
     OpInfo("eigh_upper_exp", lambda a: _eigh_exp(a, "U"), [(2, 1, 4, 4)]),
     OpInfo("eigvalsh", lambda a: ag.linalg.eigvalsh(_sym(a)).exp()
            + ag.linalg.eigvalsh(_sym(a), UPLO="U"), [(2, 3, 3)]),
+    OpInfo("svd_tall", lambda a: _svd_exp(a, False), [(2, 4, 3)]),
+    OpInfo("svd_wide_full", lambda a: _svd_exp(a, True), [(2, 1, 3, 5)]),
+    OpInfo("svd_abs_vectors", lambda a: ag.linalg.svd(a)[0].abs().sum(-1, keepdim=True)
+           * ag.linalg.svd(a, full_matrices=False).Vh.abs(), [(3, 4)]),
+    OpInfo("svd_torch_v", lambda a: a.svd().V.abs() * ag.svd(a, some=False)[1][..., None, :],
+           [(2, 3, 3)]),
+    OpInfo("svdvals", lambda a: ag.linalg.svdvals(a).exp(), [(2, 5, 3)]),
+    # derived from them (linalg/derived.py)
+    OpInfo("det_singular", lambda a: ag.linalg.det(a[..., :1] * a[..., 1:2, :]
+                                                   + a[..., 2:, None, 0] * a[..., 2:, :]),
+           [(3, 3)]),
+    OpInfo("pinv", lambda a: ag.linalg.pinv(a) + a.pinverse(), [(2, 4, 3)]),
+    OpInfo("pinv_wide_hermitian", lambda a: ag.linalg.pinv(a) @ ag.linalg.pinv(
+        _sym(a[..., :3]), hermitian=True), [(2, 3, 5)]),
+    OpInfo("matrix_exp", lambda a: ag.linalg.matrix_exp(a) + (a * 3).matrix_exp(), [(2, 3, 3)]),
+    OpInfo("lstsq", lambda a, b: ag.linalg.lstsq(a, b).solution, [(2, 5, 3), (5, 2)]),
+    OpInfo("matrix_norm_svd", lambda a: ag.linalg.matrix_norm(a, "nuc")
+           + ag.linalg.matrix_norm(a, 2) * ag.linalg.matrix_norm(a, -2, dim=(2, 0)).sum(),
+           [(3, 4, 2)]),
+    OpInfo("linalg_norm", lambda a: ag.linalg.norm(a) + ag.linalg.norm(a, dim=-1).sum()
+           + ag.linalg.norm(a[0], "nuc") + ag.linalg.norm(a, 3, dim=(0,)).sum(), [(2, 3, 4)]),
+    OpInfo("multi_dot", lambda a, b, c, d: ag.linalg.multi_dot([a, b, c, d]),
+           [(4,), (4, 6), (6, 2), (2, 3)]),
+    OpInfo("linalg_cross", lambda a, b: ag.linalg.cross(a, b), [(2, 4, 3), (4, 3)]),
 ]
 
 

@@ -91,7 +91,7 @@ def test_matrix_power_0_and_1():
     _compare(lambda a: ag.linalg.matrix_power(a, 1), lambda a: torch.linalg.matrix_power(a, 1), a)
 
 
-@pytest.mark.parametrize("ord", ["fro", 1, -1, np.inf, -np.inf])
+@pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf])
 @pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 1), False)])
 def test_matrix_norm_matches_torch(ord, dim, keepdim):
     a = RNG.permutation(24).reshape(2, 3, 4) * 0.37 - 4.1       # no ties
@@ -139,8 +139,6 @@ def test_singular_values_as_torch():
         torch.linalg.cholesky(t)
     with pytest.raises(ag.linalg.LinAlgError, match=r"linalg.cholesky: .*not positive-definite"):
         ag.linalg.cholesky(a)
-    with pytest.raises(ag.linalg.LinAlgError, match=r"linalg.inv"):   # det's gradient needs inv
-        ag.det(ag.tensor(SINGULAR, requires_grad=True)).sum().backward()
 
 
 def test_near_singular_matches_torch():
@@ -163,7 +161,7 @@ def test_near_singular_matches_torch():
     (lambda: ag.linalg.cholesky(ag.ones(2, 3)), r"linalg.cholesky: expected square.*\(2, 3\)"),
     (lambda: ag.linalg.matrix_power(ag.ones(2, 3), 2), r"matrix_power: expected square"),
     (lambda: ag.linalg.matrix_power(ag.eye(2), 1.5), r"n must be an int"),
-    (lambda: ag.linalg.matrix_norm(ag.eye(2), "nuc"), r"ord='nuc' is not implemented"),
+    (lambda: ag.linalg.matrix_norm(ag.eye(2), 3), r"ord=3 is not a matrix norm"),
     (lambda: ag.linalg.matrix_norm(ag.ones(3)), r"matrix_norm: expected two dims"),
 ])
 def test_errors_name_the_op_shapes_and_dtypes(call, match):

@@ -1,7 +1,8 @@
-"""autograd.linalg's factorizations (qr, eigh, eigvalsh; ag.qr / Tensor.qr) against PyTorch:
+"""autograd.linalg's factorizations (qr, eigh, eigvalsh, svd, svdvals; ag.qr / ag.svd and
+the Tensor methods) against PyTorch:
 values and gradients, batched, float32, every mode, repeated eigenvalues (inf/NaN where
 PyTorch's are), the refusals; a compiled step using them replays bit for bit. (First- and
-second-order gradchecks are the op table's qr* / eigh* / eigvalsh entries.)"""
+second-order gradchecks are the op table's qr* / eigh* / eigvalsh / svd* entries.)"""
 import numpy as np
 import pytest
 
@@ -37,6 +38,15 @@ def _vecs_recon(lib):
     return fn
 
 
+def _svd_recon(lib, full_matrices=True):
+    """U diag(exp S) Vh over the first k vectors: basis-independent."""
+    def fn(a):
+        u, s, vh = lib.linalg.svd(a, full_matrices=full_matrices)
+        k = s.shape[-1]
+        return (u[..., :k] * s.exp()[..., None, :]) @ vh[..., :k, :]
+    return fn
+
+
 CASES = {
     "qr_Q": (lambda a: ag.linalg.qr(a).Q, lambda a: torch.linalg.qr(a).Q),
     "qr_R": (lambda a: ag.linalg.qr(a).R, lambda a: torch.linalg.qr(a).R),
@@ -53,16 +63,24 @@ CASES = {
                          lambda a: torch.linalg.eigh(a)[1].abs()),
     "eigh_recon": (_vecs_recon(ag), _vecs_recon(torch)),
     "eigh_recon_U": (lambda a: _vecs_recon(ag)(a, "U"), lambda a: _vecs_recon(torch)(a, "U")),
+    "svd_S": (lambda a: ag.linalg.svd(a).S, lambda a: torch.linalg.svd(a).S),
+    "svd_abs_U": (lambda a: ag.linalg.svd(a, False).U.abs(),
+                  lambda a: torch.linalg.svd(a, False).U.abs()),
+    "svd_abs_Vh": (lambda a: ag.linalg.svd(a, full_matrices=False)[2].abs(),
+                   lambda a: torch.linalg.svd(a, full_matrices=False)[2].abs()),
+    "svd_recon": (_svd_recon(ag), _svd_recon(torch)),
+    "svd_recon_reduced": (_svd_recon(ag, False), _svd_recon(torch, False)),
+    "svdvals": (lambda a: ag.linalg.svdvals(a), lambda a: torch.linalg.svdvals(a)),
+    "svd_torch_V": (lambda a: a.svd().V.abs() * ag.svd(a)[1][..., None, :],
+                    lambda a: a.svd().V.abs() * torch.svd(a)[1][..., None, :]),
 }
-SQUARE_ONLY = ("eig", "qr_complete")
+SHAPES = [(3, 3), (2, 4, 4), (2, 1, 3, 3), (1, 1), (4, 3), (2, 3, 5), (5, 1), (1, 4)]
 
 
-@pytest.mark.parametrize("shape", [(3, 3), (2, 4, 4), (2, 1, 3, 3), (1, 1), (4, 3), (2, 3, 5),
-                                   (5, 1), (1, 4)])
-@pytest.mark.parametrize("name", sorted(CASES))
+@pytest.mark.parametrize("name, shape", [
+    (name, shape) for name in sorted(CASES) for shape in SHAPES
+    if shape[-1] == shape[-2] or not name.startswith(("eig", "qr_complete"))])
 def test_values_and_gradients_match_torch(name, shape):
-    if name.startswith(SQUARE_ONLY) and shape[-1] != shape[-2]:
-        pytest.skip("square matrices")
     _compare(*CASES[name], RNG.standard_normal(shape))
 
 
@@ -125,7 +143,45 @@ def test_nearly_repeated_eigenvalues_match_torch():
     _compare(*CASES["eigh_recon"], a, rtol=1e-6, atol=1e-8)
 
 
+def test_svd_full_matrices_shapes_and_torch_svd():
+    """The first k vectors equal PyTorch's (the rest span the null space: a basis of it
+    that LAPACK's calls may choose differently); torch.svd's compute_uv=False gives zeros."""
+    for shape in ((2, 5, 3), (3, 5)):
+        a = RNG.standard_normal(shape)
+        k = min(shape[-2:])
+        (u, s, vh), ref = ag.linalg.svd(ag.tensor(a)), torch.linalg.svd(torch.tensor(a))
+        assert (u.shape, s.shape, vh.shape) == tuple(tuple(t.shape) for t in ref)
+        np.testing.assert_allclose(np.abs(u.data[..., :k]), ref.U.abs().numpy()[..., :k], atol=1e-12)
+        np.testing.assert_allclose(np.abs(vh.data[..., :k, :]), ref.Vh.abs().numpy()[..., :k, :],
+                                   atol=1e-12)
+        ours, theirs = ag.svd(ag.tensor(a), compute_uv=False), torch.svd(torch.tensor(a),
+                                                                          compute_uv=False)
+        for x, y in zip(ours, theirs):
+            np.testing.assert_allclose(x.data, y.numpy(), atol=1e-12)
+            assert x.shape == tuple(y.shape)
+
+
+DEGENERATE_SVD = [np.eye(3), np.array([[1.0, 0.0], [0.0, -1.0], [0.0, 0.0]]), np.zeros((2, 3)),
+                  np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])]
+
+
+@pytest.mark.parametrize("a", DEGENERATE_SVD, ids=["eye", "orthonormal_cols", "zeros", "zero_value_wide"])
+def test_repeated_or_zero_singular_values_as_torch(a):
+    """svdvals' gradient stays finite; the singular vectors' is inf/NaN where PyTorch's is."""
+    _compare(*CASES["svdvals"], a)
+    for name in ("svd_recon_reduced", "svd_abs_U", "svd_abs_Vh"):
+        fn_ag, fn_torch = CASES[name]
+        x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+        fn_ag(x).sum().backward()
+        fn_torch(t).sum().backward()
+        np.testing.assert_array_equal(np.isfinite(x.grad.data), np.isfinite(t.grad.numpy()))
+        assert name != "svd_recon_reduced" or not np.isfinite(x.grad.data).all()
+
+
 @pytest.mark.parametrize("call, match", [
+    (lambda: ag.linalg.svd(ag.ones(3)), r"linalg.svd: expected matrices.*\(3,\) float32"),
+    (lambda: ag.linalg.svdvals(ag.tensor([[1, 2]])), r"linalg.svdvals: expected a floating.*int64"),
+    (lambda: ag.linalg.svd(ag.tensor(np.full((2, 2), np.nan))), r"linalg.svd: .*converge"),
     (lambda: ag.linalg.eigh(ag.ones(2, 3)), r"linalg.eigh: expected square.*\(2, 3\) float32"),
     (lambda: ag.linalg.eigvalsh(ag.ones(3)), r"linalg.eigvalsh: expected square.*\(3,\) float32"),
     (lambda: ag.linalg.eigh(ag.tensor([[1, 2], [2, 1]])), r"linalg.eigh: expected a floating.*int64"),
@@ -165,8 +221,10 @@ def test_compiled_step_replays_bit_for_bit():
             a = eye + 0.1 * m
             q, r = ag.linalg.qr(logits[:5, :4] + a[:, :4])
             vals, vecs = ag.linalg.eigh(a + a.mT, UPLO="U")
+            u, s, vh = ag.linalg.svd(a[:, :3] @ a[:3] + logits[:5, :3] @ a[:3])
             return (F.cross_entropy(logits, y) + q.abs().sum() + r.sum() + 0.1 * vals.sum()
-                    + (vecs * vals[None]).abs().sum() + ag.linalg.eigvalsh(a @ a.mT)[-1])
+                    + (vecs * vals[None]).abs().sum() + ag.linalg.eigvalsh(a @ a.mT)[-1]
+                    + ((u * s) @ vh).sum() + ag.linalg.svdvals(logits).sum())
         opt = optim.SGD(list(model.parameters()) + [m], lr=0.1)
         return train_step(model, opt, loss_fn=loss_fn), watched(model, opt, m)
     check_twins(build)

@@ -1,15 +1,20 @@
 """Linear algebra with torch.linalg's names (``autograd.linalg.<name>``), batched over
 leading dims, float32 or float64:
 
-- basic.py: inv, det, slogdet, solve, cholesky, matrix_power, vector_norm, matrix_norm;
-  top-level inverse, det, logdet, slogdet (also Tensor methods);
-- decomp.py: the factorizations qr, eigh, eigvalsh; top-level qr (torch.qr).
+- basic.py: inv, slogdet, solve, cholesky, matrix_power; top-level inverse, logdet,
+  slogdet (also Tensor methods);
+- decomp.py: the factorizations qr, eigh, eigvalsh, svd, svdvals; top-level qr and svd
+  (torch.qr, torch.svd; also Tensor methods);
+- derived.py: det, pinv, matrix_exp, lstsq, vector_norm, matrix_norm, norm, cross,
+  multi_dot; top-level det, pinverse, matrix_exp (also Tensor methods).
 
 Every primitive's backward rule is written with differentiable ops (matmul, solve, the
 factors themselves), so gradients of any order are right by construction."""
-from .basic import (LinAlgError, cholesky, det, inv, matrix_norm, matrix_power, slogdet, solve,
-                    vector_norm)
-from .decomp import eigh, eigvalsh, qr
+from .basic import LinAlgError, cholesky, inv, matrix_power, slogdet, solve
+from .decomp import eigh, eigvalsh, qr, svd, svdvals
+from .derived import (cross, det, lstsq, matrix_exp, matrix_norm, multi_dot, norm, pinv,
+                      vector_norm)
 
-__all__ = ["LinAlgError", "cholesky", "det", "eigh", "eigvalsh", "inv", "matrix_norm",
-           "matrix_power", "qr", "slogdet", "solve", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cross", "det", "eigh", "eigvalsh", "inv", "lstsq",
+           "matrix_exp", "matrix_norm", "matrix_power", "multi_dot", "norm", "pinv", "qr",
+           "slogdet", "solve", "svd", "svdvals", "vector_norm"]

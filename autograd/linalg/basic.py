@@ -1,25 +1,23 @@
-"""inv, det, slogdet, solve, cholesky, matrix_power, vector_norm, matrix_norm; top-level
-``inverse``, ``det``, ``logdet``, ``slogdet`` (also Tensor methods), and the input checks
-and LinAlgError the other linalg modules share. Batched over leading dims, float32 or float64. The primitives' backward rules are
-written with matmul and these ops themselves, so gradients of any order are right:
+"""inv, slogdet, solve, cholesky, matrix_power; top-level ``inverse``, ``logdet``,
+``slogdet`` (also Tensor methods), and the input checks and LinAlgError the other linalg
+modules share. Batched over leading dims, float32 or float64. The primitives' backward
+rules are written with matmul and these ops themselves, so gradients of any order are right:
 
-    d inv(A) = -inv(A)^T g inv(A)^T          d det(A) = g det(A) inv(A)^T
-    d log|det A| = g inv(A)^T                d X = solve(A, B): gB = solve(A^T, g), gA = -gB X^T
+    d inv(A) = -inv(A)^T g inv(A)^T          d log|det A| = g inv(A)^T
+    d X = solve(A, B): gB = solve(A^T, g), gA = -gB X^T
     d cholesky(A) = L^-T Sym(Phi(L^T g)) L^-1, Phi: the lower triangle, diagonal halved
 
 A singular matrix: inv and solve raise LinAlgError (PyTorch's rule: a zero pivot of
-the LU factorization); det gives 0 and slogdet (0, -inf), whose gradients, which need
-inv(A), raise."""
+the LU factorization); slogdet gives (0, -inf), whose gradient, which needs inv(A), raises."""
 from collections import namedtuple
 
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, GradgraphError, ShapeError, describe
-from ..functions import _t, abs, matmul
+from ..functions import _t, matmul
 from ..graph import Primitive, apply1, apply2
 from ..jit.hooks import kernel
 from ..public import public
-from ..reductions import amax, amin, norm, sum
 from ..tensor import Tensor
 
 
@@ -100,21 +98,6 @@ class Inv(Primitive):
         return -(yt @ g @ yt),
 
 
-class Det(Primitive):
-    """det(A); d: g det(A) inv(A)^T. Keeps (A, det A): inputs()[0] is A."""
-    __slots__ = ()
-
-    def forward(self, a):
-        d = np.linalg.det(a)
-        self.saved = (a, d)
-        return d
-
-    def backward(self, g):
-        a = self.inputs()[0]
-        d = self.output(self.saved[1])
-        return (g * d)[..., None, None] * apply1(Inv, a).mT,
-
-
 class LogAbsDet(Primitive):
     """log |det A|; d: g inv(A)^T."""
     __slots__ = ()
@@ -172,12 +155,6 @@ def inv(A):
 
 
 @public(method=True)
-def det(A):
-    """The determinant of each square matrix (..., n, n): a tensor of shape (...)."""
-    return apply1(Det, _square("linalg.det", A))
-
-
-@public(method=True)
 def slogdet(A):
     """(sign, logabsdet) of det(A), each of shape (...): sign is -1, 0 or 1 (no gradient),
     logabsdet = log |det A| (-inf where A is singular)."""
@@ -229,6 +206,7 @@ def cholesky(A, *, upper=False):
     return low.mT if upper else low
 
 
+@public(method=True)
 def matrix_power(A, n):
     """A @ A @ ... (n times) of each square matrix (..., n, n), by squaring; the identity
     for n = 0 (no gradient), inv(A) ** -n for n < 0 (float only)."""
@@ -251,33 +229,3 @@ def matrix_power(A, n):
         if not n:
             return out
         a = matmul(a, a)
-
-
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    """The `ord`-norm of x's elements over `dim` (all by default): norm(x, ord, dim, keepdim)
-    of x converted to `dtype` first if given."""
-    x = _t(x)
-    return norm(x if dtype is None else x.to(dtype), ord, dim, keepdim)
-
-
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """The matrix norm over the two dims `dim`: "fro" (the 2-norm of the elements), 1 / -1
-    (the largest / smallest column sum of |A|), inf / -inf (row sums). "nuc", 2 and -2
-    (from singular values) are not implemented: ArgumentError."""
-    a = _t(A)
-    a = a if dtype is None else a.to(dtype)
-    if not isinstance(dim, (tuple, list)) or len(dim) != 2 or a.data.ndim < 2:
-        raise ShapeError(f"linalg.matrix_norm: expected two dims of a tensor of 2 or more dims, "
-                         f"got dim={dim!r} for {describe(a.data)}")
-    rows, cols = (int(d) % a.data.ndim for d in dim)
-    if rows == cols:
-        raise ShapeError(f"linalg.matrix_norm: dims {dim} name one dim twice")
-    if ord == "fro":
-        return norm(a, 2, (rows, cols), keepdim)
-    if ord not in (1, -1, np.inf, -np.inf):
-        raise ArgumentError(f"linalg.matrix_norm: ord={ord!r} is not implemented (supported: "
-                            f"'fro', 1, -1, inf, -inf)")
-    summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
-    sums = sum(abs(a), summed, True)
-    out = (amax if ord > 0 else amin)(sums, other, True)
-    return out if keepdim else out.squeeze((rows, cols))

@@ -1,5 +1,6 @@
 """The factorizations, with torch.linalg's names and results: qr (Q, R), eigh (eigenvalues,
-eigenvectors) and eigvalsh; top-level ``qr`` (torch.qr's ``some=``, also a Tensor method).
+eigenvectors), eigvalsh, svd (U, S, Vh), svdvals; top-level ``qr`` and ``svd`` (torch.qr's
+``some=``, torch.svd's (U, S, V); also Tensor methods).
 
 Each factor is its own primitive (a _Factor), so a factor the loss does not use sends no
 gradient, as PyTorch's undefined gradients; the public function computes the factorization
@@ -13,11 +14,16 @@ Tensors of the graph, so second-order gradients are right by construction:
                         copyltu(M) = tril(M) + tril(M, -1)^T
     A = Q [X | Y] (m < n): gA = [(gQ' + Q copyltu(M)) X^-T | Q gY],  gQ' = gQ + Q Y gY^T,
                         M = X gX^T - gQ'^T Q
+    A = U diag(S) Vh:   gA = U (skew(U^T gU) / E S + S skew(V^T gV) / E + diag(gS)) Vh
+                        + (I - U U^T) gU S^-1 Vh (m > k) or U S^-1 gVh (I - V V^T) (n > k),
+                        E_ij = S_j^2 - S_i^2, skew(X) = X - X^T, k = min(m, n);
+                        full_matrices: the first k columns of U (rows of Vh) only
 
-Repeated eigenvalues make E zero off its diagonal: the eigenvectors' gradient is then
-inf or NaN, as PyTorch's (the eigenvectors of a repeated eigenvalue are not unique, so
-only a loss that uses them in a basis-independent way has a gradient there, and the
-formula cannot tell). The eigenvalues alone keep a finite gradient."""
+Repeated eigenvalues (singular values) make E zero off its diagonal: the eigenvectors'
+(singular vectors') gradient is then inf or NaN, as PyTorch's (such vectors are not
+unique, so only a loss that uses them in a basis-independent way has a gradient there,
+and the formula cannot tell). The eigenvalues (singular values) alone keep a finite
+gradient. A zero singular value of a non-square matrix makes U's (Vh's) gradient inf."""
 from collections import namedtuple
 
 import numpy as np
@@ -32,6 +38,8 @@ from .basic import LinAlgError, Solve, _matrices, _square
 _QR = namedtuple("linalg_qr", ["Q", "R"])
 _QRSome = namedtuple("qr", ["Q", "R"])
 _Eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
+_SVD = namedtuple("linalg_svd", ["U", "S", "Vh"])
+_SVDV = namedtuple("svd", ["U", "S", "V"])
 
 
 @kernel()
@@ -49,6 +57,15 @@ def _eigh_parts(a, uplo):
     except np.linalg.LinAlgError:
         raise _not_converged("linalg.eigh", a) from None
     return vals, vecs
+
+
+@kernel()
+def _svd_parts(a, full_matrices):
+    try:
+        u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    except np.linalg.LinAlgError:
+        raise _not_converged("linalg.svd", a) from None
+    return u, s, vh
 
 
 def _not_converged(op, a):
@@ -165,6 +182,66 @@ class EighVectors(_Factor):
 
 EighValues.siblings = EighVectors.siblings = (EighValues, EighVectors)
 
+def _svd_grad(node, gu, gs, gvh):
+    """PyTorch's svd_backward (real A), one of gu, gs, gvh given."""
+    u, s, vh = node.factors()
+    k = s.shape[-1]
+    if u.shape[-1] > k:                  # full_matrices: the first k vectors only
+        u, gu = u[..., :k], gu if gu is None else gu[..., :k]
+    if vh.shape[-2] > k:
+        vh, gvh = vh[..., :k, :], gvh if gvh is None else gvh[..., :k, :]
+    m, n = u.shape[-2], vh.shape[-1]
+    if gs is not None:
+        return (u * gs[..., None, :]) @ vh
+    s2 = s * s
+    gap = s2[..., None, :] - s2[..., :, None] + np.eye(k, dtype=s.dtype)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if gu is not None:
+            x = u.mT @ gu
+            inner = u @ ((x - x.mT) / gap * s[..., None, :])
+            if m > k:                    # + (I - U U^T) gU S^-1
+                gus = gu / s[..., None, :]
+                inner = inner + gus - u @ (u.mT @ gus)
+            return inner @ vh
+        gv = gvh.mT
+        x = vh @ gv
+        inner = s[..., :, None] * ((x - x.mT) / gap) @ vh
+        if n > k:                        # + S^-1 gVh (I - V V^T)
+            sgvh = gvh / s[..., :, None]
+            inner = inner + sgvh - (sgvh @ vh.mT) @ vh
+        return u @ inner
+
+
+class SVDU(_Factor):
+    """U of A = U diag(S) Vh; parts (U, S, Vh)."""
+    __slots__ = ()
+    index = 0
+
+    def backward(self, g):
+        return _svd_grad(self, g, None, None),
+
+
+class SVDS(_Factor):
+    """The singular values S (descending); d: U diag(gS) Vh."""
+    __slots__ = ()
+    index = 1
+
+    def backward(self, g):
+        return _svd_grad(self, None, g, None),
+
+
+class SVDVh(_Factor):
+    """Vh of A = U diag(S) Vh; parts (U, S, Vh)."""
+    __slots__ = ()
+    index = 2
+
+    def backward(self, g):
+        return _svd_grad(self, None, None, g),
+
+
+SVDU.siblings = SVDS.siblings = SVDVh.siblings = (SVDU, SVDS, SVDVh)
+
+
 _QR_MODES = ("reduced", "complete", "r")
 
 
@@ -208,3 +285,33 @@ def _hermitian(op, a, uplo):
     if uplo not in ("L", "U"):
         raise ArgumentError(f"{op}: UPLO must be 'L' or 'U', got {uplo!r}")
     return _square(op, a)
+
+
+def svd(A, full_matrices=True):
+    """(U, S, Vh) with A = U diag(S) Vh of each matrix (..., m, n), k = min(m, n): S
+    (..., k) descending; U (..., m, m) and Vh (..., n, n) if `full_matrices`, else (..., m, k)
+    and (..., k, n). LinAlgError if it does not converge (non-finite input). See the
+    module's note on repeated singular values."""
+    a = _matrices("linalg.svd", A)
+    parts = _svd_parts(a.data, full_matrices)
+    return _SVD(*(apply1(cls, a, parts) for cls in SVDU.siblings))
+
+
+def svdvals(A):
+    """The singular values (..., min(m, n)) of each matrix (..., m, n), descending; d: U
+    diag(gS) Vh, finite at repeated ones."""
+    a = _matrices("linalg.svdvals", A)
+    return apply1(SVDS, a, _svd_parts(a.data, False))
+
+
+@public(name="svd", method=True)
+def svd_v(input, some=True, compute_uv=True) -> tuple[Tensor, ...]:
+    """torch.svd: (U, S, V) with A = U diag(S) V^T (V, not Vh); `some` is not full_matrices.
+    compute_uv=False: U and V are zeros (..., m, m) and (..., n, n), as PyTorch's."""
+    a = _matrices("svd", input)
+    if not compute_uv:
+        *batch, m, n = a.data.shape
+        return _SVDV(Tensor(np.zeros((*batch, m, m), a.data.dtype)), svdvals(a),
+                     Tensor(np.zeros((*batch, n, n), a.data.dtype)))
+    u, s, vh = svd(a, full_matrices=not some)
+    return _SVDV(u, s, vh.mT)
