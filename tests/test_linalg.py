@@ -11,27 +11,11 @@ import nn
 import nn.functional as F
 from compile_twins import check_twins, mlp, train_step, watched
 from nn import optim
+from torch_compare import assert_same_value_and_grads as _compare
 
 torch = pytest.importorskip("torch")
 
 RNG = np.random.default_rng(5)
-
-
-def _both(*arrays):
-    return ([ag.tensor(a, requires_grad=True) for a in arrays],
-            [torch.tensor(a, requires_grad=True) for a in arrays])
-
-
-def _compare(fn_ag, fn_torch, *arrays, rtol=1e-10, atol=1e-12):
-    ours, theirs = _both(*arrays)
-    out, ref = fn_ag(*ours), fn_torch(*theirs)
-    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=rtol, atol=atol)
-    assert out.dtype == arrays[0].dtype
-    seed = RNG.standard_normal(ref.shape).astype(arrays[0].dtype)
-    out.backward(ag.tensor(seed))
-    ref.backward(torch.tensor(seed))
-    for a, b in zip(ours, theirs):
-        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=rtol, atol=atol)
 
 
 CASES = {

@@ -46,3 +46,19 @@ def assert_functional_matches(torch, name, floats, constants=(), kwargs=(), dtyp
     for o, t in zip(ours, theirs):
         assert o.shape == t.shape and o.dtype == t.dtype, (name, o.shape, t.shape)
         np.testing.assert_allclose(o, t, rtol=tol, atol=tol, err_msg=name)
+
+
+def assert_same_value_and_grads(fn_ag, fn_torch, *arrays, rtol=1e-10, atol=1e-12):
+    """fn_ag on gradgraph leaves and fn_torch on PyTorch's, made from the same arrays:
+    equal values and dtypes, and equal input gradients for one random output gradient."""
+    import torch
+    ours = [ag.tensor(a, requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    out, ref = fn_ag(*ours), fn_torch(*theirs)
+    np.testing.assert_allclose(out.data, ref.detach().numpy(), rtol=rtol, atol=atol)
+    assert out.dtype == arrays[0].dtype
+    seed = np.random.default_rng(out.data.size).standard_normal(ref.shape).astype(arrays[0].dtype)
+    out.backward(ag.tensor(seed))
+    ref.backward(torch.tensor(seed))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=rtol, atol=atol)
