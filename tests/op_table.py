@@ -10,7 +10,7 @@ import numpy as np
 
 import autograd as ag
 import nn.functional as F
-from nn.utils.orthogonal_maps import _Orthogonal, householder_product, matrix_exp
+from nn.utils.orthogonal_maps import _Orthogonal, householder_product
 from nn.utils.parametrizations import _weight_norm
 
 BROADCAST_PAIRS = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 5), (3, 1)), ((), (2, 3)),
@@ -463,7 +463,6 @@ OPS = [
     OpInfo("weight_norm", lambda v, g: _weight_norm(v, g, 1), [(3, 4, 2), (1, 4, 1)]),
     OpInfo("weight_norm_whole", lambda v, g: _weight_norm(v, g, -1), [(2, 3), ()]),
     OpInfo("spectral_norm_eval", lambda w: _spectral_norm_eval(w, 1), [(2, 3, 2)]),
-    OpInfo("matrix_exp", lambda a: matrix_exp(a * 3.0), [(2, 3, 3)]),      # squared twice
     OpInfo("orthogonal_cayley_tall", lambda x: _Orthogonal(x, "cayley", use_trivialization=False)(
         x), [(4, 3)]),
     OpInfo("orthogonal_matrix_exp_wide", lambda x: _Orthogonal(

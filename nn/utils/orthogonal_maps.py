@@ -1,47 +1,27 @@
 """``nn.utils.parametrizations.orthogonal``, as PyTorch's: a matrix (or batch) kept
 orthogonal through the matrix exponential or the Cayley map of a skew-symmetric matrix,
 or a product of Householder reflections, times the orthogonal ``base`` (buffer) of its
-value at registration (``use_trivialization=True``). The maps are composites of
-matmuls, so their gradients (of every order) come from the engine:
+value at registration (``use_trivialization=True``). Their gradients (of every order)
+come from the engine:
 
-- ``matrix_exp``: a degree-18 Taylor series of A / 2^s, squared s times (||A / 2^s||_1
-  <= 1/2, truncation below 1e-22). s is read from A's value (``.item()``), so a compiled
-  step using it runs eagerly with compile's warning.
+- ``matrix_exp``: autograd.linalg.matrix_exp.
 - ``cayley``: (I + A/2)(I - A/2)^-1, the inverse two Newton steps X (2I - M X) from
   numpy's inverse as a constant: exact in value, and in first and second derivatives
   (the error after them is of fourth order in a change of M).
 - ``householder``: PyTorch's householder_product, reflections I - tau v v^T applied in
   turn.
 """
-import math
-
 import numpy as np
 
 from autograd import cat, eye, no_grad
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, ShapeError
 from autograd.graph import _wrap
+from autograd.linalg import matrix_exp
 from autograd.tensor import Tensor
 
 from ..module import Module
 from . import parametrize
-
-_TAYLOR_DEGREE = 18
-
-
-def matrix_exp(a):
-    """exp(a) of square matrices (..., n, n)."""
-    norm = a.detach().abs().sum(-2).amax().item() if a.data.size else 0.0
-    s = max(0, math.ceil(math.log2(norm / 0.5))) if norm > 0.5 else 0
-    x = a * (0.5 ** s) if s else a
-    identity = eye(a.shape[-1], dtype=a.dtype)
-    out = identity
-    for k in range(_TAYLOR_DEGREE, 0, -1):        # Horner: I + x (I + x/2 (I + x/3 ...))
-        out = identity + (x @ out) * (1.0 / k)
-    for _ in range(s):
-        out = out @ out
-    return out
-
 
 def _inverse(m):
     """m^-1 of square matrices: two Newton steps from numpy's inverse (a constant)."""
