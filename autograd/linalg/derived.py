@@ -5,7 +5,8 @@ and cross and multi_dot, with torch.linalg's names; top-level ``det``, ``pinvers
 
     d det(A) = g cof(A): det(A) inv(A)^T, or at a singular A det(U) det(Vh) U diag(p) Vh
                with p_i = prod_{j != i} S_j (PyTorch gives 0 at an exactly singular A,
-               which is wrong at rank n - 1: d det(diag(1, 1, t)) / dt = 1)
+               which is wrong at rank n - 1: d det(diag(1, 1, t)) / dt = 1); its second
+               order there goes through the svd's rules: NaN where singular values repeat
     d pinv(A) = PyTorch's pinv_backward (Golub & Pereyra, the rank held fixed)
     d exp(A) = the upper right block of exp([[A^T, g], [0, A^T]]) (as PyTorch)
 
