@@ -104,21 +104,18 @@ def _solve_right(b, x):
 
 
 def _qr_grad(q, r, gq, gr):
-    """PyTorch's linalg_qr_backward (real A) for gq or gr None (that factor unused)."""
+    """PyTorch's linalg_qr_backward (real A) for one of gq, gr (the other factor unused)."""
     m, n = q.shape[-2], r.shape[-1]
-    if m >= n:
-        terms = [t for t in (gr is not None and r @ gr.mT, gq is not None and -(gq.mT @ q))
-                 if t is not False]
-        b = q @ _copyltu(sum(terms[1:], terms[0]))
-        return _solve_right(b if gq is None else b + gq, r)
-    x = r[..., :m]
-    left = np.eye(m, n, dtype=r.dtype)                   # [I | 0]: cat by matmul
+    x = r if m >= n else r[..., :m]                        # R's square part
+    if gr is not None and m >= n:
+        return _solve_right(q @ _copyltu(r @ gr.mT), r)
     if gr is None:
-        return _solve_right(gq - q @ _copyltu(gq.mT @ q), x) @ left
+        out = _solve_right(gq - q @ _copyltu(gq.mT @ q), x)
+        return out if m >= n else out @ np.eye(m, n, dtype=r.dtype)     # [out | 0]
     gx, gy = gr[..., :m], gr[..., m:]
-    gq = q @ (r[..., m:] @ gy.mT) if gq is None else gq + q @ (r[..., m:] @ gy.mT)
-    out = _solve_right(gq + q @ _copyltu(x @ gx.mT - gq.mT @ q), x) @ left
-    return out + q @ gy @ np.eye(n, dtype=r.dtype)[m:]  # [0 | Q gY]
+    gq = q @ (r[..., m:] @ gy.mT)                          # Y = Q^T A_2: gY reaches Q
+    out = _solve_right(gq + q @ _copyltu(x @ gx.mT - gq.mT @ q), x)
+    return out @ np.eye(m, n, dtype=r.dtype) + (q @ gy) @ np.eye(n, dtype=r.dtype)[m:]
 
 
 def _qr_backward(node, gq, gr):
