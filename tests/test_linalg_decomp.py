@@ -5,6 +5,7 @@ PyTorch's are), the refusals; a compiled step using them replays bit for bit. (F
 second-order gradchecks are the op table's qr* / eigh* / eigvalsh / svd* entries.)"""
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import autograd as ag
 import nn
@@ -216,3 +217,28 @@ def test_compiled_step_replays_bit_for_bit():
         opt = optim.SGD(list(model.parameters()) + [m], lr=0.1)
         return train_step(model, opt, loss_fn=loss_fn), watched(model, opt, m)
     check_twins(build)
+
+
+@settings(max_examples=40, deadline=None)
+@given(batch=st.lists(st.integers(0, 3), max_size=2), m=st.integers(1, 5), n=st.integers(1, 5),
+       seed=st.integers(0, 2 ** 16))
+def test_factors_rebuild_the_input_and_gradients_keep_its_shape(batch, m, n, seed):
+    """Any batch and matrix shape, empty included: Q R = A with Q^T Q = I, U diag(S) Vh = A,
+    V diag(L) V^T = A (A symmetric), pinv's Penrose identity A pinv(A) A = A; each
+    gradient has A's shape and dtype."""
+    a = np.random.default_rng(seed).standard_normal((*batch, m, n))
+    x = ag.tensor(a, requires_grad=True)
+    q, r = ag.linalg.qr(x)
+    u, s, vh = ag.linalg.svd(x, full_matrices=False)
+    sym = x[..., :1, :] * x[..., :1, :].mT + x.mT @ x        # (n, n) symmetric
+    vals, vecs = ag.linalg.eigh(sym)
+    p = ag.linalg.pinv(x)
+    np.testing.assert_allclose((q @ r).data, a, atol=1e-10)
+    np.testing.assert_allclose((q.mT @ q).data, np.broadcast_to(np.eye(min(m, n)), q.shape[:-2]
+                                                                + (min(m, n),) * 2), atol=1e-10)
+    np.testing.assert_allclose(((u * s[..., None, :]) @ vh).data, a, atol=1e-10)
+    np.testing.assert_allclose(((vecs * vals[..., None, :]) @ vecs.mT).data, sym.data, atol=1e-9)
+    np.testing.assert_allclose((x @ p @ x).data, a, atol=1e-8)
+    loss = q.sum() + r.sum() + s.sum() + (u @ vh).sum() + vals.sum() + p.sum()
+    (grad,) = ag.grad(loss, [x])
+    assert grad.shape == a.shape and grad.dtype == a.dtype
