@@ -622,6 +622,8 @@ OPS = [
            [(3, 4, 2)]),
     OpInfo("linalg_norm", lambda a: ag.linalg.norm(a) + ag.linalg.norm(a, dim=-1).sum()
            + ag.linalg.norm(a[0], "nuc") + ag.linalg.norm(a, 3, dim=(0,)).sum(), [(2, 3, 4)]),
+    OpInfo("cond", lambda a: ag.linalg.cond(a) + ag.linalg.cond(a, -2) + ag.linalg.cond(a, "fro")
+           + ag.linalg.cond(a, "nuc") + ag.linalg.cond(a, 1), [(2, 3, 3)], ["distinct"]),
     OpInfo("multi_dot", lambda a, b, c, d: ag.linalg.multi_dot([a, b, c, d]),
            [(4,), (4, 6), (6, 2), (2, 3)]),
     OpInfo("linalg_cross", lambda a, b: ag.linalg.cross(a, b), [(2, 4, 3), (4, 3)]),

@@ -140,7 +140,8 @@ def test_svd_full_matrices_shapes_and_torch_svd():
         k = min(shape[-2:])
         (u, s, vh), ref = ag.linalg.svd(ag.tensor(a)), torch.linalg.svd(torch.tensor(a))
         assert (u.shape, s.shape, vh.shape) == tuple(tuple(t.shape) for t in ref)
-        np.testing.assert_allclose(np.abs(u.data[..., :k]), ref.U.abs().numpy()[..., :k], atol=1e-12)
+        np.testing.assert_allclose(np.abs(u.data[..., :k]), ref.U.abs().numpy()[..., :k],
+                                   atol=1e-12)
         np.testing.assert_allclose(np.abs(vh.data[..., :k, :]), ref.Vh.abs().numpy()[..., :k, :],
                                    atol=1e-12)
         ours, theirs = ag.svd(ag.tensor(a), compute_uv=False), torch.svd(torch.tensor(a),
@@ -154,7 +155,8 @@ DEGENERATE_SVD = [np.eye(3), np.array([[1.0, 0.0], [0.0, -1.0], [0.0, 0.0]]), np
                   np.array([[2.0, 0.0, 0.0], [0.0, 0.0, 0.0]])]
 
 
-@pytest.mark.parametrize("a", DEGENERATE_SVD, ids=["eye", "orthonormal_cols", "zeros", "zero_value_wide"])
+@pytest.mark.parametrize("a", DEGENERATE_SVD,
+                         ids=["eye", "orthonormal_cols", "zeros", "zero_value_wide"])
 def test_repeated_or_zero_singular_values_as_torch(a):
     """svdvals' gradient stays finite; the singular vectors' is inf/NaN where PyTorch's is."""
     _compare(*CASES["svdvals"], a)
@@ -173,7 +175,8 @@ def test_repeated_or_zero_singular_values_as_torch(a):
     (lambda: ag.linalg.svd(ag.tensor(np.full((2, 2), np.nan))), r"linalg.svd: .*converge"),
     (lambda: ag.linalg.eigh(ag.ones(2, 3)), r"linalg.eigh: expected square.*\(2, 3\) float32"),
     (lambda: ag.linalg.eigvalsh(ag.ones(3)), r"linalg.eigvalsh: expected square.*\(3,\) float32"),
-    (lambda: ag.linalg.eigh(ag.tensor([[1, 2], [2, 1]])), r"linalg.eigh: expected a floating.*int64"),
+    (lambda: ag.linalg.eigh(ag.tensor([[1, 2], [2, 1]])),
+     r"linalg.eigh: expected a floating.*int64"),
     (lambda: ag.linalg.eigh(ag.eye(2), UPLO="X"), r"linalg.eigh: UPLO must be 'L' or 'U'"),
     (lambda: ag.linalg.qr(ag.ones(3)), r"linalg.qr: expected matrices.*\(3,\) float32"),
     (lambda: ag.linalg.qr(ag.tensor([[1, 2]])), r"linalg.qr: expected a floating.*int64"),
@@ -193,7 +196,8 @@ def test_eigh_of_nan_raises_as_torch():
 
 
 def test_torch_refuses_the_same_inputs():
-    for call in (lambda: torch.linalg.eigh(torch.ones(2, 3)), lambda: torch.linalg.qr(torch.ones(3)),
+    for call in (lambda: torch.linalg.eigh(torch.ones(2, 3)),
+                 lambda: torch.linalg.qr(torch.ones(3)),
                  lambda: torch.linalg.eigh(torch.eye(2), UPLO="X"),
                  lambda: torch.linalg.qr(torch.eye(2), "full")):
         with pytest.raises(RuntimeError):
@@ -203,7 +207,8 @@ def test_torch_refuses_the_same_inputs():
 def test_compiled_step_replays_bit_for_bit():
     def build():
         model = mlp()
-        m = nn.Parameter(ag.tensor(np.random.default_rng(0).standard_normal((5, 5)), dtype=ag.float32))
+        m = nn.Parameter(ag.tensor(np.random.default_rng(0).standard_normal((5, 5)),
+                                   dtype=ag.float32))
         eye = ag.eye(5)
 
         def loss_fn(logits, y):

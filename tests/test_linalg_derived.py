@@ -1,7 +1,8 @@
 """autograd.linalg's ops derived from the factorizations (det at singular matrices, pinv,
-matrix_exp, lstsq, matrix_norm's "nuc" / 2 / -2, norm, cross, multi_dot; ag.pinverse,
-ag.matrix_exp and the Tensor methods) against PyTorch: values and gradients, batched,
-float32, special inputs, refusals; a compiled step using them replays bit for bit.
+matrix_exp, lstsq, matrix_norm's "nuc" / 2 / -2, norm, cond, matrix_rank, cross,
+multi_dot; ag.pinverse, ag.matrix_exp and the Tensor methods) against PyTorch: values and
+gradients, batched, float32, special inputs, refusals; a compiled step using them replays
+bit for bit.
 (First- and second-order gradchecks are the op table's entries of the same names.)"""
 import numpy as np
 import pytest
@@ -158,6 +159,35 @@ def test_lstsq_rank_deficient_gives_the_minimum_norm_solution():
     assert out.residuals.shape == (0,) == tuple(ref.residuals.shape)
 
 
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", 1, -1, np.inf, -np.inf])
+def test_cond_matches_torch(p):
+    """Values for every ord, singular matrices included (inf, but for 2 / -2 / None, where
+    both give the ratio of the computed singular values); gradients for the svd's ords
+    (PyTorch's backward of the others fails with an in-place error in 2.13)."""
+    a = RNG.standard_normal((2, 3, 3))
+    ours, ref = ag.linalg.cond(ag.tensor(a), p), torch.linalg.cond(torch.tensor(a), p)
+    np.testing.assert_allclose(ours.data, ref.numpy(), rtol=1e-10)
+    if p != "nuc":     # PyTorch's LU test misses this singular matrix for 'nuc' (2.5e16)
+        ours, ref = ag.linalg.cond(ag.tensor(RANK_2), p), torch.linalg.cond(torch.tensor(RANK_2), p)
+        np.testing.assert_allclose(ours.data, ref.numpy(), rtol=1e-6)
+    if p in (None, 2, -2):
+        _compare(lambda a: ag.linalg.cond(a, p), lambda a: torch.linalg.cond(a, p),
+                 RNG.standard_normal((2, 4, 3)), rtol=1e-9)
+
+
+def test_matrix_rank_matches_torch():
+    a = np.stack([RANK_2, RANK_1, np.eye(3), np.zeros((3, 3))])
+    sym = a + a.swapaxes(-1, -2)
+    for call in (lambda lib, x: lib.linalg.matrix_rank(x),
+                 lambda lib, x: lib.linalg.matrix_rank(x, hermitian=True),
+                 lambda lib, x: lib.linalg.matrix_rank(x, atol=1.5),
+                 lambda lib, x: lib.linalg.matrix_rank(x, rtol=0.4),
+                 lambda lib, x: lib.linalg.matrix_rank(x[..., :2, :])):
+        ours, ref = call(ag, ag.tensor(sym)), call(torch, torch.tensor(sym))
+        assert ours.dtype == np.int64
+        np.testing.assert_array_equal(ours.data, ref.numpy())
+
+
 def test_multi_dot_and_cross_match_torch():
     for shapes in ([(4,), (4, 6), (6, 2), (2,)], [(3, 4), (4, 6), (6, 2), (2, 7)],
                    [(3, 4), (4,)], [(5, 2), (2, 9), (9, 1)]):
@@ -165,7 +195,8 @@ def test_multi_dot_and_cross_match_torch():
         _compare(lambda *t: ag.linalg.multi_dot(t), lambda *t: torch.linalg.multi_dot(t), *mats)
     _compare(lambda a, b: ag.linalg.cross(a, b), lambda a, b: torch.linalg.cross(a, b),
              RNG.standard_normal((2, 4, 3)), RNG.standard_normal((1, 4, 3)))
-    _compare(lambda a, b: ag.linalg.cross(a, b, dim=0), lambda a, b: torch.linalg.cross(a, b, dim=0),
+    _compare(lambda a, b: ag.linalg.cross(a, b, dim=0),
+             lambda a, b: torch.linalg.cross(a, b, dim=0),
              RNG.standard_normal((3, 3)), RNG.standard_normal((3, 3)))
 
 
@@ -183,6 +214,8 @@ def test_multi_dot_and_cross_match_torch():
     (lambda: ag.linalg.norm(ag.ones(2, 3, 4), 2), r"linalg.norm: .*1-d or 2-d.*\(2, 3, 4\)"),
     (lambda: ag.linalg.matrix_norm(ag.eye(2), 3), r"linalg.matrix_norm: ord=3 is not a matrix"),
     (lambda: ag.linalg.multi_dot([ag.ones(2, 2)]), r"linalg.multi_dot: expected at least 2"),
+    (lambda: ag.linalg.cond(ag.ones(2, 3), "fro"), r"linalg.cond\(ord=fro\): expected square"),
+    (lambda: ag.linalg.matrix_rank(ag.ones(3)), r"linalg.matrix_rank: expected matrices.*\(3,\)"),
     (lambda: ag.linalg.multi_dot([ag.ones(2, 2), ag.ones(2, 2, 2)]), r"tensor 1 must be 2-d"),
     (lambda: ag.linalg.multi_dot([ag.ones(2, 3), ag.ones(2, 2)]), r"tensors 0 and 1 cannot"),
     (lambda: ag.linalg.multi_dot([ag.ones(2, 2), ag.ones(2, 2, dtype=ag.float64)]), r"one dtype"),

@@ -1,7 +1,6 @@
 """What the factorizations give: det (its gradient at a singular matrix from the svd),
-pinv, matrix_exp, lstsq, the norms (vector_norm, matrix_norm with "nuc", 2, -2, norm),
-and cross and multi_dot, with torch.linalg's names; top-level ``det``, ``pinverse``,
-``matrix_exp`` (also Tensor methods).
+pinv, matrix_exp, lstsq, and cross and multi_dot, with torch.linalg's names; top-level
+``det``, ``pinverse``, ``matrix_exp`` (also Tensor methods).
 
     d det(A) = g cof(A): det(A) inv(A)^T, or at a singular A det(U) det(Vh) U diag(p) Vh
                with p_i = prod_{j != i} S_j (PyTorch gives 0 at an exactly singular A,
@@ -17,15 +16,14 @@ import math
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, ShapeError, describe
-from ..functions import _t, abs, matmul
+from ..functions import _t, matmul
 from ..graph import Primitive, apply1
 from ..jit.hooks import kernel
 from ..products import cross as _cross
 from ..public import public
-from ..reductions import amax, amin, norm as _norm, sum
 from ..tensor import Tensor
 from .basic import Inv, _matrices, _square
-from .decomp import SVDU, _svd_parts, svdvals
+from .decomp import SVDU, _svd_parts
 
 _Lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 _TAYLOR_DEGREE = 18
@@ -76,8 +74,7 @@ def _pinv(a, atol, rtol, hermitian):
         size = np.abs(vals)
     else:
         u, size, vh = np.linalg.svd(a, full_matrices=False)
-    top = size.max(-1, keepdims=True) if size.shape[-1] else np.zeros(size.shape[:-1] + (1,))
-    keep = size > np.maximum(atol[..., None], rtol[..., None] * top)
+    keep = _kept(size, atol, rtol)
     if hermitian:
         inverse = np.where(keep, 1 / np.where(keep, vals, 1), 0).astype(a.dtype)
         return (vecs * inverse[..., None, :]) @ np.swapaxes(vecs, -1, -2)
@@ -107,14 +104,28 @@ class Pinv(Primitive):
         return -(k @ p).mT + (gh - a @ k) @ p @ ph + phk - phk @ p @ a,
 
 
-def _tolerance(value, a, op):
-    """atol / rtol as an array broadcasting over A's batch (a number or a Tensor)."""
-    out = np.asarray(_array(value), dtype=a.data.dtype)
-    try:
-        return np.broadcast_to(out, a.data.shape[:-2])
-    except ValueError:
-        raise ShapeError(f"{op}: a tolerance of shape {out.shape} does not broadcast over the "
-                         f"batch of A {describe(a.data)}") from None
+def _kept(size, atol, rtol):
+    """Which singular values (absolute eigenvalues) `size` (..., k) count: those above
+    max(atol, rtol * the largest), atol and rtol of the batch's shape."""
+    top = size.max(-1, keepdims=True) if size.shape[-1] else np.zeros(size.shape[:-1] + (1,))
+    return size > np.maximum(atol[..., None], rtol[..., None] * top)
+
+
+def _tolerances(a, atol, rtol, op):
+    """atol and rtol as arrays of A's batch shape (numbers or Tensors; PyTorch's defaults:
+    atol 0, rtol eps * max(m, n), or 0 when atol > 0 is given)."""
+    if rtol is None:
+        positive = atol is not None and np.all(_array(atol) > 0)
+        rtol = 0.0 if positive else np.finfo(a.data.dtype).eps * max(a.data.shape[-2:])
+    out = []
+    for value in (0.0 if atol is None else atol, rtol):
+        value = np.asarray(_array(value), dtype=a.data.dtype)
+        try:
+            out.append(np.broadcast_to(value, a.data.shape[:-2]))
+        except ValueError:
+            raise ShapeError(f"{op}: a tolerance of shape {value.shape} does not broadcast over "
+                             f"the batch of A {describe(a.data)}") from None
+    return out
 
 
 def pinv(A, *, atol=None, rtol=None, hermitian=False):
@@ -123,11 +134,7 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False):
     the largest) count as zero; rtol defaults to eps * max(m, n), or 0 when atol > 0 is
     given (as torch.linalg.pinv). The gradient holds the rank fixed."""
     a = (_square if hermitian else _matrices)("linalg.pinv", A)
-    if rtol is None:
-        positive = atol is not None and np.all(_array(atol) > 0)
-        rtol = 0.0 if positive else np.finfo(a.data.dtype).eps * max(a.data.shape[-2:])
-    return apply1(Pinv, a, _tolerance(0.0 if atol is None else atol, a, "linalg.pinv"),
-                  _tolerance(rtol, a, "linalg.pinv"), hermitian)
+    return apply1(Pinv, a, *_tolerances(a, atol, rtol, "linalg.pinv"), hermitian)
 
 
 @public(method=True)
@@ -218,57 +225,6 @@ def lstsq(A, B, rcond=None, *, driver=None):
                   residuals,
                   empty.long() if driver == "gels" else Tensor(np.asarray(rank, np.int64)),
                   Tensor(values) if driver in ("gelsd", "gelss") else empty)
-
-
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):
-    """The `ord`-norm of x's elements over `dim` (all by default): norm(x, ord, dim, keepdim)
-    of x converted to `dtype` first if given."""
-    x = _t(x)
-    return _norm(x if dtype is None else x.to(dtype), ord, dim, keepdim)
-
-
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
-    """The matrix norm over the two dims `dim`: "fro" (the 2-norm of the elements), "nuc"
-    (the sum of the singular values), 2 / -2 (the largest / smallest singular value), 1 / -1
-    (the largest / smallest column sum of |A|), inf / -inf (row sums)."""
-    a = _t(A)
-    a = a if dtype is None else a.to(dtype)
-    if not isinstance(dim, (tuple, list)) or len(dim) != 2 or a.data.ndim < 2:
-        raise ShapeError(f"linalg.matrix_norm: expected two dims of a tensor of 2 or more dims, "
-                         f"got dim={dim!r} for {describe(a.data)}")
-    rows, cols = (int(d) % a.data.ndim for d in dim)
-    if rows == cols:
-        raise ShapeError(f"linalg.matrix_norm: dims {dim} name one dim twice")
-    if ord == "fro":
-        return _norm(a, 2, (rows, cols), keepdim)
-    if ord not in ("nuc", 2, -2, 1, -1, np.inf, -np.inf):
-        raise ArgumentError(f"linalg.matrix_norm: ord={ord!r} is not a matrix norm (supported: "
-                            f"'fro', 'nuc', 2, -2, 1, -1, inf, -inf)")
-    if ord in ("nuc", 2, -2):
-        values = svdvals(a.movedim((rows, cols), (-2, -1)))
-        out = values.sum(-1) if ord == "nuc" else (amax if ord == 2 else amin)(values, -1)
-        for d in sorted((rows, cols)) if keepdim else ():
-            out = out.unsqueeze(d)
-        return out
-    summed, other = (rows, cols) if ord in (1, -1) else (cols, rows)
-    sums = sum(abs(a), summed, True)
-    out = (amax if ord > 0 else amin)(sums, other, True)
-    return out if keepdim else out.squeeze((rows, cols))
-
-
-def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None):
-    """torch.linalg.norm: a matrix norm (matrix_norm) if `dim` is a pair, or if it is None
-    and `ord` is given for a 2-d A (`ord` a string: always); otherwise the vector norm
-    (ord 2 by default) over `dim` (an int), or over all elements if dim and ord are None."""
-    a = _t(A)
-    if isinstance(dim, (tuple, list)) and len(dim) == 2 or isinstance(ord, str) or \
-            (dim is None and ord is not None and a.data.ndim == 2):
-        return matrix_norm(a, "fro" if ord is None else ord, (-2, -1) if dim is None else dim,
-                           keepdim, dtype=dtype)
-    if dim is None and ord is not None and a.data.ndim != 1:
-        raise ShapeError(f"linalg.norm: with ord={ord!r} and no dim the input must be 1-d or "
-                         f"2-d, got {describe(a.data)}")
-    return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype)
 
 
 def cross(input, other, *, dim=-1):
