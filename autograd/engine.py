@@ -371,6 +371,13 @@ def _accumulate(node, g, arrays):
                     flags = g.flags
                     owned = flags.writeable and flags.c_contiguous
                 leaf.grad = _wrap(g if owned else np.array(g, copy=True), None)
+        elif old.data.shape != leaf.data.shape or (old.data.dtype is not leaf.data.dtype
+                                                    and old.data.dtype != leaf.data.dtype):
+            raise GraphError(f"backward: the .grad set on a leaf of shape {leaf.data.shape} "
+                             f"and dtype {leaf.data.dtype} has shape {old.data.shape} and "
+                             f"dtype {old.data.dtype}, so the gradient cannot accumulate into "
+                             f"it (PyTorch refuses such a .grad); set .grad to None or to a "
+                             f"tensor of the leaf's shape and dtype")
         elif not arrays or old._node is not None:
             leaf.grad = old + g
         else:

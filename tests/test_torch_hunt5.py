@@ -108,3 +108,23 @@ def test_embedding_bag_from_pretrained_as_pytorch(kw):
         return (type(bag).__name__, bag.mode, bag.padding_idx, bag.max_norm,
                 bag.weight.requires_grad, np.round(out.detach().numpy(), 12).tolist())
     assert outcome(ag, nn) == outcome(torch, torch.nn)
+
+
+@pytest.mark.parametrize("grad", [[1.0, 2.0, 3.0], [[5.0]]])
+def test_a_grad_of_another_shape_set_by_hand_is_refused_at_accumulation(grad):
+    # PyTorch refuses the assignment; gradgraph broadcast the gradient into it: x of
+    # shape (1,) with .grad [1, 2, 3] ended with .grad [4, 5, 6] after (3 * x).sum()
+    with pytest.raises(RuntimeError, match="size"):
+        torch.tensor([1.0], requires_grad=True).grad = torch.tensor(grad)
+    x = ag.tensor([1.0], requires_grad=True)
+    x.grad = ag.tensor(grad)
+    with pytest.raises(ag.GraphError, match=r"^backward: the \.grad set on a leaf of shape "
+                                            r"\(1,\) and dtype float32 has shape"):
+        (x * 3).sum().backward()
+
+
+def test_an_integer_grad_set_by_hand_is_refused_at_accumulation():
+    x = ag.tensor([1.0, 2.0], requires_grad=True)
+    x.grad = ag.tensor([1, 2])
+    with pytest.raises(ag.GraphError, match="has shape \\(2,\\) and dtype int64"):
+        (x * 0.5).sum().backward()
