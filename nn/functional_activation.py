@@ -262,7 +262,7 @@ def glu(input, dim=-1):
     if n % 2:
         raise ShapeError(f"glu: halving dimension must be even, but dimension {dim} is size {n} "
                          f"(input shape {input.shape})")
-    a, b = input.split(n // 2, dim)
+    a, b = input.narrow(dim, 0, n // 2), input.narrow(dim, n // 2, n // 2)
     return a * b.sigmoid()
 
 

@@ -128,3 +128,12 @@ def test_an_integer_grad_set_by_hand_is_refused_at_accumulation():
     x.grad = ag.tensor([1, 2])
     with pytest.raises(ag.GraphError, match="has shape \\(2,\\) and dtype int64"):
         (x * 0.5).sum().backward()
+
+
+@pytest.mark.parametrize("shape, dim", [((0, 4), 0), ((3, 0), 1), ((2, 4), -1)])
+def test_glu_halves_a_dim_of_size_zero_as_pytorch(shape, dim):
+    # split(0) raised ZeroDivisionError
+    x = np.random.default_rng(0).standard_normal(shape)
+    ours, theirs = nn.functional.glu(ag.tensor(x), dim), torch.nn.functional.glu(torch.tensor(x), dim)
+    assert ours.shape == tuple(theirs.shape)
+    np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
