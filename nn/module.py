@@ -228,6 +228,10 @@ class Module:
         if registry not in self.__dict__:
             raise AttributeError(f"cannot assign {kind} before Module.__init__() call")
         self._check_name(name, kind)
+        if name not in self.__dict__[registry] and hasattr(self, name):
+            raise KeyError(f"attribute '{name}' already exists: {type(self).__name__} has it "
+                           f"as another kind of member than a {kind} (delete it first, as "
+                           f"PyTorch asks)")
         if value is not None and not isinstance(value, expected):
             raise ArgumentError(f"cannot assign '{type(value).__name__}' object to {kind} "
                             f"'{name}' ({expected.__name__} or None required)")

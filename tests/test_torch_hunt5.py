@@ -137,3 +137,22 @@ def test_glu_halves_a_dim_of_size_zero_as_pytorch(shape, dim):
     ours, theirs = nn.functional.glu(ag.tensor(x), dim), torch.nn.functional.glu(torch.tensor(x), dim)
     assert ours.shape == tuple(theirs.shape)
     np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-12)
+
+
+REGISTER = {
+    "buffer over a parameter": lambda N, L, m: m.register_buffer("weight", L.ones(1)),
+    "parameter over a buffer": lambda N, L, m: m.register_parameter(
+        "running_mean", N.Parameter(L.ones(1))),
+    "module over a parameter": lambda N, L, m: m.add_module("bias", N.ReLU()),
+}
+
+
+@pytest.mark.parametrize("name", REGISTER)
+def test_registering_a_name_another_member_holds_is_refused_as_pytorch(name):
+    # the parameter silently became a buffer (or a module): it left named_parameters, so
+    # an optimizer built afterwards no longer trained it
+    for N, L in ((torch.nn, torch), (nn, ag)):
+        m = N.BatchNorm1d(1)
+        with pytest.raises(KeyError, match="already exists"):
+            REGISTER[name](N, L, m)
+        assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
