@@ -134,7 +134,7 @@ def adjoint(input: Any) -> Tensor:
 
 
 def all(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
-    """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
+    """True where every element over `dim` is non-zero (all dims if None); a bool tensor (uint8 for a uint8 input, as PyTorch)."""
 
 
 def allclose(input: Any, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> builtins.bool:
@@ -158,7 +158,7 @@ def angle(input: Any) -> Tensor:
 
 
 def any(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
-    """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
+    """True where any element over `dim` is non-zero (all dims if None); a bool tensor (uint8 for a uint8 input, as PyTorch)."""
 
 
 def arccos(x: Any) -> Tensor:

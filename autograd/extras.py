@@ -147,16 +147,24 @@ def t(x):
 
 @public(method=True)
 def any(x, dim=None, keepdim=False):
-    """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
+    """True where any element over `dim` is non-zero (all dims if None); a bool tensor
+    (uint8 for a uint8 input, as PyTorch)."""
     axis = _axes(x, dim, "any")
-    return _wrap(np.asarray(np.any(x.data, axis=axis, keepdims=keepdim)), None)
+    return _truth(x, np.any(x.data, axis=axis, keepdims=keepdim))
 
 
 @public(method=True)
 def all(x, dim=None, keepdim=False):
-    """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
+    """True where every element over `dim` is non-zero (all dims if None); a bool tensor
+    (uint8 for a uint8 input, as PyTorch)."""
     axis = _axes(x, dim, "all")
-    return _wrap(np.asarray(np.all(x.data, axis=axis, keepdims=keepdim)), None)
+    return _truth(x, np.all(x.data, axis=axis, keepdims=keepdim))
+
+
+def _truth(x, result):
+    """all's or any's bool `result` as a tensor: 1/0 in uint8 for a uint8 `x`, PyTorch's
+    legacy rule for byte masks."""
+    return _wrap(np.asarray(result, dtype=np.uint8 if x.data.dtype == np.uint8 else bool), None)
 
 
 def _bitwise(fn, name):

@@ -328,7 +328,7 @@ class Tensor:
         """The conjugate transpose of the matrices in the last two dims (the transpose: the dtype is real), as Tensor.mH."""
 
     def all(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
-        """True where every element over `dim` is non-zero (all dims if None); a bool tensor."""
+        """True where every element over `dim` is non-zero (all dims if None); a bool tensor (uint8 for a uint8 input, as PyTorch)."""
 
     def allclose(input, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> builtins.bool:
         """True if isclose(input, other, rtol, atol, equal_nan) holds everywhere."""
@@ -346,7 +346,7 @@ class Tensor:
         """The argument of each element: 0 for a non-negative real, pi for a negative one, NaN for NaN; a float result (integers give the default float dtype) whose gradient is 0."""
 
     def any(x, dim: Any = ..., keepdim: Any = ...) -> Tensor:
-        """True where any element over `dim` is non-zero (all dims if None); a bool tensor."""
+        """True where any element over `dim` is non-zero (all dims if None); a bool tensor (uint8 for a uint8 input, as PyTorch)."""
 
     def arccos(x) -> Tensor:
         """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""

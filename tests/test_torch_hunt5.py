@@ -156,3 +156,14 @@ def test_registering_a_name_another_member_holds_is_refused_as_pytorch(name):
         with pytest.raises(KeyError, match="already exists"):
             REGISTER[name](N, L, m)
         assert [n for n, _ in m.named_parameters()] == ["weight", "bias"]
+
+
+@pytest.mark.parametrize("fn", [lambda x: x.all(), lambda x: x.any(1),
+                                lambda x: x.all(0, keepdim=True), lambda x: x.any()])
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "bool", "float32"])
+def test_all_and_any_give_pytorchs_dtype(fn, dtype):
+    # a uint8 input gives uint8 in PyTorch (its byte-mask rule); gradgraph gave bool
+    def outcome(L):
+        out = fn(L.tensor([[1, 0], [2, 3]], dtype=getattr(L, dtype)))
+        return str(out.dtype).split(".")[-1], out.tolist()
+    assert outcome(ag) == outcome(torch)
