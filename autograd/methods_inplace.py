@@ -15,7 +15,8 @@ import inspect
 
 import numpy as np
 
-from . import einsum, extras, functions as F, products, scans  # noqa: F401  (their ops)
+from . import (composites, einsum, extras, functions as F, methods_more,  # noqa: F401
+               products, scans)                                         # (their ops)
 from .creation import default_generator
 from .errors import ArgumentError, DtypeError, GraphError
 from .graph import AccumulateGrad
@@ -31,6 +32,9 @@ _MATH = """abs neg exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square recipro
     arctanh sigmoid relu floor ceil round trunc frac sign sgn erf erfc erfinv logit nan_to_num
     deg2rad rad2deg sinc atan2 arctan2 hypot copysign lerp xlogy heaviside addmm baddbmm
     cumsum cumprod renorm""".split()
+# ... and of the other ops with one (their arguments are not all self-shaped floats)
+_MORE = """addcmul addcdiv addmv addr addbmm ldexp nextafter masked_scatter gcd lcm
+    bitwise_left_shift bitwise_right_shift""".split()
 # ... whose bool result is written as 1/0 in self's dtype, with a zero gradient
 _TESTS = "eq ne lt le gt ge logical_and logical_or logical_xor logical_not".split()
 # ... and PyTorch's other names for some of them
@@ -76,7 +80,7 @@ def _as_method(fn):
                        return_annotation=Tensor)
 
 
-for _name in _MATH:
+for _name in _MATH + _MORE:
     _form(_name + "_", FUNCTIONS[_name], False)
 for _name in _TESTS:
     _form(_name + "_", FUNCTIONS[_name], True)

@@ -306,11 +306,20 @@ class Tensor:
     def addbmm(input, batch1: Any, batch2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * the sum over the batch of batch1[i] @ batch2[i] (3-d batch1, batch2); with beta=0 the input is ignored, as PyTorch."""
 
+    def addbmm_(self, batch1: Any, batch2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """In place: self = addbmm(self, batch1, batch2, beta, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def addcdiv(input, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
         """input + value * tensor1 / tensor2, broadcast; refused for integer tensor1 and tensor2, as PyTorch."""
 
+    def addcdiv_(self, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
+        """In place: self = addcdiv(self, tensor1, tensor2, value), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def addcmul(input, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
         """input + value * tensor1 * tensor2, broadcast."""
+
+    def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
+        """In place: self = addcmul(self, tensor1, tensor2, value), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def addmm(input, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (mat1 @ mat2) for 2-d mat1, mat2; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
@@ -321,8 +330,14 @@ class Tensor:
     def addmv(input, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * (mat @ vec) for a 2-d mat and a 1-d vec; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
+    def addmv_(self, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """In place: self = addmv(self, mat, vec, beta, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def addr(input, vec1: Any, vec2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
         """beta * input + alpha * outer(vec1, vec2) for 1-d vec1, vec2; with beta=0 the input is ignored, as PyTorch."""
+
+    def addr_(self, vec1: Any, vec2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+        """In place: self = addr(self, vec1, vec2, beta, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def adjoint(input) -> Tensor:
         """The conjugate transpose of the matrices in the last two dims (the transpose: the dtype is real), as Tensor.mH."""
@@ -462,6 +477,9 @@ class Tensor:
     def bitwise_left_shift(input, other: Any) -> Tensor:
         """input << other of integer tensors (shifted by the width or more: 0)."""
 
+    def bitwise_left_shift_(self, other: Any) -> Tensor:
+        """In place: self = bitwise_left_shift(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def bitwise_not(input) -> Tensor:
         """~input of a bool or integer tensor."""
 
@@ -476,6 +494,9 @@ class Tensor:
 
     def bitwise_right_shift(input, other: Any) -> Tensor:
         """input >> other of integer tensors, arithmetic (shifted by the width or more: 0, or -1 for a negative input)."""
+
+    def bitwise_right_shift_(self, other: Any) -> Tensor:
+        """In place: self = bitwise_right_shift(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def bitwise_xor(input, other: Any) -> Tensor:
         """input ^ other of bool or integer tensors."""
@@ -795,6 +816,9 @@ class Tensor:
     def gcd(input, other: Any) -> Tensor:
         """The greatest common divisor of input and other, elementwise (non-negative; gcd(0, 0) = 0): integer tensors, no gradient."""
 
+    def gcd_(self, other: Any) -> Tensor:
+        """In place: self = gcd(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def ge(a, b: Any) -> Tensor:
         """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
@@ -957,8 +981,14 @@ class Tensor:
     def lcm(input, other: Any) -> Tensor:
         """The least common multiple of input and other, elementwise (non-negative): integer tensors, no gradient."""
 
+    def lcm_(self, other: Any) -> Tensor:
+        """In place: self = lcm(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def ldexp(input, other: Any) -> Tensor:
         """input * 2 ** other; an integer input gives the default float dtype."""
+
+    def ldexp_(self, other: Any) -> Tensor:
+        """In place: self = ldexp(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def le(a, b: Any) -> Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
@@ -1076,6 +1106,9 @@ class Tensor:
 
     def masked_scatter(input, mask: Any, source: Any) -> Tensor:
         """input (broadcast with the bool mask) with source's first elements, in C order, written where mask is True; the gradient flows to input's other elements and to the elements of source used."""
+
+    def masked_scatter_(self, mask: Any, source: Any) -> Tensor:
+        """In place: self = masked_scatter(self, mask, source), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def masked_select(input, mask: Any) -> Tensor:
         """The elements of input where the bool `mask` is True (both broadcast), as a 1-d tensor in C order; the gradient flows back to those elements."""
@@ -1208,6 +1241,9 @@ class Tensor:
 
     def nextafter(input, other: Any) -> Tensor:
         """The next floating-point value after input towards other, elementwise (float tensors of one dtype); no gradient."""
+
+    def nextafter_(self, other: Any) -> Tensor:
+        """In place: self = nextafter(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def nonzero(input, *, as_tuple: Any = ...) -> Any:
         """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
