@@ -205,3 +205,34 @@ def test_in_place_forms_pytorch_has_give_its_values(name, dtype):
         getattr(x, name)(L.tensor([3, 4, -2], dtype=L.float64 if name == "nextafter_" else None))
         return x.tolist()
     assert outcome(ag) == outcome(torch)
+
+
+def _rnn_utils(L):
+    return torch.nn.utils.rnn if L is torch else nn.utils.rnn
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+def test_pad_sequence_pads_on_the_left_as_pytorch(batch_first):
+    # padding_side= raised TypeError
+    seqs = [np.arange(6.0).reshape(3, 2), np.arange(2.0).reshape(1, 2) + 10]
+    def outcome(L):
+        xs = [L.tensor(s, requires_grad=True) for s in seqs]
+        out = _rnn_utils(L).pad_sequence(xs, batch_first=batch_first, padding_value=-1.0,
+                                         padding_side="left")
+        (out * L.arange(out.numel(), dtype=L.float64).reshape(out.shape)).sum().backward()
+        return out.tolist(), [x.grad.tolist() for x in xs]
+    assert outcome(ag) == outcome(torch)
+
+
+def test_unpad_and_unpack_sequence_as_pytorch():
+    # both raised AttributeError
+    seqs = [np.arange(6.0).reshape(3, 2), np.arange(2.0).reshape(1, 2) + 10,
+            np.arange(4.0).reshape(2, 2) - 5]
+    def outcome(L):
+        U = _rnn_utils(L)
+        xs = [L.tensor(s) for s in seqs]
+        padded = U.pad_sequence(xs, batch_first=True)
+        unpadded = U.unpad_sequence(padded, L.tensor([3, 1, 2]), batch_first=True)
+        unpacked = U.unpack_sequence(U.pack_sequence(xs, enforce_sorted=False))
+        return [t.tolist() for t in unpadded], [t.tolist() for t in unpacked]
+    assert outcome(ag) == outcome(torch)

@@ -85,13 +85,30 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
     return (out.transpose(0, 1) if batch_first else out), ag.tensor(lengths.astype(np.int64))
 
 
-def pad_sequence(sequences, batch_first=False, padding_value=0.0):
-    """Stack tensors (L_i, *) into (max L, B, *) (or (B, max L, *)), padded."""
+def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
+    """Stack tensors (L_i, *) into (max L, B, *) (or (B, max L, *)), padded after each
+    sequence (or before it: padding_side="left")."""
+    if padding_side not in ("right", "left"):
+        raise ArgumentError(f"pad_sequence: padding_side must be 'left' or 'right', got "
+                            f"{padding_side!r}")
     longest = max(s.shape[0] for s in sequences)
-    rows = [s if s.shape[0] == longest else ag.cat(
-        [s, ag.full((longest - s.shape[0],) + tuple(s.shape[1:]), padding_value,
-                    dtype=s.dtype)], 0) for s in sequences]
+    def padded(s):
+        pad = ag.full((longest - s.shape[0],) + tuple(s.shape[1:]), padding_value, dtype=s.dtype)
+        return ag.cat([s, pad] if padding_side == "right" else [pad, s], 0)
+    rows = [s if s.shape[0] == longest else padded(s) for s in sequences]
     return ag.stack(rows, 0 if batch_first else 1)
+
+
+def unpad_sequence(padded_sequences, lengths, batch_first=False):
+    """The list of sequences pad_sequence stacked: row i cut to lengths[i]."""
+    rows = padded_sequences if batch_first else padded_sequences.transpose(0, 1)
+    return [rows[i, :n] for i, n in enumerate(_lengths(lengths).tolist())]
+
+
+def unpack_sequence(packed_sequences):
+    """The list of sequences pack_sequence packed, in their original order."""
+    padded, lengths = pad_packed_sequence(packed_sequences, batch_first=True)
+    return unpad_sequence(padded, lengths, batch_first=True)
 
 
 def pack_sequence(sequences, enforce_sorted=True):
