@@ -476,9 +476,11 @@ class Module:
                 yield prefix + (f"{mod_prefix}." if mod_prefix else ""), m, list(hooks.values())
 
     # --- state -----------------------------------------------------------------------
-    def _state_entries(self, prefix=""):
+    def _state_entries(self, prefix="", extra="get_extra_state"):
         """(key, tensor) for every parameter and persistent buffer, with PyTorch's keys;
-        a module reachable by two paths is listed under both, as in PyTorch."""
+        a module reachable by two paths is listed under both, as in PyTorch. A module
+        whose class defines `extra` (get_extra_state, or set_extra_state when loading)
+        adds (key of its "_extra_state", the module) after its own tensors."""
         for mod_prefix, m in self.named_modules(remove_duplicate=False):
             dot = prefix + (f"{mod_prefix}." if mod_prefix else "")
             for k, p in m._parameters.items():
@@ -487,13 +489,27 @@ class Module:
             for k, b in m._buffers.items():
                 if b is not None and k not in m._non_persistent_buffers:
                     yield dot + k, b
+            if getattr(type(m), extra) is not getattr(Module, extra):
+                yield dot + "_extra_state", m
+
+    def get_extra_state(self):
+        """The state beyond parameters and buffers that state_dict() stores under
+        "_extra_state" for a module whose class defines this (and set_extra_state)."""
+        raise NotImplementedError(f"{type(self).__name__}.get_extra_state: define it (and "
+                                  f"set_extra_state) to store extra state in state_dict()")
+
+    def set_extra_state(self, state):
+        """Restores what get_extra_state() returned, from load_state_dict()."""
+        raise NotImplementedError(f"{type(self).__name__}.set_extra_state: define it to "
+                                  f"load the \"_extra_state\" that get_extra_state() stored")
 
     def state_dict(self, destination=None, prefix="", keep_vars=False):
         """{dotted key: tensor} of parameters and persistent buffers. The tensors share
         memory with the module (detached unless `keep_vars`)."""
         out = {} if destination is None else destination
         for key, t in self._state_entries(prefix):
-            out[key] = t if keep_vars else _wrap(t.data, None)
+            out[key] = (t.get_extra_state() if isinstance(t, Module) else
+                        t if keep_vars else _wrap(t.data, None))
         for dot, m, hooks in self._hooked_modules("_state_dict_hooks", prefix):
             for hook in hooks:
                 hook(m, out, dot, {})
@@ -515,9 +531,11 @@ class Module:
             for dot, m, hooks in pre_hooked:
                 for hook in hooks:
                     hook(m, state_dict, dot, metadata.get(dot[:-1], {}), strict, [], [], errors)
-        entries = dict(self._state_entries())
+        entries = dict(self._state_entries(extra="set_extra_state"))
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
+        extras = {k: entries.pop(k) for k in [k for k, t in entries.items()
+                                              if isinstance(t, Module)]}
         copies = []
         for key, target in entries.items():
             if key not in state_dict:
@@ -545,6 +563,9 @@ class Module:
         if errors:
             raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:"
                                  + "".join("\n\t" + e for e in errors))
+        for key, m in extras.items():
+            if key in state_dict:
+                m.set_extra_state(state_dict[key])
         if assign:
             for key, arr in copies:
                 self._assign(key, arr)

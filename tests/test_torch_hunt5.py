@@ -236,3 +236,38 @@ def test_unpad_and_unpack_sequence_as_pytorch():
         unpacked = U.unpack_sequence(U.pack_sequence(xs, enforce_sorted=False))
         return [t.tolist() for t in unpadded], [t.tolist() for t in unpacked]
     assert outcome(ag) == outcome(torch)
+
+
+def _counting(N, L):
+    class Counting(N.Module):
+        """A layer whose state holds a count besides its tensors (PyTorch's extra state)."""
+        def __init__(self):
+            super().__init__()
+            self.lin = N.Linear(1, 1)
+            self.count = 0
+
+        def get_extra_state(self):
+            return {"count": self.count}
+
+        def set_extra_state(self, state):
+            self.count = state["count"]
+    return N.Sequential(N.Linear(1, 1), Counting())
+
+
+def test_extra_state_is_saved_and_loaded_as_pytorch():
+    # get_extra_state was never called: the count was silently missing from state_dict,
+    # so a checkpoint lost it
+    outcomes = []
+    for N, L in ((torch.nn, torch), (nn, ag)):
+        model = _counting(N, L)
+        model[1].count = 7
+        sd = model.state_dict()
+        fresh = _counting(N, L)
+        fresh.load_state_dict(sd)
+        sd.pop("1._extra_state")
+        result = _counting(N, L).load_state_dict(sd, strict=False)
+        with pytest.raises(RuntimeError, match="_extra_state"):
+            _counting(N, L).load_state_dict(sd)
+        outcomes.append((list(model.state_dict()), model.state_dict()["1._extra_state"],
+                         fresh[1].count, list(result.missing_keys)))
+    assert outcomes[0] == outcomes[1]
