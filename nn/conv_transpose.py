@@ -49,7 +49,16 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     pixels = x.reshape(n, groups, cin_g, h * w).mT                    # (N, g, HW, C_in / g)
     cols = pixels @ weight.reshape(groups, cin_g, block)               # (N, g, HW, block)
     cols = cols.permute(0, 1, 3, 2).reshape(n, groups * block, h * w)
-    out = F.fold(cols, (out_h, out_w), (kh, kw), (dh, dw), (ph, pw), (sh, sw))
+    if oph < sh and opw < sw:
+        out = F.fold(cols, (out_h, out_w), (kh, kw), (dh, dw), (ph, pw), (sh, sw))
+    else:
+        # an output padding of a stride or more (allowed below the dilation) would make
+        # fold count more blocks than the input has: fold the whole output, then crop it
+        # (and add the rows past its end as zeros)
+        full_h, full_w = (h - 1) * sh + dh * (kh - 1) + 1, (w - 1) * sw + dw * (kw - 1) + 1
+        out = F.fold(cols, (full_h, full_w), (kh, kw), (dh, dw), 0, (sh, sw))
+        out = F.pad(out, (0, max(0, pw + out_w - full_w), 0, max(0, ph + out_h - full_h)))
+        out = out[..., ph:ph + out_h, pw:pw + out_w]
     if bias is not None:
         out = out + bias.reshape(-1, 1, 1)
     return out if batched else out.reshape(out.shape[1:])

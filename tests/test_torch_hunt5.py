@@ -271,3 +271,23 @@ def test_extra_state_is_saved_and_loaded_as_pytorch():
         outcomes.append((list(model.state_dict()), model.state_dict()["1._extra_state"],
                          fresh[1].count, list(result.missing_keys)))
     assert outcomes[0] == outcomes[1]
+
+
+@pytest.mark.parametrize("nd, kw", [
+    (1, dict(stride=1, dilation=2, output_padding=1)),
+    (2, dict(stride=(2, 1), dilation=2, output_padding=(1, 1), padding=(0, 1))),
+    (2, dict(stride=1, dilation=3, output_padding=2, padding=1, groups=2)),
+    (3, dict(stride=(1, 2, 1), dilation=2, output_padding=(1, 1, 1), padding=1))])
+def test_conv_transpose_takes_an_output_padding_below_the_dilation_as_pytorch(nd, kw):
+    # an output padding of the stride or more (PyTorch allows it below the dilation)
+    # made fold count blocks the input does not have: ShapeError from fold
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((2, 2) + (4,) * nd), rng.standard_normal((2, 2, 3) + (2,) * (nd - 1))
+    def outcome(L, F):
+        X, W = L.tensor(x, requires_grad=True), L.tensor(w, requires_grad=True)
+        out = getattr(F, f"conv_transpose{nd}d")(X, W, **kw)
+        (out * L.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape))).sum().backward()
+        return [a.detach().numpy() for a in (out, X.grad, W.grad)]
+    for ours, theirs in zip(outcome(ag, nn.functional), outcome(torch, torch.nn.functional)):
+        assert ours.shape == theirs.shape
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
