@@ -407,12 +407,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     out = input
     for i in range(dims):
         dim = input.ndim - dims + i
+        scale = _kernel_scale(mode, dims, out.shape[dim], sizes[i], scales[i])
         if mode.startswith("nearest"):
-            out = _nearest(out, dim, sizes[i], scales[i], mode == "nearest-exact")
+            out = _nearest(out, dim, sizes[i], scale, mode == "nearest-exact")
         else:
             resample = _cubic if mode == "bicubic" else _linear
-            out = resample(out, dim, sizes[i], scales[i], bool(align_corners))
+            out = resample(out, dim, sizes[i], scale, bool(align_corners))
     return out
+
+
+def _kernel_scale(mode, dims, n_in, n_out, scale):
+    """The scale PyTorch's CPU kernels use for one dim: whatever scale_factor says, the
+    linear ones copy a dim whose size is kept, and the 2-d nearest one copies or doubles
+    (i // 2) a dim whose size is kept or doubled (None: n_in / n_out, which does that)."""
+    if n_out == n_in and mode in ("linear", "bilinear", "trilinear"):
+        return None
+    if n_out in (n_in, 2 * n_in) and mode == "nearest" and dims == 2:
+        return None
+    return scale
 
 
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):

@@ -291,3 +291,21 @@ def test_conv_transpose_takes_an_output_padding_below_the_dilation_as_pytorch(nd
     for ours, theirs in zip(outcome(ag, nn.functional), outcome(torch, torch.nn.functional)):
         assert ours.shape == theirs.shape
         np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("mode, shape, scale", [
+    ("linear", (1, 2, 2), 1.3), ("bilinear", (1, 1, 5, 5), (1.1, 1.5)),
+    ("trilinear", (1, 1, 3, 4, 5), (1.2, 2.1, 1.1)), ("bilinear", (1, 1, 5, 4), 1.1),
+    ("nearest", (1, 2, 6, 3), (2.14, 1.28)), ("nearest", (2, 1, 5, 4), (2.1, 1.1))])
+def test_interpolate_keeps_or_doubles_a_size_as_pytorchs_kernels(mode, shape, scale):
+    # PyTorch's linear kernels copy a dim whose size scale_factor keeps (5 * 1.1 -> 5), its
+    # 2-d nearest one copies or doubles such a dim, whatever the factor; gradgraph
+    # resampled it by 1 / scale_factor
+    x = np.random.default_rng(0).standard_normal(shape)
+    def outcome(L, F):
+        X = L.tensor(x, requires_grad=True)
+        out = F.interpolate(X, scale_factor=scale, mode=mode)
+        (out * L.tensor(np.linspace(-1, 1, out.numel()).reshape(out.shape))).sum().backward()
+        return out.detach().numpy(), X.grad.numpy()
+    for ours, theirs in zip(outcome(ag, nn.functional), outcome(torch, torch.nn.functional)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
