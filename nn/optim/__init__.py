@@ -16,7 +16,8 @@ from .adagrad import Adagrad, Adadelta
 from .adam_variants import Adamax, NAdam, RAdam
 from .asgd import ASGD
 from .rprop import Rprop
+from .lbfgs import LBFGS
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "ASGD", "Rprop", "lr_scheduler", "required"]
+           "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "lr_scheduler", "required"]
