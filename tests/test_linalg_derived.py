@@ -253,3 +253,32 @@ def test_compiled_step_replays_bit_for_bit():
         opt = optim.SGD(list(model.parameters()) + [m], lr=0.01)
         return train_step(model, opt, loss_fn=loss_fn), watched(model, opt, m)
     check_twins(build)
+
+
+SECOND_ORDER = {
+    "eigh": lambda lib, a: lib.linalg.eigh(a + a.mT)[1].abs().sum(-1)
+    * lib.linalg.eigvalsh(a + a.mT),
+    "svd": lambda lib, a: lib.linalg.svd(a, full_matrices=False)[0].abs().sum(-1)
+    * lib.linalg.svdvals(a).exp().sum(-1, keepdim=True),
+    "qr": lambda lib, a: lib.linalg.qr(a).Q.sum(-1) * lib.linalg.qr(a).R.sum(),
+    "pinv": lambda lib, a: lib.linalg.pinv(a).sin(),
+    "matrix_exp": lambda lib, a: lib.linalg.matrix_exp(a).sin(),
+    "det": lambda lib, a: lib.linalg.det(a).exp(),
+    "cond": lambda lib, a: lib.linalg.cond(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SECOND_ORDER))
+def test_second_order_gradients_match_torch(name):
+    """The gradient of <grad f, v> (a Hessian-vector product) equals PyTorch's."""
+    shape = (2, 3, 3) if name in ("det", "matrix_exp", "eigh") else (2, 4, 3)
+    a = RNG.standard_normal(shape)
+    v = RNG.standard_normal(shape)
+    out = []
+    for lib in (ag, torch):
+        x = lib.tensor(a, requires_grad=True)
+        (g,) = (ag.grad if lib is ag else torch.autograd.grad)(
+            SECOND_ORDER[name](lib, x).sum(), [x], create_graph=True)
+        (h,) = (ag.grad if lib is ag else torch.autograd.grad)((g * lib.tensor(v)).sum(), [x])
+        out.append(h.data if lib is ag else h.numpy())
+    np.testing.assert_allclose(out[0], out[1], rtol=1e-9, atol=1e-11)
