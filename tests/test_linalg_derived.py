@@ -188,6 +188,22 @@ def test_matrix_rank_matches_torch():
         np.testing.assert_array_equal(ours.data, ref.numpy())
 
 
+@pytest.mark.parametrize("a_shape, tau_shape", [((4, 3), (3,)), ((2, 5, 3), (2, 2)),
+                                                 ((4, 4), (4,))])
+def test_householder_product_matches_torch(a_shape, tau_shape):
+    _compare(ag.linalg.householder_product, torch.linalg.householder_product,
+             RNG.standard_normal(a_shape), RNG.standard_normal(tau_shape))
+
+
+def test_householder_product_of_no_reflection_is_the_identity_with_a_zero_gradient():
+    x = ag.tensor(RNG.standard_normal((4, 3)), requires_grad=True)
+    out = ag.linalg.householder_product(x, ag.zeros(0, dtype=ag.float64))
+    ref = torch.linalg.householder_product(torch.tensor(x.data), torch.zeros(0, dtype=torch.float64))
+    np.testing.assert_array_equal(out.data, ref.numpy())
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, np.zeros((4, 3)))
+
+
 def test_multi_dot_and_cross_match_torch():
     for shapes in ([(4,), (4, 6), (6, 2), (2,)], [(3, 4), (4, 6), (6, 2), (2, 7)],
                    [(3, 4), (4,)], [(5, 2), (2, 9), (9, 1)]):
@@ -214,6 +230,11 @@ def test_multi_dot_and_cross_match_torch():
     (lambda: ag.linalg.norm(ag.ones(2, 3, 4), 2), r"linalg.norm: .*1-d or 2-d.*\(2, 3, 4\)"),
     (lambda: ag.linalg.matrix_norm(ag.eye(2), 3), r"linalg.matrix_norm: ord=3 is not a matrix"),
     (lambda: ag.linalg.multi_dot([ag.ones(2, 2)]), r"linalg.multi_dot: expected at least 2"),
+    (lambda: ag.linalg.householder_product(ag.ones(3, 4), ag.ones(2)), r"m >= n >= k.*\(3, 4\)"),
+    (lambda: ag.linalg.householder_product(ag.ones(4, 3), ag.ones(4)), r"m >= n >= k"),
+    (lambda: ag.linalg.householder_product(ag.ones(4, 3), ag.ones(2, 2)), r"one batch"),
+    (lambda: ag.linalg.householder_product(ag.ones(4, 3), ag.ones(2, dtype=ag.float64)),
+     r"householder_product: expected A and tau of one dtype"),
     (lambda: ag.linalg.cond(ag.ones(2, 3), "fro"), r"linalg.cond\(ord=fro\): expected square"),
     (lambda: ag.linalg.matrix_rank(ag.ones(3)), r"linalg.matrix_rank: expected matrices.*\(3,\)"),
     (lambda: ag.linalg.multi_dot([ag.ones(2, 2), ag.ones(2, 2, 2)]), r"tensor 1 must be 2-d"),

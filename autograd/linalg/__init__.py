@@ -5,7 +5,7 @@ leading dims, float32 or float64:
   slogdet (also Tensor methods);
 - decomp.py: the factorizations qr, eigh, eigvalsh, svd, svdvals; top-level qr and svd
   (torch.qr, torch.svd; also Tensor methods);
-- derived.py: det, pinv, matrix_exp, lstsq, cross, multi_dot; top-level det, pinverse,
+- derived.py: det, pinv, matrix_exp, lstsq, householder_product, cross, multi_dot; top-level det, pinverse,
   matrix_exp (also Tensor methods);
 - norms.py: vector_norm, matrix_norm, norm, cond, matrix_rank.
 
@@ -13,9 +13,10 @@ Every primitive's backward rule is written with differentiable ops (matmul, solv
 factors themselves), so gradients of any order are right by construction."""
 from .basic import LinAlgError, cholesky, inv, matrix_power, slogdet, solve
 from .decomp import eigh, eigvalsh, qr, svd, svdvals
-from .derived import cross, det, lstsq, matrix_exp, multi_dot, pinv
+from .derived import cross, det, householder_product, lstsq, matrix_exp, multi_dot, pinv
 from .norms import cond, matrix_norm, matrix_rank, norm, vector_norm
 
-__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh", "inv",
-           "lstsq", "matrix_exp", "matrix_norm", "matrix_power", "matrix_rank", "multi_dot",
-           "norm", "pinv", "qr", "slogdet", "solve", "svd", "svdvals", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh",
+           "householder_product", "inv", "lstsq", "matrix_exp", "matrix_norm", "matrix_power",
+           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd",
+           "svdvals", "vector_norm"]

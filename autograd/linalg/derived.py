@@ -1,5 +1,6 @@
 """What the factorizations give: det (its gradient at a singular matrix from the svd),
-pinv, matrix_exp, lstsq, and cross and multi_dot, with torch.linalg's names; top-level
+pinv, matrix_exp, lstsq, householder_product, cross and multi_dot, with torch.linalg's
+names; top-level
 ``det``, ``pinverse``, ``matrix_exp`` (also Tensor methods).
 
     d det(A) = g cof(A): det(A) inv(A)^T, or at a singular A det(U) det(Vh) U diag(p) Vh
@@ -16,7 +17,7 @@ import math
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, ShapeError, describe
-from ..functions import _t, matmul
+from ..functions import _t, matmul, where
 from ..graph import Primitive, apply1
 from ..jit.hooks import kernel
 from ..products import cross as _cross
@@ -225,6 +226,28 @@ def lstsq(A, B, rcond=None, *, driver=None):
                   residuals,
                   empty.long() if driver == "gels" else Tensor(np.asarray(rank, np.int64)),
                   Tensor(values) if driver in ("gelsd", "gelss") else empty)
+
+
+def householder_product(A, tau):
+    """The first n columns of H_1 ... H_k for A (..., m, n), m >= n, and tau (..., k),
+    k <= n: H_i = I - tau_i v_i v_i^T, v_i column i of A below the diagonal with 1 on it
+    (as torch.linalg.householder_product, LAPACK's orgqr); reflections applied in turn."""
+    a, tau = _matrices("linalg.householder_product", A), _t(tau)
+    (m, n), k = a.data.shape[-2:], tau.data.shape[-1] if tau.data.ndim else -1
+    if tau.data.ndim != a.data.ndim - 1 or not m >= n >= k or \
+            tau.data.shape[:-1] != a.data.shape[:-2]:
+        raise ShapeError(f"linalg.householder_product: expected A (..., m, n) and tau (..., k) "
+                         f"with m >= n >= k and one batch, got {describe(a.data, tau.data)}")
+    if tau.data.dtype != a.data.dtype:
+        raise DtypeError(f"linalg.householder_product: expected A and tau of one dtype, got "
+                         f"{describe(a.data, tau.data)}")
+    eye = np.eye(m, n, dtype=a.data.dtype)
+    below = a.tril(-1) + eye
+    q = where(np.zeros(a.data.shape, bool), a, eye)       # in A's graph: k = 0 gives I
+    for i in range(k - 1, -1, -1):
+        v = below[..., :, i:i + 1]                                  # (..., m, 1)
+        q = q - (v * tau[..., i:i + 1, None]) @ (v.mT @ q)
+    return q
 
 
 def cross(input, other, *, dim=-1):

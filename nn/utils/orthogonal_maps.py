@@ -8,8 +8,7 @@ come from the engine:
 - ``cayley``: (I + A/2)(I - A/2)^-1, the inverse two Newton steps X (2I - M X) from
   numpy's inverse as a constant: exact in value, and in first and second derivatives
   (the error after them is of fourth order in a change of M).
-- ``householder``: PyTorch's householder_product, reflections I - tau v v^T applied in
-  turn.
+- ``householder``: autograd.linalg.householder_product.
 """
 import numpy as np
 
@@ -17,7 +16,7 @@ from autograd import cat, eye, no_grad
 from autograd.creation import default_generator
 from autograd.errors import ArgumentError, ShapeError
 from autograd.graph import _wrap
-from autograd.linalg import matrix_exp
+from autograd.linalg import householder_product, matrix_exp
 from autograd.tensor import Tensor
 
 from ..module import Module
@@ -30,18 +29,6 @@ def _inverse(m):
     for _ in range(2):
         x = x @ (two - m @ x)
     return x
-
-
-def householder_product(a, tau):
-    """The first k columns of H_1 ... H_k, H_i = I - tau_i v_i v_i^T with v_i column i of
-    a (n, k) below the diagonal and 1 on it, as torch.linalg.householder_product."""
-    n, k = a.shape[-2], a.shape[-1]
-    below = a.tril(-1) + _wrap(np.eye(n, k, dtype=a.dtype), None)
-    q = _wrap(np.broadcast_to(np.eye(n, k, dtype=a.dtype), a.shape).copy(), None)
-    for i in range(k - 1, -1, -1):
-        v = below[..., :, i:i + 1]                                  # (..., n, 1)
-        q = q - (v * tau[..., i:i + 1].unsqueeze(-1)) @ (v.mT @ q)
-    return q
 
 
 def _make_orthogonal(a):
