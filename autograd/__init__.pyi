@@ -313,6 +313,22 @@ def ceil(x: Any) -> Tensor:
     """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
 
+def chain_matmul(*matrices: Any) -> Tensor:
+    """torch.chain_matmul (deprecated there): linalg.multi_dot of 2-d matrices."""
+
+
+def cholesky(input: Any, upper: Any = ...) -> Tensor:
+    """torch.cholesky (deprecated there): linalg.cholesky(input, upper=upper)."""
+
+
+def cholesky_inverse(input: Any, upper: Any = ...) -> Tensor:
+    """(L L^T)^-1 (U^T U if `upper`) from the Cholesky factor input (..., n, n)."""
+
+
+def cholesky_solve(input: Any, input2: Any, upper: Any = ...) -> Tensor:
+    """X with (L L^T) X = input (U^T U if `upper`) for the Cholesky factor input2 (..., n, n) and input (..., n, k)."""
+
+
 def chunk(x: Any, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
     """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
 

@@ -528,6 +528,15 @@ class Tensor:
     def char(self) -> Tensor:
         """A copy as int8, without gradient."""
 
+    def cholesky(input, upper: Any = ...) -> Tensor:
+        """torch.cholesky (deprecated there): linalg.cholesky(input, upper=upper)."""
+
+    def cholesky_inverse(input, upper: Any = ...) -> Tensor:
+        """(L L^T)^-1 (U^T U if `upper`) from the Cholesky factor input (..., n, n)."""
+
+    def cholesky_solve(input, input2: Any, upper: Any = ...) -> Tensor:
+        """X with (L L^T) X = input (U^T U if `upper`) for the Cholesky factor input2 (..., n, n) and input (..., n, k)."""
+
     def chunk(x, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
         """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
 

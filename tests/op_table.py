@@ -52,6 +52,11 @@ def _sym(a):
     return a + a.mT
 
 
+def _spd(a):
+    """a a^T + I: symmetric positive-definite, of a's dtype."""
+    return a @ a.mT + ag.eye(a.shape[-1], dtype=a.dtype)
+
+
 def _qr_product(q, r):
     return q @ r.sin()
 
@@ -625,6 +630,23 @@ OPS = [
            + ag.linalg.norm(a[0], "nuc") + ag.linalg.norm(a, 3, dim=(0,)).sum(), [(2, 3, 4)]),
     OpInfo("cond", lambda a: ag.linalg.cond(a) + ag.linalg.cond(a, -2) + ag.linalg.cond(a, "fro")
            + ag.linalg.cond(a, "nuc") + ag.linalg.cond(a, 1), [(2, 3, 3)], ["distinct"]),
+    # solves and helpers (linalg/solvers.py)
+    OpInfo("solve_triangular", lambda a, b: ag.linalg.solve_triangular(_wc(a), b, upper=True)
+           + ag.linalg.solve_triangular(_wc(a), b, upper=False, unitriangular=True),
+           [(2, 3, 3), (3, 2)]),
+    OpInfo("solve_triangular_right", lambda a, b: ag.linalg.solve_triangular(
+        _wc(a), b, upper=False, left=False), [(3, 3), (2, 4, 3)]),
+    OpInfo("cholesky_solve", lambda b, a: ag.cholesky_solve(b, ag.linalg.cholesky(_spd(a)))
+           + b.cholesky_solve(ag.linalg.cholesky(_spd(a), upper=True), True), [(2, 3, 2), (3, 3)]),
+    OpInfo("cholesky_inverse", lambda a: ag.cholesky_inverse(_wc(a).tril())
+           * _wc(a).triu().cholesky_inverse(upper=True), [(2, 3, 3)]),
+    OpInfo("torch_cholesky", lambda a: ag.cholesky(_spd(a), True) + _spd(a).cholesky(), [(3, 3)]),
+    OpInfo("tensorinv", lambda a: ag.linalg.tensorinv(_wc(a).reshape(2, 3, 6)), [(6, 6)]),
+    OpInfo("tensorsolve", lambda a, b: ag.linalg.tensorsolve(_wc(a).reshape(6, 2, 3), b, dims=(0,)),
+           [(6, 6), (2, 3)]),
+    OpInfo("vecdot", lambda a, b: ag.linalg.vecdot(a, b, dim=0), [(3, 4), (3, 1)]),
+    OpInfo("vander", lambda x: ag.linalg.vander(x, N=4), [(2, 3)]),
+    OpInfo("chain_matmul", lambda a, b, c: ag.chain_matmul(a, b, c), [(2, 3), (3, 4), (4, 2)]),
     OpInfo("multi_dot", lambda a, b, c, d: ag.linalg.multi_dot([a, b, c, d]),
            [(4,), (4, 6), (6, 2), (2, 3)]),
     OpInfo("linalg_cross", lambda a, b: ag.linalg.cross(a, b), [(2, 4, 3), (4, 3)]),

@@ -7,7 +7,10 @@ leading dims, float32 or float64:
   (torch.qr, torch.svd; also Tensor methods);
 - derived.py: det, pinv, matrix_exp, lstsq, householder_product, cross, multi_dot; top-level det, pinverse,
   matrix_exp (also Tensor methods);
-- norms.py: vector_norm, matrix_norm, norm, cond, matrix_rank.
+- norms.py: vector_norm, matrix_norm, norm, cond, matrix_rank;
+- solvers.py: solve_triangular, tensorinv, tensorsolve, vecdot, vander, matmul, diagonal;
+  top-level cholesky (torch.cholesky), cholesky_solve, cholesky_inverse (also Tensor
+  methods), chain_matmul.
 
 Every primitive's backward rule is written with differentiable ops (matmul, solve, the
 factors themselves), so gradients of any order are right by construction."""
@@ -15,8 +18,11 @@ from .basic import LinAlgError, cholesky, inv, matrix_power, slogdet, solve
 from .decomp import eigh, eigvalsh, qr, svd, svdvals
 from .derived import cross, det, householder_product, lstsq, matrix_exp, multi_dot, pinv
 from .norms import cond, matrix_norm, matrix_rank, norm, vector_norm
+from .solvers import (diagonal, matmul, solve_triangular, tensorinv, tensorsolve, vander,
+                      vecdot)
 
-__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "eigh", "eigvalsh",
-           "householder_product", "inv", "lstsq", "matrix_exp", "matrix_norm", "matrix_power",
-           "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve", "svd",
-           "svdvals", "vector_norm"]
+__all__ = ["LinAlgError", "cholesky", "cond", "cross", "det", "diagonal", "eigh", "eigvalsh",
+           "householder_product", "inv", "lstsq", "matmul", "matrix_exp", "matrix_norm",
+           "matrix_power", "matrix_rank", "multi_dot", "norm", "pinv", "qr", "slogdet", "solve",
+           "solve_triangular", "svd", "svdvals", "tensorinv", "tensorsolve", "vander", "vecdot",
+           "vector_norm"]
