@@ -1,7 +1,6 @@
 """What the factorizations give: det (its gradient at a singular matrix from the svd),
 pinv, matrix_exp, lstsq, householder_product, cross and multi_dot, with torch.linalg's
-names; top-level
-``det``, ``pinverse``, ``matrix_exp`` (also Tensor methods).
+names; top-level ``det``, ``pinverse``, ``matrix_exp`` (also Tensor methods).
 
     d det(A) = g cof(A): det(A) inv(A)^T, or at a singular A det(U) det(Vh) U diag(p) Vh
                with p_i = prod_{j != i} S_j (PyTorch gives 0 at an exactly singular A,
