@@ -115,6 +115,24 @@ def test_det_gradient_at_rank_n_minus_2_is_zero_as_torch():
         np.testing.assert_allclose(x.grad.data, t.grad.numpy(), atol=1e-12)
 
 
+@pytest.mark.parametrize("a", [RANK_2, np.diag([1.0, 1.0, 0.0]), np.zeros((2, 2)),
+                               np.stack([np.eye(2) * 2, np.zeros((2, 2))])],
+                         ids=["rank2", "diag110", "zeros", "batch"])
+def test_slogdet_gradient_at_a_singular_matrix_is_not_finite_as_torch(a):
+    """cof(A) / det(A): no finite value anywhere at a singular matrix, non-finite wherever
+    PyTorch's is (PyTorch's LU leaves some entries finite, e.g. RANK_2's last row, where
+    log |det| stays -inf along the row and no finite derivative exists); a nonsingular
+    matrix of the batch keeps PyTorch's gradient."""
+    x, t = ag.tensor(a, requires_grad=True), torch.tensor(a, requires_grad=True)
+    ag.linalg.slogdet(x).logabsdet.sum().backward()
+    torch.linalg.slogdet(t).logabsdet.sum().backward()
+    ours, theirs = x.grad.data, t.grad.numpy()
+    singular = np.linalg.det(a) == 0
+    assert not np.isfinite(ours[singular]).any()
+    assert not (np.isfinite(ours) & ~np.isfinite(theirs)).any()
+    np.testing.assert_allclose(ours[~singular], theirs[~singular])
+
+
 def test_det_second_order_at_a_singular_matrix():
     """RANK_2's singular values are distinct, so the svd's rules carry the second order."""
     assert ag.gradgradcheck(lambda t: ag.linalg.det(t), [ag.tensor(RANK_2, requires_grad=True)])

@@ -1,12 +1,12 @@
 """Linear algebra with torch.linalg's names (``autograd.linalg.<name>``), batched over
 leading dims, float32 or float64:
 
-- basic.py: inv, slogdet, solve, cholesky, matrix_power; top-level inverse, logdet,
-  slogdet (also Tensor methods);
+- basic.py: inv, solve, cholesky, matrix_power; top-level inverse, matrix_power (also
+  Tensor methods);
 - decomp.py: the factorizations qr, eigh, eigvalsh, svd, svdvals; top-level qr and svd
   (torch.qr, torch.svd; also Tensor methods);
-- derived.py: det, pinv, matrix_exp, lstsq, householder_product, cross, multi_dot; top-level det, pinverse,
-  matrix_exp (also Tensor methods);
+- derived.py: det, slogdet, pinv, matrix_exp, lstsq, householder_product, cross,
+  multi_dot; top-level det, slogdet, logdet, pinverse, matrix_exp (also Tensor methods);
 - norms.py: vector_norm, matrix_norm, norm, cond, matrix_rank;
 - solvers.py: solve_triangular, tensorinv, tensorsolve, vecdot, vander, matmul, diagonal;
   top-level cholesky (torch.cholesky), cholesky_solve, cholesky_inverse (also Tensor
@@ -14,9 +14,10 @@ leading dims, float32 or float64:
 
 Every primitive's backward rule is written with differentiable ops (matmul, solve, the
 factors themselves), so gradients of any order are right by construction."""
-from .basic import LinAlgError, cholesky, inv, matrix_power, slogdet, solve
+from .basic import LinAlgError, cholesky, inv, matrix_power, solve
 from .decomp import eigh, eigvalsh, qr, svd, svdvals
-from .derived import cross, det, householder_product, lstsq, matrix_exp, multi_dot, pinv
+from .derived import (cross, det, householder_product, lstsq, matrix_exp, multi_dot, pinv,
+                      slogdet)
 from .norms import cond, matrix_norm, matrix_rank, norm, vector_norm
 from .solvers import (diagonal, matmul, solve_triangular, tensorinv, tensorsolve, vander,
                       vecdot)

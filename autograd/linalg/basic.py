@@ -1,16 +1,14 @@
-"""inv, slogdet, solve, cholesky, matrix_power; top-level ``inverse``, ``logdet``,
-``slogdet`` (also Tensor methods), and the input checks and LinAlgError the other linalg
-modules share. Batched over leading dims, float32 or float64. The primitives' backward
-rules are written with matmul and these ops themselves, so gradients of any order are right:
+"""inv, solve, cholesky, matrix_power; top-level ``inverse`` and ``matrix_power`` (also
+Tensor methods), and the input checks and LinAlgError the other linalg modules share.
+Batched over leading dims, float32 or float64. The primitives' backward rules are written
+with matmul and these ops themselves, so gradients of any order are right:
 
-    d inv(A) = -inv(A)^T g inv(A)^T          d log|det A| = g inv(A)^T
+    d inv(A) = -inv(A)^T g inv(A)^T
     d X = solve(A, B): gB = solve(A^T, g), gA = -gB X^T
     d cholesky(A) = L^-T Sym(Phi(L^T g)) L^-1, Phi: the lower triangle, diagonal halved
 
 A singular matrix: inv and solve raise LinAlgError (PyTorch's rule: a zero pivot of
-the LU factorization); slogdet gives (0, -inf), whose gradient, which needs inv(A), raises."""
-from collections import namedtuple
-
+the LU factorization)."""
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, GradgraphError, ShapeError, describe
@@ -25,7 +23,6 @@ class LinAlgError(GradgraphError, np.linalg.LinAlgError):
     """A singular matrix given to inv or solve (numpy's LinAlgError, a ValueError)."""
 
 
-_slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
 
 
 def _matrices(op, a):
@@ -74,12 +71,6 @@ def _cholesky(a):
                           f"positive-definite, the factorization could not be completed") from None
 
 
-@kernel()
-def _slogdet_parts(a):
-    sign, logabsdet = np.linalg.slogdet(a)
-    return sign, logabsdet
-
-
 def _singular(op, a):
     return LinAlgError(f"{op}: the input {describe(a)} holds a singular matrix (a zero pivot in "
                        f"its LU factorization), the inversion could not be completed")
@@ -96,19 +87,6 @@ class Inv(Primitive):
     def backward(self, g):
         yt = self.output(self.saved).mT
         return -(yt @ g @ yt),
-
-
-class LogAbsDet(Primitive):
-    """log |det A|; d: g inv(A)^T."""
-    __slots__ = ()
-    saves_inputs = True
-
-    def forward(self, a):
-        return _slogdet_parts(a)[1]
-
-    def backward(self, g):
-        (a,) = self.inputs()
-        return g[..., None, None] * apply1(Inv, a).mT,
 
 
 class Cholesky(Primitive):
@@ -152,23 +130,6 @@ class Solve(Primitive):
 def inv(A):
     """inv(A): the inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
     return apply1(Inv, _square("linalg.inv", A))
-
-
-@public(method=True)
-def slogdet(A):
-    """(sign, logabsdet) of det(A), each of shape (...): sign is -1, 0 or 1 (no gradient),
-    logabsdet = log |det A| (-inf where A is singular)."""
-    a = _square("linalg.slogdet", A)
-    sign = _slogdet_parts(a.data)[0]
-    return _slogdet(Tensor(sign), apply1(LogAbsDet, a))
-
-
-@public(method=True)
-def logdet(A):
-    """log det(A): NaN where det A < 0, -inf where A is singular (torch.logdet)."""
-    sign, logabsdet = slogdet(A)
-    bad = np.where(sign.data < 0, np.nan, 0.0).astype(logabsdet.data.dtype)
-    return logabsdet + bad
 
 
 def solve(A, B, *, left=True):

@@ -1,11 +1,13 @@
-"""What the factorizations give: det (its gradient at a singular matrix from the svd),
-pinv, matrix_exp, lstsq, householder_product, cross and multi_dot, with torch.linalg's
-names; top-level ``det``, ``pinverse``, ``matrix_exp`` (also Tensor methods).
+"""What the factorizations give: det and slogdet (their gradients at a singular matrix
+from the svd), pinv, matrix_exp, lstsq, householder_product, cross and multi_dot, with torch.linalg's
+names; top-level ``det``, ``slogdet``, ``logdet``, ``pinverse``, ``matrix_exp`` (also
+Tensor methods).
 
     d det(A) = g cof(A): det(A) inv(A)^T, or at a singular A det(U) det(Vh) U diag(p) Vh
                with p_i = prod_{j != i} S_j (PyTorch gives 0 at an exactly singular A,
                which is wrong at rank n - 1: d det(diag(1, 1, t)) / dt = 1); its second
                order there goes through the svd's rules: NaN where singular values repeat
+    d log|det A| = g inv(A)^T = g cof(A) / det(A): +-inf or NaN at a singular A
     d pinv(A) = PyTorch's pinv_backward (Golub & Pereyra, the rank held fixed)
     d exp(A) = the upper right block of exp([[A^T, g], [0, A^T]]) (as PyTorch)
 
@@ -25,6 +27,7 @@ from ..tensor import Tensor
 from .basic import Inv, _matrices, _square
 from .decomp import SVDU, _svd_parts
 
+_Slogdet = namedtuple("slogdet", ["sign", "logabsdet"])
 _Lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 _TAYLOR_DEGREE = 18
 
@@ -65,6 +68,49 @@ class Det(Primitive):
 def det(A):
     """The determinant of each square matrix (..., n, n): a tensor of shape (...)."""
     return apply1(Det, _square("linalg.det", A))
+
+
+@kernel()
+def _slogdet_parts(a):
+    sign, logabsdet = np.linalg.slogdet(a)
+    return sign, logabsdet
+
+
+class LogAbsDet(Primitive):
+    """log |det A|; d: g inv(A)^T, or g cof(A) / det(A) if a matrix of the batch is
+    singular: +-inf where a cofactor is not 0, NaN where it is (PyTorch: inf and NaN too,
+    in a pattern of its LU). Keeps (A, sign, log |det A|)."""
+    __slots__ = ()
+
+    def forward(self, a):
+        sign, logabsdet = _slogdet_parts(a)
+        self.saved = (a, sign, logabsdet)
+        return logabsdet
+
+    def backward(self, g):
+        a, sign, logabsdet = self.inputs()[0], self.saved[1], self.saved[2]
+        if np.all(sign != 0):
+            return g[..., None, None] * apply1(Inv, a).mT,
+        d = (sign * np.exp(logabsdet))[..., None, None]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return g[..., None, None] * (_cofactors(a) / d),
+
+
+@public(method=True)
+def slogdet(A):
+    """(sign, logabsdet) of det(A), each of shape (...): sign is -1, 0 or 1 (no gradient),
+    logabsdet = log |det A| (-inf where A is singular)."""
+    a = _square("linalg.slogdet", A)
+    sign = _slogdet_parts(a.data)[0]
+    return _Slogdet(Tensor(sign), apply1(LogAbsDet, a))
+
+
+@public(method=True)
+def logdet(A):
+    """log det(A): NaN where det A < 0, -inf where A is singular (torch.logdet)."""
+    sign, logabsdet = slogdet(A)
+    bad = np.where(sign.data < 0, np.nan, 0.0).astype(logabsdet.data.dtype)
+    return logabsdet + bad
 
 
 @kernel()
