@@ -18,7 +18,7 @@ from .errors import (AnomalyError, GraphError, IntegerOverflowError, describe,  
 from .node import AccumulateGrad, CROSS, Node, RemovableHandle  # noqa: F401  (graph.X)
 from .ownership import owns_buffer  # noqa: F401  (the ops' rules: proofs in ownership.py)
 from .state import current, is_grad_enabled, peek  # noqa: F401  (is_grad_enabled: public)
-from .tensor import Tensor as _Tensor, _wrap
+from .tensor import Tensor as _Tensor, _wrap, array0d
 from .versions import (base_of, keep_originals, mark_all_modified,  # noqa: F401  (graph.X)
                        mark_modified, new_epoch, other_views, register_view)
 
@@ -121,11 +121,15 @@ def apply1(cls, x, *args):
     out.grad = None
     s = peek() or current()
     if xn is None or not s.grad_enabled:
-        out.data = node.forward(xd, *args)
+        data = node.forward(xd, *args)
+        out.data = data if type(data) is _ndarray else array0d(data)
         out._node = None
         return out
     node.saved = (xd,) if cls.saves_inputs else ()
-    out.data = data = node.forward(xd, *args)
+    data = node.forward(xd, *args)
+    if type(data) is not _ndarray:         # a numpy scalar: a 0-d array (array0d)
+        data = array0d(data)
+    out.data = data
     if s.debug:
         return _record_debug(node, data, (xn,), (x,))
     node.parents = (xn,)                   # _stamp, inlined: -420 instructions per op
@@ -165,13 +169,17 @@ def apply2(cls, a, b, *args):
     s = peek() or current()
     if (an is None and bn is None) or not s.grad_enabled:
         try:
-            out.data = node.forward(ad, bd, *args)
+            data = node.forward(ad, bd, *args)
         except OverflowError as e:      # numpy's, for a number beyond an integer dtype
             raise _overflow(cls, e, ad, bd) from None
+        out.data = data if type(data) is _ndarray else array0d(data)
         out._node = None
         return out
     node.saved = ()
-    out.data = data = node.forward(ad, bd, *args)
+    data = node.forward(ad, bd, *args)
+    if type(data) is not _ndarray:
+        data = array0d(data)
+    out.data = data
     save = cls.saves_inputs
     if save:
         # CROSS: the gradient of each input needs only the other input (mul, matmul),
@@ -219,8 +227,8 @@ def applyn(cls, tensors, *args):
 def _not_an_array(node, data):
     """Refuse an input whose .data is a Tensor (apply1/apply2/applyn test `type(data) is
     not ndarray` first: +240 instructions per op on benchmarks/instructions.py op_chain,
-    0.8%, where a property on Tensor.data costs 11% of the chain's time). A numpy scalar
-    (a 0-d ufunc's result) or an ndarray subclass (ag.compile's traced arrays) passes."""
+    0.8%, where a property on Tensor.data costs 11% of the chain's time). An ndarray
+    subclass (ag.compile's traced arrays) passes."""
     if not isinstance(data, _Tensor):
         return
     raise GraphError(

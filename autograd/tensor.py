@@ -396,11 +396,23 @@ class Tensor:
         return _wrap(self.data.astype(bool), None)
 
 _new_tensor = object.__new__
+_ndarray = np.ndarray
+
+
+def array0d(data):
+    """`data` itself, or a 0-d array if it is a numpy scalar: numpy's reductions and its
+    ufuncs on 0-d arrays give scalars, and a Tensor's .data is always an ndarray (a
+    scalar would be a copy wherever it went: views, detach(), numpy()). The callers test
+    `type(data) is not ndarray` first, so an op's result pays one comparison."""
+    return np.asarray(data) if isinstance(data, np.generic) else data
 
 
 def _wrap(data, node) -> Tensor:
-    """A Tensor on array `data` made by `node` (None: no grad), without any check."""
+    """A Tensor on array `data` made by `node` (None: no grad); a numpy scalar becomes a
+    0-d array, nothing else is checked."""
     t = _new_tensor(Tensor)
+    if type(data) is not _ndarray:
+        data = array0d(data)
     t.data = data
     t.grad = None
     t._node = node
@@ -410,7 +422,7 @@ def _wrap(data, node) -> Tensor:
 def _rebuild(cls, data, requires_grad):
     """Unpickle a Tensor (see Tensor.__reduce_ex__)."""
     t = _new_tensor(cls)
-    t.data, t.grad, t._node = data, None, None
+    t.data, t.grad, t._node = array0d(data), None, None     # (an older pickle's scalar)
     if requires_grad:
         t._node = AccumulateGrad(t)
     return t

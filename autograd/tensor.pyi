@@ -26,7 +26,11 @@ def _typed_leaves_dtype(data: Any) -> Any:
 
 
 def _wrap(data: Any, node: Any) -> Tensor:
-    """A Tensor on array `data` made by `node` (None: no grad), without any check."""
+    """A Tensor on array `data` made by `node` (None: no grad); a numpy scalar becomes a 0-d array, nothing else is checked."""
+
+
+def array0d(data: Any) -> Any:
+    """`data` itself, or a 0-d array if it is a numpy scalar: numpy's reductions and its ufuncs on 0-d arrays give scalars, and a Tensor's .data is always an ndarray (a scalar would be a copy wherever it went: views, detach(), numpy())."""
 
 
 def as_array(data: Any, dtype: Any = ...) -> numpy.ndarray:
