@@ -394,7 +394,7 @@ def _accumulate(node, g, arrays):
                 # graph saved is never read)
                 np.add(arr, g, out=arr)
                 graph.mark_modified(arr, "gradient accumulation into .grad")
-            else:                                  # a numpy scalar or read-only buffer
+            else:                                  # a read-only buffer
                 leaf.grad = _wrap(arr + g, None)
     meta = node.meta
     if meta is not None and "post_hooks" in meta and leaf is not None:

@@ -247,14 +247,11 @@ def _inplace(self, op_name, compute, casting="same_kind", compute_into=None):
         raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
                          f"written into a tensor of shape {self.data.shape} in place")
     if casting != "unsafe" and not _castable(result.data.dtype, self.data.dtype):
-        # checked here for a 0-d tensor too (a numpy scalar, which asarray would truncate)
         raise DtypeError(f"{op_name}: the result has dtype {result.data.dtype}, which cannot be "
                          f"written into a tensor of dtype {self.data.dtype} (shape "
                          f"{self.data.shape}) in place, as in PyTorch; compute out of place "
                          f"(x = x * 1.5, x = x.sqrt()) or convert first (x = x.float())")
-    if not isinstance(self.data, np.ndarray):          # a numpy scalar: nothing can view it
-        self.data = np.asarray(result.data, dtype=self.data.dtype)
-    elif not self.data.flags.writeable:
+    if not self.data.flags.writeable:
         raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a read-only "
                          f"buffer (e.g. from expand()); .clone() it before writing in place")
     elif result.data is not self.data:

@@ -98,13 +98,13 @@ class _Metadata:
     def storage_offset(self) -> int:
         """The position, in elements, of this tensor's first element in the memory it
         shares with the tensor it is a view of (0 for a tensor that owns its memory)."""
-        arr = self._array()
+        arr = self.data
         start = arr.__array_interface__["data"][0]
         return (start - _root(arr).__array_interface__["data"][0]) // arr.dtype.itemsize
 
     def data_ptr(self) -> int:
         """The address of the first element (views of one buffer differ by their offset)."""
-        return self._array().__array_interface__["data"][0]
+        return self.data.__array_interface__["data"][0]
 
     const_data_ptr = data_ptr
 
@@ -125,7 +125,7 @@ class _Metadata:
     def is_set_to(self, tensor) -> bool:
         """True if `tensor` views the same memory as this one with the same shape, strides
         and offset."""
-        a, b = self._array(), tensor._array()
+        a, b = self.data, tensor.data
         return a.dtype == b.dtype and a.shape == b.shape and a.strides == b.strides and \
             self.data_ptr() == tensor.data_ptr() and _root(a) is _root(b)
 

@@ -167,8 +167,6 @@ class Tensor:
                              f"`other` itself (only a Parameter takes its array). Assign "
                              f"`t.data = other.data`")
         arr = self.data if dtype is None else self.data.astype(dtype, copy=False)
-        if not isinstance(arr, np.ndarray):     # a reduction's numpy scalar: numpy wants an array
-            return np.array(arr)
         return arr.copy() if copy else arr
 
     def __init__(self, data, dtype=None, requires_grad=False) -> None:
@@ -223,18 +221,9 @@ class Tensor:
         node = self._node
         return None if node is None or type(node) is AccumulateGrad else node
 
-    def _array(self):
-        """self.data as an ndarray others can share: a reduction's 0-d result, held as a
-        numpy scalar (a copy wherever it goes), becomes a 0-d array in place, same value
-        and node, so that views, detach() and numpy() share it as PyTorch's."""
-        d = self.data
-        if isinstance(d, np.generic):
-            d = self.data = np.array(d)
-        return d
-
     def detach(self) -> Tensor:
         """A tensor on the same data that does not require grad (shares the memory)."""
-        return _wrap(self._array(), None)
+        return _wrap(self.data, None)
 
     def detach_(self) -> Tensor:
         """Detach this tensor from its graph in place; returns self."""
@@ -338,7 +327,7 @@ class Tensor:
             raise GraphError(f"numpy: cannot call .numpy() on a tensor that requires grad "
                              f"({describe(self.data)}): its gradient would be lost. Use "
                              f"t.detach().numpy()")
-        return self._array()
+        return self.data
 
     def tolist(self):
         """The data as nested Python lists."""

@@ -269,9 +269,6 @@ class Tensor:
 
     def _apply1(self, cls: Any, *args: Any) -> Any: ...
 
-    def _array(self) -> Any:
-        """self.data as an ndarray others can share: a reduction's 0-d result, held as a numpy scalar (a copy wherever it goes), becomes a 0-d array in place, same value and node, so that views, detach() and numpy() share it as PyTorch's."""
-
     def _binary(self, cls: Any, other: Any, *args: Any, reverse: Any = ...) -> Any:
         """`self op other` (`other op self` if `reverse`) for binary primitive `cls`, with the operands converted to the result dtype of dtypes.result_type (true division computes in floating point)."""
 

@@ -254,7 +254,7 @@ class Log:
 @pytest.mark.parametrize("kept", ["average", "previous"])
 def test_a_loss_kept_on_an_object_from_call_to_call(kept):
     """A running average of the loss (0.9 * avg + 0.1 * loss) or the last call's loss
-    returned before it is replaced: eager's 0-d results hold numpy scalars, which the
+    returned before it is replaced: eager's 0-d results held numpy scalars, which the
     trace left untraced (every replay started from the traced call's average), and a
     carried tensor the step only returns was not a program input (every replay returned
     the traced call's value)."""

@@ -90,7 +90,7 @@ def test_plain_backward_after_create_graph_backward_accumulates():
 
 def test_plain_backward_after_create_graph_backward_0d():
     x = ag.tensor(2.0, requires_grad=True)
-    (x * 2.0).backward(create_graph=True)       # x.grad.data is a numpy scalar
+    (x * 2.0).backward(create_graph=True)       # x.grad.data was a numpy scalar
     (x * 2.0).backward()                        # TypeError: return arrays must be ArrayType
     assert float(x.grad.data) == 4.0
 

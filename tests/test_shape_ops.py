@@ -573,7 +573,7 @@ def test_compiled_step_with_the_new_ops_replays_bit_for_bit():
     check_twins(build)
 
 
-# --- views of a reduction's 0-d result (held as a numpy scalar) ------------------------------
+# --- views of a reduction's 0-d result (once held as a numpy scalar) -------------------------
 ZERO_D_VIEWS = {"view1": lambda s: s.view(1), "view0": lambda s: s.view(()),
                 "view-1": lambda s: s.view(-1), "reshape": lambda s: s.reshape(1, 1),
                 "unsqueeze": lambda s: s.unsqueeze(0), "flatten": lambda s: s.flatten(),
@@ -583,9 +583,8 @@ ZERO_D_VIEWS = {"view1": lambda s: s.view(1), "view0": lambda s: s.view(()),
 
 @pytest.mark.parametrize("name", ZERO_D_VIEWS)
 def test_a_view_of_a_0d_result_shares_its_memory_as_pytorchs(name):
-    """x.sum() holds a numpy scalar: its views were copies, so a write through one did
-    not reach the sum (PyTorch's does), and view() refused it. The scalar becomes a 0-d
-    array when viewed."""
+    """x.sum() held a numpy scalar: its views were copies, so a write through one did
+    not reach the sum (PyTorch's does), and view() refused it. It is a 0-d array."""
     torch = pytest.importorskip("torch")
     got = []
     for t in (ag.tensor, torch.tensor):

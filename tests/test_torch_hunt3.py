@@ -141,7 +141,7 @@ ZERO_D_POWERS = {"sqrt": lambda y: y.sqrt(), "** 0.5": lambda y: y ** 0.5,
 @pytest.mark.parametrize("reduce", ["sum", "amax"])
 @pytest.mark.parametrize("name", ZERO_D_POWERS)
 def test_a_power_of_a_reductions_0d_result_is_pytorchs(name, reduce):
-    # a reduction's 0-d data is a numpy scalar, whose ** is C's pow: x.sum().sqrt() of
+    # a reduction's 0-d data was a numpy scalar, whose ** is C's pow: x.sum().sqrt() of
     # -inf was inf (PyTorch: NaN) and sqrt(-0) 0; and x ** -0.5 is PyTorch's rsqrt
     # (NaN at -inf, -inf at -0), where numpy's pow gives 0 and inf
     out = []

@@ -133,8 +133,11 @@ def test_in_place_on_0d_keeps_an_array():
 
 
 def test_0d_leaf_grad_and_optimizer_step():
-    for make in (lambda p: optim.SGD(p, lr=0.1, momentum=0.9), lambda p: optim.Adam(p),
-                 lambda p: optim.AdamW(p), lambda p: optim.RMSprop(p, centered=True)):
+    makers = [lambda p: optim.SGD(p, lr=0.1, momentum=0.9),
+              lambda p: optim.RMSprop(p, centered=True, momentum=0.5)]
+    makers += [getattr(optim, name) for name in ("Adam", "AdamW", "Adagrad", "Adadelta",
+                                                 "Adamax", "NAdam", "RAdam", "ASGD", "Rprop")]
+    for make in makers:
         w = nn.Parameter(np.float32(2.0))
         opt = make([w])
         for _ in range(3):

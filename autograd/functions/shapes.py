@@ -19,7 +19,6 @@ from .arguments import _axes, _t
 def _view(x, cls, *args):
     """Run a view op; a recorded result that shares memory is registered, so that an
     in-place write to the buffer it sees can be refused (methods._inplace)."""
-    x._array()                      # a numpy scalar's view would be a copy
     out = x._apply1(cls, *args)
     if out._node is not None:
         register_view(out)
@@ -47,7 +46,7 @@ def reshape(x, *shape):
 def view(x, *shape):
     """reshape that refuses to copy: the result always shares memory with x."""
     shape = _shape_arg(shape)
-    probe = x._array().view()
+    probe = x.data.view()
     try:
         probe.shape = shape
     except AttributeError:

@@ -176,8 +176,7 @@ class Fits:
             v = (v,)
         elif type(v) is not self.kind or len(v) != len(self.forms):
             return False
-        return all(isinstance(t, Tensor)
-                   and (type(t.data) is np.ndarray or isinstance(t.data, np.generic))
+        return all(isinstance(t, Tensor) and type(t.data) is np.ndarray
                    and t.data.shape == shape and t.data.dtype == dtype
                    for t, (shape, dtype) in zip(v, self.forms))
 

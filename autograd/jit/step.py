@@ -359,12 +359,6 @@ class CompiledStep:
     def _record(self, key, args, kwargs):
         tensors, modules, optimizers, schedulers, slots = discover(
             self.fn, arguments.others(args, kwargs))
-        for t in tensors:
-            # eager's 0-d results hold numpy scalars (a loss's average kept on an object):
-            # as 0-d arrays they are traced, and carried from call to call
-            t._array()
-            if t.grad is not None:
-                t.grad._array()
         hooked = _hooked(tensors, modules)
         if hooked is not None:
             self._eager(key, hooked)
@@ -402,9 +396,9 @@ class CompiledStep:
             view = views[len(inputs)] if views is not None else None
             if view is None:
                 buf = np.array(a.data, order="C", copy=True)
-                if isinstance(a.data, np.ndarray) and not a.data.flags.writeable:
+                if not a.data.flags.writeable:
                     buf.flags.writeable = False     # an in-place write is refused as in eager
-                contiguous.append(isinstance(a.data, np.ndarray) and a.data.flags.c_contiguous)
+                contiguous.append(a.data.flags.c_contiguous)
             else:                   # shares memory with another argument: aliasing.py
                 buf = view
                 contiguous.append(False)
@@ -678,11 +672,8 @@ def _after(inputs, written, marks, changes=(), places=None):
         given = arguments.tensors(args, kwargs)
         for i in written:
             t = given[i]
-            if isinstance(t.data, np.ndarray):
-                if t.data.flags.writeable:      # (else another argument shares its memory)
-                    np.copyto(t.data, inputs[i])
-            else:                           # a numpy scalar: eager gives a new array too
-                t.data = np.array(inputs[i], copy=True)
+            if t.data.flags.writeable:          # (else another argument shares its memory)
+                np.copyto(t.data, inputs[i])
         for target, op in marks:
             if type(target) is int:
                 versions.mark_modified(given[target].data, op)
