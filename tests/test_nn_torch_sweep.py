@@ -102,6 +102,13 @@ OPTIMIZERS = [
     ("Adam", dict(lr=0.01, weight_decay=0.1, decoupled_weight_decay=True)),
     ("AdamW", dict(lr=0.01, maximize=True, amsgrad=True)),
     ("RMSprop", dict(lr=0.01, centered=True, momentum=0.5, weight_decay=0.1)),
+    ("Adagrad", dict(lr=0.1, lr_decay=0.01, initial_accumulator_value=0.1, maximize=True)),
+    ("Adadelta", dict(rho=0.8, weight_decay=0.1)),
+    ("Adamax", dict(lr=0.01, weight_decay=0.1)),
+    ("RAdam", dict(lr=0.01, weight_decay=0.1, maximize=True)),
+    ("Rprop", dict(lr=0.01, etas=(0.4, 1.3))),
+    # (NAdam's mu_product and ASGD's eta are float32 in PyTorch under its float32 default
+    # dtype, ours doubles: tests/test_optim_more.py compares them under float64)
 ]
 
 
