@@ -12,8 +12,9 @@ from .tensor import Tensor, get_default_dtype, set_default_dtype
 from . import methods as _methods  # noqa: F401  (binds ops to Tensor)
 from . import numpy_dispatch as _numpy_dispatch  # noqa: F401  (numpy calls on Tensors record)
 from .creation import (Generator, arange, as_tensor, default_generator, empty, empty_like, eye,
-                       from_numpy, full, full_like, linspace, manual_seed, ones, ones_like, rand,
-                       rand_like, randint, randn, randn_like, randperm, tensor, zeros, zeros_like)
+                       from_numpy, full, full_like, get_rng_state, initial_seed, linspace,
+                       manual_seed, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       randperm, seed, set_rng_state, tensor, zeros, zeros_like)
 from .backprop import backward, grad
 from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
                         is_inference_mode_enabled, no_grad, override_backward,
@@ -37,6 +38,8 @@ from . import (layout as _layout, products as _products, scattering as _scatteri
                searching as _searching)
 from . import methods_more as _methods_more  # noqa: F401  (more of torch.Tensor's methods)
 from . import composites as _composites  # noqa: F401
+from . import creation_more as _creation_more, toplevel as _toplevel  # noqa: F401
+from . import random  # noqa: E402  (autograd.random: the generator's state, fork_rng)
 from . import linalg  # noqa: E402  (autograd.linalg; declares inverse, det, logdet, slogdet)
 from . import public as _public
 

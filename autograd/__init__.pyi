@@ -8,6 +8,7 @@ import numpy
 from . import cuda as cuda
 from . import functional as functional
 from . import linalg as linalg
+from . import random as random
 from .backprop import backward as backward
 from .backprop import grad as grad
 from .creation import Generator as Generator
@@ -20,6 +21,8 @@ from .creation import eye as eye
 from .creation import from_numpy as from_numpy
 from .creation import full as full
 from .creation import full_like as full_like
+from .creation import get_rng_state as get_rng_state
+from .creation import initial_seed as initial_seed
 from .creation import linspace as linspace
 from .creation import manual_seed as manual_seed
 from .creation import ones as ones
@@ -30,6 +33,8 @@ from .creation import randint as randint
 from .creation import randn as randn
 from .creation import randn_like as randn_like
 from .creation import randperm as randperm
+from .creation import seed as seed
+from .creation import set_rng_state as set_rng_state
 from .creation import tensor as tensor
 from .creation import zeros as zeros
 from .creation import zeros_like as zeros_like
@@ -89,6 +94,10 @@ def abs(x: Any) -> Tensor:
     """abs(x), elementwise: |x|; d/dx = sign(x): 0 at 0, and 0 at NaN (as PyTorch, whose sign(NaN) is 0)."""
 
 
+def abs_(self: Any) -> Tensor:
+    """In place: self = abs(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def absolute(input: Any) -> Tensor:
     """|input| (abs)."""
 
@@ -97,8 +106,16 @@ def acos(x: Any) -> Tensor:
     """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
 
 
+def acos_(self: Any) -> Tensor:
+    """In place: self = acos(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def acosh(x: Any) -> Tensor:
     """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+
+def acosh_(self: Any) -> Tensor:
+    """In place: self = acosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def add(a: Any, b: Any, *, alpha: Any = ...) -> Tensor:
@@ -165,16 +182,32 @@ def arccos(x: Any) -> Tensor:
     """acos(x), elementwise: Arccosine; d/dx acos x = -1 / sqrt(1 - x^2)."""
 
 
+def arccos_(self: Any) -> Tensor:
+    """In place: self = acos(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def arccosh(x: Any) -> Tensor:
     """acosh(x), elementwise: Inverse hyperbolic cosine; d/dx acosh x = 1 / sqrt(x^2 - 1) (inf at 1)."""
+
+
+def arccosh_(self: Any) -> Tensor:
+    """In place: self = acosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def arcsin(x: Any) -> Tensor:
     """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 
 
+def arcsin_(self: Any) -> Tensor:
+    """In place: self = asin(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def arcsinh(x: Any) -> Tensor:
     """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+
+def arcsinh_(self: Any) -> Tensor:
+    """In place: self = asinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def arctan(x: Any) -> Tensor:
@@ -185,8 +218,16 @@ def arctan2(input: Any, other: Any) -> Tensor:
     """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
 
 
+def arctan_(self: Any) -> Tensor:
+    """In place: self = atan(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def arctanh(x: Any) -> Tensor:
     """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
+
+
+def arctanh_(self: Any) -> Tensor:
+    """In place: self = atanh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def argmax(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -209,8 +250,16 @@ def asin(x: Any) -> Tensor:
     """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 
 
+def asin_(self: Any) -> Tensor:
+    """In place: self = asin(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def asinh(x: Any) -> Tensor:
     """asinh(x), elementwise: Inverse hyperbolic sine; d/dx asinh x = 1 / sqrt(x^2 + 1)."""
+
+
+def asinh_(self: Any) -> Tensor:
+    """In place: self = asinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def atan(x: Any) -> Tensor:
@@ -221,8 +270,16 @@ def atan2(input: Any, other: Any) -> Tensor:
     """The angle of the point (other, input), in (-pi, pi], elementwise with broadcasting; d/dinput = other / r^2, d/dother = -input / r^2 (NaN at the origin, as PyTorch)."""
 
 
+def atan_(self: Any) -> Tensor:
+    """In place: self = atan(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def atanh(x: Any) -> Tensor:
     """atanh(x), elementwise: Inverse hyperbolic tangent; d/dx atanh x = 1 / (1 - x^2)."""
+
+
+def atanh_(self: Any) -> Tensor:
+    """In place: self = atanh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def atleast_1d(*tensors: Any) -> Tensor:
@@ -241,12 +298,20 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, beta: Any = ..., alpha: Any = 
     """beta * input + alpha * (batch1 @ batch2) for (b, n, m) @ (b, m, p); with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
 
+def bartlett_window(window_length: Any, periodic: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """The triangular window 1 - |2 n / (N - 1) - 1|, as ``torch.bartlett_window``."""
+
+
 def bernoulli(input: Any, p: Any = ..., generator: Any = ...) -> Tensor:
     """1 with probability `input` (or the number `p`, if given) and 0 otherwise, per element, as ``torch.bernoulli``: `input`'s shape and floating dtype, drawn from autograd's default generator (``manual_seed`` reproduces them, as dropout's masks) or the numpy Generator `generator`."""
 
 
 def bincount(input: Any, weights: Any = ..., minlength: Any = ...) -> Tensor:
     """The number of times each value 0, 1, ..., max(input) occurs in the 1-d non-negative integer input (the sum of their `weights` if given), at least `minlength` long; no gradient."""
+
+
+def binomial(count: Any, prob: Any, generator: Any = ...) -> Tensor:
+    """Binomial(count, prob) draws per element (float tensors broadcast together: count >= 0 whole numbers, prob in [0, 1]), as ``torch.binomial``."""
 
 
 def bitwise_and(input: Any, other: Any) -> Tensor:
@@ -273,6 +338,10 @@ def bitwise_xor(input: Any, other: Any) -> Tensor:
     """input ^ other of bool or integer tensors."""
 
 
+def blackman_window(window_length: Any, periodic: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """The Blackman window 0.42 - 0.5 cos(2 pi n / (N - 1)) + 0.08 cos(4 pi n / (N - 1)), as ``torch.blackman_window``."""
+
+
 def block_diag(*tensors: Any) -> Tensor:
     """The tensors (0-d, 1-d as a row, or 2-d) on the diagonal of one matrix, zeros elsewhere; dtypes promoted to a common one."""
 
@@ -297,6 +366,10 @@ def bucketize(input: Any, boundaries: Any, *, out_int32: Any = ..., right: Any =
     """For each value, the index of its bucket among the increasing 1-d `boundaries`: boundaries[i-1] < v <= boundaries[i] (<= and < with right=True); searchsorted with the arguments swapped."""
 
 
+def can_cast(from_: Any, to: Any) -> builtins.bool:
+    """Whether PyTorch's casting rules allow `from_` into `to` (``torch.can_cast``): no float into an integer or bool, no integer into a bool; widening and narrowing within a category are allowed."""
+
+
 def cartesian_prod(*tensors: Any) -> Tensor:
     """All combinations of the 1-d tensors' elements, one per row (in the order of nested loops, the last tensor innermost); one tensor is returned as it is."""
 
@@ -311,6 +384,10 @@ def cdist(x1: Any, x2: Any, p: Any = ..., compute_mode: Any = ...) -> Tensor:
 
 def ceil(x: Any) -> Tensor:
     """The smallest integer >= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+
+def ceil_(self: Any) -> Tensor:
+    """In place: self = ceil(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def chain_matmul(*matrices: Any) -> Tensor:
@@ -337,24 +414,56 @@ def clamp(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
     """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
 
 
+def clamp_(self: Any, min: Any = ..., max: Any = ...) -> Tensor:
+    """In place: self = clamp(self, min, max)."""
+
+
 def clamp_max(x: Any, max: Any) -> Tensor:
     """min(x, max), as clamp(x, max=max): the gradient passes where x <= max."""
+
+
+def clamp_max_(self: Any, other: Any) -> Tensor:
+    """In place: self = clamp(self, max=max)."""
 
 
 def clamp_min(x: Any, min: Any) -> Tensor:
     """max(x, min), as clamp(x, min=min): the gradient passes where x >= min."""
 
 
+def clamp_min_(self: Any, other: Any) -> Tensor:
+    """In place: self = clamp(self, min=min)."""
+
+
 def clip(x: Any, min: Any = ..., max: Any = ...) -> Tensor:
     """min(max(x, min), max), as PyTorch: max wins when min > max, NaN stays NaN."""
+
+
+def clip_(self: Any, min: Any = ..., max: Any = ...) -> Tensor:
+    """In place: self = clamp(self, min, max), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def clone(x: Any, *, memory_format: Any = ...) -> Tensor:
     """A copy with its own memory (x.clone()); the gradient flows back to x."""
 
 
+def column_stack(tensors: Any) -> Tensor:
+    """The tensors side by side as columns, as ``torch.column_stack``: a 0-d or 1-d tensor of n elements becomes an (n, 1) column, then ``hstack``."""
+
+
+def combinations(input: Any, r: Any = ..., with_replacement: Any = ...) -> Tensor:
+    """The length-`r` combinations of a 1-d tensor's elements, one per row (k, r), in itertools' order, as ``torch.combinations``; differentiable (an index of `input`)."""
+
+
 def concat(tensors: Any, dim: Any = ...) -> Tensor:
     """The tensors joined along existing dim `dim` (dtypes promoted to a common one)."""
+
+
+def concatenate(tensors: Any, axis: Any = ...) -> Tensor:
+    """``cat(tensors, dim=axis)``, as ``torch.concatenate``."""
+
+
+def conj(self: Any) -> Tensor:
+    """The complex conjugate: this tensor itself, as its dtype is real."""
 
 
 def copysign(input: Any, other: Any) -> Tensor:
@@ -369,8 +478,16 @@ def cos(x: Any) -> Tensor:
     """cos(x), elementwise: Cosine; d/dx cos x = -sin x."""
 
 
+def cos_(self: Any) -> Tensor:
+    """In place: self = cos(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def cosh(x: Any) -> Tensor:
     """cosh(x), elementwise: Hyperbolic cosine; d/dx cosh x = sinh x."""
+
+
+def cosh_(self: Any) -> Tensor:
+    """In place: self = cosh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def count_nonzero(input: Any, dim: Any = ...) -> Tensor:
@@ -401,12 +518,28 @@ def cumsum(x: Any, dim: Any, *, dtype: Any = ...) -> Tensor:
     """The cumulative sum along `dim`, as `dtype` if given (integers and bool give int64)."""
 
 
+def cumulative_trapezoid(y: Any, x: Any = ..., *, dx: Any = ..., dim: Any = ...) -> Tensor:
+    """The running trapezoid integral of `y` along `dim` (one element fewer than y there), as ``torch.cumulative_trapezoid``."""
+
+
 def deg2rad(input: Any) -> Tensor:
     """Degrees to radians, x * pi / 180 (integers give the default float dtype)."""
 
 
+def deg2rad_(self: Any) -> Tensor:
+    """In place: self = deg2rad(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def det(A: Any) -> Tensor:
     """The determinant of each square matrix (..., n, n): a tensor of shape (...)."""
+
+
+def detach(self: Any) -> Tensor:
+    """A tensor on the same data that does not require grad (shares the memory)."""
+
+
+def detach_(self: Any) -> Tensor:
+    """Detach this tensor from its graph in place; returns self."""
 
 
 def diag(input: Any, diagonal: Any = ...) -> Tensor:
@@ -461,6 +594,10 @@ def einsum(equation: Any, *operands: Any) -> Tensor:
     """Einstein summation as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``, also with a list of operands, implicit output (letters used once, in alphabetical order, after the ``...`` dims), ``...`` with broadcasting, repeated letters (diagonals)."""
 
 
+def empty_strided(size: Any, stride: Any, *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """An uninitialised tensor of `size` whose strides (in elements) are `stride`, over a buffer just large enough, as ``torch.empty_strided``."""
+
+
 def eq(a: Any, b: Any) -> Tensor:
     """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
@@ -473,8 +610,16 @@ def erf(x: Any) -> Tensor:
     """erf(x), elementwise: erf(x) = 2/sqrt(pi) * integral_0^x exp(-t^2) dt; d/dx erf x = 2/sqrt(pi) exp(-x^2)."""
 
 
+def erf_(self: Any) -> Tensor:
+    """In place: self = erf(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def erfc(x: Any) -> Tensor:
     """erfc(x), elementwise: 1 - erf(x), to full relative precision for large x (where 1 - erf(x) is 0 from x = 6); d/dx erfc x = -2/sqrt(pi) exp(-x^2)."""
+
+
+def erfc_(self: Any) -> Tensor:
+    """In place: self = erfc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def erfinv(x: Any) -> Tensor:
@@ -489,6 +634,14 @@ def exp2(x: Any) -> Tensor:
     """exp2(x), elementwise: 2^x; d/dx 2^x = 2^x ln 2 (from its saved output)."""
 
 
+def exp2_(self: Any) -> Tensor:
+    """In place: self = exp2(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def exp_(self: Any) -> Tensor:
+    """In place: self = exp(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def expand(x: Any, *sizes: Any) -> Tensor:
     """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
 
@@ -497,8 +650,24 @@ def expm1(x: Any) -> Tensor:
     """expm1(x), elementwise: e^x - 1, exact for small x (where exp(x) - 1 loses every digit); d/dx = e^x, its output plus 1."""
 
 
+def expm1_(self: Any) -> Tensor:
+    """In place: self = expm1(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def fill(input: Any, value: Any) -> Tensor:
+    """A new tensor of `input`'s shape and dtype filled with `value` (a number or a 0-d Tensor, whose gradient is the sum of the result's), as ``torch.fill``."""
+
+
+def fill_(self: Any, value: Any) -> Tensor:
+    """In place: fill self with `value`; the old values get a zero gradient."""
+
+
 def fix(input: Any) -> Tensor:
     """input rounded towards zero (trunc)."""
+
+
+def fix_(self: Any) -> Tensor:
+    """In place: self = trunc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def flatten(x: Any, start_dim: Any = ..., end_dim: Any = ...) -> Tensor:
@@ -525,6 +694,10 @@ def floor(x: Any) -> Tensor:
     """The largest integer <= x, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
 
 
+def floor_(self: Any) -> Tensor:
+    """In place: self = floor(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def floor_divide(a: Any, b: Any) -> Tensor:
     """floor(a / b), as Python's // and torch.floor_divide (exact: numpy's floor_divide, the quotient of remainder); integer division by zero raises."""
 
@@ -545,8 +718,16 @@ def frac(x: Any) -> Tensor:
     """x - trunc(x), the fractional part with x's sign; d/dx = 1 (trunc's is 0)."""
 
 
+def frac_(self: Any) -> Tensor:
+    """In place: self = frac(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def frexp(input: Any) -> builtins.tuple[Tensor, ...]:
     """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1) (0, inf and NaN as themselves with exponent 0): the mantissa's gradient is 2 ** -exponent, the exponent an int32 tensor without one."""
+
+
+def frombuffer(buffer: Any, *, dtype: Any, count: Any = ..., offset: Any = ..., requires_grad: Any = ...) -> Tensor:
+    """A 1-d tensor over the memory of `buffer` (bytes, bytearray, array.array, ...), sharing it as ``torch.frombuffer``: `count` elements of `dtype` (-1: all) from byte `offset`."""
 
 
 def gather(x: Any, dim: Any, index: Any) -> Tensor:
@@ -577,12 +758,28 @@ def gt(a: Any, b: Any) -> Tensor:
     """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
 
+def hamming_window(window_length: Any, periodic: Any = ..., alpha: Any = ..., beta: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """The Hamming window alpha - beta cos(2 pi n / (N - 1)), as ``torch.hamming_window``."""
+
+
+def hann_window(window_length: Any, periodic: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """The Hann window 0.5 - 0.5 cos(2 pi n / (N - 1)), as ``torch.hann_window``."""
+
+
 def heaviside(input: Any, values: Any) -> Tensor:
     """The step function: 0 where input < 0 (and NaN), 1 where input > 0, values (a Tensor of input's dtype, broadcast) where input is 0. input gets no gradient (the step is flat wherever it has a slope), values gets it where input is 0 (PyTorch has no derivative for heaviside: its backward raises)."""
 
 
 def histc(input: Any, bins: Any = ..., min: Any = ..., max: Any = ...) -> Tensor:
     """The histogram of input's values in `bins` equal bins between min and max (the data's min and max if both are 0, widened by 1 each way if equal); values outside are left out, max falls in the last bin."""
+
+
+def histogram(input: Any, bins: Any, *, range: Any = ..., weight: Any = ..., density: Any = ...) -> Tensor:
+    """(hist, bin_edges) of a float tensor's values, as ``torch.histogram``: `bins` equal bins over `range` (min to max by default) or the edges a 1-d tensor `bins` gives, each counting its values (or summing `weight`), divided to a density if `density`."""
+
+
+def histogramdd(input: Any, bins: Any, *, range: Any = ..., weight: Any = ..., density: Any = ...) -> Tensor:
+    """(hist, bin_edges) of the points in the rows of a (..., D) float tensor, as ``torch.histogramdd``: `bins` an int, D ints or D 1-d edge tensors; `range` a flat list (min_0, max_0, min_1, ...)."""
 
 
 def hsplit(input: Any, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:
@@ -633,8 +830,40 @@ def inverse(A: Any) -> Tensor:
     """inv(A): the inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
 
 
+def is_complex(self: Any) -> builtins.bool:
+    """True if the dtype is complex (never: gradgraph has no complex dtype)."""
+
+
+def is_conj(self: Any) -> builtins.bool:
+    """False: a real tensor has no conjugate bit."""
+
+
 def is_contiguous(x: Any, memory_format: Any = ...) -> builtins.bool:
     """True if x's data is laid out in C order without gaps."""
+
+
+def is_floating_point(self: Any) -> builtins.bool:
+    """True if the dtype is a floating-point one."""
+
+
+def is_neg(self: Any) -> builtins.bool:
+    """False: gradgraph keeps no negative bit."""
+
+
+def is_nonzero(self: Any) -> builtins.bool:
+    """The truth of a one-element tensor's value; refused for any other number of elements, as PyTorch."""
+
+
+def is_same_size(self: Any, other: Any) -> builtins.bool:
+    """True if `other` has this tensor's shape."""
+
+
+def is_signed(self: Any) -> builtins.bool:
+    """True if the dtype can hold negative values (floats and signed integers)."""
+
+
+def is_tensor(obj: Any) -> builtins.bool:
+    """True if `obj` is a Tensor (a Parameter too), as ``torch.is_tensor``."""
 
 
 def isclose(input: Any, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan: Any = ...) -> Tensor:
@@ -643,6 +872,10 @@ def isclose(input: Any, other: Any, rtol: Any = ..., atol: Any = ..., equal_nan:
 
 def isfinite(x: Any) -> Tensor:
     """True where x is neither infinite nor NaN, elementwise: a bool tensor (no gradient)."""
+
+
+def isin(elements: Any, test_elements: Any, *, assume_unique: Any = ..., invert: Any = ...) -> Tensor:
+    """A bool tensor of `elements`' shape: True where the element is one of `test_elements` (False with `invert`), as ``torch.isin``; either may be a number."""
 
 
 def isinf(x: Any) -> Tensor:
@@ -663,6 +896,10 @@ def isposinf(x: Any) -> Tensor:
 
 def isreal(input: Any) -> Tensor:
     """True everywhere: a real tensor's elements are all real (a bool tensor)."""
+
+
+def kaiser_window(window_length: Any, periodic: Any = ..., beta: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """The Kaiser window I0(beta sqrt(1 - (2 n / (N - 1) - 1)^2)) / I0(beta), as ``torch.kaiser_window``."""
 
 
 def kron(input: Any, other: Any) -> Tensor:
@@ -705,12 +942,28 @@ def log10(x: Any) -> Tensor:
     """log10(x), elementwise: Base-10 logarithm; d/dx log10 x = 1 / (x ln 10)."""
 
 
+def log10_(self: Any) -> Tensor:
+    """In place: self = log10(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def log1p(x: Any) -> Tensor:
     """log1p(x), elementwise: log(1 + x), exact for small x; d/dx = 1 / (1 + x)."""
 
 
+def log1p_(self: Any) -> Tensor:
+    """In place: self = log1p(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def log2(x: Any) -> Tensor:
     """log2(x), elementwise: Base-2 logarithm; d/dx log2 x = 1 / (x ln 2)."""
+
+
+def log2_(self: Any) -> Tensor:
+    """In place: self = log2(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def log_(self: Any) -> Tensor:
+    """In place: self = log(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def log_softmax(x: Any, dim: Any = ..., dtype: Any = ...) -> Tensor:
@@ -751,6 +1004,14 @@ def logical_xor(a: Any, b: Any) -> Tensor:
 
 def logit(input: Any, eps: Any = ...) -> Tensor:
     """log(x / (1 - x)), x first clamped to [eps, 1 - eps] if eps is given."""
+
+
+def logit_(self: Any, eps: Any = ...) -> Tensor:
+    """In place: self = logit(self, eps), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def logspace(start: Any, end: Any, steps: Any, base: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """`steps` values base^t for t evenly spaced from `start` to `end`, as ``torch.logspace`` (the default float dtype unless `dtype`; an integer dtype truncates)."""
 
 
 def logsumexp(x: Any, dim: Any, keepdim: Any = ...) -> Tensor:
@@ -833,6 +1094,10 @@ def movedim(input: Any, source: Any, destination: Any) -> Tensor:
     """input with its dims `source` moved to positions `destination` (the others keep their order)."""
 
 
+def msort(x: Any) -> Tensor:
+    """The values of x sorted along dim 0 (``sort(x, 0).values``)."""
+
+
 def mul(a: Any, b: Any) -> Tensor:
     """a * b, with PyTorch's dtype promotion."""
 
@@ -851,6 +1116,10 @@ def mv(input: Any, vec: Any) -> Tensor:
 
 def nan_to_num(input: Any, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
     """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
+
+
+def nan_to_num_(self: Any, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
+    """In place: self = nan_to_num(self, nan, posinf, neginf), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def nanmean(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
@@ -885,8 +1154,16 @@ def neg(x: Any) -> Tensor:
     """-x; d/dx = -1."""
 
 
+def neg_(self: Any) -> Tensor:
+    """In place: self = neg(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def negative(input: Any) -> Tensor:
     """-input (neg)."""
+
+
+def negative_(self: Any) -> Tensor:
+    """In place: self = neg(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def nextafter(input: Any, other: Any) -> Tensor:
@@ -905,8 +1182,16 @@ def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
 
+def normal(mean: Any, std: Any = ..., size: Any = ..., *, generator: Any = ..., dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """Draws from N(mean, std^2), as ``torch.normal``: a Tensor `mean` and/or `std` (broadcast together; the result has their float dtype), or numbers and a `size`. std must be >= 0."""
+
+
 def not_equal(input: Any, other: Any) -> Tensor:
     """input != other elementwise (ne): a bool tensor, no gradient."""
+
+
+def numel(self: Any) -> builtins.int:
+    """The number of elements."""
 
 
 def outer(a: Any, b: Any) -> Tensor:
@@ -921,6 +1206,10 @@ def pinverse(input: Any, rcond: Any = ...) -> Tensor:
     """torch.pinverse: linalg.pinv(input, rtol=rcond)."""
 
 
+def poisson(input: Any, generator: Any = ...) -> Tensor:
+    """A Poisson draw of rate `input` per element (>= 0), in `input`'s dtype, as ``torch.poisson``."""
+
+
 def positive(input: Any) -> Tensor:
     """+input: input itself; refused for a bool tensor, as PyTorch."""
 
@@ -931,6 +1220,10 @@ def pow(x: Any, exponent: Any) -> Tensor:
 
 def prod(input: Any, dim: Any = ..., keepdim: Any = ..., *, dtype: Any = ...) -> Tensor:
     """The product over `dim` (all elements if None); integers and bool give int64, as PyTorch. d/dx_i is the product of the other elements, exact with zeros: one zero gets the product of the rest, the others 0; with two zeros every gradient is 0."""
+
+
+def promote_types(type1: Any, type2: Any) -> Tensor:
+    """The smallest dtype both dtypes convert to without leaving their category (bool < integer < float), as ``torch.promote_types``."""
 
 
 def put(input: Any, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
@@ -949,6 +1242,18 @@ def rad2deg(input: Any) -> Tensor:
     """Radians to degrees, x * 180 / pi (integers give the default float dtype)."""
 
 
+def rad2deg_(self: Any) -> Tensor:
+    """In place: self = rad2deg(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def randint_like(input: Any, low: Any = ..., high: Any = ..., *, generator: Any = ..., dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """Integers drawn uniformly from [low, high) in `input`'s shape and dtype (or `dtype`), as ``torch.randint_like``; randint_like(input, high) draws from [0, high)."""
+
+
+def range(start: Any, end: Any, step: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """start, start + step, ... up to `end` included, in the default float dtype, as the deprecated ``torch.range`` (use ``arange``, which stops before `end`)."""
+
+
 def ravel(input: Any) -> Tensor:
     """input flattened to 1-d (reshape(-1): a view where possible)."""
 
@@ -957,8 +1262,16 @@ def reciprocal(x: Any) -> Tensor:
     """1 / x, x ** -1 (integers computed in the default float dtype)."""
 
 
+def reciprocal_(self: Any) -> Tensor:
+    """In place: self = reciprocal(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def relu(x: Any) -> Tensor:
     """relu(x), elementwise: max(x, 0)."""
+
+
+def relu_(self: Any) -> Tensor:
+    """In place: self = relu(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def remainder(a: Any, b: Any) -> Tensor:
@@ -981,6 +1294,18 @@ def reshape(x: Any, *shape: Any) -> Tensor:
     """x with shape `shape` (one entry may be -1): a view where numpy can make one."""
 
 
+def resolve_conj(self: Any) -> Tensor:
+    """The complex conjugate: this tensor itself, as its dtype is real."""
+
+
+def resolve_neg(self: Any) -> Tensor:
+    """The complex conjugate: this tensor itself, as its dtype is real."""
+
+
+def result_type(tensor1: Any, tensor2: Any) -> Tensor:
+    """The dtype an op on `tensor1` and `tensor2` (Tensors or numbers) computes in, by PyTorch's promotion rules (``torch.result_type``)."""
+
+
 def roll(input: Any, shifts: Any, dims: Any = ...) -> Tensor:
     """input with its elements moved `shifts` places along `dims` (wrapping around); all elements as one row, in order, if dims is None."""
 
@@ -993,8 +1318,28 @@ def round(x: Any, decimals: Any = ...) -> Tensor:
     """x rounded to `decimals` decimal places, halves to even (round(2.5) = 2), as PyTorch; integer tensors are returned as they are (decimals=0)."""
 
 
+def round_(self: Any, decimals: Any = ...) -> Tensor:
+    """In place: self = round(self, decimals), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def row_stack(tensors: Any) -> Tensor:
+    """``vstack(tensors)``, as ``torch.row_stack``."""
+
+
 def rsqrt(x: Any) -> Tensor:
     """1 / sqrt(x), as PyTorch (its bits; NaN at -inf and -inf at -0, where x ** -0.5 gives 0 and inf)."""
+
+
+def rsqrt_(self: Any) -> Tensor:
+    """In place: self = rsqrt(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def rsub(input: Any, other: Any, *, alpha: Any = ...) -> Tensor:
+    """other - alpha * input, as ``torch.rsub``."""
+
+
+def scalar_tensor(s: Any, *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """A 0-d tensor holding the number `s`, in the default float dtype unless `dtype` (``torch.scalar_tensor``)."""
 
 
 def scatter(input: Any, dim: Any, index: Any, src: Any = ..., value: Any = ..., reduce: Any = ...) -> Tensor:
@@ -1021,12 +1366,20 @@ def select_scatter(input: Any, src: Any, dim: Any, index: Any) -> Tensor:
     """input with src written over input.select(dim, index)."""
 
 
+def set_printoptions(precision: Any = ..., threshold: Any = ..., edgeitems: Any = ..., linewidth: Any = ..., profile: Any = ..., sci_mode: Any = ...) -> None:
+    """How a Tensor's repr prints, as ``torch.set_printoptions``: digits after the point (`precision`, 4), the element count above which it summarises with ``...`` (`threshold`, 1000) and the items shown at each edge then (`edgeitems`, 3), the line width (`linewidth`, 75), scientific notation always (`sci_mode=True`), never (False) or as numpy picks (None)."""
+
+
 def sgn(x: Any) -> Tensor:
     """sign(x): -1, 0 or 1; 0 at ±0 and at NaN (as PyTorch)."""
 
 
 def sigmoid(x: Any) -> Tensor:
     """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
+
+
+def sigmoid_(self: Any) -> Tensor:
+    """In place: self = sigmoid(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def sign(x: Any) -> Tensor:
@@ -1041,12 +1394,24 @@ def sin(x: Any) -> Tensor:
     """sin(x), elementwise: Sine; d/dx sin x = cos x."""
 
 
+def sin_(self: Any) -> Tensor:
+    """In place: self = sin(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def sinc(input: Any) -> Tensor:
     """sin(pi x) / (pi x), 1 at 0 (the normalised sinc, as PyTorch); its derivative at 0 is 0."""
 
 
+def sinc_(self: Any) -> Tensor:
+    """In place: self = sinc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def sinh(x: Any) -> Tensor:
     """sinh(x), elementwise: Hyperbolic sine; d/dx sinh x = cosh x."""
+
+
+def sinh_(self: Any) -> Tensor:
+    """In place: self = sinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def slice_scatter(input: Any, src: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
@@ -1081,8 +1446,16 @@ def sqrt(x: Any) -> Tensor:
     """Square root, x ** 0.5 (integers computed in the default float dtype)."""
 
 
+def sqrt_(self: Any) -> Tensor:
+    """In place: self = sqrt(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def square(x: Any) -> Tensor:
     """x * x, x ** 2 (a bool tensor gives int64)."""
+
+
+def square_(self: Any) -> Tensor:
+    """In place: self = square(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def squeeze(x: Any, dim: Any = ...) -> Tensor:
@@ -1141,8 +1514,16 @@ def tan(x: Any) -> Tensor:
     """tan(x), elementwise: Tangent; d/dx tan x = 1 + tan(x)^2 (from its saved output)."""
 
 
+def tan_(self: Any) -> Tensor:
+    """In place: self = tan(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def tanh(x: Any) -> Tensor:
     """tanh(x), elementwise: Hyperbolic tangent; d/dx tanh x = 1 - tanh(x)^2 (from its saved output)."""
+
+
+def tanh_(self: Any) -> Tensor:
+    """In place: self = tanh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def tensor_split(input: Any, indices_or_sections: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
@@ -1169,12 +1550,28 @@ def transpose(x: Any, dim0: Any, dim1: Any) -> Tensor:
     """x with dims dim0 and dim1 swapped (a view)."""
 
 
+def trapezoid(y: Any, x: Any = ..., *, dx: Any = ..., dim: Any = ...) -> Tensor:
+    """The trapezoid rule's integral of `y` along `dim`, at points `x` (1-d, or broadcastable to y) or spaced `dx` (1 by default), as ``torch.trapezoid``: sum (x_i+1 - x_i) (y_i+1 + y_i) / 2; 0 for an empty dim."""
+
+
+def trapz(y: Any, x: Any = ..., *, dx: Any = ..., dim: Any = ...) -> Tensor:
+    """``trapezoid``, by its older name (``torch.trapz``)."""
+
+
 def tril(x: Any, diagonal: Any = ...) -> Tensor:
     """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""
 
 
+def tril_indices(row: Any, col: Any, offset: Any = ..., *, dtype: Any = ..., device: Any = ...) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle (on and below diagonal `offset`) of a `row` x `col` matrix, row by row, as ``torch.tril_indices``."""
+
+
 def triu(x: Any, diagonal: Any = ...) -> Tensor:
     """The upper triangle of the last two dims (j >= i + diagonal); zeros below."""
+
+
+def triu_indices(row: Any, col: Any, offset: Any = ..., *, dtype: Any = ..., device: Any = ...) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle (on and above diagonal `offset`) of a `row` x `col` matrix, row by row, as ``torch.triu_indices``."""
 
 
 def true_divide(input: Any, other: Any) -> Tensor:
@@ -1183,6 +1580,10 @@ def true_divide(input: Any, other: Any) -> Tensor:
 
 def trunc(x: Any) -> Tensor:
     """x rounded towards zero, elementwise (integer tensors are returned as they are); the gradient is 0, as PyTorch's."""
+
+
+def trunc_(self: Any) -> Tensor:
+    """In place: self = trunc(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def unbind(x: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
@@ -1201,6 +1602,10 @@ def unique_consecutive(input: Any, return_inverse: Any = ..., return_counts: Any
     """input with each run of equal consecutive values (or slices along dim) kept once, as torch.unique_consecutive; return_inverse: each element's (slice's) run, and return_counts: each run's length."""
 
 
+def unravel_index(indices: Any, shape: Any) -> builtins.tuple:
+    """The coordinates of flat `indices` in a tensor of `shape` (row-major), as ``torch.unravel_index``: a tuple of int64 tensors of `indices`' shape, one per dimension."""
+
+
 def unsafe_chunk(x: Any, chunks: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
     """x cut along `dim` into `chunks` pieces of equal size (the last may be smaller)."""
 
@@ -1215,6 +1620,10 @@ def unsafe_split_with_sizes(input: Any, split_sizes: Any, dim: Any = ...) -> bui
 
 def unsqueeze(x: Any, dim: Any) -> Tensor:
     """x with a size-1 dim inserted at `dim`."""
+
+
+def vander(x: Any, N: Any = ..., increasing: Any = ...) -> Tensor:
+    """The Vandermonde matrix of a 1-d tensor: column j is x^(N-1-j) (x^j if `increasing`), N = len(x) by default, as ``torch.vander`` (an integer x stays int64); differentiable."""
 
 
 def var(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., correction: Any = ...) -> Tensor:
@@ -1243,3 +1652,11 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
 
 def xlogy(input: Any, other: Any) -> Tensor:
     """input * log(other), 0 where input is 0 (unless other is NaN), elementwise with broadcasting; d/dinput = log(other) (0 where input is 0 and other <= 0), d/dother = input / other, as PyTorch."""
+
+
+def xlogy_(self: Any, other: Any) -> Tensor:
+    """In place: self = xlogy(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
+def zero_(self: Any) -> Tensor:
+    """In place: fill self with zeros; the old values get a zero gradient."""

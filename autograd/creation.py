@@ -6,18 +6,71 @@ from .errors import ArgumentError, DtypeError
 from .graph import _wrap
 from .tensor import Tensor, _dtype, get_default_dtype
 
-_rng = np.random.default_rng()
+
+
+def _fresh_seed():
+    return int(np.random.SeedSequence().entropy % (1 << 63))
+
+
+_seed = _fresh_seed()
+_rng = np.random.default_rng(_seed)
 
 
 def manual_seed(seed):
     """Seed the generator behind rand, randn, randint, randperm, dropout and init."""
-    global _rng
-    _rng = np.random.default_rng(seed)
+    global _rng, _seed
+    _rng, _seed = np.random.default_rng(seed), seed
     return _rng
 
 
 def default_generator():
     return _rng
+
+
+def seed() -> int:
+    """Seed the default generator from fresh entropy, as ``torch.seed``; returns the seed."""
+    seed = _fresh_seed()
+    manual_seed(seed)
+    return seed
+
+
+def initial_seed() -> int:
+    """The seed the default generator started from (the last ``manual_seed`` or ``seed``)."""
+    return _seed
+
+
+# get_rng_state's bytes: PCG64's 128-bit state and increment, then its buffered 32 bits
+_STATE_BYTES = 16 + 16 + 1 + 4
+
+
+def get_rng_state() -> Tensor:
+    """The default generator's state as a uint8 Tensor, as ``torch.get_rng_state``: give
+    it to ``set_rng_state`` (also after ``nn.save``/``nn.load``) to repeat the draws that
+    follow. (Its 37 bytes are numpy's PCG64 state, not PyTorch's Mersenne Twister.)"""
+    state = _rng.bit_generator.state
+    inner = state["state"]
+    raw = (inner["state"].to_bytes(16, "little") + inner["inc"].to_bytes(16, "little")
+           + bytes([state["has_uint32"]]) + int(state["uinteger"]).to_bytes(4, "little"))
+    return _wrap(np.frombuffer(raw, np.uint8).copy(), None)
+
+
+def set_rng_state(new_state) -> None:
+    """Restore the default generator from a state ``get_rng_state`` returned."""
+    arr = np.asarray(new_state.data if isinstance(new_state, Tensor) else new_state)
+    if arr.dtype != np.uint8 or arr.shape != (_STATE_BYTES,):
+        raise ArgumentError(f"set_rng_state: expected the uint8 tensor of shape "
+                            f"({_STATE_BYTES},) that get_rng_state returns, got {arr.dtype} "
+                            f"of shape {arr.shape}")
+    raw = arr.tobytes()
+    if raw[32] > 1:
+        raise ArgumentError("set_rng_state: this is not a state get_rng_state returned "
+                            f"(byte 32 is {raw[32]}, a flag that is 0 or 1)")
+    bits = np.random.PCG64()
+    bits.state = {"bit_generator": "PCG64",
+                  "state": {"state": int.from_bytes(raw[:16], "little"),
+                            "inc": int.from_bytes(raw[16:32], "little")},
+                  "has_uint32": raw[32], "uinteger": int.from_bytes(raw[33:], "little")}
+    _rng.bit_generator.state = bits.state
 
 
 # torch.Generator()'s seed until one is given (a fresh generator is reproducible).
@@ -40,7 +93,7 @@ class Generator:
 
     def seed(self):
         """Reseed from fresh entropy; returns the seed."""
-        seed = int(np.random.SeedSequence().entropy % (1 << 63))
+        seed = _fresh_seed()
         self.manual_seed(seed)
         return seed
 

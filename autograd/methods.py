@@ -356,7 +356,8 @@ Tensor.floor_divide_ = _inplace_op("floor_divide_", F.floor_divide)
 Tensor.copy_ = lambda self, src: _inplace(
     self, "copy_", lambda: F.where(False, self._alias(), src if isinstance(src, Tensor) else
                                    Tensor(np.asarray(src, self.data.dtype))), "unsafe")
-Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), 0))
+# (False, the lowest number in the promotion rule: 0 would make a bool tensor's result int64)
+Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), False))
 Tensor.fill_ = lambda self, value: _inplace(
     self, "fill_", lambda: F.where(False, self._alias(), value if isinstance(value, Tensor) else
                                    fitted(value, self.data.dtype, "fill_", self.data.shape)),

@@ -8,6 +8,7 @@ Tensors under create_graph; the methods that record an op or run the engine (``e
 from __future__ import annotations   # (not evaluated: Tensor has methods named int, bool)
 
 import numbers
+import sys
 from collections.abc import Iterator
 
 import numpy as np
@@ -31,6 +32,23 @@ def set_default_dtype(dtype) -> None:
 
 def get_default_dtype() -> np.dtype:
     return _default_dtype
+
+
+# a Tensor's repr: numpy's array2string options (set_printoptions changes them)
+_print = {"precision": 4, "threshold": 1000, "edgeitems": 3, "max_line_width": 75,
+          "formatter": None}
+
+
+def set_print_options(sci_mode=None, **options):
+    """Set the repr's array2string options; `sci_mode` True/False forces scientific or
+    positional notation for floats, None leaves numpy's choice."""
+    if "threshold" in options and options["threshold"] == float("inf"):
+        options["threshold"] = sys.maxsize
+    _print.update(options)
+    digits = _print["precision"]
+    _print["formatter"] = None if sci_mode is None else {"float_kind": (
+        (lambda v: np.format_float_scientific(v, precision=digits, unique=False)) if sci_mode
+        else (lambda v: np.format_float_positional(v, precision=digits, unique=False)))}
 
 
 def as_array(data, dtype=None) -> np.ndarray:
@@ -360,7 +378,7 @@ class Tensor:
         return object.__format__(self, spec)
 
     def __repr__(self) -> str:
-        body = np.array2string(self.data, separator=", ", precision=4, prefix="tensor(")
+        body = np.array2string(self.data, separator=", ", prefix="tensor(", **_print)
         extra = ""
         if self.data.dtype != _default_dtype and self.data.dtype.kind == "f" or \
                 self.data.dtype.kind == "b" or (self.data.dtype.kind in "iu" and

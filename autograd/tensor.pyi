@@ -44,6 +44,10 @@ def set_default_dtype(dtype: Any) -> None:
     """Dtype of tensors made from Python floats (float32 unless changed)."""
 
 
+def set_print_options(sci_mode: Any = ..., **options: Any) -> Any:
+    """Set the repr's array2string options; `sci_mode` True/False forces scientific or positional notation for floats, None leaves numpy's choice."""
+
+
 class Tensor:
     """An n-dimensional array that records the ops applied to it."""
 

@@ -71,6 +71,7 @@ def _returns(text, value):
     """Whether `value` has the stub's return type `text` (the forms the stubs use)."""
     return {"Tensor": lambda: isinstance(value, ag.Tensor),
             "builtins.bool": lambda: isinstance(value, bool),
+            "builtins.int": lambda: isinstance(value, int),
             "builtins.tuple[Tensor, ...]": lambda: isinstance(value, tuple) and all(
                 isinstance(v, ag.Tensor) for v in value),
             "builtins.tuple[builtins.int, ...]": lambda: isinstance(value, tuple) and all(

@@ -1,0 +1,322 @@
+"""The rest of PyTorch's top-level functions: its functional names for Tensor methods
+(``torch.abs_(x)``, ``torch.numel(x)``, ...), the dtype queries, and small compositions
+over the ops (rsub, isin, combinations, trapezoid, vander, histogram, ...), each
+differentiable where PyTorch's is, through the ops it is written with."""
+import builtins
+import collections
+import itertools
+import math
+
+import numpy as np
+
+from . import methods_inplace as _inplace_forms, methods_more as _more  # noqa: F401  (methods)
+from . import sorting as _sorting  # noqa: F401  (msort)
+from .extras import cumsum
+from .functions import cat, sub
+from .layout import hstack, vstack
+from .reductions import sum as _sum
+from .scans import cumprod, diff
+from .creation import ones_like
+from .dtypes import promote_types as _promote, result_type as _result_type
+from .errors import ArgumentError, DtypeError, ShapeError
+from .graph import _wrap
+from .public import METHODS, public
+from .tensor import Tensor, _dtype, set_print_options
+
+# torch.NAME(x, ...) is x.NAME(...) for these methods
+_METHOD_NAMES = """abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_
+    square_ reciprocal_ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_
+    arcsin_ arccos_ arctan_ arcsinh_ arccosh_ arctanh_ sigmoid_ relu_ floor_ ceil_ round_
+    trunc_ fix_ frac_ erf_ erfc_ logit_ nan_to_num_ deg2rad_ rad2deg_ sinc_ xlogy_ clamp_
+    clamp_min_ clamp_max_ clip_ zero_ fill_ detach detach_ numel is_floating_point
+    is_complex is_signed is_nonzero is_same_size msort conj resolve_conj resolve_neg
+    is_conj is_neg""".split()
+for _name in _METHOD_NAMES:
+    public(METHODS[_name] if _name in METHODS else getattr(Tensor, _name), name=_name)
+
+
+@public
+def is_tensor(obj) -> bool:
+    """True if `obj` is a Tensor (a Parameter too), as ``torch.is_tensor``."""
+    return isinstance(obj, Tensor)
+
+
+@public
+def fill(input, value) -> Tensor:
+    """A new tensor of `input`'s shape and dtype filled with `value` (a number or a 0-d
+    Tensor, whose gradient is the sum of the result's), as ``torch.fill``."""
+    out = input.clone()
+    return out.fill_(value)
+
+
+@public(name="result_type")
+def result_type_(tensor1, tensor2):
+    """The dtype an op on `tensor1` and `tensor2` (Tensors or numbers) computes in, by
+    PyTorch's promotion rules (``torch.result_type``)."""
+    return _result_type(tensor1, tensor2)
+
+
+@public
+def promote_types(type1, type2):
+    """The smallest dtype both dtypes convert to without leaving their category (bool <
+    integer < float), as ``torch.promote_types``."""
+    return _promote(_dtype(type1), _dtype(type2))
+
+
+@public
+def can_cast(from_, to) -> bool:
+    """Whether PyTorch's casting rules allow `from_` into `to` (``torch.can_cast``): no
+    float into an integer or bool, no integer into a bool; widening and narrowing within
+    a category are allowed."""
+    order = "biuf"
+    a, b = _dtype(from_).kind, _dtype(to).kind
+    return order.index(a) <= order.index(b) or (a == "u" and b == "i") or (a == "i" and b == "u")
+
+
+@public
+def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
+                     profile=None, sci_mode=None) -> None:
+    """How a Tensor's repr prints, as ``torch.set_printoptions``: digits after the point
+    (`precision`, 4), the element count above which it summarises with ``...``
+    (`threshold`, 1000) and the items shown at each edge then (`edgeitems`, 3), the line
+    width (`linewidth`, 75), scientific notation always (`sci_mode=True`), never (False)
+    or as numpy picks (None). `profile` 'default', 'short' or 'full' sets them all first."""
+    profiles = {"default": (4, 1000, 3, 75), "short": (2, 1000, 2, 75),
+                "full": (4, math.inf, 3, 75)}
+    if profile is not None and profile not in profiles:
+        raise ArgumentError(f"set_printoptions: profile must be one of {sorted(profiles)}, "
+                            f"got {profile!r}")
+    keys = ("precision", "threshold", "edgeitems", "max_line_width")
+    options = dict(zip(keys, profiles[profile])) if profile else {}
+    for key, value in zip(keys, (precision, threshold, edgeitems, linewidth)):
+        if value is not None and not (isinstance(value, int) and value >= 0 or
+                                      key == "threshold" and value == math.inf):
+            raise ArgumentError(f"set_printoptions: {key} must be a non-negative int, got "
+                                f"{value!r}")
+        if value is not None:
+            options[key] = value
+    set_print_options(sci_mode=sci_mode, **options)
+
+
+@public
+def rsub(input, other, *, alpha=1) -> Tensor:
+    """other - alpha * input, as ``torch.rsub``."""
+    return sub(other, input, alpha=alpha)
+
+
+def _array(x):
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
+
+
+@public
+def isin(elements, test_elements, *, assume_unique=False, invert=False) -> Tensor:
+    """A bool tensor of `elements`' shape: True where the element is one of
+    `test_elements` (False with `invert`), as ``torch.isin``; either may be a number."""
+    a, b = _array(elements), _array(test_elements)
+    if a.dtype.kind not in "biuf" or b.dtype.kind not in "biuf":
+        raise DtypeError(f"isin: expected numeric elements and test_elements, got {a.dtype} "
+                         f"and {b.dtype}")
+    return _wrap(np.isin(a, b, assume_unique=assume_unique, invert=invert), None)
+
+
+@public
+def unravel_index(indices, shape) -> tuple:
+    """The coordinates of flat `indices` in a tensor of `shape` (row-major), as
+    ``torch.unravel_index``: a tuple of int64 tensors of `indices`' shape, one per
+    dimension. A negative index counts from the end; one outside [-numel, numel) raises."""
+    idx = _array(indices)
+    if idx.dtype.kind not in "iu":
+        raise DtypeError(f"unravel_index: expected an integer tensor of indices, got {idx.dtype}")
+    shape = (shape,) if isinstance(shape, (int, np.integer)) else tuple(shape)
+    if any(int(s) < 0 for s in shape):
+        raise ArgumentError(f"unravel_index: 'shape' cannot have negative values, got {shape}")
+    size = math.prod(shape)
+    if idx.size and (idx.min() < -size or idx.max() >= size):
+        raise ArgumentError(f"unravel_index: an index is out of range for shape {shape} "
+                            f"({size} elements): found {int(idx.min())} .. {int(idx.max())}")
+    flat = np.where(idx < 0, idx + size, idx).astype(np.int64)
+    return tuple(_wrap(c.astype(np.int64), None) for c in np.unravel_index(flat, shape)) \
+        if shape else ()
+
+
+def _indices(name, which, row, col, offset, dtype):
+    dtype = np.dtype(np.int64) if dtype is None else _dtype(dtype)
+    if dtype.kind not in "iu":
+        raise DtypeError(f"{name}: dtype must be an integer dtype, got {dtype}")
+    if row < 0 or col < 0:
+        raise ArgumentError(f"{name}: row and col must be non-negative, got {row} and {col}")
+    return _wrap(np.stack(which(row, offset, col)).astype(dtype).reshape(2, -1), None)
+
+
+@public
+def tril_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (2, N) row and column indices of the lower triangle (on and below diagonal
+    `offset`) of a `row` x `col` matrix, row by row, as ``torch.tril_indices``."""
+    return _indices("tril_indices", np.tril_indices, row, col, offset, dtype)
+
+
+@public
+def triu_indices(row, col, offset=0, *, dtype=None, device=None) -> Tensor:
+    """The (2, N) row and column indices of the upper triangle (on and above diagonal
+    `offset`) of a `row` x `col` matrix, row by row, as ``torch.triu_indices``."""
+    return _indices("triu_indices", np.triu_indices, row, col, offset, dtype)
+
+
+@public
+def combinations(input, r=2, with_replacement=False) -> Tensor:
+    """The length-`r` combinations of a 1-d tensor's elements, one per row (k, r), in
+    itertools' order, as ``torch.combinations``; differentiable (an index of `input`)."""
+    if input.ndim != 1:
+        raise ShapeError(f"combinations: expects a 1-d tensor, got shape {tuple(input.shape)}")
+    if r < 0:
+        raise ArgumentError(f"combinations: r must be non-negative, got {r}")
+    if r == 0:
+        return input[np.zeros(0, np.int64)]
+    make = itertools.combinations_with_replacement if with_replacement else \
+        itertools.combinations
+    idx = np.array(list(make(range(input.shape[0]), r)), np.int64).reshape(-1, r)
+    return input[idx]
+
+
+@public
+def concatenate(tensors, axis=0) -> Tensor:
+    """``cat(tensors, dim=axis)``, as ``torch.concatenate``."""
+    return cat(tensors, axis)
+
+
+@public
+def column_stack(tensors) -> Tensor:
+    """The tensors side by side as columns, as ``torch.column_stack``: a 0-d or 1-d
+    tensor of n elements becomes an (n, 1) column, then ``hstack``."""
+    return hstack([t.reshape(-1, 1) if t.ndim <= 1 else t for t in tensors])
+
+
+@public
+def row_stack(tensors) -> Tensor:
+    """``vstack(tensors)``, as ``torch.row_stack``."""
+    return vstack(tensors)
+
+
+def _trapezoid_terms(name, y, x, dx, dim):
+    if x is not None and dx is not None:
+        raise ArgumentError(f"{name}: give x or dx, not both")
+    n = y.shape[dim] if y.ndim else 0
+    if y.ndim == 0:
+        raise ShapeError(f"{name}: y must have at least one dimension, got a 0-d tensor")
+    if n == 0:
+        return None
+    mean = (y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)) / 2
+    if x is None:
+        return mean * (1 if dx is None else dx)
+    if not isinstance(x, Tensor):
+        raise ArgumentError(f"{name}: x must be a Tensor (use dx= for a spacing), got "
+                            f"{type(x).__name__}")
+    if x.ndim == 1:
+        if x.shape[0] != n:
+            raise ShapeError(f"{name}: x of shape {tuple(x.shape)} has not the {n} points y "
+                             f"{tuple(y.shape)} has along dim {dim}")
+        steps = diff(x)
+        steps = steps.reshape([-1 if d == dim % y.ndim else 1 for d in range(y.ndim)])
+    else:
+        steps = diff(x, dim=dim)
+    return steps * mean
+
+
+@public
+def trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
+    """The trapezoid rule's integral of `y` along `dim`, at points `x` (1-d, or
+    broadcastable to y) or spaced `dx` (1 by default), as ``torch.trapezoid``:
+    sum (x_i+1 - x_i) (y_i+1 + y_i) / 2; 0 for an empty dim."""
+    terms = _trapezoid_terms("trapezoid", y, x, dx, dim)
+    if terms is None:
+        return _sum(y, dim) * 1.0
+    return _sum(terms, dim)
+
+
+@public
+def trapz(y, x=None, *, dx=None, dim=-1) -> Tensor:
+    """``trapezoid``, by its older name (``torch.trapz``)."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+@public
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
+    """The running trapezoid integral of `y` along `dim` (one element fewer than y there),
+    as ``torch.cumulative_trapezoid``."""
+    terms = _trapezoid_terms("cumulative_trapezoid", y, x, dx, dim)
+    if terms is None:
+        return y * 1.0
+    return cumsum(terms, dim)
+
+
+@public
+def vander(x, N=None, increasing=False) -> Tensor:
+    """The Vandermonde matrix of a 1-d tensor: column j is x^(N-1-j) (x^j if `increasing`),
+    N = len(x) by default, as ``torch.vander`` (an integer x stays int64); differentiable."""
+    if x.ndim != 1:
+        raise ShapeError(f"vander: x must be a 1-d tensor, got shape {tuple(x.shape)}")
+    N = x.shape[0] if N is None else N
+    if N < 0:
+        raise ArgumentError(f"vander: N must be non-negative, got {N}")
+    dt = np.dtype(np.int64) if x.dtype.kind in "biu" else x.dtype
+    x = x.to(dt)
+    ones = ones_like(x).reshape(-1, 1)
+    if N <= 1:
+        out = ones[:, :N]
+    else:
+        out = cat([ones, cumprod(x.reshape(-1, 1).expand(-1, N - 1), 1)], 1)
+    return out if increasing else out.flip(1)
+
+
+_histogram = collections.namedtuple("histogram", "hist bin_edges")
+_histogramdd = collections.namedtuple("histogramdd", "hist bin_edges")
+
+
+def _histogram_input(name, input, weight):
+    a = _array(input)
+    if a.dtype.kind != "f":
+        raise DtypeError(f"{name}: expects a floating-point input, got {a.dtype} of shape "
+                         f"{a.shape}")
+    w = None if weight is None else _array(weight)
+    if w is not None and w.shape != a.shape[:a.ndim - (name == "histogramdd")]:
+        raise ShapeError(f"{name}: weight of shape {w.shape} does not match input {a.shape}")
+    return a, w
+
+
+def _edges(name, a, bins):
+    edges = _array(bins)
+    if edges.dtype != a.dtype:
+        raise DtypeError(f"{name}: the bin edges ({edges.dtype}) must have the input's dtype "
+                         f"({a.dtype}), as PyTorch's")
+    return edges
+
+
+@public
+def histogram(input, bins, *, range=None, weight=None, density=False):
+    """(hist, bin_edges) of a float tensor's values, as ``torch.histogram``: `bins` equal
+    bins over `range` (min to max by default) or the edges a 1-d tensor `bins` gives, each
+    counting its values (or summing `weight`), divided to a density if `density`. Not
+    differentiable."""
+    a, w = _histogram_input("histogram", input, weight)
+    edges = _edges("histogram", a, bins) if isinstance(bins, Tensor) else bins
+    hist, edges = np.histogram(a.ravel(), edges, range=range,
+                               weights=None if w is None else w.ravel(), density=density)
+    return _histogram(_wrap(hist.astype(a.dtype), None), _wrap(edges.astype(a.dtype), None))
+
+
+@public
+def histogramdd(input, bins, *, range=None, weight=None, density=False):
+    """(hist, bin_edges) of the points in the rows of a (..., D) float tensor, as
+    ``torch.histogramdd``: `bins` an int, D ints or D 1-d edge tensors; `range` a flat
+    list (min_0, max_0, min_1, ...). Not differentiable."""
+    a, w = _histogram_input("histogramdd", input, weight)
+    d = a.shape[-1]
+    if isinstance(bins, (list, tuple)) and bins and isinstance(bins[0], Tensor):
+        bins = [_edges("histogramdd", a, b) for b in bins]
+    if range is not None:
+        range = [tuple(range[2 * i:2 * i + 2]) for i in builtins.range(d)]
+    hist, edges = np.histogramdd(a.reshape(-1, d), bins, range=range,
+                                 weights=None if w is None else w.ravel(), density=density)
+    return _histogramdd(_wrap(hist.astype(a.dtype), None),
+                        tuple(_wrap(e.astype(a.dtype), None) for e in edges))
+
