@@ -26,7 +26,8 @@ from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, G
                      GraphError, IntegerOverflowError, NotDifferentiableError, OutOfRangeError,
                      ShapeError)
 from . import functional
-from .devices import device, finfo, get_num_threads, iinfo, set_num_threads
+from .devices import (device, finfo, get_default_device, get_device, get_num_threads, iinfo,
+                      set_default_device, set_num_threads)
 from . import cuda
 from .jit import compile
 # The ops: each module declares its public functions and Tensor methods (public.py).
@@ -38,17 +39,38 @@ from . import (layout as _layout, products as _products, scattering as _scatteri
                searching as _searching)
 from . import methods_more as _methods_more  # noqa: F401  (more of torch.Tensor's methods)
 from . import composites as _composites  # noqa: F401
-from . import creation_more as _creation_more, toplevel as _toplevel  # noqa: F401
+from . import creation_more as _creation_more  # noqa: F401
+from .toplevel import dtype, e, inf, nan, newaxis, pi
 from . import random  # noqa: E402  (autograd.random: the generator's state, fork_rng)
 from . import linalg  # noqa: E402  (autograd.linalg; declares inverse, det, logdet, slogdet)
 from . import public as _public
 
 _public.export(globals())
+
+# torch's top-level forms of nn.functional's ops (torch.conv2d, torch.dropout, ...) are
+# nn's (it sits above autograd): loaded from this module on the first use of one
+_NN_FORMS = "nn.toplevel"
+
+
+def __getattr__(name):
+    if not name.startswith("__"):
+        import importlib
+        forms = importlib.import_module(_NN_FORMS)
+        if name in forms.__all__:
+            return getattr(forms, name)
+    raise AttributeError(f"module 'autograd' has no attribute {name!r}")
+
+
+def __dir__():
+    import importlib
+    return sorted(set(globals()) | set(importlib.import_module(_NN_FORMS).__all__))
+
 _public.bind(Tensor)
 
 float32, float64, int64, int32, bool_ = (np.dtype(n) for n in ("float32", "float64", "int64", "int32", "bool"))
 # PyTorch's dtype names (they shadow the builtins only inside this namespace: ag.float)
 int8, int16, uint8 = (np.dtype(n) for n in ("int8", "int16", "uint8"))
-float, double, long, int, bool = float32, float64, int64, int32, bool_
+float, double, long, int, bool, short = float32, float64, int64, int32, bool_, int16
+
 
 _allocator.keep_freed_memory()      # see allocator.py: ~14,000 -> 4 page faults per GPT step

@@ -40,8 +40,11 @@ from .creation import zeros as zeros
 from .creation import zeros_like as zeros_like
 from .devices import device as device
 from .devices import finfo as finfo
+from .devices import get_default_device as get_default_device
+from .devices import get_device as get_device
 from .devices import get_num_threads as get_num_threads
 from .devices import iinfo as iinfo
+from .devices import set_default_device as set_default_device
 from .devices import set_num_threads as set_num_threads
 from .errors import AnomalyError as AnomalyError
 from .errors import ArgumentError as ArgumentError
@@ -74,6 +77,78 @@ from .state import is_inference_mode_enabled as is_inference_mode_enabled
 from .tensor import Tensor as Tensor
 from .tensor import get_default_dtype as get_default_dtype
 from .tensor import set_default_dtype as set_default_dtype
+from .toplevel import dtype as dtype
+from .toplevel import e as e
+from .toplevel import inf as inf
+from .toplevel import nan as nan
+from .toplevel import newaxis as newaxis
+from .toplevel import pi as pi
+from nn.toplevel import adaptive_avg_pool1d as adaptive_avg_pool1d
+from nn.toplevel import adaptive_max_pool1d as adaptive_max_pool1d
+from nn.toplevel import affine_grid_generator as affine_grid_generator
+from nn.toplevel import alpha_dropout as alpha_dropout
+from nn.toplevel import alpha_dropout_ as alpha_dropout_
+from nn.toplevel import avg_pool1d as avg_pool1d
+from nn.toplevel import batch_norm as batch_norm
+from nn.toplevel import bilinear as bilinear
+from nn.toplevel import binary_cross_entropy_with_logits as binary_cross_entropy_with_logits
+from nn.toplevel import celu as celu
+from nn.toplevel import celu_ as celu_
+from nn.toplevel import channel_shuffle as channel_shuffle
+from nn.toplevel import constant_pad_nd as constant_pad_nd
+from nn.toplevel import conv1d as conv1d
+from nn.toplevel import conv2d as conv2d
+from nn.toplevel import conv3d as conv3d
+from nn.toplevel import conv_tbc as conv_tbc
+from nn.toplevel import conv_transpose1d as conv_transpose1d
+from nn.toplevel import conv_transpose2d as conv_transpose2d
+from nn.toplevel import conv_transpose3d as conv_transpose3d
+from nn.toplevel import convolution as convolution
+from nn.toplevel import cosine_embedding_loss as cosine_embedding_loss
+from nn.toplevel import cosine_similarity as cosine_similarity
+from nn.toplevel import ctc_loss as ctc_loss
+from nn.toplevel import dropout as dropout
+from nn.toplevel import dropout_ as dropout_
+from nn.toplevel import embedding as embedding
+from nn.toplevel import feature_alpha_dropout as feature_alpha_dropout
+from nn.toplevel import feature_alpha_dropout_ as feature_alpha_dropout_
+from nn.toplevel import feature_dropout as feature_dropout
+from nn.toplevel import feature_dropout_ as feature_dropout_
+from nn.toplevel import grid_sampler as grid_sampler
+from nn.toplevel import grid_sampler_2d as grid_sampler_2d
+from nn.toplevel import grid_sampler_3d as grid_sampler_3d
+from nn.toplevel import group_norm as group_norm
+from nn.toplevel import gru_cell as gru_cell
+from nn.toplevel import hardshrink as hardshrink
+from nn.toplevel import hinge_embedding_loss as hinge_embedding_loss
+from nn.toplevel import instance_norm as instance_norm
+from nn.toplevel import kl_div as kl_div
+from nn.toplevel import layer_norm as layer_norm
+from nn.toplevel import load as load
+from nn.toplevel import lstm_cell as lstm_cell
+from nn.toplevel import margin_ranking_loss as margin_ranking_loss
+from nn.toplevel import max_pool1d as max_pool1d
+from nn.toplevel import max_pool1d_with_indices as max_pool1d_with_indices
+from nn.toplevel import max_pool2d as max_pool2d
+from nn.toplevel import max_pool3d as max_pool3d
+from nn.toplevel import native_channel_shuffle as native_channel_shuffle
+from nn.toplevel import pairwise_distance as pairwise_distance
+from nn.toplevel import pdist as pdist
+from nn.toplevel import pixel_shuffle as pixel_shuffle
+from nn.toplevel import pixel_unshuffle as pixel_unshuffle
+from nn.toplevel import poisson_nll_loss as poisson_nll_loss
+from nn.toplevel import prelu as prelu
+from nn.toplevel import rms_norm as rms_norm
+from nn.toplevel import rnn_relu_cell as rnn_relu_cell
+from nn.toplevel import rnn_tanh_cell as rnn_tanh_cell
+from nn.toplevel import rrelu as rrelu
+from nn.toplevel import rrelu_ as rrelu_
+from nn.toplevel import save as save
+from nn.toplevel import selu as selu
+from nn.toplevel import selu_ as selu_
+from nn.toplevel import threshold as threshold
+from nn.toplevel import threshold_ as threshold_
+from nn.toplevel import triplet_margin_loss as triplet_margin_loss
 
 bool: numpy.dtype[Any]
 bool_: numpy.dtype[Any]
@@ -87,6 +162,7 @@ int32: numpy.dtype[Any]
 int64: numpy.dtype[Any]
 int8: numpy.dtype[Any]
 long: numpy.dtype[Any]
+short: numpy.dtype[Any]
 uint8: numpy.dtype[Any]
 
 
@@ -142,12 +218,20 @@ def addmv(input: Any, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) 
     """beta * input + alpha * (mat @ vec) for a 2-d mat and a 1-d vec; with beta=0 the input is ignored (its NaN and Inf do not propagate), as PyTorch."""
 
 
+def addmv_(self: Any, mat: Any, vec: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
+    """In place: self = addmv(self, mat, vec, beta, alpha), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def addr(input: Any, vec1: Any, vec2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
     """beta * input + alpha * outer(vec1, vec2) for 1-d vec1, vec2; with beta=0 the input is ignored, as PyTorch."""
 
 
 def adjoint(input: Any) -> Tensor:
     """The conjugate transpose of the matrices in the last two dims (the transpose: the dtype is real), as Tensor.mH."""
+
+
+def alias_copy(input: Any) -> Tensor:
+    """A copy of `input` (``torch.alias_copy``: its alias, copied)."""
 
 
 def all(x: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
@@ -244,6 +328,10 @@ def argsort(x: Any, dim: Any = ..., descending: Any = ..., stable: Any = ...) ->
 
 def argwhere(input: Any, *, as_tuple: Any = ...) -> Any:
     """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
+
+
+def asarray(obj: Any, *, dtype: Any = ..., device: Any = ..., copy: Any = ..., requires_grad: Any = ...) -> Tensor:
+    """`obj` (a Tensor, array, buffer-like, number or nested list) as a tensor, as ``torch.asarray``: memory shared where it can be (copy=None), always copied (copy=True), or shared or an error (copy=False)."""
 
 
 def asin(x: Any) -> Tensor:
@@ -542,6 +630,10 @@ def detach_(self: Any) -> Tensor:
     """Detach this tensor from its graph in place; returns self."""
 
 
+def detach_copy(input: Any) -> Tensor:
+    """A copy of `input` out of the graph (``torch.detach_copy``)."""
+
+
 def diag(input: Any, diagonal: Any = ...) -> Tensor:
     """A 1-d input: the square matrix with it on diagonal `diagonal`; a 2-d input: that diagonal of it."""
 
@@ -556,6 +648,10 @@ def diagflat(input: Any, offset: Any = ...) -> Tensor:
 
 def diagonal(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
     """The diagonal `offset` (above the main one if > 0) of the matrices in dims dim1 and dim2, as the last dim of the result (the other dims first, in order)."""
+
+
+def diagonal_copy(input: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
+    """A copy of ``Tensor.diagonal``'s result, not a view of the input (differentiable), as ``torch.diagonal_copy``."""
 
 
 def diagonal_scatter(input: Any, src: Any, offset: Any = ..., dim1: Any = ..., dim2: Any = ...) -> Tensor:
@@ -592,6 +688,10 @@ def dstack(tensors: Any) -> Tensor:
 
 def einsum(equation: Any, *operands: Any) -> Tensor:
     """Einstein summation as ``torch.einsum``: ``einsum("bij,bjk->bik", a, b)``, also with a list of operands, implicit output (letters used once, in alphabetical order, after the ``...`` dims), ``...`` with broadcasting, repeated letters (diagonals)."""
+
+
+def empty_permuted(size: Any, physical_layout: Any, *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
+    """An uninitialised tensor of `size` laid out in memory in the order of dims `physical_layout` (outermost first), as ``torch.empty_permuted``."""
 
 
 def empty_strided(size: Any, stride: Any, *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
@@ -644,6 +744,10 @@ def exp_(self: Any) -> Tensor:
 
 def expand(x: Any, *sizes: Any) -> Tensor:
     """x broadcast to `sizes` (-1 keeps a size), without copying; the gradient is summed back."""
+
+
+def expand_copy(x: Any, *sizes: Any) -> Tensor:
+    """A copy of ``Tensor.expand``'s result, not a view of the input (differentiable), as ``torch.expand_copy``."""
 
 
 def expm1(x: Any) -> Tensor:
@@ -726,6 +830,14 @@ def frexp(input: Any) -> builtins.tuple[Tensor, ...]:
     """(mantissa, exponent) with input = mantissa * 2 ** exponent, |mantissa| in [0.5, 1) (0, inf and NaN as themselves with exponent 0): the mantissa's gradient is 2 ** -exponent, the exponent an int32 tensor without one."""
 
 
+def frobenius_norm(input: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """sqrt(sum x^2) over `dim`, as ``torch.frobenius_norm``."""
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor sharing the memory of a CPU object that exports DLPack (a PyTorch or JAX tensor, a numpy array, a Tensor...), as ``torch.from_dlpack``."""
+
+
 def frombuffer(buffer: Any, *, dtype: Any, count: Any = ..., offset: Any = ..., requires_grad: Any = ...) -> Tensor:
     """A 1-d tensor over the memory of `buffer` (bytes, bytearray, array.array, ...), sharing it as ``torch.frombuffer``: `count` elements of `dtype` (-1: all) from byte `offset`."""
 
@@ -736,6 +848,10 @@ def gather(x: Any, dim: Any, index: Any) -> Tensor:
 
 def gcd(input: Any, other: Any) -> Tensor:
     """The greatest common divisor of input and other, elementwise (non-negative; gcd(0, 0) = 0): integer tensors, no gradient."""
+
+
+def gcd_(self: Any, other: Any) -> Tensor:
+    """In place: self = gcd(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def ge(a: Any, b: Any) -> Tensor:
@@ -914,8 +1030,16 @@ def lcm(input: Any, other: Any) -> Tensor:
     """The least common multiple of input and other, elementwise (non-negative): integer tensors, no gradient."""
 
 
+def lcm_(self: Any, other: Any) -> Tensor:
+    """In place: self = lcm(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def ldexp(input: Any, other: Any) -> Tensor:
     """input * 2 ** other; an integer input gives the default float dtype."""
+
+
+def ldexp_(self: Any, other: Any) -> Tensor:
+    """In place: self = ldexp(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
 def le(a: Any, b: Any) -> Tensor:
@@ -1182,12 +1306,20 @@ def norm(x: Any, p: Any = ..., dim: Any = ..., keepdim: Any = ...) -> Tensor:
     """p-norm over dim (all dims by default), as torch.norm: p = inf / -inf is the largest / smallest |x|, p = 0 counts the non-zeros (zero gradient), "fro" is 2."""
 
 
+def norm_except_dim(v: Any, pow: Any = ..., dim: Any = ...) -> Tensor:
+    """The `pow`-norm of `v` over every dim but `dim`, those dims kept as 1 (weight normalisation's norm, ``torch.norm_except_dim``); dim=-1: of the whole tensor."""
+
+
 def normal(mean: Any, std: Any = ..., size: Any = ..., *, generator: Any = ..., dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
     """Draws from N(mean, std^2), as ``torch.normal``: a Tensor `mean` and/or `std` (broadcast together; the result has their float dtype), or numbers and a `size`. std must be >= 0."""
 
 
 def not_equal(input: Any, other: Any) -> Tensor:
     """input != other elementwise (ne): a bool tensor, no gradient."""
+
+
+def nuclear_norm(input: Any, dim: Any = ..., keepdim: Any = ...) -> Tensor:
+    """The sum of the singular values of the matrices in `dim` (the last two by default), as ``torch.nuclear_norm``; nuclear_norm(x, True) keeps the dims."""
 
 
 def numel(self: Any) -> builtins.int:
@@ -1200,6 +1332,10 @@ def outer(a: Any, b: Any) -> Tensor:
 
 def permute(x: Any, *dims: Any) -> Tensor:
     """x with its dims reordered to `dims` (a view)."""
+
+
+def permute_copy(x: Any, *dims: Any) -> Tensor:
+    """A copy of ``Tensor.permute``'s result, not a view of the input (differentiable), as ``torch.permute_copy``."""
 
 
 def pinverse(input: Any, rcond: Any = ...) -> Tensor:
@@ -1362,6 +1498,10 @@ def select(x: Any, dim: Any, index: Any) -> Tensor:
     """x[..., index, ...] at dim (the dim is removed)."""
 
 
+def select_copy(x: Any, dim: Any, index: Any) -> Tensor:
+    """A copy of ``Tensor.select``'s result, not a view of the input (differentiable), as ``torch.select_copy``."""
+
+
 def select_scatter(input: Any, src: Any, dim: Any, index: Any) -> Tensor:
     """input with src written over input.select(dim, index)."""
 
@@ -1414,6 +1554,10 @@ def sinh_(self: Any) -> Tensor:
     """In place: self = sinh(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
 
+def slice_copy(input: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
+    """A copy of input[..., start:end:step, ...] along `dim`, as ``torch.slice_copy``."""
+
+
 def slice_scatter(input: Any, src: Any, dim: Any = ..., start: Any = ..., end: Any = ..., step: Any = ...) -> Tensor:
     """input with src written over input[..., start:end:step, ...] (at dim)."""
 
@@ -1438,8 +1582,16 @@ def split(x: Any, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...
     """x cut along `dim` into pieces of split_size (an int) or of the given sizes: views."""
 
 
+def split_copy(x: Any, split_size: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """A copy of ``Tensor.split``'s result, not a view of the input (differentiable), as ``torch.split_copy``."""
+
+
 def split_with_sizes(input: Any, split_sizes: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
     """input cut along `dim` into pieces of the given sizes (they must add up to the dim's size): views."""
+
+
+def split_with_sizes_copy(input: Any, split_sizes: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """A copy of ``Tensor.split_with_sizes``'s result, not a view of the input (differentiable), as ``torch.split_with_sizes_copy``."""
 
 
 def sqrt(x: Any) -> Tensor:
@@ -1460,6 +1612,10 @@ def square_(self: Any) -> Tensor:
 
 def squeeze(x: Any, dim: Any = ...) -> Tensor:
     """x without its size-1 dims (only those of `dim` if given)."""
+
+
+def squeeze_copy(x: Any, dim: Any = ...) -> Tensor:
+    """A copy of ``Tensor.squeeze``'s result, not a view of the input (differentiable), as ``torch.squeeze_copy``."""
 
 
 def stack(tensors: Any, dim: Any = ...) -> Tensor:
@@ -1500,6 +1656,10 @@ def swapdims(input: Any, axis0: Any, axis1: Any) -> Tensor:
 
 def t(x: Any) -> Tensor:
     """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+
+
+def t_copy(x: Any) -> Tensor:
+    """A copy of ``Tensor.t``'s result, not a view of the input (differentiable), as ``torch.t_copy``."""
 
 
 def take(input: Any, index: Any) -> Tensor:
@@ -1550,6 +1710,10 @@ def transpose(x: Any, dim0: Any, dim1: Any) -> Tensor:
     """x with dims dim0 and dim1 swapped (a view)."""
 
 
+def transpose_copy(x: Any, dim0: Any, dim1: Any) -> Tensor:
+    """A copy of ``Tensor.transpose``'s result, not a view of the input (differentiable), as ``torch.transpose_copy``."""
+
+
 def trapezoid(y: Any, x: Any = ..., *, dx: Any = ..., dim: Any = ...) -> Tensor:
     """The trapezoid rule's integral of `y` along `dim`, at points `x` (1-d, or broadcastable to y) or spaced `dx` (1 by default), as ``torch.trapezoid``: sum (x_i+1 - x_i) (y_i+1 + y_i) / 2; 0 for an empty dim."""
 
@@ -1590,8 +1754,16 @@ def unbind(x: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
     """The slices of x along dim, as a tuple of views (the dim removed)."""
 
 
+def unbind_copy(x: Any, dim: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """A copy of ``Tensor.unbind``'s result, not a view of the input (differentiable), as ``torch.unbind_copy``."""
+
+
 def unflatten(x: Any, dim: Any, sizes: Any) -> Tensor:
     """Dim `dim` split into `sizes` (one of them may be -1)."""
+
+
+def unfold_copy(input: Any, dimension: Any, size: Any, step: Any) -> Tensor:
+    """A copy of ``Tensor.unfold``'s result, not a view of the input (differentiable), as ``torch.unfold_copy``."""
 
 
 def unique(input: Any, sorted: Any = ..., return_inverse: Any = ..., return_counts: Any = ..., dim: Any = ...) -> Any:
@@ -1622,6 +1794,10 @@ def unsqueeze(x: Any, dim: Any) -> Tensor:
     """x with a size-1 dim inserted at `dim`."""
 
 
+def unsqueeze_copy(x: Any, dim: Any) -> Tensor:
+    """A copy of ``Tensor.unsqueeze``'s result, not a view of the input (differentiable), as ``torch.unsqueeze_copy``."""
+
+
 def vander(x: Any, N: Any = ..., increasing: Any = ...) -> Tensor:
     """The Vandermonde matrix of a 1-d tensor: column j is x^(N-1-j) (x^j if `increasing`), N = len(x) by default, as ``torch.vander`` (an integer x stays int64); differentiable."""
 
@@ -1636,6 +1812,10 @@ def var_mean(x: Any, dim: Any = ..., unbiased: Any = ..., keepdim: Any = ..., *,
 
 def vdot(input: Any, other: Any) -> Tensor:
     """dot with the first vector conjugated: dot, for real tensors."""
+
+
+def view_copy(x: Any, *shape: Any) -> Tensor:
+    """A copy of ``Tensor.view``'s result, not a view of the input (differentiable), as ``torch.view_copy``."""
 
 
 def vsplit(input: Any, indices_or_sections: Any) -> builtins.tuple[Tensor, ...]:

@@ -7,7 +7,8 @@ import warnings
 
 import numpy as np
 
-from .creation import _make, _shape, default_generator, randint
+from .creation import _make, _shape, as_tensor, default_generator, randint, tensor
+from .devices import check_device
 from .errors import ArgumentError, DtypeError
 from .functions import where
 from .graph import _wrap
@@ -87,6 +88,50 @@ def frombuffer(buffer, *, dtype, count=-1, offset=0, requires_grad=False) -> Ten
         raise ArgumentError(f"frombuffer: offset {offset} and count {count} select nothing "
                             f"of a buffer of {size} bytes (both must be positive and inside)")
     return _make(np.frombuffer(buffer, dt, count, offset), requires_grad)
+
+
+@public
+def empty_permuted(size, physical_layout, *, dtype=None, requires_grad=False,
+                   device=None) -> Tensor:
+    """An uninitialised tensor of `size` laid out in memory in the order of dims
+    `physical_layout` (outermost first), as ``torch.empty_permuted``."""
+    size, layout = tuple(size), tuple(physical_layout)
+    if sorted(layout) != list(np.arange(len(size))):
+        raise ArgumentError(f"empty_permuted: physical_layout {layout} is not a permutation of "
+                            f"the {len(size)} dims of size {size}")
+    dt = get_default_dtype() if dtype is None else _dtype(dtype)
+    buffer = np.empty([size[d] for d in layout], dt)
+    return _make(buffer.transpose(np.argsort(layout)), requires_grad)
+
+
+@public
+def asarray(obj, *, dtype=None, device=None, copy=None, requires_grad=False) -> Tensor:
+    """`obj` (a Tensor, array, buffer-like, number or nested list) as a tensor, as
+    ``torch.asarray``: memory shared where it can be (copy=None), always copied
+    (copy=True), or shared or an error (copy=False)."""
+    check_device(device, "asarray")
+    if copy:
+        out = tensor(obj.data if isinstance(obj, Tensor) else obj, dtype)
+    else:
+        out = as_tensor(obj, dtype)
+        source = obj.data if isinstance(obj, Tensor) else obj
+        if copy is False and not (isinstance(source, np.ndarray) and
+                                  np.shares_memory(out.data, source)):
+            raise ArgumentError(f"asarray: copy=False, but {type(obj).__name__} cannot be "
+                                f"shared as a tensor of dtype {out.dtype} without a copy")
+    return out.detach().requires_grad_(True) if requires_grad else out
+
+
+@public
+def from_dlpack(ext_tensor) -> Tensor:
+    """A tensor sharing the memory of a CPU object that exports DLPack (a PyTorch or JAX
+    tensor, a numpy array, a Tensor...), as ``torch.from_dlpack``."""
+    if isinstance(ext_tensor, Tensor):
+        return _make(ext_tensor.data, False)
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise ArgumentError(f"from_dlpack: a {type(ext_tensor).__name__} does not export "
+                            f"DLPack (it has no __dlpack__)")
+    return _make(np.from_dlpack(ext_tensor), False)
 
 
 @public

@@ -77,6 +77,22 @@ def check_device(dev, op):
     return CPU
 
 
+def get_default_device():
+    """The device new tensors are made on: always the CPU (``torch.get_default_device``)."""
+    return CPU
+
+
+def set_default_device(device) -> None:
+    """Accepts the CPU (or None) only, as gradgraph runs on the CPU
+    (``torch.set_default_device``)."""
+    check_device(device, "set_default_device")
+
+
+def get_device(input) -> int:
+    """-1, the index PyTorch gives a CPU tensor (``torch.get_device``)."""
+    return -1
+
+
 def is_device(arg):
     """True if `arg` is a device or a string naming one (as ``Tensor.to`` tells a device
     from a dtype: ``to("cpu")`` against ``to("float64")``)."""

@@ -12,6 +12,7 @@ op (``@public``, or a primitive's ``function``) and an operator return a Tensor
 (tests/test_stubs.py calls them to check), anything else ``Any``.
 """
 import ast
+import importlib
 import inspect
 import os
 import re
@@ -183,6 +184,8 @@ def package_stub():
         else:
             imports.append((_home(name, value), name))
     lines = [f"from .{module} import {name} as {name}\n" for module, name in sorted(imports)]
+    forms = importlib.import_module(autograd._NN_FORMS)       # what autograd.__getattr__ gives
+    lines += [f"from {forms.__name__} import {name} as {name}\n" for name in forms.__all__]
     return "".join([HEADER, "import builtins\nfrom typing import Any\n\nimport numpy\n\n",
                     *lines, "\n", *dtypes, *defs])
 
@@ -195,6 +198,9 @@ def _imported_by_init():
             if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
 
 
+_ABSENT = object()      # (a name bound to None, autograd.newaxis, is not absent)
+
+
 def _home(name, value):
     """The autograd module (relative name) that binds `value` as `name`: its own module
     if it binds it there, else the first that does."""
@@ -202,7 +208,7 @@ def _home(name, value):
         m for m in sys.modules if m.startswith("autograd."))
     for module in modules:
         if module and module.startswith("autograd.") and \
-                vars(sys.modules[module]).get(name) is value:
+                vars(sys.modules[module]).get(name, _ABSENT) is value:
             return module[len("autograd."):]
     raise ArgumentError(f"stubs: autograd.{name} is bound in no autograd module")
 

@@ -4,16 +4,20 @@ over the ops (rsub, isin, combinations, trapezoid, vander, histogram, ...), each
 differentiable where PyTorch's is, through the ops it is written with."""
 import builtins
 import collections
+import functools
+import inspect
 import itertools
 import math
 
 import numpy as np
 
-from . import methods_inplace as _inplace_forms, methods_more as _more  # noqa: F401  (methods)
+from . import composites as _composites, methods_inplace as _inplace_forms  # noqa: F401
+from . import methods_more as _more  # noqa: F401  (their methods)
 from . import sorting as _sorting  # noqa: F401  (msort)
 from .extras import cumsum
 from .functions import cat, sub
 from .layout import hstack, vstack
+from .linalg import matrix_norm, vector_norm
 from .reductions import sum as _sum
 from .scans import cumprod, diff
 from .creation import ones_like
@@ -23,6 +27,9 @@ from .graph import _wrap
 from .public import METHODS, public
 from .tensor import Tensor, _dtype, set_print_options
 
+dtype = np.dtype                    # the class of autograd's dtypes, as torch.dtype
+e, pi, inf, nan, newaxis = math.e, math.pi, math.inf, math.nan, None
+
 # torch.NAME(x, ...) is x.NAME(...) for these methods
 _METHOD_NAMES = """abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p_ sqrt_ rsqrt_
     square_ reciprocal_ sin_ cos_ tan_ asin_ acos_ atan_ sinh_ cosh_ tanh_ asinh_ acosh_ atanh_
@@ -31,8 +38,50 @@ _METHOD_NAMES = """abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p
     clamp_min_ clamp_max_ clip_ zero_ fill_ detach detach_ numel is_floating_point
     is_complex is_signed is_nonzero is_same_size msort conj resolve_conj resolve_neg
     is_conj is_neg""".split()
+_METHOD_NAMES += ["addmv_", "gcd_", "lcm_", "ldexp_"]
 for _name in _METHOD_NAMES:
     public(METHODS[_name] if _name in METHODS else getattr(Tensor, _name), name=_name)
+
+
+# torch.NAME_copy(x, ...) is x.NAME(...) copied out of the view
+_VIEWS = """diagonal expand permute select split split_with_sizes squeeze t transpose unbind
+    unfold unsqueeze view""".split()
+
+
+def _copy_form(name, view):
+    @functools.wraps(view)
+    def copy(*args, **kwargs):
+        out = view(*args, **kwargs)
+        return tuple(o.clone() for o in out) if isinstance(out, (tuple, list)) else out.clone()
+    copy.__name__ = copy.__qualname__ = name
+    copy.__module__ = __name__
+    copy.__doc__ = (f"A copy of ``Tensor.{name[:-5]}``'s result, not a view of the input "
+                    f"(differentiable), as ``torch.{name}``.")
+    copy.__signature__ = inspect.signature(view)
+    del copy.__wrapped__
+    public(copy, name=name)
+
+
+for _name in _VIEWS:
+    _copy_form(_name + "_copy", METHODS[_name])
+
+
+@public
+def alias_copy(input) -> Tensor:
+    """A copy of `input` (``torch.alias_copy``: its alias, copied)."""
+    return input.clone()
+
+
+@public
+def detach_copy(input) -> Tensor:
+    """A copy of `input` out of the graph (``torch.detach_copy``)."""
+    return input.detach().clone()
+
+
+@public
+def slice_copy(input, dim=0, start=None, end=None, step=1) -> Tensor:
+    """A copy of input[..., start:end:step, ...] along `dim`, as ``torch.slice_copy``."""
+    return input[(slice(None),) * (dim % input.ndim) + (slice(start, end, step),)].clone()
 
 
 @public
@@ -319,4 +368,29 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False):
                                  weights=None if w is None else w.ravel(), density=density)
     return _histogramdd(_wrap(hist.astype(a.dtype), None),
                         tuple(_wrap(e.astype(a.dtype), None) for e in edges))
+
+
+@public
+def frobenius_norm(input, dim=(-2, -1), keepdim=False) -> Tensor:
+    """sqrt(sum x^2) over `dim`, as ``torch.frobenius_norm``."""
+    return vector_norm(input, 2, dim, keepdim)
+
+
+@public
+def nuclear_norm(input, dim=None, keepdim=False) -> Tensor:
+    """The sum of the singular values of the matrices in `dim` (the last two by default),
+    as ``torch.nuclear_norm``; nuclear_norm(x, True) keeps the dims."""
+    if isinstance(dim, bool):
+        dim, keepdim = None, dim
+    return matrix_norm(input, "nuc", (-2, -1) if dim is None else tuple(dim), keepdim)
+
+
+@public
+def norm_except_dim(v, pow=2, dim=0) -> Tensor:
+    """The `pow`-norm of `v` over every dim but `dim`, those dims kept as 1 (weight
+    normalisation's norm, ``torch.norm_except_dim``); dim=-1: of the whole tensor."""
+    if dim == -1:
+        return vector_norm(v, pow)
+    return vector_norm(v, pow, tuple(d for d in builtins.range(v.ndim) if d != dim % v.ndim),
+                       True)
 

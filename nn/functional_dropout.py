@@ -94,16 +94,22 @@ def alpha_dropout(input, p=0.5, training=False, inplace=False):
     return _masked(input, p, inplace, "alpha_dropout", input.shape, True)
 
 
-def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
-    """alpha_dropout with one draw per (sample, channel) of an input of 2 dims or more."""
+def channelwise(input, p, training, inplace, op, alpha):
+    """Dropout (SELU's form if `alpha`) with one draw per (sample, channel) of an input of
+    2 dims or more (torch.feature_dropout's and feature_alpha_dropout's rule)."""
     _check_p(p)
     if input.ndim < 2:
-        raise ShapeError(f"feature_alpha_dropout: expected an input of at least 2 dims, got "
-                         f"shape {input.shape}")
+        raise ShapeError(f"{op}: expected an input of at least 2 dims (N, C, ...), got shape "
+                         f"{tuple(input.shape)}")
     if not training or p == 0.0:
         return input
-    return _masked(input, p, inplace, "feature_alpha_dropout",
-                   input.shape[:2] + (1,) * (input.ndim - 2), True)
+    return _masked(input, p, inplace, op, tuple(input.shape[:2]) + (1,) * (input.ndim - 2),
+                   alpha)
+
+
+def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
+    """alpha_dropout with one draw per (sample, channel) of an input of 2 dims or more."""
+    return channelwise(input, p, training, inplace, "feature_alpha_dropout", True)
 
 
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):

@@ -16,6 +16,18 @@ def run_case(lib, fn, arrays):
     return detach(out), [detach(x.grad) for x in xs]
 
 
+def assert_case_matches(torch, fn, arrays, rtol=1e-12, atol=1e-12):
+    """run_case of fn in gradgraph and PyTorch: equal shapes, dtypes, values and gradients
+    (an input without one in either counts as zeros)."""
+    ours, ours_grads = run_case(ag, fn, arrays)
+    theirs, their_grads = run_case(torch, fn, arrays)
+    assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=atol)
+    for g, t in zip(ours_grads, their_grads):
+        np.testing.assert_allclose(0 if g is None else g, 0 if t is None else t,
+                                   rtol=rtol, atol=atol)
+
+
 def run_functional(lib, name, floats, constants=(), kwargs=(), dtype=np.float64):
     """nn.functional's `name` (gradgraph's, or PyTorch's for lib torch) on leaves of `dtype`
     made from the `floats` arrays, then the `constants` (float arrays cast to `dtype`,
