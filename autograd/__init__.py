@@ -39,7 +39,7 @@ from . import (layout as _layout, products as _products, scattering as _scatteri
                searching as _searching)
 from . import methods_more as _methods_more  # noqa: F401  (more of torch.Tensor's methods)
 from . import composites as _composites  # noqa: F401
-from . import creation_more as _creation_more  # noqa: F401
+from . import creation_more as _creation_more, differences as _differences  # noqa: F401
 from .toplevel import dtype, e, inf, nan, newaxis, pi
 from . import random  # noqa: E402  (autograd.random: the generator's state, fork_rng)
 from . import linalg  # noqa: E402  (autograd.linalg; declares inverse, det, logdet, slogdet)

@@ -118,6 +118,7 @@ from nn.toplevel import grid_sampler as grid_sampler
 from nn.toplevel import grid_sampler_2d as grid_sampler_2d
 from nn.toplevel import grid_sampler_3d as grid_sampler_3d
 from nn.toplevel import group_norm as group_norm
+from nn.toplevel import gru as gru
 from nn.toplevel import gru_cell as gru_cell
 from nn.toplevel import hardshrink as hardshrink
 from nn.toplevel import hinge_embedding_loss as hinge_embedding_loss
@@ -125,6 +126,7 @@ from nn.toplevel import instance_norm as instance_norm
 from nn.toplevel import kl_div as kl_div
 from nn.toplevel import layer_norm as layer_norm
 from nn.toplevel import load as load
+from nn.toplevel import lstm as lstm
 from nn.toplevel import lstm_cell as lstm_cell
 from nn.toplevel import margin_ranking_loss as margin_ranking_loss
 from nn.toplevel import max_pool1d as max_pool1d
@@ -139,7 +141,9 @@ from nn.toplevel import pixel_unshuffle as pixel_unshuffle
 from nn.toplevel import poisson_nll_loss as poisson_nll_loss
 from nn.toplevel import prelu as prelu
 from nn.toplevel import rms_norm as rms_norm
+from nn.toplevel import rnn_relu as rnn_relu
 from nn.toplevel import rnn_relu_cell as rnn_relu_cell
+from nn.toplevel import rnn_tanh as rnn_tanh
 from nn.toplevel import rnn_tanh_cell as rnn_tanh_cell
 from nn.toplevel import rrelu as rrelu
 from nn.toplevel import rrelu_ as rrelu_
@@ -860,6 +864,10 @@ def ge(a: Any, b: Any) -> Tensor:
 
 def ger(a: Any, b: Any) -> Tensor:
     """The outer product of 1-d tensors a and b: a[i] * b[j]."""
+
+
+def gradient(input: Any, *, spacing: Any = ..., dim: Any = ..., edge_order: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """The derivative of `input` along each of `dim` (every dim by default), one tensor each, as ``torch.gradient``: central differences inside, one-sided (first or second order, `edge_order`) at the ends; `spacing` a number, one per dim, or 1-d coordinate tensors."""
 
 
 def greater(input: Any, other: Any) -> Tensor:
@@ -1774,7 +1782,7 @@ def unique_consecutive(input: Any, return_inverse: Any = ..., return_counts: Any
     """input with each run of equal consecutive values (or slices along dim) kept once, as torch.unique_consecutive; return_inverse: each element's (slice's) run, and return_counts: each run's length."""
 
 
-def unravel_index(indices: Any, shape: Any) -> builtins.tuple:
+def unravel_index(indices: Any, shape: Any) -> builtins.tuple[Tensor, ...]:
     """The coordinates of flat `indices` in a tensor of `shape` (row-major), as ``torch.unravel_index``: a tuple of int64 tensors of `indices`' shape, one per dimension."""
 
 

@@ -14,12 +14,10 @@ import numpy as np
 from . import composites as _composites, methods_inplace as _inplace_forms  # noqa: F401
 from . import methods_more as _more  # noqa: F401  (their methods)
 from . import sorting as _sorting  # noqa: F401  (msort)
-from .extras import cumsum
 from .functions import cat, sub
 from .layout import hstack, vstack
 from .linalg import matrix_norm, vector_norm
-from .reductions import sum as _sum
-from .scans import cumprod, diff
+from .scans import cumprod
 from .creation import ones_like
 from .dtypes import promote_types as _promote, result_type as _result_type
 from .errors import ArgumentError, DtypeError, ShapeError
@@ -169,7 +167,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False) -> Tenso
 
 
 @public
-def unravel_index(indices, shape) -> tuple:
+def unravel_index(indices, shape) -> tuple[Tensor, ...]:
     """The coordinates of flat `indices` in a tensor of `shape` (row-major), as
     ``torch.unravel_index``: a tuple of int64 tensors of `indices`' shape, one per
     dimension. A negative index counts from the end; one outside [-numel, numel) raises."""
@@ -244,58 +242,6 @@ def column_stack(tensors) -> Tensor:
 def row_stack(tensors) -> Tensor:
     """``vstack(tensors)``, as ``torch.row_stack``."""
     return vstack(tensors)
-
-
-def _trapezoid_terms(name, y, x, dx, dim):
-    if x is not None and dx is not None:
-        raise ArgumentError(f"{name}: give x or dx, not both")
-    n = y.shape[dim] if y.ndim else 0
-    if y.ndim == 0:
-        raise ShapeError(f"{name}: y must have at least one dimension, got a 0-d tensor")
-    if n == 0:
-        return None
-    mean = (y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)) / 2
-    if x is None:
-        return mean * (1 if dx is None else dx)
-    if not isinstance(x, Tensor):
-        raise ArgumentError(f"{name}: x must be a Tensor (use dx= for a spacing), got "
-                            f"{type(x).__name__}")
-    if x.ndim == 1:
-        if x.shape[0] != n:
-            raise ShapeError(f"{name}: x of shape {tuple(x.shape)} has not the {n} points y "
-                             f"{tuple(y.shape)} has along dim {dim}")
-        steps = diff(x)
-        steps = steps.reshape([-1 if d == dim % y.ndim else 1 for d in range(y.ndim)])
-    else:
-        steps = diff(x, dim=dim)
-    return steps * mean
-
-
-@public
-def trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
-    """The trapezoid rule's integral of `y` along `dim`, at points `x` (1-d, or
-    broadcastable to y) or spaced `dx` (1 by default), as ``torch.trapezoid``:
-    sum (x_i+1 - x_i) (y_i+1 + y_i) / 2; 0 for an empty dim."""
-    terms = _trapezoid_terms("trapezoid", y, x, dx, dim)
-    if terms is None:
-        return _sum(y, dim) * 1.0
-    return _sum(terms, dim)
-
-
-@public
-def trapz(y, x=None, *, dx=None, dim=-1) -> Tensor:
-    """``trapezoid``, by its older name (``torch.trapz``)."""
-    return trapezoid(y, x, dx=dx, dim=dim)
-
-
-@public
-def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1) -> Tensor:
-    """The running trapezoid integral of `y` along `dim` (one element fewer than y there),
-    as ``torch.cumulative_trapezoid``."""
-    terms = _trapezoid_terms("cumulative_trapezoid", y, x, dx, dim)
-    if terms is None:
-        return y * 1.0
-    return cumsum(terms, dim)
 
 
 @public

@@ -287,6 +287,65 @@ def gru_cell(input, hx, w_ih, w_hh, b_ih=None, b_hh=None):
     return _rnn.gru_cell(F.linear(input, w_ih, b_ih), hx, w_hh, b_hh)
 
 
+# --- the stacked recurrences over flat weight lists
+def _recurrence(mode, input, hx, params, has_biases, num_layers, dropout, train,
+                bidirectional, batch_first):
+    """torch.MODE(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+    batch_first), or the packed form (data, batch_sizes, hx, params, has_biases,
+    num_layers, dropout, train, bidirectional), over functional_rnn.rnn."""
+    batch_sizes = None
+    if isinstance(has_biases, (list, tuple)):            # the packed form
+        (batch_sizes, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+         batch_first) = (hx, params, has_biases, num_layers, dropout, train, bidirectional,
+                         batch_first, False)
+        batch_sizes = [int(b) for b in getattr(batch_sizes, "data", batch_sizes)]
+    n = num_layers * (2 if bidirectional else 1)
+    per = len(params) // n if n else 0
+    if n == 0 or per * n != len(params) or per != 2 + 2 * bool(has_biases) + (per % 2):
+        raise ArgumentError(f"{mode.lower()}: expected {n} groups of weights (w_ih, w_hh"
+                            f"{', b_ih, b_hh' if has_biases else ''}[, w_hr]) for "
+                            f"{num_layers} layers{' x 2 directions' if bidirectional else ''}"
+                            f", got {len(params)} tensors")
+    weights = []
+    for j in range(n):
+        p = list(params[j * per:(j + 1) * per])
+        biases = (p[2], p[3]) if has_biases else (None, None)
+        weights.append((p[0], p[1], *biases, p[-1] if per % 2 else None))
+    x = input.transpose(0, 1) if batch_first else input
+    out, state = _rnn.rnn(mode, x, tuple(hx) if mode == "LSTM" else hx, weights, num_layers,
+                          bidirectional, dropout, train, batch_sizes=batch_sizes)
+    out = out.transpose(0, 1) if batch_first else out
+    return (out, *state) if mode == "LSTM" else (out, state)
+
+
+def lstm(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+         batch_first):
+    """nn.LSTM's forward on a flat list of weights, as torch.lstm: (output, h_n, c_n) from
+    hx = (h_0, c_0); params per layer and direction w_ih, w_hh[, b_ih, b_hh][, w_hr]."""
+    return _recurrence("LSTM", input, hx, params, has_biases, num_layers, dropout, train,
+                       bidirectional, batch_first)
+
+
+def gru(input, hx, params, has_biases, num_layers, dropout, train, bidirectional, batch_first):
+    """nn.GRU's forward on a flat list of weights, as torch.gru: (output, h_n)."""
+    return _recurrence("GRU", input, hx, params, has_biases, num_layers, dropout, train,
+                       bidirectional, batch_first)
+
+
+def rnn_tanh(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first):
+    """nn.RNN's (tanh) forward on a flat list of weights, as torch.rnn_tanh: (output, h_n)."""
+    return _recurrence("RNN_TANH", input, hx, params, has_biases, num_layers, dropout, train,
+                       bidirectional, batch_first)
+
+
+def rnn_relu(input, hx, params, has_biases, num_layers, dropout, train, bidirectional,
+             batch_first):
+    """nn.RNN's (relu) forward on a flat list of weights, as torch.rnn_relu: (output, h_n)."""
+    return _recurrence("RNN_RELU", input, hx, params, has_biases, num_layers, dropout, train,
+                       bidirectional, batch_first)
+
+
 __all__ = sorted(name for name, value in globals().items()
                  if callable(value) and not name.startswith("_") and name not in
                  ("ArgumentError", "ShapeError"))

@@ -33,7 +33,7 @@ LAYERS = [
      "numpy_functions",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",
-     "methods_more", "composites", "creation_more", "toplevel", "random",
+     "methods_more", "composites", "creation_more", "differences", "toplevel", "random",
      "testing._report", "testing.diagnose", "testing.close", "testing.backward",
      "testing.check_grads", "testing", "testing.pytest_plugin", "testing.strategies",
      "jit.recorder", "jit.blocks", "jit.plan", "jit.peephole", "jit.kept", "jit.program",

@@ -36,6 +36,10 @@ def _same(ours, theirs, tol=1e-12):
         assert ours == theirs and type(ours) is type(theirs), (ours, theirs)
 
 
+def _f64(L, values):
+    return L.tensor(values, dtype=L.float64)
+
+
 def _flat(L, parts):
     assert isinstance(parts, tuple)
     return L.cat([p.reshape(-1) for p in parts])
@@ -84,6 +88,15 @@ DIFFERENTIABLE = {
     "fill_": (lambda L, x: L.fill_(x * 1, 2.0) + x, [M]),
     "detach": (lambda L, x: L.detach(x) * x, [M]),
     "msort": (lambda L, x: L.msort(x), [M]),
+    "gradient": (lambda L, x: _flat(L, L.gradient(x)), [M]),
+    "gradient-dim-spacing": (lambda L, x: _flat(L, L.gradient(x, spacing=0.5, dim=1)), [M]),
+    "gradient-edge2": (lambda L, x: _flat(L, L.gradient(x, spacing=[2.0, 0.5], edge_order=2)),
+                       [M]),
+    "gradient-coordinates": (lambda L, x: _flat(L, L.gradient(
+        x, spacing=[_f64(L, [0.0, 0.5, 2.0])], dim=0)), [M]),
+    "gradient-coordinates-edge2": (lambda L, x: _flat(L, L.gradient(
+        x, spacing=(_f64(L, [0.0, 1.0, 1.5, 4.0]),), dim=-1, edge_order=2)), [M]),
+    "gradient-1d-3pts-edge2": (lambda L, x: _flat(L, L.gradient(x, edge_order=2)), [V[:3]]),
     "addmv_": (lambda L, a, m, v: L.addmv_(a * 1, m, v, beta=0.5, alpha=2.0), [V[:3], M, V[:4]]),
     "ldexp_": (lambda L, x: L.ldexp_(x * 1, L.tensor([1, 2, 3, 0])), [M]),
     "alias_copy": (lambda L, x: L.alias_copy(x), [M]),
@@ -109,7 +122,7 @@ def test_values_and_gradients_match_torch(case):
     assert_case_matches(torch, *DIFFERENTIABLE[case])
 
 
-@pytest.mark.parametrize("case", ["combinations", "trapezoid-x-full", "cumulative_trapezoid",
+@pytest.mark.parametrize("case", ["gradient-edge2", "gradient-coordinates-edge2", "combinations", "trapezoid-x-full", "cumulative_trapezoid",
                                   "vander-zero", "rsub", "column_stack"])
 def test_second_order(case):
     fn, arrays = DIFFERENTIABLE[case]
@@ -174,6 +187,8 @@ VALUES = {
     "detach_": lambda L: L.detach_(L.tensor([1.0]) * 2),
     "concatenate-empty": lambda L: L.concatenate([L.tensor([]), L.tensor([1.0])]),
     "row_stack-0d": lambda L: L.row_stack([L.tensor(1.0), L.tensor(2.0)]),
+    "gradient-int": lambda L: L.gradient(L.tensor(I)),
+    "gradient-0d-spacing": lambda L: L.gradient(L.tensor([1.0, 4.0, 9.0]), spacing=L.tensor(2.0)),
     "gcd_": lambda L: L.gcd_(L.tensor([4, 6, 0, -9]), L.tensor([6, 4, 5, 6])),
     "lcm_": lambda L: L.lcm_(L.tensor([4, 6, 0, -9]), L.tensor([6, 4, 5, 6])),
     "from_dlpack": lambda L: L.from_dlpack(np.arange(3.0)),
@@ -502,6 +517,12 @@ ERRORS = [
     (lambda: ag.histogram(ag.ones(3), 2, weight=ag.ones(2)), ag.ShapeError, "weight"),
     (lambda: ag.histogram(ag.ones(3), ag.ones(2, dtype=ag.float64)), ag.DtypeError, "edges"),
     (lambda: ag.logspace(0, 1, -1), ag.ArgumentError, "logspace"),
+    (lambda: ag.gradient(ag.ones(2), edge_order=2), ag.ShapeError, "edge_order \\+ 1"),
+    (lambda: ag.gradient(ag.ones(3), edge_order=3), ag.ArgumentError, "edge_order"),
+    (lambda: ag.gradient(ag.ones(3, 3), spacing=[1.0]), ag.ArgumentError, "2 spacings"),
+    (lambda: ag.gradient(ag.ones(3), spacing=[ag.ones(4)]), ag.ShapeError, "coordinates"),
+    (lambda: ag.gradient(ag.ones(3), spacing=ag.ones(3)), ag.ArgumentError, "list"),
+    (lambda: ag.gradient(ag.ones(3, 3), dim=(0, 2)), ag.ArgumentError, "dim"),
 ]
 
 
@@ -572,9 +593,6 @@ NOT_PROVIDED = [
      r"batch_norm_\w+|embedding_bag|embedding_renorm_|segment_reduce)$",
      "ATen kernels returning their saved statistics, masks or bag offsets (use batch_norm, "
      "layer_norm, group_norm, dropout, nn.functional.embedding_bag and embedding(max_norm=))"),
-    (r"^(gru|lstm|rnn_relu|rnn_tanh)$", "the flat-weight recurrent kernels (use nn.GRU, "
-                                        "nn.LSTM, nn.RNN, or the *_cell functions)"),
-    (r"^gradient$", "not yet written: numpy.gradient's differentiable form"),
     (r"^(are_deterministic_algorithms_enabled|use_deterministic_algorithms|"
      r"is_deterministic_algorithms_warn_only_enabled|get_deterministic_debug_mode|"
      r"set_deterministic_debug_mode|set_warn_always|is_warn_always_enabled|"
@@ -600,6 +618,6 @@ def test_the_names_this_module_adds_are_there():
     for name in ("get_rng_state", "set_rng_state", "seed", "initial_seed", "conv2d",
                  "dropout_", "kl_div", "rms_norm", "abs_", "zero_", "tril_indices",
                  "histogramdd", "kaiser_window", "empty_strided", "range", "save", "load",
-                 "t_copy", "pi", "newaxis"):
+                 "t_copy", "pi", "newaxis", "gradient", "lstm", "gru", "rnn_tanh"):
         assert name in provided, name
         assert not any(re.search(p, name) for p, _ in NOT_PROVIDED), name

@@ -115,6 +115,31 @@ CASES = {
     "alpha_dropout-eval": (lambda L, x: L.alpha_dropout(x, 0.3, False), [X3]),
     "feature_dropout-eval": (lambda L, x: L.feature_dropout(x, 0.3, False), [X3]),
 }
+def _flat_weights(module):
+    return [w.detach().numpy() for w in module.double()._flat_weights]
+
+
+torch.manual_seed(0)
+LSTM = _flat_weights(torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True, proj_size=2))
+GRU = _flat_weights(torch.nn.GRU(3, 4, bias=False))
+RNN = _flat_weights(torch.nn.RNN(3, 4, num_layers=2, nonlinearity="relu"))
+RNN1 = _flat_weights(torch.nn.RNN(3, 4))
+CASES.update({
+    "lstm-2-layers-bidirectional-proj": (
+        lambda L, x, h, c, *w: _cat(L, L.lstm(x, (h, c), list(w), True, 2, 0.0, False, True,
+                                              False)), [_r(5, 2, 3), _r(4, 2, 2), _r(4, 2, 4), *LSTM]),
+    "gru-batch_first-no-bias": (
+        lambda L, x, h, *w: _cat(L, L.gru(x, h, list(w), False, 1, 0.0, False, False, True)),
+        [_r(2, 5, 3), _r(1, 2, 4), *GRU]),
+    "rnn_relu-2-layers": (
+        lambda L, x, h, *w: _cat(L, L.rnn_relu(x, h, list(w), True, 2, 0.0, True, False, False)),
+        [_r(4, 3, 3), _r(2, 3, 4), *RNN]),
+    "rnn_tanh-packed": (
+        lambda L, x, h, *w: _cat(L, L.rnn_tanh(x, L.tensor([3, 2, 1]), h, list(w), True, 1,
+                                               0.0, False, False)),
+        [_r(6, 3), _r(1, 3, 4), *RNN1]),
+})
+
 LOSSES = {   # fn(L, reduction, *inputs)
     "kl_div": (lambda L, r, x, y: L.kl_div(L.log_softmax(x, 1), L.softmax(y, 1), r),
                [_r(3, 4), _r(3, 4)]),
@@ -235,6 +260,8 @@ ERRORS = [
                             False, [0], 1), "convolution"),
     (lambda: ag.convolution(ag.ones(3), ag.ones(1, 1, 1), None, [1], [0], [1], False, [0], 1),
      "convolution"),
+    (lambda: ag.lstm(ag.ones(2, 1, 3), (ag.ones(1, 1, 4), ag.ones(1, 1, 4)),
+                     [ag.ones(16, 3)] * 3, True, 1, 0.0, False, False, False), "groups of weights"),
     (lambda: ag.conv_tbc(ag.ones(3, 1, 2), ag.ones(2, 3, 1), ag.ones(1)), "conv_tbc"),
 ]
 
