@@ -4,6 +4,7 @@ inputs, broadcasting), argument errors, the generator's state round trip; and th
 of torch's top-level names deliberately not provided, with the reason."""
 import io
 import re
+import types
 import warnings
 
 import numpy as np
@@ -607,7 +608,10 @@ NOT_PROVIDED = [
 
 
 def test_every_torch_name_not_provided_is_explained():
-    missing = {n for n in dir(torch) if not n.startswith("_")} - set(dir(ag))
+    """(Modules are left out: torch's submodules appear in dir(torch) once imported, so
+    the list depends on what ran before; the regular ones are listed above.)"""
+    missing = {n for n in dir(torch) if not n.startswith("_") and
+               not isinstance(getattr(torch, n), types.ModuleType)} - set(dir(ag))
     unexplained = sorted(n for n in missing if not any(re.search(p, n) for p, _ in NOT_PROVIDED))
     assert not unexplained, f"torch.{unexplained}: add them or say why not in NOT_PROVIDED"
 
