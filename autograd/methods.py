@@ -358,10 +358,19 @@ Tensor.copy_ = lambda self, src: _inplace(
                                    Tensor(np.asarray(src, self.data.dtype))), "unsafe")
 # (False, the lowest number in the promotion rule: 0 would make a bool tensor's result int64)
 Tensor.zero_ = lambda self: _inplace(self, "zero_", lambda: F.where(False, self._alias(), False))
-Tensor.fill_ = lambda self, value: _inplace(
-    self, "fill_", lambda: F.where(False, self._alias(), value if isinstance(value, Tensor) else
-                                   fitted(value, self.data.dtype, "fill_", self.data.shape)),
-    "unsafe")
+
+
+def _fill_(self, value):
+    if isinstance(value, Tensor) and value.data.ndim:
+        raise ShapeError(f"fill_: the value must be a number or a 0-d tensor, as in PyTorch; "
+                         f"got a value of shape {value.data.shape} for a tensor of shape "
+                         f"{self.data.shape} (use copy_ to write a tensor of values)")
+    return _inplace(self, "fill_", lambda: F.where(
+        False, self._alias(), value if isinstance(value, Tensor) else
+        fitted(value, self.data.dtype, "fill_", self.data.shape)), "unsafe")
+
+
+Tensor.fill_ = _fill_
 
 
 # Docstrings of the methods bound above as lambdas or made by _inplace_op, so help(Tensor)

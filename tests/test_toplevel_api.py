@@ -518,6 +518,8 @@ ERRORS = [
     (lambda: ag.histogram(ag.ones(3), 2, weight=ag.ones(2)), ag.ShapeError, "weight"),
     (lambda: ag.histogram(ag.ones(3), ag.ones(2, dtype=ag.float64)), ag.DtypeError, "edges"),
     (lambda: ag.logspace(0, 1, -1), ag.ArgumentError, "logspace"),
+    (lambda: ag.fill(ag.ones(2), ag.tensor([3.0, 4.0])), ag.ShapeError, "0-d tensor"),
+    (lambda: ag.ones(2).fill_(ag.ones(2, 1)), ag.ShapeError, "0-d tensor"),
     (lambda: ag.gradient(ag.ones(2), edge_order=2), ag.ShapeError, "edge_order \\+ 1"),
     (lambda: ag.gradient(ag.ones(3), edge_order=3), ag.ArgumentError, "edge_order"),
     (lambda: ag.gradient(ag.ones(3, 3), spacing=[1.0]), ag.ArgumentError, "2 spacings"),
