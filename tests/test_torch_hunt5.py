@@ -309,3 +309,42 @@ def test_interpolate_keeps_or_doubles_a_size_as_pytorchs_kernels(mode, shape, sc
         return out.detach().numpy(), X.grad.numpy()
     for ours, theirs in zip(outcome(ag, nn.functional), outcome(torch, torch.nn.functional)):
         np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-12)
+
+
+FUNCTIONAL = {
+    "jacobian of two outputs": lambda AF, L, x, y: AF.jacobian(
+        lambda a, b: (a * b.sum(), a.sin()), (x, y)),
+    "jacobian of two outputs, one input": lambda AF, L, x, y: AF.jacobian(
+        lambda a: (a * 2, a.sum()), x),
+    "vjp of two outputs": lambda AF, L, x, y: AF.vjp(
+        lambda a, b: (a * b.sum(), a.sin()), (x, y), (L.ones(2, dtype=L.float64), x)),
+    "jvp of two outputs": lambda AF, L, x, y: AF.jvp(
+        lambda a: (a * 2, a.sum() * a), x, y[:2]),
+    "vhp": lambda AF, L, x, y: AF.vhp(lambda a, b: (a ** 3).sum() * b.sum(), (x, y), (x, y)),
+    "jacobian(vectorize=True)": lambda AF, L, x, y: AF.jacobian(lambda a: a.exp(), x,
+                                                               vectorize=True),
+    "vjp of an unused input": lambda AF, L, x, y: AF.vjp(lambda a, b: a * 2, (x, y), x),
+}
+
+
+def _flat(value):
+    if isinstance(value, (tuple, list)):
+        return [v for item in value for v in _flat(item)]
+    return [np.round(value.detach().numpy(), 12).tolist()]
+
+
+@pytest.mark.parametrize("name", FUNCTIONAL)
+def test_autograd_functional_takes_pytorchs_calls(name):
+    # a func returning a tuple raised AttributeError ('tuple' object has no attribute
+    # '_node'), as did vhp, and vectorize= / strict= raised TypeError
+    def outcome(L, AF):
+        x, y = L.tensor([1.0, 2.0], dtype=L.float64), L.tensor([3.0, -1.0, 0.5], dtype=L.float64)
+        return _flat(FUNCTIONAL[name](AF, L, x, y))
+    assert outcome(ag, ag.functional) == outcome(torch, torch.autograd.functional)
+
+
+def test_autograd_functional_strict_refuses_an_independent_input_as_pytorch():
+    for L, AF in ((torch, torch.autograd.functional), (ag, ag.functional)):
+        x, y = L.tensor([1.0, 2.0], dtype=L.float64), L.tensor([3.0], dtype=L.float64)
+        with pytest.raises(RuntimeError, match="independent of input 1"):
+            AF.jacobian(lambda a, b: a * 2, (x, y), strict=True)
