@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from . import layout, reductions
-from .dtypes import result_type
+from .dtypes import as_dtype, result_type
 from .einsum import add_scaled_product
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
 from .methods import _set_values
@@ -305,8 +305,20 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 
 @public(method=True)
 def addcmul(input, tensor1, tensor2, *, value=1):
-    """input + value * tensor1 * tensor2, broadcast."""
+    """input + value * tensor1 * tensor2, broadcast, computed in the three's result dtype."""
+    tensor1, tensor2, value = _pointwise(input, tensor1, tensor2, value)
     return input + value * tensor1 * tensor2
+
+
+def _pointwise(input, tensor1, tensor2, value):
+    """tensor1, tensor2 and value of addcmul/addcdiv in the dtype of the three tensors'
+    result, as PyTorch computes them (int8 100 * 100 would wrap to 16 first, float32
+    factors round before a float64 sum); a float value for an integer result truncated to
+    an int, as PyTorch converts it."""
+    dt = result_type(input, tensor1, tensor2)
+    if dt.kind in "iu" and isinstance(value, float):
+        value = int(value)
+    return as_dtype(tensor1, dt), as_dtype(tensor2, dt), value
 
 
 @public(method=True)
@@ -316,6 +328,7 @@ def addcdiv(input, tensor1, tensor2, *, value=1):
     if tensor1.data.dtype.kind in "biu" and tensor2.data.dtype.kind in "biu":
         raise DtypeError(f"addcdiv: integer division is not supported; use a float tensor1 "
                          f"or tensor2 (got {describe(tensor1.data, tensor2.data)})")
+    tensor1, tensor2, value = _pointwise(input, tensor1, tensor2, value)
     return input + value * tensor1 / tensor2
 
 

@@ -348,3 +348,30 @@ def test_autograd_functional_strict_refuses_an_independent_input_as_pytorch():
         x, y = L.tensor([1.0, 2.0], dtype=L.float64), L.tensor([3.0], dtype=L.float64)
         with pytest.raises(RuntimeError, match="independent of input 1"):
             AF.jacobian(lambda a, b: a * 2, (x, y), strict=True)
+
+
+ADDC = {
+    "addcmul float input, int8 factors": lambda L: L.addcmul(
+        L.tensor([0.5, 1.0]), L.tensor([100, -3], dtype=L.int8), L.tensor([100, 7], dtype=L.int8)),
+    "addcmul int16 input, uint8 factors": lambda L: L.addcmul(
+        L.tensor([1, 2], dtype=L.int16), L.tensor([200, 3], dtype=L.uint8),
+        L.tensor([200, 3], dtype=L.uint8), value=2),
+    "addcmul float64 input, float32 factors": lambda L: L.addcmul(
+        L.tensor([1.0], dtype=L.float64), L.tensor([0.1]), L.tensor([0.3]), value=3),
+    "addcdiv int8 numerator": lambda L: L.addcdiv(
+        L.tensor([1.0, 2.0]), L.tensor([100, 2], dtype=L.int8), L.tensor([3.0, 2.0]), value=2),
+    "addcmul_ int16 self": lambda L: L.tensor([1, 2], dtype=L.int16).addcmul_(
+        L.tensor([200, 3], dtype=L.uint8), L.tensor([200, 3], dtype=L.uint8)),
+    "addcmul int, float value": lambda L: L.addcmul(L.tensor([1, 2]), L.tensor([1, 2]),
+                                                    L.tensor([1, 2]), value=0.5),
+}
+
+
+@pytest.mark.parametrize("name", ADDC)
+def test_addcmul_and_addcdiv_compute_in_the_results_dtype(name):
+    # value * tensor1 * tensor2 was computed in the factors' dtype: int8 100 * 100 wrapped
+    # to 16, so addcmul(0.5, 100, 100) gave 16.5 (PyTorch 10000.5)
+    def outcome(L):
+        out = ADDC[name](L)
+        return str(out.dtype).split(".")[-1], out.tolist()
+    assert outcome(ag) == outcome(torch)
