@@ -388,8 +388,10 @@ def float_power(input, exponent):
 
 @public(method=True)
 def ldexp(input, other):
-    """input * 2 ** other; an integer input gives the default float dtype."""
-    return F.mul(input, F.exp2(other))
+    """input * 2 ** other, with 2 ** other computed in the result's float dtype (a float64
+    input takes 2 ** 200 from an int16 other); integers give the default float dtype."""
+    dt = result_type(input, other, floating=True)
+    return F.mul(input, F.exp2(other.to(dt) if isinstance(other, Tensor) else other))
 
 
 @public(method=True)

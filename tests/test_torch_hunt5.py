@@ -375,3 +375,16 @@ def test_addcmul_and_addcdiv_compute_in_the_results_dtype(name):
         out = ADDC[name](L)
         return str(out.dtype).split(".")[-1], out.tolist()
     assert outcome(ag) == outcome(torch)
+
+
+@pytest.mark.parametrize("dtypes", [("float64", "int16"), ("float64", "uint8"),
+                                    ("float32", "int16"), ("int64", "float64")])
+def test_ldexp_takes_the_power_in_the_results_dtype(dtypes):
+    # 2 ** other was computed in the default float32: 2 ** 200 overflowed to inf for a
+    # float64 input (PyTorch 1.6e60)
+    def outcome(L):
+        out = L.ldexp(L.tensor([1, -3], dtype=getattr(L, dtypes[0])),
+                      L.tensor([200, 7], dtype=getattr(L, dtypes[1])))
+        return str(out.dtype).split(".")[-1], out.tolist()
+    with np.errstate(over="ignore"):
+        assert outcome(ag) == outcome(torch)
