@@ -90,7 +90,11 @@ def cumprod(input, dim, *, dtype=None):
     x = _accumulating_dtype(input, dtype)
     if x.ndim == 0:
         return x * 1
-    return _scan(x, _dim(x, dim, "cumprod"), lambda a, b: a * b)
+    # a float32 scan runs in float64, as PyTorch's CPU cumprod accumulates: in float32
+    # 10^5 factors near 1 ended 7e-4 off (relative; PyTorch 6e-8)
+    wide = x.data.dtype == np.float32
+    out = _scan(x.to(np.float64) if wide else x, _dim(x, dim, "cumprod"), lambda a, b: a * b)
+    return out.to(np.float32) if wide else out
 
 
 @public(method=True)
