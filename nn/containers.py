@@ -2,7 +2,7 @@
 import operator
 from collections import OrderedDict
 
-from autograd.errors import OutOfRangeError
+from autograd.errors import ArgumentError, OutOfRangeError
 
 from .activation import ReLU
 from .dropout import Dropout
@@ -86,6 +86,36 @@ class Sequential(_IndexedModules):
 
     def _slice(self, items):
         return Sequential(OrderedDict(items))
+
+    def __add__(self, other):
+        """A Sequential of self's modules then other's (numbered anew), as PyTorch."""
+        if not isinstance(other, Sequential):
+            raise ArgumentError(f"add operator supports only objects of Sequential class, "
+                                f"but {type(other).__name__} is given")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other):
+        if not isinstance(other, Sequential):
+            raise ArgumentError(f"add operator supports only objects of Sequential class, "
+                                f"but {type(other).__name__} is given")
+        return self.extend(list(other))
+
+    def __mul__(self, count):
+        """The modules `count` times over (the same modules, not copies), as PyTorch."""
+        if not isinstance(count, int) or isinstance(count, bool):
+            raise TypeError(f"unsupported operand type(s) for *: {type(self).__name__} and "
+                            f"{type(count).__name__}")
+        if count <= 0:
+            raise ArgumentError(f"Non-positive multiplication factor {count} for "
+                                f"{type(self).__name__}")
+        return Sequential(*(list(self) * count))
+
+    __rmul__ = __mul__
+
+    def __imul__(self, count):
+        repeated = self * count
+        self._renumber(list(repeated))
+        return self
 
     def forward(self, input):
         for m in self._modules.values():

@@ -407,3 +407,21 @@ def test_a_float32_cumprod_accumulates_as_pytorchs():
     assert out.dtype == ag.float32 and np.abs(out.data / ref - 1).max() < 1e-7
     out[-1].backward()
     assert ours.grad.dtype == ag.float32
+
+
+SEQUENTIAL_OPS = {
+    "a + b": lambda N, a, b: a + b, "a * 2": lambda N, a, b: a * 2, "3 * b": lambda N, a, b: 3 * b,
+    "a += b": lambda N, a, b: a.__iadd__(b), "b *= 2": lambda N, a, b: b.__imul__(2),
+}
+
+
+@pytest.mark.parametrize("name", SEQUENTIAL_OPS)
+def test_sequential_concatenates_and_repeats_as_pytorch(name):
+    # +, * and their in-place forms raised TypeError
+    def outcome(N):
+        a, b = N.Sequential(N.Linear(1, 2), N.ReLU()), N.Sequential(N.Tanh())
+        out = SEQUENTIAL_OPS[name](N, a, b)
+        mods = list(out)
+        return ([n for n, _ in out.named_children()], [type(m).__name__ for m in mods],
+                [mods.index(m) for m in mods], len(list(out.parameters())))
+    assert outcome(nn) == outcome(torch.nn)
