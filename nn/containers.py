@@ -103,8 +103,8 @@ class Sequential(_IndexedModules):
     def __mul__(self, count):
         """The modules `count` times over (the same modules, not copies), as PyTorch."""
         if not isinstance(count, int) or isinstance(count, bool):
-            raise TypeError(f"unsupported operand type(s) for *: {type(self).__name__} and "
-                            f"{type(count).__name__}")
+            raise ArgumentError(f"unsupported operand type(s) for *: {type(self).__name__} "
+                                f"and {type(count).__name__}")
         if count <= 0:
             raise ArgumentError(f"Non-positive multiplication factor {count} for "
                                 f"{type(self).__name__}")
