@@ -211,7 +211,7 @@ def addcdiv(input: Any, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tens
 
 
 def addcmul(input: Any, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
-    """input + value * tensor1 * tensor2, broadcast."""
+    """input + value * tensor1 * tensor2, broadcast, computed in the three's result dtype."""
 
 
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = ..., alpha: Any = ...) -> Tensor:
@@ -1043,7 +1043,7 @@ def lcm_(self: Any, other: Any) -> Tensor:
 
 
 def ldexp(input: Any, other: Any) -> Tensor:
-    """input * 2 ** other; an integer input gives the default float dtype."""
+    """input * 2 ** other, with 2 ** other computed in the result's float dtype (a float64 input takes 2 ** 200 from an int16 other); integers give the default float dtype."""
 
 
 def ldexp_(self: Any, other: Any) -> Tensor:

@@ -321,7 +321,7 @@ class Tensor:
         """In place: self = addcdiv(self, tensor1, tensor2, value), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def addcmul(input, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
-        """input + value * tensor1 * tensor2, broadcast."""
+        """input + value * tensor1 * tensor2, broadcast, computed in the three's result dtype."""
 
     def addcmul_(self, tensor1: Any, tensor2: Any, *, value: Any = ...) -> Tensor:
         """In place: self = addcmul(self, tensor1, tensor2, value), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
@@ -999,7 +999,7 @@ class Tensor:
         """In place: self = lcm(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def ldexp(input, other: Any) -> Tensor:
-        """input * 2 ** other; an integer input gives the default float dtype."""
+        """input * 2 ** other, with 2 ** other computed in the result's float dtype (a float64 input takes 2 ** 200 from an int16 other); integers give the default float dtype."""
 
     def ldexp_(self, other: Any) -> Tensor:
         """In place: self = ldexp(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
