@@ -72,7 +72,8 @@ def test_op_table_on_0d_inputs_gives_arrays():
         inputs = [ag.tensor(np.float64(0.3 + 0.1 * i), requires_grad=True)
                   for i in range(len(op.shapes))]
         try:
-            bad = _walk(op, inputs)
+            with np.errstate(all="ignore"):     # 0.3 is outside some ops' domains
+                bad = _walk(op, inputs)
         except Exception:       # an op that needs dims: not this test's business
             continue
         ran += 1
@@ -88,7 +89,7 @@ def test_losses_are_arrays():
     t = ag.tensor(rng.uniform(0.1, 0.9, (4, 3)))
     y = ag.tensor([0, 2, 1, 2])
     losses = [F.mse_loss(x, t), F.l1_loss(x, t), F.huber_loss(x, t), F.smooth_l1_loss(x, t),
-              F.kl_div(x, t), F.nll_loss(x, y), F.cross_entropy(x, y),
+              F.kl_div(x, t, reduction="batchmean"), F.nll_loss(x, y), F.cross_entropy(x, y),
               F.cross_entropy(x, y, label_smoothing=0.1), F.cross_entropy(x, t),
               F.binary_cross_entropy(p, t), F.binary_cross_entropy_with_logits(x, t),
               F.soft_margin_loss(x, t), F.poisson_nll_loss(x, t),
