@@ -6,6 +6,7 @@ replaced, by a forward hook that is removed before the call returns.
 import numpy as np
 
 import autograd as ag
+import nn.functional as F
 from autograd.errors import ArgumentError, GraphError, ShapeError
 
 from . import _common as C
@@ -59,10 +60,12 @@ class LayerAttribution(Attribution):
 
     @staticmethod
     def interpolate(layer_attribution, interpolate_dims, interpolate_mode="nearest"):
-        """Resize (N, C, h, w) maps to `interpolate_dims` (H, W): "nearest" or "bilinear"
-        (half-pixel centres, as F.interpolate with align_corners=False)."""
-        a = layer_attribution.data if isinstance(layer_attribution, ag.Tensor) else layer_attribution
-        return ag.from_numpy(np.ascontiguousarray(resize(a, interpolate_dims, interpolate_mode)))
+        """Resize (N, C, h, w) maps to `interpolate_dims` with F.interpolate in mode
+        `interpolate_mode`, as Captum's (no gradient is recorded)."""
+        t = (layer_attribution if isinstance(layer_attribution, ag.Tensor)
+             else ag.from_numpy(np.asarray(layer_attribution)))
+        with ag.no_grad():
+            return F.interpolate(t.detach(), size=tuple(interpolate_dims), mode=interpolate_mode)
 
     def _layer_grads(self, arrays, target, args, name, internal_batch_size, to_input):
         """(layer values, d target / d layer) over the rows of `arrays`."""
@@ -215,24 +218,3 @@ class LayerIntegratedGradients(LayerAttribution):
         if not return_convergence_delta:
             return result
         return result, C.convergence_delta([attr], f[:n], f[n:], name)
-
-
-def resize(a, size, mode="nearest"):
-    """Resize the last len(size) axes of array `a` to `size`."""
-    size = tuple(size)
-    k = len(size)
-    out = a
-    for ax, new in zip(range(a.ndim - k, a.ndim), size):
-        old = out.shape[ax]
-        if mode == "nearest":
-            idx = np.minimum((np.arange(new) * (old / new)).astype(np.int64), old - 1)
-            out = np.take(out, idx, axis=ax)
-        elif mode in ("bilinear", "linear"):
-            pos = np.clip((np.arange(new) + 0.5) * (old / new) - 0.5, 0, old - 1)
-            lo = np.floor(pos).astype(np.int64)
-            hi = np.minimum(lo + 1, old - 1)
-            w = (pos - lo).reshape((-1,) + (1,) * (out.ndim - ax - 1))
-            out = np.take(out, lo, axis=ax) * (1 - w) + np.take(out, hi, axis=ax) * w
-        else:
-            raise ArgumentError(f"interpolate: mode must be 'nearest' or 'bilinear', got {mode!r}")
-    return out.astype(a.dtype, copy=False)
