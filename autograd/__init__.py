@@ -23,8 +23,8 @@ from .graph import RemovableHandle, is_grad_enabled
 from .function import Function, FunctionCtx
 from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .errors import (AnomalyError, ArgumentError, CheckpointError, DtypeError, GradgraphError,
-                     GraphError, IntegerOverflowError, NotDifferentiableError, OutOfRangeError,
-                     ShapeError)
+                     GraphError, IntegerOverflowError, MissingDependencyError,
+                     NotDifferentiableError, OutOfRangeError, ShapeError)
 from . import functional
 from .devices import (device, finfo, get_default_device, get_device, get_num_threads, iinfo,
                       set_default_device, set_num_threads)
@@ -43,6 +43,7 @@ from . import creation_more as _creation_more, differences as _differences  # no
 from .toplevel import dtype, e, inf, nan, newaxis, pi
 from . import random  # noqa: E402  (autograd.random: the generator's state, fork_rng)
 from . import linalg  # noqa: E402  (autograd.linalg; declares inverse, det, logdet, slogdet)
+from . import special  # noqa: E402  (autograd.special; declares lgamma's family, i0, igamma)
 from . import public as _public
 
 _public.export(globals())

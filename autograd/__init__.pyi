@@ -9,6 +9,7 @@ from . import cuda as cuda
 from . import functional as functional
 from . import linalg as linalg
 from . import random as random
+from . import special as special
 from .backprop import backward as backward
 from .backprop import grad as grad
 from .creation import Generator as Generator
@@ -53,6 +54,7 @@ from .errors import DtypeError as DtypeError
 from .errors import GradgraphError as GradgraphError
 from .errors import GraphError as GraphError
 from .errors import IntegerOverflowError as IntegerOverflowError
+from .errors import MissingDependencyError as MissingDependencyError
 from .errors import NotDifferentiableError as NotDifferentiableError
 from .errors import OutOfRangeError as OutOfRangeError
 from .errors import ShapeError as ShapeError
@@ -666,6 +668,10 @@ def diff(input: Any, n: Any = ..., dim: Any = ..., prepend: Any = ..., append: A
     """The n-th forward difference along `dim`, x[i + 1] - x[i] applied n times, after `prepend` and `append` are joined on along `dim` (numbers are broadcast to one slice); bool tensors give x[i + 1] != x[i], as PyTorch."""
 
 
+def digamma(x: Any) -> Tensor:
+    """digamma(x), elementwise: Gamma'(x) / Gamma(x) (-inf at +0, +inf at -0, NaN at the negative integers, as PyTorch); d/dx digamma x = polygamma(1, x)."""
+
+
 def dist(input: Any, other: Any, p: Any = ...) -> Tensor:
     """The p-norm of input - other (broadcast), over all elements."""
 
@@ -918,6 +924,18 @@ def hypot(input: Any, other: Any) -> Tensor:
     """sqrt(input^2 + other^2) without overflow, elementwise with broadcasting; the gradient is (input, other) / hypot (NaN at the origin, as PyTorch)."""
 
 
+def i0(x: Any) -> Tensor:
+    """i0(x), elementwise: The modified Bessel function of the first kind of order 0; d/dx i0 x = i1 x."""
+
+
+def igamma(input: Any, other: Any) -> Tensor:
+    """The regularised lower incomplete gamma function P(a, x) of input a and other x, elementwise with broadcasting; only x gets a gradient, x^(a-1) e^-x / Gamma(a), as PyTorch (a backward that needs a's raises)."""
+
+
+def igammac(input: Any, other: Any) -> Tensor:
+    """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x), elementwise with broadcasting; only x gets a gradient."""
+
+
 def index_add(input: Any, dim: Any, index: Any, source: Any, *, alpha: Any = ...) -> Tensor:
     """input with alpha * source added at entries `index` of dim: out[..., index[i], ...] += alpha * source[..., i, ...], as torch.index_add."""
 
@@ -1064,6 +1082,10 @@ def less(input: Any, other: Any) -> Tensor:
 
 def less_equal(input: Any, other: Any) -> Tensor:
     """input <= other elementwise (le): a bool tensor, no gradient."""
+
+
+def lgamma(x: Any) -> Tensor:
+    """lgamma(x), elementwise: log |Gamma(x)| (inf at the poles 0, -1, -2, ...); d/dx lgamma x = digamma x."""
 
 
 def log(x: Any) -> Tensor:
@@ -1246,6 +1268,10 @@ def mv(input: Any, vec: Any) -> Tensor:
     """The product of a 2-d tensor and a 1-d one."""
 
 
+def mvlgamma(input: Any, p: Any) -> Tensor:
+    """The multivariate log-gamma function of dimension p >= 1, elementwise: sum_{i=0}^{p-1} lgamma(x - i/2) + p (p - 1) / 4 log(pi), as PyTorch (which no longer checks x > (p - 1) / 2)."""
+
+
 def nan_to_num(input: Any, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
     """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
 
@@ -1352,6 +1378,10 @@ def pinverse(input: Any, rcond: Any = ...) -> Tensor:
 
 def poisson(input: Any, generator: Any = ...) -> Tensor:
     """A Poisson draw of rate `input` per element (>= 0), in `input`'s dtype, as ``torch.poisson``."""
+
+
+def polygamma(n: Any, input: Any) -> Tensor:
+    """The n-th derivative of digamma (n >= 0; n = 0 is digamma), elementwise; d/dx polygamma(n, x) = polygamma(n + 1, x)."""
 
 
 def positive(input: Any) -> Tensor:

@@ -93,3 +93,8 @@ class NotDifferentiableError(GradgraphError, TypeError):
     """A numpy function gradgraph cannot differentiate, called on a tensor that requires
     grad: its result would silently lose the gradient, so it is refused (a TypeError, as
     numpy's own error for a function an array type does not implement)."""
+
+
+class MissingDependencyError(GradgraphError, ImportError):
+    """An op whose values come from an optional package that is not installed (SciPy for
+    the special functions); the message names the op and the extra to install."""

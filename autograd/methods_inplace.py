@@ -16,7 +16,7 @@ import inspect
 import numpy as np
 
 from . import (composites, einsum, extras, functions as F, methods_more,  # noqa: F401
-               products, scans)                                         # (their ops)
+               products, scans, special)                                # (their ops)
 from .creation import default_generator
 from .errors import ArgumentError, DtypeError, GraphError
 from .graph import AccumulateGrad
@@ -31,7 +31,7 @@ _MATH = """abs neg exp exp2 expm1 log log2 log10 log1p sqrt rsqrt square recipro
     tan asin acos atan sinh cosh tanh asinh acosh atanh arcsin arccos arctan arcsinh arccosh
     arctanh sigmoid relu floor ceil round trunc frac sign sgn erf erfc erfinv logit nan_to_num
     deg2rad rad2deg sinc atan2 arctan2 hypot copysign lerp xlogy heaviside addmm baddbmm
-    cumsum cumprod renorm""".split()
+    cumsum cumprod renorm lgamma digamma polygamma mvlgamma i0 igamma igammac""".split()
 # ... and of the other ops with one (their arguments are not all self-shaped floats)
 _MORE = """addcmul addcdiv addmv addr addbmm ldexp nextafter masked_scatter gcd lcm
     bitwise_left_shift bitwise_right_shift""".split()
@@ -81,7 +81,7 @@ def _as_method(fn):
 
 
 for _name in _MATH + _MORE:
-    _form(_name + "_", FUNCTIONS[_name], False)
+    _form(_name + "_", METHODS.get(_name, FUNCTIONS[_name]), False)    # x.polygamma_(n)
 for _name in _TESTS:
     _form(_name + "_", FUNCTIONS[_name], True)
 for _name, _op in _ALIASES.items():

@@ -8,10 +8,10 @@ import sys
 from . import ops_losses, ops_nn, public
 from .linalg import basic as linalg_basic, decomp as linalg_decomp, derived as linalg_derived
 from .graph import Node
-from .ops import elementwise, reductions, shapes, special
+from .ops import elementwise, reductions, shapes, special, transcendental
 
-MODULES = (elementwise, special, shapes, reductions, ops_nn, ops_losses, linalg_basic,
-           linalg_decomp, linalg_derived)   # the files of primitives
+MODULES = (elementwise, special, transcendental, shapes, reductions, ops_nn, ops_losses,
+           linalg_basic, linalg_decomp, linalg_derived)   # the files of primitives
 
 
 def _file(module_name):

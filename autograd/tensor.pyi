@@ -677,6 +677,12 @@ class Tensor:
     def diff(input, n: Any = ..., dim: Any = ..., prepend: Any = ..., append: Any = ...) -> Tensor:
         """The n-th forward difference along `dim`, x[i + 1] - x[i] applied n times, after `prepend` and `append` are joined on along `dim` (numbers are broadcast to one slice); bool tensors give x[i + 1] != x[i], as PyTorch."""
 
+    def digamma(x) -> Tensor:
+        """digamma(x), elementwise: Gamma'(x) / Gamma(x) (-inf at +0, +inf at -0, NaN at the negative integers, as PyTorch); d/dx digamma x = polygamma(1, x)."""
+
+    def digamma_(self) -> Tensor:
+        """In place: self = digamma(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def dim(self) -> builtins.int:
         """The number of dims."""
 
@@ -887,6 +893,24 @@ class Tensor:
     def hypot_(self, other: Any) -> Tensor:
         """In place: self = hypot(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
+    def i0(x) -> Tensor:
+        """i0(x), elementwise: The modified Bessel function of the first kind of order 0; d/dx i0 x = i1 x."""
+
+    def i0_(self) -> Tensor:
+        """In place: self = i0(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def igamma(input, other: Any) -> Tensor:
+        """The regularised lower incomplete gamma function P(a, x) of input a and other x, elementwise with broadcasting; only x gets a gradient, x^(a-1) e^-x / Gamma(a), as PyTorch (a backward that needs a's raises)."""
+
+    def igamma_(self, other: Any) -> Tensor:
+        """In place: self = gammainc(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+    def igammac(input, other: Any) -> Tensor:
+        """The regularised upper incomplete gamma function Q(a, x) = 1 - P(a, x), elementwise with broadcasting; only x gets a gradient."""
+
+    def igammac_(self, other: Any) -> Tensor:
+        """In place: self = gammaincc(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def index_add(input, dim: Any, index: Any, source: Any, *, alpha: Any = ...) -> Tensor:
         """input with alpha * source added at entries `index` of dim: out[..., index[i], ...] += alpha * source[..., i, ...], as torch.index_add."""
 
@@ -1027,6 +1051,12 @@ class Tensor:
 
     def less_equal_(self, b: Any) -> Tensor:
         """In place: self = le(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
+
+    def lgamma(x) -> Tensor:
+        """lgamma(x), elementwise: log |Gamma(x)| (inf at the poles 0, -1, -2, ...); d/dx lgamma x = digamma x."""
+
+    def lgamma_(self) -> Tensor:
+        """In place: self = lgamma(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def log(x) -> Tensor:
         """log(x), elementwise: Natural logarithm; d/dx log x = 1/x."""
@@ -1187,6 +1217,12 @@ class Tensor:
     def mv(input, vec: Any) -> Tensor:
         """The product of a 2-d tensor and a 1-d one."""
 
+    def mvlgamma(input, p: Any) -> Tensor:
+        """The multivariate log-gamma function of dimension p >= 1, elementwise: sum_{i=0}^{p-1} lgamma(x - i/2) + p (p - 1) / 4 log(pi), as PyTorch (which no longer checks x > (p - 1) / 2)."""
+
+    def mvlgamma_(self, p: Any) -> Tensor:
+        """In place: self = mvlgamma(self, p), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
     def nan_to_num(input, nan: Any = ..., posinf: Any = ..., neginf: Any = ...) -> Tensor:
         """input with NaN, +inf and -inf replaced by `nan`, `posinf` and `neginf` (by default 0 and the dtype's largest and lowest finite values), as PyTorch; the replaced elements get a zero gradient."""
 
@@ -1291,6 +1327,12 @@ class Tensor:
 
     def pinverse(input, rcond: Any = ...) -> Tensor:
         """torch.pinverse: linalg.pinv(input, rtol=rcond)."""
+
+    def polygamma(self, n: Any) -> Tensor:
+        """polygamma(n, self)."""
+
+    def polygamma_(self, n: Any) -> Tensor:
+        """In place: self = _polygamma_method(self, n), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def positive(input) -> Tensor:
         """+input: input itself; refused for a bool tensor, as PyTorch."""

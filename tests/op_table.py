@@ -681,6 +681,13 @@ def _inplace_chain(a):
 
 # --- elementwise math: ops/special.py, the erf family, functions/special.py --------------
 _FLOATS_TO_FIX = np.array([np.inf, 1.0, np.nan, -np.inf])
+_AT_ZERO = np.array([0.0, 1.0, 1.0, 0.0])
+_ORDERS = np.array([0.5, 1.5, 3.0, 7.0])
+
+
+def _const(a, like):
+    """A constant tensor of `a` in `like`'s dtype."""
+    return ag.tensor(np.asarray(a, like.data.dtype))
 OPS += [
     OpInfo("tan", ag.tan, [(3, 4)], ["unit"]),
     OpInfo("asin", ag.asin, [(3, 4)], ["unit"]),
@@ -721,6 +728,46 @@ OPS += [
     *_binary("copysign", ag.copysign),
     *_binary("fmax", ag.fmax, ("distinct", "distinct")),
     *_binary("fmin", lambda a, b: a.fmin(b), ("distinct", "distinct")),
+]
+
+# --- ops/transcendental.py (SciPy's values) and autograd/special.py ----------------------
+_S = ag.special
+OPS += [
+    OpInfo("lgamma", ag.lgamma, [(3, 4)]),
+    OpInfo("lgamma_negative", lambda a: (a * 0.3 - 1.5).lgamma(), [(3, 4)], ["unit"]),
+    OpInfo("digamma", lambda a: a.digamma(), [(3, 4)], ["positive"]),
+    OpInfo("digamma_negative", lambda a: ag.digamma(a * 0.3 - 2.5), [(3, 4)], ["unit"]),
+    OpInfo("polygamma1", lambda a: ag.polygamma(1, a), [(3, 4)], ["positive"]),
+    OpInfo("polygamma3", lambda a: a.polygamma(3), [(3, 4)], ["positive"]),
+    OpInfo("polygamma2_negative", lambda a: _S.polygamma(2, a * 0.3 - 0.5), [(3, 4)], ["unit"]),
+    OpInfo("mvlgamma", lambda a: ag.mvlgamma(a + 1.0, 3), [(3, 4)], ["positive"]),
+    OpInfo("multigammaln_0d", lambda a: _S.multigammaln(a + 1.0, 1), [()], ["positive"]),
+    OpInfo("i0", ag.i0, [(3, 4)]),
+    OpInfo("i0e", _S.i0e, [(3, 4)]),
+    OpInfo("i1", _S.i1, [(3, 4)]),
+    OpInfo("i1e", lambda a: _S.i1e(a * 3.0), [(3, 4)]),
+    OpInfo("i1_i1e_at_0", lambda a: _S.i1(a * _AT_ZERO.astype(a.data.dtype))
+           + _S.i1e(a * _AT_ZERO.astype(a.data.dtype)), [(3, 4)]),
+    OpInfo("bessel_j0", lambda a: _S.bessel_j0(a * 3.0), [(3, 4)]),
+    OpInfo("bessel_j1", lambda a: _S.bessel_j1(a * 3.0), [(3, 4)]),
+    OpInfo("bessel_j1_at_0", lambda a: _S.bessel_j1(a * _AT_ZERO.astype(a.data.dtype)), [(3, 4)]),
+    OpInfo("erfcx", lambda a: _S.erfcx(a * 2.0), [(3, 4)], ["unit"]),
+    OpInfo("erfcx_large", lambda a: _S.erfcx(a * 10.0), [(3, 4)], ["positive"]),
+    OpInfo("log_ndtr", lambda a: _S.log_ndtr(a * 4.0), [(3, 4)]),
+    OpInfo("ndtr", lambda a: _S.ndtr(a * 2.0), [(3, 4)]),
+    OpInfo("ndtri", lambda a: _S.ndtri(a * 0.5 + 0.5), [(3, 4)], ["unit"]),
+    OpInfo("entr", _S.entr, [(3, 4)], ["positive"]),
+    *_binary("xlog1py", _S.xlog1py, ("real", "positive")),
+    *_binary("xlog1py_zeros", lambda a, b: _S.xlog1py(ag.relu(a), b), ("real", "positive")),
+    # zeta has no derivative in x, gammainc/gammaincc none in a: those are constants here
+    OpInfo("zeta_q", lambda q: _S.zeta(_const(_ORDERS + 1.0, q), q + 0.5), [(3, 4)], ["positive"]),
+    OpInfo("zeta_q_broadcast", lambda q: _S.zeta(_const(_ORDERS + 1.0, q).reshape(4, 1), q + 0.5),
+           [(3,)], ["positive"]),
+    OpInfo("igamma", lambda x: ag.igamma(_const(_ORDERS, x), x), [(3, 4)], ["positive"]),
+    OpInfo("igammac", lambda x: ag.igammac(_const(_ORDERS, x).reshape(4, 1), x), [(2, 1, 3)],
+           ["positive"]),
+    OpInfo("gammaincc_0d", lambda x: _S.gammaincc(_const(1.5, x), x) * _S.gammainc(_const(2.5, x), x),
+           [()], ["positive"]),
 ]
 
 # --- reductions and scans: scans.py, sorting.py's order statistics, reductions.py ---------

@@ -328,6 +328,58 @@ SPECIAL_VALUES += [
 ]
 
 
+# --- ops/transcendental.py and autograd/special.py: SciPy's values -----------------------
+_GAMMA_POINTS = [-inf, -2.5, -2.0, -1.0, -0.5, -0.0, 0.0, 5e-324, 0.5, 1.0, 2.5, 30.0, 1e300,
+                 inf, nan]
+_BESSEL_POINTS = [-inf, -30.0, -1.0, -0.0, 0.0, 5e-324, 1e-300, 0.5, 1.0, 30.0, 800.0, inf, nan]
+
+
+def _special(name, *args):
+    """autograd.special's or torch.special's function `name` of x, then `args`."""
+    return lambda L, x: getattr(L.special, name)(x, *args)
+
+
+def _with(name, first):
+    """torch.special-style binary `name` of the float64 number `first` and x."""
+    return lambda L, x: getattr(L.special, name)(L.tensor(first, dtype=L.float64), x)
+
+
+SPECIAL_VALUES += [
+    SpecialCase("lgamma(x)", lambda L, x: L.lgamma(x), _GAMMA_POINTS,
+                note="inf at the poles 0, -1, -2, ...; -log|x| below the smallest normal "
+                     "(SciPy's gammaln gives inf there); d/dx = digamma"),
+    SpecialCase("digamma(x)", lambda L, x: L.digamma(x), [-0.0, 0.0, 5e-324, 30.0, 1e300, inf, nan],
+                note="-inf at +0, +inf at -0 (its derivative: see the differences)"),
+    SpecialCase("polygamma(1, x)", lambda L, x: L.polygamma(1, x), [-inf, -0.0, 0.0, 5e-324, nan],
+                note="NaN at -inf, where the poles pile up (SciPy's zeta(2, -inf) is inf)"),
+    SpecialCase("polygamma(2, x)", lambda L, x: L.polygamma(2, x),
+                [-inf, -2.5, -2.0, -0.0, 0.0, 0.5, 1.0, 30.0, nan]),
+    SpecialCase("mvlgamma(x, 2)", lambda L, x: L.mvlgamma(x, 2),
+                [-inf, -0.0, 0.0, 0.5, 1.0, 2.5, 30.0, inf, nan], note="d/dx = the digammas' sum"),
+    SpecialCase("i0(x)", lambda L, x: L.i0(x), _BESSEL_POINTS, note="d/dx = i1"),
+    SpecialCase("special.i0e(x)", _special("i0e"), _BESSEL_POINTS),
+    SpecialCase("special.i1(x)", _special("i1"), _BESSEL_POINTS,
+                note="d/dx = i0 - i1 / x, 1/2 where |x| <= eps, as PyTorch"),
+    SpecialCase("special.i1e(x)", _special("i1e"), _BESSEL_POINTS),
+    SpecialCase("special.erfcx(x)", _special("erfcx"), [-30.0, 30.0, 1e300, *_FUNCTION_POINTS],
+                note="inf * 0 = NaN in the derivative at inf, as PyTorch's formula"),
+    SpecialCase("special.ndtr(x)", _special("ndtr"), [-40.0, 40.0, *_FUNCTION_POINTS]),
+    SpecialCase("special.log_ndtr(x)", _special("log_ndtr"), [-40.0, 40.0, *_FUNCTION_POINTS],
+                note="accurate far in both tails"),
+    SpecialCase("special.ndtri(p)", _special("ndtri"), [-0.5, 1e-300, 0.25, 1.5, *_FUNCTION_POINTS],
+                note="±inf at 1 and 0, NaN outside [0, 1]"),
+    SpecialCase("special.entr(x)", _special("entr"), [-1.0, -0.0, 0.0, 0.5, 1.0, inf, nan],
+                note="-inf below 0; d/dx = -(1 + log x): inf at 0"),
+    SpecialCase("special.xlog1py(x, 2)", _special("xlog1py", 2.0), SIGNED),
+    SpecialCase("special.xlog1py(0, y)", _with("xlog1py", 0.0), [-2.0, -1.0, 0.0, inf, nan],
+                note="0 unless y is NaN; d/dy = 0 / (1 + y)"),
+    SpecialCase("special.xlog1py(2, y)", _with("xlog1py", 2.0), [-2.0, -1.0, -0.0, 0.0, inf, nan]),
+    SpecialCase("special.gammainc(1.5, x)", _with("gammainc", 1.5), [-1.0, 0.0, 0.5, 30.0, inf, nan],
+                note="only x gets a gradient, as PyTorch"),
+    SpecialCase("special.gammaincc(0.5, x)", _with("gammaincc", 0.5), [-1.0, 0.0, 0.5, 30.0, inf, nan]),
+]
+
+
 class Difference:
     """A point where gradgraph differs from PyTorch on purpose: `fn(L, x)` returns the
     quantity compared (a value, gradient or second derivative, as an array), `torch` is
@@ -486,4 +538,23 @@ DIFFERENCES += [
                "the weighted mean divides by the targets' total weight, 0 here: the loss is "
                "NaN in both, and gradgraph sends no gradient, as PyTorch does when every "
                "target is ignored; PyTorch's 0 / 0 sends NaN into every parameter"),
+]
+
+DIFFERENCES += [
+    Difference("digamma(x)", "derivative", lambda L, x: _grad(L, L.digamma, x), [-2.5, 1.0, -2.0],
+               [9.53924664493752, 1.6449340676383375, 1.6451975368302367e+32],
+               "the derivative is polygamma(1, x), SciPy's zeta(2, x), right to the last bits "
+               "(pi^2/6 at 1) and inf at the poles; PyTorch's trigamma series is off by ~1e-10 "
+               "relative and finite at the poles (polygamma(1, x) itself the same)"),
+    Difference("polygamma(2, x)", "value", lambda L, x: L.polygamma(2, x), [inf], [nan],
+               "the limit at +inf is 0 (-0 here, the sign of the approach), as SciPy; PyTorch "
+               "gives NaN (also for the derivatives of polygamma(n, x) there)"),
+    Difference("special.zeta(2, q)", "value",
+               lambda L, q: L.special.zeta(L.tensor(2.0, dtype=L.float64), q), [inf], [nan],
+               "the limit at q = inf is 0, as SciPy; PyTorch gives NaN"),
+    Difference("special.bessel_j0(x)", "value", lambda L, x: L.special.bessel_j0(x), [3.0, 10.0],
+               [-0.2600519549074645, -0.24593576441958856],
+               "SciPy's j0 (Cephes) is right to the last bits; PyTorch's is off by ~1e-11 "
+               "relative (and gives bessel_j0/j1 no derivative at all: gradgraph's are -j1 "
+               "and j0 - j1 / x)"),
 ]

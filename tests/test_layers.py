@@ -21,7 +21,7 @@ LAYERS = [
     # recording ops into Tensors; what reads a Tensor's dtype
     ["graph", "dtypes", "devices"],
     # the primitives: forward and backward side by side
-    ["ops.elementwise", "ops.special", "ops.shapes", "ops.reductions", "ops", "ops_nn", "ops_losses"],
+    ["ops.elementwise", "ops.special", "ops.transcendental", "ops.shapes", "ops.reductions", "ops", "ops_nn", "ops_losses"],
     # the backward walk
     ["engine"],
     ["backprop", "function"],
@@ -30,7 +30,7 @@ LAYERS = [
      "functions.comparisons", "functions.rounding", "functions.special", "functions", "extras",
      "reductions", "indexing", "sorting", "scans", "einsum", "masking", "creation", "sampling",
      "methods", "scattering", "layout", "products", "linalg.basic", "linalg.decomp", "linalg.derived", "linalg.norms", "linalg.solvers", "linalg", "searching", "methods_inplace",
-     "numpy_functions",
+     "numpy_functions", "special",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",
      "methods_more", "composites", "creation_more", "differences", "toplevel", "random",

@@ -79,11 +79,16 @@ def pow(x, exponent):
 
 def _elementwise(cls):
     """The public function of one-input primitive `cls` (exp for Exp, ...: the name its
-    class declares, see graph.Primitive). It refuses a non-Tensor: apply1 runs the bare
-    numpy forward on an array (for backward rules), which a user's array must not get
-    silently. A `floating` op computes a bool or integer tensor in the default float
-    dtype (dtypes.result_type), as PyTorch."""
-    name, floating = cls.function, cls.floating
+    class declares, see graph.Primitive), declared."""
+    return public(unary(cls, cls.function), method=cls.method)
+
+
+def unary(cls, name):
+    """The function `name` of one-input primitive `cls`. It refuses a non-Tensor: apply1
+    runs the bare numpy forward on an array (for backward rules), which a user's array
+    must not get silently. A `floating` op computes a bool or integer tensor in the
+    default float dtype (dtypes.result_type), as PyTorch."""
+    floating = cls.floating
 
     def fn(x):
         if isinstance(x, Tensor):
@@ -98,7 +103,7 @@ def _elementwise(cls):
                             f"with autograd.tensor(...)")
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{name}(x), elementwise: {cls.__doc__}"
-    return public(fn, method=cls.method)
+    return fn
 
 
 # exp, log, sin, cos, tanh, sigmoid, softplus, relu, abs, asin, ..., erf: made from the

@@ -18,10 +18,11 @@ Forwards call ndarray methods (``x.sum``, ``x.max``, ``x.reshape``, ``x.transpos
 rather than the ``np.`` functions: the functions' Python wrappers cost 2-5x the
 instructions of the methods on small arrays (valgrind, 16x10 float32).
 
-The ops are in four files, by what they do to the elements: ``elementwise.py``
+The ops are in five files, by what they do to the elements: ``elementwise.py``
 (arithmetic, powers, exp/log, activations, select, cast and copy), ``special.py`` (tan,
 the inverse trigonometric and hyperbolic functions, log2/log10/exp2, logit, atan2, hypot,
-logaddexp, xlogy), ``shapes.py`` (views,
+logaddexp, xlogy, xlog1py), ``transcendental.py`` (lgamma, digamma, polygamma, the Bessel
+functions, zeta, the incomplete gamma functions...: SciPy's values), ``shapes.py`` (views,
 indexing and its adjoint, concatenation) and ``reductions.py`` (sums, max/min, cumsum,
 matmul, softmax and log_softmax). This package exports every op, so ``ops.Relu`` names
 a primitive wherever it is written (tests/test_primitives.py checks that none is left
@@ -33,7 +34,10 @@ from .elementwise import (Abs, Add, AddScalar, Cast, Copy, Cos, Div, DivScalar, 
                           Sub, SubScalar, Tanh, Where)
 from .special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh,  # noqa: F401
                       Exp2, Hypot, Log2, Log10, LogAddExp, LogAddExp2, Logit, Sinh, Tan,
-                      Xlogy)
+                      Xlog1py, Xlogy)
+from .transcendental import (BesselJ0, BesselJ1, Digamma, Entr, Erfcx,  # noqa: F401
+                             Gammainc, Gammaincc, I0, I0e, I1, I1e, Lgamma, LogNdtr, Ndtri,
+                             Polygamma, Zeta)
 from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
                      Reshape, _is_basic)
 from .reductions import (Amax, Amin, Cumsum, LogCumSumExp, LogSoftmax,  # noqa: F401

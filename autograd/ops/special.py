@@ -1,15 +1,15 @@
 """The elementwise primitives of the special functions: tan, the inverse trigonometric and
 the hyperbolic functions, log2/log10/exp2, logit, and the binary atan2, hypot, logaddexp,
-logaddexp2 and xlogy. Each value is numpy's own function (log2(8) is 3, not log(8) / log(2)),
-each derivative PyTorch's formula (derivatives.yaml), so the two agree at ±0, ±1, ±inf
-and NaN. (erf, erfc and erfinv are in ops_nn.py, beside the kernel gelu shares.)"""
+logaddexp2, xlogy and xlog1py. Each value is numpy's own function (log2(8) is 3, not
+log(8) / log(2)), each derivative PyTorch's formula (derivatives.yaml), so the two agree
+at ±0, ±1, ±inf and NaN. (erf, erfc and erfinv are in ops_nn.py, beside the kernel gelu shares.)"""
 import math
 
 import numpy as np
 
 from ..graph import Primitive, apply1, apply2
 from ..state import any_or_tracing
-from .elementwise import Exp, Log, Pow, Where
+from .elementwise import Exp, Log, Log1p, Pow, Where
 
 _LN2, _LN10 = math.log(2.0), math.log(10.0)
 
@@ -237,9 +237,12 @@ class Xlogy(Primitive):
     d/dy = x / y, as PyTorch."""
     __slots__ = ()
     saves_inputs = True
+    ufunc, log, pole = np.log, Log, 0.0      # Xlog1py's: log1p, whose pole is at -1
 
     def forward(self, x, y):
-        out = x * np.log(y)
+        if type(y) is not np.ndarray:   # a number: numpy's log of it is a float64 scalar,
+            y = np.asarray(y, x.dtype)  # which made xlogy(float32 x, 3) float64
+        out = x * self.ufunc(y)
         return np.where((x == 0) & ~np.isnan(y), 0, out).astype(out.dtype, copy=False)
 
     def backward(self, g):
@@ -247,12 +250,21 @@ class Xlogy(Primitive):
         pa, pb = self.parents
         gx = None
         if pa is not None:
-            gx = g * apply1(Log, y)
+            gx = g * apply1(self.log, y)
             sx, sy = self.saved
-            flat = (sx == 0) & (sy <= 0)
+            flat = (sx == 0) & (sy <= self.pole)
             if any_or_tracing(flat):
                 gx = apply2(Where, gx, g.dtype.type(0), ~flat)
-        return gx, (g * x / y if pb is not None else None)
+        if pb is None:
+            return gx, None
+        return gx, g * x / (y - self.pole if self.pole else y)
+
+
+class Xlog1py(Xlogy):
+    """x log(1 + y), 0 where x is 0 (unless y is NaN); d/dx = log1p(y) (0 where x = 0 and
+    y <= -1), d/dy = x / (1 + y), as PyTorch."""
+    __slots__ = ()
+    ufunc, log, pole = np.log1p, Log1p, -1.0
 
 
 class Hypot(Primitive):
