@@ -198,3 +198,19 @@ def test_a_compiled_step_with_lbfgs_runs_as_python():
     with pytest.raises(ag.jit.Escape, match="closure"):
         for _ in range(3):
             f(x, y)
+
+
+
+@pytest.mark.parametrize("args", [(0.0, 0.0, -1.0, 1.0, -1e200, -2.0),
+                                  (0.0, 0.0, -1e160, 1.0, -1.0, -1e160),
+                                  (0.0, 1.0, -1.0, 2.0, 3.0, 2.0)])
+def test_cubic_interpolation_past_float_range_is_torchs(args):
+    """A loss unbounded below sends the cubic's d1 past 1e154 in the line search: PyTorch
+    squares it as a tensor (inf: a NaN step, or the bracket's middle once inf - inf);
+    a Python float's ** 2 raised OverflowError."""
+    from torch.optim.lbfgs import _cubic_interpolate as torch_cubic
+    from nn.optim.lbfgs import _cubic_interpolate
+    x1, f1, g1, x2, f2, g2 = args
+    expected = torch_cubic(x1, f1, torch.tensor(g1, dtype=torch.float64), x2, f2,
+                           torch.tensor(g2, dtype=torch.float64))
+    np.testing.assert_array_equal(_cubic_interpolate(*args), float(expected))

@@ -212,7 +212,7 @@ def _cubic_interpolate(x1, f1, g1, x2, f2, g2, bounds=None):
     points with the given values and derivatives; the middle if it has none."""
     xmin_bound, xmax_bound = bounds if bounds is not None else (min(x1, x2), max(x1, x2))
     d1 = g1 + g2 - 3 * (f1 - f2) / (x1 - x2)
-    d2_square = d1 ** 2 - g1 * g2
+    d2_square = d1 * d1 - g1 * g2
     if d2_square >= 0:
         d2 = math.sqrt(d2_square)
         if x1 <= x2:
