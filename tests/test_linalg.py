@@ -75,6 +75,14 @@ def test_matrix_power_0_and_1():
     _compare(lambda a: ag.linalg.matrix_power(a, 1), lambda a: torch.linalg.matrix_power(a, 1), a)
 
 
+def test_matrix_power_1_is_a_new_tensor():
+    """As PyTorch's: writing into matrix_power(x, 1) leaves x as it was (it returned x)."""
+    x = ag.ones(2, 2)
+    for result in (ag.linalg.matrix_power(x, 1), ag.matrix_power(x, 1), x.matrix_power(1)):
+        result.add_(1)
+    np.testing.assert_array_equal(x.data, np.ones((2, 2), np.float32))
+
+
 @pytest.mark.parametrize("ord", ["fro", "nuc", 2, -2, 1, -1, np.inf, -np.inf])
 @pytest.mark.parametrize("dim, keepdim", [((-2, -1), False), ((0, 2), True), ((2, 1), False)])
 def test_matrix_norm_matches_torch(ord, dim, keepdim):

@@ -188,5 +188,5 @@ def matrix_power(A, n):
             out = a if out is None else matmul(out, a)
         n >>= 1
         if not n:
-            return out
+            return out.clone() if out is A else out   # n = 1: a new tensor, as PyTorch
         a = matmul(a, a)
