@@ -150,7 +150,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     if n < 0:
         raise ArgumentError(f"diff: n must be >= 0, got {n}")
     if n == 0:
-        return input                     # prepend and append ignored, as PyTorch and numpy
+        return input.clone()             # prepend and append ignored, as PyTorch and numpy
     x = input
     if prepend is not None or append is not None:
         slice_shape = x.shape[:axis] + (1,) + x.shape[axis + 1:]

@@ -350,6 +350,14 @@ def test_quantile_errors():
         ag.quantile(ag.tensor([1, 2]), 0.5)
 
 
+def test_diff_of_order_0_is_a_new_tensor():
+    """As PyTorch's: writing into diff(x, n=0) leaves x as it was (it returned x)."""
+    x = ag.ones(3)
+    ag.diff(x, n=0).add_(1)
+    x.diff(0).add_(1)
+    np.testing.assert_array_equal(x.data, np.ones(3, np.float32))
+
+
 def test_nansum_nanmean_aminmax_count_nonzero_diff_match_pytorch():
     for x in (_X_NAN, _X.astype(np.float32), np.array(np.nan), _INTS):
         for d in [None, 0, -1, (0, 1)] if x.ndim > 1 else [None]:
