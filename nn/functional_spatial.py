@@ -272,6 +272,8 @@ def pixel_shuffle(input, upscale_factor):
     if input.ndim < 3 or input.shape[-3] % (r * r):
         raise ShapeError(f"pixel_shuffle: expected an input of at least 3 dims whose dim -3 "
                          f"is divisible by upscale_factor^2 = {r * r}, got shape {input.shape}")
+    if r == 1:
+        return input.clone()             # a new tensor, as PyTorch (the reshapes would be views)
     *batch, c, h, w = input.shape
     x = input.reshape(*batch, c // (r * r), r, r, h, w)
     n = len(batch)
@@ -286,6 +288,8 @@ def pixel_unshuffle(input, downscale_factor):
         raise ShapeError(f"pixel_unshuffle: expected an input of at least 3 dims whose last "
                          f"two dims are divisible by downscale_factor = {r}, got shape "
                          f"{input.shape}")
+    if r == 1:
+        return input.clone()             # a new tensor, as PyTorch (the reshapes would be views)
     *batch, c, h, w = input.shape
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     n = len(batch)

@@ -104,6 +104,8 @@ def channel_shuffle(input, groups):
         raise ShapeError(f"channel_shuffle: expected an input of at least 3 dims whose "
                          f"channels divide into {groups} groups, got shape {input.shape}")
     n, c, *rest = input.shape
+    if groups in (1, c):
+        return input.clone()             # a new tensor, as PyTorch (the reshapes would be views)
     return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
 
 

@@ -293,3 +293,13 @@ def test_buffer_assignment_registers_a_buffer_as_pytorch():
     m.scale = nn.Buffer(ag.full((3,), 2.0))
     assert list(m.state_dict()) == ["weight", "bias", "scale"]
     assert list(m.double().state_dict()["scale"].data) == [2.0, 2.0, 2.0]
+
+
+def test_shuffles_that_move_nothing_give_a_new_tensor():
+    """As PyTorch's: writing into pixel_shuffle(x, 1), pixel_unshuffle(x, 1) or
+    channel_shuffle(x, 1 or C) leaves x as it was (their reshapes were views of x)."""
+    x = ag.ones(1, 4, 2, 2)
+    for result in (F.pixel_shuffle(x, 1), F.pixel_unshuffle(x, 1), F.channel_shuffle(x, 1),
+                   F.channel_shuffle(x, 4)):
+        result.add_(1)
+    np.testing.assert_array_equal(x.data, np.ones((1, 4, 2, 2), np.float32))
