@@ -485,7 +485,7 @@ def ceil_(self: Any) -> Tensor:
 
 
 def chain_matmul(*matrices: Any) -> Tensor:
-    """torch.chain_matmul (deprecated there): linalg.multi_dot of 2-d matrices."""
+    """torch.chain_matmul (deprecated there): linalg.multi_dot of 2-d matrices; a copy of a single one."""
 
 
 def cholesky(input: Any, upper: Any = ...) -> Tensor:

@@ -76,6 +76,10 @@ def test_tensor_helpers_match_torch():
         _compare(lambda *m: ag.chain_matmul(*m), lambda *m: torch.chain_matmul(*m),
                  RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4)),
                  RNG.standard_normal((4, 2)))
+        _compare(lambda m: ag.chain_matmul(m), lambda m: torch.chain_matmul(m),
+                 RNG.standard_normal((2, 3)))
+    with pytest.raises(ag.ShapeError, match=r"chain_matmul: expected 2-d matrices"):
+        ag.chain_matmul(ag.ones(3))
 
 
 @pytest.mark.parametrize("x, n", [(np.array([0.0, 2.0, -1.5]), None), (np.zeros(2), 4),

@@ -62,7 +62,13 @@ def cholesky_upper(input, upper=False):
 
 @public
 def chain_matmul(*matrices):
-    """torch.chain_matmul (deprecated there): linalg.multi_dot of 2-d matrices."""
+    """torch.chain_matmul (deprecated there): linalg.multi_dot of 2-d matrices; a copy of
+    a single one."""
+    if len(matrices) == 1:
+        a = _t(matrices[0])
+        if a.data.ndim != 2:
+            raise ShapeError(f"chain_matmul: expected 2-d matrices, got {describe(a.data)}")
+        return a.clone()
     return multi_dot(matrices)
 
 
