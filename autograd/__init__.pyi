@@ -928,6 +928,10 @@ def i0(x: Any) -> Tensor:
     """i0(x), elementwise: The modified Bessel function of the first kind of order 0; d/dx i0 x = i1 x."""
 
 
+def i0_(self: Any) -> Tensor:
+    """In place: self = i0(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
+
+
 def igamma(input: Any, other: Any) -> Tensor:
     """The regularised lower incomplete gamma function P(a, x) of input a and other x, elementwise with broadcasting; only x gets a gradient, x^(a-1) e^-x / Gamma(a), as PyTorch (a backward that needs a's raises)."""
 

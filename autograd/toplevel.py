@@ -36,7 +36,7 @@ _METHOD_NAMES = """abs_ neg_ negative_ exp_ exp2_ expm1_ log_ log2_ log10_ log1p
     clamp_min_ clamp_max_ clip_ zero_ fill_ detach detach_ numel is_floating_point
     is_complex is_signed is_nonzero is_same_size msort conj resolve_conj resolve_neg
     is_conj is_neg""".split()
-_METHOD_NAMES += ["addmv_", "gcd_", "lcm_", "ldexp_"]
+_METHOD_NAMES += ["addmv_", "gcd_", "lcm_", "ldexp_", "i0_"]
 for _name in _METHOD_NAMES:
     public(METHODS[_name] if _name in METHODS else getattr(Tensor, _name), name=_name)
 

@@ -554,9 +554,9 @@ NOT_PROVIDED = [
     (r"^(accelerator|amp|ao|autograd|backends|classes|compiler|cpp|cpu|distributed|"
      r"distributions|export|fft|func|futures|fx|hub|jit|library|masked|monitor|mps|mtia|"
      r"multiprocessing|nested|nn|optim|overrides|package|profiler|quasirandom|return_types|"
-     r"serialization|signal|sparse|special|storage|testing|types|utils|version|"
+     r"serialization|signal|sparse|storage|testing|types|utils|version|"
      r"torch|torch_version|windows|xpu)$",
-     "torch's submodules: gradgraph's are autograd.linalg, autograd.random, "
+     "torch's submodules: gradgraph's are autograd.linalg, autograd.special, autograd.random, "
      "autograd.functional, nn, nn.functional, nn.optim, nn.utils"),
     (r"^(builtins|ctypes|functools|glob|importlib|inspect|math|os|platform|sys|textwrap|"
      r"threading|warnings)$", "Python's modules, which torch imports into its namespace"),
@@ -575,8 +575,6 @@ NOT_PROVIDED = [
     (r"^(fork|wait|import_ir_module|import_ir_module_from_buffer|merge_type_from_type_comment|"
      r"parse_ir|parse_schema|parse_type_comment|unify_type_list|cond|while_loop|vmap)$",
      "TorchScript and torch.func's transforms and control-flow operators"),
-    (r"^(lgamma|digamma|polygamma|mvlgamma|i0|i0_|igamma|igammac)$",
-     "special functions, another helper's piece of work"),
     (r"^(cholesky|cholesky_inverse|cholesky_solve|lu|lu_solve|lu_unpack|lstsq|"
      r"triangular_solve|geqrf|orgqr|ormqr|pca_lowrank|svd_lowrank|lobpcg|matrix_rank|solve|"
      r"symeig|eig)$", "linalg decompositions (another helper's piece of work); solve, symeig, "
