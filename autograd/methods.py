@@ -10,7 +10,7 @@ import numpy as np
 from . import backprop
 from . import devices as _device
 from . import functions as F
-from . import graph, ops, ownership, versions
+from . import graph, ops, versions, views
 from .dtypes import as_dtype, fitted, result_type
 from .errors import (ArgumentError, DtypeError, GradgraphError, GraphError, OutOfRangeError,
                      ShapeError, describe)
@@ -213,36 +213,30 @@ def _inplace(self, op_name, compute, casting="same_kind", compute_into=None):
 
     Views of the buffer see the change. With grad mode on, self takes the new op's node
     (so `y = zeros(2); y.copy_(x * 2)` joins x's graph); any op that saved the old values
-    finds them modified and says so at backward time (the version check). A tensor in a
-    graph must own its buffer alone: writing through a view, or into a buffer that a view
-    still sees, would change values behind the graph's back, so it is refused."""
+    finds them modified and says so at backward time (the version check). A write through
+    a view, or into a tensor whose views are alive, keeps them all in the graph as PyTorch
+    does (autograd/views.py)."""
     node = self._node
     recording = current().grad_enabled
     writes = compute_into is not None and isinstance(self.data, np.ndarray) and \
         self.data.flags.writeable             # else the copy below refuses or takes it
-    if writes:
-        compute = compute_into
-    if recording and node is not None:
+    shared = None
+    if recording:
         if type(node) is AccumulateGrad:
             raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "
                              f"{self.data.shape}) cannot be modified in place, since its "
                              f"gradient would be lost. Do it inside `with no_grad():` (as an "
                              f"optimizer does), or work on a copy: x = x.clone()")
-        if node.inplace_refusal is not None:
+        if node is not None and node.inplace_refusal is not None:
             raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} "
                              f"{node.inplace_refusal}")
-        if _shares_buffer(self):
-            raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} is part of a "
-                             f"graph and shares its memory with another tensor of the graph "
-                             f"(it is a view, or a view of it is alive), so an in-place write "
-                             f"would change values the graph has recorded. Write out of place, "
-                             f"e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
-        result = _compute_keeping_originals(self, compute, writes)
-    elif recording:
-        result = _compute_keeping_originals(self, compute, writes)
+        shared = views.plan(self, op_name)
+        if shared is not None:
+            writes = False                    # the views' nodes are rebased on the result's
+        result = _compute_keeping_originals(self, compute_into if writes else compute, writes)
     else:
         with no_grad():
-            result = compute()
+            result = (compute_into if writes else compute)()
     if result.data.shape != self.data.shape:
         raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
                          f"written into a tensor of shape {self.data.shape} in place")
@@ -257,7 +251,9 @@ def _inplace(self, op_name, compute, casting="same_kind", compute_into=None):
     elif result.data is not self.data:
         np.copyto(self.data, result.data, casting="unsafe")
     graph.mark_modified(self.data, op_name)
-    if recording and (node is not None or result._node is not None):
+    if shared is not None:
+        views.rebase(self, result, shared)
+    elif recording and (node is not None or result._node is not None):
         self._node = result._node
         if writes and result._node is not None:
             result._node.epoch = versions._epoch
@@ -285,29 +281,6 @@ def _compute_keeping_originals(self, compute, writes=False):
     if result._node is not None:
         graph.keep_originals(result._node, self.data, start)
     return result
-
-
-def _shares_buffer(t):
-    """True if another tensor of a graph can see t's memory: t is a view of an array that
-    something else still holds, or a recorded view of t's buffer is alive."""
-    arr = t.data
-    if not isinstance(arr, np.ndarray):
-        return False
-    base = arr.base                      # proof ownership.SOLE_VIEW_BASE
-    if base is not None and not (isinstance(base, np.ndarray) and base.base is None and (
-            ownership.refcount(base) <= ownership.SOLE_VIEW_BASE if type(arr) is np.ndarray
-            else _sole_view(arr))):
-        return True
-    return bool(graph.other_views(arr, t))
-
-
-def _sole_view(arr):
-    """_shares_buffer's proof for an ndarray subclass: an array traced by ag.compile
-    answers itself (the trace's records hold its base too, so a count proves nothing);
-    another subclass is counted as a plain array (the same references: the view's
-    .base, _shares_buffer's `base`, getrefcount's argument)."""
-    sole = getattr(arr, "sole_view", None)
-    return sole() if sole is not None else ownership.refcount(arr.base) <= ownership.SOLE_VIEW_BASE
 
 
 def _inplace_op(name, fn):
@@ -436,3 +409,12 @@ def _set_values(x, index, value, op="__setitem__", accumulate=False, shared=Fals
 
 
 Tensor.__setitem__ = _setitem
+
+
+def _base(self):
+    """The tensor whose memory this view shows (None if it is no view), as PyTorch's."""
+    return views.base(self)
+
+
+Tensor._base = property(_base)
+Tensor._is_view = lambda self: views.base(self) is not None

@@ -166,7 +166,9 @@ class Tensor:
     assigned there is kept as it is (only a Parameter takes its array), and the next op
     on `t` raises GraphError."""
 
-    __slots__ = ("data", "grad", "_node", "__weakref__")
+    __slots__ = ("data", "grad", "_node", "_view_of", "__weakref__")
+    # _view_of, set on a view only (autograd/views.py): (the tensor it shows, the view
+    # ops from there, made in grad mode); read it with getattr(t, "_view_of", None)
     data: np.ndarray
     grad: Tensor | None
     __array_priority__ = 1000

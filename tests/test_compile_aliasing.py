@@ -325,9 +325,11 @@ def test_the_traced_array_written_through_numpy_calls_replays():
     assert f.replays >= STEPS - 2
 
 
-def test_a_plain_alias_counts_as_a_reference_while_tracing():
-    """Eager refuses an in-place write into a view of the graph while a plain alias of
-    its buffer lives (by reference count); the traced step refuses it too."""
+def test_a_write_through_a_view_while_a_plain_alias_lives_replays_as_eager():
+    """A write through a view of the graph while a plain numpy alias of its buffer lives:
+    eager keeps it in the graph (the view's tensor takes a CopySlices node; the alias
+    sees the write, as a PyTorch tensor's .numpy() does); the compiled step runs eagerly
+    (the alias is not traced) with a warning, and is its twin."""
     def body(model, x, y):
         h = model(x) * 1.0
         a = np.asarray(h.data)            # noqa: F841 (alive until the write below)
@@ -336,5 +338,5 @@ def test_a_plain_alias_counts_as_a_reference_while_tracing():
         v.mul_(2.0)
         return (v * v).mean()
     eager, _ = _run(body, _SHARING["own"], False)
-    assert all(h[0][0] is GraphError for h in eager)
-    _twin(body, _SHARING["own"])
+    assert not any(isinstance(h[0][0], type) for h in eager)     # no step raised
+    _twin(body, _SHARING["own"], warns="np.asarray() of a tensor's memory")

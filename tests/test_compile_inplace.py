@@ -300,15 +300,24 @@ def _saved_owner_then_view_modified(m, x):
     return _rest(m, y)
 
 
-REFUSED = [_leaf, _view_written, _viewed_written, _view_of_a_live_tensor,
-           _view_written_while_the_user_holds_the_array,
-           _saved_then_modified, _saved_view_then_owner_modified,
+REFUSED = [_leaf, _saved_then_modified, _saved_view_then_owner_modified,
            _saved_owner_then_view_modified]
 
 
 @pytest.mark.parametrize("body", REFUSED, ids=lambda b: b.__name__.strip("_"))
 def test_refused_in_place_raises_as_eager(body):
     check_refused(body)
+
+
+VIEWS = [_view_written, _viewed_written, _view_of_a_live_tensor,
+         _view_written_while_the_user_holds_the_array]
+
+
+@pytest.mark.parametrize("body", VIEWS, ids=lambda b: b.__name__.strip("_"))
+def test_writes_that_views_see_replay_bit_identical(body):
+    """A write through a view, or into a tensor whose view is alive, is kept in the graph
+    (autograd/views.py: CopySlices and the views' new nodes); the replay is eager's twin."""
+    check_body(body)
 
 
 def test_inplace_is_no_longer_an_escape():

@@ -294,10 +294,11 @@ def test_accumulating_into_a_grad_that_a_graph_saved_is_seen_as_a_write():
 
 
 def test_in_place_write_into_a_view_of_a_held_buffer_is_refused():
-    """ownership.SOLE_VIEW_BASE: a graph tensor viewing an array another tensor holds."""
-    b = ag.tensor(np.zeros((2, 3)))
+    """ownership.SOLE_VIEW_BASE: a graph tensor viewing an array the user holds (no view
+    of gradgraph's records it, so other graph tensors may see it)."""
+    held = np.zeros((2, 3))
+    v = ag.from_numpy(held[0])
     x = ag.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    v = b[0]
-    v.copy_(x * 2)                        # v joins the graph, still b's memory
+    v.copy_(x * 2)                        # v joins the graph, still held's memory
     with pytest.raises(ag.GraphError, match="shares its memory"):
         v.add_(1)

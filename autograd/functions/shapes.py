@@ -13,15 +13,18 @@ from ..errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, own
 from ..graph import applyn, register_view
 from ..public import public
 from ..tensor import Tensor
+from ..views import link
 from .arguments import _axes, _t
 
 
 def _view(x, cls, *args):
-    """Run a view op; a recorded result that shares memory is registered, so that an
-    in-place write to the buffer it sees can be refused (methods._inplace)."""
+    """Run a view op; a result that shares x's memory is linked to the tensor it shows
+    and registered with the buffer, so that an in-place write keeps every view of the
+    buffer in the graph (autograd/views.py)."""
     out = x._apply1(cls, *args)
     if out._node is not None:
         register_view(out)
+    link(out, x, cls, args)
     return out
 
 

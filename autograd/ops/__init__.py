@@ -39,7 +39,7 @@ from .transcendental import (BesselJ0, BesselJ1, Digamma, Entr, Erfcx,  # noqa: 
                              Gammainc, Gammaincc, I0, I0e, I1, I1e, Lgamma, LogNdtr, Ndtri,
                              Polygamma, Zeta)
 from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
-                     Reshape, _is_basic)
+                     Reshape, CopySlices, _is_basic)
 from .reductions import (Amax, Amin, Cumsum, LogCumSumExp, LogSoftmax,  # noqa: F401
                          MatMul, ScatterAmax, Softmax, Sum, binary_exponent, power_of_two,
                          row_max, row_sum)

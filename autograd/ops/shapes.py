@@ -3,6 +3,7 @@ its adjoint index_add (each the other's backward), index_put (x[index] = v),
 concatenation, and the helpers that lay out and fill getitem's gradient."""
 import numpy as np
 
+from ..errors import GraphError
 from ..graph import Primitive, apply1, apply2
 from ..jit.hooks import kernel
 from .elementwise import Where
@@ -114,6 +115,43 @@ class IndexPut(IndexAdd):
     def backward(self, gg):
         g = gg[self.index]
         return (g if self.winners is None else apply2(Where, g, g.dtype.type(0), self.winners)),
+
+
+class CopySlices(Primitive):
+    """The tensor a view shows after a write through the view (PyTorch's CopySlices): its
+    values are its buffer's, already written, so forward computes nothing. Its gradient
+    goes to the old tensor outside the view's region (an exact zero inside) and, seen
+    through the view's ops (`chain`, from autograd/views.py), to the written values."""
+    __slots__ = ("chain", "order")
+
+    def forward(self, base, values, chain):
+        self.chain = chain
+        self.order = None if base.flags.c_contiguous else memory_order(base)
+        return base
+
+    def backward(self, g):
+        old, written = self.parents
+        return (apply2(Where, g, g.dtype.type(0), self._outside()) if old is not None else None,
+                _through(g, self.chain) if written is not None else None)
+
+    def _outside(self):
+        """A bool mask of the base's shape: False where the view sees it. Laid out as the
+        base was, so that the chain's reshapes are views of it, as they were of the base."""
+        mask = _zeros(self.shape, np.bool_, self.order)
+        mask[...] = True
+        seen = _through(mask, self.chain)
+        if seen.size and not np.shares_memory(seen, mask):
+            raise GraphError(f"CopySlices: the view {self.chain} of a tensor of shape "
+                               f"{self.shape} is no view of a mask laid out as the tensor")
+        seen[...] = False
+        return mask
+
+
+def _through(x, chain):
+    """Array or Tensor `x` seen through the view ops `chain` [(op class, args), ...]."""
+    for cls, args in chain:
+        x = apply1(cls, x, *args)
+    return x
 
 
 class Cat(Primitive):

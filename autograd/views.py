@@ -1,0 +1,152 @@
+"""In-place writes that views see, kept in the graph as PyTorch keeps them.
+
+A view made by reshape/view, permute/transpose or basic indexing shares its tensor's
+memory. It remembers the tensor whose memory it shows (its root, PyTorch's ``_base``) and
+the view ops that lead there from the root (its chain); a view made with grad mode on is
+registered with the buffer (versions.register_view). An in-place write, in grad mode:
+
+- through a view gives the root a CopySlices node (PyTorch's CopySlices): the root's
+  gradient goes to its old node outside the view's region and to the written values
+  inside it, so ``y = x * 2; y[0] *= 3`` and ``z = zeros(3); z[:1].copy_(w)`` put the
+  write in y's and z's graphs;
+- into a root, or through one of its views, gives every live view of the root a new
+  node: its chain applied to the root's new node (PyTorch regenerates a view's grad_fn
+  so), so ``v = y[0]; y.mul_(2); v.sum().backward()`` goes through the multiplication.
+
+What cannot be kept in the graph is refused before anything is written, as PyTorch
+refuses it: a write through a view of a leaf that requires grad, and a write in grad
+mode through a view made under no_grad of a tensor in a graph; and, as before, memory
+shared in a way no view records (an unfold window, an array held elsewhere).
+"""
+import numpy as np
+
+from . import ops, ownership
+from .errors import GraphError
+from .graph import AccumulateGrad, apply1, other_views, record, register_view
+from .state import current, peek
+from .versions import base_of
+
+# The view ops a write can go through: their outputs are linked to their root. expand's
+# outputs are read-only; unfold's windows overlap, so a write through one is ambiguous.
+LINKED = (ops.Reshape, ops.Permute, ops.GetItem)
+
+
+def link(out, x, cls, args):
+    """Note that Tensor `out`, made from Tensor `x` by the view op ``cls(*args)``, shows
+    x's memory (shapes._view calls this for every view op, recorded or not)."""
+    od, xd = out.data, x.data
+    ob = getattr(od, "base", None)
+    if ob is None or cls not in LINKED:
+        return
+    xb = xd.base
+    if ob is not xd and ob is not xb and base_of(od) is not base_of(xd):
+        return                                          # numpy made a copy
+    up = getattr(x, "_view_of", None) if xb is not None else None
+    s = peek()
+    grad_mode = (s or current()).grad_enabled
+    out._view_of = ((x, ((cls, args),), grad_mode) if up is None
+                    else (up[0], up[1] + ((cls, args),), grad_mode))
+    if grad_mode and out._node is None and xd.dtype.kind == "f":
+        register_view(out)          # its root may join a graph later (a recorded view is
+                                    # registered by shapes._view already; only a float
+                                    # tensor can)
+
+
+def base(t):
+    """The tensor whose memory Tensor `t` shows, if t is a view (PyTorch's ``_base``)."""
+    view = getattr(t, "_view_of", None)
+    return None if view is None else view[0]
+
+
+def plan(t, op_name):
+    """What an in-place write into Tensor `t` in grad mode must do about views: None if
+    none are involved (the plain write), else (root, t's chain from the root, the root's
+    other live views) for rebase(). Raises, before anything is written, where the write
+    cannot be kept in the graph."""
+    arr = t.data
+    if not isinstance(arr, np.ndarray):
+        return None
+    view = getattr(t, "_view_of", None) if arr.base is not None else None
+    if view is None:
+        root, chain = t, ()
+    else:
+        root, chain, made_in_grad_mode = view
+        rn = root._node
+        if rn is not None and not made_in_grad_mode:
+            raise GraphError(
+                f"{op_name}: this view (shape {arr.shape}) of a tensor in a graph (shape "
+                f"{root.data.shape}) was made under no_grad and is written in place with "
+                f"grad mode on, which PyTorch forbids as ambiguous: make the view and write "
+                f"both inside no_grad (not recorded) or both outside (recorded)")
+        if type(rn) is AccumulateGrad:
+            raise GraphError(
+                f"{op_name}: this view (shape {arr.shape}) of a leaf tensor that requires "
+                f"grad (shape {root.data.shape}) cannot be written in place, since the "
+                f"leaf's gradient would be lost. Do it inside `with no_grad():`, or work on "
+                f"a copy: x = x.clone()")
+    others = [w for w in other_views(root.data, t) if w is not root]
+    in_graph = t._node is not None or root._node is not None
+    linked = []
+    for w in others:
+        wv = getattr(w, "_view_of", None)
+        if wv is not None and wv[0] is root:
+            linked.append(w)
+        elif in_graph:
+            _refuse(op_name, arr)
+    if in_graph and _foreign(root.data, linked):
+        _refuse(op_name, arr)
+    return None if view is None and not linked else (root, chain, linked)
+
+
+def _foreign(arr, linked):
+    """True if memory of `arr` (a root's array) may be seen by something no view records:
+    arr is a view of an array held elsewhere (proof ownership.SOLE_VIEW_BASE, plus one
+    reference per linked view whose array numpy based on that same array)."""
+    b = arr.base
+    if b is None:
+        return False
+    if type(arr) is not np.ndarray:
+        sole = getattr(arr, "sole_view", None)      # an array ag.compile traces
+        if sole is not None:
+            return not sole()
+    if not isinstance(b, np.ndarray) or b.base is not None:
+        return True
+    mine = sum(1 for w in linked if w.data.base is b)
+    return ownership.refcount(b) > ownership.SOLE_VIEW_BASE + mine
+
+
+def _refuse(op_name, arr):
+    raise GraphError(f"{op_name}: this tensor of shape {arr.shape} is part of a graph and "
+                     f"shares its memory in a way no view records (an unfold window, an "
+                     f"expanded tensor, an array held outside the graph), so an in-place "
+                     f"write would change values the graph has recorded. Write out of "
+                     f"place, e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
+
+
+def rebase(t, result, plan):
+    """After `result` (the op's out-of-place result, with its node) was written into
+    Tensor t's memory: the root takes the write (itself if t is the root, a CopySlices
+    node through t's chain if t is a view), then t and the root's other live views take
+    nodes seen through their chains from the root's new node."""
+    root, chain, linked = plan
+    if t is root:
+        root._node = result._node
+    else:
+        old, written = root._node, result._node
+        if old is not None or written is not None:
+            node = ops.CopySlices()
+            root._node = record(node, node.forward(root.data, None, chain),
+                                (old, written))._node
+        linked.append(t)
+    for w in linked:
+        w._node = _through(root, w._view_of[1])
+
+
+def _through(root, chain):
+    """The node of root's memory seen through the view ops `chain`, recorded now."""
+    if root._node is None:
+        return None
+    x = root._alias()
+    for cls, args in chain:
+        x = apply1(cls, x, *args)
+    return x._node

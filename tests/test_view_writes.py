@@ -1,0 +1,205 @@
+"""In-place writes that views see (autograd/views.py), held to PyTorch: a write through a
+view gives the viewed tensor a CopySlices node, a write into a tensor moves its live views
+onto the new node, and the gradients are PyTorch's, checked numerically to second order.
+Before, all of these were refused, and two were silently wrong: a write through a view of
+a plain tensor left it out of the graph, and a view made under no_grad wrote into a graph
+tensor unseen."""
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.errors import GraphError
+
+
+def _imul_row(y, w):
+    y[0] *= w[0]                       # Python's y.__setitem__(0, y[0].__imul__(w[0]))
+    return y
+
+
+def _base_written_while_views_live(y, w):
+    v, t = y[1:], y.t()
+    y.mul_(w[0])
+    return v.sum() * 2 + (t[0] * t[1]).sum()     # both views see the write
+
+
+def _overlapping_views(y, w):
+    a, b = y[0:2], y[1:3]
+    a.mul_(w[0])
+    return (b * b).sum() + y.sum()
+
+
+def _view_of_a_view(y, w):
+    y.reshape(12)[2:10].view(2, 4)[:, 1].add_(w[:2])
+    return y
+
+
+def _twice_through_one_view(y, w):
+    v = y[1]
+    v.mul_(w[1])
+    v.add_(w[0])
+    return (v * y[1]).sum() + y.sum()
+
+
+def _permuted(y, w):
+    y.permute(1, 0)[1:3].mul_(w[0])
+    return y
+
+
+def _element(y, w):
+    y[2, 1].mul_(w[1])
+    y[0, 3].copy_(w[0] * w[1])
+    return y
+
+
+def _plain_tensor_joins_the_graph(y, w):
+    z = (y * 0).detach()                 # a plain tensor: no graph
+    z[0, :2].copy_(w[:2])
+    z[1].add_(y[1])
+    return z
+
+
+def _saved_view_then_written(y, w):
+    v = y[0]
+    u = v * w[0]                         # saves v's values and w's ...
+    v.add_(1.0)                          # ... so backward must refuse (version check)
+    return u
+
+
+WRITES = {f.__name__.strip("_"): f for f in (
+    _imul_row, _base_written_while_views_live, _overlapping_views, _view_of_a_view,
+    _twice_through_one_view, _permuted, _element, _plain_tensor_joins_the_graph)}
+
+
+def _loss(lib, body, x, w):
+    y = x * 1.5 + 0.25
+    out = body(y, w)
+    return (out * out).sum() + (y * y * y).sum()
+
+
+def _values(t):
+    return t.detach().numpy() if hasattr(t, "detach") else np.asarray(t)
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_values_and_gradients_are_pytorchs(name):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x0, w0 = rng.standard_normal((3, 4)), rng.standard_normal(2)
+    got = []
+    for lib in (ag, torch):
+        x = lib.tensor(x0, requires_grad=True)
+        w = lib.tensor(w0, requires_grad=True)
+        loss = _loss(lib, WRITES[name], x, w)
+        loss.backward()
+        got.append((_values(loss), _values(x.grad), _values(w.grad)))
+    for a, b in zip(*got):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", WRITES)
+def test_gradients_check_numerically_to_second_order(name):
+    rng = np.random.default_rng(1)
+    x = ag.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = ag.tensor(rng.standard_normal(2), requires_grad=True)
+
+    def f(x, w):
+        return _loss(ag, WRITES[name], x, w)
+    assert ag.gradcheck(f, (x, w))
+    assert ag.gradgradcheck(f, (x, w))
+
+
+def test_a_saved_view_then_written_raises_at_backward_as_pytorch():
+    torch = pytest.importorskip("torch")
+    for lib, error in ((ag, GraphError), (torch, RuntimeError)):
+        x = lib.ones(3, 4, dtype=lib.float64, requires_grad=True)
+        w = lib.ones(2, dtype=lib.float64, requires_grad=True)
+        loss = _loss(lib, _saved_view_then_written, x, w)
+        with pytest.raises(error, match="modified"):
+            loss.backward()
+
+
+def test_a_write_through_a_view_of_a_leaf_that_requires_grad_is_refused():
+    x = ag.ones(2, 3, requires_grad=True)
+    with pytest.raises(GraphError, match=r"view \(shape \(3,\)\) of a leaf tensor that "
+                                         r"requires grad \(shape \(2, 3\)\)"):
+        x[0].mul_(2)
+    assert x.data.tolist() == [[1.0] * 3] * 2           # nothing written
+    with ag.no_grad():
+        x[0].mul_(2)                                    # an update, as an optimizer's
+    assert x.data[0].tolist() == [2.0] * 3 and x.requires_grad
+
+
+def test_a_view_made_under_no_grad_is_not_written_in_grad_mode():
+    """Before, the write went into y's memory unseen: x.grad was 2 everywhere, where y[0]
+    had become 10 = 5 * 2x. PyTorch refuses it as ambiguous."""
+    x = ag.ones(3, requires_grad=True)
+    y = x * 2
+    with ag.no_grad():
+        v = y[0:1]
+    with pytest.raises(GraphError, match="made under no_grad and is written in place"):
+        v.mul_(5)
+    assert y.data.tolist() == [2.0] * 3
+    with ag.no_grad():
+        v.mul_(5)                                       # both under no_grad: not recorded
+    assert y.data.tolist() == [10.0, 2.0, 2.0]
+
+
+def test_a_write_through_a_view_of_a_plain_tensor_reaches_the_gradient():
+    """Before, z stayed out of the graph: z.sum().backward() raised, and a loss using z
+    with other graph tensors silently gave w no gradient."""
+    w = ag.tensor([3.0], requires_grad=True)
+    z = ag.zeros(3)
+    z[1:2].copy_(w * 2)
+    assert z.requires_grad
+    (z * z).sum().backward()
+    assert w.grad.tolist() == [24.0]
+
+
+def test_views_record_their_base_as_pytorchs():
+    y = ag.ones(2, 3) * 1
+    v = y[0].reshape(3, 1)
+    assert v._base is y and y[1:]._base is y and y._base is None
+    assert v._is_view() and not y._is_view()
+    assert (y + 1)._base is None and y[[0, 1]]._base is None        # copies are no views
+
+
+def test_an_unfold_window_is_still_refused():
+    """Windows overlap, so a write through one is ambiguous: refused before writing."""
+    y = ag.arange(6.0).requires_grad_() * 1
+    windows = y.unfold(0, 3, 1)
+    with pytest.raises(GraphError, match="shares its memory"):
+        y.mul_(2)
+    assert y.data.tolist() == list(range(6)) and windows.shape == (4, 3)
+
+
+def test_a_step_writing_through_views_compiles_as_its_twin():
+    """y[:, 0] *= w inside a compiled training step replays bit for bit."""
+    import nn
+    ag.manual_seed(0)
+    runs = []
+    for compiled in (False, True):
+        ag.manual_seed(0)
+        model = nn.Linear(4, 3)
+        scale = ag.tensor([0.5], requires_grad=True)
+        opt = nn.optim.SGD(list(model.parameters()) + [scale], lr=0.1)
+
+        def step(x):
+            opt.zero_grad()
+            h = model(x)
+            h[:, 0] *= scale
+            v = h[1]
+            h.add_(1.0)
+            loss = (h * h).mean() + v.sum()
+            loss.backward()
+            opt.step()
+            return loss
+        f = ag.compile(step) if compiled else step
+        rng = np.random.default_rng(2)
+        losses = [f(ag.tensor(rng.standard_normal((5, 4)), dtype=ag.float32)).item()
+                  for _ in range(6)]
+        runs.append((losses, [p.data.copy() for p in model.parameters()], scale.data.copy()))
+        if compiled:
+            assert f.replays >= 3
+    assert runs[0][0] == runs[1][0]
+    for a, b in zip(runs[0][1] + [runs[0][2]], runs[1][1] + [runs[1][2]]):
+        assert np.array_equal(a, b)
