@@ -21,7 +21,8 @@ LAYERS = [
     # recording ops into Tensors; what reads a Tensor's dtype
     ["graph", "dtypes", "devices"],
     # the primitives: forward and backward side by side
-    ["ops.elementwise", "ops.special", "ops.transcendental", "ops.shapes", "ops.reductions", "ops", "ops_nn", "ops_losses"],
+    ["ops.elementwise", "ops.special", "ops.transcendental", "ops.shapes", "ops.reductions", "ops",
+     "ops_nn", "ops_losses", "views"],
     # the backward walk
     ["engine"],
     ["backprop", "function"],
