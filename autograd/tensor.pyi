@@ -53,6 +53,7 @@ class Tensor:
 
     __array_priority__: builtins.int
     _node: Any
+    _view_of: Any
     data: numpy.ndarray
     grad: Tensor | None
     is_cpu: builtins.bool
@@ -78,6 +79,10 @@ class Tensor:
     @property
     def T(self) -> Tensor:
         """The tensor with all its dimensions reversed (a view)."""
+
+    @property
+    def _base(self) -> Any:
+        """The tensor whose memory this view shows (None if it is no view), as PyTorch's."""
 
     @property
     def device(self) -> Any:
@@ -275,6 +280,8 @@ class Tensor:
 
     def _binary(self, cls: Any, other: Any, *args: Any, reverse: Any = ...) -> Any:
         """`self op other` (`other op self` if `reverse`) for binary primitive `cls`, with the operands converted to the result dtype of dtypes.result_type (true division computes in floating point)."""
+
+    def _is_view(self) -> Any: ...
 
     def _rbinary(self, cls: Any, other: Any) -> Any: ...
 
