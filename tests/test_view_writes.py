@@ -203,3 +203,37 @@ def test_a_step_writing_through_views_compiles_as_its_twin():
     assert runs[0][0] == runs[1][0]
     for a, b in zip(runs[0][1] + [runs[0][2]], runs[1][1] + [runs[1][2]]):
         assert np.array_equal(a, b)
+
+
+def _views_case(lib, case):
+    x = lib.tensor(np.arange(24.0).reshape(2, 3, 4) / 7, requires_grad=True)
+    w = lib.tensor([1.5, -0.5], dtype=lib.float64, requires_grad=True)
+    y = x * 1.0 + 0.1
+    if case == "permute-reshape-twice":          # backward twice with retain_graph
+        v = y.permute(2, 0, 1).reshape(4, 6)[1:3]
+        v.mul_(w[0])
+        loss = (y * y).sum() + (v ** 3).sum()
+        loss.backward(retain_graph=True)
+        first = x.grad.clone()
+        loss.backward()
+        return loss, first, x.grad, w.grad
+    if case == "create-graph":                   # second order through CopySlices
+        y[0].t()[1:, 0] = w[1] * 3
+        loss = (y ** 2).sum()
+        (g,) = (ag if lib is ag else lib.autograd).grad(loss, x, create_graph=True)
+        (g * g).sum().backward()
+        return loss, g, x.grad, w.grad
+    a, b = y[:, 1], y[1]                          # overlapping views, both written
+    b.add_(w[0])
+    a.mul_(w[1])
+    loss = (a * b.sum()).sum() + (y ** 2).sum()
+    loss.backward()
+    return loss, x.grad, w.grad
+
+
+@pytest.mark.parametrize("case", ["permute-reshape-twice", "create-graph", "overlapping"])
+def test_retain_graph_second_order_and_overlapping_writes_are_pytorchs(case):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _views_case(ag, case), _views_case(torch, case)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(_values(a), _values(b), rtol=1e-10, atol=1e-12)
