@@ -49,7 +49,7 @@ SOLE_FIRST_LEAF_GRAD = 3
 # the local `arr`, getrefcount's argument. More means another holder must be told of
 # the write (graph.mark_modified).
 SOLE_LEAF_GRAD = 3
-# methods._shares_buffer, a view's base array: the view's .base, the local `base`,
+# views._foreign, a view's base array: the view's .base, the local `base`,
 # getrefcount's argument. More means another tensor can see the buffer.
 # The same count at engine._add_at, the base of a pending gradient that is a transpose
 # of a fresh array (ops/shapes.py's _zeros): more means another view can see the buffer.

@@ -5,7 +5,7 @@ memory. It remembers the tensor whose memory it shows (its root, PyTorch's ``_ba
 the view ops that lead there from the root (its chain); a view made with grad mode on is
 registered with the buffer (versions.register_view). An in-place write, in grad mode:
 
-- through a view gives the root a CopySlices node (PyTorch's CopySlices): the root's
+- through a view gives the root a CopySlices node (named as PyTorch's): the root's
   gradient goes to its old node outside the view's region and to the written values
   inside it, so ``y = x * 2; y[0] *= 3`` and ``z = zeros(3); z[:1].copy_(w)`` put the
   write in y's and z's graphs;
@@ -22,7 +22,8 @@ import numpy as np
 
 from . import ops, ownership
 from .errors import GraphError
-from .graph import AccumulateGrad, apply1, other_views, record, register_view
+from .graph import AccumulateGrad, other_views, record, register_view
+from .ops.shapes import through
 from .state import current, peek
 from .versions import base_of
 
@@ -42,8 +43,7 @@ def link(out, x, cls, args):
     if ob is not xd and ob is not xb and base_of(od) is not base_of(xd):
         return                                          # numpy made a copy
     up = getattr(x, "_view_of", None) if xb is not None else None
-    s = peek()
-    grad_mode = (s or current()).grad_enabled
+    grad_mode = (peek() or current()).grad_enabled
     out._view_of = ((x, ((cls, args),), grad_mode) if up is None
                     else (up[0], up[1] + ((cls, args),), grad_mode))
     if grad_mode and out._node is None and xd.dtype.kind == "f":
@@ -135,18 +135,8 @@ def rebase(t, result, plan):
         old, written = root._node, result._node
         if old is not None or written is not None:
             node = ops.CopySlices()
-            root._node = record(node, node.forward(root.data, None, chain),
+            root._node = record(node, node.forward(root.data, chain),
                                 (old, written))._node
         linked.append(t)
     for w in linked:
-        w._node = _through(root, w._view_of[1])
-
-
-def _through(root, chain):
-    """The node of root's memory seen through the view ops `chain`, recorded now."""
-    if root._node is None:
-        return None
-    x = root._alias()
-    for cls, args in chain:
-        x = apply1(cls, x, *args)
-    return x._node
+        w._node = None if root._node is None else through(root._alias(), w._view_of[1])._node

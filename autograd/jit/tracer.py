@@ -92,7 +92,7 @@ class TraceArray(np.ndarray):
         return b
 
     def sole_view(self):
-        """What ``methods._shares_buffer`` proves for a plain view with a reference
+        """What ``views._foreign`` proves for a plain view with a reference
         count on its base (which the trace's own records inflate): True if the array
         eager holds owns its memory, or if no other live traced array sees the buffer
         but other TraceArrays over that very array (in eager, one object)."""

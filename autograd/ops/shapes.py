@@ -124,7 +124,7 @@ class CopySlices(Primitive):
     through the view's ops (`chain`, from autograd/views.py), to the written values."""
     __slots__ = ("chain", "order")
 
-    def forward(self, base, values, chain):
+    def forward(self, base, chain):
         self.chain = chain
         self.order = None if base.flags.c_contiguous else memory_order(base)
         return base
@@ -132,14 +132,14 @@ class CopySlices(Primitive):
     def backward(self, g):
         old, written = self.parents
         return (apply2(Where, g, g.dtype.type(0), self._outside()) if old is not None else None,
-                _through(g, self.chain) if written is not None else None)
+                through(g, self.chain) if written is not None else None)
 
     def _outside(self):
         """A bool mask of the base's shape: False where the view sees it. Laid out as the
         base was, so that the chain's reshapes are views of it, as they were of the base."""
         mask = _zeros(self.shape, np.bool_, self.order)
         mask[...] = True
-        seen = _through(mask, self.chain)
+        seen = through(mask, self.chain)
         if seen.size and not np.shares_memory(seen, mask):
             raise GraphError(f"CopySlices: the view {self.chain} of a tensor of shape "
                                f"{self.shape} is no view of a mask laid out as the tensor")
@@ -147,7 +147,7 @@ class CopySlices(Primitive):
         return mask
 
 
-def _through(x, chain):
+def through(x, chain):
     """Array or Tensor `x` seen through the view ops `chain` [(op class, args), ...]."""
     for cls, args in chain:
         x = apply1(cls, x, *args)
