@@ -237,3 +237,22 @@ def test_retain_graph_second_order_and_overlapping_writes_are_pytorchs(case):
     ours, theirs = _views_case(ag, case), _views_case(torch, case)
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(_values(a), _values(b), rtol=1e-10, atol=1e-12)
+
+
+def test_a_write_through_a_view_at_inf_nan_and_signed_zeros_is_pytorchs():
+    """CopySlices keeps an inf or NaN of the gradient outside the view's region out of
+    the written values' gradient (exact zeros through where, not a product with 0)."""
+    torch = pytest.importorskip("torch")
+    special = [np.inf, -np.inf, np.nan, -0.0, 0.0, 2.0]
+    got = []
+    for lib in (ag, torch):
+        x = lib.tensor([special, special[::-1]], requires_grad=True)
+        w = lib.tensor([0.0, -0.0, np.inf], dtype=lib.float64, requires_grad=True)
+        y = x * 1.0
+        y[0, 3:].mul_(w)
+        y[1, :2].copy_(w[:2])
+        loss = (y * y).sum()
+        loss.backward()
+        got.append((_values(y), _values(x.grad), _values(w.grad)))
+    for a, b in zip(*got):
+        np.testing.assert_array_equal(a, b)
