@@ -1405,7 +1405,7 @@ def promote_types(type1: Any, type2: Any) -> Tensor:
 
 
 def put(input: Any, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
-    """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum)."""
+    """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum); source must have input's dtype, as in PyTorch."""
 
 
 def qr(input: Any, some: Any = ...) -> builtins.tuple[Tensor, ...]:
@@ -1709,7 +1709,7 @@ def take(input: Any, index: Any) -> Tensor:
 
 
 def take_along_dim(input: Any, indices: Any, dim: Any = ...) -> Tensor:
-    """gather with the input and indices broadcast over the other dims, as torch.take_along_dim; with dim=None both are taken as 1-d."""
+    """gather with the input and indices broadcast over the other dims, as torch.take_along_dim."""
 
 
 def tan(x: Any) -> Tensor:

@@ -12,9 +12,10 @@ from . import layout, reductions
 from .dtypes import as_dtype, result_type
 from .einsum import add_scaled_product
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
-from .methods import _set_values
+from .methods import _inplace, _set_values
 from .methods_more import F, _dim
 from .public import FUNCTIONS, public
+from .scattering import _inplace_form
 from .tensor import Tensor, _wrap
 
 
@@ -354,10 +355,14 @@ def masked_scatter(input, mask, source):
 def put(input, index, source, accumulate=False):
     """input with source's elements written at the flat positions `index` (an integer
     tensor with as many elements; negative from the end), or added there with
-    `accumulate` (repeated positions sum)."""
+    `accumulate` (repeated positions sum); source must have input's dtype, as in
+    PyTorch."""
     idx, n = index.data, input.data.size
     if idx.dtype.kind not in "iu":
         raise DtypeError(f"put: index must be an integer tensor, got {describe(idx)}")
+    if source.data.dtype != input.data.dtype:
+        raise DtypeError(f"put: source must have the input's dtype, as in PyTorch (got "
+                         f"{describe(input.data, source.data)}); convert it: source.to(dtype)")
     if idx.size != source.data.size:
         raise ShapeError(f"put: index and source must have as many elements, got "
                          f"{describe(idx, source.data)}")
@@ -365,8 +370,26 @@ def put(input, index, source, accumulate=False):
         raise OutOfRangeError(f"put: an index in {idx.reshape(-1).tolist()} is out of range "
                               f"for a tensor of {n} elements (shape {input.data.shape})")
     flat = _set_values(F.reshape(input, -1), (idx.reshape(-1) % builtins.max(n, 1),),
-                       F.reshape(source.to(input.data.dtype), -1), "put", accumulate)
+                       F.reshape(source, -1), "put", accumulate)
     return F.reshape(flat, input.data.shape)
+
+
+put_ = _inplace_form(put, "put_")
+
+
+@public(function=False, method=True)
+def fill_diagonal_(self, fill_value, wrap=False):
+    """self with fill_value written on its main diagonal (a 2-d tensor, or one whose dims
+    are all equal), in place; with `wrap`, a tall matrix's diagonal starts again N + 1
+    rows down, as PyTorch's. The overwritten elements get a zero gradient."""
+    shape = self.data.shape
+    if len(shape) < 2 or (len(shape) > 2 and len(set(shape)) > 1):
+        raise ShapeError(f"fill_diagonal_: the tensor must be 2-d or have dims of equal "
+                         f"length, got shape {shape}")
+    mask = np.zeros(shape, bool)
+    np.fill_diagonal(mask, True, wrap=wrap)
+    return _inplace(self, "fill_diagonal_",
+                    lambda: F.masked_fill(self._alias(), mask, fill_value), "unsafe")
 
 
 @public(method=True)

@@ -13,6 +13,7 @@ from .devices import check_device
 from .dtypes import result_type
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
 from .extras import logical_and, logical_not, logical_or, logical_xor
+from .methods import _inplace_op
 from .public import FUNCTIONS, METHODS, public
 from .tensor import Tensor, _dtype, _wrap
 
@@ -347,9 +348,8 @@ def _integers(op, *tensors):
 def _integer_op(name, fn, doc):
     def op(input, other):
         dt = _integers(name, input, other)
-        b = other.data if isinstance(other, Tensor) else other
-        return _wrap(np.asarray(fn(input.data.astype(dt, copy=False),
-                                   np.asarray(b).astype(dt, copy=False))), None)
+        a, b = (t.data if isinstance(t, Tensor) else np.asarray(t) for t in (input, other))
+        return _wrap(np.asarray(fn(a.astype(dt, copy=False), b.astype(dt, copy=False))), None)
     op.__name__ = op.__qualname__ = name
     op.__doc__ = doc
     return public(op, method=True)
@@ -376,6 +376,14 @@ _integer_op("bitwise_left_shift", _shift(np.left_shift),
 _integer_op("bitwise_right_shift", _shift(np.right_shift),
             "input >> other of integer tensors, arithmetic (shifted by the width or more: 0, "
             "or -1 for a negative input).")
+# <<, >> and their reflected and in-place forms, as PyTorch's (a Python int operand takes
+# the tensor's dtype, wrapping around: int8 << 257 shifts by 1)
+Tensor.__lshift__ = FUNCTIONS["bitwise_left_shift"]
+Tensor.__rshift__ = FUNCTIONS["bitwise_right_shift"]
+Tensor.__rlshift__ = lambda self, other: FUNCTIONS["bitwise_left_shift"](other, self)
+Tensor.__rrshift__ = lambda self, other: FUNCTIONS["bitwise_right_shift"](other, self)
+Tensor.__ilshift__ = _inplace_op("__ilshift__", FUNCTIONS["bitwise_left_shift"])
+Tensor.__irshift__ = _inplace_op("__irshift__", FUNCTIONS["bitwise_right_shift"])
 
 
 @public(method=True)

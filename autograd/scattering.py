@@ -347,7 +347,9 @@ def take(input, index):
 @public(method=True)
 def take_along_dim(input, indices, dim=None):
     """gather with the input and indices broadcast over the other dims, as
-    torch.take_along_dim; with dim=None both are taken as 1-d."""
+    torch.take_along_dim. Along `dim` an index is taken modulo the dim's size, as
+    PyTorch 2.13 takes it (-1 is the last; so is n - 1 + n); with dim=None both are taken
+    as 1-d and an index must lie in [0, numel), as gather's."""
     x = _t(input)
     idx = _index(indices, "take_along_dim")
     if dim is None:
@@ -364,6 +366,11 @@ def take_along_dim(input, indices, dim=None):
     except ValueError:
         raise ShapeError(f"take_along_dim: the input of shape {x.data.shape} and indices of "
                          f"shape {idx.shape} do not broadcast but for dim {dim}") from None
+    n = x.data.shape[axis]
+    if idx.size and not n:
+        raise OutOfRangeError(f"take_along_dim: indices of shape {idx.shape} into dim {dim} "
+                              f"of size 0 (input of shape {x.data.shape})")
+    idx = idx % (n or 1)
     x = expand(x, shape[:axis] + x.data.shape[axis:axis + 1] + shape[axis + 1:])
     idx = np.broadcast_to(idx, shape[:axis] + idx.shape[axis:axis + 1] + shape[axis + 1:])
     return gather(x, axis, idx)

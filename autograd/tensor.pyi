@@ -185,6 +185,8 @@ class Tensor:
 
     def __ifloordiv__(self, other: Any) -> Any: ...
 
+    def __ilshift__(self, other: Any) -> Any: ...
+
     def __imod__(self, other: Any) -> Any: ...
 
     def __imul__(self, other: Any) -> Tensor: ...
@@ -201,6 +203,8 @@ class Tensor:
 
     def __ipow__(self, other: Any) -> Tensor: ...
 
+    def __irshift__(self, other: Any) -> Any: ...
+
     def __isub__(self, other: Any) -> Tensor: ...
 
     def __iter__(self) -> Iterator[Tensor]: ...
@@ -213,6 +217,9 @@ class Tensor:
         """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
 
     def __len__(self) -> builtins.int: ...
+
+    def __lshift__(input, other: Any) -> Tensor:
+        """input << other of integer tensors (shifted by the width or more: 0)."""
 
     def __lt__(a, b: Any) -> Tensor:
         """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
@@ -248,6 +255,8 @@ class Tensor:
 
     def __rfloordiv__(self, other: Any) -> Any: ...
 
+    def __rlshift__(self, other: Any) -> Any: ...
+
     def __rmatmul__(self, other: Any) -> Tensor: ...
 
     def __rmod__(self, other: Any) -> Any: ...
@@ -258,6 +267,11 @@ class Tensor:
     def __ror__(a, b: Any) -> Tensor: ...
 
     def __rpow__(self, other: Any) -> Tensor: ...
+
+    def __rrshift__(self, other: Any) -> Any: ...
+
+    def __rshift__(input, other: Any) -> Tensor:
+        """input >> other of integer tensors, arithmetic (shifted by the width or more: 0, or -1 for a negative input)."""
 
     def __rsub__(self, other: Any) -> Tensor: ...
 
@@ -779,6 +793,9 @@ class Tensor:
 
     def fill_(self, value: Any) -> Tensor:
         """In place: fill self with `value`; the old values get a zero gradient."""
+
+    def fill_diagonal_(self, fill_value: Any, wrap: Any = ...) -> Tensor:
+        """self with fill_value written on its main diagonal (a 2-d tensor, or one whose dims are all equal), in place; with `wrap`, a tall matrix's diagonal starts again N + 1 rows down, as PyTorch's."""
 
     def fix(input) -> Tensor:
         """input rounded towards zero (trunc)."""
@@ -1354,7 +1371,10 @@ class Tensor:
         """The product over `dim` (all elements if None); integers and bool give int64, as PyTorch. d/dx_i is the product of the other elements, exact with zeros: one zero gets the product of the rest, the others 0; with two zeros every gradient is 0."""
 
     def put(input, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
-        """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum)."""
+        """input with source's elements written at the flat positions `index` (an integer tensor with as many elements; negative from the end), or added there with `accumulate` (repeated positions sum); source must have input's dtype, as in PyTorch."""
+
+    def put_(input, index: Any, source: Any, accumulate: Any = ...) -> Tensor:
+        """put in place (see ``Tensor.add_`` for the checks)."""
 
     def qr(input, some: Any = ...) -> builtins.tuple[Tensor, ...]:
         """torch.qr: linalg.qr(input, "reduced" if some else "complete"), as (Q, R)."""
@@ -1606,7 +1626,7 @@ class Tensor:
         """The elements of input (taken as 1-d) at `index`, in index's shape."""
 
     def take_along_dim(input, indices: Any, dim: Any = ...) -> Tensor:
-        """gather with the input and indices broadcast over the other dims, as torch.take_along_dim; with dim=None both are taken as 1-d."""
+        """gather with the input and indices broadcast over the other dims, as torch.take_along_dim."""
 
     def tan(x) -> Tensor:
         """tan(x), elementwise: Tangent; d/dx tan x = 1 + tan(x)^2 (from its saved output)."""

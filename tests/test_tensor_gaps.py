@@ -1,0 +1,198 @@
+"""Tensor API that PyTorch users reach for, against PyTorch 2.13: take_along_dim's index
+wrapping, put_, fill_diagonal_, the shift operators; values, dtypes, gradients (special
+values included) and the errors for bad input."""
+import math
+
+import numpy as np
+import pytest
+
+import autograd as ag
+
+torch = pytest.importorskip("torch")
+pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")    # inf - inf, NaN * 0
+
+SPECIAL = [[0.5, -0.0, math.inf], [math.nan, -math.inf, 2.0], [0.0, -1.5, 3.0]]
+
+
+def _both(data, dtype="float64", grad=False):
+    """The same values as a gradgraph and a PyTorch tensor."""
+    a = ag.tensor(np.array(data, dtype=dtype), requires_grad=grad)
+    t = torch.tensor(np.array(data, dtype=dtype), requires_grad=grad)
+    return a, t
+
+
+def _same(ours, theirs):
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.detach().numpy(), theirs.detach().numpy())
+
+
+def _outcome(fn, lib):
+    """fn(lib)'s values and dtype, or the kind of error it raised."""
+    try:
+        out = fn(lib)
+    except Exception as e:                          # noqa: BLE001 (compared below)
+        return "error", isinstance(e, (IndexError, RuntimeError, ValueError, TypeError,
+                                       OverflowError))
+    return out.tolist(), str(out.dtype).split(".")[-1]
+
+
+# --- take_along_dim, take, gather: indices outside [0, n) -----------------------------------
+INDEX_CASES = {
+    "take_along_dim_negative": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([[-1, -3], [0, -2]]), 1),
+    "take_along_dim_beyond": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([[7], [-8]]), 1),
+    "take_along_dim_dim0": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([[-1, -2, 5]]), 0),
+    "take_along_dim_broadcast": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([[-1], [-100]]), -1),
+    "take_along_dim_flat_negative": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([-1])),
+    "take_along_dim_empty_dim": lambda L: L.take_along_dim(
+        L.zeros(2, 0), L.tensor([[0], [0]]), 1),
+    "take_negative": lambda L: L.take(L.arange(6.0).reshape(2, 3), L.tensor([-1, -6])),
+    "take_below": lambda L: L.take(L.arange(6.0).reshape(2, 3), L.tensor([-7])),
+    "gather_negative": lambda L: L.gather(L.arange(6.0).reshape(2, 3), 1,
+                                          L.tensor([[-1], [0]])),
+}
+
+
+@pytest.mark.parametrize("name", INDEX_CASES)
+def test_index_wrapping_is_torchs(name):
+    assert _outcome(INDEX_CASES[name], ag) == _outcome(INDEX_CASES[name], torch)
+
+
+def test_take_along_dim_negative_indices_gradient_is_torchs():
+    idx = [[-1, -1, 2], [0, -3, 4]]
+    a, t = _both(SPECIAL[:2], grad=True)
+    out_a = ag.take_along_dim(a, ag.tensor(idx), 1)
+    out_t = torch.take_along_dim(t, torch.tensor(idx), 1)
+    _same(out_a, out_t)
+    seed = np.arange(6.0).reshape(2, 3) - 2
+    out_a.backward(ag.tensor(seed))
+    out_t.backward(torch.tensor(seed))
+    _same(a.grad, t.grad)
+
+
+# --- put_ and put ------------------------------------------------------------------------
+PUT_CASES = {
+    "put_": lambda L: L.zeros(2, 3).put_(L.tensor([-1, 0]), L.tensor([1.0, 2.0])),
+    "put_accumulate": lambda L: L.zeros(2, 3).put_(L.tensor([1, 1, -5]),
+                                                   L.tensor([1.0, 2.0, 4.0]), accumulate=True),
+    "put_int": lambda L: L.zeros(4, dtype=L.int8).put_(L.tensor([[3], [0]]),
+                                                       L.tensor([[-7], [5]], dtype=L.int8)),
+    "put_dtype_mismatch": lambda L: L.zeros(2, 3).put_(L.tensor([1]), L.tensor([1])),
+    "put_out_of_place_dtype_mismatch": lambda L: L.zeros(2, dtype=L.int8).put(
+        L.tensor([0]), L.tensor([300])),
+    "put_out_of_range": lambda L: L.zeros(2, 3).put_(L.tensor([6]), L.tensor([1.0])),
+    "put_below_range": lambda L: L.zeros(2, 3).put_(L.tensor([-7]), L.tensor([1.0])),
+    "put_count_mismatch": lambda L: L.zeros(2, 3).put_(L.tensor([0, 1]), L.tensor([1.0])),
+}
+
+
+@pytest.mark.parametrize("name", PUT_CASES)
+def test_put_is_torchs(name):
+    assert _outcome(PUT_CASES[name], ag) == _outcome(PUT_CASES[name], torch)
+
+
+@pytest.mark.parametrize("accumulate", [False, True])
+def test_put_inplace_gradients_are_torchs(accumulate):
+    index = [[4, -1], [0, 4]] if accumulate else [[4, -1], [0, 2]]
+
+    def run(L, x, s):
+        y = x * 1
+        y.put_(L.tensor(index), s, accumulate=accumulate)
+        return y * y.detach() - y
+
+    (a, t), (sa, st) = _both(SPECIAL[:2], grad=True), _both([[1.5, -0.0], [math.inf, 2.0]],
+                                                            grad=True)
+    out_a, out_t = run(ag, a, sa), run(torch, t, st)
+    _same(out_a, out_t)
+    out_a.sum().backward()
+    out_t.sum().backward()
+    _same(a.grad, t.grad)
+    _same(sa.grad, st.grad)
+
+
+# --- fill_diagonal_ ------------------------------------------------------------------------
+FILL_CASES = {
+    "square": lambda L: L.zeros(3, 3).fill_diagonal_(2.5),
+    "wide": lambda L: L.zeros(2, 5).fill_diagonal_(-1.0),
+    "tall": lambda L: L.zeros(7, 3).fill_diagonal_(1.0),
+    "tall_wrap": lambda L: L.zeros(7, 3).fill_diagonal_(1.0, wrap=True),
+    "tall_wrap_by_one": lambda L: L.zeros(4, 3).fill_diagonal_(1.0, wrap=True),
+    "cube": lambda L: L.zeros(2, 2, 2).fill_diagonal_(math.inf, wrap=True),
+    "int": lambda L: L.zeros(3, 3, dtype=L.int16).fill_diagonal_(-300),
+    "bool": lambda L: L.zeros(2, 3, dtype=L.bool).fill_diagonal_(True),
+    "int_overflow": lambda L: L.zeros(2, 2, dtype=L.int8).fill_diagonal_(300),
+    "float_into_int": lambda L: L.zeros(2, 2, dtype=L.int64).fill_diagonal_(2.7),
+    "1d": lambda L: L.zeros(3).fill_diagonal_(1.0),
+    "unequal_3d": lambda L: L.zeros(2, 3, 3).fill_diagonal_(1.0),
+    "empty": lambda L: L.zeros(0, 3).fill_diagonal_(1.0, wrap=True),
+    "leaf": lambda L: L.zeros(2, 2, requires_grad=True).fill_diagonal_(1.0),
+}
+
+
+@pytest.mark.parametrize("name", FILL_CASES)
+def test_fill_diagonal_is_torchs(name):
+    assert _outcome(FILL_CASES[name], ag) == _outcome(FILL_CASES[name], torch)
+
+
+@pytest.mark.parametrize("fill", [math.nan, -0.0, math.inf, 3.0])
+def test_fill_diagonal_gradient_is_torchs(fill):
+    def run(L, x):
+        y = x * 2
+        y.fill_diagonal_(fill, wrap=True)
+        return (y * y.detach().nan_to_num()).sum()
+
+    a, t = _both(SPECIAL + [[1.0, -2.0, 4.0]] * 2, grad=True)
+    out_a, out_t = run(ag, a), run(torch, t)
+    _same(out_a, out_t)
+    out_a.backward()
+    out_t.backward()
+    _same(a.grad, t.grad)
+
+
+def test_fill_diagonal_through_a_view_reaches_the_base():
+    def run(L, x):
+        y = x * 1
+        y[1:].fill_diagonal_(0.0)
+        return y
+
+    a, t = _both(np.arange(12.0).reshape(4, 3) - 5, grad=True)
+    out_a, out_t = run(ag, a), run(torch, t)
+    _same(out_a, out_t)
+    out_a.backward(ag.tensor(np.arange(12.0).reshape(4, 3)))
+    out_t.backward(torch.tensor(np.arange(12.0).reshape(4, 3)))
+    _same(a.grad, t.grad)
+
+
+# --- <<, >> and their in-place forms -------------------------------------------------------
+SHIFT_CASES = {
+    "lshift": lambda L: L.tensor([3, -5, 7], dtype=L.int8) << L.tensor([1, 2, 9]),
+    "rshift": lambda L: L.tensor([3, -5, 7], dtype=L.int16) >> 1,
+    "lshift_wrapping_number": lambda L: L.tensor([3, -5], dtype=L.int8) << 257,
+    "rlshift": lambda L: 2 << L.tensor([1, 3], dtype=L.uint8),
+    "rrshift": lambda L: 100 >> L.tensor([1, 3]),
+    "ilshift": lambda L: L.tensor([3, -5], dtype=L.int8).__ilshift__(1),
+    "irshift": lambda L: L.tensor([3, -5], dtype=L.int32).__irshift__(L.tensor([1, 1])),
+    "ilshift_wider": lambda L: L.tensor([3, -5], dtype=L.int8).__ilshift__(L.tensor([1, 2])),
+    "bitwise_left_shift_": lambda L: L.tensor([1, 2]).bitwise_left_shift_(3),
+    "bitwise_right_shift_": lambda L: L.tensor([-16, 16]).bitwise_right_shift_(L.tensor(2)),
+    "function_number_first": lambda L: L.bitwise_left_shift(3, L.tensor([1, 2])),
+    "float": lambda L: L.tensor([1.5]) << 1,
+    "float_inplace": lambda L: L.tensor([1, 2]).__ilshift__(L.tensor([1.0, 1.0])),
+}
+
+
+@pytest.mark.parametrize("name", SHIFT_CASES)
+def test_shifts_are_torchs(name):
+    assert _outcome(SHIFT_CASES[name], ag) == _outcome(SHIFT_CASES[name], torch)
+
+
+def test_shift_in_place_writes_into_the_same_tensor():
+    x = ag.tensor([1, 2, 3])
+    alias = x
+    x <<= 2
+    x >>= ag.tensor([1, 0, 1])
+    assert alias is x and x.tolist() == [2, 8, 6]
