@@ -16,7 +16,7 @@ import inspect
 import numpy as np
 
 from . import (composites, einsum, extras, functions as F, methods_more,  # noqa: F401
-               products, scans, special)                                # (their ops)
+               products, scans, special, views)                                # (their ops)
 from .creation import default_generator
 from .errors import ArgumentError, DtypeError, GraphError
 from .graph import AccumulateGrad
@@ -109,6 +109,7 @@ def _shape_form(name, fn):
                              f"{self.data.shape}) cannot change its shape in place outside "
                              f"`with no_grad():`, as in PyTorch; use x = x.{name[:-1]}(...)")
         view = fn(self._alias(), *args, **kwargs)
+        views.reshaped(self, view)
         self.data = view.data
         if view._node is not None:
             self._node = view._node

@@ -93,9 +93,29 @@ def plan(t, op_name):
             linked.append(w)
         elif in_graph:
             _refuse(op_name, arr)
-    if in_graph and _foreign(root.data, linked):
+    if in_graph and _foreign(root.data, linked if view is None else linked + [t]):
         _refuse(op_name, arr)
     return None if view is None and not linked else (root, chain, linked)
+
+
+def reshaped(t, view):
+    """Before Tensor t takes, in place, the array of `view` (a view op's result on an
+    alias of t: t.t_(), t.squeeze_(0)): a view's chain takes the op; a root's live views'
+    chains start with the op's inverse, so that they still lead from t to their memory."""
+    step = getattr(view, "_view_of", None)
+    if step is None or view is t:
+        return
+    (cls, args), = step[1]
+    mine = getattr(t, "_view_of", None) if t.data.base is not None else None
+    if mine is not None:
+        t._view_of = (mine[0], mine[1] + ((cls, args),), mine[2])
+        return
+    undo = ((cls, (t.data.shape,)) if cls is ops.Reshape else
+            (cls, (tuple(np.argsort(args[0]).tolist()),)),)
+    for w in other_views(t.data, t):
+        wv = getattr(w, "_view_of", None)
+        if wv is not None and wv[0] is t:
+            w._view_of = (t, undo + wv[1], wv[2])
 
 
 def _foreign(arr, linked):
