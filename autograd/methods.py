@@ -221,40 +221,49 @@ def _inplace(self, op_name, compute, casting="same_kind", compute_into=None):
     writes = compute_into is not None and isinstance(self.data, np.ndarray) and \
         self.data.flags.writeable             # else the copy below refuses or takes it
     shared = None
-    if recording:
-        if type(node) is AccumulateGrad:
-            raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "
-                             f"{self.data.shape}) cannot be modified in place, since its "
-                             f"gradient would be lost. Do it inside `with no_grad():` (as an "
-                             f"optimizer does), or work on a copy: x = x.clone()")
-        if node is not None and node.inplace_refusal is not None:
-            raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} "
-                             f"{node.inplace_refusal}")
-        shared = views.plan(self, op_name)
-        if shared is not None:
-            writes = False                    # the views' nodes are rebased on the result's
-        result = _compute_keeping_originals(self, compute_into if writes else compute, writes)
-    else:
-        with no_grad():
-            result = (compute_into if writes else compute)()
-    if result.data.shape != self.data.shape:
-        raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which cannot be "
-                         f"written into a tensor of shape {self.data.shape} in place")
-    if casting != "unsafe" and not _castable(result.data.dtype, self.data.dtype):
-        raise DtypeError(f"{op_name}: the result has dtype {result.data.dtype}, which cannot be "
-                         f"written into a tensor of dtype {self.data.dtype} (shape "
-                         f"{self.data.shape}) in place, as in PyTorch; compute out of place "
-                         f"(x = x * 1.5, x = x.sqrt()) or convert first (x = x.float())")
-    if not self.data.flags.writeable:
-        raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a read-only "
-                         f"buffer (e.g. from expand()); .clone() it before writing in place")
-    elif result.data is not self.data:
+    try:
+        if recording:
+            if type(node) is AccumulateGrad:
+                raise GraphError(f"{op_name}: a leaf tensor that requires grad (shape "
+                                 f"{self.data.shape}) cannot be modified in place, since its "
+                                 f"gradient would be lost. Do it inside `with no_grad():` (as "
+                                 f"an optimizer does), or work on a copy: x = x.clone()")
+            if node is not None and node.inplace_refusal is not None:
+                raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} "
+                                 f"{node.inplace_refusal}")
+            shared = views.plan(self, op_name)
+            if shared is not None:
+                writes = False                # the views' nodes are rebased on the result's
+                views.detour(self, shared)
+            result = _compute_keeping_originals(self, compute_into if writes else compute, writes)
+        else:
+            with no_grad():
+                result = (compute_into if writes else compute)()
+        if result.data.shape != self.data.shape:
+            raise ShapeError(f"{op_name}: the result has shape {result.data.shape}, which "
+                             f"cannot be written into a tensor of shape {self.data.shape} in "
+                             f"place")
+        if casting != "unsafe" and not _castable(result.data.dtype, self.data.dtype):
+            raise DtypeError(f"{op_name}: the result has dtype {result.data.dtype}, which "
+                             f"cannot be written into a tensor of dtype {self.data.dtype} "
+                             f"(shape {self.data.shape}) in place, as in PyTorch; compute out "
+                             f"of place (x = x * 1.5, x = x.sqrt()) or convert first "
+                             f"(x = x.float())")
+        if not self.data.flags.writeable:
+            raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a "
+                             f"read-only buffer (e.g. from expand()); .clone() it before "
+                             f"writing in place")
+    except BaseException:
+        self._node = node                     # nothing was written (views.detour)
+        raise
+    if result.data is not self.data:
         np.copyto(self.data, result.data, casting="unsafe")
     graph.mark_modified(self.data, op_name)
     if shared is not None:
-        views.rebase(self, result, shared)
+        views.rebase(self, result, shared, node)
     elif recording and (node is not None or result._node is not None):
         self._node = result._node
+        views.retained(self, node)
         if writes and result._node is not None:
             result._node.epoch = versions._epoch
     return self

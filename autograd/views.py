@@ -143,20 +143,49 @@ def _refuse(op_name, arr):
                      f"place, e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
 
 
-def rebase(t, result, plan):
+def detour(t, plan):
+    """Before view `t` is written in place: t takes a node seen through its chain from
+    its root's, so the write's gradient reaches the root as PyTorch's CopySlices sends it
+    (into the view's region of the root's gradient), not through t's own node, whose hooks
+    belong to t's values before the write (the caller puts that node back if the write
+    fails). A node with no hooks (no meta) is left: the same gradient, one getitem less."""
+    root, chain, _ = plan
+    node = t._node
+    if t is not root and node is not None and node.meta and root._node is not None:
+        t._node = through(root._alias(), chain)._node
+
+
+def rebase(t, result, plan, old):
     """After `result` (the op's out-of-place result, with its node) was written into
-    Tensor t's memory: the root takes the write (itself if t is the root, a CopySlices
-    node through t's chain if t is a view), then t and the root's other live views take
-    nodes seen through their chains from the root's new node."""
+    Tensor t's memory (t's node was `old`): the root takes the write (itself if t is the
+    root, a CopySlices node through t's chain if t is a view), then t and the root's other
+    live views take nodes seen through their chains from the root's new node."""
     root, chain, linked = plan
     if t is root:
         root._node = result._node
+        retained(t, old)
     else:
-        old, written = root._node, result._node
-        if old is not None or written is not None:
+        before, written = root._node, result._node
+        if before is not None or written is not None:
             node = ops.CopySlices()
             root._node = record(node, node.forward(root.data, chain),
-                                (old, written))._node
-        linked.append(t)
+                                (before, written))._node
+            retained(root, before)
     for w in linked:
+        before = w._node
         w._node = None if root._node is None else through(root._alias(), w._view_of[1])._node
+        retained(w, before)
+    if t is not root:
+        t._node = None if root._node is None else through(root._alias(), chain)._node
+        retained(t, old)
+
+
+def retained(t, old):
+    """Tensor t moved in place from node `old` to a new one: its retain_grad() moves with
+    it, as PyTorch's, so t.grad is the gradient of t's new values."""
+    meta = None if old is None else old.meta
+    ref = meta.get("retain") if meta else None
+    if ref is not None and ref() is t and t._node is not old:
+        del meta["retain"]
+        if t._node is not None:
+            t._node._meta()["retain"] = ref

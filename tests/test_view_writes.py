@@ -298,3 +298,37 @@ def test_a_shape_changed_in_place_keeps_its_views_writes_pytorchs(case):
     torch = pytest.importorskip("torch")
     for a, b in zip(_shape_changed_in_place(ag, case), _shape_changed_in_place(torch, case)):
         np.testing.assert_allclose(_values(a), _values(b), rtol=1e-12, atol=1e-12)
+
+
+def _retained_and_hooked(lib, case):
+    x = lib.tensor([[1.0, 2.0], [3.0, -4.0]], dtype=lib.float64, requires_grad=True)
+    y = x * 2
+    v = y[1]
+    calls = []
+    if case == "hook-on-view":                # on v's values before the write
+        v.register_hook(lambda g: calls.append(1) or g * 10)
+        v.mul_(3)
+        kept = v
+    elif case.startswith("retain-"):
+        kept = v if case.startswith("retain-view") else y
+        kept.retain_grad()
+        if case in ("retain-plain", "retain-view-base-written"):
+            y.mul_(3)
+        else:
+            v.mul_(3)
+    loss = (v * v).sum() + (y ** 3).sum()
+    loss.backward()
+    return x.grad, kept.grad if case != "hook-on-view" else None, len(calls)
+
+
+@pytest.mark.parametrize("case", ["hook-on-view", "retain-plain", "retain-view",
+                                  "retain-base", "retain-view-base-written"])
+def test_hooks_and_retain_grad_around_a_write_are_pytorchs(case):
+    """A hook on a view's values before a write through it is not on the write's
+    gradient path (it multiplied x.grad by 10), and retain_grad() follows a tensor through
+    in-place writes, its own or through views (t.grad was the gradient of the old values,
+    or None for a view whose base was written)."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _retained_and_hooked(ag, case), _retained_and_hooked(torch, case)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(_values(a), _values(b))
