@@ -246,7 +246,12 @@ class Tensor:
         return _wrap(self.data, None)
 
     def detach_(self) -> Tensor:
-        """Detach this tensor from its graph in place; returns self."""
+        """Detach this tensor from its graph in place; returns self. Refused on a view, as
+        PyTorch refuses it (a write into its base would put it back in the graph)."""
+        if getattr(self, "_view_of", None) is not None and self.data.base is not None:
+            raise GraphError(f"detach_: this tensor of shape {self.data.shape} "
+                             f"({self.data.dtype}) is a view of another one, and a view cannot "
+                             f"be detached in place, as in PyTorch; use v = v.detach()")
         self._node = None
         return self
 

@@ -332,3 +332,21 @@ def test_hooks_and_retain_grad_around_a_write_are_pytorchs(case):
     ours, theirs = _retained_and_hooked(ag, case), _retained_and_hooked(torch, case)
     for a, b in zip(ours, theirs):
         np.testing.assert_array_equal(_values(a), _values(b))
+
+
+def test_a_view_is_not_detached_in_place():
+    """As PyTorch refuses it: before, v.detach_() left v out of the graph until its base
+    was written in place, which gave v a node again (v.requires_grad True, its gradient
+    reaching x)."""
+    x = ag.ones(2, 3, requires_grad=True)
+    y = x * 2
+    v = y[1]
+    with pytest.raises(GraphError, match=r"detach_: this tensor of shape \(3,\) \(float32\) "
+                                         r"is a view"):
+        v.detach_()
+    assert v.requires_grad
+    d = v.detach()                                      # the way out
+    y.mul_(3)
+    assert not d.requires_grad and d.tolist() == [6.0] * 3
+    z = y * 1
+    assert z.detach_() is z and not z.requires_grad     # no view: detached in place
