@@ -1,5 +1,6 @@
 """GRADGRAPH_REQUIRE_TORCH=1 (set by .ci/run) turns a torch or captum parity test that
 would skip (the package cannot be imported) into a failure; without it the test skips."""
+import ast
 import os
 import shutil
 import subprocess
@@ -39,3 +40,21 @@ def test_a_skipped_torch_test_fails_when_torch_is_required(tmp_path):
 def test_it_skips_without_the_variable(tmp_path):
     code, out = run(tmp_path, require=False)
     assert code == 0 and "2 skipped" in out, out
+
+
+def test_no_test_module_imports_torch_or_captum_unconditionally():
+    """The README's `pip install -e '.[test]' && python -m pytest` has no torch or captum:
+    a test module that imports either at its top level stops the whole run at collection
+    (test_inplace_methods.py and test_zero_dim.py did). Use pytest.importorskip."""
+    offenders = []
+    for name in sorted(os.listdir(HERE)):
+        if not name.endswith(".py"):
+            continue
+        with open(os.path.join(HERE, name)) as f:
+            tree = ast.parse(f.read())
+        for node in tree.body:
+            modules = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                       [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            if any(m.split(".")[0] in ("torch", "captum") for m in modules):
+                offenders.append(f"{name}:{node.lineno}")
+    assert offenders == []

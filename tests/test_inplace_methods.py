@@ -6,7 +6,6 @@ the random fills' distributions, argument checks and seeding; the in-place shape
 changes; and a compiled step using some of them."""
 import numpy as np
 import pytest
-import torch
 
 import autograd as ag
 import nn
@@ -14,6 +13,8 @@ from autograd import methods_inplace as M
 from autograd.errors import ArgumentError, DtypeError, GraphError
 from nn import optim
 from compile_twins import check_twins, watched
+
+torch = pytest.importorskip("torch")
 
 RNG = np.random.default_rng(0)
 X = RNG.uniform(0.1, 0.9, (3, 4))
