@@ -1,0 +1,90 @@
+"""README.md's Python blocks run as shown (tests/test_examples.py runs the examples).
+
+The blocks of one `## ` section run in order in one namespace, so a block may use what an
+earlier block of its section defined; each section starts empty, in a scratch directory.
+A block followed by a plain block that starts with `SomeError:` must raise that error
+with exactly that message. A block right after `<!-- not run: needs MPI -->` or
+`<!-- not run: long training -->` is skipped; no other reason is accepted."""
+import pathlib
+import re
+import textwrap
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+README = ROOT / "README.md"
+REASONS = ("needs MPI", "long training")
+FENCE = re.compile(r"^( *)```(\w*)$")
+
+
+def _blocks():
+    """(section, first line number, language, code, the line before the fence)."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    section, out, i = "", [], 0
+    while i < len(lines):
+        if lines[i].startswith("## "):
+            section = lines[i][3:]
+        fence = FENCE.match(lines[i])
+        if fence:
+            indent, lang, start = fence.group(1), fence.group(2), i + 1
+            i += 1
+            while lines[i] != indent + "```":
+                i += 1
+            code = textwrap.dedent("\n".join(lines[start:i])) + "\n"
+            out.append((section, start, lang, code, lines[start - 2].strip()))
+        i += 1
+    return out
+
+
+def _sections():
+    sections = {}
+    blocks = _blocks()
+    for n, (section, line, lang, code, before) in enumerate(blocks):
+        if lang != "python":
+            continue
+        after = blocks[n + 1] if n + 1 < len(blocks) else None
+        shown = (after[3] if after and after[2] == "" and after[1] == line + code.count("\n") + 2
+                 and re.match(r"\w+Error: ", after[3]) else None)
+        sections.setdefault(section, []).append((line, code, before, shown))
+    return sections
+
+
+def test_every_skipped_block_names_an_accepted_reason():
+    markers = [b for blocks in _sections().values() for (_, _, b, _) in blocks
+               if b.startswith("<!--")]
+    assert markers and all(m in {f"<!-- not run: {r} -->" for r in REASONS}
+                           for m in markers), markers
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered")     # numpy's, at sqrt(-1)
+@pytest.mark.parametrize("section", list(_sections()))
+def test_the_sections_python_blocks_run(section, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "readme"}
+    for line, code, before, shown in _sections()[section]:
+        if before.startswith("<!-- not run"):
+            continue
+        compiled = compile(code, f"README.md block at line {line}", "exec")
+        if shown is None:
+            exec(compiled, namespace)
+            continue
+        kind, message = shown.rstrip("\n").split(": ", 1)
+        with pytest.raises(BaseException) as err:
+            exec(compiled, namespace)
+        assert type(err.value).__name__ == kind and str(err.value) == message, line
+
+
+def test_every_example_command_in_the_docs_takes_options_the_example_defines():
+    """`python examples/NAME.py --option` in the READMEs and the examples' docstrings:
+    each option is one the example's argparse defines (--help aside)."""
+    texts = [README, ROOT / "benchmarks" / "README.md", ROOT / "ARCHITECTURE.md",
+             *ROOT.glob("docs/*.md"), *ROOT.glob("examples/*.py")]
+    missing, seen = [], 0
+    for path in texts:
+        for cmd in re.finditer(r"python3? (examples/\w+\.py)([^\n`#]*)", path.read_text()):
+            source = (ROOT / cmd.group(1)).read_text()
+            for option in re.findall(r"(?<![\w-])--[\w-]+", cmd.group(2)):
+                seen += 1
+                if option != "--help" and f'"{option}"' not in source:
+                    missing.append(f"{path.name}: {cmd.group(0).strip()}")
+    assert seen > 30 and missing == []
