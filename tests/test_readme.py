@@ -88,3 +88,15 @@ def test_every_example_command_in_the_docs_takes_options_the_example_defines():
                 if option != "--help" and f'"{option}"' not in source:
                     missing.append(f"{path.name}: {cmd.group(0).strip()}")
     assert seen > 30 and missing == []
+
+
+def test_every_extra_the_docs_install_is_declared():
+    """`pip install -e '.[name]'` in the READMEs names an extra of pyproject.toml."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    declared = re.findall(r"^(\w+) = \[",
+                          pyproject.split("[project.optional-dependencies]")[1].split("\n[")[0],
+                          flags=re.M)
+    named = {name for path in (README, ROOT / "benchmarks" / "README.md")
+             for group in re.findall(r"\.\[([\w,]+)\]", path.read_text())
+             for name in group.split(",")}
+    assert named and named <= set(declared), named - set(declared)
