@@ -100,3 +100,11 @@ def test_every_extra_the_docs_install_is_declared():
              for group in re.findall(r"\.\[([\w,]+)\]", path.read_text())
              for name in group.split(",")}
     assert named and named <= set(declared), named - set(declared)
+
+
+def test_every_file_the_docs_name_exists():
+    texts = [README, ROOT / "benchmarks" / "README.md", ROOT / "ARCHITECTURE.md"]
+    named = {p for path in texts for p in re.findall(
+        r"(?<![\w/.])((?:tests|examples|benchmarks|docs)/[\w/.-]+\.(?:py|md|png|svg))",
+        path.read_text())}
+    assert len(named) > 40 and sorted(p for p in named if not (ROOT / p).exists()) == []
