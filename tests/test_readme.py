@@ -108,3 +108,13 @@ def test_every_file_the_docs_name_exists():
         r"(?<![\w/.])((?:tests|examples|benchmarks|docs)/[\w/.-]+\.(?:py|md|png|svg))",
         path.read_text())}
     assert len(named) > 40 and sorted(p for p in named if not (ROOT / p).exists()) == []
+
+
+def test_the_readme_lists_every_error_class_with_its_builtins():
+    import autograd.errors as errors
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    classes = [c for c in vars(errors).values() if isinstance(c, type)
+               and issubclass(c, errors.GradgraphError) and c is not errors.GradgraphError]
+    missing = [c.__name__ for c in classes if f"`{c.__name__}` (" + " and ".join(
+        f"`{b.__name__}`" for b in c.__bases__ if b is not errors.GradgraphError) + ")" not in text]
+    assert len(classes) >= 10 and missing == []
