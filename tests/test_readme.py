@@ -49,11 +49,13 @@ def _sections():
     return sections
 
 
-def test_every_skipped_block_names_an_accepted_reason():
-    markers = [b for blocks in _sections().values() for (_, _, b, _) in blocks
-               if b.startswith("<!--")]
-    assert markers and all(m in {f"<!-- not run: {r} -->" for r in REASONS}
-                           for m in markers), markers
+def test_every_skipped_block_names_an_accepted_reason_and_compiles():
+    skipped = [(line, code, b) for blocks in _sections().values()
+               for (line, code, b, _) in blocks if b.startswith("<!--")]
+    assert skipped and all(b in {f"<!-- not run: {r} -->" for r in REASONS}
+                           for _, _, b in skipped), skipped
+    for line, code, _ in skipped:
+        compile(code, f"README.md block at line {line}", "exec")
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered")     # numpy's, at sqrt(-1)
