@@ -120,3 +120,23 @@ def test_the_readme_lists_every_error_class_with_its_builtins():
     missing = [c.__name__ for c in classes if f"`{c.__name__}` (" + " and ".join(
         f"`{b.__name__}`" for b in c.__bases__ if b is not errors.GradgraphError) + ")" not in text]
     assert len(classes) >= 10 and missing == []
+
+
+def test_every_dotted_name_the_readme_uses_exists():
+    """`nn.X`, `F.X`, `viz.X`, `ag.X` and `autograd.X` in README.md name real attributes
+    or modules (`autograd.numpy` is HIPS autograd's, named in the comparison)."""
+    import importlib
+    roots = {"nn": "nn", "F": "nn.functional", "viz": "viz", "ag": "autograd",
+             "autograd": "autograd"}
+    missing, seen = set(), 0
+    for m in re.finditer(r"(?<![\w.])((?:nn|F|viz|ag|autograd)(?:\.\w+)+)", README.read_text()):
+        first, *rest = m.group(1).split(".")
+        obj, seen = importlib.import_module(roots[first]), seen + 1
+        for i, name in enumerate(rest):
+            try:
+                obj = (getattr(obj, name) if hasattr(obj, name) else
+                       importlib.import_module(".".join([roots[first], *rest[:i + 1]])))
+            except ImportError:
+                missing.add(m.group(1))
+                break
+    assert seen > 100 and missing == {"autograd.numpy"}
