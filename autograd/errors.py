@@ -96,5 +96,6 @@ class NotDifferentiableError(GradgraphError, TypeError):
 
 
 class MissingDependencyError(GradgraphError, ImportError):
-    """An op whose values come from an optional package that is not installed (SciPy for
-    the special functions); the message names the op and the extra to install."""
+    """A function that needs an optional package that is not installed (SciPy for the
+    special functions, safetensors, mpi4py, matplotlib for viz.explain's pictures); the
+    message names the function and the extra to install."""

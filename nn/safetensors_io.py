@@ -15,7 +15,7 @@ import struct
 
 import numpy as np
 
-from autograd.errors import ArgumentError, CheckpointError
+from autograd.errors import ArgumentError, CheckpointError, MissingDependencyError
 from autograd.tensor import Tensor
 
 from .module import Module
@@ -26,9 +26,9 @@ def _numpy_api():
     try:
         import safetensors.numpy
     except ImportError:
-        raise ImportError("save_safetensors/load_safetensors need the safetensors package: "
-                          "pip install 'gradgraph[safetensors]' (or pip install safetensors)"
-                          ) from None
+        raise MissingDependencyError(
+            "save_safetensors/load_safetensors need the safetensors package: "
+            "pip install 'gradgraph[safetensors]' (or pip install safetensors)") from None
     return safetensors.numpy
 
 

@@ -8,7 +8,7 @@ import pickle
 
 import numpy as np
 
-from autograd.errors import ShapeError
+from autograd.errors import MissingDependencyError, ShapeError
 
 from . import watchdog
 
@@ -16,12 +16,13 @@ _INSTALL_HINT = "install the MPI extra: pip install 'gradgraph[mpi]' (mpi4py and
 
 
 def mpi():
-    """The ``mpi4py.MPI`` module; ImportError with the install line if it is missing."""
+    """The ``mpi4py.MPI`` module; MissingDependencyError (an ImportError) with the install
+    line if it is missing."""
     try:
         from mpi4py import MPI
     except ImportError as e:
-        raise ImportError(f"gradgraph's parallel training needs mpi4py: {_INSTALL_HINT} "
-                          f"({e})") from None
+        raise MissingDependencyError(f"gradgraph's parallel training needs mpi4py: "
+                                     f"{_INSTALL_HINT} ({e})") from None
     return MPI
 
 

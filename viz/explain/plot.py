@@ -8,7 +8,7 @@ no global state) and returns ``(fig, ax)`` (``(fig, axes)`` for grids); save it 
 import numpy as np
 
 import autograd as ag
-from autograd.errors import ArgumentError, ShapeError
+from autograd.errors import ArgumentError, MissingDependencyError, ShapeError
 
 SIGNS = ("all", "positive", "negative", "absolute_value")
 METHODS = ("heat_map", "blended_heat_map", "masked_image", "alpha_scaling", "original_image")
@@ -19,8 +19,9 @@ def _figure():
     try:
         from matplotlib.figure import Figure
     except ImportError:
-        raise ImportError("viz.explain pictures need matplotlib: pip install "
-                          "'gradgraph[explain]' (or pip install matplotlib)") from None
+        raise MissingDependencyError("viz.explain pictures need matplotlib: pip install "
+                                     "'gradgraph[explain]' (or pip install matplotlib)"
+                                     ) from None
     return Figure
 
 
