@@ -709,7 +709,7 @@ def empty_strided(size: Any, stride: Any, *, dtype: Any = ..., requires_grad: An
 
 
 def eq(a: Any, b: Any) -> Tensor:
-    """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+    """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
 def equal(input: Any, other: Any) -> builtins.bool:
@@ -865,7 +865,7 @@ def gcd_(self: Any, other: Any) -> Tensor:
 
 
 def ge(a: Any, b: Any) -> Tensor:
-    """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+    """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
 def ger(a: Any, b: Any) -> Tensor:
@@ -885,7 +885,7 @@ def greater_equal(input: Any, other: Any) -> Tensor:
 
 
 def gt(a: Any, b: Any) -> Tensor:
-    """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+    """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
 def hamming_window(window_length: Any, periodic: Any = ..., alpha: Any = ..., beta: Any = ..., *, dtype: Any = ..., requires_grad: Any = ..., device: Any = ...) -> Tensor:
@@ -1073,7 +1073,7 @@ def ldexp_(self: Any, other: Any) -> Tensor:
 
 
 def le(a: Any, b: Any) -> Tensor:
-    """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+    """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
 def lerp(input: Any, end: Any, weight: Any) -> Tensor:
@@ -1177,7 +1177,7 @@ def logsumexp(x: Any, dim: Any, keepdim: Any = ...) -> Tensor:
 
 
 def lt(a: Any, b: Any) -> Tensor:
-    """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+    """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
 def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
@@ -1309,7 +1309,7 @@ def narrow_copy(input: Any, dim: Any, start: Any, length: Any) -> Tensor:
 
 
 def ne(a: Any, b: Any) -> Tensor:
-    """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+    """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
 def neg(x: Any) -> Tensor:

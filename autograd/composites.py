@@ -9,7 +9,7 @@ import math
 import numpy as np
 
 from . import layout, reductions
-from .dtypes import as_dtype, result_type
+from .dtypes import as_dtype, fitted, result_type
 from .einsum import add_scaled_product
 from .errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, describe
 from .methods import _inplace, _set_values
@@ -315,10 +315,12 @@ def _pointwise(input, tensor1, tensor2, value):
     """tensor1, tensor2 and value of addcmul/addcdiv in the dtype of the three tensors'
     result, as PyTorch computes them (int8 100 * 100 would wrap to 16 first, float32
     factors round before a float64 sum); a float value for an integer result truncated to
-    an int, as PyTorch converts it."""
+    an int, as PyTorch converts it; a value beyond an integer dtype refused, as PyTorch."""
     dt = result_type(input, tensor1, tensor2)
     if dt.kind in "iu" and isinstance(value, float):
         value = int(value)
+    if dt.kind in "iu":
+        value = int(fitted(value, dt, "addcmul/addcdiv", input.data.shape))
     return as_dtype(tensor1, dt), as_dtype(tensor2, dt), value
 
 

@@ -19,7 +19,7 @@ import numbers
 
 import numpy as np
 
-from .errors import DtypeError, OutOfRangeError
+from .errors import DtypeError, IntegerOverflowError, OutOfRangeError
 from .tensor import Tensor, get_default_dtype
 
 _BOOL = np.dtype(bool)
@@ -87,10 +87,13 @@ def result_type(*operands, floating=False):
 def as_dtype(x, dtype):
     """Operand `x` converted for an op computing in `dtype`: a Tensor cast (a float
     cast is differentiable), a Python number kept as is (numpy keeps the array's dtype
-    for it), anything else a constant array of `dtype`."""
+    for it; an int beyond an integer dtype wrapped around, see `wrapped`), anything else
+    a constant array of `dtype`."""
     if isinstance(x, Tensor):
         return x if x.data.dtype == dtype else x.to(dtype)
-    if type(x) is float or type(x) is int:
+    if type(x) is int:
+        return wrapped(x, dtype)
+    if type(x) is float:
         return x
     if type(x) is bool:
         return int(x) if dtype.kind != "b" else x
@@ -117,3 +120,22 @@ def fitted(value, dtype, op, shape):
         raise OutOfRangeError(f"{op}: value {value!r} cannot be converted to the {dtype} of "
                               f"the input (shape {shape}) without overflow")
     return np.asarray(x).astype(dtype)[()]
+
+
+_INT_RANGES = {np.dtype(t): (int(np.iinfo(t).min), int(np.iinfo(t).max))
+               for t in (np.int8, np.int16, np.int32, np.int64, np.uint8)}
+
+
+def wrapped(x, dtype):
+    """Python int `x` as an operand of an op computing in `dtype`, as PyTorch converts it:
+    kept where it fits (or dtype is not an integer one), else wrapped around modulo
+    2**bits as C casts its int64 (from 2**63 its uint64) value: 300 is 44 in int8, -1 is
+    255 in uint8, so int8 1 + 300 is 45 and uint8 44 == 300 is True. Beyond
+    [-2**63, 2**64) IntegerOverflowError (an OverflowError), as PyTorch's."""
+    bounds = _INT_RANGES.get(dtype)
+    if bounds is None or bounds[0] <= x <= bounds[1]:
+        return x
+    if not -2 ** 63 <= x < 2 ** 64:
+        raise IntegerOverflowError(f"the Python integer {x} is beyond int64 and uint64, so it "
+                                   f"cannot be an operand of a {dtype} tensor op, as in PyTorch")
+    return np.asarray(x % 2 ** 64, np.uint64).astype(dtype)[()]

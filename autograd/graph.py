@@ -203,7 +203,7 @@ def _overflow(cls, e, a, b):
     OverflowError named neither the op nor the tensor)."""
     return IntegerOverflowError(
         f"{cls.__name__}: {e} (operands {describe(a, b)}); convert the tensor to a wider "
-        f"integer dtype (x.long()) or bring the number into range (PyTorch wraps it around)")
+        f"integer dtype (x.long()) or bring the number into range")
 
 
 def applyn(cls, tensors, *args):

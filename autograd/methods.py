@@ -143,7 +143,10 @@ def _binary_method(cls, scalar_cls):
             if self.data.dtype.kind == "f":
                 return apply1(scalar_cls, self, other)
             if t is int and self.data.dtype.kind == "i":
-                return apply2(cls, self, other)
+                try:
+                    return apply2(cls, self, other)
+                except OverflowError:
+                    pass               # beyond the dtype: _binary wraps it, as PyTorch
         if t is Tensor and other.data.dtype is self.data.dtype:
             try:
                 return apply2(cls, self, other)

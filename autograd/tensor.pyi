@@ -159,7 +159,7 @@ class Tensor:
         """A leaf with its own copy of the data and of ``.grad``, requiring grad if this one does: a new leaf of its own (its gradient goes to it, not to the original)."""
 
     def __eq__(a, b: Any) -> Tensor:  # type: ignore[override]
-        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def __float__(self) -> builtins.float: ...
 
@@ -170,12 +170,12 @@ class Tensor:
         """A 0-d tensor formats as its value (f"{loss:.4f}"), as PyTorch."""
 
     def __ge__(a, b: Any) -> Tensor:
-        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def __getitem__(x, index: Any) -> Tensor: ...
 
     def __gt__(a, b: Any) -> Tensor:
-        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def __hash__(self) -> builtins.int: ...
 
@@ -214,7 +214,7 @@ class Tensor:
     def __ixor__(self, other: Any) -> Tensor: ...
 
     def __le__(a, b: Any) -> Tensor:
-        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def __len__(self) -> builtins.int: ...
 
@@ -222,7 +222,7 @@ class Tensor:
         """input << other of integer tensors (shifted by the width or more: 0)."""
 
     def __lt__(a, b: Any) -> Tensor:
-        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def __matmul__(a, b: Any) -> Tensor:
         """Matrix product with numpy's rules: 1-d operands are vectors, batch dims broadcast."""
@@ -234,7 +234,7 @@ class Tensor:
         """self * other, elementwise with broadcasting (the same op as `*`)."""
 
     def __ne__(a, b: Any) -> Tensor:  # type: ignore[override]
-        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def __neg__(x) -> Tensor:
         """-x; d/dx = -1."""
@@ -738,7 +738,7 @@ class Tensor:
         """The size of one element in bytes."""
 
     def eq(a, b: Any) -> Tensor:
-        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a == b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def eq_(self, b: Any) -> Tensor:
         """In place: self = eq(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
@@ -864,7 +864,7 @@ class Tensor:
         """In place: self = gcd(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def ge(a, b: Any) -> Tensor:
-        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a >= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def ge_(self, b: Any) -> Tensor:
         """In place: self = ge(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
@@ -891,7 +891,7 @@ class Tensor:
         """In place: self = ge(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
     def gt(a, b: Any) -> Tensor:
-        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a > b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def gt_(self, b: Any) -> Tensor:
         """In place: self = gt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
@@ -1053,7 +1053,7 @@ class Tensor:
         """In place: self = ldexp(self, other), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def le(a, b: Any) -> Tensor:
-        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a <= b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def le_(self, b: Any) -> Tensor:
         """In place: self = le(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
@@ -1161,7 +1161,7 @@ class Tensor:
         """A copy as int64, without gradient."""
 
     def lt(a, b: Any) -> Tensor:
-        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def lt_(self, b: Any) -> Tensor:
         """In place: self = lt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
@@ -1275,7 +1275,7 @@ class Tensor:
         """The number of dims (dim)."""
 
     def ne(a, b: Any) -> Tensor:
-        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range exactly, where PyTorch wraps it)."""
+        """a != b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
     def ne_(self, b: Any) -> Tensor:
         """In place: self = ne(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""

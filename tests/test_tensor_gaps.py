@@ -196,3 +196,43 @@ def test_shift_in_place_writes_into_the_same_tensor():
     x <<= 2
     x >>= ag.tensor([1, 0, 1])
     assert alias is x and x.tolist() == [2, 8, 6]
+
+
+# --- a Python int beyond an integer tensor's dtype: wrapped around, as PyTorch ------------
+WRAP_CASES = [
+    "a + 300", "a + 127", "a * 200", "a - 300", "300 - a", "a * -129", "a - (-129)",
+    "a * 2 ** 40", "a + 2 ** 63", "a.add(300)", "a.sub(300)", "L.add(a, 300)", "a.mul(-129)",
+    "a.clone().add_(300)", "a.clone().sub_(300)", "a.clone().mul_(300)",
+    "a.clone().__iadd__(300)", "a.clone().__imul__(1000)", "a.clone().__isub__(-300)",
+    "u + 100", "u - 300", "u + (-1)", "u * -1", "u.clone().add_(-1)",
+    "i32 + 2 ** 40", "i64 + 2 ** 63", "i64 - 2 ** 63 - 2 ** 62",
+    "a // 300", "a % 300", "a.remainder(300)", "L.fmod(a, 300)", "a.floor_divide(300)",
+    "300 // a", "300 % a", "a // 256", "a % 256", "a.div(256, rounding_mode='floor')",
+    "a & 300", "a | 300", "a ^ 300", "a << 300", "a >> 257",
+    "b == 300", "b.eq(300)", "b != 300", "b < 300", "b > -300", "b.ge(-300)", "u < -3",
+    "a / 300", "a.div(300)", "a + 1e10", "t + 300",
+    "a.add(a, alpha=-128)", "u.add(1, alpha=-255)", "a.add(1, alpha=300)",
+    "u.add(1, alpha=-256)", "a.addcmul(a, a, value=300)", "a.addcmul(a, a, value=2)",
+    "a + 2 ** 64", "a + (-2 ** 63 - 1)", "a.clone().fill_(300)", "a ** 300",
+    "a.clamp(max=300)", "a.masked_fill(a > 0, 300)", "L.full((2,), 300, dtype=L.int8)",
+]
+
+
+@pytest.mark.parametrize("expr", WRAP_CASES)
+def test_numbers_beyond_an_integer_dtype_are_torchs(expr):
+    def run(L):
+        a = L.tensor([1, -2], dtype=L.int8)           # noqa: F841 (used by expr)
+        b = L.tensor([44, 100], dtype=L.int8)         # noqa: F841
+        u = L.tensor([200, 1], dtype=L.uint8)         # noqa: F841
+        i32 = L.tensor([1, -1], dtype=L.int32)        # noqa: F841
+        i64 = L.tensor([1, -1], dtype=L.int64)        # noqa: F841
+        t = L.tensor([True, False])                   # noqa: F841
+        return eval(expr)
+    assert _outcome(run, ag) == _outcome(run, torch)
+
+
+def test_an_in_place_wrap_writes_into_the_same_buffer():
+    x = ag.tensor([1, 2], dtype=ag.int8)
+    view = x[1:]
+    x += 300
+    assert x.tolist() == [45, 46] and view.tolist() == [46]

@@ -262,11 +262,12 @@ def test_an_integer_tensor_and_a_float_compare_in_float32(fn):
     assert _outcome(ag, fn) == _outcome(torch, fn)
 
 
-def test_an_integer_beyond_the_tensors_range_compares_exactly():
-    # the deliberate difference the docstring names: PyTorch wraps -3 to the uint8 253
+def test_an_integer_beyond_the_tensors_range_is_wrapped_as_pytorch():
+    # PyTorch wraps -3 to the uint8 253 (and 300 to the int8 44) before comparing
     x = [200, 3, 0]
-    assert (ag.tensor(x, dtype=ag.uint8) < -3).data.tolist() == [False] * 3
+    assert (ag.tensor(x, dtype=ag.uint8) < -3).data.tolist() == [True] * 3
     assert (torch.tensor(x, dtype=torch.uint8) < -3).tolist() == [True] * 3
+    assert (ag.tensor([44, 1], dtype=ag.int8) == 300).tolist() == [True, False]
 
 
 @pytest.mark.parametrize("args", [(0, 5, 1.5), (0, 5.5, 1), (1.5,), (-2.7, 3, 1), (5, -1.5, -2),

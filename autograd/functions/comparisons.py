@@ -2,7 +2,7 @@
 and isneginf, isclose (bool tensors, no gradient), allclose and equal (Python bools)."""
 import numpy as np
 
-from ..dtypes import as_dtype, result_type
+from ..dtypes import as_dtype, result_type, wrapped
 from ..errors import ArgumentError
 from ..graph import _wrap
 from ..public import public
@@ -13,8 +13,7 @@ def _compare(name, fn, symbol):
     """A comparison: the operands are compared in their result dtype (dtypes.result_type),
     so float32 x == np.float64(0.1) compares 0.1 rounded to float32, and an int64 tensor
     == 16777216.0 compares in float32, as PyTorch. A Python int beyond an integer tensor's
-    range is compared exactly (uint8 x < -3 is False), where PyTorch wraps it around
-    (-3 is 253 there)."""
+    range is wrapped around into its dtype, as PyTorch's (-3 is 253 for uint8 x < -3)."""
     def compare(a, b):
         if not isinstance(a, Tensor):
             a = Tensor(a)
@@ -23,14 +22,15 @@ def _compare(name, fn, symbol):
         # and for an int: it compares an int64 tensor with a float in float64
         if ((tb is float and a.data.dtype.kind == "f") or tb is int
                 or (tb is Tensor and b.data.dtype is a.data.dtype)):
-            return _wrap(fn(a.data, getattr(b, "data", b)), None)
+            return _wrap(fn(a.data, wrapped(b, a.data.dtype) if tb is int else
+                            getattr(b, "data", b)), None)
         dt = result_type(a, b)
         b = as_dtype(b, dt)
         return _wrap(fn(a.data.astype(dt, copy=False), getattr(b, "data", b)), None)
     compare.__name__ = compare.__qualname__ = name
     compare.__doc__ = (f"a {symbol} b elementwise, a bool tensor (no gradient); the operands "
                        f"are compared in their common dtype, as PyTorch (a Python int "
-                       f"beyond an integer tensor's range exactly, where PyTorch wraps it).")
+                       f"beyond an integer tensor's range wrapped around into it, as PyTorch).")
     return public(compare, method=True)
 
 

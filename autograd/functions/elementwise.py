@@ -4,7 +4,7 @@ the other constant powers, sign, maximum/minimum, clamp and where."""
 import numpy as np
 
 from .. import ops, ops_nn
-from ..dtypes import as_dtype, fitted, result_type
+from ..dtypes import as_dtype, fitted, result_type, wrapped
 from ..errors import ArgumentError, DtypeError, ShapeError
 from ..graph import Primitive, _wrap, apply1
 from ..public import public
@@ -44,6 +44,8 @@ def _scaled(op, a, b, alpha):
                             f"integer dtype {dt}; convert the tensors to float first")
     if dt.kind == "b":
         return b if alpha else b & False
+    if dt.kind in "iu":               # beyond the dtype: refused, as PyTorch
+        alpha = int(fitted(alpha, dt, op, np.shape(getattr(a, "data", a))))
     return as_dtype(b, dt) * alpha
 
 
@@ -217,6 +219,7 @@ def _division(name, a, b, reverse=False):
         raise DtypeError(f"{name}: not implemented for bool tensors (shape {a.data.shape}); "
                          f"convert with .long() or .float()")
     if dt.kind != "f":
+        b = wrapped(b, dt) if type(b) is int else b    # int8 // 256 divides by 0, as PyTorch
         divisor = a if reverse else b
         if (np.asarray(getattr(divisor, "data", divisor)) == 0).any():
             raise ArgumentError(f"{name}: integer division by zero ({dt} operands of shapes "
