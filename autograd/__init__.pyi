@@ -1856,7 +1856,7 @@ def vdot(input: Any, other: Any) -> Tensor:
     """dot with the first vector conjugated: dot, for real tensors."""
 
 
-def view_copy(x: Any, *shape: Any) -> Tensor:
+def view_copy(x: Any, *shape: Any, dtype: Any = ...) -> Tensor:
     """A copy of ``Tensor.view``'s result, not a view of the input (differentiable), as ``torch.view_copy``."""
 
 

@@ -1733,8 +1733,8 @@ class Tensor:
     def vdot(input, other: Any) -> Tensor:
         """dot with the first vector conjugated: dot, for real tensors."""
 
-    def view(x, *shape: Any) -> Tensor:
-        """reshape that refuses to copy: the result always shares memory with x."""
+    def view(x, *shape: Any, dtype: Any = ...) -> Tensor:
+        """reshape that refuses to copy: the result always shares memory with x. view(dtype) reads x's bytes as `dtype` instead (no gradient, as PyTorch): the last dim shrinks or grows by the ratio of the element sizes, under PyTorch's conditions for that."""
 
     def view_as(self, other: Any) -> Tensor:
         """self.view(other.shape)."""

@@ -236,3 +236,62 @@ def test_an_in_place_wrap_writes_into_the_same_buffer():
     view = x[1:]
     x += 300
     assert x.tolist() == [45, 46] and view.tolist() == [46]
+
+
+# --- Tensor.view(dtype): the bytes read as another dtype -----------------------------------
+VIEW_DTYPE_CASES = [
+    "f32.view(L.int32)", "f32.view(L.uint8)", "f32.view(L.int64)", "f32.view(L.float64)",
+    "f32.view(dtype=L.int16)", "L.tensor([1.0, 2.0, 3.0]).view(L.float64)",
+    "L.zeros(2, 3).t().view(L.uint8)", "L.zeros(3, 2).t().view(L.int8)",
+    "L.arange(6.0).reshape(2, 3).t().view(L.int32)", "L.zeros(2, 3).t().view(L.float64)",
+    "L.tensor(1.0).view(L.uint8)", "L.tensor(1.5).view(L.int32)",
+    "L.zeros(4, dtype=L.uint8)[1:].view(L.int16)", "L.zeros(5, dtype=L.uint8)[1:].view(L.int32)",
+    "L.tensor([True, False]).view(L.uint8)", "L.tensor([-1, 2], dtype=L.int8).view(L.bool)",
+    "L.tensor([-1, 2], dtype=L.int8).view(L.uint8)",
+    "L.tensor([1.0], requires_grad=True).view(L.int32)",
+    "(L.tensor([1.0], requires_grad=True) * 1).view(L.float32)",
+    "L.tensor([1, 2], dtype=L.int32).view(L.float32)",
+    "L.arange(8, dtype=L.uint8).reshape(2, 4)[:, :2].view(L.int16)",
+    "L.zeros(2, 4, dtype=L.uint8)[:, 1:3].view(L.int16)",
+    "L.zeros(2, 4, dtype=L.uint8)[:, ::2].view(L.int16)",
+    "L.zeros(2, 4, dtype=L.int16)[:, ::2].view(L.uint8)",
+    "L.zeros(0, dtype=L.int16).view(L.uint8)", "L.zeros(3, 0, dtype=L.uint8).view(L.int32)",
+    "L.zeros(1, 3).t().view(L.uint8)", "L.arange(0, 3, dtype=L.int64).view(L.float64)",
+    "L.tensor([math.nan, -0.0, math.inf, -math.inf], dtype=L.float64).view(L.int64)",
+    "L.arange(12, dtype=L.int16).reshape(3, 4)[:, 2:].view(L.int32)",
+    "L.arange(12, dtype=L.int16).reshape(2, 6)[:, 1:].view(L.int8)",
+]
+
+
+@pytest.mark.parametrize("expr", VIEW_DTYPE_CASES)
+def test_view_dtype_is_torchs(expr):
+    def run(L):
+        f32 = L.tensor([1.0, -2.5], dtype=L.float32)     # noqa: F841 (used by expr)
+        out = eval(expr)
+        return L.tensor(out.requires_grad) if out.requires_grad else out
+    assert _outcome(run, ag) == _outcome(run, torch)
+
+
+def test_view_dtype_shares_memory_and_the_version_counter():
+    for L in (ag, torch):
+        y = L.tensor([1.5, -2.0])
+        v = y.view(L.int32)
+        v[1] = 0                                   # the bits of +0.0
+        assert y.tolist() == [1.5, 0.0]
+        x = L.tensor([1.0, 2.0], requires_grad=True)
+        e = x.exp()
+        e.view(L.int32).add_(1)                    # exp saved its result: backward refuses
+        with pytest.raises(RuntimeError):
+            e.sum().backward()
+
+
+def test_view_dtype_refusals_name_the_shapes_and_dtypes():
+    with pytest.raises(ag.ShapeError, match=r"last size 3 .* divisible by 2 to view float32 "
+                                            r"as float64"):
+        ag.zeros(3).view(ag.float64)
+    with pytest.raises(ag.ShapeError, match=r"strides \(1, 3\) must have stride 1"):
+        ag.zeros(2, 3).t().view(ag.uint8)
+    with pytest.raises(ag.DtypeError, match="no dtype float16"):
+        ag.zeros(2).view(np.float16)
+    with pytest.raises(ag.ArgumentError, match="not both"):
+        ag.zeros(2).view(2, dtype=ag.int32)

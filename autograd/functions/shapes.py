@@ -10,9 +10,10 @@ import numpy as np
 from .. import ops
 from ..dtypes import result_type
 from ..errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError, own_file
-from ..graph import applyn, register_view
+from ..graph import _wrap, applyn, register_view
 from ..public import public
 from ..tensor import Tensor
+from ..versions import base_of
 from ..views import link
 from .arguments import _axes, _t
 
@@ -46,8 +47,18 @@ def reshape(x, *shape):
 
 
 @public(function=False, method=True)
-def view(x, *shape):
-    """reshape that refuses to copy: the result always shares memory with x."""
+def view(x, *shape, dtype=None):
+    """reshape that refuses to copy: the result always shares memory with x. view(dtype)
+    reads x's bytes as `dtype` instead (no gradient, as PyTorch): the last dim shrinks or
+    grows by the ratio of the element sizes, under PyTorch's conditions for that."""
+    if dtype is None and len(shape) == 1 and (isinstance(shape[0], np.dtype) or (
+            isinstance(shape[0], type) and issubclass(shape[0], np.generic))):
+        dtype, shape = shape[0], ()
+    if dtype is not None:
+        if shape:
+            raise ArgumentError(f"view: give a shape or a dtype, not both (got {shape} and "
+                                f"{dtype})")
+        return _view_as_dtype(x, np.dtype(dtype))
     shape = _shape_arg(shape)
     probe = x.data.view()
     try:
@@ -59,6 +70,42 @@ def view(x, *shape):
     except ValueError:
         pass                        # reshape raises the error that names the sizes
     return reshape(x, *shape)
+
+
+_VIEW_DTYPES = {np.dtype(t) for t in (bool, np.uint8, np.int8, np.int16, np.int32, np.int64,
+                                      np.float32, np.float64)}
+
+
+def _view_as_dtype(x, dtype):
+    """x.view(dtype): x's memory read as `dtype`, as PyTorch's view.dtype (in elements: a
+    size change needs a last dim of stride 1; to a larger dtype, by a factor k, the last
+    size, the storage offset and the other strides divisible by k)."""
+    a = x.data
+    old, new = a.dtype, dtype
+    if new not in _VIEW_DTYPES:
+        raise DtypeError(f"view: gradgraph has no dtype {new} to view a tensor of shape "
+                         f"{a.shape} ({old}) as")
+    if new.itemsize != old.itemsize:
+        what = f"to view {old} as {new} (different element sizes)"
+        if a.ndim == 0:
+            raise ShapeError(f"view: a 0-d tensor cannot be viewed {what[3:]}; view it as "
+                             f"1-d first: x.view(1).view(dtype)")
+        strides = [st // old.itemsize for st in a.strides] if a.size else \
+            [int(np.prod([max(n, 1) for n in a.shape[i + 1:]])) for i in range(a.ndim)]
+        if strides[-1] != 1 or a.strides[-1] % old.itemsize:
+            raise ShapeError(f"view: the last dim of a tensor of shape {a.shape} and strides "
+                             f"{tuple(strides)} must have stride 1 {what}; .contiguous() it")
+        k = new.itemsize // old.itemsize
+        if k > 1:
+            offset = (a.__array_interface__["data"][0] -
+                      base_of(a).__array_interface__["data"][0]) // old.itemsize
+            bad = [f"the last size {a.shape[-1]}"] if a.shape[-1] % k else []
+            bad += [f"the storage offset {offset}"] if offset % k else []
+            bad += [f"the stride {st} of dim {i}" for i, st in enumerate(strides[:-1]) if st % k]
+            if bad:
+                raise ShapeError(f"view: {', '.join(bad)} of a tensor of shape {a.shape} "
+                                 f"must be divisible by {k} {what}")
+    return _wrap(a.view(new), None)
 
 
 @public(method=True)
