@@ -336,6 +336,14 @@ def argwhere(input: Any, *, as_tuple: Any = ...) -> Any:
     """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
 
 
+def as_strided(input: Any, size: Any, stride: Any, storage_offset: Any = ...) -> Tensor:
+    """A view of the memory input lies in: element i of the result is the buffer's element storage_offset + sum(i_k * stride_k), in elements from the buffer's start as PyTorch's storage (storage_offset defaults to input's own)."""
+
+
+def as_strided_(self: Any, size: Any, stride: Any, storage_offset: Any = ...) -> Tensor:
+    """In place: self becomes ``as_strided(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
+
+
 def asarray(obj: Any, *, dtype: Any = ..., device: Any = ..., copy: Any = ..., requires_grad: Any = ...) -> Tensor:
     """`obj` (a Tensor, array, buffer-like, number or nested list) as a tensor, as ``torch.asarray``: memory shared where it can be (copy=None), always copied (copy=True), or shared or an error (copy=False)."""
 

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import ops
 from .dtypes import result_type
-from .errors import ArgumentError, ShapeError
+from .errors import ArgumentError, OutOfRangeError, ShapeError
 from .extras import flip, repeat
 from .functions import _axes, _t, cat, expand, permute, reshape, stack, transpose
 from .functions.shapes import _view
@@ -118,6 +118,37 @@ def unfold(input, dimension, size, step):
                          f"of shape {x.data.shape} ({n})")
     out = _view(flat, Windows, d or 0, size, step)
     return out if d is not None else reshape(out, size)
+
+
+@public(method=True)
+def as_strided(input, size, stride, storage_offset=None):
+    """A view of the memory input lies in: element i of the result is the buffer's element
+    storage_offset + sum(i_k * stride_k), in elements from the buffer's start as PyTorch's
+    storage (storage_offset defaults to input's own). Read-only where it sees an element
+    twice; writing through it in a graph is refused, as through unfold's windows. Gradient
+    as PyTorch's: summed at each buffer position (overlapping windows accumulate), then
+    read at input's elements."""
+    x = _t(input)
+    size, stride = tuple(int(n) for n in size), tuple(int(s) for s in stride)
+    a = x.data
+    flat, at = ops.shapes.buffer_of(a)
+    what = f"(a tensor of shape {a.shape}, {a.dtype}, size {size}, stride {stride})"
+    if flat is None:
+        raise ShapeError(f"as_strided: the memory of this tensor is not one buffer of its "
+                         f"dtype {what}; .contiguous() it first")
+    offset = at if storage_offset is None else int(storage_offset)
+    if len(size) != len(stride):
+        raise ShapeError(f"as_strided: size and stride must have as many entries {what}")
+    if builtins.min(size + stride + (offset,), default=0) < 0:
+        raise ArgumentError(f"as_strided: negative sizes, strides and storage offsets are not "
+                            f"supported, as in PyTorch {what}, storage_offset {offset}")
+    need = 0 if 0 in size else offset + 1 + builtins.sum(
+        (n - 1) * s for n, s in zip(size, stride))
+    if need > flat.size:
+        raise OutOfRangeError(f"as_strided: storage_offset {offset} with size {size} and "
+                              f"stride {stride} needs {need} elements, beyond the {flat.size} "
+                              f"of the buffer {what[1:-1].split(', size')[0]} lies in")
+    return _view(x, ops.AsStrided, size, stride, offset)
 
 
 @public(method=True)

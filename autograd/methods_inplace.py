@@ -93,7 +93,7 @@ for _name, _fn in _BITWISE.items():
 # --- shape changes ------------------------------------------------------------------------
 # x.NAME_(...) makes x the view NAME(x, ...): x takes the view's array and node, the values
 # are not written (so no version check fires), as PyTorch's in-place shape changes
-_SHAPES = "squeeze unsqueeze t transpose swapdims swapaxes".split()
+_SHAPES = "squeeze unsqueeze t transpose swapdims swapaxes as_strided".split()
 
 
 def _shape_form(name, fn):
@@ -127,6 +127,7 @@ def _shape_form(name, fn):
 
 for _name in _SHAPES:
     _shape_form(_name + "_", FUNCTIONS[_name] if _name in FUNCTIONS else METHODS[_name])
+public(METHODS["as_strided_"])                   # torch.as_strided_ too
 
 
 # --- random fills -------------------------------------------------------------------------

@@ -443,6 +443,12 @@ class Tensor:
     def argwhere(input, *, as_tuple: Any = ...) -> Any:
         """The indices of the non-zero elements, in C order: an (n, ndim) int64 tensor, or with as_tuple one 1-d tensor per dim (a 0-d input counting as 1-d)."""
 
+    def as_strided(input, size: Any, stride: Any, storage_offset: Any = ...) -> Tensor:
+        """A view of the memory input lies in: element i of the result is the buffer's element storage_offset + sum(i_k * stride_k), in elements from the buffer's start as PyTorch's storage (storage_offset defaults to input's own)."""
+
+    def as_strided_(self, size: Any, stride: Any, storage_offset: Any = ...) -> Tensor:
+        """In place: self becomes ``as_strided(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
+
     def asin(x) -> Tensor:
         """asin(x), elementwise: Arcsine; d/dx asin x = 1 / sqrt(1 - x^2) (inf at ±1, NaN beyond and at ±inf)."""
 

@@ -33,13 +33,18 @@ def structure_changed():
 
 
 def base_of(array):
-    """The array that owns the memory `array` views (numpy collapses view chains; an
-    as_strided view's base is a wrapper object holding the array it was made from)."""
-    base = array.base
-    if base is None or isinstance(base, np.ndarray):
-        return array if base is None else base
-    inner = getattr(base, "base", None)
-    return base_of(inner) if isinstance(inner, np.ndarray) else array
+    """The array that owns the memory `array` views (numpy collapses plain view chains,
+    not those through as_strided, whose base is a wrapper object holding the array it was
+    made from: the chain is followed to its end)."""
+    while True:
+        base = array.base
+        if base is None:
+            return array
+        if not isinstance(base, np.ndarray):
+            base = getattr(base, "base", None)
+            if not isinstance(base, np.ndarray):
+                return array
+        array = base
 
 
 def mark_modified(array, op="an in-place op"):

@@ -138,7 +138,8 @@ def _foreign(arr, linked):
 def _refuse(op_name, arr):
     raise GraphError(f"{op_name}: this tensor of shape {arr.shape} is part of a graph and "
                      f"shares its memory in a way no view records (an unfold window, an "
-                     f"expanded tensor, an array held outside the graph), so an in-place "
+                     f"as_strided view, an expanded tensor, an array held outside the "
+                     f"graph), so an in-place "
                      f"write would change values the graph has recorded. Write out of "
                      f"place, e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
 

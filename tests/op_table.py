@@ -539,6 +539,13 @@ OPS = [
            [(2, 3), (2, 2)]),
     OpInfo("put_accumulate", lambda a, s: a.put(ag.tensor([1, 1, -5]), s, accumulate=True) * a,
            [(2, 3), (3,)]),
+    OpInfo("as_strided_overlapping", lambda a: (a * 1).as_strided((4, 3), (2, 1), 1).sin(),
+           [(3, 4)]),
+    OpInfo("as_strided_before_a_slice", lambda a: ag.as_strided(a[1:] * a[1:], (2, 3), (1, 2), 0)
+           * a[:2, :3], [(3, 4)]),
+    OpInfo("as_strided_of_expanded", lambda a: a.expand(3, 4).as_strided((2, 3), (0, 1), 1).exp(),
+           [(4,)]),
+    OpInfo("as_strided_", lambda a: (a * 2).as_strided_((3, 2), (1, 1), 4) * a[0, :2], [(3, 4)]),
     OpInfo("fill_diagonal_", lambda a: (a * 2).fill_diagonal_(0.5).sin() * a, [(3, 3)]),
     OpInfo("fill_diagonal_wrap", lambda a: (a * 1).fill_diagonal_(-1.0, wrap=True).exp(),
            [(7, 2)]),

@@ -295,3 +295,100 @@ def test_view_dtype_refusals_name_the_shapes_and_dtypes():
         ag.zeros(2).view(np.float16)
     with pytest.raises(ag.ArgumentError, match="not both"):
         ag.zeros(2).view(2, dtype=ag.int32)
+
+
+# --- as_strided: a view at element strides over the buffer ---------------------------------
+STRIDED_CASES = {
+    "basic": lambda x: (x * 1).as_strided((2, 2), (1, 2)),
+    "overlapping_windows": lambda x: (x * 1).as_strided((4, 3), (2, 1), 1),
+    "slice_default_offset": lambda x: (x * 1)[1:].as_strided((2, 3), (1, 2)),
+    "slice_offset_before_it": lambda x: (x * 1)[1:].as_strided((2, 3), (1, 2), 0),
+    "transposed": lambda x: (x * 1).t().as_strided((3, 2), (4, 1), 2),
+    "stride_0": lambda x: (x * 1).as_strided((3, 2), (0, 5)),
+    "expanded_input": lambda x: (x[0] * 1).expand(3, 4).as_strided((2,), (1,)),
+    "expanded_input_all": lambda x: (x[0] * 1).expand(3, 4).as_strided((3, 4), (0, 1)),
+    "0d": lambda x: (x * 1).as_strided((), (), 5),
+    "empty": lambda x: (x * 1).as_strided((0, 3), (1, 1), 11),
+    "stepped_view": lambda x: (x * 1)[:, ::2].as_strided((2, 2), (2, 4)),
+    "function": lambda x: ag_or_torch(x).as_strided(x * 2, (3,), (5,), 1),
+    "leaf": lambda x: x.as_strided((2, 2), (1, 2)),
+    "in_place": lambda x: (x * 1).as_strided_((3, 2), (1, 1), 4),
+    "out_of_bounds": lambda x: (x * 1).as_strided((2, 3), (4, 2), 4),
+    "negative_stride": lambda x: (x * 1).as_strided((2,), (-1,), 3),
+    "size_stride_mismatch": lambda x: (x * 1).as_strided((2, 2), (1,)),
+}
+
+
+def ag_or_torch(x):
+    return ag if isinstance(x, ag.Tensor) else torch
+
+
+@pytest.mark.parametrize("data", ["plain", "special"])
+@pytest.mark.parametrize("name", STRIDED_CASES)
+def test_as_strided_values_and_gradients_are_torchs(name, data):
+    values = (np.arange(12.0).reshape(3, 4) - 5.5 if data == "plain" else
+              np.array(SPECIAL[:2] + [[1.0, 2.0, 3.0]]).repeat(2, 0)[:3].reshape(3, 3))
+    if data == "special":
+        values = np.concatenate([values, np.array([[-0.0], [7.0], [math.inf]])], 1)
+
+    def run(L):
+        x = L.tensor(values, dtype=L.float64, requires_grad=True)
+        out = STRIDED_CASES[name](x)
+        seed = np.arange(out.numel(), dtype=np.float64).reshape(tuple(out.shape)) - 1.5
+        out.backward(L.tensor(seed))
+        return out.detach().numpy().copy(), x.grad.numpy().copy()
+    try:
+        theirs = run(torch)
+    except RuntimeError:
+        with pytest.raises(ag.GradgraphError, match="as_strided"):
+            run(ag)
+        return
+    ours = run(ag)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_as_strided_writes_reach_the_buffer_as_pytorchs():
+    outs = []
+    for L in (ag, torch):
+        y = L.arange(6.0)
+        v = y.as_strided((2, 2), (1, 3))
+        v[0, 1] = 100.0
+        v.mul_(2)
+        y[1] = -1.0
+        outs.append((y.tolist(), v.tolist()))
+    assert outs[0] == outs[1]
+
+
+def test_as_strided_writes_that_cannot_be_kept_in_the_graph_are_refused():
+    x = ag.arange(6.0, requires_grad=True)
+    y = x * 2
+    v = y.as_strided((2, 2), (1, 3))
+    with pytest.raises(ag.GraphError, match="as_strided view"):
+        v.mul_(2)
+    with pytest.raises(ag.GraphError, match="as_strided view"):
+        y.mul_(2)                              # a live as_strided view would not see it
+    assert y.tolist() == [0.0, 2.0, 4.0, 6.0, 8.0, 10.0]
+    windows = ag.arange(4.0).as_strided((2, 2), (1, 1))
+    with pytest.raises(ag.GraphError, match="read-only"):
+        windows.mul_(2)                        # overlapping: PyTorch refuses it too
+
+
+def test_as_strided_of_an_intermediate_replays_under_compile():
+    w = ag.tensor(np.arange(6.0), requires_grad=True)
+
+    def step(x):
+        y = x * w
+        loss = (y.as_strided((3, 2), (1, 1), 1).sin() * y[2:].as_strided((2,), (2,), 1)
+                .sum()).sum() + ag.as_strided(x, (2,), (2,)).sum()
+        loss.backward()
+        return loss
+    compiled = ag.compile(step)
+    for i in range(4):
+        x = ag.tensor(np.arange(6.0) * (i + 1) - 2)
+        w.grad = None
+        eager, g_eager = step(x).item(), w.grad.data.copy()
+        w.grad = None
+        assert compiled(x).item() == eager
+        np.testing.assert_array_equal(w.grad.data, g_eager)
+    assert compiled.replays >= 2

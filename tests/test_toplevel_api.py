@@ -588,8 +588,8 @@ NOT_PROVIDED = [
     (r"^(memory_format|contiguous_format|channels_last|channels_last_3d|preserve_format|"
      r"legacy_contiguous_format|strided|jagged|empty_quantized)$",
      "memory formats and layouts: a tensor is a numpy array in its own layout"),
-    (r"^(as_strided|as_strided_|as_strided_copy|as_strided_scatter|slice_inverse|"
-     r"resize_as_)$", "views at arbitrary strides and storage resizing"),
+    (r"^(as_strided_copy|as_strided_scatter|slice_inverse|resize_as_)$",
+     "copies and scatters of strided views, and storage resizing"),
     (r"^(native_batch_norm|native_dropout|native_group_norm|native_layer_norm|native_norm|"
      r"batch_norm_\w+|embedding_bag|embedding_renorm_|segment_reduce)$",
      "ATen kernels returning their saved statistics, masks or bag offsets (use batch_norm, "

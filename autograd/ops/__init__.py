@@ -38,7 +38,7 @@ from .special import (Acos, Acosh, Asin, Asinh, Atan, Atan2, Atanh, Cosh,  # noq
 from .transcendental import (BesselJ0, BesselJ1, Digamma, Entr, Erfcx,  # noqa: F401
                              Gammainc, Gammaincc, I0, I0e, I1, I1e, Lgamma, LogNdtr, Ndtri,
                              Polygamma, Zeta)
-from .shapes import (Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
+from .shapes import (AsStrided, Cat, Expand, GetItem, IndexAdd, IndexPut, Permute,  # noqa: F401
                      Reshape, CopySlices, _is_basic)
 from .reductions import (Amax, Amin, Cumsum, LogCumSumExp, LogSoftmax,  # noqa: F401
                          MatMul, ScatterAmax, Softmax, Sum, binary_exponent, power_of_two,

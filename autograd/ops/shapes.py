@@ -6,6 +6,7 @@ import numpy as np
 from ..errors import GraphError
 from ..graph import Primitive, apply1, apply2
 from ..jit.hooks import kernel
+from ..versions import base_of
 from .elementwise import Where
 
 
@@ -39,6 +40,84 @@ class Expand(Primitive):
 
     def backward(self, g):
         return g,
+
+
+class AsStrided(Primitive):
+    """x.as_strided(size, stride, offset): the elements at offset + sum(i_k * stride_k) of
+    the buffer x's memory lies in (element strides from its start, as PyTorch's storage):
+    a view, read-only where it may see an element twice. The gradient, as PyTorch's: added
+    up at each buffer position the view reads (overlapping windows accumulate), then read
+    at x's positions, shared equally among x's elements that see the same position."""
+    __slots__ = ("geometry",)
+
+    def forward(self, x, size, stride, offset):
+        flat, at = buffer_of(x)
+        self.geometry = (size, stride, offset, x.shape,
+                         tuple(s // x.itemsize for s in x.strides), at)
+        return np.lib.stride_tricks.as_strided(
+            flat[offset:], size, [s * x.itemsize for s in stride],
+            writeable=flat.flags.writeable and not overlaps(size, stride))
+
+    def backward(self, g):
+        # positions from the shapes alone (no value read), so ag.compile replays them
+        size, stride, offset, shape, strides, at = self.geometry
+        lo, hi = _span(shape, strides, at)
+        lo_out, hi_out = _span(size, stride, offset)
+        lo, n = min(lo, lo_out), max(hi, hi_out) - min(lo, lo_out) + 1
+        read = positions(size, stride, offset - lo).reshape(-1)
+        seen = positions(shape, strides, at - lo)
+        gx = apply1(IndexAdd, g.reshape(-1), read, (n,))[seen]
+        if not overlaps(shape, strides):
+            return gx,
+        count = np.zeros(n, g.dtype)
+        np.add.at(count, seen.reshape(-1), 1)
+        return gx / count[seen],
+
+
+def _span(shape, strides, offset):
+    """The lowest and highest buffer positions a view of `shape` and `strides` reads."""
+    if 0 in shape:
+        return offset, offset
+    return (offset + sum((n - 1) * s for n, s in zip(shape, strides) if s < 0),
+            offset + sum((n - 1) * s for n, s in zip(shape, strides) if s > 0))
+
+
+def overlaps(shape, strides):
+    """True if a view of `shape` and element `strides` may see an element twice (each
+    stride must pass the reach of all the smaller ones; so it is exact for the views
+    of a tensor's dims and a few rare interleavings are taken as overlapping)."""
+    if 0 in shape:
+        return False
+    span = 0
+    for s, n in sorted((abs(s), n) for n, s in zip(shape, strides) if n > 1):
+        if s <= span:
+            return True
+        span += s * (n - 1)
+    return False
+
+
+def buffer_of(x):
+    """(the buffer `x`'s memory lies in, as a 1-d array of x's dtype from its start; x's
+    offset in it, in elements), or (None, None) if that memory is not one buffer of x's
+    dtype. Made from x itself by strided views (not from the buffer's owner), so that
+    ag.compile's replays follow it."""
+    owner = base_of(x)
+    step = x.itemsize
+    start = x.__array_interface__["data"][0] - owner.__array_interface__["data"][0]
+    if not (owner.flags.c_contiguous or owner.flags.f_contiguous) or start % step or \
+            any(s % step for s in x.strides):
+        return None, None
+    at, n = start // step, owner.nbytes // step
+    head = np.lib.stride_tricks.as_strided(x, (at + 1,), (-step,))[::-1]   # buffer start .. x
+    return np.lib.stride_tricks.as_strided(head, (n,), (step,)), at
+
+
+def positions(shape, strides, offset):
+    """The buffer positions of the elements of a view of `shape` and element `strides`."""
+    at = np.full((), offset, np.int64)
+    for k, (n, s) in enumerate(zip(shape, strides)):
+        at = at[..., None] + np.arange(n, dtype=np.int64) * s
+    return at.reshape(shape)
 
 
 class GetItem(Primitive):
