@@ -33,7 +33,8 @@ HEADER = ("# Generated from the definitions by `python -m autograd.stubs`; do no
 # Python's operators: Tensor's return a Tensor (tests/test_stubs.py calls each)
 OPERATORS = frozenset(
     f"__{prefix}{op}__" for op in ("add", "sub", "mul", "truediv", "pow", "matmul", "and",
-                                   "or", "xor") for prefix in ("", "r", "i")) | frozenset(
+                                   "or", "xor", "lshift", "rshift")
+    for prefix in ("", "r", "i")) | frozenset(
     f"__{op}__" for op in ("neg", "pos", "abs", "invert", "getitem", "eq", "ne", "lt", "le",
                            "gt", "ge"))
 _SKIP = {"__module__", "__doc__", "__slots__", "__weakref__", "__dict__", "__annotations__",

@@ -45,9 +45,12 @@ def test_annotations_are_written_for_the_stub_or_refused():
 
 
 def _operand(name):
-    """Operands for Tensor operator `name`: bool tensors for the logical ones."""
+    """Operands for Tensor operator `name`: bool tensors for the logical ones, integer
+    ones for the shifts."""
     if re.fullmatch(r"__[ri]?(and|or|xor)__|__invert__", name):
         return ag.tensor([[True, False], [True, True]]), ag.tensor([[False, True], [True, True]])
+    if re.fullmatch(r"__[ri]?(lshift|rshift)__", name):
+        return ag.tensor([[1, 2], [3, 4]]), ag.tensor([[0, 1], [2, 3]])
     return ag.tensor([[1.5, 2.0], [0.5, 3.0]]), ag.tensor([[2.0, 0.5], [1.0, 1.5]])
 
 
