@@ -171,6 +171,8 @@ def _bitwise(fn, name):
     """Operator `name`, in the dtype type promotion gives (u8 | tensor(3) is uint8; numpy
     took the 0-d int64 for a peer and gave int64)."""
     def op(a, b):
+        if not isinstance(a, Tensor):            # bitwise_or(300, t): the ops commute
+            a, b = b, a
         bd = b.data if isinstance(b, Tensor) else np.asarray(b)
         if a.data.dtype.kind not in "biu" or bd.dtype.kind not in "biu":
             raise DtypeError(f"{name}: only bool and integer tensors, got {a.data.dtype} "

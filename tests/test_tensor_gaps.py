@@ -209,6 +209,7 @@ WRAP_CASES = [
     "a // 300", "a % 300", "a.remainder(300)", "L.fmod(a, 300)", "a.floor_divide(300)",
     "300 // a", "300 % a", "a // 256", "a % 256", "a.div(256, rounding_mode='floor')",
     "a & 300", "a | 300", "a ^ 300", "a << 300", "a >> 257",
+    "L.bitwise_or(300, a)", "L.bitwise_xor(-129, a)", "L.bitwise_and(True, a)",
     "b == 300", "b.eq(300)", "b != 300", "b < 300", "b > -300", "b.ge(-300)", "u < -3",
     "a / 300", "a.div(300)", "a + 1e10", "t + 300",
     "a.add(a, alpha=-128)", "u.add(1, alpha=-255)", "a.add(1, alpha=300)",
