@@ -103,7 +103,14 @@ def reshaped(t, view):
     alias of t: t.t_(), t.squeeze_(0)): a view's chain takes the op; a root's live views'
     chains start with the op's inverse, so that they still lead from t to their memory."""
     step = getattr(view, "_view_of", None)
-    if step is None or view is t:
+    if view is t:
+        return
+    if step is None:            # an op no chain records (as_strided_): t and the views
+        if t.data.base is not None:  # made from it are linked no more, so a write through
+            t._view_of = None        # them in a graph is refused, not sent down old chains
+        for w in other_views(t.data, t):
+            if getattr(w, "_view_of", None) is not None and w._view_of[0] is t:
+                w._view_of = None
         return
     (cls, args), = step[1]
     mine = getattr(t, "_view_of", None) if t.data.base is not None else None

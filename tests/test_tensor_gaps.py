@@ -393,3 +393,22 @@ def test_as_strided_of_an_intermediate_replays_under_compile():
         assert compiled(x).item() == eager
         np.testing.assert_array_equal(w.grad.data, g_eager)
     assert compiled.replays >= 2
+
+
+@pytest.mark.parametrize("case", ["write_through_it", "write_through_a_view_of_it",
+                                  "write_into_its_base"])
+def test_writes_after_as_strided_in_place_are_refused_in_a_graph(case):
+    # the tensor's view chain no longer leads to its memory: y.mul_(3) gave v a node
+    # through the old y[0:6] (x.grad [6, 6, 6, 6, 6, 6, 0, 0], PyTorch's [6, 6, 6, 6, 0, ...])
+    x = ag.arange(8.0, requires_grad=True)
+    y = x * 2
+    v = y[0:6]
+    target = {"write_through_it": v, "write_into_its_base": y}.get(case)
+    if target is None:
+        w = y[2:4]
+        y.as_strided_((2, 2), (1, 2))
+        target = w
+    else:
+        v.as_strided_((2, 2), (1, 2))
+    with pytest.raises(ag.GraphError, match="as_strided view"):
+        target.mul_(3)
