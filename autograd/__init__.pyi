@@ -1188,6 +1188,18 @@ def lt(a: Any, b: Any) -> Tensor:
     """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
 
 
+def lu(A: Any, pivot: Any = ..., get_infos: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """torch.lu (deprecated there): (LU, pivots), with info if `get_infos`."""
+
+
+def lu_solve(input: Any, LU_data: Any, LU_pivots: Any) -> Tensor:
+    """torch.lu_solve (deprecated there): linalg.lu_solve(LU_data, LU_pivots, input)."""
+
+
+def lu_unpack(LU_data: Any, LU_pivots: Any, unpack_data: Any = ..., unpack_pivots: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """(P, L, U) of a packed LU (..., m, n) and its pivots (..., k) (see lu_factor); L and U empty if not `unpack_data`, P empty if not `unpack_pivots`."""
+
+
 def masked_fill(x: Any, mask: Any, value: Any) -> Tensor:
     """x with `value` where mask is True (mask broadcasts)."""
 
@@ -1770,6 +1782,10 @@ def trapezoid(y: Any, x: Any = ..., *, dx: Any = ..., dim: Any = ...) -> Tensor:
 
 def trapz(y: Any, x: Any = ..., *, dx: Any = ..., dim: Any = ...) -> Tensor:
     """``trapezoid``, by its older name (``torch.trapz``)."""
+
+
+def triangular_solve(input: Any, A: Any, upper: Any = ..., transpose: Any = ..., unitriangular: Any = ...) -> builtins.tuple[Tensor, ...]:
+    """torch.triangular_solve (deprecated there): (X, a copy of A) with op(A) X = input, op(A) = A^T if `transpose`; `upper` says which triangle of A is read."""
 
 
 def tril(x: Any, diagonal: Any = ...) -> Tensor:

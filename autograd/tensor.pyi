@@ -1172,6 +1172,12 @@ class Tensor:
     def lt_(self, b: Any) -> Tensor:
         """In place: self = lt(self, b), written in self's dtype as 1 or 0 (no gradient flows through)."""
 
+    def lu(A, pivot: Any = ..., get_infos: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """torch.lu (deprecated there): (LU, pivots), with info if `get_infos`."""
+
+    def lu_solve(input, LU_data: Any, LU_pivots: Any) -> Tensor:
+        """torch.lu_solve (deprecated there): linalg.lu_solve(LU_data, LU_pivots, input)."""
+
     def masked_fill(x, mask: Any, value: Any) -> Tensor:
         """x with `value` where mask is True (mask broadcasts)."""
 
@@ -1669,6 +1675,9 @@ class Tensor:
 
     def transpose_(self, dim0: Any, dim1: Any) -> Tensor:
         """In place: self becomes ``transpose(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
+
+    def triangular_solve(input, A: Any, upper: Any = ..., transpose: Any = ..., unitriangular: Any = ...) -> builtins.tuple[Tensor, ...]:
+        """torch.triangular_solve (deprecated there): (X, a copy of A) with op(A) X = input, op(A) = A^T if `transpose`; `upper` says which triangle of A is read."""
 
     def tril(x, diagonal: Any = ...) -> Tensor:
         """The lower triangle of the last two dims (j <= i + diagonal); zeros above."""

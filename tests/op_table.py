@@ -612,6 +612,19 @@ OPS = [
     OpInfo("vector_norm", lambda a: ag.linalg.vector_norm(a, 3, dim=-1), [(2, 3, 4)]),
     OpInfo("solve_right", lambda a, b: ag.linalg.solve(_wc(a), b, left=False),
            [(2, 3, 3), (2, 4, 3)]),
+    # LU (linalg/lu.py): P L U of square, tall and wide matrices; lu_solve in every form
+    OpInfo("lu", lambda a: ag.linalg.lu(a).L.sin() * ag.linalg.lu(a).U[..., :1, :1], [(2, 3, 3)]),
+    OpInfo("lu_tall", lambda a: ag.linalg.lu(a).L * ag.linalg.lu(a).U.sum(), [(5, 3)]),
+    OpInfo("lu_wide", lambda a: ag.linalg.lu(a).U * ag.linalg.lu(a).L.sum(), [(2, 3, 5)]),
+    OpInfo("lu_factor", lambda a: ag.linalg.lu_factor(a).LU.exp(), [(2, 4, 4)]),
+    OpInfo("lu_solve", lambda a, b: ag.linalg.lu_solve(*ag.linalg.lu_factor(_wc(a)), b),
+           [(2, 3, 3), (3, 2)]),
+    OpInfo("lu_solve_adjoint_right", lambda a, b: ag.linalg.lu_solve(
+        *ag.linalg.lu_factor(_wc(a)), b, left=False, adjoint=True), [(3, 3), (2, 2, 3)]),
+    OpInfo("triangular_solve", lambda a, b: ag.triangular_solve(b, _wc(a), transpose=True)
+           .solution, [(2, 3, 3), (3, 2)]),
+    OpInfo("lu_solve_packed", lambda a, b: ag.lu_solve(b, _wc(a) * 0.5, ag.linalg.lu_factor(
+        a.detach()).pivots), [(3, 3), (3, 2)]),
     # the factorizations (linalg/decomp.py); eigh's eigenvectors in basis-independent uses
     OpInfo("qr", lambda a: ag.linalg.qr(a).Q * ag.linalg.qr(a).R.sum(-2, keepdim=True),
            [(2, 4, 3)]),

@@ -575,10 +575,10 @@ NOT_PROVIDED = [
     (r"^(fork|wait|import_ir_module|import_ir_module_from_buffer|merge_type_from_type_comment|"
      r"parse_ir|parse_schema|parse_type_comment|unify_type_list|cond|while_loop|vmap)$",
      "TorchScript and torch.func's transforms and control-flow operators"),
-    (r"^(cholesky|cholesky_inverse|cholesky_solve|lu|lu_solve|lu_unpack|lstsq|"
-     r"triangular_solve|geqrf|orgqr|ormqr|pca_lowrank|svd_lowrank|lobpcg|matrix_rank|solve|"
-     r"symeig|eig)$", "linalg decompositions (another helper's piece of work); solve, symeig, "
-                      "eig, matrix_rank are removed from PyTorch (they raise)"),
+    (r"^(lstsq|geqrf|orgqr|ormqr|pca_lowrank|svd_lowrank|lobpcg|matrix_rank|solve|symeig|"
+     r"eig)$", "LAPACK's Householder form (geqrf, orgqr, ormqr: use linalg.qr and "
+               "linalg.householder_product) and randomized low-rank methods; lstsq, solve, "
+               "symeig, eig, matrix_rank are removed from PyTorch (they raise)"),
     (r"complex|^(cfloat|cdouble|chalf|polar|view_as_real|view_as_real_copy|real|imag|"
      r"conj_physical|conj_physical_|stft|istft)$",
      "complex numbers: gradgraph has no complex dtype (stft and istft return complex)"),

@@ -1,9 +1,11 @@
 """Solves built on solve and cholesky, and torch.linalg's small helpers: solve_triangular,
 cholesky_solve, cholesky_inverse, tensorinv, tensorsolve, vecdot, vander, matmul and
 diagonal (as torch.linalg's, dims last); top-level cholesky (torch.cholesky),
-cholesky_solve, cholesky_inverse (also Tensor methods) and chain_matmul. Composites: their
+triangular_solve, cholesky_solve, cholesky_inverse (also Tensor methods) and chain_matmul. Composites: their
 gradients (of every order) come from solve, matmul and the elementwise ops. A triangular
 matrix with a zero on its diagonal raises LinAlgError (PyTorch returns inf / NaN)."""
+from collections import namedtuple
+
 import numpy as np
 
 from ..errors import ArgumentError, DtypeError, ShapeError, describe
@@ -11,6 +13,7 @@ from ..functions import _t, cat, matmul as _matmul, where
 from ..layout import diagonal as _diagonal
 from ..public import public
 from ..scans import cumprod
+from ..tensor import Tensor
 from .basic import _square, cholesky as _cholesky, solve
 from .derived import multi_dot
 
@@ -31,6 +34,20 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
     keep = band(np.ones((n, n), bool), (1 if upper else -1) if unitriangular else 0)
     tri = where(keep, a, np.eye(n, dtype=a.data.dtype) if unitriangular else 0.0)
     return solve(tri, b, left=left)
+
+
+_TriangularSolve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
+
+
+@public(method=True)
+def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False) \
+        -> tuple[Tensor, ...]:
+    """torch.triangular_solve (deprecated there): (X, a copy of A) with op(A) X = input,
+    op(A) = A^T if `transpose`; `upper` says which triangle of A is read."""
+    a = _square("triangular_solve", A)
+    x = solve_triangular(a.mT if transpose else a, input, upper=upper != transpose,
+                         unitriangular=unitriangular)
+    return _TriangularSolve(x, a.clone())
 
 
 @public(method=True)
