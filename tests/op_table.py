@@ -621,6 +621,10 @@ OPS = [
            [(2, 3, 3), (3, 2)]),
     OpInfo("lu_solve_adjoint_right", lambda a, b: ag.linalg.lu_solve(
         *ag.linalg.lu_factor(_wc(a)), b, left=False, adjoint=True), [(3, 3), (2, 2, 3)]),
+    OpInfo("cholesky_ex", lambda a: ag.linalg.cholesky_ex(a @ a.mT + ag.eye(3, dtype=a.dtype),
+                                                           upper=True).L, [(2, 3, 3)]),
+    OpInfo("inv_ex", lambda a: ag.linalg.inv_ex(_wc(a)).inverse, [(2, 3, 3)]),
+    OpInfo("solve_ex", lambda a, b: ag.linalg.solve_ex(_wc(a), b).result, [(2, 3, 3), (3, 2)]),
     OpInfo("triangular_solve", lambda a, b: ag.triangular_solve(b, _wc(a), transpose=True)
            .solution, [(2, 3, 3), (3, 2)]),
     OpInfo("lu_solve_packed", lambda a, b: ag.lu_solve(b, _wc(a) * 0.5, ag.linalg.lu_factor(

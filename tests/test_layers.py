@@ -30,7 +30,7 @@ LAYERS = [
     ["functions.arguments", "functions.elementwise", "functions.shapes", "functions.matmul",
      "functions.comparisons", "functions.rounding", "functions.special", "functions", "extras",
      "reductions", "indexing", "sorting", "scans", "einsum", "masking", "creation", "sampling",
-     "methods", "scattering", "layout", "products", "linalg.basic", "linalg.decomp", "linalg.derived", "linalg.norms", "linalg.solvers", "linalg.lu", "linalg", "searching", "methods_inplace",
+     "methods", "scattering", "layout", "products", "linalg.basic", "linalg.decomp", "linalg.derived", "linalg.norms", "linalg.solvers", "linalg.lu", "linalg.ex", "linalg", "searching", "methods_inplace",
      "numpy_functions", "special",
      "numpy_shapes", "numpy_array_api", "numpy_dispatch", "functional", "gradcheck",
      "primitives",

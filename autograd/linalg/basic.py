@@ -65,7 +65,12 @@ def _solve(a, b):
 @kernel()
 def _cholesky(a):
     try:
-        return np.linalg.cholesky(a)
+        low = np.linalg.cholesky(a)
+        # LAPACK's reference potrf stops at a NaN pivot (PyTorch raises); OpenBLAS's
+        # goes on and gives NaN: a NaN on L's diagonal is that failure
+        if np.isnan(np.diagonal(low, 0, -2, -1)).any():
+            raise np.linalg.LinAlgError
+        return low
     except np.linalg.LinAlgError:
         raise LinAlgError(f"linalg.cholesky: the input {describe(a)} holds a matrix that is not "
                           f"positive-definite, the factorization could not be completed") from None
@@ -136,27 +141,32 @@ def solve(A, B, *, left=True):
     """X with A X = B (left) or X A = B (left=False), for square A (..., n, n) and B
     (..., n, k), batch dims broadcast; B of shape (n,) or A's batch + (n,) is a vector
     (left only). LinAlgError if A is singular."""
-    a, b = _square("linalg.solve", A), _t(B)
+    a, b, vector = solve_operands("linalg.solve", A, B, left)
+    x = apply2(Solve, a, b)
+    return x[..., 0] if vector else x.mT if not left else x
+
+
+def solve_operands(op, A, B, left):
+    """(a, b, vector) checked for solve: X = solve's a^-1 b (a and b transposed if not
+    `left`), whose last dim is to be dropped if `vector`."""
+    a, b = _square(op, A), _t(B)
     if b.data.dtype != a.data.dtype:
-        raise DtypeError(f"linalg.solve: expected A and B of one dtype, got {describe(a.data, b.data)}")
+        raise DtypeError(f"{op}: expected A and B of one dtype, got {describe(a.data, b.data)}")
     n = a.data.shape[-1]
     vector = b.data.ndim == 1 or (b.data.ndim == a.data.ndim - 1 and b.data.shape == a.data.shape[:-1])
     if vector and not left:
-        raise ShapeError(f"linalg.solve: a vector B needs left=True, got {describe(a.data, b.data)}")
+        raise ShapeError(f"{op}: a vector B needs left=True, got {describe(a.data, b.data)}")
     if vector:
         b = b[..., None]
     if b.data.ndim < 2 or b.data.shape[-1 if not left else -2] != n:
-        raise ShapeError(f"linalg.solve: A and B do not match, got {describe(a.data, b.data)}"
+        raise ShapeError(f"{op}: A and B do not match, got {describe(a.data, b.data)}"
                          f" (left={left})")
     try:
         np.broadcast_shapes(a.data.shape[:-2], b.data.shape[:-2])
     except ValueError:
-        raise ShapeError(f"linalg.solve: batch dims do not broadcast, got "
+        raise ShapeError(f"{op}: batch dims do not broadcast, got "
                          f"{describe(a.data, b.data)}") from None
-    if not left:
-        return apply2(Solve, a.mT, b.mT).mT
-    x = apply2(Solve, a, b)
-    return x[..., 0] if vector else x
+    return (a, b, vector) if left else (a.mT, b.mT, False)
 
 
 def cholesky(A, *, upper=False):
