@@ -7,6 +7,11 @@
         loss_fn(model(x), y).backward()
         opt.step()
     sched.step()
+
+Of torch.optim's names two are left out: ``SparseAdam`` updates only the rows a sparse
+gradient touches, and gradgraph has no sparse tensors (an ``Embedding``'s gradient is
+dense); ``swap_in_optimizer_params_and_state`` swaps FakeTensors in for tracing a step
+with torch.fx, where ``ag.compile`` traces the step itself.
 """
 from .optimizer import Optimizer, required
 from .sgd import SGD
@@ -17,7 +22,8 @@ from .adam_variants import Adamax, NAdam, RAdam
 from .asgd import ASGD
 from .rprop import Rprop
 from .lbfgs import LBFGS
+from .adafactor import Adafactor
 from . import lr_scheduler
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax",
-           "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "lr_scheduler", "required"]
+           "NAdam", "RAdam", "ASGD", "Rprop", "LBFGS", "Adafactor", "lr_scheduler", "required"]

@@ -149,6 +149,11 @@ class Optimizer:
     # state entries kept as Python floats (PyTorch's 0-d tensors: NAdam's mu_product)
     _scalar_state = ()
 
+    def _state_shape(self, key, shape):
+        """The shape of state buffer `key` of a parameter of `shape` (its own shape;
+        Adafactor's row and column factors have others)."""
+        return shape
+
     @workspace              # compile: traced views while tracing (hook, see autograd/jit)
     def scratch(self, p, count=2):
         """`count` temporaries of `p`'s shape and dtype (contents undefined)."""
@@ -193,7 +198,8 @@ class Optimizer:
             p = by_index.get(int(key))
             if p is None:
                 continue
-            state[p] = {k: _restore(v, p, k, name, self._scalar_state)
+            state[p] = {k: _restore(v, p, k, name, self._scalar_state,
+                                    self._state_shape(k, p.data.shape))
                         for k, v in values.items()}
         self.state = state
         # keys the saved groups lack (an older checkpoint) keep the optimizer's values
@@ -231,9 +237,10 @@ def _inlinable(cls):
     return "_numbers" in vars(owner) and "_branches" in vars(owner)
 
 
-def _restore(value, p, key, name, scalars):
+def _restore(value, p, key, name, scalars, shape):
     """A state value from a state dict, as the optimizer keeps it: an int step, a float
-    for a key in `scalars`, or an owned C-contiguous array of the parameter's dtype."""
+    for a key in `scalars`, or an owned C-contiguous array of the parameter's dtype and
+    the buffer's `shape`."""
     if isinstance(value, Tensor):
         value = value.data
     if key == "step":
@@ -241,9 +248,9 @@ def _restore(value, p, key, name, scalars):
     if key in scalars:
         return float(value)
     if isinstance(value, np.ndarray):
-        if value.shape != p.data.shape:
+        if value.shape != shape:
             raise ArgumentError(f"{name}.load_state_dict: state '{key}' has shape {value.shape} but "
-                             f"its parameter has shape {p.data.shape}")
+                                f"its parameter of shape {p.data.shape} needs {shape}")
         return np.array(value, dtype=p.data.dtype, order="C", copy=True)
     return value
 

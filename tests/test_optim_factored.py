@@ -1,0 +1,158 @@
+"""Adafactor against torch.optim: 30 steps of a model whose parameters are a matrix, a
+vector, a 3-d and a 0-d tensor and matrices of one row or one column, gradients of
+varying scale (float64 to 1e-12, float32), every option; the small model of
+test_optim_more trained by both libraries with param groups and a schedule; state
+dicts with PyTorch's keys and factor shapes, ours and PyTorch's loaded mid-run;
+argument checks; and steps under ag.compile bit for bit eager's, replayed as numpy."""
+import numpy as np
+import pytest
+
+import autograd as ag
+from autograd.errors import ArgumentError
+from nn import optim
+from nn.optim import lr_scheduler as sched
+from compile_twins import check_twins, mlp, train_step, watched
+from test_compile_optim import inlined
+from test_optim_more import Twins, assert_like_torch, float64  # noqa: F401 (a fixture)
+
+torch = pytest.importorskip("torch")
+
+SHAPES = [(3, 4), (5,), (2, 3, 4), (), (4, 1), (1, 6)]
+ADAFACTOR = [
+    {},
+    dict(lr=0.05, beta2_decay=-0.5, eps=(1e-30, 1e-2), d=2.0, weight_decay=0.1, maximize=True),
+    dict(lr=0.3, eps=(1e-3, 0.0), d=1.0, weight_decay=0.5),     # eps1 and the clip bite
+]
+IDS = ["defaults", "options", "clipped"]
+
+
+class Loose:
+    """Parameters of SHAPES in both libraries, fed the same gradients each step."""
+
+    def __init__(self, name, kwargs, dtype=np.float64, seed=0, shapes=SHAPES):
+        self.rng = np.random.default_rng(seed)
+        values = [self.rng.standard_normal(s).astype(dtype) for s in shapes]
+        self.ours = [ag.tensor(v.copy(), requires_grad=True) for v in values]
+        self.theirs = [torch.tensor(v.copy(), requires_grad=True) for v in values]
+        self.opts = [getattr(optim, name)(self.ours, **kwargs),
+                     getattr(torch.optim, name)(self.theirs, **kwargs)]
+
+    def step(self, t):
+        for p, q in zip(self.ours, self.theirs):
+            g = self.rng.standard_normal(p.shape).astype(p.data.dtype) * 10.0 ** (t % 4 - 2)
+            p.grad, q.grad = ag.tensor(g.copy()), torch.tensor(g.copy())
+        for o in self.opts:
+            o.step()
+
+
+@pytest.mark.parametrize("kwargs", ADAFACTOR, ids=IDS)
+def test_adafactor_thirty_steps_match_torch_float64(kwargs, float64):
+    run = Loose("Adafactor", kwargs)
+    for t in range(30):
+        run.step(t)
+        assert_like_torch(*run.opts, 1e-12, 1e-14, f"after step {t + 1}")
+    state = run.opts[0].state_dict()["state"]
+    assert [list(state[i]) for i in range(3)] == [["step", "row_var", "col_var"],
+                                                  ["step", "variance"],
+                                                  ["step", "row_var", "col_var"]]
+    assert state[2]["row_var"].shape == (2, 3, 1) and state[2]["col_var"].shape == (2, 1, 4)
+
+
+@pytest.mark.parametrize("kwargs", ADAFACTOR, ids=IDS)
+def test_adafactor_matches_torch_float32(kwargs):
+    run = Loose("Adafactor", kwargs, np.float32)
+    for t in range(30):
+        run.step(t)
+    assert all(p.data.dtype == np.float32 for p in run.ours)
+    assert_like_torch(*run.opts, 2e-5, 1e-6, "after 30 steps")
+
+
+@pytest.mark.parametrize("kwargs", ADAFACTOR[1:], ids=IDS[1:])
+def test_adafactor_with_groups_and_a_schedule_matches_torch(kwargs, float64):
+    twins = Twins("Adafactor", kwargs, groups=True,
+                  schedule=lambda s, o: s.CosineAnnealingLR(o, 7))
+    for t in range(20):
+        twins.step()
+        assert_like_torch(*twins.opts, 1e-12, 1e-14, f"after step {t + 1}")
+
+
+def test_adafactor_state_dicts_load_mid_run(float64, tmp_path):
+    """Ours after 10 steps loaded by a new optimizer continues bit for bit; PyTorch's
+    (its step a 0-d float tensor) continues as PyTorch does."""
+    kwargs = ADAFACTOR[1]
+    whole, half = Loose("Adafactor", kwargs), Loose("Adafactor", kwargs)
+    for t in range(20):
+        whole.step(t)
+    for t in range(10):
+        half.step(t)
+    saved = half.opts[0].state_dict()
+    mine = optim.Adafactor(half.ours, lr=0.123)
+    mine.load_state_dict(saved)
+    half.opts[0] = mine
+    for t in range(10, 20):
+        half.step(t)
+    for p, q in zip(half.ours, whole.ours):
+        np.testing.assert_array_equal(p.data, q.data)
+    again = Loose("Adafactor", kwargs)
+    for t in range(10):
+        again.step(t)
+    theirs = again.opts[1].state_dict()
+    for p, q in zip(again.ours, again.theirs):
+        p.data = q.detach().numpy().copy()
+    again.opts[0] = optim.Adafactor(again.ours)
+    again.opts[0].load_state_dict({"state": {i: {k: v.numpy() for k, v in st.items()}
+                                             for i, st in theirs["state"].items()},
+                                   "param_groups": theirs["param_groups"]})
+    for t in range(10, 20):
+        again.step(t)
+    assert_like_torch(*again.opts, 1e-12, 1e-14, "after 10 more steps")
+
+
+def test_adafactor_refuses_a_factor_of_the_wrong_shape():
+    w = ag.ones((3, 4), requires_grad=True)
+    opt = optim.Adafactor([w])
+    w.grad = ag.ones((3, 4))
+    opt.step()
+    state = opt.state_dict()
+    state["state"][0]["row_var"] = np.zeros((3, 4))
+    with pytest.raises(ArgumentError, match=r"row_var.*\(3, 4\).*needs \(3, 1\)"):
+        optim.Adafactor([w]).load_state_dict(state)
+
+
+BAD = [
+    ("Adafactor", dict(lr=-1.0), "lr"), ("Adafactor", dict(beta2_decay=0.5), "beta2_decay"),
+    ("Adafactor", dict(beta2_decay=float("nan")), "beta2_decay"),
+    ("Adafactor", dict(eps=(-1e-3, 1e-3)), "epsilon1"),
+    ("Adafactor", dict(eps=(None, -1.0)), "epsilon2"), ("Adafactor", dict(d=0.5), "d"),
+    ("Adafactor", dict(weight_decay=-0.1), "weight_decay"),
+]
+
+
+@pytest.mark.parametrize("name, kwargs, what", BAD, ids=lambda v: str(v))
+def test_bad_hyperparameters_raise_as_pytorch(name, kwargs, what):
+    with pytest.raises(ValueError):
+        getattr(torch.optim, name)([torch.ones(2, 2, requires_grad=True)], **kwargs)
+    with pytest.raises(ValueError, match=f"{name}: invalid.*{what}"):
+        getattr(optim, name)([ag.ones((2, 2), requires_grad=True)], **kwargs)
+
+
+# --- under ag.compile --------------------------------------------------------------------
+COMPILED = {
+    "Adafactor": lambda p: optim.Adafactor(p, lr=0.05),
+    "Adafactor-options": lambda p: optim.Adafactor(p, lr=0.05, weight_decay=0.1, d=2.0,
+                                                   eps=(1e-3, 1e-2), maximize=True),
+}
+
+
+@pytest.mark.parametrize("name", list(COMPILED))
+def test_compiled_steps_are_eagers_bits_with_lr_changing(name):
+    """12 calls, lr multiplied by 0.7 after each: bit for bit eager's after every call,
+    one trace, the update replayed as numpy calls."""
+    def build():
+        model = mlp()
+        opt = COMPILED[name](model.parameters())
+        return (train_step(model, opt, scheduler=sched.ExponentialLR(opt, 0.7)),
+                watched(model, opt))
+    f = check_twins(build, calls=12)
+    assert f.traces == 1 and inlined(f)
+
