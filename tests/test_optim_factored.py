@@ -1,14 +1,19 @@
-"""Adafactor against torch.optim: 30 steps of a model whose parameters are a matrix, a
-vector, a 3-d and a 0-d tensor and matrices of one row or one column, gradients of
-varying scale (float64 to 1e-12, float32), every option; the small model of
-test_optim_more trained by both libraries with param groups and a schedule; state
-dicts with PyTorch's keys and factor shapes, ours and PyTorch's loaded mid-run;
-argument checks; and steps under ag.compile bit for bit eager's, replayed as numpy."""
+"""Adafactor and Muon against torch.optim: 30 steps over parameters of several shapes
+(Adafactor: a matrix, a vector, a 3-d and a 0-d tensor, one row, one column; Muon:
+wide, tall, square, one row, one column), gradients of varying scale (float64 to
+1e-12, float32), every option; param groups and a schedule; state dicts with PyTorch's
+keys and shapes, ours and PyTorch's loaded mid-run; argument checks; and steps under
+ag.compile bit for bit eager's, replayed as numpy calls.
+
+PyTorch's Muon runs its Newton-Schulz iteration in bfloat16, which gradgraph has not:
+the comparisons to 1e-12 make PyTorch's bfloat16() a copy (`exact_muon`), and one test
+compares with PyTorch's bfloat16 iteration to bfloat16's precision."""
 import numpy as np
 import pytest
 
 import autograd as ag
-from autograd.errors import ArgumentError
+import nn
+from autograd.errors import ArgumentError, ShapeError
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from compile_twins import check_twins, mlp, train_step, watched
@@ -108,6 +113,115 @@ def test_adafactor_state_dicts_load_mid_run(float64, tmp_path):
     assert_like_torch(*again.opts, 1e-12, 1e-14, "after 10 more steps")
 
 
+MUON_SHAPES = [(3, 4), (5, 2), (4, 4), (1, 6), (6, 1)]
+MUON = [
+    {},
+    dict(lr=0.02, momentum=0.3, nesterov=False, weight_decay=0.0, ns_steps=3, eps=1e-3,
+         adjust_lr_fn="match_rms_adamw"),
+    dict(lr=0.05, ns_coefficients=(2.0, -1.5, 0.5), adjust_lr_fn="original"),
+]
+MUON_IDS = ["defaults", "options", "coefficients"]
+
+
+@pytest.fixture
+def exact_muon(monkeypatch):
+    """PyTorch's Muon with its Newton-Schulz iteration in the parameters' dtype."""
+    monkeypatch.setattr(torch.Tensor, "bfloat16", lambda self: self.clone())
+
+
+@pytest.mark.parametrize("kwargs", MUON, ids=MUON_IDS)
+def test_muon_thirty_steps_match_torch_float64(kwargs, float64, exact_muon):
+    run = Loose("Muon", kwargs, shapes=MUON_SHAPES)
+    for t in range(30):
+        run.step(t)
+        assert_like_torch(*run.opts, 1e-12, 1e-14, f"after step {t + 1}")
+    assert list(run.opts[0].state_dict()["state"][0]) == ["momentum_buffer"]
+
+
+@pytest.mark.parametrize("kwargs", MUON, ids=MUON_IDS)
+def test_muon_matches_torch_float32(kwargs, exact_muon):
+    run = Loose("Muon", kwargs, np.float32, shapes=MUON_SHAPES)
+    for t in range(30):
+        run.step(t)
+    assert all(p.data.dtype == np.float32 for p in run.ours)
+    assert_like_torch(*run.opts, 2e-4, 1e-5, "after 30 steps")
+
+
+def test_muon_is_torchs_bfloat16_step_to_bfloat16s_precision(float64):
+    """One step from the same parameters: the updates differ by bfloat16's rounding."""
+    run = Loose("Muon", dict(lr=1.0, weight_decay=0.0), shapes=MUON_SHAPES)
+    before = [p.data.copy() for p in run.ours]
+    run.step(2)
+    for p, q, b in zip(run.ours, run.theirs, before):
+        ours, theirs = p.data - b, q.detach().numpy() - b
+        assert np.abs(ours - theirs).max() <= 5e-2 * np.abs(theirs).max()
+        assert np.abs(ours - theirs).max() > 1e-6          # PyTorch's is bfloat16's
+
+
+def test_muon_with_groups_and_a_schedule_matches_torch(float64, exact_muon):
+    run = Loose("Muon", {}, shapes=MUON_SHAPES)
+    for lib, params, i in ((optim, run.ours, 0), (torch.optim, run.theirs, 1)):
+        run.opts[i] = lib.Muon([{"params": params[:2]},
+                                {"params": params[2:], "lr": 0.01, "nesterov": False}],
+                               lr=0.03)
+    scheds = [sched.StepLR(run.opts[0], 3, 0.5),
+              torch.optim.lr_scheduler.StepLR(run.opts[1], 3, 0.5)]
+    for t in range(20):
+        run.step(t)
+        for s in scheds:
+            s.step()
+        assert_like_torch(*run.opts, 1e-12, 1e-14, f"after step {t + 1}")
+    assert [g["lr"] for g in run.opts[0].param_groups] == [0.03 / 64, 0.01 / 64]
+
+
+def test_muons_state_dicts_load_mid_run(float64, exact_muon):
+    whole, half = (Loose("Muon", MUON[1], shapes=MUON_SHAPES) for _ in range(2))
+    for t in range(20):
+        whole.step(t)
+    for t in range(10):
+        half.step(t)
+    theirs = half.opts[1].state_dict()
+    mine = optim.Muon(half.ours, lr=0.5)
+    mine.load_state_dict(half.opts[0].state_dict())
+    half.opts[0] = mine
+    for t in range(10, 20):
+        half.step(t)
+    for p, q in zip(half.ours, whole.ours):
+        np.testing.assert_array_equal(p.data, q.data)
+    half.opts[0] = optim.Muon(half.ours)
+    half.opts[0].load_state_dict({"state": {i: {k: v.numpy() for k, v in st.items()}
+                                            for i, st in theirs["state"].items()},
+                                  "param_groups": theirs["param_groups"]})
+    assert half.opts[0].param_groups[0]["adjust_lr_fn"] == "match_rms_adamw"
+
+
+def test_muon_refuses_parameters_not_2d_and_bad_iteration_settings():
+    w, b = ag.ones((2, 3), requires_grad=True), ag.ones(3, requires_grad=True)
+    with pytest.raises(ValueError):
+        torch.optim.Muon([torch.ones(3, requires_grad=True)])
+    with pytest.raises(ShapeError, match=r"Muon: parameter 1 .*\(3,\).*2-d"):
+        optim.Muon([w, b])
+    opt = optim.Muon([w])
+    with pytest.raises(ShapeError, match="2-d"):
+        opt.add_param_group({"params": [b]})
+    assert len(opt.param_groups) == 1
+    w.grad = ag.ones((2, 3))
+    for key, value, what in (("ns_steps", 100, "ns_steps"), ("ns_coefficients", (1, 2), "ns_coeff"),
+                             ("adjust_lr_fn", "other", "adjust_lr_fn")):
+        if key != "adjust_lr_fn":       # PyTorch's step takes another one as 1 (no adjustment)
+            tw = torch.ones(2, 3, requires_grad=True)
+            tw.grad = torch.ones(2, 3)
+            topt = torch.optim.Muon([tw])
+            topt.param_groups[0][key] = value
+            with pytest.raises(ValueError):
+                topt.step()
+        opt = optim.Muon([w])
+        opt.param_groups[0][key] = value
+        with pytest.raises(ValueError, match=f"Muon: invalid {what}"):
+            opt.step()
+    np.testing.assert_array_equal(w.data, np.ones((2, 3)))
+
+
 def test_adafactor_refuses_a_factor_of_the_wrong_shape():
     w = ag.ones((3, 4), requires_grad=True)
     opt = optim.Adafactor([w])
@@ -125,6 +239,9 @@ BAD = [
     ("Adafactor", dict(eps=(-1e-3, 1e-3)), "epsilon1"),
     ("Adafactor", dict(eps=(None, -1.0)), "epsilon2"), ("Adafactor", dict(d=0.5), "d"),
     ("Adafactor", dict(weight_decay=-0.1), "weight_decay"),
+    ("Muon", dict(lr=-1.0), "lr"), ("Muon", dict(momentum=-0.5), "momentum"),
+    ("Muon", dict(weight_decay=-0.1), "weight_decay"),
+    ("Muon", dict(adjust_lr_fn="sqrt"), "adjust_lr_fn"),
 ]
 
 
@@ -141,6 +258,10 @@ COMPILED = {
     "Adafactor": lambda p: optim.Adafactor(p, lr=0.05),
     "Adafactor-options": lambda p: optim.Adafactor(p, lr=0.05, weight_decay=0.1, d=2.0,
                                                    eps=(1e-3, 1e-2), maximize=True),
+    "Muon": lambda p: optim.Muon(p, lr=0.05),
+    "Muon-options": lambda p: optim.Muon(p, lr=0.05, momentum=0.5, nesterov=False,
+                                         weight_decay=0.0, ns_steps=2,
+                                         adjust_lr_fn="match_rms_adamw"),
 }
 
 
@@ -150,6 +271,9 @@ def test_compiled_steps_are_eagers_bits_with_lr_changing(name):
     one trace, the update replayed as numpy calls."""
     def build():
         model = mlp()
+        if name.startswith("Muon"):             # weights only: Muon takes 2-d parameters
+            model = nn.Sequential(nn.Linear(12, 16, bias=False), nn.ReLU(),
+                                  nn.Linear(16, 5, bias=False))
         opt = COMPILED[name](model.parameters())
         return (train_step(model, opt, scheduler=sched.ExponentialLR(opt, 0.7)),
                 watched(model, opt))
