@@ -280,3 +280,27 @@ def test_compiled_steps_are_eagers_bits_with_lr_changing(name):
     f = check_twins(build, calls=12)
     assert f.traces == 1 and inlined(f)
 
+
+
+@pytest.mark.parametrize("name, key, value, traces", [
+    ("Adafactor", "eps", (1e-30, 0.1), 1), ("Adafactor", "d", 1.5, 1),
+    ("Adafactor", "beta2_decay", -0.5, 1), ("Adafactor", "weight_decay", 0.1, 2),
+    ("Adafactor", "maximize", True, 2), ("Muon", "ns_coefficients", (2.0, -1.5, 0.5), 1),
+    ("Muon", "momentum", 0.5, 1), ("Muon", "adjust_lr_fn", "match_rms_adamw", 1),
+    ("Muon", "ns_steps", 3, 2), ("Muon", "nesterov", False, 2), ("Muon", "weight_decay", 0, 2),
+], ids=lambda v: str(v))
+def test_a_hyperparameter_changed_between_steps(name, key, value, traces):
+    """Set in the group between calls: a number is an input of the replay, a branch (or
+    Muon's number of steps, the unrolled loop) retraces; eager's bits either way."""
+    def build():
+        model = (mlp() if name == "Adafactor" else
+                 nn.Sequential(nn.Linear(12, 16, bias=False), nn.ReLU(),
+                               nn.Linear(16, 5, bias=False)))
+        opt = COMPILED[name](model.parameters())
+        return train_step(model, opt), watched(model, opt)
+
+    def between(i, env):
+        if i == 4:
+            env["opts"][0].param_groups[0][key] = value
+    f = check_twins(build, calls=9, between=between, replays=5)
+    assert f.traces == traces and inlined(f)
