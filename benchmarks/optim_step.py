@@ -5,7 +5,10 @@ mlp_step.py), gradients set once. The hand-written updates are the code one woul
 write in a numpy training loop (``w -= lr * g``, which allocates a temporary); the
 optimizers write through preallocated buffers, so the ratio shows what the Python
 bookkeeping (groups, state lookups, ``mark_modified``) costs. PyTorch's step is timed
-too where it is installed.
+too where it is installed. Adafactor and Muon (over the matrices only: Muon takes 2-d
+parameters) have no hand-written twin: they are timed against PyTorch's step, whose
+Muon runs its Newton-Schulz iteration in bfloat16; at H = 1024 its five iterations over
+the 1024 x 784 matrix are ~19 GFLOP, so they are timed at H = 64 and 256 only.
 """
 try:
     from . import common
@@ -66,6 +69,25 @@ def variants(h, kind, torch):
     return out
 
 
+def large_model_variants(h, kind, torch):
+    import autograd as ag
+    from nn import optim
+    rng = np.random.default_rng(0)
+    kept = [s for s in shapes(h) if kind != "Muon" or len(s) == 2]
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in kept]
+    grads = [rng.standard_normal(s).astype(np.float32) * 0.01 for s in kept]
+    params = [ag.tensor(a.copy(), requires_grad=True) for a in arrays]
+    for p, g in zip(params, grads):
+        p.grad = ag.tensor(g)
+    out = {"gradgraph": getattr(optim, kind)(params, lr=1e-3).step}
+    if torch is not None:
+        tparams = [torch.tensor(a, requires_grad=True) for a in arrays]
+        for p, g in zip(tparams, grads):
+            p.grad = torch.tensor(g)
+        out["PyTorch"] = getattr(torch.optim, kind)(tparams, lr=1e-3).step
+    return out
+
+
 def run():
     rounds = 7 if common.QUICK else 21
     torch = common.torch_or_none()
@@ -74,6 +96,10 @@ def run():
         for kind in ("SGD", "SGD momentum", "Adam"):
             samples = common.interleaved(variants(h, kind, torch), rounds=rounds)
             rows += common.rows_from(f"{kind} step, 784-{h}-{h}-10", samples, "numpy", 1e6,
+                                     "us")
+        for kind in ("Adafactor", "Muon") if h < 1024 else ():   # Muon: ~19 GFLOP a step
+            samples = common.interleaved(large_model_variants(h, kind, torch), rounds=rounds)
+            rows += common.rows_from(f"{kind} step, 784-{h}-{h}-10", samples, "PyTorch", 1e6,
                                      "us")
     return rows
 
