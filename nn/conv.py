@@ -19,6 +19,22 @@ class _Conv(WeightAndBias):
         self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
         self.padding_mode = padding_mode
 
+    def _set_padding(self, padding, as_tuple):
+        """`padding` as PyTorch takes it: 'valid', 'same' (stride 1 only: refused here, as
+        PyTorch refuses it, where a padding_mode other than 'zeros' padded for it silently)
+        or what `as_tuple` turns into a tuple. Call after setting self.stride."""
+        op = type(self).__name__
+        if not isinstance(padding, str):
+            self.padding = as_tuple(padding)
+            return
+        if padding not in ("valid", "same"):
+            raise ArgumentError(f"{op}: invalid padding string {padding!r}, should be 'valid' "
+                                f"or 'same'")
+        if padding == "same" and any(s != 1 for s in self.stride):
+            raise ArgumentError(f"{op}: padding='same' is not supported for strided "
+                                f"convolutions (stride {self.stride})")
+        self.padding = padding
+
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
@@ -50,7 +66,7 @@ class Conv2d(_Conv):
         self._set_channels(in_channels, out_channels, groups, padding_mode)
         self.kernel_size = F._pair(kernel_size, "kernel_size")
         self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
-        self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding")
+        self._set_padding(padding, lambda p: F._pair(p, "padding"))
         self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
                                 dtype, device)
 

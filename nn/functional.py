@@ -45,9 +45,11 @@ def _ntuple(v, n, name="argument"):
     """An int repeated n times, or a sequence of n ints; a stride, dilation or kernel_size
     at least 1 and a padding at least 0, as PyTorch checks them (a dilation of 0 gave
     windows of one cell, silently; a stride of 0 divided by 0)."""
+    what = {1: "1-tuple", 2: "pair", 3: "triple"}.get(n, f"{n}-tuple")
+    if isinstance(v, str):
+        raise ArgumentError(f"{name} must be an int or a {what} of ints, got {v!r}")
     v = (v,) * n if isinstance(v, int) else tuple(int(i) for i in v)
     if len(v) != n:
-        what = {1: "1-tuple", 2: "pair", 3: "triple"}.get(n, f"{n}-tuple")
         raise ArgumentError(f"{name} must be an int or a {what} of ints, got {v}")
     least = _LEAST.get(name)
     if least is not None and min(v, default=least) < least:

@@ -2,6 +2,8 @@
 ``channel_shuffle``, ``local_response_norm`` and ``pdist`` (re-exported by
 ``nn.functional``), and their modules, as PyTorch computes them: composites of the
 average pools, an index assignment, reshapes and norms."""
+import math
+
 import numpy as np
 
 from autograd import ops, where
@@ -13,31 +15,36 @@ from .module import Module
 
 
 # --- power-average pooling ----------------------------------------------------------------------
-def _lp_finish(out, kernel_elements, norm_type):
-    """PyTorch's (sign(s) relu(|s|) * kernel elements) ** (1 / p) of the mean s of x^p."""
-    return (out.sign() * out.abs().relu() * float(kernel_elements)) ** (1.0 / norm_type)
+def _lp_pool(input, norm_type, kernel, stride, ceil_mode, avg_pool, max_pool):
+    """PyTorch's (sign(s) relu(|s|) * kernel elements) ** (1 / p) of the mean s of x^p
+    over each window; for p = inf (-inf) the max (min) of |x| over each window, as PyTorch
+    (the formula gives 1 or 0 there: x^inf is 0 or inf, and anything ** 0 is 1)."""
+    if norm_type in (math.inf, -math.inf):
+        sign = 1.0 if norm_type > 0 else -1.0
+        return max_pool(input.abs() * sign, kernel, stride, 0, 1, ceil_mode) * sign
+    out = avg_pool(input ** norm_type, kernel, stride, 0, ceil_mode)
+    return (out.sign() * out.abs().relu() * float(math.prod(kernel))) ** (1.0 / norm_type)
 
 
 def lp_pool1d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p) ** (1/p) over the last dim of (N, C, L) or (C, L)."""
     k = _single(kernel_size, "kernel_size")
-    out = F.avg_pool1d(input ** norm_type, k, stride if stride is not None else k, 0, ceil_mode)
-    return _lp_finish(out, k, norm_type)
+    return _lp_pool(input, norm_type, (k,), stride if stride is not None else k, ceil_mode,
+                    lambda x, k, *a: F.avg_pool1d(x, k[0], *a),
+                    lambda x, k, *a: F.max_pool1d(x, k[0], *a))
 
 
 def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p) ** (1/p) over the last two dims."""
-    kh, kw = F._pair(kernel_size, "kernel_size")
-    out = F.avg_pool2d(input ** norm_type, (kh, kw), stride, 0, ceil_mode)
-    return _lp_finish(out, kh * kw, norm_type)
+    return _lp_pool(input, norm_type, F._pair(kernel_size, "kernel_size"), stride, ceil_mode,
+                    F.avg_pool2d, F.max_pool2d)
 
 
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """(sum over each window of x^p) ** (1/p) over the last three dims."""
-    from .volumetric import _triple, avg_pool3d
-    k = _triple(kernel_size, "kernel_size")
-    out = avg_pool3d(input ** norm_type, k, stride, 0, ceil_mode)
-    return _lp_finish(out, k[0] * k[1] * k[2], norm_type)
+    from .volumetric import _triple, avg_pool3d, max_pool3d
+    return _lp_pool(input, norm_type, _triple(kernel_size, "kernel_size"), stride, ceil_mode,
+                    avg_pool3d, max_pool3d)
 
 
 # --- max unpooling ------------------------------------------------------------------------------

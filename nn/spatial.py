@@ -23,7 +23,7 @@ class Conv1d(_Conv):
         self._set_channels(in_channels, out_channels, groups, padding_mode)
         self.kernel_size, self.stride, self.dilation = (_one(kernel_size), _one(stride),
                                                         _one(dilation))
-        self.padding = padding if isinstance(padding, str) else _one(padding)
+        self._set_padding(padding, _one)
         self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
                                 dtype, device)
 

@@ -157,7 +157,7 @@ class Conv3d(_Conv):
         self._set_channels(in_channels, out_channels, groups, padding_mode)
         self.kernel_size = _triple(kernel_size, "kernel_size")
         self.stride, self.dilation = _triple(stride, "stride"), _triple(dilation, "dilation")
-        self.padding = padding if isinstance(padding, str) else _triple(padding, "padding")
+        self._set_padding(padding, lambda p: _triple(p, "padding"))
         self._create_parameters((out_channels, in_channels // groups) + self.kernel_size, bias,
                                 dtype, device)
 

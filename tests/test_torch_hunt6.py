@@ -1,0 +1,51 @@
+"""Differences from PyTorch found by sweeping the options of nn's layers, pools, norms,
+losses and attention against PyTorch in float64; each test failed before its fix."""
+import numpy as np
+import pytest
+
+import autograd as ag
+import nn
+import nn.functional as F
+
+torch = pytest.importorskip("torch")
+TF = torch.nn.functional
+
+rng = np.random.default_rng(6)
+
+
+@pytest.mark.parametrize("norm_type", [float("inf"), -float("inf")])
+@pytest.mark.parametrize("dims", [1, 2, 3])
+def test_lp_pool_of_infinite_order_is_the_max_or_min_of_abs(dims, norm_type):
+    # x ** inf is 0 or inf and (...) ** (1 / inf) is 1, so every window gave 1 (or 0)
+    # where PyTorch gives the max (for -inf, the min) of |x| over the window
+    x = rng.standard_normal((2, 3) + (7, 6, 5)[:dims])
+    a, t = ag.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    ours = getattr(nn, f"LPPool{dims}d")(norm_type, 2, ceil_mode=True)(a)
+    theirs = getattr(torch.nn, f"LPPool{dims}d")(norm_type, 2, ceil_mode=True)(t)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    w = rng.standard_normal(ours.shape)
+    (ours * ag.tensor(w)).sum().backward()
+    (theirs * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(a.grad.data, t.grad.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dims", [1, 2, 3])
+@pytest.mark.parametrize("padding_mode", ["zeros", "reflect", "circular"])
+def test_conv_refuses_same_padding_with_stride_and_unknown_padding_strings(dims, padding_mode):
+    # with a padding_mode other than 'zeros', a strided 'same' convolution padded for
+    # stride 1 and ran (PyTorch refuses it when the layer is made), and an unknown padding
+    # string was taken; with 'zeros' both were only refused at the first call
+    cls = getattr(nn, f"Conv{dims}d")
+    with pytest.raises(ag.ArgumentError,
+                       match=rf"Conv{dims}d: padding='same' is not supported for strided"):
+        cls(2, 2, 3, stride=2, padding="same", padding_mode=padding_mode)
+    with pytest.raises(ag.ArgumentError, match=rf"Conv{dims}d: invalid padding string 'full'"):
+        cls(2, 2, 3, padding="full", padding_mode=padding_mode)
+    assert cls(2, 2, 3, padding="same", padding_mode=padding_mode).padding == "same"
+
+
+def test_transposed_conv_names_a_string_padding():
+    # ConvTranspose2d(padding='same') raised "invalid literal for int() with base 10: 's'"
+    with pytest.raises(ag.ArgumentError, match="padding must be an int or a pair of ints, "
+                                               "got 'same'"):
+        nn.ConvTranspose2d(2, 2, 3, padding="same")
