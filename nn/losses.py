@@ -53,16 +53,35 @@ def _target(target, input, op, same_shape=True, strict=False):
     return target
 
 
-def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """(input - target)^2, reduced."""
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """(input - target)^2, reduced; `weight` as in _by_weight."""
     diff = input - _target(target, input, "mse_loss")
-    return _reduce(diff * diff, _legacy_reduction(size_average, reduce, reduction), "mse_loss")
+    return _by_weight(diff * diff, weight, input,
+                      _legacy_reduction(size_average, reduce, reduction), "mse_loss")
 
 
-def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
-    """|input - target|, reduced."""
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    """|input - target|, reduced; `weight` as in _by_weight."""
     diff = input - _target(target, input, "l1_loss")
-    return _reduce(diff.abs(), _legacy_reduction(size_average, reduce, reduction), "l1_loss")
+    return _by_weight(diff.abs(), weight, input,
+                      _legacy_reduction(size_average, reduce, reduction), "l1_loss")
+
+
+def _weighted(loss, weight, input, op):
+    """loss * weight, `weight` of the input's shape (ShapeError otherwise)."""
+    if tuple(weight.shape) != input.shape:
+        raise ShapeError(f"{op}: weight of shape {tuple(weight.shape)} must have the input's "
+                         f"shape {input.shape}")
+    return loss * weight
+
+
+def _by_weight(loss, weight, input, reduction, op):
+    """`loss` reduced; with `weight`, loss * weight, whose 'mean' is its sum over the
+    weights' sum, as PyTorch's weighted mse_loss and l1_loss (huber_loss's is the mean)."""
+    if weight is None:
+        return _reduce(loss, reduction, op)
+    loss = _weighted(loss, weight, input, op)
+    return loss.sum() / weight.sum() if reduction == "mean" else _reduce(loss, reduction, op)
 
 
 def _quadratic_then_linear(input, target, cut, quad_scale, lin_scale, op):
@@ -82,10 +101,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
         raise ArgumentError(f"huber_loss: delta must be positive, got {delta}")
     loss = _quadratic_then_linear(input, target, delta, 1.0, delta, "huber_loss")
     if weight is not None:
-        if tuple(weight.shape) != input.shape:
-            raise ShapeError(f"huber_loss: weight of shape {tuple(weight.shape)} must have "
-                             f"the input's shape {input.shape}")
-        loss = loss * weight
+        loss = _weighted(loss, weight, input, "huber_loss")
     return _reduce(loss, reduction, "huber_loss")
 
 

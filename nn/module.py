@@ -381,11 +381,12 @@ class Module:
                 p.grad.data[...] = 0
                 graph.mark_modified(p.grad.data, "zero_grad")   # a graph may have saved it
 
-    def to(self, *args, dtype=None, device=None, non_blocking=False, **kwargs):
+    def to(self, *args, dtype=None, device=None, non_blocking=False, memory_format=None):
         """``to(dtype)``, ``to(device)``, ``to(device, dtype)``, ``to(tensor)`` as PyTorch:
         casts floating parameters and buffers in place (the Parameter objects stay the
         same, so optimizers keep them). The device must be the CPU (a no-op); another
-        device raises ArgumentError."""
+        device raises ArgumentError. `memory_format` is a layout hint that changes no
+        value, taken for PyTorch's signature."""
         dtype = _device.to_args(args, dtype, device, f"{type(self).__name__}.to")
         if dtype is None:
             return self

@@ -49,3 +49,31 @@ def test_transposed_conv_names_a_string_padding():
     with pytest.raises(ag.ArgumentError, match="padding must be an int or a pair of ints, "
                                                "got 'same'"):
         nn.ConvTranspose2d(2, 2, 3, padding="same")
+
+
+def test_module_to_refuses_an_unknown_keyword():
+    # Module.to(**kwargs) swallowed any keyword: m.to(dtyp=float64) kept float32 silently
+    m = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match="dtyp"):
+        m.to(dtyp=ag.float64)
+    assert m.to(memory_format=torch.channels_last) is m     # PyTorch's layout hint
+    assert m.weight.dtype == ag.float32
+
+
+@pytest.mark.parametrize("reduction", ["none", "sum", "mean"])
+@pytest.mark.parametrize("name", ["l1_loss", "mse_loss", "huber_loss"])
+def test_elementwise_losses_take_a_weight_as_pytorch(name, reduction):
+    # PyTorch 2.13's l1_loss and mse_loss take weight= (a weighted 'mean' divides by the
+    # weights' sum, huber_loss's by the element count); they raised TypeError
+    x, y, w = (rng.standard_normal((3, 4)) for _ in range(3))
+    a, b, c = (ag.tensor(v, requires_grad=True) for v in (x, y, np.abs(w)))
+    t, u, v = (torch.tensor(v, requires_grad=True) for v in (x, y, np.abs(w)))
+    ours = getattr(F, name)(a, b, reduction=reduction, weight=c)
+    theirs = getattr(TF, name)(t, u, reduction=reduction, weight=v)
+    np.testing.assert_allclose(ours.data, theirs.detach().numpy(), rtol=1e-12)
+    ours.sum().backward()
+    theirs.sum().backward()
+    for mine, ref in ((a, t), (b, u), (c, v)):
+        np.testing.assert_allclose(mine.grad.data, ref.grad.numpy(), rtol=1e-12, atol=1e-15)
+    with pytest.raises(ag.ShapeError, match=rf"{name}: weight of shape \(4,\) must have"):
+        getattr(F, name)(a, b, weight=c[0])
