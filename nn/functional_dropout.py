@@ -115,6 +115,8 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """x where x > 0 (x >= 0 in training), else a x with a drawn U(lower, upper) per
     element in training and (lower + upper) / 2 otherwise (PyTorch's)."""
+    if lower > upper:
+        raise ArgumentError(f"rrelu: lower ({lower}) must be at most upper ({upper})")
     if not training:
         return leaky_relu(input, (lower + upper) / 2, inplace)
     slopes = default_generator().uniform(lower, upper, input.shape).astype(input.data.dtype)

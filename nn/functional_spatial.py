@@ -397,6 +397,9 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                             f"bicubic and trilinear only, not {mode!r}")
     if antialias:
         raise NotImplementedError("interpolate: antialias=True is not supported")
+    if recompute_scale_factor and size is not None:
+        raise ArgumentError("interpolate: recompute_scale_factor is not meaningful with an "
+                            "explicit size; pass scale_factor instead")
     sizes, scales = _out_sizes(input, size, scale_factor, dims)
     if min(sizes + input.shape[-dims:]) <= 0:
         raise ShapeError(f"interpolate: input and output sizes must be greater than 0, got "

@@ -185,6 +185,8 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
                         size_average=None, reduce=None, reduction="mean"):
     """max(0, margin + d(a, p) - d(a, n)), d the pairwise p-distance; with `swap`,
     d(a, n) is min(d(a, n), d(p, n))."""
+    if margin <= 0:
+        raise ArgumentError(f"triplet_margin_loss: margin must be greater than 0, got {margin}")
     if not anchor.ndim == positive.ndim == negative.ndim or anchor.ndim not in (1, 2):
         raise ShapeError(f"triplet_margin_loss: expected anchor, positive and negative of one "
                          f"number of dims, 1 or 2, got shapes {anchor.shape}, {positive.shape}, "

@@ -77,3 +77,24 @@ def test_elementwise_losses_take_a_weight_as_pytorch(name, reduction):
         np.testing.assert_allclose(mine.grad.data, ref.grad.numpy(), rtol=1e-12, atol=1e-15)
     with pytest.raises(ag.ShapeError, match=rf"{name}: weight of shape \(4,\) must have"):
         getattr(F, name)(a, b, weight=c[0])
+
+
+
+REFUSED = {
+    # each was taken silently: a triplet loss with a margin of 0 or less, rrelu with
+    # lower > upper (its eval slope their mean, its training slopes drawn from
+    # U(upper, lower)), and recompute_scale_factor with an explicit size (ignored)
+    "triplet_margin_loss": lambda F, x: F.triplet_margin_loss(x, x, x, margin=0.0),
+    "rrelu": lambda F, x: F.rrelu(x, 0.5, 0.1),
+    "interpolate": lambda F, x: F.interpolate(x[None], size=4, mode="linear",
+                                              recompute_scale_factor=True),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED)
+def test_arguments_pytorch_refuses_are_refused(name):
+    x = np.ones((2, 3))
+    with pytest.raises((ValueError, RuntimeError)):
+        REFUSED[name](TF, torch.tensor(x))
+    with pytest.raises(ag.ArgumentError, match=f"{name}: "):
+        REFUSED[name](F, ag.tensor(x))
