@@ -404,6 +404,10 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             running_var.data += (_weak(momentum, unbiased.dtype) * unbiased).astype(
                 running_var.dtype, copy=False)
     else:
+        if running_mean is None or running_var is None:
+            raise ArgumentError("batch_norm: running_mean and running_var must be given in "
+                                "evaluation mode (training=False), or pass training=True to "
+                                "normalise with the batch's statistics")
         rm, rv = running_mean.data, running_var.data
         invstd = (1.0 / np.sqrt(rv + eps)).astype(input.dtype, copy=False)
         y = (input - rm.reshape(shape).astype(input.dtype, copy=False)) * invstd.reshape(shape)

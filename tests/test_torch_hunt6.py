@@ -98,3 +98,13 @@ def test_arguments_pytorch_refuses_are_refused(name):
         REFUSED[name](TF, torch.tensor(x))
     with pytest.raises(ag.ArgumentError, match=f"{name}: "):
         REFUSED[name](F, ag.tensor(x))
+
+
+def test_batch_norm_in_eval_mode_needs_the_running_statistics():
+    # F.batch_norm(x, None, None) (training=False) raised AttributeError: 'NoneType' object
+    # has no attribute 'data'; PyTorch says running_mean must be defined in evaluation mode
+    x = np.ones((2, 3))
+    with pytest.raises(RuntimeError, match="running_mean must be defined"):
+        TF.batch_norm(torch.tensor(x), None, None)
+    with pytest.raises(ag.ArgumentError, match="batch_norm: running_mean and running_var must"):
+        F.batch_norm(ag.tensor(x), None, None)
