@@ -75,7 +75,8 @@ def _as_4d(input, op):
 
 # --- linear and convolution --------------------------------------------------------------
 def linear(input, weight, bias=None):
-    """input @ weight.T + bias: input (*, in), weight (out, in), bias (out,) -> (*, out)."""
+    """input @ weight.T + bias: input (*, in), weight (out, in), bias (out,) -> (*, out);
+    a 1-d weight (in,) with a 0-d bias gives (*), as PyTorch."""
     shape = input.data.shape
     if not shape or shape[-1] != weight.data.shape[-1]:
         raise ShapeError(f"linear: input of shape {shape} does not match weight of shape "
@@ -84,6 +85,12 @@ def linear(input, weight, bias=None):
         raise DtypeError(f"linear: input of dtype {input.data.dtype} (shape {shape}) does not "
                          f"match weight of dtype {weight.data.dtype}; convert the input with "
                          f".to({str(weight.data.dtype)!r}) (or the model with .to(...))")
+    if weight.ndim == 1:
+        if bias is not None and bias.ndim != 0:
+            raise ShapeError(f"linear: a 1-d weight (shape {weight.shape}) takes a 0-d bias, "
+                             f"got shape {bias.shape}")
+        out = linear(input, weight.unsqueeze(0)).squeeze(-1)
+        return out if bias is None else out + bias
     x = input if len(shape) == 2 else input.reshape(-1, shape[-1])
     out = applyn(Linear, (x, weight) if bias is None else (x, weight, bias))
     return out if len(shape) == 2 else out.reshape(shape[:-1] + (weight.data.shape[0],))

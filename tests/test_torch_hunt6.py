@@ -108,3 +108,20 @@ def test_batch_norm_in_eval_mode_needs_the_running_statistics():
         TF.batch_norm(torch.tensor(x), None, None)
     with pytest.raises(ag.ArgumentError, match="batch_norm: running_mean and running_var must"):
         F.batch_norm(ag.tensor(x), None, None)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4), (4,)])
+def test_linear_takes_a_1d_weight_as_pytorch(shape):
+    # F.linear(x, w) with w of shape (in,) raised "reshape: cannot reshape a tensor of
+    # shape (6,) ... to (2, 3, 4)"; PyTorch gives x @ w (+ a 0-d bias), of shape x.shape[:-1]
+    x, w, b = rng.standard_normal(shape), rng.standard_normal(4), rng.standard_normal(())
+    ours = [ag.tensor(v, requires_grad=True) for v in (x, w, b)]
+    theirs = [torch.tensor(v, requires_grad=True) for v in (x, w, b)]
+    y, r = F.linear(*ours), TF.linear(*theirs)
+    np.testing.assert_allclose(y.data, r.detach().numpy(), rtol=1e-12)
+    y.sum().backward()
+    r.sum().backward()
+    for mine, ref in zip(ours, theirs):
+        np.testing.assert_allclose(mine.grad.data, ref.grad.numpy(), rtol=1e-12)
+    with pytest.raises(ag.ShapeError, match="linear: a 1-d weight"):
+        F.linear(ours[0], ours[1], ag.tensor(np.ones(1)))
