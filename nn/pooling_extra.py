@@ -59,7 +59,7 @@ def _unpool(input, indices, kernel, stride, padding, output_size, op):
     spatial = input.shape[-dims:]
     size = tuple((n - 1) * s - 2 * p + k for n, k, s, p in zip(spatial, kernel, stride, padding))
     if output_size is not None:
-        size = tuple(output_size)[-dims:]
+        size = _unpool_size(output_size, size, stride, op)
     plane = int(np.prod(size))
     if idx.size and (idx.min() < 0 or idx.max() >= plane):
         bad = idx.max() if idx.max() >= plane else idx.min()
@@ -77,6 +77,25 @@ def _unpool(input, indices, kernel, stride, padding, output_size, op):
         last[index] = flat.data                            # gradient to every writer
         out = where(repeated, (out - out.detach()) + last, out)
     return out.reshape(lead + size)
+
+
+def _unpool_size(output_size, default, stride, op):
+    """The spatial sizes in `output_size` ((N, C) first or not), each within a stride of
+    the `default` one (exclusive) as PyTorch checks: indices are flat, so in a plane of
+    another width they would land in other rows."""
+    given = tuple(int(n) for n in output_size)
+    dims = len(default)
+    if len(given) == dims + 2:
+        given = given[2:]
+    if len(given) != dims:
+        raise ArgumentError(f"{op}: output_size must hold {dims} or {dims + 2} sizes, got "
+                            f"{tuple(output_size)}")
+    for d, (n, m, s) in enumerate(zip(given, default, stride)):
+        if not m - s < n < m + s:
+            raise ArgumentError(f"{op}: invalid output_size {given} (dim {d} must be between "
+                                f"{m - s} and {m + s}, exclusive, around the unpooled size "
+                                f"{default})")
+    return given
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):

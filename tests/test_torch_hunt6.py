@@ -125,3 +125,23 @@ def test_linear_takes_a_1d_weight_as_pytorch(shape):
         np.testing.assert_allclose(mine.grad.data, ref.grad.numpy(), rtol=1e-12)
     with pytest.raises(ag.ShapeError, match="linear: a 1-d weight"):
         F.linear(ours[0], ours[1], ag.tensor(np.ones(1)))
+
+
+@pytest.mark.parametrize("output_size", [(12, 12), (5, 8), (3, 6, 6)])
+def test_max_unpool_refuses_an_output_size_pytorch_refuses(output_size):
+    # the indices are flat in each plane, so a plane of another width puts the values in
+    # other rows: output_size (5, 8) after pooling a 6 x 6 input scattered them silently
+    # (PyTorch allows each size within a stride of the unpooled one, and 2 or 4 sizes)
+    x = rng.standard_normal((1, 1, 6, 6))
+    with pytest.raises(ValueError, match="output_size"):
+        TF.max_unpool2d(*TF.max_pool2d(torch.tensor(x), 2, return_indices=True), 2,
+                        output_size=output_size)
+    with pytest.raises(ag.ArgumentError, match="max_unpool2d: .*output_size"):
+        F.max_unpool2d(*F.max_pool2d(ag.tensor(x), 2, return_indices=True), 2,
+                       output_size=output_size)
+    for fine in ((6, 7), (1, 1, 7, 7)):
+        ours = F.max_unpool2d(*F.max_pool2d(ag.tensor(x), 2, return_indices=True), 2,
+                              output_size=fine)
+        theirs = TF.max_unpool2d(*TF.max_pool2d(torch.tensor(x), 2, return_indices=True), 2,
+                                 output_size=fine)
+        np.testing.assert_array_equal(ours.data, theirs.numpy())
