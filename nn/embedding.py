@@ -118,6 +118,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2, scale
     if per_sample_weights is not None and mode != "sum":
         raise ArgumentError(f"embedding_bag: per_sample_weights are only supported for "
                             f"mode='sum', got mode={mode!r}")
+    if scale_grad_by_freq and mode == "max":
+        raise ArgumentError("embedding_bag: mode='max' does not support scale_grad_by_freq "
+                            "(as PyTorch); use mode='sum' or 'mean'")
     idx = np.asarray(input.data if isinstance(input, Tensor) else input)
     flat, bag, count = _bags(idx, offsets, include_last_offset)
     rows = F.embedding(flat, weight, None, max_norm, norm_type, scale_grad_by_freq, sparse)

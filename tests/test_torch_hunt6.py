@@ -145,3 +145,14 @@ def test_max_unpool_refuses_an_output_size_pytorch_refuses(output_size):
         theirs = TF.max_unpool2d(*TF.max_pool2d(torch.tensor(x), 2, return_indices=True), 2,
                                  output_size=fine)
         np.testing.assert_array_equal(ours.data, theirs.numpy())
+
+
+def test_embedding_bag_max_refuses_scale_grad_by_freq():
+    # taken silently (each row's gradient divided by its count); PyTorch refuses it
+    idx, offsets, w = np.array([1, 2, 2]), np.array([0]), np.ones((3, 2))
+    with pytest.raises(ValueError, match="max mode does not support scaling"):
+        TF.embedding_bag(torch.tensor(idx), torch.tensor(w), torch.tensor(offsets), mode="max",
+                         scale_grad_by_freq=True)
+    with pytest.raises(ag.ArgumentError, match="embedding_bag: mode='max' does not support"):
+        nn.EmbeddingBag(3, 2, mode="max", scale_grad_by_freq=True)(ag.tensor(idx),
+                                                                    ag.tensor(offsets))
