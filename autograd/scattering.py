@@ -335,11 +335,20 @@ index_reduce_ = _inplace_form(index_reduce, "index_reduce_")
 index_put_ = public(_inplace_form(index_put, "index_put_"))     # torch.index_put_ too
 
 
+def _long(idx, op):
+    """idx (an integer array) if it is int64, else the DtypeError PyTorch's take and
+    take_along_dim raise (gather and the scatters take int32 as well)."""
+    if idx.dtype != np.int64:
+        raise DtypeError(f"{op}: indices must be int64 (long), as PyTorch's, got {idx.dtype} "
+                         f"of shape {idx.shape}; convert them with .long()")
+    return idx
+
+
 @public(method=True)
 def take(input, index):
     """The elements of input (taken as 1-d) at `index`, in index's shape."""
     x = _t(input)
-    idx = _index(index, "take")
+    idx = _long(_index(index, "take"), "take")
     _in_range(idx, x.data.size, "take", 0, (x.data.size,), negative=True)
     return reshape(x, -1)[idx]
 
@@ -351,7 +360,7 @@ def take_along_dim(input, indices, dim=None):
     PyTorch 2.13 takes it (-1 is the last; so is n - 1 + n); with dim=None both are taken
     as 1-d and an index must lie in [0, numel), as gather's."""
     x = _t(input)
-    idx = _index(indices, "take_along_dim")
+    idx = _long(_index(indices, "take_along_dim"), "take_along_dim")
     if dim is None:
         return gather(reshape(x, -1), 0, idx.reshape(-1))
     axis = _axes(x, dim, "take_along_dim") or 0

@@ -54,6 +54,13 @@ INDEX_CASES = {
     "take_below": lambda L: L.take(L.arange(6.0).reshape(2, 3), L.tensor([-7])),
     "gather_negative": lambda L: L.gather(L.arange(6.0).reshape(2, 3), 1,
                                           L.tensor([[-1], [0]])),
+    "take_int32": lambda L: L.take(L.arange(6.0), L.tensor([1], dtype=L.int32)),
+    "take_along_dim_int32": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([[0], [1]], dtype=L.int32), 1),
+    "take_along_dim_uint8": lambda L: L.take_along_dim(
+        L.arange(6.0).reshape(2, 3), L.tensor([[0], [1]], dtype=L.uint8), 1),
+    "gather_int32": lambda L: L.gather(L.arange(6.0).reshape(2, 3), 1,
+                                       L.tensor([[2], [0]], dtype=L.int32)),
 }
 
 
