@@ -59,3 +59,4 @@ from .safetensors_io import load_safetensors, save_safetensors
 
 # --- parallel training ------------------------------------------------------------------------
 from . import parallel
+from .parallel import SyncBatchNorm

@@ -61,7 +61,7 @@ CHECKS = ["ddp_matches_single_process", "ddp_after_double", "ddp_bucketing", "dd
           "ddp_unused_parameters", "ddp_buffers_broadcast", "helpers",
           "pipeline_matches_single_process", "pipeline_stage_without_parameters",
           "pipeline_picture",
-          "tensor_parallel_matches_single_process"]
+          "tensor_parallel_matches_single_process", "sync_batchnorm_matches_single_process"]
 
 
 @needs_mpi

@@ -8,6 +8,8 @@ the same script; ``rank()`` and ``world_size()`` tell them apart.
   allreduces that overlap backward.
 - ``Pipeline``: consecutive stages of a model on consecutive ranks, a GPipe schedule
   over micro-batches, activations and gradients sent point to point by autograd ops.
+- ``SyncBatchNorm`` (also ``nn.SyncBatchNorm``): batch statistics over every rank's
+  shard, so a BatchNorm model trains under DDP as it would on one process.
 - ``ColumnParallelLinear`` / ``RowParallelLinear``: one layer's weight split across
   ranks (Megatron), with the collectives as autograd ops; ``parallelize_transformer``
   and the vocabulary split build a tensor-parallel GPT, whose dropout draws one
@@ -27,6 +29,7 @@ from .checkpoint import get_optimizer_state_dict, set_optimizer_state_dict
 from .mesh import DeviceMesh, init_device_mesh
 from .pipeline import Pipeline
 from .zero import ZeroRedundancyOptimizer
+from .sync_batchnorm import SyncBatchNorm
 from .tensor_parallel import ColumnParallelLinear, RowParallelLinear
 from .vocab_parallel import (VocabParallelEmbedding, VocabParallelHead,
                              vocab_parallel_cross_entropy, vocab_parallel_head)

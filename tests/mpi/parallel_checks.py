@@ -107,6 +107,51 @@ def ddp_matches_single_process(comm):
                 "parameters differ across ranks"
 
 
+@check
+def sync_batchnorm_matches_single_process(comm):
+    """A BatchNorm model converted by SyncBatchNorm.convert_sync_batchnorm, under DDP on 2
+    shards, == the BatchNorm model on the whole batch for k SGD steps: loss, parameters,
+    running statistics and the input's gradient (which reaches every rank from every
+    rank's loss); in eval mode its outputs equal the reference's."""
+    r, n = comm.Get_rank(), comm.Get_size()
+    steps, local = 3, 4
+
+    def model(seed):
+        ag.manual_seed(seed)
+        return nn.Sequential(nn.Linear(8, 6, dtype="float64"),
+                             nn.BatchNorm1d(6, dtype="float64"), nn.Tanh(),
+                             nn.Linear(6, 3, dtype="float64"),
+                             nn.BatchNorm1d(3, momentum=None, dtype="float64"))
+    xs, ys = batches(steps, local * n)
+    sync = nn.SyncBatchNorm.convert_sync_batchnorm(model(20), comm)
+    assert type(sync[1]).__name__ == "SyncBatchNorm"
+    ddp = DistributedDataParallel(sync, comm=comm)
+    ref = model(20)
+    opt, ref_opt = (nn.optim.SGD(m.parameters(), lr=0.1) for m in (ddp, ref))
+    mine = slice(r * local, (r + 1) * local)
+    for k in range(steps):
+        x, xr = (ag.tensor(xs[k].data, requires_grad=True) for _ in range(2))
+        opt.zero_grad()
+        loss = F.cross_entropy(ddp(x[mine]), ys[k][mine])
+        loss.backward()
+        opt.step()
+        ref_opt.zero_grad()
+        ref_loss = F.cross_entropy(ref(xr), ys[k])
+        ref_loss.backward()
+        ref_opt.step()
+        total = comm.allreduce(loss.item()) / n
+        assert_close(total, ref_loss.item(), f"the mean loss of step {k}")
+        # this rank's input gradient is that of the sum of both ranks' losses: n times
+        # the reference's, whose loss is their mean
+        assert_close(x.grad.data[mine], n * xr.grad.data[mine], f"input gradient, step {k}")
+    for (name, p), q in zip(sync.named_parameters(), ref.parameters()):
+        assert_close(p.data, q.data, f"{name} after {steps} steps")
+    for (name, b), q in zip(sync.named_buffers(), ref.buffers()):
+        assert_close(b.data, q.data, f"{name} after {steps} steps")
+    sync.eval(), ref.eval()
+    assert_close(sync(xs[0][mine]).data, ref(xs[0]).data[mine], "eval outputs")
+
+
 def _step_with_reference(ddp, opt, ref, ref_opt, x, y, mine):
     """One cross-entropy step of the DDP model on this rank's rows `mine` and one of the
     single-process reference on the whole batch."""
