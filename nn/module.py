@@ -323,6 +323,20 @@ class Module:
             m = m._modules[part]
         return m
 
+    def set_submodule(self, target, module, strict=False):
+        """Put `module` at dotted path `target` (``"encoder.0"``), replacing what is there;
+        its parent must exist. With `strict`, the attribute must already be a submodule."""
+        if not target:
+            raise ArgumentError("set_submodule: cannot set the module itself (an empty "
+                                "target)")
+        if not isinstance(module, Module):
+            raise ArgumentError(f"set_submodule: {type(module).__name__} is not a Module")
+        parent, name = self._owner_and_name(target)
+        if strict and name not in parent._modules:
+            raise AttributeError(f"{type(parent).__name__} has no submodule '{name}' "
+                                 f"(setting '{target}' with strict=True)")
+        setattr(parent, name, module)
+
     def _owner_and_name(self, target):
         module_path, _, name = target.rpartition(".")
         return self.get_submodule(module_path), name
@@ -406,6 +420,22 @@ class Module:
                     t._node.dtype = t.data.dtype
         return self
 
+    def type(self, dst_type):
+        """Cast every parameter and buffer to `dst_type`, integer buffers too (a
+        BatchNorm's num_batches_tracked becomes float, as in PyTorch); parameters must stay
+        floating point."""
+        dtype = _dtype(dst_type)
+        if dtype.kind != "f" and next(self.parameters(), None) is not None:
+            raise ArgumentError(f"{type(self).__name__}.type: parameters must be floating "
+                                f"point, got {dtype}")
+        if dtype.kind == "f":
+            self.to(dtype)
+        for m in self.modules():
+            for b in m._buffers.values():
+                if b is not None and b.data.dtype != dtype:
+                    b.data = b.data.astype(dtype)
+        return self
+
     def double(self):
         return self.to(np.float64)
 
@@ -461,6 +491,18 @@ class Module:
         (a split layer writes its whole weight, as ``nn.parallel``'s do)."""
         return _hooks.add(self.__dict__.setdefault("_state_dict_hooks", _Registry()), hook)
 
+    def register_state_dict_pre_hook(self, hook):
+        """``hook(module, prefix, keep_vars)`` before ``state_dict()`` reads the module's
+        tensors (it may bring them up to date)."""
+        return _hooks.add(self.__dict__.setdefault("_state_dict_pre_hooks", _Registry()), hook)
+
+    def register_load_state_dict_post_hook(self, hook):
+        """``hook(module, incompatible_keys)`` after ``load_state_dict()`` has copied the
+        values; it may change ``incompatible_keys.missing_keys`` / ``unexpected_keys`` in
+        place (clearing them lets a strict load pass) and must return None."""
+        return _hooks.add(self.__dict__.setdefault("_load_state_dict_post_hooks", _Registry()),
+                          hook)
+
     def register_load_state_dict_pre_hook(self, hook):
         """``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)`` before ``load_state_dict()`` checks and copies;
@@ -508,6 +550,9 @@ class Module:
         """{dotted key: tensor} of parameters and persistent buffers. The tensors share
         memory with the module (detached unless `keep_vars`)."""
         out = {} if destination is None else destination
+        for dot, m, hooks in self._hooked_modules("_state_dict_pre_hooks", prefix):
+            for hook in hooks:
+                hook(m, dot, keep_vars)
         for key, t in self._state_entries(prefix):
             out[key] = (t.get_extra_state() if isinstance(t, Module) else
                         t if keep_vars else _wrap(t.data, None))
@@ -522,7 +567,9 @@ class Module:
         module's, as PyTorch (parameters stay Parameters with their requires_grad).
 
         Raises StateDictError naming the key and both shapes on a shape mismatch, and,
-        if `strict`, listing missing and unexpected keys; nothing is copied then.
+        if `strict`, listing missing and unexpected keys; nothing is copied then (with
+        post hooks, which run after the copy and may clear those keys, the strict check
+        comes after them, as in PyTorch).
         Returns ``IncompatibleKeys(missing_keys, unexpected_keys)``."""
         errors = []
         pre_hooked = list(self._hooked_modules("_load_state_dict_pre_hooks"))
@@ -554,6 +601,31 @@ class Module:
                               f"checkpoint into {target.data.dtype}.")
             else:
                 copies.append((target, arr))
+        post_hooked = list(self._hooked_modules("_load_state_dict_post_hooks"))
+        if not post_hooked:
+            self._raise_load_errors(errors, strict, missing, unexpected)
+        elif errors:
+            self._raise_load_errors(errors, False, missing, unexpected)
+        for key, m in extras.items():
+            if key in state_dict:
+                m.set_extra_state(state_dict[key])
+        for target, arr in copies:
+            if assign:
+                self._assign(target, arr)
+            elif arr is not target.data:
+                np.copyto(target.data, arr, casting="same_kind")
+                graph.mark_modified(target.data)
+        keys = IncompatibleKeys(missing, unexpected)
+        if post_hooked:         # after the copy, and before the strict check (as PyTorch)
+            for _, m, hooks in post_hooked:
+                for hook in hooks:
+                    if hook(m, keys) is not None:
+                        raise ArgumentError("a load_state_dict post hook must return None "
+                                            "(it may change incompatible_keys in place)")
+            self._raise_load_errors([], strict, missing, unexpected)
+        return keys
+
+    def _raise_load_errors(self, errors, strict, missing, unexpected):
         if strict:
             if missing:
                 errors.append("Missing key(s) in state_dict: "
@@ -564,18 +636,6 @@ class Module:
         if errors:
             raise StateDictError(f"Error(s) in loading state_dict for {type(self).__name__}:"
                                  + "".join("\n\t" + e for e in errors))
-        for key, m in extras.items():
-            if key in state_dict:
-                m.set_extra_state(state_dict[key])
-        if assign:
-            for key, arr in copies:
-                self._assign(key, arr)
-            return IncompatibleKeys(missing, unexpected)
-        for target, arr in copies:
-            if arr is not target.data:
-                np.copyto(target.data, arr, casting="same_kind")
-                graph.mark_modified(target.data)
-        return IncompatibleKeys(missing, unexpected)
 
     def _assign(self, key, arr):
         """load_state_dict(assign=True) of one entry: `arr` becomes the parameter's or

@@ -110,6 +110,45 @@ class ParameterDict(Module):
         del self[key]
         return value
 
+    def popitem(self):
+        """Removes and returns the (key, parameter) pair set last."""
+        if not self._keys:
+            raise KeyError("popitem(): ParameterDict is empty")
+        key = next(reversed(self._keys))
+        return key, self.pop(key)
+
+    def setdefault(self, key, default=None):
+        """self[key], after setting it to `default` if `key` is not in the dict."""
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def fromkeys(self, keys, default=None):
+        """A new ParameterDict with every key of `keys` set to `default` (a Tensor is
+        wrapped in a Parameter per key, sharing its memory, as PyTorch)."""
+        return ParameterDict((k, default) for k in keys)
+
+    def copy(self):
+        """A new ParameterDict holding the same parameters, in the same order."""
+        return ParameterDict(OrderedDict(self.items()))
+
+    def __reversed__(self):
+        return reversed(list(self._keys))
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):       # dict | ParameterDict: a copy of the dict, updated
+        out = other.copy()
+        out.update(self.items())
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
     def clear(self):
         for key in list(self._keys):
             del self[key]
