@@ -457,7 +457,7 @@ def broadcast_shapes(*shapes: Any) -> builtins.tuple[builtins.int, ...]:
 
 
 def broadcast_tensors(*tensors: Any) -> builtins.tuple[Tensor, ...]:
-    """The tensors expanded to their common shape (views, as torch.broadcast_tensors)."""
+    """The tensors expanded to their common shape (views, as torch.broadcast_tensors; a tensor of that shape itself)."""
 
 
 def broadcast_to(input: Any, size: Any) -> Tensor:
@@ -1717,7 +1717,7 @@ def swapdims(input: Any, axis0: Any, axis1: Any) -> Tensor:
 
 
 def t(x: Any) -> Tensor:
-    """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+    """The transpose of a tensor of at most 2 dims (a view of x as it is for 0 and 1 dims)."""
 
 
 def t_copy(x: Any) -> Tensor:

@@ -139,10 +139,11 @@ def bmm(a, b):
 
 @public(method=True)
 def t(x):
-    """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+    """The transpose of a tensor of at most 2 dims (a view of x as it is for 0 and 1
+    dims)."""
     if x.ndim > 2:
         raise ShapeError(f"t: expects a tensor of at most 2 dims, got shape {x.shape}")
-    return transpose(x, 0, 1) if x.ndim == 2 else x
+    return transpose(x, 0, -1)
 
 
 @public(method=True)

@@ -34,7 +34,7 @@ def index_select(x, dim, index):
     if x.data.ndim == 0:                        # a 0-d tensor stays 0-d, as torch
         if idx.size != 1:
             raise ShapeError(f"index_select: a 0-d tensor takes one index, got {idx.size}")
-        return reshape(x, ())
+        return x.clone()
     return x[(slice(None),) * axis + (idx.reshape(-1),)]
 
 

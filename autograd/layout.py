@@ -224,7 +224,7 @@ def movedim(input, source, destination):
     order = [n for n in range(x.data.ndim) if n not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return permute(x, *order) if x.data.ndim else x
+    return permute(x, *order)
 
 
 @public(name="swapdims", method=True)

@@ -221,7 +221,9 @@ class _Metadata:
                              f"shape {shape}")
         dims = tuple(range(lead)) + tuple(lead + i for i, s in enumerate(size)
                                           if s == 1 and shape[lead + i] != 1)
-        return F.reshape(reductions.sum(self, dims), size) if dims else self
+        if not dims and size:
+            return self                 # as PyTorch, which sums for a size of () (0-d too)
+        return F.reshape(reductions.sum(self, dims or None), size)
 
     def new_empty_strided(self, size, stride, *, dtype=None, device=None,
                           requires_grad=False) -> Tensor:
@@ -239,16 +241,16 @@ class _Metadata:
         return _make(arr, requires_grad)
 
     def byte(self) -> Tensor:
-        """A copy as uint8, without gradient."""
-        return _wrap(self.data.astype(np.uint8), None)
+        """This tensor as uint8 (itself if it is already, else a copy without gradient)."""
+        return self.to(np.uint8)
 
     def char(self) -> Tensor:
-        """A copy as int8, without gradient."""
-        return _wrap(self.data.astype(np.int8), None)
+        """This tensor as int8 (itself if it is already, else a copy without gradient)."""
+        return self.to(np.int8)
 
     def short(self) -> Tensor:
-        """A copy as int16, without gradient."""
-        return _wrap(self.data.astype(np.int16), None)
+        """This tensor as int16 (itself if it is already, else a copy without gradient)."""
+        return self.to(np.int16)
 
     def half(self) -> Tensor:
         """This tensor as float16 (the cast is differentiable)."""

@@ -239,7 +239,7 @@ def _select_at(x, indices, dim, keepdim):
     """(values, indices) of max/min over dim: the gradient goes to the one selected
     element, as in PyTorch (amax/amin share it among ties instead)."""
     if x.data.ndim == 0:                   # a 0-d tensor is its own max over dim 0 or -1
-        return _MinMax(x.reshape(()), indices)
+        return _MinMax(x.clone(), indices)
     values = gather(x, dim, indices)
     if not keepdim:
         values, indices = squeeze(values, dim), squeeze(indices, dim)

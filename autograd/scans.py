@@ -66,6 +66,8 @@ def _product_of_last(x):
     width = 1 << (n - 1).bit_length()
     if width != n:
         x = cat([x, Tensor(np.ones(x.shape[:-1] + (width - n,), x.data.dtype))], -1)
+    if n == 1:
+        return x[..., 0].clone()            # a new tensor, as PyTorch's (not a view of x)
     while x.shape[-1] > 1:
         half = x.shape[-1] // 2
         x = x[..., :half] * x[..., half:]
@@ -76,6 +78,8 @@ def _scan(x, axis, op):
     """The inclusive scan of associative `op` along `axis` (Hillis and Steele: step s
     combines each element with the one s before it)."""
     n, lead, step = x.shape[axis], (slice(None),) * axis, 1
+    if n < 2:
+        return x.clone()                    # a new tensor, as PyTorch's (not x itself)
     while step < n:
         later = op(x[lead + (slice(step, None),)], x[lead + (slice(None, n - step),)])
         x = cat([x[lead + (slice(None, step),)], later], axis)

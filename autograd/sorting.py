@@ -50,7 +50,7 @@ def argsort(x, dim=-1, descending=False, stable=False):
 def sort(x, dim=-1, descending=False, stable=False) -> Any:
     """(values, indices) of x sorted along dim."""
     if x.data.ndim == 0:
-        return _Sorted(x, _wrap(np.zeros((), np.int64), None))
+        return _Sorted(x.clone(), _wrap(np.zeros((), np.int64), None))
     idx = argsort(x, dim, descending)
     return _Sorted(gather(x, dim, idx), idx)
 
@@ -65,7 +65,7 @@ def topk(x, k, dim=-1, largest=True, sorted=True) -> Any:
         raise OutOfRangeError(f"topk: k={k!r} is out of range for dim {dim} of size {n} "
                               f"(a tensor of shape {x.data.shape})")
     if x.data.ndim == 0:
-        return _TopK(x, _wrap(np.zeros((), np.int64), None))
+        return _TopK(x.clone(), _wrap(np.zeros((), np.int64), None))
     order = _order(x.data, axis, largest)
     idx = np.take(order, np.arange(k), axis=axis).astype(np.int64, copy=False)
     idx = _wrap(idx, None)

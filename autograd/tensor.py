@@ -398,16 +398,16 @@ class Tensor:
         return f"tensor({body}{extra})"
 
     def long(self) -> Tensor:
-        """A copy as int64, without gradient."""
-        return _wrap(self.data.astype(np.int64), None)
+        """This tensor as int64 (itself if it is already, else a copy without gradient)."""
+        return self.to(np.int64)
 
     def int(self) -> Tensor:
-        """A copy as int32, without gradient."""
-        return _wrap(self.data.astype(np.int32), None)
+        """This tensor as int32 (itself if it is already, else a copy without gradient)."""
+        return self.to(np.int32)
 
     def bool(self) -> Tensor:
-        """A copy as bool, without gradient."""
-        return _wrap(self.data.astype(bool), None)
+        """This tensor as bool (itself if it is already, else a copy without gradient)."""
+        return self.to(np.bool_)
 
 _new_tensor = object.__new__
 _ndarray = np.ndarray

@@ -540,13 +540,13 @@ class Tensor:
         """The batched matrix product of 3-d tensors a (B, n, m) and b (B, m, p)."""
 
     def bool(self) -> Tensor:
-        """A copy as bool, without gradient."""
+        """This tensor as bool (itself if it is already, else a copy without gradient)."""
 
     def broadcast_to(input, size: Any) -> Tensor:
         """input broadcast to shape `size` (expand)."""
 
     def byte(self) -> Tensor:
-        """A copy as uint8, without gradient."""
+        """This tensor as uint8 (itself if it is already, else a copy without gradient)."""
 
     def cauchy_(self, median: Any = ..., sigma: Any = ..., *, generator: Any = ...) -> Tensor:
         """Fill with draws from the Cauchy distribution median + sigma * tan(pi * (U - 1/2))."""
@@ -558,7 +558,7 @@ class Tensor:
         """In place: self = ceil(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def char(self) -> Tensor:
-        """A copy as int8, without gradient."""
+        """This tensor as int8 (itself if it is already, else a copy without gradient)."""
 
     def cholesky(input, upper: Any = ...) -> Tensor:
         """torch.cholesky (deprecated there): linalg.cholesky(input, upper=upper)."""
@@ -978,7 +978,7 @@ class Tensor:
         """The sum over the last dims of both: out[i..., j...] = sum_k a[i..., k] b[j..., k]; a product if one of them is 0-d."""
 
     def int(self) -> Tensor:
-        """A copy as int32, without gradient."""
+        """This tensor as int32 (itself if it is already, else a copy without gradient)."""
 
     def inverse(A) -> Tensor:
         """inv(A): the inverse of each square matrix (..., n, n); LinAlgError if one is singular."""
@@ -1164,7 +1164,7 @@ class Tensor:
         """log(sum(exp(x))) over dim, shifted by the (constant) max so it never overflows."""
 
     def long(self) -> Tensor:
-        """A copy as int64, without gradient."""
+        """This tensor as int64 (itself if it is already, else a copy without gradient)."""
 
     def lt(a, b: Any) -> Tensor:
         """a < b elementwise, a bool tensor (no gradient); the operands are compared in their common dtype, as PyTorch (a Python int beyond an integer tensor's range wrapped around into it, as PyTorch)."""
@@ -1509,7 +1509,7 @@ class Tensor:
         """In place: self = sign(self), written in self's dtype (an error if the result's dtype cannot be cast to it, as PyTorch's; see ``Tensor.add_`` for the other checks)."""
 
     def short(self) -> Tensor:
-        """A copy as int16, without gradient."""
+        """This tensor as int16 (itself if it is already, else a copy without gradient)."""
 
     def sigmoid(x) -> Tensor:
         """sigmoid(x), elementwise: 1 / (1 + e^-x), computed without overflow for any x."""
@@ -1629,7 +1629,7 @@ class Tensor:
         """In place: self becomes ``swapdims(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""
 
     def t(x) -> Tensor:
-        """The transpose of a tensor of at most 2 dims (x itself for 0 and 1 dims)."""
+        """The transpose of a tensor of at most 2 dims (a view of x as it is for 0 and 1 dims)."""
 
     def t_(self) -> Tensor:
         """In place: self becomes ``t(self, ...)``, a view of the same memory with the new shape, as PyTorch's (refused on a leaf that requires grad outside no_grad)."""

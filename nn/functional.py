@@ -8,6 +8,7 @@ import numpy as np
 
 from autograd import flatten, ops, sigmoid, tanh  # noqa: F401
 from autograd.errors import ArgumentError, DtypeError, OutOfRangeError, ShapeError
+from autograd.functions.shapes import fresh
 from autograd.graph import _wrap, applyn, mark_modified
 from autograd.ops_nn import (Erf, Fold, Gelu, LayerNorm, Linear, Normalize, Unfold,
                              mean_rounding)
@@ -182,7 +183,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     win = _unfold(input, k, _pair(stride, "stride"), _pair(padding, "padding"),
                   _pair(dilation, "dilation"), "unfold")
     n, c, oh, ow = win.shape[:4]
-    return win.permute(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], oh * ow)
+    return fresh(win.permute(0, 1, 4, 5, 2, 3).reshape(n, c * k[0] * k[1], oh * ow), input)
 
 
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
@@ -549,7 +550,7 @@ def _pad_by_index(input, pad, mode):
         index = np.pad(kept, (max(lo, 0), max(hi, 0)), mode=_INDEX_PAD_MODES[mode])
         if index.size != n or (index != np.arange(n)).any():
             out = out[(slice(None),) * d + (index,)]
-    return out
+    return input.clone() if out is input else out     # a new tensor, as PyTorch's
 
 
 from .conv_transpose import (conv_transpose1d, conv_transpose2d,  # noqa: E402,F401

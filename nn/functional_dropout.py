@@ -65,7 +65,10 @@ def _feature_dropout(input, p, training, inplace, op, batched_ndim, alpha=False)
     _check_p(p)
     shape = _feature_shape(input, op, batched_ndim)
     if not training or p == 0.0:
-        return input
+        # PyTorch's dropout1d and dropout3d see an unbatched input through unsqueeze(0)
+        # and give it back through squeeze(0): a view of it, not the input itself
+        unbatched = input.ndim == batched_ndim - 1 and op != "dropout2d"
+        return input.view(input.shape) if unbatched and not inplace else input
     return _masked(input, p, inplace, op, shape, alpha)
 
 

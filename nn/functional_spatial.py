@@ -13,6 +13,7 @@ import numpy as np
 
 from autograd.errors import ArgumentError, DtypeError, ShapeError
 from autograd import stack, where
+from autograd.functions.shapes import fresh
 from autograd.graph import _wrap
 from autograd.tensor import Tensor
 
@@ -272,13 +273,11 @@ def pixel_shuffle(input, upscale_factor):
     if input.ndim < 3 or input.shape[-3] % (r * r):
         raise ShapeError(f"pixel_shuffle: expected an input of at least 3 dims whose dim -3 "
                          f"is divisible by upscale_factor^2 = {r * r}, got shape {input.shape}")
-    if r == 1:
-        return input.clone()             # a new tensor, as PyTorch (the reshapes would be views)
     *batch, c, h, w = input.shape
     x = input.reshape(*batch, c // (r * r), r, r, h, w)
     n = len(batch)
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(*batch, c // (r * r), h * r, w * r)
+    return fresh(x.reshape(*batch, c // (r * r), h * r, w * r), input)
 
 
 def pixel_unshuffle(input, downscale_factor):
@@ -288,13 +287,11 @@ def pixel_unshuffle(input, downscale_factor):
         raise ShapeError(f"pixel_unshuffle: expected an input of at least 3 dims whose last "
                          f"two dims are divisible by downscale_factor = {r}, got shape "
                          f"{input.shape}")
-    if r == 1:
-        return input.clone()             # a new tensor, as PyTorch (the reshapes would be views)
     *batch, c, h, w = input.shape
     x = input.reshape(*batch, c, h // r, r, w // r, r)
     n = len(batch)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(*batch, c * r * r, h // r, w // r)
+    return fresh(x.reshape(*batch, c * r * r, h // r, w // r), input)
 
 
 # --- interpolate --------------------------------------------------------------------------

@@ -8,6 +8,7 @@ import numpy as np
 
 from autograd import ops, where
 from autograd.errors import ArgumentError, ShapeError
+from autograd.functions.shapes import fresh
 
 from . import functional as F
 from .functional_spatial import _single
@@ -130,9 +131,8 @@ def channel_shuffle(input, groups):
         raise ShapeError(f"channel_shuffle: expected an input of at least 3 dims whose "
                          f"channels divide into {groups} groups, got shape {input.shape}")
     n, c, *rest = input.shape
-    if groups in (1, c):
-        return input.clone()             # a new tensor, as PyTorch (the reshapes would be views)
-    return input.reshape(n, groups, c // groups, *rest).transpose(1, 2).reshape(input.shape)
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return fresh(x.reshape(input.shape), input)
 
 
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):

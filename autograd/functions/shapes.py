@@ -29,6 +29,20 @@ def _view(x, cls, *args):
     return out
 
 
+def fresh(out, x):
+    """`out`, or a copy of it where it shares x's memory: the result of an op PyTorch
+    always computes into new memory (pixel_shuffle, F.unfold) but that is made here of
+    view ops, which are views where they move nothing (a reshape-permute-reshape)."""
+    return out.clone() if np.may_share_memory(out.data, x.data) else out
+
+
+def _whole_view(x):
+    """A new tensor on all of x's memory (x.view(x.shape)): what PyTorch's view ops give
+    where they change nothing (x.t() of 1 dim, x.expand(x.shape), x.squeeze() without
+    size-1 dims), never x itself."""
+    return _view(x, ops.Reshape, x.data.shape)
+
+
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         return tuple(shape[0])
@@ -118,6 +132,8 @@ def flatten(x, start_dim=0, end_dim=-1):
     if s > e:
         raise ArgumentError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} "
                             f"for a tensor of shape {x.data.shape}")
+    if s == e:
+        return x                        # as PyTorch: nothing to flatten gives x itself
     shape = x.data.shape
     return reshape(x, shape[:s] + (int(np.prod(shape[s:e + 1])),) + shape[e + 1:])
 
@@ -132,7 +148,7 @@ def squeeze(x, dim=None):
         _axes(x, dim, "squeeze")
         dims = {d % builtins.max(len(shape), 1) for d in ((dim,) if isinstance(dim, int) else dim)}
         new = tuple(n for i, n in enumerate(shape) if not (i in dims and n == 1))
-    return x if new == shape else reshape(x, new)
+    return _whole_view(x) if new == shape else reshape(x, new)
 
 
 @public(method=True)
@@ -163,7 +179,7 @@ def transpose(x, dim0, dim1):
     nd = x.data.ndim
     _axes(x, (dim0, dim1), "transpose")
     if nd < 2:
-        return x
+        return _whole_view(x)
     dims = list(range(nd))
     dims[dim0 % nd], dims[dim1 % nd] = dims[dim1 % nd], dims[dim0 % nd]
     return _view(x, ops.Permute, tuple(dims))
@@ -191,9 +207,10 @@ def broadcast_shapes(*shapes) -> tuple[int, ...]:
 
 @public
 def broadcast_tensors(*tensors) -> tuple[Tensor, ...]:
-    """The tensors expanded to their common shape (views, as torch.broadcast_tensors)."""
+    """The tensors expanded to their common shape (views, as torch.broadcast_tensors; a
+    tensor of that shape itself)."""
     shape = broadcast_shapes(*(t.shape for t in tensors))
-    return tuple(expand(t, shape) for t in tensors)
+    return tuple(t if t.shape == shape else expand(t, shape) for t in tensors)
 
 
 @public(method=True)
@@ -206,7 +223,7 @@ def expand(x, *sizes):
         raise ShapeError(f"expand: cannot expand a tensor of shape {x.data.shape} to {sizes}")
     shape = tuple(x.data.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     if shape == x.data.shape:
-        return x
+        return _whole_view(x)
     return _view(x, ops.Expand, shape)
 
 
@@ -302,7 +319,11 @@ def _index(index):
     items = index if isinstance(index, tuple) else (index,)
     out = []
     for i in items:
-        if isinstance(i, Tensor):
+        if isinstance(i, Tensor) and i.data.ndim == 0 and i.data.dtype.kind in "iu" \
+                and i.data.dtype != np.uint8:
+            i = i.__index__()       # an int, as PyTorch's: x[i] is a view (a compiled step
+                                    # guards on the value, as on a slice's bounds)
+        elif isinstance(i, Tensor):
             i = i.data
             if i.dtype == np.uint8:
                 warnings.warn("indexing with a uint8 tensor takes it as a mask, as PyTorch, "
