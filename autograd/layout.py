@@ -16,6 +16,8 @@ from .functions import _axes, _t, cat, expand, permute, reshape, stack, transpos
 from .functions.shapes import _view
 from .ops_nn import Windows
 from .public import public
+from .state import current
+from .versions import register_view
 from .reductions import sum as _sum
 
 
@@ -39,18 +41,27 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
         raise ShapeError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1}, {dim2}) "
                          f"of a tensor of shape {x.data.shape}")
     rest = [i for i in range(x.data.ndim) if i not in (d1, d2)]
-    m = permute(x, *rest, d1, d2)
-    n1, n2 = m.data.shape[-2:]
-    length = len(_diagonal_cells(n1, n2, offset)[0])
-    if length and m.data.strides[-2] == n2 * m.data.strides[-1]:
-        # a view, as PyTorch's: the matrices as rows of n1 * n2, every (n2 + 1)-th element
-        start = offset if offset >= 0 else -offset * n2
-        flat = reshape(m, m.data.shape[:-2] + (n1 * n2,))
-        return flat[..., start:start + (length - 1) * (n2 + 1) + 1:n2 + 1]
+    length = len(_diagonal_cells(x.data.shape[d1], x.data.shape[d2], offset)[0])
+    # diagonal (offset, d1, d2) is diagonal (-offset, d2, d1): one of the two orders may
+    # lay the matrices out as rows (a transposed matrix's diagonal is a view so)
+    for a, b, k in ((d1, d2, offset), (d2, d1, -offset)):
+        m = permute(x, *rest, a, b)
+        n1, n2 = m.data.shape[-2:]
+        if length and m.data.strides[-2] == n2 * m.data.strides[-1]:
+            # a view, as PyTorch's: the matrices as rows of n1 * n2, every (n2 + 1)-th
+            start = k if k >= 0 else -k * n2
+            flat = reshape(m, m.data.shape[:-2] + (n1 * n2,))
+            return flat[..., start:start + (length - 1) * (n2 + 1) + 1:n2 + 1]
     out = _diagonal(x, offset, d1, d2)
-    # where no view can be made (dims not adjacent in memory) this is a copy: an in-place
-    # write into it is refused (as into numpy's read-only diagonal) rather than lost
-    out.data.flags.writeable = not length
+    if length and current().recorder is None:
+        # the dims are not adjacent in memory: numpy's read-only diagonal view of x, so
+        # that x's writes show in it as in PyTorch's view, and a write into it is refused
+        # rather than lost; registered, so that a write into x in grad mode while it is in
+        # a graph is refused (versions.other_views) rather than leaving its node stale
+        out.data = np.diagonal(x.data, offset, d1, d2)
+        register_view(out)
+    else:
+        out.data.flags.writeable = not length      # a copy (while ag.compile traces)
     return out
 
 

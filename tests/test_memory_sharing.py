@@ -94,6 +94,9 @@ CASES = [
     ("split larger", (2, 3), "f4", lambda L, F, x: x.split(5)[0]),
     ("tensor_split 1", (2, 3), "f4", lambda L, F, x: x.tensor_split(1)[0]),
     ("diagonal", (3, 3), "f4", lambda L, F, x: x.diagonal()),
+    ("diagonal of a transpose", (3, 4), "f4", lambda L, F, x: x.t().diagonal(-1)),
+    ("diagonal of dims 0, 2", (2, 3, 3), "f4", lambda L, F, x: x.diagonal(0, 0, 2)),
+    ("diagonal of dims 3, 1", (1, 4, 2, 2), "f4", lambda L, F, x: x.diagonal(-1, -1, 1)),
     ("atleast_1d", (3,), "f4", lambda L, F, x: L.atleast_1d(x)),
     ("atleast_2d", (2, 3), "f4", lambda L, F, x: L.atleast_2d(x)),
     ("detach", (2, 3), "f4", lambda L, F, x: x.detach()),
@@ -290,6 +293,8 @@ VIEWS = [
     ("unbind", lambda L, x: x.unbind(1)[2]), ("split", lambda L, x: x.split(2, 1)[1]),
     ("chunk", lambda L, x: x.chunk(3)[1]), ("tensor_split", lambda L, x: x.tensor_split(2)[1]),
     ("diagonal", lambda L, x: x.diagonal()), ("diagonal offset", lambda L, x: x.diagonal(1)),
+    ("diagonal of a transpose", lambda L, x: x.t().diagonal(1)),
+    ("diagonal of dims 1, 0", lambda L, x: x.diagonal(-1, 1, 0)),
     ("detach", lambda L, x: x.detach()), ("float", lambda L, x: x.float()),
     ("contiguous", lambda L, x: x.contiguous()), ("t of 1-d", lambda L, x: x[0].t()),
     ("flatten start = end", lambda L, x: x.flatten(1, 1)),
@@ -329,6 +334,24 @@ def test_writes_through_views_reach_the_tensor_and_back_as_in_pytorch(make):
     for step, ((tx, tv), (ox, ov)) in enumerate(zip(*runs)):
         np.testing.assert_array_equal(ox, tx, err_msg=f"{name}: the tensor after write {step}")
         np.testing.assert_array_equal(ov, tv, err_msg=f"{name}: the view after write {step}")
+
+
+def test_a_diagonal_no_linked_view_can_make_sees_writes_and_refuses_its_own():
+    """The diagonal of dims not adjacent in memory (0 and 2 of a (2, 3, 3) tensor) is
+    numpy's read-only view: x's writes show in it as in PyTorch's view; a write into it,
+    or into x while it is in a graph, is refused (PyTorch allows both), never lost."""
+    for L in (torch, ag):
+        x = L.arange(18.0).reshape(2, 3, 3)
+        d = x.diagonal(0, 0, 2)
+        x.mul_(2)
+        assert d.tolist() == [[0.0, 20.0], [6.0, 26.0], [12.0, 32.0]]
+    with pytest.raises(ag.GraphError, match="add_"):
+        d.add_(1)
+    y = ag.ones(2, 3, 3, requires_grad=True) * 1
+    d = y.diagonal(0, 0, 2)
+    with pytest.raises(ag.GraphError, match="mul_"):
+        y.mul_(2)
+    (d * d).sum().backward()
 
 
 # --- nn modules and state dicts ----------------------------------------------------------

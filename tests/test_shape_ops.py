@@ -313,11 +313,14 @@ def test_a_write_through_a_view_spoils_the_saved_values_as_in_pytorch(name, writ
 
 
 def test_a_diagonal_no_view_can_give_refuses_writes():
-    # dims not adjacent in memory: a copy, read-only so a write is refused, not lost
-    x = ag.zeros(3, 3)
+    # dims not adjacent in memory: numpy's read-only view, so a write is refused, not lost
+    x = ag.zeros(2, 3, 3)
     with pytest.raises(ag.GraphError, match="read-only"):
-        x.diagonal(0, 1, 0).fill_(1.0)
+        x.diagonal(0, 0, 2).fill_(1.0)
     x.diagonal(5).fill_(1.0)        # empty: nothing to lose
+    y = ag.zeros(3, 3)
+    y.diagonal(0, 1, 0).fill_(1.0)  # dims 1, 0 are diagonal (0, 0, 1): a view, as PyTorch's
+    assert y.tolist() == np.eye(3).tolist()
 
 
 def test_overlapping_unfold_windows_are_a_read_only_view():
