@@ -103,7 +103,6 @@ def test_finfo_iinfo():
 
 
 def test_set_num_threads_sets_blas_threads():
-    pytest.importorskip("threadpoolctl")
     before = ag.get_num_threads()
     try:
         ag.set_num_threads(1)
