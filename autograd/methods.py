@@ -256,6 +256,8 @@ def _inplace(self, op_name, compute, casting="same_kind", compute_into=None):
             raise GraphError(f"{op_name}: this tensor of shape {self.data.shape} shares a "
                              f"read-only buffer (e.g. from expand()); .clone() it before "
                              f"writing in place")
+        if shared is not None:
+            views.joins(shared, result, op_name)
     except BaseException:
         self._node = node                     # nothing was written (views.detour)
         raise

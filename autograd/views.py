@@ -37,13 +37,17 @@ def link(out, x, cls, args):
     x's memory (shapes._view calls this for every view op, recorded or not)."""
     od, xd = out.data, x.data
     ob = getattr(od, "base", None)
-    if ob is None or cls not in LINKED:
+    if ob is None:
+        return
+    grad_mode = (peek() or current()).grad_enabled
+    if cls not in LINKED:
+        if grad_mode and out._node is None and xd.dtype.kind == "f":
+            register_view(out)      # so that a write bringing x into a graph is refused
         return
     xb = xd.base
     if ob is not xd and ob is not xb and base_of(od) is not base_of(xd):
         return                                          # numpy made a copy
     up = getattr(x, "_view_of", None) if xb is not None else None
-    grad_mode = (peek() or current()).grad_enabled
     out._view_of = ((x, ((cls, args),), grad_mode) if up is None
                     else (up[0], up[1] + ((cls, args),), grad_mode))
     if grad_mode and out._node is None and xd.dtype.kind == "f":
@@ -61,8 +65,9 @@ def base(t):
 def plan(t, op_name):
     """What an in-place write into Tensor `t` in grad mode must do about views: None if
     none are involved (the plain write), else (root, t's chain from the root, the root's
-    other live views) for rebase(). Raises, before anything is written, where the write
-    cannot be kept in the graph."""
+    other live views, whether some tensor shares the memory in a way no view records) for
+    joins() and rebase(). Raises, before anything is written, where the write cannot be
+    kept in the graph."""
     arr = t.data
     if not isinstance(arr, np.ndarray):
         return None
@@ -84,18 +89,28 @@ def plan(t, op_name):
                 f"grad (shape {root.data.shape}) cannot be written in place, since the "
                 f"leaf's gradient would be lost. Do it inside `with no_grad():`, or work on "
                 f"a copy: x = x.clone()")
-    others = [w for w in other_views(root.data, t) if w is not root]
-    in_graph = t._node is not None or root._node is not None
-    linked = []
-    for w in others:
+    linked, loose = [], False
+    for w in other_views(root.data, t):
         wv = getattr(w, "_view_of", None)
         if wv is not None and wv[0] is root:
             linked.append(w)
-        elif in_graph:
+        elif w is not root and (wv is None or w._node is not None):
+            loose = True        # an unfold window, an expanded tensor (a plain view of
+                                # y.detach() sees the write, as PyTorch's: no graph to keep)
+    if t._node is not None or root._node is not None:
+        if loose or _foreign(root.data, linked if view is None else linked + [t]):
             _refuse(op_name, arr)
-    if in_graph and _foreign(root.data, linked if view is None else linked + [t]):
-        _refuse(op_name, arr)
-    return None if view is None and not linked else (root, chain, linked)
+    if view is None and not linked and not loose:
+        return None
+    return (root, chain, linked, loose)
+
+
+def joins(plan, result, op_name):
+    """Before the write of `result` (an op's result, with its node) planned by plan():
+    raise if it brings into a graph a tensor whose memory something shares in a way no
+    view records (its values would change under the graph unseen)."""
+    if plan[3] and result._node is not None:
+        _refuse(op_name, plan[0].data)
 
 
 def reshaped(t, view):
@@ -143,10 +158,10 @@ def _foreign(arr, linked):
 
 
 def _refuse(op_name, arr):
-    raise GraphError(f"{op_name}: this tensor of shape {arr.shape} is part of a graph and "
-                     f"shares its memory in a way no view records (an unfold window, an "
-                     f"as_strided view, an expanded tensor, an array held outside the "
-                     f"graph), so an in-place "
+    raise GraphError(f"{op_name}: this tensor of shape {arr.shape} ({arr.dtype}) is part "
+                     f"of a graph (or joins one by this write) and shares its memory in a "
+                     f"way no view records (an unfold window, an as_strided view, an "
+                     f"expanded tensor, an array held outside the graph), so an in-place "
                      f"write would change values the graph has recorded. Write out of "
                      f"place, e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
 
@@ -157,7 +172,7 @@ def detour(t, plan):
     (into the view's region of the root's gradient), not through t's own node, whose hooks
     belong to t's values before the write (the caller puts that node back if the write
     fails). A node with no hooks (no meta) is left: the same gradient, one getitem less."""
-    root, chain, _ = plan
+    root, chain = plan[:2]
     node = t._node
     if t is not root and node is not None and node.meta and root._node is not None:
         t._node = through(root._alias(), chain)._node
@@ -168,7 +183,7 @@ def rebase(t, result, plan, old):
     Tensor t's memory (t's node was `old`): the root takes the write (itself if t is the
     root, a CopySlices node through t's chain if t is a view), then t and the root's other
     live views take nodes seen through their chains from the root's new node."""
-    root, chain, linked = plan
+    root, chain, linked = plan[:3]
     if t is root:
         root._node = result._node
         retained(t, old)

@@ -350,3 +350,38 @@ def test_a_view_is_not_detached_in_place():
     assert not d.requires_grad and d.tolist() == [6.0] * 3
     z = y * 1
     assert z.detach_() is z and not z.requires_grad     # no view: detached in place
+
+
+@pytest.mark.parametrize("window", ["unfold", "expand"])
+def test_a_plain_tensor_with_windows_does_not_join_a_graph_by_a_write(window):
+    """Unfold windows and expanded views of a plain tensor keep no chain to it: before,
+    z.copy_(w * 2) let z join w's graph while they saw the new values as constants (their
+    gradient to w lost silently; PyTorch's reach w). Refused before anything is written; a
+    write of plain values is kept."""
+    w = ag.ones(6, requires_grad=True)
+    z = ag.zeros(6)
+    seen = z.unfold(0, 3, 1) if window == "unfold" else z[:1].expand(3)
+    with pytest.raises(GraphError, match=r"copy_: this tensor of shape \(6,\) \(float32\) is "
+                                         r"part of a graph \(or joins one by this write\)"):
+        z.copy_(w * 2)
+    with pytest.raises(GraphError, match="shares its memory"):
+        z[1:3].mul_(w[0])
+    assert z.tolist() == [0.0] * 6 and not z.requires_grad
+    z.copy_(ag.arange(6.0))
+    assert seen[1].tolist() == ([1.0, 2.0, 3.0] if window == "unfold" else 0.0)
+
+
+def test_a_plain_view_of_a_detached_alias_does_not_block_a_write():
+    """y.detach() shares y's memory; a view of it is plain and sees a write into y, as
+    PyTorch's. The write was refused as memory shared in a way no view records."""
+    torch = pytest.importorskip("torch")
+    got = []
+    for lib in (ag, torch):
+        x = lib.tensor(np.arange(6.0).reshape(2, 3), requires_grad=True)
+        y = x * 2
+        v = y.detach()[1]
+        y.mul_(y[0].sum())
+        (y ** 2).sum().backward()
+        got.append((_values(y), _values(v), _values(x.grad), v.requires_grad))
+    for a, b in zip(*got):
+        np.testing.assert_array_equal(a, b)
