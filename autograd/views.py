@@ -48,8 +48,9 @@ def link(out, x, cls, args):
     if ob is not xd and ob is not xb and base_of(od) is not base_of(xd):
         return                                          # numpy made a copy
     up = getattr(x, "_view_of", None) if xb is not None else None
-    out._view_of = ((x, ((cls, args),), grad_mode) if up is None
-                    else (up[0], up[1] + ((cls, args),), grad_mode))
+    out._view_of = ((x, ((cls, args),), grad_mode) if up is None     # (a view of a view
+                    else (up[0], up[1] + ((cls, args),), grad_mode and up[2]))  # made
+                                                                    # under no_grad is one)
     if grad_mode and out._node is None and xd.dtype.kind == "f":
         register_view(out)          # its root may join a graph later (a recorded view is
                                     # registered by shapes._view already; only a float
@@ -65,24 +66,27 @@ def base(t):
 def plan(t, op_name):
     """What an in-place write into Tensor `t` in grad mode must do about views: None if
     none are involved (the plain write), else (root, t's chain from the root, the root's
-    other live views, whether some tensor shares the memory in a way no view records) for
-    joins() and rebase(). Raises, before anything is written, where the write cannot be
+    other live views, the error to raise if the write brings the root into a graph, or
+    None) for joins() and rebase(). Raises, before anything is written, where the write cannot be
     kept in the graph."""
     arr = t.data
     if not isinstance(arr, np.ndarray):
         return None
+    doubt = None
     view = getattr(t, "_view_of", None) if arr.base is not None else None
     if view is None:
         root, chain = t, ()
     else:
         root, chain, made_in_grad_mode = view
         rn = root._node
-        if rn is not None and not made_in_grad_mode:
-            raise GraphError(
-                f"{op_name}: this view (shape {arr.shape}) of a tensor in a graph (shape "
-                f"{root.data.shape}) was made under no_grad and is written in place with "
-                f"grad mode on, which PyTorch forbids as ambiguous: make the view and write "
-                f"both inside no_grad (not recorded) or both outside (recorded)")
+        if not made_in_grad_mode:
+            doubt = (f"{op_name}: this view (shape {arr.shape}, {arr.dtype}) of a tensor "
+                     f"(shape {root.data.shape}) was made under no_grad and is written in "
+                     f"place with grad mode on, into the graph, which PyTorch forbids as "
+                     f"ambiguous: make the view and write both inside no_grad (not "
+                     f"recorded) or both outside (recorded)")
+            if rn is not None:
+                raise GraphError(doubt)
         if type(rn) is AccumulateGrad:
             raise GraphError(
                 f"{op_name}: this view (shape {arr.shape}) of a leaf tensor that requires "
@@ -102,15 +106,17 @@ def plan(t, op_name):
             _refuse(op_name, arr)
     if view is None and not linked and not loose:
         return None
-    return (root, chain, linked, loose)
+    if loose:
+        doubt = _refusal(op_name, arr)
+    return (root, chain, linked, doubt)
 
 
 def joins(plan, result, op_name):
     """Before the write of `result` (an op's result, with its node) planned by plan():
     raise if it brings into a graph a tensor whose memory something shares in a way no
     view records (its values would change under the graph unseen)."""
-    if plan[3] and result._node is not None:
-        _refuse(op_name, plan[0].data)
+    if plan[3] is not None and result._node is not None:
+        raise GraphError(plan[3])
 
 
 def reshaped(t, view):
@@ -158,12 +164,16 @@ def _foreign(arr, linked):
 
 
 def _refuse(op_name, arr):
-    raise GraphError(f"{op_name}: this tensor of shape {arr.shape} ({arr.dtype}) is part "
-                     f"of a graph (or joins one by this write) and shares its memory in a "
-                     f"way no view records (an unfold window, an as_strided view, an "
-                     f"expanded tensor, an array held outside the graph), so an in-place "
-                     f"write would change values the graph has recorded. Write out of "
-                     f"place, e.g. `y = y.clone(); y[...] = ...` or `y = y * 2`")
+    raise GraphError(_refusal(op_name, arr))
+
+
+def _refusal(op_name, arr):
+    return (f"{op_name}: this tensor of shape {arr.shape} ({arr.dtype}) is part of a graph "
+            f"(or joins one by this write) and shares its memory in a way no view records "
+            f"(an unfold window, an as_strided view, an expanded tensor, an array held "
+            f"outside the graph), so an in-place write would change values the graph has "
+            f"recorded. Write out of place, e.g. `y = y.clone(); y[...] = ...` or "
+            f"`y = y * 2`")
 
 
 def detour(t, plan):

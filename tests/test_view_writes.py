@@ -385,3 +385,36 @@ def test_a_plain_view_of_a_detached_alias_does_not_block_a_write():
         got.append((_values(y), _values(v), _values(x.grad), v.requires_grad))
     for a, b in zip(*got):
         np.testing.assert_array_equal(a, b)
+
+
+def test_a_view_of_a_view_made_under_no_grad_is_not_written_in_grad_mode():
+    """As PyTorch: a view made (in grad mode) of a view made under no_grad is one too.
+    Before, b = a[0]; b.mul_(w) ran, and the old values of y[0] lost their gradient
+    (x.grad [0, 0] where it is [72, 144])."""
+    x = ag.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=ag.float64, requires_grad=True)
+    y = x * 2
+    with ag.no_grad():
+        a = y[0:2]
+    b = a[0]
+    with pytest.raises(GraphError, match=r"mul_: this view \(shape \(2,\), float64\) of a "
+                                         r"tensor \(shape \(2, 2\)\) was made under no_grad"):
+        b.mul_(ag.tensor([3.0], dtype=ag.float64, requires_grad=True))
+    assert y.tolist() == [[2.0, 4.0], [6.0, 8.0]]
+
+
+def test_a_view_made_under_no_grad_of_a_plain_tensor_is_not_written_into_a_graph():
+    """As PyTorch, where the written values require grad; plain values are written. Before,
+    the write ran, and its chain, not kept up to date for a view made under no_grad,
+    could lead elsewhere after z.t_(): w's gradient went to z's column 0 while the write
+    went into row 0."""
+    w = ag.tensor([1.0, 2.0, 3.0], dtype=ag.float64, requires_grad=True)
+    z = ag.zeros(3, 3, dtype=ag.float64)
+    with ag.no_grad():
+        v = z[0]
+    z.t_()
+    with pytest.raises(GraphError, match="made under no_grad and is written in place with "
+                                         "grad mode on, into the graph"):
+        v.copy_(w * 2)
+    assert not z.requires_grad and z.sum().item() == 0.0
+    v.copy_(ag.tensor([1.0, 2.0, 3.0]))                   # plain values: written
+    assert z.t()[0].tolist() == [1.0, 2.0, 3.0] and not z.requires_grad
