@@ -22,7 +22,10 @@ class MultiheadAttention(Module):
     Masks as PyTorch: ``key_padding_mask`` (N, S), True (or -inf) = ignore that key;
     ``attn_mask`` (L, S) or (N * num_heads, L, S), bool True = not allowed, float added to
     the scores. ``is_causal`` is a hint that attn_mask is the causal mask (attn_mask is
-    then required and used). A query that can attend to no key gives 0 (PyTorch's
+    then required and used, with ``add_bias_kv`` / ``add_zero_attn`` padded to let every
+    query see the added keys, as PyTorch's need_weights=True path; its need_weights=False
+    path without key_padding_mask drops attn_mask for a top-left causal mask over the
+    extended keys, which hides them). A query that can attend to no key gives 0 (PyTorch's
     need_weights=True path gives NaN there)."""
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, add_bias_kv=False,
