@@ -235,7 +235,7 @@ class Erf(Primitive):
     saves_inputs = True
 
     def forward(self, x):
-        return erf(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
+        return erf(x).astype(x.dtype, copy=False)
 
     def backward(self, g):
         x = self.inputs()[0]
@@ -249,7 +249,7 @@ class Erfc(Erf):
     function = "erfc"  # autograd.erfc and Tensor.erfc
 
     def forward(self, x):
-        return erfc(x.astype(np.float64, copy=False)).astype(x.dtype, copy=False)
+        return erfc(x).astype(x.dtype, copy=False)
 
     def backward(self, g):
         return -Erf.backward(self, g)[0],
@@ -296,65 +296,117 @@ _TAIL_Q = (1.0, 2.56852019228982242e0, 1.87295284992346047e0, 5.2790510295142841
            6.05183413124413191e-2, 2.33520497626869185e-3)
 
 
-def _ratio(p, q, t):
-    num, den = np.full_like(t, p[0]), np.full_like(t, q[0])
-    for a, b in zip(p[1:], q[1:]):
-        num = num * t + a
-        den = den * t + b
-    return num / den
+def _ratio(p, q, t, num, den):
+    """num = P(t) / Q(t) by Horner in place (den: scratch; every Q here leads with 1)."""
+    mul, add = np.multiply, np.add
+    mul(t, p[0], num)
+    add(num, p[1], num)
+    add(t, q[1], den)
+    for a, b in zip(p[2:], q[2:]):
+        mul(num, t, num)
+        add(num, a, num)
+        mul(den, t, den)
+        add(den, b, den)
+    np.divide(num, den, num)
+    return num
 
 
-@kernel()                   # ag.compile: boolean masks inside; replayed as one call
+_ERF_BLOCK = 1 << 13    # elements per block: the ~10 float64 scratch rows (64 KB each) stay in L2
+
+
+@kernel()                   # ag.compile: its blocks are a loop in Python; replayed as one call
 def erf(x):
-    """erf of a float64 array, within a few ulps (~1e-16 relative) everywhere."""
-    x = np.asarray(x, np.float64)
-    out = np.array(x, copy=True)               # NaN stays NaN
-    y = np.abs(x)
-    small = y <= 0.46875
-    if small.any():
-        out[small] = _erf_small(x[small])
-    large = y > 0.46875
-    if large.any():
-        out[large] = np.copysign((0.5 - _erfc_large(y[large])) + 0.5, x[large])
-    return out
+    """erf of a float32 or float64 array (others as float64), in its dtype; computed in
+    float64 within a few ulps (~1e-16 relative) everywhere."""
+    return _erf_blocks(x, False)
 
 
 @kernel()
 def erfc(x):
-    """erfc = 1 - erf of a float64 array, to a few ulps relative (also where it is tiny)."""
-    x = np.asarray(x, np.float64)
-    out = np.array(x, copy=True)
-    y = np.abs(x)
+    """erfc = 1 - erf of a float32 or float64 array (others as float64), in its dtype; to
+    a few ulps relative in float64 (also where it is tiny)."""
+    return _erf_blocks(x, True)
+
+
+def _erf_blocks(x, complement):
+    x = np.asarray(x)
+    if x.dtype != np.float32:
+        x = x.astype(np.float64, copy=False)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    out = np.empty_like(flat)
+    with np.errstate(invalid="ignore", over="ignore"):   # NaN in, NaN out
+        for start in range(0, flat.size, _ERF_BLOCK):
+            stop = start + _ERF_BLOCK
+            _erf_block(flat[start:stop], out[start:stop], complement)
+    return out.reshape(x.shape)
+
+
+def _erf_block(x, out, complement):
+    """out = erf(x) (erfc(x) if `complement`) for one block, elementwise: each branch
+    present in the block is evaluated over the whole block with scalar operands (SIMD
+    loops, 2 numpy calls per Horner step) and the results picked with np.where, so an
+    element's bits never depend on its neighbours. ag.erf of 2^20 normals: float64 49 ->
+    19 ms, float32 84 -> 21 ms; of 16: 79-114 -> 35 us (boolean-mask indexing and
+    whole-array temporaries before; thread CPU time, medians)."""
+    xd = x.astype(np.float64, copy=False)
+    n = len(xd)
+    y = np.abs(xd)
     small = y <= 0.46875
-    if small.any():
-        out[small] = 1.0 - _erf_small(x[small])
-    large = y > 0.46875
-    if large.any():
-        c = _erfc_large(y[large])
-        out[large] = np.where(x[large] < 0, 2.0 - c, c)
-    return out
+    num, den = np.empty(n), np.empty(n)
+    if small.any():          # erf(x) = x P(x^2) / Q(x^2)
+        t = np.multiply(xd, xd)
+        es = np.multiply(_ratio(_ERF_P, _ERF_Q, t, num, den), xd, t)
+        if complement:
+            np.subtract(1.0, es, es)
+        if small.all():
+            out[...] = es
+            return
+    else:
+        es = None
+    c = _erfc_of_abs(y, num, den)
+    if complement:           # erfc(-y) = 2 - erfc(y)
+        c = np.where(xd < 0.0, 2.0 - c, c)
+    else:                    # erf(x) = sign(x) (1 - erfc |x|), the sign copied bitwise
+        np.subtract(0.5, c, c)
+        np.add(c, 0.5, c)
+        cb = c.view(np.uint64)
+        np.bitwise_or(cb, np.bitwise_and(xd.view(np.uint64), _SIGN_BIT_64), cb)
+    out[...] = c if es is None else np.where(small, es, c)
 
 
-def _erf_small(x):
-    """erf(x) for |x| <= 0.46875."""
-    return x * _ratio(_ERF_P, _ERF_Q, x * x)
+_SIGN_BIT_64 = np.uint64(1 << 63)
 
 
-def _erfc_large(y):
-    """erfc(y) for y > 0.46875 (inf included)."""
+def _erfc_of_abs(y, num, den):
+    """erfc(y) for y >= 0 (inf included; garbage where y <= 0.46875, not picked there),
+    in a new array; num and den: scratch."""
     ym = np.minimum(y, 30.0)                  # erfc(27) < 1e-318: 0 from about 27.3
-    mid = ym <= 4.0
-    r = np.empty_like(ym)
-    if mid.any():
-        r[mid] = _ratio(_ERFC_P, _ERFC_Q, ym[mid])
-    tail = ~mid
-    if tail.any():
-        z = 1.0 / (ym[tail] * ym[tail])
-        r[tail] = (_ONE_OVER_SQRT_PI - z * _ratio(_TAIL_P, _TAIL_Q, z)) / ym[tail]
+    r = _ratio(_ERFC_P, _ERFC_Q, ym, np.empty(len(y)), den)     # 0.46875 < y <= 4
+    tail = ym > 4.0
+    if tail.any():           # erfc(y) = exp(-y^2) / y (1/sqrt(pi) - z P(z) / Q(z)), z = 1/y^2
+        z = np.maximum(ym, 4.0)
+        np.multiply(z, z, z)
+        np.divide(1.0, z, z)
+        rt = _ratio(_TAIL_P, _TAIL_Q, z, num, den)
+        np.multiply(z, rt, rt)
+        np.subtract(_ONE_OVER_SQRT_PI, rt, rt)
+        np.divide(rt, ym, rt)
+        r = np.where(tail, rt, r)
     # exp(-y^2) as exp(-a^2) exp(-(y-a)(y+a)) with a = y rounded down to 1/16: a^2 is
     # exact, so no rounding error of y*y is amplified by the exponential.
-    a = np.trunc(ym * 16.0) / 16.0
-    return np.exp(-a * a) * np.exp(-(ym - a) * (ym + a)) * r
+    a = np.multiply(ym, 16.0)
+    np.trunc(a, a)
+    np.divide(a, 16.0, a)
+    e = np.multiply(a, a, den)
+    np.negative(e, e)
+    np.exp(e, e)
+    d = np.subtract(ym, a, num)
+    np.add(ym, a, a)
+    np.multiply(d, a, d)
+    np.negative(d, d)
+    np.exp(d, d)
+    np.multiply(e, d, e)
+    return np.multiply(e, r, r)
 
 
 # M. Giles, "Approximating the erfinv function", GPU Computing Gems (2011): a
