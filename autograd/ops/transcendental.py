@@ -124,8 +124,61 @@ class Digamma(_Special):
     method = True
     scipy = "psi"
 
+    def forward(self, x):
+        return digamma(x)
+
     def backward(self, g):
         return g * apply1(Polygamma, self.inputs()[0], 1),
+
+
+# Within 0.3 of digamma's negative root SciPy's psi sums the Taylor series about the root,
+# digamma(r + d) = digamma(r) + sum_n (-1)^(n+1) zeta(n + 1, r) d^n, calling the Hurwitz
+# zeta function for every term of every element: ~3 us an element, 100-200x its cost
+# elsewhere (lgamma's gradient at 2^20 normals: 0.67 s, 22x PyTorch's). The same series,
+# its coefficients computed once and summed over a fixed 80 terms (|d| < 0.3: the 81st
+# is below 2^-56 of the sum), gives SciPy's values to a few ulps.
+_PSI_ROOT, _PSI_AT_ROOT = -0.504083008264455409, 7.2897639029768949e-17   # SciPy's
+_PSI_WINDOW, _PSI_TERMS, _PSI_BLOCK = 0.3, 80, 1024
+_psi_coefficients = []
+
+
+@kernel()              # ag.compile: boolean masks inside; replayed as one call
+def digamma(x):
+    """scipy.special.psi of x (in float64, cast back to x's dtype), with the series
+    about the negative root summed here (see above)."""
+    xd = np.asarray(x, np.float64)
+    near = np.abs(xd - _PSI_ROOT) < _PSI_WINDOW
+    if not near.any():
+        return values("digamma", "psi", x)
+    y = np.asarray(scipy_special("digamma").psi(np.where(near, 1.0, xd)))
+    y[near] = _psi_about_root(xd[near] - _PSI_ROOT)
+    return y.astype(x.dtype, copy=False)
+
+
+def _psi_about_root(d):
+    """digamma(root + d) for |d| < 0.3 by the series, block by block: each row of
+    powers d, d^2, ..., d^80 (by doubling: d^(k+1..2k) = d^(1..k) d^k) times the
+    coefficients, summed along the row (numpy's pairwise sum of one contiguous row: an
+    element's bits do not depend on the others). 200,000 elements: 31 ms (SciPy 630 ms;
+    a running product along the rows, 70 ms; Horner, 5 ms but 57 us at 4 elements)."""
+    if not _psi_coefficients:
+        n = np.arange(1, _PSI_TERMS + 1)
+        _psi_coefficients.append(-(-1.0) ** n * scipy_special("digamma").zeta(n + 1.0, _PSI_ROOT))
+    c = _psi_coefficients[0]
+    out = np.empty_like(d)
+    for start in range(0, len(d), _PSI_BLOCK):
+        block = d[start:start + _PSI_BLOCK]
+        powers = np.empty((len(block), _PSI_TERMS))
+        powers[:, 0] = block
+        k = 1
+        while k < _PSI_TERMS:
+            m = min(k, _PSI_TERMS - k)
+            np.multiply(powers[:, :m], powers[:, k - 1:k], out=powers[:, k:k + m])
+            k += m
+        powers *= c
+        out[start:start + _PSI_BLOCK] = powers.sum(axis=1)
+    out += _PSI_AT_ROOT
+    return out
 
 
 class Polygamma(Primitive):
