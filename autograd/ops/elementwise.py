@@ -130,6 +130,10 @@ class Pow(Primitive):
             x = np.asarray(x)   # a numpy scalar's ** is C's pow: (-inf) ** 0.5 = inf, not NaN
         if c == -0.5 and x.dtype.kind == "f":
             return 1 / np.sqrt(x)   # PyTorch's rsqrt: NaN at -inf, -inf at -0 (pow: 0, inf)
+        if (c == 3 or c == -2) and x.dtype.kind == "f":
+            # PyTorch's x * x * x and 1 / (x * x), bit for bit; numpy's ** calls C's pow
+            # for these: 2^20 float32, 53 ms against 2.4 ms
+            return x * x * x if c == 3 else 1 / (x * x)
         return x ** c
 
     def backward(self, g):
