@@ -248,9 +248,9 @@ def clamp(x, min=None, max=None):
     if hi is not None:
         value = np.minimum(value, hi)
     out = where(keep, x, np.asarray(value).astype(dt, copy=False))
-    for bound, picked in ((min, value == lo), (max, value == hi)):
+    for bound, edge in ((min, lo), (max, hi)):
         if isinstance(bound, Tensor) and bound._node is not None:
-            out = where(~keep & picked & ~np.isnan(xd), bound, out)
+            out = where(~keep & (value == edge) & ~np.isnan(xd), bound, out)
     return out
 
 
