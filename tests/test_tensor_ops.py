@@ -80,6 +80,24 @@ def test_topk_against_its_definition_with_ties():
         t.topk(5)
 
 
+def test_topk_of_long_rows_is_the_stable_sorts_head():
+    """A small k of a long dim is picked by a partition (sorting.py's _first_k) where that
+    gives the stable sort's first k: the same values and indices, with ties at the k-th
+    value, ±0, NaN and integers (which take the sort), along either dim."""
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((300, 3))
+    cases = [x, x.astype(np.float32), np.round(x * 2), np.where(x > 1, -0.0, x),
+             np.where(x > 2, np.nan, x), rng.integers(-9, 9, (300, 3)), x * 1e3 // 1]
+    for a in cases:
+        for dim, k in ((0, 5), (0, 70), (-1, 1)):
+            for largest in (True, False):
+                got = ag.tensor(a).topk(k, dim=dim, largest=largest)
+                ref = ag.tensor(a).sort(dim=dim, descending=largest)
+                want = np.take(ref.indices.data, np.arange(k), axis=dim)
+                np.testing.assert_array_equal(got.indices.data, want)
+                np.testing.assert_array_equal(got.values.data, np.take_along_axis(a, want, dim))
+
+
 def test_topk_gradient_goes_to_the_selected_elements():
     x = ag.tensor([[1.0, 5.0, 3.0], [4.0, 0.0, 6.0]], requires_grad=True)
     x.topk(2, dim=1).values.sum().backward()
