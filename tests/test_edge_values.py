@@ -444,6 +444,22 @@ def test_cube_and_inverse_square_are_pytorchs_bit_for_bit(dtype):
             np.testing.assert_array_equal((ag.tensor(x) ** c).data, (torch.tensor(x) ** c).numpy())
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_where_on_large_arrays_copies_the_bits(dtype):
+    """ag.where of >= 2^16 elements selects in integer arithmetic on the bits (ops/
+    elementwise.select): NaN payloads, ±0, ±inf and subnormals come through as
+    np.where gives them, with either side a scalar or broadcast."""
+    rng = np.random.default_rng(6)
+    special = np.array([nan, -nan, inf, -inf, 0.0, -0.0, 1e-40, -3.5], dtype)
+    a = rng.choice(special, (300, 400))
+    for b in (rng.standard_normal((300, 400)).astype(dtype), dtype(-0.0),
+              rng.standard_normal(400).astype(dtype)):
+        cond = rng.random((300, 400)) < 0.5
+        got = ag.where(ag.tensor(cond), ag.tensor(a), ag.tensor(b)).data
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(got.view(np.uint8), np.where(cond, a, b).view(np.uint8))
+
+
 def test_pow_zero_gradient_is_zero_even_at_inf():
     _, g, _ = _grad(lambda x: x ** 0, [0.0, inf, nan, -3.0])
     np.testing.assert_array_equal(g.data, np.zeros(4))
