@@ -310,7 +310,7 @@ def sigmoid(x):
     """1 / (1 + e^-|x|) for x >= 0, else e^-|x| / (1 + e^-|x|), for an array: 6 passes
     (one division of the chosen numerator), the values of the two divisions' where."""
     z = np.exp(-np.abs(x))
-    y = np.where(x >= 0, 1.0, z)           # an array, also for a 0-d x
+    y = select(np.asarray(x >= 0), z.dtype.type(1), z)    # an array, also for a 0-d x
     y /= 1.0 + z
     return y.astype(x.dtype, copy=False)
 
