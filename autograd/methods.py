@@ -391,7 +391,7 @@ for _prop in (Tensor.T, Tensor.mT):
 
 
 def _setitem(self, index, value):
-    index = F._index(index)
+    index = F.torch_order(F._index(index), self.data.shape)
 
     return _inplace(self, "__setitem__", lambda: _set_values(self._alias(), index, value),
                     "unsafe")

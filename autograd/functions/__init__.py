@@ -20,7 +20,7 @@ from .elementwise import (_elementwise, abs, add, clamp, cos, exp, log,  # noqa:
                           maximum, minimum, mul, neg, pow, reciprocal, relu, rsqrt, sigmoid,
                           sign, sin, softplus, sqrt, square, sub, tanh, where, remainder,
                           fmod, expm1, log1p)
-from .shapes import (_index, _show_index, cat, chunk, expand, expand_as,  # noqa: F401
+from .shapes import (_index, _show_index, torch_order, cat, chunk, expand, expand_as,  # noqa: F401
                      flatten, getitem, permute, reshape, split, squeeze, stack, transpose,
                      unsqueeze, view)
 from .matmul import matmul, outer  # noqa: F401

@@ -296,7 +296,7 @@ def chunk(x, chunks, dim=0) -> tuple[Tensor, ...]:
 
 
 def getitem(x, index):
-    index = _index(index)
+    index = torch_order(_index(index), x.data.shape)
     try:
         return _view(x, ops.GetItem, index)
     except IndexError as e:
@@ -344,6 +344,37 @@ def _index(index):
                              f"{i.dtype} of shape {i.shape}")
         out.append(i)
     return tuple(out) if isinstance(index, tuple) else out[0]
+
+
+def torch_order(index, shape):
+    """`index` (as _index gives it) for numpy, so that it selects what PyTorch's does in
+    the order PyTorch's does. They differ where an integer stands beside an advanced index
+    (an array, a list, a mask): numpy takes the integer as one more advanced index, so
+    x[0, :, [0, 1]] on (2, 3, 4) is (2, 3); PyTorch applies integers first, as basic
+    indexing, giving (3, 2). Such an index becomes the integer arrays (one per dim) of the
+    elements x[ints][rest] picks, in its order; any other index is returned as it is."""
+    items = index if isinstance(index, tuple) else (index,)
+    ints = [type(i) is int or isinstance(i, np.integer) for i in items]
+    if not any(ints) or not any(isinstance(i, np.ndarray) and i.ndim > 0 for i in items):
+        return index
+    first, rest = [], []
+    for i, is_int in zip(items, ints):
+        if is_int:
+            first.append(i)
+        elif i is None:
+            first.append(None)
+            rest.append(slice(None))
+        elif i is Ellipsis:
+            first.append(i)
+            rest.append(i)
+        elif isinstance(i, np.ndarray) and i.dtype == bool:
+            first.extend([slice(None)] * i.ndim)
+            rest.append(i)
+        else:
+            first.append(slice(None))
+            rest.append(i)
+    positions = np.arange(int(np.prod(shape)), dtype=np.intp).reshape(shape)
+    return np.unravel_index(positions[tuple(first)][tuple(rest)], shape)
 
 
 def _user_level():
