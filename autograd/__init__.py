@@ -44,6 +44,7 @@ from .toplevel import dtype, e, inf, nan, newaxis, pi
 from . import random  # noqa: E402  (autograd.random: the generator's state, fork_rng)
 from . import linalg  # noqa: E402  (autograd.linalg; declares inverse, det, logdet, slogdet)
 from . import special  # noqa: E402  (autograd.special; declares lgamma's family, i0, igamma)
+from . import distributions  # noqa: E402  (autograd.distributions, torch.distributions')
 from . import public as _public
 
 _public.export(globals())

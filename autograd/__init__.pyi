@@ -6,6 +6,7 @@ from typing import Any
 import numpy
 
 from . import cuda as cuda
+from . import distributions as distributions
 from . import functional as functional
 from . import linalg as linalg
 from . import random as random

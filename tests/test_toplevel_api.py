@@ -552,12 +552,12 @@ NOT_PROVIDED = [
                 "and the typed-tensor classes; Size (gradgraph's shapes are tuples), "
                 "ModuleDict/ParameterDict/BufferDict are nn's, GradScaler is autocast's"),
     (r"^(accelerator|amp|ao|autograd|backends|classes|compiler|cpp|cpu|distributed|"
-     r"distributions|export|fft|func|futures|fx|hub|jit|library|masked|monitor|mps|mtia|"
+     r"export|fft|func|futures|fx|hub|jit|library|masked|monitor|mps|mtia|"
      r"multiprocessing|nested|nn|optim|overrides|package|profiler|quasirandom|return_types|"
      r"serialization|signal|sparse|storage|testing|types|utils|version|"
      r"torch|torch_version|windows|xpu)$",
      "torch's submodules: gradgraph's are autograd.linalg, autograd.special, autograd.random, "
-     "autograd.functional, nn, nn.functional, nn.optim, nn.utils"),
+     "autograd.distributions, autograd.functional, nn, nn.functional, nn.optim, nn.utils"),
     (r"^(builtins|ctypes|functools|glob|importlib|inspect|math|os|platform|sys|textwrap|"
      r"threading|warnings)$", "Python's modules, which torch imports into its namespace"),
     (r"quantiz|^q_|^qint|^quint|^qscheme$|^per_(channel|tensor)|^int_repr$|^dequantize$|"

@@ -1,0 +1,312 @@
+"""autograd.distributions against torch.distributions in float64: log_prob, entropy,
+moments, cdf / icdf and their gradients over broadcasting batch shapes, first- and
+second-order gradchecks of log_prob, sample statistics, rsample with the same noise as
+PyTorch's, validation errors, kl_divergence, and a compiled VAE-style step."""
+import math
+
+import numpy as np
+import pytest
+import torch
+import torch.distributions as td
+
+import autograd as ag
+import autograd.distributions as D
+import nn
+from nn import optim
+from tests.compile_twins import batch, check_twins, watched
+
+RNG = np.random.default_rng(0)
+
+
+def pos(*shape, low=0.5, high=2.0):
+    return RNG.uniform(low, high, shape)
+
+
+def real(*shape):
+    return RNG.standard_normal(shape)
+
+
+def simplex(*shape):
+    w = RNG.uniform(0.1, 1.0, shape)
+    return w / w.sum(-1, keepdims=True)
+
+
+# name: (family, {parameter: values}, values for log_prob / cdf); the parameters
+# broadcast against each other and the values against the batch shape
+CASES = {
+    "normal": ("Normal", {"loc": real(3, 1), "scale": pos(4)}, real(2, 3, 4)),
+    "normal_0d": ("Normal", {"loc": real(), "scale": pos()}, real(5)),
+    "bernoulli_probs": ("Bernoulli", {"probs": RNG.uniform(0.05, 0.95, (3, 4))},
+                        RNG.integers(0, 2, (2, 3, 4)).astype(float)),
+    "bernoulli_logits": ("Bernoulli", {"logits": real(4) * 3},
+                         RNG.integers(0, 2, (3, 4)).astype(float)),
+    "categorical_probs": ("Categorical", {"probs": simplex(3, 5)}, RNG.integers(0, 5, (2, 3))),
+    "categorical_logits": ("Categorical", {"logits": real(2, 3, 4)},
+                           RNG.integers(0, 4, (5, 1, 3))),
+}
+
+PROPERTIES = ["mean", "mode", "variance", "stddev"]
+
+
+def build(case, requires_grad=True):
+    """(our distribution, PyTorch's, our parameters, PyTorch's) of CASES[case]."""
+    family, params, _ = CASES[case]
+    ours = {k: ag.tensor(v, dtype=ag.float64, requires_grad=requires_grad)
+            for k, v in params.items()}
+    theirs = {k: torch.tensor(v, dtype=torch.float64, requires_grad=requires_grad)
+              for k, v in params.items()}
+    return (getattr(D, family)(**ours), getattr(td, family)(**theirs), ours, theirs)
+
+
+def value_of(case, lib):
+    v = CASES[case][2]
+    return (ag.tensor(v) if lib == "ag" else torch.tensor(v)) if v.dtype.kind == "i" else \
+        (ag.tensor(v, dtype=ag.float64) if lib == "ag" else torch.tensor(v, dtype=torch.float64))
+
+
+def outputs(dist, case, lib):
+    """{what: a callable giving it} for each quantity PyTorch's family offers."""
+    value = value_of(case, lib)
+    u = np.random.default_rng(2).uniform(0.05, 0.95, value.shape)
+    unit = ag.tensor(u, dtype=ag.float64) if lib == "ag" else torch.tensor(u)
+    out = {name: (lambda n=name: getattr(dist, n)) for name in PROPERTIES}
+    out.update(log_prob=lambda: dist.log_prob(value), entropy=dist.entropy,
+               cdf=lambda: dist.cdf(value), icdf=lambda: dist.icdf(unit))
+    return out
+
+
+def _compare(ours, theirs, what):
+    got, want = ours.data, theirs.detach().numpy()
+    assert got.shape == want.shape, (what, got.shape, want.shape)
+    np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12, err_msg=what)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_values_and_gradients_match_torch(case):
+    """Each quantity's value, and the gradient w.r.t. the parameters of a weighted sum of
+    it, equal PyTorch's; what PyTorch does not implement raises NotImplementedError here."""
+    d, t, ours, theirs = build(case)
+    RNG_ = np.random.default_rng(1)
+    mine, torchs = outputs(d, case, "ag"), outputs(t, case, "torch")
+    for what in mine:
+        try:
+            want = torchs[what]()
+        except NotImplementedError:
+            with pytest.raises(NotImplementedError):
+                mine[what]()
+            continue
+        got = mine[what]()
+        _compare(got, want, what)
+        if not want.requires_grad or not np.isfinite(want.detach().numpy()).all():
+            continue
+        w = RNG_.standard_normal(want.shape)
+        grads_t = torch.autograd.grad((want * torch.tensor(w)).sum(), list(theirs.values()),
+                                      allow_unused=True, retain_graph=True)
+        grads = ag.grad((got * ag.tensor(w)).sum(), list(ours.values()), allow_unused=True,
+                        retain_graph=True)
+        for name, g, gt in zip(ours, grads, grads_t):
+            if gt is None:
+                assert g is None or not g.data.any(), (what, name)
+            else:
+                _compare(g, gt, f"d {what} / d {name}")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_log_prob_gradchecks(case):
+    family, params, _ = CASES[case]
+    value = value_of(case, "ag")
+    names = list(params)
+    inputs = [ag.tensor(params[k], dtype=ag.float64, requires_grad=True) for k in names]
+
+    def f(*p):
+        return getattr(D, family)(**dict(zip(names, p))).log_prob(value)
+    assert ag.gradcheck(f, inputs)
+    assert ag.gradgradcheck(f, inputs)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_sample_statistics(case):
+    """The mean and variance of 1e5 draws are within 5 standard errors of the family's."""
+    d, t, _, _ = build(case, requires_grad=False)
+    ag.manual_seed(0)
+    n = 100_000
+    x = d.sample((n,))
+    assert tuple(x.shape) == (n,) + tuple(t.batch_shape) + tuple(t.event_shape)
+    s = x.data.astype(np.float64)
+    if isinstance(t, td.Categorical):           # an index: compare the frequencies
+        s = np.eye(t.probs.shape[-1])[x.data]
+        mean, var = t.probs.detach().numpy(), (t.probs * (1 - t.probs)).detach().numpy()
+    else:
+        mean, var = t.mean.detach().numpy(), t.variance.detach().numpy()
+    assert np.all(np.abs(s.mean(0) - mean) <= 5 * np.sqrt(var / n) + 1e-12)
+    m4 = ((s - s.mean(0)) ** 4).mean(0)
+    assert np.all(np.abs(s.var(0) - var) <= 5 * np.sqrt(np.maximum(m4 - var ** 2, 0) / n) + 1e-12)
+    ag.manual_seed(0)
+    np.testing.assert_array_equal(d.sample((n,)).data, x.data)       # manual_seed repeats
+
+
+def test_rsample_matches_torch_with_the_same_noise(monkeypatch):
+    d, t, ours, theirs = build("normal")
+    ag.manual_seed(3)
+    x = d.rsample((6,))
+    ag.manual_seed(3)
+    eps = torch.tensor(ag.randn((6,) + d.batch_shape, dtype=ag.float64).data)
+    monkeypatch.setattr(td.normal, "_standard_normal", lambda shape, **_: eps)
+    xt = t.rsample((6,))
+    _compare(x, xt, "rsample")
+    w = RNG.standard_normal(x.shape)
+    grads = ag.grad((x * ag.tensor(w)).sum(), list(ours.values()))
+    grads_t = torch.autograd.grad((xt * torch.tensor(w)).sum(), list(theirs.values()))
+    for g, gt in zip(grads, grads_t):
+        _compare(g, gt, "rsample's gradient")
+    ag.manual_seed(3)
+    assert not d.sample((6,)).requires_grad
+    ag.manual_seed(3)
+    np.testing.assert_array_equal(d.sample((6,)).data, x.data)
+
+
+def test_has_rsample_is_torchs():
+    for case in CASES:
+        d, t, _, _ = build(case, requires_grad=False)
+        assert d.has_rsample == t.has_rsample, case
+        assert d.has_enumerate_support == t.has_enumerate_support, case
+        if not d.has_rsample:
+            with pytest.raises(NotImplementedError, match="has no rsample"):
+                d.rsample()
+
+
+def test_shapes_expand_and_enumerate_support():
+    for case in CASES:
+        d, t, _, _ = build(case, requires_grad=False)
+        assert d.batch_shape == tuple(t.batch_shape) and d.event_shape == tuple(t.event_shape)
+        v, vt = value_of(case, "ag"), value_of(case, "torch")
+        shape = np.broadcast_shapes(tuple(vt.shape[:vt.ndim - len(t.event_shape)]),
+                                    tuple(t.batch_shape))
+        e, et = d.expand(shape), t.expand(shape)
+        assert e.batch_shape == tuple(et.batch_shape) == shape and type(e) is type(d)
+        _compare(e.log_prob(v), et.log_prob(vt), f"{case}: expanded log_prob")
+        if t.has_enumerate_support:
+            for expand in (True, False):
+                _compare(d.enumerate_support(expand), t.enumerate_support(expand),
+                         f"{case}: enumerate_support")
+
+
+def _torch_message(fn):
+    with pytest.raises(ValueError) as info:
+        fn()
+    return str(info.value)
+
+
+@pytest.mark.parametrize("make, make_t, match", [
+    (lambda: D.Normal(ag.tensor([0.0, 1.0]), ag.tensor([1.0, -1.0])),
+     lambda: td.Normal(torch.tensor([0.0, 1.0]), torch.tensor([1.0, -1.0])),
+     r"Expected parameter scale \(Tensor of shape \(2,\)\) of distribution Normal.*"
+     r"GreaterThan\(lower_bound=0.0\)"),
+    (lambda: D.Bernoulli(probs=ag.tensor([1.5])), lambda: td.Bernoulli(torch.tensor([1.5])),
+     r"Expected parameter probs \(Tensor of shape \(1,\)\) of distribution Bernoulli.*"
+     r"Interval\(lower_bound=0.0, upper_bound=1.0\)"),
+    (lambda: D.Categorical(probs=ag.tensor([[0.7, -0.2]])),
+     lambda: td.Categorical(torch.tensor([[0.7, -0.2]])),
+     r"Expected parameter probs \(Tensor of shape \(1, 2\)\) of distribution Categorical.*"
+     r"Simplex\(\)"),
+    (lambda: D.Normal(0.0, 1.0).log_prob(ag.tensor(float("nan"))),
+     lambda: td.Normal(0.0, 1.0).log_prob(torch.tensor(float("nan"))),
+     r"Expected value argument \(Tensor of shape \(\)\) to be within the support \(Real\(\)\)"),
+    (lambda: D.Bernoulli(probs=ag.tensor([0.3])).log_prob(ag.tensor([0.5])),
+     lambda: td.Bernoulli(torch.tensor([0.3])).log_prob(torch.tensor([0.5])),
+     r"within the support \(Boolean\(\)\) of the distribution Bernoulli"),
+    (lambda: D.Categorical(logits=ag.zeros(2, 3)).log_prob(ag.tensor([0, 3])),
+     lambda: td.Categorical(logits=torch.zeros(2, 3)).log_prob(torch.tensor([0, 3])),
+     r"IntegerInterval\(lower_bound=0, upper_bound=2\)"),
+    (lambda: D.Normal(ag.zeros(3), 1.0).log_prob(ag.zeros(2)),
+     lambda: td.Normal(torch.zeros(3), 1.0).log_prob(torch.zeros(2)),
+     r"Value is not broadcastable with batch_shape\+event_shape: \(2,\) vs \(3,\)"),
+    (lambda: D.Bernoulli(), lambda: td.Bernoulli(),
+     r"either `probs` or `logits` must be specified, but not both"),
+    (lambda: D.Categorical(probs=ag.tensor(1.0)), lambda: td.Categorical(torch.tensor(1.0)),
+     r"`probs` parameter must be at least one-dimensional"),
+])
+def test_validation_errors_are_torchs(make, make_t, match):
+    _torch_message(make_t)                     # PyTorch refuses it too
+    with pytest.raises(ValueError, match=match) as info:
+        make()
+    assert isinstance(info.value, ag.GradgraphError)
+
+
+def test_validation_can_be_turned_off():
+    d = D.Normal(ag.tensor([0.0]), ag.tensor([-1.0]), validate_args=False)
+    with np.errstate(invalid="ignore"):
+            assert math.isnan(d.log_prob(ag.tensor([0.5])).item())
+    D.Distribution.set_default_validate_args(False)
+    try:
+        assert D.Bernoulli(probs=ag.tensor([1.5])).mean.item() == 1.5
+    finally:
+        D.Distribution.set_default_validate_args(True)
+    with pytest.raises(ag.ArgumentError, match="Expected parameter probs"):
+        D.Bernoulli(probs=ag.tensor([1.5]))
+
+
+# (p, q): cases of CASES whose batch shapes broadcast
+KL_PAIRS = [("normal", "normal_0d"), ("normal", "normal"), ("bernoulli_probs", "bernoulli_probs"),
+            ("bernoulli_logits", "bernoulli_logits"), ("categorical_probs", "categorical_probs"),
+            ("categorical_logits", "categorical_logits")]
+
+
+@pytest.mark.parametrize("p, q", KL_PAIRS)
+def test_kl_divergence_matches_torch(p, q):
+    dp, tp, op, tp_params = build(p)
+    dq, tq, oq, tq_params = build(q)
+    if p == q:                                  # another distribution of the same family
+        family, params, _ = CASES[q]
+        other = {k: np.flip(v, -1).copy() for k, v in params.items()}
+        oq = {k: ag.tensor(v, dtype=ag.float64, requires_grad=True) for k, v in other.items()}
+        tq_params = {k: torch.tensor(v, requires_grad=True) for k, v in other.items()}
+        dq, tq = getattr(D, family)(**oq), getattr(td, family)(**tq_params)
+    got, want = D.kl_divergence(dp, dq), td.kl_divergence(tp, tq)
+    _compare(got, want, f"KL({p} || {q})")
+    leaves, leaves_t = list(op.values()) + list(oq.values()), \
+        list(tp_params.values()) + list(tq_params.values())
+    w = RNG.standard_normal(want.shape)
+    for g, gt in zip(ag.grad((got * ag.tensor(w)).sum(), leaves),
+                     torch.autograd.grad((want * torch.tensor(w)).sum(), leaves_t)):
+        _compare(g, gt, f"KL({p} || {q})'s gradient")
+
+
+def test_kl_of_an_unregistered_pair_and_register_kl():
+    class Wide(D.Normal):
+        pass
+    with pytest.raises(NotImplementedError, match="No KL"):
+        D.kl_divergence(D.Normal(0.0, 1.0), D.Bernoulli(probs=ag.tensor(0.5)))
+    assert D.kl_divergence(Wide(0.0, 1.0), D.Normal(1.0, 1.0)).item() == 0.5  # inherited
+
+    @D.register_kl(Wide, D.Normal)
+    def _kl_wide(p, q):
+        return ag.tensor(-1.0)
+    try:
+        assert D.kl_divergence(Wide(0.0, 1.0), D.Normal(1.0, 1.0)).item() == -1.0
+    finally:
+        from autograd.distributions import kl
+        del kl._KL_REGISTRY[Wide, D.Normal]
+        kl._KL_MEMOIZE.clear()
+
+
+def test_compiled_vae_step_is_bit_identical_to_eager():
+    """An encoder's Normal(loc, scale).rsample() through a decoder, with the KL to N(0, 1):
+    compiled, the noise is redrawn on every replay as eagerly from the same seed."""
+    def build():
+        enc, dec = nn.Linear(12, 8), nn.Linear(4, 12)
+        opt = optim.Adam(list(enc.parameters()) + list(dec.parameters()), lr=1e-2)
+
+        def step(x, y):
+            opt.zero_grad()
+            loc, log_scale = enc(x).chunk(2, -1)
+            q = D.Normal(loc, log_scale.exp())
+            z = q.rsample()
+            recon = D.Normal(dec(z), 1.0).log_prob(x).sum(-1)
+            kl = D.kl_divergence(q, D.Normal(0.0, 1.0)).sum(-1)
+            loss = (kl - recon).mean()
+            loss.backward()
+            opt.step()
+            return loss, z
+        return step, watched(enc, dec, opt)
+    check_twins(build)
