@@ -2,7 +2,7 @@
 ``torch.distributions.Categorical`` and ``OneHotCategorical``."""
 import numpy as np
 
-from ..creation import arange, full
+from ..creation import arange, eye, full
 from ..errors import ArgumentError
 from ..functions.shapes import broadcast_tensors
 from ..grad_mode import no_grad
@@ -90,3 +90,72 @@ class Categorical(Distribution):
         values = arange(self._num_events, dtype=np.int64)
         values = values.reshape((-1,) + (1,) * len(self._batch_shape))
         return values.expand((-1,) + self._batch_shape) if expand else values
+
+
+class OneHotCategorical(Distribution):
+    """Categorical's draws as one-hot vectors of size K (event_shape (K,)): the same
+    probs or logits; log p(x) = logits[argmax x]."""
+    arg_constraints = {"probs": constraints.simplex,
+                       "logits": constraints.independent(constraints.real, 1)}
+    support = constraints.one_hot
+    has_enumerate_support = True
+
+    def __init__(self, probs=None, logits=None, validate_args=None):
+        self._categorical = Categorical(probs, logits)
+        param = self._categorical._param
+        super().__init__(self._categorical.batch_shape, param.shape[-1:],
+                         validate_args=validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = self._get_checked_instance(OneHotCategorical, _instance)
+        new._categorical = self._categorical.expand(batch_shape)
+        Distribution.__init__(new, batch_shape, self._event_shape, validate_args=False)
+        new._validate_args = self._validate_args
+        return new
+
+    @property
+    def _param(self):
+        return self._categorical._param
+
+    @property
+    def probs(self):
+        return self._categorical.probs
+
+    @property
+    def logits(self):
+        return self._categorical.logits
+
+    @property
+    def param_shape(self):
+        return self._categorical.param_shape
+
+    @property
+    def mean(self):
+        return self._categorical.probs
+
+    @property
+    def mode(self):
+        probs = self._categorical.probs
+        return eye(probs.shape[-1], dtype=probs.dtype)[probs.argmax(-1)]
+
+    @property
+    def variance(self):
+        return self._categorical.probs * (1 - self._categorical.probs)
+
+    def sample(self, sample_shape=()):
+        probs = self._categorical.probs
+        return eye(probs.shape[-1], dtype=probs.dtype)[self._categorical.sample(sample_shape)]
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        return self._categorical.log_prob(value.argmax(-1))
+
+    def entropy(self):
+        return self._categorical.entropy()
+
+    def enumerate_support(self, expand=True):
+        n = self._event_shape[0]
+        values = eye(n, dtype=self._param.dtype).reshape((n,) + (1,) * len(self._batch_shape)
+                                                         + (n,))
+        return values.expand((n,) + self._batch_shape + (n,)) if expand else values

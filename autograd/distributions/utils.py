@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import creation
 from ..errors import ArgumentError
+from ..graph import _wrap
 from ..functions.shapes import broadcast_tensors
 from ..tensor import Tensor, get_default_dtype
 
@@ -64,3 +65,9 @@ def standard_normal(shape, like):
 def standard_uniform(shape, like):
     """U[0, 1) draws of `shape` in `like`'s dtype, from the default generator."""
     return creation.rand(shape, dtype=like.dtype)
+
+
+def standard_exponential(shape, like):
+    """Exp(1) draws of `shape` in `like`'s dtype, from the default generator."""
+    draws = creation.default_generator().exponential(1.0, shape)
+    return _wrap(draws.astype(like.data.dtype, copy=False), None)

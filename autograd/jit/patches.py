@@ -31,7 +31,7 @@ from .tracer import TraceArray, active, export, has_tracer, plain, reader_frame,
 _MAKERS = ("zeros", "ones", "empty", "full", "array", "asarray", "asanyarray",
            "ascontiguousarray", "arange", "eye", "identity", "linspace", "copy")
 _DRAWS = ("random", "standard_normal", "normal", "uniform", "integers", "permutation",
-          "choice", "exponential", "binomial", "poisson", "bytes")
+          "choice", "exponential", "binomial", "poisson", "bytes", "standard_gamma")
 
 
 # the arguments of a maker that size its result (positions, names)

@@ -156,7 +156,7 @@ def plan(code, keep, undefined=(), inputs=()):
             out.append(("guard", method, remap(array), remap(args), value, where))
         elif op == "draw":
             _, name, args, kwargs, o = ins
-            out.append(("draw", name, args, kwargs, remap(o)))
+            out.append(("draw", name, remap(args), remap(kwargs), remap(o)))
         else:
             out.append(ins)
     return out, inplace
