@@ -147,7 +147,9 @@ def outputs(dist, case, lib):
 def _compare(ours, theirs, what, rtol=1e-10):
     got, want = ours.data, theirs.detach().numpy()
     assert got.shape == want.shape, (what, got.shape, want.shape)
-    np.testing.assert_allclose(got, want, rtol=rtol, atol=1e-12, err_msg=what)
+    scale = np.abs(want[np.isfinite(want)]).max(initial=0.0)
+    np.testing.assert_allclose(got, want, rtol=rtol, atol=max(1e-12, rtol * scale * 0.1),
+                               err_msg=what)
 
 
 # a gradient through digamma takes PyTorch's trigamma, off by ~1e-10 relative (SciPy's
@@ -425,7 +427,7 @@ def test_kl_divergence_matches_torch(p, q):
                 if t.requires_grad]
     if not np.isfinite(want.detach().numpy()).all():
         return
-    w = RNG.standard_normal(want.shape)
+    w = np.random.default_rng(1).standard_normal(want.shape)
     rtol = TRIGAMMA_RTOL if {p, q} & DIGAMMA else 1e-10
     for g, gt in zip(ag.grad((got * ag.tensor(w)).sum(), leaves),
                      torch.autograd.grad((want * torch.tensor(w)).sum(), leaves_t)):

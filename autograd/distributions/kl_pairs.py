@@ -25,6 +25,22 @@ def _infinite_like(tensor):
     return tensor.detach() * 0.0 + math.inf
 
 
+# q's support misses part of p's (a density on the reals or [0, inf) against one on [0, 1]
+# or [0, inf)): +inf over p's batch
+_INFINITE = [(Exponential, Beta), (Exponential, Uniform), (Gamma, Beta), (Gamma, Uniform),
+             (Laplace, Beta), (Laplace, Exponential), (Laplace, Gamma), (Laplace, Uniform),
+             (Normal, Beta), (Normal, Exponential), (Normal, Gamma), (Normal, Uniform),
+             (Poisson, Bernoulli), (Poisson, Binomial)]
+
+
+def _kl_infinity(p, q):
+    return _infinite_like(p.mean)
+
+
+for _pair in _INFINITE:
+    register_kl(*_pair)(_kl_infinity)
+
+
 def _inf_where(mask, result):
     return where(mask, math.inf, result)
 
@@ -154,12 +170,6 @@ def _kl_beta_uniform(p, q):
     return _inf_where((q.low > 0.0) | (q.high < 1.0), result)
 
 
-@register_kl(Exponential, Beta)
-@register_kl(Exponential, Uniform)
-def _kl_exponential_infinity(p, q):
-    return _infinite_like(p.rate)
-
-
 @register_kl(Exponential, Gamma)
 def _kl_exponential_gamma(p, q):
     ratio = q.rate / p.rate
@@ -173,12 +183,6 @@ def _kl_exponential_normal(p, q):
     rate_sqr = p.rate ** 2
     t1 = 0.5 * (rate_sqr * var * 2 * math.pi).log()
     return t1 - 1 + (rate_sqr.reciprocal() - q.loc / p.rate + q.loc ** 2 * 0.5) / var
-
-
-@register_kl(Gamma, Beta)
-@register_kl(Gamma, Uniform)
-def _kl_gamma_infinity(p, q):
-    return _infinite_like(p.concentration)
 
 
 @register_kl(Gamma, Exponential)
@@ -197,28 +201,12 @@ def _kl_gamma_normal(p, q):
     return t1 + (a - 1) * a.digamma() + (t2 - t3 + 0.5 * q.loc ** 2) / var
 
 
-@register_kl(Laplace, Beta)
-@register_kl(Laplace, Exponential)
-@register_kl(Laplace, Gamma)
-@register_kl(Laplace, Uniform)
-def _kl_laplace_infinity(p, q):
-    return _infinite_like(p.loc)
-
-
 @register_kl(Laplace, Normal)
 def _kl_laplace_normal(p, q):
     var = q.scale ** 2
     ratio = p.scale ** 2 / var
     t1 = 0.5 * (2 * ratio / math.pi).log()
     return -t1 + ratio + (0.5 * p.loc ** 2 - p.loc * q.loc + 0.5 * q.loc ** 2) / var - 1
-
-
-@register_kl(Normal, Beta)
-@register_kl(Normal, Exponential)
-@register_kl(Normal, Gamma)
-@register_kl(Normal, Uniform)
-def _kl_normal_infinity(p, q):
-    return _infinite_like(p.loc)
 
 
 @register_kl(Normal, Laplace)
@@ -229,12 +217,6 @@ def _kl_normal_laplace(p, q):
     t2 = math.sqrt(2 / math.pi) * p.scale * (-0.5 * ratio ** 2).exp()
     t3 = loc_diff * (math.sqrt(0.5) * ratio).erf()
     return -t1 + (t2 + t3) / q.scale - (0.5 * (1 + math.log(0.5 * math.pi)))
-
-
-@register_kl(Poisson, Bernoulli)
-@register_kl(Poisson, Binomial)
-def _kl_poisson_infinity(p, q):
-    return _infinite_like(p.rate)
 
 
 @register_kl(Uniform, Beta)
