@@ -18,7 +18,24 @@ def one_of(name, probs, logits):
     return (probs, "probs") if probs is not None else (logits, "logits")
 
 
-class Bernoulli(Distribution):
+class BinaryProbs:
+    """`probs` and `logits` of a two-outcome family, each made lazily from the other
+    (the one given is in the instance's ``__dict__`` and in ``_param``)."""
+
+    @lazy_property
+    def logits(self):
+        return probs_to_logits(self.probs, is_binary=True)
+
+    @lazy_property
+    def probs(self):
+        return logits_to_probs(self.logits, is_binary=True)
+
+    @property
+    def param_shape(self):
+        return self._param.shape
+
+
+class Bernoulli(BinaryProbs, Distribution):
     """1 with probability `probs` (in [0, 1]), or sigmoid(`logits`); exactly one of the two.
     log p(x) = x * logits - softplus(logits); no rsample (the draws are discrete)."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
@@ -37,18 +54,6 @@ class Bernoulli(Distribution):
         new = self._expanded(batch_shape, {"probs": 0, "logits": 0}, _instance)
         new._param = new.__dict__["probs" if "probs" in new.__dict__ else "logits"]
         return new
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     @property
     def mean(self):

@@ -7,10 +7,10 @@ import numbers
 from ..creation import arange
 from ..creation_more import binomial, poisson
 from . import constraints
-from .bernoulli import one_of
+from .bernoulli import BinaryProbs, one_of
 from .distribution import Distribution
 from .gamma import _needs_scipy
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import broadcast_all
 
 
 class Poisson(Distribution):
@@ -54,7 +54,7 @@ def _clamp_by_zero(x):
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-class Binomial(Distribution):
+class Binomial(BinaryProbs, Distribution):
     """Binomial(total_count, probs or logits): the number of successes in total_count
     (a whole number >= 0) trials. log p(k) = log C(n, k) + k logits - n softplus(logits)."""
     arg_constraints = {"total_count": constraints.nonnegative_integer,
@@ -78,18 +78,6 @@ class Binomial(Distribution):
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
         return constraints.integer_interval(0, self.total_count)
-
-    @lazy_property
-    def logits(self):
-        return probs_to_logits(self.probs, is_binary=True)
-
-    @lazy_property
-    def probs(self):
-        return logits_to_probs(self.logits, is_binary=True)
-
-    @property
-    def param_shape(self):
-        return self._param.shape
 
     @property
     def mean(self):

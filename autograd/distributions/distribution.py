@@ -177,9 +177,9 @@ class Distribution:
         return new
 
     def __repr__(self):
-        names = [k for k in self.arg_constraints if k in self.__dict__]
-        args = ", ".join(f"{p}: {self.__dict__[p] if self.__dict__[p].numel() == 1 else tuple(self.__dict__[p].shape)}"
-                         for p in names)
+        shown = {k: self.__dict__[k] for k in self.arg_constraints if k in self.__dict__}
+        args = ", ".join(f"{k}: {v if v.numel() == 1 else tuple(v.shape)}"
+                         for k, v in shown.items())
         return f"{type(self).__name__}({args})"
 
 
