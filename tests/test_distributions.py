@@ -512,3 +512,20 @@ def test_without_scipy_a_clear_error(case, method, monkeypatch):
                        match=rf"^{type(d).__name__}.{method} needs SciPy.*gradgraph\[special\]"):
         call()
     assert d.mean is not None and d.sample().shape == d.batch_shape + d.event_shape
+
+
+def test_draws_keep_the_parameters_dtype():
+    """float32 parameters give float32 draws and values (indices are int64), as PyTorch."""
+    p32 = ag.tensor([0.2, 0.5, 0.3], dtype=ag.float32)
+    for d, dtype in [(D.Normal(ag.zeros(3, dtype=ag.float32), 1.0), np.float32),
+                     (D.Exponential(p32), np.float32), (D.Laplace(p32, 1.0), np.float32),
+                     (D.Gamma(p32, 1.0), np.float32), (D.Dirichlet(p32), np.float32),
+                     (D.Poisson(p32), np.float32), (D.Bernoulli(probs=p32), np.float32),
+                     (D.OneHotCategorical(probs=p32), np.float32),
+                     (D.Categorical(probs=p32), np.int64),
+                     (D.Normal(ag.zeros(3, dtype=ag.float64), 1.0), np.float64)]:
+        x = d.sample((4,))
+        assert x.data.dtype == dtype, (d, x.data.dtype)
+        assert x.shape == (4,) + d.batch_shape + d.event_shape
+        if dtype != np.int64:
+            assert d.log_prob(x).data.dtype == dtype, d
