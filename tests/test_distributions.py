@@ -7,14 +7,15 @@ import sys
 
 import numpy as np
 import pytest
-import torch
-import torch.distributions as td
 
 import autograd as ag
 import autograd.distributions as D
 import nn
 from nn import optim
-from tests.compile_twins import batch, check_twins, watched
+from tests.compile_twins import check_twins, watched
+
+torch = pytest.importorskip("torch")
+td = pytest.importorskip("torch.distributions")
 
 RNG = np.random.default_rng(0)
 
