@@ -69,13 +69,16 @@ class _BatchNorm(Module):
         self.reset_running_stats()
         _reset_affine(self)
 
-    def forward(self, input):
+    def _check_input(self, input):
         if input.ndim not in self._dims:
             raise ArgumentError(f"{type(self).__name__}: expected {' or '.join(map(str, self._dims))}"
                              f"-d input, got shape {input.shape}")
         if input.shape[1] != self.num_features:
             raise ArgumentError(f"{type(self).__name__}: expected {self.num_features} channels "
                              f"in dim 1, got input of shape {input.shape}")
+
+    def forward(self, input):
+        self._check_input(input)
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1

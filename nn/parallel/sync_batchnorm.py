@@ -75,14 +75,6 @@ class SyncBatchNorm(_BatchNorm):
             y = y + self.bias.reshape(shape)
         return y
 
-    def _check_input(self, input):
-        if input.ndim not in self._dims:
-            raise ArgumentError(f"SyncBatchNorm: expected 2-d to 5-d input, got shape "
-                                f"{input.shape}")
-        if input.shape[1] != self.num_features:
-            raise ArgumentError(f"SyncBatchNorm: expected {self.num_features} channels in dim "
-                                f"1, got input of shape {input.shape}")
-
     def _track(self, mean, unbiased):
         """BatchNorm's running averages, from the global batch's statistics."""
         self.num_batches_tracked.data += 1
