@@ -1,5 +1,4 @@
 """Bernoulli(p): 1 with probability p, as ``torch.distributions.Bernoulli``."""
-import numbers
 
 from ..creation import arange
 from ..errors import ArgumentError
@@ -7,7 +6,8 @@ from ..functions import where
 from ..sampling import bernoulli
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
+from .utils import (batch_shape_of, broadcast_all, lazy_property, logits_to_probs,
+                    probs_to_logits)
 
 
 def one_of(name, probs, logits):
@@ -47,8 +47,7 @@ class Bernoulli(BinaryProbs, Distribution):
         (param,) = broadcast_all(value)
         self.__dict__[name] = param
         self._param = param
-        shape = () if isinstance(value, numbers.Number) else param.shape
-        super().__init__(shape, validate_args=validate_args)
+        super().__init__(batch_shape_of(param.shape, value), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._expanded(batch_shape, {"probs": 0, "logits": 0}, _instance)

@@ -1,19 +1,13 @@
 """Uniform, Exponential, Laplace and LogNormal, as torch.distributions' (all with a
 reparameterised rsample: an affine map, or exp, of noise from the default generator)."""
 import math
-import numbers
 
 import numpy as np
 
 from . import constraints
 from .distribution import Distribution
 from .normal import Normal
-from .utils import broadcast_all, standard_exponential, standard_uniform
-
-
-def _batch_shape(params, *given):
-    """() if every given parameter is a number, else the broadcast parameters' shape."""
-    return () if all(isinstance(g, numbers.Number) for g in given) else params[0].shape
+from .utils import batch_shape_of, broadcast_all, standard_exponential, standard_uniform
 
 
 class Uniform(Distribution):
@@ -28,7 +22,7 @@ class Uniform(Distribution):
 
     def __init__(self, low, high, validate_args=None):
         self.low, self.high = broadcast_all(low, high)
-        super().__init__(_batch_shape((self.low,), low, high), validate_args=validate_args)
+        super().__init__(batch_shape_of(self.low.shape, low, high), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"low": 0, "high": 0}, _instance)
@@ -85,7 +79,7 @@ class Exponential(Distribution):
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
-        super().__init__(_batch_shape((self.rate,), rate), validate_args=validate_args)
+        super().__init__(batch_shape_of(self.rate.shape, rate), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"rate": 0}, _instance)
@@ -135,7 +129,7 @@ class Laplace(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        super().__init__(_batch_shape((self.loc,), loc, scale), validate_args=validate_args)
+        super().__init__(batch_shape_of(self.loc.shape, loc, scale), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"loc": 0, "scale": 0}, _instance)

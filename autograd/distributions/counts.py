@@ -2,7 +2,6 @@
 generator (no rsample). Their log-probabilities use lgamma, whose values come from SciPy
 (``pip install 'gradgraph[special]'``): without it log_prob (and Binomial's entropy)
 raise MissingDependencyError."""
-import numbers
 
 from ..creation import arange
 from ..creation_more import binomial, poisson
@@ -10,7 +9,7 @@ from . import constraints
 from .bernoulli import BinaryProbs, one_of
 from .distribution import Distribution
 from .gamma import _needs_scipy
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 
 class Poisson(Distribution):
@@ -20,7 +19,7 @@ class Poisson(Distribution):
 
     def __init__(self, rate, validate_args=None):
         (self.rate,) = broadcast_all(rate)
-        super().__init__(() if isinstance(rate, numbers.Number) else self.rate.shape,
+        super().__init__(batch_shape_of(self.rate.shape, rate),
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):

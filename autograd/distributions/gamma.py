@@ -7,7 +7,6 @@ No rsample: PyTorch differentiates its gamma draws by implicit reparameterisatio
 approximations); here ``has_rsample`` is False and rsample raises NotImplementedError,
 so a model needing gradients through these draws must use a score-function estimator
 (log_prob of a ``sample()``)."""
-import numbers
 
 import numpy as np
 
@@ -20,7 +19,7 @@ from ..ops.transcendental import scipy_special
 from ..special import gammainc
 from . import constraints
 from .distribution import Distribution
-from .utils import broadcast_all
+from .utils import batch_shape_of, broadcast_all
 
 
 def _needs_scipy(dist, method):
@@ -44,9 +43,7 @@ class Gamma(Distribution):
 
     def __init__(self, concentration, rate, validate_args=None):
         self.concentration, self.rate = broadcast_all(concentration, rate)
-        numbers_only = isinstance(concentration, numbers.Number) and \
-            isinstance(rate, numbers.Number)
-        super().__init__(() if numbers_only else self.concentration.shape,
+        super().__init__(batch_shape_of(self.concentration.shape, concentration, rate),
                          validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
@@ -157,10 +154,8 @@ class Beta(Distribution):
     def __init__(self, concentration1, concentration0, validate_args=None):
         c1, c0 = broadcast_all(concentration1, concentration0)
         self._dirichlet = Dirichlet(stack([c1, c0], -1), validate_args=validate_args)
-        numbers_only = isinstance(concentration1, numbers.Number) and \
-            isinstance(concentration0, numbers.Number)
-        super().__init__(() if numbers_only else self._dirichlet.batch_shape,
-                         validate_args=validate_args)
+        super().__init__(batch_shape_of(self._dirichlet.batch_shape, concentration1,
+                                     concentration0), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         new = self._get_checked_instance(Beta, _instance)

@@ -1,10 +1,9 @@
 """The normal distribution N(loc, scale^2), as ``torch.distributions.Normal``."""
 import math
-import numbers
 
 from . import constraints
 from .distribution import _LOG_SQRT_2PI, Distribution
-from .utils import broadcast_all, standard_normal
+from .utils import batch_shape_of, broadcast_all, standard_normal
 
 
 class Normal(Distribution):
@@ -17,8 +16,7 @@ class Normal(Distribution):
 
     def __init__(self, loc, scale, validate_args=None):
         self.loc, self.scale = broadcast_all(loc, scale)
-        numbers_only = isinstance(loc, numbers.Number) and isinstance(scale, numbers.Number)
-        super().__init__(() if numbers_only else self.loc.shape, validate_args=validate_args)
+        super().__init__(batch_shape_of(self.loc.shape, loc, scale), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
         return self._expanded(batch_shape, {"loc": 0, "scale": 0}, _instance)

@@ -40,6 +40,12 @@ class lazy_property:
         return value
 
 
+def batch_shape_of(shape, *given):
+    """A distribution's batch shape: () if every given parameter is a Python number (PyTorch
+    gives those a batch shape of ()), else `shape`, that of the broadcast parameters."""
+    return () if all(isinstance(g, numbers.Number) for g in given) else shape
+
+
 def clamp_probs(probs):
     """`probs` clamped to [eps, 1 - eps] of its dtype."""
     eps = float(np.finfo(probs.data.dtype).eps)
