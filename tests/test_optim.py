@@ -1,7 +1,6 @@
 """Optimizers against hand-written references of PyTorch's documented update rules,
 schedulers against their closed forms, state dicts, gradient clipping."""
 import math
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -12,6 +11,7 @@ from nn import optim
 from nn.optim import lr_scheduler as sched
 from nn.utils import (NonFiniteNormError, clip_grad_norm_, clip_grad_value_,
                       parameters_to_vector, vector_to_parameters)
+from optim_memory import step_peak
 
 P0 = np.array([0.5, -1.5, 2.0, -0.25, 3.0])
 
@@ -170,21 +170,7 @@ def test_float32_stays_float32(cls, ref, kwargs):
     lambda ps: optim.RAdam(ps, weight_decay=0.1),
     lambda ps: optim.ASGD(ps, weight_decay=0.1, t0=1)])    # Rprop makes boolean masks
 def test_steps_allocate_nothing_after_the_first(make):
-    rng = np.random.default_rng(0)
-    params = [ag.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
-              for s in [(500, 400), (400,), (50, 500)]]
-    for p in params:
-        p.grad = ag.tensor(rng.standard_normal(p.shape).astype(np.float32))
-    opt = make(params)
-    opt.step()
-    opt.step()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        opt.step()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = step_peak(make, [(500, 400), (400,), (50, 500)])
     assert peak < 20_000, f"a step allocated {peak} bytes (the parameters hold 880 kB)"
 
 

@@ -8,7 +8,6 @@ ag.compile bit for bit eager's, replayed as numpy calls.
 PyTorch's Muon runs its Newton-Schulz iteration in bfloat16, which gradgraph has not:
 the comparisons to 1e-12 make PyTorch's bfloat16() a copy (`exact_muon`), and one test
 compares with PyTorch's bfloat16 iteration to bfloat16's precision."""
-import tracemalloc
 
 import numpy as np
 import pytest
@@ -19,6 +18,7 @@ from autograd.errors import ArgumentError, ShapeError
 from nn import optim
 from nn.optim import lr_scheduler as sched
 from compile_twins import check_twins, mlp, train_step, watched
+from optim_memory import step_peak
 from test_compile_optim import inlined
 from test_optim_more import Twins, assert_like_torch, float64  # noqa: F401 (a fixture)
 
@@ -283,21 +283,7 @@ def test_steps_allocate_no_parameter_sized_array(make, shapes):
     """After the first step, a step's peak allocation is numpy's own small buffers
     (einsum's, matmul's; 28 kB and 66 kB seen), not a temporary of a parameter's size
     (800 kB): the temporaries are the workspace's."""
-    rng = np.random.default_rng(0)
-    params = [ag.tensor(rng.standard_normal(s).astype(np.float32), requires_grad=True)
-              for s in shapes]
-    for p in params:
-        p.grad = ag.tensor(rng.standard_normal(p.shape).astype(np.float32))
-    opt = make(params)
-    opt.step()
-    opt.step()
-    tracemalloc.start()
-    try:
-        base = tracemalloc.get_traced_memory()[0]
-        opt.step()
-        peak = tracemalloc.get_traced_memory()[1] - base
-    finally:
-        tracemalloc.stop()
+    peak = step_peak(make, shapes)
     assert peak < 200_000, f"a step allocated {peak} bytes"
 
 
