@@ -118,18 +118,19 @@ def _solve_tri(a, b, upper, left=True, unit=False):
 
 
 class LUFactor(Primitive):
-    """The packed LU of A = P L U; saves the permutation matrix P."""
+    """The packed LU of A = P L U; saves it and the pivots (P is made by the backward)."""
     __slots__ = ()
 
     def forward(self, a, parts):
         lu, pivots, _ = parts
-        self.saved = (lu, _p_matrix(_permutation(pivots, a.shape[-2]), a.dtype))
+        self.saved = (lu, pivots)
         return lu
 
     def backward(self, g):
-        lu_array, p = self.saved
+        lu_array, pivots = self.saved
         lu = self.output(lu_array)
         m, n = lu_array.shape[-2:]
+        p = _p_matrix(_permutation(pivots, m), lu_array.dtype)
         k = min(m, n)
         low, up = _parts(lu, k)
         gl = _band(g[..., :, :k], np.tri(m, k, -1, dtype=bool))
