@@ -19,7 +19,7 @@ from ..functions import where
 from ..graph import apply1, apply2
 from ..jit.hooks import kernel
 from ..tensor import Tensor
-from .basic import Cholesky, Inv, LinAlgError, Solve, _square, solve_operands
+from .basic import Cholesky, Inv, LinAlgError, Solve, _cholesky, _square, solve_operands
 from .lu import _getrf
 
 _CholeskyEx = namedtuple("linalg_cholesky_ex", ["L", "info"])
@@ -152,10 +152,9 @@ def _cholesky_parts(a):
     """(L of each matrix of a, the identity where it is not positive-definite; LAPACK's
     partial factor there; info)."""
     try:
-        low = np.linalg.cholesky(a)
-        if not np.isnan(np.diagonal(low, 0, -2, -1)).any():
-            return low, low, np.zeros(a.shape[:-2], np.int32)
-    except np.linalg.LinAlgError:
+        low = _cholesky(a)              # linalg.cholesky's values and refusals (NaN too)
+        return low, low, np.zeros(a.shape[:-2], np.int32)
+    except LinAlgError:
         pass
     partial, info = _partial_cholesky(a)
     return np.linalg.cholesky(_fixed(a, info)), partial, info
