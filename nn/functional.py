@@ -402,15 +402,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
                              f"training, got input of shape {input.shape}")
         y, var, mean = _normalize(input, axes, eps)
         if running_mean is not None:
-            mean = mean.reshape(c)
-            running_mean.data *= _weak(1.0 - momentum, running_mean.dtype)
-            running_mean.data += (_weak(momentum, mean.dtype) * mean).astype(running_mean.dtype,
-                                                                              copy=False)
+            _update_running(running_mean, mean.reshape(c), momentum)
         if running_var is not None:
-            unbiased = var.data.reshape(c) * (count / (count - 1))
-            running_var.data *= _weak(1.0 - momentum, running_var.dtype)
-            running_var.data += (_weak(momentum, unbiased.dtype) * unbiased).astype(
-                running_var.dtype, copy=False)
+            _update_running(running_var, var.data.reshape(c) * (count / (count - 1)), momentum)
     else:
         if running_mean is None or running_var is None:
             raise ArgumentError("batch_norm: running_mean and running_var must be given in "
@@ -424,6 +418,13 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     if bias is not None:
         y = y + bias.reshape(shape)
     return y
+
+
+def _update_running(running, value, momentum):
+    """A running statistic, in place: running = (1 - momentum) * running + momentum * value,
+    in the running tensor's dtype (batch_norm's, SyncBatchNorm's)."""
+    running.data *= _weak(1.0 - momentum, running.dtype)
+    running.data += (_weak(momentum, value.dtype) * value).astype(running.dtype, copy=False)
 
 
 def _weak(x, dtype):

@@ -77,14 +77,20 @@ class _BatchNorm(Module):
             raise ArgumentError(f"{type(self).__name__}: expected {self.num_features} channels "
                              f"in dim 1, got input of shape {input.shape}")
 
-    def forward(self, input):
-        self._check_input(input)
+    def _step_factor(self):
+        """The weight of this batch in the running statistics: the momentum, or 1 / count
+        with momentum=None (a batch in training is counted when they are tracked)."""
         factor = 0.0 if self.momentum is None else self.momentum
         if self.training and self.track_running_stats:
             self.num_batches_tracked.data += 1
             if self.momentum is None:            # cumulative moving average
                 # an array computed from the count, which a compiled replay recomputes
                 factor = 1.0 / self.num_batches_tracked.data
+        return factor
+
+    def forward(self, input):
+        self._check_input(input)
+        factor = self._step_factor()
         use_batch_stats = self.training or self.running_mean is None
         track = not self.training or self.track_running_stats
         return F.batch_norm(input, self.running_mean if track else None,

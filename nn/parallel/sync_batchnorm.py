@@ -18,6 +18,7 @@ import numpy as np
 
 from autograd.errors import ArgumentError
 
+from .. import functional as F
 from ..norm import _BatchNorm
 from .comm import allreduce_sum, get_comm, world_size
 from .ops import _Collective, _allreduce, _collective
@@ -47,10 +48,9 @@ class SyncBatchNorm(_BatchNorm):
         self.process_group = process_group
 
     def forward(self, input):
-        comm = self.process_group
-        if not (self.training and (comm.Get_size() if comm is not None else world_size()) > 1):
+        if not (self.training and world_size(self.process_group) > 1):
             return super().forward(input)
-        comm = get_comm(comm)
+        comm = get_comm(self.process_group)
         self._check_input(input)
         c = self.num_features
         shape = (c,) + (1,) * (input.ndim - 2)
@@ -68,21 +68,14 @@ class SyncBatchNorm(_BatchNorm):
         var = all_reduce_sum((centred * centred).sum(axes), comm) / n
         y = centred * (var + self.eps).rsqrt().reshape(shape)
         if self.track_running_stats:
-            self._track(mean.data, var.data * (n / (n - 1)))
+            factor = self._step_factor()
+            F._update_running(self.running_mean, mean.data, factor)
+            F._update_running(self.running_var, var.data * (n / (n - 1)), factor)
         if self.weight is not None:
             y = y * self.weight.reshape(shape)
         if self.bias is not None:
             y = y + self.bias.reshape(shape)
         return y
-
-    def _track(self, mean, unbiased):
-        """BatchNorm's running averages, from the global batch's statistics."""
-        self.num_batches_tracked.data += 1
-        factor = (1.0 / float(self.num_batches_tracked.data) if self.momentum is None
-                  else self.momentum)
-        for buf, value in ((self.running_mean, mean), (self.running_var, unbiased)):
-            buf.data *= 1.0 - factor
-            buf.data += (factor * value).astype(buf.data.dtype, copy=False)
 
     @classmethod
     def convert_sync_batchnorm(cls, module, process_group=None):
