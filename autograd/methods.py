@@ -391,7 +391,7 @@ for _prop in (Tensor.T, Tensor.mT):
 
 
 def _setitem(self, index, value):
-    index = F.torch_order(F._index(index), self.data.shape)
+    index = F._index(index)
 
     return _inplace(self, "__setitem__", lambda: _set_values(self._alias(), index, value),
                     "unsafe")
@@ -405,6 +405,7 @@ def _set_values(x, index, value, op="__setitem__", accumulate=False, shared=Fals
     With `accumulate`, x plus the values added at `index` (repeated indices sum)."""
     v = value if isinstance(value, Tensor) else Tensor(np.asarray(value, x.data.dtype))
     try:
+        index = F.torch_order(index, x.data.shape)
         target = x.data[index].shape
     except IndexError as e:
         raise OutOfRangeError(f"{op}: index {F._show_index(index)} is out of range for "

@@ -78,3 +78,15 @@ def test_compiled_step_with_a_changing_index_tensor_matches_eager():
             ref -= 0.1 * ref.grad
         assert loss.item() == expected.item()
         np.testing.assert_array_equal(w.data, ref.data)
+
+
+@pytest.mark.parametrize("write", [False, True])
+def test_an_index_out_of_range_is_refused_naming_the_op_and_shape(write):
+    x = ag.zeros(2, 3, 4)
+    op = "__setitem__" if write else "getitem"
+    with pytest.raises(ag.GradgraphError, match=rf"{op}: index 0, slice.*out of range for a "
+                                                r"tensor of shape \(2, 3, 4\)"):
+        if write:
+            x[0, :, [0, 7]] = 1.0
+        else:
+            x[0, :, [0, 7]]

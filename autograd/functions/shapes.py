@@ -296,9 +296,9 @@ def chunk(x, chunks, dim=0) -> tuple[Tensor, ...]:
 
 
 def getitem(x, index):
-    index = torch_order(_index(index), x.data.shape)
+    index = _index(index)
     try:
-        return _view(x, ops.GetItem, index)
+        return _view(x, ops.GetItem, torch_order(index, x.data.shape))
     except IndexError as e:
         raise OutOfRangeError(f"getitem: index {_show_index(index)} is out of range for a tensor "
                          f"of shape {x.data.shape}: {e}") from None
