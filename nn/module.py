@@ -602,10 +602,8 @@ class Module:
             else:
                 copies.append((target, arr))
         post_hooked = list(self._hooked_modules("_load_state_dict_post_hooks"))
-        if not post_hooked:
-            self._raise_load_errors(errors, strict, missing, unexpected)
-        elif errors:
-            self._raise_load_errors(errors, False, missing, unexpected)
+        # post hooks may clear the missing and unexpected keys: strict waits for them
+        self._raise_load_errors(errors, strict and not post_hooked, missing, unexpected)
         for key, m in extras.items():
             if key in state_dict:
                 m.set_extra_state(state_dict[key])
