@@ -770,6 +770,11 @@ OPS += [
     OpInfo("lgamma_negative", lambda a: (a * 0.3 - 1.5).lgamma(), [(3, 4)], ["unit"]),
     OpInfo("digamma", lambda a: a.digamma(), [(3, 4)], ["positive"]),
     OpInfo("digamma_negative", lambda a: ag.digamma(a * 0.3 - 2.5), [(3, 4)], ["unit"]),
+    # within 0.3 of digamma's negative root -0.504, where ops/transcendental sums its own
+    # series: lgamma's gradient there is that series, digamma's is polygamma(1)
+    OpInfo("digamma_near_its_root", lambda a: ag.digamma(a * 0.3 - 0.504), [(3, 4)], ["unit"]),
+    OpInfo("lgamma_near_digammas_root", lambda a: ag.lgamma(a * 0.3 - 0.504), [(3, 4)],
+           ["unit"]),
     OpInfo("polygamma1", lambda a: ag.polygamma(1, a), [(3, 4)], ["positive"]),
     OpInfo("polygamma3", lambda a: a.polygamma(3), [(3, 4)], ["positive"]),
     OpInfo("polygamma2_negative", lambda a: _S.polygamma(2, a * 0.3 - 0.5), [(3, 4)], ["unit"]),
